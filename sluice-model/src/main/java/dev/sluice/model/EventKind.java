@@ -1,0 +1,45 @@
+package dev.sluice.model;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonEnumDefaultValue;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+/** The kinds of event in the cluster's event log. Readers keep events of kinds they do not know as {@link #OTHER}. */
+public enum EventKind {
+    NODE_REGISTERED,
+    NODE_TRANSITION,
+    NODE_REMOVED,
+    NODE_DEAD,
+    NODE_ALIVE,
+    PARTITIONS_CREATED,
+    DRAIN_STARTED,
+    DRAIN_CANCELLED,
+    DRAIN_STALLED,
+    DRAIN_COMPLETED,
+    PARTITION_MOVE_STARTED,
+    PARTITION_MOVED,
+    PARTITION_MOVE_FAILED,
+    LEADERSHIP_MOVED,
+    CONTROLLER_ELECTED,
+    @JsonEnumDefaultValue
+    OTHER;
+
+    @JsonValue
+    public String wireName() {
+        return WireNames.of(this);
+    }
+
+    @JsonCreator
+    public static EventKind parse(String text) {
+        try {
+            return WireNames.parse(EventKind.class, "event kind", text);
+        } catch (IllegalArgumentException newerWriter) {
+            return OTHER;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return wireName();
+    }
+}

@@ -1,0 +1,320 @@
+package dev.sluice.model;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The versioned document of every node in the cluster, live ones and tombstones of removed ones.
+ * Immutable; every change goes through {@link #apply(NodesChange)}, which yields the next version. Each
+ * live node's worker state is the stored operator intent the scheduler acts on.
+ */
+public final class NodesConfiguration {
+
+    private static final NodesConfiguration EMPTY = new NodesConfiguration(Version.INVALID, List.of(), List.of());
+
+    private final Version version;
+    private final List<NodeConfig> nodes;
+    private final List<Tombstone> tombstones;
+    private final Map<NodeId, NodeConfig> byId;
+    private final Map<String, NodeConfig> byName;
+
+    /**
+     * @throws IllegalArgumentException if the document is inconsistent (duplicate ids or names, a
+     *     tombstoned id in use, nodes without a version)
+     */
+    @JsonCreator
+    public NodesConfiguration(
+            @JsonProperty("version") Version version,
+            @JsonProperty("nodes") List<NodeConfig> nodes,
+            @JsonProperty("tombstones") List<Tombstone> tombstones) {
+        this.version = Objects.requireNonNull(version, "version");
+        List<NodeConfig> sortedNodes = new ArrayList<>(nodes == null ? List.of() : nodes);
+        sortedNodes.sort(Comparator.comparing(NodeConfig::nodeId));
+        List<Tombstone> sortedTombstones = new ArrayList<>(tombstones == null ? List.of() : tombstones);
+        sortedTombstones.sort(Comparator.comparing(Tombstone::id));
+        this.nodes = List.copyOf(sortedNodes);
+        this.tombstones = List.copyOf(sortedTombstones);
+        Map<NodeId, NodeConfig> ids = new HashMap<>();
+        Map<String, NodeConfig> names = new HashMap<>();
+        for (NodeConfig node : this.nodes) {
+            if (ids.put(node.nodeId(), node) != null) {
+                throw new IllegalArgumentException("nodes configuration " + version + " lists " + node.nodeId() + " twice");
+            }
+            if (names.put(node.name(), node) != null) {
+                throw new IllegalArgumentException("nodes configuration " + version + " lists the name '" + node.name() + "' twice");
+            }
+        }
+        for (Tombstone tombstone : this.tombstones) {
+            if (ids.containsKey(tombstone.id())) {
+                throw new IllegalArgumentException("nodes configuration " + version + " has " + tombstone.id() + " both live and removed");
+            }
+        }
+        if (!version.isValid() && !(this.nodes.isEmpty() && this.tombstones.isEmpty())) {
+            throw new IllegalArgumentException("nodes configuration without a version must be empty");
+        }
+        this.byId = Map.copyOf(ids);
+        this.byName = Map.copyOf(names);
+    }
+
+    /** The configuration before any node registered ({@link Version#INVALID}). */
+    public static NodesConfiguration empty() {
+        return EMPTY;
+    }
+
+    @JsonProperty("version")
+    public Version version() {
+        return version;
+    }
+
+    /** Live nodes, by id. */
+    @JsonProperty("nodes")
+    public List<NodeConfig> nodes() {
+        return nodes;
+    }
+
+    /** Removed nodes, by id. */
+    @JsonProperty("tombstones")
+    public List<Tombstone> tombstones() {
+        return tombstones;
+    }
+
+    public Optional<NodeConfig> find(NodeId id) {
+        return Optional.ofNullable(byId.get(id));
+    }
+
+    public Optional<NodeConfig> findByName(String name) {
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    /** Finds a node by plain id ({@code N3}, {@code 3}) or by name. */
+    public Optional<NodeConfig> resolve(String reference) {
+        if (reference == null || reference.isBlank()) {
+            return Optional.empty();
+        }
+        Optional<NodeConfig> named = findByName(reference);
+        if (named.isPresent()) {
+            return named;
+        }
+        try {
+            return find(NodeId.parse(reference));
+        } catch (IllegalArgumentException notAnId) {
+            return Optional.empty();
+        }
+    }
+
+    /** Live nodes with the worker role, by id. */
+    public List<NodeConfig> workers() {
+        return nodes.stream().filter(NodeConfig::isWorker).toList();
+    }
+
+    public boolean isRemoved(NodeId id) {
+        return tombstones.stream().anyMatch(t -> t.id().equals(id));
+    }
+
+    /** The id the next new node name gets: one past every id ever used, live or removed. */
+    public NodeId nextNodeId() {
+        int highest = 0;
+        for (NodeConfig node : nodes) {
+            highest = Math.max(highest, node.nodeId().value());
+        }
+        for (Tombstone tombstone : tombstones) {
+            highest = Math.max(highest, tombstone.id().value());
+        }
+        return new NodeId(highest + 1);
+    }
+
+    /** The pure transition function: this configuration plus {@code change} gives the result. */
+    public ChangeResult apply(NodesChange change) {
+        return switch (change) {
+            case NodesChange.RegisterNode register -> applyRegister(register);
+            case NodesChange.TransitionWorker transition -> applyTransition(transition);
+            case NodesChange.RemoveNode remove -> applyRemove(remove);
+        };
+    }
+
+    private ChangeResult applyRegister(NodesChange.RegisterNode register) {
+        Version nextVersion = version.next();
+        NodeConfig existing = byName.get(register.name());
+        if (existing != null && existing.incarnation().equals(register.incarnation())) {
+            return new ChangeResult.Unchanged(existing, true);
+        }
+        Integer expected = register.expectedGeneration();
+        if (existing == null) {
+            if (expected != null) {
+                return refusedRegistration(null, "node name '" + register.name() + "' was removed while this process registered; start it again");
+            }
+            GenerationalNodeId id = new GenerationalNodeId(nextNodeId(), GenerationalNodeId.FIRST_GENERATION);
+            NodeConfig created = new NodeConfig(register.name(), id, register.addresses(), register.roles(), register.location(),
+                    WorkerState.PROVISIONING, new StateChange(register.at(), Actor.NODE, "registered", nextVersion, ""),
+                    register.incarnation());
+            ClusterEvent event = ClusterEvent.of(register.at(), EventKind.NODE_REGISTERED, id.id(), null,
+                    id + " (" + register.name() + ") registered as a new node, state " + created.workerState(), Map.of("generation", (long) id.generation()));
+            return new ChangeResult.Changed(withNode(nextVersion, created), created, event);
+        }
+        if (expected == null || expected != existing.id().generation()) {
+            return refusedRegistration(existing.nodeId(), "node name '" + register.name() + "' was registered concurrently by another process as "
+                    + existing.id() + "; two processes must not share a node name");
+        }
+        GenerationalNodeId id = existing.id().nextGeneration();
+        NodeConfig restarted = new NodeConfig(existing.name(), id, register.addresses(), register.roles(), register.location(),
+                existing.workerState(), existing.lastStateChange(), register.incarnation());
+        ClusterEvent event = ClusterEvent.of(register.at(), EventKind.NODE_REGISTERED, id.id(), null,
+                id + " (" + register.name() + ") registered again, state " + restarted.workerState(), Map.of("generation", (long) id.generation()));
+        return new ChangeResult.Changed(withNode(nextVersion, restarted), restarted, event);
+    }
+
+    private static ChangeResult refusedRegistration(NodeId node, String message) {
+        return new ChangeResult.Refused(Refusal.simple(RefusalKind.REGISTRATION_CONFLICT, node, message));
+    }
+
+    private ChangeResult applyTransition(NodesChange.TransitionWorker request) {
+        NodeConfig node = byId.get(request.node().id());
+        if (node == null) {
+            String why = isRemoved(request.node().id()) ? " (it was removed)" : "";
+            return new ChangeResult.Refused(Refusal.simple(RefusalKind.UNKNOWN_NODE, request.node().id(),
+                    "unknown node " + request.node().id() + why));
+        }
+        WorkerState from = node.workerState();
+        WorkerState to = request.target();
+        if (from == to && node.lastStateChange().requestId().equals(request.requestId())) {
+            return new ChangeResult.Unchanged(node, true);
+        }
+        if (node.id().generation() != request.node().generation()) {
+            return refuse(RefusalKind.STALE_GENERATION, node, request,
+                    "node " + node.id().id() + " restarted since the request was made (request for " + request.node()
+                            + ", now " + node.id() + "); look at its state again and retry", List.of());
+        }
+        TransitionTable.Cell cell = TransitionTable.cell(from, to);
+        if (cell.isNoOp()) {
+            return new ChangeResult.Unchanged(node, false);
+        }
+        if (!cell.legal()) {
+            return refuse(RefusalKind.ILLEGAL_TRANSITION, node, request,
+                    "cannot move " + node.id().id() + " from " + from + " to " + to + ": " + cell.hint(), List.of());
+        }
+        TransitionTable.Permission permission = cell.permission(request.actor());
+        if (permission == TransitionTable.Permission.NOT_PERMITTED) {
+            return refuse(RefusalKind.ACTOR_NOT_PERMITTED, node, request,
+                    "the " + request.actor() + " may not move " + node.id().id() + " from " + from + " to " + to
+                            + (cell.hint().isEmpty() ? "" : ": " + cell.hint()), List.of());
+        }
+        boolean forced = false;
+        if (permission == TransitionTable.Permission.FORCE_ONLY) {
+            if (!request.force()) {
+                return refuse(RefusalKind.NEEDS_FORCE, node, request,
+                        "refused to move " + node.id().id() + " from " + from + " to " + to + ": " + cell.hint(), List.of());
+            }
+            forced = true;
+        }
+        String guardFailure = guardFailure(cell.guard(), node, request.facts());
+        if (guardFailure != null) {
+            boolean skip = request.force() && request.actor() == Actor.OPERATOR && cell.guard().skippableByForce();
+            if (!skip) {
+                List<BlockingPartition> blocking = cell.guard() == TransitionTable.Guard.DRAIN_PRECHECK && request.facts().drainPrecheck() != null
+                        ? request.facts().drainPrecheck().blocking()
+                        : List.of();
+                String forceHint = cell.guard().skippableByForce() && request.actor() == Actor.OPERATOR ? "; use --force to do it anyway" : "";
+                return refuse(RefusalKind.GUARD_FAILED, node, request,
+                        "refused to move " + node.id().id() + " from " + from + " to " + to + ": " + guardFailure + forceHint, blocking);
+            }
+            forced = true;
+        }
+        Version nextVersion = version.next();
+        NodeConfig changed = node.withWorkerState(to, new StateChange(request.at(), request.actor(), request.reason(), nextVersion, request.requestId()));
+        AuditRecord record = new AuditRecord(node.id(), node.name(), from, to, request.actor(), request.reason(), forced,
+                request.at(), nextVersion, request.requestId());
+        return new ChangeResult.Changed(withNode(nextVersion, changed), changed, ClusterEvent.transition(record));
+    }
+
+    /** Why {@code guard} does not hold, or {@code null} if it holds. */
+    private static String guardFailure(TransitionTable.Guard guard, NodeConfig node, GuardFacts facts) {
+        return switch (guard) {
+            case NONE -> null;
+            case DRAIN_PRECHECK -> {
+                GuardFacts.DrainPrecheck precheck = facts.drainPrecheck();
+                if (precheck == null) {
+                    yield "the drain pre-check was not run";
+                }
+                yield precheck.passed() ? null
+                        : precheck.blocking().size() + " partition(s) would have no compliant replacement ("
+                                + precheck.blocking().stream().limit(3).map(b -> b.partition() + ": " + b.message())
+                                        .reduce((a, b) -> a + "; " + b).orElse("") + (precheck.blocking().size() > 3 ? "; …" : "") + ")";
+            }
+            case EMPTIED_WHILE_DRAINING -> {
+                GuardFacts.EmptiedEvidence emptied = facts.emptied();
+                if (emptied == null) {
+                    yield "nobody checked that it holds nothing";
+                }
+                if (!emptied.holdsNothing()) {
+                    yield "it is still in " + emptied.replicaSetsNamingNode() + " replica set(s) and leads " + emptied.partitionsLed() + " partition(s)";
+                }
+                Version drainedAt = node.lastStateChange().version();
+                yield emptied.placementsBasedOn().isAtLeast(drainedAt) ? null
+                        : "the placements looked at (based on " + emptied.placementsBasedOn() + ") predate the drain (" + drainedAt + ")";
+            }
+            case NODE_ALIVE -> facts.alive() == null ? "its liveness is unknown"
+                    : facts.alive() ? null : "its process is not running; start it first";
+        };
+    }
+
+    private static ChangeResult refuse(RefusalKind kind, NodeConfig node, NodesChange.TransitionWorker request, String message,
+            List<BlockingPartition> blocking) {
+        WorkerState current = node.workerState();
+        return new ChangeResult.Refused(new Refusal(kind, message, node.nodeId(), current, request.target(),
+                TransitionTable.allowedNext(current, request.actor()), TransitionTable.allowedNextWithForce(current, request.actor()), blocking));
+    }
+
+    private ChangeResult applyRemove(NodesChange.RemoveNode remove) {
+        NodeConfig node = byId.get(remove.node().id());
+        if (node == null) {
+            return new ChangeResult.Refused(Refusal.simple(RefusalKind.UNKNOWN_NODE, remove.node().id(), "unknown node " + remove.node().id()));
+        }
+        if (node.id().generation() != remove.node().generation()) {
+            return new ChangeResult.Refused(Refusal.simple(RefusalKind.STALE_GENERATION, node.nodeId(),
+                    "node " + node.nodeId() + " restarted since the request was made (now " + node.id() + ")"));
+        }
+        if (node.workerState() != WorkerState.DISABLED) {
+            return new ChangeResult.Refused(new Refusal(RefusalKind.GUARD_FAILED,
+                    "only a disabled node can be removed; " + node.nodeId() + " is " + node.workerState(),
+                    node.nodeId(), node.workerState(), null, List.of(), List.of(), List.of()));
+        }
+        Version nextVersion = version.next();
+        List<NodeConfig> remaining = nodes.stream().filter(n -> !n.nodeId().equals(node.nodeId())).toList();
+        List<Tombstone> graves = new ArrayList<>(tombstones);
+        graves.add(new Tombstone(node.nodeId(), node.name(), node.id().generation(), remove.at()));
+        ClusterEvent event = ClusterEvent.of(remove.at(), EventKind.NODE_REMOVED, node.nodeId(), null,
+                node.id() + " (" + node.name() + ") removed; its id stays reserved", Map.of());
+        return new ChangeResult.Changed(new NodesConfiguration(nextVersion, remaining, graves), null, event);
+    }
+
+    private NodesConfiguration withNode(Version nextVersion, NodeConfig node) {
+        TreeMap<NodeId, NodeConfig> updated = new TreeMap<>(byId);
+        updated.put(node.nodeId(), node);
+        return new NodesConfiguration(nextVersion, List.copyOf(updated.values()), tombstones);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof NodesConfiguration that
+                && version.equals(that.version) && nodes.equals(that.nodes) && tombstones.equals(that.tombstones);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(version, nodes, tombstones);
+    }
+
+    @Override
+    public String toString() {
+        return "NodesConfiguration{" + version + ", nodes=" + nodes.stream().map(n -> n.id() + "=" + n.workerState()).toList()
+                + ", tombstones=" + tombstones.stream().map(Tombstone::id).toList() + "}";
+    }
+}
