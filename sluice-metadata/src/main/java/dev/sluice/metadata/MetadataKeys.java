@@ -1,0 +1,33 @@
+package dev.sluice.metadata;
+
+import dev.sluice.model.NodeId;
+import dev.sluice.model.PartitionId;
+
+/** Where each document of a cluster lives in the metadata store. */
+public final class MetadataKeys {
+
+    private MetadataKeys() {}
+
+    /** The {@link dev.sluice.model.NodesConfiguration}. */
+    public static final String NODES = "nodes";
+    /** The {@link dev.sluice.model.PartitionTable}. */
+    public static final String PARTITION_TABLE = "partition-table";
+    /** Parent of one {@link dev.sluice.model.Placement} per partition. */
+    public static final String PLACEMENTS = "placements";
+    /** Log of {@link dev.sluice.model.ClusterEvent}s, trimmed to a bounded length. */
+    public static final String EVENTS = "events";
+    /** Log of {@link dev.sluice.model.AuditRecord}s: every applied worker-state transition, kept. */
+    public static final String AUDIT = "audit";
+    /** Parent of one ephemeral entry per running node process. */
+    public static final String LIVENESS = "liveness";
+    /** Parent of the controller's election and fencing keys. */
+    public static final String CONTROLLER = "controller";
+
+    public static String placement(PartitionId partition) {
+        return PLACEMENTS + "/" + partition;
+    }
+
+    public static String liveness(NodeId node) {
+        return LIVENESS + "/" + node;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.sluice.metadata;
+
+import dev.sluice.model.ClusterEvent;
+import dev.sluice.model.EventKind;
+import dev.sluice.model.PartitionTable;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The partition table: written once when the cluster is created, read by everyone after. */
+public final class PartitionTableStore {
+
+    static final int FORMAT = 1;
+    private static final DocumentCodec<PartitionTable> CODEC = new DocumentCodec<>(PartitionTable.class, "partition table", FORMAT);
+
+    private final MetadataStore store;
+    private final EventLog events;
+    private final InstantSource clock;
+
+    PartitionTableStore(MetadataStore store, EventLog events, InstantSource clock) {
+        this.store = store;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    public Optional<PartitionTable> read() {
+        return store.get(MetadataKeys.PARTITION_TABLE).map(stored -> CODEC.decode(MetadataKeys.PARTITION_TABLE, stored.value()));
+    }
+
+    /**
+     * Creates the table if the cluster has none yet and returns the cluster's table. A cluster's table
+     * never changes: asking for a different one is an error that says what the cluster has.
+     *
+     * @throws IllegalStateException if the cluster already has a different table
+     */
+    public PartitionTable initialize(PartitionTable wanted) {
+        Optional<PartitionTable> existing = read();
+        if (existing.isEmpty()) {
+            try {
+                ClusterEvent created = ClusterEvent.of(clock.instant(), EventKind.PARTITIONS_CREATED, null, null,
+                        "partition table created: " + wanted.partitionCount() + " partitions, " + wanted.replication(),
+                        Map.of("partitions", (long) wanted.partitionCount(), "replicas", (long) wanted.replication().replicas()));
+                store.commit(List.of(Op.put(MetadataKeys.PARTITION_TABLE, CODEC.encode(wanted), Precondition.DOES_NOT_EXIST), events.appendOp(created)));
+                return wanted;
+            } catch (PreconditionFailedException createdConcurrently) {
+                existing = read();
+            }
+        }
+        PartitionTable actual = existing.orElseThrow(() -> new IllegalStateException("BUG: partition table vanished"));
+        if (!actual.equals(wanted)) {
+            throw new IllegalStateException("this cluster already has " + actual.partitionCount() + " partitions with " + actual.replication()
+                    + "; it cannot be changed to " + wanted.partitionCount() + " partitions with " + wanted.replication());
+        }
+        return actual;
+    }
+}

@@ -1,0 +1,603 @@
+package dev.sluice.metadata;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.transaction.CuratorOp;
+import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.framework.state.ConnectionStateListener;
+import org.apache.curator.retry.RetryNTimes;
+import org.apache.curator.utils.ZKPaths;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The metadata store on Apache ZooKeeper, through Apache Curator. Keys map to znodes under a root path
+ * (one per cluster); versions are znode versions plus one; logs are persistent sequential children;
+ * ephemeral keys are ephemeral znodes, re-created after a session expiry.
+ *
+ * <p>ZooKeeper cannot say whether a write whose reply was lost was applied, and Curator retries such a
+ * write: a conditional write can then fail on its own earlier success. Every conditional failure is
+ * therefore checked by reading the key back: if it holds exactly the bytes this write put there, at the
+ * version this write produced, the write counts as applied.
+ */
+public final class ZooKeeperMetadataStore implements MetadataStore {
+
+    private static final Logger log = LoggerFactory.getLogger(ZooKeeperMetadataStore.class);
+
+    /** How long an operation waits for a connection before it reports the store unavailable. */
+    public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(15);
+    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
+    private static final int MAX_RETRIES = 32;
+
+    private final CuratorFramework client;
+    private final String root;
+    private final Set<String> knownParents = ConcurrentHashMap.newKeySet();
+    private final List<Watch> watches = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<ZooKeeperEphemeral> ephemerals = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private final Duration connectionTimeout;
+
+    private ZooKeeperMetadataStore(CuratorFramework client, String root, Duration connectionTimeout) {
+        this.client = client;
+        this.root = root;
+        this.connectionTimeout = connectionTimeout;
+    }
+
+    /**
+     * Connects to the ensemble at {@code connectString} and keeps every key under {@code rootPath}.
+     *
+     * @throws MetadataUnavailableException if no server answers within {@code connectionTimeout}
+     */
+    public static ZooKeeperMetadataStore connect(String connectString, String rootPath, Duration sessionTimeout, Duration connectionTimeout) {
+        if (!rootPath.startsWith("/") || rootPath.endsWith("/") || rootPath.length() < 2) {
+            throw new IllegalArgumentException("root path must start with '/' and not end with it, got '" + rootPath + "'");
+        }
+        CuratorFramework client = CuratorFrameworkFactory.builder()
+                .connectString(connectString)
+                .sessionTimeoutMs((int) sessionTimeout.toMillis())
+                .connectionTimeoutMs((int) connectionTimeout.toMillis())
+                .retryPolicy(new RetryNTimes(0, 0))
+                .build();
+        client.start();
+        try {
+            if (!client.blockUntilConnected((int) connectionTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                client.close();
+                throw new MetadataUnavailableException("no ZooKeeper server at " + connectString + " answered within " + connectionTimeout, null);
+            }
+        } catch (InterruptedException interrupted) {
+            client.close();
+            Thread.currentThread().interrupt();
+            throw new MetadataUnavailableException("interrupted while connecting to ZooKeeper at " + connectString, interrupted);
+        }
+        ZooKeeperMetadataStore store = new ZooKeeperMetadataStore(client, rootPath, connectionTimeout);
+        store.ensurePath(rootPath);
+        return store;
+    }
+
+    public static ZooKeeperMetadataStore connect(String connectString, String rootPath) {
+        return connect(connectString, rootPath, DEFAULT_SESSION_TIMEOUT, DEFAULT_CONNECTION_TIMEOUT);
+    }
+
+    private String path(String key) {
+        return root + "/" + Keys.requireValid(key);
+    }
+
+    private String keyOf(String path) {
+        if (path.equals(root)) {
+            return "";
+        }
+        return path.substring(root.length() + 1);
+    }
+
+    private static long versionOf(Stat stat) {
+        return stat.getVersion() + 1L;
+    }
+
+    @Override
+    public Optional<Versioned> get(String key) {
+        String path = path(key);
+        return call("get " + key, afterLoss -> {
+            Stat stat = new Stat();
+            try {
+                byte[] data = client.getData().storingStatIn(stat).forPath(path);
+                return Optional.of(new Versioned(data == null ? new byte[0] : data, versionOf(stat)));
+            } catch (KeeperException.NoNodeException absent) {
+                return Optional.<Versioned>empty();
+            }
+        });
+    }
+
+    @Override
+    public List<String> children(String key) {
+        String path = path(key);
+        return call("list " + key, afterLoss -> {
+            try {
+                List<String> names = new ArrayList<>(client.getChildren().forPath(path));
+                names.sort(null);
+                return List.copyOf(names);
+            } catch (KeeperException.NoNodeException absent) {
+                return List.<String>of();
+            }
+        });
+    }
+
+    @Override
+    public long put(String key, byte[] value, Precondition precondition) {
+        return commit(List.of(Op.put(key, value, precondition))).getFirst().version();
+    }
+
+    @Override
+    public boolean delete(String key, Precondition precondition) {
+        String path = path(key);
+        return call("delete " + key, afterLoss -> {
+            try {
+                switch (precondition) {
+                    case Precondition.None none -> client.delete().forPath(path);
+                    case Precondition.MatchesVersion matches -> client.delete().withVersion((int) (matches.version() - 1)).forPath(path);
+                    case Precondition.DoesNotExist absent -> throw new PreconditionFailedException(key, "'" + key + "' exists; cannot delete it on condition that it does not");
+                }
+                return true;
+            } catch (KeeperException.NoNodeException absent) {
+                // After a lost reply, our own earlier attempt is the likely deleter.
+                return afterLoss;
+            } catch (KeeperException.BadVersionException conflict) {
+                throw new PreconditionFailedException(key, "'" + key + "' is not at the expected version", afterLoss);
+            } catch (KeeperException.NotEmptyException hasChildren) {
+                throw new MetadataException("cannot delete '" + key + "': it has children");
+            }
+        });
+    }
+
+    @Override
+    public List<Op.Result> commit(List<Op> ops) {
+        if (ops.isEmpty()) {
+            return List.of();
+        }
+        for (Op op : ops) {
+            Keys.requireValid(op.key());
+            if (op instanceof Op.Put put) {
+                Keys.requireValidValue(put.key(), put.value());
+            } else if (op instanceof Op.Append append) {
+                Keys.requireValidValue(append.key(), append.value());
+            }
+        }
+        for (Op op : ops) {
+            switch (op) {
+                case Op.Put put -> ensureParentOf(path(put.key()));
+                case Op.Append append -> ensurePath(path(append.key()));
+                case Op.Delete delete -> {
+                }
+                case Op.Check check -> {
+                }
+            }
+        }
+        return call("commit " + ops.stream().map(Op::key).toList(), afterLoss -> {
+            List<Planned> planned = plan(ops);
+            List<CuratorOp> curatorOps = new ArrayList<>();
+            for (Planned step : planned) {
+                curatorOps.add(toCuratorOp(step));
+            }
+            try {
+                List<CuratorTransactionResult> results = client.transaction().forOperations(curatorOps);
+                List<Op.Result> mapped = new ArrayList<>();
+                for (int i = 0; i < planned.size(); i++) {
+                    mapped.add(toResult(planned.get(i).op(), results.get(i)));
+                }
+                return List.copyOf(mapped);
+            } catch (KeeperException failure) {
+                return recoverFailedCommit(planned, failure, afterLoss);
+            }
+        });
+    }
+
+    /**
+     * One operation as it will be sent. ZooKeeper has no "create or overwrite" inside a transaction, so an
+     * unconditional put becomes a create or a versioned set depending on what exists now; if that changes
+     * before the commit, the commit fails and is planned again.
+     */
+    private record Planned(Op op, Precondition effective, boolean unconditional) {}
+
+    private List<Planned> plan(List<Op> ops) throws Exception {
+        List<Planned> planned = new ArrayList<>(ops.size());
+        for (Op op : ops) {
+            if (op instanceof Op.Put put && put.precondition() instanceof Precondition.None) {
+                Stat stat = client.checkExists().forPath(path(put.key()));
+                planned.add(new Planned(op, stat == null ? Precondition.DOES_NOT_EXIST : Precondition.matchesVersion(versionOf(stat)), true));
+            } else {
+                planned.add(new Planned(op, op instanceof Op.Put put ? put.precondition() : Precondition.NONE, false));
+            }
+        }
+        return planned;
+    }
+
+    private CuratorOp toCuratorOp(Planned step) throws Exception {
+        return switch (step.op()) {
+            case Op.Put put -> switch (step.effective()) {
+                case Precondition.DoesNotExist absent -> client.transactionOp().create().withMode(CreateMode.PERSISTENT).forPath(path(put.key()), put.value());
+                case Precondition.MatchesVersion matches -> client.transactionOp().setData().withVersion((int) (matches.version() - 1)).forPath(path(put.key()), put.value());
+                case Precondition.None none -> throw new IllegalStateException("BUG: unconditional puts are planned as create or set");
+            };
+            case Op.Delete delete -> switch (delete.precondition()) {
+                case Precondition.MatchesVersion matches -> client.transactionOp().delete().withVersion((int) (matches.version() - 1)).forPath(path(delete.key()));
+                case Precondition.None none -> client.transactionOp().delete().forPath(path(delete.key()));
+                case Precondition.DoesNotExist absent -> throw new IllegalArgumentException("a delete cannot require that the key does not exist");
+            };
+            case Op.Check check -> client.transactionOp().check().withVersion((int) (check.version() - 1)).forPath(path(check.key()));
+            case Op.Append append -> client.transactionOp().create().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
+                    .forPath(path(append.key()) + "/" + Keys.LOG_ENTRY_PREFIX, append.value());
+        };
+    }
+
+    private static Op.Result toResult(Op op, CuratorTransactionResult result) {
+        return switch (op) {
+            case Op.Put put -> new Op.Result(result.getResultStat() != null ? versionOf(result.getResultStat()) : 1, 0);
+            case Op.Append append -> new Op.Result(0, Keys.sequenceOf(ZKPaths.getNodeFromPath(result.getResultPath())));
+            case Op.Delete delete -> new Op.Result(0, 0);
+            case Op.Check check -> new Op.Result(0, 0);
+        };
+    }
+
+    /**
+     * A commit failed: find which operation and why. If the first conditional put already holds exactly
+     * its bytes at the version it would have produced, an earlier attempt whose reply was lost applied the
+     * whole commit, so it succeeded.
+     */
+    private List<Op.Result> recoverFailedCommit(List<Planned> planned, KeeperException failure, boolean afterLoss) throws Exception {
+        int failedIndex = -1;
+        List<OpResult> results = failure.getResults();
+        if (results != null) {
+            for (int i = 0; i < results.size(); i++) {
+                if (results.get(i) instanceof OpResult.ErrorResult error
+                        && error.getErr() != KeeperException.Code.OK.intValue()
+                        && error.getErr() != KeeperException.Code.RUNTIMEINCONSISTENCY.intValue()) {
+                    failedIndex = i;
+                    break;
+                }
+            }
+        }
+        if (failedIndex < 0) {
+            throw failure;
+        }
+        Planned failed = planned.get(failedIndex);
+        if (afterLoss && appliedEarlier(planned)) {
+            List<Op.Result> assumed = new ArrayList<>();
+            for (Planned step : planned) {
+                long version = step.op() instanceof Op.Put ? get(step.op().key()).map(Versioned::version).orElse(0L) : 0;
+                assumed.add(new Op.Result(version, step.op() instanceof Op.Append ? -1 : 0));
+            }
+            log.info("commit on {} was applied by an earlier attempt whose reply was lost", failed.op().key());
+            return List.copyOf(assumed);
+        }
+        if (failed.unconditional()) {
+            throw new RetryableConflict();
+        }
+        String key = failed.op().key();
+        String reason = switch (KeeperException.Code.get(((OpResult.ErrorResult) results.get(failedIndex)).getErr())) {
+            case NODEEXISTS -> "'" + key + "' already exists";
+            case NONODE -> "'" + key + "' does not exist";
+            case BADVERSION -> "'" + key + "' is not at the expected version";
+            case NOTEMPTY -> "'" + key + "' has children";
+            default -> "'" + key + "': " + failure.code();
+        };
+        throw new PreconditionFailedException(key, reason, afterLoss);
+    }
+
+    /** Whether the first put of {@code planned} already holds exactly its bytes at its resulting version. */
+    private boolean appliedEarlier(List<Planned> planned) {
+        for (Planned step : planned) {
+            if (step.op() instanceof Op.Put put) {
+                long expectedVersion = switch (step.effective()) {
+                    case Precondition.DoesNotExist absent -> 1;
+                    case Precondition.MatchesVersion matches -> matches.version() + 1;
+                    case Precondition.None none -> throw new IllegalStateException("BUG: puts are planned with a precondition");
+                };
+                Optional<Versioned> now = get(put.key());
+                return now.isPresent() && now.get().version() == expectedVersion && Arrays.equals(now.get().value(), put.value());
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public List<LogEntry> readLog(String logKey, long afterSequence, int limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative, got " + limit);
+        }
+        String path = path(logKey);
+        return call("read log " + logKey, afterLoss -> {
+            List<String> names;
+            try {
+                names = client.getChildren().forPath(path);
+            } catch (KeeperException.NoNodeException absent) {
+                return List.<LogEntry>of();
+            }
+            List<Long> sequences = new ArrayList<>();
+            for (String name : names) {
+                long sequence = Keys.sequenceOf(name);
+                if (sequence > afterSequence) {
+                    sequences.add(sequence);
+                }
+            }
+            sequences.sort(null);
+            List<LogEntry> entries = new ArrayList<>();
+            for (long sequence : sequences) {
+                if (entries.size() >= limit) {
+                    break;
+                }
+                try {
+                    entries.add(new LogEntry(sequence, client.getData().forPath(path + "/" + Keys.logEntryName(sequence))));
+                } catch (KeeperException.NoNodeException trimmed) {
+                    // Deleted by a concurrent trim; older entries are not promised.
+                }
+            }
+            return List.copyOf(entries);
+        });
+    }
+
+    @Override
+    public EphemeralKey putEphemeral(String key, byte[] value) {
+        String path = path(key);
+        Keys.requireValidValue(key, value);
+        ensureParentOf(path);
+        ZooKeeperEphemeral ephemeral = new ZooKeeperEphemeral(key, path, value.clone());
+        ephemeral.create();
+        client.getConnectionStateListenable().addListener(ephemeral);
+        ephemerals.add(ephemeral);
+        return ephemeral;
+    }
+
+    /**
+     * An ephemeral znode owned by this session. If the session expires, ZooKeeper deletes the node; when a
+     * new session connects it is re-created, unless another process took the key meanwhile, in which case
+     * it stays lost (the owner must then assume it no longer holds what the key stood for).
+     */
+    private final class ZooKeeperEphemeral implements EphemeralKey, ConnectionStateListener {
+        private final String key;
+        private final String path;
+        private volatile byte[] value;
+        private volatile boolean closed;
+
+        ZooKeeperEphemeral(String key, String path, byte[] value) {
+            this.key = key;
+            this.path = path;
+            this.value = value;
+        }
+
+        void create() {
+            call("create ephemeral " + key, afterLoss -> {
+                try {
+                    client.create().withMode(CreateMode.EPHEMERAL).forPath(path, value);
+                } catch (KeeperException.NodeExistsException exists) {
+                    Stat stat = client.checkExists().forPath(path);
+                    long session = client.getZookeeperClient().getZooKeeper().getSessionId();
+                    if (stat == null || stat.getEphemeralOwner() != session) {
+                        throw new PreconditionFailedException(key, "'" + key + "' is held by another session");
+                    }
+                    // Our own earlier attempt created it before its reply was lost.
+                }
+                return null;
+            });
+        }
+
+        @Override
+        public void stateChanged(CuratorFramework curator, ConnectionState state) {
+            if (state == ConnectionState.RECONNECTED && !closed) {
+                Thread recreate = new Thread(() -> {
+                    try {
+                        if (client.checkExists().forPath(path) == null) {
+                            create();
+                            log.info("re-created ephemeral '{}' after a session expiry", key);
+                        }
+                    } catch (Exception e) {
+                        log.error("lost ephemeral '{}' after a session expiry: {}", key, e.getMessage());
+                    }
+                }, "zk-ephemeral-" + key);
+                recreate.setDaemon(true);
+                recreate.start();
+            }
+        }
+
+        @Override
+        public String key() {
+            return key;
+        }
+
+        @Override
+        public void update(byte[] newValue) {
+            Keys.requireValidValue(key, newValue);
+            value = newValue.clone();
+            call("update ephemeral " + key, afterLoss -> client.setData().forPath(path, value));
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            client.getConnectionStateListenable().removeListener(this);
+            ephemerals.remove(this);
+            try {
+                call("delete ephemeral " + key, afterLoss -> {
+                    try {
+                        client.delete().forPath(path);
+                    } catch (KeeperException.NoNodeException gone) {
+                        // Already gone with the session.
+                    }
+                    return null;
+                });
+            } catch (MetadataException unreachable) {
+                log.debug("could not delete ephemeral '{}'; it goes with the session", key, unreachable);
+            }
+        }
+    }
+
+    @Override
+    public Watch watch(String key, boolean recursive, WatchListener listener) {
+        String path = path(key);
+        ExecutorService dispatcher = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "zk-watch-" + key);
+            thread.setDaemon(true);
+            return thread;
+        });
+        CuratorCache cache = recursive
+                ? CuratorCache.build(client, path)
+                : CuratorCache.build(client, path, CuratorCache.Options.SINGLE_NODE_CACHE);
+        CuratorCacheListener forward = CuratorCacheListener.builder()
+                .forCreatesAndChanges((before, after) -> dispatch(dispatcher, () -> listener.onChange(keyOf(after.getPath()), Optional.of(toVersioned(after)))))
+                .forDeletes(before -> dispatch(dispatcher, () -> listener.onChange(keyOf(before.getPath()), Optional.empty())))
+                .forInitialized(() -> dispatch(dispatcher, listener::onInitialized))
+                .build();
+        cache.listenable().addListener(forward);
+        ConnectionStateListener resync = (curator, state) -> {
+            if (state == ConnectionState.RECONNECTED) {
+                dispatch(dispatcher, listener::onResync);
+            }
+        };
+        client.getConnectionStateListenable().addListener(resync);
+        cache.start();
+        Watch watch = new Watch() {
+            @Override
+            public void close() {
+                client.getConnectionStateListenable().removeListener(resync);
+                cache.close();
+                dispatcher.shutdown();
+                watches.remove(this);
+            }
+        };
+        watches.add(watch);
+        return watch;
+    }
+
+    private static Versioned toVersioned(ChildData data) {
+        return new Versioned(data.getData() == null ? new byte[0] : data.getData(), versionOf(data.getStat()));
+    }
+
+    private static void dispatch(ExecutorService dispatcher, Runnable notification) {
+        if (!dispatcher.isShutdown()) {
+            try {
+                dispatcher.execute(() -> {
+                    try {
+                        notification.run();
+                    } catch (RuntimeException e) {
+                        log.warn("a metadata watch listener failed", e);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // The watch is being closed.
+            }
+        }
+    }
+
+    private void ensureParentOf(String path) {
+        String parent = ZKPaths.getPathAndNode(path).getPath();
+        if (!parent.equals("/")) {
+            ensurePath(parent);
+        }
+    }
+
+    private void ensurePath(String path) {
+        if (knownParents.contains(path)) {
+            return;
+        }
+        call("create " + path, afterLoss -> {
+            try {
+                client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(path, new byte[0]);
+            } catch (KeeperException.NodeExistsException exists) {
+                // Someone made it first; all we need is that it exists.
+            }
+            return null;
+        });
+        knownParents.add(path);
+    }
+
+    /** Marks a commit that lost a race with a concurrent create or delete and is safe to retry. */
+    private static final class RetryableConflict extends RuntimeException {
+        RetryableConflict() {
+            super(null, null, false, false);
+        }
+    }
+
+    @FunctionalInterface
+    private interface ZkCall<T> {
+        /** @param afterConnectionLoss whether an earlier attempt of this call lost its connection */
+        T run(boolean afterConnectionLoss) throws Exception;
+    }
+
+    /**
+     * Runs {@code body}, retrying it with backoff while the connection is lost, up to the connection
+     * timeout. Curator itself does not retry (its retry policy is "never") so that this loop knows when
+     * a write's outcome is ambiguous and can tell the body.
+     */
+    private <T> T call(String what, ZkCall<T> body) {
+        long deadline = System.nanoTime() + connectionTimeout.toNanos();
+        boolean connectionLost = false;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return body.run(connectionLost);
+            } catch (RetryableConflict conflict) {
+                if (attempt >= MAX_RETRIES) {
+                    throw new MetadataException("gave up on " + what + " after " + attempt + " races with concurrent writers");
+                }
+            } catch (MetadataException | IllegalArgumentException | IllegalStateException passThrough) {
+                throw passThrough;
+            } catch (KeeperException.ConnectionLossException | KeeperException.SessionExpiredException
+                     | KeeperException.OperationTimeoutException | KeeperException.SessionMovedException unavailable) {
+                connectionLost = true;
+                if (System.nanoTime() > deadline) {
+                    throw new MetadataUnavailableException("ZooKeeper unavailable during " + what + " for " + connectionTimeout + ": "
+                            + unavailable.getMessage(), unavailable);
+                }
+                pause(attempt);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw new MetadataUnavailableException("interrupted during " + what, interrupted);
+            } catch (Exception failure) {
+                throw new MetadataException("ZooKeeper operation failed: " + what + ": " + failure, failure);
+            }
+        }
+    }
+
+    private static void pause(int attempt) {
+        try {
+            Thread.sleep(Math.min(1_000L, 25L << Math.min(attempt, 6)));
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new MetadataUnavailableException("interrupted while waiting for ZooKeeper", interrupted);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Watch watch : List.copyOf(watches)) {
+            watch.close();
+        }
+        for (ZooKeeperEphemeral ephemeral : List.copyOf(ephemerals)) {
+            ephemeral.closed = true;
+        }
+        client.close();
+    }
+
+    @Override
+    public String toString() {
+        return "ZooKeeperMetadataStore{" + client.getZookeeperClient().getCurrentConnectionString() + root + "}";
+    }
+}

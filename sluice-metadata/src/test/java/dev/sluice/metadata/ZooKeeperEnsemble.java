@@ -1,0 +1,111 @@
+package dev.sluice.metadata;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingCluster;
+import org.apache.curator.test.TestingZooKeeperServer;
+
+/**
+ * A real three-server ZooKeeper ensemble inside the test JVM, on loopback and free ports, with the means
+ * to kill and restart its leader or a follower.
+ */
+public final class ZooKeeperEnsemble implements AutoCloseable {
+
+    private final TestingCluster cluster;
+    private final List<InstanceSpec> killed = new ArrayList<>();
+
+    private ZooKeeperEnsemble(TestingCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    public static ZooKeeperEnsemble start(int servers) throws Exception {
+        System.setProperty("zookeeper.admin.enableServer", "false");
+        TestingCluster cluster = new TestingCluster(servers);
+        cluster.start();
+        ZooKeeperEnsemble ensemble = new ZooKeeperEnsemble(cluster);
+        ensemble.awaitLeader();
+        return ensemble;
+    }
+
+    public String connectString() {
+        return cluster.getConnectString();
+    }
+
+    /** Kills the current leader and returns which one it was. */
+    public synchronized InstanceSpec killLeader() throws Exception {
+        return kill(true);
+    }
+
+    /** Kills one follower. */
+    public synchronized InstanceSpec killFollower() throws Exception {
+        return kill(false);
+    }
+
+    private InstanceSpec kill(boolean leader) throws Exception {
+        TestingZooKeeperServer victim = awaitServer(leader);
+        InstanceSpec spec = victim.getInstanceSpec();
+        if (!cluster.killServer(spec)) {
+            throw new IllegalStateException("could not kill " + spec);
+        }
+        killed.add(spec);
+        return spec;
+    }
+
+    /** Restarts every server killed so far and waits until the ensemble has a leader again. */
+    public synchronized void restartKilled() throws Exception {
+        for (InstanceSpec spec : killed) {
+            cluster.restartServer(spec);
+        }
+        killed.clear();
+        awaitLeader();
+    }
+
+    private void awaitLeader() throws InterruptedException {
+        awaitServer(true);
+    }
+
+    private TestingZooKeeperServer awaitServer(boolean leader) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            for (TestingZooKeeperServer server : cluster.getServers()) {
+                if (killed.contains(server.getInstanceSpec())) {
+                    continue;
+                }
+                String mode = mode(server.getInstanceSpec().getPort());
+                if (leader ? "leader".equals(mode) : "follower".equals(mode)) {
+                    return server;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("no " + (leader ? "leader" : "follower") + " within 30 s");
+    }
+
+    /** The server's role as its {@code srvr} command reports it, or {@code null} if it does not answer. */
+    private static String mode(int clientPort) {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), clientPort)) {
+            socket.setSoTimeout(2_000);
+            socket.getOutputStream().write("srvr".getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            String reply = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            for (String line : reply.split("\n")) {
+                if (line.startsWith("Mode: ")) {
+                    return line.substring("Mode: ".length()).trim();
+                }
+            }
+            return null;
+        } catch (IOException notAnswering) {
+            return null;
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        cluster.close();
+    }
+}
