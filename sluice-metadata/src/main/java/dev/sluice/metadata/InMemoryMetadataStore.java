@@ -22,6 +22,7 @@ public final class InMemoryMetadataStore implements MetadataStore {
     private final Backing backing;
     private final Set<String> ephemeralKeys = new HashSet<>();
     private final List<WatchImpl> watches = new ArrayList<>();
+    private final List<ElectionImpl> elections = new ArrayList<>();
     private boolean closed;
 
     public InMemoryMetadataStore() {
@@ -42,6 +43,7 @@ public final class InMemoryMetadataStore implements MetadataStore {
         final TreeMap<String, Entry> entries = new TreeMap<>();
         final Map<String, Long> logSequences = new HashMap<>();
         final List<WatchImpl> watches = new ArrayList<>();
+        final Map<String, List<ElectionImpl>> elections = new HashMap<>();
     }
 
     private record Entry(byte[] value, long version, InMemoryMetadataStore owner) {}
@@ -288,6 +290,118 @@ public final class InMemoryMetadataStore implements MetadataStore {
     }
 
     @Override
+    public LeaderElection elect(String key, String participantId) {
+        Keys.requireValid(key);
+        ElectionImpl election = new ElectionImpl(key, participantId);
+        synchronized (backing) {
+            requireOpen();
+            List<ElectionImpl> queue = backing.elections.computeIfAbsent(key, k -> new ArrayList<>());
+            queue.add(election);
+            elections.add(election);
+            if (queue.getFirst() == election) {
+                election.becomeLeader();
+            }
+        }
+        return election;
+    }
+
+    /** A participant queued in join order; the head of the queue leads. */
+    private final class ElectionImpl implements LeaderElection {
+        private final String key;
+        private final String participantId;
+        private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final ExecutorService dispatcher;
+        private volatile boolean leader;
+
+        ElectionImpl(String key, String participantId) {
+            this.key = key;
+            this.participantId = participantId;
+            this.dispatcher = Executors.newSingleThreadExecutor(r -> {
+                Thread thread = new Thread(r, "metadata-election-" + key);
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+
+        void becomeLeader() {
+            leader = true;
+            synchronized (this) {
+                notifyAll();
+            }
+            dispatch(listener -> listener.leadershipAcquired());
+        }
+
+        private void dispatch(java.util.function.Consumer<Listener> call) {
+            if (!dispatcher.isShutdown()) {
+                dispatcher.execute(() -> listeners.forEach(call));
+            }
+        }
+
+        @Override
+        public String participantId() {
+            return participantId;
+        }
+
+        @Override
+        public boolean isLeader() {
+            return leader;
+        }
+
+        @Override
+        public boolean awaitLeadership(java.time.Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            synchronized (this) {
+                while (!leader) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public Optional<String> currentLeader() {
+            synchronized (backing) {
+                List<ElectionImpl> queue = backing.elections.getOrDefault(key, List.of());
+                return queue.isEmpty() ? Optional.empty() : Optional.of(queue.getFirst().participantId);
+            }
+        }
+
+        @Override
+        public void addListener(Listener listener) {
+            listeners.add(listener);
+            if (leader) {
+                dispatcher.execute(listener::leadershipAcquired);
+            }
+        }
+
+        @Override
+        public void close() {
+            synchronized (backing) {
+                leaveLocked();
+            }
+            dispatcher.shutdown();
+        }
+
+        void leaveLocked() {
+            List<ElectionImpl> queue = backing.elections.getOrDefault(key, new ArrayList<>());
+            boolean wasHead = !queue.isEmpty() && queue.getFirst() == this;
+            queue.remove(this);
+            elections.remove(this);
+            if (leader) {
+                leader = false;
+                dispatch(listener -> listener.leadershipLost());
+            }
+            if (wasHead && !queue.isEmpty()) {
+                queue.getFirst().becomeLeader();
+            }
+        }
+    }
+
+    @Override
     public Watch watch(String key, boolean recursive, WatchListener listener) {
         Keys.requireValid(key);
         WatchImpl watch = new WatchImpl(key, recursive, listener);
@@ -368,6 +482,10 @@ public final class InMemoryMetadataStore implements MetadataStore {
             }
             for (String key : new ArrayList<>(ephemeralKeys)) {
                 removeEphemeral(key);
+            }
+            for (ElectionImpl election : new ArrayList<>(elections)) {
+                election.leaveLocked();
+                election.dispatcher.shutdown();
             }
             closed = true;
             toClose = new ArrayList<>(watches);

@@ -79,7 +79,13 @@ public interface MetadataStore extends AutoCloseable {
      */
     Watch watch(String key, boolean recursive, WatchListener listener);
 
-    /** Ends the session: its ephemeral keys disappear and its watches stop. */
+    /**
+     * Joins the election at {@code key} as {@code participantId}. Participants are served in the order
+     * they joined; the leader leads until it closes its election or its session ends.
+     */
+    LeaderElection elect(String key, String participantId);
+
+    /** Ends the session: its ephemeral keys disappear, its elections end and its watches stop. */
     @Override
     void close();
 }

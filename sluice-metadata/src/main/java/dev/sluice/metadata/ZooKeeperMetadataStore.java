@@ -17,6 +17,9 @@ import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
+import org.apache.curator.framework.recipes.leader.Participant;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.curator.retry.RetryNTimes;
@@ -51,6 +54,7 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
     private final String root;
     private final Set<String> knownParents = ConcurrentHashMap.newKeySet();
     private final List<Watch> watches = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<LeaderElection> elections = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<ZooKeeperEphemeral> ephemerals = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final Duration connectionTimeout;
@@ -451,6 +455,81 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
     }
 
     @Override
+    public LeaderElection elect(String key, String participantId) {
+        String path = path(key);
+        ensurePath(path);
+        LeaderLatch latch = new LeaderLatch(client, path, participantId, LeaderLatch.CloseMode.NOTIFY_LEADER);
+        ExecutorService dispatcher = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "zk-election-" + key);
+            thread.setDaemon(true);
+            return thread;
+        });
+        LeaderElection election = new LeaderElection() {
+            @Override
+            public String participantId() {
+                return participantId;
+            }
+
+            @Override
+            public boolean isLeader() {
+                return latch.hasLeadership();
+            }
+
+            @Override
+            public boolean awaitLeadership(Duration timeout) throws InterruptedException {
+                return latch.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
+
+            @Override
+            public Optional<String> currentLeader() {
+                return call("read leader of " + key, afterLoss -> {
+                    try {
+                        Participant leader = latch.getLeader();
+                        return leader.isLeader() ? Optional.of(leader.getId()) : Optional.<String>empty();
+                    } catch (KeeperException.NoNodeException none) {
+                        return Optional.<String>empty();
+                    }
+                });
+            }
+
+            @Override
+            public void addListener(Listener listener) {
+                latch.addListener(new LeaderLatchListener() {
+                    @Override
+                    public void isLeader() {
+                        listener.leadershipAcquired();
+                    }
+
+                    @Override
+                    public void notLeader() {
+                        listener.leadershipLost();
+                    }
+                }, dispatcher);
+            }
+
+            @Override
+            public void close() {
+                elections.remove(this);
+                try {
+                    latch.close();
+                } catch (Exception e) {
+                    log.debug("closing the election at {} failed", key, e);
+                } finally {
+                    dispatcher.shutdown();
+                }
+            }
+        };
+        try {
+            latch.start();
+        } catch (Exception e) {
+            dispatcher.shutdown();
+            throw new MetadataException("could not join the election at " + key + ": " + e, e);
+        }
+        elections.add(election);
+        return election;
+    }
+
+    @Override
     public Watch watch(String key, boolean recursive, WatchListener listener) {
         String path = path(key);
         ExecutorService dispatcher = Executors.newSingleThreadExecutor(r -> {
@@ -587,6 +666,9 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
 
     @Override
     public void close() {
+        for (LeaderElection election : List.copyOf(elections)) {
+            election.close();
+        }
         for (Watch watch : List.copyOf(watches)) {
             watch.close();
         }

@@ -224,6 +224,43 @@ public abstract class MetadataStoreConformance {
     }
 
     @Test
+    void exactlyOneParticipantLeadsAndTheNextTakesOverWhenItsSessionEnds() throws Exception {
+        MetadataStore first = secondSession();
+        MetadataStore second = secondSession();
+        try {
+            LeaderElection a = first.elect("controller/election", "node-a");
+            assertThat(a.awaitLeadership(WATCH_TIMEOUT)).isTrue();
+            LeaderElection b = second.elect("controller/election", "node-b");
+            List<String> bEvents = new CopyOnWriteArrayList<>();
+            b.addListener(new LeaderElection.Listener() {
+                @Override
+                public void leadershipAcquired() {
+                    bEvents.add("acquired");
+                }
+
+                @Override
+                public void leadershipLost() {
+                    bEvents.add("lost");
+                }
+            });
+            assertThat(b.awaitLeadership(Duration.ofMillis(300))).isFalse();
+            assertThat(a.isLeader()).isTrue();
+            assertThat(b.isLeader()).isFalse();
+            assertThat(b.currentLeader()).contains("node-a");
+            disrupt();
+            first.close();
+            assertThat(b.awaitLeadership(WATCH_TIMEOUT)).isTrue();
+            await().atMost(WATCH_TIMEOUT).untilAsserted(() -> assertThat(bEvents).containsExactly("acquired"));
+            assertThat(b.currentLeader()).contains("node-b");
+            b.close();
+            await().atMost(WATCH_TIMEOUT).untilAsserted(() -> assertThat(bEvents).containsExactly("acquired", "lost"));
+        } finally {
+            first.close();
+            second.close();
+        }
+    }
+
+    @Test
     void closingAnEphemeralKeyDeletesIt() {
         EphemeralKey key = store.putEphemeral("liveness/N2", bytes("alive"));
         disrupt();
