@@ -1,0 +1,1340 @@
+package dev.sluice.scheduler;
+
+import dev.sluice.model.NodeId;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.PartitionTable;
+import dev.sluice.model.Placement;
+import dev.sluice.model.WorkerState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * One scheduling pass over one input: the working state (who holds what, loads, changes under way per
+ * node) and the phases that change it, in the order {@link Scheduler} documents. Single use; nodes and
+ * partitions are addressed by dense int indices (nodes in id order), so the hot loops touch arrays
+ * only and iteration order never depends on a hash map.
+ */
+final class Pass {
+
+    /** Ids up to this value are looked up in an array; sparser ids fall back to a map. */
+    private static final int DENSE_ID_LIMIT = 1 << 22;
+    private static final int[] NONE = new int[0];
+    /** Salts for picks of one partition are {@code partition × this + slot}; more than any set's picks. */
+    private static final long SALT_SLOTS_PER_PARTITION = 64;
+
+    private final SchedulerLimits limits;
+    private final Instant now;
+    private final int partitionCount;
+    private final int replicas;
+    private final int minZones;
+
+    // Nodes, by index in id order.
+    private final int nodeCount;
+    private final NodeId[] ids;
+    private final WorkerState[] state;
+    private final int[] zone;
+    private final String[] zoneNames;
+    private final boolean[] alive;
+    private final boolean[] eligible;
+    private final boolean[] keeps;
+    private final Instant[] deadSince;
+    private final int eligibleCount;
+    private final int[] zoneMark;
+    private int zoneStamp;
+
+    // Partitions, by partition number.
+    private final Placement[] placement;
+    private final int[][] current;
+    private final int[][] inFlightNext;
+    private final int[][] target;
+    private final ChangeKind[] kind;
+    private final boolean[] holdFill;
+    private final int[] originalLeader;
+    private final int[] leader;
+    private final LeadershipChange.Cause[] leaderCause;
+
+    // Loads (replicas each node holds once every decided change is done) and throttles.
+    private final int[] load;
+    private final LoadIndex all;
+    private final LoadIndex[] byZone;
+    private final int[] changesOnNode;
+    private int changesInCluster;
+    private int inFlight;
+    private int throttled;
+
+    private final List<Explanation> explanations = new ArrayList<>();
+    /** Required changes decided by {@link #repair}, most urgent first, waiting for {@link #admit}. */
+    private final IntList awaitingAdmission = new IntList();
+
+    Pass(List<NodeFacts> facts, PartitionTable table, Map<PartitionId, Placement> placements, SchedulerLimits limits, Instant now) {
+        this.limits = limits;
+        this.now = now;
+        this.partitionCount = table.partitionCount();
+        this.replicas = table.replication().replicas();
+        this.minZones = table.replication().minZones();
+
+        // Every node the configuration knows, plus any a placement names that it does not (removed nodes).
+        TreeSet<NodeId> known = new TreeSet<>();
+        for (NodeFacts fact : facts) {
+            if (!known.add(fact.id())) {
+                throw new IllegalArgumentException("BUG: node " + fact.id() + " listed twice");
+            }
+        }
+        this.placement = new Placement[partitionCount];
+        TreeSet<NodeId> unknown = new TreeSet<>();
+        for (Placement p : placements.values()) {
+            placement[p.partition().value()] = p;
+            collectUnknown(p.current(), known, unknown);
+            collectUnknown(p.next(), known, unknown);
+            if (p.leader() != null) {
+                collectUnknown(List.of(p.leader()), known, unknown);
+            }
+        }
+        List<NodeFacts> everyone = new ArrayList<>(facts);
+        for (NodeId id : unknown) {
+            everyone.add(new NodeFacts(id, null, null, false, null));
+        }
+        everyone.sort(Comparator.comparing(NodeFacts::id));
+        this.nodeCount = everyone.size();
+        this.ids = new NodeId[nodeCount];
+        this.state = new WorkerState[nodeCount];
+        this.zone = new int[nodeCount];
+        this.alive = new boolean[nodeCount];
+        this.eligible = new boolean[nodeCount];
+        this.keeps = new boolean[nodeCount];
+        this.deadSince = new Instant[nodeCount];
+        TreeSet<String> zones = new TreeSet<>();
+        for (NodeFacts fact : everyone) {
+            if (fact.zone() != null) {
+                zones.add(fact.zone());
+            }
+        }
+        this.zoneNames = zones.toArray(String[]::new);
+        Map<String, Integer> zoneIndex = new HashMap<>();
+        for (int z = 0; z < zoneNames.length; z++) {
+            zoneIndex.put(zoneNames[z], z);
+        }
+        this.zoneMark = new int[zoneNames.length];
+        int eligibleSeen = 0;
+        for (int n = 0; n < nodeCount; n++) {
+            NodeFacts fact = everyone.get(n);
+            ids[n] = fact.id();
+            state[n] = fact.state();
+            zone[n] = fact.zone() == null ? -1 : zoneIndex.get(fact.zone());
+            alive[n] = fact.alive();
+            deadSince[n] = fact.deadSince();
+            boolean deadTooLong = !fact.alive()
+                    && (fact.deadSince() == null || Duration.between(fact.deadSince(), now).compareTo(limits.deadNodeGrace()) > 0);
+            // The one definition of a candidate: Active (WorkerState decides) and alive.
+            eligible[n] = fact.state() != null && fact.state().mayReceiveReplicas() && fact.alive();
+            keeps[n] = fact.state() != null && fact.state().keepsReplicas() && !deadTooLong;
+            if (eligible[n]) {
+                eligibleSeen++;
+            }
+        }
+        this.eligibleCount = eligibleSeen;
+        NodeLookup lookup = new NodeLookup(ids);
+
+        this.current = new int[partitionCount][];
+        this.inFlightNext = new int[partitionCount][];
+        this.target = new int[partitionCount][];
+        this.kind = new ChangeKind[partitionCount];
+        this.holdFill = new boolean[partitionCount];
+        this.originalLeader = new int[partitionCount];
+        this.leader = new int[partitionCount];
+        this.leaderCause = new LeadershipChange.Cause[partitionCount];
+        this.load = new int[nodeCount];
+        this.changesOnNode = new int[nodeCount];
+        for (int p = 0; p < partitionCount; p++) {
+            Placement pl = placement[p];
+            if (pl == null) {
+                current[p] = NONE;
+                target[p] = NONE;
+                originalLeader[p] = -1;
+            } else {
+                current[p] = lookup.indices(pl.current());
+                if (pl.hasNext()) {
+                    inFlightNext[p] = lookup.indices(pl.next());
+                }
+                target[p] = inFlightNext[p] != null ? inFlightNext[p] : current[p];
+                originalLeader[p] = pl.leader() == null ? -1 : lookup.index(pl.leader());
+            }
+            leader[p] = originalLeader[p];
+            for (int member : target[p]) {
+                load[member]++;
+            }
+            if (inFlightNext[p] != null) {
+                inFlight++;
+                changesInCluster++;
+                for (int member : current[p]) {
+                    if (!IntList.contains(inFlightNext[p], member)) {
+                        changesOnNode[member]++;
+                    }
+                }
+                for (int member : inFlightNext[p]) {
+                    if (!IntList.contains(current[p], member)) {
+                        changesOnNode[member]++;
+                    }
+                }
+            }
+        }
+
+        int[] eligibleNodes = new int[eligibleCount];
+        int[] perZone = new int[zoneNames.length];
+        for (int n = 0, i = 0; n < nodeCount; n++) {
+            if (eligible[n]) {
+                eligibleNodes[i++] = n;
+                perZone[zone[n]]++;
+            }
+        }
+        this.all = new LoadIndex(load, eligibleNodes, nodeCount);
+        this.byZone = new LoadIndex[zoneNames.length];
+        for (int z = 0; z < zoneNames.length; z++) {
+            int[] members = new int[perZone[z]];
+            for (int n = 0, i = 0; n < nodeCount; n++) {
+                if (eligible[n] && zone[n] == z) {
+                    members[i++] = n;
+                }
+            }
+            byZone[z] = new LoadIndex(load, members, nodeCount);
+        }
+    }
+
+    private static void collectUnknown(List<NodeId> members, TreeSet<NodeId> known, TreeSet<NodeId> unknown) {
+        for (NodeId id : members) {
+            if (!known.contains(id)) {
+                unknown.add(id);
+            }
+        }
+    }
+
+    Plan run() {
+        reviseInFlight();
+        repair();
+        balanceReplicas(0);
+        admit();
+        balanceReplicas(1);
+        placeLeaders();
+        return plan();
+    }
+
+    // ---------------------------------------------------------------- phase 1: changes under way
+
+    /** A joining member of a change under way that became unusable is replaced; nothing else is touched. */
+    private void reviseInFlight() {
+        IntList kept = new IntList();
+        IntList bad = new IntList();
+        IntList excluded = new IntList();
+        for (int p = 0; p < partitionCount; p++) {
+            int[] next = inFlightNext[p];
+            if (next == null || frozen(p)) {
+                continue;
+            }
+            kept.clear();
+            bad.clear();
+            for (int member : next) {
+                if (!keeps[member] && !IntList.contains(current[p], member)) {
+                    bad.add(member);
+                } else {
+                    kept.add(member);
+                }
+            }
+            if (bad.isEmpty()) {
+                continue;
+            }
+            excluded.clear();
+            for (int member : current[p]) {
+                excluded.add(member);
+            }
+            for (int member : next) {
+                excluded.add(member);
+            }
+            IntList adds = pickAdditions(p, kept, bad.size(), excluded);
+            if (adds.size() < bad.size()) {
+                explainNotEnough(p, kept.size() + adds.size(), bad.size() - adds.size());
+            }
+            if (adds.isEmpty()) {
+                continue;
+            }
+            int[] revised = next.clone();
+            for (int i = 0; i < adds.size(); i++) {
+                int gone = bad.get(i);
+                int in = adds.get(i);
+                for (int k = 0; k < revised.length; k++) {
+                    if (revised[k] == gone) {
+                        revised[k] = in;
+                    }
+                }
+                decrement(gone);
+                increment(in);
+                changesOnNode[gone]--;
+                changesOnNode[in]++;
+            }
+            target[p] = revised;
+            kind[p] = ChangeKind.REVISE;
+        }
+    }
+
+    // ---------------------------------------------------------------- phase 2: required changes
+
+    /**
+     * Partitions whose replica set breaks a rule get a next set, most urgent first (new partitions,
+     * then lost redundancy, then members that must leave, then spread and surplus), while throttles
+     * allow.
+     */
+    private void repair() {
+        IntList[] byUrgency = {new IntList(), new IntList(), new IntList(), new IntList()};
+        for (int p = 0; p < partitionCount; p++) {
+            if (inFlightNext[p] != null) {
+                continue;
+            }
+            int[] members = current[p];
+            boolean lostOrMissing = false;
+            boolean mustLeave = false;
+            int usable = 0;
+            for (int member : members) {
+                if (keeps[member]) {
+                    usable++;
+                    if (!alive[member]) {
+                        explainWaiting(p, member);
+                        holdFill[p] = true;
+                    }
+                } else if (alive[member] && state[member] != null) {
+                    mustLeave = true;
+                } else {
+                    lostOrMissing = true;
+                }
+            }
+            int urgency;
+            if (members.length == 0) {
+                urgency = 0;
+            } else if (lostOrMissing || usable < replicas && !mustLeave) {
+                urgency = 1;
+            } else if (mustLeave) {
+                urgency = 2;
+            } else if (usable > replicas || spreadImprovable(members)) {
+                urgency = 3;
+            } else {
+                continue;
+            }
+            holdFill[p] = true;
+            if (frozen(p)) {
+                explainFrozen(p, members.length - usable, usable);
+                continue;
+            }
+            byUrgency[urgency].add(p);
+        }
+        Scratch scratch = new Scratch();
+        for (IntList partitions : byUrgency) {
+            for (int i = 0; i < partitions.size(); i++) {
+                repairOne(partitions.get(i), scratch);
+            }
+        }
+    }
+
+    /** Reusable lists for {@link #repairOne}, so a pass over 100,000 partitions allocates little. */
+    private static final class Scratch {
+        final IntList keep = new IntList();
+        final IntList drop = new IntList();
+        final IntList trimmed = new IntList();
+        final IntList swappedOut = new IntList();
+        final IntList excluded = new IntList();
+        final IntList chosen = new IntList();
+    }
+
+    private void repairOne(int p, Scratch s) {
+        int[] members = current[p];
+        boolean initial = members.length == 0;
+        s.keep.clear();
+        s.drop.clear();
+        s.trimmed.clear();
+        s.swappedOut.clear();
+        for (int member : members) {
+            (keeps[member] ? s.keep : s.drop).add(member);
+        }
+        while (s.keep.size() > replicas) {
+            s.trimmed.add(s.keep.removeAt(trimVictim(p, s.keep)));
+        }
+        s.excluded.clear();
+        for (int member : members) {
+            s.excluded.add(member);
+        }
+        IntList adds = pickAdditions(p, s.keep, replicas - s.keep.size(), s.excluded);
+
+        // Spread: if the usable members cover too few zones, trade a member of a crowded zone for a
+        // candidate in a missing one (a just-picked addition first, it costs no extra move).
+        s.chosen.clear();
+        for (int i = 0; i < s.keep.size(); i++) {
+            s.chosen.add(s.keep.get(i));
+        }
+        for (int i = 0; i < adds.size(); i++) {
+            s.chosen.add(adds.get(i));
+            s.excluded.add(adds.get(i));
+        }
+        for (int guard = 0; guard < replicas && zonesOf(s.chosen) < minZones; guard++) {
+            int in = pickInNewZone(s.chosen, s.excluded, salt(p, replicas + guard));
+            int out = in < 0 ? -1 : spreadVictim(p, s.chosen, adds);
+            if (out < 0) {
+                break;
+            }
+            s.chosen.remove(out);
+            if (!adds.remove(out)) {
+                s.keep.remove(out);
+                s.swappedOut.add(out);
+            }
+            adds.add(in);
+            s.chosen.add(in);
+            s.excluded.add(in);
+        }
+
+        int usable = s.keep.size() + adds.size();
+        if (usable < replicas) {
+            explainNotEnough(p, usable, replicas - usable);
+        }
+        int zonesCovered = zonesOf(s.chosen);
+        if (zonesCovered < minZones) {
+            explainSpread(p, zonesCovered);
+        }
+
+        // Make-before-break: a member that must leave stays until a replacement is in the set; alive
+        // ones are kept in preference to dead ones, since they still serve the group.
+        int room = Math.max(0, replicas - usable);
+        IntList staying = new IntList();
+        for (int pass = 0; pass < 2 && staying.size() < room; pass++) {
+            for (int i = 0; i < s.drop.size() && staying.size() < room; i++) {
+                int member = s.drop.get(i);
+                if (alive[member] == (pass == 0)) {
+                    staying.add(member);
+                }
+            }
+        }
+        int[] next = new int[s.keep.size() + adds.size() + staying.size()];
+        int filled = 0;
+        int nextAdd = 0;
+        for (int member : members) {
+            if (s.keep.contains(member) || staying.contains(member)) {
+                next[filled++] = member;
+            } else if (nextAdd < adds.size()) {
+                next[filled++] = adds.get(nextAdd++);
+            }
+        }
+        while (nextAdd < adds.size()) {
+            next[filled++] = adds.get(nextAdd++);
+        }
+        if (filled != next.length) {
+            throw new IllegalStateException("BUG: " + partitionId(p) + " next set has " + filled + " of " + next.length + " members");
+        }
+        if (next.length == 0 || sameMembers(members, next)) {
+            return;
+        }
+        ChangeKind changeKind = initial ? ChangeKind.INITIAL
+                : !s.drop.isEmpty() || s.keep.size() + s.trimmed.size() + s.swappedOut.size() < replicas ? ChangeKind.REPAIR
+                : !s.swappedOut.isEmpty() ? ChangeKind.SPREAD
+                : ChangeKind.TRIM;
+        commit(p, members, next, changeKind);
+        if (!initial) {
+            awaitingAdmission.add(p);
+        }
+    }
+
+    /**
+     * Lets the required changes start, most urgent first, while each node they involve (joining or
+     * leaving) and the cluster have a free slot. A change that must wait is explained and not emitted,
+     * but its loads stay counted: the paid balancing that follows works towards the placement the
+     * cluster will have once everything waiting is done, so a throttled drain never causes extra moves.
+     */
+    private void admit() {
+        for (int i = 0; i < awaitingAdmission.size(); i++) {
+            int p = awaitingAdmission.get(i);
+            int[] members = current[p];
+            int[] next = target[p];
+            int blockedBy = -1;
+            for (int member : members) {
+                if (blockedBy < 0 && !IntList.contains(next, member) && changesOnNode[member] >= limits.maxChangesPerNode()) {
+                    blockedBy = member;
+                }
+            }
+            for (int member : next) {
+                if (blockedBy < 0 && !IntList.contains(members, member) && changesOnNode[member] >= limits.maxChangesPerNode()) {
+                    blockedBy = member;
+                }
+            }
+            if (blockedBy < 0 && changesInCluster < limits.maxChangesInCluster()) {
+                countChange(members, next);
+                continue;
+            }
+            throttled++;
+            target[p] = members;
+            kind[p] = null;
+            holdFill[p] = true;
+            Map<String, Long> numbers = new LinkedHashMap<>();
+            numbers.put("changesInCluster", (long) changesInCluster);
+            numbers.put("maxChangesInCluster", (long) limits.maxChangesInCluster());
+            String message;
+            if (blockedBy >= 0) {
+                numbers.put("node", (long) ids[blockedBy].value());
+                numbers.put("changesOnNode", (long) changesOnNode[blockedBy]);
+                numbers.put("maxChangesPerNode", (long) limits.maxChangesPerNode());
+                message = "waits for a slot: " + ids[blockedBy] + " is in " + changesOnNode[blockedBy] + " changes under way (limit "
+                        + limits.maxChangesPerNode() + " per node)";
+            } else {
+                message = "waits for a slot: " + changesInCluster + " changes under way in the cluster (limit "
+                        + limits.maxChangesInCluster() + ")";
+            }
+            explain(p, Reason.THROTTLED, message, numbers);
+        }
+    }
+
+    private void countChange(int[] members, int[] next) {
+        for (int member : next) {
+            if (!IntList.contains(members, member)) {
+                changesOnNode[member]++;
+            }
+        }
+        for (int member : members) {
+            if (!IntList.contains(next, member)) {
+                changesOnNode[member]++;
+            }
+        }
+        changesInCluster++;
+    }
+
+    /** Records a decided change; its loads count from now on, its throttle slots once admitted. */
+    private void commit(int p, int[] members, int[] next, ChangeKind changeKind) {
+        for (int member : next) {
+            if (!IntList.contains(members, member)) {
+                increment(member);
+            }
+        }
+        for (int member : members) {
+            if (!IntList.contains(next, member)) {
+                decrement(member);
+            }
+        }
+        target[p] = next;
+        kind[p] = changeKind;
+    }
+
+    /**
+     * Picks up to {@code need} eligible nodes to join {@code kept}, never one of {@code excluded}: each
+     * is the least loaded candidate, from a zone the set lacks when the remaining picks could otherwise
+     * not reach the zone spread. Returns fewer when candidates run out.
+     */
+    private IntList pickAdditions(int p, IntList kept, int need, IntList excluded) {
+        IntList picked = new IntList(Math.max(1, need));
+        if (need <= 0) {
+            return picked;
+        }
+        IntList chosen = new IntList(kept.size() + need);
+        for (int i = 0; i < kept.size(); i++) {
+            chosen.add(kept.get(i));
+        }
+        IntList skip = new IntList(excluded.size() + need);
+        for (int i = 0; i < excluded.size(); i++) {
+            skip.add(excluded.get(i));
+        }
+        for (int i = 0; i < kept.size(); i++) {
+            skip.add(kept.get(i));
+        }
+        for (int slot = 0; slot < need; slot++) {
+            int covered = zonesOf(chosen);
+            int remaining = need - slot;
+            int node = -1;
+            if (covered < minZones && minZones - covered >= remaining) {
+                node = pickInNewZone(chosen, skip, salt(p, slot));
+            }
+            if (node < 0) {
+                node = leastLoaded(all, skip, Integer.MAX_VALUE, false, salt(p, slot));
+            }
+            if (node < 0) {
+                break;
+            }
+            picked.add(node);
+            chosen.add(node);
+            skip.add(node);
+        }
+        return picked;
+    }
+
+    /** The least loaded eligible node in a zone that {@code chosen} does not cover, or -1. */
+    private int pickInNewZone(IntList chosen, IntList skip, long salt) {
+        markZones(chosen, -1);
+        int best = -1;
+        // Zones tied on load take turns too: the scan starts at a zone derived from the salt.
+        int zones = byZone.length;
+        int first = zones == 0 ? 0 : (int) Long.remainderUnsigned(mix(~salt), zones);
+        for (int i = 0; i < zones; i++) {
+            int z = (first + i) % zones;
+            if (zoneMark[z] == zoneStamp) {
+                continue;
+            }
+            int node = leastLoaded(byZone[z], skip, Integer.MAX_VALUE, false, salt);
+            if (node >= 0 && (best < 0 || load[node] < load[best])) {
+                best = node;
+            }
+        }
+        return best;
+    }
+
+    private static long salt(int p, int slot) {
+        return (long) p * SALT_SLOTS_PER_PARTITION + slot;
+    }
+
+    /** No scatter: take the least loaded nodes in index order. */
+    private static final long IN_ORDER = -1;
+
+    /**
+     * The least loaded node of {@code index} not in {@code skip}, with load at most {@code maxLoad}, or
+     * -1. With a {@code salt}, the pick among the equally least loaded nodes starts at a position derived
+     * from it (the partition and slot), so that partitions placed one after another do not all get the
+     * same neighbours: co-members are scattered, and a drained worker's replicas find room on every other
+     * worker rather than only on a few. Deterministic: the salt comes from the input.
+     */
+    private int leastLoaded(LoadIndex index, IntList skip, int maxLoad, boolean respectNodeThrottle, long salt) {
+        int size = index.size();
+        if (size == 0 || load[index.at(0)] > maxLoad) {
+            return -1;
+        }
+        int tied = salt == IN_ORDER ? 0 : index.leastLoadedCount();
+        int start = tied == 0 ? 0 : (int) Long.remainderUnsigned(mix(salt), tied);
+        for (int i = 0; i < tied; i++) {
+            int node = index.at((start + i) % tied);
+            if (!skip.contains(node) && !(respectNodeThrottle && changesOnNode[node] >= limits.maxChangesPerNode())) {
+                return node;
+            }
+        }
+        for (int rank = tied; rank < size; rank++) {
+            int node = index.at(rank);
+            if (load[node] > maxLoad) {
+                return -1;
+            }
+            if (skip.contains(node) || respectNodeThrottle && changesOnNode[node] >= limits.maxChangesPerNode()) {
+                continue;
+            }
+            return node;
+        }
+        return -1;
+    }
+
+    /** SplitMix64's finaliser: spreads consecutive salts over the whole range. */
+    private static long mix(long value) {
+        long z = value + 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Which of a too-large usable set leaves: from the most crowded zone, dead before alive, not the leader, most loaded. */
+    private int trimVictim(int p, IntList keep) {
+        int best = -1;
+        long bestScore = Long.MIN_VALUE;
+        for (int i = 0; i < keep.size(); i++) {
+            int node = keep.get(i);
+            long score = (long) countInZone(keep, zone[node]) << 40
+                    | (alive[node] ? 0L : 1L << 39)
+                    | (node == originalLeader[p] ? 0L : 1L << 38)
+                    | (long) load[node] << 20 | node;
+            if (score > bestScore) {
+                bestScore = score;
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** Which member of {@code chosen} gives its place to a missing zone: one whose zone keeps another member. */
+    private int spreadVictim(int p, IntList chosen, IntList adds) {
+        int best = -1;
+        long bestScore = Long.MIN_VALUE;
+        for (int i = 0; i < chosen.size(); i++) {
+            int node = chosen.get(i);
+            if (countInZone(chosen, zone[node]) < 2) {
+                continue;
+            }
+            long score = (adds.contains(node) ? 1L << 40 : 0L)
+                    | (node == originalLeader[p] ? 0L : 1L << 39)
+                    | (long) load[node] << 20 | node;
+            if (score > bestScore) {
+                bestScore = score;
+                best = node;
+            }
+        }
+        return best;
+    }
+
+    private boolean spreadImprovable(int[] members) {
+        IntList usable = new IntList(members.length);
+        for (int member : members) {
+            if (keeps[member]) {
+                usable.add(member);
+            }
+        }
+        int covered = zonesOf(usable);
+        if (covered >= minZones) {
+            return false;
+        }
+        markZones(usable, -1);
+        for (int z = 0; z < byZone.length; z++) {
+            if (zoneMark[z] != zoneStamp && byZone[z].size() > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- phase 3: balance (fill)
+
+    /**
+     * Moves replicas from the most loaded eligible workers to the least loaded, each move taking the
+     * donor and the receiver closer to each other. First at no cost (re-targeting a replica that joins
+     * in this pass anyway), then with real moves, at most {@code maxFillMovesPerPass} of them.
+     */
+    private void balanceReplicas(int cost) {
+        if (eligibleCount < 2 || cost == 1 && limits.maxFillMovesPerPass() == 0) {
+            return;
+        }
+        IntList[] partitionsOf = new IntList[nodeCount];
+        for (int n = 0; n < nodeCount; n++) {
+            if (eligible[n]) {
+                partitionsOf[n] = new IntList(Math.max(1, load[n]));
+            }
+        }
+        for (int p = 0; p < partitionCount; p++) {
+            if (!movable(p)) {
+                continue;
+            }
+            for (int member : target[p]) {
+                if (eligible[member]) {
+                    partitionsOf[member].add(p);
+                }
+            }
+        }
+        int budget = limits.maxFillMovesPerPass();
+        boolean[] stuck = new boolean[nodeCount];
+        // Every move lowers the sum of squared loads, so this ends; the cap only guards against bugs.
+        long guard = (long) partitionCount * replicas + nodeCount;
+        while (guard-- > 0) {
+            if (cost == 1 && budget <= 0) {
+                return;
+            }
+            int minLoad = load[all.at(0)];
+            boolean moved = false;
+            for (int rank = all.size() - 1; rank >= 0; rank--) {
+                int donor = all.at(rank);
+                if (load[donor] - minLoad < 2) {
+                    break;
+                }
+                if (stuck[donor]) {
+                    continue;
+                }
+                if (tryMoveFrom(donor, cost, partitionsOf)) {
+                    moved = true;
+                    break;
+                }
+                stuck[donor] = true;
+            }
+            if (!moved) {
+                return;
+            }
+            if (cost == 1) {
+                budget--;
+            }
+        }
+    }
+
+    private boolean movable(int p) {
+        return inFlightNext[p] == null && !frozen(p) && target[p].length > 0 && (!holdFill[p] || kind[p] != null);
+    }
+
+    /** 0 if moving {@code donor}'s replica of {@code p} costs no extra move, 1 if it is a new move, -1 if not allowed. */
+    private int moveCost(int p, int donor) {
+        if (kind[p] == null) {
+            return holdFill[p] ? -1 : 1;
+        }
+        return switch (kind[p]) {
+            case INITIAL -> 0;
+            case REPAIR, SPREAD, TRIM, FILL -> IntList.contains(current[p], donor) ? -1 : 0;
+            case REVISE -> -1;
+        };
+    }
+
+    private boolean tryMoveFrom(int donor, int cost, IntList[] partitionsOf) {
+        if (cost == 1 && (changesOnNode[donor] >= limits.maxChangesPerNode() || changesInCluster >= limits.maxChangesInCluster())) {
+            return false;
+        }
+        IntList held = partitionsOf[donor];
+        // A partition the donor leads costs a leadership transfer too, so those go last.
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < held.size(); i++) {
+                int p = held.get(i);
+                if ((originalLeader[p] == donor) != (round == 1) || !IntList.contains(target[p], donor) || moveCost(p, donor) != cost) {
+                    continue;
+                }
+                int receiver = receiverFor(p, donor, cost);
+                if (receiver >= 0) {
+                    move(p, donor, receiver, cost);
+                    partitionsOf[receiver].add(p);
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The least loaded eligible node that may take {@code donor}'s replica of {@code p} and end below the donor. */
+    private int receiverFor(int p, int donor, int cost) {
+        int[] set = target[p];
+        int maxLoad = load[donor] - 2;
+        boolean throttle = cost == 1;
+        IntList skip = new IntList(set.length + current[p].length);
+        for (int member : set) {
+            skip.add(member);
+        }
+        for (int member : current[p]) {
+            skip.add(member);
+        }
+        int sameZone = 0;
+        IntList usable = new IntList(set.length);
+        for (int member : set) {
+            if (keeps[member]) {
+                usable.add(member);
+                if (zone[member] == zone[donor]) {
+                    sameZone++;
+                }
+            }
+        }
+        int covered = zonesOf(usable);
+        boolean spreadAtStake = sameZone == 1 && covered - 1 < minZones;
+        if (!spreadAtStake) {
+            return leastLoaded(all, skip, maxLoad, throttle, IN_ORDER);
+        }
+        // Leaving would lose a zone the spread needs: the receiver must bring a zone the rest lacks.
+        markZones(usable, donor);
+        int best = -1;
+        for (int z = 0; z < byZone.length; z++) {
+            if (zoneMark[z] == zoneStamp) {
+                continue;
+            }
+            int node = leastLoaded(byZone[z], skip, maxLoad, throttle, IN_ORDER);
+            if (node >= 0 && (best < 0 || load[node] < load[best])) {
+                best = node;
+            }
+        }
+        return best;
+    }
+
+    private void move(int p, int donor, int receiver, int cost) {
+        int[] set = target[p].clone();
+        for (int i = 0; i < set.length; i++) {
+            if (set[i] == donor) {
+                set[i] = receiver;
+            }
+        }
+        if (cost == 1) {
+            kind[p] = ChangeKind.FILL;
+            countChange(current[p], set);
+        }
+        target[p] = set;
+        decrement(donor);
+        increment(receiver);
+    }
+
+    // ---------------------------------------------------------------- phase 4: leaders
+
+    /**
+     * Leaders: a pinned leader where it may lead; a fit leader (Active, alive, member that stays) keeps
+     * its partitions; the others go to the fit member with the fewest leaderships; then leaderships are
+     * balanced along shortest chains of transfers (re-routing a leadership that moves anyway is free).
+     */
+    private void placeLeaders() {
+        int[] count = new int[nodeCount];
+        boolean[] fixed = new boolean[partitionCount];
+        boolean[] free = new boolean[partitionCount];
+        IntList pending = new IntList();
+        for (int p = 0; p < partitionCount; p++) {
+            if (target[p].length == 0) {
+                continue;
+            }
+            Placement pl = placement[p];
+            NodeId pinnedId = pl == null ? null : pl.policy().pinnedLeader();
+            if (pinnedId != null) {
+                int pinned = indexOf(pinnedId);
+                if (pinned >= 0 && mayLead(p, pinned)) {
+                    setLeader(p, pinned, LeadershipChange.Cause.PINNED, count);
+                    fixed[p] = true;
+                    continue;
+                }
+                explainPinned(p, pinnedId, pinned);
+            }
+            int held = originalLeader[p];
+            if (held >= 0 && mayLead(p, held)) {
+                count[held]++;
+            } else {
+                pending.add(p);
+            }
+        }
+        for (int i = 0; i < pending.size(); i++) {
+            int p = pending.get(i);
+            int best = -1;
+            for (int member : target[p]) {
+                if (mayLead(p, member) && (best < 0 || count[member] < count[best])) {
+                    best = member;
+                }
+            }
+            if (best >= 0) {
+                setLeader(p, best, causeOfMove(p), count);
+                free[p] = true;
+                continue;
+            }
+            int held = originalLeader[p];
+            if (held >= 0 && alive[held] && staysMember(p, held)) {
+                continue;
+            }
+            int fallback = -1;
+            for (int member : target[p]) {
+                if (alive[member] && staysMember(p, member)) {
+                    fallback = member;
+                    break;
+                }
+            }
+            if (fallback >= 0) {
+                setLeader(p, fallback, causeOfMove(p), count);
+            } else if (held < 0 || !alive[held]) {
+                explainNoLeader(p);
+            }
+        }
+        balanceLeaders(count, fixed, free);
+    }
+
+    private void setLeader(int p, int node, LeadershipChange.Cause cause, int[] count) {
+        if (leader[p] != node) {
+            leader[p] = node;
+            if (node != originalLeader[p] && leaderCause[p] == null) {
+                leaderCause[p] = cause;
+            }
+        }
+        if (eligible[node]) {
+            count[node]++;
+        }
+    }
+
+    /** Why the leader named by the placement cannot keep leading {@code p}. */
+    private LeadershipChange.Cause causeOfMove(int p) {
+        int held = originalLeader[p];
+        if (held < 0 || !IntList.contains(current[p], held) && !IntList.contains(target[p], held)) {
+            return LeadershipChange.Cause.NO_LEADER;
+        }
+        if (!alive[held]) {
+            return LeadershipChange.Cause.LEADER_DEAD;
+        }
+        if (state[held] == null) {
+            return LeadershipChange.Cause.LEADER_NOT_ACTIVE;
+        }
+        return switch (state[held]) {
+            case DRAINING -> LeadershipChange.Cause.LEADER_DRAINING;
+            case PROVISIONING, DISABLED -> LeadershipChange.Cause.LEADER_NOT_ACTIVE;
+            case ACTIVE -> LeadershipChange.Cause.LEADER_LEAVING;
+        };
+    }
+
+    /** Whether {@code node} may lead {@code p} after this pass: a candidate that stays a member with data. */
+    private boolean mayLead(int p, int node) {
+        return eligible[node] && staysMember(p, node);
+    }
+
+    /** A member both before and after the change (any member of an initial set). */
+    private boolean staysMember(int p, int node) {
+        if (!IntList.contains(target[p], node)) {
+            return false;
+        }
+        return kind[p] == ChangeKind.INITIAL || IntList.contains(current[p], node);
+    }
+
+    private void balanceLeaders(int[] count, boolean[] fixed, boolean[] free) {
+        if (eligibleCount < 2) {
+            return;
+        }
+        IntList[] ledBy = new IntList[nodeCount];
+        for (int n = 0; n < nodeCount; n++) {
+            if (eligible[n]) {
+                ledBy[n] = new IntList(Math.max(1, count[n]));
+            }
+        }
+        for (int p = 0; p < partitionCount; p++) {
+            if (leader[p] >= 0 && eligible[leader[p]]) {
+                ledBy[leader[p]].add(p);
+            }
+        }
+        int[] budget = {limits.maxFillMovesPerPass()};
+        LeaderPaths paths = new LeaderPaths(count, fixed, free, ledBy);
+        // Each augmentation lowers the sum of squared counts, so this ends; the cap guards against bugs.
+        for (int guard = partitionCount + nodeCount; guard > 0; guard--) {
+            int max = Integer.MIN_VALUE;
+            int min = Integer.MAX_VALUE;
+            for (int n = 0; n < nodeCount; n++) {
+                if (eligible[n]) {
+                    max = Math.max(max, count[n]);
+                    min = Math.min(min, count[n]);
+                }
+            }
+            if (max - min <= 1) {
+                return;
+            }
+            boolean found = false;
+            for (int threshold = max; threshold - 2 >= min && !found; threshold--) {
+                found = paths.augment(threshold, threshold - 2, budget);
+            }
+            if (!found) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Shortest (fewest paid transfers) chains of leadership moves from a node with too many
+     * leaderships to one with too few: node u → v when u leads a partition v may lead. A 0-1
+     * breadth-first search: edges through partitions whose leadership moves anyway cost nothing.
+     */
+    private final class LeaderPaths {
+        private final int[] count;
+        private final boolean[] fixed;
+        private final boolean[] free;
+        private final IntList[] ledBy;
+        private final int[] dist = new int[nodeCount];
+        private final int[] viaNode = new int[nodeCount];
+        private final int[] viaPartition = new int[nodeCount];
+        private final boolean[] done = new boolean[nodeCount];
+        private final int[] deque = new int[4 * nodeCount + 4];
+
+        LeaderPaths(int[] count, boolean[] fixed, boolean[] free, IntList[] ledBy) {
+            this.count = count;
+            this.fixed = fixed;
+            this.free = free;
+            this.ledBy = ledBy;
+        }
+
+        boolean augment(int sourceAtLeast, int targetAtMost, int[] budget) {
+            Arrays.fill(dist, Integer.MAX_VALUE);
+            Arrays.fill(done, false);
+            int head = deque.length / 2;
+            int tail = head;
+            for (int n = 0; n < nodeCount; n++) {
+                if (eligible[n] && count[n] >= sourceAtLeast) {
+                    dist[n] = 0;
+                    viaNode[n] = -1;
+                    deque[tail++] = n;
+                }
+            }
+            // Each node is pushed at most twice (once per edge cost), so the ring never overflows.
+            int capacity = deque.length;
+            int size = tail - head;
+            while (size > 0) {
+                int u = deque[head];
+                head = (head + 1) % capacity;
+                size--;
+                if (done[u]) {
+                    continue;
+                }
+                done[u] = true;
+                if (dist[u] > budget[0]) {
+                    return false;
+                }
+                if (count[u] <= targetAtMost) {
+                    apply(u, budget);
+                    return true;
+                }
+                IntList led = ledBy[u];
+                for (int i = 0; i < led.size(); i++) {
+                    int q = led.get(i);
+                    if (leader[q] != u || fixed[q] || frozen(q) && !free[q]) {
+                        continue;
+                    }
+                    int weight = free[q] ? 0 : 1;
+                    for (int v : target[q]) {
+                        if (v == u || done[v] || !mayLead(q, v) || dist[u] + weight >= dist[v]) {
+                            continue;
+                        }
+                        dist[v] = dist[u] + weight;
+                        viaNode[v] = u;
+                        viaPartition[v] = q;
+                        if (weight == 0) {
+                            head = (head - 1 + capacity) % capacity;
+                            deque[head] = v;
+                        } else {
+                            deque[(head + size) % capacity] = v;
+                        }
+                        size++;
+                    }
+                }
+            }
+            return false;
+        }
+
+        private void apply(int end, int[] budget) {
+            for (int v = end; viaNode[v] >= 0; v = viaNode[v]) {
+                int u = viaNode[v];
+                int q = viaPartition[v];
+                if (!free[q]) {
+                    budget[0]--;
+                    free[q] = true;
+                }
+                leader[q] = v;
+                if (leaderCause[q] == null) {
+                    leaderCause[q] = LeadershipChange.Cause.BALANCE;
+                }
+                ledBy[v].add(q);
+                count[u]--;
+                count[v]++;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- the plan
+
+    private Plan plan() {
+        List<ReplicaSetChange> changes = new ArrayList<>();
+        List<LeadershipChange> leaderships = new ArrayList<>();
+        int newChanges = 0;
+        for (int p = 0; p < partitionCount; p++) {
+            PartitionId partition = partitionId(p);
+            if (kind[p] != null) {
+                int chosen = leader[p] >= 0 && IntList.contains(target[p], leader[p]) ? leader[p] : -1;
+                changes.add(new ReplicaSetChange(partition, nodeIds(current[p]), nodeIds(target[p]), chosen < 0 ? null : ids[chosen], kind[p]));
+                if (kind[p] != ChangeKind.REVISE) {
+                    newChanges++;
+                }
+            }
+            if (leader[p] >= 0 && leader[p] != originalLeader[p] && kind[p] != ChangeKind.INITIAL) {
+                LeadershipChange.Cause cause = leaderCause[p] == null ? LeadershipChange.Cause.BALANCE : leaderCause[p];
+                leaderships.add(new LeadershipChange(partition, originalLeader[p] < 0 ? null : ids[originalLeader[p]], ids[leader[p]], cause));
+            }
+        }
+        explanations.sort(Comparator.comparing(Explanation::partition).thenComparing(Explanation::reason).thenComparing(Explanation::message));
+        int[] leaders = new int[nodeCount];
+        for (int p = 0; p < partitionCount; p++) {
+            if (leader[p] >= 0) {
+                leaders[leader[p]]++;
+            }
+        }
+        int minLoad = Integer.MAX_VALUE;
+        int maxLoad = Integer.MIN_VALUE;
+        int minLeaders = Integer.MAX_VALUE;
+        int maxLeaders = Integer.MIN_VALUE;
+        for (int n = 0; n < nodeCount; n++) {
+            if (eligible[n]) {
+                minLoad = Math.min(minLoad, load[n]);
+                maxLoad = Math.max(maxLoad, load[n]);
+                minLeaders = Math.min(minLeaders, leaders[n]);
+                maxLeaders = Math.max(maxLeaders, leaders[n]);
+            }
+        }
+        Plan.Summary summary = eligibleCount == 0
+                ? new Plan.Summary(0, partitionCount, inFlight, newChanges, throttled, 0, 0, 0, 0)
+                : new Plan.Summary(eligibleCount, partitionCount, inFlight, newChanges, throttled, minLoad, maxLoad, minLeaders, maxLeaders);
+        return new Plan(changes, leaderships, explanations, summary);
+    }
+
+    // ---------------------------------------------------------------- explanations
+
+    private void explain(int p, Reason reason, String message, Map<String, Long> numbers) {
+        explanations.add(new Explanation(partitionId(p), reason, message, numbers));
+    }
+
+    private void explainNotEnough(int p, int usable, int missing) {
+        explain(p, Reason.NOT_ENOUGH_CANDIDATES,
+                "needs " + replicas + " replicas, can place " + usable + ": " + missing + " missing, " + eligibleCount
+                        + " active and alive worker(s) in the cluster",
+                Map.of("replicas", (long) replicas, "placeable", (long) usable, "missing", (long) missing,
+                        "eligibleWorkers", (long) eligibleCount));
+    }
+
+    private void explainSpread(int p, int covered) {
+        int zonesWithCandidates = 0;
+        for (LoadIndex index : byZone) {
+            if (index.size() > 0) {
+                zonesWithCandidates++;
+            }
+        }
+        explain(p, Reason.ZONE_SPREAD_UNSATISFIABLE,
+                "needs " + replicas + " replicas in " + minZones + " zones, only " + zonesWithCandidates
+                        + (zonesWithCandidates == 1 ? " zone has" : " zones have") + " an active worker; the set covers " + covered,
+                Map.of("replicas", (long) replicas, "minZones", (long) minZones, "zonesWithCandidates", (long) zonesWithCandidates,
+                        "zonesCovered", (long) covered));
+    }
+
+    private void explainWaiting(int p, int member) {
+        Instant since = deadSince[member];
+        long deadMillis = since == null ? 0 : Math.max(0, Duration.between(since, now).toMillis());
+        long graceMillis = limits.deadNodeGrace().toMillis();
+        explain(p, Reason.WAITING_FOR_GRACE_PERIOD,
+                ids[member] + " has been dead for " + seconds(deadMillis) + "; its replica is replaced after the grace period of "
+                        + seconds(graceMillis) + " (in " + seconds(Math.max(0, graceMillis - deadMillis)) + ")",
+                Map.of("node", (long) ids[member].value(), "deadMillis", deadMillis, "graceMillis", graceMillis));
+    }
+
+    private void explainFrozen(int p, int leaving, int usable) {
+        explain(p, Reason.FROZEN,
+                "placement is frozen: " + leaving + " replica(s) on workers that must leave are not replaced, " + usable + " of "
+                        + replicas + " replicas usable",
+                Map.of("mustLeave", (long) leaving, "usable", (long) usable, "replicas", (long) replicas));
+    }
+
+    private void explainPinned(int p, NodeId pinned, int index) {
+        String why = index < 0 ? "not in the configuration"
+                : !alive[index] ? "dead"
+                : state[index] == null ? "not a worker"
+                : !state[index].mayReceiveReplicas() ? state[index].wireName()
+                : "not a member that stays";
+        explain(p, Reason.PINNED_LEADER_UNAVAILABLE, "leader is pinned to " + pinned + ", which is " + why + "; another member leads",
+                Map.of("pinnedNode", (long) pinned.value()));
+    }
+
+    private void explainNoLeader(int p) {
+        explain(p, Reason.NO_LEADER_CANDIDATE, "no alive member of " + nodeIds(target[p]) + " can lead",
+                Map.of("members", (long) target[p].length, "aliveMembers", 0L));
+    }
+
+    private static String seconds(long millis) {
+        return millis % 1000 == 0 ? millis / 1000 + " s" : String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
+    }
+
+    // ---------------------------------------------------------------- small helpers
+
+    private boolean frozen(int p) {
+        return placement[p] != null && placement[p].policy().frozen();
+    }
+
+    private void increment(int node) {
+        if (eligible[node]) {
+            all.beforeIncrement(node);
+            byZone[zone[node]].beforeIncrement(node);
+        }
+        load[node]++;
+    }
+
+    private void decrement(int node) {
+        if (eligible[node]) {
+            all.beforeDecrement(node);
+            byZone[zone[node]].beforeDecrement(node);
+        }
+        load[node]--;
+    }
+
+    /** Distinct zones of the usable (may-keep) members of {@code members}. */
+    private int zonesOf(IntList members) {
+        zoneStamp++;
+        int covered = 0;
+        for (int i = 0; i < members.size(); i++) {
+            int node = members.get(i);
+            if (keeps[node] && zone[node] >= 0 && zoneMark[zone[node]] != zoneStamp) {
+                zoneMark[zone[node]] = zoneStamp;
+                covered++;
+            }
+        }
+        return covered;
+    }
+
+    /** Marks the zones of {@code members} (except {@code without}) with a fresh stamp. */
+    private void markZones(IntList members, int without) {
+        zoneStamp++;
+        for (int i = 0; i < members.size(); i++) {
+            int node = members.get(i);
+            if (node != without && zone[node] >= 0) {
+                zoneMark[zone[node]] = zoneStamp;
+            }
+        }
+    }
+
+    private int countInZone(IntList members, int z) {
+        int count = 0;
+        for (int i = 0; i < members.size(); i++) {
+            if (zone[members.get(i)] == z) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private static boolean sameMembers(int[] a, int[] b) {
+        if (a.length != b.length) {
+            return false;
+        }
+        for (int node : a) {
+            if (!IntList.contains(b, node)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private int indexOf(NodeId id) {
+        int index = Arrays.binarySearch(ids, id);
+        return index >= 0 ? index : -1;
+    }
+
+    private List<NodeId> nodeIds(int[] nodes) {
+        NodeId[] result = new NodeId[nodes.length];
+        for (int i = 0; i < nodes.length; i++) {
+            result[i] = ids[nodes[i]];
+        }
+        return List.of(result);
+    }
+
+    private static PartitionId partitionId(int p) {
+        return new PartitionId(p);
+    }
+
+    /** Node id → index, dense when ids are small (they are allocated one by one). */
+    private static final class NodeLookup {
+        private final int[] dense;
+        private final Map<NodeId, Integer> sparse;
+
+        NodeLookup(NodeId[] ids) {
+            int max = 0;
+            for (NodeId id : ids) {
+                max = Math.max(max, id.value());
+            }
+            if (max <= DENSE_ID_LIMIT) {
+                dense = new int[max + 1];
+                Arrays.fill(dense, -1);
+                for (int i = 0; i < ids.length; i++) {
+                    dense[ids[i].value()] = i;
+                }
+                sparse = null;
+            } else {
+                dense = null;
+                sparse = new HashMap<>();
+                for (int i = 0; i < ids.length; i++) {
+                    sparse.put(ids[i], i);
+                }
+            }
+        }
+
+        int index(NodeId id) {
+            if (dense != null) {
+                return id.value() < dense.length ? dense[id.value()] : -1;
+            }
+            return sparse.getOrDefault(id, -1);
+        }
+
+        int[] indices(List<NodeId> nodes) {
+            int[] result = new int[nodes.size()];
+            for (int i = 0; i < result.length; i++) {
+                int index = index(nodes.get(i));
+                if (index < 0) {
+                    throw new IllegalStateException("BUG: " + nodes.get(i) + " was not indexed");
+                }
+                result[i] = index;
+            }
+            return result;
+        }
+    }
+}
