@@ -1,0 +1,691 @@
+package dev.sluice.controller;
+
+import dev.sluice.metadata.ClusterMetadata;
+import dev.sluice.metadata.Fence;
+import dev.sluice.metadata.NodesConfigurationStore;
+import dev.sluice.metadata.PlacementStore.VersionedPlacement;
+import dev.sluice.metadata.PreconditionFailedException;
+import dev.sluice.model.Actor;
+import dev.sluice.model.ClusterEvent;
+import dev.sluice.model.EventKind;
+import dev.sluice.model.GuardFacts;
+import dev.sluice.model.Liveness;
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.NodesConfiguration;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.PartitionTable;
+import dev.sluice.model.Placement;
+import dev.sluice.model.WorkerState;
+import dev.sluice.scheduler.ChangeKind;
+import dev.sluice.scheduler.Explanation;
+import dev.sluice.scheduler.LeadershipChange;
+import dev.sluice.scheduler.Plan;
+import dev.sluice.scheduler.Reason;
+import dev.sluice.scheduler.ReplicaSetChange;
+import dev.sluice.scheduler.Scheduler;
+import dev.sluice.scheduler.SchedulerInput;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One controller leadership term: passes that read the cluster, run the scheduler and drive every
+ * replica-set change one step further, make the automatic lifecycle transitions and publish drain
+ * progress. A pass never blocks on the data plane: Raft operations run asynchronously, one per partition
+ * at a time, and their completion asks for another pass. Everything here is soft state rebuilt from the
+ * metadata store and the workers, so a new leader resumes any half-done change where it stands.
+ *
+ * <p>A replica-set change of partition p from current C to next N is level-triggered; each pass looks at
+ * what the workers report and takes the first step not yet done:
+ * <ol>
+ *   <li>every joining member (N∖C) hosts the group (the workers create it from the placement);
+ *   <li>the leader is not a leaving member (C∖N): if it is, leadership moves to a member that stays;
+ *   <li>the group's committed configuration is N: if not, ask the leader to change it (Raft stages the
+ *       new members until they have caught up);
+ *   <li>write the placement {current: N} (the leaving members then drop the group and its data).
+ * </ol>
+ *
+ * <p>Not thread-safe: the owning {@link ClusterController} runs passes on one thread. Completions of
+ * asynchronous operations only touch concurrent maps and ask for a pass.
+ */
+final class ControlLoop {
+
+    private static final Logger log = LoggerFactory.getLogger(ControlLoop.class);
+
+    /** An observation older than this many poll intervals is not trusted to say "hosts nothing". */
+    private static final int FRESH_OBSERVATION_POLLS = 3;
+
+    private final ClusterMetadata metadata;
+    private final ControllerDocuments documents;
+    private final DataPlane dataPlane;
+    private final ControllerConfig config;
+    private final InstantSource clock;
+    private final Fence fence;
+    private final String leaderId;
+    private final Runnable requestPass;
+    private final ControllerMetrics metrics;
+
+    private final LivenessTracker liveness;
+    private final Map<NodeId, NodeReplicas> observed = new ConcurrentHashMap<>();
+    private final Map<NodeId, Instant> pollStartedAt = new ConcurrentHashMap<>();
+    private final Map<PartitionId, Pending> pending = new ConcurrentHashMap<>();
+    private final Map<PartitionId, Failure> failures = new ConcurrentHashMap<>();
+    private final Map<PartitionId, Long> lastSeenVersion = new HashMap<>();
+    private final Map<PartitionId, Instant> progressAt = new HashMap<>();
+    private final Map<PartitionId, String> steps = new HashMap<>();
+    private final Map<NodeId, DrainRecord> drainRecords;
+    private final Set<NodeId> reportedStalled = new HashSet<>();
+    private final Set<NodeId> reportedDead = new HashSet<>();
+
+    private long passes;
+    private ControllerStatus lastStatus;
+
+    /** A Raft operation under way for one partition. */
+    private record Pending(String step, Instant startedAt, CompletableFuture<Void> future) {}
+
+    /** Consecutive failures of one partition's change, and when to try again. */
+    private record Failure(int count, Instant retryAt, String lastError) {}
+
+    ControlLoop(ClusterMetadata metadata, DataPlane dataPlane, ControllerConfig config, InstantSource clock, Fence fence,
+            String leaderId, Runnable requestPass, ControllerMetrics metrics) {
+        this.metadata = metadata;
+        this.documents = new ControllerDocuments(metadata);
+        this.dataPlane = dataPlane;
+        this.config = config;
+        this.clock = clock;
+        this.fence = fence;
+        this.leaderId = leaderId;
+        this.requestPass = requestPass;
+        this.metrics = metrics;
+        this.liveness = new LivenessTracker(clock.instant());
+        this.drainRecords = new HashMap<>(documents.drains());
+    }
+
+    /** The status published by the last pass, if any. */
+    ControllerStatus lastStatus() {
+        return lastStatus;
+    }
+
+    /**
+     * Runs one pass.
+     *
+     * @return whether anything is under way (then the next pass should come soon)
+     * @throws Fence.LostException if this leader was deposed
+     */
+    boolean runPass() {
+        long started = System.nanoTime();
+        Instant now = clock.instant();
+        NodesConfigurationStore.Snapshot nodesSnapshot = metadata.nodes().read();
+        NodesConfiguration nodes = nodesSnapshot.configuration();
+        Optional<PartitionTable> table = metadata.partitionTable().read();
+        if (table.isEmpty()) {
+            return false;
+        }
+        Map<PartitionId, VersionedPlacement> placements = new TreeMap<>(metadata.placements().readAll());
+        Liveness live = liveness.update(nodes, metadata.liveness().readAll().keySet(), now);
+        reportDeaths(nodes, live, now);
+        pollReplicas(nodes, live, placements, now);
+        trackProgress(placements, now);
+
+        Map<PartitionId, NodeId> leaders = observedLeaders(live);
+        Map<PartitionId, Placement> schedulerView = new TreeMap<>();
+        for (VersionedPlacement versioned : placements.values()) {
+            Placement placement = versioned.placement();
+            NodeId leader = leaders.get(placement.partition());
+            schedulerView.put(placement.partition(), leader == null ? placement : placement.withLeader(leader));
+        }
+        Plan plan = Scheduler.schedule(new SchedulerInput(nodes, live, table.get(), schedulerView, config.limits(), now));
+
+        applyReplicaSetChanges(plan, placements, nodes, now);
+        applyLeadershipChanges(plan, placements, nodes, now);
+        for (VersionedPlacement versioned : List.copyOf(placements.values())) {
+            if (versioned.placement().hasNext()) {
+                drive(versioned, placements, nodes, live, leaders, now);
+            } else {
+                steps.remove(versioned.placement().partition());
+            }
+        }
+        recordLeaders(placements, leaders);
+        nodes = disableDrainedWorkers(nodesSnapshot, placements, leaders, live, now);
+        List<DrainProgress> drains = trackDrains(nodes, placements, leaders, plan, now);
+
+        passes++;
+        long passMillis = (System.nanoTime() - started) / 1_000_000;
+        metrics.passCompleted(Duration.ofNanos(System.nanoTime() - started));
+        lastStatus = new ControllerStatus(leaderId, fence.version(), now, passes, passMillis, movesInFlight(placements), drains,
+                plan.explanations());
+        metrics.observe(lastStatus, nodes, placements.values().stream().map(VersionedPlacement::placement).toList(), leaders);
+        documents.publishStatus(lastStatus, fence);
+        return !pending.isEmpty() || placements.values().stream().anyMatch(v -> v.placement().hasNext())
+                || nodes.workers().stream().anyMatch(n -> n.workerState() == WorkerState.DRAINING);
+    }
+
+    // ---------------------------------------------------------------- observation
+
+    /**
+     * Asks nodes what they host: every node involved in a change under way each pass, every other alive
+     * worker once per poll interval. Answers arrive asynchronously and ask for a pass.
+     */
+    private void pollReplicas(NodesConfiguration nodes, Liveness live, Map<PartitionId, VersionedPlacement> placements, Instant now) {
+        Set<NodeId> involved = new HashSet<>();
+        for (VersionedPlacement versioned : placements.values()) {
+            if (versioned.placement().hasNext()) {
+                involved.addAll(versioned.placement().members());
+            }
+        }
+        for (NodeConfig node : nodes.workers()) {
+            NodeId id = node.nodeId();
+            if (!live.isAlive(id)) {
+                observed.remove(id);
+                continue;
+            }
+            if (pollStartedAt.containsKey(id)) {
+                continue;
+            }
+            NodeReplicas last = observed.get(id);
+            boolean due = last == null || involved.contains(id) || node.workerState() == WorkerState.DRAINING
+                    || !last.observedAt().plus(config.statusPollInterval()).isAfter(now);
+            if (!due) {
+                continue;
+            }
+            pollStartedAt.put(id, now);
+            dataPlane.replicas(node).whenComplete((replicas, failure) -> {
+                pollStartedAt.remove(id);
+                if (failure == null) {
+                    NodeReplicas previous = observed.put(id, replicas);
+                    if (!replicas.equals(previous == null ? null : withTime(previous, replicas.observedAt()))) {
+                        requestPass.run();
+                    }
+                } else {
+                    log.debug("could not ask {} what it hosts: {}", id, failure.toString());
+                }
+            });
+        }
+    }
+
+    private static NodeReplicas withTime(NodeReplicas replicas, Instant at) {
+        return new NodeReplicas(replicas.node(), at, replicas.replicas());
+    }
+
+    /** Each partition's leader: the alive member that says it leads, in the highest term. */
+    private Map<PartitionId, NodeId> observedLeaders(Liveness live) {
+        Map<PartitionId, ReplicaView> best = new HashMap<>();
+        Map<PartitionId, NodeId> leaders = new TreeMap<>();
+        for (NodeReplicas node : observed.values()) {
+            if (!live.isAlive(node.node())) {
+                continue;
+            }
+            for (ReplicaView view : node.replicas().values()) {
+                if (view.role() == ReplicaRole.LEADER) {
+                    ReplicaView previous = best.get(view.partition());
+                    if (previous == null || view.term() > previous.term()) {
+                        best.put(view.partition(), view);
+                        leaders.put(view.partition(), node.node());
+                    }
+                }
+            }
+        }
+        return leaders;
+    }
+
+    private Optional<ReplicaView> leaderView(PartitionId partition, NodeId leader) {
+        if (leader == null) {
+            return Optional.empty();
+        }
+        NodeReplicas replicas = observed.get(leader);
+        return replicas == null ? Optional.empty() : Optional.ofNullable(replicas.replicas().get(partition));
+    }
+
+    private void trackProgress(Map<PartitionId, VersionedPlacement> placements, Instant now) {
+        for (VersionedPlacement versioned : placements.values()) {
+            PartitionId partition = versioned.placement().partition();
+            Long seen = lastSeenVersion.put(partition, versioned.version());
+            if (seen == null || seen != versioned.version()) {
+                progressAt.put(partition, now);
+            }
+        }
+    }
+
+    private void reportDeaths(NodesConfiguration nodes, Liveness live, Instant now) {
+        for (NodeConfig node : nodes.workers()) {
+            NodeId id = node.nodeId();
+            if (!live.isAlive(id) && reportedDead.add(id)) {
+                logEvent(ClusterEvent.of(now, EventKind.NODE_DEAD, id, null,
+                        id + " (" + node.name() + ") has no liveness entry; its replicas are replaced after "
+                                + config.limits().deadNodeGrace().toSeconds() + " s unless it comes back",
+                        Map.of("graceSeconds", config.limits().deadNodeGrace().toSeconds())));
+            } else if (live.isAlive(id) && reportedDead.remove(id)) {
+                logEvent(ClusterEvent.of(now, EventKind.NODE_ALIVE, id, null, id + " (" + node.name() + ") is alive again", Map.of()));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- decisions
+
+    private void applyReplicaSetChanges(Plan plan, Map<PartitionId, VersionedPlacement> placements, NodesConfiguration nodes, Instant now) {
+        int initial = 0;
+        for (ReplicaSetChange change : plan.replicaSetChanges()) {
+            PartitionId partition = change.partition();
+            VersionedPlacement before = placements.get(partition);
+            try {
+                if (change.kind() == ChangeKind.INITIAL || before == null) {
+                    Placement created = Placement.stable(partition, change.next(), change.preferredLeader(), nodes.version());
+                    long version = metadata.placements().write(created, 0, null, List.of(fence));
+                    placements.put(partition, new VersionedPlacement(created, version));
+                    initial++;
+                    continue;
+                }
+                Placement current = before.placement();
+                boolean revision = current.hasNext();
+                Instant startedAt = revision && current.changeStartedAt() != null ? current.changeStartedAt() : now;
+                Placement next = current.withNext(change.next(), nodes.version(), startedAt);
+                ClusterEvent event = ClusterEvent.of(now, EventKind.PARTITION_MOVE_STARTED, change.leaving().isEmpty() ? null : change.leaving().getFirst(),
+                        partition, partition + " " + (revision ? "revised" : change.kind().wireName()) + ": " + change.current() + " → " + change.next()
+                                + (change.leaving().isEmpty() ? "" : " (" + change.leaving() + " leave, " + change.joining() + " join)"),
+                        Map.of());
+                long version = metadata.placements().write(next, before.version(), event, List.of(fence));
+                placements.put(partition, new VersionedPlacement(next, version));
+                if (revision) {
+                    pending.remove(partition);
+                    failures.remove(partition);
+                }
+            } catch (PreconditionFailedException raced) {
+                log.debug("placement of {} changed under the pass; next pass decides again", partition);
+            }
+        }
+        if (initial > 0) {
+            logEvent(ClusterEvent.of(now, EventKind.PARTITION_MOVED, null, null,
+                    initial + " partition(s) got their first replica set", Map.of("partitions", (long) initial)));
+        }
+    }
+
+    private void applyLeadershipChanges(Plan plan, Map<PartitionId, VersionedPlacement> placements, NodesConfiguration nodes, Instant now) {
+        for (LeadershipChange change : plan.leadershipChanges()) {
+            PartitionId partition = change.partition();
+            VersionedPlacement versioned = placements.get(partition);
+            if (versioned == null || pending.containsKey(partition) || waitingAfterFailure(partition, now)) {
+                continue;
+            }
+            NodeReplicas target = observed.get(change.to());
+            if (target == null || !target.hosts(partition)) {
+                continue;
+            }
+            List<NodeConfig> members = configs(nodes, versioned.placement().members());
+            startLeadershipTransfer(partition, change.from(), change.to(), change.cause().wireName(), members, now);
+        }
+    }
+
+    private void startLeadershipTransfer(PartitionId partition, NodeId from, NodeId to, String why, List<NodeConfig> members, Instant now) {
+        CompletableFuture<Void> future = dataPlane.transferLeadership(partition, members, to, config.leadershipTransferTimeout());
+        pending.put(partition, new Pending("moving leadership " + from + " → " + to, now, future));
+        future.whenComplete((ok, failure) -> {
+            Instant done = clock.instant();
+            pending.remove(partition);
+            if (failure == null) {
+                failures.remove(partition);
+                Duration took = Duration.between(now, done);
+                metrics.leadershipMoved(took);
+                logEvent(ClusterEvent.of(done, EventKind.LEADERSHIP_MOVED, from, partition,
+                        partition + " leadership " + from + " → " + to + " (" + why + ") in " + took.toMillis() + " ms",
+                        Map.of("durationMillis", took.toMillis())));
+                NodeReplicas target = observed.get(to);
+                if (target != null && target.replicas().containsKey(partition)) {
+                    // Until the next poll, believe the transfer: the old leader's report is now stale.
+                    markLeader(partition, to);
+                }
+            } else {
+                fail(partition, "leadership transfer to " + to + " failed: " + rootMessage(failure), done);
+            }
+            requestPass.run();
+        });
+    }
+
+    /** Updates what we believe of a partition's leadership after a transfer we made succeeded. */
+    private void markLeader(PartitionId partition, NodeId leader) {
+        for (Map.Entry<NodeId, NodeReplicas> entry : observed.entrySet()) {
+            ReplicaView view = entry.getValue().replicas().get(partition);
+            if (view == null) {
+                continue;
+            }
+            ReplicaRole role = entry.getKey().equals(leader) ? ReplicaRole.LEADER
+                    : view.role() == ReplicaRole.LEADER ? ReplicaRole.FOLLOWER : view.role();
+            Map<PartitionId, ReplicaView> updated = new HashMap<>(entry.getValue().replicas());
+            updated.put(partition, new ReplicaView(partition, role, leader, view.term() + (role == ReplicaRole.LEADER ? 1 : 0),
+                    view.configuration(), view.configurationChanging(), view.appliedIndex()));
+            observed.put(entry.getKey(), new NodeReplicas(entry.getKey(), entry.getValue().observedAt(), updated));
+        }
+    }
+
+    // ---------------------------------------------------------------- replica-set changes
+
+    private void drive(VersionedPlacement versioned, Map<PartitionId, VersionedPlacement> placements, NodesConfiguration nodes,
+            Liveness live, Map<PartitionId, NodeId> leaders, Instant now) {
+        Placement placement = versioned.placement();
+        PartitionId partition = placement.partition();
+        Pending underWay = pending.get(partition);
+        if (underWay != null) {
+            steps.put(partition, underWay.step());
+            return;
+        }
+        if (waitingAfterFailure(partition, now)) {
+            steps.put(partition, "retrying after: " + failures.get(partition).lastError());
+            return;
+        }
+        for (NodeId joining : placement.joining()) {
+            NodeReplicas replicas = observed.get(joining);
+            if (replicas == null || !replicas.hosts(partition)) {
+                steps.put(partition, live.isAlive(joining) ? "waiting for " + joining + " to create the group"
+                        : "waiting for " + joining + ", which is not running");
+                return;
+            }
+        }
+        NodeId leader = leaders.get(partition);
+        Optional<ReplicaView> view = leaderView(partition, leader);
+        if (view.isEmpty()) {
+            steps.put(partition, "waiting for the group to elect a leader");
+            return;
+        }
+        List<NodeConfig> members = configs(nodes, placement.members());
+        if (placement.leaving().contains(leader)) {
+            Optional<NodeId> target = leadershipTarget(placement, live);
+            if (target.isPresent()) {
+                startLeadershipTransfer(partition, leader, target.get(), "leader leaves the replica set", members, now);
+                steps.put(partition, pending.get(partition) == null ? "moving leadership" : pending.get(partition).step());
+                return;
+            }
+        }
+        Set<NodeId> committed = new HashSet<>(view.get().configuration());
+        if (!committed.equals(new HashSet<>(placement.next())) || view.get().configurationChanging()) {
+            CompletableFuture<Void> future = dataPlane.setConfiguration(partition, members, configs(nodes, placement.next()),
+                    config.reconfigurationTimeout());
+            String step = "changing configuration " + sorted(committed) + " → " + placement.next();
+            pending.put(partition, new Pending(step, now, future));
+            steps.put(partition, step);
+            future.whenComplete((ok, failure) -> {
+                pending.remove(partition);
+                if (failure == null) {
+                    failures.remove(partition);
+                    // The leader's report is stale now; ask it again before completing.
+                    if (leader != null) {
+                        observed.computeIfPresent(leader, (id, replicas) -> new NodeReplicas(id, Instant.EPOCH, replicas.replicas()));
+                    }
+                } else {
+                    fail(partition, "configuration change failed: " + rootMessage(failure), clock.instant());
+                }
+                requestPass.run();
+            });
+            return;
+        }
+        complete(versioned, placements, leader, now);
+    }
+
+    /** The staying member that should lead while the leader leaves: the alive one leading the fewest. */
+    private Optional<NodeId> leadershipTarget(Placement placement, Liveness live) {
+        Map<NodeId, Long> leaderships = new HashMap<>();
+        for (NodeReplicas replicas : observed.values()) {
+            leaderships.put(replicas.node(), replicas.leaderships());
+        }
+        return placement.current().stream()
+                .filter(placement.next()::contains)
+                .filter(live::isAlive)
+                .filter(node -> observed.containsKey(node) && observed.get(node).hosts(placement.partition()))
+                .min(Comparator.comparing((NodeId node) -> leaderships.getOrDefault(node, 0L)).thenComparing(Comparator.naturalOrder()));
+    }
+
+    private void complete(VersionedPlacement versioned, Map<PartitionId, VersionedPlacement> placements, NodeId leader, Instant now) {
+        Placement placement = versioned.placement();
+        Placement done = placement.completed().withLeader(placement.next().contains(leader) ? leader : null);
+        Duration took = placement.changeStartedAt() == null ? Duration.ZERO : Duration.between(placement.changeStartedAt(), now);
+        NodeId from = placement.leaving().isEmpty() ? null : placement.leaving().getFirst();
+        ClusterEvent event = ClusterEvent.of(now, EventKind.PARTITION_MOVED, from, placement.partition(),
+                placement.partition() + " moved " + placement.leaving() + " → " + placement.joining() + " in " + took.toMillis() + " ms",
+                Map.of("durationMillis", took.toMillis()));
+        try {
+            long version = metadata.placements().write(done, versioned.version(), event, List.of(fence));
+            placements.put(placement.partition(), new VersionedPlacement(done, version));
+            steps.remove(placement.partition());
+            metrics.moveCompleted(took);
+            log.info("{}", event.message());
+        } catch (PreconditionFailedException raced) {
+            log.debug("placement of {} changed while completing its change", placement.partition());
+        }
+    }
+
+    private boolean waitingAfterFailure(PartitionId partition, Instant now) {
+        Failure failure = failures.get(partition);
+        return failure != null && now.isBefore(failure.retryAt());
+    }
+
+    private void fail(PartitionId partition, String error, Instant now) {
+        Failure previous = failures.get(partition);
+        int count = previous == null ? 1 : previous.count() + 1;
+        failures.put(partition, new Failure(count, now.plus(config.backoffAfter(count)), error));
+        metrics.moveStepFailed();
+        log.warn("{}: {} (failure {} in a row)", partition, error, count);
+        if (count == 1 || count % 10 == 0) {
+            logEvent(ClusterEvent.of(now, EventKind.PARTITION_MOVE_FAILED, null, partition, partition + ": " + error,
+                    Map.of("failures", (long) count)));
+        }
+    }
+
+    /** Keeps each placement's leader field in step with what the workers report, for readers of the placements. */
+    private void recordLeaders(Map<PartitionId, VersionedPlacement> placements, Map<PartitionId, NodeId> leaders) {
+        for (VersionedPlacement versioned : List.copyOf(placements.values())) {
+            Placement placement = versioned.placement();
+            NodeId leader = leaders.get(placement.partition());
+            if (leader == null || leader.equals(placement.leader()) || !placement.names(leader)) {
+                continue;
+            }
+            try {
+                Placement updated = placement.withLeader(leader);
+                long version = metadata.placements().write(updated, versioned.version(), null, List.of(fence));
+                placements.put(placement.partition(), new VersionedPlacement(updated, version));
+            } catch (PreconditionFailedException raced) {
+                // The next pass sees the newer record.
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- lifecycle automation
+
+    /**
+     * Draining → disabled, once the worker is in no replica set, leads nothing and (if it runs) has
+     * dropped every group. Judged on placements read in this pass, after the nodes configuration that
+     * shows it draining, so no scheduling decision made before the drain can still add it anywhere.
+     *
+     * @return the nodes configuration after the transitions made
+     */
+    private NodesConfiguration disableDrainedWorkers(NodesConfigurationStore.Snapshot nodesSnapshot, Map<PartitionId, VersionedPlacement> placements,
+            Map<PartitionId, NodeId> leaders, Liveness live, Instant now) {
+        NodesConfiguration latest = nodesSnapshot.configuration();
+        for (NodeConfig node : nodesSnapshot.configuration().workers()) {
+            if (node.workerState() != WorkerState.DRAINING) {
+                continue;
+            }
+            NodeId id = node.nodeId();
+            int naming = (int) placements.values().stream().filter(v -> v.placement().names(id)).count();
+            int led = (int) leaders.values().stream().filter(id::equals).count();
+            if (naming > 0 || led > 0) {
+                continue;
+            }
+            if (live.isAlive(id)) {
+                NodeReplicas replicas = observed.get(id);
+                boolean fresh = replicas != null && replicas.observedAt().isAfter(
+                        now.minus(config.statusPollInterval().multipliedBy(FRESH_OBSERVATION_POLLS)));
+                if (!fresh || !replicas.replicas().isEmpty()) {
+                    continue;
+                }
+            }
+            GuardFacts.EmptiedEvidence evidence = new GuardFacts.EmptiedEvidence(naming, led, nodesSnapshot.configuration().version());
+            NodesConfigurationStore.Update update = metadata.nodes().transition(node.id(), WorkerState.DISABLED, Actor.CONTROLLER,
+                    "drained: in no replica set and leads nothing", false, config -> GuardFacts.NONE.withEmptied(evidence), List.of(fence));
+            if (update.applied()) {
+                log.info("{} ({}) drained and disabled", node.id(), node.name());
+            } else {
+                update.refusal().ifPresent(refusal -> log.info("not disabling {}: {}", id, refusal.message()));
+            }
+            latest = update.configuration();
+        }
+        return latest;
+    }
+
+    // ---------------------------------------------------------------- drain progress
+
+    private List<DrainProgress> trackDrains(NodesConfiguration nodes, Map<PartitionId, VersionedPlacement> placements,
+            Map<PartitionId, NodeId> leaders, Plan plan, Instant now) {
+        Map<PartitionId, Explanation> explained = new HashMap<>();
+        for (Explanation explanation : plan.explanations()) {
+            explained.putIfAbsent(explanation.partition(), explanation);
+        }
+        List<DrainProgress> drains = new ArrayList<>();
+        for (NodeConfig node : nodes.workers()) {
+            NodeId id = node.nodeId();
+            DrainRecord record = drainRecords.get(id);
+            int naming = (int) placements.values().stream().filter(v -> v.placement().names(id)).count();
+            int led = (int) leaders.values().stream().filter(id::equals).count();
+            if (node.workerState() == WorkerState.DRAINING) {
+                if (record == null || !record.drainVersion().equals(node.lastStateChange().version())) {
+                    record = new DrainRecord(id, node.id(), node.name(), node.lastStateChange().version(), node.lastStateChange().at(),
+                            naming, led, null, null);
+                    storeDrain(record, ClusterEvent.of(now, EventKind.DRAIN_STARTED, id, null,
+                            id + " (" + node.name() + ") draining: " + naming + " replicas and " + led + " leaderships to move"
+                                    + (node.lastStateChange().reason().isEmpty() ? "" : " (" + node.lastStateChange().reason() + ")"),
+                            Map.of("replicas", (long) naming, "leaderships", (long) led)));
+                }
+            } else if (record != null && record.running()) {
+                Duration took = Duration.between(record.startedAt(), now);
+                boolean finished = node.workerState() == WorkerState.DISABLED;
+                record = record.ended(node.workerState(), now);
+                storeDrain(record, ClusterEvent.of(now, finished ? EventKind.DRAIN_COMPLETED : EventKind.DRAIN_CANCELLED, id, null,
+                        id + " (" + node.name() + ") " + (finished ? "drained and disabled after " : "drain cancelled after ")
+                                + took.toSeconds() + " s; " + (record.replicasAtStart() - naming) + " replicas moved",
+                        Map.of("durationMillis", took.toMillis(), "replicasMoved", (long) Math.max(0, record.replicasAtStart() - naming))));
+                reportedStalled.remove(id);
+            }
+            if (record == null || (!record.running() && !record.drainVersion().equals(node.lastStateChange().version())
+                    && node.workerState() != WorkerState.DISABLED)) {
+                continue;
+            }
+            drains.add(progressOf(node, record, placements, naming, led, explained, now));
+        }
+        return drains;
+    }
+
+    private DrainProgress progressOf(NodeConfig node, DrainRecord record, Map<PartitionId, VersionedPlacement> placements, int naming, int led,
+            Map<PartitionId, Explanation> explained, Instant now) {
+        NodeId id = node.nodeId();
+        int inFlight = 0;
+        List<DrainProgress.StalledPartition> stalled = new ArrayList<>();
+        if (record.running()) {
+            for (VersionedPlacement versioned : placements.values()) {
+                Placement placement = versioned.placement();
+                if (!placement.names(id)) {
+                    continue;
+                }
+                PartitionId partition = placement.partition();
+                if (placement.leaving().contains(id)) {
+                    inFlight++;
+                }
+                String reason = null;
+                String message = null;
+                Failure failure = failures.get(partition);
+                Explanation explanation = explained.get(partition);
+                if (failure != null) {
+                    reason = "move-failing";
+                    message = failure.lastError();
+                } else if (placement.hasNext() && steps.getOrDefault(partition, "").startsWith("waiting for N")) {
+                    reason = "waiting-for-member";
+                    message = steps.get(partition);
+                } else if (!placement.hasNext() && explanation != null && explanation.reason() != Reason.THROTTLED) {
+                    reason = explanation.reason().wireName();
+                    message = explanation.message();
+                }
+                Instant since = progressAt.getOrDefault(partition, now);
+                if (reason != null && !since.plus(config.stallAfter()).isAfter(now)) {
+                    stalled.add(new DrainProgress.StalledPartition(partition, reason, message, since));
+                }
+            }
+        }
+        int done = Math.max(0, record.replicasAtStart() - naming);
+        Duration elapsed = Duration.between(record.startedAt(), record.running() ? now : record.completedAt());
+        double perMinute = elapsed.toMillis() <= 0 ? 0 : done * 60_000.0 / elapsed.toMillis();
+        Duration eta = done == 0 || !record.running() ? (record.running() ? null : Duration.ZERO)
+                : Duration.ofMillis((long) (naming * 60_000.0 / perMinute));
+        boolean isStalled = !stalled.isEmpty();
+        if (isStalled && reportedStalled.add(id)) {
+            logEvent(ClusterEvent.of(now, EventKind.DRAIN_STALLED, id, null, id + " (" + node.name() + ") drain STALLED: "
+                    + stalled.stream().limit(5).map(s -> s.partition() + " " + s.message()).reduce((a, b) -> a + "; " + b).orElse(""),
+                    Map.of("stalledPartitions", (long) stalled.size(), "replicasRemaining", (long) naming)));
+        } else if (!isStalled) {
+            reportedStalled.remove(id);
+        }
+        return new DrainProgress(id, node.id(), node.name(), node.workerState(), record.startedAt(), record.completedAt(), record.replicasAtStart(),
+                naming, led, inFlight, done, perMinute, eta, isStalled, stalled, now);
+    }
+
+    private void storeDrain(DrainRecord record, ClusterEvent event) {
+        documents.writeDrain(record, event, fence);
+        drainRecords.put(record.node(), record);
+    }
+
+    private List<ControllerStatus.MoveInFlight> movesInFlight(Map<PartitionId, VersionedPlacement> placements) {
+        List<ControllerStatus.MoveInFlight> moves = new ArrayList<>();
+        for (VersionedPlacement versioned : placements.values()) {
+            Placement placement = versioned.placement();
+            if (placement.hasNext()) {
+                Failure failure = failures.get(placement.partition());
+                moves.add(new ControllerStatus.MoveInFlight(placement.partition(), placement.current(), placement.next(),
+                        placement.changeStartedAt(), steps.getOrDefault(placement.partition(), "starting"),
+                        failure == null ? null : failure.lastError()));
+            }
+        }
+        return moves;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void logEvent(ClusterEvent event) {
+        try {
+            documents.logEvent(event, fence);
+        } catch (Fence.LostException lost) {
+            throw lost;
+        } catch (RuntimeException e) {
+            log.warn("could not log event '{}': {}", event.message(), e.toString());
+        }
+    }
+
+    private static List<NodeConfig> configs(NodesConfiguration nodes, List<NodeId> ids) {
+        List<NodeConfig> result = new ArrayList<>();
+        for (NodeId id : ids) {
+            nodes.find(id).ifPresent(result::add);
+        }
+        return result;
+    }
+
+    private static List<NodeId> sorted(Set<NodeId> ids) {
+        return ids.stream().sorted().toList();
+    }
+
+    private static String rootMessage(Throwable failure) {
+        Throwable root = failure;
+        while ((root instanceof java.util.concurrent.CompletionException || root instanceof java.util.concurrent.ExecutionException)
+                && root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+    }
+}

@@ -1,0 +1,88 @@
+package dev.sluice.controller;
+
+import dev.sluice.metadata.ClusterMetadata;
+import dev.sluice.metadata.CorruptDocumentException;
+import dev.sluice.metadata.DocumentCodec;
+import dev.sluice.metadata.Fence;
+import dev.sluice.metadata.MetadataKeys;
+import dev.sluice.metadata.Op;
+import dev.sluice.metadata.Precondition;
+import dev.sluice.metadata.Versioned;
+import dev.sluice.model.ClusterEvent;
+import dev.sluice.model.NodeId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The controller's own documents in the metadata store: the fencing epoch, the published
+ * {@link ControllerStatus} and one {@link DrainRecord} per worker that was ever drained.
+ */
+public final class ControllerDocuments {
+
+    public static final String ELECTION = MetadataKeys.CONTROLLER + "/election";
+    public static final String EPOCH = MetadataKeys.CONTROLLER + "/epoch";
+    public static final String STATUS = MetadataKeys.CONTROLLER + "/status";
+    public static final String DRAINS = MetadataKeys.CONTROLLER + "/drains";
+
+    private static final DocumentCodec<ControllerStatus> STATUS_CODEC = new DocumentCodec<>(ControllerStatus.class, "controller status", 1);
+    private static final DocumentCodec<DrainRecord> DRAIN_CODEC = new DocumentCodec<>(DrainRecord.class, "drain record", 1);
+
+    private final ClusterMetadata metadata;
+
+    public ControllerDocuments(ClusterMetadata metadata) {
+        this.metadata = metadata;
+    }
+
+    /**
+     * Takes a new fencing epoch: every write of the new leader is conditioned on it, so writes of a leader
+     * that lost its leadership without noticing fail.
+     */
+    Fence takeEpoch(String leader) {
+        long version = metadata.store().put(EPOCH, leader.getBytes(java.nio.charset.StandardCharsets.UTF_8), Precondition.NONE);
+        return new Fence(EPOCH, version);
+    }
+
+    /** The status the controller leader last published, if any. */
+    public Optional<ControllerStatus> status() {
+        return metadata.store().get(STATUS).map(stored -> STATUS_CODEC.decode(STATUS, stored.value()));
+    }
+
+    void publishStatus(ControllerStatus status, Fence fence) {
+        metadata.store().commit(List.of(Op.put(STATUS, STATUS_CODEC.encode(status), Precondition.NONE), fence.asOp()));
+    }
+
+    /** Every drain record, by node. */
+    public Map<NodeId, DrainRecord> drains() {
+        Map<NodeId, DrainRecord> records = new TreeMap<>();
+        for (String child : metadata.store().children(DRAINS)) {
+            String key = DRAINS + "/" + child;
+            Optional<Versioned> stored = metadata.store().get(key);
+            if (stored.isPresent()) {
+                try {
+                    DrainRecord record = DRAIN_CODEC.decode(key, stored.get().value());
+                    records.put(record.node(), record);
+                } catch (CorruptDocumentException corrupt) {
+                    org.slf4j.LoggerFactory.getLogger(ControllerDocuments.class).error("ignoring {}", corrupt.getMessage());
+                }
+            }
+        }
+        return records;
+    }
+
+    void writeDrain(DrainRecord record, ClusterEvent event, Fence fence) {
+        List<Op> ops = new ArrayList<>();
+        ops.add(Op.put(DRAINS + "/" + record.node(), DRAIN_CODEC.encode(record), Precondition.NONE));
+        if (event != null) {
+            ops.add(metadata.events().appendOp(event));
+        }
+        ops.add(fence.asOp());
+        metadata.store().commit(ops);
+    }
+
+    void logEvent(ClusterEvent event, Fence fence) {
+        metadata.store().commit(List.of(metadata.events().appendOp(event), fence.asOp()));
+    }
+}

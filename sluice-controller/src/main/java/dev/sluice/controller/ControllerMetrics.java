@@ -1,0 +1,94 @@
+package dev.sluice.controller;
+
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.NodesConfiguration;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.Placement;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The controller's meters: what it did (moves, leadership transfers, passes) and what it sees (drains,
+ * replicas remaining, stalled partitions). Only the leader updates them; on other nodes they stay at
+ * zero, and a dashboard sums or takes the maximum over nodes.
+ */
+public final class ControllerMetrics {
+
+    private final Timer passDuration;
+    private final Timer moveDuration;
+    private final Timer leaderlessDuration;
+    private final Counter movesCompleted;
+    private final Counter moveStepsFailed;
+    private final AtomicInteger movesInFlight = new AtomicInteger();
+    private final AtomicInteger drainsInProgress = new AtomicInteger();
+    private final AtomicInteger stalledPartitions = new AtomicInteger();
+    private final MultiGauge replicasRemaining;
+
+    public ControllerMetrics(MeterRegistry registry) {
+        passDuration = Timer.builder("sluice.controller.pass").description("time one controller pass takes").register(registry);
+        moveDuration = Timer.builder("sluice.move.duration").description("time from writing a next replica set to completing it")
+                .publishPercentileHistogram().register(registry);
+        leaderlessDuration = Timer.builder("sluice.partition.leaderless.duration")
+                .description("time a partition has no leader while its leadership is transferred").publishPercentileHistogram().register(registry);
+        movesCompleted = Counter.builder("sluice.moves.completed").description("replica-set changes completed").register(registry);
+        moveStepsFailed = Counter.builder("sluice.moves.failed").description("steps of replica-set changes that failed and are retried")
+                .register(registry);
+        Gauge.builder("sluice.moves.inflight", movesInFlight, AtomicInteger::get).description("replica-set changes under way").register(registry);
+        Gauge.builder("sluice.drains.inprogress", drainsInProgress, AtomicInteger::get).description("workers draining").register(registry);
+        Gauge.builder("sluice.partitions.stalled", stalledPartitions, AtomicInteger::get)
+                .description("partitions of draining workers that cannot move").register(registry);
+        replicasRemaining = MultiGauge.builder("sluice.drain.replicas.remaining").description("replicas a draining worker still holds")
+                .register(registry);
+    }
+
+    /** Meters nobody reads, for tests and tools. */
+    public static ControllerMetrics discarding() {
+        return new ControllerMetrics(new SimpleMeterRegistry());
+    }
+
+    void passCompleted(Duration took) {
+        passDuration.record(took);
+    }
+
+    void moveCompleted(Duration took) {
+        movesCompleted.increment();
+        moveDuration.record(took);
+    }
+
+    void leadershipMoved(Duration took) {
+        leaderlessDuration.record(took);
+    }
+
+    void moveStepFailed() {
+        moveStepsFailed.increment();
+    }
+
+    void observe(ControllerStatus status, NodesConfiguration nodes, List<Placement> placements, Map<PartitionId, NodeId> leaders) {
+        movesInFlight.set(status.moves().size());
+        int running = 0;
+        int stalled = 0;
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        for (DrainProgress drain : status.drains()) {
+            if (drain.state() == dev.sluice.model.WorkerState.DRAINING) {
+                running++;
+                stalled += drain.stalledPartitions().size();
+                String name = nodes.find(drain.node()).map(NodeConfig::name).orElse("");
+                rows.add(MultiGauge.Row.of(Tags.of("node", drain.node().toString(), "name", name), drain.replicasRemaining()));
+            }
+        }
+        drainsInProgress.set(running);
+        stalledPartitions.set(stalled);
+        replicasRemaining.register(rows, true);
+    }
+}

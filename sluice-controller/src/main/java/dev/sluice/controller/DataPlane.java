@@ -1,0 +1,34 @@
+package dev.sluice.controller;
+
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.PartitionId;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The replicated data plane as the controller sees it: what each node hosts, and the two Raft operations
+ * a replica-set change needs. The production implementation talks to the workers' Ratis servers; tests
+ * and simulations provide their own. Every operation is idempotent, so the controller may repeat it after
+ * a crash or a timeout.
+ */
+public interface DataPlane extends AutoCloseable {
+
+    /** What {@code node} hosts now; fails if the node cannot be reached. */
+    CompletableFuture<NodeReplicas> replicas(NodeConfig node);
+
+    /** Makes {@code target}, a voting member, the leader of the partition's group. */
+    CompletableFuture<Void> transferLeadership(PartitionId partition, List<NodeConfig> members, NodeId target, Duration timeout);
+
+    /**
+     * Changes the group's voting members to {@code next}; new members are caught up before they vote.
+     * Asking for the configuration the group already has succeeds at once.
+     *
+     * @param members every node that may host the group now (current ∪ next), to find its leader
+     */
+    CompletableFuture<Void> setConfiguration(PartitionId partition, List<NodeConfig> members, List<NodeConfig> next, Duration timeout);
+
+    @Override
+    default void close() {}
+}

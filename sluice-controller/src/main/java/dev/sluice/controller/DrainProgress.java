@@ -1,0 +1,75 @@
+package dev.sluice.controller;
+
+import dev.sluice.model.GenerationalNodeId;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.WorkerState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Where one worker's drain stands: the one status object the HTTP API, the CLI progress bar and the
+ * dashboard all show. Computed by the controller on every pass from the placements, what the nodes
+ * report, and the drain's start record.
+ *
+ * @param state the worker's state now: {@code draining} while it runs, {@code disabled} once done,
+ *     {@code active} if it was cancelled
+ * @param replicasAtStart replicas the worker held when the controller first saw it draining
+ * @param replicasRemaining partitions whose current or next replica set still names the worker
+ * @param leadershipsRemaining partitions the worker still leads
+ * @param movesInFlight replica-set changes under way that take a replica off the worker
+ * @param movesDone replicas moved off since the drain started
+ * @param ratePerMinute replicas moved off per minute since the drain started
+ * @param eta time to finish at that rate, or {@code null} before the first move completes
+ * @param stalled whether the drain has made no progress for the stall period and something blocks it
+ * @param stalledPartitions each partition that cannot move and why
+ */
+public record DrainProgress(
+        NodeId node,
+        GenerationalNodeId incarnation,
+        String name,
+        WorkerState state,
+        Instant startedAt,
+        Instant completedAt,
+        int replicasAtStart,
+        int replicasRemaining,
+        int leadershipsRemaining,
+        int movesInFlight,
+        int movesDone,
+        double ratePerMinute,
+        Duration eta,
+        boolean stalled,
+        List<StalledPartition> stalledPartitions,
+        Instant updatedAt) {
+
+    public DrainProgress {
+        Objects.requireNonNull(node, "node");
+        Objects.requireNonNull(state, "state");
+        stalledPartitions = stalledPartitions == null ? List.of() : List.copyOf(stalledPartitions);
+    }
+
+    /** A partition a drain cannot move, with the scheduler's (or the mover's) reason. */
+    public record StalledPartition(PartitionId partition, String reason, String message, Instant since) {}
+
+    public boolean finished() {
+        return state == WorkerState.DISABLED;
+    }
+
+    /** A one-line summary, for logs and events. */
+    public String summary() {
+        StringBuilder text = new StringBuilder()
+                .append(node).append(' ').append(state)
+                .append(": ").append(replicasRemaining).append('/').append(replicasAtStart).append(" replicas left, ")
+                .append(leadershipsRemaining).append(" leaderships, ").append(movesInFlight).append(" moving");
+        if (eta != null) {
+            text.append(", eta ").append(eta.toSeconds()).append(" s");
+        }
+        if (stalled) {
+            text.append(", STALLED: ");
+            stalledPartitions.stream().limit(3).forEach(s -> text.append(s.partition()).append(' ').append(s.message()).append("; "));
+        }
+        return text.toString();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.sluice.controller;
+
+import dev.sluice.model.Liveness;
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.NodesConfiguration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns "which liveness entries exist now" into the scheduler's {@link Liveness}: since when each node
+ * has been seen dead. Soft state of the current controller leader: a new leader starts counting again, so
+ * a failover can only delay, never hasten, the replacement of a dead worker's replicas.
+ */
+final class LivenessTracker {
+
+    private final Instant startedAt;
+    private final Map<NodeId, Instant> deadSince = new HashMap<>();
+
+    LivenessTracker(Instant startedAt) {
+        this.startedAt = startedAt;
+    }
+
+    Liveness update(NodesConfiguration nodes, Set<NodeId> aliveNow, Instant now) {
+        Set<NodeId> alive = new HashSet<>();
+        for (NodeConfig node : nodes.nodes()) {
+            if (aliveNow.contains(node.nodeId())) {
+                alive.add(node.nodeId());
+                deadSince.remove(node.nodeId());
+            } else {
+                deadSince.putIfAbsent(node.nodeId(), now);
+            }
+        }
+        deadSince.keySet().retainAll(nodes.nodes().stream().map(NodeConfig::nodeId).collect(java.util.stream.Collectors.toSet()));
+        return Liveness.of(alive, deadSince, startedAt);
+    }
+
+    /** Nodes that died since the last update, for events. */
+    boolean isDead(NodeId node) {
+        return deadSince.containsKey(node);
+    }
+}

@@ -1,0 +1,162 @@
+package dev.sluice.controller;
+
+import dev.sluice.metadata.ClusterMetadata;
+import dev.sluice.metadata.EventLog;
+import dev.sluice.metadata.InMemoryMetadataStore;
+import dev.sluice.metadata.NodeRegistration;
+import dev.sluice.model.Actor;
+import dev.sluice.model.EventKind;
+import dev.sluice.model.GuardFacts;
+import dev.sluice.model.Location;
+import dev.sluice.model.NodeAddresses;
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.PartitionTable;
+import dev.sluice.model.Placement;
+import dev.sluice.model.ReplicationProperty;
+import dev.sluice.model.Role;
+import dev.sluice.model.WorkerState;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A cluster for controller tests: an in-memory metadata store, workers registered with liveness
+ * entries, a {@link SimulatedDataPlane}, a controllable clock, and control loops run pass by pass. No
+ * threads, no real time: every test is deterministic.
+ */
+final class ControllerHarness implements AutoCloseable {
+
+    static final Duration STEP = Duration.ofMillis(100);
+
+    final InMemoryMetadataStore store = new InMemoryMetadataStore();
+    final MutableClock clock = new MutableClock(Instant.parse("2026-11-27T12:00:00Z"));
+    final ClusterMetadata metadata = new ClusterMetadata(store, clock);
+    final SimulatedDataPlane dataPlane;
+    final ControllerConfig config;
+    final Map<NodeId, InMemoryMetadataStore> sessions = new HashMap<>();
+    final Map<NodeId, String> names = new TreeMap<>();
+    ControlLoop loop;
+    int passesRequested;
+
+    ControllerHarness(int workers, int partitions, ReplicationProperty replication, ControllerConfig config, int latencySteps, String... zones) {
+        this.config = config;
+        this.dataPlane = new SimulatedDataPlane(latencySteps);
+        metadata.partitionTable().initialize(new PartitionTable(partitions, replication));
+        for (int i = 1; i <= workers; i++) {
+            String zone = zones.length == 0 ? "zone-1" : zones[(i - 1) % zones.length];
+            addWorker("worker-" + i, Location.parse("local." + zone));
+        }
+        loop = newLoop("controller-a");
+    }
+
+    NodeId addWorker(String name, Location location) {
+        InMemoryMetadataStore session = store.newSession();
+        NodeRegistration.Registered registered = new NodeRegistration(new ClusterMetadata(session, clock), clock)
+                .register(name, NodeAddresses.of("127.0.0.1:7000", "http://127.0.0.1:8000"), Set.of(Role.WORKER, Role.ADMIN), location);
+        NodeId id = registered.node().nodeId();
+        sessions.put(id, session);
+        names.put(id, name);
+        metadata.nodes().transition(registered.node().id(), WorkerState.ACTIVE, Actor.NODE, "warm-up passed", false, c -> GuardFacts.NONE, List.of());
+        return id;
+    }
+
+    ControlLoop newLoop(String leader) {
+        ControllerDocuments documents = new ControllerDocuments(metadata);
+        return new ControlLoop(metadata, dataPlane, config, clock, documents.takeEpoch(leader), leader, () -> passesRequested++,
+                ControllerMetrics.discarding());
+    }
+
+    /** One pass, then the workers react to the placements and the data plane moves one step on. */
+    void step() {
+        loop.runPass();
+        dataPlane.reconcile(placements());
+        dataPlane.step();
+        clock.advance(STEP);
+        dataPlane.setNow(clock.instant());
+    }
+
+    /** Steps until {@code done} holds; fails after {@code maxSteps}. */
+    int runUntil(BooleanSupplier done, int maxSteps, String what) {
+        for (int i = 0; i < maxSteps; i++) {
+            if (done.getAsBoolean()) {
+                return i;
+            }
+            step();
+        }
+        throw new AssertionError("not reached after " + maxSteps + " steps: " + what + "\nplacements: " + placements().values()
+                + "\nstatus: " + loop.lastStatus());
+    }
+
+    Map<PartitionId, Placement> placements() {
+        Map<PartitionId, Placement> result = new TreeMap<>();
+        metadata.placements().readAll().forEach((p, v) -> result.put(p, v.placement()));
+        return result;
+    }
+
+    WorkerState state(NodeId node) {
+        return metadata.nodes().current().find(node).orElseThrow().workerState();
+    }
+
+    NodeConfig node(NodeId node) {
+        return metadata.nodes().current().find(node).orElseThrow();
+    }
+
+    boolean settled() {
+        return !placements().isEmpty() && placements().values().stream().noneMatch(Placement::hasNext);
+    }
+
+    long replicasOn(NodeId node) {
+        return placements().values().stream().filter(p -> p.names(node)).count();
+    }
+
+    /** Stops the node's process: its liveness entry goes, its Raft server stops answering. */
+    void kill(NodeId node) {
+        sessions.get(node).close();
+        dataPlane.kill(node);
+    }
+
+    List<EventKind> eventKinds() {
+        List<EventKind> kinds = new ArrayList<>();
+        for (EventLog.LoggedEvent event : metadata.events().read(-1, EventLog.MAX_READ)) {
+            kinds.add(event.event().kind());
+        }
+        return kinds;
+    }
+
+    List<EventLog.LoggedEvent> events(EventKind kind) {
+        return metadata.events().read(-1, EventLog.MAX_READ).stream().filter(e -> e.event().kind() == kind).toList();
+    }
+
+    @Override
+    public void close() {
+        sessions.values().forEach(InMemoryMetadataStore::close);
+        store.close();
+    }
+
+    /** A clock tests move by hand. */
+    static final class MutableClock implements InstantSource {
+        private Instant now;
+
+        MutableClock(Instant start) {
+            now = start;
+        }
+
+        @Override
+        public synchronized Instant instant() {
+            return now;
+        }
+
+        synchronized void advance(Duration by) {
+            now = now.plus(by);
+        }
+    }
+}

@@ -1,0 +1,188 @@
+package dev.sluice.controller;
+
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.Placement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * Raft groups in memory, behaving as the controller relies on: workers host exactly the groups their
+ * placements name ({@link #reconcile}), a group elects a leader among its live voting members when a
+ * majority of them runs, leadership transfers and configuration changes complete a few steps after they
+ * are asked for (or fail when the group cannot do them). Deterministic: nothing happens between
+ * {@link #step()} calls.
+ */
+final class SimulatedDataPlane implements DataPlane {
+
+    static final class Group {
+        List<NodeId> configuration;
+        NodeId leader;
+        long term;
+        boolean changing;
+
+        Group(List<NodeId> configuration) {
+            this.configuration = List.copyOf(configuration);
+        }
+    }
+
+    private record Delayed(int dueStep, Supplier<Boolean> action, CompletableFuture<Void> future, String what) {}
+
+    private final Map<PartitionId, Group> groups = new TreeMap<>();
+    private final Map<NodeId, Set<PartitionId>> hosted = new TreeMap<>();
+    private final Set<NodeId> down = new HashSet<>();
+    private final List<Delayed> delayed = new ArrayList<>();
+    private final int latencySteps;
+    private int step;
+    private Instant now = Instant.EPOCH;
+    int transfers;
+    int reconfigurations;
+
+    SimulatedDataPlane(int latencySteps) {
+        this.latencySteps = latencySteps;
+    }
+
+    synchronized void setNow(Instant at) {
+        now = at;
+    }
+
+    synchronized void kill(NodeId node) {
+        down.add(node);
+    }
+
+    synchronized void revive(NodeId node) {
+        down.remove(node);
+    }
+
+    synchronized Set<PartitionId> hostedBy(NodeId node) {
+        return Set.copyOf(hosted.getOrDefault(node, Set.of()));
+    }
+
+    synchronized Group group(PartitionId partition) {
+        return groups.get(partition);
+    }
+
+    /** What the workers do when placements change: host exactly current ∪ next, creating or dropping groups. */
+    synchronized void reconcile(Map<PartitionId, Placement> placements) {
+        for (Placement placement : placements.values()) {
+            groups.computeIfAbsent(placement.partition(), p -> new Group(placement.current().isEmpty() ? placement.next() : placement.current()));
+            for (NodeId member : placement.members()) {
+                if (!down.contains(member)) {
+                    hosted.computeIfAbsent(member, n -> new HashSet<>()).add(placement.partition());
+                }
+            }
+        }
+        for (Map.Entry<NodeId, Set<PartitionId>> entry : hosted.entrySet()) {
+            if (down.contains(entry.getKey())) {
+                continue;
+            }
+            entry.getValue().removeIf(partition -> {
+                Placement placement = placements.get(partition);
+                return placement == null || !placement.names(entry.getKey());
+            });
+        }
+    }
+
+    /** Advances one step: due operations complete, leaderless groups elect. */
+    synchronized void step() {
+        step++;
+        List<Delayed> due = delayed.stream().filter(d -> d.dueStep() <= step).toList();
+        delayed.removeAll(due);
+        for (Delayed operation : due) {
+            if (operation.action().get()) {
+                operation.future().complete(null);
+            } else {
+                operation.future().completeExceptionally(new IllegalStateException(operation.what() + " could not be done"));
+            }
+        }
+        for (Map.Entry<PartitionId, Group> entry : groups.entrySet()) {
+            Group group = entry.getValue();
+            if (group.leader != null && !down.contains(group.leader) && group.configuration.contains(group.leader)) {
+                continue;
+            }
+            group.leader = null;
+            List<NodeId> live = group.configuration.stream()
+                    .filter(n -> !down.contains(n) && hosted.getOrDefault(n, Set.of()).contains(entry.getKey())).toList();
+            if (live.size() * 2 > group.configuration.size()) {
+                group.leader = live.getFirst();
+                group.term++;
+            }
+        }
+    }
+
+    @Override
+    public synchronized CompletableFuture<NodeReplicas> replicas(NodeConfig node) {
+        NodeId id = node.nodeId();
+        if (down.contains(id)) {
+            return CompletableFuture.failedFuture(new java.net.ConnectException(id + " is down"));
+        }
+        Map<PartitionId, ReplicaView> views = new HashMap<>();
+        for (PartitionId partition : hosted.getOrDefault(id, Set.of())) {
+            Group group = groups.get(partition);
+            ReplicaRole role = id.equals(group.leader) ? ReplicaRole.LEADER
+                    : group.configuration.contains(id) ? ReplicaRole.FOLLOWER : ReplicaRole.LEARNER;
+            views.put(partition, new ReplicaView(partition, role, group.leader, group.term, group.configuration, group.changing, 0));
+        }
+        return CompletableFuture.completedFuture(new NodeReplicas(id, now, views));
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> transferLeadership(PartitionId partition, List<NodeConfig> members, NodeId target, Duration timeout) {
+        transfers++;
+        return later("transfer leadership of " + partition + " to " + target, () -> {
+            Group group = groups.get(partition);
+            if (group == null || !group.configuration.contains(target) || down.contains(target)
+                    || !hosted.getOrDefault(target, Set.of()).contains(partition)) {
+                return false;
+            }
+            group.leader = target;
+            group.term++;
+            return true;
+        });
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> setConfiguration(PartitionId partition, List<NodeConfig> members, List<NodeConfig> next,
+            Duration timeout) {
+        reconfigurations++;
+        List<NodeId> wanted = next.stream().map(NodeConfig::nodeId).toList();
+        Group group = groups.get(partition);
+        if (group != null) {
+            group.changing = true;
+        }
+        return later("reconfigure " + partition + " to " + wanted, () -> {
+            Group g = groups.get(partition);
+            g.changing = false;
+            // Raft stages only the members it adds; members it keeps may be down as long as majorities run.
+            boolean newMembersReady = wanted.stream().filter(n -> !g.configuration.contains(n))
+                    .allMatch(n -> !down.contains(n) && hosted.getOrDefault(n, Set.of()).contains(partition));
+            long oldLive = g.configuration.stream().filter(n -> !down.contains(n)).count();
+            long newLive = wanted.stream().filter(n -> !down.contains(n)).count();
+            if (g.leader == null || !newMembersReady || oldLive * 2 <= g.configuration.size() || newLive * 2 <= wanted.size()) {
+                return false;
+            }
+            g.configuration = List.copyOf(wanted);
+            if (!wanted.contains(g.leader)) {
+                g.leader = wanted.getFirst();
+                g.term++;
+            }
+            return true;
+        });
+    }
+
+    private CompletableFuture<Void> later(String what, Supplier<Boolean> action) {
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        delayed.add(new Delayed(step + latencySteps, action, future, what));
+        return future;
+    }
+}
