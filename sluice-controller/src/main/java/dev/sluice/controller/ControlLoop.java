@@ -623,8 +623,7 @@ final class ControlLoop {
         int done = Math.max(0, record.replicasAtStart() - naming);
         Duration elapsed = Duration.between(record.startedAt(), record.running() ? now : record.completedAt());
         double perMinute = elapsed.toMillis() <= 0 ? 0 : done * 60_000.0 / elapsed.toMillis();
-        Duration eta = done == 0 || !record.running() ? (record.running() ? null : Duration.ZERO)
-                : Duration.ofMillis((long) (naming * 60_000.0 / perMinute));
+        Long etaSeconds = !record.running() ? Long.valueOf(0) : done == 0 ? null : Long.valueOf(Math.round(naming * 60.0 / perMinute));
         boolean isStalled = !stalled.isEmpty();
         if (isStalled && reportedStalled.add(id)) {
             logEvent(ClusterEvent.of(now, EventKind.DRAIN_STALLED, id, null, id + " (" + node.name() + ") drain STALLED: "
@@ -634,7 +633,7 @@ final class ControlLoop {
             reportedStalled.remove(id);
         }
         return new DrainProgress(id, node.id(), node.name(), node.workerState(), record.startedAt(), record.completedAt(), record.replicasAtStart(),
-                naming, led, inFlight, done, perMinute, eta, isStalled, stalled, now);
+                naming, led, inFlight, done, perMinute, etaSeconds, isStalled, stalled, now);
     }
 
     private void storeDrain(DrainRecord record, ClusterEvent event) {

@@ -4,7 +4,6 @@ import dev.sluice.model.GenerationalNodeId;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.WorkerState;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -22,7 +21,7 @@ import java.util.Objects;
  * @param movesInFlight replica-set changes under way that take a replica off the worker
  * @param movesDone replicas moved off since the drain started
  * @param ratePerMinute replicas moved off per minute since the drain started
- * @param eta time to finish at that rate, or {@code null} before the first move completes
+ * @param etaSeconds time to finish at that rate, or {@code null} before the first move completes
  * @param stalled whether the drain has made no progress for the stall period and something blocks it
  * @param stalledPartitions each partition that cannot move and why
  */
@@ -39,7 +38,7 @@ public record DrainProgress(
         int movesInFlight,
         int movesDone,
         double ratePerMinute,
-        Duration eta,
+        Long etaSeconds,
         boolean stalled,
         List<StalledPartition> stalledPartitions,
         Instant updatedAt) {
@@ -63,8 +62,8 @@ public record DrainProgress(
                 .append(node).append(' ').append(state)
                 .append(": ").append(replicasRemaining).append('/').append(replicasAtStart).append(" replicas left, ")
                 .append(leadershipsRemaining).append(" leaderships, ").append(movesInFlight).append(" moving");
-        if (eta != null) {
-            text.append(", eta ").append(eta.toSeconds()).append(" s");
+        if (etaSeconds != null) {
+            text.append(", eta ").append(etaSeconds).append(" s");
         }
         if (stalled) {
             text.append(", STALLED: ");

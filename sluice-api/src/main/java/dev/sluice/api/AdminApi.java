@@ -1,0 +1,318 @@
+package dev.sluice.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.api.Views.ClusterView;
+import dev.sluice.api.Views.DryRunView;
+import dev.sluice.api.Views.EventView;
+import dev.sluice.api.Views.EventsPage;
+import dev.sluice.api.Views.NodeView;
+import dev.sluice.api.Views.PartitionView;
+import dev.sluice.api.Views.RefusalView;
+import dev.sluice.api.Views.StateChangeView;
+import dev.sluice.api.Views.StateChanged;
+import dev.sluice.controller.ControllerDocuments;
+import dev.sluice.controller.ControllerStatus;
+import dev.sluice.controller.DrainProgress;
+import dev.sluice.controller.Lifecycle;
+import dev.sluice.metadata.ClusterMetadata;
+import dev.sluice.metadata.EventLog;
+import dev.sluice.metadata.Json;
+import dev.sluice.metadata.PlacementStore.VersionedPlacement;
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.NodesConfiguration;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.PartitionTable;
+import dev.sluice.model.Placement;
+import dev.sluice.model.WorkerState;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The admin API's behaviour, independent of the HTTP server: each method validates its input, reads the
+ * metadata store (or asks {@link Lifecycle} to change a state) and answers a status and a body. Every
+ * node serves it: reads come from the metadata store and the controller's published status, and state
+ * changes are compare-and-set writes any node can make, so no request needs forwarding.
+ */
+public final class AdminApi {
+
+    /** Longest reason an operator may give for a transition. */
+    public static final int MAX_REASON_CHARS = 500;
+    /** Largest request body accepted. */
+    public static final int MAX_BODY_BYTES = 16 * 1024;
+    public static final int DEFAULT_EVENTS = 100;
+    public static final int MAX_EVENTS = EventLog.MAX_READ;
+
+    private static final Set<String> STATE_REQUEST_FIELDS = Set.of("state", "reason", "force", "dryRun");
+
+    private final String clusterName;
+    private final ClusterMetadata metadata;
+    private final Lifecycle lifecycle;
+    private final ControllerDocuments controller;
+
+    public AdminApi(String clusterName, ClusterMetadata metadata, Lifecycle lifecycle) {
+        this.clusterName = clusterName;
+        this.metadata = metadata;
+        this.lifecycle = lifecycle;
+        this.controller = new ControllerDocuments(metadata);
+    }
+
+    // ------------------------------------------------------------------ nodes
+
+    public ApiResponse nodes() {
+        Snapshot snapshot = snapshot();
+        List<NodeView> views = new ArrayList<>();
+        for (NodeConfig node : snapshot.nodes().nodes()) {
+            views.add(view(node, snapshot));
+        }
+        return ApiResponse.ok(views);
+    }
+
+    public ApiResponse node(String reference) {
+        Snapshot snapshot = snapshot();
+        return snapshot.nodes().resolve(reference)
+                .map(node -> ApiResponse.ok(view(node, snapshot)))
+                .orElseGet(() -> unknownNode(reference));
+    }
+
+    public ApiResponse drain(String reference) {
+        Snapshot snapshot = snapshot();
+        Optional<NodeConfig> node = snapshot.nodes().resolve(reference);
+        if (node.isEmpty()) {
+            return unknownNode(reference);
+        }
+        return snapshot.status().flatMap(status -> status.drain(node.get().nodeId()))
+                .map(ApiResponse::ok)
+                .orElseGet(() -> ApiResponse.error(404, "not-found", node.get().nodeId() + " (" + node.get().name()
+                        + ") has not been drained" + (node.get().workerState() == WorkerState.DRAINING
+                        ? " yet: the controller has not picked the drain up; try again in a moment" : "")));
+    }
+
+    /**
+     * Asks for a worker-state change. The body is {@code {"state": "draining", "reason": "…", "force":
+     * false, "dryRun": false}}; only {@code state} is required.
+     */
+    public ApiResponse requestState(String reference, byte[] body) {
+        if (body.length > MAX_BODY_BYTES) {
+            return ApiResponse.error(413, "payload-too-large", "the request body is " + body.length + " bytes; the limit is " + MAX_BODY_BYTES);
+        }
+        StateRequest request;
+        try {
+            request = StateRequest.parse(body);
+        } catch (IllegalArgumentException malformed) {
+            return ApiResponse.error(400, "bad-request", malformed.getMessage());
+        }
+        Lifecycle.Outcome outcome = lifecycle.request(reference, request.state(), request.reason(), request.force(), request.dryRun());
+        return switch (outcome) {
+            case Lifecycle.Outcome.UnknownNode unknown -> unknownNode(unknown.reference());
+            case Lifecycle.Outcome.Refused refused -> new ApiResponse(409, RefusalView.of(refused.refusal()));
+            case Lifecycle.Outcome.Done done -> ApiResponse.ok(new StateChanged(view(done.node(), snapshot()), done.changed(), done.warnings()));
+            case Lifecycle.Outcome.DryRun dryRun -> {
+                Map<String, Integer> perWorker = new TreeMap<>();
+                dryRun.plan().replicasPerWorker().forEach((node, count) -> perWorker.put(node.toString(), count));
+                yield ApiResponse.ok(new DryRunView(true, view(dryRun.node(), snapshot()), dryRun.target(), dryRun.wouldRefuse().isEmpty(),
+                        dryRun.wouldRefuse().map(RefusalView::of).orElse(null), dryRun.plan().moves(), dryRun.plan().leadershipChanges(),
+                        dryRun.plan().violations(), perWorker, dryRun.warnings()));
+            }
+        };
+    }
+
+    /** A validated state-change request. */
+    record StateRequest(WorkerState state, String reason, boolean force, boolean dryRun) {
+
+        static StateRequest parse(byte[] body) {
+            JsonNode json;
+            try {
+                json = Json.mapper().readTree(body);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("the body is not valid JSON: " + firstLine(e.getMessage()));
+            }
+            if (!(json instanceof ObjectNode object)) {
+                throw new IllegalArgumentException("the body must be a JSON object like {\"state\": \"draining\", \"reason\": \"…\"}");
+            }
+            for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                if (!STATE_REQUEST_FIELDS.contains(name)) {
+                    throw new IllegalArgumentException("unknown field '" + name + "' (expected state, reason, force, dryRun)");
+                }
+            }
+            JsonNode state = object.get("state");
+            if (state == null || state.isNull()) {
+                throw new IllegalArgumentException("field 'state' is required (one of provisioning, active, draining, disabled)");
+            }
+            if (!state.isTextual()) {
+                throw new IllegalArgumentException("field 'state' must be a string (one of provisioning, active, draining, disabled)");
+            }
+            WorkerState target = WorkerState.parse(state.textValue());
+            String reason = "";
+            JsonNode reasonNode = object.get("reason");
+            if (reasonNode != null && !reasonNode.isNull()) {
+                if (!reasonNode.isTextual()) {
+                    throw new IllegalArgumentException("field 'reason' must be a string");
+                }
+                reason = reasonNode.textValue();
+                if (reason.length() > MAX_REASON_CHARS) {
+                    throw new IllegalArgumentException("field 'reason' is " + reason.length() + " characters; the limit is " + MAX_REASON_CHARS);
+                }
+            }
+            return new StateRequest(target, reason, flag(object, "force"), flag(object, "dryRun"));
+        }
+
+        private static boolean flag(ObjectNode object, String name) {
+            JsonNode value = object.get(name);
+            if (value == null || value.isNull()) {
+                return false;
+            }
+            if (!value.isBoolean()) {
+                throw new IllegalArgumentException("field '" + name + "' must be true or false");
+            }
+            return value.booleanValue();
+        }
+
+        private static String firstLine(String message) {
+            if (message == null) {
+                return "";
+            }
+            int newline = message.indexOf('\n');
+            return newline < 0 ? message : message.substring(0, newline);
+        }
+    }
+
+    // ------------------------------------------------------------------ partitions
+
+    public ApiResponse partitions() {
+        Snapshot snapshot = snapshot();
+        List<PartitionView> views = new ArrayList<>();
+        for (VersionedPlacement versioned : snapshot.placements().values()) {
+            views.add(view(versioned.placement(), snapshot.status()));
+        }
+        return ApiResponse.ok(views);
+    }
+
+    public ApiResponse partition(String reference) {
+        PartitionId partition;
+        try {
+            partition = PartitionId.parse(reference);
+        } catch (IllegalArgumentException malformed) {
+            return ApiResponse.error(400, "bad-request", malformed.getMessage());
+        }
+        Optional<PartitionTable> table = metadata.partitionTable().read();
+        if (table.isEmpty() || !table.get().contains(partition)) {
+            return ApiResponse.error(404, "not-found", "unknown partition " + partition
+                    + table.map(t -> " (the cluster has P0 to P" + (t.partitionCount() - 1) + ")").orElse(" (the cluster has no partitions yet)"));
+        }
+        return metadata.placements().read(partition)
+                .map(versioned -> ApiResponse.ok(view(versioned.placement(), controller.status())))
+                .orElseGet(() -> ApiResponse.error(404, "not-found", partition + " has not been placed yet"));
+    }
+
+    // ------------------------------------------------------------------ events
+
+    /**
+     * Events after sequence {@code since} (all kept events when absent), oldest first, at most
+     * {@code limit}.
+     */
+    public ApiResponse events(String since, String limit) {
+        long after;
+        int count;
+        try {
+            after = since == null || since.isBlank() ? -1 : Long.parseLong(since.trim());
+            count = limit == null || limit.isBlank() ? DEFAULT_EVENTS : Integer.parseInt(limit.trim());
+        } catch (NumberFormatException malformed) {
+            return ApiResponse.error(400, "bad-request", "'since' must be an event sequence number and 'limit' a count, got since="
+                    + since + " limit=" + limit);
+        }
+        if (after < -1 || count < 1 || count > MAX_EVENTS) {
+            return ApiResponse.error(400, "bad-request", "'since' must be -1 or more and 'limit' between 1 and " + MAX_EVENTS);
+        }
+        List<EventLog.LoggedEvent> logged = since == null || since.isBlank() ? metadata.events().latest(count) : metadata.events().read(after, count);
+        List<EventView> views = new ArrayList<>();
+        long last = after;
+        for (EventLog.LoggedEvent event : logged) {
+            views.add(new EventView(event.sequence(), event.event().at(), event.event().kind(),
+                    event.event().node() == null ? null : event.event().node().toString(),
+                    event.event().partition() == null ? null : event.event().partition().toString(),
+                    event.event().message(), event.event().numbers()));
+            last = Math.max(last, event.sequence());
+        }
+        return ApiResponse.ok(new EventsPage(views, last));
+    }
+
+    // ------------------------------------------------------------------ cluster
+
+    public ApiResponse cluster() {
+        Snapshot snapshot = snapshot();
+        Optional<PartitionTable> table = metadata.partitionTable().read();
+        Map<WorkerState, Integer> byState = new EnumMap<>(WorkerState.class);
+        for (WorkerState state : WorkerState.values()) {
+            byState.put(state, 0);
+        }
+        snapshot.nodes().workers().forEach(node -> byState.merge(node.workerState(), 1, Integer::sum));
+        int alive = (int) snapshot.nodes().nodes().stream().filter(n -> snapshot.alive().contains(n.nodeId())).count();
+        int moving = (int) snapshot.placements().values().stream().filter(v -> v.placement().hasNext()).count();
+        return ApiResponse.ok(new ClusterView(clusterName,
+                table.map(PartitionTable::partitionCount).orElse(0),
+                table.map(t -> t.replication().replicas()).orElse(0),
+                table.map(t -> t.replication().minZones()).orElse(0),
+                snapshot.status().map(Views.ControllerView::of).orElse(null),
+                byState, snapshot.nodes().nodes().size(), alive, moving,
+                snapshot.status().map(ControllerStatus::drains).orElse(List.of())));
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** One consistent-enough read of everything the views need. */
+    private record Snapshot(NodesConfiguration nodes, Set<NodeId> alive, Map<PartitionId, VersionedPlacement> placements,
+            Optional<ControllerStatus> status) {}
+
+    private Snapshot snapshot() {
+        return new Snapshot(metadata.nodes().current(), metadata.liveness().readAll().keySet(), metadata.placements().readAll(), controller.status());
+    }
+
+    private NodeView view(NodeConfig node, Snapshot snapshot) {
+        NodeId id = node.nodeId();
+        int replicas = 0;
+        int leaderships = 0;
+        for (VersionedPlacement versioned : snapshot.placements().values()) {
+            Placement placement = versioned.placement();
+            if (placement.names(id)) {
+                replicas++;
+            }
+            if (id.equals(placement.leader())) {
+                leaderships++;
+            }
+        }
+        DrainProgress drain = snapshot.status().flatMap(status -> status.drain(id)).orElse(null);
+        return new NodeView(id.toString(), node.id().toString(), node.name(), node.workerState(), node.workerState().description(),
+                node.roles().stream().sorted().toList(), node.location().toString(), node.addresses().raft(), node.addresses().http().toString(),
+                snapshot.alive().contains(id), replicas, leaderships,
+                new StateChangeView(node.lastStateChange().at(), node.lastStateChange().actor().wireName(), node.lastStateChange().reason(),
+                        node.lastStateChange().version().value()),
+                drain);
+    }
+
+    private static PartitionView view(Placement placement, Optional<ControllerStatus> status) {
+        Optional<ControllerStatus.MoveInFlight> move = status.flatMap(s -> s.moves().stream()
+                .filter(m -> m.partition().equals(placement.partition())).findFirst());
+        return new PartitionView(placement.partition().toString(), ids(placement.current()), ids(placement.next()),
+                placement.leader() == null ? null : placement.leader().toString(), ids(placement.joining()), ids(placement.leaving()),
+                placement.hasNext(), move.map(ControllerStatus.MoveInFlight::step).orElse(null),
+                move.map(ControllerStatus.MoveInFlight::lastError).orElse(null), placement.changeStartedAt(), placement.policy());
+    }
+
+    private static List<String> ids(List<NodeId> nodes) {
+        return nodes.stream().map(NodeId::toString).toList();
+    }
+
+    private static ApiResponse unknownNode(String reference) {
+        return ApiResponse.error(404, "not-found", "unknown node '" + reference + "': give a plain id like N3 or a node name (see 'sluice nodes list')");
+    }
+}

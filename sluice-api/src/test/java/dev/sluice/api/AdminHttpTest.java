@@ -1,0 +1,253 @@
+package dev.sluice.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.controller.Lifecycle;
+import dev.sluice.metadata.ClusterMetadata;
+import dev.sluice.metadata.InMemoryMetadataStore;
+import dev.sluice.metadata.Json;
+import dev.sluice.metadata.NodeRegistration;
+import dev.sluice.model.Actor;
+import dev.sluice.model.GuardFacts;
+import dev.sluice.model.Location;
+import dev.sluice.model.NodeAddresses;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.NodesConfiguration;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.PartitionTable;
+import dev.sluice.model.Placement;
+import dev.sluice.model.ReplicationProperty;
+import dev.sluice.model.Role;
+import dev.sluice.model.Version;
+import dev.sluice.model.WorkerState;
+import dev.sluice.scheduler.SchedulerLimits;
+import io.javalin.Javalin;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The admin API over real HTTP against an in-memory cluster of four workers holding 24 partitions × 3.
+ * Every rejected request must leave the nodes configuration exactly as it was.
+ */
+class AdminHttpTest {
+
+    private static final String TOKEN = "s3cret-token";
+
+    private final InMemoryMetadataStore store = new InMemoryMetadataStore();
+    private final List<InMemoryMetadataStore> sessions = new ArrayList<>();
+    private final ClusterMetadata metadata = new ClusterMetadata(store, Clock.systemUTC());
+    private final HttpClient http = HttpClient.newHttpClient();
+    private Javalin server;
+    private String base;
+
+    @BeforeEach
+    void start() {
+        metadata.partitionTable().initialize(new PartitionTable(24, ReplicationProperty.of(3)));
+        for (int i = 1; i <= 4; i++) {
+            InMemoryMetadataStore session = store.newSession();
+            sessions.add(session);
+            var registered = new NodeRegistration(new ClusterMetadata(session, Clock.systemUTC()), Clock.systemUTC())
+                    .register("worker-" + i, NodeAddresses.of("127.0.0.1:700" + i, "http://127.0.0.1:800" + i), Set.of(Role.WORKER, Role.ADMIN),
+                            Location.DEFAULT);
+            metadata.nodes().transition(registered.node().id(), WorkerState.ACTIVE, Actor.NODE, "warm", false, c -> GuardFacts.NONE, List.of());
+        }
+        for (int p = 0; p < 24; p++) {
+            List<NodeId> members = List.of(NodeId.of(1 + p % 4), NodeId.of(1 + (p + 1) % 4), NodeId.of(1 + (p + 2) % 4));
+            metadata.placements().write(Placement.stable(PartitionId.of(p), members, members.getFirst(), Version.of(8)), 0, null, List.of());
+        }
+        AdminApi api = new AdminApi("test", metadata, new Lifecycle(metadata, SchedulerLimits.DEFAULTS, Clock.systemUTC()));
+        server = Javalin.create(config -> AdminHttp.install(config, api, Optional.of(TOKEN))).start("127.0.0.1", 0);
+        base = "http://127.0.0.1:" + server.port();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop();
+        sessions.forEach(InMemoryMetadataStore::close);
+        store.close();
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, String body, String token) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json");
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(HttpResponse<String> response) throws Exception {
+        return Json.mapper().readTree(response.body());
+    }
+
+    @Test
+    void listsNodesWithStateLivenessAndWhatTheyHold() throws Exception {
+        HttpResponse<String> response = get("/api/v1/nodes");
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode nodes = json(response);
+        assertThat(nodes).hasSize(4);
+        JsonNode first = nodes.get(0);
+        assertThat(first.get("id").asText()).isEqualTo("N1");
+        assertThat(first.get("state").asText()).isEqualTo("active");
+        assertThat(first.get("alive").asBoolean()).isTrue();
+        assertThat(first.get("replicas").asInt()).isEqualTo(18);
+        assertThat(first.get("leaderships").asInt()).isEqualTo(6);
+        assertThat(json(get("/api/v1/nodes/worker-2")).get("id").asText()).isEqualTo("N2");
+        assertThat(json(get("/api/v1/nodes/N2")).get("name").asText()).isEqualTo("worker-2");
+        JsonNode cluster = json(get("/api/v1/cluster"));
+        assertThat(cluster.get("partitions").asInt()).isEqualTo(24);
+        assertThat(cluster.get("workersByState").get("active").asInt()).isEqualTo(4);
+    }
+
+    @Test
+    void aDrainIsAppliedWithTheTokenAndItsDryRunPlansEveryMove() throws Exception {
+        HttpResponse<String> dryRun = post("/api/v1/nodes/N1/state", "{\"state\":\"draining\",\"dryRun\":true}", TOKEN);
+        assertThat(dryRun.statusCode()).isEqualTo(200);
+        JsonNode plan = json(dryRun);
+        assertThat(plan.get("allowed").asBoolean()).isTrue();
+        assertThat(plan.get("moves")).hasSize(18);
+        assertThat(metadata.nodes().current().find(NodeId.of(1)).orElseThrow().workerState()).isEqualTo(WorkerState.ACTIVE);
+
+        HttpResponse<String> applied = post("/api/v1/nodes/worker-1/state", "{\"state\":\"draining\",\"reason\":\"kernel upgrade\"}", TOKEN);
+        assertThat(applied.statusCode()).as(applied.body()).isEqualTo(200);
+        assertThat(json(applied).get("node").get("state").asText()).isEqualTo("draining");
+        assertThat(json(applied).get("node").get("lastChange").get("reason").asText()).isEqualTo("kernel upgrade");
+        assertThat(metadata.audit().read(-1, 10)).last().satisfies(r -> assertThat(r.actor()).isEqualTo(Actor.OPERATOR));
+    }
+
+    @Test
+    void aRefusedDrainAnswers409WithTheBlockingPartitionsAndChangesNothing() throws Exception {
+        assertThat(post("/api/v1/nodes/N1/state", "{\"state\":\"draining\"}", TOKEN).statusCode()).isEqualTo(200);
+        NodesConfiguration before = metadata.nodes().current();
+        HttpResponse<String> refused = post("/api/v1/nodes/N2/state", "{\"state\":\"draining\"}", TOKEN);
+        assertThat(refused.statusCode()).isEqualTo(409);
+        JsonNode body = json(refused);
+        assertThat(body.get("kind").asText()).isEqualTo("guard-failed");
+        assertThat(body.get("current").asText()).isEqualTo("active");
+        assertThat(body.get("blocking").size()).isPositive();
+        assertThat(body.get("blocking").get(0).get("reason").asText()).isEqualTo("not-enough-candidates");
+        assertThat(body.get("allowedWithForce").toString()).contains("disabled");
+        assertThat(metadata.nodes().current()).isEqualTo(before);
+
+        HttpResponse<String> illegal = post("/api/v1/nodes/N1/state", "{\"state\":\"provisioning\"}", TOKEN);
+        assertThat(illegal.statusCode()).isEqualTo(409);
+        assertThat(json(illegal).get("kind").asText()).isEqualTo("illegal-transition");
+        assertThat(json(illegal).get("message").asText()).contains("draining").contains("provisioning");
+        assertThat(metadata.nodes().current()).isEqualTo(before);
+    }
+
+    @Test
+    void badInputNeverAnswers500AndNeverChangesState() throws Exception {
+        NodesConfiguration before = metadata.nodes().current();
+        record Case(String path, String body, String token, int status, String contains) {}
+        String huge = "{\"state\":\"draining\",\"reason\":\"" + "x".repeat(AdminApi.MAX_BODY_BYTES) + "\"}";
+        List<Case> cases = List.of(
+                new Case("/api/v1/nodes/N1/state", "{not json", TOKEN, 400, "not valid JSON"),
+                new Case("/api/v1/nodes/N1/state", "[\"draining\"]", TOKEN, 400, "JSON object"),
+                new Case("/api/v1/nodes/N1/state", "{}", TOKEN, 400, "'state' is required"),
+                new Case("/api/v1/nodes/N1/state", "{\"state\":\"sleeping\"}", TOKEN, 400, "provisioning, active, draining, disabled"),
+                new Case("/api/v1/nodes/N1/state", "{\"state\":3}", TOKEN, 400, "must be a string"),
+                new Case("/api/v1/nodes/N1/state", "{\"state\":\"draining\",\"force\":\"yes\"}", TOKEN, 400, "true or false"),
+                new Case("/api/v1/nodes/N1/state", "{\"state\":\"draining\",\"dry_run\":true}", TOKEN, 400, "unknown field 'dry_run'"),
+                new Case("/api/v1/nodes/N1/state", "{\"state\":\"draining\",\"reason\":\"" + "y".repeat(600) + "\"}", TOKEN, 400, "limit is 500"),
+                new Case("/api/v1/nodes/N1/state", huge, TOKEN, 413, "limit"),
+                new Case("/api/v1/nodes/N9/state", "{\"state\":\"draining\"}", TOKEN, 404, "unknown node 'N9'"),
+                new Case("/api/v1/nodes/nobody/state", "{\"state\":\"draining\"}", TOKEN, 404, "unknown node"),
+                new Case("/api/v1/nodes/N1/state", "{\"state\":\"draining\"}", null, 401, "requires a token"),
+                new Case("/api/v1/nodes/N1/state", "{\"state\":\"draining\"}", "wrong", 401, "token is wrong"));
+        for (Case c : cases) {
+            HttpResponse<String> response = post(c.path(), c.body(), c.token());
+            assertThat(response.statusCode()).as(c.body().length() > 80 ? c.body().substring(0, 80) : c.body()).isEqualTo(c.status());
+            assertThat(response.body()).as(c.path()).contains(c.contains()).doesNotContain(TOKEN);
+            assertThat(metadata.nodes().current()).isEqualTo(before);
+        }
+        assertThat(get("/api/v1/partitions/P99").statusCode()).isEqualTo(404);
+        assertThat(get("/api/v1/partitions/banana").statusCode()).isEqualTo(400);
+        assertThat(get("/api/v1/events?since=x").statusCode()).isEqualTo(400);
+        assertThat(get("/api/v1/events?limit=0").statusCode()).isEqualTo(400);
+        assertThat(get("/api/v1/nodes/N1/drain").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void concurrentConflictingTransitionsLeaveOneConsistentOutcome() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Callable<HttpResponse<String>>> calls = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                calls.add(() -> post("/api/v1/nodes/N1/state", "{\"state\":\"draining\"}", TOKEN));
+                calls.add(() -> post("/api/v1/nodes/N2/state", "{\"state\":\"draining\"}", TOKEN));
+            }
+            List<Integer> n1 = new ArrayList<>();
+            List<Integer> n2 = new ArrayList<>();
+            List<Future<HttpResponse<String>>> futures = pool.invokeAll(calls);
+            for (int i = 0; i < futures.size(); i++) {
+                (i % 2 == 0 ? n1 : n2).add(futures.get(i).get().statusCode());
+            }
+            List<Integer> all = new ArrayList<>(n1);
+            all.addAll(n2);
+            assertThat(all).containsOnly(200, 409);
+            NodesConfiguration after = metadata.nodes().current();
+            long draining = after.workers().stream().filter(n -> n.workerState() == WorkerState.DRAINING).count();
+            // Only one of the two drains can be safe: the second would leave partitions with two workers for three replicas.
+            assertThat(draining).isEqualTo(1);
+            NodeId drained = after.workers().stream().filter(n -> n.workerState() == WorkerState.DRAINING).findFirst().orElseThrow().nodeId();
+            assertThat(drained.equals(NodeId.of(1)) ? n2 : n1).containsOnly(409);
+            assertThat(metadata.audit().read(-1, 100)).filteredOn(r -> r.to() == WorkerState.DRAINING).hasSize(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void eventsArePagedBySequence() throws Exception {
+        JsonNode page = json(get("/api/v1/events?limit=3"));
+        assertThat(page.get("events")).hasSize(3);
+        long last = page.get("last").asLong();
+        post("/api/v1/nodes/N3/state", "{\"state\":\"draining\",\"reason\":\"paging\"}", TOKEN);
+        JsonNode newer = json(get("/api/v1/events?since=" + last));
+        assertThat(newer.get("events")).hasSize(1);
+        assertThat(newer.get("events").get(0).get("kind").asText()).isEqualTo("node-transition");
+        assertThat(newer.get("events").get(0).get("message").asText()).contains("paging");
+    }
+
+    @Test
+    void theOpenApiDocumentDescribesEveryRoute() throws Exception {
+        HttpResponse<String> response = get("/api/v1/openapi.json");
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode paths = json(response).get("paths");
+        List<String> documented = new ArrayList<>();
+        for (Iterator<String> names = paths.fieldNames(); names.hasNext(); ) {
+            documented.add(names.next());
+        }
+        assertThat(documented).containsExactlyInAnyOrder("/api/v1/cluster", "/api/v1/nodes", "/api/v1/nodes/{node}", "/api/v1/nodes/{node}/state",
+                "/api/v1/nodes/{node}/drain", "/api/v1/partitions", "/api/v1/partitions/{partition}", "/api/v1/events", "/api/v1/openapi.json");
+        // And every documented GET route answers.
+        for (String path : documented) {
+            if (paths.get(path).has("get")) {
+                String concrete = path.replace("{node}", "N1").replace("{partition}", "P0");
+                int status = get(concrete).statusCode();
+                assertThat(status).as(concrete).isIn(200, 404);
+            }
+        }
+    }
+}
