@@ -3,16 +3,30 @@ package dev.sluice.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code sluice} command: the entry point of the shaded jar that {@code ./sluice} runs. */
+/**
+ * The {@code sluice} command: the entry point of the shaded jar that {@code ./sluice} runs.
+ *
+ * <p>Exit codes: 0 success; 1 refused or failed (the message says why and what to do); 2 usage error;
+ * 3 cannot reach the cluster.
+ */
 @Command(
         name = "sluice",
         mixinStandardHelpOptions = true,
         versionProvider = SluiceCommand.Version.class,
         description = "Sluice: a control plane and runtime for partitioned, replicated services.",
-        subcommands = {CommandLine.HelpCommand.class})
+        footer = {"", "Exit codes: 0 success, 1 refused or failed, 2 usage error, 3 cannot reach the cluster.",
+            "Start here: ./sluice demo   (or: ./sluice local, then ./sluice nodes list)"},
+        subcommands = {
+            NodesCommand.class,
+            PartitionsCommand.class,
+            EventsCommand.class,
+            AutoComplete.GenerateCompletion.class,
+            CommandLine.HelpCommand.class
+        })
 public final class SluiceCommand implements Runnable {
 
     @CommandLine.Spec
@@ -23,7 +37,17 @@ public final class SluiceCommand implements Runnable {
     }
 
     public static CommandLine newCommandLine() {
-        return new CommandLine(new SluiceCommand());
+        CommandLine commandLine = new CommandLine(new SluiceCommand());
+        commandLine.setExecutionExceptionHandler((exception, cmd, parseResult) -> {
+            if (exception instanceof CliException failure) {
+                cmd.getErr().println(failure.getMessage());
+                cmd.getErr().flush();
+                return failure.exitCode();
+            }
+            throw exception;
+        });
+        commandLine.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+        return commandLine;
     }
 
     @Override

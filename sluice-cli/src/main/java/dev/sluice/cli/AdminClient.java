@@ -1,0 +1,98 @@
+package dev.sluice.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.metadata.Json;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+
+/** The CLI's side of the admin API: one request, one JSON answer, errors turned into {@link CliException}s. */
+final class AdminClient {
+
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+    private final URI base;
+    private final Optional<String> token;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+
+    AdminClient(URI base, Optional<String> token) {
+        this.base = base;
+        this.token = token;
+    }
+
+    /** An answer: its status and JSON body. */
+    record Answer(int status, JsonNode body) {
+        boolean ok() {
+            return status / 100 == 2;
+        }
+
+        String message() {
+            return body.path("message").asText(body.toString());
+        }
+    }
+
+    Answer get(String path) {
+        return send(HttpRequest.newBuilder(base.resolve(path)).GET());
+    }
+
+    Answer post(String path, ObjectNode body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+        token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
+        return send(request);
+    }
+
+    /** Fetches and fails unless the answer is 2xx. */
+    JsonNode getOk(String path) {
+        Answer answer = get(path);
+        if (!answer.ok()) {
+            throw new CliException(CliException.FAILED, answer.message());
+        }
+        return answer.body();
+    }
+
+    static String encode(String segment) {
+        return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    URI base() {
+        return base;
+    }
+
+    private Answer send(HttpRequest.Builder request) {
+        try {
+            HttpResponse<String> response = http.send(request.timeout(REQUEST_TIMEOUT).header("Accept", "application/json").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode body;
+            try {
+                body = response.body().isBlank() ? Json.mapper().createObjectNode() : Json.mapper().readTree(response.body());
+            } catch (IOException notJson) {
+                throw new CliException(CliException.UNREACHABLE, base + " answered something that is not Sluice's API (HTTP "
+                        + response.statusCode() + "); check --url");
+            }
+            return new Answer(response.statusCode(), body);
+        } catch (ConnectException | HttpConnectTimeoutException unreachable) {
+            throw new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + base
+                    + ": nothing answers there. Is it running? (start one with './sluice local', or pass --url / set SLUICE_URL)");
+        } catch (HttpTimeoutException slow) {
+            throw new CliException(CliException.UNREACHABLE, "the cluster at " + base + " did not answer within " + REQUEST_TIMEOUT.toSeconds() + " s");
+        } catch (IOException e) {
+            throw new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + base + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException(CliException.FAILED, "interrupted");
+        }
+    }
+}

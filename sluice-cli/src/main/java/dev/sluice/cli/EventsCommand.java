@@ -1,0 +1,53 @@
+package dev.sluice.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code sluice events}: the cluster's event log, optionally followed as it grows. */
+@Command(name = "events", description = "Print the event log: transitions, drains, moves, leadership changes.",
+        footer = {"", "Examples:", "  sluice events", "  sluice events --follow", "  sluice events --limit 20 -o json"}, mixinStandardHelpOptions = true)
+final class EventsCommand implements Callable<Integer> {
+
+    static final Duration FOLLOW_INTERVAL = Duration.ofMillis(500);
+
+    @Mixin ClusterOptions cluster;
+    @Spec CommandLine.Model.CommandSpec spec;
+    @Option(names = {"-f", "--follow"}, description = "keep printing new events until interrupted") boolean follow;
+    @Option(names = "--limit", description = "how many of the newest events to print first (default ${DEFAULT-VALUE})", defaultValue = "50") int limit;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (limit < 1 || limit > 1000) {
+            throw new CliException(CliException.USAGE, "--limit must be between 1 and 1000");
+        }
+        AdminClient client = cluster.client();
+        PrintWriter out = spec.commandLine().getOut();
+        JsonNode page = client.getOk("/api/v1/events?limit=" + limit);
+        long last = print(out, page);
+        while (follow) {
+            Thread.sleep(FOLLOW_INTERVAL.toMillis());
+            JsonNode newer = client.getOk("/api/v1/events?since=" + last + "&limit=1000");
+            last = Math.max(last, print(out, newer));
+        }
+        return 0;
+    }
+
+    private long print(PrintWriter out, JsonNode page) {
+        for (JsonNode event : page.path("events")) {
+            if (cluster.json()) {
+                out.println(event.toString());
+            } else {
+                out.printf("%s  %-22s %s%n", event.path("at").asText(), event.path("kind").asText(), event.path("message").asText());
+            }
+        }
+        out.flush();
+        return page.path("last").asLong(-1);
+    }
+}

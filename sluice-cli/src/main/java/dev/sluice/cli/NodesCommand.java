@@ -1,0 +1,270 @@
+package dev.sluice.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.metadata.Json;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code sluice nodes …}: look at nodes and move them through their lifecycle. */
+@Command(name = "nodes", description = "List nodes and change their worker state (drain, cancel-drain, activate, disable, provision).",
+        mixinStandardHelpOptions = true,
+        subcommands = {
+            NodesCommand.ListNodes.class,
+            NodesCommand.ShowNode.class,
+            NodesCommand.Drain.class,
+            NodesCommand.CancelDrain.class,
+            NodesCommand.Activate.class,
+            NodesCommand.Disable.class,
+            NodesCommand.Provision.class
+        })
+final class NodesCommand {
+
+    static PrintWriter out(CommandLine.Model.CommandSpec spec) {
+        return spec.commandLine().getOut();
+    }
+
+    static void printJson(PrintWriter out, JsonNode json) {
+        try {
+            out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(json));
+            out.flush();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Command(name = "list", description = "List every node with its state, liveness and what it holds.",
+            footer = {"", "Example:", "  sluice nodes list", "  sluice nodes list -o json"}, mixinStandardHelpOptions = true)
+    static final class ListNodes implements Callable<Integer> {
+        @Mixin ClusterOptions cluster;
+        @Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            JsonNode nodes = cluster.client().getOk("/api/v1/nodes");
+            PrintWriter out = out(spec);
+            if (cluster.json()) {
+                printJson(out, nodes);
+                return 0;
+            }
+            Table table = new Table("ID", "NAME", "STATE", "ALIVE", "LOCATION", "REPLICAS", "LEADERS", "DRAIN");
+            for (JsonNode node : nodes) {
+                JsonNode drain = node.path("drain");
+                String drainText = drain.isMissingNode() || drain.isNull() ? "-" : Progress.shortText(drain);
+                table.row(node.path("id").asText(), node.path("name").asText(), node.path("state").asText(),
+                        node.path("alive").asBoolean() ? "yes" : "DEAD", node.path("location").asText(), node.path("replicas").asInt(),
+                        node.path("leaderships").asInt(), drainText);
+            }
+            table.print(out);
+            return 0;
+        }
+    }
+
+    @Command(name = "show", description = "Show one node, and its drain progress if it was drained.",
+            footer = {"", "Example:", "  sluice nodes show N3", "  sluice nodes show worker-3 -o json"}, mixinStandardHelpOptions = true)
+    static final class ShowNode implements Callable<Integer> {
+        @Mixin ClusterOptions cluster;
+        @Spec CommandLine.Model.CommandSpec spec;
+        @Parameters(paramLabel = "NODE", description = "plain id (N3) or name") String node;
+
+        @Override
+        public Integer call() {
+            JsonNode view = cluster.client().getOk("/api/v1/nodes/" + AdminClient.encode(node));
+            PrintWriter out = out(spec);
+            if (cluster.json()) {
+                printJson(out, view);
+                return 0;
+            }
+            out.printf("%s (%s), incarnation %s%n", view.path("id").asText(), view.path("name").asText(), view.path("incarnation").asText());
+            out.printf("  state:      %s — %s%n", view.path("state").asText(), view.path("stateDescription").asText());
+            JsonNode change = view.path("lastChange");
+            out.printf("  changed:    %s by %s%s (version %s)%n", change.path("at").asText(), change.path("actor").asText(),
+                    change.path("reason").asText().isEmpty() ? "" : ": " + change.path("reason").asText(), change.path("version").asText());
+            out.printf("  alive:      %s%n", view.path("alive").asBoolean() ? "yes" : "no (no liveness entry)");
+            out.printf("  location:   %s%n", view.path("location").asText());
+            out.printf("  roles:      %s%n", String.join(", ", Json.mapper().convertValue(view.path("roles"), String[].class)));
+            out.printf("  addresses:  raft %s, http %s%n", view.path("raftAddress").asText(), view.path("httpAddress").asText());
+            out.printf("  holds:      %d replicas, leads %d%n", view.path("replicas").asInt(), view.path("leaderships").asInt());
+            JsonNode drain = view.path("drain");
+            if (!drain.isMissingNode() && !drain.isNull()) {
+                out.println("  drain:      " + Progress.line(drain, 30));
+                Progress.printStalled(out, drain);
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    /** Shared by every command that asks for a state change. */
+    abstract static class Transition implements Callable<Integer> {
+        @Mixin ClusterOptions cluster;
+        @Spec CommandLine.Model.CommandSpec spec;
+        @Parameters(paramLabel = "NODE", description = "plain id (N3) or name") String node;
+        @Option(names = "--reason", description = "why, recorded in the audit log") String reason;
+
+        abstract String target();
+
+        boolean force() {
+            return false;
+        }
+
+        boolean dryRun() {
+            return false;
+        }
+
+        /** What to say when the change applied; subclasses may then wait. */
+        int applied(AdminClient client, JsonNode answer) {
+            PrintWriter out = out(spec);
+            if (cluster.json()) {
+                printJson(out, answer);
+            } else {
+                JsonNode view = answer.path("node");
+                out.printf("%s (%s) is %s%s%n", view.path("id").asText(), view.path("name").asText(), view.path("state").asText(),
+                        answer.path("changed").asBoolean() ? "" : " (it already was)");
+                answer.path("warnings").forEach(w -> out.println("warning: " + w.asText()));
+                out.flush();
+            }
+            return 0;
+        }
+
+        @Override
+        public Integer call() {
+            AdminClient client = cluster.client();
+            ObjectNode body = Json.mapper().createObjectNode().put("state", target());
+            if (reason != null) {
+                body.put("reason", reason);
+            }
+            if (force()) {
+                body.put("force", true);
+            }
+            if (dryRun()) {
+                body.put("dryRun", true);
+            }
+            AdminClient.Answer answer = client.post("/api/v1/nodes/" + AdminClient.encode(node) + "/state", body);
+            PrintWriter out = out(spec);
+            if (answer.status() == 409) {
+                if (cluster.json()) {
+                    printJson(out, answer.body());
+                    return CliException.FAILED;
+                }
+                Refusals.print(spec.commandLine().getErr(), answer.body());
+                return CliException.FAILED;
+            }
+            if (!answer.ok()) {
+                throw new CliException(CliException.FAILED, answer.message());
+            }
+            if (answer.body().path("dryRun").asBoolean()) {
+                if (cluster.json()) {
+                    printJson(out, answer.body());
+                } else {
+                    Refusals.printPlan(out, answer.body());
+                }
+                return answer.body().path("allowed").asBoolean() ? 0 : CliException.FAILED;
+            }
+            return applied(client, answer.body());
+        }
+    }
+
+    @Command(name = "drain", description = "Drain a worker: its leaderships and replicas move to other active workers, then it becomes disabled by itself.",
+            footer = {"", "Examples:", "  sluice nodes drain N3 --dry-run", "  sluice nodes drain worker-3 --reason 'kernel upgrade' --wait --timeout 10m"},
+            mixinStandardHelpOptions = true)
+    static final class Drain extends Transition {
+        @Option(names = "--dry-run", description = "print the plan (every move) and what would block the drain; change nothing") boolean dryRun;
+        @Option(names = "--force", description = "drain even if some partitions have no compliant target") boolean force;
+        @Option(names = "--wait", description = "show progress until the worker is disabled") boolean waitForIt;
+        @Option(names = "--timeout", description = "with --wait, give up after this long (default ${DEFAULT-VALUE}; e.g. 90s, 10m)",
+                defaultValue = "30m", converter = DurationConverter.class) Duration timeout;
+
+        @Override
+        String target() {
+            return "draining";
+        }
+
+        @Override
+        boolean force() {
+            return force;
+        }
+
+        @Override
+        boolean dryRun() {
+            return dryRun;
+        }
+
+        @Override
+        int applied(AdminClient client, JsonNode answer) {
+            int status = super.applied(client, answer);
+            if (!waitForIt) {
+                return status;
+            }
+            return new Progress(client, out(spec), cluster.json()).waitForDisabled(answer.path("node").path("id").asText(), timeout);
+        }
+    }
+
+    @Command(name = "cancel-drain", description = "Stop a drain: the worker becomes active again; moves under way finish.",
+            footer = {"", "Example:", "  sluice nodes cancel-drain N3"}, mixinStandardHelpOptions = true)
+    static final class CancelDrain extends Transition {
+        @Override
+        String target() {
+            return "active";
+        }
+
+        @Override
+        public Integer call() {
+            JsonNode view = cluster.client().getOk("/api/v1/nodes/" + AdminClient.encode(node));
+            if (!"draining".equals(view.path("state").asText())) {
+                throw new CliException(CliException.FAILED, view.path("id").asText() + " is " + view.path("state").asText()
+                        + ", not draining: there is no drain to cancel");
+            }
+            return super.call();
+        }
+    }
+
+    @Command(name = "activate", description = "Make a worker active: a provisioning one skipping warm-up (needs --force), or a disabled one coming back.",
+            footer = {"", "Example:", "  sluice nodes activate N3"}, mixinStandardHelpOptions = true)
+    static final class Activate extends Transition {
+        @Option(names = "--force", description = "activate a provisioning worker before its warm-up checks pass") boolean force;
+
+        @Override
+        String target() {
+            return "active";
+        }
+
+        @Override
+        boolean force() {
+            return force;
+        }
+    }
+
+    @Command(name = "disable", description = "Disable a worker. A drained worker disables itself; use this for a provisioning one, or --force.",
+            footer = {"", "Example:", "  sluice nodes disable N3", "  sluice nodes disable N3 --force --reason 'hardware failure'"},
+            mixinStandardHelpOptions = true)
+    static final class Disable extends Transition {
+        @Option(names = "--force", description = "disable even though the worker still holds replicas (they are re-created elsewhere)") boolean force;
+
+        @Override
+        String target() {
+            return "disabled";
+        }
+
+        @Override
+        boolean force() {
+            return force;
+        }
+    }
+
+    @Command(name = "provision", description = "Send a disabled worker back to provisioning: it warms up again and activates itself.",
+            footer = {"", "Example:", "  sluice nodes provision N3"}, mixinStandardHelpOptions = true)
+    static final class Provision extends Transition {
+        @Override
+        String target() {
+            return "provisioning";
+        }
+    }
+}

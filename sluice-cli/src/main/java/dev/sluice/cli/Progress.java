@@ -1,0 +1,141 @@
+package dev.sluice.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.time.Duration;
+
+/**
+ * The live drain progress of {@code nodes drain --wait}: a bar redrawn in place on a terminal, one line
+ * per change otherwise, and the stalled partitions with their reasons.
+ */
+final class Progress {
+
+    static final Duration POLL_INTERVAL = Duration.ofMillis(500);
+    private static final int BAR_WIDTH = 24;
+
+    private final AdminClient client;
+    private final PrintWriter out;
+    private final boolean json;
+    private final boolean terminal = System.console() != null;
+
+    Progress(AdminClient client, PrintWriter out, boolean json) {
+        this.client = client;
+        this.out = out;
+        this.json = json;
+    }
+
+    /** Waits until the node is disabled; 0 then, 1 on timeout or if the drain was cancelled. */
+    int waitForDisabled(String node, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String lastLine = "";
+        String lastStalled = "";
+        while (true) {
+            JsonNode view = client.getOk("/api/v1/nodes/" + AdminClient.encode(node));
+            String state = view.path("state").asText();
+            JsonNode drain = view.path("drain");
+            if (!drain.isMissingNode() && !drain.isNull() && !json) {
+                String line = line(drain, BAR_WIDTH);
+                if (terminal) {
+                    out.print("\r" + line + "   ");
+                } else if (!line.equals(lastLine)) {
+                    out.println(line);
+                }
+                lastLine = line;
+                String stalled = stalledText(drain);
+                if (!stalled.equals(lastStalled)) {
+                    if (terminal) {
+                        out.println();
+                    }
+                    printStalled(out, drain);
+                    lastStalled = stalled;
+                }
+                out.flush();
+            }
+            switch (state) {
+                case "disabled" -> {
+                    if (json) {
+                        NodesCommand.printJson(out, drain);
+                    } else {
+                        out.println((terminal ? "\n" : "") + node + " is disabled: drained in "
+                                + DurationConverter.format(seconds(drain)) + ", " + drain.path("movesDone").asInt() + " replicas moved");
+                        out.flush();
+                    }
+                    return 0;
+                }
+                case "active" -> {
+                    throw new CliException(CliException.FAILED, (terminal ? "\n" : "") + node + " is active again: the drain was cancelled");
+                }
+                case "draining" -> {
+                    // keep waiting
+                }
+                default -> throw new CliException(CliException.FAILED, node + " is " + state + ", not draining");
+            }
+            if (System.nanoTime() > deadline) {
+                throw new CliException(CliException.FAILED, (terminal ? "\n" : "") + "gave up after " + DurationConverter.format(timeout.toSeconds())
+                        + ": " + node + " is still draining (" + (drain.isMissingNode() ? "no progress reported yet" : shortText(drain))
+                        + "). The drain goes on; check it with 'sluice nodes show " + node + "'");
+            }
+            try {
+                Thread.sleep(POLL_INTERVAL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException(CliException.FAILED, "interrupted; the drain goes on");
+            }
+        }
+    }
+
+    private static long seconds(JsonNode drain) {
+        try {
+            java.time.Instant started = java.time.Instant.parse(drain.path("startedAt").asText());
+            java.time.Instant ended = drain.hasNonNull("completedAt") ? java.time.Instant.parse(drain.path("completedAt").asText()) : java.time.Instant.now();
+            return Math.max(0, Duration.between(started, ended).toSeconds());
+        } catch (java.time.format.DateTimeParseException e) {
+            return 0;
+        }
+    }
+
+    /** {@code [#########---------]  9/18 moved · 2 in flight · 3 leaderships · 6.2/min · ETA 1m27s}. */
+    static String line(JsonNode drain, int width) {
+        int total = Math.max(drain.path("replicasAtStart").asInt(), 1);
+        int remaining = drain.path("replicasRemaining").asInt();
+        int done = Math.max(0, drain.path("replicasAtStart").asInt() - remaining);
+        int filled = (int) Math.round(width * (double) done / total);
+        StringBuilder text = new StringBuilder()
+                .append('[').append("#".repeat(Math.min(width, filled))).append("-".repeat(Math.max(0, width - filled))).append("] ")
+                .append(done).append('/').append(drain.path("replicasAtStart").asInt()).append(" moved")
+                .append(" · ").append(drain.path("movesInFlight").asInt()).append(" in flight")
+                .append(" · ").append(drain.path("leadershipsRemaining").asInt()).append(" leaderships")
+                .append(" · ").append(String.format("%.1f/min", drain.path("ratePerMinute").asDouble()));
+        if (drain.hasNonNull("etaSeconds") && "draining".equals(drain.path("state").asText())) {
+            text.append(" · ETA ").append(DurationConverter.format(drain.path("etaSeconds").asLong()));
+        }
+        if (drain.path("stalled").asBoolean()) {
+            text.append(" · STALLED");
+        }
+        return text.toString();
+    }
+
+    static String shortText(JsonNode drain) {
+        String state = drain.path("state").asText();
+        int remaining = drain.path("replicasRemaining").asInt();
+        return switch (state) {
+            case "draining" -> remaining + " left" + (drain.path("stalled").asBoolean() ? ", STALLED" : "");
+            case "disabled" -> "done";
+            default -> "cancelled";
+        };
+    }
+
+    static void printStalled(PrintWriter out, JsonNode drain) {
+        JsonNode stalled = drain.path("stalledPartitions");
+        if (stalled.size() == 0) {
+            return;
+        }
+        out.println("  STALLED: " + stalled.size() + " partition(s) cannot move:");
+        stalled.forEach(s -> out.printf("    %s %s: %s%n", s.path("partition").asText(), s.path("reason").asText(), s.path("message").asText()));
+        out.flush();
+    }
+
+    private static String stalledText(JsonNode drain) {
+        return drain.path("stalledPartitions").toString();
+    }
+}

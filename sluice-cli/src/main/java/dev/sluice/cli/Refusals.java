@@ -1,0 +1,73 @@
+package dev.sluice.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Prints what the server said when it refused a transition, and dry-run plans. */
+final class Refusals {
+
+    private Refusals() {}
+
+    static void print(PrintWriter err, JsonNode refusal) {
+        err.println("refused: " + refusal.path("message").asText());
+        List<String> allowed = texts(refusal.path("allowed"));
+        List<String> forced = texts(refusal.path("allowedWithForce"));
+        if (!refusal.path("current").isMissingNode()) {
+            err.println("  current state: " + refusal.path("current").asText()
+                    + "; allowed next: " + (allowed.isEmpty() ? "none" : String.join(", ", allowed))
+                    + (forced.isEmpty() ? "" : "; with --force: " + String.join(", ", forced)));
+        }
+        JsonNode blocking = refusal.path("blocking");
+        if (blocking.size() > 0) {
+            err.println("  blocking partitions:");
+            Table table = new Table("    PARTITION", "REASON", "DETAIL");
+            blocking.forEach(b -> table.row("    " + b.path("partition").asText(), b.path("reason").asText(), b.path("message").asText()));
+            table.print(err);
+        }
+        err.flush();
+    }
+
+    static void printPlan(PrintWriter out, JsonNode plan) {
+        JsonNode node = plan.path("node");
+        out.printf("Dry run: %s (%s) %s → %s%n", node.path("id").asText(), node.path("name").asText(), node.path("state").asText(),
+                plan.path("target").asText());
+        out.println(plan.path("allowed").asBoolean() ? "  allowed: yes" : "  allowed: NO — " + plan.path("refusal").path("message").asText());
+        JsonNode moves = plan.path("moves");
+        out.printf("  %d replica move(s), %d leadership change(s)%n", moves.size(), plan.path("leadershipChanges").size());
+        if (moves.size() > 0) {
+            Table table = new Table("  PARTITION", "FROM", "TO");
+            moves.forEach(m -> table.row("  " + m.path("partition").asText(), text(m.path("from")), text(m.path("to"))));
+            table.print(out);
+        }
+        if (plan.path("leadershipChanges").size() > 0) {
+            Table table = new Table("  LEADERSHIP", "FROM", "TO", "WHY");
+            plan.path("leadershipChanges").forEach(l -> table.row("  " + l.path("partition").asText(), text(l.path("from")), text(l.path("to")),
+                    l.path("cause").asText()));
+            table.print(out);
+        }
+        JsonNode violations = plan.path("violations");
+        if (violations.size() > 0) {
+            out.println("  still unsatisfied afterwards:");
+            violations.forEach(v -> out.printf("    %s %s: %s%n", v.path("partition").asText(), v.path("reason").asText(), v.path("message").asText()));
+        }
+        JsonNode blocking = plan.path("refusal").path("blocking");
+        if (blocking.size() > 0) {
+            out.println("  blocking partitions:");
+            blocking.forEach(b -> out.printf("    %s %s: %s%n", b.path("partition").asText(), b.path("reason").asText(), b.path("message").asText()));
+        }
+        plan.path("warnings").forEach(w -> out.println("  warning: " + w.asText()));
+        out.flush();
+    }
+
+    private static String text(JsonNode value) {
+        return value.isMissingNode() || value.isNull() ? "-" : value.asText();
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> values = new ArrayList<>();
+        array.forEach(v -> values.add(v.asText()));
+        return values;
+    }
+}
