@@ -93,7 +93,6 @@ public record RatisSettings(
         RaftServerConfigKeys.Log.setWriteBufferSize(properties, SizeInBytes.valueOf(writeBufferBytes));
         RaftServerConfigKeys.Log.setPreallocatedSize(properties, SizeInBytes.valueOf(preallocatedBytes));
         RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf(segmentSizeMaxBytes));
-        GrpcConfigKeys.setMessageSizeMax(properties, SizeInBytes.valueOf(appenderBufferBytes + 64 * 1024));
         // A new replica catches up from a snapshot plus the log after it.
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(properties, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);

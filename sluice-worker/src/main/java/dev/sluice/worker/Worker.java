@@ -815,7 +815,19 @@ public final class Worker implements AutoCloseable {
      * Stops serving, closes the Raft server (its data stays on disk) and the liveness entry. Idempotent.
      */
     @Override
-    public synchronized void close() {
+    public void close() {
+        stop(true);
+    }
+
+    /**
+     * Stops like {@link #close()} but leaves the liveness entry to expire with the metadata session, as a
+     * crashed process would. For tests that imitate a crash.
+     */
+    public void halt() {
+        stop(false);
+    }
+
+    private synchronized void stop(boolean releaseLiveness) {
         running = false;
         for (Watch watch : watches) {
             try {
@@ -842,7 +854,7 @@ public final class Worker implements AutoCloseable {
         }
         EphemeralKey entry = liveness;
         liveness = null;
-        if (entry != null) {
+        if (entry != null && releaseLiveness) {
             try {
                 entry.close();
             } catch (RuntimeException failed) {
