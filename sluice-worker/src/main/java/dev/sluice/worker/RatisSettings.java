@@ -73,6 +73,12 @@ public record RatisSettings(
                 preallocatedBytes, segmentSizeMaxBytes, entries, gap);
     }
 
+    /** Smaller segments let the log be purged sooner after a snapshot (tests use it to force snapshot installs). */
+    public RatisSettings withSegmentSize(long bytes) {
+        return new RatisSettings(rpcTimeoutMin, rpcTimeoutMax, requestTimeout, appenderBufferBytes, writeBufferBytes,
+                preallocatedBytes, bytes, snapshotThresholdEntries, purgeGap);
+    }
+
     public RatisSettings withRpcTimeouts(Duration min, Duration max) {
         return new RatisSettings(min, max, requestTimeout, appenderBufferBytes, writeBufferBytes,
                 preallocatedBytes, segmentSizeMaxBytes, snapshotThresholdEntries, purgeGap);
