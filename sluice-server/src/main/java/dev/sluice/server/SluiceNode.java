@@ -1,0 +1,198 @@
+package dev.sluice.server;
+
+import dev.sluice.metadata.ClusterMetadata;
+import dev.sluice.metadata.ZooKeeperMetadataStore;
+import dev.sluice.model.PartitionTable;
+import dev.sluice.worker.Worker;
+import dev.sluice.worker.WorkerConfig;
+import dev.sluice.worker.WorkerHttp;
+import io.javalin.Javalin;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Sluice node process: it owns a metadata-store session, the {@link Worker} and one HTTP server
+ * (Javalin) that carries every route of the node — the worker's data, routing, health and status routes,
+ * and whatever the plugged-in {@link NodeComponent}s add.
+ *
+ * <p>Start order: metadata session → (partition table, when this node is told to create the cluster) →
+ * HTTP server (so the worker can record its URL) → worker (registration, liveness, Raft) → components.
+ * {@link #close()} stops them in reverse order; {@link #halt()} imitates a crash for tests.
+ */
+public final class SluiceNode implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SluiceNode.class);
+
+    /**
+     * @param metadataConnect the ZooKeeper connect string
+     * @param httpHost the interface the HTTP server binds and advertises
+     * @param httpPort the HTTP port; 0 picks a free one
+     * @param createTable the partition table to create if the cluster has none, or {@code null} to expect one
+     */
+    public record Config(
+            WorkerConfig worker,
+            String metadataConnect,
+            Duration metadataSessionTimeout,
+            Duration metadataConnectionTimeout,
+            String httpHost,
+            int httpPort,
+            PartitionTable createTable) {
+
+        public Config {
+            Objects.requireNonNull(worker, "worker");
+            Objects.requireNonNull(metadataConnect, "metadataConnect");
+            Objects.requireNonNull(metadataSessionTimeout, "metadataSessionTimeout");
+            Objects.requireNonNull(metadataConnectionTimeout, "metadataConnectionTimeout");
+            Objects.requireNonNull(httpHost, "httpHost");
+            if (httpPort < 0 || httpPort > 65535) {
+                throw new IllegalArgumentException("http port must be 0..65535, got " + httpPort);
+            }
+        }
+
+        public static Config of(WorkerConfig worker, String metadataConnect, String httpHost, int httpPort) {
+            return new Config(worker, metadataConnect, ZooKeeperMetadataStore.DEFAULT_SESSION_TIMEOUT,
+                    ZooKeeperMetadataStore.DEFAULT_CONNECTION_TIMEOUT, httpHost, httpPort, null);
+        }
+
+        public Config withCreateTable(PartitionTable table) {
+            return new Config(worker, metadataConnect, metadataSessionTimeout, metadataConnectionTimeout, httpHost, httpPort, table);
+        }
+
+        public Config withMetadataTimeouts(Duration session, Duration connection) {
+            return new Config(worker, metadataConnect, session, connection, httpHost, httpPort, createTable);
+        }
+    }
+
+    private final Config config;
+    private final List<NodeComponent> components;
+    private ZooKeeperMetadataStore store;
+    private ClusterMetadata metadata;
+    private Worker worker;
+    private Javalin http;
+    private URI httpUrl;
+    private final List<NodeComponent> started = new ArrayList<>();
+
+    public SluiceNode(Config config, List<NodeComponent> components) {
+        this.config = config;
+        this.components = List.copyOf(components);
+    }
+
+    public SluiceNode(Config config) {
+        this(config, List.of());
+    }
+
+    /**
+     * Starts the node; on failure everything started so far is closed again.
+     *
+     * @throws IOException if the data directory or a port cannot be used
+     */
+    public synchronized SluiceNode start() throws IOException {
+        if (store != null) {
+            throw new IllegalStateException("node " + config.worker().nodeName() + " is already started");
+        }
+        try {
+            store = ZooKeeperMetadataStore.connect(config.metadataConnect(), "/sluice/" + config.worker().clusterName(),
+                    config.metadataSessionTimeout(), config.metadataConnectionTimeout());
+            metadata = new ClusterMetadata(store, InstantSource.system());
+            if (config.createTable() != null) {
+                metadata.partitionTable().initialize(config.createTable());
+            }
+            worker = new Worker(config.worker(), metadata);
+            Worker routesWorker = worker;
+            http = Javalin.create(javalin -> {
+                javalin.jetty.host = config.httpHost();
+                javalin.jetty.port = config.httpPort();
+                javalin.startup.showJavalinBanner = false;
+                javalin.startup.showOldJavalinVersionWarning = false;
+                // Requests wait on Raft commits; virtual threads keep that from costing a platform thread each.
+                javalin.concurrency.useVirtualThreads = true;
+                WorkerHttp.install(javalin, routesWorker);
+                components.forEach(component -> component.routes(javalin));
+            }).start();
+            httpUrl = URI.create("http://" + config.httpHost() + ":" + http.port());
+            worker.start(httpUrl);
+            for (NodeComponent component : components) {
+                component.start(this);
+                started.add(component);
+            }
+            log.info("node {} started: http {}, worker {}", config.worker().nodeName(), httpUrl, worker.self().map(n -> n.id().toString()).orElse("?"));
+            return this;
+        } catch (IOException | RuntimeException failed) {
+            close();
+            throw failed;
+        } catch (Exception componentFailed) {
+            close();
+            throw new IOException("a component of node " + config.worker().nodeName() + " failed to start: " + componentFailed.getMessage(), componentFailed);
+        }
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public ClusterMetadata metadata() {
+        return metadata;
+    }
+
+    public Worker worker() {
+        return worker;
+    }
+
+    /** The base URL of this node's HTTP server, once started. */
+    public URI httpUrl() {
+        return httpUrl;
+    }
+
+    /** Stops components, the worker (its data stays), the HTTP server and the metadata session. Idempotent. */
+    @Override
+    public synchronized void close() {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            started.get(i).close();
+        }
+        started.clear();
+        if (worker != null) {
+            worker.close();
+        }
+        if (http != null) {
+            http.stop();
+            http = null;
+        }
+        if (store != null) {
+            store.close();
+            store = null;
+        }
+    }
+
+    /**
+     * Stops the process's work as a crash would: components, HTTP server and Raft server stop, and the
+     * metadata session is abandoned without deleting this node's liveness entry. The caller must first cut
+     * this node off from the metadata store (so the session cannot announce anything again); the entry then
+     * expires with the session, as after a real crash. For tests.
+     */
+    public synchronized void halt() {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            started.get(i).close();
+        }
+        started.clear();
+        if (http != null) {
+            http.stop();
+            http = null;
+        }
+        if (worker != null) {
+            worker.halt();
+        }
+        ZooKeeperMetadataStore abandoned = store;
+        store = null;
+        if (abandoned != null) {
+            // Closing a session that can no longer reach ZooKeeper waits for the connection timeout: do it aside.
+            Thread.ofPlatform().daemon().name("sluice-halt-" + config.worker().nodeName()).start(abandoned::close);
+        }
+    }
+}

@@ -1,0 +1,464 @@
+package dev.sluice.testkit;
+
+import dev.sluice.client.SluiceClient;
+import dev.sluice.metadata.ClusterMetadata;
+import dev.sluice.metadata.EmbeddedZooKeeper;
+import dev.sluice.metadata.ZooKeeperMetadataStore;
+import dev.sluice.model.ClusterEvent;
+import dev.sluice.model.EventKind;
+import dev.sluice.model.Location;
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.NodesConfiguration;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.PartitionTable;
+import dev.sluice.model.Placement;
+import dev.sluice.model.ReplicationProperty;
+import dev.sluice.server.NodeComponent;
+import dev.sluice.server.SluiceNode;
+import dev.sluice.worker.RatisSettings;
+import dev.sluice.worker.ReplicaRole;
+import dev.sluice.worker.ReplicaStatus;
+import dev.sluice.worker.WorkerConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiFunction;
+import java.util.function.IntFunction;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+
+/**
+ * An in-process Sluice cluster for tests: an embedded ZooKeeper plus N {@link SluiceNode}s in this JVM,
+ * each with its own data directory and free loopback ports, each talking to ZooKeeper through its own
+ * relay so a test can cut it off. Owns all of them and the base directory; {@link #close()} stops
+ * everything, also after a failed test.
+ *
+ * <p>{@link #start()} creates the partition table, starts the nodes (named {@code worker-1…}, so with a
+ * fresh cluster {@code worker-i} is {@code Ni}), waits until every worker has activated itself, writes
+ * the initial placements through the {@link InitialPlacement} hook (round-robin by default; the
+ * controller takes this over later) and waits until every partition has a leader.
+ */
+public final class LocalTestCluster implements AutoCloseable {
+
+    private final Builder options;
+    private final Path baseDirectory;
+    private final boolean deleteBaseDirectory;
+    private final PartitionTable table;
+    private final List<TestNode> nodes = new ArrayList<>();
+    private final List<SluiceClient> clients = new CopyOnWriteArrayList<>();
+    private EmbeddedZooKeeper zooKeeper;
+    private ZooKeeperMetadataStore adminStore;
+    private ClusterMetadata metadata;
+
+    private LocalTestCluster(Builder options) throws IOException {
+        this.options = options;
+        this.deleteBaseDirectory = options.baseDirectory == null;
+        this.baseDirectory = options.baseDirectory != null ? options.baseDirectory : Files.createTempDirectory("sluice-test-");
+        this.table = new PartitionTable(options.partitions, new ReplicationProperty(options.replication, Math.min(options.zones, options.replication)));
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Starts ZooKeeper and every node and waits until the cluster serves (see the class comment).
+     *
+     * @throws IOException if a directory or port cannot be used
+     */
+    public LocalTestCluster start() throws IOException {
+        try {
+            zooKeeper = EmbeddedZooKeeper.start(baseDirectory.resolve("zookeeper"), 0);
+            adminStore = ZooKeeperMetadataStore.connect(zooKeeper.connectString(), root());
+            metadata = new ClusterMetadata(adminStore, InstantSource.system());
+            metadata.partitionTable().initialize(table);
+            for (int i = 0; i < options.workers; i++) {
+                TestNode node = new TestNode(i, "worker-" + (i + 1), baseDirectory.resolve("worker-" + (i + 1)), freePort(), freePort());
+                nodes.add(node);
+                startNode(node);
+            }
+            awaitAllActive(options.startTimeout);
+            writeInitialPlacements();
+            awaitLeaders(options.startTimeout);
+            return this;
+        } catch (IOException | RuntimeException | Error failed) {
+            close();
+            throw failed;
+        }
+    }
+
+    private String root() {
+        return "/sluice/" + options.clusterName;
+    }
+
+    private void startNode(TestNode node) throws IOException {
+        TcpProxy proxy = new TcpProxy(new InetSocketAddress("127.0.0.1", zooKeeper.port()));
+        Location location = new Location("local", "zone-" + (node.index() % options.zones + 1));
+        WorkerConfig.Builder worker = WorkerConfig.builder(node.name(), options.clusterName, node.dataDirectory())
+                .raft("127.0.0.1", node.raftPort())
+                .location(location)
+                .ratis(options.ratis)
+                .registrationTimeout(options.sessionTimeout.multipliedBy(3))
+                .resyncInterval(Duration.ofSeconds(5));
+        worker = options.workerCustomizer.apply(node.index(), worker);
+        SluiceNode.Config config = SluiceNode.Config.of(worker.build(), proxy.address(), "127.0.0.1", node.httpPort())
+                .withMetadataTimeouts(options.sessionTimeout, Duration.ofSeconds(5));
+        SluiceNode process = new SluiceNode(config, options.components.apply(node.index()));
+        node.metadataProxy = proxy;
+        try {
+            process.start();
+        } catch (IOException | RuntimeException failed) {
+            proxy.close();
+            throw failed;
+        }
+        node.node = process;
+    }
+
+    private void writeInitialPlacements() {
+        NodesConfiguration configuration = metadata.nodes().current();
+        List<NodeConfig> workers = configuration.workers().stream().sorted(Comparator.comparing(NodeConfig::nodeId)).toList();
+        Map<PartitionId, List<NodeId>> placements = options.initialPlacement.place(table, workers);
+        for (Map.Entry<PartitionId, List<NodeId>> entry : placements.entrySet()) {
+            if (metadata.placements().read(entry.getKey()).isPresent()) {
+                continue;
+            }
+            Placement placement = Placement.stable(entry.getKey(), entry.getValue(), entry.getValue().getFirst(), configuration.version());
+            ClusterEvent event = ClusterEvent.of(Instant.now(), EventKind.OTHER, null, entry.getKey(),
+                    entry.getKey() + " placed on " + entry.getValue() + " by the test cluster", Map.of());
+            metadata.placements().write(placement, 0, event, List.of());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Awaiting
+
+    /** Waits until every running node's worker is Active and ready. */
+    public void awaitAllActive(Duration timeout) {
+        Awaitility.await("every running worker active").atMost(timeout).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> nodes.stream().filter(TestNode::isRunning).allMatch(node -> node.worker().ready()));
+    }
+
+    /**
+     * Waits until every placed partition has exactly one leader among the running nodes, and every
+     * running member of its current set hosts it.
+     */
+    public void awaitLeaders(Duration timeout) {
+        Awaitility.await("a leader for every partition").atMost(timeout).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(this::everyPartitionLed);
+    }
+
+    private boolean everyPartitionLed() {
+        for (var entry : metadata.placements().readAll().entrySet()) {
+            PartitionId partition = entry.getKey();
+            Placement placement = entry.getValue().placement();
+            if (leaderOf(partition).isEmpty()) {
+                return false;
+            }
+            for (NodeId member : placement.current()) {
+                Optional<TestNode> node = node(member);
+                if (node.isPresent() && node.get().isRunning() && !node.get().worker().hostedPartitions().contains(partition)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The node whose replica of {@code partition} is leader now, as the replicas report it. */
+    public Optional<TestNode> leaderOf(PartitionId partition) {
+        for (TestNode node : nodes) {
+            if (!node.isRunning()) {
+                continue;
+            }
+            Optional<ReplicaStatus> status = node.worker().replicaStatus(partition);
+            if (status.isPresent() && status.get().role() == ReplicaRole.LEADER) {
+                return Optional.of(node);
+            }
+        }
+        return Optional.empty();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Access
+
+    public List<TestNode> nodes() {
+        return List.copyOf(nodes);
+    }
+
+    public TestNode node(int index) {
+        return nodes.get(index);
+    }
+
+    /** The node registered with plain id {@code id}. */
+    public Optional<TestNode> node(NodeId id) {
+        return nodes.stream().filter(TestNode::isRunning).filter(node -> node.worker().self().map(self -> self.nodeId().equals(id)).orElse(false))
+                .findFirst();
+    }
+
+    /** The test's own metadata session (not any node's). */
+    public ClusterMetadata metadata() {
+        return metadata;
+    }
+
+    public PartitionTable table() {
+        return table;
+    }
+
+    public String clusterName() {
+        return options.clusterName;
+    }
+
+    public String zooKeeperConnectString() {
+        return zooKeeper.connectString();
+    }
+
+    /** A new client seeded with every node's URL; closed with the cluster. */
+    public SluiceClient client() {
+        return client(SluiceClient.builder());
+    }
+
+    /** A client from {@code builder} (which the caller configured) seeded with every node's URL; closed with the cluster. */
+    public SluiceClient client(SluiceClient.Builder builder) {
+        List<URI> seeds = nodes.stream().map(TestNode::url).toList();
+        SluiceClient client = builder.seeds(seeds).build();
+        clients.add(client);
+        return client;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Faults
+
+    /**
+     * Crashes node {@code index}: it is cut off from ZooKeeper, its HTTP and Raft servers stop, and its
+     * liveness entry stays until its session expires ({@link Builder#sessionTimeout}). Data stays on disk.
+     */
+    public void kill(int index) {
+        TestNode node = nodes.get(index);
+        SluiceNode process = node.node;
+        if (process == null) {
+            throw new IllegalStateException(node.name() + " is not running");
+        }
+        node.metadataProxy.blocked(true);
+        process.halt();
+        node.node = null;
+        node.metadataProxy.close();
+    }
+
+    /** Stops node {@code index} cleanly (its liveness entry goes at once). */
+    public void stop(int index) {
+        TestNode node = nodes.get(index);
+        SluiceNode process = node.node;
+        if (process != null) {
+            process.close();
+            node.node = null;
+            node.metadataProxy.close();
+        }
+    }
+
+    /**
+     * Starts node {@code index} again with the same name, directory and ports. Registration waits while
+     * the previous process's liveness entry lingers.
+     */
+    public void restart(int index) throws IOException {
+        TestNode node = nodes.get(index);
+        if (node.node != null) {
+            throw new IllegalStateException(node.name() + " is still running; kill or stop it first");
+        }
+        startNode(node);
+    }
+
+    /** Cuts node {@code index} off from ZooKeeper (its connections drop; it keeps running otherwise). */
+    public void isolateFromMetadata(int index) {
+        nodes.get(index).metadataProxy.blocked(true);
+    }
+
+    /** Lets node {@code index} reach ZooKeeper again. */
+    public void healMetadata(int index) {
+        nodes.get(index).metadataProxy.blocked(false);
+    }
+
+    @Override
+    public void close() {
+        for (SluiceClient client : clients) {
+            client.close();
+        }
+        clients.clear();
+        List<Thread> stopping = new ArrayList<>();
+        for (TestNode node : nodes) {
+            SluiceNode process = node.node;
+            if (process != null) {
+                stopping.add(Thread.ofPlatform().name("stop-" + node.name()).start(() -> {
+                    try {
+                        process.close();
+                    } catch (RuntimeException ignored) {
+                        // Stopping everything anyway.
+                    }
+                }));
+                node.node = null;
+            }
+        }
+        for (Thread thread : stopping) {
+            try {
+                thread.join(Duration.ofSeconds(30));
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (TestNode node : nodes) {
+            if (node.metadataProxy != null) {
+                node.metadataProxy.close();
+            }
+        }
+        if (adminStore != null) {
+            adminStore.close();
+            adminStore = null;
+        }
+        if (zooKeeper != null) {
+            zooKeeper.close();
+            zooKeeper = null;
+        }
+        if (deleteBaseDirectory) {
+            deleteRecursively(baseDirectory);
+        }
+    }
+
+    private static void deleteRecursively(Path directory) {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException ignored) {
+            // A temporary directory; the OS cleans up what is left.
+        }
+    }
+
+    /** A free loopback port, chosen once and kept for the node's restarts. */
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress("127.0.0.1", 0));
+            return socket.getLocalPort();
+        } catch (IOException failed) {
+            throw new UncheckedIOException(failed);
+        }
+    }
+
+    /** Options of a test cluster, checked as they are set. */
+    public static final class Builder {
+        private String clusterName = "test";
+        private int workers = 4;
+        private int partitions = 24;
+        private int replication = 3;
+        private int zones = 1;
+        private Path baseDirectory;
+        private RatisSettings ratis = RatisSettings.defaults();
+        private InitialPlacement initialPlacement = InitialPlacement.roundRobin();
+        private Duration sessionTimeout = Duration.ofSeconds(4);
+        private Duration startTimeout = Duration.ofSeconds(60);
+        private BiFunction<Integer, WorkerConfig.Builder, WorkerConfig.Builder> workerCustomizer = (index, builder) -> builder;
+        private IntFunction<List<NodeComponent>> components = index -> List.of();
+
+        private Builder() {}
+
+        public Builder clusterName(String name) {
+            this.clusterName = name;
+            return this;
+        }
+
+        public Builder workers(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("a cluster needs at least one worker, got " + count);
+            }
+            this.workers = count;
+            return this;
+        }
+
+        public Builder partitions(int count) {
+            this.partitions = count;
+            return this;
+        }
+
+        public Builder replication(int replicas) {
+            this.replication = replicas;
+            return this;
+        }
+
+        /** Nodes are spread round-robin over this many zones ({@code local.zone-1…}). */
+        public Builder zones(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("zones must be at least 1, got " + count);
+            }
+            this.zones = count;
+            return this;
+        }
+
+        /** Where node directories and ZooKeeper's data go; default a temporary directory deleted on close. */
+        public Builder baseDirectory(Path directory) {
+            this.baseDirectory = directory;
+            return this;
+        }
+
+        public Builder ratis(RatisSettings settings) {
+            this.ratis = settings;
+            return this;
+        }
+
+        /** The hook that writes the first placements; {@link InitialPlacement#none()} leaves it to a controller. */
+        public Builder initialPlacement(InitialPlacement placement) {
+            this.initialPlacement = placement;
+            return this;
+        }
+
+        /** The nodes' ZooKeeper session timeout: how long a crashed node's liveness entry lingers. */
+        public Builder sessionTimeout(Duration timeout) {
+            this.sessionTimeout = timeout;
+            return this;
+        }
+
+        public Builder startTimeout(Duration timeout) {
+            this.startTimeout = timeout;
+            return this;
+        }
+
+        /** Adjusts each node's worker configuration (extra warm-up checks, intervals…), by node index. */
+        public Builder workerCustomizer(BiFunction<Integer, WorkerConfig.Builder, WorkerConfig.Builder> customizer) {
+            this.workerCustomizer = customizer;
+            return this;
+        }
+
+        /** Extra components (admin API, controller…) for each node, by node index. */
+        public Builder components(IntFunction<List<NodeComponent>> perNode) {
+            this.components = perNode;
+            return this;
+        }
+
+        public LocalTestCluster build() throws IOException {
+            if (replication > workers) {
+                throw new IllegalArgumentException("replication " + replication + " needs at least as many workers, got " + workers);
+            }
+            return new LocalTestCluster(this);
+        }
+
+        /** Builds and starts the cluster. */
+        public LocalTestCluster start() throws IOException {
+            return build().start();
+        }
+    }
+}

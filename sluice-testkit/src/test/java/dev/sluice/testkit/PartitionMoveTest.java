@@ -1,0 +1,172 @@
+package dev.sluice.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.client.SluiceClient;
+import dev.sluice.metadata.PlacementStore;
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.NodesConfiguration;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.Placement;
+import dev.sluice.worker.GroupView;
+import dev.sluice.worker.RatisSettings;
+import dev.sluice.worker.ReplicaRole;
+import dev.sluice.worker.ReplicaSetAdmin;
+import dev.sluice.worker.ReplicaStatus;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Done-when #2: one partition's replica moves from one worker to another by its placement record
+ * (current → next → current, the six steps of the make-before-break protocol), played by hand with
+ * {@link PlacementStore#write} and {@link ReplicaSetAdmin}, under continuous client writes. No
+ * acknowledged write is lost, the client sees no error, the new replica catches up by snapshot plus log,
+ * and the old worker's data directory for the partition is gone.
+ */
+class PartitionMoveTest {
+
+    static final PartitionId MOVED = PartitionId.of(0);
+    static final int WRITERS = 4;
+    static final Duration STEP_TIMEOUT = Duration.ofSeconds(30);
+
+    @Test
+    void movesAReplicaMakeBeforeBreakUnderLoad() throws Exception {
+        // Small log segments so the snapshot lets the leader purge the log: the new replica must install it.
+        RatisSettings ratis = RatisSettings.defaults().withSegmentSize(1024 * 1024).withSnapshotThreshold(100_000, 16);
+        try (LocalTestCluster cluster = LocalTestCluster.builder().workers(4).partitions(8).replication(3).ratis(ratis).start();
+                ReplicaSetAdmin admin = new ReplicaSetAdmin(cluster.clusterName())) {
+            SluiceClient client = cluster.client(SluiceClient.builder().random(new SplittableRandom(42)));
+            PlacementStore placements = cluster.metadata().placements();
+            PlacementStore.VersionedPlacement before = placements.read(MOVED).orElseThrow();
+            List<NodeId> current = before.placement().current();
+            TestNode leader = cluster.leaderOf(MOVED).orElseThrow();
+            NodeId leaving = leader.nodeId();
+            NodeId joining = cluster.nodes().stream().map(TestNode::nodeId).filter(id -> !current.contains(id)).findFirst().orElseThrow();
+            List<NodeId> next = new ArrayList<>(current);
+            next.remove(leaving);
+            next.add(joining);
+
+            // Enough data in the partition to fill several log segments, then a snapshot on the leader.
+            List<String> movedKeys = keysOf(cluster, MOVED, 2_000);
+            byte[] big = new byte[2_000];
+            for (int i = 0; i < 1_600; i++) {
+                client.put(movedKeys.get(i), big);
+            }
+            NodesConfiguration nodes = cluster.metadata().nodes().current();
+            // Every member snapshots and purges its log, so whichever leads must send the snapshot.
+            long snapshotIndex = Long.MAX_VALUE;
+            for (NodeId member : current) {
+                snapshotIndex = Math.min(snapshotIndex, admin.takeSnapshot(MOVED, node(nodes, member), Duration.ofSeconds(20)));
+                assertThat(cluster.node(member).orElseThrow().worker().replicaStatus(MOVED).orElseThrow().firstLogIndex())
+                        .as("log of %s purged below the snapshot", member).isPositive();
+            }
+            assertThat(snapshotIndex).isPositive();
+
+            // Continuous writes: to the moved partition and to the others.
+            Map<String, String> acknowledged = new ConcurrentHashMap<>();
+            List<Throwable> clientErrors = new CopyOnWriteArrayList<>();
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Thread> writers = new ArrayList<>();
+            for (int w = 0; w < WRITERS; w++) {
+                int writer = w;
+                writers.add(Thread.ofPlatform().name("writer-" + w).start(() -> {
+                    for (int i = 0; !stop.get() && i < 100_000; i++) {
+                        String key = writer % 2 == 0 ? movedKeys.get(1_600 + (i * WRITERS + writer) % 400) + "-" + i : "other-" + writer + "-" + i;
+                        String value = "v" + i;
+                        try {
+                            client.put(key, value);
+                            acknowledged.put(key, value);
+                        } catch (RuntimeException failed) {
+                            clientErrors.add(failed);
+                        }
+                    }
+                }));
+            }
+            Awaitility.await().atMost(STEP_TIMEOUT).until(() -> acknowledged.size() >= 50);
+
+            // 1. Write {current: C, next: N}.
+            Placement moving = before.placement().withNext(next, nodes.version(), Instant.now());
+            long version = placements.write(moving, before.version(), null, List.of());
+
+            // 2. Wait until every joining member hosts the group (created empty, waiting to be staged).
+            NodeConfig joiningNode = node(nodes, joining);
+            Awaitility.await("group created on " + joining).atMost(STEP_TIMEOUT).until(() -> admin.groupView(joiningNode, MOVED).isPresent());
+            assertThat(admin.groupView(joiningNode, MOVED).orElseThrow().role()).isEqualTo(ReplicaRole.STAGING);
+
+            // 3. Move leadership off the leaving member first.
+            List<NodeConfig> currentNodes = current.stream().map(id -> node(nodes, id)).toList();
+            List<NodeConfig> nextNodes = next.stream().map(id -> node(nodes, id)).toList();
+            admin.transferLeadership(MOVED, currentNodes, next.getFirst(), STEP_TIMEOUT);
+            assertThat(admin.leaderView(MOVED, currentNodes)).map(GroupView::member).contains(next.getFirst());
+
+            // 4. Change the configuration to N: Ratis stages the joining member, then commits joint and new.
+            admin.setConfiguration(MOVED, currentNodes, nextNodes, STEP_TIMEOUT);
+            GroupView committed = admin.leaderView(MOVED, nextNodes).orElseThrow();
+            assertThat(committed.configuration()).containsExactlyInAnyOrderElementsOf(next);
+            assertThat(committed.configurationStable()).isTrue();
+            // Asking again for the configuration the group has is a success.
+            admin.setConfiguration(MOVED, nextNodes, nextNodes, STEP_TIMEOUT);
+
+            // 5. Write {current: N, next: none}.
+            placements.write(moving.completed().withLeader(committed.member()), version, null, List.of());
+
+            // 6. The leaving worker removes its group and deletes its data.
+            TestNode old = cluster.node(leaving).orElseThrow();
+            Path oldDirectory = old.worker().partitionDirectory(MOVED);
+            Awaitility.await("old replica removed").atMost(STEP_TIMEOUT)
+                    .until(() -> !old.worker().hostedPartitions().contains(MOVED) && !oldDirectory.toFile().exists());
+
+            // Keep writing a little after the move, then stop.
+            int afterMove = acknowledged.size();
+            Awaitility.await().atMost(STEP_TIMEOUT).until(() -> acknowledged.size() >= afterMove + 50);
+            stop.set(true);
+            for (Thread writer : writers) {
+                writer.join(Duration.ofSeconds(60));
+            }
+
+            assertThat(clientErrors).as("errors seen by the client").isEmpty();
+            // The new replica caught up by installing the snapshot, then the log.
+            TestNode newcomer = cluster.node(joining).orElseThrow();
+            Awaitility.await("new replica caught up").atMost(STEP_TIMEOUT).until(() -> {
+                Optional<ReplicaStatus> status = newcomer.worker().replicaStatus(MOVED);
+                return status.isPresent() && status.get().role() != ReplicaRole.STAGING && status.get().lag() == 0;
+            });
+            assertThat(newcomer.worker().replicaStatus(MOVED).orElseThrow().snapshotIndex()).as("snapshot installed").isGreaterThanOrEqualTo(snapshotIndex);
+            // No acknowledged write is lost.
+            for (Map.Entry<String, String> write : acknowledged.entrySet()) {
+                assertThat(client.getString(write.getKey())).as(write.getKey()).contains(write.getValue());
+            }
+            for (int i = 0; i < 1_600; i++) {
+                assertThat(client.get(movedKeys.get(i))).isPresent();
+            }
+        }
+    }
+
+    private static NodeConfig node(NodesConfiguration nodes, NodeId id) {
+        return nodes.find(id).orElseThrow();
+    }
+
+    /** {@code count} distinct keys that hash to {@code partition}. */
+    static List<String> keysOf(LocalTestCluster cluster, PartitionId partition, int count) {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; keys.size() < count; i++) {
+            String key = "k" + i;
+            if (cluster.table().partitionOf(key).equals(partition)) {
+                keys.add(key);
+            }
+        }
+        return keys;
+    }
+}

@@ -1,0 +1,23 @@
+package dev.sluice.worker;
+
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.NodeId;
+
+/** The outcome of a data request submitted to a local replica; the HTTP layer maps each to a status code. */
+public sealed interface DataReply {
+
+    /** Committed (a write) or answered linearizably (a read); {@code reply} is the logic's answer. */
+    record Ok(byte[] reply) implements DataReply {}
+
+    /**
+     * This node does not lead the partition. {@code leader} is the leader it knows of (null when none),
+     * {@code leaderNode} its configuration when the nodes configuration has it.
+     */
+    record NotLeader(NodeId leader, NodeConfig leaderNode, boolean hosted) implements DataReply {}
+
+    /** The group has no usable leader right now (election, transfer, stepping down): retry shortly. */
+    record NoLeader(String reason) implements DataReply {}
+
+    /** The logic refused the command, or the node failed unexpectedly. */
+    record Failed(String message) implements DataReply {}
+}

@@ -1,0 +1,169 @@
+package dev.sluice.worker;
+
+import dev.sluice.model.Location;
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.Role;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * How one worker runs: its identity, where it keeps data and listens for Raft, its partition logic and
+ * its limits. Build with {@link #builder(String, String, Path)}; every option is checked when set.
+ *
+ * @param raftPort the Raft port; 0 picks a free one at start (a restart must reuse the same port,
+ *     because the peers' group configurations record it)
+ * @param registrationTimeout how long a restarting worker retries registration while its previous
+ *     process's liveness entry still exists (it lives until that process's metadata session expires)
+ * @param resyncInterval how often the reconciler re-reads every placement even without a notification
+ * @param warmUpInterval how often a Provisioning worker re-runs its warm-up checks
+ * @param removalDelay how long a group the worker left stays before its data is deleted
+ */
+public record WorkerConfig(
+        String nodeName,
+        String clusterName,
+        Path dataDirectory,
+        String raftHost,
+        int raftPort,
+        Location location,
+        Set<Role> roles,
+        RatisSettings ratis,
+        PartitionLogic.Factory logic,
+        List<WarmUpCheck> extraWarmUpChecks,
+        Duration registrationTimeout,
+        Duration resyncInterval,
+        Duration warmUpInterval,
+        Duration dataTimeout,
+        InstantSource clock) {
+
+    public WorkerConfig {
+        NodeConfig.requireValidName(nodeName);
+        Objects.requireNonNull(clusterName, "clusterName");
+        Objects.requireNonNull(dataDirectory, "dataDirectory");
+        Objects.requireNonNull(raftHost, "raftHost");
+        if (raftPort < 0 || raftPort > 65535) {
+            throw new IllegalArgumentException("raft port must be 0..65535, got " + raftPort);
+        }
+        Objects.requireNonNull(location, "location");
+        roles = Set.copyOf(roles);
+        if (!roles.contains(Role.WORKER)) {
+            throw new IllegalArgumentException("a worker's roles must include " + Role.WORKER + ", got " + roles);
+        }
+        Objects.requireNonNull(ratis, "ratis");
+        Objects.requireNonNull(logic, "logic");
+        extraWarmUpChecks = List.copyOf(extraWarmUpChecks);
+        positive("registration timeout", registrationTimeout);
+        positive("resync interval", resyncInterval);
+        positive("warm-up interval", warmUpInterval);
+        positive("data timeout", dataTimeout);
+        Objects.requireNonNull(clock, "clock");
+    }
+
+    public static Builder builder(String nodeName, String clusterName, Path dataDirectory) {
+        return new Builder(nodeName, clusterName, dataDirectory);
+    }
+
+    public WorkerConfig withRaftPort(int port) {
+        return new WorkerConfig(nodeName, clusterName, dataDirectory, raftHost, port, location, roles, ratis, logic, extraWarmUpChecks,
+                registrationTimeout, resyncInterval, warmUpInterval, dataTimeout, clock);
+    }
+
+    private static void positive(String what, Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive, got " + value);
+        }
+    }
+
+    /** Collects the options; {@link #build()} validates them together. */
+    public static final class Builder {
+        private final String nodeName;
+        private final String clusterName;
+        private final Path dataDirectory;
+        private String raftHost = "127.0.0.1";
+        private int raftPort;
+        private Location location = Location.DEFAULT;
+        private Set<Role> roles = EnumSet.of(Role.WORKER);
+        private RatisSettings ratis = RatisSettings.defaults();
+        private PartitionLogic.Factory logic = KeyValueLogic.factory();
+        private final List<WarmUpCheck> checks = new ArrayList<>();
+        private Duration registrationTimeout = Duration.ofSeconds(30);
+        private Duration resyncInterval = Duration.ofSeconds(10);
+        private Duration warmUpInterval = Duration.ofMillis(500);
+        private Duration dataTimeout = Duration.ofSeconds(10);
+        private InstantSource clock = InstantSource.system();
+
+        private Builder(String nodeName, String clusterName, Path dataDirectory) {
+            this.nodeName = NodeConfig.requireValidName(nodeName);
+            this.clusterName = Objects.requireNonNull(clusterName, "clusterName");
+            this.dataDirectory = Objects.requireNonNull(dataDirectory, "dataDirectory");
+        }
+
+        public Builder raft(String host, int port) {
+            this.raftHost = Objects.requireNonNull(host, "host");
+            this.raftPort = port;
+            return this;
+        }
+
+        public Builder location(Location location) {
+            this.location = Objects.requireNonNull(location, "location");
+            return this;
+        }
+
+        public Builder roles(Set<Role> roles) {
+            this.roles = Set.copyOf(roles);
+            return this;
+        }
+
+        public Builder ratis(RatisSettings settings) {
+            this.ratis = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        public Builder logic(PartitionLogic.Factory factory) {
+            this.logic = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
+        /** Adds a warm-up check that runs after the built-in ones. */
+        public Builder warmUpCheck(WarmUpCheck check) {
+            this.checks.add(Objects.requireNonNull(check, "check"));
+            return this;
+        }
+
+        public Builder registrationTimeout(Duration timeout) {
+            this.registrationTimeout = timeout;
+            return this;
+        }
+
+        public Builder resyncInterval(Duration interval) {
+            this.resyncInterval = interval;
+            return this;
+        }
+
+        public Builder warmUpInterval(Duration interval) {
+            this.warmUpInterval = interval;
+            return this;
+        }
+
+        /** How long a data request waits for its commit or read before answering 504. */
+        public Builder dataTimeout(Duration timeout) {
+            this.dataTimeout = timeout;
+            return this;
+        }
+
+        public Builder clock(InstantSource clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public WorkerConfig build() {
+            return new WorkerConfig(nodeName, clusterName, dataDirectory, raftHost, raftPort, location, roles, ratis, logic, checks,
+                    registrationTimeout, resyncInterval, warmUpInterval, dataTimeout, clock);
+        }
+    }
+}

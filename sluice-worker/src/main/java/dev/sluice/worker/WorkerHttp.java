@@ -1,0 +1,224 @@
+package dev.sluice.worker;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.sluice.client.wire.DataApi;
+import dev.sluice.client.wire.ErrorBody;
+import dev.sluice.client.wire.ErrorCodes;
+import dev.sluice.metadata.Json;
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.PartitionTable;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The worker's HTTP routes: the key-value data API, the routing a client needs, health and the worker
+ * status. Installed into the node's one HTTP server by {@link #install(JavalinConfig, Worker)}.
+ *
+ * <pre>
+ * PUT  /data/v1/kv/{key}      store the body; 204 once a majority committed it
+ * GET  /data/v1/kv/{key}      200 with the value (linearizable, from the leader); 404 not-found
+ * GET  /data/v1/routing       partition table, members per partition with URLs, leader hints
+ * GET  /health/live           200 while the process runs
+ * GET  /health/ready          200 only while this worker is Active and serving; 503 otherwise
+ * GET  /internal/v1/status    the WorkerStatus: state, warm-up checks, per-replica Raft status
+ * </pre>
+ *
+ * <p>Data errors: {@code 400} malformed-key, wrong-partition (the {@code X-Sluice-Partition} header or
+ * {@code partition} query parameter names another partition than the key hashes to), unknown-partition,
+ * value-too-large; {@code 421} not-leader with the leader and its URL when known; {@code 503} no-leader or
+ * unavailable with {@code Retry-After}; {@code 504} timeout. Bodies are {@link ErrorBody} JSON.
+ */
+public final class WorkerHttp {
+
+    /** Seconds a client is told to wait when a partition has no leader; elections take one to two. */
+    static final int RETRY_AFTER_SECONDS = 1;
+
+    private final Worker worker;
+
+    private WorkerHttp(Worker worker) {
+        this.worker = worker;
+    }
+
+    /** Adds the worker's routes to {@code config}. */
+    public static void install(JavalinConfig config, Worker worker) {
+        WorkerHttp http = new WorkerHttp(worker);
+        config.routes.put(DataApi.KV_PATH + "<key>", http::put);
+        config.routes.get(DataApi.KV_PATH + "<key>", http::get);
+        config.routes.put(DataApi.KV_PATH, WorkerHttp::emptyKey);
+        config.routes.get(DataApi.KV_PATH, WorkerHttp::emptyKey);
+        config.routes.put("/data/v1/kv", WorkerHttp::emptyKey);
+        config.routes.get("/data/v1/kv", WorkerHttp::emptyKey);
+        config.routes.get(DataApi.ROUTING_PATH, http::routing);
+        config.routes.get("/health/live", ctx -> json(ctx, 200, Map.of("live", true)));
+        config.routes.get("/health/ready", http::ready);
+        config.routes.get("/internal/v1/status", ctx -> json(ctx, 200, worker.status()));
+    }
+
+    private void put(Context ctx) {
+        Optional<Target> target = target(ctx);
+        if (target.isEmpty()) {
+            return;
+        }
+        byte[] value = ctx.bodyAsBytes();
+        if (value.length > DataApi.MAX_VALUE_BYTES) {
+            error(ctx, 400, ErrorCodes.VALUE_TOO_LARGE, "value is " + value.length + " bytes; the limit is " + DataApi.MAX_VALUE_BYTES, null);
+            return;
+        }
+        DataReply reply = await(target.get().partition(), KeyValueCommands.put(target.get().key(), value), false);
+        switch (reply) {
+            case DataReply.Ok ok -> ctx.status(204);
+            case DataReply.NotLeader notLeader -> redirect(ctx, target.get().partition(), notLeader);
+            case DataReply.NoLeader noLeader -> unavailable(ctx, ErrorCodes.NO_LEADER, noLeader.reason(), target.get().partition());
+            case DataReply.Failed failed -> failed(ctx, failed, target.get().partition());
+        }
+    }
+
+    private void get(Context ctx) {
+        Optional<Target> target = target(ctx);
+        if (target.isEmpty()) {
+            return;
+        }
+        DataReply reply = await(target.get().partition(), KeyValueCommands.get(target.get().key()), true);
+        switch (reply) {
+            case DataReply.Ok ok -> {
+                Optional<byte[]> value = KeyValueCommands.decodeGetReply(ok.reply());
+                if (value.isPresent()) {
+                    ctx.status(200).contentType("application/octet-stream").result(value.get());
+                } else {
+                    error(ctx, 404, ErrorCodes.NOT_FOUND, "no value under this key", target.get().partition());
+                }
+            }
+            case DataReply.NotLeader notLeader -> redirect(ctx, target.get().partition(), notLeader);
+            case DataReply.NoLeader noLeader -> unavailable(ctx, ErrorCodes.NO_LEADER, noLeader.reason(), target.get().partition());
+            case DataReply.Failed failed -> failed(ctx, failed, target.get().partition());
+        }
+    }
+
+    private record Target(byte[] key, PartitionId partition) {}
+
+    /** Validates the key and the client's partition assertion; answers the request itself when they are wrong. */
+    private Optional<Target> target(Context ctx) {
+        Optional<PartitionTable> table = worker.partitionTable();
+        if (table.isEmpty() || !worker.running()) {
+            unavailable(ctx, ErrorCodes.UNAVAILABLE, "this node is not serving data yet", null);
+            return Optional.empty();
+        }
+        String keyText = ctx.pathParam("key");
+        byte[] key = keyText.getBytes(StandardCharsets.UTF_8);
+        try {
+            PartitionTable.requireValidKey(key);
+        } catch (IllegalArgumentException malformed) {
+            error(ctx, 400, ErrorCodes.MALFORMED_KEY, malformed.getMessage(), null);
+            return Optional.empty();
+        }
+        PartitionId partition = table.get().partitionOf(key);
+        String asserted = Optional.ofNullable(ctx.header(DataApi.PARTITION_HEADER)).orElse(ctx.queryParam(DataApi.PARTITION_QUERY));
+        if (asserted != null) {
+            PartitionId claimed;
+            try {
+                claimed = PartitionId.parse(asserted.trim());
+            } catch (IllegalArgumentException notAPartition) {
+                error(ctx, 400, ErrorCodes.UNKNOWN_PARTITION, notAPartition.getMessage(), null);
+                return Optional.empty();
+            }
+            if (!table.get().contains(claimed)) {
+                error(ctx, 400, ErrorCodes.UNKNOWN_PARTITION, "partition " + claimed + " does not exist; this cluster has "
+                        + table.get().partitionCount() + " partitions (P0 to P" + (table.get().partitionCount() - 1) + ")", claimed);
+                return Optional.empty();
+            }
+            if (!claimed.equals(partition)) {
+                error(ctx, 400, ErrorCodes.WRONG_PARTITION, "the key belongs to " + partition + ", not " + claimed
+                        + "; refresh the partition table", claimed);
+                return Optional.empty();
+            }
+        }
+        return Optional.of(new Target(key, partition));
+    }
+
+    private DataReply await(PartitionId partition, byte[] payload, boolean readOnly) {
+        try {
+            return worker.submit(partition, payload, readOnly).get(worker.config().dataTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException slow) {
+            return new DataReply.Failed("timeout");
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            return new DataReply.NoLeader("interrupted");
+        } catch (ExecutionException bug) {
+            return new DataReply.Failed("internal: " + bug.getCause());
+        }
+    }
+
+    private void redirect(Context ctx, PartitionId partition, DataReply.NotLeader notLeader) {
+        NodeConfig leader = notLeader.leaderNode();
+        String message = notLeader.leader() == null
+                ? "this node does not lead " + partition + " and knows no leader; refresh the routing"
+                : "this node does not lead " + partition + "; " + notLeader.leader() + " does";
+        ErrorBody body = new ErrorBody(ErrorCodes.NOT_LEADER, message, partition.toString(),
+                notLeader.leader() == null ? null : notLeader.leader().toString(),
+                leader == null ? null : leader.addresses().http().toString());
+        write(ctx, 421, body);
+    }
+
+    private static void failed(Context ctx, DataReply.Failed failed, PartitionId partition) {
+        if ("timeout".equals(failed.message())) {
+            error(ctx, 504, ErrorCodes.TIMEOUT, "not answered within the data timeout; a write may still be applied", partition);
+        } else {
+            error(ctx, 500, ErrorCodes.INTERNAL, failed.message(), partition);
+        }
+    }
+
+    private static void unavailable(Context ctx, String code, String message, PartitionId partition) {
+        ctx.header("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
+        error(ctx, 503, code, message, partition);
+    }
+
+    private static void emptyKey(Context ctx) {
+        error(ctx, 400, ErrorCodes.MALFORMED_KEY, "key must not be empty: use " + DataApi.KV_PATH + "{key}", null);
+    }
+
+    private void routing(Context ctx) {
+        if (worker.partitionTable().isEmpty()) {
+            unavailable(ctx, ErrorCodes.UNAVAILABLE, "this node has not read the partition table yet", null);
+            return;
+        }
+        json(ctx, 200, worker.routing());
+    }
+
+    private void ready(Context ctx) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        boolean ready = worker.ready();
+        body.put("ready", ready);
+        worker.self().ifPresent(node -> {
+            body.put("node", node.id().toString());
+            body.put("state", node.workerState().wireName());
+        });
+        if (!ready) {
+            body.put("reason", worker.status().activation());
+        }
+        json(ctx, ready ? 200 : 503, body);
+    }
+
+    private static void error(Context ctx, int status, String code, String message, PartitionId partition) {
+        write(ctx, status, new ErrorBody(code, message, partition == null ? null : partition.toString(), null, null));
+    }
+
+    private static void write(Context ctx, int status, ErrorBody body) {
+        json(ctx, status, body);
+    }
+
+    static void json(Context ctx, int status, Object body) {
+        try {
+            ctx.status(status).contentType("application/json").result(Json.mapper().writeValueAsBytes(body));
+        } catch (JsonProcessingException bug) {
+            throw new IllegalStateException("BUG: cannot write " + body.getClass().getSimpleName() + " as JSON", bug);
+        }
+    }
+}

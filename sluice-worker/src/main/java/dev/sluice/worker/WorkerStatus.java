@@ -1,0 +1,34 @@
+package dev.sluice.worker;
+
+import dev.sluice.model.GenerationalNodeId;
+import dev.sluice.model.WorkerState;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What a worker reports about itself to the controller and the admin API ({@code GET /internal/v1/status}).
+ *
+ * @param node this process's incarnation, or {@code null} before it registered
+ * @param state the worker state as last read from the nodes configuration, or {@code null} before registering
+ * @param ready whether it serves client traffic now (Active, registered, Raft server running)
+ * @param warmUp the last result of every warm-up check (empty once it is no longer Provisioning)
+ * @param activation why the worker is not activating itself, or what it did; never null
+ * @param nodesVersion the newest nodes-configuration version this worker has seen
+ * @param replicas every partition replica hosted here, by partition
+ */
+public record WorkerStatus(
+        String name,
+        GenerationalNodeId node,
+        WorkerState state,
+        boolean ready,
+        List<WarmUpResult> warmUp,
+        String activation,
+        long nodesVersion,
+        List<ReplicaStatus> replicas,
+        Instant at) {
+
+    public WorkerStatus {
+        warmUp = List.copyOf(warmUp);
+        replicas = List.copyOf(replicas);
+    }
+}
