@@ -10,6 +10,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,22 +36,28 @@ public final class AdminHttp {
     private static final Logger log = LoggerFactory.getLogger(AdminHttp.class);
     static final String OPENAPI_RESOURCE = "/dev/sluice/api/openapi.json";
 
-    private final AdminApi api;
     private final byte[] token;
 
-    private AdminHttp(AdminApi api, Optional<String> token) {
-        this.api = api;
+    private AdminHttp(Optional<String> token) {
         this.token = token.filter(t -> !t.isBlank()).map(t -> t.getBytes(StandardCharsets.UTF_8)).orElse(null);
     }
 
     /** Adds the admin routes to {@code config}; {@code token}, when present, guards every mutating route. */
     public static void install(JavalinConfig config, AdminApi api, Optional<String> token) {
-        AdminHttp http = new AdminHttp(api, token);
+        install(config, () -> api, token);
+    }
+
+    /**
+     * Adds the admin routes for an API that exists only once the node has started: until {@code started}
+     * supplies one, requests are answered 503.
+     */
+    public static void install(JavalinConfig config, Supplier<AdminApi> started, Optional<String> token) {
+        AdminHttp http = new AdminHttp(token);
         byte[] openApi = loadOpenApi();
-        config.routes.get("/api/v1/cluster", ctx -> http.answer(ctx, api.cluster()));
-        config.routes.get("/api/v1/nodes", ctx -> http.answer(ctx, api.nodes()));
-        config.routes.get("/api/v1/nodes/{node}", ctx -> http.answer(ctx, api.node(ctx.pathParam("node"))));
-        config.routes.get("/api/v1/nodes/{node}/drain", ctx -> http.answer(ctx, api.drain(ctx.pathParam("node"))));
+        config.routes.get("/api/v1/cluster", ctx -> http.answer(ctx, started, AdminApi::cluster));
+        config.routes.get("/api/v1/nodes", ctx -> http.answer(ctx, started, AdminApi::nodes));
+        config.routes.get("/api/v1/nodes/{node}", ctx -> http.answer(ctx, started, api -> api.node(ctx.pathParam("node"))));
+        config.routes.get("/api/v1/nodes/{node}/drain", ctx -> http.answer(ctx, started, api -> api.drain(ctx.pathParam("node"))));
         config.routes.post("/api/v1/nodes/{node}/state", ctx -> {
             if (http.authorized(ctx)) {
                 if (ctx.contentLength() > AdminApi.MAX_BODY_BYTES) {
@@ -57,20 +65,26 @@ public final class AdminHttp {
                             + " bytes; the limit is " + AdminApi.MAX_BODY_BYTES));
                     return;
                 }
-                http.answer(ctx, api.requestState(ctx.pathParam("node"), readBounded(ctx)));
+                byte[] body = readBounded(ctx);
+                http.answer(ctx, started, api -> api.requestState(ctx.pathParam("node"), body));
             }
         });
-        config.routes.get("/api/v1/partitions", ctx -> http.answer(ctx, api.partitions()));
-        config.routes.get("/api/v1/partitions/{partition}", ctx -> http.answer(ctx, api.partition(ctx.pathParam("partition"))));
-        config.routes.get("/api/v1/events", ctx -> http.answer(ctx, api.events(ctx.queryParam("since"), ctx.queryParam("limit"))));
+        config.routes.get("/api/v1/partitions", ctx -> http.answer(ctx, started, AdminApi::partitions));
+        config.routes.get("/api/v1/partitions/{partition}", ctx -> http.answer(ctx, started, api -> api.partition(ctx.pathParam("partition"))));
+        config.routes.get("/api/v1/events", ctx -> http.answer(ctx, started, api -> api.events(ctx.queryParam("since"), ctx.queryParam("limit"))));
         config.routes.get("/api/v1/openapi.json", ctx -> ctx.status(200).contentType("application/json").result(openApi));
         config.routes.exception(MetadataUnavailableException.class, (e, ctx) ->
                 http.answer(ctx, ApiResponse.error(503, "unavailable", "the metadata store is not reachable: " + e.getMessage())));
         config.routes.exception(Exception.class, (e, ctx) -> {
-            log.error("admin API request {} {} failed", ctx.method(), ctx.path(), e);
+            log.error("request {} {} failed", ctx.method(), ctx.path(), e);
             http.answer(ctx, ApiResponse.error(500, "internal", "the request failed unexpectedly: " + e.getClass().getSimpleName()
                     + "; see the node's log"));
         });
+    }
+
+    private void answer(Context ctx, Supplier<AdminApi> started, Function<AdminApi, ApiResponse> call) {
+        AdminApi api = started.get();
+        answer(ctx, api == null ? ApiResponse.error(503, "unavailable", "this node is still starting; try again in a moment") : call.apply(api));
     }
 
     /** Reads at most one byte more than the limit, so an oversized body without a length is still refused. */

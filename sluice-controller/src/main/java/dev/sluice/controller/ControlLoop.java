@@ -69,6 +69,12 @@ final class ControlLoop {
     /** An observation older than this many poll intervals is not trusted to say "hosts nothing". */
     private static final int FRESH_OBSERVATION_POLLS = 3;
 
+    /**
+     * How long first placements wait for workers that are still warming up. A cluster whose workers start
+     * one after another would otherwise place everything on the first ones and then move it again.
+     */
+    static final Duration INITIAL_PLACEMENT_SETTLE = Duration.ofSeconds(30);
+
     private final ClusterMetadata metadata;
     private final ControllerDocuments documents;
     private final DataPlane dataPlane;
@@ -84,6 +90,8 @@ final class ControlLoop {
     private final Map<NodeId, Instant> pollStartedAt = new ConcurrentHashMap<>();
     private final Map<PartitionId, Pending> pending = new ConcurrentHashMap<>();
     private final Map<PartitionId, Failure> failures = new ConcurrentHashMap<>();
+    /** Configurations the data plane confirmed committed in this term: only these complete a change. */
+    private final Map<PartitionId, Set<NodeId>> confirmed = new ConcurrentHashMap<>();
     private final Map<PartitionId, Long> lastSeenVersion = new HashMap<>();
     private final Map<PartitionId, Instant> progressAt = new HashMap<>();
     private final Map<PartitionId, String> steps = new HashMap<>();
@@ -93,6 +101,7 @@ final class ControlLoop {
 
     private long passes;
     private ControllerStatus lastStatus;
+    private Instant provisioningSeenSince;
 
     /** A Raft operation under way for one partition. */
     private record Pending(String step, Instant startedAt, CompletableFuture<Void> future) {}
@@ -150,7 +159,7 @@ final class ControlLoop {
         }
         Plan plan = Scheduler.schedule(new SchedulerInput(nodes, live, table.get(), schedulerView, config.limits(), now));
 
-        applyReplicaSetChanges(plan, placements, nodes, now);
+        applyReplicaSetChanges(plan, placements, nodes, readyForFirstPlacements(nodes, live, table.get(), now), now);
         applyLeadershipChanges(plan, placements, nodes, now);
         for (VersionedPlacement versioned : List.copyOf(placements.values())) {
             if (versioned.placement().hasNext()) {
@@ -276,13 +285,34 @@ final class ControlLoop {
 
     // ---------------------------------------------------------------- decisions
 
-    private void applyReplicaSetChanges(Plan plan, Map<PartitionId, VersionedPlacement> placements, NodesConfiguration nodes, Instant now) {
+    /**
+     * Whether partitions that have no replica set yet may get one now: only once enough workers are active
+     * for full replica sets, and no live worker is still warming up (for at most
+     * {@link #INITIAL_PLACEMENT_SETTLE}).
+     */
+    private boolean readyForFirstPlacements(NodesConfiguration nodes, Liveness live, PartitionTable table, Instant now) {
+        long active = nodes.workers().stream().filter(n -> n.workerState() == WorkerState.ACTIVE && live.isAlive(n.nodeId())).count();
+        boolean warming = nodes.workers().stream().anyMatch(n -> n.workerState() == WorkerState.PROVISIONING && live.isAlive(n.nodeId()));
+        if (!warming) {
+            provisioningSeenSince = null;
+        } else if (provisioningSeenSince == null) {
+            provisioningSeenSince = now;
+        }
+        boolean settled = !warming || !provisioningSeenSince.plus(INITIAL_PLACEMENT_SETTLE).isAfter(now);
+        return active >= table.replication().replicas() && settled;
+    }
+
+    private void applyReplicaSetChanges(Plan plan, Map<PartitionId, VersionedPlacement> placements, NodesConfiguration nodes,
+            boolean firstPlacementsAllowed, Instant now) {
         int initial = 0;
         for (ReplicaSetChange change : plan.replicaSetChanges()) {
             PartitionId partition = change.partition();
             VersionedPlacement before = placements.get(partition);
             try {
                 if (change.kind() == ChangeKind.INITIAL || before == null) {
+                    if (!firstPlacementsAllowed) {
+                        continue;
+                    }
                     Placement created = Placement.stable(partition, change.next(), change.preferredLeader(), nodes.version());
                     long version = metadata.placements().write(created, 0, null, List.of(fence));
                     placements.put(partition, new VersionedPlacement(created, version));
@@ -409,16 +439,23 @@ final class ControlLoop {
             }
         }
         Set<NodeId> committed = new HashSet<>(view.get().configuration());
-        if (!committed.equals(new HashSet<>(placement.next())) || view.get().configurationChanging()) {
-            CompletableFuture<Void> future = dataPlane.setConfiguration(partition, members, configs(nodes, placement.next()),
+        Set<NodeId> wanted = new HashSet<>(placement.next());
+        // What a worker reports may be a configuration that is appended but not yet committed; only a
+        // configuration change the data plane confirmed (it answers at once if already done) completes.
+        if (!committed.equals(wanted) || view.get().configurationChanging() || !wanted.equals(confirmed.get(partition))) {
+            Set<NodeId> target = configurationStep(committed, wanted);
+            CompletableFuture<Void> future = dataPlane.setConfiguration(partition, members, configs(nodes, sorted(target)),
                     config.reconfigurationTimeout());
-            String step = "changing configuration " + sorted(committed) + " → " + placement.next();
+            String step = committed.equals(wanted) ? "confirming configuration " + placement.next()
+                    : "changing configuration " + sorted(committed) + " → " + sorted(target)
+                            + (target.equals(wanted) ? "" : " (on the way to " + placement.next() + ")");
             pending.put(partition, new Pending(step, now, future));
             steps.put(partition, step);
             future.whenComplete((ok, failure) -> {
                 pending.remove(partition);
                 if (failure == null) {
                     failures.remove(partition);
+                    confirmed.put(partition, target);
                     // The leader's report is stale now; ask it again before completing.
                     if (leader != null) {
                         observed.computeIfPresent(leader, (id, replicas) -> new NodeReplicas(id, Instant.EPOCH, replicas.replicas()));
@@ -431,6 +468,23 @@ final class ControlLoop {
             return;
         }
         complete(versioned, placements, leader, now);
+    }
+
+    /**
+     * The next configuration to ask Raft for on the way from {@code committed} to {@code wanted}. Raft
+     * refuses a change in which new members make up half or more of the new configuration (Ratis:
+     * "changes a majority set"), as when a draining and a dead member of three are both replaced; such a
+     * change goes through the union of both sets first, where the new members are a minority, and then
+     * drops the leaving ones.
+     */
+    static Set<NodeId> configurationStep(Set<NodeId> committed, Set<NodeId> wanted) {
+        long joining = wanted.stream().filter(node -> !committed.contains(node)).count();
+        if (joining > 0 && joining * 2 >= wanted.size()) {
+            Set<NodeId> union = new java.util.TreeSet<>(committed);
+            union.addAll(wanted);
+            return union;
+        }
+        return wanted;
     }
 
     /** The staying member that should lead while the leader leaves: the alive one leading the fewest. */
@@ -458,6 +512,7 @@ final class ControlLoop {
             long version = metadata.placements().write(done, versioned.version(), event, List.of(fence));
             placements.put(placement.partition(), new VersionedPlacement(done, version));
             steps.remove(placement.partition());
+            confirmed.remove(placement.partition());
             metrics.moveCompleted(took);
             log.info("{}", event.message());
         } catch (PreconditionFailedException raced) {

@@ -240,6 +240,37 @@ class ControlLoopTest {
     }
 
     @Test
+    void replacingTwoOfThreeMembersGoesThroughTheUnionOfBothSets() {
+        Set<NodeId> current = Set.of(N1, N2, NodeId.of(3));
+        Set<NodeId> wanted = Set.of(N2, N4, NodeId.of(5));
+        Set<NodeId> first = ControlLoop.configurationStep(current, wanted);
+        assertThat(first).containsExactlyInAnyOrder(N1, N2, NodeId.of(3), N4, NodeId.of(5));
+        assertThat(ControlLoop.configurationStep(first, wanted)).isEqualTo(wanted);
+        // Replacing one of three is allowed directly.
+        assertThat(ControlLoop.configurationStep(current, Set.of(N1, N2, N4))).containsExactlyInAnyOrder(N1, N2, N4);
+    }
+
+    @Test
+    void aDrainingAndADeadMemberOfTheSamePartitionAreBothReplaced() {
+        ControllerConfig config = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(4, 16, Duration.ofSeconds(5), 16));
+        try (ControllerHarness cluster = new ControllerHarness(6, 12, ReplicationProperty.of(3), config, 1)) {
+            cluster.runUntil(cluster::settled, 50, "initial placement");
+            NodeId dead = cluster.placements().values().stream().filter(p -> p.current().contains(N1))
+                    .flatMap(p -> p.current().stream()).filter(n -> !n.equals(N1)).findFirst().orElseThrow();
+            cluster.kill(dead);
+            lifecycle(cluster).request("N1", WorkerState.DRAINING, "", true, false);
+            cluster.runUntil(() -> cluster.state(N1) == WorkerState.DISABLED, 1_000, "N1 disabled");
+            cluster.runUntil(() -> cluster.settled() && cluster.placements().values().stream().noneMatch(p -> p.names(dead)), 1_000,
+                    "the dead worker's replicas replaced");
+            for (Placement placement : cluster.placements().values()) {
+                assertThat(placement.current()).hasSize(3).doesNotContain(N1, dead);
+                assertThat(cluster.dataPlane.group(placement.partition()).configuration).containsExactlyInAnyOrderElementsOf(placement.current());
+            }
+            assertThat(cluster.dataPlane.majorityRefusals).isZero();
+        }
+    }
+
+    @Test
     void noReplicaEverLandsOnAWorkerThatIsNotActive() {
         try (ControllerHarness cluster = fourWorkers(1)) {
             cluster.runUntil(cluster::settled, 50, "initial placement");

@@ -47,6 +47,7 @@ final class SimulatedDataPlane implements DataPlane {
     private Instant now = Instant.EPOCH;
     int transfers;
     int reconfigurations;
+    int majorityRefusals;
 
     SimulatedDataPlane(int latencySteps) {
         this.latencySteps = latencySteps;
@@ -168,6 +169,13 @@ final class SimulatedDataPlane implements DataPlane {
                     .allMatch(n -> !down.contains(n) && hosted.getOrDefault(n, Set.of()).contains(partition));
             long oldLive = g.configuration.stream().filter(n -> !down.contains(n)).count();
             long newLive = wanted.stream().filter(n -> !down.contains(n)).count();
+            // Like Ratis, refuse a change in which new members are half or more of the new configuration.
+            long added = wanted.stream().filter(n -> !g.configuration.contains(n)).count();
+            boolean singleToTwo = g.configuration.size() == 1 && added == 1;
+            if (added * 2 >= wanted.size() && !singleToTwo) {
+                majorityRefusals++;
+                return false;
+            }
             if (g.leader == null || !newMembersReady || oldLive * 2 <= g.configuration.size() || newLive * 2 <= wanted.size()) {
                 return false;
             }

@@ -137,6 +137,11 @@ public final class SluiceNode implements AutoCloseable {
         return config;
     }
 
+    /** The components plugged into this node, in start order. */
+    public List<NodeComponent> components() {
+        return components;
+    }
+
     public ClusterMetadata metadata() {
         return metadata;
     }

@@ -188,8 +188,11 @@ public final class ReplicaSetAdmin implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         Set<NodeId> wanted = new TreeSet<>(newMembers.stream().map(NodeConfig::nodeId).toList());
         List<NodeConfig> everyone = union(currentMembers, newMembers);
+        // Only members the group does not have yet must host it (Ratis hangs a change whose new peer has no
+        // division); a member it keeps may be down, as long as a majority runs.
+        Set<NodeId> configured = leaderView(partition, everyone).map(view -> (Set<NodeId>) new TreeSet<>(view.configuration())).orElse(Set.of());
         for (NodeConfig member : newMembers) {
-            if (groupView(member, partition).isEmpty()) {
+            if (!configured.contains(member.nodeId()) && groupView(member, partition).isEmpty()) {
                 throw new ReplicaSetAdminException(partition, member.nodeId() + " does not host the group (or is unreachable); write the placement's"
                         + " next set and wait until the worker has created it, or Ratis would hang the change", null);
             }

@@ -1,0 +1,100 @@
+package dev.sluice.server;
+
+import dev.sluice.api.AdminApi;
+import dev.sluice.api.AdminHttp;
+import dev.sluice.controller.ClusterController;
+import dev.sluice.controller.ControllerConfig;
+import dev.sluice.controller.ControllerMetrics;
+import dev.sluice.controller.Lifecycle;
+import dev.sluice.controller.RatisDataPlane;
+import dev.sluice.model.Role;
+import io.javalin.config.JavalinConfig;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.InstantSource;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's control plane: the admin API (every node), the cluster controller (nodes with the admin
+ * role, one of which leads) and the Prometheus metrics endpoint. Plugged into {@link SluiceNode}.
+ */
+public final class ControlPlane implements NodeComponent {
+
+    private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
+
+    /** Room for leadership transfers on top of the cluster's limit on concurrent changes. */
+    private static final int EXTRA_RAFT_OPERATIONS = 16;
+
+    private final ControllerConfig controllerConfig;
+    private final Optional<String> token;
+    private final InstantSource clock;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private volatile AdminApi api;
+    private ClusterController controller;
+    private RatisDataPlane dataPlane;
+    private NodeMetrics nodeMetrics;
+
+    public ControlPlane(ControllerConfig controllerConfig, Optional<String> token, InstantSource clock) {
+        this.controllerConfig = controllerConfig;
+        this.token = token;
+        this.clock = clock;
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+    }
+
+    @Override
+    public String name() {
+        return "control plane";
+    }
+
+    @Override
+    public void routes(JavalinConfig config) {
+        AdminHttp.install(config, () -> api, token);
+        config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()));
+    }
+
+    @Override
+    public void start(SluiceNode node) {
+        String cluster = node.config().worker().clusterName();
+        nodeMetrics = new NodeMetrics(registry, node);
+        api = new AdminApi(cluster, node.metadata(), new Lifecycle(node.metadata(), controllerConfig.limits(), clock));
+        if (node.config().worker().roles().contains(Role.ADMIN)) {
+            dataPlane = new RatisDataPlane(cluster, controllerConfig.limits().maxChangesInCluster() + EXTRA_RAFT_OPERATIONS, clock);
+            controller = new ClusterController(node.metadata(), dataPlane, controllerConfig, clock, node.config().worker().nodeName(),
+                    new ControllerMetrics(registry));
+            controller.start();
+            log.info("{} takes part in the controller election", node.config().worker().nodeName());
+        }
+    }
+
+    /** The controller of this node, if it has the admin role. */
+    public Optional<ClusterController> controller() {
+        return Optional.ofNullable(controller);
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public void close() {
+        if (controller != null) {
+            controller.close();
+        }
+        if (dataPlane != null) {
+            dataPlane.close();
+        }
+        if (nodeMetrics != null) {
+            nodeMetrics.close();
+        }
+        registry.close();
+    }
+}

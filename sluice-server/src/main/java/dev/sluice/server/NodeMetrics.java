@@ -1,0 +1,53 @@
+package dev.sluice.server;
+
+import dev.sluice.model.WorkerState;
+import dev.sluice.worker.ReplicaStatus;
+import dev.sluice.worker.WorkerStatus;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What one node reports about itself: its worker state, the replicas it hosts and leads, and how far
+ * its replicas lag. The worker status is computed at most once a second, however often it is scraped.
+ */
+final class NodeMetrics implements AutoCloseable {
+
+    private static final Duration CACHE = Duration.ofSeconds(1);
+
+    private final SluiceNode node;
+    private volatile WorkerStatus cached;
+    private volatile long cachedAtNanos;
+
+    NodeMetrics(MeterRegistry registry, SluiceNode node) {
+        this.node = node;
+        Gauge.builder("sluice.node.replicas", this, m -> m.status().replicas().size())
+                .description("partition replicas this node hosts").register(registry);
+        Gauge.builder("sluice.node.leaders", this, m -> m.status().replicas().stream().filter(r -> r.role().wireName().equals("leader")).count())
+                .description("partitions this node leads").register(registry);
+        Gauge.builder("sluice.node.replica.lag.max", this, m -> m.status().replicas().stream().mapToLong(ReplicaStatus::lag).max().orElse(0))
+                .description("the most committed entries any replica here has not applied").register(registry);
+        for (WorkerState state : WorkerState.values()) {
+            Gauge.builder("sluice.node.state", this, m -> m.status().state() == state ? 1 : 0)
+                    .tag("state", state.wireName()).description("1 for this node's worker state").register(registry);
+        }
+        Gauge.builder("sluice.node.ready", this, m -> m.status().ready() ? 1 : 0).description("1 while the node serves clients").register(registry);
+    }
+
+    private WorkerStatus status() {
+        long now = System.nanoTime();
+        WorkerStatus status = cached;
+        if (status == null || now - cachedAtNanos > CACHE.toNanos()) {
+            status = node.worker().status();
+            cached = status;
+            cachedAtNanos = now;
+        }
+        return status;
+    }
+
+    @Override
+    public void close() {
+        cached = new WorkerStatus(node.config().worker().nodeName(), null, null, false, List.of(), "stopped", 0, List.of(), java.time.Instant.EPOCH);
+    }
+}

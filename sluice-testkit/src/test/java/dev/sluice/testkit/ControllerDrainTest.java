@@ -1,0 +1,197 @@
+package dev.sluice.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.sluice.client.SluiceClient;
+import dev.sluice.client.Workload;
+import dev.sluice.controller.ClusterController;
+import dev.sluice.controller.ControllerConfig;
+import dev.sluice.controller.Lifecycle;
+import dev.sluice.metadata.PlacementStore.VersionedPlacement;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.Placement;
+import dev.sluice.model.WorkerState;
+import dev.sluice.scheduler.SchedulerLimits;
+import dev.sluice.server.ControlPlane;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import dev.sluice.model.Role;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The controller issue's done-when, on real nodes (embedded ZooKeeper, Ratis over gRPC, HTTP) with the
+ * controller deciding everything: drains under continuous client writes end with the worker disabled by
+ * itself, nothing acknowledged lost and no client error; a cancel leaves valid replica sets; a killed
+ * controller leader or a killed receiving worker does not stop a drain.
+ */
+class ControllerDrainTest {
+
+    static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(3);
+    static final Duration GRACE = Duration.ofSeconds(10);
+
+    static LocalTestCluster start(int workers, int partitions) throws IOException {
+        ControllerConfig config = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(4, 16, GRACE, 16));
+        LocalTestCluster cluster = LocalTestCluster.builder().workers(workers).partitions(partitions).replication(3)
+                .initialPlacement(InitialPlacement.none())
+                .sessionTimeout(Duration.ofSeconds(6))
+                .workerCustomizer((index, worker) -> worker.roles(Set.of(Role.WORKER, Role.ADMIN)))
+                .components(index -> List.of(new ControlPlane(config, Optional.empty(), InstantSource.system())))
+                .start();
+        cluster.awaitLeaders(Duration.ofMinutes(1));
+        await("the controller placed every partition").atMost(Duration.ofMinutes(1)).until(() -> settled(cluster)
+                && cluster.metadata().placements().readAll().size() == partitions);
+        return cluster;
+    }
+
+    static boolean settled(LocalTestCluster cluster) {
+        return cluster.metadata().placements().readAll().values().stream().noneMatch(v -> v.placement().hasNext());
+    }
+
+    static Lifecycle lifecycle(LocalTestCluster cluster) {
+        return new Lifecycle(cluster.metadata(), SchedulerLimits.DEFAULTS, InstantSource.system());
+    }
+
+    static WorkerState state(LocalTestCluster cluster, NodeId node) {
+        return cluster.metadata().nodes().current().find(node).orElseThrow().workerState();
+    }
+
+    static Workload load(LocalTestCluster cluster) {
+        SluiceClient client = cluster.client(SluiceClient.builder().random(new SplittableRandom(7)).callTimeout(Duration.ofSeconds(60)));
+        Workload workload = new Workload(client, new Workload.Options(4, 2_000, 0, 64));
+        workload.start();
+        return workload;
+    }
+
+    static void assertNothingLost(LocalTestCluster cluster, Workload workload) {
+        workload.stop();
+        assertThat(workload.errors()).as("client errors: %s", workload.errorSamples()).isZero();
+        assertThat(workload.writes()).isPositive();
+        Workload.Verification verification = workload.verify(cluster.client());
+        assertThat(verification.mismatches()).isEmpty();
+        assertThat(verification.keysChecked()).isPositive();
+    }
+
+    static Optional<Integer> controllerLeader(LocalTestCluster cluster) {
+        for (TestNode node : cluster.nodes()) {
+            if (node.isRunning()) {
+                Optional<ClusterController> controller = node.process().components().stream()
+                        .filter(ControlPlane.class::isInstance).map(ControlPlane.class::cast).findFirst().flatMap(ControlPlane::controller);
+                if (controller.isPresent() && controller.get().isLeader()) {
+                    return Optional.of(node.index());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Test
+    void aDrainedWorkerEndsDisabledByItselfHoldingNothingAndNoWriteIsLost() throws Exception {
+        try (LocalTestCluster cluster = start(4, 24)) {
+            Workload workload = load(cluster);
+            TestNode drained = cluster.node(0);
+            NodeId id = drained.nodeId();
+            await().atMost(Duration.ofSeconds(30)).until(() -> workload.writes() > 200);
+
+            Lifecycle.Outcome outcome = lifecycle(cluster).request(drained.name(), WorkerState.DRAINING, "test drain", false, false);
+            assertThat(outcome).isInstanceOf(Lifecycle.Outcome.Done.class);
+            await("drained and disabled").atMost(DRAIN_TIMEOUT).until(() -> state(cluster, id) == WorkerState.DISABLED);
+
+            assertNothingLost(cluster, workload);
+            for (VersionedPlacement versioned : cluster.metadata().placements().readAll().values()) {
+                Placement placement = versioned.placement();
+                assertThat(placement.current()).hasSize(3).doesNotContain(id);
+                assertThat(placement.hasNext()).isFalse();
+            }
+            assertThat(drained.worker().hostedPartitions()).isEmpty();
+            Path raft = drained.dataDirectory().resolve("raft");
+            try (Stream<Path> left = Files.exists(raft) ? Files.list(raft) : Stream.empty()) {
+                assertThat(left.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().equals("removed"))).isEmpty();
+            }
+            assertThat(cluster.metadata().audit().read(-1, 1000)).last()
+                    .satisfies(r -> assertThat(r.actor().wireName()).isEqualTo("controller"));
+        }
+    }
+
+    @Test
+    void cancellingADrainLeavesEveryPartitionWithAValidReplicaSetAndTheWorkerActive() throws Exception {
+        try (LocalTestCluster cluster = start(4, 24)) {
+            Workload workload = load(cluster);
+            NodeId id = cluster.node(1).nodeId();
+            lifecycle(cluster).request(id.toString(), WorkerState.DRAINING, "", false, false);
+            await().atMost(Duration.ofMinutes(1)).until(() -> cluster.metadata().placements().readAll().values().stream()
+                    .anyMatch(v -> v.placement().hasNext() && v.placement().leaving().contains(id)));
+            assertThat(lifecycle(cluster).request(id.toString(), WorkerState.ACTIVE, "cancel", false, false)).isInstanceOf(Lifecycle.Outcome.Done.class);
+            await("moves under way finished").atMost(DRAIN_TIMEOUT).until(() -> settled(cluster));
+            assertNothingLost(cluster, workload);
+            assertThat(state(cluster, id)).isEqualTo(WorkerState.ACTIVE);
+            Map<PartitionId, VersionedPlacement> placements = cluster.metadata().placements().readAll();
+            for (VersionedPlacement versioned : placements.values()) {
+                assertThat(versioned.placement().current()).hasSize(3).doesNotHaveDuplicates();
+            }
+            cluster.awaitLeaders(Duration.ofMinutes(1));
+        }
+    }
+
+    @Test
+    void theNextControllerLeaderFinishesADrainWhenTheLeaderIsKilled() throws Exception {
+        try (LocalTestCluster cluster = start(4, 24)) {
+            Workload workload = load(cluster);
+            int leader = await().atMost(Duration.ofSeconds(30)).until(() -> controllerLeader(cluster), Optional::isPresent).orElseThrow();
+            TestNode drained = cluster.node((leader + 1) % 4);
+            NodeId id = drained.nodeId();
+            lifecycle(cluster).request(id.toString(), WorkerState.DRAINING, "", false, false);
+            await().atMost(Duration.ofMinutes(1)).until(() -> cluster.metadata().placements().readAll().values().stream()
+                    .filter(v -> !v.placement().names(id)).count() >= 2);
+            cluster.kill(leader);
+            cluster.restart(leader);
+            await("drained by the next leader").atMost(DRAIN_TIMEOUT).until(() -> state(cluster, id) == WorkerState.DISABLED);
+            assertThat(controllerLeader(cluster)).isPresent();
+            assertNothingLost(cluster, workload);
+        }
+    }
+
+    @Test
+    void aDrainFinishesOnTheOtherWorkersWhenAReceivingWorkerDies() throws Exception {
+        try (LocalTestCluster cluster = start(5, 20)) {
+            Workload workload = load(cluster);
+            NodeId id = cluster.node(0).nodeId();
+            lifecycle(cluster).request(id.toString(), WorkerState.DRAINING, "", false, false);
+            VersionedPlacement moving = await().atMost(Duration.ofMinutes(1)).until(() -> cluster.metadata().placements().readAll().values().stream()
+                    .filter(v -> v.placement().hasNext() && !v.placement().joining().isEmpty()).findFirst(), Optional::isPresent).orElseThrow();
+            NodeId receiving = moving.placement().joining().getFirst();
+            TestNode victim = cluster.nodes().stream().filter(n -> n.isRunning() && n.nodeId().equals(receiving)).findFirst().orElseThrow();
+            cluster.kill(victim.index());
+            await("drained despite the dead receiver").atMost(DRAIN_TIMEOUT).until(() -> state(cluster, id) == WorkerState.DISABLED);
+            await("the dead worker's replicas replaced").atMost(DRAIN_TIMEOUT)
+                    .until(() -> settled(cluster) && cluster.metadata().placements().readAll().values().stream().noneMatch(v -> v.placement().names(receiving)));
+            assertNothingLost(cluster, workload);
+        }
+    }
+
+    @Test
+    void drainingTwoOfFourWorkersIsRefusedWithTheBlockingPartitionsUnlessForced() throws Exception {
+        try (LocalTestCluster cluster = start(4, 24)) {
+            NodeId first = cluster.node(0).nodeId();
+            NodeId second = cluster.node(1).nodeId();
+            assertThat(lifecycle(cluster).request(first.toString(), WorkerState.DRAINING, "", false, false)).isInstanceOf(Lifecycle.Outcome.Done.class);
+            Lifecycle.Outcome refused = lifecycle(cluster).request(second.toString(), WorkerState.DRAINING, "", false, false);
+            assertThat(refused).isInstanceOfSatisfying(Lifecycle.Outcome.Refused.class, r -> {
+                assertThat(r.refusal().blocking()).isNotEmpty();
+                assertThat(r.refusal().blocking()).allSatisfy(b -> assertThat(b.reason()).isEqualTo("not-enough-candidates"));
+            });
+            assertThat(state(cluster, second)).isEqualTo(WorkerState.ACTIVE);
+            assertThat(lifecycle(cluster).request(second.toString(), WorkerState.DRAINING, "", true, false)).isInstanceOf(Lifecycle.Outcome.Done.class);
+        }
+    }
+}
