@@ -1,0 +1,132 @@
+// The admin API as the dashboard uses it: JSON over fetch on the same origin, the bearer token from the
+// browser's local storage on every state change, and one error type that says whether the node answered.
+
+const TOKEN_KEY = 'sluice.token';
+
+/** A request that gets no answer within this time counts as the cluster being unreachable. */
+export const REQUEST_TIMEOUT_MS = 4000;
+
+/**
+ * A failed request. `status` is 0 when the node did not answer at all (network error or timeout);
+ * otherwise it is the HTTP status and `body` the parsed JSON answer (the API always answers JSON with a
+ * `message`), or null.
+ */
+export class ApiError extends Error {
+  constructor(status, body, message) {
+    super(message);
+    this.status = status;
+    this.body = body;
+  }
+
+  get unreachable() {
+    return this.status === 0;
+  }
+}
+
+export function storedToken() {
+  try {
+    return localStorage.getItem(TOKEN_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+export function storeToken(token) {
+  try {
+    if (token) {
+      localStorage.setItem(TOKEN_KEY, token);
+    } else {
+      localStorage.removeItem(TOKEN_KEY);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Takes a token from a `#token=…` fragment, stores it and removes it from the address bar. A fragment
+ * never reaches the server, so the token stays out of access logs; removing it keeps it out of
+ * screenshots and the browser history. Returns whether a token was found.
+ */
+export function adoptTokenFromFragment() {
+  const hash = window.location.hash.startsWith('#') ? window.location.hash.slice(1) : '';
+  const params = new URLSearchParams(hash);
+  if (!params.has('token')) {
+    return false;
+  }
+  storeToken(params.get('token').trim());
+  params.delete('token');
+  const rest = params.toString();
+  window.history.replaceState(null, '', window.location.pathname + window.location.search + (rest ? '#' + rest : ''));
+  return true;
+}
+
+async function request(method, path, body) {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    const token = storedToken();
+    if (token) {
+      headers.Authorization = 'Bearer ' + token;
+    }
+  }
+  let response;
+  let text;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: abort.signal,
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+    text = await response.text();
+  } catch (e) {
+    throw new ApiError(0, null, abort.signal.aborted
+      ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`
+      : `the node did not answer (${e.message})`);
+  } finally {
+    clearTimeout(timer);
+  }
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!response.ok) {
+    const message = json && typeof json.message === 'string' ? json.message : `HTTP ${response.status} ${response.statusText}`;
+    throw new ApiError(response.status, json, message);
+  }
+  if (json === null) {
+    throw new ApiError(response.status, null, `${path} did not answer JSON`);
+  }
+  return json;
+}
+
+const node = (id) => '/api/v1/nodes/' + encodeURIComponent(id);
+
+export const cluster = () => request('GET', '/api/v1/cluster');
+export const nodes = () => request('GET', '/api/v1/nodes');
+export const partitions = () => request('GET', '/api/v1/partitions');
+
+/** Events after sequence `since`, or the newest ones when `since` is null; oldest first. */
+export function events(since, limit) {
+  const query = new URLSearchParams({ limit: String(limit) });
+  if (since !== null && since !== undefined) {
+    query.set('since', String(since));
+  }
+  return request('GET', '/api/v1/events?' + query);
+}
+
+/**
+ * Asks for a worker-state change (or its dry-run). Resolves with the 200 answer; rejects with an
+ * ApiError whose body is the refusal for a 409, or the error for 401, 404 and the rest.
+ */
+export function requestState(nodeId, { state, reason = '', force = false, dryRun = false }) {
+  return request('POST', node(nodeId) + '/state', { state, reason, force, dryRun });
+}

@@ -1,0 +1,499 @@
+// Rendering: turns the API's answers into the page. Elements are created once per node, partition and
+// drain and then updated in place, so a poll never replaces a button under the operator's pointer.
+// Text from the server is only ever set as text, never parsed as HTML.
+
+export const STATES = ['provisioning', 'active', 'draining', 'disabled'];
+
+/** Finished drains (completed or cancelled) kept on screen, newest first, beside every running one. */
+const FINISHED_DRAINS_SHOWN = 3;
+/** Events kept in the list; older ones drop off the bottom. */
+export const EVENTS_KEPT = 200;
+
+// ------------------------------------------------------------------ helpers
+
+/** Creates an element: h('span', {class: 'x', data: {node: 'N1'}, text: 'hi'}, child…). */
+export function h(tag, props = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null) {
+      continue;
+    }
+    if (key === 'class') {
+      element.className = value;
+    } else if (key === 'text') {
+      element.textContent = value;
+    } else if (key === 'data') {
+      Object.assign(element.dataset, value);
+    } else if (key.startsWith('on')) {
+      element.addEventListener(key.slice(2), value);
+    } else {
+      element.setAttribute(key, value);
+    }
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined) {
+      element.append(child);
+    }
+  }
+  return element;
+}
+
+function setText(element, text) {
+  const value = text ?? '';
+  if (element.textContent !== value) {
+    element.textContent = value;
+  }
+}
+
+function setAttr(element, name, value) {
+  if (value === null || value === undefined) {
+    element.removeAttribute(name);
+  } else if (element.getAttribute(name) !== String(value)) {
+    element.setAttribute(name, String(value));
+  }
+}
+
+/** Sorts N2 before N10. */
+export function byNodeId(a, b) {
+  return idNumber(a) - idNumber(b) || String(a).localeCompare(String(b));
+}
+
+function idNumber(id) {
+  const match = /(\d+)$/.exec(String(id));
+  return match ? Number(match[1]) : Number.MAX_SAFE_INTEGER;
+}
+
+/** Puts `children` into `container` in this order, moving only what is out of place. */
+function placeInOrder(container, children) {
+  children.forEach((child, index) => {
+    if (container.children[index] !== child) {
+      container.insertBefore(child, container.children[index] ?? null);
+    }
+  });
+}
+
+export function time(iso) {
+  if (!iso) {
+    return '';
+  }
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? String(iso) : date.toLocaleTimeString([], { hour12: false });
+}
+
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined) {
+    return '—';
+  }
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) {
+    return `${s} s`;
+  }
+  if (s < 3600) {
+    return `${Math.floor(s / 60)} min ${s % 60} s`;
+  }
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+const isWorker = (node) => !Array.isArray(node.roles) || node.roles.length === 0 || node.roles.includes('worker');
+
+// ------------------------------------------------------------------ summary
+
+export function renderSummary(cluster, nodes) {
+  setText(document.getElementById('cluster-name'), cluster.cluster ?? '');
+  setText(document.getElementById('summary-nodes'), String(cluster.nodes ?? nodes.length));
+  const dead = nodes.filter((n) => !n.alive).length;
+  const alive = document.getElementById('summary-alive');
+  setText(alive, `${cluster.alive ?? nodes.length - dead}` + (dead > 0 ? ` (${dead} dead)` : ''));
+  alive.classList.toggle('bad', dead > 0);
+  setText(document.getElementById('summary-partitions'),
+    `${cluster.partitions ?? '–'} × ${cluster.replicas ?? '–'}` + (cluster.minZones > 1 ? ` in ≥${cluster.minZones} zones` : ''));
+  setText(document.getElementById('summary-moving'), String(cluster.movesInFlight ?? 0));
+  const controller = cluster.controller;
+  const controllerText = controller ? `${controller.leader} (epoch ${controller.epoch})` : 'none published';
+  const controllerElement = document.getElementById('summary-controller');
+  setText(controllerElement, controllerText);
+  controllerElement.classList.toggle('bad', !controller);
+}
+
+// ------------------------------------------------------------------ workers
+
+const cards = new Map();
+
+/** The action buttons each state offers; the server still decides, and refuses with a message. */
+const ACTIONS = {
+  provisioning: ['activate', 'disable'],
+  active: ['drain', 'disable'],
+  draining: ['cancel-drain', 'disable'],
+  disabled: ['activate'],
+};
+
+const ACTION_LABELS = { drain: 'Drain', 'cancel-drain': 'Cancel drain', activate: 'Activate', disable: 'Disable' };
+
+function newCard(id, onAction) {
+  const badge = h('span', { class: 'badge', 'data-testid': 'state-badge' });
+  const name = h('span', { class: 'node-name' });
+  const zone = h('span', { class: 'zone', 'data-testid': 'zone' });
+  const liveness = h('span', { class: 'liveness', 'data-testid': 'liveness' });
+  const replicas = h('b', { 'data-testid': 'replica-count' });
+  const leaders = h('b', { 'data-testid': 'leader-count' });
+  const buttons = {};
+  for (const action of Object.keys(ACTION_LABELS)) {
+    buttons[action] = h('button', {
+      type: 'button',
+      class: `action action-${action}`,
+      'data-testid': `${action}-button`,
+      data: { node: id, action },
+      text: ACTION_LABELS[action],
+      hidden: '',
+      onclick: () => onAction(action, id),
+    });
+  }
+  const root = h('article', { class: 'card', 'data-testid': 'worker-card', data: { node: id } },
+    h('div', { class: 'card-head' }, h('span', { class: 'node-id', text: id }), name, badge),
+    h('div', { class: 'card-meta' }, zone, liveness),
+    h('div', { class: 'card-counts' }, replicas, ' replicas · ', leaders, ' leaders'),
+    h('div', { class: 'card-actions' }, ...Object.values(buttons)));
+  return { root, badge, name, zone, liveness, replicas, leaders, buttons };
+}
+
+function updateCard(card, node) {
+  const { root } = card;
+  const state = STATES.includes(node.state) ? node.state : 'unknown';
+  setAttr(root, 'data-state', state);
+  setAttr(root, 'data-alive', String(Boolean(node.alive)));
+  root.className = `card state-${state}${node.alive ? '' : ' dead'}`;
+  setText(card.name, node.name ?? '');
+  setText(card.badge, state);
+  card.badge.className = `badge state-${state}`;
+  setText(card.zone, node.location ?? '');
+  setText(card.liveness, node.alive ? '● alive' : '✕ dead');
+  card.liveness.className = `liveness ${node.alive ? 'alive' : 'dead'}`;
+  setText(card.replicas, String(node.replicas ?? 0));
+  setText(card.leaders, String(node.leaderships ?? 0));
+  const change = node.lastChange;
+  const since = change ? `\n${state} since ${time(change.at)}, by ${change.actor}` + (change.reason ? `: ${change.reason}` : '') : '';
+  setAttr(root, 'title', `${node.id} ${node.name ?? ''} (${node.incarnation ?? ''})\n${node.stateDescription ?? ''}${since}`
+    + (node.alive ? '' : '\nThe process is not running: its replicas are replaced after the grace period.'));
+  const offered = ACTIONS[state] ?? [];
+  for (const [action, button] of Object.entries(card.buttons)) {
+    button.hidden = !offered.includes(action);
+  }
+}
+
+/** Renders worker cards into the four state groups; `onAction(action, nodeId)` handles the buttons. */
+export function renderWorkers(nodes, onAction) {
+  const groups = Object.fromEntries(STATES.map((state) => [state, []]));
+  const seen = new Set();
+  for (const node of [...nodes].filter(isWorker).sort((a, b) => byNodeId(a.id, b.id))) {
+    let card = cards.get(node.id);
+    if (!card) {
+      card = newCard(node.id, onAction);
+      cards.set(node.id, card);
+    }
+    updateCard(card, node);
+    seen.add(node.id);
+    (groups[node.state] ?? groups.provisioning).push(card.root);
+  }
+  for (const [id, card] of cards) {
+    if (!seen.has(id)) {
+      card.root.remove();
+      cards.delete(id);
+    }
+  }
+  for (const state of STATES) {
+    const group = document.getElementById(`group-${state}`);
+    const container = group.querySelector('.cards');
+    placeInOrder(container, groups[state]);
+    setText(group.querySelector('.count'), String(groups[state].length));
+    group.classList.toggle('empty', groups[state].length === 0);
+    group.style.flexGrow = String(Math.max(1, groups[state].length));
+  }
+}
+
+// ------------------------------------------------------------------ drains
+
+const drainPanels = new Map();
+
+function newDrainPanel(id) {
+  const title = h('span', { class: 'drain-title' });
+  const badge = h('span', { class: 'badge' });
+  const status = h('span', { class: 'drain-status', 'data-testid': 'drain-status' });
+  const bar = h('div', { class: 'bar' });
+  const progress = h('div', {
+    class: 'progress', role: 'progressbar', 'data-testid': 'drain-progress', data: { node: id }, 'aria-valuemin': '0',
+    'aria-label': `drain of ${id}`,
+  }, bar);
+  const remaining = h('span', { 'data-testid': 'drain-remaining' });
+  const rate = h('span', { 'data-testid': 'drain-rate' });
+  const eta = h('span', { 'data-testid': 'drain-eta' });
+  const stalled = h('ul', { class: 'stalled', 'data-testid': 'stalled-partitions' });
+  const root = h('div', { class: 'drain', 'data-testid': 'drain-panel', data: { node: id } },
+    h('div', { class: 'drain-head' }, title, badge, status),
+    progress,
+    h('div', { class: 'drain-numbers' }, remaining, rate, eta),
+    stalled);
+  return { root, title, badge, status, progress, bar, remaining, rate, eta, stalled };
+}
+
+function updateDrainPanel(panel, drain, node) {
+  const state = node?.state ?? drain.state;
+  const finished = state !== 'draining';
+  panel.root.className = `drain state-${state}` + (drain.stalled ? ' stalled-drain' : '') + (node && !node.alive ? ' dead' : '');
+  setAttr(panel.root, 'data-state', state);
+  setText(panel.title, `${drain.node} ${drain.name ?? node?.name ?? ''}`);
+  setText(panel.badge, finished ? (state === 'disabled' ? 'completed' : `cancelled (${state})`) : drain.stalled ? 'STALLED' : 'draining');
+  panel.badge.className = `badge state-${finished ? state : drain.stalled ? 'stalled' : 'draining'}`;
+
+  const parts = [];
+  if (drain.startedAt) {
+    parts.push(`started ${time(drain.startedAt)}`);
+  }
+  if (drain.completedAt) {
+    parts.push(`finished ${time(drain.completedAt)}`);
+  }
+  if (!finished) {
+    parts.push(`${drain.movesInFlight ?? 0} moving`, `${drain.leadershipsRemaining ?? 0} leaderships left`);
+  }
+  parts.push(`${drain.movesDone ?? 0} moved`);
+  if (node && !node.alive) {
+    parts.push('worker is dead');
+  }
+  setText(panel.status, parts.join(' · '));
+
+  const max = Math.max(0, drain.replicasAtStart ?? 0);
+  const remaining = Math.min(max, Math.max(0, drain.replicasRemaining ?? 0));
+  const done = max - remaining;
+  setAttr(panel.progress, 'aria-valuemax', max);
+  setAttr(panel.progress, 'aria-valuenow', done);
+  setAttr(panel.progress, 'aria-valuetext', `${remaining} of ${max} replicas remaining`);
+  setAttr(panel.progress, 'data-remaining', remaining);
+  panel.progress.classList.remove('indeterminate');
+  panel.bar.style.width = `${max === 0 ? 100 : (100 * done) / max}%`;
+  setText(panel.remaining, `${remaining} / ${max} replicas remaining`);
+  setText(panel.rate, `rate ${(drain.ratePerMinute ?? 0).toFixed(1)}/min`);
+  setText(panel.eta, finished ? '' : `ETA ${duration(drain.etaSeconds)}`);
+  setAttr(panel.eta, 'title', drain.etaSeconds === null || drain.etaSeconds === undefined ? 'known once the first move completes' : null);
+
+  const items = (drain.stalledPartitions ?? []).map((s) => h('li', { data: { partition: s.partition } },
+    h('b', { text: s.partition }), ' ', h('code', { text: s.reason ?? '' }), ': ', s.message ?? '',
+    s.since ? h('span', { class: 'since', text: ` (since ${time(s.since)})` }) : null));
+  panel.stalled.replaceChildren(...items);
+  panel.stalled.hidden = items.length === 0;
+}
+
+/** A worker that is draining but whose drain the controller has not published yet. */
+function updatePendingPanel(panel, node) {
+  panel.root.className = 'drain state-draining pending' + (node.alive ? '' : ' dead');
+  setAttr(panel.root, 'data-state', 'draining');
+  setText(panel.title, `${node.id} ${node.name ?? ''}`);
+  setText(panel.badge, 'draining');
+  panel.badge.className = 'badge state-draining';
+  setText(panel.status, 'waiting for the controller to pick the drain up' + (node.alive ? '' : ' · worker is dead'));
+  setAttr(panel.progress, 'aria-valuenow', null);
+  setAttr(panel.progress, 'aria-valuemax', null);
+  setAttr(panel.progress, 'aria-valuetext', `${node.replicas ?? 0} replicas held`);
+  setAttr(panel.progress, 'data-remaining', node.replicas ?? 0);
+  panel.progress.classList.add('indeterminate');
+  panel.bar.style.width = '';
+  setText(panel.remaining, `${node.replicas ?? 0} replicas held`);
+  setText(panel.rate, '');
+  setText(panel.eta, '');
+  panel.stalled.replaceChildren();
+  panel.stalled.hidden = true;
+}
+
+/** Renders a panel per running drain and for the few most recently finished ones. */
+export function renderDrains(cluster, nodes) {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const published = new Map((cluster.drains ?? []).map((d) => [d.node, d]));
+  for (const node of nodes) {
+    if (node.drain && !published.has(node.id)) {
+      published.set(node.id, node.drain);
+    }
+  }
+  const stateOf = (d) => byId.get(d.node)?.state ?? d.state;
+  const running = [...published.values()].filter((d) => stateOf(d) === 'draining').sort((a, b) => byNodeId(a.node, b.node));
+  const finished = [...published.values()].filter((d) => stateOf(d) !== 'draining')
+    .sort((a, b) => String(b.completedAt ?? b.updatedAt ?? '').localeCompare(String(a.completedAt ?? a.updatedAt ?? '')))
+    .slice(0, FINISHED_DRAINS_SHOWN);
+  const pending = nodes.filter((n) => n.state === 'draining' && !published.has(n.id)).sort((a, b) => byNodeId(a.id, b.id));
+
+  const shown = [];
+  const panelFor = (id) => {
+    let panel = drainPanels.get(id);
+    if (!panel) {
+      panel = newDrainPanel(id);
+      drainPanels.set(id, panel);
+    }
+    shown.push(id);
+    return panel;
+  };
+  const elements = [];
+  for (const drain of running) {
+    const panel = panelFor(drain.node);
+    updateDrainPanel(panel, drain, byId.get(drain.node));
+    elements.push(panel.root);
+  }
+  for (const node of pending) {
+    const panel = panelFor(node.id);
+    updatePendingPanel(panel, node);
+    elements.push(panel.root);
+  }
+  for (const drain of finished) {
+    const panel = panelFor(drain.node);
+    updateDrainPanel(panel, drain, byId.get(drain.node));
+    elements.push(panel.root);
+  }
+  for (const [id, panel] of drainPanels) {
+    if (!shown.includes(id)) {
+      panel.root.remove();
+      drainPanels.delete(id);
+    }
+  }
+  const container = document.getElementById('drains');
+  placeInOrder(container, elements);
+  document.getElementById('drains-empty').hidden = running.length + pending.length > 0;
+  setText(document.getElementById('drains-empty'), finished.length > 0 ? 'No worker is draining now.' : 'No worker is draining.');
+}
+
+// ------------------------------------------------------------------ partition map
+
+let mapKey = null;
+const mapCells = new Map();
+const mapColumns = new Map();
+const mapRows = new Map();
+
+/**
+ * The roles one worker has in one partition. `replica`: in the current set and staying; `leader`: the
+ * partition's leader; `joining`: in the next set only; `leaving`: in the current set only.
+ */
+export function cellRoles(partition, node) {
+  const current = partition.current ?? [];
+  const next = partition.next ?? [];
+  const moving = next.length > 0;
+  const joining = partition.joining ? partition.joining.includes(node) : moving && next.includes(node) && !current.includes(node);
+  const leaving = partition.leaving ? partition.leaving.includes(node) : moving && current.includes(node) && !next.includes(node);
+  const roles = [];
+  if (current.includes(node) && !leaving) {
+    roles.push('replica');
+  }
+  if (partition.leader === node) {
+    roles.push('leader');
+  }
+  if (joining) {
+    roles.push('joining');
+  }
+  if (leaving) {
+    roles.push('leaving');
+  }
+  return roles;
+}
+
+function buildMap(map, partitions, workerIds) {
+  mapCells.clear();
+  mapColumns.clear();
+  mapRows.clear();
+  const labelEvery = partitions.length <= 32 ? 1 : partitions.length <= 64 ? 4 : 5;
+  map.style.gridTemplateColumns = `5.5em repeat(${partitions.length}, minmax(10px, 1fr))`;
+  const elements = [h('div', { class: 'corner', text: 'N \\ P', title: 'workers down, partitions across' })];
+  partitions.forEach((p, index) => {
+    const column = h('div', { class: 'col-head', role: 'columnheader', data: { partition: p.id }, title: p.id },
+      index % labelEvery === 0 ? p.id.replace(/^P/, '') : '');
+    mapColumns.set(p.id, column);
+    elements.push(column);
+  });
+  for (const id of workerIds) {
+    const row = h('div', { class: 'row-head', role: 'rowheader', data: { node: id } }, h('span', { class: 'dot' }), id);
+    mapRows.set(id, row);
+    elements.push(row);
+    for (const p of partitions) {
+      const cell = h('div', { class: 'cell', role: 'gridcell', data: { partition: p.id, node: id } });
+      mapCells.set(`${p.id}|${id}`, cell);
+      elements.push(cell);
+    }
+  }
+  map.replaceChildren(...elements);
+}
+
+/** Renders the partitions × workers grid; cells are rebuilt only when partitions or workers change. */
+export function renderMap(partitions, nodes) {
+  const map = document.getElementById('partition-map');
+  const sorted = [...partitions].sort((a, b) => byNodeId(a.id, b.id));
+  const ids = new Set(nodes.filter(isWorker).map((n) => n.id));
+  for (const p of sorted) {
+    for (const id of [...(p.current ?? []), ...(p.next ?? [])]) {
+      ids.add(id);
+    }
+  }
+  const workerIds = [...ids].sort(byNodeId);
+  const key = sorted.map((p) => p.id).join(',') + '|' + workerIds.join(',');
+  if (key !== mapKey) {
+    buildMap(map, sorted, workerIds);
+    mapKey = key;
+  }
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  for (const id of workerIds) {
+    const node = byId.get(id);
+    const row = mapRows.get(id);
+    row.className = `row-head state-${node?.state ?? 'unknown'}${node && !node.alive ? ' dead' : ''}`;
+    setAttr(row, 'title', node ? `${id} ${node.name ?? ''}: ${node.state}${node.alive ? '' : ', dead'}` : `${id}: not in the nodes configuration`);
+  }
+  for (const p of sorted) {
+    const moving = Boolean(p.moving || (p.next ?? []).length > 0);
+    const column = mapColumns.get(p.id);
+    column.classList.toggle('moving', moving);
+    column.classList.toggle('error', Boolean(p.lastError));
+    setAttr(column, 'title', `${p.id}: current ${(p.current ?? []).join(' ')}`
+      + (moving ? `, next ${(p.next ?? []).join(' ')}` : '') + (p.leader ? `, leader ${p.leader}` : ', no leader')
+      + (p.step ? `\nstep: ${p.step}` : '') + (p.lastError ? `\nlast error: ${p.lastError}` : ''));
+    for (const id of workerIds) {
+      const cell = mapCells.get(`${p.id}|${id}`);
+      const roles = cellRoles(p, id);
+      const className = ['cell', ...roles, moving ? 'moving' : null].filter(Boolean).join(' ');
+      if (cell.className !== className) {
+        cell.className = className;
+        setAttr(cell, 'title', `${p.id} on ${id}: ${roles.length ? roles.join(', ') : 'no replica'}`);
+      }
+    }
+  }
+  const movingCount = sorted.filter((p) => p.moving || (p.next ?? []).length > 0).length;
+  setText(document.getElementById('map-title'),
+    `Partition map · ${sorted.length} partitions × ${workerIds.length} workers` + (movingCount ? ` · ${movingCount} moving` : ''));
+}
+
+// ------------------------------------------------------------------ events
+
+const EVENT_TONE = {
+  'node-dead': 'bad', 'drain-stalled': 'bad', 'partition-move-failed': 'bad',
+  'drain-started': 'warn', 'drain-cancelled': 'warn', 'node-transition': 'warn',
+  'drain-completed': 'good', 'node-alive': 'good', 'partition-moved': 'info', 'leadership-moved': 'info',
+};
+
+/** Adds events (oldest first, as the API returns them) to the top of the list. */
+export function appendEvents(events) {
+  const list = document.getElementById('events');
+  for (const event of events) {
+    if (list.querySelector(`[data-sequence="${Number(event.sequence)}"]`)) {
+      continue;
+    }
+    const subject = [event.node, event.partition].filter(Boolean).join(' ');
+    const numbers = event.numbers ? Object.entries(event.numbers).map(([k, v]) => `${k}=${v}`).join(' ') : '';
+    const item = h('li', {
+      class: `event tone-${EVENT_TONE[event.kind] ?? 'plain'}`, 'data-testid': 'event',
+      data: { kind: event.kind ?? 'other', sequence: String(event.sequence) },
+      title: `#${event.sequence} ${event.at ?? ''}` + (numbers ? `\n${numbers}` : ''),
+    },
+    h('time', { datetime: event.at ?? '', text: time(event.at) }),
+    h('span', { class: 'kind', text: String(event.kind ?? 'other').replaceAll('-', ' ') }),
+    subject ? h('span', { class: 'subject', text: subject }) : null,
+    h('span', { class: 'message', text: event.message ?? '' }));
+    list.prepend(item);
+  }
+  while (list.children.length > EVENTS_KEPT) {
+    list.lastElementChild.remove();
+  }
+}
+
+export function clearEvents() {
+  document.getElementById('events').replaceChildren();
+}
