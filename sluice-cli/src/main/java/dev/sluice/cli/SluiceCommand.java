@@ -21,9 +21,14 @@ import picocli.CommandLine.Command;
         footer = {"", "Exit codes: 0 success, 1 refused or failed, 2 usage error, 3 cannot reach the cluster.",
             "Start here: ./sluice demo   (or: ./sluice local, then ./sluice nodes list)"},
         subcommands = {
+            ServerCommand.class,
+            LocalCommand.class,
+            DemoCommand.class,
             NodesCommand.class,
             PartitionsCommand.class,
             EventsCommand.class,
+            KvCommand.class,
+            LoadCommand.class,
             AutoComplete.GenerateCompletion.class,
             CommandLine.HelpCommand.class
         })
@@ -33,6 +38,12 @@ public final class SluiceCommand implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // Short commands keep their output clean: warnings only, on stderr. Servers log everything.
+        boolean longRunning = args.length > 0 && (args[0].equals("server") || args[0].equals("local"));
+        if (!longRunning && System.getProperty("sluice.log.level") == null) {
+            System.setProperty("sluice.log.level", "WARN");
+            System.setProperty("sluice.log.target", "System.err");
+        }
         System.exit(newCommandLine().execute(args));
     }
 

@@ -330,9 +330,12 @@ public abstract class MetadataStoreConformance {
                         }
                         while (true) {
                             Versioned current = store.get("counter").orElseThrow();
-                            int value = Integer.parseInt(new String(current.value(), UTF_8));
+                            int value = Integer.parseInt(new String(current.value(), UTF_8).split("\\|")[0]);
+                            // Each write is unique, as every Sluice document is (request ids, incarnations): the
+                            // store recognises its own write after a lost reply by its bytes.
+                            String next = (value + 1) + "|" + Thread.currentThread().getName() + "-" + i;
                             try {
-                                store.put("counter", bytes(Integer.toString(value + 1)), Precondition.matchesVersion(current.version()));
+                                store.put("counter", bytes(next), Precondition.matchesVersion(current.version()));
                                 break;
                             } catch (PreconditionFailedException lost) {
                                 // Someone else incremented first, or (after a lost reply) maybe we did: read again.
@@ -354,7 +357,7 @@ public abstract class MetadataStoreConformance {
         }
         Versioned result = store.get("counter").orElseThrow();
         int total = threads * incrementsEach;
-        int counted = Integer.parseInt(new String(result.value(), UTF_8));
+        int counted = Integer.parseInt(new String(result.value(), UTF_8).split("\\|")[0]);
         // No update is ever lost; a write whose reply was lost can only be applied once more than counted.
         assertThat(counted).isBetween(total, total + ambiguous.get());
         assertThat(result.version()).isEqualTo(1 + counted);

@@ -2,6 +2,7 @@ package dev.sluice.server;
 
 import dev.sluice.api.AdminApi;
 import dev.sluice.api.AdminHttp;
+import dev.sluice.api.DashboardHttp;
 import dev.sluice.controller.ClusterController;
 import dev.sluice.controller.ControllerConfig;
 import dev.sluice.controller.ControllerMetrics;
@@ -21,8 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A node's control plane: the admin API (every node), the cluster controller (nodes with the admin
- * role, one of which leads) and the Prometheus metrics endpoint. Plugged into {@link SluiceNode}.
+ * A node's control plane: the admin API and the dashboard (every node), the cluster controller (nodes
+ * with the admin role, one of which leads) and the Prometheus metrics endpoint. Plugged into {@link SluiceNode}.
  */
 public final class ControlPlane implements NodeComponent {
 
@@ -58,6 +59,7 @@ public final class ControlPlane implements NodeComponent {
     @Override
     public void routes(JavalinConfig config) {
         AdminHttp.install(config, () -> api, token);
+        DashboardHttp.install(config);
         config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()));
     }
 

@@ -1,0 +1,197 @@
+package dev.sluice.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.client.SluiceClient;
+import dev.sluice.client.Workload;
+import dev.sluice.metadata.Json;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sluice demo}: the main job in one command. A local cluster of four workers takes a client
+ * workload; one worker is drained while the workload runs; the demo waits until the controller has
+ * disabled it, reads back every acknowledged write, and reports.
+ */
+@Command(name = "demo", description = "Start a local cluster, put it under load, drain a worker, verify nothing was lost, and report.",
+        footer = {"", "Exit status 0 only if the drain finished and every acknowledged write is readable.", "",
+            "Example:", "  sluice demo", "  sluice demo --keep --data-dir /tmp/sluice-demo"},
+        mixinStandardHelpOptions = true)
+final class DemoCommand implements Callable<Integer> {
+
+    static final int WORKERS = 4;
+    static final int PARTITIONS = 24;
+    static final int REPLICATION = 3;
+    static final int PRELOAD_WRITES = 2_000;
+    static final Duration BEFORE_DRAIN = Duration.ofSeconds(10);
+    static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(5);
+
+    @Option(names = "--rate", description = "client writes per second during the demo (default ${DEFAULT-VALUE})", defaultValue = "200") double rate;
+    @Option(names = "--http-port", description = "HTTP port of worker 1 (default 8080, or free ports if taken)") Integer httpPort;
+    @Option(names = "--data-dir", description = "where the demo cluster keeps its data (default a new temporary directory)") Path dataDir;
+    @Option(names = "--keep", description = "keep the data directory afterwards") boolean keep;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = System.out;
+        Path directory = dataDir != null ? dataDir.toAbsolutePath() : Files.createTempDirectory("sluice-demo-");
+        int base = httpPort != null ? httpPort : (portsFree(8080, WORKERS) && portsFree(9080, WORKERS) ? 8080 : freeBase());
+        LocalCluster.Layout layout = new LocalCluster.Layout(WORKERS, PARTITIONS, REPLICATION, 1, base, base + 1000);
+        out.println("Sluice demo: " + WORKERS + " workers, " + PARTITIONS + " partitions × " + REPLICATION + " replicas, data in " + directory);
+        LocalCluster cluster = LocalCluster.open(directory, layout, true);
+        Thread cleanup = new Thread(() -> {
+            cluster.close();
+            if (!keep && dataDir == null) {
+                deleteQuietly(directory);
+            }
+        }, "sluice-demo-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            long started = System.nanoTime();
+            cluster.start(out);
+            out.printf("cluster ready in %.1f s; dashboard: %s/#token=%s%n%n", (System.nanoTime() - started) / 1e9, cluster.url(), cluster.token());
+            return run(cluster, out);
+        } finally {
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+            cleanup.run();
+        }
+    }
+
+    private int run(LocalCluster cluster, PrintStream out) throws InterruptedException {
+        AdminClient admin = new AdminClient(cluster.url(), Optional.of(cluster.token()));
+        try (SluiceClient client = SluiceClient.builder().seed(cluster.url()).callTimeout(Duration.ofSeconds(60)).build();
+                Workload workload = new Workload(client, new Workload.Options(4, 10_000, rate, 100))) {
+            out.println("1. loading data and starting the client workload (" + (int) rate + " writes/s)…");
+            workload.phase("load");
+            workload.start();
+            while (workload.writes() + workload.errors() < PRELOAD_WRITES) {
+                Thread.sleep(100);
+            }
+            workload.phase("before");
+            out.println("2. measuring " + BEFORE_DRAIN.toSeconds() + " s of steady load…");
+            Thread.sleep(BEFORE_DRAIN.toMillis());
+
+            String victim = "worker-2";
+            out.println("3. draining " + victim + " while the workload runs:");
+            workload.phase("during");
+            AdminClient.Answer answer = admin.post("/api/v1/nodes/" + victim + "/state",
+                    Json.mapper().createObjectNode().put("state", "draining").put("reason", "sluice demo"));
+            if (!answer.ok()) {
+                Refusals.print(new java.io.PrintWriter(System.err, true), answer.body());
+                return CliException.FAILED;
+            }
+            JsonNode drain = awaitDisabled(admin, victim, out);
+            workload.phase("after");
+            Thread.sleep(1_000);
+            workload.stop();
+
+            out.println("4. reading back every acknowledged write…");
+            Workload.Verification verification = workload.verify(client);
+            boolean drained = drain != null && "disabled".equals(drain.path("state").asText());
+
+            out.println();
+            out.println("Report");
+            out.println("  drain        " + (drained ? "finished: " + victim + " is disabled, drained by the controller by itself" : "DID NOT FINISH"));
+            if (drain != null) {
+                long seconds = Duration.between(Instant.parse(drain.path("startedAt").asText()),
+                        drain.hasNonNull("completedAt") ? Instant.parse(drain.path("completedAt").asText()) : Instant.now()).toMillis();
+                out.printf("  moves        %d replicas moved, %d leaderships shed%n", drain.path("movesDone").asInt(), drain.path("replicasAtStart").asInt() > 0
+                        ? countLeadershipEvents(admin, drain.path("node").asText()) : 0);
+                out.printf("  drain time   %.1f s%n", seconds / 1000.0);
+            }
+            out.println("  client       " + workload.writes() + " writes acknowledged, " + workload.errors() + " errors");
+            for (String phase : new String[] {"before", "during"}) {
+                Workload.Stats stats = workload.stats(phase);
+                out.printf("  latency %-6s p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d writes)%n", phase, stats.p50Millis(), stats.p99Millis(),
+                        stats.maxMillis(), stats.writes());
+            }
+            out.println("  verified     " + verification.keysChecked() + " keys: " + (verification.ok() ? "every acknowledged write is readable"
+                    : verification.mismatches().size() + " MISMATCHES " + verification.mismatches()));
+            if (!workload.errorSamples().isEmpty()) {
+                out.println("  errors, e.g. " + workload.errorSamples().getFirst());
+            }
+            boolean success = drained && verification.ok();
+            out.println(success ? "\nDemo passed." : "\nDemo FAILED.");
+            return success ? 0 : CliException.FAILED;
+        }
+    }
+
+    private static JsonNode awaitDisabled(AdminClient admin, String node, PrintStream out) throws InterruptedException {
+        long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+        String last = "";
+        JsonNode drain = null;
+        while (System.nanoTime() < deadline) {
+            JsonNode view = admin.getOk("/api/v1/nodes/" + node);
+            if (view.hasNonNull("drain")) {
+                drain = view.path("drain");
+                String line = "   " + Progress.line(drain, 24);
+                if (!line.equals(last)) {
+                    out.println(line);
+                    last = line;
+                }
+                Progress.printStalled(new java.io.PrintWriter(out, true), drain);
+            }
+            if ("disabled".equals(view.path("state").asText()) && drain != null && "disabled".equals(drain.path("state").asText())) {
+                return drain;
+            }
+            Thread.sleep(250);
+        }
+        return drain;
+    }
+
+    private static int countLeadershipEvents(AdminClient admin, String node) {
+        JsonNode page = admin.getOk("/api/v1/events?limit=1000");
+        int count = 0;
+        for (JsonNode event : page.path("events")) {
+            if ("leadership-moved".equals(event.path("kind").asText()) && node.equals(event.path("node").asText())) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    static boolean portsFree(int base, int count) {
+        for (int port = base; port < base + count; port++) {
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.bind(new InetSocketAddress("127.0.0.1", port));
+            } catch (IOException taken) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int freeBase() {
+        for (int base = 18080; base < 60000; base += 10) {
+            if (portsFree(base, WORKERS) && portsFree(base + 1000, WORKERS)) {
+                return base;
+            }
+        }
+        throw new CliException(CliException.FAILED, "found no free ports for the demo cluster");
+    }
+
+    private static void deleteQuietly(Path directory) {
+        try (Stream<Path> paths = Files.walk(directory)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
+                try {
+                    Files.deleteIfExists(path);
+                } catch (IOException ignored) {
+                    // Best effort: a temporary directory.
+                }
+            });
+        } catch (IOException ignored) {
+            // Nothing to clean.
+        }
+    }
+}

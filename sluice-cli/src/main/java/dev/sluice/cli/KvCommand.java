@@ -1,0 +1,72 @@
+package dev.sluice.cli;
+
+import dev.sluice.client.SluiceClient;
+import dev.sluice.client.SluiceClientException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code sluice kv …}: read and write the reference key-value workload. */
+@Command(name = "kv", description = "Write and read keys of the replicated key-value store.", mixinStandardHelpOptions = true,
+        subcommands = {KvCommand.Put.class, KvCommand.Get.class})
+final class KvCommand {
+
+    static SluiceClient client(ClusterOptions cluster) {
+        return SluiceClient.builder().seed(cluster.baseUri()).callTimeout(Duration.ofSeconds(30)).build();
+    }
+
+    static CliException failure(SluiceClientException e, ClusterOptions cluster) {
+        return switch (e.code()) {
+            case NO_ROUTE -> new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + cluster.baseUri() + ": " + e.getMessage());
+            case MALFORMED_KEY, VALUE_TOO_LARGE, WRONG_PARTITION, UNKNOWN_PARTITION, REJECTED -> new CliException(CliException.FAILED, e.getMessage());
+            case DEADLINE_EXCEEDED, INTERRUPTED -> new CliException(CliException.FAILED, e.getMessage() + " (a write may still have been applied)");
+        };
+    }
+
+    @Command(name = "put", description = "Store VALUE under KEY; returns once a majority of the partition's replicas committed it.",
+            footer = {"", "Example:", "  sluice kv put user-42 '{\"name\": \"Ada\"}'"}, mixinStandardHelpOptions = true)
+    static final class Put implements Callable<Integer> {
+        @Mixin ClusterOptions cluster;
+        @Spec CommandLine.Model.CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "KEY") String key;
+        @Parameters(index = "1", paramLabel = "VALUE") String value;
+
+        @Override
+        public Integer call() {
+            try (SluiceClient client = client(cluster)) {
+                client.put(key, value);
+                spec.commandLine().getOut().println("ok (" + client.partitionOf(key) + ")");
+                return 0;
+            } catch (SluiceClientException e) {
+                throw failure(e, cluster);
+            }
+        }
+    }
+
+    @Command(name = "get", description = "Print the value stored under KEY (read from the partition's leader).",
+            footer = {"", "Example:", "  sluice kv get user-42"}, mixinStandardHelpOptions = true)
+    static final class Get implements Callable<Integer> {
+        @Mixin ClusterOptions cluster;
+        @Spec CommandLine.Model.CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "KEY") String key;
+
+        @Override
+        public Integer call() {
+            try (SluiceClient client = client(cluster)) {
+                Optional<String> value = client.getString(key);
+                if (value.isEmpty()) {
+                    throw new CliException(CliException.FAILED, "no value under '" + key + "'");
+                }
+                spec.commandLine().getOut().println(value.get());
+                return 0;
+            } catch (SluiceClientException e) {
+                throw failure(e, cluster);
+            }
+        }
+    }
+}

@@ -1,0 +1,281 @@
+package dev.sluice.cli;
+
+import dev.sluice.metadata.ClusterMetadata;
+import dev.sluice.metadata.EmbeddedZooKeeper;
+import dev.sluice.metadata.ZooKeeperMetadataStore;
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.WorkerState;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A cluster on this machine: an embedded ZooKeeper in this process and one child process per worker
+ * (each a {@code sluice server}), all on loopback, all admin-capable, with their data under one
+ * directory. The directory remembers the layout (ports, sizes, token), so a second start on the same
+ * directory resumes the same cluster. Worker N serves HTTP on {@code httpPort + N - 1}.
+ */
+final class LocalCluster implements AutoCloseable {
+
+    static final String CLUSTER_NAME = "local";
+    static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+    private static final String LAYOUT_FILE = "local.properties";
+
+    /** The shape of a local cluster, as given on the command line or remembered in its directory. */
+    record Layout(int workers, int partitions, int replication, int zones, int httpPort, int raftPort) {
+        Layout {
+            if (workers < 1 || workers > 32) {
+                throw new CliException(CliException.USAGE, "--workers must be between 1 and 32, got " + workers);
+            }
+            if (replication < 1 || replication > workers) {
+                throw new CliException(CliException.USAGE, "--replication must be between 1 and the worker count " + workers + ", got " + replication);
+            }
+            if (zones < 1 || zones > workers) {
+                throw new CliException(CliException.USAGE, "--zones must be between 1 and the worker count, got " + zones);
+            }
+            if (partitions < 1 || partitions > 10_000) {
+                throw new CliException(CliException.USAGE, "--partitions must be between 1 and 10000 for a local cluster, got " + partitions);
+            }
+            if (httpPort < 1024 || httpPort + workers > 65535 || raftPort < 1024 || raftPort + workers > 65535) {
+                throw new CliException(CliException.USAGE, "ports must leave room for " + workers + " workers between 1024 and 65535");
+            }
+        }
+
+        URI httpUrl(int worker) {
+            return URI.create("http://127.0.0.1:" + (httpPort + worker - 1));
+        }
+    }
+
+    private final Path directory;
+    private final Layout layout;
+    private final List<String> javaCommand;
+    private final List<Process> children = new ArrayList<>();
+    private EmbeddedZooKeeper zooKeeper;
+    private String token;
+
+    private LocalCluster(Path directory, Layout layout, List<String> javaCommand) {
+        this.directory = directory;
+        this.layout = layout;
+        this.javaCommand = javaCommand;
+    }
+
+    /**
+     * Prepares {@code directory}: a new one gets {@code wanted}'s layout and a fresh token; an existing one
+     * keeps its own layout (a different request is refused rather than silently ignored).
+     */
+    static LocalCluster open(Path directory, Layout wanted, boolean explicitLayout) throws IOException {
+        Files.createDirectories(directory);
+        Path layoutFile = directory.resolve(LAYOUT_FILE);
+        Layout layout = wanted;
+        if (Files.exists(layoutFile)) {
+            Properties stored = new Properties();
+            try (InputStream in = Files.newInputStream(layoutFile)) {
+                stored.load(in);
+            }
+            layout = new Layout(Integer.parseInt(stored.getProperty("workers")), Integer.parseInt(stored.getProperty("partitions")),
+                    Integer.parseInt(stored.getProperty("replication")), Integer.parseInt(stored.getProperty("zones")),
+                    Integer.parseInt(stored.getProperty("http-port")), Integer.parseInt(stored.getProperty("raft-port")));
+            if (explicitLayout && !layout.equals(wanted)) {
+                throw new CliException(CliException.USAGE, directory + " holds a local cluster of " + layout.workers() + " workers, "
+                        + layout.partitions() + " partitions × " + layout.replication() + " on HTTP ports from " + layout.httpPort()
+                        + "; it resumes as it is. Use another --data-dir for a different cluster");
+            }
+        } else {
+            Properties stored = new Properties();
+            stored.setProperty("workers", Integer.toString(layout.workers()));
+            stored.setProperty("partitions", Integer.toString(layout.partitions()));
+            stored.setProperty("replication", Integer.toString(layout.replication()));
+            stored.setProperty("zones", Integer.toString(layout.zones()));
+            stored.setProperty("http-port", Integer.toString(layout.httpPort()));
+            stored.setProperty("raft-port", Integer.toString(layout.raftPort()));
+            try (OutputStream out = Files.newOutputStream(layoutFile)) {
+                stored.store(out, "sluice local cluster layout; resumed by 'sluice local --data-dir " + directory + "'");
+            }
+        }
+        return new LocalCluster(directory, layout, childJavaCommand());
+    }
+
+    /** How to start a child: this JVM's java, this process's class path, the CLI's main class. */
+    private static List<String> childJavaCommand() {
+        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        return List.of(java, "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true",
+                "-cp", System.getProperty("java.class.path"), SluiceCommand.class.getName());
+    }
+
+    Layout layout() {
+        return layout;
+    }
+
+    Path directory() {
+        return directory;
+    }
+
+    String token() {
+        return token;
+    }
+
+    URI url() {
+        return layout.httpUrl(1);
+    }
+
+    /** Starts ZooKeeper and every worker, and waits until every worker is Active and every partition placed. */
+    void start(java.io.PrintStream progress) throws IOException, InterruptedException {
+        requireFreePorts();
+        token = loadOrCreateToken();
+        zooKeeper = EmbeddedZooKeeper.start(directory.resolve("zookeeper"), 0);
+        progress.println("ZooKeeper (embedded) on " + zooKeeper.connectString() + "; data in " + directory);
+        for (int worker = 1; worker <= layout.workers(); worker++) {
+            children.add(startWorker(worker));
+        }
+        progress.println("started " + layout.workers() + " worker processes; waiting until they are active and every partition is placed…");
+        awaitReady();
+    }
+
+    private void requireFreePorts() {
+        for (int worker = 1; worker <= layout.workers(); worker++) {
+            for (int port : new int[] {layout.httpPort() + worker - 1, layout.raftPort() + worker - 1}) {
+                try (ServerSocket probe = new ServerSocket()) {
+                    probe.bind(new InetSocketAddress("127.0.0.1", port));
+                } catch (IOException taken) {
+                    throw new CliException(CliException.FAILED, "port " + port + " on 127.0.0.1 is in use (is another local cluster running?); "
+                            + "stop it or choose other ports with --http-port");
+                }
+            }
+        }
+    }
+
+    private String loadOrCreateToken() throws IOException {
+        Path file = directory.resolve("token");
+        if (!Files.exists(file)) {
+            byte[] random = new byte[24];
+            new SecureRandom().nextBytes(random);
+            Files.writeString(file, HexFormat.of().formatHex(random) + "\n", StandardCharsets.UTF_8);
+            restrict(file);
+        }
+        String value = Files.readString(file, StandardCharsets.UTF_8).trim();
+        // Where the CLI finds it without being told.
+        Path home = ClusterOptions.home();
+        Files.createDirectories(home);
+        Path shared = home.resolve("token");
+        Files.writeString(shared, value + "\n", StandardCharsets.UTF_8);
+        restrict(shared);
+        return value;
+    }
+
+    private static void restrict(Path file) {
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException | UnsupportedOperationException notPosix) {
+            // Best effort on file systems without POSIX permissions.
+        }
+    }
+
+    private Process startWorker(int worker) throws IOException {
+        Path data = directory.resolve("worker-" + worker);
+        Files.createDirectories(data);
+        List<String> command = new ArrayList<>(javaCommand);
+        command.addAll(List.of("server",
+                "--name", "worker-" + worker,
+                "--cluster", CLUSTER_NAME,
+                "--data-dir", data.toString(),
+                "--roles", "worker,admin",
+                "--location", "local.zone-" + ((worker - 1) % layout.zones() + 1),
+                "--raft-port", Integer.toString(layout.raftPort() + worker - 1),
+                "--http-port", Integer.toString(layout.httpPort() + worker - 1),
+                "--zookeeper", zooKeeper.connectString(),
+                "--token-file", directory.resolve("token").toString(),
+                "--partitions", Integer.toString(layout.partitions()),
+                "--replication", Integer.toString(layout.replication()),
+                "--min-zones", Integer.toString(Math.min(layout.zones(), layout.replication())),
+                "--parent-pid", Long.toString(ProcessHandle.current().pid())));
+        Path log = data.resolve("node.log");
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    private void awaitReady() throws InterruptedException {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        try (ZooKeeperMetadataStore store = ZooKeeperMetadataStore.connect(zooKeeper.connectString(), "/sluice/" + CLUSTER_NAME)) {
+            ClusterMetadata metadata = new ClusterMetadata(store, InstantSource.system());
+            while (true) {
+                for (int i = 0; i < children.size(); i++) {
+                    if (!children.get(i).isAlive()) {
+                        throw new CliException(CliException.FAILED, "worker-" + (i + 1) + " exited with status " + children.get(i).exitValue()
+                                + " while starting; see " + directory.resolve("worker-" + (i + 1)).resolve("node.log"));
+                    }
+                }
+                List<NodeConfig> workers = metadata.nodes().current().workers();
+                boolean registered = workers.size() >= layout.workers();
+                boolean settled = workers.stream().noneMatch(n -> n.workerState() == WorkerState.PROVISIONING);
+                var placements = metadata.placements().readAll();
+                boolean placed = placements.size() == layout.partitions()
+                        && placements.values().stream().allMatch(v -> !v.placement().hasNext() && v.placement().leader() != null);
+                if (registered && settled && placed) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new CliException(CliException.FAILED, "the local cluster did not become ready within " + START_TIMEOUT.toMinutes()
+                            + " minutes (" + workers.size() + " workers registered, " + placements.size() + " partitions placed); see the node.log files under "
+                            + directory);
+                }
+                Thread.sleep(250);
+            }
+        }
+    }
+
+    /** Waits until a child exits or the thread is interrupted; reports children that die. */
+    void watchChildren(java.io.PrintStream out) throws InterruptedException {
+        boolean[] reported = new boolean[children.size()];
+        while (!Thread.currentThread().isInterrupted()) {
+            for (int i = 0; i < children.size(); i++) {
+                if (!reported[i] && !children.get(i).isAlive()) {
+                    reported[i] = true;
+                    out.println("worker-" + (i + 1) + " exited with status " + children.get(i).exitValue() + "; see "
+                            + directory.resolve("worker-" + (i + 1)).resolve("node.log"));
+                }
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    /** Stops every child (SIGTERM, then SIGKILL after a while) and ZooKeeper. */
+    @Override
+    public void close() {
+        for (Process child : children) {
+            child.destroy();
+        }
+        long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+        for (Process child : children) {
+            try {
+                long left = Math.max(1, deadline - System.nanoTime());
+                if (!child.waitFor(left, TimeUnit.NANOSECONDS)) {
+                    child.destroyForcibly();
+                    child.waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException interrupted) {
+                child.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+        children.clear();
+        if (zooKeeper != null) {
+            zooKeeper.close();
+            zooKeeper = null;
+        }
+    }
+}

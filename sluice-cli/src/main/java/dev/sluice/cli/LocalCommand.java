@@ -1,0 +1,67 @@
+package dev.sluice.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code sluice local}: a whole cluster on this machine, until Ctrl-C. */
+@Command(name = "local", description = "Run a cluster on this machine: an embedded ZooKeeper and one process per worker, until Ctrl-C or SIGTERM.",
+        footer = {"", "Worker N serves HTTP on --http-port + N - 1, so the CLI's default --url reaches worker 1.",
+            "A second 'local' on the same --data-dir resumes the same cluster.", "",
+            "Examples:", "  sluice local", "  sluice local --workers 5 --zones 3 --data-dir /tmp/sluice-5"},
+        mixinStandardHelpOptions = true)
+final class LocalCommand implements Callable<Integer> {
+
+    @Option(names = "--workers", description = "worker processes (default ${DEFAULT-VALUE})", defaultValue = "4") int workers;
+    @Option(names = "--partitions", description = "partitions (default ${DEFAULT-VALUE})", defaultValue = "24") int partitions;
+    @Option(names = "--replication", description = "replicas per partition (default ${DEFAULT-VALUE})", defaultValue = "3") int replication;
+    @Option(names = "--zones", description = "zones the workers are spread over (default ${DEFAULT-VALUE})", defaultValue = "1") int zones;
+    @Option(names = "--http-port", description = "HTTP port of worker 1 (default ${DEFAULT-VALUE})", defaultValue = "8080") int httpPort;
+    @Option(names = "--raft-port", description = "Raft port of worker 1 (default ${DEFAULT-VALUE})", defaultValue = "9080") int raftPort;
+    @Option(names = "--data-dir", description = "where the cluster keeps its data (default ./sluice-local)", defaultValue = "sluice-local") Path dataDir;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        boolean explicit = spec.commandLine().getParseResult().hasMatchedOption("--workers") || spec.commandLine().getParseResult().hasMatchedOption("--partitions")
+                || spec.commandLine().getParseResult().hasMatchedOption("--replication") || spec.commandLine().getParseResult().hasMatchedOption("--zones")
+                || spec.commandLine().getParseResult().hasMatchedOption("--http-port");
+        LocalCluster cluster = LocalCluster.open(dataDir.toAbsolutePath(), new LocalCluster.Layout(workers, partitions, replication, zones, httpPort, raftPort),
+                explicit);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread main = Thread.currentThread();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("\nstopping the local cluster…");
+            main.interrupt();
+            cluster.close();
+            stopped.countDown();
+        }, "sluice-local-shutdown"));
+        try {
+            cluster.start(System.out);
+        } catch (CliException | java.io.IOException failed) {
+            cluster.close();
+            throw failed;
+        }
+        LocalCluster.Layout layout = cluster.layout();
+        System.out.println();
+        System.out.println("Sluice local cluster is up: " + layout.workers() + " workers, " + layout.partitions() + " partitions × " + layout.replication());
+        for (int worker = 1; worker <= layout.workers(); worker++) {
+            System.out.println("  worker-" + worker + "  " + layout.httpUrl(worker));
+        }
+        System.out.println("  dashboard  " + cluster.url() + "/#token=" + cluster.token());
+        System.out.println("  token      " + cluster.directory().resolve("token") + " (also in " + ClusterOptions.home().resolve("token") + ")");
+        System.out.println();
+        System.out.println("Try:  ./sluice nodes list    ./sluice nodes drain worker-2 --wait    ./sluice events --follow");
+        System.out.println("Stop with Ctrl-C.");
+        System.out.flush();
+        try {
+            cluster.watchChildren(System.out);
+        } catch (InterruptedException stopping) {
+            stopped.await();
+        }
+        return 0;
+    }
+}

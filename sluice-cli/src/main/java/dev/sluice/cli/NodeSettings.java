@@ -1,0 +1,236 @@
+package dev.sluice.cli;
+
+import dev.sluice.model.Location;
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.PartitionTable;
+import dev.sluice.model.ReplicationProperty;
+import dev.sluice.model.Role;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * The settings of one {@code sluice server}, resolved from, in order of precedence: command-line flags,
+ * {@code SLUICE_*} environment variables ({@code http-port} → {@code SLUICE_HTTP_PORT}), the
+ * configuration file ({@code key = value} lines), and defaults. Every value is checked here, once, with
+ * an error that names the setting and where it came from.
+ */
+final class NodeSettings {
+
+    /** Every setting a server understands, with its default ({@code null}: required or absent). */
+    static final Map<String, String> DEFAULTS = defaults();
+
+    private static Map<String, String> defaults() {
+        Map<String, String> defaults = new LinkedHashMap<>();
+        defaults.put("name", null);
+        defaults.put("cluster", "sluice");
+        defaults.put("data-dir", null);
+        defaults.put("roles", "worker,admin");
+        defaults.put("location", Location.DEFAULT.toString());
+        defaults.put("raft-host", "127.0.0.1");
+        defaults.put("raft-port", "0");
+        defaults.put("http-host", "127.0.0.1");
+        defaults.put("http-port", "8080");
+        defaults.put("zookeeper", null);
+        defaults.put("embedded-zookeeper", "false");
+        defaults.put("embedded-zookeeper-port", "2181");
+        defaults.put("token-file", null);
+        defaults.put("partitions", "24");
+        defaults.put("replication", "3");
+        defaults.put("min-zones", "1");
+        defaults.put("parent-pid", null);
+        return java.util.Collections.unmodifiableMap(defaults);
+    }
+
+    private final Map<String, String> values;
+    private final Map<String, String> sources;
+
+    private NodeSettings(Map<String, String> values, Map<String, String> sources) {
+        this.values = values;
+        this.sources = sources;
+    }
+
+    /**
+     * @param flags values given on the command line (absent keys were not given)
+     * @param environment the process environment
+     * @param file the configuration file, if any
+     */
+    static NodeSettings resolve(Map<String, String> flags, Map<String, String> environment, Optional<Path> file) {
+        Map<String, String> fromFile = new LinkedHashMap<>();
+        if (file.isPresent()) {
+            Properties properties = new Properties();
+            try (Reader reader = Files.newBufferedReader(file.get(), StandardCharsets.UTF_8)) {
+                properties.load(reader);
+            } catch (IOException e) {
+                throw new CliException(CliException.USAGE, "cannot read the configuration file " + file.get() + ": " + e.getMessage());
+            }
+            for (String key : properties.stringPropertyNames()) {
+                if (!DEFAULTS.containsKey(key)) {
+                    throw new CliException(CliException.USAGE, file.get() + ": unknown setting '" + key + "' (known: " + String.join(", ", DEFAULTS.keySet()) + ")");
+                }
+                fromFile.put(key, properties.getProperty(key).trim());
+            }
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        Map<String, String> sources = new LinkedHashMap<>();
+        for (Map.Entry<String, String> setting : DEFAULTS.entrySet()) {
+            String key = setting.getKey();
+            String env = "SLUICE_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
+            if (flags.get(key) != null) {
+                values.put(key, flags.get(key));
+                sources.put(key, "--" + key);
+            } else if (environment.get(env) != null && !environment.get(env).isBlank()) {
+                values.put(key, environment.get(env).trim());
+                sources.put(key, env);
+            } else if (fromFile.containsKey(key)) {
+                values.put(key, fromFile.get(key));
+                sources.put(key, file.get() + ": " + key);
+            } else if (setting.getValue() != null) {
+                values.put(key, setting.getValue());
+                sources.put(key, "default");
+            }
+        }
+        NodeSettings settings = new NodeSettings(values, sources);
+        settings.validate();
+        return settings;
+    }
+
+    private void validate() {
+        name();
+        dataDirectory();
+        roles();
+        location();
+        port("raft-port");
+        port("http-port");
+        port("embedded-zookeeper-port");
+        if (!embeddedZooKeeper() && !values.containsKey("zookeeper")) {
+            throw new CliException(CliException.USAGE, "no metadata store: give --zookeeper HOST:PORT[,HOST:PORT…] or --embedded-zookeeper");
+        }
+        table();
+    }
+
+    private CliException invalid(String key, String why) {
+        return new CliException(CliException.USAGE, "invalid " + key + " '" + values.get(key) + "' (from " + sources.get(key) + "): " + why);
+    }
+
+    String name() {
+        String name = values.get("name");
+        if (name == null) {
+            throw new CliException(CliException.USAGE, "a node needs a name: give --name (or SLUICE_NAME, or name = … in the file)");
+        }
+        try {
+            return NodeConfig.requireValidName(name);
+        } catch (IllegalArgumentException e) {
+            throw invalid("name", e.getMessage());
+        }
+    }
+
+    String cluster() {
+        String cluster = values.get("cluster");
+        if (!cluster.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+            throw invalid("cluster", "use lower-case letters, digits and dashes");
+        }
+        return cluster;
+    }
+
+    Path dataDirectory() {
+        String directory = values.get("data-dir");
+        if (directory == null) {
+            throw new CliException(CliException.USAGE, "a node needs a data directory: give --data-dir (or SLUICE_DATA_DIR, or data-dir = … in the file)");
+        }
+        return Path.of(directory).toAbsolutePath();
+    }
+
+    Set<Role> roles() {
+        Set<Role> roles = EnumSet.noneOf(Role.class);
+        try {
+            for (String role : values.get("roles").split(",")) {
+                if (!role.isBlank()) {
+                    roles.add(Role.parse(role.trim()));
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw invalid("roles", e.getMessage());
+        }
+        if (!roles.contains(Role.WORKER)) {
+            throw invalid("roles", "every node is a worker; add 'worker'");
+        }
+        return roles;
+    }
+
+    Location location() {
+        try {
+            return Location.parse(values.get("location"));
+        } catch (IllegalArgumentException e) {
+            throw invalid("location", e.getMessage());
+        }
+    }
+
+    String raftHost() {
+        return values.get("raft-host");
+    }
+
+    String httpHost() {
+        return values.get("http-host");
+    }
+
+    int port(String key) {
+        try {
+            int port = Integer.parseInt(values.get(key));
+            if (port < 0 || port > 65535) {
+                throw invalid(key, "a port is between 0 and 65535 (0 picks a free one)");
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw invalid(key, "not a number");
+        }
+    }
+
+    boolean embeddedZooKeeper() {
+        return Boolean.parseBoolean(values.get("embedded-zookeeper"));
+    }
+
+    Optional<String> zooKeeper() {
+        return Optional.ofNullable(values.get("zookeeper"));
+    }
+
+    Optional<Path> tokenFile() {
+        return Optional.ofNullable(values.get("token-file")).map(Path::of);
+    }
+
+    Optional<Long> parentPid() {
+        try {
+            return Optional.ofNullable(values.get("parent-pid")).map(Long::parseLong);
+        } catch (NumberFormatException e) {
+            throw invalid("parent-pid", "not a process id");
+        }
+    }
+
+    /** The partition table the node creates if the cluster has none (the first node of a new cluster). */
+    PartitionTable table() {
+        try {
+            return new PartitionTable(Integer.parseInt(values.get("partitions")),
+                    new ReplicationProperty(Integer.parseInt(values.get("replication")), Integer.parseInt(values.get("min-zones"))));
+        } catch (NumberFormatException e) {
+            throw new CliException(CliException.USAGE, "partitions, replication and min-zones must be numbers");
+        } catch (IllegalArgumentException e) {
+            throw new CliException(CliException.USAGE, "invalid partition table settings: " + e.getMessage());
+        }
+    }
+
+    /** Where each setting came from, for the start-up log. */
+    Map<String, String> describe() {
+        Map<String, String> description = new LinkedHashMap<>();
+        values.forEach((key, value) -> description.put(key, (key.contains("token") ? "(set)" : value) + " [" + sources.get(key) + "]"));
+        return description;
+    }
+}

@@ -1,0 +1,154 @@
+package dev.sluice.cli;
+
+import dev.sluice.controller.ControllerConfig;
+import dev.sluice.metadata.EmbeddedZooKeeper;
+import dev.sluice.server.ControlPlane;
+import dev.sluice.server.SluiceNode;
+import dev.sluice.worker.WorkerConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sluice server}: runs one node — worker, admin API, dashboard, metrics and (with the admin role)
+ * the controller — until it is told to stop.
+ */
+@Command(name = "server", description = "Run one Sluice node until stopped (Ctrl-C or SIGTERM).",
+        footer = {"", "Settings come from flags, then SLUICE_* environment variables (SLUICE_HTTP_PORT …), then --config FILE",
+            "(key = value lines with the flag names as keys), then defaults.", "",
+            "Examples:",
+            "  sluice server --name node-1 --data-dir /var/lib/sluice --zookeeper zk1:2181,zk2:2181,zk3:2181 --location eu-west.a",
+            "  sluice server --config node.properties --http-port 8081",
+            "  sluice server --name solo --data-dir ./solo --embedded-zookeeper --replication 1"},
+        mixinStandardHelpOptions = true)
+final class ServerCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(ServerCommand.class);
+
+    @Option(names = "--config", description = "configuration file (key = value lines)") Path config;
+    @Option(names = "--name", description = "node name, unique in the cluster (required)") String name;
+    @Option(names = "--cluster", description = "cluster name (default sluice)") String cluster;
+    @Option(names = "--data-dir", description = "where this node keeps its data (required)") String dataDir;
+    @Option(names = "--roles", description = "worker, or worker,admin (default worker,admin)") String roles;
+    @Option(names = "--location", description = "region.zone (default local.zone-1)") String location;
+    @Option(names = "--raft-host", description = "address to bind and advertise for Raft (default 127.0.0.1)") String raftHost;
+    @Option(names = "--raft-port", description = "Raft port; keep it stable across restarts (default 0: a free one)") String raftPort;
+    @Option(names = "--http-host", description = "address to bind and advertise for HTTP (default 127.0.0.1)") String httpHost;
+    @Option(names = "--http-port", description = "HTTP port for the API, dashboard, data and metrics (default 8080)") String httpPort;
+    @Option(names = "--zookeeper", description = "ZooKeeper connect string") String zooKeeper;
+    @Option(names = "--embedded-zookeeper", description = "host a single-server ZooKeeper in this process, with its data in the data directory")
+    Boolean embeddedZooKeeper;
+    @Option(names = "--embedded-zookeeper-port", description = "its port (default 2181)") String embeddedZooKeeperPort;
+    @Option(names = "--token-file", description = "file holding the bearer token that changes require") String tokenFile;
+    @Option(names = "--partitions", description = "partition count, if this node creates the cluster (default 24)") String partitions;
+    @Option(names = "--replication", description = "replicas per partition, if this node creates the cluster (default 3)") String replication;
+    @Option(names = "--min-zones", description = "zones each partition must span, if this node creates the cluster (default 1)") String minZones;
+    @Option(names = "--parent-pid", hidden = true, description = "exit when this process exits (used by 'sluice local')") String parentPid;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> flags = new LinkedHashMap<>();
+        flags.put("name", name);
+        flags.put("cluster", cluster);
+        flags.put("data-dir", dataDir);
+        flags.put("roles", roles);
+        flags.put("location", location);
+        flags.put("raft-host", raftHost);
+        flags.put("raft-port", raftPort);
+        flags.put("http-host", httpHost);
+        flags.put("http-port", httpPort);
+        flags.put("zookeeper", zooKeeper);
+        flags.put("embedded-zookeeper", embeddedZooKeeper == null ? null : embeddedZooKeeper.toString());
+        flags.put("embedded-zookeeper-port", embeddedZooKeeperPort);
+        flags.put("token-file", tokenFile);
+        flags.put("partitions", partitions);
+        flags.put("replication", replication);
+        flags.put("min-zones", minZones);
+        flags.put("parent-pid", parentPid);
+        NodeSettings settings = NodeSettings.resolve(flags, System.getenv(), Optional.ofNullable(config));
+        settings.describe().forEach((key, value) -> log.info("setting {} = {}", key, value));
+        run(settings);
+        return 0;
+    }
+
+    static void run(NodeSettings settings) throws IOException, InterruptedException {
+        Files.createDirectories(settings.dataDirectory());
+        Optional<String> token = readToken(settings.tokenFile());
+        EmbeddedZooKeeper zooKeeper = null;
+        SluiceNode node = null;
+        CountDownLatch stopped = new CountDownLatch(1);
+        try {
+            String connect;
+            if (settings.embeddedZooKeeper()) {
+                zooKeeper = EmbeddedZooKeeper.start(settings.dataDirectory().resolve("zookeeper"), settings.port("embedded-zookeeper-port"));
+                connect = zooKeeper.connectString();
+                log.info("embedded ZooKeeper serves {}", connect);
+            } else {
+                connect = settings.zooKeeper().orElseThrow();
+            }
+            WorkerConfig worker = WorkerConfig.builder(settings.name(), settings.cluster(), settings.dataDirectory())
+                    .raft(settings.raftHost(), settings.port("raft-port"))
+                    .location(settings.location())
+                    .roles(settings.roles())
+                    .build();
+            SluiceNode.Config nodeConfig = SluiceNode.Config.of(worker, connect, settings.httpHost(), settings.port("http-port"))
+                    .withCreateTable(settings.table());
+            node = new SluiceNode(nodeConfig, List.of(new ControlPlane(ControllerConfig.DEFAULTS, token, InstantSource.system())));
+            node.start();
+            SluiceNode running = node;
+            EmbeddedZooKeeper runningZooKeeper = zooKeeper;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                log.info("stopping node {}", settings.name());
+                running.close();
+                if (runningZooKeeper != null) {
+                    runningZooKeeper.close();
+                }
+                stopped.countDown();
+            }, "sluice-shutdown"));
+            settings.parentPid().flatMap(ProcessHandle::of).ifPresent(parent -> parent.onExit().thenRun(() -> {
+                log.info("the process that started this node ({}) is gone; stopping", parent.pid());
+                System.exit(0);
+            }));
+            System.out.println("node " + settings.name() + " is up: http " + node.httpUrl() + ", dashboard " + node.httpUrl() + "/");
+            System.out.flush();
+            stopped.await();
+        } catch (IOException | RuntimeException failed) {
+            if (node != null) {
+                node.close();
+            }
+            if (zooKeeper != null) {
+                zooKeeper.close();
+            }
+            throw failed;
+        }
+    }
+
+    static Optional<String> readToken(Optional<Path> file) {
+        if (file.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            String token = Files.readString(file.get(), StandardCharsets.UTF_8).trim();
+            if (token.isEmpty()) {
+                throw new CliException(CliException.USAGE, "the token file " + file.get() + " is empty");
+            }
+            return Optional.of(token);
+        } catch (IOException e) {
+            throw new CliException(CliException.USAGE, "cannot read the token file " + file.get() + ": " + e.getMessage());
+        }
+    }
+
+}
