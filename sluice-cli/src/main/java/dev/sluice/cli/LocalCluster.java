@@ -114,8 +114,14 @@ final class LocalCluster implements AutoCloseable {
     /** How to start a child: this JVM's java, this process's class path, the CLI's main class. */
     private static List<String> childJavaCommand() {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        return List.of(java, "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true",
-                "-cp", System.getProperty("java.class.path"), SluiceCommand.class.getName());
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Djava.net.preferIPv4Stack=true", "--enable-native-access=ALL-UNNAMED"));
+        if (Runtime.version().feature() >= 24) {
+            // Ratis's shaded Netty still uses sun.misc.Unsafe; allow it quietly (JEP 498).
+            command.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SluiceCommand.class.getName()));
+        return List.copyOf(command);
     }
 
     Layout layout() {

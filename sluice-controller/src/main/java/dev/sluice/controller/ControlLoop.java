@@ -169,6 +169,8 @@ final class ControlLoop {
             }
         }
         recordLeaders(placements, leaders);
+        // What this pass wrote is progress too; without this, a move that just started would look stalled.
+        trackProgress(placements, now);
         nodes = disableDrainedWorkers(nodesSnapshot, placements, leaders, live, now);
         List<DrainProgress> drains = trackDrains(nodes, placements, leaders, plan, now);
 
@@ -402,23 +404,30 @@ final class ControlLoop {
 
     // ---------------------------------------------------------------- replica-set changes
 
+    private void step(PartitionId partition, String step) {
+        String previous = steps.put(partition, step);
+        if (!step.equals(previous)) {
+            log.debug("{}: {}", partition, step);
+        }
+    }
+
     private void drive(VersionedPlacement versioned, Map<PartitionId, VersionedPlacement> placements, NodesConfiguration nodes,
             Liveness live, Map<PartitionId, NodeId> leaders, Instant now) {
         Placement placement = versioned.placement();
         PartitionId partition = placement.partition();
         Pending underWay = pending.get(partition);
         if (underWay != null) {
-            steps.put(partition, underWay.step());
+            step(partition, underWay.step());
             return;
         }
         if (waitingAfterFailure(partition, now)) {
-            steps.put(partition, "retrying after: " + failures.get(partition).lastError());
+            step(partition, "retrying after: " + failures.get(partition).lastError());
             return;
         }
         for (NodeId joining : placement.joining()) {
             NodeReplicas replicas = observed.get(joining);
             if (replicas == null || !replicas.hosts(partition)) {
-                steps.put(partition, live.isAlive(joining) ? "waiting for " + joining + " to create the group"
+                step(partition, live.isAlive(joining) ? "waiting for " + joining + " to create the group"
                         : "waiting for " + joining + ", which is not running");
                 return;
             }
@@ -426,7 +435,7 @@ final class ControlLoop {
         NodeId leader = leaders.get(partition);
         Optional<ReplicaView> view = leaderView(partition, leader);
         if (view.isEmpty()) {
-            steps.put(partition, "waiting for the group to elect a leader");
+            step(partition, "waiting for the group to elect a leader");
             return;
         }
         List<NodeConfig> members = configs(nodes, placement.members());
@@ -434,7 +443,7 @@ final class ControlLoop {
             Optional<NodeId> target = leadershipTarget(placement, live);
             if (target.isPresent()) {
                 startLeadershipTransfer(partition, leader, target.get(), "leader leaves the replica set", members, now);
-                steps.put(partition, pending.get(partition) == null ? "moving leadership" : pending.get(partition).step());
+                step(partition, pending.get(partition) == null ? "moving leadership" : pending.get(partition).step());
                 return;
             }
         }
@@ -450,7 +459,7 @@ final class ControlLoop {
                     : "changing configuration " + sorted(committed) + " → " + sorted(target)
                             + (target.equals(wanted) ? "" : " (on the way to " + placement.next() + ")");
             pending.put(partition, new Pending(step, now, future));
-            steps.put(partition, step);
+            step(partition, step);
             future.whenComplete((ok, failure) -> {
                 pending.remove(partition);
                 if (failure == null) {

@@ -654,6 +654,16 @@ public final class Worker implements AutoCloseable {
         } catch (IOException notHere) {
             return Optional.empty();
         }
+        try {
+            return Optional.of(replicaStatus(current, partition, division));
+        } catch (IllegalStateException | NullPointerException starting) {
+            // Ratis initialises a new division's log, state machine updater and role asynchronously. The
+            // replica exists, which is what the controller waits for; its details follow on the next report.
+            return Optional.of(new ReplicaStatus(partition, ReplicaRole.STAGING, null, 0, 0, 0, 0, -1, 0, 0, List.of()));
+        }
+    }
+
+    private ReplicaStatus replicaStatus(RaftServer current, PartitionId partition, RaftServer.Division division) {
         DivisionInfo info = division.getInfo();
         RaftConfiguration conf = division.getRaftConf();
         List<NodeId> members = conf.getCurrentPeers().stream().map(peer -> PartitionGroups.nodeId(peer.getId())).sorted().toList();
@@ -665,10 +675,10 @@ public final class Worker implements AutoCloseable {
         SnapshotInfo snapshot = division.getStateMachine().getLatestSnapshot();
         long stateBytes = division.getStateMachine() instanceof PartitionStateMachine machine ? machine.stateBytes() : 0;
         RaftPeerId leaderId = info.getLeaderId();
-        return Optional.of(new ReplicaStatus(partition, ReplicaRole.of(info.getCurrentRole(), inConfiguration),
+        return new ReplicaStatus(partition, ReplicaRole.of(info.getCurrentRole(), inConfiguration),
                 leaderId == null ? null : PartitionGroups.nodeId(leaderId), info.getCurrentTerm(), commit, applied,
                 Math.max(0, groupCommit - applied), snapshot == null ? -1 : snapshot.getIndex(), division.getRaftLog().getStartIndex(),
-                stateBytes, members));
+                stateBytes, members);
     }
 
     /**
