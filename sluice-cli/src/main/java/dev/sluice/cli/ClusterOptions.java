@@ -29,7 +29,12 @@ final class ClusterOptions {
 
     enum Output { table, json }
 
+    /** Where the CLI keeps what it shares between runs (the local cluster's token): SLUICE_HOME, else ~/.sluice. */
     static Path home() {
+        String property = System.getProperty("sluice.home");
+        if (property != null && !property.isBlank()) {
+            return Path.of(property);
+        }
         String configured = System.getenv("SLUICE_HOME");
         return configured != null && !configured.isBlank() ? Path.of(configured) : Path.of(System.getProperty("user.home"), ".sluice");
     }

@@ -1,0 +1,173 @@
+package dev.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.metadata.Json;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The CLI against a local cluster of child processes (an embedded ZooKeeper here, one {@code sluice
+ * server} process per worker): drain with {@code --wait} reaches disabled, {@code nodes list -o json}
+ * shows it, the drained node's readiness endpoint says not ready, {@code /metrics} shows the drain, and
+ * refusals, usage errors and an unreachable cluster give their exit codes.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CliEndToEndIT {
+
+    @TempDir
+    static Path directory;
+
+    static LocalCluster cluster;
+    static final HttpClient http = HttpClient.newHttpClient();
+
+    record Run(int exitCode, String out, String err) {}
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        System.setProperty("sluice.home", directory.resolve("home").toString());
+        int base = freeBase();
+        cluster = LocalCluster.open(directory.resolve("cluster"), new LocalCluster.Layout(4, 12, 3, 1, base, base + 1000), true);
+        try {
+            cluster.start(System.out);
+        } catch (RuntimeException | java.io.IOException failed) {
+            cluster.close();
+            throw failed;
+        }
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    static int freeBase() {
+        for (int base = 21080; base < 60000; base += 10) {
+            if (DemoCommand.portsFree(base, 4) && DemoCommand.portsFree(base + 1000, 4)) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no free ports");
+    }
+
+    static Run sluice(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = SluiceCommand.newCommandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        List<String> all = new ArrayList<>(List.of(args));
+        int code = commandLine.execute(all.toArray(String[]::new));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    static String url() {
+        return cluster.url().toString();
+    }
+
+    static HttpResponse<String> get(URI uri) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    @Order(1)
+    void drainWithWaitReachesDisabledAndEverySurfaceShowsIt() throws Exception {
+        Run drain = sluice("nodes", "drain", "worker-2", "--reason", "e2e", "--wait", "--timeout", "4m", "--url", url());
+        assertThat(drain.exitCode()).as(drain.out() + drain.err()).isZero();
+        assertThat(drain.out()).contains("is draining").contains("is disabled: drained in");
+
+        Run list = sluice("nodes", "list", "-o", "json", "--url", url());
+        assertThat(list.exitCode()).isZero();
+        JsonNode nodes = Json.mapper().readTree(list.out());
+        JsonNode drained = null;
+        for (JsonNode node : nodes) {
+            if (node.path("name").asText().equals("worker-2")) {
+                drained = node;
+            }
+        }
+        assertThat(drained).isNotNull();
+        assertThat(drained.path("state").asText()).isEqualTo("disabled");
+        assertThat(drained.path("replicas").asInt()).isZero();
+        assertThat(drained.path("drain").path("state").asText()).isEqualTo("disabled");
+        assertThat(drained.path("drain").path("movesDone").asInt()).isPositive();
+
+        URI drainedUrl = URI.create(drained.path("httpAddress").asText());
+        assertThat(get(drainedUrl.resolve("/health/ready")).statusCode()).isEqualTo(503);
+        assertThat(get(drainedUrl.resolve("/health/live")).statusCode()).isEqualTo(200);
+        assertThat(get(drainedUrl.resolve("/metrics")).body()).contains("sluice_node_state{state=\"disabled\"} 1.0");
+
+        // The controller leader's metrics count the moves of the drain.
+        boolean leaderCounted = false;
+        for (int worker = 1; worker <= 4; worker++) {
+            String metrics = get(cluster.layout().httpUrl(worker).resolve("/metrics")).body();
+            for (String line : metrics.split("\n")) {
+                if (line.startsWith("sluice_moves_completed_total") && Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) > 0) {
+                    leaderCounted = true;
+                }
+            }
+        }
+        assertThat(leaderCounted).as("some node's /metrics counts completed moves").isTrue();
+
+        Run events = sluice("events", "--limit", "200", "--url", url());
+        assertThat(events.out()).contains("drain-started").contains("partition-moved").contains("drain-completed");
+    }
+
+    @Test
+    @Order(2)
+    void refusalsUsageErrorsAndAnUnreachableClusterHaveTheirExitCodes() {
+        Run refused = sluice("nodes", "drain", "worker-3", "--url", url());
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.err()).contains("refused").contains("blocking partitions").contains("not-enough-candidates");
+
+        Run dryRun = sluice("nodes", "drain", "worker-3", "--dry-run", "--url", url());
+        assertThat(dryRun.exitCode()).isEqualTo(1);
+        assertThat(dryRun.out()).contains("allowed: NO");
+
+        Run cancel = sluice("nodes", "cancel-drain", "worker-3", "--url", url());
+        assertThat(cancel.exitCode()).isEqualTo(1);
+        assertThat(cancel.err()).contains("not draining");
+
+        Run usage = sluice("nodes", "drain", "--timeout", "soon", "worker-3");
+        assertThat(usage.exitCode()).isEqualTo(2);
+
+        Run unreachable = sluice("nodes", "list", "--url", "http://127.0.0.1:1");
+        assertThat(unreachable.exitCode()).isEqualTo(3);
+        assertThat(unreachable.err()).contains("cannot reach the cluster");
+
+        Run unknown = sluice("nodes", "show", "nobody", "--url", url());
+        assertThat(unknown.exitCode()).isEqualTo(1);
+        assertThat(unknown.err()).contains("unknown node");
+    }
+
+    @Test
+    @Order(3)
+    void keysWrittenThroughTheCliCanBeReadBack() {
+        Run put = sluice("kv", "put", "greeting", "hello sluice", "--url", url());
+        assertThat(put.exitCode()).as(put.err()).isZero();
+        Run got = sluice("kv", "get", "greeting", "--url", url());
+        assertThat(got.out().trim()).isEqualTo("hello sluice");
+        Run missing = sluice("kv", "get", "never-written", "--url", url());
+        assertThat(missing.exitCode()).isEqualTo(1);
+        Run load = sluice("load", "--keys", "200", "--rate", "100", "--duration", "3s", "--verify", "--url", url());
+        assertThat(load.exitCode()).as(load.out() + load.err()).isZero();
+        assertThat(load.out()).contains("every acknowledged write is readable");
+    }
+}
