@@ -61,9 +61,7 @@ class PartitionMoveTest {
             // Enough data in the partition to fill several log segments, then a snapshot on the leader.
             List<String> movedKeys = keysOf(cluster, MOVED, 2_000);
             byte[] big = new byte[2_000];
-            for (int i = 0; i < 1_600; i++) {
-                client.put(movedKeys.get(i), big);
-            }
+            Concurrently.forEach(1_600, 8, STEP_TIMEOUT.multipliedBy(2), i -> client.put(movedKeys.get(i), big));
             NodesConfiguration nodes = cluster.metadata().nodes().current();
             // Every member snapshots and purges its log, so whichever leads must send the snapshot.
             long snapshotIndex = Long.MAX_VALUE;
@@ -148,9 +146,7 @@ class PartitionMoveTest {
             for (Map.Entry<String, String> write : acknowledged.entrySet()) {
                 assertThat(client.getString(write.getKey())).as(write.getKey()).contains(write.getValue());
             }
-            for (int i = 0; i < 1_600; i++) {
-                assertThat(client.get(movedKeys.get(i))).isPresent();
-            }
+            Concurrently.forEach(1_600, 8, STEP_TIMEOUT.multipliedBy(2), i -> assertThat(client.get(movedKeys.get(i))).isPresent());
         }
     }
 
