@@ -1,6 +1,7 @@
 package dev.sluice.testkit.bench;
 
 import dev.sluice.testkit.LocalTestCluster;
+import dev.sluice.worker.RatisSettings;
 import dev.sluice.testkit.TestNode;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -37,8 +38,13 @@ public final class WorkerFootprint {
 
     public static void main(String[] args) throws Exception {
         List<Integer> sizes = new ArrayList<>();
+        boolean byThread = false;
         for (String arg : args) {
-            sizes.add(Integer.parseInt(arg));
+            if (arg.equals("--by-thread")) {
+                byThread = true;
+            } else {
+                sizes.add(Integer.parseInt(arg));
+            }
         }
         if (sizes.isEmpty()) {
             sizes = List.of(24, 72, 144);
@@ -50,9 +56,12 @@ public final class WorkerFootprint {
         System.out.println("|---|---|---|---|---|");
         for (int replicas : sizes) {
             try (LocalTestCluster cluster = LocalTestCluster.builder().clusterName("footprint-" + replicas).workers(WORKERS).partitions(replicas)
-                    .replication(WORKERS).startTimeout(Duration.ofMinutes(5)).start()) {
+                    .replication(WORKERS).ratis(settings()).startTimeout(Duration.ofMinutes(5)).start()) {
                 int divisions = cluster.nodes().stream().mapToInt(node -> node.worker().hostedPartitions().size()).sum();
                 pause(SETTLE);
+                if (byThread) {
+                    printCpuByThreadKind();
+                }
                 Sample loaded = sample();
                 System.out.printf(Locale.ROOT, "| %d | %d | %.0f | %.1f | %.2f |%n", replicas, divisions,
                         (loaded.threads() - baseline.threads()) / (double) WORKERS,
@@ -67,6 +76,40 @@ public final class WorkerFootprint {
             System.gc();
             pause(Duration.ofSeconds(5));
         }
+    }
+
+    /** The defaults, or other election timeouts from {@code -Dsluice.bench.rpcMinMillis} and {@code -Dsluice.bench.rpcMaxMillis}. */
+    static RatisSettings settings() {
+        RatisSettings defaults = RatisSettings.defaults();
+        long min = Long.getLong("sluice.bench.rpcMinMillis", defaults.rpcTimeoutMin().toMillis());
+        long max = Long.getLong("sluice.bench.rpcMaxMillis", defaults.rpcTimeoutMax().toMillis());
+        RatisSettings chosen = defaults.withRpcTimeouts(Duration.ofMillis(min), Duration.ofMillis(max));
+        System.out.println("election timeouts " + chosen.rpcTimeoutMin() + " to " + chosen.rpcTimeoutMax());
+        return chosen;
+    }
+
+    /** Which kinds of thread (names with numbers and group ids blanked) used the CPU over a window. */
+    static void printCpuByThreadKind() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        java.util.Map<Long, Long> before = new java.util.HashMap<>();
+        for (long id : threads.getAllThreadIds()) {
+            before.put(id, threads.getThreadCpuTime(id));
+        }
+        pause(WINDOW);
+        java.util.Map<String, long[]> byKind = new java.util.TreeMap<>();
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info == null) {
+                continue;
+            }
+            long cpu = threads.getThreadCpuTime(info.getThreadId()) - before.getOrDefault(info.getThreadId(), 0L);
+            String kind = info.getThreadName().replaceAll("group-[0-9A-F]{12}", "group-*").replaceAll("[0-9]+", "#");
+            long[] total = byKind.computeIfAbsent(kind, k -> new long[2]);
+            total[0] += Math.max(0, cpu);
+            total[1]++;
+        }
+        byKind.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0])).limit(15)
+                .forEach(e -> System.out.printf(Locale.ROOT, "    %6.2f%% of a core  %4d threads  %s%n",
+                        e.getValue()[0] * 100.0 / WINDOW.toNanos(), e.getValue()[1], e.getKey()));
     }
 
     /** Threads now, heap after a full GC, and process CPU over {@link #WINDOW}, in cores. */
