@@ -285,6 +285,7 @@ public abstract class MetadataStoreConformance {
             List<Future<?>> futures = new ArrayList<>();
             CountDownLatch start = new CountDownLatch(1);
             for (int t = 0; t < threads; t++) {
+                int writer = t;
                 futures.add(pool.submit(() -> {
                     start.await();
                     for (int i = 0; i < incrementsEach; i++) {
@@ -293,9 +294,12 @@ public abstract class MetadataStoreConformance {
                         }
                         while (true) {
                             Versioned current = store.get("counter").orElseThrow();
-                            int value = Integer.parseInt(new String(current.value(), UTF_8));
+                            int value = counterValue(current.value());
                             try {
-                                store.put("counter", bytes(Integer.toString(value + 1)), Precondition.matchesVersion(current.version()));
+                                // Each write's bytes are unique (writer and increment), as the store's contract
+                                // requires: a retried write after a lost reply recognises its own bytes, and two
+                                // writers of identical bytes would each take the other's write for their own.
+                                store.put("counter", bytes((value + 1) + ":" + writer + ":" + i), Precondition.matchesVersion(current.version()));
                                 break;
                             } catch (PreconditionFailedException lost) {
                                 // Someone else incremented first, or (after a lost reply) maybe we did: read again.
@@ -317,10 +321,14 @@ public abstract class MetadataStoreConformance {
         }
         Versioned result = store.get("counter").orElseThrow();
         int total = threads * incrementsEach;
-        int counted = Integer.parseInt(new String(result.value(), UTF_8));
+        int counted = counterValue(result.value());
         // No update is ever lost; a write whose reply was lost can only be applied once more than counted.
         assertThat(counted).isBetween(total, total + ambiguous.get());
         assertThat(result.version()).isEqualTo(1 + counted);
+    }
+
+    private static int counterValue(byte[] stored) {
+        return Integer.parseInt(new String(stored, UTF_8).split(":")[0]);
     }
 
     @Test
