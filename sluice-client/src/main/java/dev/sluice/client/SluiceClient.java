@@ -126,12 +126,12 @@ public final class SluiceClient implements AutoCloseable {
 
     /** The partition {@code key} belongs to, by the cluster's partition table (fetched if not cached). */
     public PartitionId partitionOf(String key) {
-        return partitionOf(routing(System.nanoTime() + callTimeout.toNanos()).table(), key);
+        return partitionOf(firstRouting(System.nanoTime() + callTimeout.toNanos()).table(), key);
     }
 
     /** The routing as last fetched, fetching it first if there is none. */
     public RoutingInfo routing() {
-        return routing(System.nanoTime() + callTimeout.toNanos());
+        return firstRouting(System.nanoTime() + callTimeout.toNanos());
     }
 
     /** How many attempts were retried since this client was built (for tests and load reports). */
@@ -148,7 +148,7 @@ public final class SluiceClient implements AutoCloseable {
     private byte[] call(String key, byte[] value) {
         long deadline = System.nanoTime() + callTimeout.toNanos();
         byte[] keyBytes = requireKey(key);
-        PartitionId partition = partitionOf(routing(deadline).table(), key);
+        PartitionId partition = partitionOf(firstRouting(deadline).table(), key);
         String operation = value == null ? "read of" : "write of";
         Exception lastFailure = null;
         String lastProblem = "no attempt made";
@@ -256,6 +256,20 @@ public final class SluiceClient implements AutoCloseable {
         List<RoutingInfo.Member> serving = route.members().stream().filter(m -> m.state().servesTraffic()).toList();
         List<RoutingInfo.Member> candidates = serving.isEmpty() ? route.members() : serving;
         return candidates.get(Math.floorMod(attempt, candidates.size())).url();
+    }
+
+    /** The routing, retrying with backoff until the deadline while no node answers (say, all restarting). */
+    private RoutingInfo firstRouting(long deadline) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return routing(deadline);
+            } catch (SluiceClientException noRoute) {
+                if (noRoute.code() != SluiceClientException.Code.NO_ROUTE || System.nanoTime() >= deadline || attempt >= MAX_ATTEMPTS) {
+                    throw noRoute;
+                }
+                pause(attempt, deadline, null);
+            }
+        }
     }
 
     private RoutingInfo routing(long deadline) {

@@ -112,8 +112,7 @@ public final class LocalTestCluster implements AutoCloseable {
                 .raft("127.0.0.1", node.raftPort())
                 .location(location)
                 .ratis(options.ratis)
-                .registrationTimeout(options.sessionTimeout.multipliedBy(3))
-                .resyncInterval(Duration.ofSeconds(5));
+                .registrationTimeout(options.sessionTimeout.multipliedBy(3));
         worker = options.workerCustomizer.apply(node.index(), worker);
         SluiceNode.Config config = SluiceNode.Config.of(worker.build(), proxy.address(), "127.0.0.1", node.httpPort())
                 .withMetadataTimeouts(options.sessionTimeout, Duration.ofSeconds(5));

@@ -61,9 +61,7 @@ class PartitionMoveTest {
             // Enough data in the partition to fill several log segments, then a snapshot on the leader.
             List<String> movedKeys = keysOf(cluster, MOVED, 2_000);
             byte[] big = new byte[2_000];
-            for (int i = 0; i < 1_600; i++) {
-                client.put(movedKeys.get(i), big);
-            }
+            Concurrently.forEach(1_600, 8, STEP_TIMEOUT.multipliedBy(2), i -> client.put(movedKeys.get(i), big));
             NodesConfiguration nodes = cluster.metadata().nodes().current();
             // Every member snapshots and purges its log, so whichever leads must send the snapshot.
             long snapshotIndex = Long.MAX_VALUE;
@@ -148,10 +146,98 @@ class PartitionMoveTest {
             for (Map.Entry<String, String> write : acknowledged.entrySet()) {
                 assertThat(client.getString(write.getKey())).as(write.getKey()).contains(write.getValue());
             }
-            for (int i = 0; i < 1_600; i++) {
-                assertThat(client.get(movedKeys.get(i))).isPresent();
-            }
+            Concurrently.forEach(1_600, 8, STEP_TIMEOUT.multipliedBy(2), i -> assertThat(client.get(movedKeys.get(i))).isPresent());
         }
+    }
+
+    @Test
+    void movesFourReplicasOffOneWorkerAtOnceUnderLoad() throws Exception {
+        try (LocalTestCluster cluster = LocalTestCluster.builder().workers(4).partitions(8).replication(3).start();
+                ReplicaSetAdmin admin = new ReplicaSetAdmin(cluster.clusterName())) {
+            SluiceClient client = cluster.client(SluiceClient.builder().random(new SplittableRandom(4)));
+            TestNode leavingNode = cluster.node(0);
+            NodeId leaving = leavingNode.nodeId();
+            List<PartitionId> moved = leavingNode.worker().hostedPartitions().stream().limit(4).toList();
+            assertThat(moved).hasSize(4);
+
+            Map<String, String> acknowledged = new ConcurrentHashMap<>();
+            List<Throwable> clientErrors = new CopyOnWriteArrayList<>();
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Thread> writers = new ArrayList<>();
+            for (int w = 0; w < WRITERS; w++) {
+                int writer = w;
+                writers.add(Thread.ofPlatform().name("writer-" + w).start(() -> {
+                    for (int i = 0; !stop.get() && i < 100_000; i++) {
+                        String key = "w" + writer + "-" + i;
+                        try {
+                            client.put(key, "v" + i);
+                            acknowledged.put(key, "v" + i);
+                        } catch (RuntimeException failed) {
+                            clientErrors.add(failed);
+                        }
+                    }
+                }));
+            }
+            Awaitility.await().atMost(STEP_TIMEOUT).until(() -> acknowledged.size() >= 50);
+
+            // Four make-before-break moves at once, each played by the six steps on its own thread.
+            List<Throwable> moveFailures = new CopyOnWriteArrayList<>();
+            List<Thread> moves = new ArrayList<>();
+            for (PartitionId partition : moved) {
+                moves.add(Thread.ofPlatform().name("move-" + partition).start(() -> {
+                    try {
+                        move(cluster, admin, partition, leaving);
+                    } catch (Throwable failed) {
+                        moveFailures.add(failed);
+                    }
+                }));
+            }
+            for (Thread move : moves) {
+                move.join(STEP_TIMEOUT.multipliedBy(4));
+            }
+            assertThat(moveFailures).isEmpty();
+            Awaitility.await("old replicas removed").atMost(STEP_TIMEOUT).until(() -> moved.stream().noneMatch(
+                    partition -> leavingNode.worker().hostedPartitions().contains(partition) || leavingNode.worker().partitionDirectory(partition).toFile().exists()));
+            int afterMoves = acknowledged.size();
+            Awaitility.await().atMost(STEP_TIMEOUT).until(() -> acknowledged.size() >= afterMoves + 50);
+            stop.set(true);
+            for (Thread writer : writers) {
+                writer.join(Duration.ofSeconds(60));
+            }
+            assertThat(clientErrors).as("errors seen by the client").isEmpty();
+            Concurrently.forEach(acknowledged.size(), 8, STEP_TIMEOUT.multipliedBy(2), new java.util.function.IntConsumer() {
+                final List<Map.Entry<String, String>> writes = List.copyOf(acknowledged.entrySet());
+
+                @Override
+                public void accept(int i) {
+                    assertThat(client.getString(writes.get(i).getKey())).as(writes.get(i).getKey()).contains(writes.get(i).getValue());
+                }
+            });
+        }
+    }
+
+    /** The controller's six steps for moving {@code partition} off {@code leaving} to a worker not holding it. */
+    static void move(LocalTestCluster cluster, ReplicaSetAdmin admin, PartitionId partition, NodeId leaving) {
+        PlacementStore placements = cluster.metadata().placements();
+        NodesConfiguration nodes = cluster.metadata().nodes().current();
+        PlacementStore.VersionedPlacement before = placements.read(partition).orElseThrow();
+        List<NodeId> current = before.placement().current();
+        NodeId joining = nodes.workers().stream().map(NodeConfig::nodeId).filter(id -> !current.contains(id)).findFirst().orElseThrow();
+        List<NodeId> next = new ArrayList<>(current);
+        next.remove(leaving);
+        next.add(joining);
+        List<NodeConfig> currentNodes = current.stream().map(id -> node(nodes, id)).toList();
+        List<NodeConfig> nextNodes = next.stream().map(id -> node(nodes, id)).toList();
+        Placement moving = before.placement().withNext(next, nodes.version(), Instant.now());
+        long version = placements.write(moving, before.version(), null, List.of());
+        Awaitility.await("group created on " + joining).atMost(STEP_TIMEOUT).until(() -> admin.groupView(node(nodes, joining), partition).isPresent());
+        Optional<GroupView> leader = admin.leaderView(partition, currentNodes);
+        if (leader.isEmpty() || leader.get().member().equals(leaving)) {
+            admin.transferLeadership(partition, currentNodes, next.getFirst(), STEP_TIMEOUT);
+        }
+        admin.setConfiguration(partition, currentNodes, nextNodes, STEP_TIMEOUT);
+        NodeId newLeader = admin.leaderView(partition, nextNodes).map(GroupView::member).orElse(null);
+        placements.write(moving.completed().withLeader(newLeader), version, null, List.of());
     }
 
     private static NodeConfig node(NodesConfiguration nodes, NodeId id) {

@@ -1,6 +1,5 @@
 package dev.sluice.worker;
 
-import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -124,9 +123,5 @@ public record RatisSettings(
 
     static TimeDuration duration(Duration duration) {
         return TimeDuration.valueOf(duration.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    static List<File> files(Path path) {
-        return List.of(path.toFile());
     }
 }

@@ -206,11 +206,8 @@ public final class ReplicaSetAdmin implements AutoCloseable {
                 pause(RETRY_PAUSE);
                 continue;
             }
-            if (leader.get().configurationStable() && new TreeSet<>(leader.get().configuration()).equals(wanted)
-                    && leader.get().commitIndex() >= leader.get().appliedIndex()) {
-                // Possibly only appended: asking Ratis again confirms it is committed (it answers at once then).
-                lastProblem = "configuration already " + wanted;
-            }
+            // Sent even when the leader already shows the wanted configuration: Ratis answers at once if it is
+            // committed and stable, and refuses (reconfiguration in progress) while it is not yet.
             Duration remaining = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
             try (RaftClient client = client(partition, peers(everyone), leader.get().member(), remaining.plus(rpcTimeout))) {
                 RaftClientReply reply = client.admin().setConfiguration(peers(newMembers));

@@ -135,6 +135,8 @@ public final class Worker implements AutoCloseable {
     private volatile List<WarmUpResult> warmUp = List.of();
     private volatile String activation = "not started";
     private final AtomicBoolean activating = new AtomicBoolean();
+    /** Orders nodes-configuration updates; not the worker's monitor, which stop() holds while closing watches. */
+    private final Object nodesLock = new Object();
 
     public Worker(WorkerConfig config, ClusterMetadata metadata) {
         this.config = config;
@@ -241,7 +243,7 @@ public final class Worker implements AutoCloseable {
 
     private void onNodes(NodesConfigurationStore.Snapshot snapshot) {
         NodesConfiguration seen = snapshot.configuration();
-        synchronized (this) {
+        synchronized (nodesLock) {
             if (seen.version().compareTo(nodes.version()) < 0) {
                 return;
             }
