@@ -106,7 +106,8 @@ final class ServerCommand implements Callable<Integer> {
                     .build();
             SluiceNode.Config nodeConfig = SluiceNode.Config.of(worker, connect, settings.httpHost(), settings.port("http-port"))
                     .withCreateTable(settings.table());
-            node = new SluiceNode(nodeConfig, List.of(new ControlPlane(ControllerConfig.DEFAULTS, token, InstantSource.system())));
+            ControlPlane controlPlane = new ControlPlane(ControllerConfig.DEFAULTS, token, InstantSource.system());
+            node = new SluiceNode(nodeConfig, List.of(controlPlane), controlPlane::timed);
             node.start();
             SluiceNode running = node;
             EmbeddedZooKeeper runningZooKeeper = zooKeeper;

@@ -34,6 +34,9 @@ public final class ControllerMetrics {
     private final AtomicInteger drainsInProgress = new AtomicInteger();
     private final AtomicInteger stalledPartitions = new AtomicInteger();
     private final MultiGauge replicasRemaining;
+    private final MultiGauge workersByState;
+    private final MultiGauge replicasPerWorker;
+    private final MultiGauge leadersPerWorker;
 
     public ControllerMetrics(MeterRegistry registry) {
         passDuration = Timer.builder("sluice.controller.pass").description("time one controller pass takes").register(registry);
@@ -49,6 +52,12 @@ public final class ControllerMetrics {
         Gauge.builder("sluice.partitions.stalled", stalledPartitions, AtomicInteger::get)
                 .description("partitions of draining workers that cannot move").register(registry);
         replicasRemaining = MultiGauge.builder("sluice.drain.replicas.remaining").description("replicas a draining worker still holds")
+                .register(registry);
+        workersByState = MultiGauge.builder("sluice.workers").description("workers per worker state, as the controller leader sees them")
+                .register(registry);
+        replicasPerWorker = MultiGauge.builder("sluice.worker.replicas").description("replica sets naming each worker (current or next)")
+                .register(registry);
+        leadersPerWorker = MultiGauge.builder("sluice.worker.leaders").description("partitions each worker leads, as the workers report")
                 .register(registry);
     }
 
@@ -90,5 +99,26 @@ public final class ControllerMetrics {
         drainsInProgress.set(running);
         stalledPartitions.set(stalled);
         replicasRemaining.register(rows, true);
+
+        Map<dev.sluice.model.WorkerState, Integer> states = new java.util.EnumMap<>(dev.sluice.model.WorkerState.class);
+        for (dev.sluice.model.WorkerState state : dev.sluice.model.WorkerState.values()) {
+            states.put(state, 0);
+        }
+        List<MultiGauge.Row<?>> replicaRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> leaderRows = new ArrayList<>();
+        for (NodeConfig worker : nodes.workers()) {
+            states.merge(worker.workerState(), 1, Integer::sum);
+            NodeId id = worker.nodeId();
+            long replicas = placements.stream().filter(p -> p.names(id)).count();
+            long led = leaders.values().stream().filter(id::equals).count();
+            Tags tags = Tags.of("node", id.toString(), "name", worker.name());
+            replicaRows.add(MultiGauge.Row.of(tags, replicas));
+            leaderRows.add(MultiGauge.Row.of(tags, led));
+        }
+        List<MultiGauge.Row<?>> stateRows = new ArrayList<>();
+        states.forEach((state, count) -> stateRows.add(MultiGauge.Row.of(Tags.of("state", state.wireName()), count)));
+        workersByState.register(stateRows, true);
+        replicasPerWorker.register(replicaRows, true);
+        leadersPerWorker.register(leaderRows, true);
     }
 }

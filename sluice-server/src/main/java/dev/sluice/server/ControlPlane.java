@@ -77,6 +77,11 @@ public final class ControlPlane implements NodeComponent {
         }
     }
 
+    /** Wraps a node's metadata store so this control plane's registry times its operations. */
+    public dev.sluice.metadata.MetadataStore timed(dev.sluice.metadata.MetadataStore store) {
+        return new TimedMetadataStore(store, registry);
+    }
+
     /** The controller of this node, if it has the admin role. */
     public Optional<ClusterController> controller() {
         return Optional.ofNullable(controller);

@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
+import dev.sluice.metadata.MetadataStore;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,10 +80,20 @@ public final class SluiceNode implements AutoCloseable {
     private Javalin http;
     private URI httpUrl;
     private final List<NodeComponent> started = new ArrayList<>();
+    private final UnaryOperator<MetadataStore> storeDecorator;
 
     public SluiceNode(Config config, List<NodeComponent> components) {
+        this(config, components, UnaryOperator.identity());
+    }
+
+    /**
+     * @param storeDecorator wraps the metadata store every part of the node uses (to time its operations,
+     *     say); the node still closes the store it opened
+     */
+    public SluiceNode(Config config, List<NodeComponent> components, UnaryOperator<MetadataStore> storeDecorator) {
         this.config = config;
         this.components = List.copyOf(components);
+        this.storeDecorator = storeDecorator;
     }
 
     public SluiceNode(Config config) {
@@ -100,7 +112,7 @@ public final class SluiceNode implements AutoCloseable {
         try {
             store = ZooKeeperMetadataStore.connect(config.metadataConnect(), "/sluice/" + config.worker().clusterName(),
                     config.metadataSessionTimeout(), config.metadataConnectionTimeout());
-            metadata = new ClusterMetadata(store, InstantSource.system());
+            metadata = new ClusterMetadata(storeDecorator.apply(store), InstantSource.system());
             if (config.createTable() != null) {
                 metadata.partitionTable().initialize(config.createTable());
             }
