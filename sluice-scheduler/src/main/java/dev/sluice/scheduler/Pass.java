@@ -29,6 +29,12 @@ final class Pass {
     private static final int[] NONE = new int[0];
     /** Salts for picks of one partition are {@code partition × this + slot}; more than any set's picks. */
     private static final long SALT_SLOTS_PER_PARTITION = 64;
+    /**
+     * Candidate checks one pass may spend searching chains of free re-targetings. Far above what a
+     * drain of one worker needs (its replicas × workers); it only bounds pathological inputs, where the
+     * paid balancing then does the rest.
+     */
+    private static final long MAX_CHAIN_SEARCH_WORK = 20_000_000;
 
     private final SchedulerLimits limits;
     private final Instant now;
@@ -220,6 +226,7 @@ final class Pass {
         reviseInFlight();
         repair();
         balanceReplicas(0);
+        chainFreeMoves();
         admit();
         balanceReplicas(1);
         placeLeaders();
@@ -750,6 +757,132 @@ final class Pass {
         }
     }
 
+    /**
+     * When a direct free move cannot even out the replicas that join in this pass (the least loaded
+     * worker is already a member of every partition that could give it one), looks for a chain: the
+     * joining replica of q1 moves from u0 to u1, that of q2 from u1 to u2, …, to an under-loaded worker.
+     * Intermediate workers keep their count and no chain adds a move, since only replicas that join in
+     * this pass are re-targeted. Breadth-first, so the chain is as short as possible.
+     */
+    private void chainFreeMoves() {
+        if (eligibleCount < 2) {
+            return;
+        }
+        IntList[] joiningOn = new IntList[nodeCount];
+        int joining = 0;
+        for (int p = 0; p < partitionCount; p++) {
+            if (kind[p] == null || kind[p] == ChangeKind.INITIAL || inFlightNext[p] != null) {
+                continue;
+            }
+            for (int member : target[p]) {
+                if (eligible[member] && !IntList.contains(current[p], member)) {
+                    if (joiningOn[member] == null) {
+                        joiningOn[member] = new IntList();
+                    }
+                    joiningOn[member].add(p);
+                    joining++;
+                }
+            }
+        }
+        if (joining == 0) {
+            return;
+        }
+        long[] work = {0};
+        for (int guard = joining + nodeCount; guard > 0; guard--) {
+            int max = load[all.at(all.size() - 1)];
+            int min = load[all.at(0)];
+            if (max - min <= 1) {
+                return;
+            }
+            boolean found = false;
+            for (int threshold = max; threshold - 2 >= min && !found; threshold--) {
+                found = chain(threshold, threshold - 2, joiningOn, work);
+            }
+            if (!found) {
+                return;
+            }
+        }
+    }
+
+    private boolean chain(int sourceAtLeast, int targetAtMost, IntList[] joiningOn, long[] work) {
+        int[] viaNode = new int[nodeCount];
+        int[] viaPartition = new int[nodeCount];
+        boolean[] seen = new boolean[nodeCount];
+        // A partition lends edges from one worker only, so no chain re-targets it twice.
+        boolean[] usedPartition = new boolean[partitionCount];
+        int[] queue = new int[nodeCount];
+        int head = 0;
+        int tail = 0;
+        for (int rank = all.size() - 1; rank >= 0 && load[all.at(rank)] >= sourceAtLeast; rank--) {
+            int source = all.at(rank);
+            seen[source] = true;
+            viaNode[source] = -1;
+            queue[tail++] = source;
+        }
+        IntList usable = new IntList();
+        while (head < tail) {
+            int u = queue[head++];
+            IntList held = joiningOn[u];
+            if (held == null) {
+                continue;
+            }
+            for (int i = 0; i < held.size(); i++) {
+                int q = held.get(i);
+                if (usedPartition[q] || !IntList.contains(target[q], u) || IntList.contains(current[q], u)) {
+                    continue;
+                }
+                usedPartition[q] = true;
+                usable.clear();
+                int sameZone = 0;
+                for (int member : target[q]) {
+                    if (keeps[member]) {
+                        usable.add(member);
+                        if (zone[member] == zone[u]) {
+                            sameZone++;
+                        }
+                    }
+                }
+                boolean spreadAtStake = sameZone == 1 && zonesOf(usable) - 1 < minZones;
+                markZones(usable, u);
+                for (int rank = 0; rank < all.size(); rank++) {
+                    int v = all.at(rank);
+                    if (++work[0] > MAX_CHAIN_SEARCH_WORK) {
+                        return false;
+                    }
+                    if (seen[v] || IntList.contains(target[q], v) || IntList.contains(current[q], v)
+                            || spreadAtStake && zoneMark[zone[v]] == zoneStamp) {
+                        continue;
+                    }
+                    seen[v] = true;
+                    viaNode[v] = u;
+                    viaPartition[v] = q;
+                    if (load[v] <= targetAtMost) {
+                        for (int w = v; viaNode[w] >= 0; w = viaNode[w]) {
+                            int from = viaNode[w];
+                            int p = viaPartition[w];
+                            int[] set = target[p].clone();
+                            for (int k = 0; k < set.length; k++) {
+                                if (set[k] == from) {
+                                    set[k] = w;
+                                }
+                            }
+                            target[p] = set;
+                            if (joiningOn[w] == null) {
+                                joiningOn[w] = new IntList();
+                            }
+                            joiningOn[w].add(p);
+                            decrement(from);
+                            increment(w);
+                        }
+                        return true;
+                    }
+                    queue[tail++] = v;
+                }
+            }
+        }
+        return false;
+    }
+
     private boolean movable(int p) {
         return inFlightNext[p] == null && !frozen(p) && target[p].length > 0 && (!holdFill[p] || kind[p] != null);
     }
@@ -1044,12 +1177,8 @@ final class Pass {
                     continue;
                 }
                 done[u] = true;
-                if (dist[u] > budget[0]) {
-                    return false;
-                }
                 if (count[u] <= targetAtMost) {
-                    apply(u, budget);
-                    return true;
+                    return apply(u, budget);
                 }
                 IntList led = ledBy[u];
                 for (int i = 0; i < led.size(); i++) {
@@ -1078,11 +1207,26 @@ final class Pass {
             return false;
         }
 
-        private void apply(int end, int[] budget) {
+        /**
+         * Moves the leaderships along the chain ending at {@code end}, from its source on. A chain with
+         * more paid transfers than the budget left is applied only that far: the worker where it stops
+         * holds one leadership more, and the next pass continues from there, so long chains still
+         * converge while each pass stays within its budget.
+         */
+        private boolean apply(int end, int[] budget) {
+            IntList path = new IntList();
             for (int v = end; viaNode[v] >= 0; v = viaNode[v]) {
+                path.add(v);
+            }
+            boolean applied = false;
+            for (int i = path.size() - 1; i >= 0; i--) {
+                int v = path.get(i);
                 int u = viaNode[v];
                 int q = viaPartition[v];
                 if (!free[q]) {
+                    if (budget[0] <= 0) {
+                        break;
+                    }
                     budget[0]--;
                     free[q] = true;
                 }
@@ -1093,7 +1237,9 @@ final class Pass {
                 ledBy[v].add(q);
                 count[u]--;
                 count[v]++;
+                applied = true;
             }
+            return applied;
         }
     }
 
