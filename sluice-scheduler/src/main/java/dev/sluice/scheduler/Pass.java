@@ -35,6 +35,8 @@ final class Pass {
      * paid balancing then does the rest.
      */
     private static final long MAX_CHAIN_SEARCH_WORK = 20_000_000;
+    /** Rounds of the free direct leadership sweep; each is one pass over the partitions. */
+    private static final int FREE_LEADER_SWEEPS = 4;
 
     private final SchedulerLimits limits;
     private final Instant now;
@@ -77,6 +79,10 @@ final class Pass {
     private int throttled;
 
     private final List<Explanation> explanations = new ArrayList<>();
+    /** Partitions each eligible node holds, for balancing; built on first need. */
+    private IntList[] partitionsOf;
+    private final IntList skipScratch = new IntList();
+    private final IntList usableScratch = new IntList();
     /** Required changes decided by {@link #repair}, most urgent first, waiting for {@link #admit}. */
     private final IntList awaitingAdmission = new IntList();
 
@@ -705,22 +711,26 @@ final class Pass {
      * in this pass anyway), then with real moves, at most {@code maxFillMovesPerPass} of them.
      */
     private void balanceReplicas(int cost) {
-        if (eligibleCount < 2 || cost == 1 && limits.maxFillMovesPerPass() == 0) {
+        if (eligibleCount < 2 || cost == 1 && limits.maxFillMovesPerPass() == 0
+                || load[all.at(all.size() - 1)] - load[all.at(0)] < 2) {
             return;
         }
-        IntList[] partitionsOf = new IntList[nodeCount];
-        for (int n = 0; n < nodeCount; n++) {
-            if (eligible[n]) {
-                partitionsOf[n] = new IntList(Math.max(1, load[n]));
+        if (partitionsOf == null) {
+            // Built once per pass; entries go stale as replicas move and are checked on use.
+            partitionsOf = new IntList[nodeCount];
+            for (int n = 0; n < nodeCount; n++) {
+                if (eligible[n]) {
+                    partitionsOf[n] = new IntList(Math.max(1, load[n]));
+                }
             }
-        }
-        for (int p = 0; p < partitionCount; p++) {
-            if (!movable(p)) {
-                continue;
-            }
-            for (int member : target[p]) {
-                if (eligible[member]) {
-                    partitionsOf[member].add(p);
+            for (int p = 0; p < partitionCount; p++) {
+                if (!movable(p)) {
+                    continue;
+                }
+                for (int member : target[p]) {
+                    if (eligible[member]) {
+                        partitionsOf[member].add(p);
+                    }
                 }
             }
         }
@@ -742,7 +752,7 @@ final class Pass {
                 if (stuck[donor]) {
                     continue;
                 }
-                if (tryMoveFrom(donor, cost, partitionsOf)) {
+                if (tryMoveFrom(donor, cost)) {
                     moved = true;
                     break;
                 }
@@ -899,8 +909,11 @@ final class Pass {
         };
     }
 
-    private boolean tryMoveFrom(int donor, int cost, IntList[] partitionsOf) {
+    private boolean tryMoveFrom(int donor, int cost) {
         if (cost == 1 && (changesOnNode[donor] >= limits.maxChangesPerNode() || changesInCluster >= limits.maxChangesInCluster())) {
+            return false;
+        }
+        if (onlyWithinZones() && load[byZone[zone[donor]].at(0)] > load[donor] - 2) {
             return false;
         }
         IntList held = partitionsOf[donor];
@@ -922,12 +935,28 @@ final class Pass {
         return false;
     }
 
+    /**
+     * Whether every replica set must use every zone that has candidates exactly once (as many replicas
+     * as zones are required): then a replica can only ever move within its zone, and a donor whose zone
+     * has no receiver light enough need not be looked at partition by partition.
+     */
+    private boolean onlyWithinZones() {
+        int zonesWithCandidates = 0;
+        for (LoadIndex index : byZone) {
+            if (index.size() > 0) {
+                zonesWithCandidates++;
+            }
+        }
+        return replicas == minZones && zonesWithCandidates == minZones;
+    }
+
     /** The least loaded eligible node that may take {@code donor}'s replica of {@code p} and end below the donor. */
     private int receiverFor(int p, int donor, int cost) {
         int[] set = target[p];
         int maxLoad = load[donor] - 2;
         boolean throttle = cost == 1;
-        IntList skip = new IntList(set.length + current[p].length);
+        IntList skip = skipScratch;
+        skip.clear();
         for (int member : set) {
             skip.add(member);
         }
@@ -935,7 +964,8 @@ final class Pass {
             skip.add(member);
         }
         int sameZone = 0;
-        IntList usable = new IntList(set.length);
+        IntList usable = usableScratch;
+        usable.clear();
         for (int member : set) {
             if (keeps[member]) {
                 usable.add(member);
@@ -1107,6 +1137,7 @@ final class Pass {
             }
         }
         int[] budget = {limits.maxFillMovesPerPass()};
+        evenOutFreeLeaderships(count, fixed, free, ledBy);
         LeaderPaths paths = new LeaderPaths(count, fixed, free, ledBy);
         // Each augmentation lowers the sum of squared counts, so this ends; the cap guards against bugs.
         for (int guard = partitionCount + nodeCount; guard > 0; guard--) {
@@ -1126,6 +1157,42 @@ final class Pass {
                 found = paths.augment(threshold, threshold - 2, budget);
             }
             if (!found) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * A cheap first round before the chain search: a leadership that moves anyway in this pass (a new
+     * partition's, a shed one) goes straight to its least loaded fit member when that is at least two
+     * below its current holder. Costs no extra change; usually leaves little for the search.
+     */
+    private void evenOutFreeLeaderships(int[] count, boolean[] fixed, boolean[] free, IntList[] ledBy) {
+        for (int round = 0; round < FREE_LEADER_SWEEPS; round++) {
+            boolean moved = false;
+            for (int p = 0; p < partitionCount; p++) {
+                int held = leader[p];
+                if (!free[p] || fixed[p] || held < 0 || !eligible[held]) {
+                    continue;
+                }
+                int best = -1;
+                for (int member : target[p]) {
+                    if (member != held && mayLead(p, member) && (best < 0 || count[member] < count[best])) {
+                        best = member;
+                    }
+                }
+                if (best >= 0 && count[held] - count[best] >= 2) {
+                    leader[p] = best;
+                    if (leaderCause[p] == null) {
+                        leaderCause[p] = LeadershipChange.Cause.BALANCE;
+                    }
+                    ledBy[best].add(p);
+                    count[held]--;
+                    count[best]++;
+                    moved = true;
+                }
+            }
+            if (!moved) {
                 return;
             }
         }
@@ -1187,8 +1254,10 @@ final class Pass {
                         continue;
                     }
                     int weight = free[q] ? 0 : 1;
+                    // Without a change (or for an initial set) every member stays: each candidate member may lead.
+                    boolean unchanged = kind[q] == null && inFlightNext[q] == null || kind[q] == ChangeKind.INITIAL;
                     for (int v : target[q]) {
-                        if (v == u || done[v] || !mayLead(q, v) || dist[u] + weight >= dist[v]) {
+                        if (v == u || done[v] || !(unchanged ? eligible[v] : mayLead(q, v)) || dist[u] + weight >= dist[v]) {
                             continue;
                         }
                         dist[v] = dist[u] + weight;

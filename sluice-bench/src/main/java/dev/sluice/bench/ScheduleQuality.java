@@ -1,0 +1,143 @@
+package dev.sluice.bench;
+
+import dev.sluice.model.NodeId;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.Placement;
+import dev.sluice.scheduler.DryRunReport;
+import dev.sluice.scheduler.Plan;
+import dev.sluice.scheduler.Scheduler;
+import dev.sluice.scheduler.SchedulerInput;
+import dev.sluice.scheduler.WhatIf;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Prints, for each cluster shape, what a placement looks like and what a single-worker drain costs, for
+ * Sluice and for Helix's CrushEd and Auto strategies on the same cluster: replicas and leaders per
+ * worker (min/max, against the mean), partitions that violate the zone spread, replicas moved and
+ * leaderships changed by the drain against the minimum (what the drained worker held), and the
+ * single-threaded CPU time of one run. Times here are one cold-ish run each; the JMH benchmark gives
+ * the steady-state figures.
+ *
+ * <p>Usage: {@code java -cp sluice-bench/target/benchmarks.jar dev.sluice.bench.ScheduleQuality [shape…]}
+ * with shapes like {@code 100x10000} (default: {@code 100x10000 1000x100000}).
+ */
+public final class ScheduleQuality {
+
+    /** Runs of each operation; the fastest CPU time is reported (the first ones include JIT warm-up). */
+    private static final int RUNS = 3;
+
+    private ScheduleQuality() {}
+
+    public static void main(String[] args) {
+        List<String> shapes = args.length == 0 ? List.of("100x10000", "1000x100000") : List.of(args);
+        System.out.println("| cluster | placer | full placement CPU ms | replicas/worker min–max (mean) | leaders/worker min–max (mean)"
+                + " | zone-spread violations | drain CPU ms | replicas moved (min) | leader changes (min) |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        for (String shape : shapes) {
+            BenchCluster cluster = BenchCluster.parse(shape);
+            sluice(cluster, shape);
+            helix(cluster, shape, HelixSide.Strategy.CRUSHED, "Helix CrushEd");
+            helix(cluster, shape, HelixSide.Strategy.AUTO, "Helix Auto");
+        }
+    }
+
+    private static void sluice(BenchCluster cluster, String shape) {
+        SchedulerInput fresh = cluster.freshInput();
+        Timed<Plan> full = time(() -> Scheduler.schedule(fresh));
+        Map<PartitionId, Placement> placed = BenchCluster.apply(Map.of(), full.value);
+        SchedulerInput converged = fresh.withPlacements(placed);
+        Map<String, List<String>> lists = new HashMap<>();
+        for (Placement placement : placed.values()) {
+            List<String> names = new ArrayList<>();
+            names.add("w" + placement.leader().value());
+            placement.current().stream().filter(id -> !id.equals(placement.leader())).forEach(id -> names.add("w" + id.value()));
+            lists.put(placement.partition().toString(), names);
+        }
+        SchedulerInput drain = cluster.drainInput(converged);
+        Timed<Plan> pass = time(() -> Scheduler.schedule(drain));
+        DryRunReport report = Scheduler.dryRun(converged, WhatIf.draining(NodeId.of(BenchCluster.DRAINED)));
+        row(cluster, shape, "Sluice", full.cpuMillis, lists, pass.cpuMillis, report.moves().size(), report.leadershipChanges().size());
+    }
+
+    private static void helix(BenchCluster cluster, String shape, HelixSide.Strategy strategy, String name) {
+        HelixSide helix = new HelixSide(cluster);
+        Timed<Map<String, List<String>>> full = time(() -> helix.fullPlacement(strategy));
+        Timed<Map<String, List<String>>> drained = time(() -> helix.drain(strategy, full.value));
+        int moved = 0;
+        int leaders = 0;
+        for (Map.Entry<String, List<String>> entry : full.value.entrySet()) {
+            List<String> before = entry.getValue();
+            List<String> after = drained.value.getOrDefault(entry.getKey(), List.of());
+            Set<String> added = new HashSet<>(after);
+            before.forEach(added::remove);
+            moved += added.size();
+            String leaderBefore = before.isEmpty() ? null : before.getFirst();
+            String leaderAfter = after.isEmpty() ? null : after.getFirst();
+            if (leaderBefore != null && !leaderBefore.equals(leaderAfter)) {
+                leaders++;
+            }
+        }
+        row(cluster, shape, name, full.cpuMillis, full.value, drained.cpuMillis, moved, leaders);
+    }
+
+    private static void row(BenchCluster cluster, String shape, String placer, double fullMillis, Map<String, List<String>> lists,
+            double drainMillis, int moved, int leaderChanges) {
+        Map<String, Integer> replicas = new HashMap<>();
+        Map<String, Integer> leaders = new HashMap<>();
+        for (String node : cluster.helixNodes()) {
+            replicas.put(node, 0);
+            leaders.put(node, 0);
+        }
+        int violations = 0;
+        for (List<String> list : lists.values()) {
+            Set<String> zones = new HashSet<>();
+            for (String node : list) {
+                replicas.merge(node, 1, Integer::sum);
+                zones.add(cluster.zoneOf(Integer.parseInt(node.substring(1))));
+            }
+            if (!list.isEmpty()) {
+                leaders.merge(list.getFirst(), 1, Integer::sum);
+            }
+            if (list.size() < cluster.replicas() || zones.size() < cluster.zones()) {
+                violations++;
+            }
+        }
+        String drained = "w" + BenchCluster.DRAINED;
+        double meanReplicas = (double) cluster.partitions() * cluster.replicas() / cluster.workers();
+        double meanLeaders = (double) cluster.partitions() / cluster.workers();
+        System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %d–%d (%.1f) | %d–%d (%.1f) | %d | %.1f | %d (%d) | %d (%d) |%n", shape, placer, fullMillis,
+                min(replicas), max(replicas), meanReplicas, min(leaders), max(leaders), meanLeaders, violations, drainMillis,
+                moved, replicas.get(drained), leaderChanges, leaders.get(drained));
+    }
+
+    private static int min(Map<String, Integer> counts) {
+        return counts.values().stream().mapToInt(Integer::intValue).min().orElse(0);
+    }
+
+    private static int max(Map<String, Integer> counts) {
+        return counts.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+    }
+
+    private record Timed<T>(T value, double cpuMillis) {}
+
+    private static <T> Timed<T> time(Supplier<T> work) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        T value = null;
+        long best = Long.MAX_VALUE;
+        for (int run = 0; run < RUNS; run++) {
+            long start = threads.getCurrentThreadCpuTime();
+            value = work.get();
+            best = Math.min(best, threads.getCurrentThreadCpuTime() - start);
+        }
+        return new Timed<>(value, best / 1e6);
+    }
+}
