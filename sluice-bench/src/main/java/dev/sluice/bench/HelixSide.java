@@ -107,14 +107,19 @@ final class HelixSide {
         return record.getListFields();
     }
 
-    /**
-     * The assignment once worker {@code w1} is taken out of the live nodes (Helix's way to evacuate a
-     * node: it stays in the topology so the other partitions keep their place), starting from
-     * {@code before}.
-     */
-    Map<String, List<String>> drain(Strategy which, Map<String, List<String>> before) {
+    /** How a drained worker is taken out of Helix's computation. */
+    enum Drain {
+        /** Out of the live nodes only: it stays in the topology, so other partitions keep their place. */
+        NOT_LIVE,
+        /** Out of the assignable nodes altogether, as Helix 1.4's EVACUATE instance operation does. */
+        EVACUATE
+    }
+
+    /** The assignment once worker {@code w1} is drained the given way, starting from {@code before}. */
+    Map<String, List<String>> drain(Strategy which, Drain how, Map<String, List<String>> before) {
         List<String> live = new ArrayList<>(nodes);
         live.remove("w" + BenchCluster.DRAINED);
+        List<String> all = how == Drain.EVACUATE ? new ArrayList<>(live) : new ArrayList<>(nodes);
         Map<String, Map<String, String>> currentMapping = new HashMap<>();
         for (Map.Entry<String, List<String>> entry : before.entrySet()) {
             Map<String, String> states = new LinkedHashMap<>();
@@ -124,7 +129,7 @@ final class HelixSide {
             }
             currentMapping.put(entry.getKey(), states);
         }
-        ZNRecord record = strategy(which).computePartitionAssignment(new ArrayList<>(nodes), live, currentMapping, provider);
+        ZNRecord record = strategy(which).computePartitionAssignment(all, live, currentMapping, provider);
         return record.getListFields();
     }
 }

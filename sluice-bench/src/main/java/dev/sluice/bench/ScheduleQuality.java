@@ -40,13 +40,18 @@ public final class ScheduleQuality {
     public static void main(String[] args) {
         List<String> shapes = args.length == 0 ? List.of("100x10000", "1000x100000") : List.of(args);
         System.out.println("| cluster | placer | full placement CPU ms | replicas/worker min–max (mean) | leaders/worker min–max (mean)"
-                + " | zone-spread violations | drain CPU ms | replicas moved (min) | leader changes (min) |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
+                + " | zone-spread violations | drain CPU ms | replicas moved (min) | leader changes (min) | after drain: replicas/worker"
+                + " | after drain: leaders/worker | after drain: under-replicated or spread violations |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (String shape : shapes) {
             BenchCluster cluster = BenchCluster.parse(shape);
             sluice(cluster, shape);
-            helix(cluster, shape, HelixSide.Strategy.CRUSHED, "Helix CrushEd");
-            helix(cluster, shape, HelixSide.Strategy.AUTO, "Helix Auto");
+            for (HelixSide.Drain how : HelixSide.Drain.values()) {
+                helix(cluster, shape, HelixSide.Strategy.CRUSHED, how, "Helix CrushEd, drain " + how.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+            }
+            for (HelixSide.Drain how : HelixSide.Drain.values()) {
+                helix(cluster, shape, HelixSide.Strategy.AUTO, how, "Helix Auto, drain " + how.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+            }
         }
     }
 
@@ -65,13 +70,30 @@ public final class ScheduleQuality {
         SchedulerInput drain = cluster.drainInput(converged);
         Timed<Plan> pass = time(() -> Scheduler.schedule(drain));
         DryRunReport report = Scheduler.dryRun(converged, WhatIf.draining(NodeId.of(BenchCluster.DRAINED)));
-        row(cluster, shape, "Sluice", full.cpuMillis, lists, pass.cpuMillis, report.moves().size(), report.leadershipChanges().size());
+        Map<String, List<String>> after = new HashMap<>();
+        for (Map.Entry<String, List<String>> entry : lists.entrySet()) {
+            after.put(entry.getKey(), new ArrayList<>(entry.getValue()));
+        }
+        Map<String, String> leaderAfter = new HashMap<>();
+        for (var move : report.moves()) {
+            List<String> list = after.get(move.partition().toString());
+            list.set(list.indexOf("w" + move.from().value()), "w" + move.to().value());
+        }
+        for (var change : report.leadershipChanges()) {
+            leaderAfter.put(change.partition().toString(), "w" + change.to().value());
+        }
+        leaderAfter.forEach((partition, leader) -> {
+            List<String> list = after.get(partition);
+            list.remove(leader);
+            list.addFirst(leader);
+        });
+        row(cluster, shape, "Sluice", full.cpuMillis, lists, pass.cpuMillis, report.moves().size(), report.leadershipChanges().size(), after);
     }
 
-    private static void helix(BenchCluster cluster, String shape, HelixSide.Strategy strategy, String name) {
+    private static void helix(BenchCluster cluster, String shape, HelixSide.Strategy strategy, HelixSide.Drain how, String name) {
         HelixSide helix = new HelixSide(cluster);
         Timed<Map<String, List<String>>> full = time(() -> helix.fullPlacement(strategy));
-        Timed<Map<String, List<String>>> drained = time(() -> helix.drain(strategy, full.value));
+        Timed<Map<String, List<String>>> drained = time(() -> helix.drain(strategy, how, full.value));
         int moved = 0;
         int leaders = 0;
         for (Map.Entry<String, List<String>> entry : full.value.entrySet()) {
@@ -86,16 +108,33 @@ public final class ScheduleQuality {
                 leaders++;
             }
         }
-        row(cluster, shape, name, full.cpuMillis, full.value, drained.cpuMillis, moved, leaders);
+        row(cluster, shape, name, full.cpuMillis, full.value, drained.cpuMillis, moved, leaders, drained.value);
     }
 
     private static void row(BenchCluster cluster, String shape, String placer, double fullMillis, Map<String, List<String>> lists,
-            double drainMillis, int moved, int leaderChanges) {
+            double drainMillis, int moved, int leaderChanges, Map<String, List<String>> after) {
+        Counts before = counts(cluster, lists, null);
+        Counts drained = counts(cluster, after, "w" + BenchCluster.DRAINED);
+        String drainedName = "w" + BenchCluster.DRAINED;
+        double meanReplicas = (double) cluster.partitions() * cluster.replicas() / cluster.workers();
+        double meanLeaders = (double) cluster.partitions() / cluster.workers();
+        System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %d–%d (%.1f) | %d–%d (%.1f) | %d | %.1f | %d (%d) | %d (%d) | %d–%d | %d–%d | %d |%n", shape, placer,
+                fullMillis, min(before.replicas), max(before.replicas), meanReplicas, min(before.leaders), max(before.leaders), meanLeaders,
+                before.violations, drainMillis, moved, before.replicas.get(drainedName), leaderChanges, before.leaders.get(drainedName),
+                min(drained.replicas), max(drained.replicas), min(drained.leaders), max(drained.leaders), drained.violations);
+    }
+
+    private record Counts(Map<String, Integer> replicas, Map<String, Integer> leaders, int violations) {}
+
+    /** Replicas and leaders per worker (without {@code excluded}), and partitions short of replicas or zones. */
+    private static Counts counts(BenchCluster cluster, Map<String, List<String>> lists, String excluded) {
         Map<String, Integer> replicas = new HashMap<>();
         Map<String, Integer> leaders = new HashMap<>();
         for (String node : cluster.helixNodes()) {
-            replicas.put(node, 0);
-            leaders.put(node, 0);
+            if (!node.equals(excluded)) {
+                replicas.put(node, 0);
+                leaders.put(node, 0);
+            }
         }
         int violations = 0;
         for (List<String> list : lists.values()) {
@@ -111,12 +150,7 @@ public final class ScheduleQuality {
                 violations++;
             }
         }
-        String drained = "w" + BenchCluster.DRAINED;
-        double meanReplicas = (double) cluster.partitions() * cluster.replicas() / cluster.workers();
-        double meanLeaders = (double) cluster.partitions() / cluster.workers();
-        System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %d–%d (%.1f) | %d–%d (%.1f) | %d | %.1f | %d (%d) | %d (%d) |%n", shape, placer, fullMillis,
-                min(replicas), max(replicas), meanReplicas, min(leaders), max(leaders), meanLeaders, violations, drainMillis,
-                moved, replicas.get(drained), leaderChanges, leaders.get(drained));
+        return new Counts(replicas, leaders, violations);
     }
 
     private static int min(Map<String, Integer> counts) {

@@ -25,7 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * on the same cluster (replication 3 over 3 zones), single-threaded: a full placement from scratch, and
  * the incremental drain of one worker from the converged placement. Sluice's drain is one pass with
  * throttles lifted, which plans every move of the drain; Helix's is one assignment with the worker out
- * of the live nodes. Quality figures (balance, moves) come from {@link ScheduleQuality}.
+ * of the live nodes (CrushEd) or evacuated (Auto, which otherwise drops the worker's replicas without
+ * replacing them). Quality figures (balance, moves) come from {@link ScheduleQuality}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -72,7 +73,7 @@ public class SchedulerVsHelixBenchmark {
 
     @Benchmark
     public Map<String, List<String>> helixCrushEdDrainOneWorker() {
-        return helix.drain(HelixSide.Strategy.CRUSHED, crushEdBefore);
+        return helix.drain(HelixSide.Strategy.CRUSHED, HelixSide.Drain.NOT_LIVE, crushEdBefore);
     }
 
     @Benchmark
@@ -82,6 +83,6 @@ public class SchedulerVsHelixBenchmark {
 
     @Benchmark
     public Map<String, List<String>> helixAutoDrainOneWorker() {
-        return helix.drain(HelixSide.Strategy.AUTO, autoBefore);
+        return helix.drain(HelixSide.Strategy.AUTO, HelixSide.Drain.EVACUATE, autoBefore);
     }
 }
