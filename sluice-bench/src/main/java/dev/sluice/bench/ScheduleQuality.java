@@ -24,16 +24,19 @@ import java.util.function.Supplier;
  * Sluice and for Helix's CrushEd and Auto strategies on the same cluster: replicas and leaders per
  * worker (min/max, against the mean), partitions that violate the zone spread, replicas moved and
  * leaderships changed by the drain against the minimum (what the drained worker held), and the
- * single-threaded CPU time of one run. Times here are one cold-ish run each; the JMH benchmark gives
- * the steady-state figures.
+ * single-threaded CPU time of the fastest of a few runs (thread CPU time: it does not count waiting for
+ * a core on a busy machine, nor garbage collection, which runs on other threads). The JMH benchmark
+ * gives wall-clock time per operation.
  *
  * <p>Usage: {@code java -cp sluice-bench/target/benchmarks.jar dev.sluice.bench.ScheduleQuality [shape…]}
  * with shapes like {@code 100x10000} (default: {@code 100x10000 1000x100000}).
  */
 public final class ScheduleQuality {
 
-    /** Runs of each operation; the fastest CPU time is reported (the first ones include JIT warm-up). */
-    private static final int RUNS = 3;
+    /** Runs of each Sluice operation; the fastest CPU time is reported (the first ones include JIT warm-up). */
+    private static final int SLUICE_RUNS = 10;
+    /** Runs of each Helix operation (seconds each on the large cluster). */
+    private static final int HELIX_RUNS = 3;
 
     private ScheduleQuality() {}
 
@@ -57,7 +60,7 @@ public final class ScheduleQuality {
 
     private static void sluice(BenchCluster cluster, String shape) {
         SchedulerInput fresh = cluster.freshInput();
-        Timed<Plan> full = time(() -> Scheduler.schedule(fresh));
+        Timed<Plan> full = time(SLUICE_RUNS, () -> Scheduler.schedule(fresh));
         Map<PartitionId, Placement> placed = BenchCluster.apply(Map.of(), full.value);
         SchedulerInput converged = fresh.withPlacements(placed);
         Map<String, List<String>> lists = new HashMap<>();
@@ -68,7 +71,7 @@ public final class ScheduleQuality {
             lists.put(placement.partition().toString(), names);
         }
         SchedulerInput drain = cluster.drainInput(converged);
-        Timed<Plan> pass = time(() -> Scheduler.schedule(drain));
+        Timed<Plan> pass = time(SLUICE_RUNS, () -> Scheduler.schedule(drain));
         DryRunReport report = Scheduler.dryRun(converged, WhatIf.draining(NodeId.of(BenchCluster.DRAINED)));
         Map<String, List<String>> after = new HashMap<>();
         for (Map.Entry<String, List<String>> entry : lists.entrySet()) {
@@ -92,8 +95,8 @@ public final class ScheduleQuality {
 
     private static void helix(BenchCluster cluster, String shape, HelixSide.Strategy strategy, HelixSide.Drain how, String name) {
         HelixSide helix = new HelixSide(cluster);
-        Timed<Map<String, List<String>>> full = time(() -> helix.fullPlacement(strategy));
-        Timed<Map<String, List<String>>> drained = time(() -> helix.drain(strategy, how, full.value));
+        Timed<Map<String, List<String>>> full = time(HELIX_RUNS, () -> helix.fullPlacement(strategy));
+        Timed<Map<String, List<String>>> drained = time(HELIX_RUNS, () -> helix.drain(strategy, how, full.value));
         int moved = 0;
         int leaders = 0;
         for (Map.Entry<String, List<String>> entry : full.value.entrySet()) {
@@ -163,11 +166,11 @@ public final class ScheduleQuality {
 
     private record Timed<T>(T value, double cpuMillis) {}
 
-    private static <T> Timed<T> time(Supplier<T> work) {
+    private static <T> Timed<T> time(int runs, Supplier<T> work) {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         T value = null;
         long best = Long.MAX_VALUE;
-        for (int run = 0; run < RUNS; run++) {
+        for (int run = 0; run < runs; run++) {
             long start = threads.getCurrentThreadCpuTime();
             value = work.get();
             best = Math.min(best, threads.getCurrentThreadCpuTime() - start);

@@ -83,6 +83,8 @@ final class Pass {
     private IntList[] partitionsOf;
     private final IntList skipScratch = new IntList();
     private final IntList usableScratch = new IntList();
+    private final IntList pickChosenScratch = new IntList();
+    private final IntList pickSkipScratch = new IntList();
     /** Required changes decided by {@link #repair}, most urgent first, waiting for {@link #admit}. */
     private final IntList awaitingAdmission = new IntList();
 
@@ -542,15 +544,18 @@ final class Pass {
      * not reach the zone spread. Returns fewer when candidates run out.
      */
     private IntList pickAdditions(int p, IntList kept, int need, IntList excluded) {
+        // The result is a fresh list (callers keep it); the working lists are reused.
         IntList picked = new IntList(Math.max(1, need));
         if (need <= 0) {
             return picked;
         }
-        IntList chosen = new IntList(kept.size() + need);
+        IntList chosen = pickChosenScratch;
+        chosen.clear();
         for (int i = 0; i < kept.size(); i++) {
             chosen.add(kept.get(i));
         }
-        IntList skip = new IntList(excluded.size() + need);
+        IntList skip = pickSkipScratch;
+        skip.clear();
         for (int i = 0; i < excluded.size(); i++) {
             skip.add(excluded.get(i));
         }
@@ -1048,7 +1053,7 @@ final class Pass {
             int p = pending.get(i);
             int best = -1;
             for (int member : target[p]) {
-                if (mayLead(p, member) && (best < 0 || count[member] < count[best])) {
+                if (memberMayLead(p, member) && (best < 0 || count[member] < count[best])) {
                     best = member;
                 }
             }
@@ -1106,6 +1111,14 @@ final class Pass {
             case PROVISIONING, DISABLED -> LeadershipChange.Cause.LEADER_NOT_ACTIVE;
             case ACTIVE -> LeadershipChange.Cause.LEADER_LEAVING;
         };
+    }
+
+    /** {@link #mayLead} for a node known to be in {@code target[p]}: skips the membership test. */
+    private boolean memberMayLead(int p, int member) {
+        if (!eligible[member]) {
+            return false;
+        }
+        return kind[p] == ChangeKind.INITIAL || kind[p] == null && inFlightNext[p] == null || IntList.contains(current[p], member);
     }
 
     /** Whether {@code node} may lead {@code p} after this pass: a candidate that stays a member with data. */
@@ -1177,7 +1190,7 @@ final class Pass {
                 }
                 int best = -1;
                 for (int member : target[p]) {
-                    if (member != held && mayLead(p, member) && (best < 0 || count[member] < count[best])) {
+                    if (member != held && memberMayLead(p, member) && (best < 0 || count[member] < count[best])) {
                         best = member;
                     }
                 }
@@ -1254,10 +1267,8 @@ final class Pass {
                         continue;
                     }
                     int weight = free[q] ? 0 : 1;
-                    // Without a change (or for an initial set) every member stays: each candidate member may lead.
-                    boolean unchanged = kind[q] == null && inFlightNext[q] == null || kind[q] == ChangeKind.INITIAL;
                     for (int v : target[q]) {
-                        if (v == u || done[v] || !(unchanged ? eligible[v] : mayLead(q, v)) || dist[u] + weight >= dist[v]) {
+                        if (v == u || done[v] || !memberMayLead(q, v) || dist[u] + weight >= dist[v]) {
                             continue;
                         }
                         dist[v] = dist[u] + weight;

@@ -28,6 +28,42 @@ class SchedulerRulesTest {
         return cluster;
     }
 
+    /** The worked example of the {@link Scheduler} class documentation, statement by statement. */
+    @Nested
+    class WorkedExample {
+
+        @Test
+        void placesThenDrainsAsDocumented() {
+            Fixtures.Cluster cluster = new Fixtures.Cluster(4, 2, 2).workers(1, 2, "r.a").workers(3, 4, "r.b");
+
+            Plan initial = cluster.schedule();
+            assertThat(initial.replicaSetChanges()).hasSize(4).allSatisfy(change -> {
+                assertThat(change.kind()).isEqualTo(ChangeKind.INITIAL);
+                assertThat(change.next().stream().map(id -> cluster.location(id).zone())).containsExactlyInAnyOrder("a", "b");
+            });
+            cluster.apply(initial);
+            assertThat(cluster.replicasPerNode().values()).containsOnly(2);
+            assertThat(cluster.leadersPerNode().values()).containsOnly(1);
+            dev.sluice.model.PartitionId ledByN1 = cluster.placements.values().stream().filter(pl -> n(1).equals(pl.leader()))
+                    .findFirst().orElseThrow().partition();
+            NodeId partner = cluster.placements.get(ledByN1).current().stream().filter(id -> !id.equals(n(1))).findFirst().orElseThrow();
+
+            cluster.state(1, WorkerState.DRAINING);
+            Plan drain = cluster.schedule();
+            assertThat(drain.leadershipChanges()).containsExactly(new LeadershipChange(ledByN1, n(1), partner, LeadershipChange.Cause.LEADER_DRAINING));
+            assertThat(drain.replicaSetChanges()).hasSize(2).allSatisfy(change -> {
+                assertThat(change.leaving()).containsExactly(n(1));
+                assertThat(change.joining()).containsExactly(n(2));
+            });
+            assertThat(drain.explanations()).isEmpty();
+            cluster.apply(drain);
+            assertThat(cluster.replicasPerNode()).containsOnly(Map.entry(n(2), 4), Map.entry(n(3), 2), Map.entry(n(4), 2));
+            assertThat(cluster.leadersPerNode()).doesNotContainKey(n(1)).containsEntry(partner, 2);
+
+            assertThat(cluster.schedule().hasNoChanges()).isTrue();
+        }
+    }
+
     @Nested
     class InitialPlacement {
 
