@@ -102,14 +102,15 @@ final class Pass {
                 throw new IllegalArgumentException("BUG: node " + fact.id() + " listed twice");
             }
         }
+        NodeLookup knownLookup = new NodeLookup(known.toArray(NodeId[]::new));
         this.placement = new Placement[partitionCount];
         TreeSet<NodeId> unknown = new TreeSet<>();
         for (Placement p : placements.values()) {
             placement[p.partition().value()] = p;
-            collectUnknown(p.current(), known, unknown);
-            collectUnknown(p.next(), known, unknown);
+            collectUnknown(p.current(), knownLookup, unknown);
+            collectUnknown(p.next(), knownLookup, unknown);
             if (p.leader() != null) {
-                collectUnknown(List.of(p.leader()), known, unknown);
+                collectUnknown(List.of(p.leader()), knownLookup, unknown);
             }
         }
         List<NodeFacts> everyone = new ArrayList<>(facts);
@@ -155,7 +156,7 @@ final class Pass {
             }
         }
         this.eligibleCount = eligibleSeen;
-        NodeLookup lookup = new NodeLookup(ids);
+        NodeLookup lookup = unknown.isEmpty() ? knownLookup : new NodeLookup(ids);
 
         this.current = new int[partitionCount][];
         this.inFlightNext = new int[partitionCount][];
@@ -222,9 +223,10 @@ final class Pass {
         }
     }
 
-    private static void collectUnknown(List<NodeId> members, TreeSet<NodeId> known, TreeSet<NodeId> unknown) {
-        for (NodeId id : members) {
-            if (!known.contains(id)) {
+    private static void collectUnknown(List<NodeId> members, NodeLookup known, TreeSet<NodeId> unknown) {
+        for (int i = 0; i < members.size(); i++) {
+            NodeId id = members.get(i);
+            if (known.index(id) < 0) {
                 unknown.add(id);
             }
         }
@@ -302,8 +304,9 @@ final class Pass {
 
     /**
      * Partitions whose replica set breaks a rule get a next set, most urgent first (new partitions,
-     * then lost redundancy, then members that must leave, then spread and surplus), while throttles
-     * allow.
+     * then lost redundancy, then members that must leave, then spread and surplus). Throttles are not
+     * looked at here: every required change is planned, so the plan as a whole is balanced, and
+     * {@link #admit} then decides which may start now.
      */
     private void repair() {
         IntList[] byUrgency = {new IntList(), new IntList(), new IntList(), new IntList()};

@@ -67,25 +67,36 @@ import java.util.TreeMap;
  *       nodes, too few members; members that must leave; then spread and surplus), each in partition
  *       order. Members that may stay are kept; each missing member is the least loaded candidate
  *       outside the set, taken from a zone the set lacks when the remaining slots could not otherwise
- *       reach {@code minZones}. If the kept members crowd too few zones, one from a crowded zone is
- *       traded for a candidate from a missing zone. Leaving members are paired with their
- *       replacements in place. The change starts if the throttles allow; otherwise it is explained
- *       ({@link Reason#THROTTLED}) and its loads are not counted.
- *   <li><b>Balance replicas.</b> While some candidate holds at least two more than another, take the
- *       most loaded donor that can give and move one of its replicas (partitions it does not lead
- *       first) to the least loaded candidate that is not in the set and keeps the spread. First only
- *       moves that cost nothing — re-targeting a replica that joins in this pass anyway — then real
- *       moves, at most {@code maxFillMovesPerPass}. A donor with no legal move is skipped for the rest
- *       of the pass; that is how zone rules that forbid balance show.
+ *       reach {@code minZones}; ties between equally loaded candidates are broken by a hash of the
+ *       partition, which scatters each worker's partners over the cluster. If the kept members crowd
+ *       too few zones, one from a crowded zone is traded for a candidate from a missing zone. Leaving
+ *       members are paired with their replacements in place. Throttles are not looked at yet: every
+ *       required change is planned, so the loads describe where the cluster is heading.
+ *   <li><b>Free re-targeting.</b> While some candidate holds at least two more than another, a replica
+ *       that joins in this pass anyway is re-targeted from the most loaded to a less loaded candidate
+ *       — directly, or along the shortest chain (the joining replica of q1 moves from u0 to u1, that of
+ *       q2 from u1 to u2, …) found breadth-first. No move is added; this is what makes a drain move
+ *       exactly the replicas the drained worker held.
+ *   <li><b>Admission.</b> In the order above, a change starts if every node it involves and the
+ *       cluster have a free throttle slot; otherwise it is explained ({@link Reason#THROTTLED}) and not
+ *       emitted, but its loads stay counted, so the next step does not mistake a throttled drain for
+ *       imbalance.
+ *   <li><b>Balance replicas.</b> While some candidate holds at least two more than another, the most
+ *       loaded donor that can give moves one replica (partitions it does not lead first) to the least
+ *       loaded candidate that is not in the set and keeps the spread: at most
+ *       {@code maxFillMovesPerPass} moves, within the throttles. A donor with no legal move is skipped
+ *       for the rest of the pass; that is how zone rules that forbid balance show.
  *   <li><b>Leaders.</b> A pinned leader leads where it may; a leader that is Active, alive and stays a
  *       member keeps leading; every other partition's leadership goes to its fit member with the
- *       fewest leaderships (a draining or dead leader's go first, not throttled). Then leaderships are
- *       balanced along the cheapest chains of transfers found by a 0-1 breadth-first search over
- *       "u leads a partition v could lead", where re-routing a leadership that moves anyway is free;
- *       paid transfers are capped by {@code maxFillMovesPerPass}.
+ *       fewest leaderships (a draining or dead leader's go first, not throttled). Then leaderships that
+ *       move anyway are evened out directly, and the rest is balanced along the cheapest chains of
+ *       transfers, found by a 0-1 breadth-first search over "u leads a partition v could lead" where
+ *       re-routing a leadership that moves anyway is free; paid transfers are capped by
+ *       {@code maxFillMovesPerPass} (a longer chain is applied that far and continued next pass).
  * </ol>
- * A pass costs O(P·R) plus O(log N) per load change; a full placement of 100,000 partitions × 3 over
- * 1,000 workers takes tens of milliseconds on one core (see {@code docs/benchmarks.md}).
+ * A pass costs O(P·R) plus a constant per load change (the searches are bounded by named limits); a
+ * full placement of 100,000 partitions × 3 over 1,000 workers takes tens of milliseconds of one core
+ * (see {@code docs/benchmarks.md}).
  *
  * <h2>Worked example</h2>
  * Workers N1, N2 in zone {@code r.a} and N3, N4 in {@code r.b}, all Active and alive; 4 partitions of
