@@ -47,7 +47,6 @@ final class HelixSide {
             InstanceConfig config = new InstanceConfig("w" + i);
             config.setDomain("zone=" + cluster.zoneOf(i) + ",instance=w" + i);
             config.setWeight(1000);
-            config.setInstanceEnabled(true);
             instances.put("w" + i, config);
         }
         IdealState idealState = new IdealState(RESOURCE);
