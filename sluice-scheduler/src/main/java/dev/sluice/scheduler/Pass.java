@@ -29,6 +29,14 @@ final class Pass {
     private static final int[] NONE = new int[0];
     /** Salts for picks of one partition are {@code partition × this + slot}; more than any set's picks. */
     private static final long SALT_SLOTS_PER_PARTITION = 64;
+    /**
+     * Candidate checks one pass may spend searching chains of free re-targetings. Far above what a
+     * drain of one worker needs (its replicas × workers); it only bounds pathological inputs, where the
+     * paid balancing then does the rest.
+     */
+    private static final long MAX_CHAIN_SEARCH_WORK = 20_000_000;
+    /** Rounds of the free direct leadership sweep; each is one pass over the partitions. */
+    private static final int FREE_LEADER_SWEEPS = 4;
 
     private final SchedulerLimits limits;
     private final Instant now;
@@ -71,6 +79,12 @@ final class Pass {
     private int throttled;
 
     private final List<Explanation> explanations = new ArrayList<>();
+    /** Partitions each eligible node holds, for balancing; built on first need. */
+    private IntList[] partitionsOf;
+    private final IntList skipScratch = new IntList();
+    private final IntList usableScratch = new IntList();
+    private final IntList pickChosenScratch = new IntList();
+    private final IntList pickSkipScratch = new IntList();
     /** Required changes decided by {@link #repair}, most urgent first, waiting for {@link #admit}. */
     private final IntList awaitingAdmission = new IntList();
 
@@ -88,14 +102,15 @@ final class Pass {
                 throw new IllegalArgumentException("BUG: node " + fact.id() + " listed twice");
             }
         }
+        NodeLookup knownLookup = new NodeLookup(known.toArray(NodeId[]::new));
         this.placement = new Placement[partitionCount];
         TreeSet<NodeId> unknown = new TreeSet<>();
         for (Placement p : placements.values()) {
             placement[p.partition().value()] = p;
-            collectUnknown(p.current(), known, unknown);
-            collectUnknown(p.next(), known, unknown);
+            collectUnknown(p.current(), knownLookup, unknown);
+            collectUnknown(p.next(), knownLookup, unknown);
             if (p.leader() != null) {
-                collectUnknown(List.of(p.leader()), known, unknown);
+                collectUnknown(List.of(p.leader()), knownLookup, unknown);
             }
         }
         List<NodeFacts> everyone = new ArrayList<>(facts);
@@ -141,7 +156,7 @@ final class Pass {
             }
         }
         this.eligibleCount = eligibleSeen;
-        NodeLookup lookup = new NodeLookup(ids);
+        NodeLookup lookup = unknown.isEmpty() ? knownLookup : new NodeLookup(ids);
 
         this.current = new int[partitionCount][];
         this.inFlightNext = new int[partitionCount][];
@@ -208,9 +223,10 @@ final class Pass {
         }
     }
 
-    private static void collectUnknown(List<NodeId> members, TreeSet<NodeId> known, TreeSet<NodeId> unknown) {
-        for (NodeId id : members) {
-            if (!known.contains(id)) {
+    private static void collectUnknown(List<NodeId> members, NodeLookup known, TreeSet<NodeId> unknown) {
+        for (int i = 0; i < members.size(); i++) {
+            NodeId id = members.get(i);
+            if (known.index(id) < 0) {
                 unknown.add(id);
             }
         }
@@ -220,6 +236,7 @@ final class Pass {
         reviseInFlight();
         repair();
         balanceReplicas(0);
+        chainFreeMoves();
         admit();
         balanceReplicas(1);
         placeLeaders();
@@ -287,8 +304,9 @@ final class Pass {
 
     /**
      * Partitions whose replica set breaks a rule get a next set, most urgent first (new partitions,
-     * then lost redundancy, then members that must leave, then spread and surplus), while throttles
-     * allow.
+     * then lost redundancy, then members that must leave, then spread and surplus). Throttles are not
+     * looked at here: every required change is planned, so the plan as a whole is balanced, and
+     * {@link #admit} then decides which may start now.
      */
     private void repair() {
         IntList[] byUrgency = {new IntList(), new IntList(), new IntList(), new IntList()};
@@ -529,15 +547,18 @@ final class Pass {
      * not reach the zone spread. Returns fewer when candidates run out.
      */
     private IntList pickAdditions(int p, IntList kept, int need, IntList excluded) {
+        // The result is a fresh list (callers keep it); the working lists are reused.
         IntList picked = new IntList(Math.max(1, need));
         if (need <= 0) {
             return picked;
         }
-        IntList chosen = new IntList(kept.size() + need);
+        IntList chosen = pickChosenScratch;
+        chosen.clear();
         for (int i = 0; i < kept.size(); i++) {
             chosen.add(kept.get(i));
         }
-        IntList skip = new IntList(excluded.size() + need);
+        IntList skip = pickSkipScratch;
+        skip.clear();
         for (int i = 0; i < excluded.size(); i++) {
             skip.add(excluded.get(i));
         }
@@ -698,22 +719,26 @@ final class Pass {
      * in this pass anyway), then with real moves, at most {@code maxFillMovesPerPass} of them.
      */
     private void balanceReplicas(int cost) {
-        if (eligibleCount < 2 || cost == 1 && limits.maxFillMovesPerPass() == 0) {
+        if (eligibleCount < 2 || cost == 1 && limits.maxFillMovesPerPass() == 0
+                || load[all.at(all.size() - 1)] - load[all.at(0)] < 2) {
             return;
         }
-        IntList[] partitionsOf = new IntList[nodeCount];
-        for (int n = 0; n < nodeCount; n++) {
-            if (eligible[n]) {
-                partitionsOf[n] = new IntList(Math.max(1, load[n]));
+        if (partitionsOf == null) {
+            // Built once per pass; entries go stale as replicas move and are checked on use.
+            partitionsOf = new IntList[nodeCount];
+            for (int n = 0; n < nodeCount; n++) {
+                if (eligible[n]) {
+                    partitionsOf[n] = new IntList(Math.max(1, load[n]));
+                }
             }
-        }
-        for (int p = 0; p < partitionCount; p++) {
-            if (!movable(p)) {
-                continue;
-            }
-            for (int member : target[p]) {
-                if (eligible[member]) {
-                    partitionsOf[member].add(p);
+            for (int p = 0; p < partitionCount; p++) {
+                if (!movable(p)) {
+                    continue;
+                }
+                for (int member : target[p]) {
+                    if (eligible[member]) {
+                        partitionsOf[member].add(p);
+                    }
                 }
             }
         }
@@ -735,7 +760,7 @@ final class Pass {
                 if (stuck[donor]) {
                     continue;
                 }
-                if (tryMoveFrom(donor, cost, partitionsOf)) {
+                if (tryMoveFrom(donor, cost)) {
                     moved = true;
                     break;
                 }
@@ -748,6 +773,132 @@ final class Pass {
                 budget--;
             }
         }
+    }
+
+    /**
+     * When a direct free move cannot even out the replicas that join in this pass (the least loaded
+     * worker is already a member of every partition that could give it one), looks for a chain: the
+     * joining replica of q1 moves from u0 to u1, that of q2 from u1 to u2, …, to an under-loaded worker.
+     * Intermediate workers keep their count and no chain adds a move, since only replicas that join in
+     * this pass are re-targeted. Breadth-first, so the chain is as short as possible.
+     */
+    private void chainFreeMoves() {
+        if (eligibleCount < 2) {
+            return;
+        }
+        IntList[] joiningOn = new IntList[nodeCount];
+        int joining = 0;
+        for (int p = 0; p < partitionCount; p++) {
+            if (kind[p] == null || kind[p] == ChangeKind.INITIAL || inFlightNext[p] != null) {
+                continue;
+            }
+            for (int member : target[p]) {
+                if (eligible[member] && !IntList.contains(current[p], member)) {
+                    if (joiningOn[member] == null) {
+                        joiningOn[member] = new IntList();
+                    }
+                    joiningOn[member].add(p);
+                    joining++;
+                }
+            }
+        }
+        if (joining == 0) {
+            return;
+        }
+        long[] work = {0};
+        for (int guard = joining + nodeCount; guard > 0; guard--) {
+            int max = load[all.at(all.size() - 1)];
+            int min = load[all.at(0)];
+            if (max - min <= 1) {
+                return;
+            }
+            boolean found = false;
+            for (int threshold = max; threshold - 2 >= min && !found; threshold--) {
+                found = chain(threshold, threshold - 2, joiningOn, work);
+            }
+            if (!found) {
+                return;
+            }
+        }
+    }
+
+    private boolean chain(int sourceAtLeast, int targetAtMost, IntList[] joiningOn, long[] work) {
+        int[] viaNode = new int[nodeCount];
+        int[] viaPartition = new int[nodeCount];
+        boolean[] seen = new boolean[nodeCount];
+        // A partition lends edges from one worker only, so no chain re-targets it twice.
+        boolean[] usedPartition = new boolean[partitionCount];
+        int[] queue = new int[nodeCount];
+        int head = 0;
+        int tail = 0;
+        for (int rank = all.size() - 1; rank >= 0 && load[all.at(rank)] >= sourceAtLeast; rank--) {
+            int source = all.at(rank);
+            seen[source] = true;
+            viaNode[source] = -1;
+            queue[tail++] = source;
+        }
+        IntList usable = new IntList();
+        while (head < tail) {
+            int u = queue[head++];
+            IntList held = joiningOn[u];
+            if (held == null) {
+                continue;
+            }
+            for (int i = 0; i < held.size(); i++) {
+                int q = held.get(i);
+                if (usedPartition[q] || !IntList.contains(target[q], u) || IntList.contains(current[q], u)) {
+                    continue;
+                }
+                usedPartition[q] = true;
+                usable.clear();
+                int sameZone = 0;
+                for (int member : target[q]) {
+                    if (keeps[member]) {
+                        usable.add(member);
+                        if (zone[member] == zone[u]) {
+                            sameZone++;
+                        }
+                    }
+                }
+                boolean spreadAtStake = sameZone == 1 && zonesOf(usable) - 1 < minZones;
+                markZones(usable, u);
+                for (int rank = 0; rank < all.size(); rank++) {
+                    int v = all.at(rank);
+                    if (++work[0] > MAX_CHAIN_SEARCH_WORK) {
+                        return false;
+                    }
+                    if (seen[v] || IntList.contains(target[q], v) || IntList.contains(current[q], v)
+                            || spreadAtStake && zoneMark[zone[v]] == zoneStamp) {
+                        continue;
+                    }
+                    seen[v] = true;
+                    viaNode[v] = u;
+                    viaPartition[v] = q;
+                    if (load[v] <= targetAtMost) {
+                        for (int w = v; viaNode[w] >= 0; w = viaNode[w]) {
+                            int from = viaNode[w];
+                            int p = viaPartition[w];
+                            int[] set = target[p].clone();
+                            for (int k = 0; k < set.length; k++) {
+                                if (set[k] == from) {
+                                    set[k] = w;
+                                }
+                            }
+                            target[p] = set;
+                            if (joiningOn[w] == null) {
+                                joiningOn[w] = new IntList();
+                            }
+                            joiningOn[w].add(p);
+                            decrement(from);
+                            increment(w);
+                        }
+                        return true;
+                    }
+                    queue[tail++] = v;
+                }
+            }
+        }
+        return false;
     }
 
     private boolean movable(int p) {
@@ -766,8 +917,11 @@ final class Pass {
         };
     }
 
-    private boolean tryMoveFrom(int donor, int cost, IntList[] partitionsOf) {
+    private boolean tryMoveFrom(int donor, int cost) {
         if (cost == 1 && (changesOnNode[donor] >= limits.maxChangesPerNode() || changesInCluster >= limits.maxChangesInCluster())) {
+            return false;
+        }
+        if (onlyWithinZones() && load[byZone[zone[donor]].at(0)] > load[donor] - 2) {
             return false;
         }
         IntList held = partitionsOf[donor];
@@ -789,12 +943,28 @@ final class Pass {
         return false;
     }
 
+    /**
+     * Whether every replica set must use every zone that has candidates exactly once (as many replicas
+     * as zones are required): then a replica can only ever move within its zone, and a donor whose zone
+     * has no receiver light enough need not be looked at partition by partition.
+     */
+    private boolean onlyWithinZones() {
+        int zonesWithCandidates = 0;
+        for (LoadIndex index : byZone) {
+            if (index.size() > 0) {
+                zonesWithCandidates++;
+            }
+        }
+        return replicas == minZones && zonesWithCandidates == minZones;
+    }
+
     /** The least loaded eligible node that may take {@code donor}'s replica of {@code p} and end below the donor. */
     private int receiverFor(int p, int donor, int cost) {
         int[] set = target[p];
         int maxLoad = load[donor] - 2;
         boolean throttle = cost == 1;
-        IntList skip = new IntList(set.length + current[p].length);
+        IntList skip = skipScratch;
+        skip.clear();
         for (int member : set) {
             skip.add(member);
         }
@@ -802,7 +972,8 @@ final class Pass {
             skip.add(member);
         }
         int sameZone = 0;
-        IntList usable = new IntList(set.length);
+        IntList usable = usableScratch;
+        usable.clear();
         for (int member : set) {
             if (keeps[member]) {
                 usable.add(member);
@@ -885,7 +1056,7 @@ final class Pass {
             int p = pending.get(i);
             int best = -1;
             for (int member : target[p]) {
-                if (mayLead(p, member) && (best < 0 || count[member] < count[best])) {
+                if (memberMayLead(p, member) && (best < 0 || count[member] < count[best])) {
                     best = member;
                 }
             }
@@ -945,6 +1116,14 @@ final class Pass {
         };
     }
 
+    /** {@link #mayLead} for a node known to be in {@code target[p]}: skips the membership test. */
+    private boolean memberMayLead(int p, int member) {
+        if (!eligible[member]) {
+            return false;
+        }
+        return kind[p] == ChangeKind.INITIAL || kind[p] == null && inFlightNext[p] == null || IntList.contains(current[p], member);
+    }
+
     /** Whether {@code node} may lead {@code p} after this pass: a candidate that stays a member with data. */
     private boolean mayLead(int p, int node) {
         return eligible[node] && staysMember(p, node);
@@ -974,6 +1153,7 @@ final class Pass {
             }
         }
         int[] budget = {limits.maxFillMovesPerPass()};
+        evenOutFreeLeaderships(count, fixed, free, ledBy);
         LeaderPaths paths = new LeaderPaths(count, fixed, free, ledBy);
         // Each augmentation lowers the sum of squared counts, so this ends; the cap guards against bugs.
         for (int guard = partitionCount + nodeCount; guard > 0; guard--) {
@@ -993,6 +1173,42 @@ final class Pass {
                 found = paths.augment(threshold, threshold - 2, budget);
             }
             if (!found) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * A cheap first round before the chain search: a leadership that moves anyway in this pass (a new
+     * partition's, a shed one) goes straight to its least loaded fit member when that is at least two
+     * below its current holder. Costs no extra change; usually leaves little for the search.
+     */
+    private void evenOutFreeLeaderships(int[] count, boolean[] fixed, boolean[] free, IntList[] ledBy) {
+        for (int round = 0; round < FREE_LEADER_SWEEPS; round++) {
+            boolean moved = false;
+            for (int p = 0; p < partitionCount; p++) {
+                int held = leader[p];
+                if (!free[p] || fixed[p] || held < 0 || !eligible[held]) {
+                    continue;
+                }
+                int best = -1;
+                for (int member : target[p]) {
+                    if (member != held && memberMayLead(p, member) && (best < 0 || count[member] < count[best])) {
+                        best = member;
+                    }
+                }
+                if (best >= 0 && count[held] - count[best] >= 2) {
+                    leader[p] = best;
+                    if (leaderCause[p] == null) {
+                        leaderCause[p] = LeadershipChange.Cause.BALANCE;
+                    }
+                    ledBy[best].add(p);
+                    count[held]--;
+                    count[best]++;
+                    moved = true;
+                }
+            }
+            if (!moved) {
                 return;
             }
         }
@@ -1044,12 +1260,8 @@ final class Pass {
                     continue;
                 }
                 done[u] = true;
-                if (dist[u] > budget[0]) {
-                    return false;
-                }
                 if (count[u] <= targetAtMost) {
-                    apply(u, budget);
-                    return true;
+                    return apply(u, budget);
                 }
                 IntList led = ledBy[u];
                 for (int i = 0; i < led.size(); i++) {
@@ -1059,7 +1271,7 @@ final class Pass {
                     }
                     int weight = free[q] ? 0 : 1;
                     for (int v : target[q]) {
-                        if (v == u || done[v] || !mayLead(q, v) || dist[u] + weight >= dist[v]) {
+                        if (v == u || done[v] || !memberMayLead(q, v) || dist[u] + weight >= dist[v]) {
                             continue;
                         }
                         dist[v] = dist[u] + weight;
@@ -1078,11 +1290,26 @@ final class Pass {
             return false;
         }
 
-        private void apply(int end, int[] budget) {
+        /**
+         * Moves the leaderships along the chain ending at {@code end}, from its source on. A chain with
+         * more paid transfers than the budget left is applied only that far: the worker where it stops
+         * holds one leadership more, and the next pass continues from there, so long chains still
+         * converge while each pass stays within its budget.
+         */
+        private boolean apply(int end, int[] budget) {
+            IntList path = new IntList();
             for (int v = end; viaNode[v] >= 0; v = viaNode[v]) {
+                path.add(v);
+            }
+            boolean applied = false;
+            for (int i = path.size() - 1; i >= 0; i--) {
+                int v = path.get(i);
                 int u = viaNode[v];
                 int q = viaPartition[v];
                 if (!free[q]) {
+                    if (budget[0] <= 0) {
+                        break;
+                    }
                     budget[0]--;
                     free[q] = true;
                 }
@@ -1093,7 +1320,9 @@ final class Pass {
                 ledBy[v].add(q);
                 count[u]--;
                 count[v]++;
+                applied = true;
             }
+            return applied;
         }
     }
 

@@ -25,8 +25,9 @@ public record Plan(List<ReplicaSetChange> replicaSetChanges, List<LeadershipChan
     }
 
     /**
-     * Numbers about the cluster as it will be once this plan's changes (and those already under way) are
-     * done. "Eligible" workers are the Active, alive ones: the only ones that may receive replicas.
+     * Numbers about the cluster as it will be once this plan's changes, those already under way and
+     * the required ones waiting for a throttle slot are done (so a throttled drain already shows its
+     * end state). "Eligible" workers are the Active, alive ones: the only ones that may receive replicas.
      *
      * @param changesInFlight placements that already had a next set (revisions included)
      * @param throttled required changes that wait for a slot

@@ -67,43 +67,58 @@ import java.util.TreeMap;
  *       nodes, too few members; members that must leave; then spread and surplus), each in partition
  *       order. Members that may stay are kept; each missing member is the least loaded candidate
  *       outside the set, taken from a zone the set lacks when the remaining slots could not otherwise
- *       reach {@code minZones}. If the kept members crowd too few zones, one from a crowded zone is
- *       traded for a candidate from a missing zone. Leaving members are paired with their
- *       replacements in place. The change starts if the throttles allow; otherwise it is explained
- *       ({@link Reason#THROTTLED}) and its loads are not counted.
- *   <li><b>Balance replicas.</b> While some candidate holds at least two more than another, take the
- *       most loaded donor that can give and move one of its replicas (partitions it does not lead
- *       first) to the least loaded candidate that is not in the set and keeps the spread. First only
- *       moves that cost nothing — re-targeting a replica that joins in this pass anyway — then real
- *       moves, at most {@code maxFillMovesPerPass}. A donor with no legal move is skipped for the rest
- *       of the pass; that is how zone rules that forbid balance show.
+ *       reach {@code minZones}; ties between equally loaded candidates are broken by a hash of the
+ *       partition, which scatters each worker's partners over the cluster. If the kept members crowd
+ *       too few zones, one from a crowded zone is traded for a candidate from a missing zone. Leaving
+ *       members are paired with their replacements in place. Throttles are not looked at yet: every
+ *       required change is planned, so the loads describe where the cluster is heading.
+ *   <li><b>Free re-targeting.</b> While some candidate holds at least two more than another, a replica
+ *       that joins in this pass anyway is re-targeted from the most loaded to a less loaded candidate
+ *       — directly, or along the shortest chain (the joining replica of q1 moves from u0 to u1, that of
+ *       q2 from u1 to u2, …) found breadth-first. No move is added; this is what makes a drain move
+ *       exactly the replicas the drained worker held.
+ *   <li><b>Admission.</b> In the order above, a change starts if every node it involves and the
+ *       cluster have a free throttle slot; otherwise it is explained ({@link Reason#THROTTLED}) and not
+ *       emitted, but its loads stay counted, so the next step does not mistake a throttled drain for
+ *       imbalance.
+ *   <li><b>Balance replicas.</b> While some candidate holds at least two more than another, the most
+ *       loaded donor that can give moves one replica (partitions it does not lead first) to the least
+ *       loaded candidate that is not in the set and keeps the spread: at most
+ *       {@code maxFillMovesPerPass} moves, within the throttles. A donor with no legal move is skipped
+ *       for the rest of the pass; that is how zone rules that forbid balance show.
  *   <li><b>Leaders.</b> A pinned leader leads where it may; a leader that is Active, alive and stays a
  *       member keeps leading; every other partition's leadership goes to its fit member with the
- *       fewest leaderships (a draining or dead leader's go first, not throttled). Then leaderships are
- *       balanced along the cheapest chains of transfers found by a 0-1 breadth-first search over
- *       "u leads a partition v could lead", where re-routing a leadership that moves anyway is free;
- *       paid transfers are capped by {@code maxFillMovesPerPass}.
+ *       fewest leaderships (a draining or dead leader's go first, not throttled). Then leaderships that
+ *       move anyway are evened out directly, and the rest is balanced along the cheapest chains of
+ *       transfers, found by a 0-1 breadth-first search over "u leads a partition v could lead" where
+ *       re-routing a leadership that moves anyway is free; paid transfers are capped by
+ *       {@code maxFillMovesPerPass} (a longer chain is applied that far and continued next pass).
  * </ol>
- * A pass costs O(P·R) plus O(log N) per load change; a full placement of 100,000 partitions × 3 over
- * 1,000 workers takes tens of milliseconds on one core (see {@code docs/benchmarks.md}).
+ * A pass costs O(P·R) plus a constant per load change (the searches are bounded by named limits); a
+ * full placement of 100,000 partitions × 3 over 1,000 workers takes tens of milliseconds of one core
+ * (see {@code docs/benchmarks.md}).
  *
  * <h2>Worked example</h2>
- * Workers N1, N2 (zone {@code r.a}), N3, N4 ({@code r.b}), all Active; 4 partitions, 2 replicas in 2
- * zones; no placements yet.
- * <pre>
- *   P0: N1 first (least loaded, lowest id); 1 slot left and 1 zone missing, so r.b → N3.  [N1 N3]
- *   P1: N1, N3 now hold 1: least loaded are N2, then r.b → N4.                            [N2 N4]
- *   P2: all hold 1; round-robin order N1, then r.b → N3.                                  [N1 N3]
- *   P3:                                                                                 [N2 N4]
- *   every worker holds 2 = 8/4 replicas; leaders N1, N2, N3, N4 (fewest leaderships first).
- * </pre>
- * Now N1 drains. Pass 1: N1's leadership of P0 moves to N3 and of P2 to N3… no: P0 goes to N3 (fewest
- * leaderships among members that stay), P2's only other member is N3 as well, so P2 also goes to N3 —
- * then the leader balancing sees N3 with 2 more than N1's zone mate N2 … but N2 is not a member of P0
- * or P2 until the replicas move, so leaders stay until the next pass. P0 and P2 each need a
- * replacement for N1 in zone r.a (the set would otherwise lose its only r.a member): N2 is the only
- * candidate there, so P0 → [N2 N3], P2 → [N2 N3]: exactly 2 moves for the 2 replicas N1 held. Once
- * those complete, the next pass moves one leadership (P0 or P2) from N3 to N2, and N1 holds nothing.
+ * Workers N1, N2 in zone {@code r.a} and N3, N4 in {@code r.b}, all Active and alive; 4 partitions of
+ * 2 replicas in at least 2 zones; no placements yet ({@code SchedulerRulesTest.WorkedExample} checks
+ * every statement below).
+ * <ol>
+ *   <li>Pass 1, repair. For P0 every worker holds 0 replicas, so its first member is one of the least
+ *       loaded (ties are broken by a hash of the partition id), say N1; one slot is left and one zone
+ *       is missing, so the second member comes from r.b. Every later partition again takes the least
+ *       loaded workers that keep the spread, so each partition gets one r.a and one r.b member and
+ *       every worker ends with 8 / 4 = 2 replicas. Each leadership goes to the member with the fewest
+ *       so far: 1 each. The plan has 4 {@code initial} changes.
+ *   <li>N1 drains. Pass 2: N1 leads one partition, say P0 = [N1 N3]; the leadership moves to N3, the
+ *       member that stays ({@code leader-draining}, not throttled). Each of N1's two partitions needs
+ *       an r.a member in N1's place (else the set would cover one zone), and N2 is the only r.a
+ *       candidate: [N1 N3] → [N2 N3], and the other likewise — 2 moves for the 2 replicas N1 held, none
+ *       between other workers. N2 then holds 4 replicas and N3, N4 2 each: the zone rule (every
+ *       partition needs its r.a replica, and r.a has one Active worker left) forbids a better balance,
+ *       and no move is tried. Leaders: 4 over 3 workers, one of them leads 2 — balanced.
+ *   <li>Pass 3 changes nothing. N1 is in no replica set and leads nothing, so the controller may make
+ *       it Disabled.
+ * </ol>
  */
 public final class Scheduler {
 

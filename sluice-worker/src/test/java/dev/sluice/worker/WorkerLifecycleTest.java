@@ -48,7 +48,9 @@ class WorkerLifecycleTest {
                 : WarmUpCheck.Outcome.fail("cache holds 0 of 10 entries"));
         try (Worker worker = new Worker(config("alpha").warmUpCheck(check).build(), metadata)) {
             worker.start(HTTP);
-            Awaitility.await().atMost(TIMEOUT).until(() -> worker.status().warmUp().stream().anyMatch(r -> r.check().equals("cache-loaded")));
+            // The check results and the activation message are published one after the other: wait for both.
+            Awaitility.await().atMost(TIMEOUT).until(() -> worker.status().warmUp().stream().anyMatch(r -> r.check().equals("cache-loaded"))
+                    && worker.status().activation().contains("cache-loaded"));
             WorkerStatus status = worker.status();
             assertThat(status.state()).isEqualTo(WorkerState.PROVISIONING);
             assertThat(status.ready()).isFalse();
