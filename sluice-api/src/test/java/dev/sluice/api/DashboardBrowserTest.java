@@ -132,8 +132,10 @@ class DashboardBrowserTest {
         assertThat(driver().findElement(By.cssSelector(card("N1") + " [data-testid=state-badge]")).getText()).isEqualToIgnoringCase("disabled");
         assertThat(driver().findElement(By.cssSelector("[data-testid=drain-panel][data-node=N1] [data-testid=drain-remaining]")).getText())
                 .isEqualTo("0 / " + replicas + " replicas remaining");
-        assertThat(driver().findElements(By.cssSelector("#partition-map .cell[data-node=N1].replica, #partition-map .cell[data-node=N1].leaving")))
-                .isEmpty();
+        // The map is drawn from the partitions poll, which may come a moment after the nodes poll.
+        browser.until(d -> d.findElements(By.cssSelector("#partition-map .cell[data-node=N1].replica, #partition-map .cell[data-node=N1].leaving"))
+                .isEmpty() ? true : null);
+        browser.until(d -> d.findElements(By.cssSelector("#events [data-testid=event][data-kind=drain-completed]")).isEmpty() ? null : true);
         assertThat(driver().findElements(By.cssSelector("#events [data-testid=event][data-kind=drain-completed]"))).hasSize(1);
         assertThat(driver().findElements(By.cssSelector("#events [data-testid=event][data-kind=partition-moved]"))).hasSize(replicas);
         assertThat(cluster.state(1)).isEqualTo(WorkerState.DISABLED);
