@@ -6,8 +6,6 @@ import dev.sluice.client.Workload;
 import dev.sluice.metadata.Json;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +44,8 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintStream out = System.out;
         Path directory = dataDir != null ? dataDir.toAbsolutePath() : Files.createTempDirectory("sluice-demo-");
-        int base = httpPort != null ? httpPort : (portsFree(8080, WORKERS) && portsFree(9080, WORKERS) ? 8080 : freeBase());
+        int base = httpPort != null ? httpPort
+                : LocalCluster.portsFree(8080, WORKERS) && LocalCluster.portsFree(9080, WORKERS) ? 8080 : LocalCluster.freeBase(18080, WORKERS);
         LocalCluster.Layout layout = new LocalCluster.Layout(WORKERS, PARTITIONS, REPLICATION, 1, base, base + 1000);
         out.println("Sluice demo: " + WORKERS + " workers, " + PARTITIONS + " partitions × " + REPLICATION + " replicas, data in " + directory);
         LocalCluster cluster = LocalCluster.open(directory, layout, true);
@@ -159,26 +158,6 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return count;
-    }
-
-    static boolean portsFree(int base, int count) {
-        for (int port = base; port < base + count; port++) {
-            try (ServerSocket probe = new ServerSocket()) {
-                probe.bind(new InetSocketAddress("127.0.0.1", port));
-            } catch (IOException taken) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static int freeBase() {
-        for (int base = 18080; base < 60000; base += 10) {
-            if (portsFree(base, WORKERS) && portsFree(base + 1000, WORKERS)) {
-                return base;
-            }
-        }
-        throw new CliException(CliException.FAILED, "found no free ports for the demo cluster");
     }
 
     private static void deleteQuietly(Path directory) {

@@ -154,16 +154,32 @@ final class LocalCluster implements AutoCloseable {
     }
 
     private void requireFreePorts() {
-        for (int worker = 1; worker <= layout.workers(); worker++) {
-            for (int port : new int[] {layout.httpPort() + worker - 1, layout.raftPort() + worker - 1}) {
-                try (ServerSocket probe = new ServerSocket()) {
-                    probe.bind(new InetSocketAddress("127.0.0.1", port));
-                } catch (IOException taken) {
-                    throw new CliException(CliException.FAILED, "port " + port + " on 127.0.0.1 is in use (is another local cluster running?); "
-                            + "stop it or choose other ports with --http-port");
-                }
+        if (!portsFree(layout.httpPort(), layout.workers()) || !portsFree(layout.raftPort(), layout.workers())) {
+            throw new CliException(CliException.FAILED, "a port from " + layout.httpPort() + " or " + layout.raftPort() + " up to the worker count is in use"
+                    + " on 127.0.0.1 (is another local cluster running?); stop it or choose other ports with --http-port and --raft-port");
+        }
+    }
+
+    /** Whether {@code count} ports from {@code base} can be bound on loopback now. */
+    static boolean portsFree(int base, int count) {
+        for (int port = base; port < base + count; port++) {
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.bind(new InetSocketAddress("127.0.0.1", port));
+            } catch (IOException taken) {
+                return false;
             }
         }
+        return true;
+    }
+
+    /** The first HTTP port from {@code from} up where a cluster of {@code workers} finds its HTTP and Raft ports free. */
+    static int freeBase(int from, int workers) {
+        for (int base = from; base < 60000; base += 10) {
+            if (portsFree(base, workers) && portsFree(base + 1000, workers)) {
+                return base;
+            }
+        }
+        throw new CliException(CliException.FAILED, "found no free ports on 127.0.0.1 for a local cluster");
     }
 
     private String loadOrCreateToken() throws IOException {

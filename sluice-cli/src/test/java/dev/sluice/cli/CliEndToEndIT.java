@@ -42,7 +42,7 @@ class CliEndToEndIT {
     @BeforeAll
     static void startCluster() throws Exception {
         System.setProperty("sluice.home", directory.resolve("home").toString());
-        int base = freeBase();
+        int base = LocalCluster.freeBase(21080, 4);
         cluster = LocalCluster.open(directory.resolve("cluster"), new LocalCluster.Layout(4, 12, 3, 1, base, base + 1000), true);
         try {
             cluster.start(System.out);
@@ -57,15 +57,6 @@ class CliEndToEndIT {
         if (cluster != null) {
             cluster.close();
         }
-    }
-
-    static int freeBase() {
-        for (int base = 21080; base < 60000; base += 10) {
-            if (DemoCommand.portsFree(base, 4) && DemoCommand.portsFree(base + 1000, 4)) {
-                return base;
-            }
-        }
-        throw new IllegalStateException("no free ports");
     }
 
     static Run sluice(String... args) {

@@ -3,11 +3,8 @@ package dev.sluice.controller;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.Fence;
 import dev.sluice.metadata.LeaderElection;
-import dev.sluice.metadata.Watch;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,10 +35,10 @@ public final class ClusterController implements AutoCloseable {
     private final ControllerMetrics metrics;
     private final ScheduledExecutorService thread;
     private final AtomicBoolean passQueued = new AtomicBoolean();
-    private final List<Watch> watches = new ArrayList<>();
 
     private LeaderElection election;
     private volatile ControlLoop loop;
+    private ClusterView view;
     private ScheduledFuture<?> nextPass;
     private long lastPassEndedNanos;
     private volatile boolean closed;
@@ -110,10 +107,8 @@ public final class ClusterController implements AutoCloseable {
         }
         try {
             Fence fence = new ControllerDocuments(metadata).takeEpoch(participantId);
-            loop = new ControlLoop(metadata, dataPlane, config, clock, fence, participantId, this::requestPass, metrics);
-            watches.add(metadata.nodes().watch(snapshot -> requestPass()));
-            watches.add(metadata.placements().watch((partition, placement) -> requestPass(), this::requestPass, this::requestPass));
-            watches.add(metadata.liveness().watch(node -> requestPass(), this::requestPass));
+            view = ClusterView.watching(metadata, this::requestPass);
+            loop = new ControlLoop(metadata, view, dataPlane, config, clock, fence, participantId, this::requestPass, metrics);
             log.info("{} leads the cluster controller (epoch {})", participantId, fence.version());
             metadata.events().append(dev.sluice.model.ClusterEvent.of(clock.instant(), dev.sluice.model.EventKind.CONTROLLER_ELECTED, null, null,
                     participantId + " leads the cluster controller (epoch " + fence.version() + ")", java.util.Map.of("epoch", fence.version())));
@@ -142,8 +137,10 @@ public final class ClusterController implements AutoCloseable {
     }
 
     private void closeWatches() {
-        watches.forEach(Watch::close);
-        watches.clear();
+        if (view != null) {
+            view.close();
+            view = null;
+        }
     }
 
     private void pass() {

@@ -1,6 +1,7 @@
 package dev.sluice.controller;
 
 import dev.sluice.metadata.ClusterMetadata;
+import dev.sluice.metadata.EventLog;
 import dev.sluice.metadata.Fence;
 import dev.sluice.metadata.NodesConfigurationStore;
 import dev.sluice.metadata.PlacementStore.VersionedPlacement;
@@ -75,7 +76,17 @@ final class ControlLoop {
      */
     static final Duration INITIAL_PLACEMENT_SETTLE = Duration.ofSeconds(30);
 
+    /** The published status is rewritten at least this often, so its rate and ETA stay fresh. */
+    static final Duration STATUS_REFRESH = Duration.ofSeconds(1);
+
+    /** Passes slower than this are logged at debug level. */
+    private static final long SLOW_PASS_MILLIS = 200;
+
+    /** How often the leader trims the event log back to {@link EventLog#RETAINED_EVENTS}. */
+    static final Duration EVENT_TRIM_INTERVAL = Duration.ofMinutes(1);
+
     private final ClusterMetadata metadata;
+    private final ClusterView view;
     private final ControllerDocuments documents;
     private final DataPlane dataPlane;
     private final ControllerConfig config;
@@ -92,6 +103,8 @@ final class ControlLoop {
     private final Map<PartitionId, Failure> failures = new ConcurrentHashMap<>();
     /** Configurations the data plane confirmed committed in this term: only these complete a change. */
     private final Map<PartitionId, Set<NodeId>> confirmed = new ConcurrentHashMap<>();
+    /** Partitions whose configuration change keeps failing, and the leader it failed under. */
+    private final Map<PartitionId, NodeId> failingUnder = new ConcurrentHashMap<>();
     private final Map<PartitionId, Long> lastSeenVersion = new HashMap<>();
     private final Map<PartitionId, Instant> progressAt = new HashMap<>();
     private final Map<PartitionId, String> steps = new HashMap<>();
@@ -102,6 +115,9 @@ final class ControlLoop {
     private long passes;
     private ControllerStatus lastStatus;
     private Instant provisioningSeenSince;
+    private Instant eventsTrimmedAt = Instant.MIN;
+    private String publishedSignature = "";
+    private Instant publishedAt = Instant.MIN;
 
     /** A Raft operation under way for one partition. */
     private record Pending(String step, Instant startedAt, CompletableFuture<Void> future) {}
@@ -109,9 +125,18 @@ final class ControlLoop {
     /** Consecutive failures of one partition's change, and when to try again. */
     private record Failure(int count, Instant retryAt, String lastError) {}
 
-    ControlLoop(ClusterMetadata metadata, DataPlane dataPlane, ControllerConfig config, InstantSource clock, Fence fence,
+    /**
+     * After this many failed configuration changes in a row under one leader, leadership moves to another
+     * member that stays before the next attempt. Seen under heavy load: a leader that took over by a
+     * transfer could not commit in its new term and refused every change ("not ready") until it lost
+     * leadership.
+     */
+    static final int KICK_LEADER_AFTER_FAILURES = 2;
+
+    ControlLoop(ClusterMetadata metadata, ClusterView view, DataPlane dataPlane, ControllerConfig config, InstantSource clock, Fence fence,
             String leaderId, Runnable requestPass, ControllerMetrics metrics) {
         this.metadata = metadata;
+        this.view = view;
         this.documents = new ControllerDocuments(metadata);
         this.dataPlane = dataPlane;
         this.config = config;
@@ -138,14 +163,14 @@ final class ControlLoop {
     boolean runPass() {
         long started = System.nanoTime();
         Instant now = clock.instant();
-        NodesConfigurationStore.Snapshot nodesSnapshot = metadata.nodes().read();
+        NodesConfigurationStore.Snapshot nodesSnapshot = view.nodes();
         NodesConfiguration nodes = nodesSnapshot.configuration();
-        Optional<PartitionTable> table = metadata.partitionTable().read();
+        Optional<PartitionTable> table = view.table();
         if (table.isEmpty()) {
             return false;
         }
-        Map<PartitionId, VersionedPlacement> placements = new TreeMap<>(metadata.placements().readAll());
-        Liveness live = liveness.update(nodes, metadata.liveness().readAll().keySet(), now);
+        Map<PartitionId, VersionedPlacement> placements = view.placements();
+        Liveness live = liveness.update(nodes, view.alive(), now);
         reportDeaths(nodes, live, now);
         pollReplicas(nodes, live, placements, now);
         trackProgress(placements, now);
@@ -174,13 +199,17 @@ final class ControlLoop {
         nodes = disableDrainedWorkers(nodesSnapshot, placements, leaders, live, now);
         List<DrainProgress> drains = trackDrains(nodes, placements, leaders, plan, now);
 
+        trimEvents(now);
         passes++;
         long passMillis = (System.nanoTime() - started) / 1_000_000;
+        if (passMillis > SLOW_PASS_MILLIS) {
+            log.debug("pass {} took {} ms", passes, passMillis);
+        }
         metrics.passCompleted(Duration.ofNanos(System.nanoTime() - started));
         lastStatus = new ControllerStatus(leaderId, fence.version(), now, passes, passMillis, movesInFlight(placements), drains,
                 plan.explanations());
         metrics.observe(lastStatus, nodes, placements.values().stream().map(VersionedPlacement::placement).toList(), leaders);
-        documents.publishStatus(lastStatus, fence);
+        publish(lastStatus, now);
         return !pending.isEmpty() || placements.values().stream().anyMatch(v -> v.placement().hasNext())
                 || nodes.workers().stream().anyMatch(n -> n.workerState() == WorkerState.DRAINING);
     }
@@ -317,7 +346,7 @@ final class ControlLoop {
                     }
                     Placement created = Placement.stable(partition, change.next(), change.preferredLeader(), nodes.version());
                     long version = metadata.placements().write(created, 0, null, List.of(fence));
-                    placements.put(partition, new VersionedPlacement(created, version));
+                    remember(placements, new VersionedPlacement(created, version));
                     initial++;
                     continue;
                 }
@@ -330,7 +359,7 @@ final class ControlLoop {
                                 + (change.leaving().isEmpty() ? "" : " (" + change.leaving() + " leave, " + change.joining() + " join)"),
                         Map.of());
                 long version = metadata.placements().write(next, before.version(), event, List.of(fence));
-                placements.put(partition, new VersionedPlacement(next, version));
+                remember(placements, new VersionedPlacement(next, version));
                 if (revision) {
                     pending.remove(partition);
                     failures.remove(partition);
@@ -350,6 +379,10 @@ final class ControlLoop {
             PartitionId partition = change.partition();
             VersionedPlacement versioned = placements.get(partition);
             if (versioned == null || pending.containsKey(partition) || waitingAfterFailure(partition, now)) {
+                continue;
+            }
+            if (change.cause() == LeadershipChange.Cause.BALANCE && versioned.placement().hasNext()) {
+                // Balancing waits until the partition's move is done: a move may have moved its leader on purpose.
                 continue;
             }
             NodeReplicas target = observed.get(change.to());
@@ -424,6 +457,12 @@ final class ControlLoop {
             step(partition, "retrying after: " + failures.get(partition).lastError());
             return;
         }
+        if (new HashSet<>(placement.next()).equals(confirmed.get(partition))) {
+            // The data plane confirmed this very configuration committed: done, without waiting for the
+            // workers' next reports to say so.
+            complete(versioned, placements, leaders.get(partition), now);
+            return;
+        }
         for (NodeId joining : placement.joining()) {
             NodeReplicas replicas = observed.get(joining);
             if (replicas == null || !replicas.hosts(partition)) {
@@ -439,8 +478,18 @@ final class ControlLoop {
             return;
         }
         List<NodeConfig> members = configs(nodes, placement.members());
+        Failure failing = failures.get(partition);
+        if (failing != null && failing.count() >= KICK_LEADER_AFTER_FAILURES && leader.equals(failingUnder.get(partition))) {
+            Optional<NodeId> other = leadershipTarget(placement, live, leader);
+            if (other.isPresent()) {
+                failingUnder.remove(partition);
+                startLeadershipTransfer(partition, leader, other.get(), "configuration change keeps failing under this leader", members, now);
+                step(partition, "moving leadership off " + leader + ", under which the configuration change keeps failing");
+                return;
+            }
+        }
         if (placement.leaving().contains(leader)) {
-            Optional<NodeId> target = leadershipTarget(placement, live);
+            Optional<NodeId> target = leadershipTarget(placement, live, leader);
             if (target.isPresent()) {
                 startLeadershipTransfer(partition, leader, target.get(), "leader leaves the replica set", members, now);
                 step(partition, pending.get(partition) == null ? "moving leadership" : pending.get(partition).step());
@@ -470,6 +519,9 @@ final class ControlLoop {
                         observed.computeIfPresent(leader, (id, replicas) -> new NodeReplicas(id, Instant.EPOCH, replicas.replicas()));
                     }
                 } else {
+                    if (leader != null) {
+                        failingUnder.put(partition, leader);
+                    }
                     fail(partition, "configuration change failed: " + rootMessage(failure), clock.instant());
                 }
                 requestPass.run();
@@ -496,14 +548,15 @@ final class ControlLoop {
         return wanted;
     }
 
-    /** The staying member that should lead while the leader leaves: the alive one leading the fewest. */
-    private Optional<NodeId> leadershipTarget(Placement placement, Liveness live) {
+    /** The staying member, other than {@code leader}, that should lead instead: the alive one leading the fewest. */
+    private Optional<NodeId> leadershipTarget(Placement placement, Liveness live, NodeId leader) {
         Map<NodeId, Long> leaderships = new HashMap<>();
         for (NodeReplicas replicas : observed.values()) {
             leaderships.put(replicas.node(), replicas.leaderships());
         }
         return placement.current().stream()
                 .filter(placement.next()::contains)
+                .filter(node -> !node.equals(leader))
                 .filter(live::isAlive)
                 .filter(node -> observed.containsKey(node) && observed.get(node).hosts(placement.partition()))
                 .min(Comparator.comparing((NodeId node) -> leaderships.getOrDefault(node, 0L)).thenComparing(Comparator.naturalOrder()));
@@ -519,9 +572,10 @@ final class ControlLoop {
                 Map.of("durationMillis", took.toMillis()));
         try {
             long version = metadata.placements().write(done, versioned.version(), event, List.of(fence));
-            placements.put(placement.partition(), new VersionedPlacement(done, version));
+            remember(placements, new VersionedPlacement(done, version));
             steps.remove(placement.partition());
             confirmed.remove(placement.partition());
+            failingUnder.remove(placement.partition());
             metrics.moveCompleted(took);
             log.info("{}", event.message());
         } catch (PreconditionFailedException raced) {
@@ -557,7 +611,7 @@ final class ControlLoop {
             try {
                 Placement updated = placement.withLeader(leader);
                 long version = metadata.placements().write(updated, versioned.version(), null, List.of(fence));
-                placements.put(placement.partition(), new VersionedPlacement(updated, version));
+                remember(placements, new VersionedPlacement(updated, version));
             } catch (PreconditionFailedException raced) {
                 // The next pass sees the newer record.
             }
@@ -720,6 +774,44 @@ final class ControlLoop {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * Publishes the status for the API when what it says changed, and at least every
+     * {@link #STATUS_REFRESH}: a write every pass would cost a round trip for nothing most of the time.
+     */
+    private void publish(ControllerStatus status, Instant now) {
+        String signature = status.moves().stream().map(m -> m.partition() + m.step() + m.lastError()).toList() + "|"
+                + status.drains().stream().map(d -> d.node() + "" + d.state() + d.replicasRemaining() + d.leadershipsRemaining()
+                        + d.movesInFlight() + d.stalledPartitions().size()).toList() + "|" + status.explanations().size();
+        if (signature.equals(publishedSignature) && publishedAt.plus(STATUS_REFRESH).isAfter(now)) {
+            return;
+        }
+        documents.publishStatus(status, fence);
+        publishedSignature = signature;
+        publishedAt = now;
+    }
+
+    /** Records a placement this pass wrote, in the pass's copy and in the view. */
+    private void remember(Map<PartitionId, VersionedPlacement> placements, VersionedPlacement written) {
+        placements.put(written.placement().partition(), written);
+        view.written(written);
+    }
+
+    /** Keeps the event log bounded; the audit log, which transitions also go to, is never trimmed. */
+    private void trimEvents(Instant now) {
+        if (eventsTrimmedAt.plus(EVENT_TRIM_INTERVAL).isAfter(now)) {
+            return;
+        }
+        eventsTrimmedAt = now;
+        try {
+            int deleted = metadata.events().trim(EventLog.RETAINED_EVENTS);
+            if (deleted > 0) {
+                log.info("trimmed {} old events from the event log", deleted);
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not trim the event log: {}", e.toString());
+        }
+    }
 
     private void logEvent(ClusterEvent event) {
         try {

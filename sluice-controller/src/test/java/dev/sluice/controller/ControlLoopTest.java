@@ -271,6 +271,27 @@ class ControlLoopTest {
     }
 
     @Test
+    void aLeaderUnderWhichTheConfigurationChangeKeepsFailingIsReplaced() {
+        try (ControllerHarness cluster = fourWorkers(1)) {
+            cluster.runUntil(cluster::settled, 50, "initial placement");
+            cluster.runUntil(() -> cluster.placements().values().stream()
+                    .allMatch(p -> p.leader() != null && p.leader().equals(cluster.dataPlane.group(p.partition()).leader)), 100, "leaders recorded");
+            // A partition N1 is in but does not lead: its leader stays through the drain, and is stuck.
+            Placement victim = cluster.placements().values().stream()
+                    .filter(p -> p.current().contains(N1) && !N1.equals(cluster.dataPlane.group(p.partition()).leader)).findFirst().orElseThrow();
+            NodeId stuck = cluster.dataPlane.group(victim.partition()).leader;
+            cluster.dataPlane.stuckUnder.put(victim.partition(), stuck);
+            lifecycle(cluster).request("N1", WorkerState.DRAINING, "", false, false);
+            cluster.runUntil(() -> cluster.state(N1) == WorkerState.DISABLED, 2_000, "N1 disabled despite the stuck leader");
+            assertThat(cluster.dataPlane.group(victim.partition()).leader).isNotEqualTo(stuck);
+            assertThat(cluster.events(EventKind.LEADERSHIP_MOVED)).anySatisfy(e -> {
+                assertThat(e.event().partition()).isEqualTo(victim.partition());
+                assertThat(e.event().message()).contains("keeps failing");
+            });
+        }
+    }
+
+    @Test
     void noReplicaEverLandsOnAWorkerThatIsNotActive() {
         try (ControllerHarness cluster = fourWorkers(1)) {
             cluster.runUntil(cluster::settled, 50, "initial placement");

@@ -71,7 +71,8 @@ final class ControllerHarness implements AutoCloseable {
 
     ControlLoop newLoop(String leader) {
         ControllerDocuments documents = new ControllerDocuments(metadata);
-        return new ControlLoop(metadata, dataPlane, config, clock, documents.takeEpoch(leader), leader, () -> passesRequested++,
+        return new ControlLoop(metadata, ClusterView.readThrough(metadata), dataPlane, config, clock, documents.takeEpoch(leader), leader,
+                () -> passesRequested++,
                 ControllerMetrics.discarding());
     }
 

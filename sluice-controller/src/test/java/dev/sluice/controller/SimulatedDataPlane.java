@@ -47,6 +47,8 @@ final class SimulatedDataPlane implements DataPlane {
     private Instant now = Instant.EPOCH;
     int transfers;
     int reconfigurations;
+    /** Partitions whose group refuses every configuration change while this node leads it. */
+    final Map<PartitionId, NodeId> stuckUnder = new HashMap<>();
     int majorityRefusals;
 
     SimulatedDataPlane(int latencySteps) {
@@ -169,6 +171,9 @@ final class SimulatedDataPlane implements DataPlane {
                     .allMatch(n -> !down.contains(n) && hosted.getOrDefault(n, Set.of()).contains(partition));
             long oldLive = g.configuration.stream().filter(n -> !down.contains(n)).count();
             long newLive = wanted.stream().filter(n -> !down.contains(n)).count();
+            if (g.leader != null && g.leader.equals(stuckUnder.get(partition))) {
+                return false;
+            }
             // Like Ratis, refuse a change in which new members are half or more of the new configuration.
             long added = wanted.stream().filter(n -> !g.configuration.contains(n)).count();
             boolean singleToTwo = g.configuration.size() == 1 && added == 1;

@@ -1,5 +1,9 @@
 package dev.sluice.testkit;
 
+import java.util.Set;
+import dev.sluice.server.ControlPlane;
+import dev.sluice.model.Role;
+import dev.sluice.controller.ControllerConfig;
 import dev.sluice.client.SluiceClient;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.EmbeddedZooKeeper;
@@ -439,6 +443,18 @@ public final class LocalTestCluster implements AutoCloseable {
         /** Adjusts each node's worker configuration (extra warm-up checks, intervals…), by node index. */
         public Builder workerCustomizer(BiFunction<Integer, WorkerConfig.Builder, WorkerConfig.Builder> customizer) {
             this.workerCustomizer = customizer;
+            return this;
+        }
+
+        /**
+         * Every node gets the admin role and a {@link ControlPlane} (admin API, dashboard, metrics,
+         * controller), and the controller — not the test cluster — places the partitions.
+         */
+        public Builder controlPlane(ControllerConfig config, Optional<String> token) {
+            BiFunction<Integer, WorkerConfig.Builder, WorkerConfig.Builder> previous = workerCustomizer;
+            this.workerCustomizer = (index, worker) -> previous.apply(index, worker).roles(Set.of(Role.WORKER, Role.ADMIN));
+            this.initialPlacement = InitialPlacement.none();
+            this.components = index -> List.of(new ControlPlane(config, token, InstantSource.system()));
             return this;
         }
 

@@ -20,11 +20,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import dev.sluice.model.Role;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -43,10 +40,8 @@ class ControllerDrainTest {
     static LocalTestCluster start(int workers, int partitions) throws IOException {
         ControllerConfig config = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(4, 16, GRACE, 16));
         LocalTestCluster cluster = LocalTestCluster.builder().workers(workers).partitions(partitions).replication(3)
-                .initialPlacement(InitialPlacement.none())
                 .sessionTimeout(Duration.ofSeconds(6))
-                .workerCustomizer((index, worker) -> worker.roles(Set.of(Role.WORKER, Role.ADMIN)))
-                .components(index -> List.of(new ControlPlane(config, Optional.empty(), InstantSource.system())))
+                .controlPlane(config, Optional.empty())
                 .start();
         cluster.awaitLeaders(Duration.ofMinutes(1));
         await("the controller placed every partition").atMost(Duration.ofMinutes(1)).until(() -> settled(cluster)

@@ -10,17 +10,13 @@ import dev.sluice.controller.ControllerConfig;
 import dev.sluice.metadata.PlacementStore.VersionedPlacement;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
-import dev.sluice.model.Role;
 import dev.sluice.model.WorkerState;
 import dev.sluice.scheduler.SchedulerLimits;
-import dev.sluice.server.ControlPlane;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -57,10 +53,8 @@ class DashboardDrainBrowserTest {
         ControllerConfig config = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(4, 16, Duration.ofSeconds(10), 16));
         cluster = LocalTestCluster.builder().workers(WORKERS).partitions(PARTITIONS).replication(3)
                 .clusterName("local")
-                .initialPlacement(InitialPlacement.none())
                 .sessionTimeout(Duration.ofSeconds(6))
-                .workerCustomizer((index, worker) -> worker.roles(Set.of(Role.WORKER, Role.ADMIN)))
-                .components(index -> List.of(new ControlPlane(config, Optional.of(TOKEN), InstantSource.system())))
+                .controlPlane(config, Optional.of(TOKEN))
                 .start();
         cluster.awaitLeaders(Duration.ofMinutes(1));
         // Workers register one by one, so the controller places partitions on the first and then fills the

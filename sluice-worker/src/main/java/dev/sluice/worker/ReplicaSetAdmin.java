@@ -16,6 +16,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientRpc;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.grpc.GrpcFactory;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerProto;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
@@ -51,8 +55,18 @@ public final class ReplicaSetAdmin implements AutoCloseable {
     /** Wait between attempts of a transfer or configuration change that met a transient refusal. */
     static final Duration RETRY_PAUSE = Duration.ofMillis(200);
 
+    /**
+     * The longest a leadership transfer or configuration change may be given: the RPC layer of such calls
+     * waits this long for a reply, so it never gives up (and never re-sends) before the operation's own timeout.
+     */
+    public static final Duration MAX_OPERATION_TIMEOUT = Duration.ofMinutes(10);
+
     private final PartitionGroups groups;
     private final Duration rpcTimeout;
+    /** For quick reads of a member's view: gives up after the rpc timeout. */
+    private final RaftClientRpc shortRpc;
+    /** For operations that take as long as they take, up to {@link #MAX_OPERATION_TIMEOUT}. */
+    private final RaftClientRpc longRpc;
     private final Map<PartitionId, NodeId> pendingTransfers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -63,6 +77,9 @@ public final class ReplicaSetAdmin implements AutoCloseable {
     public ReplicaSetAdmin(String clusterName, Duration rpcTimeout) {
         this.groups = new PartitionGroups(clusterName);
         this.rpcTimeout = rpcTimeout;
+        GrpcFactory factory = new GrpcFactory(new Parameters());
+        this.shortRpc = factory.newRaftClientRpc(ClientId.randomId(), RatisSettings.clientProperties(rpcTimeout));
+        this.longRpc = factory.newRaftClientRpc(ClientId.randomId(), RatisSettings.clientProperties(MAX_OPERATION_TIMEOUT));
     }
 
     /**
@@ -73,7 +90,8 @@ public final class ReplicaSetAdmin implements AutoCloseable {
     public Optional<GroupView> groupView(NodeConfig member, PartitionId partition) {
         requireOpen();
         RaftPeer peer = PartitionGroups.peer(member);
-        try (RaftClient client = client(partition, List.of(peer), (RaftPeerId) null, rpcTimeout)) {
+        try {
+            RaftClient client = client(partition, List.of(peer), (RaftPeerId) null, shortRpc);
             GroupInfoReply reply = client.getGroupManagementApi(peer.getId()).info(groups.groupId(partition));
             if (!reply.isSuccess()) {
                 return Optional.empty();
@@ -152,7 +170,8 @@ public final class ReplicaSetAdmin implements AutoCloseable {
                 }
                 Duration remaining = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
                 // The client's own timeout outlives the transfer's, so it never re-sends a pending transfer.
-                try (RaftClient client = client(partition, peers(members), leader.get().member(), remaining.plus(rpcTimeout))) {
+                try {
+                    RaftClient client = client(partition, peers(members), PartitionGroups.peerId(leader.get().member()), longRpc);
                     RaftClientReply reply = client.admin().transferLeadership(PartitionGroups.peerId(target), remaining.toMillis());
                     if (reply.isSuccess()) {
                         return;
@@ -208,8 +227,8 @@ public final class ReplicaSetAdmin implements AutoCloseable {
             }
             // Sent even when the leader already shows the wanted configuration: Ratis answers at once if it is
             // committed and stable, and refuses (reconfiguration in progress) while it is not yet.
-            Duration remaining = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
-            try (RaftClient client = client(partition, peers(everyone), leader.get().member(), remaining.plus(rpcTimeout))) {
+            try {
+                RaftClient client = client(partition, peers(everyone), PartitionGroups.peerId(leader.get().member()), longRpc);
                 RaftClientReply reply = client.admin().setConfiguration(peers(newMembers));
                 if (reply.isSuccess()) {
                     return;
@@ -235,7 +254,8 @@ public final class ReplicaSetAdmin implements AutoCloseable {
     public long takeSnapshot(PartitionId partition, NodeConfig member, Duration timeout) {
         requireOpen();
         RaftPeer peer = PartitionGroups.peer(member);
-        try (RaftClient client = client(partition, List.of(peer), peer.getId(), timeout.plus(rpcTimeout))) {
+        try {
+            RaftClient client = client(partition, List.of(peer), peer.getId(), longRpc);
             RaftClientReply reply = client.getSnapshotManagementApi(peer.getId()).create(timeout.toMillis());
             if (!reply.isSuccess()) {
                 throw new ReplicaSetAdminException(partition, "snapshot on " + member.nodeId() + " failed: " + reply.getException(), reply.getException());
@@ -258,6 +278,16 @@ public final class ReplicaSetAdmin implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        closeQuietly(shortRpc);
+        closeQuietly(longRpc);
+    }
+
+    private static void closeQuietly(RaftClientRpc rpc) {
+        try {
+            rpc.close();
+        } catch (IOException | RuntimeException e) {
+            // Closing; nothing left to do with it.
+        }
     }
 
     private void requireOpen() {
@@ -266,14 +296,17 @@ public final class ReplicaSetAdmin implements AutoCloseable {
         }
     }
 
-    private RaftClient client(PartitionId partition, List<RaftPeer> peers, NodeId leader, Duration timeout) {
-        return client(partition, peers, leader == null ? null : PartitionGroups.peerId(leader), timeout);
-    }
-
-    private RaftClient client(PartitionId partition, List<RaftPeer> peers, RaftPeerId leader, Duration timeout) {
+    /**
+     * A client for one call. Clients share this admin's two RPC layers, so their gRPC connections to the
+     * workers are made once instead of for every call (which cost hundreds of milliseconds per step of a
+     * move). Such a client is not closed: closing would close the shared RPC layer, and it holds nothing
+     * else.
+     */
+    private RaftClient client(PartitionId partition, List<RaftPeer> peers, RaftPeerId leader, RaftClientRpc rpc) {
         RaftClient.Builder builder = RaftClient.newBuilder()
                 .setRaftGroup(RaftGroup.valueOf(groups.groupId(partition), peers))
-                .setProperties(RatisSettings.clientProperties(timeout))
+                .setProperties(RatisSettings.clientProperties(rpc == shortRpc ? rpcTimeout : MAX_OPERATION_TIMEOUT))
+                .setClientRpc(rpc)
                 .setRetryPolicy(RetryPolicies.noRetry());
         if (leader != null) {
             builder.setLeaderId(leader);

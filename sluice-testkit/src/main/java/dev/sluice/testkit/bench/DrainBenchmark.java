@@ -7,11 +7,8 @@ import dev.sluice.controller.Lifecycle;
 import dev.sluice.metadata.EventLog;
 import dev.sluice.model.EventKind;
 import dev.sluice.model.NodeId;
-import dev.sluice.model.Role;
 import dev.sluice.model.WorkerState;
 import dev.sluice.scheduler.SchedulerLimits;
-import dev.sluice.server.ControlPlane;
-import dev.sluice.testkit.InitialPlacement;
 import dev.sluice.testkit.LocalTestCluster;
 import dev.sluice.testkit.TestNode;
 import java.time.Duration;
@@ -21,7 +18,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -89,9 +85,7 @@ public final class DrainBenchmark {
     static Result run(int megabytes, int limit) throws Exception {
         ControllerConfig config = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(limit, Math.max(16, limit), Duration.ofSeconds(60), 16));
         try (LocalTestCluster cluster = LocalTestCluster.builder().clusterName("drain-bench").workers(WORKERS).partitions(PARTITIONS).replication(3)
-                .initialPlacement(InitialPlacement.none())
-                .workerCustomizer((index, worker) -> worker.roles(Set.of(Role.WORKER, Role.ADMIN)))
-                .components(index -> List.of(new ControlPlane(config, Optional.empty(), InstantSource.system())))
+                .controlPlane(config, Optional.empty())
                 .startTimeout(Duration.ofMinutes(3))
                 .start()) {
             Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).until(() -> {

@@ -1,0 +1,168 @@
+package dev.sluice.controller;
+
+import dev.sluice.metadata.ClusterMetadata;
+import dev.sluice.metadata.NodesConfigurationStore;
+import dev.sluice.metadata.PlacementStore.VersionedPlacement;
+import dev.sluice.metadata.Watch;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.PartitionTable;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What a control-loop pass reads of the metadata store: the nodes configuration, the partition table,
+ * every placement and who is alive. {@link #readThrough} reads everything again for every pass (simple,
+ * deterministic, for tests and simulation); {@link #watching} keeps a copy current through watches, so a
+ * pass reads nothing from the store — a pass that reads every placement costs dozens of round trips, and
+ * under load that made each pass take hundreds of milliseconds.
+ */
+interface ClusterView extends AutoCloseable {
+
+    NodesConfigurationStore.Snapshot nodes();
+
+    Optional<PartitionTable> table();
+
+    /** Every placement, by partition: a copy the pass may change. */
+    Map<PartitionId, VersionedPlacement> placements();
+
+    Set<NodeId> alive();
+
+    /** The controller wrote this placement (it is the only writer of placements). */
+    void written(VersionedPlacement placement);
+
+    @Override
+    default void close() {}
+
+    static ClusterView readThrough(ClusterMetadata metadata) {
+        return new ClusterView() {
+            @Override
+            public NodesConfigurationStore.Snapshot nodes() {
+                return metadata.nodes().read();
+            }
+
+            @Override
+            public Optional<PartitionTable> table() {
+                return metadata.partitionTable().read();
+            }
+
+            @Override
+            public Map<PartitionId, VersionedPlacement> placements() {
+                return new TreeMap<>(metadata.placements().readAll());
+            }
+
+            @Override
+            public Set<NodeId> alive() {
+                return metadata.liveness().readAll().keySet();
+            }
+
+            @Override
+            public void written(VersionedPlacement placement) {}
+        };
+    }
+
+    /**
+     * A view kept current by watches; {@code changed} runs after every change it learns of. After a missed
+     * notification (a reconnect) it reads everything again.
+     */
+    static ClusterView watching(ClusterMetadata metadata, Runnable changed) {
+        return new Watching(metadata, changed);
+    }
+
+    /** The watched copy. Newer versions win, so a late notification never undoes a newer write. */
+    final class Watching implements ClusterView {
+        private final ClusterMetadata metadata;
+        private final Runnable changed;
+        private final List<Watch> watches = new ArrayList<>();
+        private volatile NodesConfigurationStore.Snapshot nodes;
+        private volatile PartitionTable table;
+        private final Map<PartitionId, VersionedPlacement> placements = new ConcurrentHashMap<>();
+        private final Set<NodeId> alive = ConcurrentHashMap.newKeySet();
+
+        Watching(ClusterMetadata metadata, Runnable changed) {
+            this.metadata = metadata;
+            this.changed = changed;
+            reload();
+            watches.add(metadata.nodes().watch(snapshot -> {
+                NodesConfigurationStore.Snapshot current = nodes;
+                if (current == null || snapshot.storeVersion() > current.storeVersion()) {
+                    nodes = snapshot;
+                }
+                changed.run();
+            }));
+            watches.add(metadata.placements().watch((partition, placement) -> {
+                if (placement.isEmpty()) {
+                    placements.remove(partition);
+                } else {
+                    placements.merge(partition, placement.get(), (old, now) -> now.version() > old.version() ? now : old);
+                }
+                changed.run();
+            }, changed, () -> {
+                reload();
+                changed.run();
+            }));
+            watches.add(metadata.liveness().watch(node -> {
+                if (metadata.liveness().read(node).isPresent()) {
+                    alive.add(node);
+                } else {
+                    alive.remove(node);
+                }
+                changed.run();
+            }, () -> {
+                reload();
+                changed.run();
+            }));
+        }
+
+        private synchronized void reload() {
+            nodes = metadata.nodes().read();
+            table = metadata.partitionTable().read().orElse(null);
+            Map<PartitionId, VersionedPlacement> all = metadata.placements().readAll();
+            placements.keySet().retainAll(all.keySet());
+            all.forEach((partition, placement) -> placements.merge(partition, placement, (old, now) -> now.version() >= old.version() ? now : old));
+            Set<NodeId> running = new HashSet<>(metadata.liveness().readAll().keySet());
+            alive.retainAll(running);
+            alive.addAll(running);
+        }
+
+        @Override
+        public NodesConfigurationStore.Snapshot nodes() {
+            return nodes;
+        }
+
+        @Override
+        public Optional<PartitionTable> table() {
+            if (table == null) {
+                table = metadata.partitionTable().read().orElse(null);
+            }
+            return Optional.ofNullable(table);
+        }
+
+        @Override
+        public Map<PartitionId, VersionedPlacement> placements() {
+            return new TreeMap<>(placements);
+        }
+
+        @Override
+        public Set<NodeId> alive() {
+            return Set.copyOf(alive);
+        }
+
+        @Override
+        public void written(VersionedPlacement placement) {
+            placements.merge(placement.placement().partition(), placement, (old, now) -> now.version() > old.version() ? now : old);
+        }
+
+        @Override
+        public void close() {
+            watches.forEach(Watch::close);
+            watches.clear();
+        }
+    }
+}
