@@ -37,6 +37,9 @@ interface ClusterView extends AutoCloseable {
     /** The controller wrote this placement (it is the only writer of placements). */
     void written(VersionedPlacement placement);
 
+    /** Called at the start of every pass; a view may use it to catch up with anything it missed. */
+    default void beforePass() {}
+
     @Override
     default void close() {}
 
@@ -75,8 +78,14 @@ interface ClusterView extends AutoCloseable {
         return new Watching(metadata, changed);
     }
 
-    /** The watched copy. Newer versions win, so a late notification never undoes a newer write. */
+    /**
+     * The watched copy. Newer versions win, so a late notification never undoes a newer write. As a safety
+     * net against a notification lost without a reconnect, everything is read again every
+     * {@link #FULL_RELOAD_INTERVAL}.
+     */
     final class Watching implements ClusterView {
+        static final java.time.Duration FULL_RELOAD_INTERVAL = java.time.Duration.ofSeconds(30);
+        private volatile long reloadedAtNanos;
         private final ClusterMetadata metadata;
         private final Runnable changed;
         private final List<Watch> watches = new ArrayList<>();
@@ -120,7 +129,15 @@ interface ClusterView extends AutoCloseable {
             }));
         }
 
+        @Override
+        public void beforePass() {
+            if (System.nanoTime() - reloadedAtNanos > FULL_RELOAD_INTERVAL.toNanos()) {
+                reload();
+            }
+        }
+
         private synchronized void reload() {
+            reloadedAtNanos = System.nanoTime();
             nodes = metadata.nodes().read();
             table = metadata.partitionTable().read().orElse(null);
             Map<PartitionId, VersionedPlacement> all = metadata.placements().readAll();

@@ -163,6 +163,7 @@ final class ControlLoop {
     boolean runPass() {
         long started = System.nanoTime();
         Instant now = clock.instant();
+        view.beforePass();
         NodesConfigurationStore.Snapshot nodesSnapshot = view.nodes();
         NodesConfiguration nodes = nodesSnapshot.configuration();
         Optional<PartitionTable> table = view.table();

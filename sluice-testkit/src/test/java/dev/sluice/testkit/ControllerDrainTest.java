@@ -168,8 +168,15 @@ class ControllerDrainTest {
             TestNode victim = cluster.nodes().stream().filter(n -> n.isRunning() && n.nodeId().equals(receiving)).findFirst().orElseThrow();
             cluster.kill(victim.index());
             await("drained despite the dead receiver").atMost(DRAIN_TIMEOUT).until(() -> state(cluster, id) == WorkerState.DISABLED);
-            await("the dead worker's replicas replaced").atMost(DRAIN_TIMEOUT)
-                    .until(() -> settled(cluster) && cluster.metadata().placements().readAll().values().stream().noneMatch(v -> v.placement().names(receiving)));
+            try {
+                await("the dead worker's replicas replaced").atMost(DRAIN_TIMEOUT)
+                        .until(() -> settled(cluster) && cluster.metadata().placements().readAll().values().stream().noneMatch(v -> v.placement().names(receiving)));
+            } catch (org.awaitility.core.ConditionTimeoutException timeout) {
+                throw new AssertionError(timeout.getMessage() + "\nalive: " + cluster.metadata().liveness().readAll().keySet()
+                        + "\nplacements: " + cluster.metadata().placements().readAll().values().stream().map(v -> v.placement().partition() + "="
+                        + v.placement().current() + "->" + v.placement().next()).toList()
+                        + "\ncontroller: " + new dev.sluice.controller.ControllerDocuments(cluster.metadata()).status().orElse(null), timeout);
+            }
             assertNothingLost(cluster, workload);
         }
     }
