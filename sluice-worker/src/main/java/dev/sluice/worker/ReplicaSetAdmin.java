@@ -33,9 +33,10 @@ import org.apache.ratis.retry.RetryPolicies;
 /**
  * The Raft administration the controller drives a replica-set change with: read a member's view of a
  * group, move leadership, change the configuration, take a snapshot. One instance is shared by all
- * callers and is thread-safe; every call is <b>blocking with an explicit timeout</b> and opens a
- * short-lived Ratis client for the group (admin calls are rare; a client is cheap next to a
- * configuration change).
+ * callers and is thread-safe; every call is <b>blocking with an explicit timeout</b>. The per-group
+ * Ratis clients it builds are cheap wrappers over two shared RPC layers — one with a short timeout for
+ * views, one that waits up to {@link #MAX_OPERATION_TIMEOUT} for operations — so a pass over many
+ * groups reuses the same connections instead of opening new ones for every call.
  *
  * <p>Pitfalls handled here, so callers need not know them:
  * <ul>
