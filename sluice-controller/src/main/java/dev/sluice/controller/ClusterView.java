@@ -2,6 +2,7 @@ package dev.sluice.controller;
 
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.NodesConfigurationStore;
+import dev.sluice.metadata.PlacementCopy;
 import dev.sluice.metadata.PlacementStore.VersionedPlacement;
 import dev.sluice.metadata.Watch;
 import dev.sluice.model.NodeId;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * What a control-loop pass reads of the metadata store: the nodes configuration, the partition table,
@@ -79,9 +81,9 @@ interface ClusterView extends AutoCloseable {
     }
 
     /**
-     * The watched copy. Newer versions win, so a late notification never undoes a newer write. As a safety
-     * net against a notification lost without a reconnect, everything is read again every
-     * {@link #FULL_RELOAD_INTERVAL}.
+     * The watched copy. Newer versions win, so a late notification never undoes a newer write, and a full
+     * read never undoes a notification that crossed it (see {@link PlacementCopy}). As a safety net against
+     * a notification lost without a reconnect, everything is read again every {@link #FULL_RELOAD_INTERVAL}.
      */
     final class Watching implements ClusterView {
         static final java.time.Duration FULL_RELOAD_INTERVAL = java.time.Duration.ofSeconds(30);
@@ -89,38 +91,37 @@ interface ClusterView extends AutoCloseable {
         private final ClusterMetadata metadata;
         private final Runnable changed;
         private final List<Watch> watches = new ArrayList<>();
-        private volatile NodesConfigurationStore.Snapshot nodes;
+        private final AtomicReference<NodesConfigurationStore.Snapshot> nodes = new AtomicReference<>();
         private volatile PartitionTable table;
-        private final Map<PartitionId, VersionedPlacement> placements = new ConcurrentHashMap<>();
+        private final PlacementCopy placements = new PlacementCopy();
         private final Set<NodeId> alive = ConcurrentHashMap.newKeySet();
+        /** Liveness notifications applied so far; guarded by {@code alive}. */
+        private long livenessNotifications;
 
         Watching(ClusterMetadata metadata, Runnable changed) {
             this.metadata = metadata;
             this.changed = changed;
             reload();
             watches.add(metadata.nodes().watch(snapshot -> {
-                NodesConfigurationStore.Snapshot current = nodes;
-                if (current == null || snapshot.storeVersion() > current.storeVersion()) {
-                    nodes = snapshot;
-                }
+                keepNewer(snapshot);
                 changed.run();
             }));
             watches.add(metadata.placements().watch((partition, placement) -> {
-                if (placement.isEmpty()) {
-                    placements.remove(partition);
-                } else {
-                    placements.merge(partition, placement.get(), (old, now) -> now.version() > old.version() ? now : old);
-                }
+                placements.onNotification(partition, placement);
                 changed.run();
             }, changed, () -> {
                 reload();
                 changed.run();
             }));
             watches.add(metadata.liveness().watch(node -> {
-                if (metadata.liveness().read(node).isPresent()) {
-                    alive.add(node);
-                } else {
-                    alive.remove(node);
+                boolean present = metadata.liveness().read(node).isPresent();
+                synchronized (alive) {
+                    livenessNotifications++;
+                    if (present) {
+                        alive.add(node);
+                    } else {
+                        alive.remove(node);
+                    }
                 }
                 changed.run();
             }, () -> {
@@ -136,21 +137,32 @@ interface ClusterView extends AutoCloseable {
             }
         }
 
+        /** Reads everything again; whatever a notification applied while it read stays (it is newer). */
         private synchronized void reload() {
             reloadedAtNanos = System.nanoTime();
-            nodes = metadata.nodes().read();
+            keepNewer(metadata.nodes().read());
             table = metadata.partitionTable().read().orElse(null);
-            Map<PartitionId, VersionedPlacement> all = metadata.placements().readAll();
-            placements.keySet().retainAll(all.keySet());
-            all.forEach((partition, placement) -> placements.merge(partition, placement, (old, now) -> now.version() >= old.version() ? now : old));
+            placements.reload(metadata.placements()::readAll);
+            long before;
+            synchronized (alive) {
+                before = livenessNotifications;
+            }
             Set<NodeId> running = new HashSet<>(metadata.liveness().readAll().keySet());
-            alive.retainAll(running);
-            alive.addAll(running);
+            synchronized (alive) {
+                if (livenessNotifications == before) {
+                    alive.retainAll(running);
+                    alive.addAll(running);
+                }
+            }
+        }
+
+        private void keepNewer(NodesConfigurationStore.Snapshot snapshot) {
+            nodes.accumulateAndGet(snapshot, (held, offered) -> held == null || offered.storeVersion() > held.storeVersion() ? offered : held);
         }
 
         @Override
         public NodesConfigurationStore.Snapshot nodes() {
-            return nodes;
+            return nodes.get();
         }
 
         @Override
@@ -163,7 +175,7 @@ interface ClusterView extends AutoCloseable {
 
         @Override
         public Map<PartitionId, VersionedPlacement> placements() {
-            return new TreeMap<>(placements);
+            return placements.snapshot();
         }
 
         @Override
@@ -173,7 +185,7 @@ interface ClusterView extends AutoCloseable {
 
         @Override
         public void written(VersionedPlacement placement) {
-            placements.merge(placement.placement().partition(), placement, (old, now) -> now.version() > old.version() ? now : old);
+            placements.written(placement);
         }
 
         @Override

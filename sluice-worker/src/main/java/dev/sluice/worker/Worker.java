@@ -6,6 +6,7 @@ import dev.sluice.metadata.EphemeralKey;
 import dev.sluice.metadata.MetadataException;
 import dev.sluice.metadata.NodeRegistration;
 import dev.sluice.metadata.NodesConfigurationStore;
+import dev.sluice.metadata.PlacementCopy;
 import dev.sluice.metadata.PlacementStore;
 import dev.sluice.metadata.Watch;
 import dev.sluice.model.Actor;
@@ -120,7 +121,7 @@ public final class Worker implements AutoCloseable {
     private final ExecutorService remover;
     private final AtomicBoolean reconcileQueued = new AtomicBoolean();
     private final Set<PartitionId> removing = ConcurrentHashMap.newKeySet();
-    private final Map<PartitionId, Placement> placements = new ConcurrentHashMap<>();
+    private final PlacementCopy placements = new PlacementCopy();
     private final List<Watch> watches = new ArrayList<>();
 
     private volatile PartitionTable table;
@@ -411,7 +412,7 @@ public final class Worker implements AutoCloseable {
     // Reconciliation
 
     private void onPlacement(PartitionId partition, Optional<PlacementStore.VersionedPlacement> placement) {
-        placement.ifPresentOrElse(p -> placements.put(partition, p.placement()), () -> placements.remove(partition));
+        placements.onNotification(partition, placement);
         if (placementsInitialized) {
             requestReconcile();
         }
@@ -432,9 +433,7 @@ public final class Worker implements AutoCloseable {
             return;
         }
         try {
-            Map<PartitionId, PlacementStore.VersionedPlacement> all = metadata.placements().readAll();
-            placements.keySet().retainAll(all.keySet());
-            all.forEach((partition, placement) -> placements.put(partition, placement.placement()));
+            placements.reload(metadata.placements()::readAll);
             placementsInitialized = true;
             NodesConfigurationStore.Snapshot snapshot = metadata.nodes().read();
             onNodes(snapshot);
@@ -466,7 +465,8 @@ public final class Worker implements AutoCloseable {
         }
         try {
             Set<PartitionId> desired = new TreeSet<>();
-            for (Placement placement : placements.values()) {
+            for (PlacementStore.VersionedPlacement versioned : placements.snapshot().values()) {
+                Placement placement = versioned.placement();
                 if (table.contains(placement.partition()) && placement.names(mine.nodeId())) {
                     desired.add(placement.partition());
                 }
@@ -499,7 +499,7 @@ public final class Worker implements AutoCloseable {
      * comment for why not the next set). Returns whether it was created.
      */
     private boolean addGroup(PartitionId partition) {
-        Placement placement = placements.get(partition);
+        Placement placement = placements.get(partition).orElse(null);
         if (placement == null) {
             return false;
         }
@@ -536,13 +536,14 @@ public final class Worker implements AutoCloseable {
     /** Removes a group this node left for good and deletes its data; runs on the remover thread. */
     private void removeGroup(PartitionId partition) {
         RaftGroupId groupId = groups.groupId(partition);
+        long started = System.nanoTime();
         try {
             RaftServer current = server;
             if (current == null) {
                 return;
             }
             // Check again: a placement may have named this node again since the pass decided.
-            Placement placement = placements.get(partition);
+            Placement placement = placements.get(partition).orElse(null);
             if (placement != null && self != null && placement.names(self.nodeId())) {
                 return;
             }
@@ -553,7 +554,7 @@ public final class Worker implements AutoCloseable {
                 return;
             }
             deleteRecursively(partitionDirectory(partition));
-            log.info("{}: removed {} and deleted its data", config.nodeName(), partition);
+            log.info("{}: removed {} and deleted its data in {} ms", config.nodeName(), partition, (System.nanoTime() - started) / 1_000_000);
         } catch (GroupMismatchException alreadyGone) {
             deleteQuietly(partition);
         } catch (IOException | RuntimeException failed) {
@@ -591,11 +592,14 @@ public final class Worker implements AutoCloseable {
         return raftDirectory.resolve(groups.groupId(partition).getUuid().toString());
     }
 
-    /** The partitions whose groups this node's Raft server holds now. */
+    /**
+     * The partitions this node holds now: the groups its Raft server has, and those it is removing whose
+     * data is not deleted yet — so nobody concludes "holds nothing" while a group's files are still here.
+     */
     public Set<PartitionId> hostedPartitions() {
         RaftServer current = server;
         PartitionTable known = table;
-        Set<PartitionId> hosted = new TreeSet<>();
+        Set<PartitionId> hosted = new TreeSet<>(removing);
         if (current == null || known == null) {
             return hosted;
         }
@@ -654,15 +658,21 @@ public final class Worker implements AutoCloseable {
         try {
             division = current.getDivision(groups.groupId(partition));
         } catch (IOException notHere) {
-            return Optional.empty();
+            // Ratis forgets a group before its files are deleted; until they are, the replica is still here.
+            return removing.contains(partition) ? Optional.of(placeholder(partition)) : Optional.empty();
         }
         try {
             return Optional.of(replicaStatus(current, partition, division));
         } catch (IllegalStateException | NullPointerException starting) {
             // Ratis initialises a new division's log, state machine updater and role asynchronously. The
             // replica exists, which is what the controller waits for; its details follow on the next report.
-            return Optional.of(new ReplicaStatus(partition, ReplicaRole.STAGING, null, 0, 0, 0, 0, -1, 0, 0, List.of()));
+            return Optional.of(placeholder(partition));
         }
+    }
+
+    /** A replica that exists here but has no Raft details to report: starting, or being removed. */
+    private static ReplicaStatus placeholder(PartitionId partition) {
+        return new ReplicaStatus(partition, ReplicaRole.STAGING, null, 0, 0, 0, 0, -1, 0, 0, List.of());
     }
 
     private ReplicaStatus replicaStatus(RaftServer current, PartitionId partition, RaftServer.Division division) {
@@ -712,7 +722,7 @@ public final class Worker implements AutoCloseable {
         }
         List<RoutingInfo.PartitionRoute> routes = new ArrayList<>();
         for (PartitionId partition : known.partitions()) {
-            Placement placement = placements.get(partition);
+            Placement placement = placements.get(partition).orElse(null);
             if (placement == null) {
                 continue;
             }
@@ -743,7 +753,7 @@ public final class Worker implements AutoCloseable {
         try {
             division = current.getDivision(groups.groupId(partition));
         } catch (IOException notHosted) {
-            Placement placement = placements.get(partition);
+            Placement placement = placements.get(partition).orElse(null);
             NodeId hint = placement == null ? null : placement.leader();
             return CompletableFuture.completedFuture(notLeader(hint, false));
         }
