@@ -10,6 +10,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import picocli.CommandLine;
 
 /**
  * The settings of one {@code sluice server}, resolved from, in order of precedence: command-line flags,
@@ -25,6 +27,11 @@ import java.util.Set;
  * an error that names the setting and where it came from.
  */
 final class NodeSettings {
+
+    /** Ratis' own floor; a node with hundreds of groups already needs about 1 s (see RatisSettings). */
+    static final Duration MIN_ELECTION_TIMEOUT = Duration.ofMillis(100);
+    /** Above this a crashed leader leaves its partitions unavailable for longer than any client deadline. */
+    static final Duration MAX_ELECTION_TIMEOUT = Duration.ofSeconds(30);
 
     /** Every setting a server understands, with its default ({@code null}: required or absent). */
     static final Map<String, String> DEFAULTS = defaults();
@@ -38,6 +45,7 @@ final class NodeSettings {
         defaults.put("location", Location.DEFAULT.toString());
         defaults.put("raft-host", "127.0.0.1");
         defaults.put("raft-port", "0");
+        defaults.put("raft-election-timeout", "1s");
         defaults.put("http-host", "127.0.0.1");
         defaults.put("http-port", "8080");
         defaults.put("zookeeper", null);
@@ -110,6 +118,7 @@ final class NodeSettings {
         roles();
         location();
         port("raft-port");
+        raftElectionTimeout();
         port("http-port");
         port("embedded-zookeeper-port");
         if (!embeddedZooKeeper() && !values.containsKey("zookeeper")) {
@@ -177,6 +186,25 @@ final class NodeSettings {
 
     String raftHost() {
         return values.get("raft-host");
+    }
+
+    /**
+     * The floor of the Raft election timeout. Ratis picks each timeout between it and twice it, and a
+     * leader heartbeats every half of it, so it trades idle CPU (heartbeats) against how fast a crashed
+     * leader is replaced; planned moves do not wait for it, they transfer leadership explicitly.
+     */
+    Duration raftElectionTimeout() {
+        Duration timeout;
+        try {
+            timeout = DurationConverter.parse(values.get("raft-election-timeout"));
+        } catch (CommandLine.TypeConversionException e) {
+            throw invalid("raft-election-timeout", e.getMessage());
+        }
+        if (timeout.compareTo(MIN_ELECTION_TIMEOUT) < 0 || timeout.compareTo(MAX_ELECTION_TIMEOUT) > 0) {
+            throw invalid("raft-election-timeout", "must be between " + MIN_ELECTION_TIMEOUT.toMillis() + "ms and "
+                    + MAX_ELECTION_TIMEOUT.toSeconds() + "s");
+        }
+        return timeout;
     }
 
     String httpHost() {

@@ -4,6 +4,7 @@ import dev.sluice.controller.ControllerConfig;
 import dev.sluice.metadata.EmbeddedZooKeeper;
 import dev.sluice.server.ControlPlane;
 import dev.sluice.server.SluiceNode;
+import dev.sluice.worker.RatisSettings;
 import dev.sluice.worker.WorkerConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +47,8 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--location", description = "region.zone (default local.zone-1)") String location;
     @Option(names = "--raft-host", description = "address to bind and advertise for Raft (default 127.0.0.1)") String raftHost;
     @Option(names = "--raft-port", description = "Raft port; keep it stable across restarts (default 0: a free one)") String raftPort;
+    @Option(names = "--raft-election-timeout", description = "shortest Raft election timeout (the longest is twice it; leaders heartbeat every half of it):"
+            + " longer saves idle CPU, shorter replaces a crashed leader sooner (default 1s)") String raftElectionTimeout;
     @Option(names = "--http-host", description = "address to bind and advertise for HTTP (default 127.0.0.1)") String httpHost;
     @Option(names = "--http-port", description = "HTTP port for the API, dashboard, data and metrics (default 8080)") String httpPort;
     @Option(names = "--zookeeper", description = "ZooKeeper connect string") String zooKeeper;
@@ -68,6 +71,7 @@ final class ServerCommand implements Callable<Integer> {
         flags.put("location", location);
         flags.put("raft-host", raftHost);
         flags.put("raft-port", raftPort);
+        flags.put("raft-election-timeout", raftElectionTimeout);
         flags.put("http-host", httpHost);
         flags.put("http-port", httpPort);
         flags.put("zookeeper", zooKeeper);
@@ -101,6 +105,7 @@ final class ServerCommand implements Callable<Integer> {
             }
             WorkerConfig worker = WorkerConfig.builder(settings.name(), settings.cluster(), settings.dataDirectory())
                     .raft(settings.raftHost(), settings.port("raft-port"))
+                    .ratis(RatisSettings.defaults().withRpcTimeouts(settings.raftElectionTimeout(), settings.raftElectionTimeout().multipliedBy(2)))
                     .location(settings.location())
                     .roles(settings.roles())
                     .build();

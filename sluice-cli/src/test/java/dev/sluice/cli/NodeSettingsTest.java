@@ -1,0 +1,99 @@
+package dev.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeSettingsTest {
+
+    @TempDir
+    Path directory;
+
+    private static Map<String, String> flags(String... keysAndValues) {
+        Map<String, String> flags = new HashMap<>();
+        flags.put("name", "node-1");
+        flags.put("data-dir", "/var/lib/sluice");
+        flags.put("embedded-zookeeper", "true");
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            flags.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return flags;
+    }
+
+    private Path file(String content) throws IOException {
+        Path file = directory.resolve("node.properties");
+        Files.writeString(file, content);
+        return file;
+    }
+
+    @Test
+    void aFlagBeatsTheEnvironmentWhichBeatsTheFileWhichBeatsTheDefault() throws IOException {
+        Path file = file("http-port = 8100\nraft-port = 9100\nlocation = eu.b\n");
+        NodeSettings settings = NodeSettings.resolve(flags("http-port", "8300"),
+                Map.of("SLUICE_HTTP_PORT", "8200", "SLUICE_RAFT_PORT", "9200"), Optional.of(file));
+
+        assertThat(settings.port("http-port")).isEqualTo(8300);
+        assertThat(settings.port("raft-port")).isEqualTo(9200);
+        assertThat(settings.location().toString()).isEqualTo("eu.b");
+        assertThat(settings.cluster()).isEqualTo("sluice");
+        assertThat(settings.describe())
+                .containsEntry("http-port", "8300 [--http-port]")
+                .containsEntry("raft-port", "9200 [SLUICE_RAFT_PORT]")
+                .containsEntry("location", "eu.b [" + file + ": location]")
+                .containsEntry("cluster", "sluice [default]");
+    }
+
+    @Test
+    void theElectionTimeoutDefaultsToOneSecondAndReadsOperatorDurations() {
+        assertThat(NodeSettings.resolve(flags(), Map.of(), Optional.empty()).raftElectionTimeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(NodeSettings.resolve(flags("raft-election-timeout", "2500ms"), Map.of(), Optional.empty()).raftElectionTimeout())
+                .isEqualTo(Duration.ofMillis(2500));
+        assertThat(NodeSettings.resolve(flags(), Map.of("SLUICE_RAFT_ELECTION_TIMEOUT", "3s"), Optional.empty()).raftElectionTimeout())
+                .isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void aBadElectionTimeoutIsAUsageErrorThatNamesTheSettingAndItsSource() {
+        assertThatThrownBy(() -> NodeSettings.resolve(flags("raft-election-timeout", "soon"), Map.of(), Optional.empty()))
+                .isInstanceOf(CliException.class)
+                .hasMessageContaining("invalid raft-election-timeout 'soon' (from --raft-election-timeout)")
+                .satisfies(e -> assertThat(((CliException) e).exitCode()).isEqualTo(CliException.USAGE));
+        assertThatThrownBy(() -> NodeSettings.resolve(flags(), Map.of("SLUICE_RAFT_ELECTION_TIMEOUT", "50ms"), Optional.empty()))
+                .isInstanceOf(CliException.class)
+                .hasMessageContaining("(from SLUICE_RAFT_ELECTION_TIMEOUT): must be between 100ms and 30s");
+        assertThatThrownBy(() -> NodeSettings.resolve(flags("raft-election-timeout", "1m"), Map.of(), Optional.empty()))
+                .hasMessageContaining("must be between 100ms and 30s");
+    }
+
+    @Test
+    void anUnknownKeyInTheFileIsRefusedWithTheKnownKeys() throws IOException {
+        Path file = file("raft-election-timout = 2s\n");
+        assertThatThrownBy(() -> NodeSettings.resolve(flags(), Map.of(), Optional.of(file)))
+                .isInstanceOf(CliException.class)
+                .hasMessageContaining("unknown setting 'raft-election-timout'")
+                .hasMessageContaining("raft-election-timeout");
+    }
+
+    @Test
+    void aNodeNeedsANameADataDirectoryAndAMetadataStore() {
+        Map<String, String> noName = flags();
+        noName.remove("name");
+        assertThatThrownBy(() -> NodeSettings.resolve(noName, Map.of(), Optional.empty())).hasMessageContaining("a node needs a name");
+
+        Map<String, String> noStore = flags();
+        noStore.remove("embedded-zookeeper");
+        assertThatThrownBy(() -> NodeSettings.resolve(noStore, Map.of(), Optional.empty())).hasMessageContaining("no metadata store");
+
+        assertThatThrownBy(() -> NodeSettings.resolve(flags("http-port", "70000"), Map.of(), Optional.empty()))
+                .hasMessageContaining("invalid http-port '70000' (from --http-port): a port is between 0 and 65535");
+    }
+}
