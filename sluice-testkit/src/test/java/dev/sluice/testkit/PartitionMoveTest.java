@@ -67,8 +67,10 @@ class PartitionMoveTest {
             long snapshotIndex = Long.MAX_VALUE;
             for (NodeId member : current) {
                 snapshotIndex = Math.min(snapshotIndex, admin.takeSnapshot(MOVED, node(nodes, member), Duration.ofSeconds(20)));
-                assertThat(cluster.node(member).orElseThrow().worker().replicaStatus(MOVED).orElseThrow().firstLogIndex())
-                        .as("log of %s purged below the snapshot", member).isPositive();
+                // Ratis purges the log after the snapshot call returns, on its log worker thread.
+                TestNode host = cluster.node(member).orElseThrow();
+                Awaitility.await().atMost(STEP_TIMEOUT).untilAsserted(() -> assertThat(host.worker().replicaStatus(MOVED).orElseThrow().firstLogIndex())
+                        .as("log of %s purged below the snapshot", member).isPositive());
             }
             assertThat(snapshotIndex).isPositive();
 
