@@ -48,7 +48,7 @@ final class DemoCommand implements Callable<Integer> {
                 : LocalCluster.portsFree(8080, WORKERS) && LocalCluster.portsFree(9080, WORKERS) ? 8080 : LocalCluster.freeBase(18080, WORKERS);
         LocalCluster.Layout layout = new LocalCluster.Layout(WORKERS, PARTITIONS, REPLICATION, 1, base, base + 1000);
         out.println("Sluice demo: " + WORKERS + " workers, " + PARTITIONS + " partitions × " + REPLICATION + " replicas, data in " + directory);
-        LocalCluster cluster = LocalCluster.open(directory, layout, true);
+        LocalCluster cluster = LocalCluster.open(directory, layout, true, LocalCluster.Lifetime.MINUTES);
         Thread cleanup = new Thread(() -> {
             cluster.close();
             if (!keep && dataDir == null) {

@@ -62,6 +62,19 @@ final class LocalCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * How long the cluster is meant to run, which decides how its worker JVMs compile. On a small machine
+     * four JVMs compiling with C2 at once slowed the demo from 66-70 s to 105 s; a cluster left running
+     * is the other way round: C1-only code made an idle worker with 72 replicas burn 16-18 % of a core on
+     * heartbeats instead of 11-12 % (docs/benchmarks.md, "Worker").
+     */
+    enum Lifetime {
+        /** Minutes, like the demo: start fast (C1 only). */
+        MINUTES,
+        /** Until stopped, like {@code sluice local}: full tiered compilation. */
+        UNTIL_STOPPED
+    }
+
     private final Path directory;
     private final Layout layout;
     private final List<String> javaCommand;
@@ -79,7 +92,7 @@ final class LocalCluster implements AutoCloseable {
      * Prepares {@code directory}: a new one gets {@code wanted}'s layout and a fresh token; an existing one
      * keeps its own layout (a different request is refused rather than silently ignored).
      */
-    static LocalCluster open(Path directory, Layout wanted, boolean explicitLayout) throws IOException {
+    static LocalCluster open(Path directory, Layout wanted, boolean explicitLayout, Lifetime lifetime) throws IOException {
         Files.createDirectories(directory);
         Path layoutFile = directory.resolve(LAYOUT_FILE);
         Layout layout = wanted;
@@ -108,14 +121,17 @@ final class LocalCluster implements AutoCloseable {
                 stored.store(out, "sluice local cluster layout; resumed by 'sluice local --data-dir " + directory + "'");
             }
         }
-        return new LocalCluster(directory, layout, childJavaCommand());
+        return new LocalCluster(directory, layout, childJavaCommand(lifetime));
     }
 
     /** How to start a child: this JVM's java, this process's class path, the CLI's main class. */
-    private static List<String> childJavaCommand() {
+    private static List<String> childJavaCommand(Lifetime lifetime) {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx384m", "-XX:+UseSerialGC",
                 "-Djava.net.preferIPv4Stack=true", "--enable-native-access=ALL-UNNAMED"));
+        if (lifetime == Lifetime.MINUTES) {
+            command.add("-XX:TieredStopAtLevel=1");
+        }
         if (Runtime.version().feature() >= 24) {
             // Ratis's shaded Netty still uses sun.misc.Unsafe; allow it quietly (JEP 498).
             command.add("--sun-misc-unsafe-memory-access=allow");

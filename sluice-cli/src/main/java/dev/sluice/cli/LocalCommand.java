@@ -30,7 +30,7 @@ final class LocalCommand implements Callable<Integer> {
                 || spec.commandLine().getParseResult().hasMatchedOption("--replication") || spec.commandLine().getParseResult().hasMatchedOption("--zones")
                 || spec.commandLine().getParseResult().hasMatchedOption("--http-port");
         LocalCluster cluster = LocalCluster.open(dataDir.toAbsolutePath(), new LocalCluster.Layout(workers, partitions, replication, zones, httpPort, raftPort),
-                explicit);
+                explicit, LocalCluster.Lifetime.UNTIL_STOPPED);
         CountDownLatch stopped = new CountDownLatch(1);
         Thread main = Thread.currentThread();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

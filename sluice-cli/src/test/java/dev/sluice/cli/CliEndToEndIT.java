@@ -43,7 +43,8 @@ class CliEndToEndIT {
     static void startCluster() throws Exception {
         System.setProperty("sluice.home", directory.resolve("home").toString());
         int base = LocalCluster.freeBase(21080, 4);
-        cluster = LocalCluster.open(directory.resolve("cluster"), new LocalCluster.Layout(4, 12, 3, 1, base, base + 1000), true);
+        cluster = LocalCluster.open(directory.resolve("cluster"), new LocalCluster.Layout(4, 12, 3, 1, base, base + 1000), true,
+                LocalCluster.Lifetime.MINUTES);
         try {
             cluster.start(System.out);
         } catch (RuntimeException | java.io.IOException failed) {
