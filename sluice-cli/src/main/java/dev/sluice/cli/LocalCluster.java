@@ -64,7 +64,8 @@ final class LocalCluster implements AutoCloseable {
 
     /**
      * How long the cluster is meant to run, which decides how its worker JVMs compile. On a small machine
-     * four JVMs compiling with C2 at once slowed the demo from 66-70 s to 105 s; a cluster left running
+     * four JVMs compiling with C2 at once made the demo take 105 s instead of 66-70 s (9 s of it a since-fixed
+     * drain tail) and the end-to-end test 35 s instead of 26 s; a cluster left running
      * is the other way round: C1-only code made an idle worker with 72 replicas burn 16-18 % of a core on
      * heartbeats instead of 11-12 % (docs/benchmarks.md, "Worker").
      */
