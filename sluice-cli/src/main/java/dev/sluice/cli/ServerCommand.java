@@ -21,7 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code sluice server}: runs one node — worker, admin API, dashboard, metrics and (with the admin role)
@@ -39,7 +42,10 @@ final class ServerCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(ServerCommand.class);
 
+    @Spec CommandSpec spec;
+
     @Option(names = "--config", description = "configuration file (key = value lines)") Path config;
+    // Each option's long name is the setting it sets; givenSettings() reads them all through the spec.
     @Option(names = "--name", description = "node name, unique in the cluster (required)") String name;
     @Option(names = "--cluster", description = "cluster name (default sluice)") String cluster;
     @Option(names = "--data-dir", description = "where this node keeps its data (required)") String dataDir;
@@ -63,29 +69,26 @@ final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> flags = new LinkedHashMap<>();
-        flags.put("name", name);
-        flags.put("cluster", cluster);
-        flags.put("data-dir", dataDir);
-        flags.put("roles", roles);
-        flags.put("location", location);
-        flags.put("raft-host", raftHost);
-        flags.put("raft-port", raftPort);
-        flags.put("raft-election-timeout", raftElectionTimeout);
-        flags.put("http-host", httpHost);
-        flags.put("http-port", httpPort);
-        flags.put("zookeeper", zooKeeper);
-        flags.put("embedded-zookeeper", embeddedZooKeeper == null ? null : embeddedZooKeeper.toString());
-        flags.put("embedded-zookeeper-port", embeddedZooKeeperPort);
-        flags.put("token-file", tokenFile);
-        flags.put("partitions", partitions);
-        flags.put("replication", replication);
-        flags.put("min-zones", minZones);
-        flags.put("parent-pid", parentPid);
+        Map<String, String> flags = givenSettings();
         NodeSettings settings = NodeSettings.resolve(flags, System.getenv(), Optional.ofNullable(config));
         settings.describe().forEach((key, value) -> log.info("setting {} = {}", key, value));
         run(settings);
         return 0;
+    }
+
+    /**
+     * The settings given as flags, by setting name: each option is named after the setting it sets, so
+     * a new setting needs only its {@code @Option} here and its default in {@link NodeSettings}.
+     */
+    Map<String, String> givenSettings() {
+        Map<String, String> flags = new LinkedHashMap<>();
+        for (OptionSpec option : spec.options()) {
+            String setting = option.longestName().substring("--".length());
+            if (NodeSettings.DEFAULTS.containsKey(setting) && option.getValue() != null) {
+                flags.put(setting, option.getValue().toString());
+            }
+        }
+        return flags;
     }
 
     static void run(NodeSettings settings) throws IOException, InterruptedException {

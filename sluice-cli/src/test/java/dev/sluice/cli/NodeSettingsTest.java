@@ -10,8 +10,11 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 class NodeSettingsTest {
 
@@ -72,6 +75,19 @@ class NodeSettingsTest {
                 .hasMessageContaining("(from SLUICE_RAFT_ELECTION_TIMEOUT): must be between 100ms and 30s");
         assertThatThrownBy(() -> NodeSettings.resolve(flags("raft-election-timeout", "1m"), Map.of(), Optional.empty()))
                 .hasMessageContaining("must be between 100ms and 30s");
+    }
+
+    @Test
+    void everySettingHasAServerFlagAndEveryFlagReachesItsSetting() {
+        ServerCommand command = new ServerCommand();
+        CommandLine commandLine = new CommandLine(command);
+        Set<String> flags = commandLine.getCommandSpec().options().stream().map(option -> option.longestName().substring(2))
+                .filter(name -> !Set.of("config", "help", "version").contains(name)).collect(Collectors.toSet());
+        assertThat(flags).containsExactlyInAnyOrderElementsOf(NodeSettings.DEFAULTS.keySet());
+
+        commandLine.parseArgs("--name", "node-7", "--raft-election-timeout", "3s", "--embedded-zookeeper", "--data-dir", "/tmp/n7");
+        assertThat(command.givenSettings()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "name", "node-7", "raft-election-timeout", "3s", "embedded-zookeeper", "true", "data-dir", "/tmp/n7"));
     }
 
     @Test

@@ -183,11 +183,6 @@ class DashboardDrainBrowserTest {
         browser.screenshot("dashboard-real-drain-completed");
         assertThat(browser.consoleErrors()).isEmpty();
 
-        workload.stop();
-        assertThat(workload.errors()).as("client errors: %s", workload.errorSamples()).isZero();
-        assertThat(workload.writes()).isPositive();
-        Workload.Verification verification = workload.verify(cluster.client());
-        assertThat(verification.mismatches()).isEmpty();
-        assertThat(verification.keysChecked()).isPositive();
+        ControllerDrainTest.assertNothingLost(cluster, workload);
     }
 }

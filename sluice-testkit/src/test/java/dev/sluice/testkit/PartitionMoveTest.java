@@ -3,6 +3,7 @@ package dev.sluice.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.client.SluiceClient;
+import dev.sluice.client.Workload;
 import dev.sluice.metadata.PlacementStore;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
@@ -155,32 +156,16 @@ class PartitionMoveTest {
     @Test
     void movesFourReplicasOffOneWorkerAtOnceUnderLoad() throws Exception {
         try (LocalTestCluster cluster = LocalTestCluster.builder().workers(4).partitions(8).replication(3).start();
-                ReplicaSetAdmin admin = new ReplicaSetAdmin(cluster.clusterName())) {
-            SluiceClient client = cluster.client(SluiceClient.builder().random(new SplittableRandom(4)));
+                ReplicaSetAdmin admin = new ReplicaSetAdmin(cluster.clusterName());
+                Workload workload = new Workload(cluster.client(SluiceClient.builder().random(new SplittableRandom(4))),
+                        new Workload.Options(WRITERS, 2_000, 0, 16))) {
             TestNode leavingNode = cluster.node(0);
             NodeId leaving = leavingNode.nodeId();
             List<PartitionId> moved = leavingNode.worker().hostedPartitions().stream().limit(4).toList();
             assertThat(moved).hasSize(4);
 
-            Map<String, String> acknowledged = new ConcurrentHashMap<>();
-            List<Throwable> clientErrors = new CopyOnWriteArrayList<>();
-            AtomicBoolean stop = new AtomicBoolean();
-            List<Thread> writers = new ArrayList<>();
-            for (int w = 0; w < WRITERS; w++) {
-                int writer = w;
-                writers.add(Thread.ofPlatform().name("writer-" + w).start(() -> {
-                    for (int i = 0; !stop.get() && i < 100_000; i++) {
-                        String key = "w" + writer + "-" + i;
-                        try {
-                            client.put(key, "v" + i);
-                            acknowledged.put(key, "v" + i);
-                        } catch (RuntimeException failed) {
-                            clientErrors.add(failed);
-                        }
-                    }
-                }));
-            }
-            Awaitility.await().atMost(STEP_TIMEOUT).until(() -> acknowledged.size() >= 50);
+            workload.start();
+            Awaitility.await().atMost(STEP_TIMEOUT).until(() -> workload.writes() >= 50);
 
             // Four make-before-break moves at once, each played by the six steps on its own thread.
             List<Throwable> moveFailures = new CopyOnWriteArrayList<>();
@@ -200,21 +185,9 @@ class PartitionMoveTest {
             assertThat(moveFailures).isEmpty();
             Awaitility.await("old replicas removed").atMost(STEP_TIMEOUT).until(() -> moved.stream().noneMatch(
                     partition -> leavingNode.worker().hostedPartitions().contains(partition) || leavingNode.worker().partitionDirectory(partition).toFile().exists()));
-            int afterMoves = acknowledged.size();
-            Awaitility.await().atMost(STEP_TIMEOUT).until(() -> acknowledged.size() >= afterMoves + 50);
-            stop.set(true);
-            for (Thread writer : writers) {
-                writer.join(Duration.ofSeconds(60));
-            }
-            assertThat(clientErrors).as("errors seen by the client").isEmpty();
-            Concurrently.forEach(acknowledged.size(), 8, STEP_TIMEOUT.multipliedBy(2), new java.util.function.IntConsumer() {
-                final List<Map.Entry<String, String>> writes = List.copyOf(acknowledged.entrySet());
-
-                @Override
-                public void accept(int i) {
-                    assertThat(client.getString(writes.get(i).getKey())).as(writes.get(i).getKey()).contains(writes.get(i).getValue());
-                }
-            });
+            long afterMoves = workload.writes();
+            Awaitility.await().atMost(STEP_TIMEOUT).until(() -> workload.writes() >= afterMoves + 50);
+            ControllerDrainTest.assertNothingLost(cluster, workload);
         }
     }
 
