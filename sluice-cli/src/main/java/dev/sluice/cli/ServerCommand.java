@@ -4,7 +4,7 @@ import dev.sluice.controller.ControllerConfig;
 import dev.sluice.metadata.EmbeddedZooKeeper;
 import dev.sluice.server.ControlPlane;
 import dev.sluice.server.SluiceNode;
-import dev.sluice.worker.RatisSettings;
+import dev.sluice.raft.RatisSettings;
 import dev.sluice.worker.WorkerConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

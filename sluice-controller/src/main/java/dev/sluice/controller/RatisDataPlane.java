@@ -5,7 +5,7 @@ import dev.sluice.metadata.Json;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
-import dev.sluice.worker.ReplicaSetAdmin;
+import dev.sluice.raft.ReplicaSetAdmin;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

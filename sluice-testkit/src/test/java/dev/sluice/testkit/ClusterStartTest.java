@@ -13,7 +13,7 @@ import dev.sluice.model.AuditRecord;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.WorkerState;
-import dev.sluice.worker.ReplicaRole;
+import dev.sluice.raft.ReplicaRole;
 import dev.sluice.worker.ReplicaStatus;
 import java.io.IOException;
 import java.net.URI;

@@ -1,5 +1,6 @@
 package dev.sluice.worker;
 
+import dev.sluice.raft.ReplicaRole;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
 import java.util.List;

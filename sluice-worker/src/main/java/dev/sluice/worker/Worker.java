@@ -1,5 +1,7 @@
 package dev.sluice.worker;
 
+import dev.sluice.raft.PartitionGroups;
+import dev.sluice.raft.ReplicaRole;
 import dev.sluice.client.wire.RoutingInfo;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.EphemeralKey;

@@ -1,5 +1,6 @@
 package dev.sluice.worker;
 
+import dev.sluice.raft.RatisSettings;
 import dev.sluice.model.Location;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.Role;

@@ -1,7 +1,7 @@
 package dev.sluice.testkit.bench;
 
 import dev.sluice.testkit.LocalTestCluster;
-import dev.sluice.worker.RatisSettings;
+import dev.sluice.raft.RatisSettings;
 import dev.sluice.testkit.TestNode;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;

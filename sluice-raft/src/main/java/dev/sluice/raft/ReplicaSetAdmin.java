@@ -1,4 +1,4 @@
-package dev.sluice.worker;
+package dev.sluice.raft;
 
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;

@@ -1,4 +1,4 @@
-package dev.sluice.worker;
+package dev.sluice.raft;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,7 +84,7 @@ public record RatisSettings(
     }
 
     /** Server properties for a worker keeping its groups under {@code storage} and listening on {@code host:port}. */
-    RaftProperties serverProperties(Path storage, String host, int port) {
+    public RaftProperties serverProperties(Path storage, String host, int port) {
         RaftProperties properties = new RaftProperties();
         // gRPC, not Netty: Netty serves every request on its network thread, and one slow request stalled every group.
         RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.GRPC);
@@ -114,14 +114,14 @@ public record RatisSettings(
     }
 
     /** Client properties for admin calls: every attempt is bounded by {@code timeout}. */
-    static RaftProperties clientProperties(Duration timeout) {
+    public static RaftProperties clientProperties(Duration timeout) {
         RaftProperties properties = new RaftProperties();
         RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.GRPC);
         org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(properties, duration(timeout));
         return properties;
     }
 
-    static TimeDuration duration(Duration duration) {
+    public static TimeDuration duration(Duration duration) {
         return TimeDuration.valueOf(duration.toMillis(), TimeUnit.MILLISECONDS);
     }
 }

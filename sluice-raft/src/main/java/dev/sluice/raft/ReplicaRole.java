@@ -1,4 +1,4 @@
-package dev.sluice.worker;
+package dev.sluice.raft;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.sluice.model.WireNames;
@@ -21,7 +21,7 @@ public enum ReplicaRole {
      */
     STAGING;
 
-    static ReplicaRole of(RaftPeerRole role, boolean inConfiguration) {
+    public static ReplicaRole of(RaftPeerRole role, boolean inConfiguration) {
         if (!inConfiguration) {
             return STAGING;
         }
