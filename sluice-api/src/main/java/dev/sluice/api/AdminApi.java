@@ -13,6 +13,7 @@ import dev.sluice.api.Views.StateChangeView;
 import dev.sluice.api.Views.StateChanged;
 import dev.sluice.controller.ControllerDocuments;
 import dev.sluice.controller.ControllerStatus;
+import dev.sluice.controller.MoveStep;
 import dev.sluice.controller.DrainProgress;
 import dev.sluice.controller.Lifecycle;
 import dev.sluice.metadata.ClusterMetadata;
@@ -304,7 +305,8 @@ public final class AdminApi {
                 .filter(m -> m.partition().equals(placement.partition())).findFirst());
         return new PartitionView(placement.partition().toString(), ids(placement.current()), ids(placement.next()),
                 placement.leader() == null ? null : placement.leader().toString(), ids(placement.joining()), ids(placement.leaving()),
-                placement.hasNext(), move.map(ControllerStatus.MoveInFlight::step).orElse(null),
+                placement.hasNext(), move.map(ControllerStatus.MoveInFlight::stepKind).map(MoveStep.Kind::wireName).orElse(null),
+                move.map(ControllerStatus.MoveInFlight::step).orElse(null),
                 move.map(ControllerStatus.MoveInFlight::lastError).orElse(null), placement.changeStartedAt(), placement.policy());
     }
 

@@ -86,6 +86,7 @@ public final class Views {
             List<String> joining,
             List<String> leaving,
             boolean moving,
+            String stepKind,
             String step,
             String lastError,
             Instant changeStartedAt,

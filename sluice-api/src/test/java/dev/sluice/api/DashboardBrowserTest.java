@@ -117,7 +117,7 @@ class DashboardBrowserTest {
         browser.visible("#partition-map .cell.leaving[data-node=N1]");
         assertThat(driver().findElements(By.cssSelector("#partition-map .cell.joining"))).isNotEmpty();
         WebElement stalled = browser.visible("[data-testid=drain-panel][data-node=N1] [data-testid=stalled-partitions] li");
-        assertThat(stalled.getText()).contains("catch-up-timeout").contains("has not caught up");
+        assertThat(stalled.getText()).contains("catch-up-not-advancing").contains("has not caught up");
         browser.screenshot("dashboard-drain");
 
         // Done: the worker is disabled and the bar is full.

@@ -266,7 +266,8 @@ final class FakeCluster implements AutoCloseable {
             List<NodeId> joining = p.next.isEmpty() ? List.of() : p.next.stream().filter(n -> !p.current.contains(n)).toList();
             List<NodeId> leaving = p.next.isEmpty() ? List.of() : p.current.stream().filter(n -> !p.next.contains(n)).toList();
             return new PartitionView(p.id.toString(), ids(p.current), ids(p.next), p.leader == null ? null : p.leader.toString(), ids(joining),
-                    ids(leaving), !p.next.isEmpty(), p.next.isEmpty() ? null : "catching-up", null, p.changeStartedAt, PartitionPolicy.DEFAULT);
+                    ids(leaving), !p.next.isEmpty(), p.next.isEmpty() ? null : "in-flight",
+                    p.next.isEmpty() ? null : "changing configuration (catching up)", null, p.changeStartedAt, PartitionPolicy.DEFAULT);
         }).toList());
     }
 
@@ -460,11 +461,12 @@ final class FakeCluster implements AutoCloseable {
         Long eta = done == 0 ? null : Math.round(remaining / rate * 60);
         boolean stalled = stalling(drain) && drain.stallStepsLeft < STALL_STEPS;
         List<DrainProgress.StalledPartition> stalledPartitions = stalled
-                ? List.of(new DrainProgress.StalledPartition(drain.inFlight.partition(), "catch-up-timeout", stallMessage(drain), now))
+                ? List.of(new DrainProgress.StalledPartition(drain.inFlight.partition(), drain.inFlight.to(),
+                        dev.sluice.controller.StallReason.CATCH_UP_NOT_ADVANCING, stallMessage(drain), now))
                 : List.of();
         Worker worker = workers.get(drain.node);
         return new DrainProgress(drain.node, new GenerationalNodeId(drain.node, 2), worker.name, worker.state, drain.startedAt, drain.completedAt,
-                drain.replicasAtStart, remaining, leaderships, drain.inFlight == null ? 0 : 1, done, rate, eta, stalled, stalledPartitions, now);
+                drain.replicasAtStart, remaining, leaderships, drain.inFlight == null ? 0 : 1, done, rate, eta, stalled, stalledPartitions, null, now);
     }
 
     private void event(EventKind kind, NodeId node, PartitionId partition, String message, Map<String, Long> numbers) {

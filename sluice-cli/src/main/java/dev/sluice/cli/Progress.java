@@ -131,7 +131,8 @@ final class Progress {
             return;
         }
         out.println("  STALLED: " + stalled.size() + " partition(s) cannot move:");
-        stalled.forEach(s -> out.printf("    %s %s: %s%n", s.path("partition").asText(), s.path("reason").asText(), s.path("message").asText()));
+        stalled.forEach(s -> out.printf("    %s on %s %s: %s%n", s.path("partition").asText("-"), s.path("worker").asText("?"), s.path("reason").asText(),
+                s.path("message").asText()));
         out.flush();
     }
 

@@ -36,9 +36,12 @@ public record ControllerConfig(
             Duration.ofSeconds(5),
             Duration.ofMillis(100),
             Duration.ofSeconds(1),
-            Duration.ofSeconds(15),
+            // Twice the longest election timeout: a target that cannot take over by then never does, and a
+            // transfer towards a worker that just died must not hold the partition's writes longer.
+            Duration.ofSeconds(4),
             Duration.ofSeconds(120),
-            Duration.ofSeconds(30),
+            // Of the order of the worker's removal deadline: a drain waiting on anything says why within it.
+            Duration.ofSeconds(10),
             Duration.ofMillis(500));
 
     /**

@@ -32,7 +32,7 @@ public final class ControllerMetrics {
     private final Counter moveStepsFailed;
     private final AtomicInteger movesInFlight = new AtomicInteger();
     private final AtomicInteger drainsInProgress = new AtomicInteger();
-    private final AtomicInteger stalledPartitions = new AtomicInteger();
+    private final MultiGauge stalledPartitions;
     private final MultiGauge replicasRemaining;
     private final MultiGauge workersByState;
     private final MultiGauge replicasPerWorker;
@@ -49,8 +49,9 @@ public final class ControllerMetrics {
                 .register(registry);
         Gauge.builder("sluice.moves.inflight", movesInFlight, AtomicInteger::get).description("replica-set changes under way").register(registry);
         Gauge.builder("sluice.drains.inprogress", drainsInProgress, AtomicInteger::get).description("workers draining").register(registry);
-        Gauge.builder("sluice.partitions.stalled", stalledPartitions, AtomicInteger::get)
-                .description("partitions of draining workers that cannot move").register(registry);
+        stalledPartitions = MultiGauge.builder("sluice.partitions.stalled")
+                .description("1 for each stalled partition of a draining worker, tagged with the partition, the worker the reason is about, and the reason")
+                .register(registry);
         replicasRemaining = MultiGauge.builder("sluice.drain.replicas.remaining").description("replicas a draining worker still holds")
                 .register(registry);
         workersByState = MultiGauge.builder("sluice.workers").description("workers per worker state, as the controller leader sees them")
@@ -86,18 +87,21 @@ public final class ControllerMetrics {
     void observe(ControllerStatus status, NodesConfiguration nodes, List<Placement> placements, Map<PartitionId, NodeId> leaders) {
         movesInFlight.set(status.moves().size());
         int running = 0;
-        int stalled = 0;
+        List<MultiGauge.Row<?>> stalled = new ArrayList<>();
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
         for (DrainProgress drain : status.drains()) {
             if (drain.state() == dev.sluice.model.WorkerState.DRAINING) {
                 running++;
-                stalled += drain.stalledPartitions().size();
+                for (DrainProgress.StalledPartition partition : drain.stalledPartitions()) {
+                    stalled.add(MultiGauge.Row.of(Tags.of("partition", partition.partition() == null ? "" : partition.partition().toString(),
+                            "worker", partition.worker().toString(), "reason", partition.reason().wireName(), "drain", drain.node().toString()), 1));
+                }
                 String name = nodes.find(drain.node()).map(NodeConfig::name).orElse("");
                 rows.add(MultiGauge.Row.of(Tags.of("node", drain.node().toString(), "name", name), drain.replicasRemaining()));
             }
         }
         drainsInProgress.set(running);
-        stalledPartitions.set(stalled);
+        stalledPartitions.register(stalled, true);
         replicasRemaining.register(rows, true);
 
         Map<dev.sluice.model.WorkerState, Integer> states = new java.util.EnumMap<>(dev.sluice.model.WorkerState.class);

@@ -32,8 +32,14 @@ public record ControllerStatus(
         explanations = explanations == null ? List.of() : List.copyOf(explanations);
     }
 
-    /** A replica-set change under way, and the step it is at. */
-    public record MoveInFlight(PartitionId partition, List<NodeId> current, List<NodeId> next, Instant startedAt, String step, String lastError) {}
+    /**
+     * A replica-set change under way, and the step it is at.
+     *
+     * @param stepKind the kind of step, for programs; {@code step} says it for people
+     * @param lastError the last failure since the last success, or {@code null}
+     */
+    public record MoveInFlight(PartitionId partition, List<NodeId> current, List<NodeId> next, Instant startedAt, MoveStep.Kind stepKind, String step,
+            String lastError) {}
 
     public java.util.Optional<DrainProgress> drain(NodeId node) {
         return drains.stream().filter(d -> d.node().equals(node)).findFirst();

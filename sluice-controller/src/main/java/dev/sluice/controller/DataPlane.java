@@ -11,23 +11,32 @@ import java.util.concurrent.CompletableFuture;
  * The replicated data plane as the controller sees it: what each node hosts, and the two Raft operations
  * a replica-set change needs. The production implementation talks to the workers' Ratis servers; tests
  * and simulations provide their own. Every operation is idempotent, so the controller may repeat it after
- * a crash or a timeout.
+ * a crash or a timeout, and makes <b>one attempt</b>: a future that fails carries a
+ * {@link dev.sluice.raft.ReplicaSetAdminException} whose {@link dev.sluice.raft.MoveFailure} says why, and
+ * the controller decides whether to retry. No future outlives its timeout by much; the controller also
+ * gives up on its own a little after it.
  */
 public interface DataPlane extends AutoCloseable {
 
     /** What {@code node} hosts now; fails if the node cannot be reached. */
     CompletableFuture<NodeReplicas> replicas(NodeConfig node);
 
-    /** Makes {@code target}, a voting member, the leader of the partition's group. */
-    CompletableFuture<Void> transferLeadership(PartitionId partition, List<NodeConfig> members, NodeId target, Duration timeout);
+    /**
+     * Makes {@code target}, a voting member, the leader of the partition's group.
+     *
+     * @param leaderHint the member the controller believes leads, asked first, or {@code null}
+     */
+    CompletableFuture<Void> transferLeadership(PartitionId partition, List<NodeConfig> members, NodeId leaderHint, NodeId target, Duration timeout);
 
     /**
      * Changes the group's voting members to {@code next}; new members are caught up before they vote.
      * Asking for the configuration the group already has succeeds at once.
      *
      * @param members every node that may host the group now (current ∪ next), to find its leader
+     * @param leaderHint the member the controller believes leads, asked first, or {@code null}
      */
-    CompletableFuture<Void> setConfiguration(PartitionId partition, List<NodeConfig> members, List<NodeConfig> next, Duration timeout);
+    CompletableFuture<Void> setConfiguration(PartitionId partition, List<NodeConfig> members, NodeId leaderHint, List<NodeConfig> next,
+            Duration timeout);
 
     @Override
     default void close() {}

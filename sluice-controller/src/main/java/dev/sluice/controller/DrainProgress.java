@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param etaSeconds time to finish at that rate, or {@code null} before the first move completes
  * @param stalled whether the drain has made no progress for the stall period and something blocks it
  * @param stalledPartitions each partition that cannot move and why
+ * @param waitingFor while running, what the drain waits for before the worker can be disabled, in one
+ *     line (e.g. {@code N4 still holds P17's files: removal pending for 40 s (…)}); {@code null} otherwise
  */
 public record DrainProgress(
         NodeId node,
@@ -41,6 +43,7 @@ public record DrainProgress(
         Long etaSeconds,
         boolean stalled,
         List<StalledPartition> stalledPartitions,
+        String waitingFor,
         Instant updatedAt) {
 
     public DrainProgress {
@@ -49,8 +52,21 @@ public record DrainProgress(
         stalledPartitions = stalledPartitions == null ? List.of() : List.copyOf(stalledPartitions);
     }
 
-    /** A partition a drain cannot move, with the scheduler's (or the mover's) reason. */
-    public record StalledPartition(PartitionId partition, String reason, String message, Instant since) {}
+    /**
+     * A partition a drain cannot move, or whose files the draining worker cannot drop.
+     *
+     * @param worker the worker the reason is about: the joiner that does not host the group, the worker
+     *     whose removal is pending, or the draining worker itself
+     * @param partition the partition, or {@code null} when the stall is the worker's as a whole (it does not
+     *     answer, so which groups it still holds is not known)
+     * @param since when the partition last made progress
+     */
+    public record StalledPartition(PartitionId partition, NodeId worker, StallReason reason, String message, Instant since) {
+        public StalledPartition {
+            Objects.requireNonNull(worker, "worker");
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
 
     public boolean finished() {
         return state == WorkerState.DISABLED;
@@ -67,7 +83,8 @@ public record DrainProgress(
         }
         if (stalled) {
             text.append(", STALLED: ");
-            stalledPartitions.stream().limit(3).forEach(s -> text.append(s.partition()).append(' ').append(s.message()).append("; "));
+            stalledPartitions.stream().limit(3).forEach(s -> text.append(s.partition()).append(' ').append(s.reason()).append(": ")
+                    .append(s.message()).append("; "));
         }
         return text.toString();
     }

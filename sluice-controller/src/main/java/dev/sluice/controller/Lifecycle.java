@@ -93,8 +93,25 @@ public final class Lifecycle {
                     changed.event().transition() != null && changed.event().transition().forced()
                             ? dropWarnings(update.configuration(), node.nodeId()) : List.of());
             case ChangeResult.Unchanged unchanged -> new Outcome.Done(unchanged.node(), false, List.of());
-            case ChangeResult.Refused refused -> new Outcome.Refused(refused.refusal());
+            case ChangeResult.Refused refused -> new Outcome.Refused(withWhatTheDrainWaitsFor(refused.refusal(), node, target));
         };
+    }
+
+    /**
+     * A draining worker's disable, refused, also says what the drain still waits for — the actual blocker
+     * (a removal pending on the worker, a partition that cannot move), as the controller last published it.
+     */
+    private Refusal withWhatTheDrainWaitsFor(Refusal refusal, NodeConfig node, WorkerState target) {
+        if (target != WorkerState.DISABLED || node.workerState() != WorkerState.DRAINING) {
+            return refusal;
+        }
+        return new ControllerDocuments(metadata).status().flatMap(status -> status.drain(node.nodeId()))
+                .filter(drain -> drain.state() == WorkerState.DRAINING)
+                .map(drain -> drain.waitingFor() != null ? refusal.withDetail("the drain waits for: " + drain.waitingFor())
+                        : drain.stalledPartitions().isEmpty() ? refusal
+                        : refusal.withDetail("the drain is stalled: " + drain.stalledPartitions().stream().limit(3)
+                                .map(s -> s.partition() + " " + s.reason() + ": " + s.message()).reduce((a, b) -> a + "; " + b).orElse("")))
+                .orElse(refusal);
     }
 
     private Outcome dryRun(NodesConfiguration config, NodeConfig node, WorkerState target, String reason, boolean force) {
@@ -123,9 +140,20 @@ public final class Lifecycle {
             Map<PartitionId, VersionedPlacement> placements = metadata.placements().readAll();
             int naming = (int) placements.values().stream().filter(v -> v.placement().names(node)).count();
             int led = (int) placements.values().stream().filter(v -> node.equals(v.placement().leader())).count();
-            facts = facts.withEmptied(new GuardFacts.EmptiedEvidence(naming, led, config.version()));
+            facts = facts.withEmptied(new GuardFacts.EmptiedEvidence(naming, led, config.version(), stillHeld(node)));
         }
         return facts;
+    }
+
+    /**
+     * What a draining worker still holds beyond its replica sets, as the controller last published it (the
+     * files of groups it is still removing); {@code null} when nothing is known. This node may not be the
+     * controller, so it asks the published drain progress rather than the worker.
+     */
+    private String stillHeld(NodeId node) {
+        return new ControllerDocuments(metadata).status().flatMap(status -> status.drain(node))
+                .filter(drain -> drain.state() == WorkerState.DRAINING && drain.replicasRemaining() == 0 && drain.leadershipsRemaining() == 0)
+                .map(DrainProgress::waitingFor).orElse(null);
     }
 
     /** The scheduler's view of the cluster now, with liveness read from the liveness entries. */

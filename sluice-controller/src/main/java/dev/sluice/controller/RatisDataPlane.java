@@ -20,16 +20,24 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The data plane of a real cluster: what a worker hosts comes from its status endpoint
  * ({@code GET /internal/v1/status}, one request per worker), and leadership transfers and configuration
- * changes go to the partition's Raft group through the worker module's {@link ReplicaSetAdmin}. Those
- * calls block until done, so they run on a pool sized to the cluster's concurrency limit.
+ * changes go to the partition's Raft group through {@link ReplicaSetAdmin}, one attempt each. Those calls
+ * block until done, so they run on a pool sized to the cluster's concurrency limit, and each future
+ * fails with a timeout at its deadline even if the Raft call under it has not returned yet.
  */
 public final class RatisDataPlane implements DataPlane {
 
     static final Duration STATUS_TIMEOUT = Duration.ofSeconds(3);
+
+    /**
+     * What a call may take beyond its own timeout before its future fails anyway: finding the leader and
+     * checking the joiners first costs a few short status reads of their own.
+     */
+    static final Duration ADMIN_SLACK = Duration.ofSeconds(2);
 
     private final ReplicaSetAdmin admin;
     private final InstantSource clock;
@@ -70,9 +78,16 @@ public final class RatisDataPlane implements DataPlane {
             replica.path("configuration").forEach(member -> configuration.add(NodeId.parse(member.asText())));
             String leader = replica.path("leader").asText("");
             replicas.put(partition, new ReplicaView(partition, role(replica.path("role").asText()), leader.isEmpty() ? null : NodeId.parse(leader),
-                    replica.path("term").asLong(), configuration, false, replica.path("appliedIndex").asLong()));
+                    replica.path("term").asLong(), configuration, replica.path("configurationChanging").asBoolean(false),
+                    replica.path("appliedIndex").asLong()));
         }
-        return new NodeReplicas(node, at, replicas);
+        List<NodeReplicas.Removal> removals = new ArrayList<>();
+        for (JsonNode removal : status.path("removals")) {
+            String since = removal.path("since").asText("");
+            removals.add(new NodeReplicas.Removal(PartitionId.parse(removal.path("partition").asText()), since.isEmpty() ? at : Instant.parse(since),
+                    removal.path("attempts").asInt(), removal.path("overdue").asBoolean(false), removal.path("detail").asText("")));
+        }
+        return new NodeReplicas(node, at, replicas, removals);
     }
 
     private static ReplicaRole role(String wire) {
@@ -86,13 +101,17 @@ public final class RatisDataPlane implements DataPlane {
     }
 
     @Override
-    public CompletableFuture<Void> transferLeadership(PartitionId partition, List<NodeConfig> members, NodeId target, Duration timeout) {
-        return CompletableFuture.runAsync(() -> admin.transferLeadership(partition, members, target, timeout), operations);
+    public CompletableFuture<Void> transferLeadership(PartitionId partition, List<NodeConfig> members, NodeId leaderHint, NodeId target,
+            Duration timeout) {
+        return CompletableFuture.runAsync(() -> admin.transferLeadership(partition, members, leaderHint, target, timeout), operations)
+                .orTimeout(timeout.plus(ADMIN_SLACK).toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
-    public CompletableFuture<Void> setConfiguration(PartitionId partition, List<NodeConfig> members, List<NodeConfig> next, Duration timeout) {
-        return CompletableFuture.runAsync(() -> admin.setConfiguration(partition, members, next, timeout), operations);
+    public CompletableFuture<Void> setConfiguration(PartitionId partition, List<NodeConfig> members, NodeId leaderHint, List<NodeConfig> next,
+            Duration timeout) {
+        return CompletableFuture.runAsync(() -> admin.setConfiguration(partition, members, leaderHint, next, timeout), operations)
+                .orTimeout(timeout.plus(ADMIN_SLACK).toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -227,7 +227,7 @@ class ControlLoopTest {
             DrainProgress progress = cluster.loop.lastStatus().drain(N1).orElseThrow();
             assertThat(progress.stalledPartitions()).hasSize(6)
                     .allSatisfy(s -> {
-                        assertThat(s.reason()).isEqualTo("not-enough-candidates");
+                        assertThat(s.reason()).isEqualTo(StallReason.NOT_ENOUGH_CANDIDATES);
                         assertThat(s.message()).isNotBlank();
                     });
             assertThat(progress.replicasRemaining()).isEqualTo(6);
@@ -243,11 +243,11 @@ class ControlLoopTest {
     void replacingTwoOfThreeMembersGoesThroughTheUnionOfBothSets() {
         Set<NodeId> current = Set.of(N1, N2, NodeId.of(3));
         Set<NodeId> wanted = Set.of(N2, N4, NodeId.of(5));
-        Set<NodeId> first = ControlLoop.configurationStep(current, wanted);
+        Set<NodeId> first = MoveStepper.configurationStep(current, wanted);
         assertThat(first).containsExactlyInAnyOrder(N1, N2, NodeId.of(3), N4, NodeId.of(5));
-        assertThat(ControlLoop.configurationStep(first, wanted)).isEqualTo(wanted);
+        assertThat(MoveStepper.configurationStep(first, wanted)).isEqualTo(wanted);
         // Replacing one of three is allowed directly.
-        assertThat(ControlLoop.configurationStep(current, Set.of(N1, N2, N4))).containsExactlyInAnyOrder(N1, N2, N4);
+        assertThat(MoveStepper.configurationStep(current, Set.of(N1, N2, N4))).containsExactlyInAnyOrder(N1, N2, N4);
     }
 
     @Test

@@ -15,6 +15,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import dev.sluice.raft.MoveFailure;
+import dev.sluice.raft.ReplicaSetAdminException;
 
 /**
  * Raft groups in memory, behaving as the controller relies on: workers host exactly the groups their
@@ -49,6 +51,19 @@ final class SimulatedDataPlane implements DataPlane {
     int reconfigurations;
     /** Partitions whose group refuses every configuration change while this node leads it. */
     final Map<PartitionId, NodeId> stuckUnder = new HashMap<>();
+    /** Groups whose removal hangs on the node (as Ratis's group remove once did): node → partitions. */
+    final Map<NodeId, Set<PartitionId>> removalsHang = new HashMap<>();
+    /** Groups a node never creates although its placement names it: node → partitions. */
+    final Map<NodeId, Set<PartitionId>> neverHost = new HashMap<>();
+    /** Partitions whose group cannot elect a leader (its leader is gone and no election succeeds). */
+    final Set<PartitionId> noElection = new HashSet<>();
+    /** Nodes whose process hangs: their liveness entry stays, but status polls and Raft calls to them fail. */
+    final Set<NodeId> unresponsive = new HashSet<>();
+    /** Transfers asked for, as "partition→target", for tests that check where leadership was sent. */
+    final List<String> transferTargets = new ArrayList<>();
+    /** How long a removal may take before the worker reports it overdue (the worker's deadline). */
+    static final Duration REMOVAL_DEADLINE = Duration.ofSeconds(10);
+    private final Map<NodeId, Map<PartitionId, Instant>> removing = new HashMap<>();
     int majorityRefusals;
 
     SimulatedDataPlane(int latencySteps) {
@@ -80,7 +95,7 @@ final class SimulatedDataPlane implements DataPlane {
         for (Placement placement : placements.values()) {
             groups.computeIfAbsent(placement.partition(), p -> new Group(placement.current().isEmpty() ? placement.next() : placement.current()));
             for (NodeId member : placement.members()) {
-                if (!down.contains(member)) {
+                if (!down.contains(member) && !neverHost.getOrDefault(member, Set.of()).contains(placement.partition())) {
                     hosted.computeIfAbsent(member, n -> new HashSet<>()).add(placement.partition());
                 }
             }
@@ -91,8 +106,16 @@ final class SimulatedDataPlane implements DataPlane {
             }
             entry.getValue().removeIf(partition -> {
                 Placement placement = placements.get(partition);
-                return placement == null || !placement.names(entry.getKey());
+                boolean left = placement == null || !placement.names(entry.getKey());
+                if (left && removalsHang.getOrDefault(entry.getKey(), Set.of()).contains(partition)) {
+                    removing.computeIfAbsent(entry.getKey(), n -> new HashMap<>()).putIfAbsent(partition, now);
+                }
+                return left;
             });
+        }
+        // A hanging removal ends when the test lets it.
+        for (Map.Entry<NodeId, Map<PartitionId, Instant>> entry : removing.entrySet()) {
+            entry.getValue().keySet().retainAll(removalsHang.getOrDefault(entry.getKey(), Set.of()));
         }
     }
 
@@ -105,15 +128,19 @@ final class SimulatedDataPlane implements DataPlane {
             if (operation.action().get()) {
                 operation.future().complete(null);
             } else {
-                operation.future().completeExceptionally(new IllegalStateException(operation.what() + " could not be done"));
+                operation.future().completeExceptionally(new ReplicaSetAdminException(null,
+                        new MoveFailure.Unexpected(operation.what() + " could not be done"), null));
             }
         }
         for (Map.Entry<PartitionId, Group> entry : groups.entrySet()) {
             Group group = entry.getValue();
-            if (group.leader != null && !down.contains(group.leader) && group.configuration.contains(group.leader)) {
+            if (group.leader != null && !down.contains(group.leader) && group.configuration.contains(group.leader) && !noElection.contains(entry.getKey())) {
                 continue;
             }
             group.leader = null;
+            if (noElection.contains(entry.getKey())) {
+                continue;
+            }
             List<NodeId> live = group.configuration.stream()
                     .filter(n -> !down.contains(n) && hosted.getOrDefault(n, Set.of()).contains(entry.getKey())).toList();
             if (live.size() * 2 > group.configuration.size()) {
@@ -126,7 +153,7 @@ final class SimulatedDataPlane implements DataPlane {
     @Override
     public synchronized CompletableFuture<NodeReplicas> replicas(NodeConfig node) {
         NodeId id = node.nodeId();
-        if (down.contains(id)) {
+        if (down.contains(id) || unresponsive.contains(id)) {
             return CompletableFuture.failedFuture(new java.net.ConnectException(id + " is down"));
         }
         Map<PartitionId, ReplicaView> views = new HashMap<>();
@@ -136,15 +163,20 @@ final class SimulatedDataPlane implements DataPlane {
                     : group.configuration.contains(id) ? ReplicaRole.FOLLOWER : ReplicaRole.LEARNER;
             views.put(partition, new ReplicaView(partition, role, group.leader, group.term, group.configuration, group.changing, 0));
         }
-        return CompletableFuture.completedFuture(new NodeReplicas(id, now, views));
+        List<NodeReplicas.Removal> removals = new ArrayList<>();
+        removing.getOrDefault(id, Map.of()).forEach((partition, since) -> removals.add(new NodeReplicas.Removal(partition, since, 1,
+                !since.plus(REMOVAL_DEADLINE).isAfter(now), "Ratis group remove running (simulated hang)")));
+        return CompletableFuture.completedFuture(new NodeReplicas(id, now, views, removals));
     }
 
     @Override
-    public synchronized CompletableFuture<Void> transferLeadership(PartitionId partition, List<NodeConfig> members, NodeId target, Duration timeout) {
+    public synchronized CompletableFuture<Void> transferLeadership(PartitionId partition, List<NodeConfig> members, NodeId leaderHint, NodeId target,
+            Duration timeout) {
         transfers++;
+        transferTargets.add(partition + "→" + target);
         return later("transfer leadership of " + partition + " to " + target, () -> {
             Group group = groups.get(partition);
-            if (group == null || !group.configuration.contains(target) || down.contains(target)
+            if (group == null || !group.configuration.contains(target) || down.contains(target) || unresponsive.contains(target)
                     || !hosted.getOrDefault(target, Set.of()).contains(partition)) {
                 return false;
             }
@@ -155,7 +187,7 @@ final class SimulatedDataPlane implements DataPlane {
     }
 
     @Override
-    public synchronized CompletableFuture<Void> setConfiguration(PartitionId partition, List<NodeConfig> members, List<NodeConfig> next,
+    public synchronized CompletableFuture<Void> setConfiguration(PartitionId partition, List<NodeConfig> members, NodeId leaderHint, List<NodeConfig> next,
             Duration timeout) {
         reconfigurations++;
         List<NodeId> wanted = next.stream().map(NodeConfig::nodeId).toList();

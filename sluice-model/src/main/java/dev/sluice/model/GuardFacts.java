@@ -47,11 +47,18 @@ public record GuardFacts(Boolean alive, DrainPrecheck drainPrecheck, EmptiedEvid
     /**
      * What the controller saw: whether the node is still in some current or next replica set or leads a
      * partition, and the nodes-configuration version the placements it looked at were based on.
+     *
+     * @param stillHeld what the node still holds although no placement names it (the files of a group it
+     *     is still removing), in one line for the refusal, or {@code null} when nothing is known to be held
      */
-    public record EmptiedEvidence(int replicaSetsNamingNode, int partitionsLed, Version placementsBasedOn) {
+    public record EmptiedEvidence(int replicaSetsNamingNode, int partitionsLed, Version placementsBasedOn, String stillHeld) {
+
+        public EmptiedEvidence(int replicaSetsNamingNode, int partitionsLed, Version placementsBasedOn) {
+            this(replicaSetsNamingNode, partitionsLed, placementsBasedOn, null);
+        }
 
         public boolean holdsNothing() {
-            return replicaSetsNamingNode == 0 && partitionsLed == 0;
+            return replicaSetsNamingNode == 0 && partitionsLed == 0 && stillHeld == null;
         }
     }
 }

@@ -253,8 +253,11 @@ public final class NodesConfiguration {
                 if (emptied == null) {
                     yield "nobody checked that it holds nothing";
                 }
-                if (!emptied.holdsNothing()) {
+                if (emptied.replicaSetsNamingNode() > 0 || emptied.partitionsLed() > 0) {
                     yield "it is still in " + emptied.replicaSetsNamingNode() + " replica set(s) and leads " + emptied.partitionsLed() + " partition(s)";
+                }
+                if (emptied.stillHeld() != null) {
+                    yield emptied.stillHeld();
                 }
                 Version drainedAt = node.lastStateChange().version();
                 yield emptied.placementsBasedOn().isAtLeast(drainedAt) ? null

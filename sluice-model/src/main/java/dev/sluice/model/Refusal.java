@@ -32,6 +32,11 @@ public record Refusal(
         blocking = blocking == null ? List.of() : List.copyOf(blocking);
     }
 
+    /** The same refusal with {@code detail} added to its message, for what only the caller knows (what a drain still waits for). */
+    public Refusal withDetail(String detail) {
+        return new Refusal(kind, message + "; " + detail, node, current, requested, allowedNext, allowedWithForce, blocking);
+    }
+
     public static Refusal simple(RefusalKind kind, NodeId node, String message) {
         return new Refusal(kind, message, node, null, null, List.of(), List.of(), List.of());
     }

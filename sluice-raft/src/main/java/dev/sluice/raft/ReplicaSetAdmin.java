@@ -33,7 +33,9 @@ import org.apache.ratis.retry.RetryPolicies;
 /**
  * The Raft administration the controller drives a replica-set change with: read a member's view of a
  * group, move leadership, change the configuration, take a snapshot. One instance is shared by all
- * callers and is thread-safe; every call is <b>blocking with an explicit timeout</b>. The per-group
+ * callers and is thread-safe; every call is <b>blocking, makes one attempt, and has an explicit timeout</b>:
+ * retrying, backing off and choosing another target are the caller's decisions, made on the typed
+ * {@link MoveFailure} every failure carries. The per-group
  * Ratis clients it builds are cheap wrappers over two shared RPC layers — one with a short timeout for
  * views, one that waits up to {@link #MAX_OPERATION_TIMEOUT} for operations — so a pass over many
  * groups reuses the same connections instead of opening new ones for every call.
@@ -53,9 +55,6 @@ public final class ReplicaSetAdmin implements AutoCloseable {
 
     /** How long reading one member's view may take; an unreachable member answers empty after it. */
     public static final Duration DEFAULT_RPC_TIMEOUT = Duration.ofSeconds(3);
-    /** Wait between attempts of a transfer or configuration change that met a transient refusal. */
-    static final Duration RETRY_PAUSE = Duration.ofMillis(200);
-
     /**
      * The longest a leadership transfer or configuration change may be given: the RPC layer of such calls
      * waits this long for a reply, so it never gives up (and never re-sends) before the operation's own timeout.
@@ -139,111 +138,115 @@ public final class ReplicaSetAdmin implements AutoCloseable {
     }
 
     /**
-     * Makes {@code target} the leader of {@code partition}'s group and waits until it is.
+     * Makes {@code target} the leader of {@code partition}'s group: one attempt, which returns once the
+     * target leads or fails with the reason. The caller decides whether and where to try again — a transfer
+     * that failed towards one target should not simply be repeated towards the same one.
      *
      * @param members the group's members (at least the current leader and the target)
-     * @throws ReplicaSetAdminException if a transfer for the partition is already pending, the target is not
-     *     a voting member, or it did not become leader within {@code timeout}
+     * @param leaderHint the member believed to lead, asked first (saves asking every member), or {@code null}
+     * @param timeout how long the target may take to win its election: of the order of an election timeout,
+     *     since a target that is down never does
+     * @throws ReplicaSetAdminException with the {@link MoveFailure}: another transfer for the partition is
+     *     pending, no member leads, the target is not a voting member, or the transfer failed or timed out
      */
-    public void transferLeadership(PartitionId partition, List<NodeConfig> members, NodeId target, Duration timeout) {
+    public void transferLeadership(PartitionId partition, List<NodeConfig> members, NodeId leaderHint, NodeId target, Duration timeout) {
         requireOpen();
         NodeId pending = pendingTransfers.putIfAbsent(partition, target);
         if (pending != null) {
-            throw new ReplicaSetAdminException(partition, "a leadership transfer to " + pending + " is still pending; wait for it instead of re-sending", null);
+            // Ratis fails a second transfer and may leave the first stuck, so it is never re-sent.
+            throw new ReplicaSetAdminException(partition, new MoveFailure.ReconfigurationInProgress(pending), null);
         }
         try {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            String lastProblem = "no attempt made";
-            Throwable lastFailure = null;
-            while (System.nanoTime() < deadline) {
-                Optional<GroupView> leader = leaderView(partition, members);
-                if (leader.isPresent() && leader.get().member().equals(target)) {
-                    return;
-                }
-                if (leader.isEmpty()) {
-                    lastProblem = "no member reports itself leader";
-                    pause(RETRY_PAUSE);
-                    continue;
-                }
-                if (!leader.get().configuration().contains(target)) {
-                    throw new ReplicaSetAdminException(partition, target + " is not a voting member of the group (configuration "
-                            + leader.get().configuration() + "); change the configuration first", null);
-                }
-                Duration remaining = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
-                // The client's own timeout outlives the transfer's, so it never re-sends a pending transfer.
-                try {
-                    RaftClient client = client(partition, peers(members), PartitionGroups.peerId(leader.get().member()), longRpc);
-                    RaftClientReply reply = client.admin().transferLeadership(PartitionGroups.peerId(target), remaining.toMillis());
-                    if (reply.isSuccess()) {
-                        return;
-                    }
-                    lastProblem = String.valueOf(reply.getException());
-                } catch (IOException | RuntimeException failed) {
-                    lastFailure = failed;
-                    lastProblem = failed.toString();
-                }
-                pause(RETRY_PAUSE);
+            GroupView leader = requireLeader(partition, members, leaderHint);
+            if (leader.member().equals(target)) {
+                return;
             }
-            throw new ReplicaSetAdminException(partition, "leadership did not move to " + target + " within " + timeout + "; last problem: " + lastProblem, lastFailure);
+            if (!leader.configuration().contains(target)) {
+                throw new ReplicaSetAdminException(partition, new MoveFailure.TargetNotVoter(target, leader.configuration()), null);
+            }
+            String operation = "leadership transfer to " + target;
+            try {
+                RaftClient client = client(partition, peers(members), PartitionGroups.peerId(leader.member()), longRpc);
+                RaftClientReply reply = client.admin().transferLeadership(PartitionGroups.peerId(target), timeout.toMillis());
+                if (!reply.isSuccess()) {
+                    throw failed(partition, reply.getException(), leader.member(), operation, timeout);
+                }
+            } catch (IOException | RuntimeException failure) {
+                throw failed(partition, failure, leader.member(), operation, timeout);
+            }
         } finally {
             pendingTransfers.remove(partition, target);
         }
     }
 
+    /** Compatibility form without a leader hint: asks every member who leads. */
+    public void transferLeadership(PartitionId partition, List<NodeConfig> members, NodeId target, Duration timeout) {
+        transferLeadership(partition, members, null, target, timeout);
+    }
+
     /**
-     * Changes {@code partition}'s group configuration to exactly {@code newMembers} and waits until the new
-     * configuration is committed. Ratis stages members that are not in the configuration yet until they
-     * have caught up (snapshot plus log), then commits the joint and the new configuration. Asking for the
-     * configuration the group already has succeeds at once.
+     * Changes {@code partition}'s group configuration to exactly {@code newMembers}: one attempt, which
+     * returns once the new configuration is committed. Ratis stages members that are not in the
+     * configuration yet until they have caught up (snapshot plus log), then commits the joint and the new
+     * configuration. Asking for the configuration the group already has succeeds at once if it is
+     * committed and stable, and fails with {@link MoveFailure.ReconfigurationInProgress} while it is not.
      *
      * @param currentMembers the members now (where to find the leader)
-     * @throws ReplicaSetAdminException if a new member does not host the group yet, or the change is not
-     *     committed within {@code timeout}
+     * @param leaderHint the member believed to lead, asked first, or {@code null}
+     * @throws ReplicaSetAdminException with the {@link MoveFailure}: a new member does not host the group,
+     *     no member leads, or the change failed
      */
-    public void setConfiguration(PartitionId partition, List<NodeConfig> currentMembers, List<NodeConfig> newMembers, Duration timeout) {
+    public void setConfiguration(PartitionId partition, List<NodeConfig> currentMembers, NodeId leaderHint, List<NodeConfig> newMembers,
+            Duration timeout) {
         requireOpen();
         if (newMembers.isEmpty()) {
             throw new IllegalArgumentException(partition + ": a group cannot be configured without members");
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Set<NodeId> wanted = new TreeSet<>(newMembers.stream().map(NodeConfig::nodeId).toList());
         List<NodeConfig> everyone = union(currentMembers, newMembers);
+        GroupView leader = requireLeader(partition, everyone, leaderHint);
         // Only members the group does not have yet must host it (Ratis hangs a change whose new peer has no
         // division); a member it keeps may be down, as long as a majority runs.
-        Set<NodeId> configured = leaderView(partition, everyone).map(view -> (Set<NodeId>) new TreeSet<>(view.configuration())).orElse(Set.of());
         for (NodeConfig member : newMembers) {
-            if (!configured.contains(member.nodeId()) && groupView(member, partition).isEmpty()) {
-                throw new ReplicaSetAdminException(partition, member.nodeId() + " does not host the group (or is unreachable); write the placement's"
-                        + " next set and wait until the worker has created it, or Ratis would hang the change", null);
+            if (!leader.configuration().contains(member.nodeId()) && groupView(member, partition).isEmpty()) {
+                throw new ReplicaSetAdminException(partition, new MoveFailure.MemberNotHosting(member.nodeId()), null);
             }
         }
-        String lastProblem = "no attempt made";
-        Throwable lastFailure = null;
-        while (System.nanoTime() < deadline) {
-            Optional<GroupView> leader = leaderView(partition, everyone);
-            if (leader.isEmpty()) {
-                lastProblem = "no member reports itself leader";
-                pause(RETRY_PAUSE);
-                continue;
+        Set<NodeId> wanted = new TreeSet<>(newMembers.stream().map(NodeConfig::nodeId).toList());
+        String operation = "configuration change to " + wanted;
+        try {
+            RaftClient client = client(partition, peers(everyone), PartitionGroups.peerId(leader.member()), longRpc);
+            RaftClientReply reply = client.admin().setConfiguration(peers(newMembers));
+            if (!reply.isSuccess()) {
+                throw failed(partition, reply.getException(), leader.member(), operation, timeout);
             }
-            // Sent even when the leader already shows the wanted configuration: Ratis answers at once if it is
-            // committed and stable, and refuses (reconfiguration in progress) while it is not yet.
-            try {
-                RaftClient client = client(partition, peers(everyone), PartitionGroups.peerId(leader.get().member()), longRpc);
-                RaftClientReply reply = client.admin().setConfiguration(peers(newMembers));
-                if (reply.isSuccess()) {
-                    return;
-                }
-                lastProblem = String.valueOf(reply.getException());
-            } catch (IOException | RuntimeException failed) {
-                // ReconfigurationInProgress (our own earlier attempt finishing), NotLeader, stepping down: retry.
-                lastFailure = failed;
-                lastProblem = failed.toString();
-            }
-            pause(RETRY_PAUSE);
+        } catch (IOException | RuntimeException failure) {
+            throw failed(partition, failure, leader.member(), operation, timeout);
         }
-        throw new ReplicaSetAdminException(partition, "configuration did not become " + wanted + " within " + timeout + "; last problem: " + lastProblem,
-                lastFailure);
+    }
+
+    /** Compatibility form without a leader hint: asks every member who leads. */
+    public void setConfiguration(PartitionId partition, List<NodeConfig> currentMembers, List<NodeConfig> newMembers, Duration timeout) {
+        setConfiguration(partition, currentMembers, null, newMembers, timeout);
+    }
+
+    /** The hinted member's view if it leads, else the view of whichever member leads in the highest term. */
+    private GroupView requireLeader(PartitionId partition, List<NodeConfig> members, NodeId leaderHint) {
+        if (leaderHint != null) {
+            Optional<NodeConfig> hinted = members.stream().filter(m -> m.nodeId().equals(leaderHint)).findFirst();
+            Optional<GroupView> view = hinted.flatMap(member -> groupView(member, partition)).filter(GroupView::isLeader);
+            if (view.isPresent()) {
+                return view.get();
+            }
+        }
+        return leaderView(partition, members).orElseThrow(() -> new ReplicaSetAdminException(partition,
+                new MoveFailure.NoLeader(members.stream().map(NodeConfig::nodeId).toList()), null));
+    }
+
+    private static ReplicaSetAdminException failed(PartitionId partition, Throwable failure, NodeId asked, String operation, Duration deadline) {
+        if (failure instanceof ReplicaSetAdminException already) {
+            return already;
+        }
+        return new ReplicaSetAdminException(partition, RatisFailures.classify(failure, asked, operation, deadline), failure);
     }
 
     /**
@@ -259,11 +262,11 @@ public final class ReplicaSetAdmin implements AutoCloseable {
             RaftClient client = client(partition, List.of(peer), peer.getId(), longRpc);
             RaftClientReply reply = client.getSnapshotManagementApi(peer.getId()).create(timeout.toMillis());
             if (!reply.isSuccess()) {
-                throw new ReplicaSetAdminException(partition, "snapshot on " + member.nodeId() + " failed: " + reply.getException(), reply.getException());
+                throw failed(partition, reply.getException(), member.nodeId(), "snapshot", timeout);
             }
             return reply.getLogIndex();
-        } catch (IOException failed) {
-            throw new ReplicaSetAdminException(partition, "snapshot on " + member.nodeId() + " failed: " + failed, failed);
+        } catch (IOException failure) {
+            throw failed(partition, failure, member.nodeId(), "snapshot", timeout);
         }
     }
 
@@ -328,14 +331,5 @@ public final class ReplicaSetAdmin implements AutoCloseable {
 
     private static NodeId nodeId(RaftPeerProto peer) {
         return NodeId.parse(peer.getId().toStringUtf8());
-    }
-
-    private static void pause(Duration duration) {
-        try {
-            Thread.sleep(duration);
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", interrupted);
-        }
     }
 }

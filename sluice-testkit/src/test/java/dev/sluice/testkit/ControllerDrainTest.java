@@ -167,17 +167,23 @@ class ControllerDrainTest {
             NodeId receiving = moving.placement().joining().getFirst();
             TestNode victim = cluster.nodes().stream().filter(n -> n.isRunning() && n.nodeId().equals(receiving)).findFirst().orElseThrow();
             cluster.kill(victim.index());
-            await("drained despite the dead receiver").atMost(DRAIN_TIMEOUT).until(() -> state(cluster, id) == WorkerState.DISABLED);
-            try {
-                await("the dead worker's replicas replaced").atMost(DRAIN_TIMEOUT)
-                        .until(() -> settled(cluster) && cluster.metadata().placements().readAll().values().stream().noneMatch(v -> v.placement().names(receiving)));
-            } catch (org.awaitility.core.ConditionTimeoutException timeout) {
-                throw new AssertionError(timeout.getMessage() + "\nalive: " + cluster.metadata().liveness().readAll().keySet()
-                        + "\nplacements: " + cluster.metadata().placements().readAll().values().stream().map(v -> v.placement().partition() + "="
-                        + v.placement().current() + "->" + v.placement().next()).toList()
-                        + "\ncontroller: " + new dev.sluice.controller.ControllerDocuments(cluster.metadata()).status().orElse(null), timeout);
-            }
+            explainingTimeout(cluster, () -> await("drained despite the dead receiver").atMost(DRAIN_TIMEOUT)
+                    .until(() -> state(cluster, id) == WorkerState.DISABLED));
+            explainingTimeout(cluster, () -> await("the dead worker's replicas replaced").atMost(DRAIN_TIMEOUT)
+                    .until(() -> settled(cluster) && cluster.metadata().placements().readAll().values().stream().noneMatch(v -> v.placement().names(receiving))));
             assertNothingLost(cluster, workload);
+        }
+    }
+
+    /** Runs an await; if it times out, fails with what the cluster looked like: liveness, placements, the controller's status. */
+    static void explainingTimeout(LocalTestCluster cluster, Runnable await) {
+        try {
+            await.run();
+        } catch (org.awaitility.core.ConditionTimeoutException timeout) {
+            throw new AssertionError(timeout.getMessage() + "\nalive: " + cluster.metadata().liveness().readAll().keySet()
+                    + "\nplacements: " + cluster.metadata().placements().readAll().values().stream().map(v -> v.placement().partition() + "="
+                    + v.placement().current() + "->" + v.placement().next()).toList()
+                    + "\ncontroller: " + new dev.sluice.controller.ControllerDocuments(cluster.metadata()).status().orElse(null), timeout);
         }
     }
 

@@ -14,6 +14,7 @@ import dev.sluice.raft.GroupView;
 import dev.sluice.raft.RatisSettings;
 import dev.sluice.raft.ReplicaRole;
 import dev.sluice.raft.ReplicaSetAdmin;
+import dev.sluice.raft.ReplicaSetAdminException;
 import dev.sluice.worker.ReplicaStatus;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -109,16 +110,16 @@ class PartitionMoveTest {
             // 3. Move leadership off the leaving member first.
             List<NodeConfig> currentNodes = current.stream().map(id -> node(nodes, id)).toList();
             List<NodeConfig> nextNodes = next.stream().map(id -> node(nodes, id)).toList();
-            admin.transferLeadership(MOVED, currentNodes, next.getFirst(), STEP_TIMEOUT);
+            retrying(() -> admin.transferLeadership(MOVED, currentNodes, next.getFirst(), STEP_TIMEOUT));
             assertThat(admin.leaderView(MOVED, currentNodes)).map(GroupView::member).contains(next.getFirst());
 
             // 4. Change the configuration to N: Ratis stages the joining member, then commits joint and new.
-            admin.setConfiguration(MOVED, currentNodes, nextNodes, STEP_TIMEOUT);
+            retrying(() -> admin.setConfiguration(MOVED, currentNodes, nextNodes, STEP_TIMEOUT));
             GroupView committed = admin.leaderView(MOVED, nextNodes).orElseThrow();
             assertThat(committed.configuration()).containsExactlyInAnyOrderElementsOf(next);
             assertThat(committed.configurationStable()).isTrue();
             // Asking again for the configuration the group has is a success.
-            admin.setConfiguration(MOVED, nextNodes, nextNodes, STEP_TIMEOUT);
+            retrying(() -> admin.setConfiguration(MOVED, nextNodes, nextNodes, STEP_TIMEOUT));
 
             // 5. Write {current: N, next: none}.
             placements.write(moving.completed().withLeader(committed.member()), version, null, List.of());
@@ -208,11 +209,24 @@ class PartitionMoveTest {
         Awaitility.await("group created on " + joining).atMost(STEP_TIMEOUT).until(() -> admin.groupView(node(nodes, joining), partition).isPresent());
         Optional<GroupView> leader = admin.leaderView(partition, currentNodes);
         if (leader.isEmpty() || leader.get().member().equals(leaving)) {
-            admin.transferLeadership(partition, currentNodes, next.getFirst(), STEP_TIMEOUT);
+            retrying(() -> admin.transferLeadership(partition, currentNodes, next.getFirst(), STEP_TIMEOUT));
         }
-        admin.setConfiguration(partition, currentNodes, nextNodes, STEP_TIMEOUT);
+        retrying(() -> admin.setConfiguration(partition, currentNodes, nextNodes, STEP_TIMEOUT));
         NodeId newLeader = admin.leaderView(partition, nextNodes).map(GroupView::member).orElse(null);
         placements.write(moving.completed().withLeader(newLeader), version, null, List.of());
+    }
+
+    /**
+     * Repeats one admin call until it succeeds: each call makes one attempt, and the group may be between
+     * leaders or still committing an earlier change (the controller retries the same way, by failure kind).
+     */
+    private static void retrying(Runnable call) {
+        Awaitility.await().atMost(STEP_TIMEOUT).pollInterval(Duration.ofMillis(200))
+                .ignoreExceptionsMatching(e -> e instanceof ReplicaSetAdminException)
+                .until(() -> {
+                    call.run();
+                    return true;
+                });
     }
 
     private static NodeConfig node(NodesConfiguration nodes, NodeId id) {

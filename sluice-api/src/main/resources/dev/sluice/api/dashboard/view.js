@@ -274,8 +274,9 @@ function updateDrainPanel(panel, drain, node) {
   setText(panel.eta, finished ? '' : `ETA ${duration(drain.etaSeconds)}`);
   setAttr(panel.eta, 'title', drain.etaSeconds === null || drain.etaSeconds === undefined ? 'known once the first move completes' : null);
 
-  const items = (drain.stalledPartitions ?? []).map((s) => h('li', { data: { partition: s.partition } },
-    h('b', { text: s.partition }), ' ', h('code', { text: s.reason ?? '' }), ': ', s.message ?? '',
+  const items = (drain.stalledPartitions ?? []).map((s) => h('li', { data: { partition: s.partition ?? '' } },
+    h('b', { text: s.partition ?? s.worker ?? '' }), s.partition && s.worker ? ` on ${s.worker}` : '', ' ', h('code', { text: s.reason ?? '' }),
+    ': ', s.message ?? '',
     s.since ? h('span', { class: 'since', text: ` (since ${time(s.since)})` }) : null));
   panel.stalled.replaceChildren(...items);
   panel.stalled.hidden = items.length === 0;

@@ -1,0 +1,224 @@
+package dev.sluice.controller;
+
+import dev.sluice.metadata.Fence;
+import dev.sluice.model.ClusterEvent;
+import dev.sluice.model.EventKind;
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.NodesConfiguration;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.Placement;
+import dev.sluice.model.WorkerState;
+import dev.sluice.scheduler.Explanation;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Drains as operators see them: starts and ends (stored as {@link DrainRecord}s, so progress survives a
+ * controller failover), one {@link DrainProgress} per drain each pass, and the stall rules.
+ *
+ * <p>A draining worker's partition is reported stalled, with a {@link StallReason}, when
+ * <ul>
+ *   <li>it is moving and its {@link MoveStep} has a stall reason, and it has made no progress for the
+ *       stall period ({@link ControllerConfig#stallAfter()});
+ *   <li>it is not moving and the scheduler explains why it cannot plan the move (anything but
+ *       throttling), for the stall period;
+ *   <li>no placement names the worker any more but the worker still holds the group's files: at once
+ *       when the worker reports the removal past its deadline, otherwise once the stall period has passed
+ *       since the worker left its last replica set ({@link StallReason#REMOVAL_PENDING}); and if the worker
+ *       does not answer, {@link StallReason#WORKER_NOT_REPORTING} after the same period.
+ * </ul>
+ * So a drain with nothing left to move is never silent for longer than the larger of the worker's
+ * removal deadline plus one poll and one pass, and the stall period.
+ */
+final class DrainTracker {
+
+    private final ControllerDocuments documents;
+    private final ControllerConfig config;
+    private final Map<NodeId, DrainRecord> records;
+    private final Set<NodeId> reportedStalled = new HashSet<>();
+    /** When each draining worker was first seen in no replica set and leading nothing. */
+    private final Map<NodeId, Instant> leftEverySetAt = new HashMap<>();
+
+    DrainTracker(ControllerDocuments documents, ControllerConfig config) {
+        this.documents = documents;
+        this.config = config;
+        this.records = new HashMap<>(documents.drains());
+    }
+
+    /** What one pass knows that drain progress is computed from. */
+    record PassFacts(
+            NodesConfiguration nodes,
+            Collection<Placement> placements,
+            Map<PartitionId, NodeId> observedLeaders,
+            Map<PartitionId, MoveStep> steps,
+            Map<PartitionId, MoveMemory> memories,
+            List<Explanation> explanations,
+            Function<NodeId, Emptiness.Holding> holdings,
+            Instant now) {}
+
+    /** Starts and ends drain records as workers' states say, and returns the progress of every drain worth showing. */
+    List<DrainProgress> track(PassFacts facts, Fence fence) {
+        Map<PartitionId, Explanation> explained = new HashMap<>();
+        for (Explanation explanation : facts.explanations()) {
+            explained.putIfAbsent(explanation.partition(), explanation);
+        }
+        List<DrainProgress> drains = new ArrayList<>();
+        for (NodeConfig node : facts.nodes().workers()) {
+            NodeId id = node.nodeId();
+            Emptiness emptiness = Emptiness.of(id, facts.placements(), facts.observedLeaders(), facts.holdings().apply(id));
+            DrainRecord record = records.get(id);
+            int naming = emptiness.named().size();
+            int led = emptiness.led().size();
+            if (node.workerState() == WorkerState.DRAINING) {
+                if (record == null || !record.drainVersion().equals(node.lastStateChange().version())) {
+                    record = new DrainRecord(id, node.id(), node.name(), node.lastStateChange().version(), node.lastStateChange().at(), naming, led, null, null);
+                    store(record, ClusterEvent.of(facts.now(), EventKind.DRAIN_STARTED, id, null,
+                            id + " (" + node.name() + ") draining: " + naming + " replicas and " + led + " leaderships to move"
+                                    + (node.lastStateChange().reason().isEmpty() ? "" : " (" + node.lastStateChange().reason() + ")"),
+                            Map.of("replicas", (long) naming, "leaderships", (long) led)), fence);
+                }
+            } else if (record != null && record.running()) {
+                Duration took = Duration.between(record.startedAt(), facts.now());
+                boolean finished = node.workerState() == WorkerState.DISABLED;
+                record = record.ended(node.workerState(), facts.now());
+                store(record, ClusterEvent.of(facts.now(), finished ? EventKind.DRAIN_COMPLETED : EventKind.DRAIN_CANCELLED, id, null,
+                        id + " (" + node.name() + ") " + (finished ? "drained and disabled after " : "drain cancelled after ")
+                                + took.toSeconds() + " s; " + Math.max(0, record.replicasAtStart() - naming) + " replicas moved",
+                        Map.of("durationMillis", took.toMillis(), "replicasMoved", (long) Math.max(0, record.replicasAtStart() - naming))), fence);
+                reportedStalled.remove(id);
+            }
+            if (node.workerState() != WorkerState.DRAINING || !emptiness.leftEveryReplicaSet()) {
+                leftEverySetAt.remove(id);
+            } else {
+                leftEverySetAt.putIfAbsent(id, facts.now());
+            }
+            if (record == null || (!record.running() && !record.drainVersion().equals(node.lastStateChange().version())
+                    && node.workerState() != WorkerState.DISABLED)) {
+                continue;
+            }
+            drains.add(progressOf(node, record, emptiness, facts, explained, fence));
+        }
+        return drains;
+    }
+
+    private DrainProgress progressOf(NodeConfig node, DrainRecord record, Emptiness emptiness, PassFacts facts,
+            Map<PartitionId, Explanation> explained, Fence fence) {
+        NodeId id = node.nodeId();
+        Instant now = facts.now();
+        int inFlight = 0;
+        List<DrainProgress.StalledPartition> stalled = new ArrayList<>();
+        if (record.running()) {
+            for (Placement placement : facts.placements()) {
+                if (!placement.names(id)) {
+                    continue;
+                }
+                if (placement.leaving().contains(id)) {
+                    inFlight++;
+                }
+                stallOf(id, placement, facts, explained).ifPresent(stalled::add);
+            }
+            stalled.addAll(filesLeftBehind(id, emptiness, now));
+        }
+        int naming = emptiness.named().size();
+        int done = Math.max(0, record.replicasAtStart() - naming);
+        Duration elapsed = Duration.between(record.startedAt(), record.running() ? now : record.completedAt());
+        double perMinute = elapsed.toMillis() <= 0 ? 0 : done * 60_000.0 / elapsed.toMillis();
+        Long etaSeconds = !record.running() ? Long.valueOf(0) : done == 0 ? null : Long.valueOf(Math.round(naming * 60.0 / perMinute));
+        boolean isStalled = !stalled.isEmpty();
+        if (isStalled && reportedStalled.add(id)) {
+            logStall(node, stalled, naming, now, fence);
+        } else if (!isStalled) {
+            reportedStalled.remove(id);
+        }
+        return new DrainProgress(id, node.id(), node.name(), node.workerState(), record.startedAt(), record.completedAt(), record.replicasAtStart(),
+                naming, emptiness.led().size(), inFlight, done, perMinute, etaSeconds, isStalled, stalled,
+                record.running() && !emptiness.holdsNothing() ? emptiness.blocker(now) : null, now);
+    }
+
+    /** Why one partition naming the draining worker is stuck, if it is and has been for the stall period. */
+    private Optional<DrainProgress.StalledPartition> stallOf(NodeId draining, Placement placement, PassFacts facts,
+            Map<PartitionId, Explanation> explained) {
+        PartitionId partition = placement.partition();
+        MoveMemory memory = facts.memories().get(partition);
+        Instant since = memory == null ? facts.now() : memory.progressAt();
+        if (since.plus(config.stallAfter()).isAfter(facts.now())) {
+            return Optional.empty();
+        }
+        if (placement.hasNext()) {
+            MoveStep step = facts.steps().get(partition);
+            if (step == null) {
+                return Optional.empty();
+            }
+            NodeId about = step instanceof MoveStep.AwaitJoiner joiner ? joiner.joiner() : draining;
+            return step.stallReason().map(reason -> new DrainProgress.StalledPartition(partition, about, reason, step.describe(), since));
+        }
+        Explanation explanation = explained.get(partition);
+        if (explanation == null) {
+            return Optional.empty();
+        }
+        return StallReason.of(explanation.reason()).map(reason -> new DrainProgress.StalledPartition(partition, draining, reason, explanation.message(), since));
+    }
+
+    /** The worker left every replica set but still holds files, or cannot say whether it does. */
+    private List<DrainProgress.StalledPartition> filesLeftBehind(NodeId draining, Emptiness emptiness, Instant now) {
+        Instant left = leftEverySetAt.get(draining);
+        if (left == null) {
+            return List.of();
+        }
+        boolean periodPassed = !left.plus(config.stallAfter()).isAfter(now);
+        List<DrainProgress.StalledPartition> stalled = new ArrayList<>();
+        switch (emptiness.holding()) {
+            case Emptiness.Holding.NotRunning notRunning -> { }
+            case Emptiness.Holding.Unknown unknown -> {
+                if (periodPassed) {
+                    stalled.add(new DrainProgress.StalledPartition(null, draining, StallReason.WORKER_NOT_REPORTING,
+                            draining + " runs but does not answer status polls, so it is not known whether its files are gone: " + unknown.why(), left));
+                }
+            }
+            case Emptiness.Holding.Reported reported -> {
+                for (NodeReplicas.Removal removal : reported.report().removals()) {
+                    if (removal.overdue() || periodPassed) {
+                        stalled.add(new DrainProgress.StalledPartition(removal.partition(), draining, StallReason.REMOVAL_PENDING,
+                                draining + " still holds " + removal.partition() + "'s files: removal pending for "
+                                        + Duration.between(removal.since(), now).toSeconds() + " s (" + removal.detail() + ")", removal.since()));
+                    }
+                }
+                if (periodPassed) {
+                    for (PartitionId hosted : reported.report().replicas().keySet()) {
+                        stalled.add(new DrainProgress.StalledPartition(hosted, draining, StallReason.REMOVAL_PENDING,
+                                draining + " still hosts " + hosted + " although no placement names it; its removal has not started", left));
+                    }
+                }
+            }
+        }
+        return stalled;
+    }
+
+    private void logStall(NodeConfig node, List<DrainProgress.StalledPartition> stalled, int remaining, Instant now, Fence fence) {
+        String what = stalled.stream().limit(5).map(s -> s.partition() + " " + s.reason() + ": " + s.message()).reduce((a, b) -> a + "; " + b).orElse("");
+        ClusterEvent event = ClusterEvent.of(now, EventKind.DRAIN_STALLED, node.nodeId(), null, node.nodeId() + " (" + node.name() + ") drain STALLED: " + what,
+                Map.of("stalledPartitions", (long) stalled.size(), "replicasRemaining", (long) remaining));
+        try {
+            documents.logEvent(event, fence);
+        } catch (Fence.LostException lost) {
+            throw lost;
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(DrainTracker.class).warn("could not log event '{}': {}", event.message(), e.toString());
+        }
+    }
+
+    private void store(DrainRecord record, ClusterEvent event, Fence fence) {
+        documents.writeDrain(record, event, fence);
+        records.put(record.node(), record);
+    }
+}

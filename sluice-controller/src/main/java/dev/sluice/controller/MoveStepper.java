@@ -1,0 +1,168 @@
+package dev.sluice.controller;
+
+import dev.sluice.model.NodeId;
+import dev.sluice.model.Placement;
+import dev.sluice.raft.MoveFailure;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Decides the next {@link MoveStep} of one partition's replica-set change from its placement, what the
+ * workers report and its {@link MoveMemory}; and owns the retry policy: how long to back off after each
+ * kind of {@link MoveFailure}, which failures are routine, and when a repeating failure escalates. Pure:
+ * no I/O, no clock, no state — the same inputs give the same step.
+ *
+ * <p>The protocol, in the order the checks run:
+ * <ol>
+ *   <li>a call under way: {@link MoveStep.InFlight};
+ *   <li>a failure's back-off not over: {@link MoveStep.BackOff};
+ *   <li>the data plane confirmed the group's configuration is next: {@link MoveStep.Complete} — at once,
+ *       without waiting for a fresh status poll (why that is safe: {@code docs/controller.md});
+ *   <li>a joining member does not host the group: {@link MoveStep.AwaitJoiner};
+ *   <li>no leader: {@link MoveStep.AwaitLeader};
+ *   <li>configuration changes keep failing under this leader, or the leader leaves: move leadership to a
+ *       healthy staying member not tried before ({@link MoveStep.ShedLeadership});
+ *   <li>otherwise change the configuration, through the union of both sets when Raft needs it
+ *       ({@link MoveStep.ChangeConfiguration}), or confirm it ({@link MoveStep.Confirm}).
+ * </ol>
+ */
+final class MoveStepper {
+
+    /**
+     * After this many failed configuration changes in a row under one leader, leadership moves to another
+     * member that stays before the next attempt. Seen under heavy load: a leader that took over by a
+     * transfer could not commit in its new term and refused every change until it lost leadership.
+     */
+    static final int KICK_LEADER_AFTER_FAILURES = 2;
+
+    private final ControllerConfig config;
+
+    MoveStepper(ControllerConfig config) {
+        this.config = config;
+    }
+
+    /** The next step of {@code placement}'s change (it must have a next set). */
+    MoveStep next(Placement placement, MoveMemory memory, Observed observed, Instant now) {
+        if (!placement.hasNext()) {
+            throw new IllegalArgumentException("BUG: " + placement.partition() + " has no move under way");
+        }
+        if (memory.inFlight() != null) {
+            return new MoveStep.InFlight(memory.inFlight().action(), memory.inFlight().startedAt(), memory.inFlight().deadline());
+        }
+        if (memory.retryAt() != null && now.isBefore(memory.retryAt())) {
+            return new MoveStep.BackOff(memory.retryAt(), memory.lastFailure(), memory.failures());
+        }
+        Set<NodeId> wanted = Set.copyOf(placement.next());
+        Optional<NodeId> leader = observed.leader(placement.partition());
+        if (wanted.equals(memory.confirmed())) {
+            return new MoveStep.Complete(leader.orElse(null));
+        }
+        for (NodeId joiner : placement.joining()) {
+            if (!observed.hosts(joiner, placement.partition())) {
+                return new MoveStep.AwaitJoiner(joiner, observed.healthy(joiner));
+            }
+        }
+        if (leader.isEmpty()) {
+            return new MoveStep.AwaitLeader();
+        }
+        NodeId leading = leader.get();
+        if (memory.failures() >= KICK_LEADER_AFTER_FAILURES && leading.equals(memory.failingUnder())) {
+            Optional<NodeId> other = leadershipTarget(placement, memory, observed, leading, now);
+            if (other.isPresent()) {
+                return new MoveStep.ShedLeadership(leading, other.get(), "configuration change keeps failing under this leader");
+            }
+        }
+        if (placement.leaving().contains(leading)) {
+            Optional<NodeId> target = leadershipTarget(placement, memory, observed, leading, now);
+            if (target.isPresent()) {
+                return new MoveStep.ShedLeadership(leading, target.get(), "leader leaves the replica set");
+            }
+            // No staying member can take over now; Raft lets the leader commit its own removal and step down.
+        }
+        // A configuration this controller saw committed is newer than any report it polled before.
+        Set<NodeId> committed = memory.confirmed() != null ? memory.confirmed()
+                : Set.copyOf(observed.view(leading, placement.partition()).map(ReplicaView::configuration).orElse(java.util.List.of()));
+        if (committed.equals(wanted)) {
+            return new MoveStep.Confirm(wanted);
+        }
+        Set<NodeId> step = configurationStep(committed, wanted);
+        return new MoveStep.ChangeConfiguration(committed, step, step.equals(wanted));
+    }
+
+    /**
+     * The next configuration to ask Raft for on the way from {@code committed} to {@code wanted}. Raft
+     * refuses a change in which new members make up half or more of the new configuration (Ratis:
+     * "changes a majority set"), as when a draining and a dead member of three are both replaced; such a
+     * change goes through the union of both sets first, where the new members are a minority, and then
+     * drops the leaving ones.
+     */
+    static Set<NodeId> configurationStep(Set<NodeId> committed, Set<NodeId> wanted) {
+        long joining = wanted.stream().filter(node -> !committed.contains(node)).count();
+        if (joining > 0 && joining * 2 >= wanted.size()) {
+            Set<NodeId> union = new TreeSet<>(committed);
+            union.addAll(wanted);
+            return union;
+        }
+        return wanted;
+    }
+
+    /**
+     * The staying member, other than {@code leader}, that should lead instead: healthy, hosting the group,
+     * not a target a transfer to already failed, leading the fewest groups.
+     */
+    Optional<NodeId> leadershipTarget(Placement placement, MoveMemory memory, Observed observed, NodeId leader, Instant now) {
+        Set<NodeId> staying = new HashSet<>(placement.current());
+        staying.retainAll(placement.hasNext() ? placement.next() : placement.current());
+        return staying.stream()
+                .filter(node -> !node.equals(leader))
+                .filter(observed::healthy)
+                .filter(node -> observed.hosts(node, placement.partition()))
+                .filter(node -> !memory.avoids(node, now))
+                .min(Comparator.comparing(observed::leaderships).thenComparing(Comparator.naturalOrder()));
+    }
+
+    /**
+     * Whether a failure is an expected part of the protocol — the group is between leaders, an earlier
+     * change is still committing, a joiner is still creating its group — rather than something operators
+     * should hear about. Routine failures are retried quickly and never reported as failed moves; if they
+     * persist, the partition's stall reason says what it waits for.
+     */
+    static boolean routine(MoveFailure failure) {
+        return switch (failure) {
+            case MoveFailure.MemberNotHosting m -> true;
+            case MoveFailure.NoLeader n -> true;
+            case MoveFailure.NotLeader n -> true;
+            case MoveFailure.LeaderNotReady n -> true;
+            case MoveFailure.ReconfigurationInProgress r -> true;
+            case MoveFailure.TargetNotVoter t -> true;
+            case MoveFailure.Timeout t -> false;
+            case MoveFailure.Unreachable u -> false;
+            case MoveFailure.Unexpected u -> false;
+        };
+    }
+
+    /** How long to wait after the {@code failures}-th failure in a row: short for routine ones, doubling for the rest. */
+    Duration backoff(MoveFailure failure, int failures) {
+        return routine(failure) ? config.busyPassInterval().multipliedBy(2) : config.backoffAfter(failures);
+    }
+
+    /** The deadline of a call started for {@code action}. */
+    Duration deadline(MoveStep action) {
+        return switch (action.kind()) {
+            case SHED_LEADERSHIP -> config.leadershipTransferTimeout();
+            case CHANGE_CONFIGURATION, CONFIRM -> config.reconfigurationTimeout();
+            case AWAIT_JOINER, AWAIT_LEADER, IN_FLIGHT, BACK_OFF, COMPLETE ->
+                    throw new IllegalArgumentException("BUG: " + action.kind() + " starts no call");
+        };
+    }
+
+    /** How long a transfer target that failed is not tried again. */
+    Duration avoidTargetFor() {
+        return config.stallAfter();
+    }
+}

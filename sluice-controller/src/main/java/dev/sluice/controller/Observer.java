@@ -1,0 +1,198 @@
+package dev.sluice.controller;
+
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.NodesConfiguration;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.WorkerState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The controller's observation of the data plane: it polls workers for what they host and keeps their
+ * last answers, when each last answered and last failed to, and derives leaders and health from them.
+ * Soft state of one leadership term, changed only on the controller's thread: polls are started from a
+ * pass, and their answers arrive as {@link ControllerEvent}s.
+ */
+final class Observer implements Observed {
+
+    /**
+     * A worker is healthy while its last answer is at most this many poll intervals old (and no poll failed
+     * since). Polls of workers involved in a move run every pass, so three intervals is generous for them.
+     */
+    static final int HEALTHY_WITHIN_POLLS = 3;
+
+    private final DataPlane dataPlane;
+    private final ControllerConfig config;
+    private final ControllerEvent.Inbox inbox;
+
+    private final Map<NodeId, NodeReplicas> reports = new HashMap<>();
+    private final Map<NodeId, Instant> failedAt = new HashMap<>();
+    private final Map<NodeId, String> failure = new HashMap<>();
+    private final Set<NodeId> polling = new HashSet<>();
+    private Set<NodeId> alive = Set.of();
+    private Instant now = Instant.EPOCH;
+    private Map<PartitionId, NodeId> leaders = Map.of();
+    private Map<NodeId, Long> leaderships = Map.of();
+
+    Observer(DataPlane dataPlane, ControllerConfig config, ControllerEvent.Inbox inbox) {
+        this.dataPlane = dataPlane;
+        this.config = config;
+        this.inbox = inbox;
+    }
+
+    // ------------------------------------------------------------------ events
+
+    void answered(NodeReplicas report) {
+        polling.remove(report.node());
+        reports.put(report.node(), report);
+    }
+
+    void failed(NodeId node, String detail, Instant at) {
+        polling.remove(node);
+        failedAt.put(node, at);
+        failure.put(node, detail);
+    }
+
+    /** A transfer this controller made succeeded: believe it until the next poll says otherwise. */
+    void leaderMoved(PartitionId partition, NodeId leader) {
+        for (Map.Entry<NodeId, NodeReplicas> entry : Map.copyOf(reports).entrySet()) {
+            ReplicaView view = entry.getValue().replicas().get(partition);
+            if (view == null) {
+                continue;
+            }
+            ReplicaRole role = entry.getKey().equals(leader) ? ReplicaRole.LEADER
+                    : view.role() == ReplicaRole.LEADER ? ReplicaRole.FOLLOWER : view.role();
+            Map<PartitionId, ReplicaView> updated = new HashMap<>(entry.getValue().replicas());
+            updated.put(partition, new ReplicaView(partition, role, leader, view.term() + (role == ReplicaRole.LEADER ? 1 : 0),
+                    view.configuration(), view.configurationChanging(), view.appliedIndex()));
+            reports.put(entry.getKey(), new NodeReplicas(entry.getKey(), entry.getValue().observedAt(), updated, entry.getValue().removals()));
+        }
+        leaders = computeLeaders();
+    }
+
+    // ------------------------------------------------------------------ a pass
+
+    /**
+     * Starts the pass's observation: forgets workers that have no liveness entry, recomputes leaders, and asks
+     * workers what they host — every worker involved in a move or draining each pass, every other alive
+     * worker once per poll interval. Answers arrive as events for a later pass.
+     */
+    void begin(NodesConfiguration nodes, Set<NodeId> registeredAlive, Set<NodeId> involved, Instant at) {
+        this.alive = Set.copyOf(registeredAlive);
+        this.now = at;
+        reports.keySet().removeIf(node -> !alive.contains(node));
+        leaders = computeLeaders();
+        for (NodeConfig node : nodes.workers()) {
+            NodeId id = node.nodeId();
+            if (!alive.contains(id) || polling.contains(id)) {
+                continue;
+            }
+            NodeReplicas last = reports.get(id);
+            boolean due = last == null || involved.contains(id) || node.workerState() == WorkerState.DRAINING
+                    || !last.observedAt().plus(config.statusPollInterval()).isAfter(at);
+            if (due) {
+                polling.add(id);
+                dataPlane.replicas(node).whenComplete((report, failed) -> inbox.post(failed == null
+                        ? new ControllerEvent.StatusAnswered(report)
+                        : new ControllerEvent.StatusFailed(id, String.valueOf(failed.getMessage()), report == null ? at : report.observedAt())));
+            }
+        }
+    }
+
+    private Map<PartitionId, NodeId> computeLeaders() {
+        Map<PartitionId, ReplicaView> best = new HashMap<>();
+        Map<PartitionId, NodeId> result = new TreeMap<>();
+        Map<NodeId, Long> counts = new HashMap<>();
+        for (NodeReplicas node : reports.values()) {
+            if (!alive.contains(node.node())) {
+                continue;
+            }
+            counts.put(node.node(), node.leaderships());
+            for (ReplicaView view : node.replicas().values()) {
+                if (view.role() == ReplicaRole.LEADER) {
+                    ReplicaView previous = best.get(view.partition());
+                    if (previous == null || view.term() > previous.term()) {
+                        best.put(view.partition(), view);
+                        result.put(view.partition(), node.node());
+                    }
+                }
+            }
+        }
+        leaderships = counts;
+        return result;
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    @Override
+    public boolean healthy(NodeId node) {
+        if (!alive.contains(node)) {
+            return false;
+        }
+        NodeReplicas last = reports.get(node);
+        if (last == null || last.observedAt().plus(healthyWithin()).isBefore(now)) {
+            return false;
+        }
+        Instant failedLast = failedAt.get(node);
+        return failedLast == null || failedLast.isBefore(last.observedAt());
+    }
+
+    private Duration healthyWithin() {
+        return config.statusPollInterval().multipliedBy(HEALTHY_WITHIN_POLLS);
+    }
+
+    @Override
+    public boolean hosts(NodeId node, PartitionId partition) {
+        NodeReplicas last = reports.get(node);
+        return last != null && last.hosts(partition);
+    }
+
+    @Override
+    public Optional<NodeId> leader(PartitionId partition) {
+        return Optional.ofNullable(leaders.get(partition));
+    }
+
+    @Override
+    public Optional<ReplicaView> view(NodeId node, PartitionId partition) {
+        NodeReplicas last = reports.get(node);
+        return last == null ? Optional.empty() : Optional.ofNullable(last.replicas().get(partition));
+    }
+
+    @Override
+    public long leaderships(NodeId node) {
+        return leaderships.getOrDefault(node, 0L);
+    }
+
+    /** Each partition's observed leader. */
+    Map<PartitionId, NodeId> leaders() {
+        return leaders;
+    }
+
+    /** {@code node}'s last report, if it is fresh enough to say what the worker holds now. */
+    Optional<NodeReplicas> freshReport(NodeId node) {
+        NodeReplicas last = reports.get(node);
+        return last != null && !last.observedAt().plus(healthyWithin()).isBefore(now) ? Optional.of(last) : Optional.empty();
+    }
+
+    /** Why the last poll of {@code node} failed, if it did after its last answer. */
+    Optional<String> lastPollFailure(NodeId node) {
+        Instant failedLast = failedAt.get(node);
+        NodeReplicas last = reports.get(node);
+        if (failedLast == null || (last != null && !failedLast.isAfter(last.observedAt()))) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(failure.get(node));
+    }
+
+    /** When {@code node} last answered, if it ever did in this term. */
+    Optional<Instant> lastAnswer(NodeId node) {
+        return Optional.ofNullable(reports.get(node)).map(NodeReplicas::observedAt);
+    }
+}

@@ -1,0 +1,163 @@
+package dev.sluice.controller;
+
+import dev.sluice.metadata.ClusterMetadata;
+import dev.sluice.metadata.EventLog;
+import dev.sluice.metadata.Fence;
+import dev.sluice.model.ClusterEvent;
+import dev.sluice.model.EventKind;
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.NodesConfiguration;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.Placement;
+import dev.sluice.raft.MoveFailure;
+import dev.sluice.scheduler.Explanation;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the controller tells operators: the published {@link ControllerStatus}, the meters, and the
+ * events of the event log that are not written together with a placement. Keeps the event log bounded.
+ */
+final class StatusPublisher {
+
+    private static final Logger log = LoggerFactory.getLogger(StatusPublisher.class);
+
+    /** The published status is rewritten at least this often, so its rate and ETA stay fresh. */
+    static final Duration STATUS_REFRESH = Duration.ofSeconds(1);
+
+    /** Passes slower than this are logged at debug level. */
+    private static final long SLOW_PASS_MILLIS = 200;
+
+    /** How often the leader trims the event log back to {@link EventLog#RETAINED_EVENTS}. */
+    static final Duration EVENT_TRIM_INTERVAL = Duration.ofMinutes(1);
+
+    /** A failure that is not routine is logged as an event the first time and every this many times in a row after. */
+    static final int FAILURE_EVENT_EVERY = 10;
+
+    private final ClusterMetadata metadata;
+    private final ControllerDocuments documents;
+    private final Fence fence;
+    private final String leaderId;
+    private final ControllerMetrics metrics;
+    private final ControllerConfig config;
+    private final Set<NodeId> reportedDead = new HashSet<>();
+
+    private long passes;
+    private ControllerStatus last;
+    private Instant eventsTrimmedAt = Instant.MIN;
+    private String publishedSignature = "";
+    private Instant publishedAt = Instant.MIN;
+
+    StatusPublisher(ClusterMetadata metadata, ControllerDocuments documents, Fence fence, String leaderId, ControllerMetrics metrics,
+            ControllerConfig config) {
+        this.metadata = metadata;
+        this.documents = documents;
+        this.fence = fence;
+        this.leaderId = leaderId;
+        this.metrics = metrics;
+        this.config = config;
+    }
+
+    ControllerStatus last() {
+        return last;
+    }
+
+    /** Ends a pass: builds the status, updates the meters, publishes when something changed or the last is old. */
+    void publish(NodesConfiguration nodes, List<Placement> placements, Map<PartitionId, NodeId> leaders, List<ControllerStatus.MoveInFlight> moves,
+            List<DrainProgress> drains, List<Explanation> explanations, long startedNanos, Instant now) {
+        trimEvents(now);
+        passes++;
+        long passMillis = (System.nanoTime() - startedNanos) / 1_000_000;
+        if (passMillis > SLOW_PASS_MILLIS) {
+            log.debug("pass {} took {} ms", passes, passMillis);
+        }
+        metrics.passCompleted(Duration.ofNanos(System.nanoTime() - startedNanos));
+        last = new ControllerStatus(leaderId, fence.version(), now, passes, passMillis, moves, drains, explanations);
+        metrics.observe(last, nodes, placements, leaders);
+        String signature = moves.stream().map(m -> m.partition() + m.step() + m.lastError()).toList() + "|"
+                + drains.stream().map(d -> d.node() + "" + d.state() + d.replicasRemaining() + d.leadershipsRemaining() + d.movesInFlight()
+                        + d.stalledPartitions().stream().map(s -> s.partition() + "" + s.reason()).toList()).toList() + "|" + explanations.size();
+        // A write every pass would cost a round trip for nothing most of the time.
+        if (signature.equals(publishedSignature) && publishedAt.plus(STATUS_REFRESH).isAfter(now)) {
+            return;
+        }
+        documents.publishStatus(last, fence);
+        publishedSignature = signature;
+        publishedAt = now;
+    }
+
+    void reportDeaths(NodesConfiguration nodes, Set<NodeId> registered, Instant now) {
+        for (NodeConfig node : nodes.workers()) {
+            NodeId id = node.nodeId();
+            if (!registered.contains(id) && reportedDead.add(id)) {
+                logEvent(ClusterEvent.of(now, EventKind.NODE_DEAD, id, null,
+                        id + " (" + node.name() + ") has no liveness entry; its replicas are replaced after "
+                                + config.limits().deadNodeGrace().toSeconds() + " s unless it comes back",
+                        Map.of("graceSeconds", config.limits().deadNodeGrace().toSeconds())));
+            } else if (registered.contains(id) && reportedDead.remove(id)) {
+                logEvent(ClusterEvent.of(now, EventKind.NODE_ALIVE, id, null, id + " (" + node.name() + ") is alive again", Map.of()));
+            }
+        }
+    }
+
+    void leadershipMoved(PartitionId partition, MoveStep.ShedLeadership shed, Duration took, Instant at) {
+        logEvent(ClusterEvent.of(at, EventKind.LEADERSHIP_MOVED, shed.from(), partition,
+                partition + " leadership " + shed.from() + " → " + shed.to() + " (" + shed.why() + ") in " + took.toMillis() + " ms",
+                Map.of("durationMillis", took.toMillis())));
+    }
+
+    /**
+     * A call failed. Routine failures (the protocol expects them: a leader change, an earlier change still
+     * committing) are only logged at debug level; the others are counted, logged, and written as an event.
+     */
+    void moveStepFailed(PartitionId partition, MoveStep action, MoveFailure failure, int failures, boolean routine, Instant at) {
+        if (routine) {
+            log.debug("{}: {} met {} ({} in a row): {}", partition, action.kind().wireName(), failure.kind().wireName(), failures, failure.detail());
+            return;
+        }
+        metrics.moveStepFailed();
+        log.warn("{}: {} failed ({} in a row): {}", partition, action.describe(), failures, failure.detail());
+        if (failures == 1 || failures % FAILURE_EVENT_EVERY == 0) {
+            logEvent(ClusterEvent.of(at, EventKind.PARTITION_MOVE_FAILED, null, partition,
+                    partition + ": " + action.describe() + " failed: " + failure.detail(), Map.of("failures", (long) failures)));
+        }
+    }
+
+    void firstPlacements(int partitions, Instant now) {
+        logEvent(ClusterEvent.of(now, EventKind.PARTITION_MOVED, null, null, partitions + " partition(s) got their first replica set",
+                Map.of("partitions", (long) partitions)));
+    }
+
+    /** Keeps the event log bounded; the audit log, which transitions also go to, is never trimmed. */
+    private void trimEvents(Instant now) {
+        if (eventsTrimmedAt.plus(EVENT_TRIM_INTERVAL).isAfter(now)) {
+            return;
+        }
+        eventsTrimmedAt = now;
+        try {
+            int deleted = metadata.events().trim(EventLog.RETAINED_EVENTS);
+            if (deleted > 0) {
+                log.info("trimmed {} old events from the event log", deleted);
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not trim the event log: {}", e.toString());
+        }
+    }
+
+    private void logEvent(ClusterEvent event) {
+        try {
+            documents.logEvent(event, fence);
+        } catch (Fence.LostException lost) {
+            throw lost;
+        } catch (RuntimeException e) {
+            log.warn("could not log event '{}': {}", event.message(), e.toString());
+        }
+    }
+}

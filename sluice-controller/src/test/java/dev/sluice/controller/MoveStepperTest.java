@@ -1,0 +1,212 @@
+package dev.sluice.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.model.NodeId;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.Placement;
+import dev.sluice.model.Version;
+import dev.sluice.raft.MoveFailure;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** The move protocol's decisions, step by step, against hand-made observations: every step kind and what leads to it. */
+class MoveStepperTest {
+
+    private static final PartitionId P = PartitionId.of(7);
+    private static final NodeId N1 = NodeId.of(1);
+    private static final NodeId N2 = NodeId.of(2);
+    private static final NodeId N3 = NodeId.of(3);
+    private static final NodeId N4 = NodeId.of(4);
+    private static final NodeId N5 = NodeId.of(5);
+    private static final Instant NOW = Instant.parse("2026-11-28T10:00:00Z");
+    /** N1 leaves, N4 joins. */
+    private static final Placement MOVING = Placement.stable(P, List.of(N1, N2, N3), N1, Version.MIN).withNext(List.of(N2, N3, N4), Version.MIN, NOW);
+
+    private static final Set<MoveStep.Kind> SEEN = EnumSet.noneOf(MoveStep.Kind.class);
+
+    private final MoveStepper stepper = new MoveStepper(ControllerConfig.DEFAULTS);
+
+    /** A hand-made observation: who hosts, who leads, who is healthy. */
+    private static final class Seen implements Observed {
+        final Set<NodeId> healthy = new HashSet<>(Set.of(N1, N2, N3, N4, N5));
+        final Set<NodeId> hosting = new HashSet<>(Set.of(N1, N2, N3, N4));
+        final Map<NodeId, Long> leaderships = new HashMap<>();
+        NodeId leader = N2;
+        List<NodeId> configuration = List.of(N1, N2, N3);
+
+        @Override
+        public boolean healthy(NodeId node) {
+            return healthy.contains(node);
+        }
+
+        @Override
+        public boolean hosts(NodeId node, PartitionId partition) {
+            return hosting.contains(node);
+        }
+
+        @Override
+        public Optional<NodeId> leader(PartitionId partition) {
+            return Optional.ofNullable(leader);
+        }
+
+        @Override
+        public Optional<ReplicaView> view(NodeId node, PartitionId partition) {
+            return hosting.contains(node) ? Optional.of(new ReplicaView(partition, node.equals(leader) ? ReplicaRole.LEADER : ReplicaRole.FOLLOWER,
+                    leader, 3, configuration, false, 10)) : Optional.empty();
+        }
+
+        @Override
+        public long leaderships(NodeId node) {
+            return leaderships.getOrDefault(node, 0L);
+        }
+    }
+
+    private MoveStep next(Placement placement, MoveMemory memory, Seen seen) {
+        MoveStep step = stepper.next(placement, memory, seen, NOW);
+        SEEN.add(step.kind());
+        return step;
+    }
+
+    private static MoveMemory fresh() {
+        return MoveMemory.fresh(MOVING.next(), NOW.minusSeconds(1));
+    }
+
+    @AfterAll
+    static void everyKindIsReachable() {
+        assertThat(SEEN).as("step kinds some test reached").isEqualTo(EnumSet.allOf(MoveStep.Kind.class));
+    }
+
+    @Test
+    void aCallUnderWayIsWaitedFor() {
+        MoveStep action = new MoveStep.ChangeConfiguration(Set.of(N1, N2, N3), Set.of(N2, N3, N4), true);
+        MoveMemory memory = fresh().started(new MoveMemory.Call(1, action, N2, NOW, NOW.plusSeconds(120)));
+        assertThat(next(MOVING, memory, new Seen())).isEqualTo(new MoveStep.InFlight(action, NOW, NOW.plusSeconds(120)))
+                .satisfies(step -> assertThat(step.stallReason()).contains(StallReason.CATCH_UP_NOT_ADVANCING));
+    }
+
+    @Test
+    void aFailureBacksOffUntilItsRetryTimeAndNamesItsStallReason() {
+        MoveStep action = new MoveStep.ChangeConfiguration(Set.of(N1, N2, N3), Set.of(N2, N3, N4), true);
+        MoveMemory memory = fresh().started(new MoveMemory.Call(1, action, N2, NOW, NOW.plusSeconds(120)))
+                .failed(1, new MoveFailure.LeaderNotReady(N2, "not ready"), NOW.plusMillis(200), N2, null, null);
+        MoveStep step = next(MOVING, memory, new Seen());
+        assertThat(step).isInstanceOf(MoveStep.BackOff.class);
+        assertThat(step.stallReason()).contains(StallReason.LEADER_NOT_READY);
+        // Once the back-off is over the stepper decides afresh.
+        assertThat(stepper.next(MOVING, memory, new Seen(), NOW.plusSeconds(1))).isInstanceOf(MoveStep.ChangeConfiguration.class);
+    }
+
+    @Test
+    void aConfirmedConfigurationCompletesAtOnceWithoutAFreshReport() {
+        MoveStep action = new MoveStep.ChangeConfiguration(Set.of(N1, N2, N3), Set.of(N2, N3, N4), true);
+        MoveMemory memory = fresh().started(new MoveMemory.Call(1, action, N2, NOW, NOW.plusSeconds(120))).succeeded(1, Set.of(N2, N3, N4), NOW);
+        Seen stale = new Seen();
+        stale.configuration = List.of(N1, N2, N3);
+        assertThat(next(MOVING, memory, stale)).isEqualTo(new MoveStep.Complete(N2));
+    }
+
+    @Test
+    void aJoinerThatDoesNotHostTheGroupIsWaitedForAndNamed() {
+        Seen seen = new Seen();
+        seen.hosting.remove(N4);
+        MoveStep step = next(MOVING, fresh(), seen);
+        assertThat(step).isEqualTo(new MoveStep.AwaitJoiner(N4, true));
+        assertThat(step.stallReason()).contains(StallReason.JOINER_NOT_HOSTING);
+        seen.healthy.remove(N4);
+        assertThat(next(MOVING, fresh(), seen).stallReason()).contains(StallReason.WORKER_NOT_REPORTING);
+    }
+
+    @Test
+    void aLeaderlessGroupIsWaitedFor() {
+        Seen seen = new Seen();
+        seen.leader = null;
+        MoveStep step = next(MOVING, fresh(), seen);
+        assertThat(step).isEqualTo(new MoveStep.AwaitLeader());
+        assertThat(step.stallReason()).contains(StallReason.LEADERLESS);
+    }
+
+    @Test
+    void aLeavingLeaderShedsLeadershipToAHealthyStayingMemberThatLeadsTheFewest() {
+        Seen seen = new Seen();
+        seen.leader = N1;
+        seen.leaderships.put(N2, 5L);
+        seen.leaderships.put(N3, 1L);
+        assertThat(next(MOVING, fresh(), seen)).isEqualTo(new MoveStep.ShedLeadership(N1, N3, "leader leaves the replica set"));
+        // An unhealthy member is never the target, whatever it leads.
+        seen.healthy.remove(N3);
+        assertThat(next(MOVING, fresh(), seen)).isEqualTo(new MoveStep.ShedLeadership(N1, N2, "leader leaves the replica set"));
+    }
+
+    @Test
+    void aTargetATransferFailedTowardsIsNotTriedAgain() {
+        Seen seen = new Seen();
+        seen.leader = N1;
+        MoveStep shed = new MoveStep.ShedLeadership(N1, N2, "leader leaves the replica set");
+        MoveMemory memory = fresh().started(new MoveMemory.Call(1, shed, N1, NOW, NOW.plusSeconds(4)))
+                .failed(1, new MoveFailure.Timeout("transfer", Duration.ofSeconds(4)), NOW, null, N2, NOW.plusSeconds(10));
+        assertThat(next(MOVING, memory, seen)).isEqualTo(new MoveStep.ShedLeadership(N1, N3, "leader leaves the replica set"));
+        // With every staying member ruled out, the leader commits its own removal.
+        MoveMemory both = memory.started(new MoveMemory.Call(2, shed, N1, NOW, NOW.plusSeconds(4)))
+                .failed(2, new MoveFailure.Timeout("transfer", Duration.ofSeconds(4)), NOW, null, N3, NOW.plusSeconds(10));
+        assertThat(next(MOVING, both, seen)).isInstanceOf(MoveStep.ChangeConfiguration.class);
+    }
+
+    @Test
+    void changesThatKeepFailingUnderOneLeaderMoveLeadershipAway() {
+        MoveStep change = new MoveStep.ChangeConfiguration(Set.of(N1, N2, N3), Set.of(N2, N3, N4), true);
+        MoveMemory memory = fresh();
+        for (int call = 1; call <= MoveStepper.KICK_LEADER_AFTER_FAILURES; call++) {
+            memory = memory.started(new MoveMemory.Call(call, change, N2, NOW, NOW.plusSeconds(120)))
+                    .failed(call, new MoveFailure.Unexpected("refused"), NOW, N2, null, null);
+        }
+        assertThat(next(MOVING, memory, new Seen())).isEqualTo(new MoveStep.ShedLeadership(N2, N3, "configuration change keeps failing under this leader"));
+    }
+
+    @Test
+    void replacingOneOfThreeChangesTheConfigurationDirectly() {
+        assertThat(next(MOVING, fresh(), new Seen())).isEqualTo(new MoveStep.ChangeConfiguration(Set.of(N1, N2, N3), Set.of(N2, N3, N4), true));
+    }
+
+    @Test
+    void replacingTwoOfThreeGoesThroughTheUnionFirst() {
+        Placement twoLeave = Placement.stable(P, List.of(N1, N2, N3), N3, Version.MIN).withNext(List.of(N3, N4, N5), Version.MIN, NOW);
+        Seen seen = new Seen();
+        seen.leader = N3;
+        seen.hosting.add(N5);
+        assertThat(next(twoLeave, MoveMemory.fresh(twoLeave.next(), NOW), seen))
+                .isEqualTo(new MoveStep.ChangeConfiguration(Set.of(N1, N2, N3), Set.of(N1, N2, N3, N4, N5), false));
+        // The union confirmed, the next leg drops the leaving members, without waiting for a new report.
+        MoveStep union = new MoveStep.ChangeConfiguration(Set.of(N1, N2, N3), Set.of(N1, N2, N3, N4, N5), false);
+        MoveMemory afterUnion = MoveMemory.fresh(twoLeave.next(), NOW).started(new MoveMemory.Call(1, union, N3, NOW, NOW.plusSeconds(120)))
+                .succeeded(1, Set.of(N1, N2, N3, N4, N5), NOW);
+        assertThat(next(twoLeave, afterUnion, seen)).isEqualTo(new MoveStep.ChangeConfiguration(Set.of(N1, N2, N3, N4, N5), Set.of(N3, N4, N5), true));
+    }
+
+    @Test
+    void aReportedButUnconfirmedConfigurationIsConfirmed() {
+        Seen seen = new Seen();
+        seen.configuration = List.of(N2, N3, N4);
+        assertThat(next(MOVING, fresh(), seen)).isEqualTo(new MoveStep.Confirm(Set.of(N2, N3, N4)));
+    }
+
+    @Test
+    void routineFailuresBackOffBrieflyAndOthersDouble() {
+        assertThat(MoveStepper.routine(new MoveFailure.ReconfigurationInProgress(N2))).isTrue();
+        assertThat(MoveStepper.routine(new MoveFailure.MemberNotHosting(N4))).isTrue();
+        assertThat(MoveStepper.routine(new MoveFailure.Timeout("x", Duration.ofSeconds(1)))).isFalse();
+        assertThat(MoveStepper.routine(new MoveFailure.Unexpected("x"))).isFalse();
+        MoveFailure unexpected = new MoveFailure.Unexpected("x");
+        assertThat(stepper.backoff(unexpected, 3)).isGreaterThan(stepper.backoff(unexpected, 1));
+        assertThat(stepper.backoff(new MoveFailure.NoLeader(List.of(N1)), 9)).isEqualTo(ControllerConfig.DEFAULTS.busyPassInterval().multipliedBy(2));
+    }
+}

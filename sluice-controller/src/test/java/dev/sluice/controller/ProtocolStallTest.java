@@ -1,0 +1,148 @@
+package dev.sluice.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.model.NodeId;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.Placement;
+import dev.sluice.model.ReplicationProperty;
+import dev.sluice.model.WorkerState;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A drain that cannot finish says which partition, which worker and why, within a stated bound — for
+ * each way the move protocol can wait — and finishes by itself once the cause goes away. Against the
+ * simulated data plane, pass by pass.
+ */
+class ProtocolStallTest {
+
+    private static final NodeId N1 = NodeId.of(1);
+    private static final NodeId N4 = NodeId.of(4);
+
+    private static ControllerHarness fourWorkers() {
+        return new ControllerHarness(4, 24, ReplicationProperty.of(3), ControllerConfig.DEFAULTS, 1);
+    }
+
+    private static Lifecycle lifecycle(ControllerHarness cluster) {
+        return new Lifecycle(cluster.metadata, cluster.config.limits(), cluster.clock);
+    }
+
+    private static void settle(ControllerHarness cluster) {
+        cluster.runUntil(cluster::settled, 50, "initial placement");
+        cluster.runUntil(() -> cluster.placements().values().stream()
+                .allMatch(p -> p.leader() != null && p.leader().equals(cluster.dataPlane.group(p.partition()).leader)), 100, "leaders recorded");
+    }
+
+    private static Optional<DrainProgress.StalledPartition> stall(ControllerHarness cluster, NodeId draining, StallReason reason) {
+        ControllerStatus status = cluster.loop.lastStatus();
+        return status == null ? Optional.empty()
+                : status.drain(draining).stream().flatMap(d -> d.stalledPartitions().stream()).filter(s -> s.reason() == reason).findFirst();
+    }
+
+    private static int steps(Duration duration) {
+        return (int) (duration.toMillis() / ControllerHarness.STEP.toMillis());
+    }
+
+    @Test
+    void aRemovalThatHangsOnTheLeavingWorkerIsReportedAsRemovalPendingAndTheDrainEndsOnceItReturns() {
+        try (ControllerHarness cluster = fourWorkers()) {
+            settle(cluster);
+            PartitionId hanging = cluster.placements().values().stream().filter(p -> p.current().contains(N1)).findFirst().orElseThrow().partition();
+            cluster.dataPlane.removalsHang.put(N1, Set.of(hanging));
+            lifecycle(cluster).request("N1", WorkerState.DRAINING, "", false, false);
+            cluster.runUntil(() -> cluster.replicasOn(N1) == 0 && cluster.loop.lastStatus().moves().isEmpty(), 600, "N1 in no replica set");
+
+            // The bound: the worker's removal deadline, one poll, two passes.
+            Duration bound = SimulatedDataPlane.REMOVAL_DEADLINE.plus(cluster.config.statusPollInterval())
+                    .plus(cluster.config.busyPassInterval().multipliedBy(2));
+            cluster.runUntil(() -> stall(cluster, N1, StallReason.REMOVAL_PENDING).isPresent(), steps(bound), "removal-pending reported");
+            DrainProgress.StalledPartition stalled = stall(cluster, N1, StallReason.REMOVAL_PENDING).orElseThrow();
+            assertThat(stalled.partition()).isEqualTo(hanging);
+            assertThat(stalled.worker()).isEqualTo(N1);
+            assertThat(stalled.message()).contains(hanging + "'s files").contains("removal pending");
+            DrainProgress progress = cluster.loop.lastStatus().drain(N1).orElseThrow();
+            assertThat(progress.stalled()).isTrue();
+            assertThat(progress.replicasRemaining()).isZero();
+            assertThat(progress.waitingFor()).contains(hanging + "'s files");
+            assertThat(cluster.state(N1)).isEqualTo(WorkerState.DRAINING);
+
+            // An operator's disable says what it actually waits for.
+            assertThat(lifecycle(cluster).request("N1", WorkerState.DISABLED, "", false, false))
+                    .isInstanceOfSatisfying(Lifecycle.Outcome.Refused.class, refused ->
+                            assertThat(refused.refusal().message()).contains(hanging + "'s files").contains("removal pending"));
+
+            cluster.dataPlane.removalsHang.remove(N1);
+            cluster.runUntil(() -> cluster.state(N1) == WorkerState.DISABLED, 30, "N1 disabled once its removal returned");
+        }
+    }
+
+    @Test
+    void aJoinerThatNeverHostsTheGroupIsNamedAndTheMoveFinishesOnceItDoes() {
+        try (ControllerHarness cluster = fourWorkers()) {
+            settle(cluster);
+            Set<PartitionId> all = new HashSet<>(cluster.placements().keySet());
+            cluster.dataPlane.neverHost.put(N4, all);
+            lifecycle(cluster).request("N1", WorkerState.DRAINING, "", false, false);
+            cluster.runUntil(() -> cluster.placements().values().stream().anyMatch(p -> p.joining().contains(N4)), 50, "a move onto N4 planned");
+            Duration bound = cluster.config.stallAfter().plus(cluster.config.statusPollInterval()).plus(cluster.config.busyPassInterval().multipliedBy(2));
+            cluster.runUntil(() -> stall(cluster, N1, StallReason.JOINER_NOT_HOSTING).isPresent(), steps(bound), "joiner-not-hosting reported");
+            DrainProgress.StalledPartition stalled = stall(cluster, N1, StallReason.JOINER_NOT_HOSTING).orElseThrow();
+            assertThat(stalled.worker()).isEqualTo(N4);
+            assertThat(cluster.placements().get(stalled.partition()).joining()).contains(N4);
+
+            cluster.dataPlane.neverHost.clear();
+            cluster.runUntil(() -> cluster.state(N1) == WorkerState.DISABLED, 600, "N1 disabled once N4 hosts its groups");
+        }
+    }
+
+    @Test
+    void aLeaderlessGroupIsNamedAndTheDrainFinishesOnceItElects() {
+        try (ControllerHarness cluster = fourWorkers()) {
+            settle(cluster);
+            PartitionId leaderless = cluster.placements().values().stream().filter(p -> p.current().contains(N1) && !N1.equals(p.leader()))
+                    .findFirst().orElseThrow().partition();
+            cluster.dataPlane.noElection.add(leaderless);
+            lifecycle(cluster).request("N1", WorkerState.DRAINING, "", false, false);
+            Duration bound = cluster.config.stallAfter().plus(cluster.config.statusPollInterval()).plus(cluster.config.busyPassInterval().multipliedBy(2));
+            cluster.runUntil(() -> stall(cluster, N1, StallReason.LEADERLESS).isPresent(), steps(bound) + 10, "leaderless reported");
+            assertThat(stall(cluster, N1, StallReason.LEADERLESS).orElseThrow().partition()).isEqualTo(leaderless);
+
+            cluster.dataPlane.noElection.clear();
+            cluster.runUntil(() -> cluster.state(N1) == WorkerState.DISABLED, 600, "N1 disabled once the group elected");
+        }
+    }
+
+    @Test
+    void aWorkerThatStoppedAnsweringGetsNoReplicaAndNoLeadershipWhileItsRegistrationLasts() {
+        try (ControllerHarness cluster = new ControllerHarness(5, 24, ReplicationProperty.of(3), ControllerConfig.DEFAULTS, 1)) {
+            settle(cluster);
+            NodeId hung = NodeId.of(5);
+            cluster.dataPlane.unresponsive.add(hung);
+            // Its next poll (within one poll interval) fails; from the pass that sees that failure on, it is no target.
+            for (int i = 0; i < steps(cluster.config.statusPollInterval()) + 2; i++) {
+                cluster.step();
+            }
+            cluster.dataPlane.transferTargets.clear();
+            lifecycle(cluster).request("N1", WorkerState.DRAINING, "", false, false);
+            for (int i = 0; i < 600 && cluster.state(N1) != WorkerState.DISABLED; i++) {
+                cluster.step();
+                for (Placement placement : cluster.placements().values()) {
+                    assertThat(placement.joining()).as("%s joins a hung worker", placement.partition()).doesNotContain(hung);
+                }
+            }
+            assertThat(cluster.state(N1)).isEqualTo(WorkerState.DISABLED);
+            assertThat(cluster.dataPlane.transferTargets).as("leadership transfers asked for").noneMatch(t -> t.endsWith("→" + hung));
+            assertThat(cluster.metadata.liveness().readAll().keySet()).as("the hung worker is still registered").contains(hung);
+        }
+    }
+
+    @Test
+    void everyStallReasonHasAWireNameTheDocsUse() {
+        assertThat(List.of(StallReason.values())).extracting(StallReason::wireName).doesNotHaveDuplicates().allMatch(n -> n.matches("[a-z-]+"));
+    }
+}

@@ -1,0 +1,145 @@
+package dev.sluice.raft;
+
+import dev.sluice.model.NodeId;
+import dev.sluice.model.WireNames;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Why one Raft admin call of a partition move did not succeed, as a value the controller decides on:
+ * whether to wait, retry, go back a step or escalate. Ratis reports these as a dozen exception types and
+ * reply fields; {@link RatisFailures} maps them here once, so no caller ever classifies a failure by its
+ * text.
+ */
+public sealed interface MoveFailure {
+
+    /** The kind, for counting, metrics and the wire. */
+    Kind kind();
+
+    /** What happened, for operators: one line, with the node and numbers involved. */
+    String detail();
+
+    /** The failure kinds; {@link #wireName()} is what status documents carry. */
+    enum Kind {
+        MEMBER_NOT_HOSTING,
+        NO_LEADER,
+        NOT_LEADER,
+        LEADER_NOT_READY,
+        RECONFIGURATION_IN_PROGRESS,
+        TARGET_NOT_VOTER,
+        TIMEOUT,
+        UNREACHABLE,
+        UNEXPECTED;
+
+        public String wireName() {
+            return WireNames.of(this);
+        }
+    }
+
+    /** A member the change adds has no division for the group (Ratis would hang the change). */
+    record MemberNotHosting(NodeId member) implements MoveFailure {
+        public Kind kind() {
+            return Kind.MEMBER_NOT_HOSTING;
+        }
+
+        public String detail() {
+            return member + " does not host the group (or did not answer)";
+        }
+    }
+
+    /** No member reports itself leader: the group is electing, or has lost its majority. */
+    record NoLeader(List<NodeId> asked) implements MoveFailure {
+        public NoLeader {
+            asked = List.copyOf(asked);
+        }
+
+        public Kind kind() {
+            return Kind.NO_LEADER;
+        }
+
+        public String detail() {
+            return "no member of " + asked + " reports itself leader";
+        }
+    }
+
+    /** The member asked is not (or no longer) the leader; {@code suggested} may be null. */
+    record NotLeader(NodeId asked, NodeId suggested) implements MoveFailure {
+        public Kind kind() {
+            return Kind.NOT_LEADER;
+        }
+
+        public String detail() {
+            return asked + " is not the leader" + (suggested == null ? "" : "; it suggests " + suggested);
+        }
+    }
+
+    /** The leader was elected but has not committed an entry of its term yet, or is stepping down. */
+    record LeaderNotReady(NodeId leader, String ratisMessage) implements MoveFailure {
+        public Kind kind() {
+            return Kind.LEADER_NOT_READY;
+        }
+
+        public String detail() {
+            return "the leader " + leader + " is not ready: " + ratisMessage;
+        }
+    }
+
+    /** Another configuration change of the group is still being committed (often our own earlier one). */
+    record ReconfigurationInProgress(NodeId leader) implements MoveFailure {
+        public Kind kind() {
+            return Kind.RECONFIGURATION_IN_PROGRESS;
+        }
+
+        public String detail() {
+            return "a configuration change is still in progress on " + leader;
+        }
+    }
+
+    /** A leadership transfer was asked for a node that is not a voting member of the group. */
+    record TargetNotVoter(NodeId target, List<NodeId> configuration) implements MoveFailure {
+        public TargetNotVoter {
+            configuration = List.copyOf(configuration);
+        }
+
+        public Kind kind() {
+            return Kind.TARGET_NOT_VOTER;
+        }
+
+        public String detail() {
+            return target + " is not a voting member of " + configuration;
+        }
+    }
+
+    /** The call did not finish within its deadline. */
+    record Timeout(String operation, Duration deadline) implements MoveFailure {
+        public Kind kind() {
+            return Kind.TIMEOUT;
+        }
+
+        public String detail() {
+            return operation + " did not finish within " + deadline.toMillis() + " ms";
+        }
+    }
+
+    /** A node could not be reached (connection refused, reset, closed). */
+    record Unreachable(NodeId node, String ratisMessage) implements MoveFailure {
+        public Kind kind() {
+            return Kind.UNREACHABLE;
+        }
+
+        public String detail() {
+            return node + " is unreachable: " + ratisMessage;
+        }
+    }
+
+    /** Anything else: a bug, or a Ratis failure nobody has classified yet. Always reported. */
+    record Unexpected(String description) implements MoveFailure {
+        public Kind kind() {
+            return Kind.UNEXPECTED;
+        }
+
+        public String detail() {
+            return description;
+        }
+    }
+}
