@@ -53,11 +53,18 @@ public final class Workload implements AutoCloseable {
         }
     }
 
-    /** Latency figures of one phase, in milliseconds. */
-    public record Stats(String phase, long writes, long errors, double p50Millis, double p99Millis, double maxMillis) {
+    /**
+     * Latency figures of one phase, in milliseconds.
+     *
+     * @param longestPauseMillis the longest time in the phase during which no writer had a write
+     *     acknowledged (from the phase's start to its first acknowledgement, and between any two): what a
+     *     client sees as "writes stopped"
+     */
+    public record Stats(String phase, long writes, long errors, double p50Millis, double p99Millis, double maxMillis, double longestPauseMillis) {
         @Override
         public String toString() {
-            return String.format("%-8s %7d writes, %d errors, p50 %.1f ms, p99 %.1f ms, max %.1f ms", phase, writes, errors, p50Millis, p99Millis, maxMillis);
+            return String.format("%-8s %7d writes, %d errors, p50 %.1f ms, p99 %.1f ms, max %.1f ms, longest pause %.0f ms", phase, writes, errors,
+                    p50Millis, p99Millis, maxMillis, longestPauseMillis);
         }
     }
 
@@ -152,7 +159,7 @@ public final class Workload implements AutoCloseable {
 
     public Stats stats(String phase) {
         Phase recorded = phases.get(phase);
-        return recorded == null ? new Stats(phase, 0, 0, 0, 0, 0) : recorded.stats();
+        return recorded == null ? new Stats(phase, 0, 0, 0, 0, 0, 0) : recorded.stats();
     }
 
     public List<Stats> allStats() {
@@ -219,12 +226,17 @@ public final class Workload implements AutoCloseable {
         final AtomicLong maxNanos = new AtomicLong();
         private long[] samples = new long[1024];
         private int size;
+        private long lastAcknowledgedAt = System.nanoTime();
+        private long longestPauseNanos;
 
         Phase(String name) {
             this.name = name;
         }
 
         synchronized void record(long nanos) {
+            long now = System.nanoTime();
+            longestPauseNanos = Math.max(longestPauseNanos, now - lastAcknowledgedAt);
+            lastAcknowledgedAt = now;
             long n = count.incrementAndGet();
             maxNanos.accumulateAndGet(nanos, Math::max);
             if (size == samples.length && size < MAX_SAMPLES_PER_PHASE) {
@@ -240,7 +252,8 @@ public final class Workload implements AutoCloseable {
         synchronized Stats stats() {
             long[] sorted = Arrays.copyOf(samples, size);
             Arrays.sort(sorted);
-            return new Stats(name, count.get(), errors.get(), millis(percentile(sorted, 0.50)), millis(percentile(sorted, 0.99)), millis(maxNanos.get()));
+            return new Stats(name, count.get(), errors.get(), millis(percentile(sorted, 0.50)), millis(percentile(sorted, 0.99)), millis(maxNanos.get()),
+                    millis(longestPauseNanos));
         }
 
         private static long percentile(long[] sorted, double q) {

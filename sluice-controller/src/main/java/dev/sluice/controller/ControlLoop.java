@@ -33,8 +33,8 @@ import java.util.function.Function;
 /**
  * One controller leadership term, as a short orchestration of parts with one job each. A pass:
  * <ol>
- *   <li>applies the events that arrived since the last pass (status answers, call completions) and gives
- *       up on calls past their deadline;
+ *   <li>applies the events that arrived since the last pass (status answers, call completions) to the
+ *       {@link Observer} and the {@link MoveBook}, and gives up on calls past their deadline;
  *   <li>observes ({@link Observer}): who is alive and healthy, who hosts and leads what;
  *   <li>runs the scheduler on healthy workers only, and writes the replica-set changes it plans
  *       ({@link PlacementWriter});
@@ -55,13 +55,6 @@ final class ControlLoop {
      */
     static final Duration INITIAL_PLACEMENT_SETTLE = Duration.ofSeconds(30);
 
-    /**
-     * How long past its own deadline a call may stay unanswered before the controller counts it as timed
-     * out anyway: the data plane fails its futures at the deadline plus a little, so this only matters if
-     * one never completes.
-     */
-    static final Duration CALL_GRACE = Duration.ofSeconds(5);
-
     private final ClusterView view;
     private final ControllerConfig config;
     private final InstantSource clock;
@@ -77,9 +70,7 @@ final class ControlLoop {
     private final DrainedWorkers drained;
     private final StatusPublisher publisher;
 
-    private final Map<PartitionId, MoveMemory> memories = new HashMap<>();
-    private final Map<PartitionId, Long> seenVersions = new HashMap<>();
-    private final Map<PartitionId, MoveStep> steps = new TreeMap<>();
+    private final MoveBook moves;
     private Instant provisioningSeenSince;
 
     ControlLoop(ClusterMetadata metadata, ClusterView view, DataPlane dataPlane, ControllerConfig config, InstantSource clock, Fence fence,
@@ -99,6 +90,7 @@ final class ControlLoop {
         this.drains = new DrainTracker(documents, config);
         this.drained = new DrainedWorkers(metadata);
         this.publisher = new StatusPublisher(metadata, documents, fence, leaderId, metrics, config);
+        this.moves = new MoveBook(stepper, observer, publisher, metrics);
     }
 
     /** The status published by the last pass, if any. */
@@ -125,7 +117,7 @@ final class ControlLoop {
         Map<PartitionId, VersionedPlacement> placements = view.placements();
         Set<NodeId> registered = view.alive();
         applyEvents();
-        expireCalls(now);
+        moves.expireCalls(now);
         publisher.reportDeaths(nodes, registered, now);
         observer.begin(nodes, registered, involved(placements), now);
         // Only workers the controller itself heard from recently may receive replicas or leaderships: a
@@ -133,7 +125,7 @@ final class ControlLoop {
         Set<NodeId> healthy = new HashSet<>();
         registered.stream().filter(observer::healthy).forEach(healthy::add);
         Liveness live = liveness.update(nodes, healthy, now);
-        trackProgress(placements, now);
+        moves.track(placements, now);
 
         Map<PartitionId, NodeId> leaders = observer.leaders();
         Map<PartitionId, Placement> schedulerView = new TreeMap<>();
@@ -145,24 +137,24 @@ final class ControlLoop {
 
         applyReplicaSetChanges(plan, placements, nodes, readyForFirstPlacements(nodes, live, table.get(), now), now);
         applyLeadershipChanges(plan, placements, nodes, now);
-        steps.keySet().retainAll(placements.keySet());
         for (VersionedPlacement versioned : List.copyOf(placements.values())) {
             if (versioned.placement().hasNext()) {
                 drive(versioned.placement(), placements, nodes, now);
             } else {
-                steps.remove(versioned.placement().partition());
+                moves.stepsDone(versioned.placement().partition());
             }
         }
         recordLeaders(placements, leaders, now);
-        trackProgress(placements, now);
+        moves.track(placements, now);
 
         List<Placement> current = placements.values().stream().map(VersionedPlacement::placement).toList();
         Function<NodeId, Emptiness.Holding> holdings = node -> holding(node, registered);
         nodes = drained.disableEmptied(nodesSnapshot, current, node -> Emptiness.of(node, current, leaders, holdings.apply(node)), fence);
-        List<DrainProgress> drainProgress = drains.track(new DrainTracker.PassFacts(nodes, current, leaders, steps, memories, plan.explanations(),
+        List<DrainProgress> drainProgress = drains.track(new DrainTracker.PassFacts(nodes, current, leaders, moves.steps(), moves.memories(),
+                plan.explanations(),
                 holdings, now), fence);
         publisher.publish(nodes, current, leaders, movesInFlight(current), drainProgress, plan.explanations(), started, now);
-        return !steps.isEmpty() || memories.values().stream().anyMatch(m -> m.inFlight() != null)
+        return !moves.steps().isEmpty() || moves.anyCallInFlight()
                 || nodes.workers().stream().anyMatch(n -> n.workerState() == WorkerState.DRAINING);
     }
 
@@ -173,54 +165,8 @@ final class ControlLoop {
             switch (event) {
                 case ControllerEvent.StatusAnswered answered -> observer.answered(answered.report());
                 case ControllerEvent.StatusFailed failed -> observer.failed(failed.node(), failed.detail(), failed.at());
-                case ControllerEvent.CallSucceeded succeeded -> succeeded(succeeded);
-                case ControllerEvent.CallFailed failed -> failed(failed.partition(), failed.callId(), failed.failure(), failed.at());
-            }
-        }
-    }
-
-    private void succeeded(ControllerEvent.CallSucceeded event) {
-        MoveMemory memory = memories.get(event.partition());
-        if (memory == null || memory.inFlight() == null || memory.inFlight().id() != event.callId()) {
-            return;
-        }
-        MoveMemory.Call call = memory.inFlight();
-        switch (call.action()) {
-            case MoveStep.ShedLeadership shed -> {
-                observer.leaderMoved(event.partition(), shed.to());
-                Duration took = Duration.between(call.startedAt(), event.at());
-                metrics.leadershipMoved(took);
-                publisher.leadershipMoved(event.partition(), shed, took, event.at());
-                memory = memory.succeeded(call.id(), null, event.at()).leaderReplaced();
-            }
-            case MoveStep.ChangeConfiguration change -> memory = memory.succeeded(call.id(), change.to(), event.at());
-            case MoveStep.Confirm confirm -> memory = memory.succeeded(call.id(), confirm.configuration(), event.at());
-            default -> throw new IllegalStateException("BUG: a call for " + call.action().kind() + " completed");
-        }
-        memories.put(event.partition(), memory);
-    }
-
-    private void failed(PartitionId partition, long callId, dev.sluice.raft.MoveFailure failure, Instant at) {
-        MoveMemory memory = memories.get(partition);
-        if (memory == null || memory.inFlight() == null || memory.inFlight().id() != callId) {
-            return;
-        }
-        MoveMemory.Call call = memory.inFlight();
-        int failures = memory.failures() + 1;
-        Instant retryAt = at.plus(stepper.backoff(failure, failures));
-        NodeId avoid = call.action() instanceof MoveStep.ShedLeadership shed ? shed.to() : null;
-        NodeId failedUnder = call.action() instanceof MoveStep.ShedLeadership ? null : call.leader();
-        memories.put(partition, memory.failed(callId, failure, retryAt, failedUnder, avoid, at.plus(stepper.avoidTargetFor())));
-        publisher.moveStepFailed(partition, call.action(), failure, failures, MoveStepper.routine(failure), at);
-    }
-
-    /** A call whose future never completes must not hold its partition for ever. */
-    private void expireCalls(Instant now) {
-        for (Map.Entry<PartitionId, MoveMemory> entry : List.copyOf(memories.entrySet())) {
-            MoveMemory.Call call = entry.getValue().inFlight();
-            if (call != null && now.isAfter(call.deadline().plus(CALL_GRACE))) {
-                failed(entry.getKey(), call.id(), new dev.sluice.raft.MoveFailure.Timeout(call.action().describe(),
-                        Duration.between(call.startedAt(), call.deadline())), now);
+                case ControllerEvent.CallSucceeded succeeded -> moves.succeeded(succeeded);
+                case ControllerEvent.CallFailed failed -> moves.failed(failed.partition(), failed.callId(), failed.failure(), failed.at());
             }
         }
     }
@@ -244,27 +190,6 @@ final class ControlLoop {
         }
         return observer.freshReport(node).<Emptiness.Holding>map(Emptiness.Holding.Reported::new)
                 .orElseGet(() -> new Emptiness.Holding.Unknown(observer.lastPollFailure(node).orElse("no recent answer to status polls")));
-    }
-
-    /** A placement written (by anyone) or a joining member's log advancing is progress. */
-    private void trackProgress(Map<PartitionId, VersionedPlacement> placements, Instant now) {
-        for (VersionedPlacement versioned : placements.values()) {
-            Placement placement = versioned.placement();
-            PartitionId partition = placement.partition();
-            MoveMemory memory = memories.computeIfAbsent(partition, p -> MoveMemory.fresh(placement.next(), now)).forMove(placement.next(), now);
-            Long seen = seenVersions.put(partition, versioned.version());
-            if (seen == null || seen != versioned.version()) {
-                memory = memory.progressed(now);
-            }
-            for (NodeId joiner : placement.joining()) {
-                Optional<ReplicaView> replica = observer.view(joiner, partition);
-                if (replica.isPresent()) {
-                    memory = memory.joinersAt(replica.get().appliedIndex(), now);
-                }
-            }
-            memories.put(partition, memory);
-        }
-        memories.keySet().retainAll(placements.keySet());
     }
 
     // ---------------------------------------------------------------- decisions
@@ -314,7 +239,7 @@ final class ControlLoop {
         for (LeadershipChange change : plan.leadershipChanges()) {
             PartitionId partition = change.partition();
             VersionedPlacement versioned = placements.get(partition);
-            MoveMemory memory = memories.get(partition);
+            MoveMemory memory = moves.memory(partition);
             if (versioned == null || memory == null || memory.inFlight() != null || (memory.retryAt() != null && now.isBefore(memory.retryAt()))) {
                 continue;
             }
@@ -326,7 +251,7 @@ final class ControlLoop {
                 continue;
             }
             MoveStep.ShedLeadership shed = new MoveStep.ShedLeadership(change.from(), change.to(), change.cause().wireName());
-            memories.put(partition, memory.started(calls.start(partition, shed, nodes, versioned.placement().members(), change.from(),
+            moves.remember(partition, memory.started(calls.start(partition, shed, nodes, versioned.placement().members(), change.from(),
                     stepper.deadline(shed), now)));
         }
     }
@@ -334,15 +259,14 @@ final class ControlLoop {
     /** Takes the move of {@code placement} one step further. */
     private void drive(Placement placement, Map<PartitionId, VersionedPlacement> placements, NodesConfiguration nodes, Instant now) {
         PartitionId partition = placement.partition();
-        MoveMemory memory = memories.get(partition);
-        MoveStep step = stepper.next(placement, memory, observer, now);
-        steps.put(partition, step);
+        MoveStep step = stepper.next(placement, moves.memory(partition), observer, now);
+        moves.step(partition, step);
         switch (step) {
             case MoveStep.Complete complete -> {
                 Optional<VersionedPlacement> written = writer.write(new PlacementChange.CompleteMove(partition, placement.next(), complete.leader()),
                         placements, now);
                 if (written.isPresent()) {
-                    steps.remove(partition);
+                    moves.stepsDone(partition);
                     metrics.moveCompleted(placement.changeStartedAt() == null ? Duration.ZERO : Duration.between(placement.changeStartedAt(), now));
                 }
             }
@@ -358,8 +282,8 @@ final class ControlLoop {
 
     private void start(PartitionId partition, MoveStep action, Placement placement, NodesConfiguration nodes, NodeId leader, Instant now) {
         MoveMemory.Call call = calls.start(partition, action, nodes, placement.members(), leader, stepper.deadline(action), now);
-        memories.put(partition, memories.get(partition).started(call));
-        steps.put(partition, new MoveStep.InFlight(action, now, call.deadline()));
+        moves.remember(partition, moves.memory(partition).started(call));
+        moves.step(partition, new MoveStep.InFlight(action, now, call.deadline()));
     }
 
     /** Keeps each placement's leader field in step with what the workers report, for readers of the placements. */
@@ -374,16 +298,16 @@ final class ControlLoop {
     }
 
     private List<ControllerStatus.MoveInFlight> movesInFlight(List<Placement> placements) {
-        List<ControllerStatus.MoveInFlight> moves = new ArrayList<>();
+        List<ControllerStatus.MoveInFlight> inFlight = new ArrayList<>();
         for (Placement placement : placements) {
             if (placement.hasNext()) {
-                MoveStep step = steps.get(placement.partition());
-                MoveMemory memory = memories.get(placement.partition());
-                moves.add(new ControllerStatus.MoveInFlight(placement.partition(), placement.current(), placement.next(), placement.changeStartedAt(),
+                MoveStep step = moves.steps().get(placement.partition());
+                MoveMemory memory = moves.memory(placement.partition());
+                inFlight.add(new ControllerStatus.MoveInFlight(placement.partition(), placement.current(), placement.next(), placement.changeStartedAt(),
                         step == null ? null : step.kind(), step == null ? "starting" : step.describe(),
                         memory == null || memory.lastFailure() == null ? null : memory.lastFailure().detail()));
             }
         }
-        return moves;
+        return inFlight;
     }
 }
