@@ -109,6 +109,9 @@ final class Progress {
         if (drain.hasNonNull("etaSeconds") && "draining".equals(drain.path("state").asText())) {
             text.append(" · ETA ").append(DurationConverter.format(drain.path("etaSeconds").asLong()));
         }
+        if (remaining == 0 && drain.hasNonNull("waitingFor") && "draining".equals(drain.path("state").asText())) {
+            text.append(" · the worker still holds files");
+        }
         if (drain.path("stalled").asBoolean()) {
             text.append(" · STALLED");
         }
@@ -119,7 +122,8 @@ final class Progress {
         String state = drain.path("state").asText();
         int remaining = drain.path("replicasRemaining").asInt();
         return switch (state) {
-            case "draining" -> remaining + " left" + (drain.path("stalled").asBoolean() ? ", STALLED" : "");
+            case "draining" -> remaining + " left" + (drain.path("stalled").asBoolean() ? ", STALLED" : "")
+                    + (drain.hasNonNull("waitingFor") ? "; waiting for: " + drain.path("waitingFor").asText() : "");
             case "disabled" -> "done";
             default -> "cancelled";
         };
@@ -130,13 +134,17 @@ final class Progress {
         if (stalled.size() == 0) {
             return;
         }
-        out.println("  STALLED: " + stalled.size() + " partition(s) cannot move:");
+        out.println("  STALLED: " + stalled.size() + " partition(s) cannot move or be removed:");
         stalled.forEach(s -> out.printf("    %s on %s %s: %s%n", s.path("partition").asText("-"), s.path("worker").asText("?"), s.path("reason").asText(),
                 s.path("message").asText()));
         out.flush();
     }
 
+    /** What decides whether the stalled block is printed again: which partitions, on which worker, for which reason — not the timestamps or messages that change every poll. */
     private static String stalledText(JsonNode drain) {
-        return drain.path("stalledPartitions").toString();
+        StringBuilder text = new StringBuilder();
+        drain.path("stalledPartitions").forEach(s -> text.append(s.path("partition").asText("-")).append(' ').append(s.path("worker").asText())
+                .append(' ').append(s.path("reason").asText()).append(';'));
+        return text.toString();
     }
 }

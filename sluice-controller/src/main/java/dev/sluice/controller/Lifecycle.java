@@ -137,10 +137,11 @@ public final class Lifecycle {
             facts = facts.withDrainPrecheck(new GuardFacts.DrainPrecheck(Scheduler.drainPrecheck(schedulerInput(config), Set.of(node))));
         }
         if (target == WorkerState.DISABLED) {
-            Map<PartitionId, VersionedPlacement> placements = metadata.placements().readAll();
-            int naming = (int) placements.values().stream().filter(v -> v.placement().names(node)).count();
-            int led = (int) placements.values().stream().filter(v -> node.equals(v.placement().leader())).count();
-            facts = facts.withEmptied(new GuardFacts.EmptiedEvidence(naming, led, config.version(), stillHeld(node)));
+            // This node does not observe the workers: the rule falls back to the leaders the placements record,
+            // and what the worker still holds comes from the controller's published drain progress.
+            List<Placement> placements = metadata.placements().readAll().values().stream().map(VersionedPlacement::placement).toList();
+            Emptiness emptiness = Emptiness.of(node, placements, Map.of(), new Emptiness.Holding.NotRunning());
+            facts = facts.withEmptied(new GuardFacts.EmptiedEvidence(emptiness.named().size(), emptiness.led().size(), config.version(), stillHeld(node)));
         }
         return facts;
     }

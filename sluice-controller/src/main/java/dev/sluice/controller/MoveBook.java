@@ -129,7 +129,7 @@ final class MoveBook {
         int failures = memory.failures() + 1;
         Instant retryAt = at.plus(stepper.backoff(failure, failures));
         NodeId avoid = call.action() instanceof MoveStep.ShedLeadership shed ? shed.to() : null;
-        NodeId failedUnder = call.action() instanceof MoveStep.ShedLeadership ? null : call.leader();
+        NodeId failedUnder = call.action() instanceof MoveStep.ShedLeadership || !MoveStepper.blamesLeader(failure) ? null : call.leader();
         memories.put(partition, memory.failed(callId, failure, retryAt, failedUnder, avoid, at.plus(stepper.avoidTargetFor())));
         publisher.moveStepFailed(partition, call.action(), failure, failures, MoveStepper.routine(failure), at);
     }

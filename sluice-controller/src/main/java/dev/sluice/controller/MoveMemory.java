@@ -22,7 +22,7 @@ import java.util.Set;
  * @param failures consecutive failures
  * @param retryAt nothing is started before this instant, or {@code null}
  * @param confirmed the configuration the data plane confirmed committed in this term, or {@code null}
- * @param failingUnder the leader under which the last configuration change failed, or {@code null}
+ * @param failingUnder the leader the last failure is blamed on (a configuration change it refused), or {@code null}
  * @param avoidTargets leadership targets a transfer to failed, until when they are not tried again
  * @param progressAt when the partition last made progress (a placement write, a successful call, a
  *     joining member's log advancing)
@@ -98,8 +98,7 @@ record MoveMemory(
             avoiding = new HashMap<>(avoidTargets);
             avoiding.put(avoid, avoidUntil);
         }
-        return new MoveMemory(next, null, failure, failures + 1, retryAt, confirmed, failedUnder != null ? failedUnder : failingUnder, avoiding,
-                progressAt, joinersApplied);
+        return new MoveMemory(next, null, failure, failures + 1, retryAt, confirmed, failedUnder, avoiding, progressAt, joinersApplied);
     }
 
     /** Leadership moved away on purpose: the failures counted under the old leader no longer say anything. */

@@ -146,6 +146,24 @@ final class MoveStepper {
         };
     }
 
+    /**
+     * Whether a failed configuration change says something about the leader it went to — then, repeated,
+     * leadership moves away. A joiner that does not host the group or a lost leader is not the leader's fault.
+     */
+    static boolean blamesLeader(MoveFailure failure) {
+        return switch (failure) {
+            case MoveFailure.LeaderNotReady n -> true;
+            case MoveFailure.Timeout t -> true;
+            case MoveFailure.Unexpected u -> true;
+            case MoveFailure.MemberNotHosting m -> false;
+            case MoveFailure.NoLeader n -> false;
+            case MoveFailure.NotLeader n -> false;
+            case MoveFailure.ReconfigurationInProgress r -> false;
+            case MoveFailure.TargetNotVoter t -> false;
+            case MoveFailure.Unreachable u -> false;
+        };
+    }
+
     /** How long to wait after the {@code failures}-th failure in a row: short for routine ones, doubling for the rest. */
     Duration backoff(MoveFailure failure, int failures) {
         return routine(failure) ? config.busyPassInterval().multipliedBy(2) : config.backoffAfter(failures);

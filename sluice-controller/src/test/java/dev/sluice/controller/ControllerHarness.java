@@ -44,6 +44,7 @@ final class ControllerHarness implements AutoCloseable {
     final ControllerConfig config;
     final Map<NodeId, InMemoryMetadataStore> sessions = new HashMap<>();
     final Map<NodeId, String> names = new TreeMap<>();
+    final io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     ControlLoop loop;
     int passesRequested;
 
@@ -73,7 +74,7 @@ final class ControllerHarness implements AutoCloseable {
         ControllerDocuments documents = new ControllerDocuments(metadata);
         return new ControlLoop(metadata, ClusterView.readThrough(metadata), dataPlane, config, clock, documents.takeEpoch(leader), leader,
                 () -> passesRequested++,
-                ControllerMetrics.discarding());
+                new ControllerMetrics(meters));
     }
 
     /** One pass, then the workers react to the placements and the data plane moves one step on. */

@@ -70,6 +70,8 @@ class ProtocolStallTest {
             assertThat(progress.replicasRemaining()).isZero();
             assertThat(progress.waitingFor()).contains(hanging + "'s files");
             assertThat(cluster.state(N1)).isEqualTo(WorkerState.DRAINING);
+            assertThat(cluster.meters.find("sluice.partitions.stalled").tags("partition", hanging.toString(), "worker", "N1", "reason", "removal-pending")
+                    .gauge()).as("the stalled-partitions metric names it").isNotNull().satisfies(gauge -> assertThat(gauge.value()).isEqualTo(1.0));
 
             // An operator's disable says what it actually waits for.
             assertThat(lifecycle(cluster).request("N1", WorkerState.DISABLED, "", false, false))
