@@ -37,7 +37,7 @@ import org.awaitility.Awaitility;
  * {@link RatisDrainBaseline} reports for bare Ratis.
  *
  * <pre>
- * ./mvnw -q -pl sluice-testkit -am compile dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile=/tmp/cp.txt
+ * ./mvnw -q -pl sluice-testkit -am compile dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=/tmp/cp.txt
  * java -cp sluice-testkit/target/classes:$(cat /tmp/cp.txt) dev.sluice.testkit.bench.DrainBenchmark --mb 1,10 --concurrency 1,4,16 --runs 1 --seed 1
  * </pre>
  *
@@ -58,6 +58,7 @@ public final class DrainBenchmark {
     private DrainBenchmark() {}
 
     public static void main(String[] args) throws Exception {
+        DrainRun.logToStandardError();
         DrainRun.Options options = DrainRun.Options.parse(args, List.of(1, 10), List.of(1, 4, 16));
         List<DrainRun> results = new ArrayList<>();
         for (int run = 0; run < options.runs(); run++) {

@@ -32,6 +32,16 @@ record DrainRun(String system, int megabytes, int concurrency, long seed, double
             + "| leaderless p50 / max (ms) | client before p50 / p99 / max (ms) | client during p50 / p99 / max (ms) | client errors "
             + "| lost writes | verified |\n|---|---|---|---|---|---|---|---|---|---|---|---|";
 
+    /**
+     * Sends the nodes' logs (sluice-server's logback.xml) to standard error, so standard output holds only
+     * the results. Must run before anything logs: logback reads the property once, when it starts.
+     */
+    static void logToStandardError() {
+        if (System.getProperty("sluice.log.target") == null) {
+            System.setProperty("sluice.log.target", "System.err");
+        }
+    }
+
     String tableRow() {
         long[] l = leaderlessMillis;
         String leaderless = l.length == 0 ? "-" : l[l.length / 2] + " / " + l[l.length - 1];

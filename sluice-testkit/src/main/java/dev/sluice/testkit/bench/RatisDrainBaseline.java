@@ -109,6 +109,7 @@ public final class RatisDrainBaseline {
     private RatisDrainBaseline() {}
 
     public static void main(String[] args) throws Exception {
+        DrainRun.logToStandardError();
         DrainRun.Options options = DrainRun.Options.parse(args, List.of(10), List.of(4));
         List<DrainRun> results = new ArrayList<>();
         for (int run = 0; run < options.runs(); run++) {
