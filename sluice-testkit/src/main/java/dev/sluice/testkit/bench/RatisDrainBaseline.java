@@ -713,9 +713,10 @@ public final class RatisDrainBaseline {
 
         /** The most specific Ratis exception in the chain, for the retry count by cause. */
         private static String causeName(Throwable failure) {
-            if (failure instanceof RaftRetryFailureException && failure.getCause() == null) {
-                // What FOLLOW_NOT_LEADER gave up on: answers, not exceptions, so nothing else says which.
-                return "NotLeader or LeaderNotReady answers, " + MAX_IMMEDIATE_REDIRECTS + " in a row";
+            if (failure instanceof RaftRetryFailureException) {
+                // What FOLLOW_NOT_LEADER gave up on. Without a cause they were answers, not exceptions, so nothing says which.
+                return failure.getCause() == null ? "NotLeader or LeaderNotReady answers after following " + MAX_IMMEDIATE_REDIRECTS
+                        : "gave up after following " + MAX_IMMEDIATE_REDIRECTS + ": " + causeName(failure.getCause());
             }
             String name = failure == null ? "unknown" : failure.getClass().getSimpleName();
             for (Throwable t = failure; t != null; t = t.getCause()) {
