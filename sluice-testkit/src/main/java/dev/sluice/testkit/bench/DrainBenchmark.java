@@ -131,6 +131,7 @@ public final class DrainBenchmark {
             int moves = 0;
             Instant firstMoveStarted = null;
             Instant lastMoved = null;
+            Instant drainRequested = null;
             Instant disabled = null;
             Instant completed = null;
             long sequence = afterSequence;
@@ -160,6 +161,9 @@ public final class DrainBenchmark {
                             }
                         }
                         case NODE_TRANSITION -> {
+                            if (ofNode && event.transition().to() == WorkerState.DRAINING && drainRequested == null) {
+                                drainRequested = event.at();
+                            }
                             if (ofNode && event.transition().to() == WorkerState.DISABLED && disabled == null) {
                                 disabled = event.at();
                             }
@@ -180,7 +184,9 @@ public final class DrainBenchmark {
                 throw new IllegalStateException("the event log lacks the drain's events for " + node + " (first move started " + firstMoveStarted
                         + ", last move " + lastMoved + ", disabled " + end + ")");
             }
-            return new DrainEvents(seconds(requested, firstMoveStarted), seconds(firstMoveStarted, lastMoved), seconds(lastMoved, end), moves,
+            // The audit record of the request is the drain's start; the benchmark's own clock reading is a fallback.
+            Instant start = drainRequested != null ? drainRequested : requested;
+            return new DrainEvents(seconds(start, firstMoveStarted), seconds(firstMoveStarted, lastMoved), seconds(lastMoved, end), moves,
                     leaderless.stream().mapToLong(Long::longValue).sorted().toArray());
         }
 
