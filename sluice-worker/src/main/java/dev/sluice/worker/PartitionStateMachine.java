@@ -38,15 +38,18 @@ import org.apache.ratis.util.MD5FileUtil;
  * {@link #reinitialize()}; Ratis asserts the state machine is paused in between. The base class does
  * nothing in either, so a replica built on it fails on its first install: here they swap the state for the
  * installed snapshot.
+ *
+ * <p>Public so the bare-Ratis drain baseline ({@code RatisDrainBaseline} in the testkit) runs exactly the
+ * state machine a worker runs; nothing else outside this package should need it.
  */
-final class PartitionStateMachine extends BaseStateMachine {
+public final class PartitionStateMachine extends BaseStateMachine {
 
     private final PartitionId partition;
     private final PartitionLogic logic;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
-    PartitionStateMachine(PartitionId partition, PartitionLogic logic) {
+    public PartitionStateMachine(PartitionId partition, PartitionLogic logic) {
         this.partition = partition;
         this.logic = logic;
     }

@@ -5,23 +5,25 @@ import dev.sluice.client.Workload;
 import dev.sluice.controller.ControllerConfig;
 import dev.sluice.controller.Lifecycle;
 import dev.sluice.metadata.EventLog;
-import dev.sluice.model.EventKind;
+import dev.sluice.model.ClusterEvent;
 import dev.sluice.model.NodeId;
+import dev.sluice.model.PartitionTable;
 import dev.sluice.model.WorkerState;
 import dev.sluice.scheduler.SchedulerLimits;
 import dev.sluice.testkit.LocalTestCluster;
 import dev.sluice.testkit.TestNode;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.awaitility.Awaitility;
 
 /**
@@ -30,12 +32,13 @@ import org.awaitility.Awaitility;
  * time from the drain request until the controller disabled the worker, the time each partition went
  * without a leader while its leadership moved, and the client's p50/p99/max latency before and during
  * the drain. Everything runs in one JVM (embedded ZooKeeper, four nodes on loopback), as the Ratis
- * reference script did.
+ * reference script did. The drain is split into phases read from the controller's event log: react
+ * (request → first move started), moving (→ last move completed) and tail (→ disabled), the same split
+ * {@link RatisDrainBaseline} reports for bare Ratis.
  *
  * <pre>
- * ./mvnw -q -pl sluice-testkit -am install -DskipTests
- * ./mvnw -q -pl sluice-testkit dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt
- * java -cp sluice-testkit/target/classes:$(cat /tmp/cp.txt) dev.sluice.testkit.bench.DrainBenchmark --mb 1,10 --concurrency 1,4,16
+ * ./mvnw -q -pl sluice-testkit -am compile dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=/tmp/cp.txt
+ * java -cp sluice-testkit/target/classes:$(cat /tmp/cp.txt) dev.sluice.testkit.bench.DrainBenchmark --mb 1,10 --concurrency 1,4,16 --runs 1 --seed 1
  * </pre>
  *
  * Not a test: it makes no assertion; its numbers depend on the machine and what else it runs.
@@ -49,40 +52,30 @@ public final class DrainBenchmark {
     static final Duration BEFORE = Duration.ofSeconds(10);
     static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(10);
     static final double CLIENT_RATE = 200;
+    /** The client workload of every drain measurement: 4 writers, 4,000 keys, {@link #CLIENT_RATE} writes/s, 100-byte values. */
+    static final Workload.Options CLIENT_LOAD = new Workload.Options(4, 4_000, CLIENT_RATE, 100);
 
     private DrainBenchmark() {}
 
-    /** One measured drain. */
-    record Result(int megabytes, int concurrency, double drainSeconds, int moves, long[] leaderlessMillis, Workload.Stats before,
-            Workload.Stats during, long clientErrors, boolean verified) {}
-
     public static void main(String[] args) throws Exception {
-        List<Integer> megabytes = List.of(1, 10);
-        List<Integer> concurrency = List.of(1, 4, 16);
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals("--mb")) {
-                megabytes = parse(args[i + 1]);
-            } else if (args[i].equals("--concurrency")) {
-                concurrency = parse(args[i + 1]);
-            }
-        }
-        List<Result> results = new ArrayList<>();
-        for (int mb : megabytes) {
-            for (int limit : concurrency) {
-                Result result = run(mb, limit);
-                results.add(result);
-                print(List.of(result), false);
+        DrainRun.logToStandardError();
+        DrainRun.Options options = DrainRun.Options.parse(args, List.of(1, 10), List.of(1, 4, 16));
+        List<DrainRun> results = new ArrayList<>();
+        for (int run = 0; run < options.runs(); run++) {
+            for (int mb : options.megabytes()) {
+                for (int limit : options.concurrency()) {
+                    DrainRun result = run(mb, limit, options.seed());
+                    results.add(result);
+                    System.out.println(result.toLine());
+                    System.out.println(result.tableRow());
+                }
             }
         }
         System.out.println();
-        print(results, true);
+        DrainRun.printTable(results);
     }
 
-    private static List<Integer> parse(String list) {
-        return Arrays.stream(list.split(",")).map(String::trim).map(Integer::parseInt).toList();
-    }
-
-    static Result run(int megabytes, int limit) throws Exception {
+    static DrainRun run(int megabytes, int limit, long seed) throws Exception {
         ControllerConfig config = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(limit, Math.max(16, limit), Duration.ofSeconds(60), 16));
         try (LocalTestCluster cluster = LocalTestCluster.builder().clusterName("drain-bench").workers(WORKERS).partitions(PARTITIONS).replication(3)
                 .controlPlane(config, Optional.empty())
@@ -94,10 +87,10 @@ public final class DrainBenchmark {
                         && cluster.nodes().stream().allMatch(n -> placements.values().stream().filter(v -> v.placement().names(n.nodeId())).count() == 18);
             });
             cluster.awaitLeaders(Duration.ofMinutes(1));
-            SluiceClient client = cluster.client(SluiceClient.builder().random(new SplittableRandom(1)).callTimeout(Duration.ofSeconds(60)));
-            fill(client, cluster, megabytes);
+            SluiceClient client = cluster.client(SluiceClient.builder().random(new SplittableRandom(seed)).callTimeout(Duration.ofSeconds(60)));
+            fill(client::put, cluster.table(), megabytes, seed);
 
-            Workload workload = new Workload(client, new Workload.Options(4, 4_000, CLIENT_RATE, 100));
+            Workload workload = new Workload(client, CLIENT_LOAD);
             workload.phase("before");
             workload.start();
             Thread.sleep(BEFORE.toMillis());
@@ -106,6 +99,7 @@ public final class DrainBenchmark {
             NodeId id = drained.nodeId();
             long firstEvent = lastSequence(cluster);
             workload.phase("during");
+            Instant requested = Instant.now();
             long started = System.nanoTime();
             Lifecycle.Outcome outcome = new Lifecycle(cluster.metadata(), config.limits(), InstantSource.system())
                     .request(id.toString(), WorkerState.DRAINING, "benchmark", false, false);
@@ -119,31 +113,102 @@ public final class DrainBenchmark {
             workload.stop();
             Workload.Verification verification = workload.verify(client);
 
-            List<Long> leaderless = new ArrayList<>();
-            int moves = 0;
-            for (EventLog.LoggedEvent event : cluster.metadata().events().read(firstEvent, EventLog.MAX_READ)) {
-                if (event.event().kind() == EventKind.LEADERSHIP_MOVED) {
-                    leaderless.add(event.event().numbers().getOrDefault("durationMillis", 0L));
-                }
-                if (event.event().kind() == EventKind.PARTITION_MOVED && event.event().partition() != null) {
-                    moves++;
-                }
-            }
-            return new Result(megabytes, limit, seconds, moves, leaderless.stream().mapToLong(Long::longValue).sorted().toArray(),
-                    workload.stats("before"), workload.stats("during"), workload.errors(), verification.ok());
+            DrainEvents events = DrainEvents.read(cluster, id, firstEvent, requested);
+            return new DrainRun("sluice", megabytes, limit, seed, seconds, events.reactSeconds(), events.movingSeconds(), events.tailSeconds(),
+                    events.moves(), events.leaderlessMillis(), workload.stats("before"), workload.stats("during"), workload.errors(),
+                    verification.mismatchCount(), verification.ok());
         }
     }
 
-    /** Writes {@code megabytes} of values into every partition, in parallel. */
-    private static void fill(SluiceClient client, LocalTestCluster cluster, int megabytes) throws Exception {
+    /**
+     * What the controller's event log says about one drain of {@code node}: the phases (react, moving,
+     * tail), the moves and the leaderless time of each leadership it moved.
+     */
+    record DrainEvents(double reactSeconds, double movingSeconds, double tailSeconds, int moves, long[] leaderlessMillis) {
+
+        static DrainEvents read(LocalTestCluster cluster, NodeId node, long afterSequence, Instant requested) {
+            List<Long> leaderless = new ArrayList<>();
+            int moves = 0;
+            Instant firstMoveStarted = null;
+            Instant lastMoved = null;
+            Instant drainRequested = null;
+            Instant disabled = null;
+            Instant completed = null;
+            long sequence = afterSequence;
+            while (true) {
+                List<EventLog.LoggedEvent> batch = cluster.metadata().events().read(sequence, EventLog.MAX_READ);
+                if (batch.isEmpty()) {
+                    break;
+                }
+                for (EventLog.LoggedEvent logged : batch) {
+                    ClusterEvent event = logged.event();
+                    boolean ofNode = node.equals(event.node());
+                    switch (event.kind()) {
+                        case LEADERSHIP_MOVED -> {
+                            if (ofNode) {
+                                leaderless.add(event.numbers().getOrDefault("durationMillis", 0L));
+                            }
+                        }
+                        case PARTITION_MOVE_STARTED -> {
+                            if (ofNode && event.partition() != null && firstMoveStarted == null) {
+                                firstMoveStarted = event.at();
+                            }
+                        }
+                        case PARTITION_MOVED -> {
+                            if (ofNode && event.partition() != null) {
+                                moves++;
+                                lastMoved = event.at();
+                            }
+                        }
+                        case NODE_TRANSITION -> {
+                            if (ofNode && event.transition().to() == WorkerState.DRAINING && drainRequested == null) {
+                                drainRequested = event.at();
+                            }
+                            if (ofNode && event.transition().to() == WorkerState.DISABLED && disabled == null) {
+                                disabled = event.at();
+                            }
+                        }
+                        case DRAIN_COMPLETED -> {
+                            if (ofNode && completed == null) {
+                                completed = event.at();
+                            }
+                        }
+                        default -> { }
+                    }
+                }
+                sequence = batch.getLast().sequence();
+            }
+            // The disable itself is the end; the drain-completed event follows on the controller's next pass.
+            Instant end = disabled != null ? disabled : completed;
+            if (firstMoveStarted == null || lastMoved == null || end == null) {
+                throw new IllegalStateException("the event log lacks the drain's events for " + node + " (first move started " + firstMoveStarted
+                        + ", last move " + lastMoved + ", disabled " + end + ")");
+            }
+            // The audit record of the request is the drain's start; the benchmark's own clock reading is a fallback.
+            Instant start = drainRequested != null ? drainRequested : requested;
+            return new DrainEvents(seconds(start, firstMoveStarted), seconds(firstMoveStarted, lastMoved), seconds(lastMoved, end), moves,
+                    leaderless.stream().mapToLong(Long::longValue).sorted().toArray());
+        }
+
+        private static double seconds(Instant from, Instant to) {
+            return Duration.between(from, to).toNanos() / 1e9;
+        }
+    }
+
+    /**
+     * Writes {@code megabytes} of {@link #VALUE_BYTES}-byte values into every partition of {@code table},
+     * in parallel, through {@code put}: the same keys and sizes for Sluice and for the bare-Ratis baseline.
+     */
+    static void fill(BiConsumer<String, byte[]> put, PartitionTable table, int megabytes, long seed) throws Exception {
         int perPartition = Math.max(1, megabytes * 1024 * 1024 / VALUE_BYTES);
         byte[] value = new byte[VALUE_BYTES];
-        new SplittableRandom(7).nextBytes(value);
+        new SplittableRandom(seed).nextBytes(value);
         List<String> keys = new ArrayList<>();
-        int[] counts = new int[PARTITIONS];
-        for (int i = 0; keys.size() < perPartition * PARTITIONS; i++) {
+        int partitions = table.partitionCount();
+        int[] counts = new int[partitions];
+        for (int i = 0; keys.size() < perPartition * partitions; i++) {
             String key = "fill-" + i;
-            int partition = cluster.table().partitionOf(key).value();
+            int partition = table.partitionOf(key).value();
             if (counts[partition] < perPartition) {
                 counts[partition]++;
                 keys.add(key);
@@ -156,12 +221,12 @@ public final class DrainBenchmark {
                 int thread = t;
                 futures.add(pool.submit(() -> {
                     for (int i = thread; i < keys.size(); i += FILL_THREADS) {
-                        client.put(keys.get(i), value);
+                        put.accept(keys.get(i), value);
                     }
                 }));
             }
             for (Future<?> future : futures) {
-                future.get();
+                future.get(DRAIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             }
         } finally {
             pool.shutdownNow();
@@ -171,20 +236,5 @@ public final class DrainBenchmark {
     private static long lastSequence(LocalTestCluster cluster) {
         List<EventLog.LoggedEvent> latest = cluster.metadata().events().latest(1);
         return latest.isEmpty() ? -1 : latest.getLast().sequence();
-    }
-
-    private static void print(List<Result> results, boolean header) {
-        if (header) {
-            System.out.println("| state per partition | concurrency | drain (s) | moves | leaderless p50 / max (ms) | client before p50 / p99 / max (ms) | client during p50 / p99 / max (ms) | client errors | verified |");
-            System.out.println("|---|---|---|---|---|---|---|---|---|");
-        }
-        for (Result r : results) {
-            long[] l = r.leaderlessMillis();
-            String leaderless = l.length == 0 ? "-" : l[l.length / 2] + " / " + l[l.length - 1];
-            System.out.printf(Locale.ROOT, "| %d MB | %d | %.1f | %d | %s | %.1f / %.1f / %.1f | %.1f / %.1f / %.1f | %d | %s |%n",
-                    r.megabytes(), r.concurrency(), r.drainSeconds(), r.moves(), leaderless,
-                    r.before().p50Millis(), r.before().p99Millis(), r.before().maxMillis(),
-                    r.during().p50Millis(), r.during().p99Millis(), r.during().maxMillis(), r.clientErrors(), r.verified() ? "yes" : "NO");
-        }
     }
 }
