@@ -100,7 +100,7 @@ class ControllerDrainTest {
 
             Lifecycle.Outcome outcome = lifecycle(cluster).request(drained.name(), WorkerState.DRAINING, "test drain", false, false);
             assertThat(outcome).isInstanceOf(Lifecycle.Outcome.Done.class);
-            await("drained and disabled").atMost(DRAIN_TIMEOUT).until(() -> state(cluster, id) == WorkerState.DISABLED);
+            explainingTimeout(cluster, () -> await("drained and disabled").atMost(DRAIN_TIMEOUT).until(() -> state(cluster, id) == WorkerState.DISABLED));
 
             assertNothingLost(cluster, workload);
             for (VersionedPlacement versioned : cluster.metadata().placements().readAll().values()) {
@@ -127,7 +127,7 @@ class ControllerDrainTest {
             await().atMost(Duration.ofMinutes(1)).until(() -> cluster.metadata().placements().readAll().values().stream()
                     .anyMatch(v -> v.placement().hasNext() && v.placement().leaving().contains(id)));
             assertThat(lifecycle(cluster).request(id.toString(), WorkerState.ACTIVE, "cancel", false, false)).isInstanceOf(Lifecycle.Outcome.Done.class);
-            await("moves under way finished").atMost(DRAIN_TIMEOUT).until(() -> settled(cluster));
+            explainingTimeout(cluster, () -> await("moves under way finished").atMost(DRAIN_TIMEOUT).until(() -> settled(cluster)));
             assertNothingLost(cluster, workload);
             assertThat(state(cluster, id)).isEqualTo(WorkerState.ACTIVE);
             Map<PartitionId, VersionedPlacement> placements = cluster.metadata().placements().readAll();

@@ -173,7 +173,7 @@ public final class DrainLoop {
     }
 
     private static boolean hasReason(DrainProgress.StalledPartition stalled) {
-        return stalled.reason() != null && !stalled.reason().isBlank();
+        return stalled.reason() != null;
     }
 
     /** Draining (stalled or not done) or disabled, back to Active; retried within the bound if refused. */

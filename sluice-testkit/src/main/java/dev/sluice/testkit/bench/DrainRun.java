@@ -101,12 +101,13 @@ record DrainRun(String system, int megabytes, int concurrency, long seed, double
         fields.put(phase + ".p50", Double.toString(stats.p50Millis()));
         fields.put(phase + ".p99", Double.toString(stats.p99Millis()));
         fields.put(phase + ".max", Double.toString(stats.maxMillis()));
+        fields.put(phase + ".pause", Double.toString(stats.longestPauseMillis()));
     }
 
     private static Workload.Stats stats(Map<String, String> fields, String phase) {
         return new Workload.Stats(phase, Long.parseLong(fields.get(phase + ".writes")), Long.parseLong(fields.get(phase + ".errors")),
                 Double.parseDouble(fields.get(phase + ".p50")), Double.parseDouble(fields.get(phase + ".p99")),
-                Double.parseDouble(fields.get(phase + ".max")));
+                Double.parseDouble(fields.get(phase + ".max")), Double.parseDouble(fields.getOrDefault(phase + ".pause", "0")));
     }
 
     /** Options both drain mains accept, so the alternating runner can hand the same ones to each. */

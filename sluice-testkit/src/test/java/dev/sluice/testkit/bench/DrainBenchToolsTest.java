@@ -17,7 +17,7 @@ class DrainBenchToolsTest {
     @Test
     void aResultLineReadsBackAsTheSameRun() {
         DrainRun run = new DrainRun("ratis", 10, 4, 42, 8.25, 0.125, 6.5, 1.625, 18, new long[] {150, 225, 271},
-                new Workload.Stats("before", 2000, 0, 12.5, 31.25, 50.0), new Workload.Stats("during", 1600, 1, 19.5, 66.75, 313.8),
+                new Workload.Stats("before", 2000, 0, 12.5, 31.25, 50.0, 75.5), new Workload.Stats("during", 1600, 1, 19.5, 66.75, 313.8, 420.25),
                 1, 0, true);
 
         DrainRun read = DrainRun.parse(run.toLine());
@@ -30,7 +30,7 @@ class DrainBenchToolsTest {
     @Test
     void aRunWithoutLeadershipMovesReadsBackWithNone() {
         DrainRun run = new DrainRun("sluice", 1, 1, 1, 5, 0.5, 4, 0.5, 18, new long[0],
-                new Workload.Stats("before", 1, 0, 1, 1, 1), new Workload.Stats("during", 1, 0, 1, 1, 1), 0, 0, true);
+                new Workload.Stats("before", 1, 0, 1, 1, 1, 1), new Workload.Stats("during", 1, 0, 1, 1, 1, 1), 0, 0, true);
 
         assertThat(DrainRun.parse(run.toLine()).leaderlessMillis()).isEmpty();
     }

@@ -1,0 +1,154 @@
+package dev.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.controller.ControllerConfig;
+import dev.sluice.metadata.Json;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.WorkerState;
+import dev.sluice.testkit.LocalTestCluster;
+import dev.sluice.worker.KeyValueLogic;
+import dev.sluice.worker.PartitionLogic;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shape of the drain that once hung for good with every surface saying it was healthy: the drained
+ * worker's removal of one group blocks inside Ratis (here: the partition logic's {@code clear()}, which
+ * closing the group's state machine calls, blocks until the test lets it go). The drain must be reported
+ * stalled with {@code removal-pending}, naming the partition and the worker, on the API, the CLI's
+ * {@code --wait} and the metric, within the stated bound; and it must finish by itself once the removal
+ * returns.
+ */
+class StuckRemovalEndToEndTest {
+
+    private static final String TOKEN = "stuck-removal-test-token";
+    /**
+     * The bound docs/controller.md states: the worker's removal deadline plus one status poll and a pass,
+     * or the stall period after the worker left its last replica set, whichever is larger; plus slack for
+     * the API's copy of the status (published at least every second) on a busy machine.
+     */
+    private static final Duration BOUND = Duration.ofSeconds(10 + 1 + 1 + 5);
+
+    /** The reference logic, whose {@code clear()} blocks for one partition once armed. */
+    private static final class BlockingClear implements PartitionLogic {
+        private final PartitionLogic delegate;
+        private final PartitionId partition;
+        private final AtomicReference<PartitionId> blockOn;
+        private final CountDownLatch release;
+
+        BlockingClear(PartitionId partition, AtomicReference<PartitionId> blockOn, CountDownLatch release) {
+            this.delegate = KeyValueLogic.factory().create(partition);
+            this.partition = partition;
+            this.blockOn = blockOn;
+            this.release = release;
+        }
+
+        @Override
+        public byte[] apply(byte[] command) {
+            return delegate.apply(command);
+        }
+
+        @Override
+        public byte[] query(byte[] query) {
+            return delegate.query(query);
+        }
+
+        @Override
+        public void snapshot(OutputStream out) throws java.io.IOException {
+            delegate.snapshot(out);
+        }
+
+        @Override
+        public void restore(InputStream in) throws java.io.IOException {
+            delegate.restore(in);
+        }
+
+        @Override
+        public void clear() {
+            if (partition.equals(blockOn.get())) {
+                try {
+                    release.await(5, TimeUnit.MINUTES);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            delegate.clear();
+        }
+
+        @Override
+        public long sizeBytes() {
+            return delegate.sizeBytes();
+        }
+    }
+
+    @Test
+    void aRemovalThatHangsOnTheDrainedWorkerIsNamedEverywhereAndTheDrainEndsWhenItReturns() throws Exception {
+        AtomicReference<PartitionId> blockOn = new AtomicReference<>();
+        CountDownLatch release = new CountDownLatch(1);
+        try (LocalTestCluster cluster = LocalTestCluster.builder().workers(4).partitions(12).replication(3)
+                .controlPlane(ControllerConfig.DEFAULTS, Optional.of(TOKEN))
+                .workerCustomizer((index, builder) -> index == 0 ? builder.logic(partition -> new BlockingClear(partition, blockOn, release)) : builder)
+                .start()) {
+            cluster.awaitLeaders(Duration.ofMinutes(1));
+            await("every partition placed").atMost(Duration.ofMinutes(1)).until(() -> cluster.metadata().placements().readAll().size() == 12
+                    && cluster.metadata().placements().readAll().values().stream().noneMatch(v -> v.placement().hasNext()));
+            NodeId drained = cluster.node(0).nodeId();
+            PartitionId stuck = cluster.metadata().placements().readAll().values().stream().filter(v -> v.placement().current().contains(drained))
+                    .findFirst().orElseThrow().placement().partition();
+            blockOn.set(stuck);
+            String url = cluster.node(1).url().toString();
+
+            CompletableFuture<CliEndToEndIT.Run> waiting = CompletableFuture.supplyAsync(() -> CliEndToEndIT.sluice("nodes", "drain", drained.toString(),
+                    "--reason", "stuck removal", "--wait", "--timeout", "4m", "--url", url, "--token", TOKEN));
+
+            await("no placement names the drained worker").atMost(Duration.ofMinutes(2))
+                    .until(() -> cluster.metadata().placements().readAll().values().stream().noneMatch(v -> v.placement().names(drained)));
+            long emptiedAt = System.nanoTime();
+            JsonNode stalled = await("removal-pending on the API").atMost(BOUND).pollInterval(Duration.ofMillis(250))
+                    .until(() -> removalPending(url, drained, stuck), Optional::isPresent).orElseThrow();
+            System.out.printf("StuckRemovalEndToEndTest: removal-pending reported %.1f s after no placement named %s%n",
+                    (System.nanoTime() - emptiedAt) / 1e9, drained);
+            assertThat(stalled.path("worker").asText()).isEqualTo(drained.toString());
+            assertThat(stalled.path("message").asText()).contains(stuck + "'s files");
+            assertThat(get(url, "/metrics")).containsPattern("sluice_partitions_stalled\\{[^}]*partition=\"" + stuck + "\"[^}]*reason=\"removal-pending\"[^}]*\\} 1\\.0");
+            assertThat(cluster.metadata().nodes().current().find(drained).orElseThrow().workerState()).isEqualTo(WorkerState.DRAINING);
+
+            release.countDown();
+            CliEndToEndIT.Run run = waiting.get(2, TimeUnit.MINUTES);
+            assertThat(run.exitCode()).as("the CLI's --wait: %s %s", run.out(), run.err()).isZero();
+            assertThat(run.out()).contains("STALLED").contains(stuck.toString()).contains("removal-pending").contains("is disabled");
+        }
+    }
+
+    /** The API's stalled entry for {@code partition} with reason removal-pending, if the drain shows one. */
+    private static Optional<JsonNode> removalPending(String url, NodeId node, PartitionId partition) throws Exception {
+        JsonNode drain = Json.mapper().readTree(get(url, "/api/v1/nodes/" + node + "/drain"));
+        for (JsonNode stalled : drain.path("stalledPartitions")) {
+            if (partition.toString().equals(stalled.path("partition").asText()) && "removal-pending".equals(stalled.path("reason").asText())) {
+                return Optional.of(stalled);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String get(String url, String path) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + path))
+                .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return response.body();
+    }
+}
