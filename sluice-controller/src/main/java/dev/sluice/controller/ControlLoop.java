@@ -87,9 +87,9 @@ final class ControlLoop {
         this.stepper = new MoveStepper(config);
         this.writer = new PlacementWriter(metadata, view, fence);
         ControllerDocuments documents = new ControllerDocuments(metadata);
-        this.drains = new DrainTracker(documents, config);
-        this.drained = new DrainedWorkers(metadata);
         this.publisher = new StatusPublisher(metadata, documents, fence, leaderId, metrics, config);
+        this.drains = new DrainTracker(documents, publisher, config);
+        this.drained = new DrainedWorkers(metadata);
         this.moves = new MoveBook(stepper, observer, publisher, metrics);
     }
 

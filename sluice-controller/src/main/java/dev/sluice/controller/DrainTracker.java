@@ -43,14 +43,16 @@ import java.util.function.Function;
 final class DrainTracker {
 
     private final ControllerDocuments documents;
+    private final StatusPublisher publisher;
     private final ControllerConfig config;
     private final Map<NodeId, DrainRecord> records;
     private final Set<NodeId> reportedStalled = new HashSet<>();
     /** When each draining worker was first seen in no replica set and leading nothing. */
     private final Map<NodeId, Instant> leftEverySetAt = new HashMap<>();
 
-    DrainTracker(ControllerDocuments documents, ControllerConfig config) {
+    DrainTracker(ControllerDocuments documents, StatusPublisher publisher, ControllerConfig config) {
         this.documents = documents;
+        this.publisher = publisher;
         this.config = config;
         this.records = new HashMap<>(documents.drains());
     }
@@ -106,13 +108,13 @@ final class DrainTracker {
                     && node.workerState() != WorkerState.DISABLED)) {
                 continue;
             }
-            drains.add(progressOf(node, record, emptiness, facts, explained, fence));
+            drains.add(progressOf(node, record, emptiness, facts, explained));
         }
         return drains;
     }
 
     private DrainProgress progressOf(NodeConfig node, DrainRecord record, Emptiness emptiness, PassFacts facts,
-            Map<PartitionId, Explanation> explained, Fence fence) {
+            Map<PartitionId, Explanation> explained) {
         NodeId id = node.nodeId();
         Instant now = facts.now();
         int inFlight = 0;
@@ -136,7 +138,7 @@ final class DrainTracker {
         Long etaSeconds = !record.running() ? Long.valueOf(0) : done == 0 ? null : Long.valueOf(Math.round(naming * 60.0 / perMinute));
         boolean isStalled = !stalled.isEmpty();
         if (isStalled && reportedStalled.add(id)) {
-            logStall(node, stalled, naming, now, fence);
+            logStall(node, stalled, naming, now);
         } else if (!isStalled) {
             reportedStalled.remove(id);
         }
@@ -204,17 +206,10 @@ final class DrainTracker {
         return stalled;
     }
 
-    private void logStall(NodeConfig node, List<DrainProgress.StalledPartition> stalled, int remaining, Instant now, Fence fence) {
+    private void logStall(NodeConfig node, List<DrainProgress.StalledPartition> stalled, int remaining, Instant now) {
         String what = stalled.stream().limit(5).map(s -> s.partition() + " " + s.reason() + ": " + s.message()).reduce((a, b) -> a + "; " + b).orElse("");
-        ClusterEvent event = ClusterEvent.of(now, EventKind.DRAIN_STALLED, node.nodeId(), null, node.nodeId() + " (" + node.name() + ") drain STALLED: " + what,
-                Map.of("stalledPartitions", (long) stalled.size(), "replicasRemaining", (long) remaining));
-        try {
-            documents.logEvent(event, fence);
-        } catch (Fence.LostException lost) {
-            throw lost;
-        } catch (RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(DrainTracker.class).warn("could not log event '{}': {}", event.message(), e.toString());
-        }
+        publisher.logEvent(ClusterEvent.of(now, EventKind.DRAIN_STALLED, node.nodeId(), null, node.nodeId() + " (" + node.name() + ") drain STALLED: " + what,
+                Map.of("stalledPartitions", (long) stalled.size(), "replicasRemaining", (long) remaining)));
     }
 
     private void store(DrainRecord record, ClusterEvent event, Fence fence) {

@@ -151,7 +151,8 @@ final class StatusPublisher {
         }
     }
 
-    private void logEvent(ClusterEvent event) {
+    /** Appends an event under the fence; an event that cannot be written is logged, never fatal (unless the fence is lost). */
+    void logEvent(ClusterEvent event) {
         try {
             documents.logEvent(event, fence);
         } catch (Fence.LostException lost) {
