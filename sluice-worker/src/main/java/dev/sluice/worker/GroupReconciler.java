@@ -222,8 +222,9 @@ final class GroupReconciler {
             if (current != removal) {
                 removals.replace(partition, removal, current);
             }
-            if (current.step() == Step.QUEUED) {
-                startCall(current, now);
+            if (current.step() == Step.QUEUED && startCall(current, now)) {
+                // Wake at the new call's deadline, as for the calls already running.
+                until = REMOVAL_DEADLINE.plusMillis(1);
             }
             if (until != null && (wake == null || until.compareTo(wake) < 0)) {
                 wake = until;
@@ -232,20 +233,23 @@ final class GroupReconciler {
         return Optional.ofNullable(wake);
     }
 
-    private void startCall(Removal queued, Instant now) {
+    /** Starts a call for a queued removal if a removal thread may be used; returns whether it did. */
+    private boolean startCall(Removal queued, Instant now) {
         List<Removal> holding = removals.values().stream().filter(r -> r.step().holdsThread()).toList();
         long overdue = holding.stream().filter(r -> r.overdue(now, REMOVAL_DEADLINE)).count();
         if (holding.size() - overdue >= REMOVAL_PARALLELISM || holding.size() >= REMOVAL_THREADS_MAX) {
-            return;
+            return false;
         }
         Removal started = queued.attemptStarted(now);
         if (!removals.replace(queued.partition(), queued, started)) {
-            return;
+            return false;
         }
         try {
             calls.execute(() -> runCall(started));
+            return true;
         } catch (RejectedExecutionException stopping) {
             removals.replace(started.partition(), started, queued);
+            return false;
         }
     }
 
