@@ -39,6 +39,14 @@ final class ReconcileLoop {
 
     private static final Logger log = LoggerFactory.getLogger(ReconcileLoop.class);
 
+    /**
+     * How often a pass runs without any notification. A division can break, and a removal call can end,
+     * without any metadata change; this bounds how long a broken group goes unnoticed. A pass without a
+     * change only lists the server's groups and the group directories, which is cheap next to the
+     * divisions' own heartbeats.
+     */
+    static final Duration GROUP_CHECK_INTERVAL = Duration.ofSeconds(1);
+
     private final WorkerConfig config;
     private final ClusterMetadata metadata;
     private final NodeIdentity identity;
@@ -70,6 +78,8 @@ final class ReconcileLoop {
         Watch watch = metadata.placements().watch(this::onPlacement, this::onInitialized, () -> loop.execute(this::resync));
         long every = config.resyncInterval().toMillis();
         loop.scheduleWithFixedDelay(this::resync, every, every, TimeUnit.MILLISECONDS);
+        long check = GROUP_CHECK_INTERVAL.toMillis();
+        loop.scheduleWithFixedDelay(this::requestPass, check, check, TimeUnit.MILLISECONDS);
         return watch;
     }
 
