@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -50,8 +51,12 @@ public final class Worker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
 
-    /** How long closing waits for removal calls to give up (they are interrupted first). */
-    static final Duration REMOVAL_SHUTDOWN_WAIT = Duration.ofSeconds(10);
+    /**
+     * How long closing waits for the loop's current pass, and then for removal calls to give up (both are
+     * interrupted first), before it closes the Raft server anyway. A pass that saw divisions closing under
+     * it would take them for broken ones.
+     */
+    static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(10);
 
     private final WorkerConfig config;
     private final ClusterMetadata metadata;
@@ -252,13 +257,8 @@ public final class Worker implements AutoCloseable {
         loop.shutdownNow();
         // A removal call stuck in Ratis is interrupted; whatever it leaves on disk is removed at the next start.
         removalCalls.shutdownNow();
-        try {
-            if (!removalCalls.awaitTermination(REMOVAL_SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                log.warn("{}: removal calls still running after {}; closing the Raft server anyway", config.nodeName(), REMOVAL_SHUTDOWN_WAIT);
-            }
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        awaitTermination(loop, "the reconcile and warm-up loop");
+        awaitTermination(removalCalls, "removal calls");
         RaftServer current = server;
         if (current != null) {
             try {
@@ -268,6 +268,16 @@ public final class Worker implements AutoCloseable {
             }
         }
         identity.leave(releaseLiveness);
+    }
+
+    private void awaitTermination(ExecutorService executor, String what) {
+        try {
+            if (!executor.awaitTermination(SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("{}: {} still running after {}; closing the Raft server anyway", config.nodeName(), what, SHUTDOWN_WAIT);
+            }
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     static int freePort(String host) {
