@@ -53,7 +53,9 @@ interface GroupHost {
         SERVING,
         /**
          * Running and leading, with at least one other voting member leadership could move to. Removing
-         * such a division races the leadership transfer the controller makes first; see the reconciler.
+         * such a division races the leadership transfer the controller makes first; see the reconciler. It
+         * also covers a transfer under way: Ratis's division API does not expose a pending transfer, but the
+         * old leader keeps its leader role until the new one has taken over.
          */
         LEADING,
         /**

@@ -57,8 +57,15 @@ class WorkerRemovalTest {
         metadata.placements().write(Placement.stable(partition, List.of(member), null, Version.INVALID), version, null, List.of());
     }
 
+    /** A fixed Raft port, because a restarted worker must come back where its groups' configurations say. */
+    private final int raftPort = Worker.freePort("127.0.0.1");
+
+    private WorkerConfig config(HookedLogic.Hooks hooks) {
+        return WorkerConfig.builder(NODE_NAME, "unit", directory.resolve(NODE_NAME)).raft("127.0.0.1", raftPort).logic(hooks).build();
+    }
+
     private Worker start(ClusterMetadata metadata, HookedLogic.Hooks hooks) throws Exception {
-        Worker worker = new Worker(WorkerConfig.builder(NODE_NAME, "unit", directory.resolve(NODE_NAME)).logic(hooks).build(), metadata);
+        Worker worker = new Worker(config(hooks), metadata);
         worker.start(HTTP);
         NodeId me = worker.self().orElseThrow().nodeId();
         for (int p = 0; p < PARTITIONS; p++) {
@@ -120,6 +127,25 @@ class WorkerRemovalTest {
     }
 
     @Test
+    void groupLeftWhileTheWorkerWasDownIsRemovedAtItsNextStart() throws Exception {
+        ClusterMetadata metadata = metadata();
+        PartitionId left = PartitionId.of(2);
+        Path leftDirectory;
+        try (Worker worker = start(metadata, new HookedLogic.Hooks())) {
+            leftDirectory = worker.partitionDirectory(left);
+            assertThat(leftDirectory).isDirectory();
+        }
+        place(metadata, left, ELSEWHERE);
+
+        try (Worker restarted = new Worker(config(new HookedLogic.Hooks()), metadata)) {
+            restarted.start(HTTP);
+            Awaitility.await("the left group's files deleted").atMost(TIMEOUT).until(() -> !Files.exists(leftDirectory)
+                    && restarted.status().removals().isEmpty() && restarted.status().replicas().size() == PARTITIONS - 1);
+            assertThat(restarted.hostedPartitions()).doesNotContain(left).hasSize(PARTITIONS - 1);
+        }
+    }
+
+    @Test
     void divisionThatShutItselfDownIsNotHostedButRemovedAndCreatedAgain() throws Exception {
         ClusterMetadata metadata = metadata();
         HookedLogic.Hooks hooks = new HookedLogic.Hooks();
@@ -137,9 +163,10 @@ class WorkerRemovalTest {
 
             Awaitility.await("repaired: created again, and leading").atMost(TIMEOUT).until(() -> hooks.created(broken) == 2
                     && worker.replicaStatus(broken).map(status -> status.role() == ReplicaRole.LEADER).orElse(false));
-            byte[] reply = worker.submit(broken, KeyValueCommands.get("kept?".getBytes(StandardCharsets.UTF_8)), true).get() instanceof DataReply.Ok ok
-                    ? ok.reply() : null;
-            assertThat(reply).isNotNull();
+            // The new leader answers once it is ready.
+            byte[] reply = Awaitility.await("a read from the new group").atMost(TIMEOUT).until(
+                    () -> worker.submit(broken, KeyValueCommands.get("kept?".getBytes(StandardCharsets.UTF_8)), true).get() instanceof DataReply.Ok ok
+                            ? ok.reply() : null, java.util.Objects::nonNull);
             assertThat(KeyValueCommands.decodeGetReply(reply)).as("a fresh group: with one replica nobody could re-stage the old data").isEmpty();
             assertThat(worker.status().removals()).isEmpty();
             assertThat(worker.hostedPartitions()).containsExactlyInAnyOrderElementsOf(
