@@ -16,6 +16,8 @@ import java.util.List;
  *     or when the replica was caught up by installing a snapshot)
  * @param stateBytes the bytes of application state the replica holds
  * @param configuration the voting members of the group's configuration as this replica knows it
+ * @param configurationChanging whether that configuration is the joint one of a membership change in
+ *     progress (Raft's transitional configuration: old and new members both vote)
  */
 public record ReplicaStatus(
         PartitionId partition,
@@ -28,7 +30,8 @@ public record ReplicaStatus(
         long snapshotIndex,
         long firstLogIndex,
         long stateBytes,
-        List<NodeId> configuration) {
+        List<NodeId> configuration,
+        boolean configurationChanging) {
 
     public ReplicaStatus {
         configuration = List.copyOf(configuration);

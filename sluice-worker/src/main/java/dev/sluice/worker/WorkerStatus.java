@@ -14,7 +14,11 @@ import java.util.List;
  * @param warmUp the last result of every warm-up check (empty once it is no longer Provisioning)
  * @param activation why the worker is not activating itself, or what it did; never null
  * @param nodesVersion the newest nodes-configuration version this worker has seen
- * @param replicas every partition replica hosted here, by partition
+ * @param replicas every partition replica that exists here and serves (or is starting: a placeholder with
+ *     role {@code staging}), by partition; a group being removed is not one of them
+ * @param removals every group this worker is removing or whose files are not deleted yet, by partition.
+ *     Replicas and removals together are everything whose data is on this node; a broken group is in
+ *     neither while it is repaired
  */
 public record WorkerStatus(
         String name,
@@ -25,10 +29,18 @@ public record WorkerStatus(
         String activation,
         long nodesVersion,
         List<ReplicaStatus> replicas,
+        List<RemovalStatus> removals,
         Instant at) {
 
     public WorkerStatus {
         warmUp = List.copyOf(warmUp);
         replicas = List.copyOf(replicas);
+        removals = removals == null ? List.of() : List.copyOf(removals);
+    }
+
+    /** A status without removals, as reported before they were; for callers that describe a stopped node. */
+    public WorkerStatus(String name, GenerationalNodeId node, WorkerState state, boolean ready, List<WarmUpResult> warmUp, String activation,
+            long nodesVersion, List<ReplicaStatus> replicas, Instant at) {
+        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, List.of(), at);
     }
 }

@@ -1,0 +1,140 @@
+package dev.sluice.worker;
+
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.Placement;
+import dev.sluice.raft.PartitionGroups;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.GroupMismatchException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+
+/**
+ * The data path: hands a client's command or query to the local division when it leads the partition, and
+ * otherwise says who leads. Owns the client id and call counter of the requests it submits; every outcome
+ * becomes a {@link DataReply}, so callers never see Ratis exceptions.
+ */
+final class DataPath {
+
+    private final String nodeName;
+    private final PartitionGroups groups;
+    private final NodeIdentity identity;
+    private final ReconcileLoop placements;
+    private final Supplier<RaftServer> server;
+    private final BooleanSupplier serving;
+    private final ClientId clientId = ClientId.randomId();
+    private final AtomicLong callIds = new AtomicLong();
+
+    DataPath(String nodeName, PartitionGroups groups, NodeIdentity identity, ReconcileLoop placements, Supplier<RaftServer> server,
+            BooleanSupplier serving) {
+        this.nodeName = nodeName;
+        this.groups = groups;
+        this.identity = identity;
+        this.placements = placements;
+        this.server = server;
+        this.serving = serving;
+    }
+
+    CompletableFuture<DataReply> submit(PartitionId partition, byte[] payload, boolean readOnly) {
+        RaftServer current = server.get();
+        if (current == null || !serving.getAsBoolean()) {
+            return CompletableFuture.completedFuture(new DataReply.NoLeader("node " + nodeName + " is not serving"));
+        }
+        RaftServer.Division division;
+        try {
+            division = current.getDivision(groups.groupId(partition));
+        } catch (IOException notHosted) {
+            Placement placement = placements.placement(partition).orElse(null);
+            return CompletableFuture.completedFuture(notLeader(placement == null ? null : placement.leader(), false));
+        }
+        DivisionInfo info = division.getInfo();
+        if (!info.isLeader()) {
+            RaftPeerId leader = info.getLeaderId();
+            return CompletableFuture.completedFuture(notLeader(leader == null ? null : PartitionGroups.nodeId(leader), true));
+        }
+        if (!info.isLeaderReady()) {
+            NodeConfig mine = identity.self();
+            String here = mine == null ? nodeName : mine.nodeId().toString();
+            return CompletableFuture.completedFuture(new DataReply.NoLeader(partition + ": the leader on " + here + " is not ready yet"));
+        }
+        RaftClientRequest request = RaftClientRequest.newBuilder()
+                .setClientId(clientId)
+                .setServerId(current.getId())
+                .setGroupId(division.getMemberId().getGroupId())
+                .setCallId(callIds.incrementAndGet())
+                .setMessage(Message.valueOf(ByteString.copyFrom(payload)))
+                .setType(readOnly ? RaftClientRequest.readRequestType() : RaftClientRequest.writeRequestType())
+                .build();
+        try {
+            return current.submitClientRequestAsync(request)
+                    .thenApply(reply -> toDataReply(partition, reply))
+                    .exceptionally(failure -> toDataReply(partition, unwrap(failure)));
+        } catch (IOException failed) {
+            return CompletableFuture.completedFuture(toDataReply(partition, failed));
+        }
+    }
+
+    private DataReply notLeader(NodeId leader, boolean hosted) {
+        NodeConfig mine = identity.self();
+        if (leader != null && mine != null && leader.equals(mine.nodeId())) {
+            // Our own division was leader a moment ago; the caller should simply retry.
+            return new DataReply.NoLeader("leadership is changing");
+        }
+        return new DataReply.NotLeader(leader, leader == null ? null : identity.nodes().find(leader).orElse(null), hosted);
+    }
+
+    private DataReply toDataReply(PartitionId partition, RaftClientReply reply) {
+        if (reply.isSuccess()) {
+            return new DataReply.Ok(reply.getMessage().getContent().toByteArray());
+        }
+        NotLeaderException notLeader = reply.getNotLeaderException();
+        if (notLeader != null) {
+            RaftPeer suggested = notLeader.getSuggestedLeader();
+            return notLeader(suggested == null ? null : PartitionGroups.nodeId(suggested.getId()), true);
+        }
+        StateMachineException refused = reply.getStateMachineException();
+        if (refused != null) {
+            return new DataReply.Failed(partition + ": " + refused.getMessage());
+        }
+        return toDataReply(partition, reply.getException());
+    }
+
+    private DataReply toDataReply(PartitionId partition, Throwable failure) {
+        if (failure instanceof NotLeaderException notLeader) {
+            RaftPeer suggested = notLeader.getSuggestedLeader();
+            return notLeader(suggested == null ? null : PartitionGroups.nodeId(suggested.getId()), true);
+        }
+        if (failure instanceof GroupMismatchException) {
+            return notLeader(null, false);
+        }
+        if (failure instanceof StateMachineException refused) {
+            return new DataReply.Failed(partition + ": " + refused.getMessage());
+        }
+        // Leader stepping down or not ready, transfer in progress, read index failure, closing: transient.
+        return new DataReply.NoLeader(partition + ": " + (failure == null ? "unknown failure" : failure.getClass().getSimpleName() + ": " + failure.getMessage()));
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+}
