@@ -9,11 +9,8 @@ import dev.sluice.metadata.Json;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.WorkerState;
+import dev.sluice.testkit.BlockingClearLogic;
 import dev.sluice.testkit.LocalTestCluster;
-import dev.sluice.worker.KeyValueLogic;
-import dev.sluice.worker.PartitionLogic;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,94 +41,48 @@ class StuckRemovalEndToEndTest {
      */
     private static final Duration BOUND = Duration.ofSeconds(10 + 1 + 1 + 5);
 
-    /** The reference logic, whose {@code clear()} blocks for one partition once armed. */
-    private static final class BlockingClear implements PartitionLogic {
-        private final PartitionLogic delegate;
-        private final PartitionId partition;
-        private final AtomicReference<PartitionId> blockOn;
-        private final CountDownLatch release;
-
-        BlockingClear(PartitionId partition, AtomicReference<PartitionId> blockOn, CountDownLatch release) {
-            this.delegate = KeyValueLogic.factory().create(partition);
-            this.partition = partition;
-            this.blockOn = blockOn;
-            this.release = release;
-        }
-
-        @Override
-        public byte[] apply(byte[] command) {
-            return delegate.apply(command);
-        }
-
-        @Override
-        public byte[] query(byte[] query) {
-            return delegate.query(query);
-        }
-
-        @Override
-        public void snapshot(OutputStream out) throws java.io.IOException {
-            delegate.snapshot(out);
-        }
-
-        @Override
-        public void restore(InputStream in) throws java.io.IOException {
-            delegate.restore(in);
-        }
-
-        @Override
-        public void clear() {
-            if (partition.equals(blockOn.get())) {
-                try {
-                    release.await(5, TimeUnit.MINUTES);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            delegate.clear();
-        }
-
-        @Override
-        public long sizeBytes() {
-            return delegate.sizeBytes();
-        }
-    }
-
     @Test
     void aRemovalThatHangsOnTheDrainedWorkerIsNamedEverywhereAndTheDrainEndsWhenItReturns() throws Exception {
-        AtomicReference<PartitionId> blockOn = new AtomicReference<>();
-        CountDownLatch release = new CountDownLatch(1);
+        BlockingClearLogic drainedLogic = new BlockingClearLogic();
+        AtomicReference<CountDownLatch> release = new AtomicReference<>(new CountDownLatch(0));
         try (LocalTestCluster cluster = LocalTestCluster.builder().workers(4).partitions(12).replication(3)
                 .controlPlane(ControllerConfig.DEFAULTS, Optional.of(TOKEN))
-                .workerCustomizer((index, builder) -> index == 0 ? builder.logic(partition -> new BlockingClear(partition, blockOn, release)) : builder)
+                .workerCustomizer((index, builder) -> index == 0 ? builder.logic(drainedLogic) : builder)
                 .start()) {
-            cluster.awaitLeaders(Duration.ofMinutes(1));
-            await("every partition placed").atMost(Duration.ofMinutes(1)).until(() -> cluster.metadata().placements().readAll().size() == 12
-                    && cluster.metadata().placements().readAll().values().stream().noneMatch(v -> v.placement().hasNext()));
-            NodeId drained = cluster.node(0).nodeId();
-            PartitionId stuck = cluster.metadata().placements().readAll().values().stream().filter(v -> v.placement().current().contains(drained))
-                    .findFirst().orElseThrow().placement().partition();
-            blockOn.set(stuck);
-            String url = cluster.node(1).url().toString();
+            try {
+                cluster.awaitLeaders(Duration.ofMinutes(1));
+                await("every partition placed").atMost(Duration.ofMinutes(1)).until(() -> cluster.metadata().placements().readAll().size() == 12
+                        && cluster.metadata().placements().readAll().values().stream().noneMatch(v -> v.placement().hasNext()));
+                NodeId drained = cluster.node(0).nodeId();
+                PartitionId stuck = cluster.metadata().placements().readAll().values().stream().filter(v -> v.placement().current().contains(drained))
+                        .findFirst().orElseThrow().placement().partition();
+                release.set(drainedLogic.blockClear(stuck));
+                String url = cluster.node(1).url().toString();
 
-            CompletableFuture<CliEndToEndIT.Run> waiting = CompletableFuture.supplyAsync(() -> CliEndToEndIT.sluice("nodes", "drain", drained.toString(),
-                    "--reason", "stuck removal", "--wait", "--timeout", "4m", "--url", url, "--token", TOKEN));
+                CompletableFuture<CliEndToEndIT.Run> waiting = CompletableFuture.supplyAsync(() -> CliEndToEndIT.sluice("nodes", "drain", drained.toString(),
+                        "--reason", "stuck removal", "--wait", "--timeout", "4m", "--url", url, "--token", TOKEN));
 
-            await("no placement names the drained worker").atMost(Duration.ofMinutes(2))
-                    .until(() -> cluster.metadata().placements().readAll().values().stream().noneMatch(v -> v.placement().names(drained)));
-            long emptiedAt = System.nanoTime();
-            JsonNode stalled = await("removal-pending on the API").atMost(BOUND).pollInterval(Duration.ofMillis(250))
-                    .until(() -> removalPending(url, drained, stuck), Optional::isPresent).orElseThrow();
-            System.out.printf("StuckRemovalEndToEndTest: removal-pending reported %.1f s after no placement named %s%n",
-                    (System.nanoTime() - emptiedAt) / 1e9, drained);
-            assertThat(stalled.path("worker").asText()).isEqualTo(drained.toString());
-            assertThat(stalled.path("message").asText()).contains(stuck + "'s files");
-            assertThat(get(url, "/metrics")).containsPattern("sluice_partitions_stalled\\{[^}]*partition=\"" + stuck + "\"[^}]*reason=\"removal-pending\"[^}]*\\} 1\\.0");
-            assertThat(cluster.metadata().nodes().current().find(drained).orElseThrow().workerState()).isEqualTo(WorkerState.DRAINING);
+                await("no placement names the drained worker").atMost(Duration.ofMinutes(2))
+                        .until(() -> cluster.metadata().placements().readAll().values().stream().noneMatch(v -> v.placement().names(drained)));
+                long emptiedAt = System.nanoTime();
+                JsonNode stalled = await("removal-pending on the API").atMost(BOUND).pollInterval(Duration.ofMillis(250))
+                        .until(() -> removalPending(url, drained, stuck), Optional::isPresent).orElseThrow();
+                System.out.printf("StuckRemovalEndToEndTest: removal-pending reported %.1f s after no placement named %s%n",
+                        (System.nanoTime() - emptiedAt) / 1e9, drained);
+                assertThat(stalled.path("worker").asText()).isEqualTo(drained.toString());
+                assertThat(stalled.path("message").asText()).contains(stuck + "'s files");
+                assertThat(get(url, "/metrics")).containsPattern("sluice_partitions_stalled\\{[^}]*partition=\"" + stuck + "\"[^}]*reason=\"removal-pending\"[^}]*\\} 1\\.0");
+                assertThat(cluster.metadata().nodes().current().find(drained).orElseThrow().workerState()).isEqualTo(WorkerState.DRAINING);
 
-            release.countDown();
-            CliEndToEndIT.Run run = waiting.get(2, TimeUnit.MINUTES);
-            assertThat(run.exitCode()).as("the CLI's --wait: %s %s", run.out(), run.err()).isZero();
-            assertThat(run.out()).contains("STALLED").contains(stuck.toString()).contains("removal-pending").contains("is disabled");
+                release.get().countDown();
+                CliEndToEndIT.Run run = waiting.get(2, TimeUnit.MINUTES);
+                System.out.println(run.out());
+                assertThat(run.exitCode()).as("the CLI's --wait: %s %s", run.out(), run.err()).isZero();
+                assertThat(run.out()).contains("STALLED").contains(stuck.toString()).contains("removal-pending").contains("is disabled");
+            } finally {
+                // Closing the cluster closes the state machines, and a blocked clear() would hold it up.
+                release.get().countDown();
+            }
         }
     }
 
