@@ -44,6 +44,7 @@ final class ControllerHarness implements AutoCloseable {
     final ControllerConfig config;
     final Map<NodeId, InMemoryMetadataStore> sessions = new HashMap<>();
     final Map<NodeId, String> names = new TreeMap<>();
+    private final Set<NodeId> killed = new java.util.HashSet<>();
     final io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     ControlLoop loop;
     int passesRequested;
@@ -120,8 +121,27 @@ final class ControllerHarness implements AutoCloseable {
         return placements().values().stream().filter(p -> p.names(node)).count();
     }
 
+    /**
+     * Starts a killed node's process again with its data: it registers under its name (a new generation,
+     * its worker state kept) and its groups answer again.
+     */
+    void restart(NodeId node) {
+        InMemoryMetadataStore session = store.newSession();
+        new NodeRegistration(new ClusterMetadata(session, clock), clock)
+                .register(names.get(node), NodeAddresses.of("127.0.0.1:7000", "http://127.0.0.1:8000"), Set.of(Role.WORKER, Role.ADMIN),
+                        node(node).location());
+        sessions.put(node, session);
+        dataPlane.revive(node);
+        killed.remove(node);
+    }
+
+    boolean running(NodeId node) {
+        return !killed.contains(node);
+    }
+
     /** Stops the node's process: its liveness entry goes, its Raft server stops answering. */
     void kill(NodeId node) {
+        killed.add(node);
         sessions.get(node).close();
         dataPlane.kill(node);
     }

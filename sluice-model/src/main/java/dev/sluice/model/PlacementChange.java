@@ -126,7 +126,7 @@ public sealed interface PlacementChange {
                 throw new IllegalStateException("BUG: " + partition + " completes to " + placement.next() + " but the confirmed configuration is "
                         + confirmedConfiguration);
             }
-            Placement done = placement.completed().withLeader(placement.next().contains(leader) ? leader : null);
+            Placement done = placement.completed().withLeader(leader != null && placement.next().contains(leader) ? leader : null);
             Duration took = placement.changeStartedAt() == null ? Duration.ZERO : Duration.between(placement.changeStartedAt(), now);
             List<NodeId> leaving = placement.leaving();
             ClusterEvent event = ClusterEvent.of(now, EventKind.PARTITION_MOVED, leaving.isEmpty() ? null : leaving.getFirst(), partition,

@@ -118,6 +118,9 @@ public final class LocalTestCluster implements AutoCloseable {
                 .ratis(options.ratis)
                 .registrationTimeout(options.sessionTimeout.multipliedBy(3));
         worker = options.workerCustomizer.apply(node.index(), worker);
+        if (options.adminRole) {
+            worker = worker.roles(Set.of(Role.WORKER, Role.ADMIN));
+        }
         SluiceNode.Config config = SluiceNode.Config.of(worker.build(), proxy.address(), "127.0.0.1", node.httpPort())
                 .withMetadataTimeouts(options.sessionTimeout, Duration.ofSeconds(5));
         SluiceNode process = new SluiceNode(config, options.components.apply(node.index()));
@@ -376,6 +379,8 @@ public final class LocalTestCluster implements AutoCloseable {
         private Duration sessionTimeout = Duration.ofSeconds(4);
         private Duration startTimeout = Duration.ofSeconds(60);
         private BiFunction<Integer, WorkerConfig.Builder, WorkerConfig.Builder> workerCustomizer = (index, builder) -> builder;
+        /** Set by {@link #controlPlane}; applied after the customizer, so the two can be called in any order. */
+        private boolean adminRole;
         private IntFunction<List<NodeComponent>> components = index -> List.of();
 
         private Builder() {}
@@ -451,8 +456,7 @@ public final class LocalTestCluster implements AutoCloseable {
          * controller), and the controller — not the test cluster — places the partitions.
          */
         public Builder controlPlane(ControllerConfig config, Optional<String> token) {
-            BiFunction<Integer, WorkerConfig.Builder, WorkerConfig.Builder> previous = workerCustomizer;
-            this.workerCustomizer = (index, worker) -> previous.apply(index, worker).roles(Set.of(Role.WORKER, Role.ADMIN));
+            this.adminRole = true;
             this.initialPlacement = InitialPlacement.none();
             this.components = index -> List.of(new ControlPlane(config, token, InstantSource.system()));
             return this;

@@ -1,0 +1,304 @@
+package dev.sluice.controller;
+
+import dev.sluice.model.AuditRecord;
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.Placement;
+import dev.sluice.model.ReplicationProperty;
+import dev.sluice.model.TransitionTable;
+import dev.sluice.model.WorkerState;
+import dev.sluice.scheduler.SchedulerLimits;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+
+/**
+ * A deterministic simulation of the control plane: the real controller, scheduler, lifecycle and
+ * metadata documents against the in-memory store, the {@link SimulatedDataPlane} and a hand-moved clock,
+ * in one thread, driven by one seed — the same seed replays the same run step by step.
+ *
+ * <p>A run has a fault phase, in which an operator drains, cancels and recommissions workers at random
+ * while faults come and go (worker deaths and restarts, hung processes, removals that hang, joiners that
+ * never host, groups that cannot elect, leaders under which changes keep failing, controller failovers),
+ * and a healing phase with every fault removed. Checkers run after every step (the transition table is
+ * never violated, a moving replica set never loses its live majority, a newly written move only adds
+ * Active workers) and at the end (every partition settled on its placement with a leader, every drain
+ * disabled or stalled with a reason, disabled workers hold nothing).
+ */
+final class ControllerSimulation {
+
+    /** What one run found. */
+    record Outcome(long seed, int steps, List<String> violations, Map<String, Integer> faults, Map<String, Integer> drains) {
+        boolean ok() {
+            return violations.isEmpty();
+        }
+
+        String summary() {
+            return "seed " + seed + ": " + steps + " steps, faults " + faults + ", drains " + drains
+                    + (violations.isEmpty() ? ", no violation" : ", VIOLATIONS: " + violations.subList(0, Math.min(5, violations.size())));
+        }
+    }
+
+    /** A fault under way and the step it ends at. */
+    private record Active(String kind, int endsAt, Runnable heal) {}
+
+    /** Chance per step that the operator or the nemesis does something. */
+    static final double ACTION_CHANCE = 0.04;
+    /** Steps with nothing moving after which the healing phase ends early. */
+    static final int QUIET_STEPS = 150;
+    /** Violations kept per run; the first is the one that matters. */
+    static final int MAX_VIOLATIONS = 20;
+
+    private final long seed;
+    private final SplittableRandom random;
+    private final ControllerHarness cluster;
+    private final List<String> violations = new ArrayList<>();
+    private final Map<String, Integer> faults = new TreeMap<>();
+    private final Map<String, Integer> drains = new TreeMap<>();
+    private final List<Active> active = new ArrayList<>();
+    /** Each partition's next set as last seen: a move decided (or revised) is a next set that changed. */
+    private final Map<PartitionId, List<NodeId>> nextSets = new HashMap<>();
+    private int auditSeen;
+    private int step;
+    private int controllers = 1;
+
+    private ControllerSimulation(long seed) {
+        this.seed = seed;
+        this.random = new SplittableRandom(seed);
+        int workers = 4 + random.nextInt(4);
+        int partitions = 8 + random.nextInt(25);
+        ControllerConfig config = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(1 + random.nextInt(4), 16, Duration.ofSeconds(10), 16));
+        this.cluster = new ControllerHarness(workers, partitions, ReplicationProperty.of(3), config, 1 + random.nextInt(3));
+    }
+
+    /** Runs {@code faultSteps} with faults, then {@code healSteps} without. */
+    static Outcome run(long seed, int faultSteps, int healSteps) {
+        ControllerSimulation simulation = new ControllerSimulation(seed);
+        try (ControllerHarness cluster = simulation.cluster) {
+            return simulation.run(faultSteps, healSteps);
+        }
+    }
+
+    private Outcome run(int faultSteps, int healSteps) {
+        for (step = 0; step < faultSteps && violations.size() < MAX_VIOLATIONS; step++) {
+            endFaults(false);
+            if (random.nextDouble() < ACTION_CHANCE) {
+                act();
+            }
+            advance();
+        }
+        endFaults(true);
+        int quietSince = -1;
+        for (int i = 0; i < healSteps && violations.size() < MAX_VIOLATIONS; i++, step++) {
+            advance();
+            // Once nothing has moved for a while there is nothing left to heal; stop early.
+            quietSince = quiet() ? (quietSince < 0 ? i : quietSince) : -1;
+            if (quietSince >= 0 && i - quietSince >= QUIET_STEPS) {
+                break;
+            }
+        }
+        checkEnd();
+        return new Outcome(seed, step, List.copyOf(violations), Map.copyOf(faults), Map.copyOf(drains));
+    }
+
+    private void advance() {
+        try {
+            cluster.step();
+        } catch (RuntimeException bug) {
+            violation("a pass threw " + bug);
+        }
+        checkStep();
+    }
+
+    // ------------------------------------------------------------------ the operator and the nemesis
+
+    private void act() {
+        List<NodeId> workers = List.copyOf(cluster.names.keySet());
+        NodeId node = workers.get(random.nextInt(workers.size()));
+        List<PartitionId> partitions = List.copyOf(cluster.placements().keySet());
+        PartitionId partition = partitions.isEmpty() ? null : partitions.get(random.nextInt(partitions.size()));
+        boolean oneDown = cluster.names.keySet().stream().anyMatch(n -> !cluster.running(n)) || !cluster.dataPlane.unresponsive.isEmpty();
+        int choice = random.nextInt(10);
+        switch (choice) {
+            case 0, 1 -> operator(node, WorkerState.DRAINING, random.nextInt(5) == 0);
+            case 2 -> operator(node, WorkerState.ACTIVE, false);
+            case 3 -> {
+                if (!oneDown && cluster.running(node)) {
+                    cluster.kill(node);
+                    fault("kill", 20 + random.nextInt(400), () -> cluster.restart(node));
+                }
+            }
+            case 4 -> {
+                if (!oneDown && cluster.running(node)) {
+                    cluster.dataPlane.unresponsive.add(node);
+                    fault("hang", 50 + random.nextInt(250), () -> cluster.dataPlane.unresponsive.remove(node));
+                }
+            }
+            case 5 -> {
+                if (partition != null) {
+                    cluster.dataPlane.removalsHang.computeIfAbsent(node, n -> new HashSet<>()).add(partition);
+                    fault("removal-hangs", 50 + random.nextInt(250), () -> cluster.dataPlane.removalsHang.getOrDefault(node, new HashSet<>()).remove(partition));
+                }
+            }
+            case 6 -> {
+                if (partition != null) {
+                    cluster.dataPlane.neverHost.computeIfAbsent(node, n -> new HashSet<>()).add(partition);
+                    fault("joiner-never-hosts", 50 + random.nextInt(250), () -> cluster.dataPlane.neverHost.getOrDefault(node, new HashSet<>()).remove(partition));
+                }
+            }
+            case 7 -> {
+                if (partition != null) {
+                    cluster.dataPlane.noElection.add(partition);
+                    fault("no-election", 20 + random.nextInt(130), () -> cluster.dataPlane.noElection.remove(partition));
+                }
+            }
+            case 8 -> {
+                if (partition != null && cluster.dataPlane.group(partition) != null && cluster.dataPlane.group(partition).leader != null) {
+                    cluster.dataPlane.stuckUnder.put(partition, cluster.dataPlane.group(partition).leader);
+                    fault("stuck-leader", 50 + random.nextInt(150), () -> cluster.dataPlane.stuckUnder.remove(partition));
+                }
+            }
+            default -> {
+                cluster.loop = cluster.newLoop("controller-" + (++controllers));
+                faults.merge("controller-failover", 1, Integer::sum);
+            }
+        }
+    }
+
+    private void operator(NodeId node, WorkerState target, boolean force) {
+        Lifecycle.Outcome outcome = new Lifecycle(cluster.metadata, cluster.config.limits(), cluster.clock).request(node.toString(), target, "simulation",
+                force, false);
+        if (outcome instanceof Lifecycle.Outcome.Done done && done.changed()) {
+            drains.merge(target == WorkerState.DRAINING ? "started" : "activated", 1, Integer::sum);
+        }
+    }
+
+    private void fault(String kind, int steps, Runnable heal) {
+        faults.merge(kind, 1, Integer::sum);
+        active.add(new Active(kind, step + steps, heal));
+    }
+
+    private void endFaults(boolean all) {
+        for (Active fault : List.copyOf(active)) {
+            if (all || fault.endsAt() <= step) {
+                fault.heal().run();
+                active.remove(fault);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ checkers
+
+    private void checkStep() {
+        Map<NodeId, WorkerState> states = new HashMap<>();
+        for (NodeConfig node : cluster.metadata.nodes().current().workers()) {
+            states.put(node.nodeId(), node.workerState());
+        }
+        List<AuditRecord> audit = cluster.metadata.audit().read(-1, 100_000);
+        for (AuditRecord record : audit.subList(Math.min(auditSeen, audit.size()), audit.size())) {
+            TransitionTable.Permission permission = TransitionTable.cell(record.from(), record.to()).permission(record.actor());
+            if (permission == TransitionTable.Permission.NOT_PERMITTED || (permission == TransitionTable.Permission.FORCE_ONLY && !record.forced())) {
+                violation("transition " + record.from() + " → " + record.to() + " by " + record.actor() + (record.forced() ? " (forced)" : "")
+                        + " is not in the transition table");
+            }
+        }
+        auditSeen = audit.size();
+        cluster.metadata.placements().readAll().forEach((partition, versioned) -> {
+            Placement placement = versioned.placement();
+            List<NodeId> before = nextSets.put(partition, placement.next());
+            if (before != null && !before.equals(placement.next())) {
+                for (NodeId joining : placement.joining()) {
+                    if (states.get(joining) != WorkerState.ACTIVE) {
+                        violation(partition + " was moved onto " + joining + ", which is " + states.get(joining));
+                    }
+                }
+            }
+        });
+        long down = cluster.names.keySet().stream().filter(n -> !cluster.running(n)).count();
+        if (down <= 1) {
+            for (PartitionId partition : cluster.placements().keySet()) {
+                SimulatedDataPlane.Group group = cluster.dataPlane.group(partition);
+                if (group == null) {
+                    continue;
+                }
+                long live = group.configuration.stream().filter(cluster::running).count();
+                if (live * 2 <= group.configuration.size()) {
+                    violation(partition + "'s group " + group.configuration + " has only " + live + " live members");
+                }
+            }
+        }
+    }
+
+    private void checkEnd() {
+        Map<PartitionId, Placement> placements = cluster.placements();
+        ControllerStatus status = cluster.loop.lastStatus();
+        Set<NodeId> stalledDrains = new HashSet<>();
+        if (status != null) {
+            for (DrainProgress drain : status.drains()) {
+                if (drain.state() == WorkerState.DRAINING && drain.stalled() && drain.stalledPartitions().stream().allMatch(s -> s.reason() != null)) {
+                    stalledDrains.add(drain.node());
+                }
+            }
+        }
+        for (NodeConfig node : cluster.metadata.nodes().current().workers()) {
+            switch (node.workerState()) {
+                case DRAINING -> {
+                    if (stalledDrains.contains(node.nodeId())) {
+                        drains.merge("stalled-with-reason", 1, Integer::sum);
+                    } else {
+                        violation(node.nodeId() + " is still draining after the faults healed, and no stall reason says why");
+                    }
+                }
+                case DISABLED -> {
+                    drains.merge("ended-disabled", 1, Integer::sum);
+                    if (!cluster.dataPlane.hostedBy(node.nodeId()).isEmpty()) {
+                        violation(node.nodeId() + " is disabled but still hosts " + cluster.dataPlane.hostedBy(node.nodeId()));
+                    }
+                }
+                case ACTIVE, PROVISIONING -> { }
+            }
+        }
+        Map<PartitionId, StallReason> stalledPartitions = new HashMap<>();
+        if (status != null) {
+            status.drains().forEach(drain -> drain.stalledPartitions().forEach(s -> stalledPartitions.put(s.partition(), s.reason())));
+        }
+        for (Placement placement : placements.values()) {
+            SimulatedDataPlane.Group group = cluster.dataPlane.group(placement.partition());
+            if (placement.hasNext()) {
+                if (stalledPartitions.containsKey(placement.partition())) {
+                    drains.merge("moves-left-" + stalledPartitions.get(placement.partition()), 1, Integer::sum);
+                } else {
+                    violation(placement.partition() + " still moving after the faults healed, with no stall reason: " + placement + "; "
+                            + (status == null ? "?" : status.moves().stream().filter(m -> m.partition().equals(placement.partition())).findFirst().orElse(null)));
+                }
+            } else if (group == null || !new HashSet<>(group.configuration).equals(new HashSet<>(placement.current()))) {
+                violation(placement.partition() + "'s group " + (group == null ? "does not exist" : group.configuration) + " is not its placement " + placement.current());
+            } else if (group.leader == null) {
+                violation(placement.partition() + " has no leader after the faults healed");
+            }
+        }
+    }
+
+    /** No placement moves, and every draining worker's drain is stalled with a reason. */
+    private boolean quiet() {
+        ControllerStatus status = cluster.loop.lastStatus();
+        if (status == null || !status.moves().isEmpty()) {
+            return false;
+        }
+        return cluster.metadata.nodes().current().workers().stream().filter(n -> n.workerState() == WorkerState.DRAINING)
+                .allMatch(n -> status.drain(n.nodeId()).map(DrainProgress::stalled).orElse(false));
+    }
+
+    private void violation(String what) {
+        if (violations.size() < MAX_VIOLATIONS) {
+            violations.add("step " + step + ": " + what);
+        }
+    }
+}
