@@ -60,6 +60,8 @@ class PlacementChangeTest {
         PlacementChange.Applied done = new PlacementChange.CompleteMove(P, List.of(N4, N3, N2), N3).apply(Optional.of(moving), T0.plusMillis(1500));
         assertThat(done.placement()).isEqualTo(Placement.stable(P, List.of(N2, N3, N4), N3, Version.of(5)));
         assertThat(done.event().orElseThrow().numbers()).containsEntry("durationMillis", 1500L);
+        // No leader known (the group is electing): completes with none recorded, instead of throwing (List.of's contains(null) does).
+        assertThat(new PlacementChange.CompleteMove(P, List.of(N2, N3, N4), null).apply(Optional.of(moving), T0).placement().leader()).isNull();
         // A leader that leaves is not recorded.
         assertThat(new PlacementChange.CompleteMove(P, List.of(N2, N3, N4), N1).apply(Optional.of(moving), T0).placement().leader()).isNull();
         assertThatThrownBy(() -> new PlacementChange.CompleteMove(P, List.of(N1, N2, N3), N2).apply(Optional.of(moving), T0))
