@@ -19,8 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A Sluice cluster on network-namespace hosts: a three-server ZooKeeper ensemble ({@code QuorumPeerMain}
@@ -42,7 +40,8 @@ final class ChaosCluster implements AutoCloseable {
     static final int HTTP_PORT = 8080;
     /** Several JVMs start at once on a small machine; the local cluster allows the same. */
     static final Duration START_TIMEOUT = Duration.ofMinutes(3);
-    static final Duration PROBE_TIMEOUT = Duration.ofSeconds(1);
+    /** A loaded two-core machine answered {@code srvr} in over a second during the first runs. */
+    static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
 
     private final Path runDirectory;
     private final Path data;
@@ -185,13 +184,35 @@ final class ChaosCluster implements AutoCloseable {
         }
     }
 
-    /** Polls {@code condition} until it holds; fails with {@code what} at the deadline. Exceptions from the condition are retried. */
+    static final Duration POLL_INTERVAL = Duration.ofMillis(500);
+
+    /**
+     * Polls {@code condition} until it holds; fails with {@code what} at the deadline. Exceptions from the
+     * condition count as "not yet", except {@link IllegalStateException}, which ends the wait at once (a
+     * process died). Written out rather than taken from Awaitility so the long form runs from the shaded jar.
+     */
     static void awaitUntil(String what, Duration timeout, java.util.concurrent.Callable<Boolean> condition) {
-        try {
-            Awaitility.await(what).atMost(timeout).pollInterval(Duration.ofMillis(500)).pollInSameThread()
-                    .ignoreExceptionsMatching(e -> !(e instanceof IllegalStateException)).until(condition);
-        } catch (ConditionTimeoutException timedOut) {
-            throw new IllegalStateException(what + ": not within " + timeout, timedOut);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Exception last = null;
+        while (true) {
+            try {
+                if (condition.call()) {
+                    return;
+                }
+            } catch (IllegalStateException fatal) {
+                throw fatal;
+            } catch (Exception notYet) {
+                last = notYet;
+            }
+            if (System.nanoTime() >= deadline) {
+                throw new IllegalStateException(what + ": not within " + timeout + (last == null ? "" : " (last error: " + last + ")"));
+            }
+            try {
+                Thread.sleep(POLL_INTERVAL);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(what + ": interrupted");
+            }
         }
     }
 

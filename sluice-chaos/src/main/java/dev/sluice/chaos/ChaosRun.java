@@ -181,7 +181,10 @@ public final class ChaosRun {
             String outcome = switch (node.state()) {
                 case "disabled" -> "disabled";
                 case "active" -> cancelled ? "cancelled, active" : "active again";
-                case "draining" -> "stalled: " + String.join("; ", stallReasons(admin, node.name()));
+                case "draining" -> {
+                    List<String> reasons = stallReasons(admin, node.name());
+                    yield reasons.isEmpty() ? "still draining, no stall reported" : "stalled: " + String.join("; ", reasons);
+                }
                 default -> node.state();
             };
             if (cancelled && !node.state().equals("active")) {

@@ -29,7 +29,7 @@ final class Operator {
     record Action(long atNanos, String action, String node, int status, String message) {
         String describe() {
             return String.format(java.util.Locale.ROOT, "%7.3f s %-8s %-7s -> %s", atNanos / 1e9, action, node,
-                    status < 0 ? "no node answered" : status + " " + message);
+                    status < 0 ? message : status + " " + message);
         }
     }
 
@@ -149,7 +149,7 @@ final class Operator {
             }
             return a.status();
         }
-        record(action, node, -1, "no node answered");
+        record(action, node, -1, "no node answered (a request that timed out may still have been applied)");
         return -1;
     }
 
