@@ -128,6 +128,8 @@ public final class ChaosRun {
                 history.count(Op.Kind.WRITE, Op.Outcome.OK), history.count(Op.Kind.WRITE, Op.Outcome.FAILED), history.count(Op.Kind.WRITE, Op.Outcome.UNKNOWN),
                 history.count(Op.Kind.READ, Op.Outcome.OK), history.count(Op.Kind.READ, Op.Outcome.FAILED)));
         summary.put("operator", actions.size() + " requests: " + countActions(actions));
+        summary.put("write pauses", "longest time without an acknowledged write while a fault was in force, by kind: "
+                + longestWritePauses(applied, history.ops()));
         summary.put("anomalies", Integer.toString(anomalies.size()));
         List<String> lines = new ArrayList<>();
         summary.forEach((name, value) -> lines.add(String.format("%-16s %s", name, value)));
@@ -307,6 +309,35 @@ public final class ChaosRun {
         List<AcknowledgedWritesChecker.Loss> losses = AcknowledgedWritesChecker.check(ops, finals);
         losses.forEach(loss -> anomalies.add(String.join("\n  ", loss.describe())));
         summary.put("acknowledged", losses.isEmpty() ? "every acknowledged write readable at the end" : losses.size() + " keys lost an acknowledged write");
+    }
+
+    /**
+     * Per fault kind, the longest stretch inside a fault (start to heal) in which no write was acknowledged,
+     * in seconds: how long clients could not write, at worst, while that kind of fault was in force.
+     */
+    static Map<String, String> longestWritePauses(List<Nemesis.Applied> applied, List<Op> ops) {
+        long[] acknowledged = ops.stream().filter(op -> op.kind() == Op.Kind.WRITE && op.outcome() == Op.Outcome.OK)
+                .mapToLong(Op::completeNanos).sorted().toArray();
+        Map<String, Long> longest = new TreeMap<>();
+        for (Nemesis.Applied fault : applied) {
+            long previous = fault.startedNanos();
+            long gap = 0;
+            for (long at : acknowledged) {
+                if (at <= fault.startedNanos()) {
+                    continue;
+                }
+                if (at > fault.healedNanos()) {
+                    break;
+                }
+                gap = Math.max(gap, at - previous);
+                previous = at;
+            }
+            gap = Math.max(gap, fault.healedNanos() - previous);
+            longest.merge(fault.fault().kind().wireName(), gap, Math::max);
+        }
+        Map<String, String> seconds = new TreeMap<>();
+        longest.forEach((kind, nanos) -> seconds.put(kind, String.format(java.util.Locale.ROOT, "%.1f s", nanos / 1e9)));
+        return seconds;
     }
 
     private static Map<String, Integer> countByKind(List<Nemesis.Applied> applied) {
