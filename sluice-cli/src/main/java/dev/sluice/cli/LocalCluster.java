@@ -3,8 +3,6 @@ package dev.sluice.cli;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.EmbeddedZooKeeper;
 import dev.sluice.metadata.ZooKeeperMetadataStore;
-import dev.sluice.model.NodeConfig;
-import dev.sluice.model.WorkerState;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,12 +12,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -127,17 +122,10 @@ final class LocalCluster implements AutoCloseable {
 
     /** How to start a child: this JVM's java, this process's class path, the CLI's main class. */
     private static List<String> childJavaCommand(Lifetime lifetime) {
-        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx384m", "-XX:+UseSerialGC",
-                "-Djava.net.preferIPv4Stack=true", "--enable-native-access=ALL-UNNAMED"));
-        if (lifetime == Lifetime.MINUTES) {
-            command.add("-XX:TieredStopAtLevel=1");
-        }
-        if (Runtime.version().feature() >= 24) {
-            // Ratis's shaded Netty still uses sun.misc.Unsafe; allow it quietly (JEP 498).
-            command.add("--sun-misc-unsafe-memory-access=allow");
-        }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SluiceCommand.class.getName()));
+        List<String> command = new ArrayList<>();
+        command.add(ServerLaunch.javaExecutable());
+        command.addAll(ServerLaunch.javaOptions(lifetime == Lifetime.MINUTES));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), ServerLaunch.MAIN_CLASS));
         return List.copyOf(command);
     }
 
@@ -200,49 +188,24 @@ final class LocalCluster implements AutoCloseable {
     }
 
     private String loadOrCreateToken() throws IOException {
-        Path file = directory.resolve("token");
-        if (!Files.exists(file)) {
-            byte[] random = new byte[24];
-            new SecureRandom().nextBytes(random);
-            Files.writeString(file, HexFormat.of().formatHex(random) + "\n", StandardCharsets.UTF_8);
-            restrict(file);
-        }
-        String value = Files.readString(file, StandardCharsets.UTF_8).trim();
+        String value = ServerLaunch.createOrReadToken(directory.resolve("token"));
         // Where the CLI finds it without being told.
         Path home = ClusterOptions.home();
         Files.createDirectories(home);
         Path shared = home.resolve("token");
         Files.writeString(shared, value + "\n", StandardCharsets.UTF_8);
-        restrict(shared);
+        ServerLaunch.restrict(shared);
         return value;
-    }
-
-    private static void restrict(Path file) {
-        try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (IOException | UnsupportedOperationException notPosix) {
-            // Best effort on file systems without POSIX permissions.
-        }
     }
 
     private Process startWorker(int worker) throws IOException {
         Path data = directory.resolve("worker-" + worker);
         Files.createDirectories(data);
         List<String> command = new ArrayList<>(javaCommand);
-        command.addAll(List.of("server",
-                "--name", "worker-" + worker,
-                "--cluster", CLUSTER_NAME,
-                "--data-dir", data.toString(),
-                "--roles", "worker,admin",
-                "--location", "local.zone-" + ((worker - 1) % layout.zones() + 1),
-                "--raft-port", Integer.toString(layout.raftPort() + worker - 1),
-                "--http-port", Integer.toString(layout.httpPort() + worker - 1),
-                "--zookeeper", zooKeeper.connectString(),
-                "--token-file", directory.resolve("token").toString(),
-                "--partitions", Integer.toString(layout.partitions()),
-                "--replication", Integer.toString(layout.replication()),
-                "--min-zones", Integer.toString(Math.min(layout.zones(), layout.replication())),
-                "--parent-pid", Long.toString(ProcessHandle.current().pid())));
+        command.addAll(new ServerLaunch.Node("worker-" + worker, CLUSTER_NAME, data, "local.zone-" + ((worker - 1) % layout.zones() + 1),
+                "127.0.0.1", layout.raftPort() + worker - 1, "127.0.0.1", layout.httpPort() + worker - 1, zooKeeper.connectString(),
+                directory.resolve("token"), layout.partitions(), layout.replication(), Math.min(layout.zones(), layout.replication()),
+                ProcessHandle.current().pid()).arguments());
         Path log = data.resolve("node.log");
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
@@ -258,18 +221,13 @@ final class LocalCluster implements AutoCloseable {
                                 + " while starting; see " + directory.resolve("worker-" + (i + 1)).resolve("node.log"));
                     }
                 }
-                List<NodeConfig> workers = metadata.nodes().current().workers();
-                boolean registered = workers.size() >= layout.workers();
-                boolean settled = workers.stream().noneMatch(n -> n.workerState() == WorkerState.PROVISIONING);
-                var placements = metadata.placements().readAll();
-                boolean placed = placements.size() == layout.partitions()
-                        && placements.values().stream().allMatch(v -> !v.placement().hasNext() && v.placement().leader() != null);
-                if (registered && settled && placed) {
+                if (ServerLaunch.ready(metadata, layout.workers(), layout.partitions())) {
                     return;
                 }
                 if (System.nanoTime() > deadline) {
                     throw new CliException(CliException.FAILED, "the local cluster did not become ready within " + START_TIMEOUT.toMinutes()
-                            + " minutes (" + workers.size() + " workers registered, " + placements.size() + " partitions placed); see the node.log files under "
+                            + " minutes (" + metadata.nodes().current().workers().size() + " workers registered, "
+                            + metadata.placements().readAll().size() + " partitions placed); see the node.log files under "
                             + directory);
                 }
                 Thread.sleep(250);

@@ -1,0 +1,153 @@
+package dev.sluice.chaos;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The harness's side of the admin API. Every answer is recorded, so the run can show that the API answered
+ * no 5xx but the documented 503s ("unavailable": the metadata store is not reachable, or the node is still
+ * starting); an unreachable node is not an answer and is counted apart. Thread-safe.
+ */
+final class Admin {
+
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
+    /** Longer than a metadata-store operation takes while ZooKeeper elects a leader. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /** Server errors kept for the report; the count stays exact beyond it. */
+    static final int MAX_RECORDED_ERRORS = 50;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One answer of the admin API. */
+    record Answer(URI node, String method, String path, int status, JsonNode body) {
+        boolean ok() {
+            return status / 100 == 2;
+        }
+
+        String message() {
+            return body.path("message").asText(body.toString());
+        }
+    }
+
+    private final List<URI> nodes;
+    private final String token;
+    private final long startNanos;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
+    private final AtomicLong answers = new AtomicLong();
+    private final AtomicLong unavailable = new AtomicLong();
+    private final AtomicLong unreachable = new AtomicLong();
+    private final AtomicLong serverErrorCount = new AtomicLong();
+    private final List<String> serverErrors = new CopyOnWriteArrayList<>();
+
+    Admin(List<URI> nodes, String token, long startNanos) {
+        this.nodes = List.copyOf(nodes);
+        this.token = token;
+        this.startNanos = startNanos;
+    }
+
+    List<URI> nodes() {
+        return nodes;
+    }
+
+    Optional<Answer> get(URI node, String path) {
+        return send(node, "GET", path, HttpRequest.newBuilder(node.resolve(path)).GET());
+    }
+
+    Optional<Answer> post(URI node, String path, String json) {
+        return send(node, "POST", path, HttpRequest.newBuilder(node.resolve(path))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    /** The first 200 answer to {@code GET path}, asking the nodes in turn from {@code start}; empty if none gives one. */
+    Optional<Answer> getFromAny(String path, int start) {
+        for (int i = 0; i < nodes.size(); i++) {
+            Optional<Answer> answer = get(nodes.get(Math.floorMod(start + i, nodes.size())), path);
+            if (answer.isPresent() && answer.get().status() == 200) {
+                return answer;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<Answer> send(URI node, String method, String path, HttpRequest.Builder request) {
+        HttpResponse<String> response;
+        try {
+            response = http.send(request.timeout(REQUEST_TIMEOUT).header("Accept", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException down) {
+            unreachable.incrementAndGet();
+            return Optional.empty();
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+        answers.incrementAndGet();
+        JsonNode body;
+        try {
+            body = response.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(response.body());
+        } catch (IOException notJson) {
+            body = JSON.createObjectNode().put("message", response.body());
+        }
+        Answer answer = new Answer(node, method, path, response.statusCode(), body);
+        if (answer.status() == 503 && "unavailable".equals(body.path("error").asText())) {
+            unavailable.incrementAndGet();
+        } else if (answer.status() >= 500) {
+            serverErrorCount.incrementAndGet();
+            if (serverErrors.size() < MAX_RECORDED_ERRORS) {
+                serverErrors.add(String.format(java.util.Locale.ROOT, "%.3f s %s %s%s -> %d %s", (System.nanoTime() - startNanos) / 1e9,
+                        method, node, path, answer.status(), answer.message()));
+            }
+        }
+        return Optional.of(answer);
+    }
+
+    /** The controller leader's node name, as some node reports it. */
+    Optional<String> controllerLeader(int start) {
+        return getFromAny("/api/v1/cluster", start).map(a -> a.body().path("controller").path("leader").asText(null));
+    }
+
+    /** Each node's name and state ({@code active}, {@code draining}, …), as some node reports it. */
+    Optional<List<NodeState>> nodeStates(int start) {
+        return getFromAny("/api/v1/nodes", start).map(answer -> {
+            List<NodeState> states = new ArrayList<>();
+            for (JsonNode node : answer.body()) {
+                states.add(new NodeState(node.path("name").asText(), node.path("id").asText(), node.path("state").asText(), node.path("alive").asBoolean()));
+            }
+            return List.copyOf(states);
+        });
+    }
+
+    record NodeState(String name, String id, String state, boolean alive) {}
+
+    long answers() {
+        return answers.get();
+    }
+
+    long unavailableAnswers() {
+        return unavailable.get();
+    }
+
+    long unreachableAttempts() {
+        return unreachable.get();
+    }
+
+    long serverErrorCount() {
+        return serverErrorCount.get();
+    }
+
+    /** 5xx answers other than the documented 503s, as report lines. */
+    List<String> serverErrors() {
+        return List.copyOf(serverErrors);
+    }
+}

@@ -1,0 +1,365 @@
+package dev.sluice.chaos;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.client.SluiceClient;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One fault-injection run from a seed: makes the hosts and the cluster, runs clients, operator and nemesis
+ * for the fault window, heals everything, waits (with stated bounds) for drains to end and the cluster to
+ * converge, reads every key, runs the checkers, writes the run's directory and removes the cluster.
+ *
+ * <p>The run's directory ({@code <output>/<time>-seed-<seed>/}) holds {@code seed.txt}, {@code schedule.txt}
+ * (planned and applied faults), {@code history.tsv}, {@code operator.txt}, {@code summary.txt} and the
+ * processes' logs under {@code logs/}.
+ */
+public final class ChaosRun {
+
+    /** After healing, a drain must end disabled or name why it is stuck within this. */
+    public static final Duration DRAIN_BOUND = Duration.ofMinutes(2);
+    /** After healing and the drains, every partition must have its full replica set and one leader within this. */
+    public static final Duration CONVERGE_BOUND = Duration.ofMinutes(2);
+    /** Attempts at each key's final read (each bounded by the client's call timeout). */
+    static final int FINAL_READ_ATTEMPTS = 5;
+    /** The process number of the final reads in the history. */
+    static final int FINAL_READER = 99;
+    static final Duration WATCH_INTERVAL = Duration.ofSeconds(2);
+
+    /**
+     * @param faultWindow how long clients, operator and nemesis run; faults start and heal inside it
+     * @param partitions partitions of the cluster (three replicas each)
+     * @param output where the run's directory is made
+     */
+    public record Options(long seed, Duration faultWindow, int partitions, Path output) {
+        public Options {
+            if (faultWindow.compareTo(Schedule.WARM_UP.plusSeconds(10)) < 0) {
+                throw new IllegalArgumentException("the fault window must be at least " + Schedule.WARM_UP.plusSeconds(10).toSeconds() + " s, got " + faultWindow);
+            }
+            if (partitions < 1 || partitions > 128) {
+                throw new IllegalArgumentException("partitions must be between 1 and 128, got " + partitions);
+            }
+        }
+    }
+
+    /** What a run found: its directory, the summary lines and every anomaly (empty when the run passed). */
+    public record Report(Path directory, List<String> summary, List<String> anomalies) {
+        public boolean ok() {
+            return anomalies.isEmpty();
+        }
+    }
+
+    private ChaosRun() {}
+
+    /** Why a run cannot happen on this machine, or empty. */
+    public static Optional<String> unsupported() {
+        return HostNetwork.unsupported();
+    }
+
+    public static Report run(Options options, PrintStream log) throws IOException, InterruptedException {
+        long seed = options.seed();
+        log.println("sluice-chaos: seed " + seed + " (replay with --seed " + seed + "), fault window " + options.faultWindow().toSeconds() + " s");
+        Path directory = options.output().toAbsolutePath()
+                .resolve(LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-seed-" + seed);
+        Files.createDirectories(directory);
+        Files.writeString(directory.resolve("seed.txt"), seed + "\n", StandardCharsets.UTF_8);
+        Schedule schedule = Schedule.generate(seed, options.faultWindow());
+        schedule.describe().forEach(line -> log.println("schedule: " + line));
+
+        List<String> anomalies = new ArrayList<>();
+        Map<String, String> summary = new LinkedHashMap<>();
+        summary.put("seed", Long.toString(seed));
+        summary.put("fault window", options.faultWindow().toSeconds() + " s");
+        History history = new History();
+        List<Nemesis.Applied> applied = List.of();
+        List<Operator.Action> actions = List.of();
+        Map<String, Op> finals = Map.of();
+        try (ChaosCluster cluster = ChaosCluster.start(directory, options.partitions(), log)) {
+            long start = System.nanoTime();
+            Admin admin = new Admin(cluster.nodeUrls(), cluster.token(), start);
+            Operator operator = new Operator(admin, seed ^ 0x5DEECE66DL, start, log);
+            Clients clients = new Clients(cluster.nodeUrls(), history, seed, start);
+            Nemesis nemesis = new Nemesis(cluster, admin, operator, schedule, start, log);
+            clients.start();
+            operator.start();
+            nemesis.start();
+            watch(admin, new Random(seed ^ 0x9E3779B97F4A7C15L), start + options.faultWindow().toNanos());
+            nemesis.stop();
+            operator.stop();
+            applied = nemesis.applied();
+            actions = operator.actions();
+            nemesis.failure().ifPresent(failed -> anomalies.add("the nemesis failed: " + failed));
+            List<String> crashed = cluster.unexpectedExits();
+            crashed.forEach(exit -> anomalies.add("a process exited that the nemesis did not kill: " + exit));
+            nemesis.healEverything();
+            long healedAt = System.nanoTime();
+            log.println("healed everything; stopping the clients");
+            clients.stop();
+
+            drains(admin, operator, healedAt, summary, anomalies, log);
+            converge(cluster, admin, options.partitions(), summary, anomalies, log);
+            finals = finalReads(cluster, history, summary, anomalies, log);
+            summary.put("admin API", admin.answers() + " answers, " + admin.unavailableAnswers() + " documented 503s, "
+                    + admin.serverErrorCount() + " other 5xx, " + admin.unreachableAttempts() + " requests to unreachable nodes");
+            admin.serverErrors().forEach(error -> anomalies.add("the admin API answered a server error: " + error));
+            summary.put("processes", crashed.isEmpty() ? "none exited except those the nemesis killed" : crashed.size() + " exited on their own");
+        } finally {
+            writeFiles(directory, schedule, applied, actions, history);
+        }
+        check(history, finals, summary, anomalies);
+        summary.put("faults", applied.size() + " applied: " + countByKind(applied));
+        summary.put("operations", String.format("writes %d ok / %d failed / %d unknown; reads %d ok / %d failed",
+                history.count(Op.Kind.WRITE, Op.Outcome.OK), history.count(Op.Kind.WRITE, Op.Outcome.FAILED), history.count(Op.Kind.WRITE, Op.Outcome.UNKNOWN),
+                history.count(Op.Kind.READ, Op.Outcome.OK), history.count(Op.Kind.READ, Op.Outcome.FAILED)));
+        summary.put("operator", actions.size() + " requests: " + countActions(actions));
+        summary.put("write pauses", "longest time without an acknowledged write while a fault was in force, by kind: "
+                + longestWritePauses(applied, history.ops()));
+        summary.put("anomalies", Integer.toString(anomalies.size()));
+        List<String> lines = new ArrayList<>();
+        summary.forEach((name, value) -> lines.add(String.format("%-16s %s", name, value)));
+        if (!anomalies.isEmpty()) {
+            lines.add("");
+            lines.add("ANOMALIES");
+            anomalies.forEach(a -> lines.add("  " + a));
+        }
+        Files.write(directory.resolve("summary.txt"), lines, StandardCharsets.UTF_8);
+        log.println();
+        lines.forEach(log::println);
+        log.println("run directory: " + directory);
+        return new Report(directory, lines, List.copyOf(anomalies));
+    }
+
+    /** Until {@code untilNanos}, asks a random node for the cluster view now and then, so the admin API is exercised through every fault. */
+    private static void watch(Admin admin, Random random, long untilNanos) throws InterruptedException {
+        while (System.nanoTime() < untilNanos) {
+            admin.get(admin.nodes().get(random.nextInt(admin.nodes().size())), random.nextBoolean() ? "/api/v1/cluster" : "/api/v1/partitions");
+            Thread.sleep(Math.max(0, Math.min(WATCH_INTERVAL.toMillis(), (untilNanos - System.nanoTime()) / 1_000_000)));
+        }
+    }
+
+    /** Every node still draining must end disabled or report a stall with reasons within {@link #DRAIN_BOUND}. */
+    private static void drains(Admin admin, Operator operator, long healedAt, Map<String, String> summary, List<String> anomalies, PrintStream log) {
+        Map<String, String> outcomes = new TreeMap<>();
+        AtomicReference<List<Admin.NodeState>> last = new AtomicReference<>(List.of());
+        try {
+            ChaosCluster.awaitUntil("every drain ends disabled or reports a stall reason", DRAIN_BOUND, () -> {
+                List<Admin.NodeState> states = admin.nodeStates(0).orElseThrow();
+                last.set(states);
+                for (Admin.NodeState node : states) {
+                    if (node.state().equals("draining") && stallReasons(admin, node.name()).isEmpty()) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+        } catch (IllegalStateException timedOut) {
+            last.get().stream().filter(n -> n.state().equals("draining"))
+                    .forEach(n -> anomalies.add("the drain of " + n.name() + " neither finished nor reported a stall reason within " + DRAIN_BOUND.toSeconds() + " s after healing"));
+        }
+        double seconds = (System.nanoTime() - healedAt) / 1e9;
+        Map<String, List<Operator.Drain>> started = operator.drains();
+        for (Admin.NodeState node : last.get()) {
+            List<Operator.Drain> of = started.getOrDefault(node.name(), List.of());
+            if (of.isEmpty() && !node.state().equals("draining")) {
+                continue;
+            }
+            boolean cancelled = !of.isEmpty() && of.getLast().cancelled;
+            String outcome = switch (node.state()) {
+                case "disabled" -> "disabled";
+                case "active" -> cancelled ? "cancelled, active" : "active again";
+                case "draining" -> {
+                    List<String> reasons = stallReasons(admin, node.name());
+                    yield reasons.isEmpty() ? "still draining, no stall reported" : "stalled: " + String.join("; ", reasons);
+                }
+                default -> node.state();
+            };
+            if (cancelled && !node.state().equals("active")) {
+                // The last drain of this node was cancelled and none followed, so the node must be active.
+                anomalies.add("the drain of " + node.name() + " was cancelled but the node is " + node.state());
+            }
+            outcomes.put(node.name(), of.size() + " drain(s) started, ends " + outcome);
+        }
+        summary.put("drains", outcomes.isEmpty() ? "none started" : outcomes + String.format(" (settled %.1f s after healing)", seconds));
+        log.println("drains: " + outcomes);
+    }
+
+    /** The stalled partitions' reasons of {@code node}'s drain, empty unless the drain reports itself stalled. */
+    private static List<String> stallReasons(Admin admin, String node) {
+        Optional<Admin.Answer> drain = admin.getFromAny("/api/v1/nodes/" + node + "/drain", 0);
+        if (drain.isEmpty() || !drain.get().body().path("stalled").asBoolean()) {
+            return List.of();
+        }
+        List<String> reasons = new ArrayList<>();
+        for (JsonNode stalled : drain.get().body().path("stalledPartitions")) {
+            String reason = stalled.path("reason").asText("");
+            if (!reason.isBlank()) {
+                reasons.add(stalled.path("partition").asText() + " " + reason + ": " + stalled.path("message").asText(""));
+            }
+        }
+        return reasons;
+    }
+
+    /** Every partition: a full replica set of active nodes, nothing moving, and exactly one node that says it leads. */
+    private static void converge(ChaosCluster cluster, Admin admin, int partitions, Map<String, String> summary, List<String> anomalies, PrintStream log) {
+        long started = System.nanoTime();
+        AtomicReference<String> problem = new AtomicReference<>("not checked yet");
+        try {
+            ChaosCluster.awaitUntil("every partition has its full replica set and one leader", CONVERGE_BOUND, () -> {
+                problem.set(convergenceProblem(cluster, admin, partitions));
+                return problem.get() == null;
+            });
+            summary.put("convergence", String.format("%d partitions × %d replicas, one leader each, %.1f s after the drains settled",
+                    partitions, ChaosCluster.REPLICATION, (System.nanoTime() - started) / 1e9));
+        } catch (IllegalStateException timedOut) {
+            anomalies.add("the cluster did not converge within " + CONVERGE_BOUND.toSeconds() + " s after healing: " + problem.get());
+            summary.put("convergence", "NOT within " + CONVERGE_BOUND.toSeconds() + " s: " + problem.get());
+        }
+        log.println("convergence: " + summary.get("convergence"));
+    }
+
+    /** What keeps the cluster from having converged, or null if it has. */
+    private static String convergenceProblem(ChaosCluster cluster, Admin admin, int partitions) {
+        Optional<List<Admin.NodeState>> nodes = admin.nodeStates(0);
+        Optional<Admin.Answer> placements = admin.getFromAny("/api/v1/partitions", 0);
+        if (nodes.isEmpty() || placements.isEmpty()) {
+            return "no node answered the admin API";
+        }
+        Map<String, String> stateById = new HashMap<>();
+        nodes.get().forEach(n -> stateById.put(n.id(), n.state()));
+        if (placements.get().body().size() != partitions) {
+            return placements.get().body().size() + " of " + partitions + " partitions placed";
+        }
+        for (JsonNode partition : placements.get().body()) {
+            String id = partition.path("id").asText();
+            if (partition.path("current").size() != ChaosCluster.REPLICATION || partition.path("next").size() > 0 || partition.path("leader").isNull()) {
+                return id + " is " + partition;
+            }
+            for (JsonNode member : partition.path("current")) {
+                if (!"active".equals(stateById.get(member.asText()))) {
+                    return id + " names " + member.asText() + ", which is " + stateById.get(member.asText());
+                }
+            }
+        }
+        Map<String, Integer> leaders = new TreeMap<>();
+        for (HostProcess node : cluster.nodes()) {
+            Optional<Admin.Answer> status = admin.get(cluster.url(node), "/internal/v1/status");
+            if (status.isEmpty() || !status.get().ok()) {
+                return node.name() + " does not report its status";
+            }
+            for (JsonNode replica : status.get().body().path("replicas")) {
+                if ("leader".equals(replica.path("role").asText())) {
+                    leaders.merge(replica.path("partition").asText(), 1, Integer::sum);
+                }
+            }
+        }
+        if (leaders.size() != partitions || leaders.values().stream().anyMatch(count -> count != 1)) {
+            return "replicas that say they lead, by partition: " + leaders;
+        }
+        return null;
+    }
+
+    /** Reads every key once more through a fresh client, now that nothing fails. */
+    private static Map<String, Op> finalReads(ChaosCluster cluster, History history, Map<String, String> summary, List<String> anomalies, PrintStream log) {
+        Clients reader = new Clients(cluster.nodeUrls(), history, 0, 0);
+        Map<String, Op> finals = new TreeMap<>();
+        long start = System.nanoTime();
+        try (SluiceClient client = Clients.newClient(cluster.nodeUrls(), 0)) {
+            for (int k = 0; k < Clients.KEYS; k++) {
+                String key = Clients.key(k);
+                for (int attempt = 1; attempt <= FINAL_READ_ATTEMPTS && !finals.containsKey(key); attempt++) {
+                    Op read = reader.read(client, FINAL_READER, key);
+                    if (read.outcome() == Op.Outcome.OK) {
+                        finals.put(key, read);
+                    }
+                }
+                if (!finals.containsKey(key)) {
+                    anomalies.add("key " + key + " could not be read after healing (" + FINAL_READ_ATTEMPTS + " attempts)");
+                }
+            }
+        }
+        summary.put("final reads", finals.size() + " of " + Clients.KEYS + String.format(" keys read in %.1f s", (System.nanoTime() - start) / 1e9));
+        log.println("final reads: " + finals.size() + " keys");
+        return Map.copyOf(finals);
+    }
+
+    private static void check(History history, Map<String, Op> finals, Map<String, String> summary, List<String> anomalies) {
+        List<Op> ops = history.ops();
+        List<LinearizabilityChecker.Result> results = LinearizabilityChecker.check(ops);
+        long bad = results.stream().filter(r -> r.status() == LinearizabilityChecker.Status.NOT_LINEARIZABLE).count();
+        long inconclusive = results.stream().filter(r -> r.status() == LinearizabilityChecker.Status.INCONCLUSIVE).count();
+        results.stream().filter(r -> !r.ok()).forEach(r -> anomalies.add(String.join("\n  ", r.describe())));
+        summary.put("linearizable", results.size() + " keys checked: " + (results.size() - bad - inconclusive) + " linearizable, " + bad
+                + " not, " + inconclusive + " inconclusive");
+        List<AcknowledgedWritesChecker.Loss> losses = AcknowledgedWritesChecker.check(ops, finals);
+        losses.forEach(loss -> anomalies.add(String.join("\n  ", loss.describe())));
+        summary.put("acknowledged", losses.isEmpty() ? "every acknowledged write readable at the end" : losses.size() + " keys lost an acknowledged write");
+    }
+
+    /**
+     * Per fault kind, the longest stretch inside a fault (start to heal) in which no write was acknowledged,
+     * in seconds: how long clients could not write, at worst, while that kind of fault was in force.
+     */
+    static Map<String, String> longestWritePauses(List<Nemesis.Applied> applied, List<Op> ops) {
+        long[] acknowledged = ops.stream().filter(op -> op.kind() == Op.Kind.WRITE && op.outcome() == Op.Outcome.OK)
+                .mapToLong(Op::completeNanos).sorted().toArray();
+        Map<String, Long> longest = new TreeMap<>();
+        for (Nemesis.Applied fault : applied) {
+            long previous = fault.startedNanos();
+            long gap = 0;
+            for (long at : acknowledged) {
+                if (at <= fault.startedNanos()) {
+                    continue;
+                }
+                if (at > fault.healedNanos()) {
+                    break;
+                }
+                gap = Math.max(gap, at - previous);
+                previous = at;
+            }
+            gap = Math.max(gap, fault.healedNanos() - previous);
+            longest.merge(fault.fault().kind().wireName(), gap, Math::max);
+        }
+        Map<String, String> seconds = new TreeMap<>();
+        longest.forEach((kind, nanos) -> seconds.put(kind, String.format(java.util.Locale.ROOT, "%.1f s", nanos / 1e9)));
+        return seconds;
+    }
+
+    private static Map<String, Integer> countByKind(List<Nemesis.Applied> applied) {
+        Map<String, Integer> counts = new TreeMap<>();
+        applied.forEach(a -> counts.merge(a.fault().kind().wireName(), 1, Integer::sum));
+        return counts;
+    }
+
+    private static Map<String, Integer> countActions(List<Operator.Action> actions) {
+        Map<String, Integer> counts = new TreeMap<>();
+        actions.forEach(a -> counts.merge(a.action() + " " + (a.status() < 0 ? "unanswered" : Integer.toString(a.status())), 1, Integer::sum));
+        return counts;
+    }
+
+    private static void writeFiles(Path directory, Schedule schedule, List<Nemesis.Applied> applied, List<Operator.Action> actions, History history)
+            throws IOException {
+        List<String> scheduleLines = new ArrayList<>(schedule.describe());
+        scheduleLines.add("");
+        scheduleLines.add("applied (target found when the fault started; times from the start of the workload):");
+        applied.forEach(a -> scheduleLines.add(a.describe()));
+        Files.write(directory.resolve("schedule.txt"), scheduleLines, StandardCharsets.UTF_8);
+        Files.write(directory.resolve("operator.txt"), actions.stream().map(Operator.Action::describe).toList(), StandardCharsets.UTF_8);
+        history.write(directory.resolve("history.tsv"));
+    }
+}

@@ -1,0 +1,50 @@
+package dev.sluice.chaos;
+
+import java.time.Duration;
+
+/** What the nemesis can do to the cluster. Each kind is healed when its hold time ends. */
+enum FaultKind {
+    /** {@code kill -9} of a node chosen by the seed; healed by a restart with the same name, data and ports. */
+    KILL_NODE,
+    /** {@code kill -9} of the node that leads the controller; restarted like {@link #KILL_NODE}. */
+    KILL_CONTROLLER_LEADER,
+    /** {@code kill -9} of the node being drained (the nemesis starts a drain first if none runs); restarted. */
+    KILL_DRAINING_NODE,
+    /** {@code SIGSTOP} of a node for 5-30 s, as in a long GC pause; its sockets stay open. Healed by {@code SIGCONT}. */
+    PAUSE_NODE,
+    /** {@code SIGSTOP} of the controller leader; healed by {@code SIGCONT}. */
+    PAUSE_CONTROLLER_LEADER,
+    /** One node host drops every packet to and from every other host (clients in the root namespace still reach it). */
+    ISOLATE_NODE,
+    /** One node host's packets to the others are dropped; theirs still arrive. */
+    ISOLATE_NODE_ONE_WAY,
+    /** The seven hosts split into a majority of four and a minority of three that cannot reach each other. */
+    SPLIT_MAJORITY_MINORITY,
+    /** One node cannot reach any ZooKeeper server (nor they it), but still reaches the other nodes. */
+    ISOLATE_NODE_FROM_ZOOKEEPER,
+    /** {@code kill -9} of a ZooKeeper follower; restarted with its data. */
+    KILL_ZOOKEEPER_FOLLOWER,
+    /** {@code kill -9} of the ZooKeeper leader; restarted with its data. */
+    KILL_ZOOKEEPER_LEADER;
+
+    /** Pauses span 5-30 s as the issue asks; other faults hold 8-25 s, long enough for elections and session expiry (10 s). */
+    Duration minHold() {
+        return switch (this) {
+            case PAUSE_NODE, PAUSE_CONTROLLER_LEADER -> Duration.ofSeconds(5);
+            case KILL_NODE, KILL_CONTROLLER_LEADER, KILL_DRAINING_NODE, ISOLATE_NODE, ISOLATE_NODE_ONE_WAY, SPLIT_MAJORITY_MINORITY,
+                    ISOLATE_NODE_FROM_ZOOKEEPER, KILL_ZOOKEEPER_FOLLOWER, KILL_ZOOKEEPER_LEADER -> Duration.ofSeconds(8);
+        };
+    }
+
+    Duration maxHold() {
+        return switch (this) {
+            case PAUSE_NODE, PAUSE_CONTROLLER_LEADER -> Duration.ofSeconds(30);
+            case KILL_NODE, KILL_CONTROLLER_LEADER, KILL_DRAINING_NODE, ISOLATE_NODE, ISOLATE_NODE_ONE_WAY, SPLIT_MAJORITY_MINORITY,
+                    ISOLATE_NODE_FROM_ZOOKEEPER, KILL_ZOOKEEPER_FOLLOWER, KILL_ZOOKEEPER_LEADER -> Duration.ofSeconds(25);
+        };
+    }
+
+    String wireName() {
+        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+}

@@ -1,0 +1,37 @@
+package dev.sluice.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The short form of the fault-injection run, for every build: a seeded two-minute fault window on the
+ * namespace cluster (about four minutes with start-up and the checks). {@code -Dsluice.chaos.seed=N}
+ * replays a seed, {@code -Dsluice.chaos.window=30m} makes it the long form. Skips, saying why, where hosts
+ * cannot be made, unless {@code SLUICE_CHAOS_REQUIRED} is set (CI sets it, so CI never skips it silently).
+ */
+class ChaosShortTest {
+
+    static final Duration DEFAULT_WINDOW = Duration.ofSeconds(120);
+
+    @Test
+    void aSeededRunOfFaultsFindsNoAnomaly() throws Exception {
+        Optional<String> unsupported = ChaosRun.unsupported();
+        if (System.getenv("SLUICE_CHAOS_REQUIRED") != null) {
+            assertThat(unsupported).as("SLUICE_CHAOS_REQUIRED is set but the chaos run cannot happen here").isEmpty();
+        }
+        unsupported.ifPresent(why -> System.out.println("ChaosShortTest skipped: " + why));
+        assumeTrue(unsupported.isEmpty(), () -> "skipped: " + unsupported.orElseThrow());
+
+        long seed = Optional.ofNullable(System.getProperty("sluice.chaos.seed")).map(Long::parseLong).orElseGet(() -> new SecureRandom().nextLong());
+        Duration window = Optional.ofNullable(System.getProperty("sluice.chaos.window")).map(ChaosMain::parseDuration).orElse(DEFAULT_WINDOW);
+        ChaosRun.Report report = ChaosRun.run(new ChaosRun.Options(seed, window, 12, Path.of("target", "chaos")), System.out);
+
+        assertThat(report.anomalies()).as("seed %d (replay with -Dsluice.chaos.seed=%d); see %s", seed, seed, report.directory()).isEmpty();
+    }
+}
