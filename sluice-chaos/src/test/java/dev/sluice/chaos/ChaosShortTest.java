@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -19,6 +18,9 @@ class ChaosShortTest {
 
     static final Duration DEFAULT_WINDOW = Duration.ofSeconds(120);
 
+    /** The seed every build runs. */
+    static final long BUILD_SEED = -3837090999662335751L;
+
     @Test
     void aSeededRunOfFaultsFindsNoAnomaly() throws Exception {
         Optional<String> unsupported = ChaosRun.unsupported();
@@ -28,7 +30,10 @@ class ChaosShortTest {
         unsupported.ifPresent(why -> System.out.println("ChaosShortTest skipped: " + why));
         assumeTrue(unsupported.isEmpty(), () -> "skipped: " + unsupported.orElseThrow());
 
-        long seed = Optional.ofNullable(System.getProperty("sluice.chaos.seed")).map(Long::parseLong).orElseGet(() -> new SecureRandom().nextLong());
+        // The build runs one fixed seed, so a red build is a regression and not a roll of the dice; new seeds
+        // are explored with -Dsluice.chaos.seed or the long form. This one found a controller that threw on
+        // every pass after ZooKeeper faults (docs/reliability.md, finding 1).
+        long seed = Optional.ofNullable(System.getProperty("sluice.chaos.seed")).map(Long::parseLong).orElse(BUILD_SEED);
         Duration window = Optional.ofNullable(System.getProperty("sluice.chaos.window")).map(ChaosMain::parseDuration).orElse(DEFAULT_WINDOW);
         ChaosRun.Report report = ChaosRun.run(new ChaosRun.Options(seed, window, 12, Path.of("target", "chaos")), System.out);
 

@@ -12,6 +12,7 @@ import dev.sluice.model.PartitionTable;
 import dev.sluice.model.Placement;
 import dev.sluice.model.PlacementChange;
 import dev.sluice.model.WorkerState;
+import dev.sluice.raft.MoveFailure;
 import dev.sluice.scheduler.LeadershipChange;
 import dev.sluice.scheduler.Plan;
 import dev.sluice.scheduler.ReplicaSetChange;
@@ -48,6 +49,8 @@ import java.util.function.Function;
  * on one thread, and nothing else touches this object — other threads only post events to its inbox.
  */
 final class ControlLoop {
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ControlLoop.class);
 
     /**
      * How long first placements wait for workers that are still warming up. A cluster whose workers start
@@ -139,7 +142,7 @@ final class ControlLoop {
         applyLeadershipChanges(plan, placements, nodes, now);
         for (VersionedPlacement versioned : List.copyOf(placements.values())) {
             if (versioned.placement().hasNext()) {
-                drive(versioned.placement(), placements, nodes, now);
+                driveOrReport(versioned.placement(), placements, nodes, now);
             } else {
                 moves.stepsDone(versioned.placement().partition());
             }
@@ -253,6 +256,25 @@ final class ControlLoop {
             MoveStep.ShedLeadership shed = new MoveStep.ShedLeadership(change.from(), change.to(), change.cause().wireName());
             moves.remember(partition, memory.started(calls.start(partition, shed, nodes, versioned.placement().members(), change.from(),
                     stepper.deadline(shed), now)));
+        }
+    }
+
+    /**
+     * Drives one move; if that throws (a bug), the partition backs off with the error as its failure, so its
+     * stall reason names it, and the other partitions' moves go on. Once a bug in completing a move threw on
+     * every pass, stopping every drain with nothing saying why.
+     */
+    private void driveOrReport(Placement placement, Map<PartitionId, VersionedPlacement> placements, NodesConfiguration nodes, Instant now) {
+        try {
+            drive(placement, placements, nodes, now);
+        } catch (Fence.LostException lost) {
+            throw lost;
+        } catch (RuntimeException bug) {
+            log.error("BUG: driving the move of {} threw; it backs off and reports it", placement.partition(), bug);
+            MoveFailure failure = new MoveFailure.Unexpected("BUG: " + bug);
+            MoveMemory memory = moves.memory(placement.partition());
+            moves.remember(placement.partition(), memory.broke(failure, now.plus(stepper.backoff(failure, memory.failures() + 1))));
+            moves.step(placement.partition(), new MoveStep.BackOff(moves.memory(placement.partition()).retryAt(), failure, memory.failures() + 1));
         }
     }
 

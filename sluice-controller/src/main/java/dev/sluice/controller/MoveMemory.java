@@ -101,6 +101,14 @@ record MoveMemory(
         return new MoveMemory(next, null, failure, failures + 1, retryAt, confirmed, failedUnder, avoiding, progressAt, joinersApplied);
     }
 
+    /**
+     * Deciding or acting on this partition threw (a bug): it backs off like after a failed call, and its
+     * stall reason carries the error, instead of the exception ending every partition's pass.
+     */
+    MoveMemory broke(MoveFailure failure, Instant retryAt) {
+        return new MoveMemory(next, inFlight, failure, failures + 1, retryAt, confirmed, failingUnder, avoidTargets, progressAt, joinersApplied);
+    }
+
     /** Leadership moved away on purpose: the failures counted under the old leader no longer say anything. */
     MoveMemory leaderReplaced() {
         return new MoveMemory(next, inFlight, lastFailure, 0, retryAt, confirmed, null, avoidTargets, progressAt, joinersApplied);

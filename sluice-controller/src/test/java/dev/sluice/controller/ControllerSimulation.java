@@ -274,6 +274,11 @@ final class ControllerSimulation {
             if (placement.hasNext()) {
                 if (stalledPartitions.containsKey(placement.partition())) {
                     drains.merge("moves-left-" + stalledPartitions.get(placement.partition()), 1, Integer::sum);
+                    if (Boolean.getBoolean("sluice.sim.verbose")) {
+                        System.out.println("left moving: " + placement + " group " + (group == null ? null : group.configuration + " leader " + group.leader)
+                                + " status " + status.moves().stream().filter(m -> m.partition().equals(placement.partition())).findFirst().orElse(null)
+                                + " nodes " + cluster.metadata.nodes().current().workers().stream().map(n -> n.nodeId() + "=" + n.workerState()).toList());
+                    }
                 } else {
                     violation(placement.partition() + " still moving after the faults healed, with no stall reason: " + placement + "; "
                             + (status == null ? "?" : status.moves().stream().filter(m -> m.partition().equals(placement.partition())).findFirst().orElse(null)));

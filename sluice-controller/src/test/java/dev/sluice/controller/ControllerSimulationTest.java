@@ -24,10 +24,15 @@ class ControllerSimulationTest {
     /** Enough for every drain the faults left behind to finish: a few hundred moves at 100 ms a step. */
     static final int HEAL_STEPS = Integer.getInteger("sluice.sim.heal", 2_500);
 
+    /** Where the build's seeds come from. */
+    static final long BUILD_FIRST_SEED = 20_261_128L;
+
     @Test
     void everySeedKeepsTheInvariantsAndEndsSettled() {
         String replay = System.getProperty("sluice.sim.seed");
-        long first = Long.getLong("sluice.sim.first", new SplittableRandom().nextLong());
+        // The build runs fixed seeds, so a red build is a regression, not a roll of the dice; explore new ones
+        // with -Dsluice.sim.first=<any number>.
+        long first = Long.getLong("sluice.sim.first", BUILD_FIRST_SEED);
         List<Long> seeds = new ArrayList<>();
         if (replay != null) {
             seeds.add(Long.parseLong(replay));

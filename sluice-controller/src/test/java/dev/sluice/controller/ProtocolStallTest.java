@@ -144,6 +144,24 @@ class ProtocolStallTest {
     }
 
     @Test
+    void aMoveWhoseDrivingThrowsIsReportedAndTheOtherMovesGoOn() {
+        try (ControllerHarness cluster = fourWorkers()) {
+            settle(cluster);
+            PartitionId broken = cluster.placements().values().stream().filter(p -> p.current().contains(N1)).findFirst().orElseThrow().partition();
+            cluster.dataPlane.callsThrow.add(broken);
+            lifecycle(cluster).request("N1", WorkerState.DRAINING, "", false, false);
+            cluster.runUntil(() -> cluster.placements().values().stream().filter(p -> p.names(N1)).map(Placement::partition).toList().equals(List.of(broken)),
+                    600, "every other partition moved off N1");
+            Duration bound = cluster.config.stallAfter().plus(cluster.config.busyPassInterval().multipliedBy(2));
+            cluster.runUntil(() -> stall(cluster, N1, StallReason.CONFIGURATION_CHANGE_FAILING).isPresent(), steps(bound) + 10, "the broken move reported");
+            assertThat(stall(cluster, N1, StallReason.CONFIGURATION_CHANGE_FAILING).orElseThrow().message()).contains("BUG").contains("simulated bug");
+
+            cluster.dataPlane.callsThrow.clear();
+            cluster.runUntil(() -> cluster.state(N1) == WorkerState.DISABLED, 300, "N1 disabled once the call works");
+        }
+    }
+
+    @Test
     void everyStallReasonHasAWireNameTheDocsUse() {
         assertThat(List.of(StallReason.values())).extracting(StallReason::wireName).doesNotHaveDuplicates().allMatch(n -> n.matches("[a-z-]+"));
     }

@@ -59,6 +59,8 @@ final class SimulatedDataPlane implements DataPlane {
     final Set<PartitionId> noElection = new HashSet<>();
     /** Nodes whose process hangs: their liveness entry stays, but status polls and Raft calls to them fail. */
     final Set<NodeId> unresponsive = new HashSet<>();
+    /** Partitions whose configuration changes throw at once instead of returning a future: a bug in a call. */
+    final Set<PartitionId> callsThrow = new HashSet<>();
     /** Transfers asked for, as "partition→target", for tests that check where leadership was sent. */
     final List<String> transferTargets = new ArrayList<>();
     /** How long a removal may take before the worker reports it overdue (the worker's deadline). */
@@ -189,6 +191,9 @@ final class SimulatedDataPlane implements DataPlane {
     @Override
     public synchronized CompletableFuture<Void> setConfiguration(PartitionId partition, List<NodeConfig> members, NodeId leaderHint, List<NodeConfig> next,
             Duration timeout) {
+        if (callsThrow.contains(partition)) {
+            throw new IllegalStateException("simulated bug in a configuration change of " + partition);
+        }
         reconfigurations++;
         List<NodeId> wanted = next.stream().map(NodeConfig::nodeId).toList();
         Group group = groups.get(partition);
