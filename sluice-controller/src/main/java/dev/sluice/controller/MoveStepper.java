@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -97,18 +98,21 @@ final class MoveStepper {
     /**
      * The next configuration to ask Raft for on the way from {@code committed} to {@code wanted}. Raft
      * refuses a change in which new members make up half or more of the new configuration (Ratis:
-     * "changes a majority set"), as when a draining and a dead member of three are both replaced; such a
-     * change goes through the union of both sets first, where the new members are a minority, and then
-     * drops the leaving ones.
+     * "changes a majority set"), as when a draining and a dead member of three are both replaced. Such a
+     * change first adds joiners to the committed set — at most {@code |committed| − 1} per leg, so they stay
+     * a minority of each leg's configuration — and then, once every joiner is in, drops the leaving members
+     * in one leg (which adds no one). Replacing two of three goes through the union of both sets; replacing
+     * all three adds two, then the third, then drops the old three.
      */
     static Set<NodeId> configurationStep(Set<NodeId> committed, Set<NodeId> wanted) {
-        long joining = wanted.stream().filter(node -> !committed.contains(node)).count();
-        if (joining > 0 && joining * 2 >= wanted.size()) {
-            Set<NodeId> union = new TreeSet<>(committed);
-            union.addAll(wanted);
-            return union;
+        List<NodeId> joiners = wanted.stream().filter(node -> !committed.contains(node)).sorted().toList();
+        if (joiners.size() * 2 < wanted.size()) {
+            return wanted;
         }
-        return wanted;
+        int addable = Math.max(1, committed.size() - 1);
+        Set<NodeId> leg = new TreeSet<>(committed);
+        leg.addAll(joiners.subList(0, Math.min(joiners.size(), addable)));
+        return leg;
     }
 
     /**

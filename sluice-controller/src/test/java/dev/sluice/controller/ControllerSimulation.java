@@ -272,17 +272,10 @@ final class ControllerSimulation {
         for (Placement placement : placements.values()) {
             SimulatedDataPlane.Group group = cluster.dataPlane.group(placement.partition());
             if (placement.hasNext()) {
-                if (stalledPartitions.containsKey(placement.partition())) {
-                    drains.merge("moves-left-" + stalledPartitions.get(placement.partition()), 1, Integer::sum);
-                    if (Boolean.getBoolean("sluice.sim.verbose")) {
-                        System.out.println("left moving: " + placement + " group " + (group == null ? null : group.configuration + " leader " + group.leader)
-                                + " status " + status.moves().stream().filter(m -> m.partition().equals(placement.partition())).findFirst().orElse(null)
-                                + " nodes " + cluster.metadata.nodes().current().workers().stream().map(n -> n.nodeId() + "=" + n.workerState()).toList());
-                    }
-                } else {
-                    violation(placement.partition() + " still moving after the faults healed, with no stall reason: " + placement + "; "
-                            + (status == null ? "?" : status.moves().stream().filter(m -> m.partition().equals(placement.partition())).findFirst().orElse(null)));
-                }
+                // With every fault healed, a move always finishes: its joiners run and host, its group elects.
+                violation(placement.partition() + " still moving after the faults healed: " + placement + "; "
+                        + (status == null ? "?" : status.moves().stream().filter(m -> m.partition().equals(placement.partition())).findFirst().orElse(null))
+                        + (stalledPartitions.containsKey(placement.partition()) ? " (stalled: " + stalledPartitions.get(placement.partition()) + ")" : ""));
             } else if (group == null || !new HashSet<>(group.configuration).equals(new HashSet<>(placement.current()))) {
                 violation(placement.partition() + "'s group " + (group == null ? "does not exist" : group.configuration) + " is not its placement " + placement.current());
             } else if (group.leader == null) {

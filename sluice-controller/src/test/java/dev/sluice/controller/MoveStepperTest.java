@@ -193,6 +193,25 @@ class MoveStepperTest {
     }
 
     @Test
+    void replacingEveryMemberAddsTheJoinersInMinoritiesThenDropsTheOldOnes() {
+        Set<NodeId> old = Set.of(N1, N2, N3);
+        NodeId n6 = NodeId.of(6);
+        Set<NodeId> wanted = Set.of(N4, N5, n6);
+        Set<NodeId> first = MoveStepper.configurationStep(old, wanted);
+        assertThat(first).containsExactlyInAnyOrder(N1, N2, N3, N4, N5);
+        Set<NodeId> second = MoveStepper.configurationStep(first, wanted);
+        assertThat(second).containsExactlyInAnyOrder(N4, N5, n6);
+        // Every leg keeps the members it adds below half of its configuration, as Raft requires.
+        assertMinorityAdded(old, first);
+        assertMinorityAdded(first, second);
+    }
+
+    private static void assertMinorityAdded(Set<NodeId> from, Set<NodeId> to) {
+        long added = to.stream().filter(n -> !from.contains(n)).count();
+        assertThat(added * 2).as("%s → %s", from, to).isLessThan(to.size());
+    }
+
+    @Test
     void aReportedButUnconfirmedConfigurationIsConfirmed() {
         Seen seen = new Seen();
         seen.configuration = List.of(N2, N3, N4);
