@@ -15,7 +15,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -32,11 +34,11 @@ public final class ControllerMetrics {
     private final Counter moveStepsFailed;
     private final AtomicInteger movesInFlight = new AtomicInteger();
     private final AtomicInteger drainsInProgress = new AtomicInteger();
-    private final MultiGauge stalledPartitions;
-    private final MultiGauge replicasRemaining;
-    private final MultiGauge workersByState;
-    private final MultiGauge replicasPerWorker;
-    private final MultiGauge leadersPerWorker;
+    private final TaggedValues stalledPartitions;
+    private final TaggedValues replicasRemaining;
+    private final TaggedValues workersByState;
+    private final TaggedValues replicasPerWorker;
+    private final TaggedValues leadersPerWorker;
 
     public ControllerMetrics(MeterRegistry registry) {
         passDuration = Timer.builder("sluice.controller.pass").description("time one controller pass takes").register(registry);
@@ -49,17 +51,17 @@ public final class ControllerMetrics {
                 .register(registry);
         Gauge.builder("sluice.moves.inflight", movesInFlight, AtomicInteger::get).description("replica-set changes under way").register(registry);
         Gauge.builder("sluice.drains.inprogress", drainsInProgress, AtomicInteger::get).description("workers draining").register(registry);
-        stalledPartitions = MultiGauge.builder("sluice.partitions.stalled")
+        stalledPartitions = new TaggedValues(MultiGauge.builder("sluice.partitions.stalled")
                 .description("1 for each stalled partition of a draining worker, tagged with the partition, the worker the reason is about, and the reason")
-                .register(registry);
-        replicasRemaining = MultiGauge.builder("sluice.drain.replicas.remaining").description("replicas a draining worker still holds")
-                .register(registry);
-        workersByState = MultiGauge.builder("sluice.workers").description("workers per worker state, as the controller leader sees them")
-                .register(registry);
-        replicasPerWorker = MultiGauge.builder("sluice.worker.replicas").description("replica sets naming each worker (current or next)")
-                .register(registry);
-        leadersPerWorker = MultiGauge.builder("sluice.worker.leaders").description("partitions each worker leads, as the workers report")
-                .register(registry);
+                .register(registry));
+        replicasRemaining = new TaggedValues(MultiGauge.builder("sluice.drain.replicas.remaining").description("replicas a draining worker still holds")
+                .register(registry));
+        workersByState = new TaggedValues(MultiGauge.builder("sluice.workers").description("workers per worker state, as the controller leader sees them")
+                .register(registry));
+        replicasPerWorker = new TaggedValues(MultiGauge.builder("sluice.worker.replicas").description("replica sets naming each worker (current or next)")
+                .register(registry));
+        leadersPerWorker = new TaggedValues(MultiGauge.builder("sluice.worker.leaders").description("partitions each worker leads, as the workers report")
+                .register(registry));
     }
 
     /** Meters nobody reads, for tests and tools. */
@@ -87,42 +89,66 @@ public final class ControllerMetrics {
     void observe(ControllerStatus status, NodesConfiguration nodes, List<Placement> placements, Map<PartitionId, NodeId> leaders) {
         movesInFlight.set(status.moves().size());
         int running = 0;
-        List<MultiGauge.Row<?>> stalled = new ArrayList<>();
-        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        Map<Tags, Double> stalled = new LinkedHashMap<>();
+        Map<Tags, Double> remaining = new LinkedHashMap<>();
         for (DrainProgress drain : status.drains()) {
             if (drain.state() == dev.sluice.model.WorkerState.DRAINING) {
                 running++;
                 for (DrainProgress.StalledPartition partition : drain.stalledPartitions()) {
-                    stalled.add(MultiGauge.Row.of(Tags.of("partition", partition.partition() == null ? "" : partition.partition().toString(),
-                            "worker", partition.worker().toString(), "reason", partition.reason().wireName(), "drain", drain.node().toString()), 1));
+                    stalled.put(Tags.of("partition", partition.partition() == null ? "" : partition.partition().toString(),
+                            "worker", partition.worker().toString(), "reason", partition.reason().wireName(), "drain", drain.node().toString()), 1.0);
                 }
                 String name = nodes.find(drain.node()).map(NodeConfig::name).orElse("");
-                rows.add(MultiGauge.Row.of(Tags.of("node", drain.node().toString(), "name", name), drain.replicasRemaining()));
+                remaining.put(Tags.of("node", drain.node().toString(), "name", name), (double) drain.replicasRemaining());
             }
         }
         drainsInProgress.set(running);
-        stalledPartitions.register(stalled, true);
-        replicasRemaining.register(rows, true);
+        stalledPartitions.set(stalled);
+        replicasRemaining.set(remaining);
 
-        Map<dev.sluice.model.WorkerState, Integer> states = new java.util.EnumMap<>(dev.sluice.model.WorkerState.class);
+        Map<Tags, Double> states = new LinkedHashMap<>();
         for (dev.sluice.model.WorkerState state : dev.sluice.model.WorkerState.values()) {
-            states.put(state, 0);
+            states.put(Tags.of("state", state.wireName()), 0.0);
         }
-        List<MultiGauge.Row<?>> replicaRows = new ArrayList<>();
-        List<MultiGauge.Row<?>> leaderRows = new ArrayList<>();
+        Map<Tags, Double> replicas = new LinkedHashMap<>();
+        Map<Tags, Double> led = new LinkedHashMap<>();
         for (NodeConfig worker : nodes.workers()) {
-            states.merge(worker.workerState(), 1, Integer::sum);
+            states.merge(Tags.of("state", worker.workerState().wireName()), 1.0, Double::sum);
             NodeId id = worker.nodeId();
-            long replicas = placements.stream().filter(p -> p.names(id)).count();
-            long led = leaders.values().stream().filter(id::equals).count();
             Tags tags = Tags.of("node", id.toString(), "name", worker.name());
-            replicaRows.add(MultiGauge.Row.of(tags, replicas));
-            leaderRows.add(MultiGauge.Row.of(tags, led));
+            replicas.put(tags, (double) placements.stream().filter(p -> p.names(id)).count());
+            led.put(tags, (double) leaders.values().stream().filter(id::equals).count());
         }
-        List<MultiGauge.Row<?>> stateRows = new ArrayList<>();
-        states.forEach((state, count) -> stateRows.add(MultiGauge.Row.of(Tags.of("state", state.wireName()), count)));
-        workersByState.register(stateRows, true);
-        replicasPerWorker.register(replicaRows, true);
-        leadersPerWorker.register(leaderRows, true);
+        workersByState.set(states);
+        replicasPerWorker.set(replicas);
+        leadersPerWorker.set(led);
+    }
+
+    /**
+     * A multi-gauge whose rows read their values from a map the controller updates each pass. Rows are
+     * registered again only when the set of tags changes: re-registering every pass (what
+     * {@code MultiGauge.register(rows, true)} does) removes and adds each gauge, and a scrape that crossed
+     * it saw the same series twice and failed ({@code DuplicateLabelsException} on {@code /metrics}).
+     */
+    private static final class TaggedValues {
+        private final MultiGauge gauge;
+        private final Map<Tags, Double> values = new ConcurrentHashMap<>();
+
+        TaggedValues(MultiGauge gauge) {
+            this.gauge = gauge;
+        }
+
+        void set(Map<Tags, Double> next) {
+            boolean sameSeries = next.keySet().equals(values.keySet());
+            values.putAll(next);
+            values.keySet().retainAll(next.keySet());
+            if (!sameSeries) {
+                List<MultiGauge.Row<?>> rows = new ArrayList<>();
+                for (Tags tags : next.keySet()) {
+                    rows.add(MultiGauge.Row.of(tags, values, map -> map.getOrDefault(tags, 0.0)));
+                }
+                gauge.register(rows, false);
+            }
+        }
     }
 }

@@ -60,19 +60,7 @@ public final class DrainBenchmark {
     public static void main(String[] args) throws Exception {
         DrainRun.logToStandardError();
         DrainRun.Options options = DrainRun.Options.parse(args, List.of(1, 10), List.of(1, 4, 16));
-        List<DrainRun> results = new ArrayList<>();
-        for (int run = 0; run < options.runs(); run++) {
-            for (int mb : options.megabytes()) {
-                for (int limit : options.concurrency()) {
-                    DrainRun result = run(mb, limit, options.seed());
-                    results.add(result);
-                    System.out.println(result.toLine());
-                    System.out.println(result.tableRow());
-                }
-            }
-        }
-        System.out.println();
-        DrainRun.printTable(results);
+        DrainRun.measureAll(options, DrainBenchmark::run);
     }
 
     static DrainRun run(int megabytes, int limit, long seed) throws Exception {

@@ -51,6 +51,29 @@ record DrainRun(String system, int megabytes, int concurrency, long seed, double
                 clientErrors, lostWrites, verified ? "yes" : "NO");
     }
 
+    /** One measured drain of a given size at a given concurrency. */
+    @FunctionalInterface
+    interface Measurement {
+        DrainRun run(int megabytes, int concurrency, long seed) throws Exception;
+    }
+
+    /** Runs {@code measurement} for every run, size and concurrency the options name, printing each result and then the table. */
+    static void measureAll(Options options, Measurement measurement) throws Exception {
+        List<DrainRun> results = new java.util.ArrayList<>();
+        for (int run = 0; run < options.runs(); run++) {
+            for (int mb : options.megabytes()) {
+                for (int limit : options.concurrency()) {
+                    DrainRun result = measurement.run(mb, limit, options.seed());
+                    results.add(result);
+                    System.out.println(result.toLine());
+                    System.out.println(result.tableRow());
+                }
+            }
+        }
+        System.out.println();
+        printTable(results);
+    }
+
     static void printTable(List<DrainRun> runs) {
         System.out.println(TABLE_HEADER);
         runs.forEach(run -> System.out.println(run.tableRow()));

@@ -111,19 +111,7 @@ public final class RatisDrainBaseline {
     public static void main(String[] args) throws Exception {
         DrainRun.logToStandardError();
         DrainRun.Options options = DrainRun.Options.parse(args, List.of(10), List.of(4));
-        List<DrainRun> results = new ArrayList<>();
-        for (int run = 0; run < options.runs(); run++) {
-            for (int mb : options.megabytes()) {
-                for (int limit : options.concurrency()) {
-                    DrainRun result = run(mb, limit, options.seed());
-                    results.add(result);
-                    System.out.println(result.toLine());
-                    System.out.println(result.tableRow());
-                }
-            }
-        }
-        System.out.println();
-        DrainRun.printTable(results);
+        DrainRun.measureAll(options, RatisDrainBaseline::run);
     }
 
     static DrainRun run(int megabytes, int concurrency, long seed) throws Exception {
