@@ -55,7 +55,9 @@ final class MoveCalls {
         call.whenComplete((ok, failure) -> inbox.post(failure == null
                 ? new ControllerEvent.CallSucceeded(partition, id, clock.instant())
                 : new ControllerEvent.CallFailed(partition, id, RatisFailures.classify(failure, leader, action.describe(), deadline), clock.instant())));
-        return new MoveMemory.Call(id, action, leader, now, now.plus(deadline));
+        // The call's own start, not the pass's: a pass that wrote placements first may have begun a while ago.
+        Instant started = clock.instant();
+        return new MoveMemory.Call(id, action, leader, started, started.plus(deadline));
     }
 
     private static IllegalArgumentException notACall(MoveStep step) {

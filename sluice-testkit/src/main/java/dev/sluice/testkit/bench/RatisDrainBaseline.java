@@ -108,6 +108,9 @@ public final class RatisDrainBaseline {
 
     private RatisDrainBaseline() {}
 
+    /** Removals from the drained server at once: what a Sluice worker runs (its reconciler's removal parallelism). */
+    static final int REMOVAL_THREADS = 4;
+
     public static void main(String[] args) throws Exception {
         DrainRun.logToStandardError();
         DrainRun.Options options = DrainRun.Options.parse(args, List.of(10), List.of(4));
@@ -418,8 +421,9 @@ public final class RatisDrainBaseline {
             long deadline = requested + timeout.toNanos();
             List<Move> moves = plan(servers.members, servers.byNode.keySet(), DRAINED);
             ExecutorService movers = Executors.newFixedThreadPool(concurrency, Thread.ofPlatform().name("baseline-mover-", 0).daemon().factory());
-            // A Sluice worker removes its groups on one thread too; more would only contend for the same disk.
-            ExecutorService remover = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("baseline-remover").daemon().factory());
+            // As many removals at once as a Sluice worker runs (GroupReconciler.REMOVAL_PARALLELISM), so the tail
+            // compares like with like.
+            ExecutorService remover = Executors.newFixedThreadPool(REMOVAL_THREADS, Thread.ofPlatform().name("baseline-remover-", 0).daemon().factory());
             try {
                 List<Future<Future<?>>> moved = new ArrayList<>();
                 for (Move move : moves) {
