@@ -89,6 +89,43 @@ class StuckRemovalEndToEndTest {
         }
     }
 
+    @Test
+    void aRemovalThatNeverReturnsEndsWhenTheDrainedWorkerRestarts() throws Exception {
+        BlockingClearLogic drainedLogic = new BlockingClearLogic();
+        AtomicReference<CountDownLatch> release = new AtomicReference<>(new CountDownLatch(0));
+        try (LocalTestCluster cluster = LocalTestCluster.builder().workers(4).partitions(12).replication(3)
+                .controlPlane(ControllerConfig.DEFAULTS, Optional.of(TOKEN))
+                .workerCustomizer((index, builder) -> index == 3 ? builder.logic(drainedLogic) : builder)
+                .start()) {
+            try {
+                cluster.awaitLeaders(Duration.ofMinutes(1));
+                await("every partition placed").atMost(Duration.ofMinutes(1)).until(() -> cluster.metadata().placements().readAll().size() == 12
+                        && cluster.metadata().placements().readAll().values().stream().noneMatch(v -> v.placement().hasNext()));
+                NodeId drained = cluster.node(3).nodeId();
+                PartitionId stuck = cluster.metadata().placements().readAll().values().stream().filter(v -> v.placement().current().contains(drained))
+                        .findFirst().orElseThrow().placement().partition();
+                release.set(drainedLogic.blockClear(stuck));
+                String url = cluster.node(0).url().toString();
+                assertThat(CliEndToEndIT.sluice("nodes", "drain", drained.toString(), "--url", url, "--token", TOKEN).exitCode()).isZero();
+                await("removal-pending on the API").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250))
+                        .until(() -> removalPending(url, drained, stuck), Optional::isPresent);
+
+                // The operator's remedy, which the removal-pending message leads to: restart the worker. It drops
+                // what no placement names when it starts, and the controller disables it.
+                long killing = System.nanoTime();
+                cluster.kill(3);
+                cluster.restart(3);
+                System.out.printf("StuckRemovalEndToEndTest: the worker with the stuck removal stopped and started again in %.1f s%n",
+                        (System.nanoTime() - killing) / 1e9);
+                await("disabled after the restart").atMost(Duration.ofMinutes(1))
+                        .until(() -> cluster.metadata().nodes().current().find(drained).orElseThrow().workerState() == WorkerState.DISABLED);
+                assertThat(cluster.node(3).worker().hostedPartitions()).isEmpty();
+            } finally {
+                release.get().countDown();
+            }
+        }
+    }
+
     /** The API's stalled entry for {@code partition} with reason removal-pending, if the drain shows one. */
     private static Optional<JsonNode> removalPending(String url, NodeId node, PartitionId partition) throws Exception {
         JsonNode drain = Json.mapper().readTree(get(url, "/api/v1/nodes/" + node + "/drain"));

@@ -167,12 +167,31 @@ class ControllerDrainTest {
             NodeId receiving = moving.placement().joining().getFirst();
             TestNode victim = cluster.nodes().stream().filter(n -> n.isRunning() && n.nodeId().equals(receiving)).findFirst().orElseThrow();
             cluster.kill(victim.index());
-            explainingTimeout(cluster, () -> await("drained despite the dead receiver").atMost(DRAIN_TIMEOUT)
-                    .until(() -> state(cluster, id) == WorkerState.DISABLED));
+            // Disabled, or — seen about one run in three — stalled because Ratis's removal of a group from the
+            // drained worker never returns (docs/worker.md, "Removals"): then the drain must say so, naming the
+            // partition and the worker, and a restart of the worker, which drops what no placement names, ends it.
+            explainingTimeout(cluster, () -> await("drained despite the dead receiver, or a stuck removal reported").atMost(DRAIN_TIMEOUT)
+                    .until(() -> state(cluster, id) == WorkerState.DISABLED || removalPending(cluster, id)));
+            if (state(cluster, id) != WorkerState.DISABLED) {
+                System.out.println("ControllerDrainTest: a removal on " + id + " stuck in Ratis, reported as removal-pending; restarting " + id);
+                int drained = cluster.nodes().stream().filter(n -> n.nodeId().equals(id)).findFirst().orElseThrow().index();
+                cluster.kill(drained);
+                cluster.restart(drained);
+                explainingTimeout(cluster, () -> await("drained once the worker restarted").atMost(DRAIN_TIMEOUT)
+                        .until(() -> state(cluster, id) == WorkerState.DISABLED));
+            }
             explainingTimeout(cluster, () -> await("the dead worker's replicas replaced").atMost(DRAIN_TIMEOUT)
                     .until(() -> settled(cluster) && cluster.metadata().placements().readAll().values().stream().noneMatch(v -> v.placement().names(receiving))));
             assertNothingLost(cluster, workload);
         }
+    }
+
+    /** Whether the controller's published drain of {@code node} names a removal pending on it. */
+    static boolean removalPending(LocalTestCluster cluster, NodeId node) {
+        return new dev.sluice.controller.ControllerDocuments(cluster.metadata()).status().flatMap(status -> status.drain(node))
+                .map(drain -> drain.stalledPartitions().stream().anyMatch(s -> s.reason() == dev.sluice.controller.StallReason.REMOVAL_PENDING
+                        && node.equals(s.worker())))
+                .orElse(false);
     }
 
     /** Runs an await; if it times out, fails with what the cluster looked like: liveness, placements, the controller's status. */
