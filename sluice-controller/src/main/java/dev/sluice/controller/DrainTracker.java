@@ -30,8 +30,8 @@ import java.util.function.Function;
  * <ul>
  *   <li>it is moving and its {@link MoveStep} has a stall reason, and it has made no progress for the
  *       stall period ({@link ControllerConfig#stallAfter()});
- *   <li>it is not moving and the scheduler explains why it cannot plan the move (anything but
- *       throttling), for the stall period;
+ *   <li>it is not moving and the scheduler has explained why it cannot plan the move (anything but
+ *       throttling) in every pass for the stall period;
  *   <li>no placement names the worker any more but the worker still holds the group's files: at once
  *       when the worker reports the removal past its deadline, otherwise once the stall period has passed
  *       since the worker left its last replica set ({@link StallReason#REMOVAL_PENDING}); and if the worker
@@ -49,6 +49,12 @@ final class DrainTracker {
     private final Set<NodeId> reportedStalled = new HashSet<>();
     /** When each draining worker was first seen in no replica set and leading nothing. */
     private final Map<NodeId, Instant> leftEverySetAt = new HashMap<>();
+    /**
+     * Since when the scheduler has explained, pass after pass, why it cannot move each partition: an
+     * explanation counts as a stall only once it has lasted the stall period, so one pass's transient view
+     * (a worker not heard from for a moment) is never reported.
+     */
+    private final Map<PartitionId, Instant> explainedSince = new HashMap<>();
 
     DrainTracker(ControllerDocuments documents, StatusPublisher publisher, ControllerConfig config) {
         this.documents = documents;
@@ -72,8 +78,12 @@ final class DrainTracker {
     List<DrainProgress> track(PassFacts facts, Fence fence) {
         Map<PartitionId, Explanation> explained = new HashMap<>();
         for (Explanation explanation : facts.explanations()) {
-            explained.putIfAbsent(explanation.partition(), explanation);
+            if (StallReason.of(explanation.reason()).isPresent()) {
+                explained.putIfAbsent(explanation.partition(), explanation);
+            }
         }
+        explainedSince.keySet().retainAll(explained.keySet());
+        explained.keySet().forEach(partition -> explainedSince.putIfAbsent(partition, facts.now()));
         List<DrainProgress> drains = new ArrayList<>();
         for (NodeConfig node : facts.nodes().workers()) {
             NodeId id = node.nodeId();
@@ -165,10 +175,13 @@ final class DrainTracker {
             return step.stallReason().map(reason -> new DrainProgress.StalledPartition(partition, about, reason, step.describe(), since));
         }
         Explanation explanation = explained.get(partition);
-        if (explanation == null) {
+        Instant explainedFrom = explainedSince.get(partition);
+        if (explanation == null || explainedFrom.plus(config.stallAfter()).isAfter(facts.now())) {
             return Optional.empty();
         }
-        return StallReason.of(explanation.reason()).map(reason -> new DrainProgress.StalledPartition(partition, draining, reason, explanation.message(), since));
+        Instant stalledSince = explainedFrom.isAfter(since) ? explainedFrom : since;
+        return StallReason.of(explanation.reason()).map(reason -> new DrainProgress.StalledPartition(partition, draining, reason, explanation.message(),
+                stalledSince));
     }
 
     /** The worker left every replica set but still holds files, or cannot say whether it does. */

@@ -23,10 +23,15 @@ import java.util.TreeMap;
 final class Observer implements Observed {
 
     /**
-     * A worker is healthy while its last answer is at most this many poll intervals old (and no poll failed
-     * since). Polls of workers involved in a move run every pass, so three intervals is generous for them.
+     * A worker is healthy while no poll failed since its last answer, and that answer is at most this many
+     * poll intervals old. A dead or frozen worker is caught by the failed poll (refused at once, or timed out
+     * after the status timeout); the age limit only catches a worker that stopped being polled. It is long
+     * because a short one made every worker look unhealthy at once after a pause of the controller's own
+     * process (seen in one-JVM clusters under load: the scheduler then saw no active worker).
      */
-    static final int HEALTHY_WITHIN_POLLS = 3;
+    static final int HEALTHY_WITHIN_POLLS = 10;
+    /** What "fresh enough to say what the worker holds now" means for emptiness: a few poll intervals. */
+    static final int FRESH_REPORT_POLLS = 3;
 
     private final DataPlane dataPlane;
     private final ControllerConfig config;
@@ -178,7 +183,8 @@ final class Observer implements Observed {
     /** {@code node}'s last report, if it is fresh enough to say what the worker holds now. */
     Optional<NodeReplicas> freshReport(NodeId node) {
         NodeReplicas last = reports.get(node);
-        return last != null && !last.observedAt().plus(healthyWithin()).isBefore(now) ? Optional.of(last) : Optional.empty();
+        return last != null && !last.observedAt().plus(config.statusPollInterval().multipliedBy(FRESH_REPORT_POLLS)).isBefore(now)
+                ? Optional.of(last) : Optional.empty();
     }
 
     /** Why the last poll of {@code node} failed, if it did after its last answer. */

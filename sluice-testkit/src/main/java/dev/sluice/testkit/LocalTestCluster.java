@@ -342,7 +342,8 @@ public final class LocalTestCluster implements AutoCloseable {
         }
     }
 
-    private static void deleteRecursively(Path directory) {
+    /** Deletes a directory made for a test or a benchmark, and what is in it; what cannot be deleted is left to the OS. */
+    public static void deleteRecursively(Path directory) {
         if (!Files.exists(directory)) {
             return;
         }

@@ -1,5 +1,7 @@
 package dev.sluice.testkit.bench;
 
+import dev.sluice.testkit.LocalTestCluster;
+
 import dev.sluice.client.SluiceClientException;
 import dev.sluice.client.Workload;
 import dev.sluice.model.NodeId;
@@ -142,7 +144,7 @@ public final class RatisDrainBaseline {
                     times.tailSeconds(), times.moves(), times.leaderlessMillis(), workload.stats("before"), workload.stats("during"),
                     workload.errors(), verification.mismatchCount(), verification.ok());
         } finally {
-            deleteRecursively(base);
+            LocalTestCluster.deleteRecursively(base);
         }
     }
 
@@ -745,19 +747,6 @@ public final class RatisDrainBaseline {
             return socket.getLocalPort();
         } catch (IOException failed) {
             throw new UncheckedIOException(failed);
-        }
-    }
-
-    private static void deleteRecursively(Path directory) {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException ignored) {
-            // A temporary directory; the OS cleans up what is left.
         }
     }
 }
