@@ -255,7 +255,7 @@ final class ControlLoop {
             }
             MoveStep.ShedLeadership shed = new MoveStep.ShedLeadership(change.from(), change.to(), change.cause().wireName());
             moves.remember(partition, memory.started(calls.start(partition, shed, nodes, versioned.placement().members(), change.from(),
-                    stepper.deadline(shed), now)));
+                    stepper.deadline(shed))));
         }
     }
 
@@ -303,9 +303,9 @@ final class ControlLoop {
     }
 
     private void start(PartitionId partition, MoveStep action, Placement placement, NodesConfiguration nodes, NodeId leader, Instant now) {
-        MoveMemory.Call call = calls.start(partition, action, nodes, placement.members(), leader, stepper.deadline(action), now);
+        MoveMemory.Call call = calls.start(partition, action, nodes, placement.members(), leader, stepper.deadline(action));
         moves.remember(partition, moves.memory(partition).started(call));
-        moves.step(partition, new MoveStep.InFlight(action, now, call.deadline()));
+        moves.step(partition, new MoveStep.InFlight(action, call.startedAt(), call.deadline()));
     }
 
     /** Keeps each placement's leader field in step with what the workers report, for readers of the placements. */

@@ -39,7 +39,7 @@ final class MoveCalls {
      * @return the call, for the partition's memory
      */
     MoveMemory.Call start(PartitionId partition, MoveStep action, NodesConfiguration nodes, Collection<NodeId> members, NodeId leader,
-            Duration deadline, Instant now) {
+            Duration deadline) {
         long id = nextId++;
         List<NodeConfig> memberConfigs = configs(nodes, members);
         CompletableFuture<Void> call = switch (action) {
