@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  *       removed, files deleted, and created again by a later pass, which makes the leader stage it afresh.
  *       Keeping it would leave the partition one replica short for good, while the controller's changes
  *       fail with "does not host the group".
- *   <li>A wanted group not listed, and not being removed, is created with its peers.
+ *   <li>A wanted group not listed, and not being removed or created already, is created with its peers, on
+ *       a creation thread ({@link #CREATION_PARALLELISM} at a time).
  *   <li>At most {@link #MAX_CHANGES_PER_PASS} decisions per pass; another pass follows at once.
  *   <li>Removals advance: a leader waits for leadership to move (at most {@link #LEADERSHIP_MOVE_WAIT_MAX});
  *       a queued one starts a call on a removal thread when one is free; a failed call is retried after
@@ -64,6 +65,12 @@ final class GroupReconciler {
      * cores to the divisions that keep serving.
      */
     static final int REMOVAL_PARALLELISM = 4;
+    /**
+     * Group creations running at once. Creating a division takes 50-200 ms (storage, log, state machine);
+     * one at a time, the third joiner of a drain's wave waited ~0.5 s for the first two, with every move of
+     * the wave waiting for its joiner.
+     */
+    static final int CREATION_PARALLELISM = 4;
     /** Overdue calls allowed to keep their threads; beyond that, new removals wait (the bound on threads). */
     static final int STUCK_CALLS_MAX = 4;
     /** All removal threads there can be. */
@@ -94,7 +101,10 @@ final class GroupReconciler {
     private final GroupHost host;
     private final InstantSource clock;
     private final Executor calls;
+    private final Executor creations;
     private final Consumer<Duration> passAgainAfter;
+    /** Partitions whose creation call is under way; a pass does not start a second one. */
+    private final Set<PartitionId> creating = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<PartitionId, Removal> removals = new ConcurrentHashMap<>();
     /** The desired partitions of the latest pass; a call about to start checks it once more. */
     private volatile Set<PartitionId> lastDesired = Set.of();
@@ -103,13 +113,15 @@ final class GroupReconciler {
 
     /**
      * @param calls runs removal calls; must allow {@link #REMOVAL_THREADS_MAX} of them at once
+     * @param creations runs group creations, {@link #CREATION_PARALLELISM} at a time
      * @param passAgainAfter asks for another pass after the delay (zero: as soon as possible)
      */
-    GroupReconciler(String name, GroupHost host, InstantSource clock, Executor calls, Consumer<Duration> passAgainAfter) {
+    GroupReconciler(String name, GroupHost host, InstantSource clock, Executor calls, Executor creations, Consumer<Duration> passAgainAfter) {
         this.name = name;
         this.host = host;
         this.clock = clock;
         this.calls = calls;
+        this.creations = creations;
         this.passAgainAfter = passAgainAfter;
     }
 
@@ -163,19 +175,33 @@ final class GroupReconciler {
     private int createMissing(Map<PartitionId, List<NodeConfig>> desired, Map<PartitionId, GroupState> listed, int budget) {
         for (Map.Entry<PartitionId, List<NodeConfig>> wanted : desired.entrySet()) {
             PartitionId partition = wanted.getKey();
-            if (budget <= 0 || listed.containsKey(partition) || removals.containsKey(partition) || wanted.getValue().isEmpty()) {
+            if (budget <= 0 || listed.containsKey(partition) || removals.containsKey(partition) || wanted.getValue().isEmpty()
+                    || creating.contains(partition)) {
                 continue;
             }
             budget--;
+            List<NodeConfig> peers = wanted.getValue();
+            creating.add(partition);
             try {
-                if (host.add(partition, wanted.getValue())) {
-                    log.info("{}: created {} with peers {}", name, partition, wanted.getValue().stream().map(NodeConfig::nodeId).toList());
-                }
-            } catch (IOException | RuntimeException failed) {
-                log.warn("{}: creating {} failed; the next pass retries: {}", name, partition, failed.toString());
+                creations.execute(() -> create(partition, peers));
+            } catch (RejectedExecutionException closing) {
+                creating.remove(partition);
             }
         }
         return budget;
+    }
+
+    private void create(PartitionId partition, List<NodeConfig> peers) {
+        try {
+            // The placement may have moved on while the call waited for a thread.
+            if (lastDesired.contains(partition) && !removals.containsKey(partition) && host.add(partition, peers)) {
+                log.info("{}: created {} with peers {}", name, partition, peers.stream().map(NodeConfig::nodeId).toList());
+            }
+        } catch (IOException | RuntimeException failed) {
+            log.warn("{}: creating {} failed; the next pass retries: {}", name, partition, failed.toString());
+        } finally {
+            creating.remove(partition);
+        }
     }
 
     /** Moves every removal on as far as it can go now; returns when the next pass is needed, if at all. */

@@ -64,6 +64,7 @@ public final class Worker implements AutoCloseable {
     private final Path raftDirectory;
     private final ScheduledExecutorService loop;
     private final ThreadPoolExecutor removalCalls;
+    private final ThreadPoolExecutor creationCalls;
     private final NodeIdentity identity;
     private final ReconcileLoop reconcileLoop;
     private final GroupReconciler reconciler;
@@ -86,11 +87,14 @@ public final class Worker implements AutoCloseable {
         this.removalCalls = new ThreadPoolExecutor(GroupReconciler.REMOVAL_THREADS_MAX, GroupReconciler.REMOVAL_THREADS_MAX, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), Thread.ofPlatform().name("sluice-worker-remover-" + config.nodeName() + "-", 0).daemon().factory());
         this.removalCalls.allowCoreThreadTimeOut(true);
+        this.creationCalls = new ThreadPoolExecutor(GroupReconciler.CREATION_PARALLELISM, GroupReconciler.CREATION_PARALLELISM, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), Thread.ofPlatform().name("sluice-worker-creator-" + config.nodeName() + "-", 0).daemon().factory());
+        this.creationCalls.allowCoreThreadTimeOut(true);
         this.identity = new NodeIdentity(config, metadata);
         this.reconcileLoop = new ReconcileLoop(config, metadata, identity, loop, this::running);
         GroupHost host = new RatisGroupHost(this::liveServer, groups, () -> identity.table() == null ? 0 : identity.table().partitionCount(),
                 raftDirectory);
-        this.reconciler = new GroupReconciler(config.nodeName(), host, config.clock(), removalCalls, reconcileLoop::passAfter);
+        this.reconciler = new GroupReconciler(config.nodeName(), host, config.clock(), removalCalls, creationCalls, reconcileLoop::passAfter);
         this.reconcileLoop.drive(reconciler);
         this.warmUp = new WarmUp(config, metadata, identity, this::liveServer, () -> raftPort, this::running, reconcileLoop);
         this.data = new DataPath(config.nodeName(), groups, identity, reconcileLoop, this::liveServer, () -> !identity.superseded());
@@ -257,8 +261,10 @@ public final class Worker implements AutoCloseable {
         loop.shutdownNow();
         // A removal call stuck in Ratis is interrupted; whatever it leaves on disk is removed at the next start.
         removalCalls.shutdownNow();
+        creationCalls.shutdownNow();
         awaitTermination(loop, "the reconcile and warm-up loop");
         awaitTermination(removalCalls, "removal calls");
+        awaitTermination(creationCalls, "group creations");
         RaftServer current = server;
         if (current != null) {
             try {

@@ -39,7 +39,7 @@ class GroupReconcilerTest {
     final ManualClock clock = new ManualClock(START);
     final ManualExecutor calls = new ManualExecutor();
     final List<Duration> passRequests = new ArrayList<>();
-    final GroupReconciler reconciler = new GroupReconciler("test", host, clock, calls, passRequests::add);
+    final GroupReconciler reconciler = new GroupReconciler("test", host, clock, calls, Runnable::run, passRequests::add);
 
     static PartitionId p(int value) {
         return PartitionId.of(value);
