@@ -103,6 +103,8 @@ final class GroupReconciler {
     private final Executor calls;
     private final Executor creations;
     private final Consumer<Duration> passAgainAfter;
+    /** The thread running each removal call, so an overdue one can say where it waits. */
+    private final ConcurrentHashMap<PartitionId, Thread> removalThreads = new ConcurrentHashMap<>();
     /** Partitions whose creation call is under way; a pass does not start a second one. */
     private final Set<PartitionId> creating = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<PartitionId, Removal> removals = new ConcurrentHashMap<>();
@@ -239,7 +241,9 @@ final class GroupReconciler {
                         yield REMOVAL_DEADLINE.minus(Duration.between(current.stepSince(), now)).plusMillis(1);
                     }
                     if (!Integer.valueOf(current.attempts()).equals(overdueLogged.put(partition, current.attempts()))) {
-                        log.warn("{}: removing {} is overdue: {}", name, partition, RemovalDetail.describe(current, now, 0));
+                        // Where the call waits is what a report of a stuck removal needs (Ratis's remove has hung here).
+                        log.warn("{}: removing {} is overdue: {}; the call waits at:{}", name, partition, RemovalDetail.describe(current, now, 0),
+                                stackOf(removalThreads.get(partition)));
                     }
                     yield null;
                 }
@@ -283,6 +287,7 @@ final class GroupReconciler {
     private void runCall(Removal started) {
         PartitionId partition = started.partition();
         String failure = null;
+        removalThreads.put(partition, Thread.currentThread());
         try {
             if (started.purpose() == Purpose.LEAVE && lastDesired.contains(partition)) {
                 removals.remove(partition, started);
@@ -294,8 +299,22 @@ final class GroupReconciler {
             host.deleteFiles(partition);
         } catch (IOException | RuntimeException failed) {
             failure = failed.toString();
+        } finally {
+            removalThreads.remove(partition, Thread.currentThread());
         }
         finish(started, failure);
+    }
+
+    private static String stackOf(Thread thread) {
+        if (thread == null) {
+            return " (no thread)";
+        }
+        StringBuilder stack = new StringBuilder();
+        StackTraceElement[] frames = thread.getStackTrace();
+        for (int i = 0; i < Math.min(frames.length, 40); i++) {
+            stack.append("\n\tat ").append(frames[i]);
+        }
+        return stack.toString();
     }
 
     private void finish(Removal started, String failure) {
