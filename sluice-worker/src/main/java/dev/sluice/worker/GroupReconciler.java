@@ -103,6 +103,11 @@ final class GroupReconciler {
     private final Executor calls;
     private final Executor creations;
     private final Consumer<Duration> passAgainAfter;
+    /**
+     * Calls stuck in Ratis's remove whose removal was completed without them (see {@link #abandonStuckCall});
+     * they keep their threads until they return, and count against {@link #REMOVAL_THREADS_MAX}.
+     */
+    private final Set<CallKey> abandoned = ConcurrentHashMap.newKeySet();
     /** The thread running each removal call, so an overdue one can say where it waits. */
     private final ConcurrentHashMap<PartitionId, Thread> removalThreads = new ConcurrentHashMap<>();
     /** Partitions whose creation call is under way; a pass does not start a second one. */
@@ -217,6 +222,14 @@ final class GroupReconciler {
                 log.info("{}: {} is placed here again; its removal is cancelled", name, partition);
                 continue;
             }
+            Thread callThread = removalThreads.get(partition);
+            if (removal.step() == Step.REMOVING_GROUP && removal.overdue(now, REMOVAL_DEADLINE) && !listed.containsKey(partition)
+                    && host.removeWaitsForNothing(callThread)) {
+                logOverdueOnce(removal, now);
+                if (abandonStuckCall(removal, now)) {
+                    continue;
+                }
+            }
             Removal current = removal.withPurpose(wanted ? removal.purpose() : Purpose.LEAVE);
             Duration until = switch (current.step()) {
                 case AWAITING_LEADERSHIP_MOVE -> {
@@ -240,11 +253,7 @@ final class GroupReconciler {
                         // Wake at the deadline: the call then stops counting against the parallelism.
                         yield REMOVAL_DEADLINE.minus(Duration.between(current.stepSince(), now)).plusMillis(1);
                     }
-                    if (!Integer.valueOf(current.attempts()).equals(overdueLogged.put(partition, current.attempts()))) {
-                        // Where the call waits is what a report of a stuck removal needs (Ratis's remove has hung here).
-                        log.warn("{}: removing {} is overdue: {}; the call waits at:{}", name, partition, RemovalDetail.describe(current, now, 0),
-                                stackOf(removalThreads.get(partition)));
-                    }
+                    logOverdueOnce(current, now);
                     yield null;
                 }
                 case QUEUED, GAVE_UP -> null;
@@ -267,7 +276,7 @@ final class GroupReconciler {
     private boolean startCall(Removal queued, Instant now) {
         List<Removal> holding = removals.values().stream().filter(r -> r.step().holdsThread()).toList();
         long overdue = holding.stream().filter(r -> r.overdue(now, REMOVAL_DEADLINE)).count();
-        if (holding.size() - overdue >= REMOVAL_PARALLELISM || holding.size() >= REMOVAL_THREADS_MAX) {
+        if (holding.size() - overdue >= REMOVAL_PARALLELISM || holding.size() + abandoned.size() >= REMOVAL_THREADS_MAX) {
             return false;
         }
         Removal started = queued.attemptStarted(now);
@@ -295,7 +304,14 @@ final class GroupReconciler {
                 return;
             }
             host.remove(partition);
-            removals.computeIfPresent(partition, (p, r) -> r.attempts() == started.attempts() ? r.deleting() : r);
+            Removal deleting = removals.computeIfPresent(partition, (p, r) -> sameCall(r, started) ? r.deleting() : r);
+            if (deleting == null || !sameCall(deleting, started)) {
+                // Abandoned while stuck: its files are gone, and the group may exist again, so delete nothing.
+                abandoned.remove(CallKey.of(started));
+                log.info("{}: the stuck remove of {} returned after {} ms; its removal was completed without it", name, partition,
+                        Duration.between(started.stepSince(), clock.instant()).toMillis());
+                return;
+            }
             host.deleteFiles(partition);
         } catch (IOException | RuntimeException failed) {
             failure = failed.toString();
@@ -303,6 +319,56 @@ final class GroupReconciler {
             removalThreads.remove(partition, Thread.currentThread());
         }
         finish(started, failure);
+    }
+
+    private void logOverdueOnce(Removal overdue, Instant now) {
+        if (!Integer.valueOf(overdue.attempts()).equals(overdueLogged.put(overdue.partition(), overdue.attempts()))) {
+            // Where the call waits is what a report of a stuck removal needs (Ratis's remove has hung here).
+            log.warn("{}: removing {} is overdue: {}; the call waits at:{}", name, overdue.partition(), RemovalDetail.describe(overdue, now, 0),
+                    stackOf(removalThreads.get(overdue.partition())));
+        }
+    }
+
+    /** Identifies one removal call: a later removal of the same partition has a later start. */
+    private record CallKey(PartitionId partition, Instant since, int attempt) {
+        static CallKey of(Removal removal) {
+            return new CallKey(removal.partition(), removal.since(), removal.attempts());
+        }
+    }
+
+    private static boolean sameCall(Removal a, Removal b) {
+        return a.since().equals(b.since()) && a.attempts() == b.attempts();
+    }
+
+    /**
+     * Completes the removal of a group whose remove call is stuck in Ratis waiting for nothing
+     * ({@link GroupHost#removeWaitsForNothing}) although Ratis no longer lists the group: its directory is
+     * deleted here, and the call keeps its thread until it returns. Ratis takes the group off its list before
+     * it waits for the division to close, and that wait has been seen lasting until the process stopped;
+     * meanwhile the partition could not be created here again, and a move placing it back here waited for
+     * good (found by the 50-drain loop). Safe because no close of a division is running that could still
+     * write the files, the remove is asked not to delete the directory itself ({@link GroupHost#remove}),
+     * and a call that returns late finds its removal gone and deletes nothing, so a group created since is
+     * never touched.
+     *
+     * @return whether the removal was completed
+     */
+    private boolean abandonStuckCall(Removal stuck, Instant now) {
+        PartitionId partition = stuck.partition();
+        if (!removals.remove(partition, stuck)) {
+            return false;
+        }
+        abandoned.add(CallKey.of(stuck));
+        try {
+            host.deleteFiles(partition);
+            log.warn("{}: Ratis's remove of {} has not returned for {} s and the group is no longer listed; its files are deleted and the "
+                    + "removal is complete; the call keeps its thread until it returns ({} such call(s))", name, partition,
+                    Duration.between(stuck.stepSince(), now).toSeconds(), abandoned.size());
+        } catch (IOException | RuntimeException failed) {
+            log.warn("{}: Ratis's remove of {} is stuck and deleting its files failed; they are removed when found on disk: {}", name, partition,
+                    failed.toString());
+        }
+        return true;
     }
 
     private static String stackOf(Thread thread) {
@@ -352,6 +418,6 @@ final class GroupReconciler {
     }
 
     private long stuckCalls(Instant now) {
-        return removals.values().stream().filter(r -> r.step().holdsThread() && r.overdue(now, REMOVAL_DEADLINE)).count();
+        return removals.values().stream().filter(r -> r.step().holdsThread() && r.overdue(now, REMOVAL_DEADLINE)).count() + abandoned.size();
     }
 }
