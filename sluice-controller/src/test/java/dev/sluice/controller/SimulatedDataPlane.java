@@ -197,6 +197,11 @@ final class SimulatedDataPlane implements DataPlane {
         reconfigurations++;
         List<NodeId> wanted = next.stream().map(NodeConfig::nodeId).toList();
         Group group = groups.get(partition);
+        if (group != null && group.leader != null && !wanted.contains(group.leader)) {
+            // As ReplicaSetAdmin does: a leader is never asked to commit its own removal.
+            return CompletableFuture.failedFuture(new ReplicaSetAdminException(partition,
+                    new MoveFailure.LeaderLeaving(group.leader, wanted.stream().sorted().toList()), null));
+        }
         if (group != null) {
             group.changing = true;
         }
