@@ -33,7 +33,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -116,11 +115,6 @@ public abstract class LifecycleScenarios {
     }
 
     @Test
-    @Disabled("controller bug found by this scenario on both planes: when one pass starts a partition's drain move and also starts shedding "
-            + "its leadership, MoveBook.track at the end of the pass gives the partition a fresh MoveMemory for the new move "
-            + "(MoveMemory.forMove drops inFlight), so the running transfer is forgotten; the next pass sends the same transfer again, "
-            + "ReplicaSetAdmin refuses it as reconfiguration-in-progress, and the first transfer's success is ignored. Leadership does "
-            + "leave the draining worker first, but no leadership-moved event is written (5 of 10 real runs, every simulated run)")
     void leadershipLeavesTheDrainingWorkerBeforeItsReplicasDo() {
         try (ScenarioCluster cluster = settled(shape(4, 12, ControllerConfig.DEFAULTS))) {
             List<PartitionId> ledByN1 = cluster.hosting(N1).values().stream().filter(HostedReplica::leads).map(HostedReplica::partition).toList();
