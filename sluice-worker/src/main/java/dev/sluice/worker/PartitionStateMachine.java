@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -52,19 +53,24 @@ public final class PartitionStateMachine extends BaseStateMachine {
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Consumer<Throwable> logFailures;
+    private final BooleanSupplier snapshotsAllowed;
 
     public PartitionStateMachine(PartitionId partition, PartitionLogic logic) {
-        this(partition, logic, failure -> {});
+        this(partition, logic, failure -> {}, () -> true);
     }
 
     /**
      * @param logFailures told when Ratis fails to write this replica's log (on Ratis's log thread: it must
      *     not block); the worker's disk guard listens for a full disk there
+     * @param snapshotsAllowed whether a snapshot may be written now: not while the worker stops its Raft
+     *     server for a critical disk, when Ratis would snapshot every division on the way down into the little
+     *     space left
      */
-    PartitionStateMachine(PartitionId partition, PartitionLogic logic, Consumer<Throwable> logFailures) {
+    PartitionStateMachine(PartitionId partition, PartitionLogic logic, Consumer<Throwable> logFailures, BooleanSupplier snapshotsAllowed) {
         this.partition = partition;
         this.logic = logic;
         this.logFailures = logFailures;
+        this.snapshotsAllowed = snapshotsAllowed;
     }
 
     PartitionId partition() {
@@ -149,7 +155,8 @@ public final class PartitionStateMachine extends BaseStateMachine {
         lock.readLock().lock();
         try {
             TermIndex last = getLastAppliedTermIndex();
-            if (last == null || last.getIndex() < 0) {
+            if (last == null || last.getIndex() < 0 || !snapshotsAllowed.getAsBoolean()) {
+                // Nothing taken: Ratis keeps the log, which the snapshot would only have allowed to purge.
                 return RaftLog.INVALID_LOG_INDEX;
             }
             Path target = storage.getSnapshotFile(last.getTerm(), last.getIndex()).toPath();
