@@ -2,10 +2,13 @@ package dev.sluice.worker;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,7 +17,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * Finds the group directories a full disk damaged so that the Raft server cannot start from them.
+ * Finds and mends the group directories a full disk left the Raft server unable to start from.
  *
  * <p>Ratis 3.3 writes a division's term and vote ({@code current/raft-meta}) through its
  * {@code AtomicFileOutputStream}, which moves its temporary file over the target even when writing it
@@ -22,14 +25,22 @@ import java.util.stream.Stream;
  * server refuses to start ({@code 'term' not found in properties: {}}) — every group on the node down, not
  * one. Seen when a node's disk filled while its partitions elected new leaders.
  *
- * <p>What was lost is the division's last term and vote, and neither can be made up safely (a made-up
- * term could let it vote twice in one term). The worker deletes such a directory before it starts the
- * server: the group is then missing, the reconciler creates it empty and the leader stages it again, as
- * for any repaired group — the lost-disk case docs/worker.md describes, which needs a majority elsewhere.
- * The disk rule makes this rare: it stops the Raft server before the disk is full, and at once when a write
- * fails for lack of space, before the other members elect.
+ * <p>The mend rewrites only that file, as term 0 with no vote (what Ratis writes for a new division; the file
+ * itself must exist, or Ratis takes the directory for an unformatted one): the division starts with its log
+ * intact and takes the current term from the first leader that contacts it. Deleting the whole group directory
+ * instead (and letting the leader stage it again) does not work: a Ratis leader never moves a follower's
+ * next index below the match index it recorded, so a follower that comes back empty under the same leader
+ * is sent entries it cannot append, for good (seen in {@code DamagedRaftMetaRestartTest}).
+ *
+ * <p>What is lost is the last vote. The one risk left: a candidate still campaigning in that very term
+ * when the node comes back could get a second vote from it. An election lasts one election timeout (at
+ * most 2 s), and the node comes back only after its disk was freed and checked, so that would take a
+ * candidate stalled across the whole outage. The disk rule keeps it rare besides: it stops the Raft server
+ * before the disk is full, and at once when a write fails for lack of space, before the others elect.
  */
 final class DamagedGroups {
+
+    static final String RAFT_META = "raft-meta";
 
     private DamagedGroups() {}
 
@@ -51,7 +62,7 @@ final class DamagedGroups {
 
     /** Why the server could not start from {@code group}, or empty when it can as far as this check knows. */
     static Optional<String> problem(Path group) throws IOException {
-        Path meta = group.resolve("current").resolve("raft-meta");
+        Path meta = raftMeta(group);
         if (!Files.exists(meta)) {
             // A division that never changed its term has none; Ratis starts it at term 0.
             return Optional.empty();
@@ -74,14 +85,25 @@ final class DamagedGroups {
         return Optional.empty();
     }
 
-    /** Deletes a damaged group directory and what is in it. */
-    static void delete(Path group) throws IOException {
-        List<Path> paths = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(group)) {
-            walk.forEach(paths::add);
+    /**
+     * Forgets a damaged group's term and vote; its log, snapshots and configuration stay. The new file is
+     * written beside the old one, synced, then moved over it, so this cannot leave another empty one.
+     */
+    static void mend(Path group) throws IOException {
+        Path meta = raftMeta(group);
+        Path temporary = meta.resolveSibling(RAFT_META + ".sluice-mend");
+        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(MENDED.getBytes(StandardCharsets.ISO_8859_1)));
+            channel.force(true);
         }
-        for (Path path : paths.reversed()) {
-            Files.deleteIfExists(path);
-        }
+        Files.move(temporary, meta, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** A Ratis raft-meta at term 0 with no vote, in the {@link Properties} format Ratis reads. */
+    static final String MENDED = "#written by the Sluice worker: a full disk had emptied this file\nterm=0\nvotedFor=\n";
+
+    private static Path raftMeta(Path group) {
+        return group.resolve("current").resolve(RAFT_META);
     }
 }

@@ -173,14 +173,14 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * Builds and starts a Raft server on this node's port with the groups on disk, after clearing any group
-     * directory a full disk left it unable to start from ({@link DamagedGroups}).
+     * Builds and starts a Raft server on this node's port with the groups on disk, after mending any group
+     * a full disk left it unable to start from ({@link DamagedGroups}).
      */
     private RaftServer startRaftServer() throws IOException {
         for (var damaged : DamagedGroups.find(raftDirectory).entrySet()) {
-            log.error("{}: deleting group directory {}: {}; the group is created again and staged by its leader", config.nodeName(),
-                    damaged.getKey(), damaged.getValue());
-            DamagedGroups.delete(damaged.getKey());
+            log.error("{}: {}; forgetting that group's term and vote so the Raft server can start (its log stays, it learns the term "
+                    + "from its leader)", config.nodeName(), damaged.getValue());
+            DamagedGroups.mend(damaged.getKey());
         }
         int generation = serverGeneration.incrementAndGet();
         RaftServer built = RaftServer.newBuilder()
