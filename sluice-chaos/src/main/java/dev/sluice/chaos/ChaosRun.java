@@ -73,7 +73,7 @@ public final class ChaosRun {
 
     /** Why a run cannot happen on this machine, or empty. */
     public static Optional<String> unsupported() {
-        return HostNetwork.unsupported();
+        return HostNetwork.unsupported().or(NodeDisks::unsupported);
     }
 
     public static Report run(Options options, PrintStream log) throws IOException, InterruptedException {
@@ -83,7 +83,7 @@ public final class ChaosRun {
                 .resolve(LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-seed-" + seed);
         Files.createDirectories(directory);
         Files.writeString(directory.resolve("seed.txt"), seed + "\n", StandardCharsets.UTF_8);
-        Schedule schedule = Schedule.generate(seed, options.faultWindow());
+        Schedule schedule = Schedule.generate(seed, options.faultWindow(), FaultKind.chosen());
         schedule.describe().forEach(line -> log.println("schedule: " + line));
 
         List<String> anomalies = new ArrayList<>();

@@ -164,6 +164,10 @@ final class Nemesis {
                 target = zooKeeper.name();
                 heal = kill(zooKeeper);
             }
+            case FILL_DISK -> {
+                target = chosenNode.name();
+                heal = cluster.disks().fill(cluster.dataDirectory(chosenNode));
+            }
             default -> throw new IllegalStateException("BUG: unhandled fault kind " + fault.kind());
         }
         log.println(String.format(java.util.Locale.ROOT, "nemesis: %7.1f s start %s on %s%s", started / 1e9, fault.kind().wireName(), target,
@@ -215,9 +219,10 @@ final class Nemesis {
         return fallback;
     }
 
-    /** Undoes everything: removes every iptables rule, resumes frozen processes, restarts dead ones. */
+    /** Undoes everything: removes every iptables rule and disk filler, resumes frozen processes, restarts dead ones. */
     void healEverything() throws java.io.IOException {
         cluster.network().healAll();
+        cluster.disks().removeFillers();
         for (HostProcess process : cluster.allProcesses()) {
             if (process.paused()) {
                 process.resume();

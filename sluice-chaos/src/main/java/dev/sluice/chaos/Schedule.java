@@ -39,13 +39,21 @@ record Schedule(long seed, Duration window, List<Fault> faults) {
 
     /** Plans faults that start and heal inside {@code window} (measured from the start of the workload). */
     static Schedule generate(long seed, Duration window) {
+        return generate(seed, window, Arrays.asList(FaultKind.values()));
+    }
+
+    /** As {@link #generate(long, Duration)}, dealing only {@code kinds} (in rounds, as with all of them). */
+    static Schedule generate(long seed, Duration window, List<FaultKind> kinds) {
+        if (kinds.isEmpty()) {
+            throw new IllegalArgumentException("a schedule needs at least one fault kind");
+        }
         Random random = new Random(seed);
         List<Fault> faults = new ArrayList<>();
         List<FaultKind> round = new ArrayList<>();
         Duration at = WARM_UP;
         while (faults.size() < MAX_FAULTS) {
             if (round.isEmpty()) {
-                round.addAll(Arrays.asList(FaultKind.values()));
+                round.addAll(kinds);
                 Collections.shuffle(round, random);
             }
             FaultKind kind = round.removeFirst();

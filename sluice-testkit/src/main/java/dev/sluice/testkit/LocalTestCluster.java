@@ -22,6 +22,7 @@ import dev.sluice.server.NodeComponent;
 import dev.sluice.server.SluiceNode;
 import dev.sluice.raft.RatisSettings;
 import dev.sluice.raft.ReplicaRole;
+import dev.sluice.worker.DiskSpaceRule;
 import dev.sluice.worker.ReplicaStatus;
 import dev.sluice.worker.WorkerConfig;
 import java.io.IOException;
@@ -57,6 +58,13 @@ import org.awaitility.Awaitility;
  * controller takes this over later) and waits until every partition has a leader.
  */
 public final class LocalTestCluster implements AutoCloseable {
+
+    /**
+     * The nodes' free-space floor unless a test sets its own: 64 MiB and no percentage, the floor the storage
+     * warm-up check had before the disk rule, so the suite still runs on a machine whose disk is more than 95 %
+     * full (the production default would keep every node there not ready).
+     */
+    public static final DiskSpaceRule TEST_DISK_SPACE_RULE = new DiskSpaceRule(64 * DiskSpaceRule.MIB, 0);
 
     private final Builder options;
     private final Path baseDirectory;
@@ -116,7 +124,8 @@ public final class LocalTestCluster implements AutoCloseable {
                 .raft("127.0.0.1", node.raftPort())
                 .location(location)
                 .ratis(options.ratis)
-                .registrationTimeout(options.sessionTimeout.multipliedBy(3));
+                .registrationTimeout(options.sessionTimeout.multipliedBy(3))
+                .diskSpaceRule(TEST_DISK_SPACE_RULE);
         worker = options.workerCustomizer.apply(node.index(), worker);
         if (options.adminRole) {
             worker = worker.roles(Set.of(Role.WORKER, Role.ADMIN));

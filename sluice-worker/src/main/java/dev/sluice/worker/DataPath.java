@@ -47,17 +47,19 @@ final class DataPath {
     private final ReconcileLoop placements;
     private final Supplier<RaftServer> server;
     private final BooleanSupplier serving;
+    private final Supplier<DiskStatus> disk;
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
 
     DataPath(String nodeName, PartitionGroups groups, NodeIdentity identity, ReconcileLoop placements, Supplier<RaftServer> server,
-            BooleanSupplier serving) {
+            BooleanSupplier serving, Supplier<DiskStatus> disk) {
         this.nodeName = nodeName;
         this.groups = groups;
         this.identity = identity;
         this.placements = placements;
         this.server = server;
         this.serving = serving;
+        this.disk = disk;
     }
 
     /**
@@ -70,6 +72,12 @@ final class DataPath {
     }
 
     private CompletableFuture<DataReply> submitNow(PartitionId partition, byte[] payload, boolean readOnly, RequestId requestId) {
+        DiskStatus space = disk.get();
+        if (!readOnly && !space.state().takesWrites()) {
+            // Refused before Ratis sees it: a write that reached a leader whose log cannot grow would be lost
+            // in its failed log, and the client would wait for its timeout to learn nothing.
+            return CompletableFuture.completedFuture(new DataReply.NoSpace(space.detail()));
+        }
         RaftServer current = server.get();
         if (current == null || !serving.getAsBoolean()) {
             return CompletableFuture.completedFuture(new DataReply.NoLeader("node " + nodeName + " is not serving"));

@@ -25,6 +25,12 @@ public sealed interface DataReply {
      */
     record TimedOut(Duration waited) implements DataReply {}
 
+    /**
+     * This node's data directory is below its free-space floor, so it takes no writes; {@code message} names
+     * the node, the directory and the numbers. Another leader may take the write (the client retries).
+     */
+    record NoSpace(String message) implements DataReply {}
+
     /** The logic refused the command, or the node failed unexpectedly. */
     record Failed(String message) implements DataReply {}
 }

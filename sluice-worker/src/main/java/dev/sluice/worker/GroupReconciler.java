@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
  *       fail with "does not host the group".
  *   <li>A wanted group not listed, and not being removed or created already, is created with its peers, on
  *       a creation thread ({@link #CREATION_PARALLELISM} at a time).
+ *   <li>While the disk is low ({@code mayGrow} false), no group is created and none is repaired: a new or
+ *       repaired group is staged with a snapshot and a log, which the disk has no room for, and a division that
+ *       broke on a full disk keeps its data for when the Raft server restarts. Removals go on: they free space.
  *   <li>At most {@link #MAX_CHANGES_PER_PASS} decisions per pass; another pass follows at once.
  *   <li>Removals advance: a leader waits for leadership to move (at most {@link #LEADERSHIP_MOVE_WAIT_MAX});
  *       a queued one starts a call on a removal thread when one is free; a failed call is retried after
@@ -115,6 +118,8 @@ final class GroupReconciler {
     private final ConcurrentHashMap<PartitionId, Removal> removals = new ConcurrentHashMap<>();
     /** The desired partitions of the latest pass; a call about to start checks it once more. */
     private volatile Set<PartitionId> lastDesired = Set.of();
+    /** Whether the latest pass allowed groups to be created; a creation about to start checks it once more. */
+    private volatile boolean growing = true;
     /** Removals whose overdue call has been logged, with the attempt; only the pass thread uses it. */
     private final Map<PartitionId, Integer> overdueLogged = new TreeMap<>();
 
@@ -132,19 +137,28 @@ final class GroupReconciler {
         this.passAgainAfter = passAgainAfter;
     }
 
+    /** A pass with room on the disk. */
+    void pass(Map<PartitionId, List<NodeConfig>> desired) {
+        pass(desired, true);
+    }
+
     /**
      * One pass.
      *
      * @param desired every partition whose placement names this node, with the peers to create its group
      *     with; an empty list when a member is not known yet (it is created by a later pass)
+     * @param mayGrow whether groups may be created or repaired (false while the disk is low)
      */
-    void pass(Map<PartitionId, List<NodeConfig>> desired) {
+    void pass(Map<PartitionId, List<NodeConfig>> desired, boolean mayGrow) {
         Instant now = clock.instant();
         lastDesired = Set.copyOf(desired.keySet());
+        growing = mayGrow;
         Map<PartitionId, GroupState> listed = host.groups();
         int budget = MAX_CHANGES_PER_PASS;
-        budget = decideRemovals(desired, listed, now, budget);
-        budget = createMissing(desired, listed, budget);
+        budget = decideRemovals(desired, listed, now, budget, mayGrow);
+        if (mayGrow) {
+            budget = createMissing(desired, listed, budget);
+        }
         Optional<Duration> wake = advanceRemovals(desired, listed, now);
         overdueLogged.keySet().retainAll(removals.keySet());
         if (budget <= 0) {
@@ -154,7 +168,8 @@ final class GroupReconciler {
         }
     }
 
-    private int decideRemovals(Map<PartitionId, List<NodeConfig>> desired, Map<PartitionId, GroupState> listed, Instant now, int budget) {
+    private int decideRemovals(Map<PartitionId, List<NodeConfig>> desired, Map<PartitionId, GroupState> listed, Instant now, int budget,
+            boolean mayRepair) {
         for (Map.Entry<PartitionId, GroupState> group : listed.entrySet()) {
             PartitionId partition = group.getKey();
             if (budget <= 0 || removals.containsKey(partition)) {
@@ -164,7 +179,7 @@ final class GroupReconciler {
                 Step first = group.getValue() == GroupState.LEADING ? Step.AWAITING_LEADERSHIP_MOVE : Step.QUEUED;
                 removals.put(partition, Removal.start(partition, Purpose.LEAVE, first, now));
                 budget--;
-            } else if (group.getValue() == GroupState.BROKEN) {
+            } else if (group.getValue() == GroupState.BROKEN && mayRepair) {
                 log.warn("{}: the group of {} is listed but not running; removing it to create it afresh", name, partition);
                 removals.put(partition, Removal.start(partition, Purpose.REPAIR, Step.QUEUED, now));
                 budget--;
@@ -200,8 +215,8 @@ final class GroupReconciler {
 
     private void create(PartitionId partition, List<NodeConfig> peers) {
         try {
-            // The placement may have moved on while the call waited for a thread.
-            if (lastDesired.contains(partition) && !removals.containsKey(partition) && host.add(partition, peers)) {
+            // The placement, or the disk, may have moved on while the call waited for a thread.
+            if (growing && lastDesired.contains(partition) && !removals.containsKey(partition) && host.add(partition, peers)) {
                 log.info("{}: created {} with peers {}", name, partition, peers.stream().map(NodeConfig::nodeId).toList());
             }
         } catch (IOException | RuntimeException failed) {

@@ -30,14 +30,16 @@ import java.util.concurrent.TimeoutException;
  * GET  /data/v1/kv/{key}      200 with the value (linearizable, from the leader); 404 not-found
  * GET  /data/v1/routing       partition table, members per partition with URLs, leader hints
  * GET  /health/live           200 while the process runs
- * GET  /health/ready          200 only while this worker is Active and serving; 503 otherwise
+ * GET  /health/ready          200 only while this worker is Active, serving, and its disk has room; 503 otherwise
  * GET  /internal/v1/status    the WorkerStatus: state, warm-up checks, per-replica Raft status
  * </pre>
  *
  * <p>Data errors: {@code 400} malformed-key, wrong-partition (the {@code X-Sluice-Partition} header or
  * {@code partition} query parameter names another partition than the key hashes to), unknown-partition,
  * value-too-large, malformed-header; {@code 421} not-leader with the leader and its URL when known; {@code 503}
- * no-leader or unavailable with {@code Retry-After}; {@code 504} timeout. Bodies are {@link ErrorBody} JSON.
+ * no-leader or unavailable with {@code Retry-After}; {@code 504} timeout; {@code 507} insufficient-storage (a
+ * write to a node whose data directory is below its free-space floor) with {@code Retry-After}. Bodies are
+ * {@link ErrorBody} JSON.
  *
  * <p>A data request waits for Raft at most the node's data timeout, and at most
  * {@link DataApi#SERVER_SHARE_PERCENT}% of the caller's {@code X-Sluice-Timeout-Millis}: a leader that cannot
@@ -95,6 +97,7 @@ public final class WorkerHttp {
             case DataReply.TimedOut timedOut -> error(ctx, 504, ErrorCodes.TIMEOUT, "not committed within " + timedOut.waited().toMillis()
                     + " ms; the write may still be applied" + (requestId.isPresent() ? ", and retrying it with the same " + DataApi.REQUEST_ID_HEADER + " is safe" : ""),
                     partition);
+            case DataReply.NoSpace noSpace -> insufficientStorage(ctx, noSpace, partition);
             case DataReply.Failed failed -> error(ctx, 500, ErrorCodes.INTERNAL, failed.message(), partition);
         }
     }
@@ -118,6 +121,7 @@ public final class WorkerHttp {
             case DataReply.NotLeader notLeader -> redirect(ctx, partition, notLeader);
             case DataReply.NoLeader noLeader -> unavailable(ctx, ErrorCodes.NO_LEADER, noLeader.reason(), partition);
             case DataReply.TimedOut timedOut -> error(ctx, 504, ErrorCodes.TIMEOUT, "not answered within " + timedOut.waited().toMillis() + " ms", partition);
+            case DataReply.NoSpace noSpace -> insufficientStorage(ctx, noSpace, partition);
             case DataReply.Failed failed -> error(ctx, 500, ErrorCodes.INTERNAL, failed.message(), partition);
         }
     }
@@ -237,6 +241,16 @@ public final class WorkerHttp {
         write(ctx, 421, body);
     }
 
+    /**
+     * {@code 507}: the write was refused because this node's disk is low. The leaderships of a low node move
+     * to other voters within seconds, so the client retries (it treats 5xx as transient) and finds the new
+     * leader through the routing.
+     */
+    private static void insufficientStorage(Context ctx, DataReply.NoSpace noSpace, PartitionId partition) {
+        ctx.header("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
+        error(ctx, 507, ErrorCodes.INSUFFICIENT_STORAGE, noSpace.message(), partition);
+    }
+
     private static void unavailable(Context ctx, String code, String message, PartitionId partition) {
         ctx.header("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
         error(ctx, 503, code, message, partition);
@@ -262,8 +276,10 @@ public final class WorkerHttp {
             body.put("node", node.id().toString());
             body.put("state", node.workerState().wireName());
         });
+        DiskStatus disk = worker.disk();
+        body.put("disk", disk.state().wireName());
         if (!ready) {
-            body.put("reason", worker.status().activation());
+            body.put("reason", disk.state().takesWrites() ? worker.status().activation() : disk.detail());
         }
         json(ctx, ready ? 200 : 503, body);
     }

@@ -219,6 +219,22 @@ class GroupReconcilerTest {
     }
 
     @Test
+    void whileTheDiskIsLowNothingIsCreatedOrRepairedButRemovalsGoOn() {
+        host.with(p(4), GroupState.BROKEN).with(p(5), GroupState.SERVING);
+
+        reconciler.pass(wanted(1, 4), false);
+
+        assertThat(host.added).as("no new group on a low disk").isEmpty();
+        assertThat(reconciler.removing()).as("the broken group keeps its data; the leaving one goes").containsExactly(p(5));
+        calls.runNext();
+        assertThat(host.deleted).containsExactly(p(5));
+
+        reconciler.pass(wanted(1, 4), true);
+        assertThat(host.added).as("room again: created").containsExactly(p(1));
+        assertThat(reconciler.removing()).as("room again: repaired").containsExactly(p(4));
+    }
+
+    @Test
     void brokenGroupNoPlacementWantsIsAnOrdinaryRemoval() {
         host.with(p(4), GroupState.BROKEN);
         reconciler.pass(wanted());

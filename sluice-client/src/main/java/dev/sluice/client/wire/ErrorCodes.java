@@ -28,6 +28,11 @@ public final class ErrorCodes {
      * write may still be applied, and retrying it with the same request id is safe.
      */
     public static final String TIMEOUT = "timeout";
+    /**
+     * 507: this node's data directory is below its free-space floor, so it takes no writes; the message names
+     * the node, the directory and the numbers. Another node will lead the partition shortly: retry.
+     */
+    public static final String INSUFFICIENT_STORAGE = "insufficient-storage";
     /** 500: the node failed in a way it did not expect. */
     public static final String INTERNAL = "internal";
 }
