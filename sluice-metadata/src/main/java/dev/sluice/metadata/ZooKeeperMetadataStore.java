@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.CuratorWatcher;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
 import org.apache.curator.framework.recipes.cache.ChildData;
@@ -27,6 +28,7 @@ import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -378,6 +380,12 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
         private final String path;
         private volatile byte[] value;
         private volatile boolean closed;
+        /** One instance, so ZooKeeper keeps a single watch on the path however often {@link #restore()} runs. */
+        private final CuratorWatcher onChange = event -> {
+            if (event.getType() != Watcher.Event.EventType.None && !closed) {
+                restoreInBackground();
+            }
+        };
 
         ZooKeeperEphemeral(String key, String path, byte[] value) {
             this.key = key;
@@ -404,18 +412,40 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
         @Override
         public void stateChanged(CuratorFramework curator, ConnectionState state) {
             if (state == ConnectionState.RECONNECTED && !closed) {
-                Thread recreate = new Thread(() -> {
-                    try {
-                        if (client.checkExists().forPath(path) == null) {
-                            create();
-                            log.info("re-created ephemeral '{}' after a session expiry", key);
-                        }
-                    } catch (Exception e) {
-                        log.error("lost ephemeral '{}' after a session expiry: {}", key, e.getMessage());
-                    }
-                }, "zk-ephemeral-" + key);
-                recreate.setDaemon(true);
-                recreate.start();
+                restoreInBackground();
+            }
+        }
+
+        /** Off the caller's thread: Curator's state and watch threads must not block on ZooKeeper calls. */
+        private void restoreInBackground() {
+            Thread restore = new Thread(this::restore, "zk-ephemeral-" + key);
+            restore.setDaemon(true);
+            restore.start();
+        }
+
+        /**
+         * Makes sure the node exists and belongs to this session. After this client gave its session up, the
+         * node can still be there, held by the old session until the ensemble expires it: an ensemble that
+         * lost its quorum restarts every session's clock when it has one again, so the old session outlives
+         * the client's own timeout. A watch then re-creates the node the moment ZooKeeper deletes it;
+         * checking for existence alone lost it for good (docs/reliability.md, finding 2).
+         */
+        private void restore() {
+            if (closed) {
+                return;
+            }
+            try {
+                Stat stat = client.checkExists().usingWatcher(onChange).forPath(path);
+                long session = client.getZookeeperClient().getZooKeeper().getSessionId();
+                if (stat == null) {
+                    create();
+                    log.info("re-created ephemeral '{}' after a session expiry", key);
+                } else if (stat.getEphemeralOwner() != session) {
+                    log.info("ephemeral '{}' is still held by an expired session (0x{}); re-creating it once ZooKeeper removes it", key,
+                            Long.toHexString(stat.getEphemeralOwner()));
+                }
+            } catch (Exception e) {
+                log.error("lost ephemeral '{}' after a session expiry: {}", key, e.getMessage());
             }
         }
 
