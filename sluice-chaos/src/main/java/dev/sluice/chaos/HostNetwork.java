@@ -59,6 +59,7 @@ final class HostNetwork implements AutoCloseable {
     private final String subnetPrefix;
     private final Map<String, Host> hosts = new LinkedHashMap<>();
     private final PrintStream log;
+    private final List<LinkProxy> proxies = new ArrayList<>();
     private boolean closed;
 
     private HostNetwork(String runId, String subnetPrefix, PrintStream log) {
@@ -177,10 +178,50 @@ final class HostNetwork implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends {@code host}'s new TCP connections to {@code destination}'s {@code port} to {@code proxy} instead
+     * (a DNAT rule in the namespace's {@code nat} table), and resets the connections it already has there: the
+     * {@code nat} table only sees a connection's first packet, so an old connection would otherwise keep
+     * bypassing the proxy. The reset rule matches only packets still addressed to the destination itself,
+     * which redirected connections never are once their first packet was rewritten.
+     */
+    void redirect(Host host, Host destination, int port, java.net.InetSocketAddress proxy) {
+        if (!hosts.containsValue(destination) || !proxy.getAddress().getHostAddress().equals(bridgeAddress())) {
+            throw new IllegalArgumentException("redirects go from a run host to a run host through the bridge, not to " + destination + " via " + proxy);
+        }
+        iptables(host, "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-d", destination.address(), "--dport", Integer.toString(port),
+                "-j", "DNAT", "--to-destination", proxy.getAddress().getHostAddress() + ":" + proxy.getPort());
+        iptables(host, "-A", "OUTPUT", "-p", "tcp", "-d", destination.address(), "--dport", Integer.toString(port),
+                "-j", "REJECT", "--reject-with", "tcp-reset");
+    }
+
+    /**
+     * A proxy on the bridge's address that relays only between this run's hosts; this network closes it when
+     * it closes, if nothing did before.
+     */
+    synchronized LinkProxy openProxy(LinkImpairment impairment, long seed) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("the hosts of run " + runId + " are gone");
+        }
+        java.util.Set<java.net.InetAddress> addresses = new java.util.HashSet<>();
+        for (Host host : hosts.values()) {
+            addresses.add(java.net.InetAddress.getByName(host.address()));
+        }
+        LinkProxy proxy = new LinkProxy(java.net.InetAddress.getByName(bridgeAddress()), addresses, impairment, seed);
+        proxies.add(proxy);
+        return proxy;
+    }
+
+    /** The bridge's address in the root namespace: the harness and a {@link LinkProxy} listen there. */
+    String bridgeAddress() {
+        return subnetPrefix + BRIDGE_HOST;
+    }
+
     /** Removes every rule the nemesis put inside {@code host}. */
     void heal(Host host) {
         iptables(host, "-F", "INPUT");
         iptables(host, "-F", "OUTPUT");
+        iptables(host, "-t", "nat", "-F", "OUTPUT");
     }
 
     void healAll() {
@@ -202,6 +243,7 @@ final class HostNetwork implements AutoCloseable {
             return;
         }
         closed = true;
+        proxies.forEach(LinkProxy::close);
         remove(runId, log);
     }
 
