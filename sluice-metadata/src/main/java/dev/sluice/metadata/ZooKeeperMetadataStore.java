@@ -60,11 +60,21 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
     private final List<ZooKeeperEphemeral> ephemerals = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final Duration connectionTimeout;
+    /** When this client lost its connection ({@link System#nanoTime()}), or {@link #CONNECTED} while it has one. */
+    private volatile long disconnectedSinceNanos = CONNECTED;
+    private static final long CONNECTED = Long.MIN_VALUE;
 
     private ZooKeeperMetadataStore(CuratorFramework client, String root, Duration connectionTimeout) {
         this.client = client;
         this.root = root;
         this.connectionTimeout = connectionTimeout;
+        client.getConnectionStateListenable().addListener((curator, state) -> {
+            if (state.isConnected()) {
+                disconnectedSinceNanos = CONNECTED;
+            } else if (disconnectedSinceNanos == CONNECTED) {
+                disconnectedSinceNanos = System.nanoTime();
+            }
+        });
     }
 
     /**
@@ -655,11 +665,18 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
      * Runs {@code body}, retrying it with backoff while the connection is lost, up to the connection
      * timeout. Curator itself does not retry (its retry policy is "never") so that this loop knows when
      * a write's outcome is ambiguous and can tell the body.
+     *
+     * <p>The wait rides out a ZooKeeper election. An outage that has already lasted the whole connection
+     * timeout is not one, so then an operation that finds the connection lost fails at once rather than
+     * waiting the timeout again: through a 20-s quorum loss every admin request waited 15 s for its 503
+     * (docs/reliability.md, finding 3).
      */
     private <T> T call(String what, ZkCall<T> body) {
         long deadline = System.nanoTime() + connectionTimeout.toNanos();
         boolean connectionLost = false;
         for (int attempt = 1; ; attempt++) {
+            // Before the attempt too: Curator itself blocks an operation up to the connection timeout while disconnected.
+            failIfLongOutage(what);
             try {
                 return body.run(connectionLost);
             } catch (RetryableConflict conflict) {
@@ -671,6 +688,7 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
             } catch (KeeperException.ConnectionLossException | KeeperException.SessionExpiredException
                      | KeeperException.OperationTimeoutException | KeeperException.SessionMovedException unavailable) {
                 connectionLost = true;
+                failIfLongOutage(what);
                 if (System.nanoTime() > deadline) {
                     throw new MetadataUnavailableException("ZooKeeper unavailable during " + what + " for " + connectionTimeout + ": "
                             + unavailable.getMessage(), unavailable);
@@ -682,6 +700,16 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
             } catch (Exception failure) {
                 throw new MetadataException("ZooKeeper operation failed: " + what + ": " + failure, failure);
             }
+        }
+    }
+
+    /** Fails when this client has had no connection for longer than the connection timeout, and still has none. */
+    private void failIfLongOutage(String what) {
+        long since = disconnectedSinceNanos;
+        long lasted = System.nanoTime() - since;
+        if (since != CONNECTED && lasted > connectionTimeout.toNanos() && !client.getZookeeperClient().isConnected()) {
+            throw new MetadataUnavailableException("ZooKeeper has been unreachable for " + Duration.ofNanos(lasted).toSeconds()
+                    + " s, longer than the connection timeout (" + connectionTimeout + "); " + what + " not attempted", null);
         }
     }
 
