@@ -25,7 +25,21 @@ enum FaultKind {
     /** {@code kill -9} of a ZooKeeper follower; restarted with its data. */
     KILL_ZOOKEEPER_FOLLOWER,
     /** {@code kill -9} of the ZooKeeper leader; restarted with its data. */
-    KILL_ZOOKEEPER_LEADER;
+    KILL_ZOOKEEPER_LEADER,
+    /**
+     * {@code kill -9} of two of the three ZooKeeper servers at once: the ensemble has no quorum, so no metadata
+     * is read or written and sessions cannot be renewed. Raft does not need ZooKeeper, so partitions with a
+     * leader must go on taking writes. Healed by restarting both with their data.
+     */
+    KILL_ZOOKEEPER_MAJORITY,
+    /**
+     * Every TCP connection between one node and the other nodes (their Raft and HTTP ports, both directions)
+     * runs through a {@link LinkProxy} that holds each chunk 50-300 ms ({@link LinkImpairment#slow()}).
+     * Healed by removing the redirects and closing the proxy, so the nodes reconnect directly.
+     */
+    SLOW_NODE_LINKS,
+    /** Like {@link #SLOW_NODE_LINKS}, but the proxy stalls and resets connections ({@link LinkImpairment#lossy()}). */
+    LOSSY_NODE_LINKS;
 
     /** Pauses span 5-30 s as the issue asks; other faults hold 8-25 s, long enough for elections and session expiry (10 s). */
     Duration minHold() {
@@ -33,6 +47,10 @@ enum FaultKind {
             case PAUSE_NODE, PAUSE_CONTROLLER_LEADER -> Duration.ofSeconds(5);
             case KILL_NODE, KILL_CONTROLLER_LEADER, KILL_DRAINING_NODE, ISOLATE_NODE, ISOLATE_NODE_ONE_WAY, SPLIT_MAJORITY_MINORITY,
                     ISOLATE_NODE_FROM_ZOOKEEPER, KILL_ZOOKEEPER_FOLLOWER, KILL_ZOOKEEPER_LEADER -> Duration.ofSeconds(8);
+            // About 20 s as the issue asks: past the nodes' session timeout (10 s), so sessions are lost, and past their
+            // metadata connection timeout (15 s), after which the admin API must answer its 503 at once.
+            case KILL_ZOOKEEPER_MAJORITY -> Duration.ofSeconds(20);
+            case SLOW_NODE_LINKS, LOSSY_NODE_LINKS -> Duration.ofSeconds(10);
         };
     }
 
@@ -41,10 +59,28 @@ enum FaultKind {
             case PAUSE_NODE, PAUSE_CONTROLLER_LEADER -> Duration.ofSeconds(30);
             case KILL_NODE, KILL_CONTROLLER_LEADER, KILL_DRAINING_NODE, ISOLATE_NODE, ISOLATE_NODE_ONE_WAY, SPLIT_MAJORITY_MINORITY,
                     ISOLATE_NODE_FROM_ZOOKEEPER, KILL_ZOOKEEPER_FOLLOWER, KILL_ZOOKEEPER_LEADER -> Duration.ofSeconds(25);
+            case KILL_ZOOKEEPER_MAJORITY -> Duration.ofSeconds(25);
+            // Long enough for several elections' worth of heartbeats and for resets to hit reconnected links again.
+            case SLOW_NODE_LINKS, LOSSY_NODE_LINKS -> Duration.ofSeconds(30);
         };
     }
 
     String wireName() {
         return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    /**
+     * The kind with this {@link #wireName()}.
+     *
+     * @throws IllegalArgumentException naming every kind, if there is none
+     */
+    static FaultKind parse(String wireName) {
+        for (FaultKind kind : values()) {
+            if (kind.wireName().equals(wireName.trim())) {
+                return kind;
+            }
+        }
+        throw new IllegalArgumentException("unknown fault kind '" + wireName + "'; known: "
+                + java.util.Arrays.stream(values()).map(FaultKind::wireName).collect(java.util.stream.Collectors.joining(", ")));
     }
 }
