@@ -120,7 +120,7 @@ final class LinkProxy implements AutoCloseable {
             } catch (IOException stopped) {
                 return;
             }
-            if (!runHosts.contains(client.getInetAddress()) || open.size() >= MAX_CONNECTIONS) {
+            if (!runHosts.contains(client.getInetAddress()) || openConnections() >= MAX_CONNECTIONS) {
                 refused.incrementAndGet();
                 closeQuietly(client);
                 continue;
@@ -147,8 +147,9 @@ final class LinkProxy implements AutoCloseable {
             return;
         }
         Random draws = new Random(seed ^ (number * 0x9E3779B97F4A7C15L));
-        direction(client, server, new Random(draws.nextLong()));
-        direction(server, client, new Random(draws.nextLong()));
+        java.util.concurrent.atomic.AtomicInteger ended = new java.util.concurrent.atomic.AtomicInteger();
+        direction(client, server, new Random(draws.nextLong()), ended);
+        direction(server, client, new Random(draws.nextLong()), ended);
         if (draws.nextDouble() < impairment.resetChance()) {
             long afterNanos = (long) (draws.nextDouble() * impairment.maxResetAfter().toNanos());
             Thread.ofVirtual().name("link-proxy-reset-" + number).start(() -> {
@@ -167,12 +168,19 @@ final class LinkProxy implements AutoCloseable {
         }
     }
 
-    /** Relays {@code from} to {@code to}: a reader that stamps each chunk with its due time, a writer that waits for it. */
-    private void direction(Socket from, Socket to, Random random) {
+    /**
+     * Relays {@code from} to {@code to}: a reader that stamps each chunk with its due time, a writer that waits
+     * for it. Whichever fails first closes both sockets and interrupts the other, which may be blocked on the
+     * queue rather than on a socket.
+     */
+    private void direction(Socket from, Socket to, Random random, java.util.concurrent.atomic.AtomicInteger ended) {
         BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(MAX_QUEUED_CHUNKS);
-        Thread.ofVirtual().start(() -> {
+        Thread[] pair = new Thread[2];
+        pair[0] = Thread.ofVirtual().unstarted(() -> {
             long lastDue = 0;
-            try (InputStream in = from.getInputStream()) {
+            // Not closed here: closing a socket's stream closes the socket, and the other direction may still be talking.
+            try {
+                InputStream in = from.getInputStream();
                 byte[] buffer = new byte[CHUNK_BYTES];
                 int read;
                 while ((read = in.read(buffer)) >= 0) {
@@ -188,9 +196,10 @@ final class LinkProxy implements AutoCloseable {
                 queue.put(new Chunk(END, lastDue));
             } catch (IOException | InterruptedException gone) {
                 close(from, to);
+                pair[1].interrupt();
             }
         });
-        Thread.ofVirtual().start(() -> {
+        pair[1] = Thread.ofVirtual().unstarted(() -> {
             try {
                 OutputStream out = to.getOutputStream();
                 while (true) {
@@ -202,6 +211,9 @@ final class LinkProxy implements AutoCloseable {
                     if (chunk.bytes() == END) {
                         // A half-close passes through, so a peer that finished sending still gets its answer.
                         to.shutdownOutput();
+                        if (ended.incrementAndGet() == 2) {
+                            close(from, to);
+                        }
                         return;
                     }
                     out.write(chunk.bytes());
@@ -210,8 +222,11 @@ final class LinkProxy implements AutoCloseable {
                 }
             } catch (IOException | InterruptedException gone) {
                 close(from, to);
+                pair[0].interrupt();
             }
         });
+        pair[0].start();
+        pair[1].start();
     }
 
     private static long between(Random random, java.time.Duration min, java.time.Duration max) {

@@ -107,6 +107,21 @@ class LinkProxyTest {
     }
 
     @Test
+    void halfClosesPassThroughAndAConnectionEndedBothWaysIsLetGo() throws Exception {
+        proxy = new LinkProxy(LOOPBACK, Set.of(LOOPBACK), new LinkImpairment(Duration.ZERO, Duration.ZERO, 0, Duration.ZERO, Duration.ZERO, 0, Duration.ZERO), 5);
+        try (Socket socket = new Socket()) {
+            socket.connect(proxy.route(echoAddress()), 2_000);
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write("last words".getBytes());
+            socket.shutdownOutput();
+
+            // The echo server sees the end of the stream only through the proxy, answers, and ends its side.
+            assertThat(socket.getInputStream().readAllBytes()).isEqualTo("last words".getBytes());
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.openConnections() == 0);
+    }
+
+    @Test
     void aStallHoldsEverythingBehindIt() throws Exception {
         LinkImpairment alwaysStall = new LinkImpairment(Duration.ZERO, Duration.ZERO, 1.0, Duration.ofMillis(400), Duration.ofMillis(400), 0, Duration.ZERO);
         proxy = new LinkProxy(LOOPBACK, Set.of(LOOPBACK), alwaysStall, 1);
