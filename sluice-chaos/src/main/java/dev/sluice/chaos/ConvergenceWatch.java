@@ -152,7 +152,12 @@ final class ConvergenceWatch {
         Bound kind = boundKind(fault.fault(), schedule);
         String last = "not looked at before the bound";
         while (nanosIntoRun.getAsLong() < bound) {
-            last = problem.get();
+            try {
+                last = problem.get();
+            } catch (RuntimeException unreadable) {
+                // One bad answer must not end the watch and lose every later measure.
+                last = "the look failed: " + unreadable;
+            }
             long lookedUntil = nanosIntoRun.getAsLong();
             if (last == null) {
                 return lookedUntil <= bound ? new Recovery.Converged(fault, lookedUntil - fault.healedNanos())
