@@ -454,8 +454,11 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
                     log.info("ephemeral '{}' is still held by an expired session (0x{}); re-creating it once ZooKeeper removes it", key,
                             Long.toHexString(stat.getEphemeralOwner()));
                 }
+            } catch (PreconditionFailedException taken) {
+                log.error("lost ephemeral '{}' after a session expiry: {}", key, taken.getMessage());
             } catch (Exception e) {
-                log.error("lost ephemeral '{}' after a session expiry: {}", key, e.getMessage());
+                // The connection dropped again; its return brings another RECONNECTED, and another try.
+                log.warn("could not restore ephemeral '{}' yet ({}); trying again when the connection returns", key, e.getMessage());
             }
         }
 
