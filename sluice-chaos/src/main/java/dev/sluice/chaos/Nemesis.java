@@ -244,15 +244,19 @@ final class Nemesis {
         LinkProxy proxy = network.openProxy(impairment, seed);
         impairedLinks = proxy;
         try {
+            java.util.Map<HostNetwork.Host, List<HostNetwork.Redirect>> byHost = new java.util.LinkedHashMap<>();
             for (HostProcess other : cluster.nodes()) {
                 if (other == node) {
                     continue;
                 }
                 for (int port : List.of(ChaosCluster.RAFT_PORT, ChaosCluster.HTTP_PORT)) {
-                    network.redirect(node.host(), other.host(), port, proxy.route(new java.net.InetSocketAddress(other.host().address(), port)));
-                    network.redirect(other.host(), node.host(), port, proxy.route(new java.net.InetSocketAddress(node.host().address(), port)));
+                    byHost.computeIfAbsent(node.host(), h -> new ArrayList<>()).add(new HostNetwork.Redirect(other.host(), port,
+                            proxy.route(new java.net.InetSocketAddress(other.host().address(), port))));
+                    byHost.computeIfAbsent(other.host(), h -> new ArrayList<>()).add(new HostNetwork.Redirect(node.host(), port,
+                            proxy.route(new java.net.InetSocketAddress(node.host().address(), port))));
                 }
             }
+            byHost.forEach(network::redirect);
         } catch (java.io.IOException | RuntimeException failed) {
             cluster.nodes().forEach(n -> cluster.network().heal(n.host()));
             proxy.close();
