@@ -130,6 +130,7 @@ public final class ChaosRun {
         List<ConvergenceWatch.Recovery> recoveries = List.of();
         List<Admin.Exchange> exchanges = List.of();
         try (ChaosCluster cluster = ChaosCluster.start(directory, options.partitions(), log)) {
+            awaitServing(cluster, options.partitions(), summary, log);
             long start = System.nanoTime();
             Admin admin = new Admin(cluster.nodeUrls(), cluster.token(), start);
             Operator operator = new Operator(admin, seed ^ 0x5DEECE66DL, start, log);
@@ -478,6 +479,29 @@ public final class ChaosRun {
             previous = at;
         }
         return Math.max(longest, fault.healedNanos() - previous);
+    }
+
+    /**
+     * Waits (up to {@link ChaosCluster#START_TIMEOUT}) until the cluster has converged by the final check's
+     * rule before the workload starts: the nodes count as started once every partition is placed, but on a
+     * loaded machine their Raft groups came up a minute later, and the first faults hit a cluster that had
+     * never served. A cluster that does not converge is run anyway, and the summary says so.
+     */
+    private static void awaitServing(ChaosCluster cluster, int partitions, Map<String, String> summary, PrintStream log) {
+        long started = System.nanoTime();
+        Admin probe = new Admin(cluster.nodeUrls(), cluster.token(), started);
+        AtomicReference<String> problem = new AtomicReference<>("not checked yet");
+        try {
+            ChaosCluster.awaitUntil("the cluster serves every partition", ChaosCluster.START_TIMEOUT, () -> {
+                problem.set(convergenceProblem(cluster, probe, partitions));
+                return problem.get() == null;
+            });
+            summary.put("start", String.format(java.util.Locale.ROOT, "converged %.1f s after every partition was placed", (System.nanoTime() - started) / 1e9));
+        } catch (IllegalStateException notServing) {
+            summary.put("start", "NOT converged " + ChaosCluster.START_TIMEOUT.toSeconds() + " s after every partition was placed (" + problem.get()
+                    + "); the workload started anyway");
+        }
+        log.println("start: " + summary.get("start"));
     }
 
     private static Set<FaultKind> kindsOf(Options options) {
