@@ -273,11 +273,12 @@ class AdminHttpTest {
             documented.add(names.next());
         }
         assertThat(documented).containsExactlyInAnyOrder("/api/v1/cluster", "/api/v1/nodes", "/api/v1/nodes/{node}", "/api/v1/nodes/{node}/state",
-                "/api/v1/nodes/{node}/drain", "/api/v1/partitions", "/api/v1/partitions/{partition}", "/api/v1/events", "/api/v1/openapi.json");
+                "/api/v1/nodes/{node}/drain", "/api/v1/partitions", "/api/v1/partitions/{partition}", "/api/v1/events", "/api/v1/openapi.json",
+                "/data/v1/kv/{key}", "/health/ready");
         // And every documented GET route answers.
         for (String path : documented) {
             if (paths.get(path).has("get")) {
-                String concrete = path.replace("{node}", "N1").replace("{partition}", "P0");
+                String concrete = path.replace("{node}", "N1").replace("{partition}", "P0").replace("{key}", "k");
                 int status = get(concrete).statusCode();
                 assertThat(status).as(concrete).isIn(200, 404);
             }

@@ -48,6 +48,7 @@ final class ChaosCluster implements AutoCloseable {
     private final HostNetwork network;
     private final List<HostProcess> zooKeepers = new ArrayList<>();
     private final List<HostProcess> nodes = new ArrayList<>();
+    private final NodeDisks disks;
     private final PrintStream log;
     private final Thread shutdownHook;
     private String token;
@@ -58,6 +59,7 @@ final class ChaosCluster implements AutoCloseable {
         this.data = this.runDirectory.resolve(DATA_DIRECTORY);
         this.network = network;
         this.log = log;
+        this.disks = new NodeDisks(log);
         this.shutdownHook = new Thread(this::close, "sluice-chaos-cleanup");
     }
 
@@ -154,12 +156,14 @@ final class ChaosCluster implements AutoCloseable {
             HostNetwork.Host host = network.host("node-" + i);
             Path directory = data.resolve("node-" + i);
             Files.createDirectories(directory);
+            disks.mount(directory);
             List<String> command = new ArrayList<>();
             command.add(ServerLaunch.javaExecutable());
             command.addAll(ServerLaunch.javaOptions(true));
             command.addAll(List.of("-cp", classPath, ServerLaunch.MAIN_CLASS));
             command.addAll(new ServerLaunch.Node("node-" + i, CLUSTER_NAME, directory, "chaos.zone-1", host.address(), RAFT_PORT, host.address(), HTTP_PORT,
                     connectString(), tokenFile, partitions, REPLICATION, 1, ProcessHandle.current().pid()).arguments());
+            command.addAll(NodeDisks.nodeArguments());
             HostProcess node = new HostProcess("node-" + i, host, network.inside(host), command, runDirectory.resolve("logs/node-" + i + ".log"));
             node.start();
             nodes.add(node);
@@ -254,6 +258,16 @@ final class ChaosCluster implements AutoCloseable {
         return network;
     }
 
+    /** The nodes' disks: one tmpfs per node's data directory. */
+    NodeDisks disks() {
+        return disks;
+    }
+
+    /** A node's data directory (its own tmpfs). */
+    Path dataDirectory(HostProcess node) {
+        return data.resolve(node.name());
+    }
+
     String token() {
         return token;
     }
@@ -291,6 +305,7 @@ final class ChaosCluster implements AutoCloseable {
         for (HostProcess process : allProcesses()) {
             process.destroy();
         }
+        disks.close();
         network.close();
         HostNetwork.deleteTree(data);
         if (Thread.currentThread() != shutdownHook) {

@@ -20,6 +20,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +29,9 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 
 /**
  * One fault-injection run from a seed: makes the hosts and the cluster, runs clients, operator and nemesis
@@ -102,7 +105,7 @@ public final class ChaosRun {
 
     /** Why a run cannot happen on this machine, or empty. */
     public static Optional<String> unsupported() {
-        return HostNetwork.unsupported();
+        return HostNetwork.unsupported().or(NodeDisks::unsupported);
     }
 
     public static Report run(Options options, PrintStream log) throws IOException, InterruptedException {
@@ -125,6 +128,9 @@ public final class ChaosRun {
         }
         History history = new History();
         List<Nemesis.Applied> applied = List.of();
+        Map<Integer, Leadership> leadersAtStart = Map.of();
+        Map<String, String> keyPartitions = Map.of();
+        List<String> nodeNames = List.of();
         List<Operator.Action> actions = List.of();
         Map<String, Op> finals = Map.of();
         List<ConvergenceWatch.Recovery> recoveries = List.of();
@@ -148,6 +154,8 @@ public final class ChaosRun {
             convergence.stop();
             recoveries = convergence.recoveries();
             applied = nemesis.applied();
+            leadersAtStart = nemesis.leadersAtStart();
+            nodeNames = cluster.nodes().stream().map(HostProcess::name).toList();
             actions = operator.actions();
             nemesis.failure().ifPresent(failed -> anomalies.add("the nemesis failed: " + failed));
             List<String> crashed = cluster.unexpectedExits();
@@ -163,6 +171,7 @@ public final class ChaosRun {
             auditReplay(cluster, admin, summary, anomalies, log);
             exchanges = admin.exchanges();
             finals = finalReads(cluster, history, summary, anomalies, log);
+            keyPartitions = keyPartitions(cluster);
             summary.put("admin API", admin.answers() + " answers, " + admin.unavailableAnswers() + " documented 503s, "
                     + admin.serverErrorCount() + " other 5xx, " + admin.unreachableAttempts() + " requests to unreachable nodes");
             admin.serverErrors().forEach(error -> anomalies.add("the admin API answered a server error: " + error));
@@ -180,6 +189,8 @@ public final class ChaosRun {
         summary.put("write pauses", "longest time without an acknowledged write while a fault was in force, by kind: "
                 + longestWritePauses(applied, history.ops()));
         summary.put("converged", "time from each fault's heal to convergence, by kind: " + convergenceByKind(recoveries));
+        summary.put("unaffected p99", "p99 latency of acknowledged writes, invoked while a fault was in force, to partitions no node it hit led "
+                + "when it started, by kind: " + unaffectedWriteLatencies(applied, leadersAtStart, keyPartitions, nodeNames, history.ops()));
         summary.put("anomalies", Integer.toString(anomalies.size()));
         List<String> lines = new ArrayList<>();
         summary.forEach((name, value) -> lines.add(String.format("%-16s %s", name, value)));
@@ -650,6 +661,76 @@ public final class ChaosRun {
 
     private static String seconds(long nanos) {
         return nanos < 0 ? "-" : String.format(java.util.Locale.ROOT, "%.1f s", nanos / 1e9);
+    }
+
+    /** Each key's partition ({@code P3}), as the cluster's table says; empty if no node gave the table. */
+    private static Map<String, String> keyPartitions(ChaosCluster cluster) {
+        Map<String, String> partitions = new TreeMap<>();
+        try (SluiceClient client = Clients.newClient(cluster.nodeUrls(), 0)) {
+            for (int k = 0; k < Clients.KEYS; k++) {
+                partitions.put(Clients.key(k), client.partitionOf(Clients.key(k)).toString());
+            }
+        } catch (dev.sluice.client.SluiceClientException noTable) {
+            return Map.of();
+        }
+        return partitions;
+    }
+
+    /**
+     * The Sluice nodes a fault hit, read from its record: the node it names as its target, or the members of the
+     * minority it names; none for a ZooKeeper fault. Reads the names as words, so {@code node-1} is not found in
+     * {@code node-12}.
+     */
+    static Set<String> nodesHit(Nemesis.Applied fault, Collection<String> nodeNames) {
+        Set<String> words = new java.util.HashSet<>(List.of(fault.target().split("[\\s\\[\\],]+")));
+        return nodeNames.stream().filter(words::contains).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /**
+     * Per fault kind, the p99 latency of the acknowledged writes invoked between a fault's start and its heal to
+     * keys whose partition was led, just before the fault, by a node the fault did not hit ({@link #nodesHit}):
+     * what the fault cost the partitions it had no business delaying. Partitions no node claimed to lead then are
+     * left out; writes to the counted partitions that were not acknowledged are counted beside it (their latency
+     * is unknown, and at least the call timeout).
+     */
+    static Map<String, String> unaffectedWriteLatencies(List<Nemesis.Applied> applied, Map<Integer, Leadership> leadersAtStart,
+            Map<String, String> keyPartitions, Collection<String> nodeNames, List<Op> ops) {
+        Map<String, List<Long>> latencies = new TreeMap<>();
+        Map<String, Integer> unacknowledged = new TreeMap<>();
+        for (Nemesis.Applied fault : applied) {
+            String kind = fault.fault().kind().wireName();
+            latencies.computeIfAbsent(kind, k -> new ArrayList<>());
+            unacknowledged.putIfAbsent(kind, 0);
+            Leadership leaders = leadersAtStart.get(fault.fault().index());
+            if (leaders == null) {
+                continue;
+            }
+            Set<String> hit = nodesHit(fault, nodeNames);
+            for (Op op : ops) {
+                String partition = keyPartitions.get(op.key());
+                if (op.kind() != Op.Kind.WRITE || op.invokeNanos() < fault.startedNanos() || op.invokeNanos() > fault.healedNanos()
+                        || partition == null || !leaders.known(partition) || leaders.ledByAnyOf(partition, hit)) {
+                    continue;
+                }
+                if (op.outcome() == Op.Outcome.OK) {
+                    latencies.get(kind).add(op.completeNanos() - op.invokeNanos());
+                } else {
+                    unacknowledged.merge(kind, 1, Integer::sum);
+                }
+            }
+        }
+        Map<String, String> described = new TreeMap<>();
+        latencies.forEach((kind, nanos) -> {
+            String unanswered = unacknowledged.get(kind) == 0 ? "" : ", " + unacknowledged.get(kind) + " not acknowledged";
+            if (nanos.isEmpty()) {
+                described.put(kind, "no writes" + unanswered);
+                return;
+            }
+            List<Long> sorted = nanos.stream().sorted().toList();
+            long p99 = sorted.get((int) Math.ceil(sorted.size() * 0.99) - 1);
+            described.put(kind, String.format(java.util.Locale.ROOT, "%d ms of %d%s", Math.round(p99 / 1e6), sorted.size(), unanswered));
+        });
+        return described;
     }
 
     private static Map<String, Integer> countByKind(List<Nemesis.Applied> applied) {

@@ -27,6 +27,12 @@ enum FaultKind {
     /** {@code kill -9} of the ZooKeeper leader; restarted with its data. */
     KILL_ZOOKEEPER_LEADER,
     /**
+     * A node's data directory (its own tmpfs, see {@link NodeDisks}) filled with a filler file until the filesystem
+     * refuses more; healed by deleting the filler. The node must refuse writes, report itself not ready, stop its
+     * Raft server, lose nothing it acknowledged, and come back once the filler is gone.
+     */
+    FILL_DISK,
+    /**
      * {@code kill -9} of two of the three ZooKeeper servers at once: the ensemble has no quorum, so no metadata
      * is read or written and sessions cannot be renewed. Raft does not need ZooKeeper, so partitions with a
      * leader must go on taking writes. Healed by restarting both with their data.
@@ -47,6 +53,7 @@ enum FaultKind {
             case PAUSE_NODE, PAUSE_CONTROLLER_LEADER -> Duration.ofSeconds(5);
             case KILL_NODE, KILL_CONTROLLER_LEADER, KILL_DRAINING_NODE, ISOLATE_NODE, ISOLATE_NODE_ONE_WAY, SPLIT_MAJORITY_MINORITY,
                     ISOLATE_NODE_FROM_ZOOKEEPER, KILL_ZOOKEEPER_FOLLOWER, KILL_ZOOKEEPER_LEADER -> Duration.ofSeconds(8);
+            case FILL_DISK -> Duration.ofSeconds(8);
             // About 20 s as the issue asks: past the nodes' session timeout (10 s), so sessions are lost, and past their
             // metadata connection timeout (15 s), after which the admin API must answer its 503 at once.
             case KILL_ZOOKEEPER_MAJORITY -> Duration.ofSeconds(20);
@@ -59,6 +66,7 @@ enum FaultKind {
             case PAUSE_NODE, PAUSE_CONTROLLER_LEADER -> Duration.ofSeconds(30);
             case KILL_NODE, KILL_CONTROLLER_LEADER, KILL_DRAINING_NODE, ISOLATE_NODE, ISOLATE_NODE_ONE_WAY, SPLIT_MAJORITY_MINORITY,
                     ISOLATE_NODE_FROM_ZOOKEEPER, KILL_ZOOKEEPER_FOLLOWER, KILL_ZOOKEEPER_LEADER -> Duration.ofSeconds(25);
+            case FILL_DISK -> Duration.ofSeconds(25);
             case KILL_ZOOKEEPER_MAJORITY -> Duration.ofSeconds(25);
             // Long enough for several elections' worth of heartbeats and for resets to hit reconnected links again.
             case SLOW_NODE_LINKS, LOSSY_NODE_LINKS -> Duration.ofSeconds(30);

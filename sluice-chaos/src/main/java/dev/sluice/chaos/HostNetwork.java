@@ -359,6 +359,7 @@ final class HostNetwork implements AutoCloseable {
             remove(id, log);
             String data = owner.getProperty("data");
             if (data != null && Path.of(data).getFileName().toString().equals(ChaosCluster.DATA_DIRECTORY)) {
+                NodeDisks.unmountUnder(Path.of(data), log);
                 deleteTree(Path.of(data));
             }
             removed.add(id);

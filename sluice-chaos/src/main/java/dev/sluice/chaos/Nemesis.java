@@ -5,10 +5,13 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * Carries out a {@link Schedule} against a {@link ChaosCluster}: starts each fault at its time, holds it, heals
@@ -34,6 +37,8 @@ final class Nemesis {
     private final long startNanos;
     private final PrintStream log;
     private final List<Applied> applied = new ArrayList<>();
+    /** By fault index: who led which partition just before the fault started. */
+    private final Map<Integer, Leadership> leadersAtStart = new ConcurrentHashMap<>();
     private final CountDownLatch stop = new CountDownLatch(1);
     private Thread thread;
     private volatile Throwable failure;
@@ -96,6 +101,8 @@ final class Nemesis {
         List<String> notes = new ArrayList<>();
         Runnable heal;
         String target;
+        // Read before the fault, so the report can tell the partitions it hit from the others.
+        leadersAtStart.put(fault.index(), Leadership.observe(nodes.stream().collect(Collectors.toMap(HostProcess::name, cluster::url))));
         long started = now();
         switch (fault.kind()) {
             case KILL_NODE -> {
@@ -183,6 +190,10 @@ final class Nemesis {
                     impairedLinks = null;
                     notes.add(proxy.counts().describe());
                 };
+            }
+            case FILL_DISK -> {
+                target = chosenNode.name();
+                heal = cluster.disks().fill(cluster.dataDirectory(chosenNode));
             }
             default -> throw new IllegalStateException("BUG: unhandled fault kind " + fault.kind());
         }
@@ -274,9 +285,10 @@ final class Nemesis {
         return String.join(", ", modes);
     }
 
-    /** Undoes everything: removes every iptables rule, resumes frozen processes, restarts dead ones. */
+    /** Undoes everything: removes every iptables rule and disk filler, resumes frozen processes, restarts dead ones. */
     void healEverything() throws java.io.IOException {
         cluster.network().healAll();
+        cluster.disks().removeFillers();
         LinkProxy proxy = impairedLinks;
         if (proxy != null) {
             proxy.close();
@@ -290,6 +302,11 @@ final class Nemesis {
                 process.start();
             }
         }
+    }
+
+    /** By fault index: who led which partition just before the fault started. */
+    Map<Integer, Leadership> leadersAtStart() {
+        return Map.copyOf(leadersAtStart);
     }
 
     List<Applied> applied() {

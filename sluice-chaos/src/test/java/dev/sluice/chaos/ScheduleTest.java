@@ -1,6 +1,7 @@
 package dev.sluice.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.EnumSet;
@@ -33,6 +34,18 @@ class ScheduleTest {
             previousEnd = fault.startAt().plus(fault.holdFor()).plus(Schedule.MIN_GAP);
             assertThat(fault.startAt().plus(fault.holdFor())).isLessThanOrEqualTo(window);
         }
+    }
+
+    @Test
+    void aRunRestrictedToFillDiskDealsOnlyThat() {
+        long seed = new Random().nextLong();
+        Set<FaultKind> dealt = EnumSet.noneOf(FaultKind.class);
+        Schedule schedule = Schedule.generate(seed, Duration.ofSeconds(120), EnumSet.of(FaultKind.parse("fill-disk")));
+        schedule.faults().forEach(f -> dealt.add(f.kind()));
+        assertThat(dealt).as("seed %d", seed).containsExactly(FaultKind.FILL_DISK);
+        assertThat(schedule.faults()).as("seed %d: a two-minute window holds several", seed).hasSizeGreaterThanOrEqualTo(3);
+        assertThatThrownBy(() -> FaultKind.parse("fill-disks")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("unknown fault kind 'fill-disks'; known: kill-node, ");
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.sluice.model.NodeConfig;
 import dev.sluice.model.PartitionTable;
 import dev.sluice.model.ReplicationProperty;
 import dev.sluice.model.Role;
+import dev.sluice.worker.DiskSpaceRule;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -56,6 +57,8 @@ final class NodeSettings {
         defaults.put("replication", "3");
         defaults.put("min-zones", "1");
         defaults.put("parent-pid", null);
+        defaults.put("min-free-space", DiskSpaceRule.DEFAULT_MIN_FREE_BYTES / DiskSpaceRule.MIB + "MiB");
+        defaults.put("min-free-space-percent", Integer.toString(DiskSpaceRule.DEFAULT_MIN_FREE_PERCENT));
         return java.util.Collections.unmodifiableMap(defaults);
     }
 
@@ -125,6 +128,7 @@ final class NodeSettings {
             throw new CliException(CliException.USAGE, "no metadata store: give --zookeeper HOST:PORT[,HOST:PORT…] or --embedded-zookeeper");
         }
         table();
+        diskSpaceRule();
     }
 
     private CliException invalid(String key, String why) {
@@ -252,6 +256,36 @@ final class NodeSettings {
             throw new CliException(CliException.USAGE, "partitions, replication and min-zones must be numbers");
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.USAGE, "invalid partition table settings: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The free space the data directory must keep: the larger of {@code min-free-space} (a size) and
+     * {@code min-free-space-percent} of the filesystem. Below it the node refuses writes and reports itself not
+     * ready; below a quarter of it its Raft server stops (docs/worker.md, "Disk space").
+     */
+    DiskSpaceRule diskSpaceRule() {
+        long bytes;
+        try {
+            bytes = DiskSpaceRule.parseBytes(values.get("min-free-space"));
+        } catch (IllegalArgumentException e) {
+            throw invalid("min-free-space", e.getMessage());
+        }
+        int percent;
+        try {
+            percent = Integer.parseInt(values.get("min-free-space-percent").trim().replaceFirst("%$", ""));
+        } catch (NumberFormatException e) {
+            throw invalid("min-free-space-percent", "not a whole number of percent");
+        }
+        try {
+            new DiskSpaceRule(bytes, DiskSpaceRule.DEFAULT_MIN_FREE_PERCENT);
+        } catch (IllegalArgumentException e) {
+            throw invalid("min-free-space", e.getMessage());
+        }
+        try {
+            return new DiskSpaceRule(bytes, percent);
+        } catch (IllegalArgumentException e) {
+            throw invalid("min-free-space-percent", e.getMessage());
         }
     }
 

@@ -65,6 +65,10 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--partitions", description = "partition count, if this node creates the cluster (default 24)") String partitions;
     @Option(names = "--replication", description = "replicas per partition, if this node creates the cluster (default 3)") String replication;
     @Option(names = "--min-zones", description = "zones each partition must span, if this node creates the cluster (default 1)") String minZones;
+    @Option(names = "--min-free-space", description = "free space the data directory keeps: below the larger of this and --min-free-space-percent the node "
+            + "refuses writes and is not ready; below a quarter of it its Raft server stops until space is freed (default 256MiB)") String minFreeSpace;
+    @Option(names = "--min-free-space-percent", description = "the same floor as a percentage of the data directory's filesystem (default 5)")
+    String minFreeSpacePercent;
     @Option(names = "--parent-pid", hidden = true, description = "exit when this process exits (used by 'sluice local')") String parentPid;
 
     @Override
@@ -111,6 +115,7 @@ final class ServerCommand implements Callable<Integer> {
                     .ratis(RatisSettings.defaults().withRpcTimeouts(settings.raftElectionTimeout(), settings.raftElectionTimeout().multipliedBy(2)))
                     .location(settings.location())
                     .roles(settings.roles())
+                    .diskSpaceRule(settings.diskSpaceRule())
                     .build();
             SluiceNode.Config nodeConfig = SluiceNode.Config.of(worker, connect, settings.httpHost(), settings.port("http-port"))
                     .withCreateTable(settings.table());

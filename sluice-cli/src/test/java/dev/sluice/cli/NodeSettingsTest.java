@@ -91,6 +91,30 @@ class NodeSettingsTest {
     }
 
     @Test
+    void theDiskFloorDefaultsTo256MibOr5PercentAndReadsSizes() {
+        assertThat(NodeSettings.resolve(flags(), Map.of(), Optional.empty()).diskSpaceRule())
+                .isEqualTo(new dev.sluice.worker.DiskSpaceRule(256L << 20, 5));
+        assertThat(NodeSettings.resolve(flags("min-free-space", "1GiB", "min-free-space-percent", "10%"), Map.of(), Optional.empty()).diskSpaceRule())
+                .isEqualTo(new dev.sluice.worker.DiskSpaceRule(1L << 30, 10));
+        assertThat(NodeSettings.resolve(flags(), Map.of("SLUICE_MIN_FREE_SPACE", "32MiB", "SLUICE_MIN_FREE_SPACE_PERCENT", "0"), Optional.empty())
+                .diskSpaceRule()).isEqualTo(new dev.sluice.worker.DiskSpaceRule(32L << 20, 0));
+    }
+
+    @Test
+    void aBadDiskFloorIsAUsageErrorThatNamesTheSettingAndItsSource() {
+        assertThatThrownBy(() -> NodeSettings.resolve(flags("min-free-space", "lots"), Map.of(), Optional.empty()))
+                .isInstanceOf(CliException.class)
+                .hasMessage("invalid min-free-space 'lots' (from --min-free-space): 'lots' is not a size; use bytes or a number with KiB, MiB, GiB or TiB (256MiB)");
+        assertThatThrownBy(() -> NodeSettings.resolve(flags("min-free-space", "1MiB"), Map.of(), Optional.empty()))
+                .hasMessage("invalid min-free-space '1MiB' (from --min-free-space): the minimum free space must be at least 4 MiB, got 1 MiB");
+        assertThatThrownBy(() -> NodeSettings.resolve(flags(), Map.of("SLUICE_MIN_FREE_SPACE_PERCENT", "80"), Optional.empty()))
+                .hasMessage("invalid min-free-space-percent '80' (from SLUICE_MIN_FREE_SPACE_PERCENT): "
+                        + "the minimum free space percentage must be between 0 and 50, got 80");
+        assertThatThrownBy(() -> NodeSettings.resolve(flags("min-free-space-percent", "five"), Map.of(), Optional.empty()))
+                .hasMessage("invalid min-free-space-percent 'five' (from --min-free-space-percent): not a whole number of percent");
+    }
+
+    @Test
     void anUnknownKeyInTheFileIsRefusedWithTheKnownKeys() throws IOException {
         Path file = file("raft-election-timout = 2s\n");
         assertThatThrownBy(() -> NodeSettings.resolve(flags(), Map.of(), Optional.of(file)))

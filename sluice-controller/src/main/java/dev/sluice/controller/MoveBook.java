@@ -19,6 +19,8 @@ import java.util.TreeMap;
  */
 final class MoveBook {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MoveBook.class);
+
     /**
      * How long past its own deadline a call may stay unanswered before it counts as timed out anyway: the
      * data plane fails its futures at the deadline plus a little, so this only matters if one never
@@ -58,7 +60,11 @@ final class MoveBook {
     }
 
     void step(PartitionId partition, MoveStep step) {
-        steps.put(partition, step);
+        MoveStep previous = steps.put(partition, step);
+        // A move's hops, one line each, are how a slow drain is taken apart (docs/benchmarks.md).
+        if (log.isDebugEnabled() && (previous == null || !previous.describe().equals(step.describe()))) {
+            log.debug("{}: {}", partition, step.describe());
+        }
     }
 
     void stepsDone(PartitionId partition) {
@@ -126,6 +132,10 @@ final class MoveBook {
             return;
         }
         MoveMemory.Call call = memory.inFlight();
+        if (failure instanceof MoveFailure.LeaderLeaving leaving) {
+            // The data plane found the leader the observation missed: believe it, so the next step moves it.
+            observer.leaderMoved(partition, leaving.leader());
+        }
         int failures = memory.failures() + 1;
         Instant retryAt = at.plus(stepper.backoff(failure, failures));
         NodeId avoid = call.action() instanceof MoveStep.ShedLeadership shed ? shed.to() : null;

@@ -20,6 +20,8 @@ import java.util.concurrent.CompletableFuture;
  */
 final class MoveCalls {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MoveCalls.class);
+
     private final DataPlane dataPlane;
     private final ControllerEvent.Inbox inbox;
     private final InstantSource clock;
@@ -52,11 +54,16 @@ final class MoveCalls {
             case MoveStep.BackOff a -> throw notACall(action);
             case MoveStep.Complete a -> throw notACall(action);
         };
-        call.whenComplete((ok, failure) -> inbox.post(failure == null
-                ? new ControllerEvent.CallSucceeded(partition, id, clock.instant())
-                : new ControllerEvent.CallFailed(partition, id, RatisFailures.classify(failure, leader, action.describe(), deadline), clock.instant())));
         // The call's own start, not the pass's: a pass that wrote placements first may have begun a while ago.
         Instant started = clock.instant();
+        log.debug("{}: call {} started: {} (via {})", partition, id, action.describe(), leader);
+        call.whenComplete((ok, failure) -> {
+            Instant ended = clock.instant();
+            log.debug("{}: call {} {} in {} ms", partition, id, failure == null ? "succeeded" : "failed: " + failure, Duration.between(started, ended).toMillis());
+            inbox.post(failure == null
+                    ? new ControllerEvent.CallSucceeded(partition, id, ended)
+                    : new ControllerEvent.CallFailed(partition, id, RatisFailures.classify(failure, leader, action.describe(), deadline), ended));
+        });
         return new MoveMemory.Call(id, action, leader, started, started.plus(deadline));
     }
 

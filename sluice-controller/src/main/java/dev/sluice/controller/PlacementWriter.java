@@ -2,22 +2,24 @@ package dev.sluice.controller;
 
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.Fence;
+import dev.sluice.metadata.PlacementStore;
 import dev.sluice.metadata.PlacementStore.VersionedPlacement;
-import dev.sluice.metadata.PreconditionFailedException;
-import dev.sluice.model.ClusterEvent;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.PlacementChange;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one writer of placements: applies a {@link PlacementChange} to the placement the pass read and
- * stores the result with a compare-and-set under the controller's fence, together with the change's
- * event. A write that loses a race changes nothing; the next pass decides again on the newer record.
+ * The one writer of placements: applies {@link PlacementChange}s to the placements the pass read and
+ * stores the results, each with a compare-and-set and its event, batched under the controller's fence.
+ * A write that loses a race changes nothing; the next pass decides again on the newer record.
  */
 final class PlacementWriter {
 
@@ -34,28 +36,42 @@ final class PlacementWriter {
     }
 
     /**
-     * Applies {@code change} and records the written placement in {@code placements} (the pass's copy)
-     * and in the view.
+     * Applies {@code changes} (at most one per partition) to the placements the pass holds and stores them
+     * in as few commits as the store allows, recording each written placement in {@code placements} (the
+     * pass's copy) and in the view.
      *
-     * @return the placement written, or empty if the stored one changed under the pass
+     * @return the placements written, by partition; a change whose stored record moved under the pass is
+     *     missing (the next pass decides again on the newer record)
      * @throws Fence.LostException if this controller was deposed
      */
-    Optional<VersionedPlacement> write(PlacementChange change, Map<PartitionId, VersionedPlacement> placements, Instant now) {
-        Optional<VersionedPlacement> before = Optional.ofNullable(placements.get(change.partition()));
-        PlacementChange.Applied applied = change.apply(before.map(VersionedPlacement::placement), now);
-        ClusterEvent event = applied.event().orElse(null);
-        try {
-            long version = metadata.placements().write(applied.placement(), before.map(VersionedPlacement::version).orElse(0L), event, List.of(fence));
-            VersionedPlacement written = new VersionedPlacement(applied.placement(), version);
-            placements.put(change.partition(), written);
-            view.written(written);
-            if (event != null) {
-                log.info("{}", event.message());
-            }
-            return Optional.of(written);
-        } catch (PreconditionFailedException raced) {
-            log.debug("placement of {} changed under the pass; the next pass decides again", change.partition());
-            return Optional.empty();
+    Map<PartitionId, VersionedPlacement> writeAll(List<? extends PlacementChange> changes, Map<PartitionId, VersionedPlacement> placements, Instant now) {
+        if (changes.isEmpty()) {
+            return Map.of();
         }
+        List<PlacementStore.PlacementWrite> writes = new ArrayList<>(changes.size());
+        for (PlacementChange change : changes) {
+            Optional<VersionedPlacement> before = Optional.ofNullable(placements.get(change.partition()));
+            PlacementChange.Applied applied = change.apply(before.map(VersionedPlacement::placement), now);
+            writes.add(new PlacementStore.PlacementWrite(applied.placement(), before.map(VersionedPlacement::version).orElse(0L),
+                    applied.event().orElse(null)));
+        }
+        List<OptionalLong> versions = metadata.placements().writeAll(writes, List.of(fence));
+        Map<PartitionId, VersionedPlacement> written = new LinkedHashMap<>();
+        for (int i = 0; i < writes.size(); i++) {
+            PlacementStore.PlacementWrite write = writes.get(i);
+            PartitionId partition = write.placement().partition();
+            if (versions.get(i).isEmpty()) {
+                log.debug("placement of {} changed under the pass; the next pass decides again", partition);
+                continue;
+            }
+            VersionedPlacement stored = new VersionedPlacement(write.placement(), versions.get(i).getAsLong());
+            placements.put(partition, stored);
+            view.written(stored);
+            written.put(partition, stored);
+            if (write.event() != null) {
+                log.info("{}", write.event().message());
+            }
+        }
+        return written;
     }
 }

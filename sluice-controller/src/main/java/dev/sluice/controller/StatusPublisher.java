@@ -54,6 +54,8 @@ final class StatusPublisher {
     private Instant eventsTrimmedAt = Instant.MIN;
     private String publishedSignature = "";
     private Instant publishedAt = Instant.MIN;
+    /** The status version this leader last wrote: its next write is conditioned on it, saving a round trip. */
+    private long publishedVersion;
 
     StatusPublisher(ClusterMetadata metadata, ControllerDocuments documents, Fence fence, String leaderId, ControllerMetrics metrics,
             ControllerConfig config) {
@@ -88,7 +90,7 @@ final class StatusPublisher {
         if (signature.equals(publishedSignature) && publishedAt.plus(STATUS_REFRESH).isAfter(now)) {
             return;
         }
-        documents.publishStatus(last, fence);
+        publishedVersion = documents.publishStatus(last, publishedVersion, fence);
         publishedSignature = signature;
         publishedAt = now;
     }

@@ -1,5 +1,8 @@
 package dev.sluice.controller;
 
+import dev.sluice.metadata.MetadataKeys;
+import dev.sluice.metadata.Op;
+import dev.sluice.metadata.Precondition;
 import dev.sluice.model.AuditRecord;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
@@ -68,6 +71,7 @@ final class ControllerSimulation {
     private int auditSeen;
     private int step;
     private int controllers = 1;
+    private boolean writeConflicts;
 
     private ControllerSimulation(long seed) {
         this.seed = seed;
@@ -125,7 +129,7 @@ final class ControllerSimulation {
         List<PartitionId> partitions = List.copyOf(cluster.placements().keySet());
         PartitionId partition = partitions.isEmpty() ? null : partitions.get(random.nextInt(partitions.size()));
         boolean oneDown = cluster.names.keySet().stream().anyMatch(n -> !cluster.running(n)) || !cluster.dataPlane.unresponsive.isEmpty();
-        int choice = random.nextInt(10);
+        int choice = random.nextInt(11);
         switch (choice) {
             case 0, 1 -> operator(node, WorkerState.DRAINING, random.nextInt(5) == 0);
             case 2 -> operator(node, WorkerState.ACTIVE, false);
@@ -165,9 +169,36 @@ final class ControllerSimulation {
                     fault("stuck-leader", 50 + random.nextInt(150), () -> cluster.dataPlane.stuckUnder.remove(partition));
                 }
             }
+            case 9 -> {
+                if (!writeConflicts) {
+                    writeConflicts = true;
+                    cluster.store.interfereBeforeCommits(this::conflict);
+                    fault("write-conflict", 20 + random.nextInt(180), () -> {
+                        writeConflicts = false;
+                        cluster.store.interfereBeforeCommits(null);
+                    });
+                }
+            }
             default -> {
                 cluster.loop = cluster.newLoop("controller-" + (++controllers));
                 faults.merge("controller-failover", 1, Integer::sum);
+            }
+        }
+    }
+
+    /**
+     * Another writer gets to a placement first: its record is rewritten unchanged (a new version) just before
+     * a commit that expects the old one, as when an operator or a deposed controller writes in between.
+     */
+    private void conflict(List<Op> ops) {
+        for (Op op : ops) {
+            if (op instanceof Op.Put put && put.key().startsWith(MetadataKeys.PLACEMENTS + "/")
+                    && put.precondition() instanceof Precondition.MatchesVersion && random.nextInt(4) == 0) {
+                cluster.store.get(put.key()).ifPresent(stored -> {
+                    cluster.store.put(put.key(), stored.value(), Precondition.NONE);
+                    // Counted, so a run shows the controller's writes really lost races.
+                    faults.merge("placement-written-first", 1, Integer::sum);
+                });
             }
         }
     }

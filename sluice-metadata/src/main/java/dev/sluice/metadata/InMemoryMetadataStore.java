@@ -44,6 +44,18 @@ public final class InMemoryMetadataStore implements MetadataStore {
         final Map<String, Long> logSequences = new HashMap<>();
         final List<WatchImpl> watches = new ArrayList<>();
         final Map<String, List<ElectionImpl>> elections = new HashMap<>();
+        java.util.function.Consumer<List<Op>> interference;
+    }
+
+    /**
+     * For simulations: runs {@code interference} before every commit of every session on this data, under
+     * the store's lock, with the commit's operations — so it can write first, as a concurrent writer would
+     * (its own writes do not run it again). {@code null} stops it.
+     */
+    public void interfereBeforeCommits(java.util.function.Consumer<List<Op>> interference) {
+        synchronized (backing) {
+            backing.interference = interference;
+        }
     }
 
     private record Entry(byte[] value, long version, InMemoryMetadataStore owner) {}
@@ -112,6 +124,15 @@ public final class InMemoryMetadataStore implements MetadataStore {
         }
         synchronized (backing) {
             requireOpen();
+            java.util.function.Consumer<List<Op>> interference = backing.interference;
+            if (interference != null) {
+                backing.interference = null;
+                try {
+                    interference.accept(List.copyOf(ops));
+                } finally {
+                    backing.interference = interference;
+                }
+            }
             // Like ZooKeeper's multi, each operation sees the effect of the ones before it.
             Map<String, Optional<Entry>> overlay = new HashMap<>();
             for (Op op : ops) {

@@ -4,9 +4,12 @@ import dev.sluice.model.ClusterEvent;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.Placement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
 
@@ -17,6 +20,11 @@ import java.util.function.BiConsumer;
 public final class PlacementStore {
 
     static final int FORMAT = 1;
+    /**
+     * Writes per commit. A placement and its event are a few hundred bytes each, so a commit stays far below
+     * ZooKeeper's 1 MiB request limit, and a pass writing hundreds of placements still needs few round trips.
+     */
+    static final int WRITES_PER_COMMIT = 100;
     private static final DocumentCodec<Placement> CODEC = new DocumentCodec<>(Placement.class, "placement", FORMAT);
 
     private final MetadataStore store;
@@ -59,22 +67,87 @@ public final class PlacementStore {
      * @throws Fence.LostException if a fence moved
      */
     public long write(Placement placement, long expectedVersion, ClusterEvent event, List<Fence> fences) {
-        String key = MetadataKeys.placement(placement.partition());
-        List<Op> ops = new ArrayList<>();
-        ops.add(Op.put(key, CODEC.encode(placement), expectedVersion == 0 ? Precondition.DOES_NOT_EXIST : Precondition.matchesVersion(expectedVersion)));
-        if (event != null) {
-            ops.add(events.appendOp(event));
+        OptionalLong written = writeAll(List.of(new PlacementWrite(placement, expectedVersion, event)), fences).getFirst();
+        if (written.isEmpty()) {
+            throw new PreconditionFailedException(MetadataKeys.placement(placement.partition()), "placement " + placement.partition() + " is no longer at v"
+                    + expectedVersion);
         }
-        fences.forEach(fence -> ops.add(fence.asOp()));
-        try {
-            return store.commit(ops).getFirst().version();
-        } catch (PreconditionFailedException conflict) {
-            for (Fence fence : fences) {
-                if (fence.key().equals(conflict.key())) {
-                    throw new Fence.LostException(fence);
+        return written.getAsLong();
+    }
+
+    /**
+     * One placement to write: the record, the version its stored record must still be at (0: must not
+     * exist yet), and the event logged with it (null for none).
+     */
+    public record PlacementWrite(Placement placement, long expectedVersion, ClusterEvent event) {
+        public PlacementWrite {
+            java.util.Objects.requireNonNull(placement, "placement");
+            if (expectedVersion < 0) {
+                throw new IllegalArgumentException("expected version must not be negative, got " + expectedVersion);
+            }
+        }
+    }
+
+    /**
+     * Writes several placements, each with its event, under {@code fences}, in as few commits as the
+     * store's size limit allows: a controller pass that completes four moves pays one round trip (and one
+     * log sync) instead of four. Each write still applies only if its record is at its expected version;
+     * one that is not is left out and the rest committed without it, so a race on one partition never
+     * holds back the others.
+     *
+     * @return for each write, in order, the new version, or empty if its record had moved on
+     * @throws Fence.LostException if a fence moved (then nothing of the unfinished batch was written)
+     * @throws IllegalArgumentException if two writes name the same partition
+     */
+    public List<OptionalLong> writeAll(List<PlacementWrite> writes, List<Fence> fences) {
+        Set<PartitionId> partitions = new HashSet<>();
+        for (PlacementWrite write : writes) {
+            if (!partitions.add(write.placement().partition())) {
+                throw new IllegalArgumentException("two writes of " + write.placement().partition() + " in one batch");
+            }
+        }
+        List<OptionalLong> results = new ArrayList<>(java.util.Collections.nCopies(writes.size(), OptionalLong.empty()));
+        for (int from = 0; from < writes.size(); from += WRITES_PER_COMMIT) {
+            List<Integer> pending = new ArrayList<>();
+            for (int i = from; i < Math.min(writes.size(), from + WRITES_PER_COMMIT); i++) {
+                pending.add(i);
+            }
+            commitLeavingOutRaces(writes, pending, fences, results);
+        }
+        return results;
+    }
+
+    /** Commits the writes at {@code pending}; each time one's record has moved on, drops it and commits the rest. */
+    private void commitLeavingOutRaces(List<PlacementWrite> writes, List<Integer> pending, List<Fence> fences, List<OptionalLong> results) {
+        while (!pending.isEmpty()) {
+            List<Op> ops = new ArrayList<>();
+            List<Integer> putAt = new ArrayList<>();
+            for (int index : pending) {
+                PlacementWrite write = writes.get(index);
+                putAt.add(ops.size());
+                ops.add(Op.put(MetadataKeys.placement(write.placement().partition()), CODEC.encode(write.placement()),
+                        write.expectedVersion() == 0 ? Precondition.DOES_NOT_EXIST : Precondition.matchesVersion(write.expectedVersion())));
+                if (write.event() != null) {
+                    ops.add(events.appendOp(write.event()));
                 }
             }
-            throw conflict;
+            fences.forEach(fence -> ops.add(fence.asOp()));
+            try {
+                List<Op.Result> committed = store.commit(ops);
+                for (int i = 0; i < pending.size(); i++) {
+                    results.set(pending.get(i), OptionalLong.of(committed.get(putAt.get(i)).version()));
+                }
+                return;
+            } catch (PreconditionFailedException conflict) {
+                for (Fence fence : fences) {
+                    if (fence.key().equals(conflict.key())) {
+                        throw new Fence.LostException(fence);
+                    }
+                }
+                Integer raced = pending.stream().filter(index -> MetadataKeys.placement(writes.get(index).placement().partition()).equals(conflict.key()))
+                        .findFirst().orElseThrow(() -> conflict);
+                pending.remove(raced);
+            }
         }
     }
 

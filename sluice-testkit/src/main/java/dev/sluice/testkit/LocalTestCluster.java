@@ -22,6 +22,7 @@ import dev.sluice.server.NodeComponent;
 import dev.sluice.server.SluiceNode;
 import dev.sluice.raft.RatisSettings;
 import dev.sluice.raft.ReplicaRole;
+import dev.sluice.worker.DiskSpaceRule;
 import dev.sluice.worker.ReplicaStatus;
 import dev.sluice.worker.WorkerConfig;
 import java.io.IOException;
@@ -57,6 +58,13 @@ import org.awaitility.Awaitility;
  * controller takes this over later) and waits until every partition has a leader.
  */
 public final class LocalTestCluster implements AutoCloseable {
+
+    /**
+     * The nodes' free-space floor unless a test sets its own: 64 MiB and no percentage, the floor the storage
+     * warm-up check had before the disk rule, so the suite still runs on a machine whose disk is more than 95 %
+     * full (the production default would keep every node there not ready).
+     */
+    public static final DiskSpaceRule TEST_DISK_SPACE_RULE = new DiskSpaceRule(64 * DiskSpaceRule.MIB, 0);
 
     private final Builder options;
     private final Path baseDirectory;
@@ -116,7 +124,8 @@ public final class LocalTestCluster implements AutoCloseable {
                 .raft("127.0.0.1", node.raftPort())
                 .location(location)
                 .ratis(options.ratis)
-                .registrationTimeout(options.sessionTimeout.multipliedBy(3));
+                .registrationTimeout(options.sessionTimeout.multipliedBy(3))
+                .diskSpaceRule(TEST_DISK_SPACE_RULE);
         worker = options.workerCustomizer.apply(node.index(), worker);
         if (options.adminRole) {
             worker = worker.roles(Set.of(Role.WORKER, Role.ADMIN));
@@ -285,6 +294,21 @@ public final class LocalTestCluster implements AutoCloseable {
             throw new IllegalStateException(node.name() + " is still running; kill or stop it first");
         }
         startNode(node);
+    }
+
+    /**
+     * Starts one more node, named and placed as {@link #start()} names the others ({@code worker-<n>} in
+     * zone {@code n % zones}), with the same components. It registers as a new worker and warms up as a
+     * new machine would; this does not wait for it to become Active.
+     *
+     * @throws IOException if its directory or ports cannot be used
+     */
+    public TestNode addNode() throws IOException {
+        int index = nodes.size();
+        TestNode node = new TestNode(index, "worker-" + (index + 1), baseDirectory.resolve("worker-" + (index + 1)), freePort(), freePort());
+        nodes.add(node);
+        startNode(node);
+        return node;
     }
 
     /** Cuts node {@code index} off from ZooKeeper (its connections drop; it keeps running otherwise). */

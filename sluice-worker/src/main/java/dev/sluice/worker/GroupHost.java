@@ -32,7 +32,9 @@ interface GroupHost {
     boolean add(PartitionId partition, List<NodeConfig> peers) throws IOException;
 
     /**
-     * Takes the group off the server and closes its division; returns once it is closed.
+     * Takes the group off the server and closes its division; returns once it is closed. It leaves the
+     * group's directory to {@link #deleteFiles}: a call that returns only after the group was created here
+     * again must not delete the new group's files.
      *
      * @return false if the server did not have the group (nothing to do)
      * @throws IOException if the server failed to remove it
@@ -41,6 +43,15 @@ interface GroupHost {
 
     /** Deletes what is left of the partition's group directory; nothing when there is none. */
     void deleteFiles(PartitionId partition) throws IOException;
+
+    /**
+     * Whether the {@link #remove} call running on {@code call} waits for a division close that no thread is
+     * running: then nothing will ever end the wait, and nothing can still write the group's files.
+     *
+     * @param call the thread running the call, or {@code null} if it is not known (then: false, unless the
+     *     host can tell without it)
+     */
+    boolean removeWaitsForNothing(Thread call);
 
     /**
      * How a listed group is doing. Every state the reconciler can act on is named; "can it serve" and "is it

@@ -34,7 +34,11 @@ import org.slf4j.LoggerFactory;
  *       removed, files deleted, and created again by a later pass, which makes the leader stage it afresh.
  *       Keeping it would leave the partition one replica short for good, while the controller's changes
  *       fail with "does not host the group".
- *   <li>A wanted group not listed, and not being removed, is created with its peers.
+ *   <li>A wanted group not listed, and not being removed or created already, is created with its peers, on
+ *       a creation thread ({@link #CREATION_PARALLELISM} at a time).
+ *   <li>While the disk is low ({@code mayGrow} false), no group is created and none is repaired: a new or
+ *       repaired group is staged with a snapshot and a log, which the disk has no room for, and a division that
+ *       broke on a full disk keeps its data for when the Raft server restarts. Removals go on: they free space.
  *   <li>At most {@link #MAX_CHANGES_PER_PASS} decisions per pass; another pass follows at once.
  *   <li>Removals advance: a leader waits for leadership to move (at most {@link #LEADERSHIP_MOVE_WAIT_MAX});
  *       a queued one starts a call on a removal thread when one is free; a failed call is retried after
@@ -64,6 +68,12 @@ final class GroupReconciler {
      * cores to the divisions that keep serving.
      */
     static final int REMOVAL_PARALLELISM = 4;
+    /**
+     * Group creations running at once. Creating a division takes 50-200 ms (storage, log, state machine);
+     * one at a time, the third joiner of a drain's wave waited ~0.5 s for the first two, with every move of
+     * the wave waiting for its joiner.
+     */
+    static final int CREATION_PARALLELISM = 4;
     /** Overdue calls allowed to keep their threads; beyond that, new removals wait (the bound on threads). */
     static final int STUCK_CALLS_MAX = 4;
     /** All removal threads there can be. */
@@ -94,23 +104,42 @@ final class GroupReconciler {
     private final GroupHost host;
     private final InstantSource clock;
     private final Executor calls;
+    private final Executor creations;
     private final Consumer<Duration> passAgainAfter;
+    /**
+     * Calls stuck in Ratis's remove whose removal was completed without them (see {@link #abandonStuckCall});
+     * they keep their threads until they return, and count against {@link #REMOVAL_THREADS_MAX}.
+     */
+    private final Set<CallKey> abandoned = ConcurrentHashMap.newKeySet();
+    /** The thread running each removal call, so an overdue one can say where it waits. */
+    private final ConcurrentHashMap<PartitionId, Thread> removalThreads = new ConcurrentHashMap<>();
+    /** Partitions whose creation call is under way; a pass does not start a second one. */
+    private final Set<PartitionId> creating = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<PartitionId, Removal> removals = new ConcurrentHashMap<>();
     /** The desired partitions of the latest pass; a call about to start checks it once more. */
     private volatile Set<PartitionId> lastDesired = Set.of();
+    /** Whether the latest pass allowed groups to be created; a creation about to start checks it once more. */
+    private volatile boolean growing = true;
     /** Removals whose overdue call has been logged, with the attempt; only the pass thread uses it. */
     private final Map<PartitionId, Integer> overdueLogged = new TreeMap<>();
 
     /**
      * @param calls runs removal calls; must allow {@link #REMOVAL_THREADS_MAX} of them at once
+     * @param creations runs group creations, {@link #CREATION_PARALLELISM} at a time
      * @param passAgainAfter asks for another pass after the delay (zero: as soon as possible)
      */
-    GroupReconciler(String name, GroupHost host, InstantSource clock, Executor calls, Consumer<Duration> passAgainAfter) {
+    GroupReconciler(String name, GroupHost host, InstantSource clock, Executor calls, Executor creations, Consumer<Duration> passAgainAfter) {
         this.name = name;
         this.host = host;
         this.clock = clock;
         this.calls = calls;
+        this.creations = creations;
         this.passAgainAfter = passAgainAfter;
+    }
+
+    /** A pass with room on the disk. */
+    void pass(Map<PartitionId, List<NodeConfig>> desired) {
+        pass(desired, true);
     }
 
     /**
@@ -118,14 +147,18 @@ final class GroupReconciler {
      *
      * @param desired every partition whose placement names this node, with the peers to create its group
      *     with; an empty list when a member is not known yet (it is created by a later pass)
+     * @param mayGrow whether groups may be created or repaired (false while the disk is low)
      */
-    void pass(Map<PartitionId, List<NodeConfig>> desired) {
+    void pass(Map<PartitionId, List<NodeConfig>> desired, boolean mayGrow) {
         Instant now = clock.instant();
         lastDesired = Set.copyOf(desired.keySet());
+        growing = mayGrow;
         Map<PartitionId, GroupState> listed = host.groups();
         int budget = MAX_CHANGES_PER_PASS;
-        budget = decideRemovals(desired, listed, now, budget);
-        budget = createMissing(desired, listed, budget);
+        budget = decideRemovals(desired, listed, now, budget, mayGrow);
+        if (mayGrow) {
+            budget = createMissing(desired, listed, budget);
+        }
         Optional<Duration> wake = advanceRemovals(desired, listed, now);
         overdueLogged.keySet().retainAll(removals.keySet());
         if (budget <= 0) {
@@ -135,7 +168,8 @@ final class GroupReconciler {
         }
     }
 
-    private int decideRemovals(Map<PartitionId, List<NodeConfig>> desired, Map<PartitionId, GroupState> listed, Instant now, int budget) {
+    private int decideRemovals(Map<PartitionId, List<NodeConfig>> desired, Map<PartitionId, GroupState> listed, Instant now, int budget,
+            boolean mayRepair) {
         for (Map.Entry<PartitionId, GroupState> group : listed.entrySet()) {
             PartitionId partition = group.getKey();
             if (budget <= 0 || removals.containsKey(partition)) {
@@ -145,7 +179,7 @@ final class GroupReconciler {
                 Step first = group.getValue() == GroupState.LEADING ? Step.AWAITING_LEADERSHIP_MOVE : Step.QUEUED;
                 removals.put(partition, Removal.start(partition, Purpose.LEAVE, first, now));
                 budget--;
-            } else if (group.getValue() == GroupState.BROKEN) {
+            } else if (group.getValue() == GroupState.BROKEN && mayRepair) {
                 log.warn("{}: the group of {} is listed but not running; removing it to create it afresh", name, partition);
                 removals.put(partition, Removal.start(partition, Purpose.REPAIR, Step.QUEUED, now));
                 budget--;
@@ -163,19 +197,33 @@ final class GroupReconciler {
     private int createMissing(Map<PartitionId, List<NodeConfig>> desired, Map<PartitionId, GroupState> listed, int budget) {
         for (Map.Entry<PartitionId, List<NodeConfig>> wanted : desired.entrySet()) {
             PartitionId partition = wanted.getKey();
-            if (budget <= 0 || listed.containsKey(partition) || removals.containsKey(partition) || wanted.getValue().isEmpty()) {
+            if (budget <= 0 || listed.containsKey(partition) || removals.containsKey(partition) || wanted.getValue().isEmpty()
+                    || creating.contains(partition)) {
                 continue;
             }
             budget--;
+            List<NodeConfig> peers = wanted.getValue();
+            creating.add(partition);
             try {
-                if (host.add(partition, wanted.getValue())) {
-                    log.info("{}: created {} with peers {}", name, partition, wanted.getValue().stream().map(NodeConfig::nodeId).toList());
-                }
-            } catch (IOException | RuntimeException failed) {
-                log.warn("{}: creating {} failed; the next pass retries: {}", name, partition, failed.toString());
+                creations.execute(() -> create(partition, peers));
+            } catch (RejectedExecutionException closing) {
+                creating.remove(partition);
             }
         }
         return budget;
+    }
+
+    private void create(PartitionId partition, List<NodeConfig> peers) {
+        try {
+            // The placement, or the disk, may have moved on while the call waited for a thread.
+            if (growing && lastDesired.contains(partition) && !removals.containsKey(partition) && host.add(partition, peers)) {
+                log.info("{}: created {} with peers {}", name, partition, peers.stream().map(NodeConfig::nodeId).toList());
+            }
+        } catch (IOException | RuntimeException failed) {
+            log.warn("{}: creating {} failed; the next pass retries: {}", name, partition, failed.toString());
+        } finally {
+            creating.remove(partition);
+        }
     }
 
     /** Moves every removal on as far as it can go now; returns when the next pass is needed, if at all. */
@@ -188,6 +236,14 @@ final class GroupReconciler {
                 removals.remove(partition, removal);
                 log.info("{}: {} is placed here again; its removal is cancelled", name, partition);
                 continue;
+            }
+            Thread callThread = removalThreads.get(partition);
+            if (removal.step() == Step.REMOVING_GROUP && removal.overdue(now, REMOVAL_DEADLINE) && !listed.containsKey(partition)
+                    && host.removeWaitsForNothing(callThread)) {
+                logOverdueOnce(removal, now);
+                if (abandonStuckCall(removal, now)) {
+                    continue;
+                }
             }
             Removal current = removal.withPurpose(wanted ? removal.purpose() : Purpose.LEAVE);
             Duration until = switch (current.step()) {
@@ -212,9 +268,7 @@ final class GroupReconciler {
                         // Wake at the deadline: the call then stops counting against the parallelism.
                         yield REMOVAL_DEADLINE.minus(Duration.between(current.stepSince(), now)).plusMillis(1);
                     }
-                    if (!Integer.valueOf(current.attempts()).equals(overdueLogged.put(partition, current.attempts()))) {
-                        log.warn("{}: removing {} is overdue: {}", name, partition, RemovalDetail.describe(current, now, 0));
-                    }
+                    logOverdueOnce(current, now);
                     yield null;
                 }
                 case QUEUED, GAVE_UP -> null;
@@ -237,7 +291,7 @@ final class GroupReconciler {
     private boolean startCall(Removal queued, Instant now) {
         List<Removal> holding = removals.values().stream().filter(r -> r.step().holdsThread()).toList();
         long overdue = holding.stream().filter(r -> r.overdue(now, REMOVAL_DEADLINE)).count();
-        if (holding.size() - overdue >= REMOVAL_PARALLELISM || holding.size() >= REMOVAL_THREADS_MAX) {
+        if (holding.size() - overdue >= REMOVAL_PARALLELISM || holding.size() + abandoned.size() >= REMOVAL_THREADS_MAX) {
             return false;
         }
         Removal started = queued.attemptStarted(now);
@@ -257,6 +311,7 @@ final class GroupReconciler {
     private void runCall(Removal started) {
         PartitionId partition = started.partition();
         String failure = null;
+        removalThreads.put(partition, Thread.currentThread());
         try {
             if (started.purpose() == Purpose.LEAVE && lastDesired.contains(partition)) {
                 removals.remove(partition, started);
@@ -264,12 +319,83 @@ final class GroupReconciler {
                 return;
             }
             host.remove(partition);
-            removals.computeIfPresent(partition, (p, r) -> r.attempts() == started.attempts() ? r.deleting() : r);
+            Removal deleting = removals.computeIfPresent(partition, (p, r) -> sameCall(r, started) ? r.deleting() : r);
+            if (deleting == null || !sameCall(deleting, started)) {
+                // Abandoned while stuck: its files are gone, and the group may exist again, so delete nothing.
+                abandoned.remove(CallKey.of(started));
+                log.info("{}: the stuck remove of {} returned after {} ms; its removal was completed without it", name, partition,
+                        Duration.between(started.stepSince(), clock.instant()).toMillis());
+                return;
+            }
             host.deleteFiles(partition);
         } catch (IOException | RuntimeException failed) {
             failure = failed.toString();
+        } finally {
+            removalThreads.remove(partition, Thread.currentThread());
         }
         finish(started, failure);
+    }
+
+    private void logOverdueOnce(Removal overdue, Instant now) {
+        if (!Integer.valueOf(overdue.attempts()).equals(overdueLogged.put(overdue.partition(), overdue.attempts()))) {
+            // Where the call waits is what a report of a stuck removal needs (Ratis's remove has hung here).
+            log.warn("{}: removing {} is overdue: {}; the call waits at:{}", name, overdue.partition(), RemovalDetail.describe(overdue, now, 0),
+                    stackOf(removalThreads.get(overdue.partition())));
+        }
+    }
+
+    /** Identifies one removal call: a later removal of the same partition has a later start. */
+    private record CallKey(PartitionId partition, Instant since, int attempt) {
+        static CallKey of(Removal removal) {
+            return new CallKey(removal.partition(), removal.since(), removal.attempts());
+        }
+    }
+
+    private static boolean sameCall(Removal a, Removal b) {
+        return a.since().equals(b.since()) && a.attempts() == b.attempts();
+    }
+
+    /**
+     * Completes the removal of a group whose remove call is stuck in Ratis waiting for nothing
+     * ({@link GroupHost#removeWaitsForNothing}) although Ratis no longer lists the group: its directory is
+     * deleted here, and the call keeps its thread until it returns. Ratis takes the group off its list before
+     * it waits for the division to close, and that wait has been seen lasting until the process stopped;
+     * meanwhile the partition could not be created here again, and a move placing it back here waited for
+     * good (found by the 50-drain loop). Safe because no close of a division is running that could still
+     * write the files, the remove is asked not to delete the directory itself ({@link GroupHost#remove}),
+     * and a call that returns late finds its removal gone and deletes nothing, so a group created since is
+     * never touched.
+     *
+     * @return whether the removal was completed
+     */
+    private boolean abandonStuckCall(Removal stuck, Instant now) {
+        PartitionId partition = stuck.partition();
+        if (!removals.remove(partition, stuck)) {
+            return false;
+        }
+        abandoned.add(CallKey.of(stuck));
+        try {
+            host.deleteFiles(partition);
+            log.warn("{}: Ratis's remove of {} has not returned for {} s and the group is no longer listed; its files are deleted and the "
+                    + "removal is complete; the call keeps its thread until it returns ({} such call(s))", name, partition,
+                    Duration.between(stuck.stepSince(), now).toSeconds(), abandoned.size());
+        } catch (IOException | RuntimeException failed) {
+            log.warn("{}: Ratis's remove of {} is stuck and deleting its files failed; they are removed when found on disk: {}", name, partition,
+                    failed.toString());
+        }
+        return true;
+    }
+
+    private static String stackOf(Thread thread) {
+        if (thread == null) {
+            return " (no thread)";
+        }
+        StringBuilder stack = new StringBuilder();
+        StackTraceElement[] frames = thread.getStackTrace();
+        for (int i = 0; i < Math.min(frames.length, 40); i++) {
+            stack.append("\n\tat ").append(frames[i]);
+        }
+        return stack.toString();
     }
 
     private void finish(Removal started, String failure) {
@@ -307,6 +433,6 @@ final class GroupReconciler {
     }
 
     private long stuckCalls(Instant now) {
-        return removals.values().stream().filter(r -> r.step().holdsThread() && r.overdue(now, REMOVAL_DEADLINE)).count();
+        return removals.values().stream().filter(r -> r.step().holdsThread() && r.overdue(now, REMOVAL_DEADLINE)).count() + abandoned.size();
     }
 }

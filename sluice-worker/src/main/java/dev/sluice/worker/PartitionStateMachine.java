@@ -3,14 +3,18 @@ package dev.sluice.worker;
 import dev.sluice.model.PartitionId;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -48,10 +52,25 @@ public final class PartitionStateMachine extends BaseStateMachine {
     private final PartitionLogic logic;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Consumer<Throwable> logFailures;
+    private final BooleanSupplier snapshotsAllowed;
 
     public PartitionStateMachine(PartitionId partition, PartitionLogic logic) {
+        this(partition, logic, failure -> {}, () -> true);
+    }
+
+    /**
+     * @param logFailures told when Ratis fails to write this replica's log (on Ratis's log thread: it must
+     *     not block); the worker's disk guard listens for a full disk there
+     * @param snapshotsAllowed whether a snapshot may be written now: not while the worker stops its Raft
+     *     server for a critical disk, when Ratis would snapshot every division on the way down into the little
+     *     space left
+     */
+    PartitionStateMachine(PartitionId partition, PartitionLogic logic, Consumer<Throwable> logFailures, BooleanSupplier snapshotsAllowed) {
         this.partition = partition;
         this.logic = logic;
+        this.logFailures = logFailures;
+        this.snapshotsAllowed = snapshotsAllowed;
     }
 
     PartitionId partition() {
@@ -124,26 +143,64 @@ public final class PartitionStateMachine extends BaseStateMachine {
         }
     }
 
+    /**
+     * Writes the snapshot so that a failure at any point (a full disk, above all) leaves the previous
+     * snapshot the newest complete one: the state and its MD5 each go to a temporary file, synced, then
+     * moved into place — the MD5 file first, the snapshot last, since Ratis only looks for snapshot files.
+     * Ratis's own {@code MD5FileUtil.saveMD5File} is not used: on a write error it still moves its empty
+     * temporary file over the target, and an empty MD5 file makes the replica fail to start.
+     */
     @Override
     public long takeSnapshot() throws IOException {
         lock.readLock().lock();
         try {
             TermIndex last = getLastAppliedTermIndex();
-            if (last == null || last.getIndex() < 0) {
+            if (last == null || last.getIndex() < 0 || !snapshotsAllowed.getAsBoolean()) {
+                // Nothing taken: Ratis keeps the log, which the snapshot would only have allowed to purge.
                 return RaftLog.INVALID_LOG_INDEX;
             }
             Path target = storage.getSnapshotFile(last.getTerm(), last.getIndex()).toPath();
-            Path temporary = target.resolveSibling(target.getFileName() + ".tmp");
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temporary))) {
-                logic.snapshot(out);
+            if (Files.exists(target)) {
+                // Taken already at this index (a snapshot on stop right after an automatic one): the same state.
+                return last.getIndex();
             }
-            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target.toFile());
-            storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target, md5), last));
-            return last.getIndex();
+            Path temporary = target.resolveSibling(target.getFileName() + ".tmp");
+            Path digestFile = MD5FileUtil.getDigestFileForFile(target.toFile()).toPath();
+            Path digestTemporary = digestFile.resolveSibling(digestFile.getFileName() + ".tmp");
+            boolean placed = false;
+            try {
+                try (FileOutputStream file = new FileOutputStream(temporary.toFile());
+                        OutputStream out = new BufferedOutputStream(file)) {
+                    logic.snapshot(out);
+                    out.flush();
+                    file.getFD().sync();
+                }
+                MD5Hash md5 = MD5FileUtil.computeMd5ForFile(temporary.toFile());
+                try (FileOutputStream file = new FileOutputStream(digestTemporary.toFile())) {
+                    // The line MD5FileUtil reads back: "<hex> *<file name>".
+                    file.write((md5 + " *" + target.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
+                    file.getFD().sync();
+                }
+                Files.move(digestTemporary, digestFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                placed = true;
+                storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target, md5), last));
+                return last.getIndex();
+            } finally {
+                Files.deleteIfExists(temporary);
+                Files.deleteIfExists(digestTemporary);
+                if (!placed) {
+                    Files.deleteIfExists(digestFile);
+                }
+            }
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    @Override
+    public void notifyLogFailed(Throwable cause, LogEntryProto failedEntry) {
+        logFailures.accept(cause);
     }
 
     @Override

@@ -134,7 +134,7 @@ final class RatisGroupHost implements GroupHost {
         RaftServer current = requireServer();
         try {
             RaftClientReply reply = current.groupManagement(GroupManagementRequest.newRemove(clientId, current.getId(), callIds.incrementAndGet(),
-                    groups.groupId(partition), true, false));
+                    groups.groupId(partition), false, false));
             if (reply.getException() instanceof GroupMismatchException) {
                 return false;
             }
@@ -145,6 +145,37 @@ final class RatisGroupHost implements GroupHost {
         } catch (GroupMismatchException notThere) {
             return false;
         }
+    }
+
+    /**
+     * Ratis's group remove takes the group off the server's list, closes the division on the calling thread
+     * and then waits on a latch that the division's close counts down. A close that another thread began
+     * (and never finished) or that never ran leaves the call parked on that latch for good — the hang seen
+     * after a removal raced a leadership change. That is the only shape recognised here: the call parked in
+     * {@code groupRemove} and not inside a close, and no thread of the process inside a division's close
+     * either (a close still running elsewhere could still write the group's files).
+     */
+    @Override
+    public boolean removeWaitsForNothing(Thread call) {
+        if (call == null) {
+            return false;
+        }
+        StackTraceElement[] frames = call.getStackTrace();
+        boolean parkedInGroupRemove = call.getState() == Thread.State.WAITING
+                && java.util.Arrays.stream(frames).anyMatch(frame -> isDivisionMethod(frame, "groupRemove"))
+                && java.util.Arrays.stream(frames).noneMatch(RatisGroupHost::isInDivisionClose);
+        if (!parkedInGroupRemove) {
+            return false;
+        }
+        return Thread.getAllStackTraces().values().stream().noneMatch(stack -> java.util.Arrays.stream(stack).anyMatch(RatisGroupHost::isInDivisionClose));
+    }
+
+    private static boolean isDivisionMethod(StackTraceElement frame, String method) {
+        return frame.getClassName().equals("org.apache.ratis.server.impl.RaftServerImpl") && frame.getMethodName().equals(method);
+    }
+
+    private static boolean isInDivisionClose(StackTraceElement frame) {
+        return frame.getClassName().equals("org.apache.ratis.server.impl.RaftServerImpl") && frame.getMethodName().startsWith("lambda$close");
     }
 
     @Override

@@ -52,17 +52,24 @@ final class ReconcileLoop {
     private final NodeIdentity identity;
     private final ScheduledExecutorService loop;
     private final BooleanSupplier running;
+    private final BooleanSupplier mayGrow;
     private final PlacementCopy placements = new PlacementCopy();
     private final AtomicBoolean passQueued = new AtomicBoolean();
     private GroupReconciler reconciler;
     private volatile boolean initialized;
 
-    ReconcileLoop(WorkerConfig config, ClusterMetadata metadata, NodeIdentity identity, ScheduledExecutorService loop, BooleanSupplier running) {
+    /**
+     * @param running whether passes may run at all
+     * @param mayGrow whether groups may be created or repaired now (not while the disk is low); removals go on
+     */
+    ReconcileLoop(WorkerConfig config, ClusterMetadata metadata, NodeIdentity identity, ScheduledExecutorService loop, BooleanSupplier running,
+            BooleanSupplier mayGrow) {
         this.config = config;
         this.metadata = metadata;
         this.identity = identity;
         this.loop = loop;
         this.running = running;
+        this.mayGrow = mayGrow;
     }
 
     /** Sets the reconciler the passes drive; once, before {@link #watch()}. */
@@ -156,7 +163,7 @@ final class ReconcileLoop {
             return;
         }
         try {
-            reconciler.pass(desired(mine.nodeId(), table, identity.nodes()));
+            reconciler.pass(desired(mine.nodeId(), table, identity.nodes()), mayGrow.getAsBoolean());
         } catch (RuntimeException failed) {
             log.warn("{}: reconcile pass failed; the next pass retries: {}", config.nodeName(), failed.toString());
         }

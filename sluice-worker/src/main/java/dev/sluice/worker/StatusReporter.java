@@ -33,7 +33,9 @@ import org.apache.ratis.statemachine.SnapshotInfo;
  *
  * <p>One rule for "a replica here": the server lists the group, its state is {@link GroupState#hosted()},
  * and no removal of it is under way. A group being removed is reported under {@code removals} instead,
- * and a broken one in neither list: it is being repaired.
+ * and a broken one in neither list: it is being repaired. While the Raft server is suspended for a critical
+ * disk, the groups on disk are the replicas, reported as placeholders ({@code staging}, no details), as
+ * for a division still starting: their data is here and they come back when the server starts again.
  */
 final class StatusReporter {
 
@@ -46,9 +48,11 @@ final class StatusReporter {
     private final GroupReconciler reconciler;
     private final Supplier<RaftServer> server;
     private final BooleanSupplier ready;
+    private final BooleanSupplier suspended;
+    private final Supplier<DiskStatus> disk;
 
     StatusReporter(WorkerConfig config, PartitionGroups groups, NodeIdentity identity, WarmUp warmUp, ReconcileLoop placements, GroupHost host,
-            GroupReconciler reconciler, Supplier<RaftServer> server, BooleanSupplier ready) {
+            GroupReconciler reconciler, Supplier<RaftServer> server, BooleanSupplier ready, BooleanSupplier suspended, Supplier<DiskStatus> disk) {
         this.config = config;
         this.groups = groups;
         this.identity = identity;
@@ -58,12 +62,18 @@ final class StatusReporter {
         this.reconciler = reconciler;
         this.server = server;
         this.ready = ready;
+        this.suspended = suspended;
+        this.disk = disk;
     }
 
     /** The partitions with a replica here: listed, hosted and not being removed. */
     Set<PartitionId> replicas() {
         Set<PartitionId> removing = reconciler.removing();
         Set<PartitionId> replicas = new TreeSet<>();
+        if (suspended.getAsBoolean()) {
+            host.groupsOnDisk().stream().filter(partition -> !removing.contains(partition)).forEach(replicas::add);
+            return replicas;
+        }
         host.groups().forEach((partition, state) -> {
             if (state.hosted() && !removing.contains(partition)) {
                 replicas.add(partition);
@@ -87,15 +97,25 @@ final class StatusReporter {
             for (PartitionId partition : replicas()) {
                 replicas.add(replicaStatus(current, partition));
             }
+        } else if (suspended.getAsBoolean()) {
+            replicas().forEach(partition -> replicas.add(placeholder(partition)));
         }
         return new WorkerStatus(config.nodeName(), mine == null ? null : mine.id(), mine == null ? null : mine.workerState(), ready.getAsBoolean(),
                 warmUp.results(), identity.superseded() ? "superseded by a newer process of this node" : warmUp.activation(),
-                identity.nodes().version().value(), replicas, reconciler.removals(), config.clock().instant());
+                identity.nodes().version().value(), replicas, reconciler.removals(), config.clock().instant(), disk.get());
     }
 
     Optional<ReplicaStatus> replicaStatus(PartitionId partition) {
         RaftServer current = server.get();
-        return current != null && replicas().contains(partition) ? Optional.of(replicaStatus(current, partition)) : Optional.empty();
+        if (current == null) {
+            return suspended.getAsBoolean() && replicas().contains(partition) ? Optional.of(placeholder(partition)) : Optional.empty();
+        }
+        return replicas().contains(partition) ? Optional.of(replicaStatus(current, partition)) : Optional.empty();
+    }
+
+    /** A replica hosted here whose division's details cannot be read: starting, or its server suspended. */
+    private static ReplicaStatus placeholder(PartitionId partition) {
+        return new ReplicaStatus(partition, ReplicaRole.STAGING, null, 0, 0, 0, 0, -1, 0, 0, List.of(), false);
     }
 
     private ReplicaStatus replicaStatus(RaftServer current, PartitionId partition) {
@@ -105,7 +125,7 @@ final class StatusReporter {
             // Ratis initialises a new division's log, state machine updater and role asynchronously, and a
             // group can go between the listing and here. The controller waits for the replica to exist; its
             // details follow on the next report.
-            return new ReplicaStatus(partition, ReplicaRole.STAGING, null, 0, 0, 0, 0, -1, 0, 0, List.of(), false);
+            return placeholder(partition);
         }
     }
 

@@ -37,8 +37,6 @@ final class WarmUp {
 
     private static final Logger log = LoggerFactory.getLogger(WarmUp.class);
 
-    /** Free disk space below which the storage warm-up check fails. */
-    static final long MIN_FREE_BYTES = 64L * 1024 * 1024;
     /** How long the raft-server check waits for its own port to accept a connection. */
     static final Duration PORT_PROBE_TIMEOUT = Duration.ofSeconds(1);
 
@@ -49,13 +47,14 @@ final class WarmUp {
     private final IntSupplier raftPort;
     private final BooleanSupplier running;
     private final ReconcileLoop placements;
+    private final Supplier<DiskStatus> disk;
     private final AtomicBoolean activating = new AtomicBoolean();
 
     private volatile List<WarmUpResult> results = List.of();
     private volatile String activation = "not started";
 
     WarmUp(WorkerConfig config, ClusterMetadata metadata, NodeIdentity identity, Supplier<RaftServer> server, IntSupplier raftPort,
-            BooleanSupplier running, ReconcileLoop placements) {
+            BooleanSupplier running, ReconcileLoop placements, Supplier<DiskStatus> disk) {
         this.config = config;
         this.metadata = metadata;
         this.identity = identity;
@@ -63,6 +62,7 @@ final class WarmUp {
         this.raftPort = raftPort;
         this.running = running;
         this.placements = placements;
+        this.disk = disk;
     }
 
     List<WarmUpResult> results() {
@@ -171,11 +171,13 @@ final class WarmUp {
         } finally {
             Files.deleteIfExists(probe);
         }
-        long free = Files.getFileStore(directory).getUsableSpace();
-        if (free < MIN_FREE_BYTES) {
-            return WarmUpCheck.Outcome.fail("data directory " + directory + " has " + (free >> 20) + " MiB free; at least " + (MIN_FREE_BYTES >> 20) + " MiB needed");
+        // The disk rule's verdict, so a worker does not activate itself only to refuse writes at once.
+        DiskStatus space = disk.get();
+        if (!space.state().takesWrites()) {
+            return WarmUpCheck.Outcome.fail(space.detail());
         }
-        return WarmUpCheck.Outcome.pass(directory + " is writable, " + (free >> 20) + " MiB free");
+        return WarmUpCheck.Outcome.pass(directory + " is writable, " + DiskSpaceRule.describeBytes(space.freeBytes()) + " free (floor "
+                + DiskSpaceRule.describeBytes(space.floorBytes()) + ")");
     }
 
     private WarmUpCheck.Outcome checkRaftServer() {

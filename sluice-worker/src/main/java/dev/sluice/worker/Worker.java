@@ -1,5 +1,6 @@
 package dev.sluice.worker;
 
+import dev.sluice.client.wire.RequestId;
 import dev.sluice.client.wire.RoutingInfo;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.MetadataException;
@@ -26,9 +27,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.slf4j.Logger;
@@ -43,7 +47,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link ReconcileLoop} and {@link GroupReconciler} — the placements, and the groups kept equal to
  *       them (create, remove with a deadline, repair broken ones) through {@link RatisGroupHost};
  *   <li>{@link DataPath} — {@link #submit}, client commands and queries to the local leader;
- *   <li>{@link StatusReporter} — {@link #status()}, {@link #routing()}, {@link #hostedPartitions()}.
+ *   <li>{@link StatusReporter} — {@link #status()}, {@link #routing()}, {@link #hostedPartitions()};
+ *   <li>{@link DiskGuard} — the data directory's free space against the {@link DiskSpaceRule}; the worker
+ *       follows its state after every check: {@link LeadershipYield} while low, and while critical the Raft
+ *       server stopped ({@linkplain #dataPlaneSuspended() suspended}) until space is back.
  * </ul>
  * This class wires them, starts and stops them in order, and is the public face the node process uses.
  */
@@ -64,17 +71,25 @@ public final class Worker implements AutoCloseable {
     private final Path raftDirectory;
     private final ScheduledExecutorService loop;
     private final ThreadPoolExecutor removalCalls;
+    private final ThreadPoolExecutor creationCalls;
     private final NodeIdentity identity;
     private final ReconcileLoop reconcileLoop;
     private final GroupReconciler reconciler;
     private final WarmUp warmUp;
     private final DataPath data;
     private final StatusReporter reporter;
+    private final DiskGuard disk;
+    private final LeadershipYield leadershipYield;
     private final List<Watch> watches = new ArrayList<>();
 
     private volatile RaftServer server;
     private volatile int raftPort;
+    private volatile RaftPeerId peerId;
     private volatile boolean running;
+    /** The Raft server is stopped because the disk is critical; the process and everything else run on. */
+    private volatile boolean suspended;
+    /** Counts Raft server instances, so a late log failure of a closed one is not taken for the new one's. */
+    private final AtomicInteger serverGeneration = new AtomicInteger();
 
     public Worker(WorkerConfig config, ClusterMetadata metadata) {
         this.config = config;
@@ -86,15 +101,24 @@ public final class Worker implements AutoCloseable {
         this.removalCalls = new ThreadPoolExecutor(GroupReconciler.REMOVAL_THREADS_MAX, GroupReconciler.REMOVAL_THREADS_MAX, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), Thread.ofPlatform().name("sluice-worker-remover-" + config.nodeName() + "-", 0).daemon().factory());
         this.removalCalls.allowCoreThreadTimeOut(true);
+        this.creationCalls = new ThreadPoolExecutor(GroupReconciler.CREATION_PARALLELISM, GroupReconciler.CREATION_PARALLELISM, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), Thread.ofPlatform().name("sluice-worker-creator-" + config.nodeName() + "-", 0).daemon().factory());
+        this.creationCalls.allowCoreThreadTimeOut(true);
         this.identity = new NodeIdentity(config, metadata);
-        this.reconcileLoop = new ReconcileLoop(config, metadata, identity, loop, this::running);
+        this.disk = new DiskGuard(config.dataDirectory(), config.diskSpaceRule(), DiskGuard.Meter.FILE_STORE, config.clock(),
+                () -> identity.self() == null ? config.nodeName() : identity.self().nodeId().toString());
+        this.leadershipYield = new LeadershipYield(config.nodeName());
+        // Passes stop while the Raft server is suspended: with no server listed, every group directory on disk
+        // would look like one left behind and be deleted.
+        this.reconcileLoop = new ReconcileLoop(config, metadata, identity, loop, () -> running && !suspended, () -> disk.state().takesWrites());
         GroupHost host = new RatisGroupHost(this::liveServer, groups, () -> identity.table() == null ? 0 : identity.table().partitionCount(),
                 raftDirectory);
-        this.reconciler = new GroupReconciler(config.nodeName(), host, config.clock(), removalCalls, reconcileLoop::passAfter);
+        this.reconciler = new GroupReconciler(config.nodeName(), host, config.clock(), removalCalls, creationCalls, reconcileLoop::passAfter);
         this.reconcileLoop.drive(reconciler);
-        this.warmUp = new WarmUp(config, metadata, identity, this::liveServer, () -> raftPort, this::running, reconcileLoop);
-        this.data = new DataPath(config.nodeName(), groups, identity, reconcileLoop, this::liveServer, () -> !identity.superseded());
-        this.reporter = new StatusReporter(config, groups, identity, warmUp, reconcileLoop, host, reconciler, this::liveServer, this::ready);
+        this.warmUp = new WarmUp(config, metadata, identity, this::liveServer, () -> raftPort, this::running, reconcileLoop, disk::status);
+        this.data = new DataPath(config.nodeName(), groups, identity, reconcileLoop, this::liveServer, () -> !identity.superseded(), disk::status);
+        this.reporter = new StatusReporter(config, groups, identity, warmUp, reconcileLoop, host, reconciler, this::liveServer, this::ready,
+                () -> running && suspended, disk::status);
     }
 
     public WorkerConfig config() {
@@ -123,14 +147,16 @@ public final class Worker implements AutoCloseable {
         identity.awaitPartitionTable();
         raftPort = config.raftPort() == 0 ? freePort(config.raftHost()) : config.raftPort();
         try {
-            NodeConfig self = identity.register(new NodeAddresses(config.raftHost() + ":" + raftPort, http));
-            server = RaftServer.newBuilder()
-                    .setServerId(PartitionGroups.peerId(self.nodeId()))
-                    .setProperties(config.ratis().serverProperties(raftDirectory, config.raftHost(), raftPort))
-                    .setStateMachineRegistry(this::newStateMachine)
-                    .setOption(RaftStorage.StartupOption.RECOVER)
-                    .build();
-            server.start();
+            peerId = PartitionGroups.peerId(identity.register(new NodeAddresses(config.raftHost() + ":" + raftPort, http)).nodeId());
+            // A node that restarts on a full disk comes up without its Raft server and starts it once space is
+            // freed, rather than failing to start or appending to a disk with no room.
+            DiskStatus measured = disk.check();
+            if (measured.state().raftServerRuns()) {
+                server = startRaftServer();
+            } else {
+                suspended = true;
+                log.warn("{}: not starting the Raft server: {}", config.nodeName(), measured.detail());
+            }
             running = true;
             watches.add(metadata.nodes().watch(snapshot -> {
                 if (identity.onNodes(snapshot)) {
@@ -139,18 +165,130 @@ public final class Worker implements AutoCloseable {
             }));
             watches.add(reconcileLoop.watch());
             loop.scheduleWithFixedDelay(warmUp::pass, 0, config.warmUpInterval().toMillis(), TimeUnit.MILLISECONDS);
+            long diskCheck = config.diskCheckInterval().toMillis();
+            loop.scheduleWithFixedDelay(this::followDisk, diskCheck, diskCheck, TimeUnit.MILLISECONDS);
         } catch (IOException | RuntimeException failed) {
             close();
             throw failed;
         }
     }
 
-    private PartitionStateMachine newStateMachine(org.apache.ratis.protocol.RaftGroupId groupId) {
+    /**
+     * Builds and starts a Raft server on this node's port with the groups on disk, after mending any group
+     * a full disk left it unable to start from ({@link DamagedGroups}).
+     */
+    private RaftServer startRaftServer() throws IOException {
+        for (var damaged : DamagedGroups.find(raftDirectory).entrySet()) {
+            log.error("{}: {}; forgetting that group's term and vote so the Raft server can start (its log stays, it learns the term "
+                    + "from its leader)", config.nodeName(), damaged.getValue());
+            DamagedGroups.mend(damaged.getKey());
+        }
+        int generation = serverGeneration.incrementAndGet();
+        RaftServer built = RaftServer.newBuilder()
+                .setServerId(peerId)
+                .setProperties(config.ratis().serverProperties(raftDirectory, config.raftHost(), raftPort))
+                .setStateMachineRegistry(groupId -> newStateMachine(groupId, generation))
+                .setOption(RaftStorage.StartupOption.RECOVER)
+                .build();
+        try {
+            built.start();
+        } catch (IOException | RuntimeException failed) {
+            try {
+                built.close();
+            } catch (IOException | RuntimeException ignored) {
+                // Failing anyway.
+            }
+            throw failed;
+        }
+        return built;
+    }
+
+    /**
+     * After every disk check, on the loop thread: makes the worker do what the disk state says (see
+     * {@link DiskState}). Level-triggered, so a step that fails is tried again at the next check.
+     */
+    private void followDisk() {
+        if (!running) {
+            return;
+        }
+        try {
+            DiskStatus status = disk.check();
+            DiskState state = status.state();
+            if (!state.raftServerRuns()) {
+                if (!suspended) {
+                    suspendRaftServer(status);
+                }
+                return;
+            }
+            if (suspended) {
+                resumeRaftServer(status);
+            }
+            RaftServer current = liveServer();
+            if (current == null) {
+                return;
+            }
+            if (!state.takesWrites()) {
+                leadershipYield.yieldAll(current);
+            } else if (leadershipYield.yielding(current)) {
+                leadershipYield.restore(current);
+                log.info("{}: the disk has room again; its divisions may lead again ({})", config.nodeName(), status.detail());
+            }
+        } catch (RuntimeException unexpected) {
+            log.warn("{}: following the disk state failed; the next check tries again: {}", config.nodeName(), unexpected.toString());
+        }
+    }
+
+    /**
+     * Stops the Raft server for a critical disk. Runs on the loop thread, so no reconcile pass sees its
+     * divisions closing (it would take them for broken ones and delete them). Leaderships are not handed over
+     * first: the disk may have no room left for anything, and the sooner the divisions stop, the less a failed
+     * write can damage; the other members elect within an election timeout, as after a crash.
+     */
+    private void suspendRaftServer(DiskStatus status) {
+        suspended = true;
+        RaftServer current = server;
+        server = null;
+        log.warn("{}: stopping the Raft server: {}", config.nodeName(), status.detail());
+        if (current != null) {
+            try {
+                current.close();
+            } catch (IOException | RuntimeException failed) {
+                log.warn("{}: closing the Raft server failed: {}", config.nodeName(), failed.toString());
+            }
+        }
+    }
+
+    private void resumeRaftServer(DiskStatus status) {
+        try {
+            server = startRaftServer();
+            suspended = false;
+            log.info("{}: started the Raft server again: {}", config.nodeName(), status.detail());
+            reconcileLoop.requestPass();
+        } catch (IOException | RuntimeException failed) {
+            log.warn("{}: starting the Raft server again failed; the next disk check tries again: {}", config.nodeName(), failed.toString());
+        }
+    }
+
+    /** A log write of the server of {@code generation} failed; a full disk is acted on at once, not at the next check. */
+    private void onLogFailure(int generation, Throwable cause) {
+        if (generation != serverGeneration.get() || !DiskGuard.isSpaceFailure(cause)) {
+            return;
+        }
+        disk.spaceFailure(cause.getClass().getSimpleName() + ": " + cause.getMessage());
+        try {
+            loop.execute(this::followDisk);
+        } catch (RejectedExecutionException stopping) {
+            // Stopping anyway.
+        }
+    }
+
+    private PartitionStateMachine newStateMachine(org.apache.ratis.protocol.RaftGroupId groupId, int generation) {
         PartitionTable table = identity.table();
         PartitionId partition = groups.partitionOf(groupId, table.partitionCount())
                 .orElseThrow(() -> new IllegalStateException("group " + groupId + " on " + config.nodeName()
                         + " is no partition of cluster '" + config.clusterName() + "' (" + table.partitionCount() + " partitions)"));
-        return new PartitionStateMachine(partition, config.logic().create(partition));
+        return new PartitionStateMachine(partition, config.logic().create(partition), cause -> onLogFailure(generation, cause),
+                () -> disk.state().raftServerRuns());
     }
 
     /** The Raft server while the worker runs; {@code null} before start and after stop. */
@@ -188,14 +326,24 @@ public final class Worker implements AutoCloseable {
         return identity.nodes();
     }
 
-    /** Serving client traffic: registered, not superseded, Raft server running, and Active. */
+    /** Serving client traffic: registered, not superseded, Raft server running, Active, and room on the disk. */
     public boolean ready() {
         NodeConfig mine = identity.self();
-        return running && !identity.superseded() && mine != null && mine.workerState().servesTraffic();
+        return running && !suspended && !identity.superseded() && mine != null && mine.workerState().servesTraffic() && disk.state().takesWrites();
     }
 
     public boolean running() {
         return running;
+    }
+
+    /** Whether the Raft server is stopped because the disk is critical (the process runs on). */
+    public boolean dataPlaneSuspended() {
+        return running && suspended;
+    }
+
+    /** The data directory's free space as last checked, and what the worker does about it. */
+    public DiskStatus disk() {
+        return disk.status();
     }
 
     /** A snapshot of this worker's state for the controller and the admin API. */
@@ -224,7 +372,16 @@ public final class Worker implements AutoCloseable {
      * {@code partition}. Never blocks; the future never fails, every outcome is a {@link DataReply}.
      */
     public CompletableFuture<DataReply> submit(PartitionId partition, byte[] payload, boolean readOnly) {
-        return data.submit(partition, payload, readOnly);
+        return data.submit(partition, payload, readOnly, null);
+    }
+
+    /**
+     * Submits a command that carries its caller's idempotency key: every attempt with the same {@code requestId}
+     * is applied at most once (Raft's retry cache answers a repeat with the first attempt's outcome, in flight or
+     * done, also on a new leader once it has applied the entry). Never blocks, like {@link #submit}.
+     */
+    public CompletableFuture<DataReply> submitWrite(PartitionId partition, byte[] payload, RequestId requestId) {
+        return data.submit(partition, payload, false, java.util.Objects.requireNonNull(requestId, "requestId"));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -257,8 +414,10 @@ public final class Worker implements AutoCloseable {
         loop.shutdownNow();
         // A removal call stuck in Ratis is interrupted; whatever it leaves on disk is removed at the next start.
         removalCalls.shutdownNow();
+        creationCalls.shutdownNow();
         awaitTermination(loop, "the reconcile and warm-up loop");
         awaitTermination(removalCalls, "removal calls");
+        awaitTermination(creationCalls, "group creations");
         RaftServer current = server;
         if (current != null) {
             try {

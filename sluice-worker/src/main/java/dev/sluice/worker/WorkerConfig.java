@@ -24,6 +24,8 @@ import java.util.Set;
  * @param resyncInterval how often the reconciler re-reads every placement even without a notification
  * @param warmUpInterval how often a Provisioning worker re-runs its warm-up checks
  * @param removalDelay how long a group the worker left stays before its data is deleted
+ * @param diskSpaceRule the free space the data directory must keep (docs/worker.md, "Disk space")
+ * @param diskCheckInterval how often the data directory's free space is measured
  */
 public record WorkerConfig(
         String nodeName,
@@ -40,7 +42,9 @@ public record WorkerConfig(
         Duration resyncInterval,
         Duration warmUpInterval,
         Duration dataTimeout,
-        InstantSource clock) {
+        InstantSource clock,
+        DiskSpaceRule diskSpaceRule,
+        Duration diskCheckInterval) {
 
     public WorkerConfig {
         NodeConfig.requireValidName(nodeName);
@@ -63,7 +67,16 @@ public record WorkerConfig(
         positive("warm-up interval", warmUpInterval);
         positive("data timeout", dataTimeout);
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(diskSpaceRule, "diskSpaceRule");
+        positive("disk check interval", diskCheckInterval);
     }
+
+    /**
+     * A free-space measurement is one {@code statfs} call, so checking often costs nothing; once a second
+     * bounds what a follower can append between two checks, and a write that fails for lack of space is
+     * acted on at once anyway.
+     */
+    public static final Duration DEFAULT_DISK_CHECK_INTERVAL = Duration.ofSeconds(1);
 
     public static Builder builder(String nodeName, String clusterName, Path dataDirectory) {
         return new Builder(nodeName, clusterName, dataDirectory);
@@ -71,7 +84,7 @@ public record WorkerConfig(
 
     public WorkerConfig withRaftPort(int port) {
         return new WorkerConfig(nodeName, clusterName, dataDirectory, raftHost, port, location, roles, ratis, logic, extraWarmUpChecks,
-                registrationTimeout, resyncInterval, warmUpInterval, dataTimeout, clock);
+                registrationTimeout, resyncInterval, warmUpInterval, dataTimeout, clock, diskSpaceRule, diskCheckInterval);
     }
 
     private static void positive(String what, Duration value) {
@@ -97,6 +110,8 @@ public record WorkerConfig(
         private Duration warmUpInterval = Duration.ofMillis(500);
         private Duration dataTimeout = Duration.ofSeconds(10);
         private InstantSource clock = InstantSource.system();
+        private DiskSpaceRule diskSpaceRule = DiskSpaceRule.defaults();
+        private Duration diskCheckInterval = DEFAULT_DISK_CHECK_INTERVAL;
 
         private Builder(String nodeName, String clusterName, Path dataDirectory) {
             this.nodeName = NodeConfig.requireValidName(nodeName);
@@ -151,7 +166,10 @@ public record WorkerConfig(
             return this;
         }
 
-        /** How long a data request waits for its commit or read before answering 504. */
+        /**
+         * The longest a data request waits for its commit or read before answering 504 (default 10 s); a caller's
+         * {@code X-Sluice-Timeout-Millis} shortens it to 80% of what the caller waits.
+         */
         public Builder dataTimeout(Duration timeout) {
             this.dataTimeout = timeout;
             return this;
@@ -162,9 +180,21 @@ public record WorkerConfig(
             return this;
         }
 
+        /** The free space the data directory must keep; default {@link DiskSpaceRule#defaults()}. */
+        public Builder diskSpaceRule(DiskSpaceRule rule) {
+            this.diskSpaceRule = Objects.requireNonNull(rule, "rule");
+            return this;
+        }
+
+        /** How often the data directory's free space is measured; default {@link #DEFAULT_DISK_CHECK_INTERVAL}. */
+        public Builder diskCheckInterval(Duration interval) {
+            this.diskCheckInterval = interval;
+            return this;
+        }
+
         public WorkerConfig build() {
             return new WorkerConfig(nodeName, clusterName, dataDirectory, raftHost, raftPort, location, roles, ratis, logic, checks,
-                    registrationTimeout, resyncInterval, warmUpInterval, dataTimeout, clock);
+                    registrationTimeout, resyncInterval, warmUpInterval, dataTimeout, clock, diskSpaceRule, diskCheckInterval);
         }
     }
 }

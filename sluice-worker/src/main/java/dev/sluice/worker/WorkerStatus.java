@@ -19,6 +19,8 @@ import java.util.List;
  * @param removals every group this worker is removing or whose files are not deleted yet, by partition.
  *     Replicas and removals together are everything whose data is on this node; a broken group is in
  *     neither while it is repaired
+ * @param disk the data directory's free space as last checked and what the worker does about it; since the
+ *     disk rule (docs/worker.md, "Disk space"), {@code null} in a status built without it
  */
 public record WorkerStatus(
         String name,
@@ -30,7 +32,8 @@ public record WorkerStatus(
         long nodesVersion,
         List<ReplicaStatus> replicas,
         List<RemovalStatus> removals,
-        Instant at) {
+        Instant at,
+        DiskStatus disk) {
 
     public WorkerStatus {
         warmUp = List.copyOf(warmUp);
@@ -41,6 +44,12 @@ public record WorkerStatus(
     /** A status without removals, as reported before they were; for callers that describe a stopped node. */
     public WorkerStatus(String name, GenerationalNodeId node, WorkerState state, boolean ready, List<WarmUpResult> warmUp, String activation,
             long nodesVersion, List<ReplicaStatus> replicas, Instant at) {
-        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, List.of(), at);
+        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, List.of(), at, null);
+    }
+
+    /** A status without the disk, as reported before the disk rule. */
+    public WorkerStatus(String name, GenerationalNodeId node, WorkerState state, boolean ready, List<WarmUpResult> warmUp, String activation,
+            long nodesVersion, List<ReplicaStatus> replicas, List<RemovalStatus> removals, Instant at) {
+        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, removals, at, null);
     }
 }

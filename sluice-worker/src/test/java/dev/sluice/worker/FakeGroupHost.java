@@ -19,6 +19,13 @@ final class FakeGroupHost implements GroupHost {
     final List<PartitionId> added = new ArrayList<>();
     final List<PartitionId> removed = new ArrayList<>();
     final List<PartitionId> deleted = new ArrayList<>();
+    /**
+     * Partitions Ratis has already taken off its list for a remove call that has not returned, as Ratis does
+     * when the call begins: when the call returns, it does not touch whatever is listed under that partition.
+     */
+    final Set<PartitionId> delistedByPendingRemove = new TreeSet<>();
+    /** Whether a remove call that has not returned waits for nothing (see {@link GroupHost#removeWaitsForNothing}). */
+    volatile boolean stuckRemovesWaitForNothing = true;
     /** Partitions whose remove call fails, with how many more times it does. */
     final Map<PartitionId, Integer> failingRemovals = new HashMap<>();
 
@@ -57,6 +64,9 @@ final class FakeGroupHost implements GroupHost {
             throw new IOException("disk says no");
         }
         removed.add(partition);
+        if (delistedByPendingRemove.remove(partition)) {
+            return true;
+        }
         return listed.remove(partition) != null;
     }
 
@@ -64,5 +74,10 @@ final class FakeGroupHost implements GroupHost {
     public synchronized void deleteFiles(PartitionId partition) {
         deleted.add(partition);
         onDisk.remove(partition);
+    }
+
+    @Override
+    public boolean removeWaitsForNothing(Thread call) {
+        return stuckRemovesWaitForNothing;
     }
 }

@@ -39,7 +39,7 @@ class GroupReconcilerTest {
     final ManualClock clock = new ManualClock(START);
     final ManualExecutor calls = new ManualExecutor();
     final List<Duration> passRequests = new ArrayList<>();
-    final GroupReconciler reconciler = new GroupReconciler("test", host, clock, calls, passRequests::add);
+    final GroupReconciler reconciler = new GroupReconciler("test", host, clock, calls, Runnable::run, passRequests::add);
 
     static PartitionId p(int value) {
         return PartitionId.of(value);
@@ -219,6 +219,22 @@ class GroupReconcilerTest {
     }
 
     @Test
+    void whileTheDiskIsLowNothingIsCreatedOrRepairedButRemovalsGoOn() {
+        host.with(p(4), GroupState.BROKEN).with(p(5), GroupState.SERVING);
+
+        reconciler.pass(wanted(1, 4), false);
+
+        assertThat(host.added).as("no new group on a low disk").isEmpty();
+        assertThat(reconciler.removing()).as("the broken group keeps its data; the leaving one goes").containsExactly(p(5));
+        calls.runNext();
+        assertThat(host.deleted).containsExactly(p(5));
+
+        reconciler.pass(wanted(1, 4), true);
+        assertThat(host.added).as("room again: created").containsExactly(p(1));
+        assertThat(reconciler.removing()).as("room again: repaired").containsExactly(p(4));
+    }
+
+    @Test
     void brokenGroupNoPlacementWantsIsAnOrdinaryRemoval() {
         host.with(p(4), GroupState.BROKEN);
         reconciler.pass(wanted());
@@ -260,6 +276,77 @@ class GroupReconcilerTest {
         calls.runNext();
         reconciler.pass(wanted(1));
         assertThat(host.added).containsExactly(p(1));
+    }
+
+    @Test
+    void stuckRemoveOfAGroupRatisNoLongerListsIsCompletedWithoutItAndTheGroupCanComeBack() {
+        host.with(p(3), GroupState.SERVING);
+        reconciler.pass(wanted());
+        // Ratis takes the group off its list when the remove begins; here the call then never returns.
+        host.listed.remove(p(3));
+        host.delistedByPendingRemove.add(p(3));
+        clock.advance(GroupReconciler.REMOVAL_DEADLINE.plusSeconds(1));
+
+        reconciler.pass(wanted());
+
+        assertThat(reconciler.removals()).as("the removal is complete").isEmpty();
+        assertThat(host.deleted).containsExactly(p(3));
+        assertThat(host.onDisk).doesNotContain(p(3));
+        assertThat(calls.pending()).as("the stuck call keeps its thread").isEqualTo(1);
+
+        reconciler.pass(wanted(3));
+        assertThat(host.added).as("placed here again, the group is created again").containsExactly(p(3));
+
+        calls.runNext();
+        assertThat(host.deleted).as("the late call deletes nothing").containsExactly(p(3));
+        assertThat(host.listed).containsKey(p(3));
+        assertThat(reconciler.removals()).isEmpty();
+    }
+
+    @Test
+    void stuckRemoveOfAGroupStillListedIsOnlyReported() {
+        host.with(p(3), GroupState.SERVING);
+        reconciler.pass(wanted());
+        clock.advance(GroupReconciler.REMOVAL_DEADLINE.plusSeconds(1));
+
+        reconciler.pass(wanted());
+
+        assertThat(removal(3).overdue()).isTrue();
+        assertThat(host.deleted).isEmpty();
+    }
+
+    @Test
+    void stuckRemoveWhoseDivisionMayStillBeClosingIsOnlyReported() {
+        host.stuckRemovesWaitForNothing = false;
+        host.with(p(3), GroupState.SERVING);
+        reconciler.pass(wanted());
+        host.listed.remove(p(3));
+        host.delistedByPendingRemove.add(p(3));
+        clock.advance(GroupReconciler.REMOVAL_DEADLINE.plusSeconds(1));
+
+        reconciler.pass(wanted());
+
+        assertThat(removal(3).overdue()).isTrue();
+        assertThat(host.deleted).as("a close still running could write the files").isEmpty();
+    }
+
+    @Test
+    void abandonedCallsStillCountAgainstTheThreadLimit() {
+        int partitions = GroupReconciler.REMOVAL_THREADS_MAX + 1;
+        for (int partition = 0; partition < partitions; partition++) {
+            host.with(p(partition), GroupState.SERVING);
+        }
+        reconciler.pass(wanted());
+        for (int round = 0; round < 3; round++) {
+            for (int partition = 0; partition < partitions; partition++) {
+                if (host.listed.remove(p(partition)) != null) {
+                    host.delistedByPendingRemove.add(p(partition));
+                }
+            }
+            clock.advance(GroupReconciler.REMOVAL_DEADLINE.plusSeconds(1));
+            reconciler.pass(wanted());
+        }
+        assertThat(calls.pending()).as("never more threads than the limit, stuck or not").isEqualTo(GroupReconciler.REMOVAL_THREADS_MAX);
     }
 
     @Test
