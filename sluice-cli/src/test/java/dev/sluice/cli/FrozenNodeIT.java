@@ -48,8 +48,6 @@ class FrozenNodeIT {
     static final int PARTITIONS = 12;
     /** Acknowledged writes each partition not led by the frozen worker must see while it is frozen. */
     static final int WRITES_WHILE_FROZEN = 20;
-    /** The client's request timeout before issue 12: one wait on the frozen node. */
-    static final Duration OLD_REQUEST_TIMEOUT = Duration.ofSeconds(5);
     /** A bound for the conditions below on a loaded machine, far above the 1-2 s an election takes. */
     static final Duration FROZEN_AT_MOST = Duration.ofSeconds(90);
     /** A writer's pause between writes, so twelve writers do not saturate a small machine's cores. */
@@ -151,8 +149,17 @@ class FrozenNodeIT {
                 }
 
                 assertThat(all).as("writes that failed").filteredOn(w -> !w.acknowledged()).isEmpty();
-                assertThat(othersWhileFrozen).as("writes to partitions the frozen worker did not lead that took an old request timeout or more")
-                        .filteredOn(w -> w.millis() >= OLD_REQUEST_TIMEOUT.toMillis()).isEmpty();
+                // Compared with the same stretch just before the freeze, under the same load, not with a clock bound: on a
+                // loaded machine a healthy write can take seconds. Before the client deadlines these writes nearly
+                // stopped for the whole freeze (every writer waited out 5 s requests to the frozen node).
+                long window = resumedAt - frozenAt;
+                long othersBefore = all.stream().filter(w -> others.contains(w.partition()) && w.acknowledged() && w.startNanos() >= frozenAt - window
+                        && w.endNanos() < frozenAt).count();
+                long othersDuring = othersWhileFrozen.stream().filter(Write::acknowledged).count();
+                System.out.printf("FrozenNodeIT: writes to the other partitions acknowledged in the %.1f s before the freeze: %d; during it: %d%n",
+                        window / 1e9, othersBefore, othersDuring);
+                assertThat(othersDuring).as("writes to partitions the frozen worker did not lead, acknowledged while it was frozen, against the same "
+                        + "stretch before (%d)", othersBefore).isGreaterThanOrEqualTo(othersBefore / 3);
                 assertThat(hit).as("partitions written again while their old leader was still frozen")
                         .allMatch(p -> all.stream().anyMatch(w -> w.partition().equals(p) && w.acknowledged() && w.startNanos() >= frozenAt && w.endNanos() < resumedAt));
             }
