@@ -6,6 +6,7 @@ import dev.sluice.api.Views.ClusterView;
 import dev.sluice.api.Views.DryRunView;
 import dev.sluice.api.Views.EventView;
 import dev.sluice.api.Views.EventsPage;
+import dev.sluice.api.Views.TransitionView;
 import dev.sluice.api.Views.NodeView;
 import dev.sluice.api.Views.PartitionView;
 import dev.sluice.api.Views.RefusalView;
@@ -20,6 +21,7 @@ import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.EventLog;
 import dev.sluice.metadata.Json;
 import dev.sluice.metadata.PlacementStore.VersionedPlacement;
+import dev.sluice.model.AuditRecord;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.NodesConfiguration;
@@ -238,10 +240,13 @@ public final class AdminApi {
         List<EventView> views = new ArrayList<>();
         long last = after;
         for (EventLog.LoggedEvent event : logged) {
+            AuditRecord record = event.event().transition();
+            TransitionView transition = record == null ? null : new TransitionView(record.node().toString(), record.nodeName(), record.from(),
+                    record.to(), record.actor(), record.forced(), record.reason(), record.version().value(), record.requestId());
             views.add(new EventView(event.sequence(), event.event().at(), event.event().kind(),
                     event.event().node() == null ? null : event.event().node().toString(),
                     event.event().partition() == null ? null : event.event().partition().toString(),
-                    event.event().message(), event.event().numbers()));
+                    event.event().message(), event.event().numbers(), transition));
             last = Math.max(last, event.sequence());
         }
         return ApiResponse.ok(new EventsPage(views, last));

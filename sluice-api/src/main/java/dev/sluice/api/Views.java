@@ -2,6 +2,7 @@ package dev.sluice.api;
 
 import dev.sluice.controller.ControllerStatus;
 import dev.sluice.controller.DrainProgress;
+import dev.sluice.model.Actor;
 import dev.sluice.model.BlockingPartition;
 import dev.sluice.model.EventKind;
 import dev.sluice.model.PartitionPolicy;
@@ -92,7 +93,28 @@ public final class Views {
             Instant changeStartedAt,
             PartitionPolicy policy) {}
 
-    public record EventView(long sequence, Instant at, EventKind kind, String node, String partition, String message, Map<String, Long> numbers) {}
+    /**
+     * One event of the log.
+     *
+     * @param transition for a {@code node-transition} event its audit record, otherwise absent (since 0.1:
+     *     replaying these in sequence order gives every node's worker state)
+     */
+    public record EventView(long sequence, Instant at, EventKind kind, String node, String partition, String message, Map<String, Long> numbers,
+            TransitionView transition) {
+
+        public EventView(long sequence, Instant at, EventKind kind, String node, String partition, String message, Map<String, Long> numbers) {
+            this(sequence, at, kind, node, partition, message, numbers, null);
+        }
+    }
+
+    /**
+     * An applied worker-state transition as the audit log holds it.
+     *
+     * @param node the generational id of the incarnation it was decided against ({@code N3:2})
+     * @param version the nodes-configuration version the transition produced
+     */
+    public record TransitionView(String node, String nodeName, WorkerState from, WorkerState to, Actor actor, boolean forced, String reason,
+            long version, String requestId) {}
 
     public record EventsPage(List<EventView> events, long last) {}
 

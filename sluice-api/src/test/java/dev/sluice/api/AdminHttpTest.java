@@ -31,8 +31,10 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -228,6 +230,37 @@ class AdminHttpTest {
         assertThat(newer.get("events")).hasSize(1);
         assertThat(newer.get("events").get(0).get("kind").asText()).isEqualTo("node-transition");
         assertThat(newer.get("events").get(0).get("message").asText()).contains("paging");
+        JsonNode transition = newer.get("events").get(0).get("transition");
+        assertThat(transition.get("node").asText()).isEqualTo("N3:1");
+        assertThat(transition.get("nodeName").asText()).isEqualTo("worker-3");
+        assertThat(transition.get("from").asText()).isEqualTo("active");
+        assertThat(transition.get("to").asText()).isEqualTo("draining");
+        assertThat(transition.get("actor").asText()).isEqualTo("operator");
+        assertThat(transition.get("forced").asBoolean()).isFalse();
+        assertThat(transition.get("version").asLong()).isEqualTo(metadata.nodes().current().version().value());
+    }
+
+    @Test
+    void replayingTheTransitionEventsGivesEveryNodesState() throws Exception {
+        post("/api/v1/nodes/N2/state", "{\"state\":\"draining\",\"reason\":\"replay\"}", TOKEN);
+        post("/api/v1/nodes/N2/state", "{\"state\":\"active\",\"reason\":\"replay\"}", TOKEN);
+        post("/api/v1/nodes/N4/state", "{\"state\":\"draining\",\"reason\":\"replay\"}", TOKEN);
+
+        Map<String, String> replayed = new TreeMap<>();
+        for (JsonNode event : json(get("/api/v1/events?since=-1&limit=1000")).get("events")) {
+            if (event.has("transition")) {
+                JsonNode transition = event.get("transition");
+                String before = replayed.getOrDefault(transition.get("nodeName").asText(), "provisioning");
+                assertThat(transition.get("from").asText()).as("event %s", event).isEqualTo(before);
+                replayed.put(transition.get("nodeName").asText(), transition.get("to").asText());
+            } else {
+                assertThat(event.get("kind").asText()).isNotEqualTo("node-transition");
+            }
+        }
+        Map<String, String> reported = new TreeMap<>();
+        json(get("/api/v1/nodes")).forEach(node -> reported.put(node.get("name").asText(), node.get("state").asText()));
+
+        assertThat(replayed).isEqualTo(reported).containsEntry("worker-2", "active").containsEntry("worker-4", "draining");
     }
 
     @Test

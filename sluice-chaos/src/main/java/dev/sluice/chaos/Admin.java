@@ -83,10 +83,17 @@ final class Admin {
 
     private Optional<Answer> send(URI node, String method, String path, HttpRequest.Builder request) {
         HttpResponse<String> response;
+        long sentNanos = System.nanoTime();
         try {
             response = http.send(request.timeout(REQUEST_TIMEOUT).header("Accept", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.net.http.HttpTimeoutException noAnswerInTime) {
+            // Connected (or still connecting) but no answer: a node that hangs, not one that is down.
+            unreachable.incrementAndGet();
+            exchange(sentNanos, method, path, Exchange.Outcome.TIMED_OUT);
+            return Optional.empty();
         } catch (IOException down) {
             unreachable.incrementAndGet();
+            exchange(sentNanos, method, path, Exchange.Outcome.UNREACHABLE);
             return Optional.empty();
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
@@ -100,6 +107,7 @@ final class Admin {
             body = JSON.createObjectNode().put("message", response.body());
         }
         Answer answer = new Answer(node, method, path, response.statusCode(), body);
+        exchange(sentNanos, method, path, Exchange.Outcome.of(answer));
         if (answer.status() == 503 && "unavailable".equals(body.path("error").asText())) {
             unavailable.incrementAndGet();
         } else if (answer.status() >= 500) {
@@ -129,6 +137,65 @@ final class Admin {
     }
 
     record NodeState(String name, String id, String state, boolean alive) {}
+
+    /**
+     * One request of the harness and what came of it, kept so a report can say how the API answered while a
+     * given fault was in force.
+     *
+     * @param sentNanos when it was sent, in nanoseconds into the run
+     */
+    record Exchange(long sentNanos, long tookNanos, String method, String path, Outcome outcome) {
+
+        enum Outcome {
+            /** A 2xx answer. */
+            OK,
+            /** A 4xx answer: a refusal the API documents (a conflict, an unknown node). */
+            REFUSED,
+            /** The documented {@code 503 unavailable}: the metadata store is unreachable or the node is starting. */
+            UNAVAILABLE,
+            /** Any other 5xx: an anomaly. */
+            SERVER_ERROR,
+            /** No answer within {@link #REQUEST_TIMEOUT}. */
+            TIMED_OUT,
+            /** No connection: the node is down or cut off. */
+            UNREACHABLE;
+
+            static Outcome of(Answer answer) {
+                if (answer.status() == 503 && "unavailable".equals(answer.body().path("error").asText())) {
+                    return UNAVAILABLE;
+                }
+                if (answer.status() >= 500) {
+                    return SERVER_ERROR;
+                }
+                return answer.ok() ? OK : REFUSED;
+            }
+
+            String wireName() {
+                return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            }
+        }
+    }
+
+    /** Exchanges kept for the report: a 30-minute run makes about two thousand. */
+    static final int MAX_RECORDED_EXCHANGES = 200_000;
+
+    private final List<Exchange> exchanges = new ArrayList<>();
+
+    private void exchange(long sentNanos, String method, String path, Exchange.Outcome outcome) {
+        long now = System.nanoTime();
+        synchronized (exchanges) {
+            if (exchanges.size() < MAX_RECORDED_EXCHANGES) {
+                exchanges.add(new Exchange(sentNanos - startNanos, now - sentNanos, method, path, outcome));
+            }
+        }
+    }
+
+    /** Every request so far (up to {@link #MAX_RECORDED_EXCHANGES}), in the order they ended. */
+    List<Exchange> exchanges() {
+        synchronized (exchanges) {
+            return List.copyOf(exchanges);
+        }
+    }
 
     long answers() {
         return answers.get();

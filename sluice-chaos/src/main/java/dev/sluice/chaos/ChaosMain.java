@@ -6,7 +6,8 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * The long form of the fault-injection run: {@code --duration 30m --seed N [--partitions 12] [--output dir]}.
+ * The long form of the fault-injection run: {@code --duration 30m --seed N [--partitions 12] [--output dir]
+ * [--kinds kill-node,slow-node-links]}.
  * Exits 0 when the run found no anomaly, 1 when it found one, 2 on bad usage, 3 when this machine cannot
  * make hosts (not root, or no {@code ip} / {@code iptables}).
  */
@@ -19,6 +20,7 @@ public final class ChaosMain {
         Optional<Long> seed = Optional.empty();
         int partitions = 12;
         Path output = Path.of("target", "chaos");
+        java.util.Set<String> kinds = ChaosRun.allKinds();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (i + 1 >= args.length && !arg.equals("--help")) {
@@ -29,6 +31,13 @@ public final class ChaosMain {
                 case "--seed" -> seed = Optional.of(Long.parseLong(args[++i]));
                 case "--partitions" -> partitions = Integer.parseInt(args[++i]);
                 case "--output" -> output = Path.of(args[++i]);
+                case "--kinds" -> {
+                    try {
+                        kinds = parseKinds(args[++i]);
+                    } catch (IllegalArgumentException unknown) {
+                        usage(unknown.getMessage());
+                    }
+                }
                 case "--help" -> {
                     System.out.println(USAGE);
                     return;
@@ -42,11 +51,30 @@ public final class ChaosMain {
             System.exit(3);
         }
         long chosen = seed.orElseGet(() -> new SecureRandom().nextLong());
-        ChaosRun.Report report = ChaosRun.run(new ChaosRun.Options(chosen, duration, partitions, output), System.out);
+        ChaosRun.Report report = ChaosRun.run(new ChaosRun.Options(chosen, duration, partitions, output, kinds), System.out);
         System.exit(report.ok() ? 0 : 1);
     }
 
-    private static final String USAGE = "usage: ChaosMain [--duration 30m] [--seed N] [--partitions 12] [--output target/chaos]";
+    private static final String USAGE = "usage: ChaosMain [--duration 30m] [--seed N] [--partitions 12] [--output target/chaos]"
+            + " [--kinds kind,kind,...]\n  kinds (default all): " + String.join(", ", ChaosRun.allKinds());
+
+    /**
+     * {@code kill-node,slow-node-links}: the fault kinds to deal.
+     *
+     * @throws IllegalArgumentException naming the known kinds, if one is unknown or none is named
+     */
+    static java.util.Set<String> parseKinds(String text) {
+        java.util.Set<String> kinds = new java.util.LinkedHashSet<>();
+        for (String name : text.split(",")) {
+            if (!name.isBlank()) {
+                kinds.add(FaultKind.parse(name).wireName());
+            }
+        }
+        if (kinds.isEmpty()) {
+            throw new IllegalArgumentException("--kinds needs at least one fault kind, got '" + text + "'");
+        }
+        return java.util.Collections.unmodifiableSet(kinds);
+    }
 
     private static void usage(String problem) {
         System.err.println(problem);

@@ -2,6 +2,14 @@ package dev.sluice.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.client.SluiceClient;
+import dev.sluice.metadata.AuditLog;
+import dev.sluice.metadata.ClusterMetadata;
+import dev.sluice.metadata.EventLog;
+import dev.sluice.metadata.ZooKeeperMetadataStore;
+import dev.sluice.model.AuditRecord;
+import dev.sluice.model.ClusterEvent;
+import dev.sluice.model.GenerationalNodeId;
+import dev.sluice.model.WorkerState;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -12,14 +20,18 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 
 /**
  * One fault-injection run from a seed: makes the hosts and the cluster, runs clients, operator and nemesis
@@ -47,8 +59,23 @@ public final class ChaosRun {
      * @param partitions partitions of the cluster (three replicas each)
      * @param output where the run's directory is made
      */
-    public record Options(long seed, Duration faultWindow, int partitions, Path output) {
+    public record Options(long seed, Duration faultWindow, int partitions, Path output, Set<String> kinds) {
+
+        /** A run that deals every fault kind. */
+        public Options(long seed, Duration faultWindow, int partitions, Path output) {
+            this(seed, faultWindow, partitions, output, allKinds());
+        }
+
+        /**
+         * @param kinds the wire names of the fault kinds to deal ({@code kill-node}, …)
+         * @throws IllegalArgumentException naming the known kinds, if one is unknown or none is given
+         */
         public Options {
+            kinds = Set.copyOf(kinds);
+            if (kinds.isEmpty()) {
+                throw new IllegalArgumentException("name at least one fault kind");
+            }
+            kinds.forEach(FaultKind::parse);
             if (faultWindow.compareTo(Schedule.WARM_UP.plusSeconds(10)) < 0) {
                 throw new IllegalArgumentException("the fault window must be at least " + Schedule.WARM_UP.plusSeconds(10).toSeconds() + " s, got " + faultWindow);
             }
@@ -56,6 +83,15 @@ public final class ChaosRun {
                 throw new IllegalArgumentException("partitions must be between 1 and 128, got " + partitions);
             }
         }
+    }
+
+    /** The wire names of every fault kind, in declaration order. */
+    public static Set<String> allKinds() {
+        Set<String> names = new java.util.LinkedHashSet<>();
+        for (FaultKind kind : FaultKind.values()) {
+            names.add(kind.wireName());
+        }
+        return java.util.Collections.unmodifiableSet(names);
     }
 
     /** What a run found: its directory, the summary lines and every anomaly (empty when the run passed). */
@@ -79,18 +115,28 @@ public final class ChaosRun {
                 .resolve(LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-seed-" + seed);
         Files.createDirectories(directory);
         Files.writeString(directory.resolve("seed.txt"), seed + "\n", StandardCharsets.UTF_8);
-        Schedule schedule = Schedule.generate(seed, options.faultWindow(), FaultKind.chosen());
+        Schedule schedule = Schedule.generate(seed, options.faultWindow(), kindsOf(options));
         schedule.describe().forEach(line -> log.println("schedule: " + line));
 
         List<String> anomalies = new ArrayList<>();
         Map<String, String> summary = new LinkedHashMap<>();
         summary.put("seed", Long.toString(seed));
         summary.put("fault window", options.faultWindow().toSeconds() + " s");
+        if (!Set.copyOf(allKinds()).equals(options.kinds())) {
+            summary.put("fault kinds", "only " + kindsOf(options).stream().map(FaultKind::wireName).toList());
+            log.println("sluice-chaos: fault kinds " + summary.get("fault kinds"));
+        }
         History history = new History();
         List<Nemesis.Applied> applied = List.of();
+        Map<Integer, Leadership> leadersAtStart = Map.of();
+        Map<String, String> keyPartitions = Map.of();
+        List<String> nodeNames = List.of();
         List<Operator.Action> actions = List.of();
         Map<String, Op> finals = Map.of();
+        List<ConvergenceWatch.Recovery> recoveries = List.of();
+        List<Admin.Exchange> exchanges = List.of();
         try (ChaosCluster cluster = ChaosCluster.start(directory, options.partitions(), log)) {
+            awaitServing(cluster, options.partitions(), summary, log);
             long start = System.nanoTime();
             Admin admin = new Admin(cluster.nodeUrls(), cluster.token(), start);
             Operator operator = new Operator(admin, seed ^ 0x5DEECE66DL, start, log);
@@ -99,10 +145,17 @@ public final class ChaosRun {
             clients.start();
             operator.start();
             nemesis.start();
+            ConvergenceWatch convergence = new ConvergenceWatch(nemesis::applied, schedule, () -> convergenceProblem(cluster, admin, options.partitions()),
+                    () -> System.nanoTime() - start, ConvergenceWatch.POLL_INTERVAL);
+            convergence.start();
             watch(admin, new Random(seed ^ 0x9E3779B97F4A7C15L), start + options.faultWindow().toNanos());
             nemesis.stop();
             operator.stop();
+            convergence.stop();
+            recoveries = convergence.recoveries();
             applied = nemesis.applied();
+            leadersAtStart = nemesis.leadersAtStart();
+            nodeNames = cluster.nodes().stream().map(HostProcess::name).toList();
             actions = operator.actions();
             nemesis.failure().ifPresent(failed -> anomalies.add("the nemesis failed: " + failed));
             List<String> crashed = cluster.unexpectedExits();
@@ -114,7 +167,11 @@ public final class ChaosRun {
 
             drains(admin, operator, healedAt, summary, anomalies, log);
             converge(cluster, admin, options.partitions(), summary, anomalies, log);
+            liveness(admin, summary, anomalies, log);
+            auditReplay(cluster, admin, summary, anomalies, log);
+            exchanges = admin.exchanges();
             finals = finalReads(cluster, history, summary, anomalies, log);
+            keyPartitions = keyPartitions(cluster);
             summary.put("admin API", admin.answers() + " answers, " + admin.unavailableAnswers() + " documented 503s, "
                     + admin.serverErrorCount() + " other 5xx, " + admin.unreachableAttempts() + " requests to unreachable nodes");
             admin.serverErrors().forEach(error -> anomalies.add("the admin API answered a server error: " + error));
@@ -123,6 +180,7 @@ public final class ChaosRun {
             writeFiles(directory, schedule, applied, actions, history);
         }
         check(history, finals, summary, anomalies);
+        quorumLoss(applied, history.ops(), exchanges, summary, anomalies);
         summary.put("faults", applied.size() + " applied: " + countByKind(applied));
         summary.put("operations", String.format("writes %d ok / %d failed / %d unknown; reads %d ok / %d failed",
                 history.count(Op.Kind.WRITE, Op.Outcome.OK), history.count(Op.Kind.WRITE, Op.Outcome.FAILED), history.count(Op.Kind.WRITE, Op.Outcome.UNKNOWN),
@@ -130,9 +188,16 @@ public final class ChaosRun {
         summary.put("operator", actions.size() + " requests: " + countActions(actions));
         summary.put("write pauses", "longest time without an acknowledged write while a fault was in force, by kind: "
                 + longestWritePauses(applied, history.ops()));
+        summary.put("converged", "time from each fault's heal to convergence, by kind: " + convergenceByKind(recoveries));
+        summary.put("unaffected p99", "p99 latency of acknowledged writes, invoked while a fault was in force, to partitions no node it hit led "
+                + "when it started, by kind: " + unaffectedWriteLatencies(applied, leadersAtStart, keyPartitions, nodeNames, history.ops()));
         summary.put("anomalies", Integer.toString(anomalies.size()));
         List<String> lines = new ArrayList<>();
         summary.forEach((name, value) -> lines.add(String.format("%-16s %s", name, value)));
+        lines.add("");
+        lines.addAll(kindTable(applied, history.ops(), recoveries, exchanges));
+        Files.write(directory.resolve("convergence.txt"), recoveries.stream().map(r -> r.fault().describe() + "  " + r.describe()).toList(),
+                StandardCharsets.UTF_8);
         if (!anomalies.isEmpty()) {
             lines.add("");
             lines.add("ANOMALIES");
@@ -234,7 +299,7 @@ public final class ChaosRun {
     }
 
     /** What keeps the cluster from having converged, or null if it has. */
-    private static String convergenceProblem(ChaosCluster cluster, Admin admin, int partitions) {
+    static String convergenceProblem(ChaosCluster cluster, Admin admin, int partitions) {
         Optional<List<Admin.NodeState>> nodes = admin.nodeStates(0);
         Optional<Admin.Answer> placements = admin.getFromAny("/api/v1/partitions", 0);
         if (nodes.isEmpty() || placements.isEmpty()) {
@@ -338,6 +403,334 @@ public final class ChaosRun {
         Map<String, String> seconds = new TreeMap<>();
         longest.forEach((kind, nanos) -> seconds.put(kind, String.format(java.util.Locale.ROOT, "%.1f s", nanos / 1e9)));
         return seconds;
+    }
+
+    /**
+     * Every node process runs again after healing, so the admin API must report every node alive within
+     * {@link #CONVERGE_BOUND}: liveness that does not come back makes the controller treat a running worker
+     * as dead (finding 2).
+     */
+    private static void liveness(Admin admin, Map<String, String> summary, List<String> anomalies, PrintStream log) {
+        long started = System.nanoTime();
+        AtomicReference<List<String>> dead = new AtomicReference<>(List.of("not checked yet"));
+        try {
+            ChaosCluster.awaitUntil("every running node is reported alive", CONVERGE_BOUND, () -> {
+                dead.set(admin.nodeStates(0).orElseThrow().stream().filter(n -> !n.alive()).map(Admin.NodeState::name).toList());
+                return dead.get().isEmpty();
+            });
+            summary.put("liveness", String.format(java.util.Locale.ROOT, "every node reported alive %.1f s after convergence", (System.nanoTime() - started) / 1e9));
+        } catch (IllegalStateException timedOut) {
+            anomalies.add("nodes that run were still reported dead " + CONVERGE_BOUND.toSeconds() + " s after convergence: " + dead.get());
+            summary.put("liveness", "NOT every node alive: " + dead.get() + " reported dead");
+        }
+        log.println("liveness: " + summary.get("liveness"));
+    }
+
+    /**
+     * How long into a ZooKeeper quorum loss the admin API may take to answer: a node's metadata store waits
+     * its connection timeout for ZooKeeper once, then fails at once (finding 3); two seconds more for the
+     * ensemble to notice it lost its quorum and drop its clients.
+     */
+    static final Duration QUORUM_LOSS_ANSWER_AFTER = ZooKeeperMetadataStore.DEFAULT_CONNECTION_TIMEOUT.plusSeconds(2);
+    /** Raft needs no ZooKeeper: during a quorum loss some write must be acknowledged at least this often. */
+    static final Duration QUORUM_LOSS_MAX_WRITE_PAUSE = Clients.CALL_TIMEOUT;
+
+    /**
+     * What a ZooKeeper quorum loss must not stop: partitions with a leader keep taking writes (no pause
+     * longer than {@link #QUORUM_LOSS_MAX_WRITE_PAUSE}), and the admin API answers, with its documented 503
+     * if it cannot read the metadata, every request sent once the loss has lasted
+     * {@link #QUORUM_LOSS_ANSWER_AFTER}.
+     */
+    static void quorumLoss(List<Nemesis.Applied> applied, List<Op> ops, List<Admin.Exchange> exchanges, Map<String, String> summary,
+            List<String> anomalies) {
+        long[] acknowledged = ops.stream().filter(op -> op.kind() == Op.Kind.WRITE && op.outcome() == Op.Outcome.OK)
+                .mapToLong(Op::completeNanos).sorted().toArray();
+        List<String> lines = new ArrayList<>();
+        for (Nemesis.Applied fault : applied) {
+            if (fault.fault().kind() != FaultKind.KILL_ZOOKEEPER_MAJORITY) {
+                continue;
+            }
+            long pause = longestWritePauseNanos(fault, acknowledged);
+            if (pause > QUORUM_LOSS_MAX_WRITE_PAUSE.toNanos()) {
+                anomalies.add(String.format(java.util.Locale.ROOT, "no write was acknowledged for %.1f s during the ZooKeeper quorum loss %s"
+                        + " (Raft needs no ZooKeeper; at most %d s allowed)", pause / 1e9, fault.describe().trim(), QUORUM_LOSS_MAX_WRITE_PAUSE.toSeconds()));
+            }
+            Map<Admin.Exchange.Outcome, Integer> late = new java.util.EnumMap<>(Admin.Exchange.Outcome.class);
+            for (Admin.Exchange exchange : exchanges) {
+                if (exchange.sentNanos() >= fault.startedNanos() + QUORUM_LOSS_ANSWER_AFTER.toNanos() && exchange.sentNanos() < fault.healedNanos()) {
+                    late.merge(exchange.outcome(), 1, Integer::sum);
+                    if (exchange.outcome() == Admin.Exchange.Outcome.TIMED_OUT) {
+                        anomalies.add(String.format(java.util.Locale.ROOT, "the admin API did not answer %s %s, sent %.1f s into the ZooKeeper quorum loss %s,"
+                                + " within %d s", exchange.method(), exchange.path(), (exchange.sentNanos() - fault.startedNanos()) / 1e9,
+                                fault.describe().trim(), Admin.REQUEST_TIMEOUT.toSeconds()));
+                    }
+                }
+            }
+            lines.add(String.format(java.util.Locale.ROOT, "#%d: longest write pause %.1f s, admin requests sent after %d s: %s", fault.fault().index(),
+                    pause / 1e9, QUORUM_LOSS_ANSWER_AFTER.toSeconds(), late.isEmpty() ? "none"
+                    : late.entrySet().stream().map(e -> e.getValue() + " " + e.getKey().wireName()).collect(java.util.stream.Collectors.joining(", "))));
+        }
+        if (!lines.isEmpty()) {
+            summary.put("quorum losses", String.join("; ", lines));
+        }
+    }
+
+    /** The longest stretch between {@code fault}'s start and heal without an acknowledged write ({@code acknowledged}: sorted times). */
+    static long longestWritePauseNanos(Nemesis.Applied fault, long[] acknowledged) {
+        long previous = fault.startedNanos();
+        long longest = 0;
+        for (long at : acknowledged) {
+            if (at <= fault.startedNanos()) {
+                continue;
+            }
+            if (at > fault.healedNanos()) {
+                break;
+            }
+            longest = Math.max(longest, at - previous);
+            previous = at;
+        }
+        return Math.max(longest, fault.healedNanos() - previous);
+    }
+
+    /**
+     * Waits (up to {@link ChaosCluster#START_TIMEOUT}) until the cluster has converged by the final check's
+     * rule before the workload starts: the nodes count as started once every partition is placed, but on a
+     * loaded machine their Raft groups came up a minute later, and the first faults hit a cluster that had
+     * never served. A cluster that does not converge is run anyway, and the summary says so.
+     */
+    private static void awaitServing(ChaosCluster cluster, int partitions, Map<String, String> summary, PrintStream log) {
+        long started = System.nanoTime();
+        Admin probe = new Admin(cluster.nodeUrls(), cluster.token(), started);
+        AtomicReference<String> problem = new AtomicReference<>("not checked yet");
+        try {
+            ChaosCluster.awaitUntil("the cluster serves every partition", ChaosCluster.START_TIMEOUT, () -> {
+                problem.set(convergenceProblem(cluster, probe, partitions));
+                return problem.get() == null;
+            });
+            summary.put("start", String.format(java.util.Locale.ROOT, "converged %.1f s after every partition was placed", (System.nanoTime() - started) / 1e9));
+        } catch (IllegalStateException notServing) {
+            summary.put("start", "NOT converged " + ChaosCluster.START_TIMEOUT.toSeconds() + " s after every partition was placed (" + problem.get()
+                    + "); the workload started anyway");
+        }
+        log.println("start: " + summary.get("start"));
+    }
+
+    private static Set<FaultKind> kindsOf(Options options) {
+        Set<FaultKind> kinds = java.util.EnumSet.noneOf(FaultKind.class);
+        options.kinds().forEach(name -> kinds.add(FaultKind.parse(name)));
+        return kinds;
+    }
+
+    /** Attempts at reading the logs between two equal reads of the node states, so no transition slips in between. */
+    static final int AUDIT_READ_ATTEMPTS = 5;
+    /** Pages of the event log read at most: it keeps 10,000 events, a page holds up to 1,000. */
+    static final int MAX_EVENT_PAGES = EventLog.RETAINED_EVENTS / EventLog.MAX_READ + 2;
+
+    /**
+     * The audit log replays to the final node states: checked on the event log as the admin API serves it
+     * ({@code GET /api/v1/events}, whose node-transition events carry their audit records) and on the audit
+     * log in the metadata store, against the states {@code GET /api/v1/nodes} reports.
+     */
+    private static void auditReplay(ChaosCluster cluster, Admin admin, Map<String, String> summary, List<String> anomalies, PrintStream log) {
+        List<AuditReplayChecker.Result> results = new ArrayList<>();
+        try {
+            for (int attempt = 1; attempt <= AUDIT_READ_ATTEMPTS && results.isEmpty(); attempt++) {
+                Map<String, WorkerState> before = finalStates(admin);
+                List<AuditReplayChecker.Entry> events = eventLog(admin);
+                List<AuditReplayChecker.Entry> audit = storedAuditLog(cluster);
+                if (!before.equals(finalStates(admin))) {
+                    continue;
+                }
+                results.add(AuditReplayChecker.check("event log (GET /api/v1/events)", events, false, before));
+                results.add(AuditReplayChecker.check("audit log (metadata store)", audit, true, before));
+            }
+        } catch (RuntimeException unreadable) {
+            anomalies.add("the audit logs could not be read for the replay check: " + unreadable);
+            summary.put("audit replay", "NOT checked: " + unreadable);
+            return;
+        }
+        if (results.isEmpty()) {
+            summary.put("audit replay", "NOT checked: the node states changed during each of " + AUDIT_READ_ATTEMPTS + " reads of the logs");
+            anomalies.add("the node states kept changing after the run settled, so the audit log could not be replayed against them");
+            return;
+        }
+        for (AuditReplayChecker.Result result : results) {
+            result.mismatches().forEach(mismatch -> anomalies.add("the " + result.source() + " does not replay to the final node states: " + mismatch));
+        }
+        summary.put("audit replay", results.stream().map(AuditReplayChecker.Result::describe).collect(java.util.stream.Collectors.joining("; ")));
+        log.println("audit replay: " + summary.get("audit replay"));
+    }
+
+    private static Map<String, WorkerState> finalStates(Admin admin) {
+        Map<String, WorkerState> states = new TreeMap<>();
+        admin.nodeStates(0).orElseThrow(() -> new IllegalStateException("no node answered GET /api/v1/nodes"))
+                .forEach(node -> states.put(node.id(), WorkerState.parse(node.state())));
+        return states;
+    }
+
+    /** Every event the admin API still serves, oldest first, as replay entries. */
+    static List<AuditReplayChecker.Entry> eventLog(Admin admin) {
+        List<AuditReplayChecker.Entry> entries = new ArrayList<>();
+        long since = -1;
+        for (int page = 0; page < MAX_EVENT_PAGES; page++) {
+            JsonNode body = admin.getFromAny("/api/v1/events?since=" + since + "&limit=" + EventLog.MAX_READ, 0)
+                    .orElseThrow(() -> new IllegalStateException("no node answered GET /api/v1/events")).body();
+            for (JsonNode event : body.path("events")) {
+                long sequence = event.path("sequence").asLong();
+                String node = event.path("node").asText(null);
+                JsonNode transition = event.path("transition");
+                if (!transition.isMissingNode() && !transition.isNull()) {
+                    String id = GenerationalNodeId.parse(transition.path("node").asText()).id().toString();
+                    entries.add(new AuditReplayChecker.Entry.Transitioned(sequence, id, WorkerState.parse(transition.path("from").asText()),
+                            WorkerState.parse(transition.path("to").asText()), transition.path("version").asLong(), event.path("message").asText()));
+                } else if ("node-registered".equals(event.path("kind").asText()) && node != null) {
+                    entries.add(new AuditReplayChecker.Entry.Registered(sequence, node, (int) event.path("numbers").path("generation").asLong()));
+                } else if ("node-transition".equals(event.path("kind").asText())) {
+                    throw new IllegalStateException("event " + sequence + " is a node transition without its audit record: " + event);
+                }
+            }
+            long last = body.path("last").asLong(since);
+            if (body.path("events").isEmpty() || last == since) {
+                return entries;
+            }
+            since = last;
+        }
+        throw new IllegalStateException("the event log did not end within " + MAX_EVENT_PAGES + " pages");
+    }
+
+    /** The audit log as the metadata store holds it (never trimmed), read from the ensemble directly. */
+    static List<AuditReplayChecker.Entry> storedAuditLog(ChaosCluster cluster) {
+        try (ZooKeeperMetadataStore store = ZooKeeperMetadataStore.connect(cluster.connectString(), "/sluice/" + ChaosCluster.CLUSTER_NAME)) {
+            List<AuditRecord> records = new ClusterMetadata(store, java.time.InstantSource.system()).audit().read(-1, AuditLog.MAX_READ);
+            if (records.size() >= AuditLog.MAX_READ) {
+                throw new IllegalStateException("the audit log holds " + AuditLog.MAX_READ + " records or more; the check reads one page");
+            }
+            List<AuditReplayChecker.Entry> entries = new ArrayList<>();
+            // The audit log has no sequence numbers in its records; their read order is commit order.
+            for (int i = 0; i < records.size(); i++) {
+                AuditRecord record = records.get(i);
+                entries.add(new AuditReplayChecker.Entry.Transitioned(i, record.node().id().toString(), record.from(), record.to(),
+                        record.version().value(), ClusterEvent.transition(record).message()));
+            }
+            return entries;
+        }
+    }
+
+    /** Per kind, the convergence times after healing, and apart from them how many did not converge in time. */
+    private static String convergenceByKind(List<ConvergenceWatch.Recovery> recoveries) {
+        Map<String, String> byKind = new java.util.LinkedHashMap<>();
+        ConvergenceWatch.byKind(recoveries).forEach((kind, stats) -> byKind.put(kind.wireName(), stats.describe()));
+        return byKind.toString();
+    }
+
+    /**
+     * One line per fault kind applied: how many, the longest write pause while one was in force, the time to
+     * converge after healing (median and max of those that converged before the next fault; those that did not
+     * are counted apart), and how the admin API answered the harness's requests while one was in force.
+     */
+    static List<String> kindTable(List<Nemesis.Applied> applied, List<Op> ops, List<ConvergenceWatch.Recovery> recoveries,
+            List<Admin.Exchange> exchanges) {
+        Map<String, String> pauses = longestWritePauses(applied, ops);
+        Map<FaultKind, ConvergenceWatch.KindSummary> convergence = ConvergenceWatch.byKind(recoveries);
+        Map<FaultKind, Integer> counts = new java.util.EnumMap<>(FaultKind.class);
+        Map<FaultKind, Map<Admin.Exchange.Outcome, Integer>> answers = new java.util.EnumMap<>(FaultKind.class);
+        for (Nemesis.Applied fault : applied) {
+            counts.merge(fault.fault().kind(), 1, Integer::sum);
+            Map<Admin.Exchange.Outcome, Integer> of = answers.computeIfAbsent(fault.fault().kind(), k -> new java.util.EnumMap<>(Admin.Exchange.Outcome.class));
+            for (Admin.Exchange exchange : exchanges) {
+                if (exchange.sentNanos() >= fault.startedNanos() && exchange.sentNanos() < fault.healedNanos()) {
+                    of.merge(exchange.outcome(), 1, Integer::sum);
+                }
+            }
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add(String.format(java.util.Locale.ROOT, "%-28s %7s %11s %9s %8s %8s %11s  %s", "by kind", "applied", "write pause", "converged", "median",
+                "max", "not in time", "admin API while in force"));
+        counts.forEach((kind, count) -> {
+            ConvergenceWatch.KindSummary stats = convergence.getOrDefault(kind, new ConvergenceWatch.KindSummary(kind, List.of(), 0, 0));
+            String answered = answers.get(kind).entrySet().stream().map(e -> e.getValue() + " " + e.getKey().wireName())
+                    .collect(java.util.stream.Collectors.joining(", "));
+            lines.add(String.format(java.util.Locale.ROOT, "%-28s %7d %11s %9d %8s %8s %11s  %s", kind.wireName(), count, pauses.getOrDefault(kind.wireName(), "-"),
+                    stats.convergedNanos().size(), seconds(stats.medianNanos()), seconds(stats.maxNanos()),
+                    (stats.notBeforeNextFault() + stats.notBeforeWindowEnd()) + "", answered.isEmpty() ? "no requests" : answered));
+        });
+        lines.add("(converged: after the heal, before the next fault started; 'not in time': still not converged when the next fault or"
+                + " the end of the window came, kept out of median and max)");
+        return lines;
+    }
+
+    private static String seconds(long nanos) {
+        return nanos < 0 ? "-" : String.format(java.util.Locale.ROOT, "%.1f s", nanos / 1e9);
+    }
+
+    /** Each key's partition ({@code P3}), as the cluster's table says; empty if no node gave the table. */
+    private static Map<String, String> keyPartitions(ChaosCluster cluster) {
+        Map<String, String> partitions = new TreeMap<>();
+        try (SluiceClient client = Clients.newClient(cluster.nodeUrls(), 0)) {
+            for (int k = 0; k < Clients.KEYS; k++) {
+                partitions.put(Clients.key(k), client.partitionOf(Clients.key(k)).toString());
+            }
+        } catch (dev.sluice.client.SluiceClientException noTable) {
+            return Map.of();
+        }
+        return partitions;
+    }
+
+    /**
+     * The Sluice nodes a fault hit, read from its record: the node it names as its target, or the members of the
+     * minority it names; none for a ZooKeeper fault. Reads the names as words, so {@code node-1} is not found in
+     * {@code node-12}.
+     */
+    static Set<String> nodesHit(Nemesis.Applied fault, Collection<String> nodeNames) {
+        Set<String> words = new java.util.HashSet<>(List.of(fault.target().split("[\\s\\[\\],]+")));
+        return nodeNames.stream().filter(words::contains).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /**
+     * Per fault kind, the p99 latency of the acknowledged writes invoked between a fault's start and its heal to
+     * keys whose partition was led, just before the fault, by a node the fault did not hit ({@link #nodesHit}):
+     * what the fault cost the partitions it had no business delaying. Partitions no node claimed to lead then are
+     * left out; writes to the counted partitions that were not acknowledged are counted beside it (their latency
+     * is unknown, and at least the call timeout).
+     */
+    static Map<String, String> unaffectedWriteLatencies(List<Nemesis.Applied> applied, Map<Integer, Leadership> leadersAtStart,
+            Map<String, String> keyPartitions, Collection<String> nodeNames, List<Op> ops) {
+        Map<String, List<Long>> latencies = new TreeMap<>();
+        Map<String, Integer> unacknowledged = new TreeMap<>();
+        for (Nemesis.Applied fault : applied) {
+            String kind = fault.fault().kind().wireName();
+            latencies.computeIfAbsent(kind, k -> new ArrayList<>());
+            unacknowledged.putIfAbsent(kind, 0);
+            Leadership leaders = leadersAtStart.get(fault.fault().index());
+            if (leaders == null) {
+                continue;
+            }
+            Set<String> hit = nodesHit(fault, nodeNames);
+            for (Op op : ops) {
+                String partition = keyPartitions.get(op.key());
+                if (op.kind() != Op.Kind.WRITE || op.invokeNanos() < fault.startedNanos() || op.invokeNanos() > fault.healedNanos()
+                        || partition == null || !leaders.known(partition) || leaders.ledByAnyOf(partition, hit)) {
+                    continue;
+                }
+                if (op.outcome() == Op.Outcome.OK) {
+                    latencies.get(kind).add(op.completeNanos() - op.invokeNanos());
+                } else {
+                    unacknowledged.merge(kind, 1, Integer::sum);
+                }
+            }
+        }
+        Map<String, String> described = new TreeMap<>();
+        latencies.forEach((kind, nanos) -> {
+            String unanswered = unacknowledged.get(kind) == 0 ? "" : ", " + unacknowledged.get(kind) + " not acknowledged";
+            if (nanos.isEmpty()) {
+                described.put(kind, "no writes" + unanswered);
+                return;
+            }
+            List<Long> sorted = nanos.stream().sorted().toList();
+            long p99 = sorted.get((int) Math.ceil(sorted.size() * 0.99) - 1);
+            described.put(kind, String.format(java.util.Locale.ROOT, "%d ms of %d%s", Math.round(p99 / 1e6), sorted.size(), unanswered));
+        });
+        return described;
     }
 
     private static Map<String, Integer> countByKind(List<Nemesis.Applied> applied) {

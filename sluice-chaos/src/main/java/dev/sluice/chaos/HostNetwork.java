@@ -59,6 +59,7 @@ final class HostNetwork implements AutoCloseable {
     private final String subnetPrefix;
     private final Map<String, Host> hosts = new LinkedHashMap<>();
     private final PrintStream log;
+    private final List<LinkProxy> proxies = new ArrayList<>();
     private boolean closed;
 
     private HostNetwork(String runId, String subnetPrefix, PrintStream log) {
@@ -177,10 +178,96 @@ final class HostNetwork implements AutoCloseable {
         }
     }
 
-    /** Removes every rule the nemesis put inside {@code host}. */
+    /**
+     * Sends {@code host}'s new TCP connections to {@code destination}'s {@code port} to {@code proxy} instead
+     * (a DNAT rule in the namespace's {@code nat} table), and resets the connections it already has there: the
+     * {@code nat} table only sees a connection's first packet, so an old connection would otherwise keep
+     * bypassing the proxy. The reset rule matches only packets still addressed to the destination itself,
+     * which redirected connections never are once their first packet was rewritten.
+     */
+    void redirect(Host host, Host destination, int port, java.net.InetSocketAddress proxy) {
+        redirect(host, List.of(new Redirect(destination, port, proxy)));
+    }
+
+    /** Connections to {@code destination}'s {@code port} go to {@code proxy} instead. */
+    record Redirect(Host destination, int port, java.net.InetSocketAddress proxy) {}
+
+    /**
+     * All of {@code host}'s redirects at once, in one {@code iptables-restore --noflush} (one process instead
+     * of two per rule: on a loaded machine each process start took seconds, and a link fault's set-up outlasted
+     * its hold).
+     */
+    void redirect(Host host, List<Redirect> redirects) {
+        List<String> nat = new ArrayList<>(List.of("*nat"));
+        List<String> filter = new ArrayList<>(List.of("*filter"));
+        for (Redirect redirect : redirects) {
+            if (!hosts.containsValue(redirect.destination()) || !redirect.proxy().getAddress().getHostAddress().equals(bridgeAddress())) {
+                throw new IllegalArgumentException("redirects go from a run host to a run host through the bridge, not to " + redirect.destination()
+                        + " via " + redirect.proxy());
+            }
+            String match = "-p tcp -d " + redirect.destination().address() + " --dport " + redirect.port();
+            nat.add("-A OUTPUT " + match + " -j DNAT --to-destination " + redirect.proxy().getAddress().getHostAddress() + ":" + redirect.proxy().getPort());
+            filter.add("-A OUTPUT " + match + " -j REJECT --reject-with tcp-reset");
+        }
+        List<String> lines = new ArrayList<>(nat);
+        lines.add("COMMIT");
+        lines.addAll(filter);
+        lines.add("COMMIT");
+        restore(host, lines, true);
+    }
+
+    /**
+     * A proxy on the bridge's address that relays only between this run's hosts; this network closes it when
+     * it closes, if nothing did before.
+     */
+    synchronized LinkProxy openProxy(LinkImpairment impairment, long seed) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("the hosts of run " + runId + " are gone");
+        }
+        java.util.Set<java.net.InetAddress> addresses = new java.util.HashSet<>();
+        for (Host host : hosts.values()) {
+            addresses.add(java.net.InetAddress.getByName(host.address()));
+        }
+        LinkProxy proxy = new LinkProxy(java.net.InetAddress.getByName(bridgeAddress()), addresses, impairment, seed);
+        proxies.add(proxy);
+        return proxy;
+    }
+
+    /** The bridge's address in the root namespace: the harness and a {@link LinkProxy} listen there. */
+    String bridgeAddress() {
+        return subnetPrefix + BRIDGE_HOST;
+    }
+
+    /** Removes every rule the nemesis put inside {@code host}: its filter and nat tables, emptied in one call. */
     void heal(Host host) {
-        iptables(host, "-F", "INPUT");
-        iptables(host, "-F", "OUTPUT");
+        restore(host, List.of("*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", "COMMIT",
+                "*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]", "COMMIT"), false);
+    }
+
+    /** Loads {@code lines} with {@code iptables-restore} inside {@code host}: replacing the tables named, or adding to them. */
+    private void restore(Host host, List<String> lines, boolean add) {
+        Path rules = null;
+        try {
+            rules = Files.createTempFile("sluice-chaos-rules", ".txt");
+            Files.write(rules, lines, StandardCharsets.UTF_8);
+            List<String> command = new ArrayList<>(inside(host));
+            command.add("iptables-restore");
+            if (add) {
+                command.add("--noflush");
+            }
+            command.add(rules.toString());
+            Shell.require(command.toArray(String[]::new));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write the rules for " + host + ": " + e.getMessage(), e);
+        } finally {
+            if (rules != null) {
+                try {
+                    Files.deleteIfExists(rules);
+                } catch (IOException ignored) {
+                    // A leftover temp file is harmless.
+                }
+            }
+        }
     }
 
     void healAll() {
@@ -202,6 +289,7 @@ final class HostNetwork implements AutoCloseable {
             return;
         }
         closed = true;
+        proxies.forEach(LinkProxy::close);
         remove(runId, log);
     }
 

@@ -5,10 +5,13 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * Carries out a {@link Schedule} against a {@link ChaosCluster}: starts each fault at its time, holds it, heals
@@ -34,9 +37,13 @@ final class Nemesis {
     private final long startNanos;
     private final PrintStream log;
     private final List<Applied> applied = new ArrayList<>();
+    /** By fault index: who led which partition just before the fault started. */
+    private final Map<Integer, Leadership> leadersAtStart = new ConcurrentHashMap<>();
     private final CountDownLatch stop = new CountDownLatch(1);
     private Thread thread;
     private volatile Throwable failure;
+    /** The proxy of a link fault in force, closed by its heal or by {@link #healEverything()}. */
+    private volatile LinkProxy impairedLinks;
 
     Nemesis(ChaosCluster cluster, Admin admin, Operator operator, Schedule schedule, long startNanos, PrintStream log) {
         this.cluster = cluster;
@@ -94,6 +101,8 @@ final class Nemesis {
         List<String> notes = new ArrayList<>();
         Runnable heal;
         String target;
+        // Read before the fault, so the report can tell the partitions it hit from the others.
+        leadersAtStart.put(fault.index(), Leadership.observe(nodes.stream().collect(Collectors.toMap(HostProcess::name, cluster::url))));
         long started = now();
         switch (fault.kind()) {
             case KILL_NODE -> {
@@ -157,6 +166,31 @@ final class Nemesis {
                 target = zooKeeper.name();
                 heal = kill(zooKeeper);
             }
+            case KILL_ZOOKEEPER_MAJORITY -> {
+                List<HostProcess> ensemble = new ArrayList<>(cluster.zooKeepers());
+                Collections.shuffle(ensemble, choice);
+                List<HostProcess> majority = List.copyOf(ensemble.subList(0, ensemble.size() / 2 + 1));
+                notes.add("modes before: " + modes(cluster.zooKeepers()));
+                List<Runnable> restarts = new ArrayList<>();
+                for (HostProcess zooKeeper : majority) {
+                    restarts.add(kill(zooKeeper));
+                }
+                target = majority.stream().map(HostProcess::name).sorted().collect(java.util.stream.Collectors.joining("+"));
+                heal = () -> restarts.forEach(Runnable::run);
+            }
+            case SLOW_NODE_LINKS, LOSSY_NODE_LINKS -> {
+                LinkImpairment impairment = fault.kind() == FaultKind.SLOW_NODE_LINKS ? LinkImpairment.slow() : LinkImpairment.lossy();
+                LinkProxy proxy = impairLinks(chosenNode, impairment, choice.nextLong());
+                notes.add(impairment.describe());
+                target = chosenNode.name();
+                heal = () -> {
+                    // Rules first, so the connections the closing proxy drops come back directly.
+                    cluster.nodes().forEach(node -> cluster.network().heal(node.host()));
+                    proxy.close();
+                    impairedLinks = null;
+                    notes.add(proxy.counts().describe());
+                };
+            }
             case FILL_DISK -> {
                 target = chosenNode.name();
                 heal = cluster.disks().fill(cluster.dataDirectory(chosenNode));
@@ -212,10 +246,54 @@ final class Nemesis {
         return fallback;
     }
 
+    /**
+     * Routes every connection between {@code node} and the other nodes' Raft and HTTP ports, both ways,
+     * through a new {@link LinkProxy}; on failure removes what it set up.
+     */
+    private LinkProxy impairLinks(HostProcess node, LinkImpairment impairment, long seed) throws java.io.IOException {
+        HostNetwork network = cluster.network();
+        LinkProxy proxy = network.openProxy(impairment, seed);
+        impairedLinks = proxy;
+        try {
+            java.util.Map<HostNetwork.Host, List<HostNetwork.Redirect>> byHost = new java.util.LinkedHashMap<>();
+            for (HostProcess other : cluster.nodes()) {
+                if (other == node) {
+                    continue;
+                }
+                for (int port : List.of(ChaosCluster.RAFT_PORT, ChaosCluster.HTTP_PORT)) {
+                    byHost.computeIfAbsent(node.host(), h -> new ArrayList<>()).add(new HostNetwork.Redirect(other.host(), port,
+                            proxy.route(new java.net.InetSocketAddress(other.host().address(), port))));
+                    byHost.computeIfAbsent(other.host(), h -> new ArrayList<>()).add(new HostNetwork.Redirect(node.host(), port,
+                            proxy.route(new java.net.InetSocketAddress(node.host().address(), port))));
+                }
+            }
+            byHost.forEach(network::redirect);
+        } catch (java.io.IOException | RuntimeException failed) {
+            cluster.nodes().forEach(n -> cluster.network().heal(n.host()));
+            proxy.close();
+            impairedLinks = null;
+            throw failed;
+        }
+        return proxy;
+    }
+
+    private static String modes(List<HostProcess> zooKeepers) {
+        List<String> modes = new ArrayList<>();
+        for (HostProcess zooKeeper : zooKeepers) {
+            modes.add(zooKeeper.name() + " " + ChaosCluster.zooKeeperMode(zooKeeper).orElse("down"));
+        }
+        return String.join(", ", modes);
+    }
+
     /** Undoes everything: removes every iptables rule and disk filler, resumes frozen processes, restarts dead ones. */
     void healEverything() throws java.io.IOException {
         cluster.network().healAll();
         cluster.disks().removeFillers();
+        LinkProxy proxy = impairedLinks;
+        if (proxy != null) {
+            proxy.close();
+            impairedLinks = null;
+        }
         for (HostProcess process : cluster.allProcesses()) {
             if (process.paused()) {
                 process.resume();
@@ -224,6 +302,11 @@ final class Nemesis {
                 process.start();
             }
         }
+    }
+
+    /** By fault index: who led which partition just before the fault started. */
+    Map<Integer, Leadership> leadersAtStart() {
+        return Map.copyOf(leadersAtStart);
     }
 
     List<Applied> applied() {

@@ -2,10 +2,11 @@ package dev.sluice.chaos;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * The nemesis's plan for a run, a pure function of the seed and the fault window: which fault when, for how
@@ -37,23 +38,30 @@ record Schedule(long seed, Duration window, List<Fault> faults) {
         faults = List.copyOf(faults);
     }
 
-    /** Plans faults that start and heal inside {@code window} (measured from the start of the workload). */
+    /** Plans faults of every kind that start and heal inside {@code window} (measured from the start of the workload). */
     static Schedule generate(long seed, Duration window) {
-        return generate(seed, window, Arrays.asList(FaultKind.values()));
+        return generate(seed, window, EnumSet.allOf(FaultKind.class));
     }
 
-    /** As {@link #generate(long, Duration)}, dealing only {@code kinds} (in rounds, as with all of them). */
-    static Schedule generate(long seed, Duration window, List<FaultKind> kinds) {
+    /**
+     * Plans faults of the given kinds only (an operator's {@code --kinds}), dealt in rounds as always; with
+     * every kind this is {@link #generate(long, Duration)}.
+     *
+     * @throws IllegalArgumentException if {@code kinds} is empty
+     */
+    static Schedule generate(long seed, Duration window, Set<FaultKind> kinds) {
         if (kinds.isEmpty()) {
             throw new IllegalArgumentException("a schedule needs at least one fault kind");
         }
+        // Enum order, so the deal depends on the set and the seed only, not on how the set was built.
+        List<FaultKind> dealt = List.copyOf(EnumSet.copyOf(kinds));
         Random random = new Random(seed);
         List<Fault> faults = new ArrayList<>();
         List<FaultKind> round = new ArrayList<>();
         Duration at = WARM_UP;
         while (faults.size() < MAX_FAULTS) {
             if (round.isEmpty()) {
-                round.addAll(kinds);
+                round.addAll(dealt);
                 Collections.shuffle(round, random);
             }
             FaultKind kind = round.removeFirst();

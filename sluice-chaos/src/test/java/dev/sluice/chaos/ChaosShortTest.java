@@ -11,15 +11,20 @@ import org.junit.jupiter.api.Test;
 /**
  * The short form of the fault-injection run, for every build: a seeded two-minute fault window on the
  * namespace cluster (about four minutes with start-up and the checks). {@code -Dsluice.chaos.seed=N}
- * replays a seed, {@code -Dsluice.chaos.window=30m} makes it the long form. Skips, saying why, where hosts
+ * replays a seed, {@code -Dsluice.chaos.window=30m} makes it the long form, {@code -Dsluice.chaos.kinds=a,b}
+ * deals only those fault kinds. Skips, saying why, where hosts
  * cannot be made, unless {@code SLUICE_CHAOS_REQUIRED} is set (CI sets it, so CI never skips it silently).
  */
 class ChaosShortTest {
 
     static final Duration DEFAULT_WINDOW = Duration.ofSeconds(120);
 
-    /** The seed every build runs. */
-    static final long BUILD_SEED = -3837090999662335751L;
+    /**
+     * The seed every build runs: a ZooKeeper quorum loss, a killed node, lossy and then slow links between
+     * nodes. Adding fault kinds changed every seed's schedule; the seed before this one,
+     * -3837090999662335751, found finding 1 with the eleven kinds of its day.
+     */
+    static final long BUILD_SEED = 20261270L;
 
     @Test
     void aSeededRunOfFaultsFindsNoAnomaly() throws Exception {
@@ -31,11 +36,11 @@ class ChaosShortTest {
         assumeTrue(unsupported.isEmpty(), () -> "skipped: " + unsupported.orElseThrow());
 
         // The build runs one fixed seed, so a red build is a regression and not a roll of the dice; new seeds
-        // are explored with -Dsluice.chaos.seed or the long form. This one found a controller that threw on
-        // every pass after ZooKeeper faults (docs/reliability.md, finding 1).
+        // are explored with -Dsluice.chaos.seed or the long form.
         long seed = Optional.ofNullable(System.getProperty("sluice.chaos.seed")).map(Long::parseLong).orElse(BUILD_SEED);
         Duration window = Optional.ofNullable(System.getProperty("sluice.chaos.window")).map(ChaosMain::parseDuration).orElse(DEFAULT_WINDOW);
-        ChaosRun.Report report = ChaosRun.run(new ChaosRun.Options(seed, window, 12, Path.of("target", "chaos")), System.out);
+        java.util.Set<String> kinds = Optional.ofNullable(System.getProperty("sluice.chaos.kinds")).map(ChaosMain::parseKinds).orElse(ChaosRun.allKinds());
+        ChaosRun.Report report = ChaosRun.run(new ChaosRun.Options(seed, window, 12, Path.of("target", "chaos"), kinds), System.out);
 
         assertThat(report.anomalies()).as("seed %d (replay with -Dsluice.chaos.seed=%d); see %s", seed, seed, report.directory()).isEmpty();
     }

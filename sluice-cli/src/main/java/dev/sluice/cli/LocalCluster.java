@@ -235,6 +235,11 @@ final class LocalCluster implements AutoCloseable {
         }
     }
 
+    /** Worker {@code worker}'s process (from 1), so an end-to-end test can signal it as an operator's shell would. */
+    ProcessHandle workerProcess(int worker) {
+        return children.get(worker - 1).toHandle();
+    }
+
     /** Waits until a child exits or the thread is interrupted; reports children that die. */
     void watchChildren(java.io.PrintStream out) throws InterruptedException {
         boolean[] reported = new boolean[children.size()];

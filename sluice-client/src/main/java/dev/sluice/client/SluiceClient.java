@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.sluice.client.wire.DataApi;
 import dev.sluice.client.wire.ErrorBody;
 import dev.sluice.client.wire.ErrorCodes;
+import dev.sluice.client.wire.RequestId;
 import dev.sluice.client.wire.RoutingInfo;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.PartitionTable;
@@ -23,21 +24,30 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
 
 /**
  * The Java client of Sluice's data API. It maps a key to its partition (hashing into the partition table's
  * ranges, exactly as the nodes do) and the partition to its leader, and sends the request there over
  * HTTP/JSON. It owns a routing cache (the table, the members of each partition and the leader it last
- * found) and the retry policy that makes partition moves invisible to callers:
+ * found), the nodes it currently suspects of not answering, and the retry policy that makes partition moves
+ * and failed nodes invisible to callers:
  *
  * <ul>
  *   <li>a {@code 421 not-leader} answer naming the leader is followed at once (bounded by
- *       {@link #MAX_IMMEDIATE_REDIRECTS} in a row before backing off);
+ *       {@link #MAX_IMMEDIATE_REDIRECTS} in a row before backing off), unless that leader is suspect;
+ *   <li>a request that times out or cannot connect makes its node <em>suspect</em> for
+ *       {@link Builder#suspectPenalty} (2 s by default): requests and routing refreshes go to other nodes
+ *       meanwhile, and a redirect to it counts as "no leader yet", so a frozen node costs each call at most
+ *       one request timeout and the partition's other members are asked until they elect a new leader;
  *   <li>{@code 421} without a leader, {@code 503}, {@code 5xx}, timeouts and refused connections forget the
- *       cached leader, refresh the routing and retry after a bounded exponential backoff with full jitter;
+ *       cached leader, refresh the routing (in the background of other calls, which keep the routing they
+ *       have rather than wait) and retry after a bounded exponential backoff with full jitter; after a
+ *       {@code 504} the next attempt asks another member first;
  *   <li>{@code 400} answers (malformed key, wrong or unknown partition, value too large) fail at once with
  *       a typed {@link SluiceClientException};
  *   <li>everything stops at the call's deadline ({@link Builder#callTimeout}, 30 s by default) or after
@@ -45,8 +55,15 @@ import java.util.random.RandomGenerator;
  *       failure as the cause.
  * </ul>
  *
- * <p>Writes are retried too: a {@code PUT} stores a whole value, so applying it twice is the same as once.
- * Thread-safe; share one instance.
+ * <p>Every attempt is bounded by {@link Builder#requestTimeout} (750 ms by default) and tells the node how
+ * long it waits ({@link DataApi#TIMEOUT_HEADER}), so the node answers {@code 504} before the client gives up,
+ * and a client-side timeout means the node did not answer at all.
+ *
+ * <p>Writes are retried too, and each attempt of one write carries the same {@link RequestId}
+ * ({@link DataApi#REQUEST_ID_HEADER}): the partition's leader answers a repeated attempt with the outcome of
+ * the write it already has, committed or still in flight, instead of appending it again, so a write is applied
+ * once however often it is retried, as long as the retries come within Raft's 60 s retry cache (the default
+ * call timeout is 30 s). A write that ends in {@code DEADLINE_EXCEEDED} may still be applied, once. Thread-safe; share one instance.
  */
 public final class SluiceClient implements AutoCloseable {
 
@@ -56,6 +73,38 @@ public final class SluiceClient implements AutoCloseable {
     public static final int MAX_IMMEDIATE_REDIRECTS = 3;
     /** A routing refresh is not repeated more often than this, however many calls ask for one. */
     static final Duration MIN_REFRESH_INTERVAL = Duration.ofMillis(50);
+
+    /** How long one call may take in total, retries included. */
+    public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * How long one attempt waits for its answer. A healthy write commits in tens of milliseconds (p99 50-300 ms
+     * on a loaded 2-core machine, docs/benchmarks.md); a frozen or cut-off node never answers. 750 ms is well
+     * above the first and well under a Raft election (1-2 s), so a client gives up on a frozen leader about as
+     * soon as its followers do. A slower write is not lost or doubled: the node answers {@code 504} at
+     * {@link DataApi#SERVER_SHARE_PERCENT}% of the timeout, and the retry carries the same request id, so it
+     * joins the write in flight and succeeds once it commits, within the call timeout.
+     */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofMillis(750);
+    /**
+     * How long opening a connection may take. On a LAN a connection opens in well under a millisecond, and
+     * connections are reused; one that takes 250 ms goes to a host that drops packets (cut off or gone).
+     */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofMillis(250);
+    /**
+     * How long a node that did not answer is kept away from: about a Raft election (election timeouts 1-2 s),
+     * so a frozen leader's partitions are asked of their other members until one of them leads, and the
+     * frozen node costs one request timeout per call rather than one per attempt. A healthy node suspected
+     * wrongly (a client-side stall) loses its traffic for this long at most.
+     */
+    public static final Duration DEFAULT_SUSPECT_PENALTY = Duration.ofSeconds(2);
+    /** The first backoff between retries. */
+    public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(20);
+    /**
+     * The largest backoff between retries: while a partition elects a leader the client keeps asking its
+     * members, and the wait after a new leader appears is at most this. The answers meanwhile ({@code 421},
+     * {@code 503}) cost the nodes no Raft work.
+     */
+    public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofMillis(250);
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -67,12 +116,18 @@ public final class SluiceClient implements AutoCloseable {
     private final Backoff backoff;
     private final RandomGenerator random;
     private final HttpClient http;
+    private final SuspectNodes suspects;
+    /** Random rather than from {@link #random}: two clients seeded alike must still not share write ids. */
+    private final UUID clientId = UUID.randomUUID();
+    private final AtomicLong writeCalls = new AtomicLong();
 
-    private final Object refreshLock = new Object();
+    private final ReentrantLock refreshLock = new ReentrantLock();
     private volatile RoutingInfo routing;
     private volatile long routingFetchedAtNanos;
+    private long lastRefreshAttemptNanos;
     private final Map<PartitionId, URI> leaders = new ConcurrentHashMap<>();
     private final AtomicLong retries = new AtomicLong();
+    private final AtomicLong unanswered = new AtomicLong();
 
     private SluiceClient(Builder builder) {
         this.seeds = List.copyOf(builder.seeds);
@@ -80,6 +135,7 @@ public final class SluiceClient implements AutoCloseable {
         this.requestTimeout = builder.requestTimeout;
         this.backoff = new Backoff(builder.initialBackoff, builder.maxBackoff);
         this.random = builder.random;
+        this.suspects = new SuspectNodes(builder.suspectPenalty);
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(builder.connectTimeout)
@@ -139,6 +195,14 @@ public final class SluiceClient implements AutoCloseable {
         return retries.get();
     }
 
+    /**
+     * How many requests (data and routing) got no answer since this client was built: they timed out or could
+     * not connect, and made their node suspect (for tests and load reports).
+     */
+    public long unansweredRequests() {
+        return unanswered.get();
+    }
+
     @Override
     public void close() {
         http.close();
@@ -150,27 +214,31 @@ public final class SluiceClient implements AutoCloseable {
         byte[] keyBytes = requireKey(key);
         PartitionId partition = partitionOf(firstRouting(deadline).table(), key);
         String operation = value == null ? "read of" : "write of";
+        RequestId requestId = value == null ? null : new RequestId(clientId, writeCalls.incrementAndGet());
         Exception lastFailure = null;
         String lastProblem = "no attempt made";
         int redirectsInARow = 0;
         int backoffAttempt = 0;
+        URI avoid = null;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             if (attempt > 1) {
                 retries.incrementAndGet();
             }
-            URI target = target(partition, deadline, attempt);
+            URI target = target(partition, deadline, attempt, avoid);
+            avoid = null;
             long remaining = deadline - System.nanoTime();
             if (remaining <= 0) {
                 break;
             }
-            HttpRequest request = request(target, key, keyBytes, partition, value, Duration.ofNanos(Math.min(remaining, requestTimeout.toNanos())));
+            HttpRequest request = request(target, keyBytes, partition, value, requestId, Duration.ofNanos(Math.min(remaining, requestTimeout.toNanos())));
             HttpResponse<byte[]> response;
             try {
                 response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
             } catch (IOException unreachable) {
+                unanswered(target);
                 leaders.remove(partition, target);
                 lastFailure = unreachable;
-                lastProblem = target + " unreachable (" + unreachable.getClass().getSimpleName() + ")";
+                lastProblem = target + " did not answer (" + unreachable.getClass().getSimpleName() + ")";
                 markRoutingStale();
                 redirectsInARow = 0;
                 pause(++backoffAttempt, deadline, null);
@@ -179,6 +247,7 @@ public final class SluiceClient implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new SluiceClientException(SluiceClientException.Code.INTERRUPTED, "interrupted during the " + operation + " '" + abbreviate(key) + "'", interrupted);
             }
+            suspects.answered(target);
             int status = response.statusCode();
             if (status == 200 || status == 204) {
                 leaders.put(partition, target);
@@ -199,18 +268,27 @@ public final class SluiceClient implements AutoCloseable {
                     lastProblem = target + " does not lead " + partition + (error.leader() == null ? " and knows no leader" : "; leader is " + error.leader());
                     URI leaderUrl = error.leaderUrl() == null ? null : URI.create(error.leaderUrl());
                     if (leaderUrl != null && !leaderUrl.equals(target) && redirectsInARow < MAX_IMMEDIATE_REDIRECTS) {
-                        leaders.put(partition, leaderUrl);
-                        redirectsInARow++;
-                        continue;
+                        if (!suspects.isSuspect(leaderUrl, System.nanoTime())) {
+                            leaders.put(partition, leaderUrl);
+                            redirectsInARow++;
+                            continue;
+                        }
+                        // The members still name a leader that stopped answering: they have not elected another yet.
+                        lastProblem = target + " says " + error.leader() + " leads " + partition + ", but " + leaderUrl + " did not answer lately";
                     }
                     leaders.remove(partition);
                     markRoutingStale();
                 }
                 default -> {
-                    // 503 (no leader yet, node not serving), 504 (commit timed out), other 5xx: transient.
+                    // 503 (no leader yet, node not serving), 504 (not committed within the deadline), other 5xx: transient.
                     lastProblem = target + " answered " + status + " " + error.error() + ": " + error.message();
                     leaders.remove(partition, target);
                     markRoutingStale();
+                    if (status == 504) {
+                        // A leader that cannot commit may be cut off from its followers, who know the new leader; a slow
+                        // but real leader is named again by them, and the retry joins the write in flight.
+                        avoid = target;
+                    }
                 }
             }
             redirectsInARow = 0;
@@ -221,41 +299,76 @@ public final class SluiceClient implements AutoCloseable {
                 lastFailure);
     }
 
-    private HttpRequest request(URI node, String key, byte[] keyBytes, PartitionId partition, byte[] value, Duration timeout) {
+    private void unanswered(URI node) {
+        unanswered.incrementAndGet();
+        suspects.unanswered(node, System.nanoTime());
+    }
+
+    private HttpRequest request(URI node, byte[] keyBytes, PartitionId partition, byte[] value, RequestId requestId, Duration timeout) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(node.resolve(DataApi.KV_PATH + encodeKey(keyBytes)))
                 .timeout(timeout)
-                .header(DataApi.PARTITION_HEADER, partition.toString());
+                .header(DataApi.PARTITION_HEADER, partition.toString())
+                .header(DataApi.TIMEOUT_HEADER, Long.toString(Math.max(1, timeout.toMillis())));
         if (value == null) {
             builder.GET();
         } else {
-            builder.header("Content-Type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofByteArray(value));
+            builder.header(DataApi.REQUEST_ID_HEADER, requestId.toString())
+                    .header("Content-Type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofByteArray(value));
         }
         return builder.build();
     }
 
-    /** Where to send the next attempt for {@code partition}: the known leader, the hinted one, then members in turn. */
-    private URI target(PartitionId partition, long deadline, int attempt) {
+    /**
+     * Where to send the next attempt for {@code partition}: the known leader, else the routing's hint, else the
+     * members (serving ones first) in turn; skipping suspect nodes and {@code avoid} while any other is left.
+     */
+    private URI target(PartitionId partition, long deadline, int attempt, URI avoid) {
         URI known = leaders.get(partition);
-        if (known != null) {
+        if (known != null && !known.equals(avoid) && !suspects.isSuspect(known, System.nanoTime())) {
             return known;
         }
-        RoutingInfo current = routing(deadline);
+        List<URI> candidates = candidates(routing(deadline), partition, attempt);
+        long now = System.nanoTime();
+        for (URI node : candidates) {
+            if (!node.equals(avoid) && !suspects.isSuspect(node, now)) {
+                return node;
+            }
+        }
+        // Avoiding a node is a preference: it answered, which a suspect node did not.
+        if (avoid != null && candidates.contains(avoid) && !suspects.isSuspect(avoid, now)) {
+            return avoid;
+        }
+        return suspects.preferred(candidates, now);
+    }
+
+    /** The nodes to try for {@code partition}, most likely leader first; never empty (the seeds are nodes too). */
+    private List<URI> candidates(RoutingInfo current, PartitionId partition, int attempt) {
         RoutingInfo.PartitionRoute route = current.partitions().stream()
                 .filter(r -> r.partition().equals(partition)).findFirst().orElse(null);
         if (route == null || route.members().isEmpty()) {
-            List<URI> anyNode = knownNodes(current);
-            return anyNode.get(Math.floorMod(attempt, anyNode.size()));
+            return rotated(knownNodes(current), attempt);
         }
+        Set<URI> ordered = new LinkedHashSet<>();
+        // Every fourth attempt skips the hint, in case the node it names keeps answering without helping.
         if (route.leader() != null && attempt % 4 != 0) {
-            for (RoutingInfo.Member member : route.members()) {
-                if (member.node().equals(route.leader())) {
-                    return member.url();
-                }
-            }
+            route.members().stream().filter(member -> member.node().equals(route.leader())).findFirst()
+                    .ifPresent(member -> ordered.add(member.url()));
         }
-        List<RoutingInfo.Member> serving = route.members().stream().filter(m -> m.state().servesTraffic()).toList();
-        List<RoutingInfo.Member> candidates = serving.isEmpty() ? route.members() : serving;
-        return candidates.get(Math.floorMod(attempt, candidates.size())).url();
+        ordered.addAll(rotated(route.members().stream().filter(m -> m.state().servesTraffic()).map(RoutingInfo.Member::url).toList(), attempt));
+        ordered.addAll(rotated(route.members().stream().map(RoutingInfo.Member::url).toList(), attempt));
+        return List.copyOf(ordered);
+    }
+
+    private static List<URI> rotated(List<URI> nodes, int by) {
+        if (nodes.isEmpty()) {
+            return nodes;
+        }
+        List<URI> rotated = new ArrayList<>(nodes.size());
+        int start = Math.floorMod(by, nodes.size());
+        for (int i = 0; i < nodes.size(); i++) {
+            rotated.add(nodes.get((start + i) % nodes.size()));
+        }
+        return rotated;
     }
 
     /** The routing, retrying with backoff until the deadline while no node answers (say, all restarting). */
@@ -277,7 +390,21 @@ public final class SluiceClient implements AutoCloseable {
         if (current != null && routingFetchedAtNanos != 0) {
             return current;
         }
-        synchronized (refreshLock) {
+        if (current != null) {
+            // Stale but usable: one call refreshes it, the others go on with what they have rather than queue
+            // behind a refresh that may be waiting out a node that does not answer.
+            if (!refreshLock.tryLock()) {
+                return current;
+            }
+        } else {
+            try {
+                refreshLock.lockInterruptibly();
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw new SluiceClientException(SluiceClientException.Code.INTERRUPTED, "interrupted while waiting for the routing", interrupted);
+            }
+        }
+        try {
             current = routing;
             if (current != null && routingFetchedAtNanos != 0) {
                 return current;
@@ -296,32 +423,30 @@ public final class SluiceClient implements AutoCloseable {
                 return current;
             }
             throw new SluiceClientException(SluiceClientException.Code.NO_ROUTE, "no node answered " + DataApi.ROUTING_PATH + "; tried " + seeds);
+        } finally {
+            refreshLock.unlock();
         }
     }
-
-    private long lastRefreshAttemptNanos;
 
     private void markRoutingStale() {
         routingFetchedAtNanos = 0;
     }
 
-    /** Asks the known nodes, then the seeds, for the routing; null if none answers. */
+    /** Asks the known nodes and the seeds, from a random one on and suspect nodes last, for the routing; null if none answers. */
     private RoutingInfo fetchRouting(RoutingInfo current, long deadline) {
-        List<URI> candidates = new ArrayList<>();
+        Set<URI> distinct = new LinkedHashSet<>();
         if (current != null) {
-            candidates.addAll(knownNodes(current));
+            distinct.addAll(knownNodes(current));
         }
-        candidates.addAll(seeds);
-        Set<URI> tried = new LinkedHashSet<>();
+        distinct.addAll(seeds);
         int start;
         synchronized (random) {
-            start = random.nextInt(candidates.size());
+            start = random.nextInt(distinct.size());
         }
-        for (int i = 0; i < candidates.size(); i++) {
-            URI node = candidates.get((start + i) % candidates.size());
-            if (!tried.add(node)) {
-                continue;
-            }
+        List<URI> candidates = new ArrayList<>(rotated(List.copyOf(distinct), start));
+        long now = System.nanoTime();
+        candidates.sort((a, b) -> Boolean.compare(suspects.isSuspect(a, now), suspects.isSuspect(b, now)));
+        for (URI node : candidates) {
             long remaining = deadline - System.nanoTime();
             if (remaining <= 0) {
                 return null;
@@ -330,17 +455,30 @@ public final class SluiceClient implements AutoCloseable {
                 HttpRequest request = HttpRequest.newBuilder(node.resolve(DataApi.ROUTING_PATH))
                         .timeout(Duration.ofNanos(Math.min(remaining, requestTimeout.toNanos()))).GET().build();
                 HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+                suspects.answered(node);
                 if (response.statusCode() == 200) {
-                    return JSON.readValue(response.body(), RoutingInfo.class);
+                    Optional<RoutingInfo> parsed = parseRouting(response.body());
+                    if (parsed.isPresent()) {
+                        return parsed.get();
+                    }
                 }
             } catch (IOException unreachable) {
-                // Try the next node.
+                unanswered(node);
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
                 throw new SluiceClientException(SluiceClientException.Code.INTERRUPTED, "interrupted while fetching the routing", interrupted);
             }
         }
         return null;
+    }
+
+    /** The routing in {@code body}, or empty if it is not one (the node answered; it is not suspect for that). */
+    private static Optional<RoutingInfo> parseRouting(byte[] body) {
+        try {
+            return Optional.of(JSON.readValue(body, RoutingInfo.class));
+        } catch (IOException | RuntimeException notRouting) {
+            return Optional.empty();
+        }
     }
 
     private List<URI> knownNodes(RoutingInfo current) {
@@ -431,11 +569,12 @@ public final class SluiceClient implements AutoCloseable {
     /** Validates each option as it is set and all of them together in {@link #build()}. */
     public static final class Builder {
         private final List<URI> seeds = new ArrayList<>();
-        private Duration callTimeout = Duration.ofSeconds(30);
-        private Duration requestTimeout = Duration.ofSeconds(5);
-        private Duration connectTimeout = Duration.ofSeconds(1);
-        private Duration initialBackoff = Duration.ofMillis(20);
-        private Duration maxBackoff = Duration.ofSeconds(1);
+        private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration suspectPenalty = DEFAULT_SUSPECT_PENALTY;
+        private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
+        private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
         private RandomGenerator random;
 
         private Builder() {}
@@ -455,24 +594,39 @@ public final class SluiceClient implements AutoCloseable {
             return this;
         }
 
-        /** How long one call may take in total, retries included (default 30 s). */
+        /** How long one call may take in total, retries included (default {@link #DEFAULT_CALL_TIMEOUT}, 30 s). */
         public Builder callTimeout(Duration timeout) {
             this.callTimeout = positive("call timeout", timeout);
             return this;
         }
 
-        /** How long one HTTP attempt may take (default 5 s). */
+        /**
+         * How long one HTTP attempt waits for its answer (default {@link #DEFAULT_REQUEST_TIMEOUT}, 750 ms, which
+         * says why). A longer one only delays giving up on a node that does not answer: a slow write is not cut
+         * short by a shorter one, since its retries join it.
+         */
         public Builder requestTimeout(Duration timeout) {
             this.requestTimeout = positive("request timeout", timeout);
             return this;
         }
 
+        /** How long opening a connection may take (default {@link #DEFAULT_CONNECT_TIMEOUT}, 250 ms). */
         public Builder connectTimeout(Duration timeout) {
             this.connectTimeout = positive("connect timeout", timeout);
             return this;
         }
 
-        /** The first and the largest backoff between retries (defaults 20 ms and 1 s). */
+        /**
+         * How long a node whose request timed out or could not connect is kept away from (default
+         * {@link #DEFAULT_SUSPECT_PENALTY}, 2 s, which says why). It ends early when the node answers a request
+         * sent to it anyway (when every candidate is suspect).
+         */
+        public Builder suspectPenalty(Duration penalty) {
+            this.suspectPenalty = positive("suspect penalty", penalty);
+            return this;
+        }
+
+        /** The first and the largest backoff between retries (defaults 20 ms and 250 ms). */
         public Builder backoff(Duration initial, Duration max) {
             this.initialBackoff = positive("initial backoff", initial);
             this.maxBackoff = positive("max backoff", max);

@@ -3,6 +3,7 @@ package dev.sluice.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.client.wire.RequestId;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -38,6 +39,18 @@ class SluiceClientTest {
         assertThatThrownBy(() -> SluiceClient.builder().build()).hasMessage("a client needs at least one seed node URL");
         assertThatThrownBy(() -> SluiceClient.builder().seed(URI.create("ftp://x"))).hasMessage("seed must be an http(s) URL, got ftp://x");
         assertThatThrownBy(() -> SluiceClient.builder().callTimeout(Duration.ZERO)).hasMessage("call timeout must be positive, got PT0S");
+        assertThatThrownBy(() -> SluiceClient.builder().suspectPenalty(Duration.ofMillis(-1))).hasMessage("suspect penalty must be positive, got PT-0.001S");
+    }
+
+    @Test
+    void requestIdsReadBackAndRefuseWhatIsNotOne() {
+        RequestId id = new RequestId(java.util.UUID.fromString("5f0c2b9e-8a51-4c3e-9d2f-2b7a1d9c4e11"), 42);
+        assertThat(id.toString()).isEqualTo("5f0c2b9e-8a51-4c3e-9d2f-2b7a1d9c4e11/42");
+        assertThat(RequestId.parse(id.toString())).isEqualTo(id);
+        assertThatThrownBy(() -> RequestId.parse("42")).hasMessage("X-Sluice-Request-Id must be <uuid>/<call number>, got '42'");
+        assertThatThrownBy(() -> RequestId.parse("not-a-uuid/1")).hasMessage("X-Sluice-Request-Id must be <uuid>/<call number>, got 'not-a-uuid/1'");
+        assertThatThrownBy(() -> RequestId.parse("5f0c2b9e-8a51-4c3e-9d2f-2b7a1d9c4e11/0"))
+                .hasMessage("X-Sluice-Request-Id's call number must be positive, got '5f0c2b9e-8a51-4c3e-9d2f-2b7a1d9c4e11/0'");
     }
 
     @Test

@@ -132,6 +132,10 @@ final class MoveBook {
             return;
         }
         MoveMemory.Call call = memory.inFlight();
+        if (failure instanceof MoveFailure.LeaderLeaving leaving) {
+            // The data plane found the leader the observation missed: believe it, so the next step moves it.
+            observer.leaderMoved(partition, leaving.leader());
+        }
         int failures = memory.failures() + 1;
         Instant retryAt = at.plus(stepper.backoff(failure, failures));
         NodeId avoid = call.action() instanceof MoveStep.ShedLeadership shed ? shed.to() : null;

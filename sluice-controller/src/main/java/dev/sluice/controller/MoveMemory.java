@@ -56,13 +56,16 @@ record MoveMemory(
 
     /**
      * This memory for a placement whose next set is {@code placementNext}: unchanged if it is the same move,
-     * otherwise the move-related fields start over (a revised move is progress). Avoided targets stay.
+     * otherwise the move-related fields start over (a revised move is progress). Avoided targets stay, and
+     * so does a call under way: it runs in the data plane whatever the placement says now (a leadership
+     * transfer started in the pass that also started the move was forgotten, sent again and refused, and its
+     * success ignored), and its outcome still says what the group did.
      */
     MoveMemory forMove(List<NodeId> placementNext, Instant now) {
         if (Set.copyOf(placementNext).equals(Set.copyOf(next))) {
             return this;
         }
-        return new MoveMemory(placementNext, null, null, 0, null, null, null, avoidTargets, now, -1);
+        return new MoveMemory(placementNext, inFlight, null, 0, null, null, null, avoidTargets, now, -1);
     }
 
     boolean isIdle(Instant now) {

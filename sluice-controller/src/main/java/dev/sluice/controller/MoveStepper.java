@@ -83,7 +83,9 @@ final class MoveStepper {
             if (target.isPresent()) {
                 return new MoveStep.ShedLeadership(leading, target.get(), "leader leaves the replica set");
             }
-            // No staying member can take over now; Raft lets the leader commit its own removal and step down.
+            // No staying member can take over now. A leg that keeps the leader may still go ahead; one that
+            // removes it is refused by the data plane (leader-leaving: a Ratis leader committing its own
+            // removal has wedged its division), and the move waits, saying why, until a member can lead.
         }
         // A configuration this controller saw committed is newer than any report it polled before.
         Set<NodeId> committed = memory.confirmed() != null ? memory.confirmed()
@@ -142,6 +144,7 @@ final class MoveStepper {
             case MoveFailure.NoLeader n -> true;
             case MoveFailure.NotLeader n -> true;
             case MoveFailure.LeaderNotReady n -> true;
+            case MoveFailure.LeaderLeaving l -> true;
             case MoveFailure.ReconfigurationInProgress r -> true;
             case MoveFailure.TargetNotVoter t -> true;
             case MoveFailure.Timeout t -> false;
@@ -162,6 +165,7 @@ final class MoveStepper {
             case MoveFailure.MemberNotHosting m -> false;
             case MoveFailure.NoLeader n -> false;
             case MoveFailure.NotLeader n -> false;
+            case MoveFailure.LeaderLeaving l -> false;
             case MoveFailure.ReconfigurationInProgress r -> false;
             case MoveFailure.TargetNotVoter t -> false;
             case MoveFailure.Unreachable u -> false;

@@ -69,6 +69,7 @@ public enum StallReason {
             case MoveFailure.NoLeader noLeader -> LEADERLESS;
             case MoveFailure.NotLeader notLeader -> LEADERLESS;
             case MoveFailure.LeaderNotReady notReady -> LEADER_NOT_READY;
+            case MoveFailure.LeaderLeaving leaving -> LEADERSHIP_TRANSFER_FAILING;
             case MoveFailure.ReconfigurationInProgress inProgress -> CATCH_UP_NOT_ADVANCING;
             case MoveFailure.TargetNotVoter notVoter -> LEADERSHIP_TRANSFER_FAILING;
             case MoveFailure.Timeout timeout -> CONFIGURATION_CHANGE_FAILING;

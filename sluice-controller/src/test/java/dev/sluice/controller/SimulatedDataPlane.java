@@ -61,6 +61,8 @@ final class SimulatedDataPlane implements DataPlane {
     final Set<NodeId> unresponsive = new HashSet<>();
     /** Partitions whose configuration changes throw at once instead of returning a future: a bug in a call. */
     final Set<PartitionId> callsThrow = new HashSet<>();
+    /** The target of the transfer each partition has pending. */
+    private final Map<PartitionId, NodeId> pendingTransfers = new HashMap<>();
     /** Transfers asked for, as "partition→target", for tests that check where leadership was sent. */
     final List<String> transferTargets = new ArrayList<>();
     /** How long a removal may take before the worker reports it overdue (the worker's deadline). */
@@ -176,7 +178,14 @@ final class SimulatedDataPlane implements DataPlane {
             Duration timeout) {
         transfers++;
         transferTargets.add(partition + "→" + target);
-        return later("transfer leadership of " + partition + " to " + target, () -> {
+        // As ReplicaSetAdmin does: Ratis fails a second transfer and may leave the first stuck, so while one is
+        // pending for the partition another is refused at once, and never sent.
+        NodeId pending = pendingTransfers.get(partition);
+        if (pending != null) {
+            return CompletableFuture.failedFuture(new ReplicaSetAdminException(partition, new MoveFailure.ReconfigurationInProgress(pending), null));
+        }
+        pendingTransfers.put(partition, target);
+        CompletableFuture<Void> transfer = later("transfer leadership of " + partition + " to " + target, () -> {
             Group group = groups.get(partition);
             if (group == null || !group.configuration.contains(target) || down.contains(target) || unresponsive.contains(target)
                     || !hosted.getOrDefault(target, Set.of()).contains(partition)) {
@@ -186,6 +195,11 @@ final class SimulatedDataPlane implements DataPlane {
             group.term++;
             return true;
         });
+        return transfer.whenComplete((done, failed) -> transferEnded(partition));
+    }
+
+    private synchronized void transferEnded(PartitionId partition) {
+        pendingTransfers.remove(partition);
     }
 
     @Override
@@ -197,6 +211,11 @@ final class SimulatedDataPlane implements DataPlane {
         reconfigurations++;
         List<NodeId> wanted = next.stream().map(NodeConfig::nodeId).toList();
         Group group = groups.get(partition);
+        if (group != null && group.leader != null && !wanted.contains(group.leader)) {
+            // As ReplicaSetAdmin does: a leader is never asked to commit its own removal.
+            return CompletableFuture.failedFuture(new ReplicaSetAdminException(partition,
+                    new MoveFailure.LeaderLeaving(group.leader, wanted.stream().sorted().toList()), null));
+        }
         if (group != null) {
             group.changing = true;
         }

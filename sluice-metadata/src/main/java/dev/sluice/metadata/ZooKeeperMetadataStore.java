@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.CuratorWatcher;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
 import org.apache.curator.framework.recipes.cache.ChildData;
@@ -27,6 +28,7 @@ import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,11 +60,21 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
     private final List<ZooKeeperEphemeral> ephemerals = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final Duration connectionTimeout;
+    /** When this client lost its connection ({@link System#nanoTime()}), or {@link #CONNECTED} while it has one. */
+    private volatile long disconnectedSinceNanos = CONNECTED;
+    private static final long CONNECTED = Long.MIN_VALUE;
 
     private ZooKeeperMetadataStore(CuratorFramework client, String root, Duration connectionTimeout) {
         this.client = client;
         this.root = root;
         this.connectionTimeout = connectionTimeout;
+        client.getConnectionStateListenable().addListener((curator, state) -> {
+            if (state.isConnected()) {
+                disconnectedSinceNanos = CONNECTED;
+            } else if (disconnectedSinceNanos == CONNECTED) {
+                disconnectedSinceNanos = System.nanoTime();
+            }
+        });
     }
 
     /**
@@ -378,6 +390,12 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
         private final String path;
         private volatile byte[] value;
         private volatile boolean closed;
+        /** One instance, so ZooKeeper keeps a single watch on the path however often {@link #restore()} runs. */
+        private final CuratorWatcher onChange = event -> {
+            if (event.getType() != Watcher.Event.EventType.None && !closed) {
+                restoreInBackground();
+            }
+        };
 
         ZooKeeperEphemeral(String key, String path, byte[] value) {
             this.key = key;
@@ -404,18 +422,43 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
         @Override
         public void stateChanged(CuratorFramework curator, ConnectionState state) {
             if (state == ConnectionState.RECONNECTED && !closed) {
-                Thread recreate = new Thread(() -> {
-                    try {
-                        if (client.checkExists().forPath(path) == null) {
-                            create();
-                            log.info("re-created ephemeral '{}' after a session expiry", key);
-                        }
-                    } catch (Exception e) {
-                        log.error("lost ephemeral '{}' after a session expiry: {}", key, e.getMessage());
-                    }
-                }, "zk-ephemeral-" + key);
-                recreate.setDaemon(true);
-                recreate.start();
+                restoreInBackground();
+            }
+        }
+
+        /** Off the caller's thread: Curator's state and watch threads must not block on ZooKeeper calls. */
+        private void restoreInBackground() {
+            Thread restore = new Thread(this::restore, "zk-ephemeral-" + key);
+            restore.setDaemon(true);
+            restore.start();
+        }
+
+        /**
+         * Makes sure the node exists and belongs to this session. After this client gave its session up, the
+         * node can still be there, held by the old session until the ensemble expires it: an ensemble that
+         * lost its quorum restarts every session's clock when it has one again, so the old session outlives
+         * the client's own timeout. A watch then re-creates the node the moment ZooKeeper deletes it;
+         * checking for existence alone lost it for good (docs/reliability.md, finding 2).
+         */
+        private void restore() {
+            if (closed) {
+                return;
+            }
+            try {
+                Stat stat = client.checkExists().usingWatcher(onChange).forPath(path);
+                long session = client.getZookeeperClient().getZooKeeper().getSessionId();
+                if (stat == null) {
+                    create();
+                    log.info("re-created ephemeral '{}' after a session expiry", key);
+                } else if (stat.getEphemeralOwner() != session) {
+                    log.info("ephemeral '{}' is still held by an expired session (0x{}); re-creating it once ZooKeeper removes it", key,
+                            Long.toHexString(stat.getEphemeralOwner()));
+                }
+            } catch (PreconditionFailedException taken) {
+                log.error("lost ephemeral '{}' after a session expiry: {}", key, taken.getMessage());
+            } catch (Exception e) {
+                // The connection dropped again; its return brings another RECONNECTED, and another try.
+                log.warn("could not restore ephemeral '{}' yet ({}); trying again when the connection returns", key, e.getMessage());
             }
         }
 
@@ -625,11 +668,18 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
      * Runs {@code body}, retrying it with backoff while the connection is lost, up to the connection
      * timeout. Curator itself does not retry (its retry policy is "never") so that this loop knows when
      * a write's outcome is ambiguous and can tell the body.
+     *
+     * <p>The wait rides out a ZooKeeper election. An outage that has already lasted the whole connection
+     * timeout is not one, so then an operation that finds the connection lost fails at once rather than
+     * waiting the timeout again: through a 20-s quorum loss every admin request waited 15 s for its 503
+     * (docs/reliability.md, finding 3).
      */
     private <T> T call(String what, ZkCall<T> body) {
         long deadline = System.nanoTime() + connectionTimeout.toNanos();
         boolean connectionLost = false;
         for (int attempt = 1; ; attempt++) {
+            // Before the attempt too: Curator itself blocks an operation up to the connection timeout while disconnected.
+            failIfLongOutage(what);
             try {
                 return body.run(connectionLost);
             } catch (RetryableConflict conflict) {
@@ -641,6 +691,7 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
             } catch (KeeperException.ConnectionLossException | KeeperException.SessionExpiredException
                      | KeeperException.OperationTimeoutException | KeeperException.SessionMovedException unavailable) {
                 connectionLost = true;
+                failIfLongOutage(what);
                 if (System.nanoTime() > deadline) {
                     throw new MetadataUnavailableException("ZooKeeper unavailable during " + what + " for " + connectionTimeout + ": "
                             + unavailable.getMessage(), unavailable);
@@ -652,6 +703,16 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
             } catch (Exception failure) {
                 throw new MetadataException("ZooKeeper operation failed: " + what + ": " + failure, failure);
             }
+        }
+    }
+
+    /** Fails when this client has had no connection for longer than the connection timeout, and still has none. */
+    private void failIfLongOutage(String what) {
+        long since = disconnectedSinceNanos;
+        long lasted = System.nanoTime() - since;
+        if (since != CONNECTED && lasted > connectionTimeout.toNanos() && !client.getZookeeperClient().isConnected()) {
+            throw new MetadataUnavailableException("ZooKeeper has been unreachable for " + Duration.ofNanos(lasted).toSeconds()
+                    + " s, longer than the connection timeout (" + connectionTimeout + "); " + what + " not attempted", null);
         }
     }
 

@@ -25,6 +25,7 @@ public sealed interface MoveFailure {
         NO_LEADER,
         NOT_LEADER,
         LEADER_NOT_READY,
+        LEADER_LEAVING,
         RECONFIGURATION_IN_PROGRESS,
         TARGET_NOT_VOTER,
         TIMEOUT,
@@ -81,6 +82,26 @@ public sealed interface MoveFailure {
 
         public String detail() {
             return "the leader " + leader + " is not ready: " + ratisMessage;
+        }
+    }
+
+    /**
+     * The change would remove the member that leads: refused before it is sent. A Ratis leader that commits
+     * a configuration without itself closes its own division under the server's lock, and that close was
+     * seen waiting for good on the division's executor — the division, and the worker's later removal of it,
+     * then hung until the process restarted. Leadership must move to a member that stays first.
+     */
+    record LeaderLeaving(NodeId leader, List<NodeId> configuration) implements MoveFailure {
+        public LeaderLeaving {
+            configuration = List.copyOf(configuration);
+        }
+
+        public Kind kind() {
+            return Kind.LEADER_LEAVING;
+        }
+
+        public String detail() {
+            return "the leader " + leader + " is not in " + configuration + "; leadership must move to a member that stays first";
         }
     }
 

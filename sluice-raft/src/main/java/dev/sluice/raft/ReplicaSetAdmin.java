@@ -204,6 +204,10 @@ public final class ReplicaSetAdmin implements AutoCloseable {
         }
         List<NodeConfig> everyone = union(currentMembers, newMembers);
         GroupView leader = requireLeader(partition, everyone, leaderHint);
+        if (newMembers.stream().noneMatch(member -> member.nodeId().equals(leader.member()))) {
+            throw new ReplicaSetAdminException(partition, new MoveFailure.LeaderLeaving(leader.member(),
+                    newMembers.stream().map(NodeConfig::nodeId).sorted().toList()), null);
+        }
         // Only members the group does not have yet must host it (Ratis hangs a change whose new peer has no
         // division); a member it keeps may be down, as long as a majority runs.
         for (NodeConfig member : newMembers) {

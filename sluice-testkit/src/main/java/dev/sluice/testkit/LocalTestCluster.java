@@ -296,6 +296,21 @@ public final class LocalTestCluster implements AutoCloseable {
         startNode(node);
     }
 
+    /**
+     * Starts one more node, named and placed as {@link #start()} names the others ({@code worker-<n>} in
+     * zone {@code n % zones}), with the same components. It registers as a new worker and warms up as a
+     * new machine would; this does not wait for it to become Active.
+     *
+     * @throws IOException if its directory or ports cannot be used
+     */
+    public TestNode addNode() throws IOException {
+        int index = nodes.size();
+        TestNode node = new TestNode(index, "worker-" + (index + 1), baseDirectory.resolve("worker-" + (index + 1)), freePort(), freePort());
+        nodes.add(node);
+        startNode(node);
+        return node;
+    }
+
     /** Cuts node {@code index} off from ZooKeeper (its connections drop; it keeps running otherwise). */
     public void isolateFromMetadata(int index) {
         nodes.get(index).metadataProxy.blocked(true);

@@ -1,6 +1,7 @@
 package dev.sluice.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.client.SluiceClient;
 import dev.sluice.client.Workload;
@@ -11,6 +12,7 @@ import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.Placement;
 import dev.sluice.raft.GroupView;
+import dev.sluice.raft.MoveFailure;
 import dev.sluice.raft.RatisSettings;
 import dev.sluice.raft.ReplicaRole;
 import dev.sluice.raft.ReplicaSetAdmin;
@@ -107,9 +109,18 @@ class PartitionMoveTest {
             Awaitility.await("group created on " + joining).atMost(STEP_TIMEOUT).until(() -> admin.groupView(joiningNode, MOVED).isPresent());
             assertThat(admin.groupView(joiningNode, MOVED).orElseThrow().role()).isEqualTo(ReplicaRole.STAGING);
 
-            // 3. Move leadership off the leaving member first.
+            // 3. Move leadership off the leaving member first. A change that would remove the member leading
+            // is refused before it is sent: a Ratis leader committing its own removal has wedged its division.
             List<NodeConfig> currentNodes = current.stream().map(id -> node(nodes, id)).toList();
             List<NodeConfig> nextNodes = next.stream().map(id -> node(nodes, id)).toList();
+            NodeId leadingNow = admin.leaderView(MOVED, currentNodes).orElseThrow().member();
+            List<NodeConfig> withoutLeader = new ArrayList<>(currentNodes.stream().filter(n -> !n.nodeId().equals(leadingNow)).toList());
+            withoutLeader.add(joiningNode);
+            assertThatThrownBy(() -> admin.setConfiguration(MOVED, currentNodes, withoutLeader, STEP_TIMEOUT))
+                    .isInstanceOfSatisfying(ReplicaSetAdminException.class, refused -> assertThat(refused.failure())
+                            .isEqualTo(new MoveFailure.LeaderLeaving(leadingNow, withoutLeader.stream().map(NodeConfig::nodeId).sorted().toList())));
+            assertThat(admin.leaderView(MOVED, currentNodes).orElseThrow().configuration()).as("nothing changed")
+                    .containsExactlyInAnyOrderElementsOf(current);
             retrying(() -> admin.transferLeadership(MOVED, currentNodes, next.getFirst(), STEP_TIMEOUT));
             assertThat(admin.leaderView(MOVED, currentNodes)).map(GroupView::member).contains(next.getFirst());
 

@@ -1,5 +1,6 @@
 package dev.sluice.worker;
 
+import dev.sluice.client.wire.RequestId;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -27,10 +29,17 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
 /**
  * The data path: hands a client's command or query to the local division when it leads the partition, and
- * otherwise says who leads. Owns the client id and call counter of the requests it submits; every outcome
- * becomes a {@link DataReply}, so callers never see Ratis exceptions.
+ * otherwise says who leads. Owns the client id and call counter of the requests it submits without a caller's
+ * {@link RequestId}; every outcome becomes a {@link DataReply}, so callers never see Ratis exceptions.
  */
 final class DataPath {
+
+    /**
+     * Where a submission runs. Ratis' {@code getDivision} waits while a division is being created (a worker
+     * starting or adding a group), so the look-up runs off the caller's thread and the caller's deadline
+     * covers it too.
+     */
+    private static final Executor SUBMISSIONS = task -> Thread.ofVirtual().name("sluice-data-submit").start(task);
 
     private final String nodeName;
     private final PartitionGroups groups;
@@ -53,7 +62,16 @@ final class DataPath {
         this.disk = disk;
     }
 
-    CompletableFuture<DataReply> submit(PartitionId partition, byte[] payload, boolean readOnly) {
+    /**
+     * Submits a query ({@code readOnly}) or a command. A command with a {@code requestId} (may be null) enters Raft
+     * under the caller's client id and call number, so Raft's retry cache answers a repeated attempt with the
+     * first one's outcome instead of appending it again; without one it gets a fresh id of this node's.
+     */
+    CompletableFuture<DataReply> submit(PartitionId partition, byte[] payload, boolean readOnly, RequestId requestId) {
+        return CompletableFuture.supplyAsync(() -> submitNow(partition, payload, readOnly, requestId), SUBMISSIONS).thenCompose(reply -> reply);
+    }
+
+    private CompletableFuture<DataReply> submitNow(PartitionId partition, byte[] payload, boolean readOnly, RequestId requestId) {
         DiskStatus space = disk.get();
         if (!readOnly && !space.state().takesWrites()) {
             // Refused before Ratis sees it: a write that reached a leader whose log cannot grow would be lost
@@ -81,11 +99,12 @@ final class DataPath {
             String here = mine == null ? nodeName : mine.nodeId().toString();
             return CompletableFuture.completedFuture(new DataReply.NoLeader(partition + ": the leader on " + here + " is not ready yet"));
         }
+        boolean callersId = requestId != null && !readOnly;
         RaftClientRequest request = RaftClientRequest.newBuilder()
-                .setClientId(clientId)
+                .setClientId(callersId ? ClientId.valueOf(requestId.client()) : clientId)
                 .setServerId(current.getId())
                 .setGroupId(division.getMemberId().getGroupId())
-                .setCallId(callIds.incrementAndGet())
+                .setCallId(callersId ? requestId.call() : callIds.incrementAndGet())
                 .setMessage(Message.valueOf(ByteString.copyFrom(payload)))
                 .setType(readOnly ? RaftClientRequest.readRequestType() : RaftClientRequest.writeRequestType())
                 .build();

@@ -2,6 +2,7 @@ package dev.sluice.worker;
 
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
+import java.time.Duration;
 
 /** The outcome of a data request submitted to a local replica; the HTTP layer maps each to a status code. */
 public sealed interface DataReply {
@@ -17,6 +18,12 @@ public sealed interface DataReply {
 
     /** The group has no usable leader right now (election, transfer, stepping down): retry shortly. */
     record NoLeader(String reason) implements DataReply {}
+
+    /**
+     * Not committed (a write) or answered (a read) within {@code waited}, the caller's deadline or the node's
+     * data timeout: the leader may be cut off from its followers, or slow. A write may still be applied.
+     */
+    record TimedOut(Duration waited) implements DataReply {}
 
     /**
      * This node's data directory is below its free-space floor, so it takes no writes; {@code message} names

@@ -1,5 +1,6 @@
 package dev.sluice.worker;
 
+import dev.sluice.client.wire.RequestId;
 import dev.sluice.client.wire.RoutingInfo;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.MetadataException;
@@ -377,7 +378,16 @@ public final class Worker implements AutoCloseable {
      * {@code partition}. Never blocks; the future never fails, every outcome is a {@link DataReply}.
      */
     public CompletableFuture<DataReply> submit(PartitionId partition, byte[] payload, boolean readOnly) {
-        return data.submit(partition, payload, readOnly);
+        return data.submit(partition, payload, readOnly, null);
+    }
+
+    /**
+     * Submits a command that carries its caller's idempotency key: every attempt with the same {@code requestId}
+     * is applied at most once (Raft's retry cache answers a repeat with the first attempt's outcome, in flight or
+     * done, also on a new leader once it has applied the entry). Never blocks, like {@link #submit}.
+     */
+    public CompletableFuture<DataReply> submitWrite(PartitionId partition, byte[] payload, RequestId requestId) {
+        return data.submit(partition, payload, false, java.util.Objects.requireNonNull(requestId, "requestId"));
     }
 
     // ---------------------------------------------------------------------------------------------

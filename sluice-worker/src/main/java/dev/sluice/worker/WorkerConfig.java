@@ -166,7 +166,10 @@ public record WorkerConfig(
             return this;
         }
 
-        /** How long a data request waits for its commit or read before answering 504. */
+        /**
+         * The longest a data request waits for its commit or read before answering 504 (default 10 s); a caller's
+         * {@code X-Sluice-Timeout-Millis} shortens it to 80% of what the caller waits.
+         */
         public Builder dataTimeout(Duration timeout) {
             this.dataTimeout = timeout;
             return this;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.sluice.client.wire.DataApi;
 import dev.sluice.client.wire.ErrorBody;
 import dev.sluice.client.wire.ErrorCodes;
+import dev.sluice.client.wire.RequestId;
 import dev.sluice.metadata.Json;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.PartitionId;
@@ -11,9 +12,11 @@ import dev.sluice.model.PartitionTable;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -33,15 +36,23 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Data errors: {@code 400} malformed-key, wrong-partition (the {@code X-Sluice-Partition} header or
  * {@code partition} query parameter names another partition than the key hashes to), unknown-partition,
- * value-too-large; {@code 421} not-leader with the leader and its URL when known; {@code 503} no-leader or
- * unavailable with {@code Retry-After}; {@code 504} timeout; {@code 507} insufficient-storage (a write to a
- * node whose data directory is below its free-space floor) with {@code Retry-After}. Bodies are
+ * value-too-large, malformed-header; {@code 421} not-leader with the leader and its URL when known; {@code 503}
+ * no-leader or unavailable with {@code Retry-After}; {@code 504} timeout; {@code 507} insufficient-storage (a
+ * write to a node whose data directory is below its free-space floor) with {@code Retry-After}. Bodies are
  * {@link ErrorBody} JSON.
+ *
+ * <p>A data request waits for Raft at most the node's data timeout, and at most
+ * {@link DataApi#SERVER_SHARE_PERCENT}% of the caller's {@code X-Sluice-Timeout-Millis}: a leader that cannot
+ * commit (cut off from its followers, or overloaded) answers {@code 504} while the caller still listens, rather
+ * than leaving it to time out and wonder whether the node is alive. A write's {@code X-Sluice-Request-Id} is
+ * handed to Raft, so the caller's retry of a timed-out write joins it instead of applying it twice.
  */
 public final class WorkerHttp {
 
     /** Seconds a client is told to wait when a partition has no leader; elections take one to two. */
     static final int RETRY_AFTER_SECONDS = 1;
+    /** The longest {@code X-Sluice-Timeout-Millis} accepted: a larger number is a mistake, not a deadline. */
+    static final Duration MAX_CALLER_TIMEOUT = Duration.ofHours(1);
 
     private final Worker worker;
 
@@ -69,18 +80,25 @@ public final class WorkerHttp {
         if (target.isEmpty()) {
             return;
         }
+        Optional<RequestId> requestId = target.get().requestId();
         byte[] value = ctx.bodyAsBytes();
         if (value.length > DataApi.MAX_VALUE_BYTES) {
             error(ctx, 400, ErrorCodes.VALUE_TOO_LARGE, "value is " + value.length + " bytes; the limit is " + DataApi.MAX_VALUE_BYTES, null);
             return;
         }
-        DataReply reply = await(target.get().partition(), KeyValueCommands.put(target.get().key(), value), false);
+        PartitionId partition = target.get().partition();
+        byte[] command = KeyValueCommands.put(target.get().key(), value);
+        DataReply reply = await(requestId.isPresent() ? worker.submitWrite(partition, command, requestId.get()) : worker.submit(partition, command, false),
+                target.get().answerWithin());
         switch (reply) {
             case DataReply.Ok ok -> ctx.status(204);
-            case DataReply.NotLeader notLeader -> redirect(ctx, target.get().partition(), notLeader);
-            case DataReply.NoLeader noLeader -> unavailable(ctx, ErrorCodes.NO_LEADER, noLeader.reason(), target.get().partition());
-            case DataReply.NoSpace noSpace -> insufficientStorage(ctx, noSpace, target.get().partition());
-            case DataReply.Failed failed -> failed(ctx, failed, target.get().partition());
+            case DataReply.NotLeader notLeader -> redirect(ctx, partition, notLeader);
+            case DataReply.NoLeader noLeader -> unavailable(ctx, ErrorCodes.NO_LEADER, noLeader.reason(), partition);
+            case DataReply.TimedOut timedOut -> error(ctx, 504, ErrorCodes.TIMEOUT, "not committed within " + timedOut.waited().toMillis()
+                    + " ms; the write may still be applied" + (requestId.isPresent() ? ", and retrying it with the same " + DataApi.REQUEST_ID_HEADER + " is safe" : ""),
+                    partition);
+            case DataReply.NoSpace noSpace -> insufficientStorage(ctx, noSpace, partition);
+            case DataReply.Failed failed -> error(ctx, 500, ErrorCodes.INTERNAL, failed.message(), partition);
         }
     }
 
@@ -89,26 +107,35 @@ public final class WorkerHttp {
         if (target.isEmpty()) {
             return;
         }
-        DataReply reply = await(target.get().partition(), KeyValueCommands.get(target.get().key()), true);
+        PartitionId partition = target.get().partition();
+        DataReply reply = await(worker.submit(partition, KeyValueCommands.get(target.get().key()), true), target.get().answerWithin());
         switch (reply) {
             case DataReply.Ok ok -> {
                 Optional<byte[]> value = KeyValueCommands.decodeGetReply(ok.reply());
                 if (value.isPresent()) {
                     ctx.status(200).contentType("application/octet-stream").result(value.get());
                 } else {
-                    error(ctx, 404, ErrorCodes.NOT_FOUND, "no value under this key", target.get().partition());
+                    error(ctx, 404, ErrorCodes.NOT_FOUND, "no value under this key", partition);
                 }
             }
-            case DataReply.NotLeader notLeader -> redirect(ctx, target.get().partition(), notLeader);
-            case DataReply.NoLeader noLeader -> unavailable(ctx, ErrorCodes.NO_LEADER, noLeader.reason(), target.get().partition());
-            case DataReply.NoSpace noSpace -> insufficientStorage(ctx, noSpace, target.get().partition());
-            case DataReply.Failed failed -> failed(ctx, failed, target.get().partition());
+            case DataReply.NotLeader notLeader -> redirect(ctx, partition, notLeader);
+            case DataReply.NoLeader noLeader -> unavailable(ctx, ErrorCodes.NO_LEADER, noLeader.reason(), partition);
+            case DataReply.TimedOut timedOut -> error(ctx, 504, ErrorCodes.TIMEOUT, "not answered within " + timedOut.waited().toMillis() + " ms", partition);
+            case DataReply.NoSpace noSpace -> insufficientStorage(ctx, noSpace, partition);
+            case DataReply.Failed failed -> error(ctx, 500, ErrorCodes.INTERNAL, failed.message(), partition);
         }
     }
 
-    private record Target(byte[] key, PartitionId partition) {}
+    /**
+     * @param answerWithin how long the request may wait for Raft: the data timeout, or less if the caller waits less
+     * @param requestId a write's idempotency key, when the caller sent one
+     */
+    private record Target(byte[] key, PartitionId partition, Duration answerWithin, Optional<RequestId> requestId) {}
 
-    /** Validates the key and the client's partition assertion; answers the request itself when they are wrong. */
+    /**
+     * Validates the key, the client's partition assertion, its timeout and request id; answers the request itself
+     * when they are wrong.
+     */
     private Optional<Target> target(Context ctx) {
         Optional<PartitionTable> table = worker.partitionTable();
         if (table.isEmpty() || !worker.running()) {
@@ -144,14 +171,57 @@ public final class WorkerHttp {
                 return Optional.empty();
             }
         }
-        return Optional.of(new Target(key, partition));
+        String timeout = ctx.header(DataApi.TIMEOUT_HEADER);
+        Duration answerWithin = worker.config().dataTimeout();
+        if (timeout != null) {
+            try {
+                answerWithin = answerWithin(worker.config().dataTimeout(), Duration.ofMillis(parsePositiveMillis(timeout)));
+            } catch (IllegalArgumentException malformed) {
+                error(ctx, 400, ErrorCodes.MALFORMED_HEADER, malformed.getMessage(), partition);
+                return Optional.empty();
+            }
+        }
+        Optional<RequestId> requestId = Optional.empty();
+        String requestIdText = ctx.header(DataApi.REQUEST_ID_HEADER);
+        if (requestIdText != null) {
+            try {
+                requestId = Optional.of(RequestId.parse(requestIdText.trim()));
+            } catch (IllegalArgumentException malformed) {
+                error(ctx, 400, ErrorCodes.MALFORMED_HEADER, malformed.getMessage(), partition);
+                return Optional.empty();
+            }
+        }
+        return Optional.of(new Target(key, partition, answerWithin, requestId));
     }
 
-    private DataReply await(PartitionId partition, byte[] payload, boolean readOnly) {
+    /**
+     * How long a request whose caller waits {@code callerWaits} may wait for Raft: {@link DataApi#SERVER_SHARE_PERCENT}
+     * percent of it (the rest carries the answer back), never more than the node's {@code dataTimeout}, at least 1 ms.
+     */
+    static Duration answerWithin(Duration dataTimeout, Duration callerWaits) {
+        Duration share = Duration.ofNanos(Math.max(1_000_000, callerWaits.toNanos() / 100 * DataApi.SERVER_SHARE_PERCENT));
+        return share.compareTo(dataTimeout) < 0 ? share : dataTimeout;
+    }
+
+    private static long parsePositiveMillis(String text) {
+        long millis;
         try {
-            return worker.submit(partition, payload, readOnly).get(worker.config().dataTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            millis = Long.parseLong(text.trim());
+        } catch (NumberFormatException notANumber) {
+            millis = 0;
+        }
+        if (millis < 1 || millis > MAX_CALLER_TIMEOUT.toMillis()) {
+            throw new IllegalArgumentException(DataApi.TIMEOUT_HEADER + " must be a whole number of milliseconds from 1 to "
+                    + MAX_CALLER_TIMEOUT.toMillis() + ", got '" + (text.length() <= 40 ? text : text.substring(0, 37) + "...") + "'");
+        }
+        return millis;
+    }
+
+    private static DataReply await(CompletableFuture<DataReply> submitted, Duration answerWithin) {
+        try {
+            return submitted.get(answerWithin.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException slow) {
-            return new DataReply.Failed("timeout");
+            return new DataReply.TimedOut(answerWithin);
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
             return new DataReply.NoLeader("interrupted");
@@ -169,14 +239,6 @@ public final class WorkerHttp {
                 notLeader.leader() == null ? null : notLeader.leader().toString(),
                 leader == null ? null : leader.addresses().http().toString());
         write(ctx, 421, body);
-    }
-
-    private static void failed(Context ctx, DataReply.Failed failed, PartitionId partition) {
-        if ("timeout".equals(failed.message())) {
-            error(ctx, 504, ErrorCodes.TIMEOUT, "not answered within the data timeout; a write may still be applied", partition);
-        } else {
-            error(ctx, 500, ErrorCodes.INTERNAL, failed.message(), partition);
-        }
     }
 
     /**

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The reference key-value logic with two faults a test can switch on per partition, through the
+ * The reference key-value logic with three faults a test can switch on per partition, through the
  * {@link PartitionLogic} seam every deployment has ({@code WorkerConfig.Builder.logic}):
  * <ul>
  *   <li>{@link Hooks#blockClear}: {@link #clear()} parks until released. Ratis calls it from the state
@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       drain.
  *   <li>{@link Hooks#POISON}: a command carrying that key throws an {@link Error} on apply; Ratis's state
  *       machine updater then shuts the division down, and the server keeps listing it — a broken group.
+ *   <li>{@link Hooks#blockApply}: {@link #apply} parks until released, so a write is committed but not
+ *       answered — a slow leader, as seen by the data API.
  * </ul>
  */
 final class HookedLogic implements PartitionLogic {
@@ -42,11 +44,23 @@ final class HookedLogic implements PartitionLogic {
         static final String POISON = "poison";
 
         final Map<PartitionId, CountDownLatch> blockedClears = new ConcurrentHashMap<>();
+        final Map<PartitionId, CountDownLatch> blockedApplies = new ConcurrentHashMap<>();
+        final Map<PartitionId, AtomicInteger> applied = new ConcurrentHashMap<>();
         final Map<PartitionId, AtomicInteger> created = new ConcurrentHashMap<>();
 
         /** From now on, clear() of {@code partition} parks until the returned latch is counted down. */
         CountDownLatch blockClear(PartitionId partition) {
             return blockedClears.computeIfAbsent(partition, p -> new CountDownLatch(1));
+        }
+
+        /** From now on, apply() on {@code partition} parks until the returned latch is counted down. */
+        CountDownLatch blockApply(PartitionId partition) {
+            return blockedApplies.computeIfAbsent(partition, p -> new CountDownLatch(1));
+        }
+
+        /** Commands applied on {@code partition}, by every replica of it this factory made. */
+        int applied(PartitionId partition) {
+            return applied.getOrDefault(partition, new AtomicInteger()).get();
         }
 
         int created(PartitionId partition) {
@@ -65,6 +79,8 @@ final class HookedLogic implements PartitionLogic {
         if (new String(command, StandardCharsets.ISO_8859_1).contains(Hooks.POISON)) {
             throw new AssertionError("poisoned command on " + partition + " (a test fault)");
         }
+        park(hooks.blockedApplies.get(partition), "apply()");
+        hooks.applied.computeIfAbsent(partition, p -> new AtomicInteger()).incrementAndGet();
         return delegate.apply(command);
     }
 
@@ -85,17 +101,20 @@ final class HookedLogic implements PartitionLogic {
 
     @Override
     public void clear() {
-        CountDownLatch blocked = hooks.blockedClears.get(partition);
+        park(hooks.blockedClears.get(partition), "clear()");
+        delegate.clear();
+    }
+
+    private void park(CountDownLatch blocked, String call) {
         if (blocked != null) {
             try {
                 if (!blocked.await(BLOCK_MAX.toMillis(), TimeUnit.MILLISECONDS)) {
-                    throw new IllegalStateException(partition + ": clear() stayed blocked for " + BLOCK_MAX);
+                    throw new IllegalStateException(partition + ": " + call + " stayed blocked for " + BLOCK_MAX);
                 }
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
-        delegate.clear();
     }
 
     @Override

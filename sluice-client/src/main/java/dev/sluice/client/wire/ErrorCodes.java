@@ -17,11 +17,16 @@ public final class ErrorCodes {
     public static final String WRONG_PARTITION = "wrong-partition";
     /** 400: the partition the client asserted does not exist in this cluster. */
     public static final String UNKNOWN_PARTITION = "unknown-partition";
+    /** 400: a header the data API reads ({@code X-Sluice-Timeout-Millis}, {@code X-Sluice-Request-Id}) is malformed. */
+    public static final String MALFORMED_HEADER = "malformed-header";
     /** 400: the value is larger than the limit. */
     public static final String VALUE_TOO_LARGE = "value-too-large";
     /** 404: no value is stored under the key. */
     public static final String NOT_FOUND = "not-found";
-    /** 504: the write or read did not complete in time; a write may still be applied. */
+    /**
+     * 504: the write or read did not complete within the caller's deadline (or the node's data timeout); a
+     * write may still be applied, and retrying it with the same request id is safe.
+     */
     public static final String TIMEOUT = "timeout";
     /**
      * 507: this node's data directory is below its free-space floor, so it takes no writes; the message names
