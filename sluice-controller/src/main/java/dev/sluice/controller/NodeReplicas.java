@@ -8,10 +8,14 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * What one worker reported at one instant: every partition replica it hosts and serves, and every group
- * it is still removing (its files are not deleted yet). Soft state.
+ * What one worker reported at one instant: every partition replica it hosts and serves, every group it is
+ * still removing (its files are not deleted yet), and whether its disk lets it take new work. Soft state.
+ *
+ * @param diskOk whether the worker's data directory is above its free-space floor (its status says
+ *     {@code disk.state: ok}, or says nothing of its disk); a worker below it takes no writes, stops its Raft
+ *     server when critical, and must get no replica and no leadership
  */
-public record NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, ReplicaView> replicas, List<Removal> removals) {
+public record NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, ReplicaView> replicas, List<Removal> removals, boolean diskOk) {
 
     /**
      * A group the worker is removing.
@@ -28,7 +32,11 @@ public record NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, Rep
     }
 
     public NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, ReplicaView> replicas) {
-        this(node, observedAt, replicas, List.of());
+        this(node, observedAt, replicas, List.of(), true);
+    }
+
+    public NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, ReplicaView> replicas, List<Removal> removals) {
+        this(node, observedAt, replicas, removals, true);
     }
 
     public boolean hosts(PartitionId partition) {
@@ -46,6 +54,6 @@ public record NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, Rep
 
     /** The same report as of another instant (to compare contents). */
     NodeReplicas at(Instant instant) {
-        return new NodeReplicas(node, instant, replicas, removals);
+        return new NodeReplicas(node, instant, replicas, removals, diskOk);
     }
 }

@@ -23,7 +23,8 @@ import java.util.TreeMap;
 final class Observer implements Observed {
 
     /**
-     * A worker is healthy while no poll failed since its last answer, and that answer is at most this many
+     * A worker is healthy while no poll failed since its last answer, its last answer says its disk is above
+     * its free-space floor, and that answer is at most this many
      * poll intervals old. A dead or frozen worker is caught by the failed poll (refused at once, or timed out
      * after the status timeout); the age limit only catches a worker that stopped being polled. It is long
      * because a short one made every worker look unhealthy at once after a pause of the controller's own
@@ -77,7 +78,8 @@ final class Observer implements Observed {
             Map<PartitionId, ReplicaView> updated = new HashMap<>(entry.getValue().replicas());
             updated.put(partition, new ReplicaView(partition, role, leader, view.term() + (role == ReplicaRole.LEADER ? 1 : 0),
                     view.configuration(), view.configurationChanging(), view.appliedIndex()));
-            reports.put(entry.getKey(), new NodeReplicas(entry.getKey(), entry.getValue().observedAt(), updated, entry.getValue().removals()));
+            reports.put(entry.getKey(), new NodeReplicas(entry.getKey(), entry.getValue().observedAt(), updated, entry.getValue().removals(),
+                    entry.getValue().diskOk()));
         }
         leaders = computeLeaders();
     }
@@ -143,6 +145,11 @@ final class Observer implements Observed {
         }
         NodeReplicas last = reports.get(node);
         if (last == null || last.observedAt().plus(healthyWithin()).isBefore(now)) {
+            return false;
+        }
+        if (!last.diskOk()) {
+            // Below its free-space floor it takes no writes, and when critical its Raft server is stopped: a
+            // leadership sent there holds the partition's writes for the transfer's deadline (chaos finding 4).
             return false;
         }
         Instant failedLast = failedAt.get(node);

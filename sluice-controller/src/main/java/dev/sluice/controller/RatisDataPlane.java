@@ -87,7 +87,9 @@ public final class RatisDataPlane implements DataPlane {
             removals.add(new NodeReplicas.Removal(PartitionId.parse(removal.path("partition").asText()), since.isEmpty() ? at : Instant.parse(since),
                     removal.path("attempts").asInt(), removal.path("overdue").asBoolean(false), removal.path("detail").asText("")));
         }
-        return new NodeReplicas(node, at, replicas, removals);
+        // A worker that predates the disk rule says nothing of its disk: it is taken as fine.
+        boolean diskOk = "ok".equals(status.path("disk").path("state").asText("ok"));
+        return new NodeReplicas(node, at, replicas, removals, diskOk);
     }
 
     private static ReplicaRole role(String wire) {

@@ -37,4 +37,23 @@ class RatisDataPlaneTest {
         assertThat(RatisDataPlane.parse(NodeId.of(2), Json.mapper().readTree("{\"replicas\": [], \"removals\": []}"), at).holdsNothing()).isTrue();
         assertThat(List.of(replicas.leaderships())).containsExactly(1L);
     }
+
+    @Test
+    void aWorkerBelowItsDiskFloorIsNoTargetForWork() throws Exception {
+        Instant at = Instant.parse("2026-11-28T10:00:15Z");
+        NodeReplicas low = RatisDataPlane.parse(NodeId.of(2), Json.mapper().readTree("{\"replicas\": [], \"disk\": {\"state\": \"low\"}}"), at);
+        NodeReplicas critical = RatisDataPlane.parse(NodeId.of(2), Json.mapper().readTree("{\"replicas\": [], \"disk\": {\"state\": \"critical\"}}"), at);
+        NodeReplicas ok = RatisDataPlane.parse(NodeId.of(2), Json.mapper().readTree("{\"replicas\": [], \"disk\": {\"state\": \"ok\"}}"), at);
+        NodeReplicas silent = RatisDataPlane.parse(NodeId.of(2), Json.mapper().readTree("{\"replicas\": []}"), at);
+        assertThat(List.of(low.diskOk(), critical.diskOk(), ok.diskOk(), silent.diskOk())).containsExactly(false, false, true, true);
+
+        ControllerConfig config = ControllerConfig.DEFAULTS;
+        Observer observer = new Observer(null, config, new ControllerEvent.Inbox(() -> { }));
+        observer.answered(low);
+        observer.answered(new NodeReplicas(NodeId.of(3), at, java.util.Map.of()));
+        // Nothing is due for a poll right after the answers, so no data plane is asked.
+        observer.begin(dev.sluice.model.NodesConfiguration.empty(), java.util.Set.of(NodeId.of(2), NodeId.of(3)), java.util.Set.of(), at);
+        assertThat(observer.healthy(NodeId.of(2))).as("low disk").isFalse();
+        assertThat(observer.healthy(NodeId.of(3))).isTrue();
+    }
 }
