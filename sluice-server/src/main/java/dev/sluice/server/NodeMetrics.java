@@ -1,6 +1,8 @@
 package dev.sluice.server;
 
 import dev.sluice.model.WorkerState;
+import dev.sluice.worker.DiskState;
+import dev.sluice.worker.DiskStatus;
 import dev.sluice.worker.ReplicaStatus;
 import dev.sluice.worker.WorkerStatus;
 import io.micrometer.core.instrument.Gauge;
@@ -9,8 +11,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * What one node reports about itself: its worker state, the replicas it hosts and leads, and how far
- * its replicas lag. The worker status is computed at most once a second, however often it is scraped.
+ * What one node reports about itself: its worker state, the replicas it hosts and leads, how far its
+ * replicas lag, and its data directory's free space and disk state. The worker status is computed at most once a second, however often it is scraped.
  */
 final class NodeMetrics implements AutoCloseable {
 
@@ -33,6 +35,19 @@ final class NodeMetrics implements AutoCloseable {
                     .tag("state", state.wireName()).description("1 for this node's worker state").register(registry);
         }
         Gauge.builder("sluice.node.ready", this, m -> m.status().ready() ? 1 : 0).description("1 while the node serves clients").register(registry);
+        // An operator alerts on the floor before the node stops taking writes, not after.
+        Gauge.builder("sluice.node.disk.free", this, m -> m.disk().map(DiskStatus::freeBytes).orElse(-1L)).baseUnit("bytes")
+                .description("usable bytes in the data directory's filesystem at the last check").register(registry);
+        Gauge.builder("sluice.node.disk.floor", this, m -> m.disk().map(DiskStatus::floorBytes).orElse(-1L)).baseUnit("bytes")
+                .description("below this free space the node refuses writes and is not ready").register(registry);
+        for (DiskState state : DiskState.values()) {
+            Gauge.builder("sluice.node.disk.state", this, m -> m.disk().map(disk -> disk.state() == state ? 1 : 0).orElse(0))
+                    .tag("state", state.wireName()).description("1 for the state of this node's data directory").register(registry);
+        }
+    }
+
+    private java.util.Optional<DiskStatus> disk() {
+        return java.util.Optional.ofNullable(status().disk());
     }
 
     private WorkerStatus status() {

@@ -313,6 +313,10 @@ final class GroupReconciler {
         String failure = null;
         removalThreads.put(partition, Thread.currentThread());
         try {
+            if (abandoned.remove(CallKey.of(started))) {
+                // Dropped before it began (its Raft server stopped); the server now running is not its business.
+                return;
+            }
             if (started.purpose() == Purpose.LEAVE && lastDesired.contains(partition)) {
                 removals.remove(partition, started);
                 log.info("{}: {} is placed here again; its removal is cancelled", name, partition);
@@ -329,11 +333,40 @@ final class GroupReconciler {
             }
             host.deleteFiles(partition);
         } catch (IOException | RuntimeException failed) {
+            if (abandoned.remove(CallKey.of(started))) {
+                // Its removal was dropped without it (its Raft server stopped under it): nothing to record.
+                return;
+            }
             failure = failed.toString();
         } finally {
             removalThreads.remove(partition, Thread.currentThread());
         }
         finish(started, failure);
+    }
+
+    /**
+     * The Raft server stopped under the removals (the worker's disk went critical), on the loop thread. A call
+     * still in Ratis's remove was made on a server that is gone, so its removal is dropped: the first pass
+     * after the next server starts decides afresh, from what that server lists and what is on disk, whether
+     * the group leaves (or is repaired) or stays. The old call keeps its thread until it returns, counted like a
+     * stuck one, and changes nothing when it does. Kept, such a removal stayed "in Ratis" for good after the
+     * restart: the partition was reported as neither a replica nor gone, and a move placing it back here
+     * waited for its group for ever (seen in the fill-disk chaos run). Calls deleting files need no server and
+     * go on; see {@link #deletingFiles()}.
+     */
+    void serverStopped() {
+        for (Removal removal : List.copyOf(removals.values())) {
+            if (removal.step() == Step.REMOVING_GROUP && removals.remove(removal.partition(), removal)) {
+                abandoned.add(CallKey.of(removal));
+                log.info("{}: the Raft server stopped during the removal of {}; the next pass after it starts decides again", name,
+                        removal.partition());
+            }
+        }
+    }
+
+    /** Whether a removal call is deleting a group's files now: a Raft server must not start from a directory half deleted. */
+    boolean deletingFiles() {
+        return removals.values().stream().anyMatch(removal -> removal.step() == Step.DELETING_FILES);
     }
 
     private void logOverdueOnce(Removal overdue, Instant now) {

@@ -256,9 +256,15 @@ public final class Worker implements AutoCloseable {
                 log.warn("{}: closing the Raft server failed: {}", config.nodeName(), failed.toString());
             }
         }
+        reconciler.serverStopped();
     }
 
     private void resumeRaftServer(DiskStatus status) {
+        if (reconciler.deletingFiles()) {
+            // The new server would recover whatever is left of the directory; the next check tries again.
+            log.info("{}: the disk has room again; waiting for a group's files to be deleted before starting the Raft server", config.nodeName());
+            return;
+        }
         try {
             server = startRaftServer();
             suspended = false;

@@ -235,6 +235,28 @@ class GroupReconcilerTest {
     }
 
     @Test
+    void aRemovalInRatisWhenTheServerStopsIsDroppedAndDecidedAgainAfterTheRestart() {
+        host.with(p(3), GroupState.SERVING).with(p(4), GroupState.SERVING);
+        reconciler.pass(wanted());
+        assertThat(calls.pending()).as("both calls in Ratis").isEqualTo(2);
+
+        reconciler.serverStopped();
+        assertThat(reconciler.removing()).isEmpty();
+        assertThat(reconciler.removals()).isEmpty();
+
+        // The new server recovered both groups from disk; P3 is placed here again, P4 still is not.
+        reconciler.pass(wanted(3));
+        assertThat(reconciler.removing()).as("decided afresh: P4 leaves, P3 stays").containsExactly(p(4));
+        calls.runNext();
+        calls.runNext();
+        assertThat(host.removed).as("the calls of the stopped server change nothing").isEmpty();
+        calls.runNext();
+        assertThat(host.removed).containsExactly(p(4));
+        assertThat(host.deleted).containsExactly(p(4));
+        assertThat(host.listed).containsKey(p(3));
+    }
+
+    @Test
     void brokenGroupNoPlacementWantsIsAnOrdinaryRemoval() {
         host.with(p(4), GroupState.BROKEN);
         reconciler.pass(wanted());
