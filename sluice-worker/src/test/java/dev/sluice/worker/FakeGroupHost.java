@@ -29,6 +29,12 @@ final class FakeGroupHost implements GroupHost {
     /** Partitions whose remove call fails, with how many more times it does. */
     final Map<PartitionId, Integer> failingRemovals = new HashMap<>();
 
+    /** What Ratis does when a remove call begins: the group leaves the list while the call has not returned. */
+    synchronized void delistForPendingRemove(PartitionId partition) {
+        listed.remove(partition);
+        delistedByPendingRemove.add(partition);
+    }
+
     synchronized FakeGroupHost with(PartitionId partition, GroupState state) {
         listed.put(partition, state);
         onDisk.add(partition);

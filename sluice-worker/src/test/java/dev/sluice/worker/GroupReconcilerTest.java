@@ -305,8 +305,7 @@ class GroupReconcilerTest {
         host.with(p(3), GroupState.SERVING);
         reconciler.pass(wanted());
         // Ratis takes the group off its list when the remove begins; here the call then never returns.
-        host.listed.remove(p(3));
-        host.delistedByPendingRemove.add(p(3));
+        host.delistForPendingRemove(p(3));
         clock.advance(GroupReconciler.REMOVAL_DEADLINE.plusSeconds(1));
 
         reconciler.pass(wanted());
@@ -342,8 +341,7 @@ class GroupReconcilerTest {
         host.stuckRemovesWaitForNothing = false;
         host.with(p(3), GroupState.SERVING);
         reconciler.pass(wanted());
-        host.listed.remove(p(3));
-        host.delistedByPendingRemove.add(p(3));
+        host.delistForPendingRemove(p(3));
         clock.advance(GroupReconciler.REMOVAL_DEADLINE.plusSeconds(1));
 
         reconciler.pass(wanted());
@@ -361,8 +359,8 @@ class GroupReconcilerTest {
         reconciler.pass(wanted());
         for (int round = 0; round < 3; round++) {
             for (int partition = 0; partition < partitions; partition++) {
-                if (host.listed.remove(p(partition)) != null) {
-                    host.delistedByPendingRemove.add(p(partition));
+                if (host.listed.containsKey(p(partition))) {
+                    host.delistForPendingRemove(p(partition));
                 }
             }
             clock.advance(GroupReconciler.REMOVAL_DEADLINE.plusSeconds(1));
