@@ -58,18 +58,26 @@ public final class ControllerDocuments {
      *
      * @return the version written
      */
-    long publishStatus(ControllerStatus status, long knownVersion, Fence fence) {
+    long publishStatus(ControllerStatus status, long knownVersion, List<ClusterEvent> events, Fence fence) {
         byte[] encoded = STATUS_CODEC.encode(status);
         if (knownVersion > 0) {
             try {
-                return metadata.store().commit(List.of(Op.put(STATUS, encoded, Precondition.matchesVersion(knownVersion)), fence.asOp())).getFirst().version();
+                return metadata.store().commit(withEvents(Op.put(STATUS, encoded, Precondition.matchesVersion(knownVersion)), events, fence)).getFirst().version();
             } catch (PreconditionFailedException otherWriter) {
                 if (!otherWriter.key().equals(STATUS)) {
                     throw otherWriter;
                 }
             }
         }
-        return metadata.store().commit(List.of(Op.put(STATUS, encoded, Precondition.NONE), fence.asOp())).getFirst().version();
+        return metadata.store().commit(withEvents(Op.put(STATUS, encoded, Precondition.NONE), events, fence)).getFirst().version();
+    }
+
+    private List<Op> withEvents(Op first, List<ClusterEvent> events, Fence fence) {
+        List<Op> ops = new ArrayList<>();
+        ops.add(first);
+        events.forEach(event -> ops.add(metadata.events().appendOp(event)));
+        ops.add(fence.asOp());
+        return ops;
     }
 
     /** Every drain record, by node. */
@@ -100,7 +108,11 @@ public final class ControllerDocuments {
         metadata.store().commit(ops);
     }
 
-    void logEvent(ClusterEvent event, Fence fence) {
-        metadata.store().commit(List.of(metadata.events().appendOp(event), fence.asOp()));
+    /** Appends {@code events}, in order, in one commit. */
+    void logEvents(List<ClusterEvent> events, Fence fence) {
+        List<Op> ops = new ArrayList<>();
+        events.forEach(event -> ops.add(metadata.events().appendOp(event)));
+        ops.add(fence.asOp());
+        metadata.store().commit(ops);
     }
 }

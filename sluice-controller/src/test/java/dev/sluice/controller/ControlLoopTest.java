@@ -53,6 +53,43 @@ class ControlLoopTest {
         }
     }
 
+    /**
+     * A drain starts by moving every leadership off the worker, and those transfers succeed in the same pass.
+     * Their events once took a store commit each, on the controller's thread, before the pass could go on.
+     */
+    @Test
+    void theEventsOfOnePassGoToTheStoreInOneCommit() {
+        try (ControllerHarness cluster = fourWorkers(1)) {
+            cluster.runUntil(cluster::settled, 50, "initial placement");
+            cluster.runUntil(() -> cluster.placements().values().stream().allMatch(p -> p.leader() != null), 50, "leaders known");
+            java.util.List<java.util.List<dev.sluice.metadata.Op>> commits = new java.util.ArrayList<>();
+            cluster.store.interfereBeforeCommits(ops -> commits.add(java.util.List.copyOf(ops)));
+            lifecycle(cluster).request("N1", WorkerState.DRAINING, "", false, false);
+            int mostEventOnlyCommits = 0;
+            int mostEventsInOnePass = 0;
+            for (int pass = 0; pass < 200 && cluster.state(N1) != WorkerState.DISABLED; pass++) {
+                commits.clear();
+                cluster.step();
+                int eventOnly = 0;
+                int events = 0;
+                for (java.util.List<dev.sluice.metadata.Op> ops : commits) {
+                    long appends = ops.stream().filter(op -> op instanceof dev.sluice.metadata.Op.Append).count();
+                    events += (int) appends;
+                    if (appends > 0 && ops.stream().allMatch(op -> op instanceof dev.sluice.metadata.Op.Append || op instanceof dev.sluice.metadata.Op.Check)) {
+                        eventOnly++;
+                    }
+                }
+                mostEventOnlyCommits = Math.max(mostEventOnlyCommits, eventOnly);
+                mostEventsInOnePass = Math.max(mostEventsInOnePass, events);
+            }
+            cluster.store.interfereBeforeCommits(null);
+            assertThat(cluster.state(N1)).isEqualTo(WorkerState.DISABLED);
+            assertThat(cluster.events(EventKind.LEADERSHIP_MOVED)).hasSizeGreaterThanOrEqualTo(2);
+            assertThat(mostEventsInOnePass).as("some pass logged several events").isGreaterThan(2);
+            assertThat(mostEventOnlyCommits).as("commits of nothing but events in one pass").isLessThanOrEqualTo(1);
+        }
+    }
+
     @Test
     void aDryRunPlansEveryMoveAndWritesNothing() {
         try (ControllerHarness cluster = fourWorkers(1)) {
