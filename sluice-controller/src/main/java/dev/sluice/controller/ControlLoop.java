@@ -15,14 +15,12 @@ import dev.sluice.model.WorkerState;
 import dev.sluice.raft.MoveFailure;
 import dev.sluice.scheduler.LeadershipChange;
 import dev.sluice.scheduler.Plan;
-import dev.sluice.scheduler.ReplicaSetChange;
 import dev.sluice.scheduler.Scheduler;
 import dev.sluice.scheduler.SchedulerInput;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +36,7 @@ import java.util.function.Function;
  *       {@link Observer} and the {@link MoveBook}, and gives up on calls past their deadline;
  *   <li>observes ({@link Observer}): who is alive and healthy, who hosts and leads what;
  *   <li>runs the scheduler on healthy workers only, and writes the replica-set changes it plans
- *       ({@link PlacementWriter});
+ *       ({@link PlacementDecisions});
  *   <li>steps every move on ({@link MoveStepper} decides, {@link MoveCalls} starts the call) and starts
  *       the leadership moves the scheduler asks for;
  *   <li>disables drained workers ({@link DrainedWorkers}), tracks drains ({@link DrainTracker}) and
@@ -68,7 +66,7 @@ final class ControlLoop {
     private final Observer observer;
     private final MoveCalls calls;
     private final MoveStepper stepper;
-    private final PlacementWriter writer;
+    private final PlacementDecisions decisions;
     private final DrainTracker drains;
     private final DrainedWorkers drained;
     private final StatusPublisher publisher;
@@ -88,12 +86,12 @@ final class ControlLoop {
         this.observer = new Observer(dataPlane, config, inbox);
         this.calls = new MoveCalls(dataPlane, inbox, clock);
         this.stepper = new MoveStepper(config);
-        this.writer = new PlacementWriter(metadata, view, fence);
         ControllerDocuments documents = new ControllerDocuments(metadata);
         this.publisher = new StatusPublisher(metadata, documents, fence, leaderId, metrics, config);
         this.drains = new DrainTracker(documents, publisher, config);
         this.drained = new DrainedWorkers(metadata);
         this.moves = new MoveBook(stepper, observer, publisher, metrics);
+        this.decisions = new PlacementDecisions(new PlacementWriter(metadata, view, fence), moves, publisher, metrics);
     }
 
     /** The status published by the last pass, if any. */
@@ -133,16 +131,20 @@ final class ControlLoop {
         Map<PartitionId, NodeId> leaders = observer.leaders();
         boolean firstPlacementsAllowed = readyForFirstPlacements(nodes, live, table.get(), now);
         Plan plan = plan(nodes, live, table.get(), placements, leaders, now);
-        applyReplicaSetChanges(plan, placements, nodes, firstPlacementsAllowed, now);
+        decisions.write(plan, placements, nodes, firstPlacementsAllowed, List.of(), now);
         applyLeadershipChanges(plan, placements, nodes, now);
-        if (driveMoves(placements, nodes, now) > 0) {
-            // A completed move frees its place under the throttles: planning again now starts the next move
-            // in this pass instead of the next one (a drain of 18 moves, 4 at a time, waits for that ~5 times).
-            plan = plan(nodes, live, table.get(), placements, leaders, now);
-            applyReplicaSetChanges(plan, placements, nodes, firstPlacementsAllowed, now);
-            driveMoves(placements, nodes, now);
+        List<PlacementChange.CompleteMove> completions = driveMoves(placements, nodes, now);
+        if (!completions.isEmpty()) {
+            // A completed move frees its place under the throttles: planning again now, on the placements as
+            // they are once the completions are written, starts the next moves in this pass instead of the next
+            // one (a drain of 18 moves, 4 at a time, waits for that ~5 times), and the completions and those
+            // starts go to the store in one commit instead of two.
+            Map<PartitionId, VersionedPlacement> completed = PlacementDecisions.withCompletions(placements, completions, now);
+            Plan replanned = plan(nodes, live, table.get(), completed, leaders, now);
+            decisions.write(replanned, placements, nodes, firstPlacementsAllowed, completions, now);
+            decisions.complete(driveMoves(placements, nodes, now), placements, now);
         }
-        recordLeaders(placements, leaders, now);
+        decisions.recordLeaders(placements, leaders, now);
         moves.track(placements, now);
 
         List<Placement> current = placements.values().stream().map(VersionedPlacement::placement).toList();
@@ -166,8 +168,8 @@ final class ControlLoop {
         return Scheduler.schedule(new SchedulerInput(nodes, live, table, schedulerView, config.limits(), now));
     }
 
-    /** Steps every move on and writes the completions in one batch; returns how many moves completed. */
-    private int driveMoves(Map<PartitionId, VersionedPlacement> placements, NodesConfiguration nodes, Instant now) {
+    /** Steps every move on; returns the completions to write. */
+    private List<PlacementChange.CompleteMove> driveMoves(Map<PartitionId, VersionedPlacement> placements, NodesConfiguration nodes, Instant now) {
         List<PlacementChange.CompleteMove> completions = new ArrayList<>();
         for (VersionedPlacement versioned : placements.values()) {
             if (versioned.placement().hasNext()) {
@@ -176,7 +178,7 @@ final class ControlLoop {
                 moves.stepsDone(versioned.placement().partition());
             }
         }
-        return complete(completions, placements, now);
+        return completions;
     }
 
     // ---------------------------------------------------------------- events
@@ -230,32 +232,6 @@ final class ControlLoop {
         }
         boolean settled = !warming || !provisioningSeenSince.plus(INITIAL_PLACEMENT_SETTLE).isAfter(now);
         return active >= table.replication().replicas() && settled;
-    }
-
-    private void applyReplicaSetChanges(Plan plan, Map<PartitionId, VersionedPlacement> placements, NodesConfiguration nodes,
-            boolean firstPlacementsAllowed, Instant now) {
-        int initial = 0;
-        List<PlacementChange> decisions = new ArrayList<>();
-        for (ReplicaSetChange change : plan.replicaSetChanges()) {
-            VersionedPlacement before = placements.get(change.partition());
-            PlacementChange decided;
-            if (before == null) {
-                if (!firstPlacementsAllowed) {
-                    continue;
-                }
-                decided = new PlacementChange.Initial(change.partition(), change.next(), change.preferredLeader(), nodes.version());
-                initial++;
-            } else if (before.placement().hasNext()) {
-                decided = new PlacementChange.ReviseMove(change.partition(), change.next(), nodes.version());
-            } else {
-                decided = new PlacementChange.StartMove(change.partition(), change.next(), nodes.version(), change.kind().wireName());
-            }
-            decisions.add(decided);
-        }
-        writer.writeAll(decisions, placements, now);
-        if (initial > 0) {
-            publisher.firstPlacements(initial, now);
-        }
     }
 
     private void applyLeadershipChanges(Plan plan, Map<PartitionId, VersionedPlacement> placements, NodesConfiguration nodes, Instant now) {
@@ -322,35 +298,10 @@ final class ControlLoop {
         return Optional.empty();
     }
 
-    private int complete(List<PlacementChange.CompleteMove> completions, Map<PartitionId, VersionedPlacement> placements, Instant now) {
-        Map<PartitionId, Instant> startedAt = new HashMap<>();
-        completions.forEach(completion -> startedAt.put(completion.partition(), placements.get(completion.partition()).placement().changeStartedAt()));
-        Set<PartitionId> written = writer.writeAll(completions, placements, now).keySet();
-        for (PartitionId partition : written) {
-            moves.stepsDone(partition);
-            Instant started = startedAt.get(partition);
-            metrics.moveCompleted(started == null ? Duration.ZERO : Duration.between(started, now));
-        }
-        return written.size();
-    }
-
     private void start(PartitionId partition, MoveStep action, Placement placement, NodesConfiguration nodes, NodeId leader, Instant now) {
         MoveMemory.Call call = calls.start(partition, action, nodes, placement.members(), leader, stepper.deadline(action));
         moves.remember(partition, moves.memory(partition).started(call));
         moves.step(partition, new MoveStep.InFlight(action, call.startedAt(), call.deadline()));
-    }
-
-    /** Keeps each placement's leader field in step with what the workers report, for readers of the placements. */
-    private void recordLeaders(Map<PartitionId, VersionedPlacement> placements, Map<PartitionId, NodeId> leaders, Instant now) {
-        List<PlacementChange> records = new ArrayList<>();
-        for (VersionedPlacement versioned : placements.values()) {
-            Placement placement = versioned.placement();
-            NodeId leader = leaders.get(placement.partition());
-            if (leader != null && !leader.equals(placement.leader()) && placement.names(leader)) {
-                records.add(new PlacementChange.RecordLeader(placement.partition(), leader));
-            }
-        }
-        writer.writeAll(records, placements, now);
     }
 
     private List<ControllerStatus.MoveInFlight> movesInFlight(List<Placement> placements) {

@@ -90,6 +90,31 @@ class ControlLoopTest {
         }
     }
 
+    /**
+     * With one change per worker, each completed move of a drain makes room for the next; the completion
+     * and the start it makes room for go to the store in one commit, not one after the other.
+     */
+    @Test
+    void aCompletedMoveAndTheMoveItMakesRoomForAreWrittenInOneCommit() {
+        ControllerConfig oneAtATime = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(1, 16, Duration.ofSeconds(10), 16));
+        try (ControllerHarness cluster = new ControllerHarness(4, 24, ReplicationProperty.of(3), oneAtATime, 1)) {
+            cluster.runUntil(cluster::settled, 50, "initial placement");
+            java.util.List<java.util.List<String>> commitEvents = new java.util.ArrayList<>();
+            cluster.store.interfereBeforeCommits(ops -> commitEvents.add(ops.stream()
+                    .filter(op -> op instanceof dev.sluice.metadata.Op.Append)
+                    .map(op -> new String(((dev.sluice.metadata.Op.Append) op).value(), java.nio.charset.StandardCharsets.UTF_8))
+                    .toList()));
+            lifecycle(cluster).request("N1", WorkerState.DRAINING, "", false, false);
+            cluster.runUntil(() -> cluster.state(N1) == WorkerState.DISABLED, 2_000, "N1 disabled");
+            cluster.store.interfereBeforeCommits(null);
+            long together = commitEvents.stream().filter(events -> events.stream().anyMatch(e -> e.contains("partition-moved"))
+                    && events.stream().anyMatch(e -> e.contains("partition-move-started"))).count();
+            long completions = commitEvents.stream().filter(events -> events.stream().anyMatch(e -> e.contains("partition-moved"))).count();
+            assertThat(completions).as("commits with a completion").isPositive();
+            assertThat(together).as("commits with a completion and the start it made room for").isPositive();
+        }
+    }
+
     @Test
     void aDryRunPlansEveryMoveAndWritesNothing() {
         try (ControllerHarness cluster = fourWorkers(1)) {
