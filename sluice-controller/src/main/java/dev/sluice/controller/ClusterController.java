@@ -3,6 +3,7 @@ package dev.sluice.controller;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.Fence;
 import dev.sluice.metadata.LeaderElection;
+import dev.sluice.metadata.MetadataUnavailableException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Optional;
@@ -26,6 +27,8 @@ public final class ClusterController implements AutoCloseable {
 
     /** Passes asked for in quick succession are run no closer together than this. */
     static final Duration MIN_PASS_SPACING = Duration.ofMillis(20);
+    /** How often a node that could not reach the metadata store tries again to join the election. */
+    static final Duration ELECTION_RETRY = Duration.ofSeconds(2);
 
     private final ClusterMetadata metadata;
     private final DataPlane dataPlane;
@@ -36,7 +39,7 @@ public final class ClusterController implements AutoCloseable {
     private final ScheduledExecutorService thread;
     private final AtomicBoolean passQueued = new AtomicBoolean();
 
-    private LeaderElection election;
+    private volatile LeaderElection election;
     private volatile ControlLoop loop;
     private ClusterView view;
     private ScheduledFuture<?> nextPass;
@@ -58,10 +61,33 @@ public final class ClusterController implements AutoCloseable {
         });
     }
 
-    /** Joins the election; leadership, when it comes, starts the control loop. */
+    /**
+     * Joins the election; leadership, when it comes, starts the control loop. If the metadata store cannot
+     * be reached now, it keeps trying on the controller's thread every {@link #ELECTION_RETRY}: a node that
+     * starts during a ZooKeeper outage must wait for it, not fail (seen in a chaos run: a node restarted
+     * during a quorum loss exited with status 1 here).
+     */
     public void start() {
-        election = metadata.store().elect(ControllerDocuments.ELECTION, participantId);
-        election.addListener(new LeaderElection.Listener() {
+        joinElection();
+    }
+
+    private void joinElection() {
+        if (closed) {
+            return;
+        }
+        LeaderElection joined;
+        try {
+            joined = metadata.store().elect(ControllerDocuments.ELECTION, participantId);
+        } catch (MetadataUnavailableException unavailable) {
+            log.warn("{} cannot join the controller election yet; trying again in {}: {}", participantId, ELECTION_RETRY, unavailable.getMessage());
+            try {
+                thread.schedule(this::joinElection, ELECTION_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // Closed meanwhile: nothing to join.
+            }
+            return;
+        }
+        joined.addListener(new LeaderElection.Listener() {
             @Override
             public void leadershipAcquired() {
                 thread.execute(ClusterController.this::beginTerm);
@@ -72,6 +98,10 @@ public final class ClusterController implements AutoCloseable {
                 thread.execute(ClusterController.this::endTerm);
             }
         });
+        election = joined;
+        if (closed) {
+            joined.close();
+        }
     }
 
     public boolean isLeader() {

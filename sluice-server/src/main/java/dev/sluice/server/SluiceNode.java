@@ -1,6 +1,7 @@
 package dev.sluice.server;
 
 import dev.sluice.metadata.ClusterMetadata;
+import dev.sluice.metadata.MetadataUnavailableException;
 import dev.sluice.metadata.ZooKeeperMetadataStore;
 import dev.sluice.model.PartitionTable;
 import dev.sluice.worker.Worker;
@@ -31,6 +32,11 @@ import org.slf4j.LoggerFactory;
 public final class SluiceNode implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SluiceNode.class);
+
+    /** How long a starting node keeps trying to reach the metadata store before it gives up. */
+    public static final Duration METADATA_START_WAIT = Duration.ofMinutes(2);
+    /** The pause between two attempts, each of which waits up to the connection timeout. */
+    static final Duration METADATA_RETRY = Duration.ofSeconds(1);
 
     /**
      * @param metadataConnect the ZooKeeper connect string
@@ -105,13 +111,40 @@ public final class SluiceNode implements AutoCloseable {
      *
      * @throws IOException if the data directory or a port cannot be used
      */
+    /**
+     * Connects to the metadata store, trying again until {@link #METADATA_START_WAIT} has passed: a node
+     * started while ZooKeeper has no quorum (an operator restarting it during an outage, or a chaos run's
+     * restart overlapping a quorum loss) waits for it instead of exiting after one connection timeout.
+     */
+    private ZooKeeperMetadataStore connectToMetadata() {
+        long deadline = System.nanoTime() + METADATA_START_WAIT.toNanos();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return ZooKeeperMetadataStore.connect(config.metadataConnect(), "/sluice/" + config.worker().clusterName(),
+                        config.metadataSessionTimeout(), config.metadataConnectionTimeout());
+            } catch (MetadataUnavailableException unavailable) {
+                if (System.nanoTime() >= deadline) {
+                    throw new MetadataUnavailableException(config.worker().nodeName() + " gave up reaching the metadata store after " + attempt
+                            + " attempt(s) over " + METADATA_START_WAIT + ": " + unavailable.getMessage(), unavailable);
+                }
+                log.warn("{}: the metadata store cannot be reached yet (attempt {}); trying again until {} after the start: {}",
+                        config.worker().nodeName(), attempt, METADATA_START_WAIT, unavailable.getMessage());
+                try {
+                    Thread.sleep(METADATA_RETRY.toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new MetadataUnavailableException("interrupted while waiting for the metadata store", interrupted);
+                }
+            }
+        }
+    }
+
     public synchronized SluiceNode start() throws IOException {
         if (store != null) {
             throw new IllegalStateException("node " + config.worker().nodeName() + " is already started");
         }
         try {
-            store = ZooKeeperMetadataStore.connect(config.metadataConnect(), "/sluice/" + config.worker().clusterName(),
-                    config.metadataSessionTimeout(), config.metadataConnectionTimeout());
+            store = connectToMetadata();
             metadata = new ClusterMetadata(storeDecorator.apply(store), InstantSource.system());
             if (config.createTable() != null) {
                 metadata.partitionTable().initialize(config.createTable());

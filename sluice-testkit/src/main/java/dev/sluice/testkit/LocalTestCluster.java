@@ -118,7 +118,22 @@ public final class LocalTestCluster implements AutoCloseable {
     }
 
     private void startNode(TestNode node) throws IOException {
+        startNode(node, Duration.ZERO);
+    }
+
+    private void startNode(TestNode node, Duration metadataUnreachableFor) throws IOException {
         TcpProxy proxy = new TcpProxy(new InetSocketAddress("127.0.0.1", zooKeeper.port()));
+        if (metadataUnreachableFor.isPositive()) {
+            proxy.blocked(true);
+            Thread.ofVirtual().name("reach-metadata-" + node.name()).start(() -> {
+                try {
+                    Thread.sleep(metadataUnreachableFor);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                proxy.blocked(false);
+            });
+        }
         Location location = new Location("local", "zone-" + (node.index() % options.zones + 1));
         WorkerConfig.Builder worker = WorkerConfig.builder(node.name(), options.clusterName, node.dataDirectory())
                 .raft("127.0.0.1", node.raftPort())
@@ -289,11 +304,19 @@ public final class LocalTestCluster implements AutoCloseable {
      * the previous process's liveness entry lingers.
      */
     public void restart(int index) throws IOException {
+        restartWhileMetadataUnreachable(index, Duration.ZERO);
+    }
+
+    /**
+     * Starts node {@code index} again as {@link #restart} does, with ZooKeeper unreachable from it for the
+     * first {@code unreachableFor} — a restart during a ZooKeeper outage. Returns once the node started.
+     */
+    public void restartWhileMetadataUnreachable(int index, Duration unreachableFor) throws IOException {
         TestNode node = nodes.get(index);
         if (node.node != null) {
             throw new IllegalStateException(node.name() + " is still running; kill or stop it first");
         }
-        startNode(node);
+        startNode(node, unreachableFor);
     }
 
     /**
