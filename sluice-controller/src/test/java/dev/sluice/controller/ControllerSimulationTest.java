@@ -56,6 +56,8 @@ class ControllerSimulationTest {
         boolean timing = size != null || Boolean.getBoolean("sluice.sim.timing");
         List<String> failed = new ArrayList<>();
         long stepsRun = 0;
+        java.util.Map<String, Integer> faults = new java.util.TreeMap<>();
+        java.util.Map<String, Integer> drains = new java.util.TreeMap<>();
         long runStarted = System.nanoTime();
         for (long seed : seeds) {
             long started = System.nanoTime();
@@ -65,14 +67,16 @@ class ControllerSimulationTest {
                 System.out.println("    " + outcome.timings().describe() + ", heap " + HeapUse.describe());
             }
             stepsRun += outcome.steps();
+            outcome.faults().forEach((kind, count) -> faults.merge(kind, count, Integer::sum));
+            outcome.drains().forEach((kind, count) -> drains.merge(kind, count, Integer::sum));
             if (!outcome.ok()) {
                 failed.add("replay with -Dsluice.sim.seed=" + seed + (size == null ? "" : " -Dsluice.sim.workers=" + size.workers()
                         + " -Dsluice.sim.partitions=" + size.partitions()) + ": " + outcome.violations().getFirst());
             }
         }
         if (timing || seeds.size() > SEEDS_IN_THE_BUILD) {
-            System.out.printf("ControllerSimulationTest: %d seeds, %d steps in %d s, %d with violations; heap %s%n", seeds.size(), stepsRun,
-                    (System.nanoTime() - runStarted) / 1_000_000_000, failed.size(), HeapUse.describe());
+            System.out.printf("ControllerSimulationTest: %d seeds, %d steps in %d s, %d with violations; faults %s, drains %s; heap %s%n", seeds.size(),
+                    stepsRun, (System.nanoTime() - runStarted) / 1_000_000_000, failed.size(), faults, drains, HeapUse.describe());
         }
         assertThat(failed).as("seeds with violations").isEmpty();
     }
