@@ -145,8 +145,8 @@ final class ControllerSimulation {
     private ControllerSimulation(long seed, Size size) {
         this.seed = seed;
         this.random = new SplittableRandom(seed);
-        // Drawn even when a size is given, so that a seed draws the same throttles, latency and faults at any
-        // size, and the build's seeds replay as they did before sizes could be chosen.
+        // Drawn even when a size is given, so that a seed has the same throttles and latency at any size (its
+        // faults hit workers and partitions drawn from the size), and the build's seeds replay as before.
         int drawnWorkers = 4 + random.nextInt(4);
         int drawnPartitions = 8 + random.nextInt(25);
         ControllerConfig config = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(1 + random.nextInt(4), 16, Duration.ofSeconds(10), 16));
