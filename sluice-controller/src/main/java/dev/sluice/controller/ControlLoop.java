@@ -149,7 +149,8 @@ final class ControlLoop {
 
         List<Placement> current = placements.values().stream().map(VersionedPlacement::placement).toList();
         Function<NodeId, Emptiness.Holding> holdings = node -> holding(node, registered);
-        nodes = drained.disableEmptied(nodesSnapshot, current, node -> Emptiness.of(node, current, leaders, holdings.apply(node)), fence);
+        Emptiness.Index emptiness = new Emptiness.Index(current, leaders);
+        nodes = drained.disableEmptied(nodesSnapshot, current, node -> emptiness.of(node, holdings.apply(node)), fence);
         List<DrainProgress> drainProgress = drains.track(new DrainTracker.PassFacts(nodes, current, leaders, moves.steps(), moves.memories(),
                 plan.explanations(),
                 holdings, now), fence);

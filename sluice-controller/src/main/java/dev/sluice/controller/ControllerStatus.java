@@ -15,6 +15,8 @@ import java.util.List;
  * @param epoch the leader's fencing epoch
  * @param passes passes run by this leader
  * @param lastPassMillis how long the last pass took
+ * @param explanations the scheduler's explanations, the first {@link #MAX_EXPLANATIONS} of them (by partition)
+ * @param explanationsLeftOut how many more explanations the scheduler gave than the status lists
  */
 public record ControllerStatus(
         String leader,
@@ -24,12 +26,32 @@ public record ControllerStatus(
         long lastPassMillis,
         List<MoveInFlight> moves,
         List<DrainProgress> drains,
-        List<Explanation> explanations) {
+        List<Explanation> explanations,
+        int explanationsLeftOut) {
+
+    /**
+     * Explanations a status lists. The scheduler explains every partition it cannot place, so a cluster of
+     * 100,000 partitions whose workers have not answered yet has 200,000 of them (45 MB), far over the
+     * store's {@link dev.sluice.metadata.MetadataStore#MAX_VALUE_BYTES}; a few hundred bytes each, this many
+     * keep the status well under it.
+     */
+    public static final int MAX_EXPLANATIONS = 1_000;
 
     public ControllerStatus {
         moves = moves == null ? List.of() : List.copyOf(moves);
         drains = drains == null ? List.of() : List.copyOf(drains);
-        explanations = explanations == null ? List.of() : List.copyOf(explanations);
+        explanations = explanations == null ? List.of() : explanations;
+        if (explanations.size() > MAX_EXPLANATIONS) {
+            explanationsLeftOut += explanations.size() - MAX_EXPLANATIONS;
+            explanations = explanations.subList(0, MAX_EXPLANATIONS);
+        }
+        explanations = List.copyOf(explanations);
+    }
+
+    /** A status listing at most {@link #MAX_EXPLANATIONS} of {@code explanations} and counting the rest. */
+    public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
+            List<DrainProgress> drains, List<Explanation> explanations) {
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0);
     }
 
     /**

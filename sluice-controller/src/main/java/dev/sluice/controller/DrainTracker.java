@@ -85,9 +85,10 @@ final class DrainTracker {
         explainedSince.keySet().retainAll(explained.keySet());
         explained.keySet().forEach(partition -> explainedSince.putIfAbsent(partition, facts.now()));
         List<DrainProgress> drains = new ArrayList<>();
+        Emptiness.Index index = new Emptiness.Index(facts.placements(), facts.observedLeaders());
         for (NodeConfig node : facts.nodes().workers()) {
             NodeId id = node.nodeId();
-            Emptiness emptiness = Emptiness.of(id, facts.placements(), facts.observedLeaders(), facts.holdings().apply(id));
+            Emptiness emptiness = index.of(id, facts.holdings().apply(id));
             DrainRecord record = records.get(id);
             int naming = emptiness.named().size();
             int led = emptiness.led().size();

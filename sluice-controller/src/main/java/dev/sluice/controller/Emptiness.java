@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -49,18 +50,34 @@ record Emptiness(NodeId node, List<PartitionId> named, List<PartitionId> led, Ho
     }
 
     static Emptiness of(NodeId node, Collection<Placement> placements, Map<PartitionId, NodeId> observedLeaders, Holding holding) {
-        List<PartitionId> named = new ArrayList<>();
-        List<PartitionId> led = new ArrayList<>();
-        for (Placement placement : placements) {
-            if (placement.names(node)) {
-                named.add(placement.partition());
-            }
-            NodeId observed = observedLeaders.get(placement.partition());
-            if (node.equals(observed != null ? observed : placement.leader())) {
-                led.add(placement.partition());
+        return new Index(placements, observedLeaders).of(node, holding);
+    }
+
+    /**
+     * Every node's replica sets and leaderships, found in one walk over the placements. A pass that asks
+     * about every worker asks this instead of walking every placement once per worker: at 1,000 workers ×
+     * 100,000 partitions that walk was 10⁸ membership checks a pass and took most of the pass's time.
+     */
+    static final class Index {
+        private final Map<NodeId, List<PartitionId>> named = new HashMap<>();
+        private final Map<NodeId, List<PartitionId>> led = new HashMap<>();
+
+        Index(Collection<Placement> placements, Map<PartitionId, NodeId> observedLeaders) {
+            for (Placement placement : placements) {
+                for (NodeId member : placement.members()) {
+                    named.computeIfAbsent(member, n -> new ArrayList<>()).add(placement.partition());
+                }
+                NodeId observed = observedLeaders.get(placement.partition());
+                NodeId leader = observed != null ? observed : placement.leader();
+                if (leader != null) {
+                    led.computeIfAbsent(leader, n -> new ArrayList<>()).add(placement.partition());
+                }
             }
         }
-        return new Emptiness(node, named, led, holding);
+
+        Emptiness of(NodeId node, Holding holding) {
+            return new Emptiness(node, named.getOrDefault(node, List.of()), led.getOrDefault(node, List.of()), holding);
+        }
     }
 
     boolean holdsNothing() {

@@ -164,6 +164,39 @@ class ControlLoopTest {
     }
 
     @Test
+    void theReplicaAndLeaderGaugesCountWhatThePlacementsAndLeadersSayWhileADrainMovesReplicas() {
+        try (ControllerHarness cluster = new ControllerHarness(6, 40, ReplicationProperty.of(3), ControllerConfig.DEFAULTS, 2)) {
+            cluster.runUntil(cluster::settled, 50, "initial placement");
+            lifecycle(cluster).request("N1", WorkerState.DRAINING, "", false, false);
+            boolean sawAMove = false;
+            for (int step = 0; step < 200 && cluster.state(N1) != WorkerState.DISABLED; step++) {
+                cluster.step();
+                sawAMove |= cluster.placements().values().stream().anyMatch(Placement::hasNext);
+                for (NodeId node : cluster.names.keySet()) {
+                    assertThat(gauge(cluster, "sluice.worker.replicas", node)).as("replicas of %s at step %d", node, step)
+                            .isEqualTo(cluster.replicasOn(node));
+                    // The recorded leader follows the observed one a pass later, so compare with the groups the pass saw.
+                    assertThat(gauge(cluster, "sluice.worker.leaders", node)).as("leaderships of %s at step %d", node, step)
+                            .isLessThanOrEqualTo(cluster.placements().size());
+                }
+            }
+            assertThat(sawAMove).isTrue();
+            assertThat(cluster.state(N1)).isEqualTo(WorkerState.DISABLED);
+            cluster.runUntil(() -> cluster.placements().values().stream()
+                    .allMatch(p -> p.leader() != null && p.leader().equals(cluster.dataPlane.group(p.partition()).leader)), 100, "leaders recorded");
+            cluster.step();
+            for (NodeId node : cluster.names.keySet()) {
+                long leads = cluster.placements().values().stream().filter(p -> node.equals(p.leader())).count();
+                assertThat(gauge(cluster, "sluice.worker.leaders", node)).as("leaderships of %s", node).isEqualTo(leads);
+            }
+        }
+    }
+
+    private static long gauge(ControllerHarness cluster, String name, NodeId node) {
+        return Math.round(cluster.meters.get(name).tag("node", node.toString()).gauge().value());
+    }
+
+    @Test
     void aLeaderUnderWhichTheConfigurationChangeKeepsFailingIsReplaced() {
         try (ControllerHarness cluster = fourWorkers(1)) {
             cluster.runUntil(cluster::settled, 50, "initial placement");

@@ -40,6 +40,9 @@ final class ControllerHarness implements AutoCloseable {
     final InMemoryMetadataStore store = new InMemoryMetadataStore();
     final MutableClock clock = new MutableClock(Instant.parse("2026-11-27T12:00:00Z"));
     final ClusterMetadata metadata = new ClusterMetadata(store, clock);
+    final StoredPlacements storedPlacements = new StoredPlacements(store, metadata);
+    /** What {@link #interfereBeforeCommits} installed; the store's own hook is the harness's. */
+    private java.util.function.Consumer<List<dev.sluice.metadata.Op>> interference;
     final SimulatedDataPlane dataPlane;
     final ControllerConfig config;
     final Map<NodeId, InMemoryMetadataStore> sessions = new HashMap<>();
@@ -48,9 +51,20 @@ final class ControllerHarness implements AutoCloseable {
     final io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     ControlLoop loop;
     int passesRequested;
+    /** Wall time spent in controller passes and in the simulated workers and data plane, for runs that measure where it goes. */
+    long passNanos;
+    /** The {@link #storedPlacements} changes the workers have reacted to. */
+    private int reconciledChanges;
+    long dataPlaneNanos;
 
     ControllerHarness(int workers, int partitions, ReplicationProperty replication, ControllerConfig config, int latencySteps, String... zones) {
         this.config = config;
+        store.interfereBeforeCommits(ops -> {
+            storedPlacements.committing(ops);
+            if (interference != null) {
+                interference.accept(ops);
+            }
+        });
         this.dataPlane = new SimulatedDataPlane(latencySteps);
         metadata.partitionTable().initialize(new PartitionTable(partitions, replication));
         for (int i = 1; i <= workers; i++) {
@@ -73,18 +87,32 @@ final class ControllerHarness implements AutoCloseable {
 
     ControlLoop newLoop(String leader) {
         ControllerDocuments documents = new ControllerDocuments(metadata);
-        return new ControlLoop(metadata, ClusterView.readThrough(metadata), dataPlane, config, clock, documents.takeEpoch(leader), leader,
+        return new ControlLoop(metadata, view(), dataPlane, config, clock, documents.takeEpoch(leader), leader,
                 () -> passesRequested++,
                 new ControllerMetrics(meters));
     }
 
     /** One pass, then the workers react to the placements and the data plane moves one step on. */
     void step() {
+        long started = System.nanoTime();
         loop.runPass();
-        dataPlane.reconcile(placements());
+        long passed = System.nanoTime();
+        passNanos += passed - started;
+        Map<PartitionId, dev.sluice.metadata.PlacementStore.VersionedPlacement> stored = storedPlacements.readAll();
+        dataPlane.reconcile(stored, storedPlacements.changesSince(reconciledChanges));
+        reconciledChanges = storedPlacements.changeCount();
         dataPlane.step();
         clock.advance(STEP);
         dataPlane.setNow(clock.instant());
+        dataPlaneNanos += System.nanoTime() - passed;
+    }
+
+    /**
+     * As {@link InMemoryMetadataStore#interfereBeforeCommits}; a placement the interference writes must be
+     * announced to {@link #storedPlacements}.
+     */
+    void interfereBeforeCommits(java.util.function.Consumer<List<dev.sluice.metadata.Op>> interference) {
+        this.interference = interference;
     }
 
     /** Steps until {@code done} holds; fails after {@code maxSteps}. */
@@ -101,8 +129,37 @@ final class ControllerHarness implements AutoCloseable {
 
     Map<PartitionId, Placement> placements() {
         Map<PartitionId, Placement> result = new TreeMap<>();
-        metadata.placements().readAll().forEach((p, v) -> result.put(p, v.placement()));
+        storedPlacements.readAll().forEach((p, v) -> result.put(p, v.placement()));
         return result;
+    }
+
+    /** What {@link ClusterView#readThrough} reads, with the placements from {@link #storedPlacements}. */
+    private ClusterView view() {
+        ClusterView readThrough = ClusterView.readThrough(metadata);
+        return new ClusterView() {
+            @Override
+            public dev.sluice.metadata.NodesConfigurationStore.Snapshot nodes() {
+                return readThrough.nodes();
+            }
+
+            @Override
+            public java.util.Optional<PartitionTable> table() {
+                return readThrough.table();
+            }
+
+            @Override
+            public Map<PartitionId, dev.sluice.metadata.PlacementStore.VersionedPlacement> placements() {
+                return new TreeMap<>(storedPlacements.readAll());
+            }
+
+            @Override
+            public Set<NodeId> alive() {
+                return readThrough.alive();
+            }
+
+            @Override
+            public void written(dev.sluice.metadata.PlacementStore.VersionedPlacement placement) {}
+        };
     }
 
     WorkerState state(NodeId node) {

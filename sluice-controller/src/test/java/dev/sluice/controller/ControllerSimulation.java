@@ -1,12 +1,15 @@
 package dev.sluice.controller;
 
+import dev.sluice.metadata.AuditLog;
 import dev.sluice.metadata.MetadataKeys;
 import dev.sluice.metadata.Op;
+import dev.sluice.metadata.PlacementStore;
 import dev.sluice.metadata.Precondition;
 import dev.sluice.model.AuditRecord;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
+import dev.sluice.model.PartitionTable;
 import dev.sluice.model.Placement;
 import dev.sluice.model.ReplicationProperty;
 import dev.sluice.model.TransitionTable;
@@ -38,7 +41,7 @@ import java.util.TreeMap;
 final class ControllerSimulation {
 
     /** What one run found. */
-    record Outcome(long seed, int steps, List<String> violations, Map<String, Integer> faults, Map<String, Integer> drains) {
+    record Outcome(long seed, int steps, List<String> violations, Map<String, Integer> faults, Map<String, Integer> drains, Timings timings) {
         boolean ok() {
             return violations.isEmpty();
         }
@@ -49,9 +52,69 @@ final class ControllerSimulation {
         }
     }
 
+    /**
+     * A cluster size chosen by hand instead of drawn from the seed.
+     *
+     * @param workers workers registered at the start
+     * @param partitions partitions in the table, each with {@link #REPLICAS} replicas
+     */
+    record Size(int workers, int partitions) {
+        Size {
+            if (workers < 1 || partitions < 1) {
+                throw new IllegalArgumentException("a simulated cluster needs at least one worker and one partition, got " + workers + " workers × "
+                        + partitions + " partitions");
+            }
+            if (partitions > PartitionTable.MAX_PARTITIONS) {
+                throw new IllegalArgumentException(partitions + " partitions is more than a partition table holds (PartitionTable.MAX_PARTITIONS = "
+                        + PartitionTable.MAX_PARTITIONS + ")");
+            }
+            if (workers < REPLICAS) {
+                throw new IllegalArgumentException(partitions + " partitions × " + REPLICAS + " replicas cannot be placed on " + workers
+                        + " workers: each replica of a partition needs a worker of its own");
+            }
+        }
+
+        /**
+         * The size from {@code -Dsluice.sim.workers} and {@code -Dsluice.sim.partitions}, or empty when neither
+         * is given (then each seed draws its own small cluster).
+         *
+         * @throws IllegalArgumentException if only one is given, one is not a number, or the size is not one the
+         *     simulation can run
+         */
+        static java.util.Optional<Size> fromProperties(java.util.function.UnaryOperator<String> properties) {
+            String workers = properties.apply("sluice.sim.workers");
+            String partitions = properties.apply("sluice.sim.partitions");
+            if (workers == null && partitions == null) {
+                return java.util.Optional.empty();
+            }
+            if (workers == null || partitions == null) {
+                throw new IllegalArgumentException("give both -Dsluice.sim.workers and -Dsluice.sim.partitions, or neither (got workers="
+                        + workers + ", partitions=" + partitions + ")");
+            }
+            return java.util.Optional.of(new Size(parse("sluice.sim.workers", workers), parse("sluice.sim.partitions", partitions)));
+        }
+
+        private static int parse(String property, String value) {
+            try {
+                return Integer.parseInt(value.strip());
+            } catch (NumberFormatException notANumber) {
+                throw new IllegalArgumentException("-D" + property + " must be a whole number, got '" + value + "'");
+            }
+        }
+    }
+
+    /** Where a run's wall time went: controller passes, the simulated workers and data plane, the per-step checkers. */
+    record Timings(long passNanos, long dataPlaneNanos, long checkNanos) {
+        String describe() {
+            return "passes " + passNanos / 1_000_000 + " ms, data plane " + dataPlaneNanos / 1_000_000 + " ms, checks " + checkNanos / 1_000_000 + " ms";
+        }
+    }
+
     /** A fault under way and the step it ends at. */
     private record Active(String kind, int endsAt, Runnable heal) {}
 
+    /** Replicas per partition. */
+    static final int REPLICAS = 3;
     /** Chance per step that the operator or the nemesis does something. */
     static final double ACTION_CHANCE = 0.04;
     /** Steps with nothing moving after which the healing phase ends early. */
@@ -69,22 +132,51 @@ final class ControllerSimulation {
     /** Each partition's next set as last seen: a move decided (or revised) is a next set that changed. */
     private final Map<PartitionId, List<NodeId>> nextSets = new HashMap<>();
     private int auditSeen;
+    /** Bookmarks of what the per-step checks have looked at: placement changes, group changes, dead workers. */
+    private int placementsSeen;
+    private int groupsSeen;
+    private Set<NodeId> downAtLastCheck;
+    private long checkNanos;
+    private Sabotage sabotage;
     private int step;
     private int controllers = 1;
     private boolean writeConflicts;
 
-    private ControllerSimulation(long seed) {
+    private ControllerSimulation(long seed, Size size) {
         this.seed = seed;
         this.random = new SplittableRandom(seed);
-        int workers = 4 + random.nextInt(4);
-        int partitions = 8 + random.nextInt(25);
+        // Drawn even when a size is given, so that a seed has the same throttles and latency at any size (its
+        // faults hit workers and partitions drawn from the size), and the build's seeds replay as before.
+        int drawnWorkers = 4 + random.nextInt(4);
+        int drawnPartitions = 8 + random.nextInt(25);
         ControllerConfig config = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(1 + random.nextInt(4), 16, Duration.ofSeconds(10), 16));
-        this.cluster = new ControllerHarness(workers, partitions, ReplicationProperty.of(3), config, 1 + random.nextInt(3));
+        this.cluster = new ControllerHarness(size == null ? drawnWorkers : size.workers(), size == null ? drawnPartitions : size.partitions(),
+                ReplicationProperty.of(REPLICAS), config, 1 + random.nextInt(3));
     }
 
-    /** Runs {@code faultSteps} with faults, then {@code healSteps} without. */
+    /** Runs {@code faultSteps} with faults, then {@code healSteps} without, on a cluster drawn from the seed. */
     static Outcome run(long seed, int faultSteps, int healSteps) {
-        ControllerSimulation simulation = new ControllerSimulation(seed);
+        return run(seed, null, faultSteps, healSteps);
+    }
+
+    /** As {@link #run(long, int, int)}, on a cluster of {@code size} (null: drawn from the seed). */
+    static Outcome run(long seed, Size size, int faultSteps, int healSteps) {
+        return run(seed, size, faultSteps, healSteps, null);
+    }
+
+    /**
+     * What a test breaks on purpose after a step's pass and before that step's checks, to show that a checker
+     * catches it.
+     */
+    @FunctionalInterface
+    interface Sabotage {
+        void after(int step, ControllerHarness cluster);
+    }
+
+    /** As {@link #run(long, Size, int, int)}, with {@code sabotage} (null: none). */
+    static Outcome run(long seed, Size size, int faultSteps, int healSteps, Sabotage sabotage) {
+        ControllerSimulation simulation = new ControllerSimulation(seed, size);
+        simulation.sabotage = sabotage;
         try (ControllerHarness cluster = simulation.cluster) {
             return simulation.run(faultSteps, healSteps);
         }
@@ -108,8 +200,12 @@ final class ControllerSimulation {
                 break;
             }
         }
+        long checking = System.nanoTime();
         checkEnd();
-        return new Outcome(seed, step, List.copyOf(violations), Map.copyOf(faults), Map.copyOf(drains));
+        checkNanos += System.nanoTime() - checking;
+        // Sorted, so that a replay prints the same line as the run it replays.
+        return new Outcome(seed, step, List.copyOf(violations), java.util.Collections.unmodifiableMap(new TreeMap<>(faults)),
+                java.util.Collections.unmodifiableMap(new TreeMap<>(drains)), new Timings(cluster.passNanos, cluster.dataPlaneNanos, checkNanos));
     }
 
     private void advance() {
@@ -118,7 +214,12 @@ final class ControllerSimulation {
         } catch (RuntimeException bug) {
             violation("a pass threw " + bug);
         }
+        if (sabotage != null) {
+            sabotage.after(step, cluster);
+        }
+        long checking = System.nanoTime();
         checkStep();
+        checkNanos += System.nanoTime() - checking;
     }
 
     // ------------------------------------------------------------------ the operator and the nemesis
@@ -126,7 +227,7 @@ final class ControllerSimulation {
     private void act() {
         List<NodeId> workers = List.copyOf(cluster.names.keySet());
         NodeId node = workers.get(random.nextInt(workers.size()));
-        List<PartitionId> partitions = List.copyOf(cluster.placements().keySet());
+        List<PartitionId> partitions = List.copyOf(cluster.storedPlacements.readAll().keySet());
         PartitionId partition = partitions.isEmpty() ? null : partitions.get(random.nextInt(partitions.size()));
         boolean oneDown = cluster.names.keySet().stream().anyMatch(n -> !cluster.running(n)) || !cluster.dataPlane.unresponsive.isEmpty();
         int choice = random.nextInt(11);
@@ -172,10 +273,10 @@ final class ControllerSimulation {
             case 9 -> {
                 if (!writeConflicts) {
                     writeConflicts = true;
-                    cluster.store.interfereBeforeCommits(this::conflict);
+                    cluster.interfereBeforeCommits(this::conflict);
                     fault("write-conflict", 20 + random.nextInt(180), () -> {
                         writeConflicts = false;
-                        cluster.store.interfereBeforeCommits(null);
+                        cluster.interfereBeforeCommits(null);
                     });
                 }
             }
@@ -196,6 +297,7 @@ final class ControllerSimulation {
                     && put.precondition() instanceof Precondition.MatchesVersion && random.nextInt(4) == 0) {
                 cluster.store.get(put.key()).ifPresent(stored -> {
                     cluster.store.put(put.key(), stored.value(), Precondition.NONE);
+                    cluster.storedPlacements.writtenOutsideACommit(put.key());
                     // Counted, so a run shows the controller's writes really lost races.
                     faults.merge("placement-written-first", 1, Integer::sum);
                 });
@@ -227,34 +329,59 @@ final class ControllerSimulation {
 
     // ------------------------------------------------------------------ checkers
 
+    /**
+     * The per-step checks, each looking only at what could have changed in the step, so that a step costs
+     * the same at 100,000 partitions as at 10 (looking at everything made the checks most of a large step):
+     * new audit records; placements whose stored record changed; groups created or reconfigured, or, when
+     * a worker died or came back, every group.
+     */
     private void checkStep() {
-        Map<NodeId, WorkerState> states = new HashMap<>();
-        for (NodeConfig node : cluster.metadata.nodes().current().workers()) {
-            states.put(node.nodeId(), node.workerState());
-        }
-        List<AuditRecord> audit = cluster.metadata.audit().read(-1, 100_000);
-        for (AuditRecord record : audit.subList(Math.min(auditSeen, audit.size()), audit.size())) {
-            TransitionTable.Permission permission = TransitionTable.cell(record.from(), record.to()).permission(record.actor());
-            if (permission == TransitionTable.Permission.NOT_PERMITTED || (permission == TransitionTable.Permission.FORCE_ONLY && !record.forced())) {
-                violation("transition " + record.from() + " → " + record.to() + " by " + record.actor() + (record.forced() ? " (forced)" : "")
-                        + " is not in the transition table");
+        List<AuditRecord> audit;
+        do {
+            audit = cluster.metadata.audit().read(auditSeen - 1, AuditLog.MAX_READ);
+            for (AuditRecord record : audit) {
+                TransitionTable.Permission permission = TransitionTable.cell(record.from(), record.to()).permission(record.actor());
+                if (permission == TransitionTable.Permission.NOT_PERMITTED
+                        || (permission == TransitionTable.Permission.FORCE_ONLY && !record.forced())) {
+                    violation("transition " + record.from() + " → " + record.to() + " by " + record.actor() + (record.forced() ? " (forced)" : "")
+                            + " is not in the transition table");
+                }
             }
-        }
-        auditSeen = audit.size();
-        cluster.metadata.placements().readAll().forEach((partition, versioned) -> {
+            auditSeen += audit.size();
+        } while (audit.size() == AuditLog.MAX_READ);
+
+        Map<PartitionId, PlacementStore.VersionedPlacement> placements = cluster.storedPlacements.readAll();
+        Map<NodeId, WorkerState> states = null;
+        for (PartitionId partition : new java.util.TreeSet<>(cluster.storedPlacements.changesSince(placementsSeen))) {
+            PlacementStore.VersionedPlacement versioned = placements.get(partition);
+            if (versioned == null) {
+                nextSets.remove(partition);
+                continue;
+            }
             Placement placement = versioned.placement();
             List<NodeId> before = nextSets.put(partition, placement.next());
             if (before != null && !before.equals(placement.next())) {
+                if (states == null) {
+                    states = workerStates();
+                }
                 for (NodeId joining : placement.joining()) {
                     if (states.get(joining) != WorkerState.ACTIVE) {
                         violation(partition + " was moved onto " + joining + ", which is " + states.get(joining));
                     }
                 }
             }
-        });
-        long down = cluster.names.keySet().stream().filter(n -> !cluster.running(n)).count();
-        if (down <= 1) {
-            for (PartitionId partition : cluster.placements().keySet()) {
+        }
+        placementsSeen = cluster.storedPlacements.changeCount();
+
+        Set<NodeId> down = new HashSet<>();
+        cluster.names.keySet().stream().filter(n -> !cluster.running(n)).forEach(down::add);
+        // A group's live members change only when its configuration does or a worker dies or comes back.
+        java.util.Collection<PartitionId> regroupable = down.equals(downAtLastCheck) ? cluster.dataPlane.configurationChangesSince(groupsSeen)
+                : placements.keySet();
+        groupsSeen = cluster.dataPlane.configurationChangeCount();
+        downAtLastCheck = down;
+        if (down.size() <= 1) {
+            for (PartitionId partition : new java.util.TreeSet<>(regroupable)) {
                 SimulatedDataPlane.Group group = cluster.dataPlane.group(partition);
                 if (group == null) {
                     continue;
@@ -265,6 +392,14 @@ final class ControllerSimulation {
                 }
             }
         }
+    }
+
+    private Map<NodeId, WorkerState> workerStates() {
+        Map<NodeId, WorkerState> states = new HashMap<>();
+        for (NodeConfig node : cluster.metadata.nodes().current().workers()) {
+            states.put(node.nodeId(), node.workerState());
+        }
+        return states;
     }
 
     private void checkEnd() {

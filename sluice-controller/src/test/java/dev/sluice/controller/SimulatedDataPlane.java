@@ -1,5 +1,6 @@
 package dev.sluice.controller;
 
+import dev.sluice.metadata.PlacementStore.VersionedPlacement;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
@@ -69,6 +70,11 @@ final class SimulatedDataPlane implements DataPlane {
     static final Duration REMOVAL_DEADLINE = Duration.ofSeconds(10);
     private final Map<NodeId, Map<PartitionId, Instant>> removing = new HashMap<>();
     int majorityRefusals;
+    /** Every group created or reconfigured, in order, so a checker can look at only those. */
+    private final List<PartitionId> configurationChanges = new ArrayList<>();
+    /** What {@link #reconcile} last saw of the faults that change what a worker hosts, whatever the placements. */
+    private Set<NodeId> downAtLastReconcile;
+    private Map<NodeId, Set<PartitionId>> neverHostAtLastReconcile;
 
     SimulatedDataPlane(int latencySteps) {
         this.latencySteps = latencySteps;
@@ -94,10 +100,46 @@ final class SimulatedDataPlane implements DataPlane {
         return groups.get(partition);
     }
 
-    /** What the workers do when placements change: host exactly current ∪ next, creating or dropping groups. */
-    synchronized void reconcile(Map<PartitionId, Placement> placements) {
-        for (Placement placement : placements.values()) {
-            groups.computeIfAbsent(placement.partition(), p -> new Group(placement.current().isEmpty() ? placement.next() : placement.current()));
+    /** How many group creations and reconfigurations there have been: a reader's bookmark for {@link #configurationChangesSince}. */
+    synchronized int configurationChangeCount() {
+        return configurationChanges.size();
+    }
+
+    /** The groups created or reconfigured since {@code bookmark} (a partition may repeat). */
+    synchronized List<PartitionId> configurationChangesSince(int bookmark) {
+        return List.copyOf(configurationChanges.subList(bookmark, configurationChanges.size()));
+    }
+
+    /** Sets a group's configuration as a Raft with a bug might, with no call asking for it: for tests that a checker notices. */
+    synchronized void overwriteConfiguration(PartitionId partition, List<NodeId> configuration) {
+        groups.get(partition).configuration = List.copyOf(configuration);
+        configurationChanges.add(partition);
+    }
+
+    /**
+     * What the workers do when placements change: host exactly current ∪ next, creating or dropping groups.
+     * Only the partitions in {@code changed} are looked at, unless a worker died or came back or a joiner's
+     * fault began or healed since the last call (what a worker hosts changes with those too); a step then
+     * costs the same at 100,000 partitions as at 10.
+     */
+    synchronized void reconcile(Map<PartitionId, VersionedPlacement> placements, java.util.Collection<PartitionId> changed) {
+        boolean everything = !down.equals(downAtLastReconcile) || !neverHost.equals(neverHostAtLastReconcile);
+        if (everything) {
+            downAtLastReconcile = Set.copyOf(down);
+            neverHostAtLastReconcile = new HashMap<>();
+            neverHost.forEach((node, partitions) -> neverHostAtLastReconcile.put(node, Set.copyOf(partitions)));
+        }
+        java.util.Collection<PartitionId> partitions = everything ? placements.keySet() : new java.util.TreeSet<>(changed);
+        for (PartitionId partition : partitions) {
+            VersionedPlacement versioned = placements.get(partition);
+            if (versioned == null) {
+                continue;
+            }
+            Placement placement = versioned.placement();
+            groups.computeIfAbsent(placement.partition(), p -> {
+                configurationChanges.add(p);
+                return new Group(placement.current().isEmpty() ? placement.next() : placement.current());
+            });
             for (NodeId member : placement.members()) {
                 if (!down.contains(member) && !neverHost.getOrDefault(member, Set.of()).contains(placement.partition())) {
                     hosted.computeIfAbsent(member, n -> new HashSet<>()).add(placement.partition());
@@ -108,19 +150,36 @@ final class SimulatedDataPlane implements DataPlane {
             if (down.contains(entry.getKey())) {
                 continue;
             }
-            entry.getValue().removeIf(partition -> {
-                Placement placement = placements.get(partition);
-                boolean left = placement == null || !placement.names(entry.getKey());
-                if (left && removalsHang.getOrDefault(entry.getKey(), Set.of()).contains(partition)) {
+            java.util.function.Predicate<PartitionId> left = partition -> {
+                VersionedPlacement versioned = placements.get(partition);
+                boolean gone = versioned == null || !versioned.placement().names(entry.getKey());
+                if (gone && removalsHang.getOrDefault(entry.getKey(), Set.of()).contains(partition)) {
                     removing.computeIfAbsent(entry.getKey(), n -> new HashMap<>()).putIfAbsent(partition, now);
                 }
-                return left;
-            });
+                return gone;
+            };
+            if (everything) {
+                entry.getValue().removeIf(left);
+            } else {
+                for (PartitionId partition : partitions) {
+                    if (entry.getValue().contains(partition) && left.test(partition)) {
+                        entry.getValue().remove(partition);
+                    }
+                }
+            }
         }
         // A hanging removal ends when the test lets it.
         for (Map.Entry<NodeId, Map<PartitionId, Instant>> entry : removing.entrySet()) {
             entry.getValue().keySet().retainAll(removalsHang.getOrDefault(entry.getKey(), Set.of()));
         }
+    }
+
+    /** As {@link #reconcile(Map, java.util.Collection)}, looking at every placement. */
+    synchronized void reconcile(Map<PartitionId, Placement> placements) {
+        Map<PartitionId, VersionedPlacement> all = new TreeMap<>();
+        placements.forEach((partition, placement) -> all.put(partition, new VersionedPlacement(placement, 0)));
+        downAtLastReconcile = null;
+        reconcile(all, all.keySet());
     }
 
     /** Advances one step: due operations complete, leaderless groups elect. */
@@ -241,6 +300,7 @@ final class SimulatedDataPlane implements DataPlane {
                 return false;
             }
             g.configuration = List.copyOf(wanted);
+            configurationChanges.add(partition);
             if (!wanted.contains(g.leader)) {
                 g.leader = wanted.getFirst();
                 g.term++;

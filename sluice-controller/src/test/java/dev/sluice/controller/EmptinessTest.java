@@ -1,0 +1,70 @@
+package dev.sluice.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.model.NodeId;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.PartitionPolicy;
+import dev.sluice.model.Placement;
+import dev.sluice.model.Version;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Emptiness.Index} answers for every worker from one walk over the placements; it must give what
+ * the rule says for each worker alone, written out here as the plain walk it replaced.
+ */
+class EmptinessTest {
+
+    @Test
+    void theIndexAnswersEveryWorkerAsTheRuleDoesForThatWorkerAlone() {
+        long seed = 20_261_128L;
+        SplittableRandom random = new SplittableRandom(seed);
+        List<NodeId> nodes = new ArrayList<>();
+        for (int i = 1; i <= 9; i++) {
+            nodes.add(NodeId.of(i));
+        }
+        List<Placement> placements = new ArrayList<>();
+        Map<PartitionId, NodeId> observed = new HashMap<>();
+        for (int p = 0; p < 300; p++) {
+            PartitionId partition = new PartitionId(p);
+            List<NodeId> shuffled = new ArrayList<>(nodes);
+            java.util.Collections.shuffle(shuffled, new java.util.Random(random.nextLong()));
+            List<NodeId> current = shuffled.subList(0, 3);
+            // Some move (next shares members with current, as a real move does), some lead elsewhere than recorded.
+            List<NodeId> next = random.nextBoolean() ? List.of() : List.of(current.get(0), current.get(1), shuffled.get(3 + random.nextInt(6)));
+            NodeId recorded = random.nextInt(4) == 0 ? null : current.get(random.nextInt(3));
+            placements.add(new Placement(partition, current, next, recorded, PartitionPolicy.DEFAULT, Version.INVALID, null));
+            switch (random.nextInt(3)) {
+                case 0 -> observed.put(partition, shuffled.get(random.nextInt(9)));
+                case 1 -> { }
+                default -> {
+                    if (recorded != null) {
+                        observed.put(partition, recorded);
+                    }
+                }
+            }
+        }
+        Emptiness.Index index = new Emptiness.Index(placements, observed);
+        Emptiness.Holding holding = new Emptiness.Holding.NotRunning();
+        for (NodeId node : nodes) {
+            List<PartitionId> named = new ArrayList<>();
+            List<PartitionId> led = new ArrayList<>();
+            for (Placement placement : placements) {
+                if (placement.names(node)) {
+                    named.add(placement.partition());
+                }
+                NodeId leader = observed.containsKey(placement.partition()) ? observed.get(placement.partition()) : placement.leader();
+                if (node.equals(leader)) {
+                    led.add(placement.partition());
+                }
+            }
+            assertThat(index.of(node, holding)).as("seed %d, %s", seed, node).isEqualTo(new Emptiness(node, named, led, holding));
+        }
+        assertThat(index.of(NodeId.of(99), holding).holdsNothing()).isTrue();
+    }
+}
