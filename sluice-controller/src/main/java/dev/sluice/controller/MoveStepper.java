@@ -118,13 +118,30 @@ final class MoveStepper {
     }
 
     /**
-     * The staying member, other than {@code leader}, that should lead instead: healthy, hosting the group,
-     * not a target a transfer to already failed, leading the fewest groups.
+     * The member, other than {@code leader}, that should lead instead: healthy, hosting the group, not a
+     * target a transfer to already failed; a member that stays (in both the current and the next set) if
+     * one can, else a joining member that is already a voter of the committed configuration; leading the
+     * fewest groups. The second kind is what a move replacing every member needs: once the joiners are in,
+     * the leg that drops the old members needs a leader among the new ones, and no member stays (the
+     * simulation found such a move retrying {@code leader-leaving} for ever at 50 workers × 1,000 partitions).
      */
     Optional<NodeId> leadershipTarget(Placement placement, MoveMemory memory, Observed observed, NodeId leader, Instant now) {
+        Set<NodeId> wanted = Set.copyOf(placement.hasNext() ? placement.next() : placement.current());
         Set<NodeId> staying = new HashSet<>(placement.current());
-        staying.retainAll(placement.hasNext() ? placement.next() : placement.current());
-        return staying.stream()
+        staying.retainAll(wanted);
+        Set<NodeId> voters = memory.confirmed() != null ? memory.confirmed()
+                : Set.copyOf(observed.view(leader, placement.partition()).map(ReplicaView::configuration).orElse(List.of()));
+        Optional<NodeId> stays = able(staying, placement, memory, observed, leader, now);
+        if (stays.isPresent()) {
+            return stays;
+        }
+        Set<NodeId> joinedVoters = new HashSet<>(wanted);
+        joinedVoters.retainAll(voters);
+        return able(joinedVoters, placement, memory, observed, leader, now);
+    }
+
+    private static Optional<NodeId> able(Set<NodeId> candidates, Placement placement, MoveMemory memory, Observed observed, NodeId leader, Instant now) {
+        return candidates.stream()
                 .filter(node -> !node.equals(leader))
                 .filter(observed::healthy)
                 .filter(node -> observed.hosts(node, placement.partition()))

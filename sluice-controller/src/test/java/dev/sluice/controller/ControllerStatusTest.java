@@ -40,7 +40,7 @@ class ControllerStatusTest {
         // Before the cap, publishing this status threw (45 MB over a 1 MB limit) at the end of every pass.
         try (InMemoryMetadataStore store = new InMemoryMetadataStore()) {
             ControllerDocuments documents = new ControllerDocuments(new ClusterMetadata(store, () -> Instant.parse("2026-11-27T12:00:00Z")));
-            documents.publishStatus(status, 0, documents.takeEpoch("controller-a"));
+            documents.publishStatus(status, 0, java.util.List.of(), documents.takeEpoch("controller-a"));
             assertThat(documents.status()).contains(status);
         }
     }

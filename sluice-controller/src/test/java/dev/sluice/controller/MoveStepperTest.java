@@ -147,6 +147,29 @@ class MoveStepperTest {
         assertThat(next(MOVING, fresh(), seen)).isEqualTo(new MoveStep.ShedLeadership(N1, N2, "leader leaves the replica set"));
     }
 
+    /**
+     * No member stays when every member is replaced: once the joiners are voters, leadership goes to one of
+     * them, so the leg that drops the old members can commit (found by the simulation at 50 × 1,000, where
+     * such a move retried leader-leaving for ever). Before the joiners are voters, the legs that add them
+     * keep the leader and go ahead.
+     */
+    @Test
+    void whenEveryMemberIsReplacedLeadershipGoesToAJoinerThatIsAlreadyAVoter() {
+        NodeId n6 = NodeId.of(6);
+        Placement everyone = Placement.stable(P, List.of(N1, N2, N3), N1, Version.MIN).withNext(List.of(N4, N5, n6), Version.MIN, NOW);
+        Seen seen = new Seen();
+        seen.leader = N1;
+        seen.healthy.add(n6);
+        seen.hosting.addAll(Set.of(N5, n6));
+        seen.leaderships.put(N4, 3L);
+        seen.configuration = List.of(N1, N2, N3);
+        MoveMemory memory = MoveMemory.fresh(everyone.next(), NOW.minusSeconds(1));
+        assertThat(next(everyone, memory, seen)).isInstanceOf(MoveStep.ChangeConfiguration.class);
+
+        seen.configuration = List.of(N1, N2, N3, N4, N5, n6);
+        assertThat(next(everyone, memory, seen)).isEqualTo(new MoveStep.ShedLeadership(N1, N5, "leader leaves the replica set"));
+    }
+
     @Test
     void aTargetATransferFailedTowardsIsNotTriedAgain() {
         Seen seen = new Seen();
