@@ -63,7 +63,7 @@ class ControlLoopTest {
             cluster.runUntil(cluster::settled, 50, "initial placement");
             cluster.runUntil(() -> cluster.placements().values().stream().allMatch(p -> p.leader() != null), 50, "leaders known");
             java.util.List<java.util.List<dev.sluice.metadata.Op>> commits = new java.util.ArrayList<>();
-            cluster.store.interfereBeforeCommits(ops -> commits.add(java.util.List.copyOf(ops)));
+            cluster.interfereBeforeCommits(ops -> commits.add(java.util.List.copyOf(ops)));
             lifecycle(cluster).request("N1", WorkerState.DRAINING, "", false, false);
             int mostEventOnlyCommits = 0;
             int mostEventsInOnePass = 0;
@@ -82,7 +82,7 @@ class ControlLoopTest {
                 mostEventOnlyCommits = Math.max(mostEventOnlyCommits, eventOnly);
                 mostEventsInOnePass = Math.max(mostEventsInOnePass, events);
             }
-            cluster.store.interfereBeforeCommits(null);
+            cluster.interfereBeforeCommits(null);
             assertThat(cluster.state(N1)).isEqualTo(WorkerState.DISABLED);
             assertThat(cluster.events(EventKind.LEADERSHIP_MOVED)).hasSizeGreaterThanOrEqualTo(2);
             assertThat(mostEventsInOnePass).as("some pass logged several events").isGreaterThan(2);
@@ -100,13 +100,13 @@ class ControlLoopTest {
         try (ControllerHarness cluster = new ControllerHarness(4, 24, ReplicationProperty.of(3), oneAtATime, 1)) {
             cluster.runUntil(cluster::settled, 50, "initial placement");
             java.util.List<java.util.List<String>> commitEvents = new java.util.ArrayList<>();
-            cluster.store.interfereBeforeCommits(ops -> commitEvents.add(ops.stream()
+            cluster.interfereBeforeCommits(ops -> commitEvents.add(ops.stream()
                     .filter(op -> op instanceof dev.sluice.metadata.Op.Append)
                     .map(op -> new String(((dev.sluice.metadata.Op.Append) op).value(), java.nio.charset.StandardCharsets.UTF_8))
                     .toList()));
             lifecycle(cluster).request("N1", WorkerState.DRAINING, "", false, false);
             cluster.runUntil(() -> cluster.state(N1) == WorkerState.DISABLED, 2_000, "N1 disabled");
-            cluster.store.interfereBeforeCommits(null);
+            cluster.interfereBeforeCommits(null);
             long together = commitEvents.stream().filter(events -> events.stream().anyMatch(e -> e.contains("partition-moved"))
                     && events.stream().anyMatch(e -> e.contains("partition-move-started"))).count();
             long completions = commitEvents.stream().filter(events -> events.stream().anyMatch(e -> e.contains("partition-moved"))).count();
