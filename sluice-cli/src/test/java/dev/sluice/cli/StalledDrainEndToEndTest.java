@@ -61,9 +61,7 @@ class StalledDrainEndToEndTest {
                 .workerCustomizer((index, builder) -> index == 0 ? builder.logic(drainedLogic) : builder)
                 .start()) {
             try {
-                cluster.awaitLeaders(Duration.ofMinutes(1));
-                await("every partition placed").atMost(Duration.ofMinutes(1)).until(() -> cluster.metadata().placements().readAll().size() == 12
-                        && cluster.metadata().placements().readAll().values().stream().noneMatch(v -> v.placement().hasNext()));
+                awaitPlaced(cluster);
                 NodeId drained = cluster.node(0).nodeId();
                 PartitionId stuck = cluster.metadata().placements().readAll().values().stream().filter(v -> v.placement().current().contains(drained))
                         .findFirst().orElseThrow().placement().partition();
@@ -207,17 +205,14 @@ class StalledDrainEndToEndTest {
                 .workerCustomizer((index, builder) -> index == 3 ? builder.logic(drainedLogic) : builder)
                 .start()) {
             try {
-                cluster.awaitLeaders(Duration.ofMinutes(1));
-                await("every partition placed").atMost(Duration.ofMinutes(1)).until(() -> cluster.metadata().placements().readAll().size() == 12
-                        && cluster.metadata().placements().readAll().values().stream().noneMatch(v -> v.placement().hasNext()));
+                awaitPlaced(cluster);
                 NodeId drained = cluster.node(3).nodeId();
                 PartitionId stuck = cluster.metadata().placements().readAll().values().stream().filter(v -> v.placement().current().contains(drained))
                         .findFirst().orElseThrow().placement().partition();
                 release.set(drainedLogic.blockClear(stuck));
                 String url = cluster.node(0).url().toString();
                 assertThat(CliEndToEndIT.sluice("nodes", "drain", drained.toString(), "--url", url, "--token", TOKEN).exitCode()).isZero();
-                await("removal-pending on the API").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250))
-                        .until(() -> removalPending(url, drained, stuck), Optional::isPresent);
+                awaitStall(url, drained, stuck, "removal-pending", Duration.ofMinutes(2));
 
                 // The operator's remedy, which the removal-pending message leads to: restart the worker. It drops
                 // what no placement names when it starts, and the controller disables it.
@@ -233,10 +228,6 @@ class StalledDrainEndToEndTest {
                 release.get().countDown();
             }
         }
-    }
-
-    private static Optional<JsonNode> removalPending(String url, NodeId node, PartitionId partition) throws Exception {
-        return stalled(url, node, partition, "removal-pending");
     }
 
     /** The API's stalled entry for {@code partition} with {@code reason} in {@code node}'s drain, if it shows one. */

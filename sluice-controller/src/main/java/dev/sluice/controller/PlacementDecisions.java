@@ -67,15 +67,7 @@ final class PlacementDecisions {
             }
             decisions.add(decided);
         }
-        if (completions.isEmpty()) {
-            writer.writeAll(decisions, placements, now);
-        } else {
-            Map<PartitionId, Instant> startedAt = changeStartTimes(completions, placements);
-            List<PlacementChange> batch = new ArrayList<>(completions);
-            batch.addAll(decisions);
-            Map<PartitionId, VersionedPlacement> written = writer.writeAll(batch, placements, now);
-            completed(completing, written.keySet(), startedAt, now);
-        }
+        writeWithCompletions(completions, decisions, placements, now);
         if (initial > 0) {
             publisher.firstPlacements(initial, now);
         }
@@ -83,29 +75,22 @@ final class PlacementDecisions {
 
     /** Writes {@code completions} on their own (moves that completed after the pass planned). */
     void complete(List<PlacementChange.CompleteMove> completions, Map<PartitionId, VersionedPlacement> placements, Instant now) {
-        if (completions.isEmpty()) {
-            return;
-        }
-        Map<PartitionId, Instant> startedAt = changeStartTimes(completions, placements);
-        Set<PartitionId> completing = new HashSet<>(startedAt.keySet());
-        completed(completing, writer.writeAll(completions, placements, now).keySet(), startedAt, now);
+        writeWithCompletions(completions, List.of(), placements, now);
     }
 
-    private static Map<PartitionId, Instant> changeStartTimes(List<PlacementChange.CompleteMove> completions, Map<PartitionId, VersionedPlacement> placements) {
+    /** Writes completions and decisions in one batch, and books the completions that were written as done. */
+    private void writeWithCompletions(List<PlacementChange.CompleteMove> completions, List<PlacementChange> decisions,
+            Map<PartitionId, VersionedPlacement> placements, Instant now) {
         Map<PartitionId, Instant> startedAt = new HashMap<>();
         completions.forEach(completion -> startedAt.put(completion.partition(), placements.get(completion.partition()).placement().changeStartedAt()));
-        return startedAt;
-    }
-
-    /** Book-keeping for the completions among {@code written}: their moves are done. */
-    private void completed(Set<PartitionId> completing, Set<PartitionId> written, Map<PartitionId, Instant> startedAt, Instant now) {
-        for (PartitionId partition : written) {
-            if (!completing.contains(partition)) {
-                continue;
+        List<PlacementChange> batch = new ArrayList<>(completions);
+        batch.addAll(decisions);
+        for (PartitionId partition : writer.writeAll(batch, placements, now).keySet()) {
+            if (startedAt.containsKey(partition)) {
+                moves.stepsDone(partition);
+                Instant started = startedAt.get(partition);
+                metrics.moveCompleted(started == null ? Duration.ZERO : Duration.between(started, now));
             }
-            moves.stepsDone(partition);
-            Instant started = startedAt.get(partition);
-            metrics.moveCompleted(started == null ? Duration.ZERO : Duration.between(started, now));
         }
     }
 

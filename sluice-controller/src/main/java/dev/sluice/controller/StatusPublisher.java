@@ -57,6 +57,9 @@ final class StatusPublisher {
     private Instant publishedAt = Instant.MIN;
     /** The status version this leader last wrote: its next write is conditioned on it, saving a round trip. */
     private long publishedVersion;
+    /** Events kept while the store refuses the status: a few passes' worth, not an outage's. */
+    static final int PENDING_EVENTS_MAX = 1_000;
+    private int eventsDropped;
     /** Keeps one commit well under ZooKeeper's 1 MB request limit, whatever a pass logs. */
     static final int EVENTS_PER_COMMIT = 100;
     /** Events of the pass under way, written with its status or, if the status is not written, on their own. */
@@ -106,6 +109,7 @@ final class StatusPublisher {
         }
         publishedSignature = signature;
         publishedAt = now;
+        eventsDropped = 0;
         flushEvents();
     }
 
@@ -184,6 +188,13 @@ final class StatusPublisher {
      * keeps the time it happened at.
      */
     void logEvent(ClusterEvent event) {
+        if (pendingEvents.size() >= PENDING_EVENTS_MAX) {
+            // The store has refused the status for many passes; the oldest events go, the log says so once.
+            ClusterEvent dropped = pendingEvents.removeFirst();
+            if (eventsDropped++ == 0) {
+                log.warn("the store keeps refusing the controller's commits; dropping events from the oldest, the first '{}'", dropped.message());
+            }
+        }
         pendingEvents.add(event);
     }
 

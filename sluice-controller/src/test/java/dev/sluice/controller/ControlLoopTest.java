@@ -4,14 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.metadata.Fence;
+import dev.sluice.metadata.Op;
 import dev.sluice.model.EventKind;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.Placement;
 import dev.sluice.model.ReplicationProperty;
 import dev.sluice.model.WorkerState;
 import dev.sluice.scheduler.SchedulerLimits;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -62,8 +66,8 @@ class ControlLoopTest {
         try (ControllerHarness cluster = fourWorkers(1)) {
             cluster.runUntil(cluster::settled, 50, "initial placement");
             cluster.runUntil(() -> cluster.placements().values().stream().allMatch(p -> p.leader() != null), 50, "leaders known");
-            java.util.List<java.util.List<dev.sluice.metadata.Op>> commits = new java.util.ArrayList<>();
-            cluster.interfereBeforeCommits(ops -> commits.add(java.util.List.copyOf(ops)));
+            List<List<Op>> commits = new ArrayList<>();
+            cluster.interfereBeforeCommits(ops -> commits.add(List.copyOf(ops)));
             lifecycle(cluster).request("N1", WorkerState.DRAINING, "", false, false);
             int mostEventOnlyCommits = 0;
             int mostEventsInOnePass = 0;
@@ -72,10 +76,10 @@ class ControlLoopTest {
                 cluster.step();
                 int eventOnly = 0;
                 int events = 0;
-                for (java.util.List<dev.sluice.metadata.Op> ops : commits) {
-                    long appends = ops.stream().filter(op -> op instanceof dev.sluice.metadata.Op.Append).count();
+                for (List<Op> ops : commits) {
+                    long appends = ops.stream().filter(op -> op instanceof Op.Append).count();
                     events += (int) appends;
-                    if (appends > 0 && ops.stream().allMatch(op -> op instanceof dev.sluice.metadata.Op.Append || op instanceof dev.sluice.metadata.Op.Check)) {
+                    if (appends > 0 && ops.stream().allMatch(op -> op instanceof Op.Append || op instanceof Op.Check)) {
                         eventOnly++;
                     }
                 }
@@ -99,10 +103,10 @@ class ControlLoopTest {
         ControllerConfig oneAtATime = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(1, 16, Duration.ofSeconds(10), 16));
         try (ControllerHarness cluster = new ControllerHarness(4, 24, ReplicationProperty.of(3), oneAtATime, 1)) {
             cluster.runUntil(cluster::settled, 50, "initial placement");
-            java.util.List<java.util.List<String>> commitEvents = new java.util.ArrayList<>();
+            List<List<String>> commitEvents = new ArrayList<>();
             cluster.interfereBeforeCommits(ops -> commitEvents.add(ops.stream()
-                    .filter(op -> op instanceof dev.sluice.metadata.Op.Append)
-                    .map(op -> new String(((dev.sluice.metadata.Op.Append) op).value(), java.nio.charset.StandardCharsets.UTF_8))
+                    .filter(op -> op instanceof Op.Append)
+                    .map(op -> new String(((Op.Append) op).value(), StandardCharsets.UTF_8))
                     .toList()));
             lifecycle(cluster).request("N1", WorkerState.DRAINING, "", false, false);
             cluster.runUntil(() -> cluster.state(N1) == WorkerState.DISABLED, 2_000, "N1 disabled");

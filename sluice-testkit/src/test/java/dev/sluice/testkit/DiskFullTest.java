@@ -142,30 +142,19 @@ class DiskFullTest {
             assertThat(worker.hostedPartitions()).as("its data stays, reported as placeholders").isEqualTo(hosted);
             assertThat(worker.status().replicas()).allSatisfy(replica -> assertThat(replica.role()).isEqualTo(ReplicaRole.STAGING));
             assertThat(put(victim, "refused-while-critical").statusCode()).isEqualTo(507);
-            long writesWhileCritical = workload.writes();
-            await("the other replicas take writes").atMost(REACTION).until(() -> workload.writes() > writesWhileCritical + 200);
+            awaitOthersTakeWrites(workload);
 
             // Freed: back above the resume level, the server restarts from disk and catches up.
-            workload.phase("freed");
-            Map<PartitionId, Long> committedWhileAway = committed(cluster, hosted);
-            long freedAt = System.nanoTime();
-            filesystem.removeFiller();
-            await("the node is ready again").atMost(REACTION).until(() -> worker.ready() && !worker.dataPlaneSuspended());
-            long readyAfter = millisSince(freedAt);
+            Recovery recovery = freeAndAwaitRecovery(cluster, victim, hosted, workload);
             assertThat(worker.disk().state()).isEqualTo(DiskState.OK);
             assertThat(get(victim, "/health/ready").statusCode()).isEqualTo(200);
             assertThat(put(victim, "accepted-after-freeing").statusCode()).as("no longer refused: written, or sent to the leader").isIn(204, 421);
-            awaitCaughtUp(cluster, victim, committedWhileAway);
-            long caughtUpAfter = millisSince(freedAt);
 
             ControllerDrainTest.assertNothingLost(cluster, workload);
             System.out.printf("DiskFullTest filling: low after %d ms, leaderships gone after %d ms; critical: Raft server stopped after %d ms; "
-                    + "freed: ready after %d ms, caught up after %d ms%n", lowAfter, leadersGoneAfter, suspendedAfter, readyAfter, caughtUpAfter);
-            for (Workload.Stats stats : workload.allStats()) {
-                System.out.println("DiskFullTest " + stats);
-                assertThat(stats.longestPauseMillis()).as("longest pause of acknowledged writes, phase %s", stats.phase())
-                        .isLessThanOrEqualTo(PAUSE_BOUND.toMillis());
-            }
+                    + "freed: ready after %d ms, caught up after %d ms%n", lowAfter, leadersGoneAfter, suspendedAfter, recovery.readyAfterMillis(),
+                    recovery.caughtUpAfterMillis());
+            assertNoLongPause(workload);
         }
     }
 
@@ -185,26 +174,43 @@ class DiskFullTest {
             long suspendedAfter = millisSince(filledAt);
             String why = worker.disk().detail();
             assertThat(put(victim, "refused-while-full").statusCode()).isEqualTo(507);
-            long writesWhileFull = workload.writes();
-            await("the other replicas take writes").atMost(REACTION).until(() -> workload.writes() > writesWhileFull + 200);
+            awaitOthersTakeWrites(workload);
 
-            workload.phase("freed");
-            Map<PartitionId, Long> committedWhileAway = committed(cluster, hosted);
-            long freedAt = System.nanoTime();
-            filesystem.removeFiller();
-            await("the node is ready again").atMost(REACTION).until(() -> worker.ready() && !worker.dataPlaneSuspended());
-            long readyAfter = millisSince(freedAt);
-            awaitCaughtUp(cluster, victim, committedWhileAway);
-            long caughtUpAfter = millisSince(freedAt);
+            Recovery recovery = freeAndAwaitRecovery(cluster, victim, hosted, workload);
 
             ControllerDrainTest.assertNothingLost(cluster, workload);
             System.out.printf("DiskFullTest filled at once: Raft server stopped after %d ms (%s); freed: ready after %d ms, caught up after %d ms%n",
-                    suspendedAfter, why, readyAfter, caughtUpAfter);
-            for (Workload.Stats stats : workload.allStats()) {
-                System.out.println("DiskFullTest " + stats);
-                assertThat(stats.longestPauseMillis()).as("longest pause of acknowledged writes, phase %s", stats.phase())
-                        .isLessThanOrEqualTo(PAUSE_BOUND.toMillis());
-            }
+                    suspendedAfter, why, recovery.readyAfterMillis(), recovery.caughtUpAfterMillis());
+            assertNoLongPause(workload);
+        }
+    }
+
+    private record Recovery(long readyAfterMillis, long caughtUpAfterMillis) {}
+
+    /** Frees the space and waits until the node is ready and its replicas have caught up with what was committed meanwhile. */
+    private Recovery freeAndAwaitRecovery(LocalTestCluster cluster, TestNode victim, Set<PartitionId> hosted, Workload workload) throws java.io.IOException {
+        workload.phase("freed");
+        Worker worker = victim.worker();
+        Map<PartitionId, Long> committedWhileAway = committed(cluster, hosted);
+        long freedAt = System.nanoTime();
+        filesystem.removeFiller();
+        await("the node is ready again").atMost(REACTION).until(() -> worker.ready() && !worker.dataPlaneSuspended());
+        long readyAfter = millisSince(freedAt);
+        awaitCaughtUp(cluster, victim, committedWhileAway);
+        return new Recovery(readyAfter, millisSince(freedAt));
+    }
+
+    /** While the filled node refuses writes, the partitions' other replicas go on taking them. */
+    private static void awaitOthersTakeWrites(Workload workload) {
+        long before = workload.writes();
+        await("the other replicas take writes").atMost(REACTION).until(() -> workload.writes() > before + 200);
+    }
+
+    private static void assertNoLongPause(Workload workload) {
+        for (Workload.Stats stats : workload.allStats()) {
+            System.out.println("DiskFullTest " + stats);
+            assertThat(stats.longestPauseMillis()).as("longest pause of acknowledged writes, phase %s", stats.phase())
+                    .isLessThanOrEqualTo(PAUSE_BOUND.toMillis());
         }
     }
 
