@@ -171,7 +171,9 @@ class DashboardDrainBrowserTest {
         browser.until(d -> progress(id, "aria-valuenow") == replicas);
         seen.add(progress(id, "aria-valuenow"));
         assertThat(seen).as("the bar only moves forward").isSorted();
-        assertThat(seen.stream().distinct().count()).as("the bar moved in steps, not at once").isGreaterThan(2);
+        // In steps, not at once: a value between empty and full was shown. How many steps the sampling
+        // catches depends on the machine's pace (the moves complete in batches), so their number is not asserted.
+        assertThat(seen).as("the bar moved in steps, not at once").anyMatch(value -> value > 0 && value < replicas).contains((int) replicas);
         assertThat(ControllerDrainTest.state(cluster, id)).isEqualTo(WorkerState.DISABLED);
         browser.until(d -> d.findElement(By.cssSelector(card(id) + " [data-testid=replica-count]")).getText().equals("0"));
         assertThat(driver().findElement(By.cssSelector(card(id) + " [data-testid=state-badge]")).getText()).isEqualToIgnoringCase("disabled");
