@@ -7,6 +7,7 @@ import dev.sluice.metadata.MetadataUnavailableException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -37,6 +38,8 @@ public final class ClusterController implements AutoCloseable {
     private final String participantId;
     private final ControllerMetrics metrics;
     private final ScheduledExecutorService thread;
+    /** Writes the status and events off the pass's thread (see {@link StatusWriter}); shared by this node's terms. */
+    private final ExecutorService statusWrites;
     private final AtomicBoolean passQueued = new AtomicBoolean();
 
     private volatile LeaderElection election;
@@ -56,6 +59,11 @@ public final class ClusterController implements AutoCloseable {
         this.metrics = metrics;
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sluice-controller-" + participantId);
+            t.setDaemon(true);
+            return t;
+        });
+        this.statusWrites = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "sluice-controller-status-" + participantId);
             t.setDaemon(true);
             return t;
         });
@@ -138,7 +146,7 @@ public final class ClusterController implements AutoCloseable {
         try {
             Fence fence = new ControllerDocuments(metadata).takeEpoch(participantId);
             view = ClusterView.watching(metadata, this::requestPass);
-            loop = new ControlLoop(metadata, view, dataPlane, config, clock, fence, participantId, this::requestPass, metrics);
+            loop = new ControlLoop(metadata, view, dataPlane, config, clock, fence, participantId, this::requestPass, metrics, statusWrites);
             log.info("{} leads the cluster controller (epoch {})", participantId, fence.version());
             metadata.events().append(dev.sluice.model.ClusterEvent.of(clock.instant(), dev.sluice.model.EventKind.CONTROLLER_ELECTED, null, null,
                     participantId + " leads the cluster controller (epoch " + fence.version() + ")", java.util.Map.of("epoch", fence.version())));
@@ -213,5 +221,6 @@ public final class ClusterController implements AutoCloseable {
             log.debug("controller thread did not end its term cleanly", e);
         }
         thread.shutdownNow();
+        statusWrites.shutdownNow();
     }
 }

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
@@ -75,7 +76,7 @@ final class ControlLoop {
     private Instant provisioningSeenSince;
 
     ControlLoop(ClusterMetadata metadata, ClusterView view, DataPlane dataPlane, ControllerConfig config, InstantSource clock, Fence fence,
-            String leaderId, Runnable requestPass, ControllerMetrics metrics) {
+            String leaderId, Runnable requestPass, ControllerMetrics metrics, Executor statusWrites) {
         this.view = view;
         this.config = config;
         this.clock = clock;
@@ -87,7 +88,7 @@ final class ControlLoop {
         this.calls = new MoveCalls(dataPlane, inbox, clock);
         this.stepper = new MoveStepper(config);
         ControllerDocuments documents = new ControllerDocuments(metadata);
-        this.publisher = new StatusPublisher(metadata, documents, fence, leaderId, metrics, config);
+        this.publisher = new StatusPublisher(new StatusWriter(documents, metadata.events(), fence, statusWrites), fence, leaderId, metrics, config);
         this.drains = new DrainTracker(documents, publisher, config);
         this.drained = new DrainedWorkers(metadata);
         this.moves = new MoveBook(stepper, observer, publisher, metrics);
@@ -106,7 +107,7 @@ final class ControlLoop {
      * @throws Fence.LostException if this leader was deposed
      */
     boolean runPass() {
-        long started = System.nanoTime();
+        PassTimings timings = new PassTimings(System.nanoTime());
         Instant now = clock.instant();
         view.beforePass();
         NodesConfigurationStore.Snapshot nodesSnapshot = view.nodes();
@@ -127,13 +128,17 @@ final class ControlLoop {
         registered.stream().filter(observer::healthy).forEach(healthy::add);
         Liveness live = liveness.update(nodes, healthy, now);
         moves.track(placements, now);
+        timings.lap("observe");
 
         Map<PartitionId, NodeId> leaders = observer.leaders();
         boolean firstPlacementsAllowed = readyForFirstPlacements(nodes, live, table.get(), now);
         Plan plan = plan(nodes, live, table.get(), placements, leaders, now);
+        timings.lap("plan");
         decisions.write(plan, placements, nodes, firstPlacementsAllowed, List.of(), now);
+        timings.lap("write");
         applyLeadershipChanges(plan, placements, nodes, now);
         List<PlacementChange.CompleteMove> completions = driveMoves(placements, nodes, now);
+        timings.lap("step");
         if (!completions.isEmpty()) {
             // A completed move frees its place under the throttles: planning again now, on the placements as
             // they are once the completions are written, starts the next moves in this pass instead of the next
@@ -141,11 +146,15 @@ final class ControlLoop {
             // starts go to the store in one commit instead of two.
             Map<PartitionId, VersionedPlacement> completed = PlacementDecisions.withCompletions(placements, completions, now);
             Plan replanned = plan(nodes, live, table.get(), completed, leaders, now);
+            timings.lap("replan");
             decisions.write(replanned, placements, nodes, firstPlacementsAllowed, completions, now);
+            timings.lap("complete");
             decisions.complete(driveMoves(placements, nodes, now), placements, now);
+            timings.lap("step");
         }
         decisions.recordLeaders(placements, leaders, now);
         moves.track(placements, now);
+        timings.lap("leaders");
 
         List<Placement> current = placements.values().stream().map(VersionedPlacement::placement).toList();
         Function<NodeId, Emptiness.Holding> holdings = node -> holding(node, registered);
@@ -154,7 +163,8 @@ final class ControlLoop {
         List<DrainProgress> drainProgress = drains.track(new DrainTracker.PassFacts(nodes, current, leaders, moves.steps(), moves.memories(),
                 plan.explanations(),
                 holdings, now), fence);
-        publisher.publish(nodes, current, leaders, movesInFlight(current), drainProgress, plan.explanations(), started, now);
+        timings.lap("drains");
+        publisher.publish(nodes, current, leaders, movesInFlight(current), drainProgress, plan.explanations(), timings, now);
         return !moves.steps().isEmpty() || moves.anyCallInFlight()
                 || nodes.workers().stream().anyMatch(n -> n.workerState() == WorkerState.DRAINING);
     }

@@ -1,6 +1,5 @@
 package dev.sluice.controller;
 
-import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.EventLog;
 import dev.sluice.metadata.Fence;
 import dev.sluice.model.ClusterEvent;
@@ -34,7 +33,7 @@ final class StatusPublisher {
     static final Duration STATUS_REFRESH = Duration.ofSeconds(1);
 
     /** Passes slower than this are logged at debug level. */
-    private static final long SLOW_PASS_MILLIS = 200;
+    private static final long SLOW_PASS_MILLIS = 100;
 
     /** How often the leader trims the event log back to {@link EventLog#RETAINED_EVENTS}. */
     static final Duration EVENT_TRIM_INTERVAL = Duration.ofMinutes(1);
@@ -42,8 +41,7 @@ final class StatusPublisher {
     /** A failure that is not routine is logged as an event the first time and every this many times in a row after. */
     static final int FAILURE_EVENT_EVERY = 10;
 
-    private final ClusterMetadata metadata;
-    private final ControllerDocuments documents;
+    private final StatusWriter writer;
     private final Fence fence;
     private final String leaderId;
     private final ControllerMetrics metrics;
@@ -55,20 +53,11 @@ final class StatusPublisher {
     private Instant eventsTrimmedAt = Instant.MIN;
     private String publishedSignature = "";
     private Instant publishedAt = Instant.MIN;
-    /** The status version this leader last wrote: its next write is conditioned on it, saving a round trip. */
-    private long publishedVersion;
-    /** Events kept while the store refuses the status: a few passes' worth, not an outage's. */
-    static final int PENDING_EVENTS_MAX = 1_000;
-    private int eventsDropped;
-    /** Keeps one commit well under ZooKeeper's 1 MB request limit, whatever a pass logs. */
-    static final int EVENTS_PER_COMMIT = 100;
-    /** Events of the pass under way, written with its status or, if the status is not written, on their own. */
+    /** Events of the pass under way, handed to the writer when the pass ends. */
     private final List<ClusterEvent> pendingEvents = new ArrayList<>();
 
-    StatusPublisher(ClusterMetadata metadata, ControllerDocuments documents, Fence fence, String leaderId, ControllerMetrics metrics,
-            ControllerConfig config) {
-        this.metadata = metadata;
-        this.documents = documents;
+    StatusPublisher(StatusWriter writer, Fence fence, String leaderId, ControllerMetrics metrics, ControllerConfig config) {
+        this.writer = writer;
         this.fence = fence;
         this.leaderId = leaderId;
         this.metrics = metrics;
@@ -81,13 +70,11 @@ final class StatusPublisher {
 
     /** Ends a pass: builds the status, updates the meters, publishes when something changed or the last is old. */
     void publish(NodesConfiguration nodes, List<Placement> placements, Map<PartitionId, NodeId> leaders, List<ControllerStatus.MoveInFlight> moves,
-            List<DrainProgress> drains, List<Explanation> explanations, long startedNanos, Instant now) {
+            List<DrainProgress> drains, List<Explanation> explanations, PassTimings timings, Instant now) {
+        long startedNanos = timings.startedNanos();
         trimEvents(now);
         passes++;
         long passMillis = (System.nanoTime() - startedNanos) / 1_000_000;
-        if (passMillis > SLOW_PASS_MILLIS) {
-            log.debug("pass {} took {} ms", passes, passMillis);
-        }
         metrics.passCompleted(Duration.ofNanos(System.nanoTime() - startedNanos));
         last = new ControllerStatus(leaderId, fence.version(), now, passes, passMillis, moves, drains, explanations);
         metrics.observe(last, nodes, placements, leaders);
@@ -96,29 +83,31 @@ final class StatusPublisher {
                         + d.stalledPartitions().stream().map(s -> s.partition() + "" + s.reason()).toList()).toList() + "|" + explanations.size();
         // A write every pass would cost a round trip for nothing most of the time.
         if (signature.equals(publishedSignature) && publishedAt.plus(STATUS_REFRESH).isAfter(now)) {
-            flushEvents();
-            return;
+            writer.submit(null, takeEvents());
+        } else {
+            writer.submit(last, takeEvents());
+            publishedSignature = signature;
+            publishedAt = now;
         }
-        List<ClusterEvent> events = takeEvents();
-        try {
-            publishedVersion = documents.publishStatus(last, publishedVersion, events, fence);
-        } catch (RuntimeException notWritten) {
-            // Kept for the next pass's commit, unless the leadership is lost: a deposed leader logs nothing.
-            pendingEvents.addAll(0, events);
-            throw notWritten;
-        }
-        publishedSignature = signature;
-        publishedAt = now;
-        eventsDropped = 0;
-        flushEvents();
+        logIfSlow(timings);
     }
 
-    /** At most {@link #EVENTS_PER_COMMIT} of the oldest pending events, taken out of the queue. */
+    /** The events logged since the last submission, handed over in order. */
     private List<ClusterEvent> takeEvents() {
-        List<ClusterEvent> first = pendingEvents.subList(0, Math.min(EVENTS_PER_COMMIT, pendingEvents.size()));
-        List<ClusterEvent> taken = List.copyOf(first);
-        first.clear();
+        if (pendingEvents.isEmpty()) {
+            return List.of();
+        }
+        List<ClusterEvent> taken = List.copyOf(pendingEvents);
+        pendingEvents.clear();
         return taken;
+    }
+
+    private void logIfSlow(PassTimings timings) {
+        timings.lap("publish");
+        long passMillis = (System.nanoTime() - timings.startedNanos()) / 1_000_000;
+        if (passMillis > SLOW_PASS_MILLIS) {
+            log.debug("pass {} took {} ms: {}", passes, passMillis, timings);
+        }
     }
 
     void reportDeaths(NodesConfiguration nodes, Set<NodeId> registered, Instant now) {
@@ -169,17 +158,9 @@ final class StatusPublisher {
             return;
         }
         eventsTrimmedAt = now;
-        try {
-            int deleted = metadata.events().trim(EventLog.RETAINED_EVENTS);
-            if (deleted > 0) {
-                log.info("trimmed {} old events from the event log", deleted);
-            }
-        } catch (RuntimeException e) {
-            log.warn("could not trim the event log: {}", e.toString());
-        }
+        writer.trimEvents();
     }
 
-    /** Appends an event under the fence; an event that cannot be written is logged, never fatal (unless the fence is lost). */
     /**
      * Logs {@code event} with the end of this pass's work: the events of a pass go to the store in one
      * commit, with the status when it is written. One commit per event cost a drain pass in which six
@@ -188,26 +169,6 @@ final class StatusPublisher {
      * keeps the time it happened at.
      */
     void logEvent(ClusterEvent event) {
-        if (pendingEvents.size() >= PENDING_EVENTS_MAX) {
-            // The store has refused the status for many passes; the oldest events go, the log says so once.
-            ClusterEvent dropped = pendingEvents.removeFirst();
-            if (eventsDropped++ == 0) {
-                log.warn("the store keeps refusing the controller's commits; dropping events from the oldest, the first '{}'", dropped.message());
-            }
-        }
         pendingEvents.add(event);
-    }
-
-    private void flushEvents() {
-        while (!pendingEvents.isEmpty()) {
-            List<ClusterEvent> events = takeEvents();
-            try {
-                documents.logEvents(events, fence);
-            } catch (Fence.LostException lost) {
-                throw lost;
-            } catch (RuntimeException e) {
-                log.warn("could not log {} event(s), the first '{}': {}", events.size(), events.getFirst().message(), e.toString());
-            }
-        }
     }
 }

@@ -89,7 +89,7 @@ final class ControllerHarness implements AutoCloseable {
         ControllerDocuments documents = new ControllerDocuments(metadata);
         return new ControlLoop(metadata, view(), dataPlane, config, clock, documents.takeEpoch(leader), leader,
                 () -> passesRequested++,
-                new ControllerMetrics(meters));
+                new ControllerMetrics(meters), Runnable::run);
     }
 
     /** One pass, then the workers react to the placements and the data plane moves one step on. */

@@ -1,0 +1,184 @@
+package dev.sluice.controller;
+
+import dev.sluice.metadata.EventLog;
+import dev.sluice.metadata.Fence;
+import dev.sluice.metadata.PreconditionFailedException;
+import dev.sluice.model.ClusterEvent;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes what the controller reports — its status and the events of its passes — to the store, on the
+ * executor it is given: a thread of its own in a running controller, the caller's in tests and the
+ * simulation. The status is for operators, and a pass that waited for its commit held up every move's next
+ * step by that long (30–190 ms a pass during a drain on the build machine, most of the pass). A newer status
+ * replaces one not yet written; events are kept in order and go with the next status, or alone.
+ */
+final class StatusWriter {
+
+    private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
+
+    /** Events kept while the store refuses the writes: a few passes' worth, not an outage's. */
+    static final int PENDING_EVENTS_MAX = 1_000;
+    /** Keeps one commit well under ZooKeeper's 1 MB request limit, whatever a pass logs. */
+    static final int EVENTS_PER_COMMIT = 100;
+
+    private final ControllerDocuments documents;
+    private final EventLog eventLog;
+    private final Fence fence;
+    private final Executor executor;
+
+    private final Object lock = new Object();
+    /** The newest status not yet written, or null. Guarded by {@link #lock}. */
+    private ControllerStatus pendingStatus;
+    /** Guarded by {@link #lock}. */
+    private final ArrayDeque<ClusterEvent> pendingEvents = new ArrayDeque<>();
+    /** Guarded by {@link #lock}. */
+    private int eventsDropped;
+    /** Whether a write task is queued or running. Guarded by {@link #lock}. */
+    private boolean writing;
+    /** Whether the event log should be trimmed by the next write task. Guarded by {@link #lock}. */
+    private boolean trimDue;
+    /** Set when a write found this controller deposed; the next submission rethrows it on the pass's thread. */
+    private volatile Fence.LostException lost;
+
+    /** The status version this writer last wrote: its next write is conditioned on it, saving a round trip. Writer's task only. */
+    private long publishedVersion;
+    /** Whether the last write failed, so a run of failures is logged once. Writer's task only. */
+    private boolean failing;
+
+    StatusWriter(ControllerDocuments documents, EventLog eventLog, Fence fence, Executor executor) {
+        this.documents = documents;
+        this.eventLog = eventLog;
+        this.fence = fence;
+        this.executor = executor;
+    }
+
+    /**
+     * Hands over a status to write (or null for none) and events to log after those handed over before.
+     *
+     * @throws Fence.LostException if a write found this controller deposed
+     */
+    void submit(ControllerStatus status, List<ClusterEvent> events) {
+        rethrowIfLost();
+        synchronized (lock) {
+            if (status != null) {
+                pendingStatus = status;
+            }
+            events.forEach(this::keep);
+            if (writing || (pendingStatus == null && pendingEvents.isEmpty() && !trimDue)) {
+                return;
+            }
+            writing = true;
+        }
+        executor.execute(this::writePending);
+        rethrowIfLost();
+    }
+
+    /** Trims the event log back to {@link EventLog#RETAINED_EVENTS} with the next write. */
+    void trimEvents() {
+        synchronized (lock) {
+            trimDue = true;
+        }
+        submit(null, List.of());
+    }
+
+    private void keep(ClusterEvent event) {
+        if (pendingEvents.size() >= PENDING_EVENTS_MAX) {
+            // The store has refused the writes for many passes; the oldest events go, the log says so once.
+            ClusterEvent dropped = pendingEvents.removeFirst();
+            if (eventsDropped++ == 0) {
+                log.warn("the store keeps refusing the controller's commits; dropping events from the oldest, the first '{}'", dropped.message());
+            }
+        }
+        pendingEvents.addLast(event);
+    }
+
+    private void writePending() {
+        while (true) {
+            ControllerStatus status;
+            List<ClusterEvent> events = new ArrayList<>();
+            boolean trim;
+            synchronized (lock) {
+                if (lost != null || (pendingStatus == null && pendingEvents.isEmpty() && !trimDue)) {
+                    writing = false;
+                    return;
+                }
+                status = pendingStatus;
+                pendingStatus = null;
+                while (events.size() < EVENTS_PER_COMMIT && !pendingEvents.isEmpty()) {
+                    events.add(pendingEvents.removeFirst());
+                }
+                trim = trimDue;
+                trimDue = false;
+            }
+            try {
+                if (status != null) {
+                    publishedVersion = documents.publishStatus(status, publishedVersion, events, fence);
+                } else if (!events.isEmpty()) {
+                    documents.logEvents(events, fence);
+                }
+                if (trim) {
+                    trim();
+                }
+                failing = false;
+                synchronized (lock) {
+                    eventsDropped = 0;
+                }
+            } catch (RuntimeException notWritten) {
+                Fence.LostException deposed = deposedBy(notWritten);
+                synchronized (lock) {
+                    writing = false;
+                    if (deposed != null) {
+                        lost = deposed;
+                        return;
+                    }
+                    // Tried again with the next submission (the publisher submits at least every status refresh).
+                    if (pendingStatus == null) {
+                        pendingStatus = status;
+                    }
+                    for (int i = events.size() - 1; i >= 0; i--) {
+                        pendingEvents.addFirst(events.get(i));
+                    }
+                }
+                if (!failing) {
+                    log.warn("could not write the controller's status and {} event(s); keeping them for the next try: {}", events.size(),
+                            notWritten.toString());
+                }
+                failing = true;
+                return;
+            }
+        }
+    }
+
+    /** The fence is a precondition of every commit here: when it fails, another controller took over. */
+    private Fence.LostException deposedBy(RuntimeException failure) {
+        return switch (failure) {
+            case Fence.LostException lostFence -> lostFence;
+            case PreconditionFailedException refused when refused.key().equals(fence.key()) -> new Fence.LostException(fence);
+            default -> null;
+        };
+    }
+
+    private void trim() {
+        try {
+            int deleted = eventLog.trim(EventLog.RETAINED_EVENTS);
+            if (deleted > 0) {
+                log.info("trimmed {} old events from the event log", deleted);
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not trim the event log: {}", e.toString());
+        }
+    }
+
+    private void rethrowIfLost() {
+        Fence.LostException deposed = lost;
+        if (deposed != null) {
+            throw deposed;
+        }
+    }
+}
