@@ -185,6 +185,38 @@ public final class ReplicaSetAdmin implements AutoCloseable {
     }
 
     /**
+     * Makes {@code leader} step down as the leader of {@code partition}'s group; the members then elect a
+     * leader again. Ratis keeps a configuration change in progress while it stages a new member, and it
+     * gives up on a member that stopped answering only when the group has been idle for a whole election
+     * timeout — never while clients write. Every later change, and every transfer to a named member, is
+     * refused meanwhile. A leader that steps down drops what it was staging (nothing of it is in the log),
+     * and its pending change fails with not-leader: the one way out, at the cost of one election.
+     *
+     * @throws ReplicaSetAdminException with the {@link MoveFailure}: {@code leader} does not lead, or the
+     *     step-down failed or timed out
+     */
+    public void stepDown(PartitionId partition, List<NodeConfig> members, NodeId leader, Duration timeout) {
+        requireOpen();
+        NodeConfig leaderConfig = members.stream().filter(member -> member.nodeId().equals(leader)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(partition + ": " + leader + " is not among the members " + members));
+        GroupView view = groupView(leaderConfig, partition).orElseThrow(() -> new ReplicaSetAdminException(partition,
+                new MoveFailure.NotLeader(leader, null), null));
+        if (!view.isLeader()) {
+            throw new ReplicaSetAdminException(partition, new MoveFailure.NotLeader(leader, view.leader()), null);
+        }
+        String operation = "step-down of " + leader;
+        try {
+            RaftClient client = client(partition, peers(members), PartitionGroups.peerId(leader), longRpc);
+            RaftClientReply reply = client.admin().transferLeadership(null, timeout.toMillis());
+            if (!reply.isSuccess()) {
+                throw failed(partition, reply.getException(), leader, operation, timeout);
+            }
+        } catch (IOException | RuntimeException failure) {
+            throw failed(partition, failure, leader, operation, timeout);
+        }
+    }
+
+    /**
      * Changes {@code partition}'s group configuration to exactly {@code newMembers}: one attempt, which
      * returns once the new configuration is committed. Ratis stages members that are not in the
      * configuration yet until they have caught up (snapshot plus log), then commits the joint and the new

@@ -13,11 +13,13 @@ import dev.sluice.model.PartitionId;
 import dev.sluice.model.Placement;
 import dev.sluice.raft.GroupView;
 import dev.sluice.raft.MoveFailure;
+import dev.sluice.raft.PartitionGroups;
 import dev.sluice.raft.RatisSettings;
 import dev.sluice.raft.ReplicaRole;
 import dev.sluice.raft.ReplicaSetAdmin;
 import dev.sluice.raft.ReplicaSetAdminException;
 import dev.sluice.worker.ReplicaStatus;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +31,10 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.retry.RetryPolicies;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -200,6 +206,101 @@ class PartitionMoveTest {
             long afterMoves = workload.writes();
             Awaitility.await().atMost(STEP_TIMEOUT).until(() -> workload.writes() >= afterMoves + 50);
             ControllerDrainTest.assertNothingLost(cluster, workload);
+        }
+    }
+
+    /**
+     * {@link ReplicaSetAdmin#stepDown} under writes, on a leader staging a change: while the change is staged
+     * every other change and every transfer to a named member is refused as in progress; the leader steps
+     * down, the group elects again, and transfers and changes go through, with no client error and nothing
+     * lost. That is how the controller ends a change Ratis would keep in progress for good: one staging a
+     * member that answered, then died before it caught up (Ratis gives up on such a member only once the
+     * group has had no writes for a whole election timeout; found as a drain that waited for ever in
+     * {@code ControllerDrainTest}, and reproduced in the simulation). Here the staged worker is dead from the
+     * start, which Ratis itself gives up on after a few seconds, so this checks the call, not the hang.
+     */
+    @Test
+    void aLeaderThatStepsDownDropsTheChangeItStagesAndChangesGoThroughAgain() throws Exception {
+        try (LocalTestCluster cluster = LocalTestCluster.builder().workers(4).partitions(8).replication(3).start();
+                ReplicaSetAdmin admin = new ReplicaSetAdmin(cluster.clusterName())) {
+            SluiceClient client = cluster.client(SluiceClient.builder().random(new SplittableRandom(7)));
+            NodesConfiguration nodes = cluster.metadata().nodes().current();
+            List<NodeId> current = cluster.metadata().placements().read(MOVED).orElseThrow().placement().current();
+            List<NodeConfig> members = current.stream().map(id -> node(nodes, id)).toList();
+            TestNode dead = cluster.nodes().stream().filter(n -> !current.contains(n.nodeId())).findFirst().orElseThrow();
+            NodeConfig deadNode = node(nodes, dead.nodeId());
+            cluster.kill(dead.index());
+
+            List<String> keys = keysOf(cluster, MOVED, 500);
+            Map<String, String> acknowledged = new ConcurrentHashMap<>();
+            List<Throwable> clientErrors = new CopyOnWriteArrayList<>();
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread writer = Thread.ofPlatform().name("writer").start(() -> {
+                for (int i = 0; !stop.get(); i++) {
+                    String key = keys.get(i % keys.size());
+                    String value = "v" + i;
+                    try {
+                        client.put(key, value);
+                        acknowledged.put(key, value);
+                    } catch (RuntimeException failed) {
+                        clientErrors.add(failed);
+                    }
+                }
+            });
+            Awaitility.await().atMost(STEP_TIMEOUT).until(() -> acknowledged.size() >= 20);
+
+            // Staged behind ReplicaSetAdmin's back, which refuses a change naming a member that does not host the
+            // group. Each attempt gives up after a second; the first one Ratis accepts stays staged on the leader.
+            NodeId leader = admin.leaderView(MOVED, members).orElseThrow().member();
+            List<RaftPeer> withDead = new ArrayList<>(members.stream().map(PartitionGroups::peer).toList());
+            withDead.add(PartitionGroups.peer(deadNode));
+            try (RaftClient raw = RaftClient.newBuilder().setRaftGroup(new PartitionGroups(cluster.clusterName()).group(MOVED, members))
+                    .setProperties(RatisSettings.clientProperties(Duration.ofSeconds(1))).setRetryPolicy(RetryPolicies.noRetry())
+                    .setLeaderId(PartitionGroups.peerId(leader)).build()) {
+                Awaitility.await("a change staging the dead worker, and the next one refused as in progress").atMost(STEP_TIMEOUT)
+                        .pollInterval(Duration.ofMillis(50)).until(() -> stagingRefusedAsInProgress(raw, withDead));
+            }
+            assertThat(transferRefusedAsInProgress(admin, members, leader)).as("a transfer while the change is staged").isTrue();
+
+            admin.stepDown(MOVED, members, leader, Duration.ofSeconds(10));
+            NodeId other = members.stream().map(NodeConfig::nodeId).filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+            retrying(() -> admin.transferLeadership(MOVED, members, other, STEP_TIMEOUT));
+            assertThat(admin.leaderView(MOVED, members)).map(GroupView::member).contains(other);
+            retrying(() -> admin.setConfiguration(MOVED, members, members, STEP_TIMEOUT));
+            assertThat(admin.leaderView(MOVED, members).orElseThrow().configuration()).containsExactlyInAnyOrderElementsOf(current);
+
+            int before = acknowledged.size();
+            Awaitility.await("writes go on").atMost(STEP_TIMEOUT).until(() -> acknowledged.size() >= before + 20);
+            stop.set(true);
+            writer.join(STEP_TIMEOUT.toMillis());
+            assertThat(clientErrors).isEmpty();
+            acknowledged.forEach((key, value) -> assertThat(client.getString(key)).as(key).contains(value));
+        }
+    }
+
+    /** Asks for {@code peers}; whether Ratis refused it because a change is in progress (it answers that at once). */
+    private static boolean stagingRefusedAsInProgress(RaftClient raw, List<RaftPeer> peers) {
+        try {
+            RaftClientReply reply = raw.admin().setConfiguration(peers);
+            return !reply.isSuccess() && reply.getException() instanceof org.apache.ratis.protocol.exceptions.ReconfigurationInProgressException;
+        } catch (org.apache.ratis.protocol.exceptions.ReconfigurationInProgressException inProgress) {
+            return true;
+        } catch (IOException | RuntimeException notYet) {
+            return false;
+        }
+    }
+
+    /**
+     * Whether a transfer to a named member is refused as a change in progress. (Asking for the configuration
+     * the group has is answered at once even while a change is staged, so it cannot tell.)
+     */
+    private static boolean transferRefusedAsInProgress(ReplicaSetAdmin admin, List<NodeConfig> members, NodeId leader) {
+        NodeId other = members.stream().map(NodeConfig::nodeId).filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+        try {
+            admin.transferLeadership(MOVED, members, leader, other, Duration.ofSeconds(5));
+            return false;
+        } catch (ReplicaSetAdminException refused) {
+            return refused.failure() instanceof MoveFailure.ReconfigurationInProgress;
         }
     }
 
