@@ -298,6 +298,7 @@ final class ControlLoop {
             case MoveStep.Complete complete -> {
                 return Optional.of(new PlacementChange.CompleteMove(partition, placement.next(), complete.leader()));
             }
+            case MoveStep.StepDown stepDown -> start(partition, step, placement, nodes, stepDown.leader(), now);
             case MoveStep.ShedLeadership shed -> start(partition, step, placement, nodes, shed.from(), now);
             case MoveStep.ChangeConfiguration change -> start(partition, step, placement, nodes, observer.leader(partition).orElse(null), now);
             case MoveStep.Confirm confirm -> start(partition, step, placement, nodes, observer.leader(partition).orElse(null), now);

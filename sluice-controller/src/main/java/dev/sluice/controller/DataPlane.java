@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The replicated data plane as the controller sees it: what each node hosts, and the two Raft operations
- * a replica-set change needs. The production implementation talks to the workers' Ratis servers; tests
+ * The replicated data plane as the controller sees it: what each node hosts, and the Raft operations a
+ * replica-set change needs. The production implementation talks to the workers' Ratis servers; tests
  * and simulations provide their own. Every operation is idempotent, so the controller may repeat it after
  * a crash or a timeout, and makes <b>one attempt</b>: a future that fails carries a
  * {@link dev.sluice.raft.ReplicaSetAdminException} whose {@link dev.sluice.raft.MoveFailure} says why, and
@@ -37,6 +37,15 @@ public interface DataPlane extends AutoCloseable {
      */
     CompletableFuture<Void> setConfiguration(PartitionId partition, List<NodeConfig> members, NodeId leaderHint, List<NodeConfig> next,
             Duration timeout);
+
+    /**
+     * Makes the group's leader step down, so the members elect a leader again (possibly the same one). A
+     * leader forgets a configuration change it is staging when it stops leading: the only way to end a
+     * change whose new member died, which Ratis keeps in progress for as long as the group takes writes.
+     *
+     * @param leader the member believed to lead; the call fails with {@code not-leader} if it does not
+     */
+    CompletableFuture<Void> stepDown(PartitionId partition, List<NodeConfig> members, NodeId leader, Duration timeout);
 
     @Override
     default void close() {}

@@ -108,6 +108,11 @@ final class MoveBook {
         }
         MoveMemory.Call call = memory.inFlight();
         memory = switch (call.action()) {
+            case MoveStep.StepDown stepDown -> {
+                // Nobody is known to lead until the next report: the group may even elect the same member again.
+                observer.leaderMoved(event.partition(), null);
+                yield memory.succeeded(call.id(), null, event.at()).leaderReplaced();
+            }
             case MoveStep.ShedLeadership shed -> {
                 observer.leaderMoved(event.partition(), shed.to());
                 Duration took = Duration.between(call.startedAt(), event.at());
@@ -139,7 +144,8 @@ final class MoveBook {
         int failures = memory.failures() + 1;
         Instant retryAt = at.plus(stepper.backoff(failure, failures));
         NodeId avoid = call.action() instanceof MoveStep.ShedLeadership shed ? shed.to() : null;
-        NodeId failedUnder = call.action() instanceof MoveStep.ShedLeadership || !MoveStepper.blamesLeader(failure) ? null : call.leader();
+        boolean leadershipCall = call.action() instanceof MoveStep.ShedLeadership || call.action() instanceof MoveStep.StepDown;
+        NodeId failedUnder = leadershipCall || !MoveStepper.blamesLeader(failure) ? null : call.leader();
         memories.put(partition, memory.failed(callId, failure, retryAt, failedUnder, avoid, at.plus(stepper.avoidTargetFor())));
         publisher.moveStepFailed(partition, call.action(), failure, failures, MoveStepper.routine(failure), at);
     }

@@ -45,6 +45,7 @@ final class MoveCalls {
         long id = nextId++;
         List<NodeConfig> memberConfigs = configs(nodes, members);
         CompletableFuture<Void> call = switch (action) {
+            case MoveStep.StepDown stepDown -> dataPlane.stepDown(partition, memberConfigs, stepDown.leader(), deadline);
             case MoveStep.ShedLeadership shed -> dataPlane.transferLeadership(partition, memberConfigs, leader, shed.to(), deadline);
             case MoveStep.ChangeConfiguration change -> dataPlane.setConfiguration(partition, memberConfigs, leader, configs(nodes, change.to()), deadline);
             case MoveStep.Confirm confirm -> dataPlane.setConfiguration(partition, memberConfigs, leader, configs(nodes, confirm.configuration()), deadline);

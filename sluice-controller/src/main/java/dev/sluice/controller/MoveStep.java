@@ -21,6 +21,7 @@ public sealed interface MoveStep {
 
     /** The kinds, in the order {@link MoveStepper} checks for them; the docs' step table lists exactly these, in this order. */
     enum Kind {
+        STEP_DOWN,
         IN_FLIGHT,
         BACK_OFF,
         COMPLETE,
@@ -50,9 +51,32 @@ public sealed interface MoveStep {
     /** Whether this step starts something (a data-plane call or the completing write) rather than waits. */
     default boolean isAction() {
         return switch (kind()) {
-            case SHED_LEADERSHIP, CHANGE_CONFIGURATION, CONFIRM, COMPLETE -> true;
+            case STEP_DOWN, SHED_LEADERSHIP, CHANGE_CONFIGURATION, CONFIRM, COMPLETE -> true;
             case AWAIT_JOINER, AWAIT_LEADER, IN_FLIGHT, BACK_OFF -> false;
         };
+    }
+
+    /**
+     * Asking {@code leader} to step down so that the group elects again: Ratis keeps a configuration change
+     * in progress while it stages a new member, and gives up on a member that stopped answering only when
+     * the group has had no writes for a whole election timeout. Under client load such a change never ends
+     * and every later change is refused; a leader that steps down drops it. Taken when a change in flight
+     * stages a member that no longer answers, or when changes have been refused as in progress for a whole
+     * reconfiguration timeout without progress. <b>Done when</b> the call succeeds; the next report says who
+     * leads.
+     */
+    record StepDown(NodeId leader, String why) implements MoveStep {
+        public Kind kind() {
+            return Kind.STEP_DOWN;
+        }
+
+        public String describe() {
+            return "asking " + leader + " to step down (" + why + ")";
+        }
+
+        public Optional<StallReason> stallReason() {
+            return Optional.empty();
+        }
     }
 
     /**
@@ -173,7 +197,7 @@ public sealed interface MoveStep {
 
         public Optional<StallReason> stallReason() {
             return switch (action.kind()) {
-                case SHED_LEADERSHIP -> Optional.of(StallReason.LEADERSHIP_TRANSFER_FAILING);
+                case STEP_DOWN, SHED_LEADERSHIP -> Optional.of(StallReason.LEADERSHIP_TRANSFER_FAILING);
                 case CHANGE_CONFIGURATION, CONFIRM -> Optional.of(StallReason.CATCH_UP_NOT_ADVANCING);
                 case AWAIT_JOINER, AWAIT_LEADER, IN_FLIGHT, BACK_OFF, COMPLETE -> Optional.empty();
             };

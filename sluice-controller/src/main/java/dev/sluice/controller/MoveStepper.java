@@ -20,6 +20,8 @@ import java.util.TreeSet;
  *
  * <p>The protocol, in the order the checks run:
  * <ol>
+ *   <li>a configuration change Ratis will not finish nor give up: the leader steps down
+ *       ({@link MoveStep.StepDown});
  *   <li>a call under way: {@link MoveStep.InFlight};
  *   <li>a failure's back-off not over: {@link MoveStep.BackOff};
  *   <li>the data plane confirmed the group's configuration is next: {@link MoveStep.Complete} — at once,
@@ -52,6 +54,10 @@ final class MoveStepper {
         if (!placement.hasNext()) {
             throw new IllegalArgumentException("BUG: " + placement.partition() + " has no move under way");
         }
+        Optional<MoveStep.StepDown> stepDown = stepDown(placement, memory, observed, now);
+        if (stepDown.isPresent()) {
+            return stepDown.get();
+        }
         if (memory.inFlight() != null) {
             return new MoveStep.InFlight(memory.inFlight().action(), memory.inFlight().startedAt(), memory.inFlight().deadline());
         }
@@ -64,7 +70,9 @@ final class MoveStepper {
             return new MoveStep.Complete(leader.orElse(null));
         }
         for (NodeId joiner : placement.joining()) {
-            if (!observed.hosts(joiner, placement.partition())) {
+            // A joiner that stopped answering is not asked to join: Ratis would stage it for as long as the
+            // group takes writes (see stepDown).
+            if (!observed.hosts(joiner, placement.partition()) || !observed.healthy(joiner)) {
                 return new MoveStep.AwaitJoiner(joiner, observed.healthy(joiner));
             }
         }
@@ -95,6 +103,45 @@ final class MoveStepper {
         }
         Set<NodeId> step = configurationStep(committed, wanted);
         return new MoveStep.ChangeConfiguration(committed, step, step.equals(wanted));
+    }
+
+    /**
+     * A configuration change that Ratis will neither finish nor give up, ended by making the leader step
+     * down (it drops what it stages; nothing of it is in the log). Ratis stages a new member until it has
+     * caught up, and fails the change for lack of progress only when its leader's event loop has been idle
+     * for a whole election timeout, which never happens while clients write. Two cases:
+     * <ul>
+     *   <li>the change in flight adds a member that stopped answering, and neither the call nor the move has
+     *       progressed for the stall period (found by {@code ControllerDrainTest}: a receiving worker killed
+     *       during its change held the drain for good, every later change refused as in progress);
+     *   <li>no call in flight, changes refused as in progress, and no progress for a whole reconfiguration
+     *       timeout: a change this controller no longer tracks (one a previous controller leader started, or
+     *       one whose call this controller gave up on) is stuck. The bound is long so that a slow but
+     *       healthy catch-up, which the joiner's applied index does not always show, is left alone.
+     * </ul>
+     */
+    Optional<MoveStep.StepDown> stepDown(Placement placement, MoveMemory memory, Observed observed, Instant now) {
+        MoveMemory.Call call = memory.inFlight();
+        if (call != null) {
+            if (!(call.action() instanceof MoveStep.ChangeConfiguration change) || call.startedAt().plus(config.stallAfter()).isAfter(now)
+                    || memory.progressAt().plus(config.stallAfter()).isAfter(now)) {
+                return Optional.empty();
+            }
+            Optional<NodeId> gone = change.to().stream().filter(node -> !change.from().contains(node)).filter(node -> !observed.healthy(node))
+                    .sorted().findFirst();
+            Optional<NodeId> leader = observed.leader(placement.partition()).or(() -> Optional.ofNullable(call.leader()));
+            if (gone.isEmpty() || leader.isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(new MoveStep.StepDown(leader.get(), "its change to " + new TreeSet<>(change.to()) + " stages " + gone.get()
+                    + ", which stopped answering"));
+        }
+        if (!(memory.lastFailure() instanceof MoveFailure.ReconfigurationInProgress)
+                || memory.progressAt().plus(config.reconfigurationTimeout()).isAfter(now)) {
+            return Optional.empty();
+        }
+        return observed.leader(placement.partition()).map(leader -> new MoveStep.StepDown(leader,
+                "changes refused as in progress with no progress for " + config.reconfigurationTimeout().toSeconds() + " s"));
     }
 
     /**
@@ -197,7 +244,7 @@ final class MoveStepper {
     /** The deadline of a call started for {@code action}. */
     Duration deadline(MoveStep action) {
         return switch (action.kind()) {
-            case SHED_LEADERSHIP -> config.leadershipTransferTimeout();
+            case STEP_DOWN, SHED_LEADERSHIP -> config.leadershipTransferTimeout();
             case CHANGE_CONFIGURATION, CONFIRM -> config.reconfigurationTimeout();
             case AWAIT_JOINER, AWAIT_LEADER, IN_FLIGHT, BACK_OFF, COMPLETE ->
                     throw new IllegalArgumentException("BUG: " + action.kind() + " starts no call");

@@ -117,6 +117,12 @@ public final class RatisDataPlane implements DataPlane {
     }
 
     @Override
+    public CompletableFuture<Void> stepDown(PartitionId partition, List<NodeConfig> members, NodeId leader, Duration timeout) {
+        return CompletableFuture.runAsync(() -> admin.stepDown(partition, members, leader, timeout), operations)
+                .orTimeout(timeout.plus(ADMIN_SLACK).toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
     public void close() {
         operations.shutdownNow();
         admin.close();

@@ -203,6 +203,11 @@ final class ControllerSimulation {
         long checking = System.nanoTime();
         checkEnd();
         checkNanos += System.nanoTime() - checking;
+        if (cluster.dataPlane.stagingsStuck > 0) {
+            // Not injected: a joiner killed during its change, which Ratis then stages for as long as clients write.
+            faults.put("dead-joiner-staged", cluster.dataPlane.stagingsStuck);
+            faults.put("dead-joiner-staged-ended-by-step-down", cluster.dataPlane.stagingsEndedByStepDown);
+        }
         // Sorted, so that a replay prints the same line as the run it replays.
         return new Outcome(seed, step, List.copyOf(violations), java.util.Collections.unmodifiableMap(new TreeMap<>(faults)),
                 java.util.Collections.unmodifiableMap(new TreeMap<>(drains)), new Timings(cluster.passNanos, cluster.dataPlaneNanos, checkNanos));

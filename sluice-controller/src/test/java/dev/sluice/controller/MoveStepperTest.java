@@ -126,6 +126,44 @@ class MoveStepperTest {
         assertThat(next(MOVING, fresh(), seen).stallReason()).contains(StallReason.WORKER_NOT_REPORTING);
     }
 
+    /**
+     * A change in flight that stages a member which stopped answering, with no progress for the stall period:
+     * Ratis would keep it in progress for as long as clients write, so the leader steps down. Before the stall
+     * period, or while the staged member answers, the call is waited for.
+     */
+    @Test
+    void aChangeStagingAMemberThatStoppedAnsweringEndsWithTheLeaderSteppingDown() {
+        MoveStep action = new MoveStep.ChangeConfiguration(Set.of(N1, N2, N3), Set.of(N2, N3, N4), true);
+        Duration stall = ControllerConfig.DEFAULTS.stallAfter();
+        MoveMemory memory = MoveMemory.fresh(MOVING.next(), NOW.minus(stall)).started(new MoveMemory.Call(1, action, N2, NOW.minus(stall), NOW.plusSeconds(100)));
+        Seen seen = new Seen();
+        assertThat(next(MOVING, memory, seen)).as("the staged member answers").isInstanceOf(MoveStep.InFlight.class);
+        seen.healthy.remove(N4);
+        MoveStep step = next(MOVING, memory, seen);
+        assertThat(step).isInstanceOfSatisfying(MoveStep.StepDown.class, down -> assertThat(down.leader()).isEqualTo(N2));
+        assertThat(step.isAction()).isTrue();
+        assertThat(stepper.next(MOVING, memory.progressed(NOW.minusSeconds(1)), seen, NOW)).as("progress within the stall period")
+                .isInstanceOf(MoveStep.InFlight.class);
+        assertThat(stepper.deadline(step)).isEqualTo(ControllerConfig.DEFAULTS.leadershipTransferTimeout());
+    }
+
+    /**
+     * Changes refused as in progress, no call of this controller's in flight, and no progress for a whole
+     * reconfiguration timeout: a change nobody tracks is stuck, and the leader steps down. Sooner, the refusal
+     * is only retried: a slow catch-up is left alone.
+     */
+    @Test
+    void changesRefusedAsInProgressForAWholeReconfigurationTimeoutEndWithTheLeaderSteppingDown() {
+        MoveStep action = new MoveStep.ChangeConfiguration(Set.of(N1, N2, N3), Set.of(N2, N3, N4), true);
+        Duration timeout = ControllerConfig.DEFAULTS.reconfigurationTimeout();
+        MoveMemory refused = MoveMemory.fresh(MOVING.next(), NOW.minus(timeout)).started(new MoveMemory.Call(1, action, N2, NOW.minus(timeout), NOW))
+                .failed(1, new MoveFailure.ReconfigurationInProgress(N2), NOW.minusMillis(1), null, null, null);
+        Seen seen = new Seen();
+        assertThat(next(MOVING, refused, seen)).isInstanceOfSatisfying(MoveStep.StepDown.class, down -> assertThat(down.leader()).isEqualTo(N2));
+        assertThat(stepper.next(MOVING, refused.progressed(NOW.minusSeconds(60)), seen, NOW)).as("progress within the timeout")
+                .isInstanceOf(MoveStep.ChangeConfiguration.class);
+    }
+
     @Test
     void aLeaderlessGroupIsWaitedFor() {
         Seen seen = new Seen();

@@ -121,7 +121,7 @@ class ProtocolStallTest {
 
     @Test
     void aWorkerThatStoppedAnsweringGetsNoReplicaAndNoLeadershipWhileItsRegistrationLasts() {
-        try (ControllerHarness cluster = new ControllerHarness(5, 24, ReplicationProperty.of(3), ControllerConfig.DEFAULTS, 1)) {
+        try (ControllerHarness cluster = new ControllerHarness(5, 24, ReplicationProperty.of(3), ControllerConfig.DEFAULTS, 2)) {
             settle(cluster);
             NodeId hung = NodeId.of(5);
             cluster.dataPlane.unresponsive.add(hung);
@@ -159,6 +159,38 @@ class ProtocolStallTest {
             cluster.dataPlane.callsThrow.clear();
             cluster.runUntil(() -> cluster.state(N1) == WorkerState.DISABLED, 300, "N1 disabled once the call works");
         }
+    }
+
+    /**
+     * A receiving worker killed while the change adding it is staged: Ratis keeps such a change in progress
+     * for as long as clients write (the simulated data plane does the same) and refuses every later change,
+     * so the move, and the drain, would wait for good (the change's call times out after two minutes, and
+     * every attempt after it is refused). The controller has the leader step down once the change has made no
+     * progress for the stall period; the move, revised onto a live worker after the dead-node grace period
+     * (60 s), completes, and the drain ends disabled within two minutes.
+     */
+    @Test
+    void aChangeStagingAReceiverThatDiedIsEndedByAStepDownAndTheDrainFinishes() {
+        try (ControllerHarness cluster = new ControllerHarness(5, 24, ReplicationProperty.of(3), ControllerConfig.DEFAULTS, 2)) {
+            settle(cluster);
+            lifecycle(cluster).request("N1", WorkerState.DRAINING, "", false, false);
+            cluster.runUntil(() -> changingWithJoiner(cluster).isPresent(), 200, "a configuration change under way");
+            Placement changing = changingWithJoiner(cluster).orElseThrow();
+            NodeId receiver = changing.joining().getFirst();
+            cluster.kill(receiver);
+            cluster.runUntil(() -> cluster.dataPlane.stagingsStuck > 0, 20, "the change stuck staging the dead receiver " + receiver);
+
+            cluster.runUntil(() -> cluster.state(N1) == WorkerState.DISABLED, steps(Duration.ofMinutes(2)), "N1 disabled");
+            assertThat(cluster.dataPlane.stagingsEndedByStepDown).as("stuck changes the controller ended by a step-down").isPositive();
+            assertThat(cluster.placements().get(changing.partition()).names(receiver)).as("the dead receiver left the partition").isFalse();
+        }
+    }
+
+    /** A placement whose configuration change is under way in the data plane and adds a member. */
+    private static Optional<Placement> changingWithJoiner(ControllerHarness cluster) {
+        return cluster.placements().values().stream()
+                .filter(p -> p.hasNext() && !p.joining().isEmpty() && cluster.dataPlane.group(p.partition()).changing)
+                .findFirst();
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -39,7 +40,15 @@ final class SimulatedDataPlane implements DataPlane {
         }
     }
 
+    /** An operation that completes {@code latencySteps} steps later; an action that returns null leaves its future to someone else. */
     private record Delayed(int dueStep, Supplier<Boolean> action, CompletableFuture<Void> future, String what) {}
+
+    /**
+     * A configuration change whose new member {@code joiner} died before it caught up: Ratis keeps staging it
+     * for as long as the group takes writes (in the simulation, always), refusing every other change, until
+     * the leader stops leading or the member answers again.
+     */
+    private record Staging(NodeId joiner, List<NodeId> wanted, CompletableFuture<Void> call) {}
 
     private final Map<PartitionId, Group> groups = new TreeMap<>();
     private final Map<NodeId, Set<PartitionId>> hosted = new TreeMap<>();
@@ -62,6 +71,11 @@ final class SimulatedDataPlane implements DataPlane {
     final Set<NodeId> unresponsive = new HashSet<>();
     /** Partitions whose configuration changes throw at once instead of returning a future: a bug in a call. */
     final Set<PartitionId> callsThrow = new HashSet<>();
+    /** Changes stuck staging a dead member, by partition. */
+    private final Map<PartitionId, Staging> staging = new HashMap<>();
+    /** How many changes got stuck staging a dead member, and how many of them a step-down ended. */
+    int stagingsStuck;
+    int stagingsEndedByStepDown;
     /** The target of the transfer each partition has pending. */
     private final Map<PartitionId, NodeId> pendingTransfers = new HashMap<>();
     /** Transfers asked for, as "partition→target", for tests that check where leadership was sent. */
@@ -188,11 +202,25 @@ final class SimulatedDataPlane implements DataPlane {
         List<Delayed> due = delayed.stream().filter(d -> d.dueStep() <= step).toList();
         delayed.removeAll(due);
         for (Delayed operation : due) {
-            if (operation.action().get()) {
+            Boolean done = operation.action().get();
+            if (done == null) {
+                continue;
+            }
+            if (done) {
                 operation.future().complete(null);
             } else {
                 operation.future().completeExceptionally(new ReplicaSetAdminException(null,
                         new MoveFailure.Unexpected(operation.what() + " could not be done"), null));
+            }
+        }
+        for (Map.Entry<PartitionId, Staging> entry : List.copyOf(staging.entrySet())) {
+            // The member answers again (restarted with its data): it catches up and the change goes through.
+            if (!down.contains(entry.getValue().joiner())) {
+                staging.remove(entry.getKey());
+                Group group = groups.get(entry.getKey());
+                group.configuration = entry.getValue().wanted();
+                configurationChanges.add(entry.getKey());
+                entry.getValue().call().complete(null);
             }
         }
         for (Map.Entry<PartitionId, Group> entry : groups.entrySet()) {
@@ -200,6 +228,7 @@ final class SimulatedDataPlane implements DataPlane {
             if (group.leader != null && !down.contains(group.leader) && group.configuration.contains(group.leader) && !noElection.contains(entry.getKey())) {
                 continue;
             }
+            endStaging(entry.getKey(), group.leader);
             group.leader = null;
             if (noElection.contains(entry.getKey())) {
                 continue;
@@ -270,6 +299,9 @@ final class SimulatedDataPlane implements DataPlane {
         reconfigurations++;
         List<NodeId> wanted = next.stream().map(NodeConfig::nodeId).toList();
         Group group = groups.get(partition);
+        if (staging.containsKey(partition)) {
+            return CompletableFuture.failedFuture(new ReplicaSetAdminException(partition, new MoveFailure.ReconfigurationInProgress(group.leader), null));
+        }
         if (group != null && group.leader != null && !wanted.contains(group.leader)) {
             // As ReplicaSetAdmin does: a leader is never asked to commit its own removal.
             return CompletableFuture.failedFuture(new ReplicaSetAdminException(partition,
@@ -278,7 +310,8 @@ final class SimulatedDataPlane implements DataPlane {
         if (group != null) {
             group.changing = true;
         }
-        return later("reconfigure " + partition + " to " + wanted, () -> {
+        CompletableFuture<Void> call = new CompletableFuture<>();
+        delayed.add(new Delayed(step + latencySteps, () -> {
             Group g = groups.get(partition);
             g.changing = false;
             // Raft stages only the members it adds; members it keeps may be down as long as majorities run.
@@ -296,6 +329,14 @@ final class SimulatedDataPlane implements DataPlane {
                 majorityRefusals++;
                 return false;
             }
+            Optional<NodeId> deadJoiner = wanted.stream().filter(n -> !g.configuration.contains(n))
+                    .filter(n -> down.contains(n) && hosted.getOrDefault(n, Set.of()).contains(partition)).findFirst();
+            if (g.leader != null && deadJoiner.isPresent() && oldLive * 2 > g.configuration.size() && !staging.containsKey(partition)) {
+                // It was created, then killed before it caught up: Ratis stages it for as long as clients write.
+                staging.put(partition, new Staging(deadJoiner.get(), List.copyOf(wanted), call));
+                stagingsStuck++;
+                return null;
+            }
             if (g.leader == null || !newMembersReady || oldLive * 2 <= g.configuration.size() || newLive * 2 <= wanted.size()) {
                 return false;
             }
@@ -306,7 +347,38 @@ final class SimulatedDataPlane implements DataPlane {
                 g.term++;
             }
             return true;
+        }, call, "reconfigure " + partition + " to " + wanted));
+        return call;
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> stepDown(PartitionId partition, List<NodeConfig> members, NodeId leader, Duration timeout) {
+        Group group = groups.get(partition);
+        if (group == null || !leader.equals(group.leader) || down.contains(leader) || unresponsive.contains(leader)) {
+            return CompletableFuture.failedFuture(new ReplicaSetAdminException(partition,
+                    new MoveFailure.NotLeader(leader, group == null ? null : group.leader), null));
+        }
+        return later("step-down of " + leader + " in " + partition, () -> {
+            Group g = groups.get(partition);
+            if (!leader.equals(g.leader)) {
+                return false;
+            }
+            if (staging.containsKey(partition)) {
+                stagingsEndedByStepDown++;
+            }
+            endStaging(partition, leader);
+            // Elected again at the next step; with this model's election, quite possibly the same member.
+            g.leader = null;
+            return true;
         });
+    }
+
+    /** The leader stops leading: the change it was staging fails, as Ratis answers its pending request. */
+    private void endStaging(PartitionId partition, NodeId leader) {
+        Staging stuck = staging.remove(partition);
+        if (stuck != null) {
+            stuck.call().completeExceptionally(new ReplicaSetAdminException(partition, new MoveFailure.NotLeader(leader, null), null));
+        }
     }
 
     private CompletableFuture<Void> later(String what, Supplier<Boolean> action) {
