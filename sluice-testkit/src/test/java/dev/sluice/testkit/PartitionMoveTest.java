@@ -91,18 +91,9 @@ class PartitionMoveTest {
             List<Thread> writers = new ArrayList<>();
             for (int w = 0; w < WRITERS; w++) {
                 int writer = w;
-                writers.add(Thread.ofPlatform().name("writer-" + w).start(() -> {
-                    for (int i = 0; !stop.get() && i < 100_000; i++) {
-                        String key = writer % 2 == 0 ? movedKeys.get(1_600 + (i * WRITERS + writer) % 400) + "-" + i : "other-" + writer + "-" + i;
-                        String value = "v" + i;
-                        try {
-                            client.put(key, value);
-                            acknowledged.put(key, value);
-                        } catch (RuntimeException failed) {
-                            clientErrors.add(failed);
-                        }
-                    }
-                }));
+                writers.add(writer("writer-" + w, client, acknowledged, clientErrors, () -> stop.get(),
+                        i -> i >= 100_000 ? null
+                                : writer % 2 == 0 ? movedKeys.get(1_600 + (i * WRITERS + writer) % 400) + "-" + i : "other-" + writer + "-" + i));
             }
             Awaitility.await().atMost(STEP_TIMEOUT).until(() -> acknowledged.size() >= 50);
 
@@ -235,18 +226,7 @@ class PartitionMoveTest {
             Map<String, String> acknowledged = new ConcurrentHashMap<>();
             List<Throwable> clientErrors = new CopyOnWriteArrayList<>();
             AtomicBoolean stop = new AtomicBoolean();
-            Thread writer = Thread.ofPlatform().name("writer").start(() -> {
-                for (int i = 0; !stop.get(); i++) {
-                    String key = keys.get(i % keys.size());
-                    String value = "v" + i;
-                    try {
-                        client.put(key, value);
-                        acknowledged.put(key, value);
-                    } catch (RuntimeException failed) {
-                        clientErrors.add(failed);
-                    }
-                }
-            });
+            Thread writer = writer("writer", client, acknowledged, clientErrors, () -> stop.get(), i -> keys.get(i % keys.size()));
             Awaitility.await().atMost(STEP_TIMEOUT).until(() -> acknowledged.size() >= 20);
 
             // Staged behind ReplicaSetAdmin's back, which refuses a change naming a member that does not host the
@@ -276,6 +256,29 @@ class PartitionMoveTest {
             assertThat(clientErrors).isEmpty();
             acknowledged.forEach((key, value) -> assertThat(client.getString(key)).as(key).contains(value));
         }
+    }
+
+    /**
+     * A thread writing "v<i>" to the {@code i}-th key {@code keyOf} names (null: done) until {@code stopped},
+     * recording each acknowledged write and each error.
+     */
+    private static Thread writer(String name, SluiceClient client, Map<String, String> acknowledged, List<Throwable> errors,
+            java.util.function.BooleanSupplier stopped, java.util.function.IntFunction<String> keyOf) {
+        return Thread.ofPlatform().name(name).start(() -> {
+            for (int i = 0; !stopped.getAsBoolean(); i++) {
+                String key = keyOf.apply(i);
+                if (key == null) {
+                    return;
+                }
+                String value = "v" + i;
+                try {
+                    client.put(key, value);
+                    acknowledged.put(key, value);
+                } catch (RuntimeException failed) {
+                    errors.add(failed);
+                }
+            }
+        });
     }
 
     /** Asks for {@code peers}; whether Ratis refused it because a change is in progress (it answers that at once). */
