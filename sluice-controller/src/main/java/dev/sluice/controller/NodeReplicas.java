@@ -43,17 +43,6 @@ public record NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, Rep
         return replicas.containsKey(partition);
     }
 
-    /**
-     * Hosts the group and could describe it: its division runs. A worker lists a group it is still creating
-     * (or cannot read while its server is stopped) as a placeholder without a configuration; a configuration
-     * change that named it then failed at once with {@code member-not-hosting} and backed off for two
-     * passes, about a quarter of a second per move, where waiting for the next report costs one poll.
-     */
-    public boolean serves(PartitionId partition) {
-        ReplicaView view = replicas.get(partition);
-        return view != null && !view.configuration().isEmpty();
-    }
-
     public long leaderships() {
         return replicas.values().stream().filter(r -> r.role() == ReplicaRole.LEADER).count();
     }

@@ -171,7 +171,7 @@ final class Observer implements Observed {
     @Override
     public boolean hosts(NodeId node, PartitionId partition) {
         NodeReplicas last = reports.get(node);
-        return last != null && last.serves(partition);
+        return last != null && last.hosts(partition);
     }
 
     @Override

@@ -52,26 +52,4 @@ class ObserverTest {
             assertThat(observer.leader(P0)).contains(N1);
         }
     }
-
-    /**
-     * A worker lists a group it is still creating as a placeholder with no configuration: it holds files
-     * (emptiness counts it) but cannot take part in a configuration change yet, so it does not count as
-     * hosting for the steps of a move.
-     */
-    @Test
-    void aGroupStillBeingCreatedIsNotHostedForAMoveUntilItsDivisionAnswers() {
-        try (ControllerHarness cluster = new ControllerHarness(3, 1, ReplicationProperty.of(3), ControllerConfig.DEFAULTS, 1)) {
-            Observer observer = new Observer(cluster.dataPlane, ControllerConfig.DEFAULTS, new ControllerEvent.Inbox(() -> { }));
-            var nodes = cluster.metadata.nodes().current();
-            observer.begin(nodes, Set.of(N1, N2, N3), Set.of(), cluster.clock.instant());
-            NodeReplicas starting = new NodeReplicas(N3, cluster.clock.instant(),
-                    Map.of(P0, new ReplicaView(P0, ReplicaRole.LEARNER, null, 0, List.of(), false, -1)));
-            observer.answered(starting);
-            assertThat(starting.hosts(P0)).as("its files are there").isTrue();
-            assertThat(observer.hosts(N3, P0)).as("a placeholder is not a division that can join").isFalse();
-
-            observer.answered(report(cluster, N3, ReplicaRole.FOLLOWER, N1, 1));
-            assertThat(observer.hosts(N3, P0)).isTrue();
-        }
-    }
 }
