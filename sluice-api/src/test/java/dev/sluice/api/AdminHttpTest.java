@@ -284,4 +284,14 @@ class AdminHttpTest {
             }
         }
     }
+
+    /** The document's enum of move steps is the controller's: a step it leaves out fails clients that validate the status. */
+    @Test
+    void theOpenApiDocumentListsEveryMoveStepKind() throws Exception {
+        JsonNode stepKind = json(get("/api/v1/openapi.json")).findValue("stepKind");
+        List<String> documented = new ArrayList<>();
+        stepKind.get("enum").forEach(kind -> documented.add(kind.asText()));
+        assertThat(documented).containsExactlyInAnyOrderElementsOf(
+                java.util.Arrays.stream(dev.sluice.controller.MoveStep.Kind.values()).map(dev.sluice.controller.MoveStep.Kind::wireName).toList());
+    }
 }
