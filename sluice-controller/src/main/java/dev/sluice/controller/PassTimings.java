@@ -12,7 +12,9 @@ final class PassTimings {
 
     private final long startedNanos;
     private long lapStartedNanos;
-    private final List<String> laps = new ArrayList<>();
+    /** Names and durations, formatted only for a pass slow enough to be logged: this runs on every pass. */
+    private final List<String> parts = new ArrayList<>(10);
+    private final List<Long> nanos = new ArrayList<>(10);
 
     PassTimings(long startedNanos) {
         this.startedNanos = startedNanos;
@@ -22,7 +24,8 @@ final class PassTimings {
     /** Ends the part under way, named {@code part}, and starts the next. */
     void lap(String part) {
         long now = System.nanoTime();
-        laps.add(part + " " + (now - lapStartedNanos) / 1_000_000);
+        parts.add(part);
+        nanos.add(now - lapStartedNanos);
         lapStartedNanos = now;
     }
 
@@ -32,6 +35,10 @@ final class PassTimings {
 
     @Override
     public String toString() {
+        List<String> laps = new ArrayList<>(parts.size());
+        for (int i = 0; i < parts.size(); i++) {
+            laps.add(parts.get(i) + " " + nanos.get(i) / 1_000_000);
+        }
         return String.join(", ", laps) + " (ms)";
     }
 }

@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +76,14 @@ final class StatusWriter {
             }
             writing = true;
         }
-        executor.execute(this::writePending);
+        try {
+            executor.execute(this::writePending);
+        } catch (RejectedExecutionException closing) {
+            // The controller is closing; what was not written stays unwritten, as when the process stops.
+            synchronized (lock) {
+                writing = false;
+            }
+        }
         rethrowIfLost();
     }
 
@@ -88,14 +96,18 @@ final class StatusWriter {
     }
 
     private void keep(ClusterEvent event) {
-        if (pendingEvents.size() >= PENDING_EVENTS_MAX) {
-            // The store has refused the writes for many passes; the oldest events go, the log says so once.
+        pendingEvents.addLast(event);
+        dropBeyondCap();
+    }
+
+    /** The store has refused the writes for many passes: the oldest events go, and the log says so once. */
+    private void dropBeyondCap() {
+        while (pendingEvents.size() > PENDING_EVENTS_MAX) {
             ClusterEvent dropped = pendingEvents.removeFirst();
             if (eventsDropped++ == 0) {
                 log.warn("the store keeps refusing the controller's commits; dropping events from the oldest, the first '{}'", dropped.message());
             }
         }
-        pendingEvents.addLast(event);
     }
 
     private void writePending() {
@@ -144,6 +156,7 @@ final class StatusWriter {
                     for (int i = events.size() - 1; i >= 0; i--) {
                         pendingEvents.addFirst(events.get(i));
                     }
+                    dropBeyondCap();
                 }
                 if (!failing) {
                     log.warn("could not write the controller's status and {} event(s); keeping them for the next try: {}", events.size(),

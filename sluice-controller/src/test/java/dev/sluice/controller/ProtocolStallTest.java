@@ -121,7 +121,7 @@ class ProtocolStallTest {
 
     @Test
     void aWorkerThatStoppedAnsweringGetsNoReplicaAndNoLeadershipWhileItsRegistrationLasts() {
-        try (ControllerHarness cluster = new ControllerHarness(5, 24, ReplicationProperty.of(3), ControllerConfig.DEFAULTS, 2)) {
+        try (ControllerHarness cluster = new ControllerHarness(5, 24, ReplicationProperty.of(3), ControllerConfig.DEFAULTS, 1)) {
             settle(cluster);
             NodeId hung = NodeId.of(5);
             cluster.dataPlane.unresponsive.add(hung);
@@ -171,6 +171,7 @@ class ProtocolStallTest {
      */
     @Test
     void aChangeStagingAReceiverThatDiedIsEndedByAStepDownAndTheDrainFinishes() {
+        // Two steps of latency, so a change is still under way between two steps and its joiner can die meanwhile.
         try (ControllerHarness cluster = new ControllerHarness(5, 24, ReplicationProperty.of(3), ControllerConfig.DEFAULTS, 2)) {
             settle(cluster);
             lifecycle(cluster).request("N1", WorkerState.DRAINING, "", false, false);

@@ -113,4 +113,31 @@ class StatusWriterTest {
             assertThat(commits).as("one refused attempt").hasSize(1);
         }
     }
+
+    /**
+     * While the store refuses the writes, the events kept are capped: the oldest go first, and what is kept
+     * is written, in order, once the store answers again.
+     */
+    @Test
+    void whileTheStoreRefusesTheOldestEventsGoBeyondTheCap() {
+        try (ControllerHarness cluster = cluster()) {
+            ControllerDocuments documents = new ControllerDocuments(cluster.metadata);
+            StatusWriter writer = new StatusWriter(documents, cluster.metadata.events(), documents.takeEpoch("writer-test"), Runnable::run);
+            long before = lastSequence(cluster);
+            cluster.interfereBeforeCommits(ops -> {
+                throw new MetadataException("the store is unavailable (test)");
+            });
+            int logged = StatusWriter.PENDING_EVENTS_MAX + 5;
+            for (int i = 0; i < logged; i++) {
+                writer.submit(null, List.of(event(cluster, "event " + i)));
+            }
+
+            cluster.interfereBeforeCommits(null);
+            writer.submit(null, List.of());
+            List<String> written = messagesSince(cluster, before);
+            assertThat(written).hasSize(StatusWriter.PENDING_EVENTS_MAX);
+            assertThat(written.getFirst()).isEqualTo("event 5");
+            assertThat(written.getLast()).isEqualTo("event " + (logged - 1));
+        }
+    }
 }
