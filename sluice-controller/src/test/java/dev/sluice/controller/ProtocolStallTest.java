@@ -109,6 +109,8 @@ class ProtocolStallTest {
             PartitionId leaderless = cluster.placements().values().stream().filter(p -> p.current().contains(N1) && !N1.equals(p.leader()))
                     .findFirst().orElseThrow().partition();
             cluster.dataPlane.noElection.add(leaderless);
+            // Leaderless before the drain asks anything of it: a change asked in the step the leader is lost could still commit.
+            cluster.runUntil(() -> cluster.dataPlane.group(leaderless).leader == null, 5, "the group without a leader");
             lifecycle(cluster).request("N1", WorkerState.DRAINING, "", false, false);
             Duration bound = cluster.config.stallAfter().plus(cluster.config.statusPollInterval()).plus(cluster.config.busyPassInterval().multipliedBy(2));
             cluster.runUntil(() -> stall(cluster, N1, StallReason.LEADERLESS).isPresent(), steps(bound) + 10, "leaderless reported");
