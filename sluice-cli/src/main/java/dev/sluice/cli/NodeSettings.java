@@ -12,7 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -52,6 +54,7 @@ final class NodeSettings {
         defaults.put("zookeeper", null);
         defaults.put("embedded-zookeeper", "false");
         defaults.put("embedded-zookeeper-port", "2181");
+        defaults.put("zookeeper-wait", "2m");
         defaults.put("token-file", null);
         defaults.put("partitions", "24");
         defaults.put("replication", "3");
@@ -116,17 +119,30 @@ final class NodeSettings {
     }
 
     private void validate() {
+        List<String> missing = new ArrayList<>();
+        if (!values.containsKey("name")) {
+            missing.add("a name: --name (or SLUICE_NAME, or name = … in the file)");
+        }
+        if (!values.containsKey("data-dir")) {
+            missing.add("a data directory: --data-dir (or SLUICE_DATA_DIR, or data-dir = … in the file)");
+        }
+        if (!embeddedZooKeeper() && !values.containsKey("zookeeper")) {
+            missing.add("a metadata store: --zookeeper HOST:PORT[,HOST:PORT…] (or SLUICE_ZOOKEEPER) or --embedded-zookeeper");
+        }
+        if (!missing.isEmpty()) {
+            // All at once: an operator writing a unit file should not learn them one failed start at a time.
+            throw new CliException(CliException.USAGE, "a node needs " + missing.size() + " more setting" + (missing.size() == 1 ? "" : "s") + ":\n  "
+                    + String.join("\n  ", missing));
+        }
         name();
         dataDirectory();
         roles();
         location();
         port("raft-port");
         raftElectionTimeout();
+        zooKeeperWait();
         port("http-port");
         port("embedded-zookeeper-port");
-        if (!embeddedZooKeeper() && !values.containsKey("zookeeper")) {
-            throw new CliException(CliException.USAGE, "no metadata store: give --zookeeper HOST:PORT[,HOST:PORT…] or --embedded-zookeeper");
-        }
         table();
         diskSpaceRule();
     }
@@ -209,6 +225,20 @@ final class NodeSettings {
                     + MAX_ELECTION_TIMEOUT.toSeconds() + "s");
         }
         return timeout;
+    }
+
+    /** How long a starting node waits for ZooKeeper before it gives up (exit code 3). */
+    Duration zooKeeperWait() {
+        Duration wait;
+        try {
+            wait = DurationConverter.parse(values.get("zookeeper-wait"));
+        } catch (CommandLine.TypeConversionException e) {
+            throw invalid("zookeeper-wait", e.getMessage());
+        }
+        if (wait.isZero() || wait.isNegative()) {
+            throw invalid("zookeeper-wait", "must be positive");
+        }
+        return wait;
     }
 
     String httpHost() {

@@ -2,6 +2,7 @@ package dev.sluice.cli;
 
 import dev.sluice.controller.ControllerConfig;
 import dev.sluice.metadata.EmbeddedZooKeeper;
+import dev.sluice.metadata.MetadataUnavailableException;
 import dev.sluice.server.ControlPlane;
 import dev.sluice.server.SluiceNode;
 import dev.sluice.raft.RatisSettings;
@@ -61,6 +62,8 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--embedded-zookeeper", description = "host a single-server ZooKeeper in this process, with its data in the data directory")
     Boolean embeddedZooKeeper;
     @Option(names = "--embedded-zookeeper-port", description = "its port (default 2181)") String embeddedZooKeeperPort;
+    @Option(names = "--zookeeper-wait", description = "how long a starting node waits for ZooKeeper before it exits with code 3 (default 2m)")
+    String zooKeeperWait;
     @Option(names = "--token-file", description = "file holding the bearer token that changes require") String tokenFile;
     @Option(names = "--partitions", description = "partition count, if this node creates the cluster (default 24)") String partitions;
     @Option(names = "--replication", description = "replicas per partition, if this node creates the cluster (default 3)") String replication;
@@ -118,10 +121,17 @@ final class ServerCommand implements Callable<Integer> {
                     .diskSpaceRule(settings.diskSpaceRule())
                     .build();
             SluiceNode.Config nodeConfig = SluiceNode.Config.of(worker, connect, settings.httpHost(), settings.port("http-port"))
-                    .withCreateTable(settings.table());
+                    .withCreateTable(settings.table())
+                    .withMetadataStartWait(settings.zooKeeperWait());
             ControlPlane controlPlane = new ControlPlane(ControllerConfig.DEFAULTS, token, InstantSource.system());
             node = new SluiceNode(nodeConfig, List.of(controlPlane), controlPlane::timed);
-            node.start();
+            try {
+                node.start();
+            } catch (MetadataUnavailableException unreachable) {
+                // Expected when ZooKeeper is down or the connect string is wrong: one line, not a trace.
+                throw new CliException(CliException.UNREACHABLE, "cannot start node " + settings.name() + ": " + unreachable.getMessage()
+                        + ". Is ZooKeeper running, and is --zookeeper right?");
+            }
             SluiceNode running = node;
             EmbeddedZooKeeper runningZooKeeper = zooKeeper;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

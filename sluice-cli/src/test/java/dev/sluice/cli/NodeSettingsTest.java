@@ -124,14 +124,27 @@ class NodeSettingsTest {
     }
 
     @Test
-    void aNodeNeedsANameADataDirectoryAndAMetadataStore() {
+    void aNodeNeedsANameADataDirectoryAndAMetadataStoreAndHearsOfEveryMissingOneAtOnce() {
         Map<String, String> noName = flags();
         noName.remove("name");
-        assertThatThrownBy(() -> NodeSettings.resolve(noName, Map.of(), Optional.empty())).hasMessageContaining("a node needs a name");
+        assertThatThrownBy(() -> NodeSettings.resolve(noName, Map.of(), Optional.empty()))
+                .hasMessage("a node needs 1 more setting:\n  a name: --name (or SLUICE_NAME, or name = … in the file)");
+
+        Map<String, String> nothing = new HashMap<>();
+        assertThatThrownBy(() -> NodeSettings.resolve(nothing, Map.of(), Optional.empty()))
+                .isInstanceOf(CliException.class)
+                .satisfies(e -> assertThat(((CliException) e).exitCode()).isEqualTo(CliException.USAGE))
+                .hasMessageContaining("a node needs 3 more settings")
+                .hasMessageContaining("--name")
+                .hasMessageContaining("--data-dir")
+                .hasMessageContaining("--zookeeper HOST:PORT");
 
         Map<String, String> noStore = flags();
         noStore.remove("embedded-zookeeper");
-        assertThatThrownBy(() -> NodeSettings.resolve(noStore, Map.of(), Optional.empty())).hasMessageContaining("no metadata store");
+        assertThatThrownBy(() -> NodeSettings.resolve(noStore, Map.of(), Optional.empty())).hasMessageContaining("a metadata store: --zookeeper");
+
+        assertThatThrownBy(() -> NodeSettings.resolve(flags("zookeeper-wait", "0s"), Map.of(), Optional.empty()))
+                .hasMessageContaining("invalid zookeeper-wait '0s' (from --zookeeper-wait): must be positive");
 
         assertThatThrownBy(() -> NodeSettings.resolve(flags("http-port", "70000"), Map.of(), Optional.empty()))
                 .hasMessageContaining("invalid http-port '70000' (from --http-port): a port is between 0 and 65535");

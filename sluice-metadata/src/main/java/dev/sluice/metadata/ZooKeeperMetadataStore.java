@@ -1,5 +1,6 @@
 package dev.sluice.metadata;
 
+import dev.sluice.model.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -68,13 +69,25 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
         this.client = client;
         this.root = root;
         this.connectionTimeout = connectionTimeout;
+        // The ZooKeeper client's own reconnect warnings are silenced (one stack trace a second while it is
+        // away): these two lines say what an operator needs, once per loss.
         client.getConnectionStateListenable().addListener((curator, state) -> {
             if (state.isConnected()) {
+                long since = disconnectedSinceNanos;
                 disconnectedSinceNanos = CONNECTED;
+                if (since != CONNECTED) {
+                    log.info("connected to ZooKeeper again after {} without it", Durations.human(Duration.ofNanos(System.nanoTime() - since)));
+                }
             } else if (disconnectedSinceNanos == CONNECTED) {
                 disconnectedSinceNanos = System.nanoTime();
+                log.warn("lost the connection to ZooKeeper at {} ({}); operations wait up to {} for it", connectString(curator), state.name().toLowerCase(),
+                        Durations.human(connectionTimeout));
             }
         });
+    }
+
+    private static String connectString(CuratorFramework curator) {
+        return curator.getZookeeperClient().getCurrentConnectionString();
     }
 
     /**
@@ -96,7 +109,7 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
         try {
             if (!client.blockUntilConnected((int) connectionTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 client.close();
-                throw new MetadataUnavailableException("no ZooKeeper server at " + connectString + " answered within " + connectionTimeout, null);
+                throw new MetadataUnavailableException("no ZooKeeper server at " + connectString + " answered within " + Durations.human(connectionTimeout), null);
             }
         } catch (InterruptedException interrupted) {
             client.close();

@@ -3,6 +3,7 @@ package dev.sluice.server;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.MetadataUnavailableException;
 import dev.sluice.metadata.ZooKeeperMetadataStore;
+import dev.sluice.model.Durations;
 import dev.sluice.model.PartitionTable;
 import dev.sluice.worker.Worker;
 import dev.sluice.worker.WorkerConfig;
@@ -40,6 +41,7 @@ public final class SluiceNode implements AutoCloseable {
 
     /**
      * @param metadataConnect the ZooKeeper connect string
+     * @param metadataStartWait how long {@link #start()} keeps trying to reach the metadata store
      * @param httpHost the interface the HTTP server binds and advertises
      * @param httpPort the HTTP port; 0 picks a free one
      * @param createTable the partition table to create if the cluster has none, or {@code null} to expect one
@@ -49,6 +51,7 @@ public final class SluiceNode implements AutoCloseable {
             String metadataConnect,
             Duration metadataSessionTimeout,
             Duration metadataConnectionTimeout,
+            Duration metadataStartWait,
             String httpHost,
             int httpPort,
             PartitionTable createTable) {
@@ -58,6 +61,7 @@ public final class SluiceNode implements AutoCloseable {
             Objects.requireNonNull(metadataConnect, "metadataConnect");
             Objects.requireNonNull(metadataSessionTimeout, "metadataSessionTimeout");
             Objects.requireNonNull(metadataConnectionTimeout, "metadataConnectionTimeout");
+            Objects.requireNonNull(metadataStartWait, "metadataStartWait");
             Objects.requireNonNull(httpHost, "httpHost");
             if (httpPort < 0 || httpPort > 65535) {
                 throw new IllegalArgumentException("http port must be 0..65535, got " + httpPort);
@@ -66,15 +70,19 @@ public final class SluiceNode implements AutoCloseable {
 
         public static Config of(WorkerConfig worker, String metadataConnect, String httpHost, int httpPort) {
             return new Config(worker, metadataConnect, ZooKeeperMetadataStore.DEFAULT_SESSION_TIMEOUT,
-                    ZooKeeperMetadataStore.DEFAULT_CONNECTION_TIMEOUT, httpHost, httpPort, null);
+                    ZooKeeperMetadataStore.DEFAULT_CONNECTION_TIMEOUT, METADATA_START_WAIT, httpHost, httpPort, null);
         }
 
         public Config withCreateTable(PartitionTable table) {
-            return new Config(worker, metadataConnect, metadataSessionTimeout, metadataConnectionTimeout, httpHost, httpPort, table);
+            return new Config(worker, metadataConnect, metadataSessionTimeout, metadataConnectionTimeout, metadataStartWait, httpHost, httpPort, table);
         }
 
         public Config withMetadataTimeouts(Duration session, Duration connection) {
-            return new Config(worker, metadataConnect, session, connection, httpHost, httpPort, createTable);
+            return new Config(worker, metadataConnect, session, connection, metadataStartWait, httpHost, httpPort, createTable);
+        }
+
+        public Config withMetadataStartWait(Duration wait) {
+            return new Config(worker, metadataConnect, metadataSessionTimeout, metadataConnectionTimeout, wait, httpHost, httpPort, createTable);
         }
     }
 
@@ -112,23 +120,24 @@ public final class SluiceNode implements AutoCloseable {
      * @throws IOException if the data directory or a port cannot be used
      */
     /**
-     * Connects to the metadata store, trying again until {@link #METADATA_START_WAIT} has passed: a node
+     * Connects to the metadata store, trying again until the configured start wait ({@link #METADATA_START_WAIT} by default) has passed: a node
      * started while ZooKeeper has no quorum (an operator restarting it during an outage, or a chaos run's
      * restart overlapping a quorum loss) waits for it instead of exiting after one connection timeout.
      */
     private ZooKeeperMetadataStore connectToMetadata() {
-        long deadline = System.nanoTime() + METADATA_START_WAIT.toNanos();
+        long started = System.nanoTime();
+        long deadline = started + config.metadataStartWait().toNanos();
         for (int attempt = 1; ; attempt++) {
             try {
                 return ZooKeeperMetadataStore.connect(config.metadataConnect(), "/sluice/" + config.worker().clusterName(),
                         config.metadataSessionTimeout(), config.metadataConnectionTimeout());
             } catch (MetadataUnavailableException unavailable) {
                 if (System.nanoTime() >= deadline) {
-                    throw new MetadataUnavailableException(config.worker().nodeName() + " gave up reaching the metadata store after " + attempt
-                            + " attempt(s) over " + METADATA_START_WAIT + ": " + unavailable.getMessage(), unavailable);
+                    throw new MetadataUnavailableException(unavailable.getMessage() + "; gave up after " + attempt + (attempt == 1 ? " attempt" : " attempts") + " over "
+                            + Durations.human(Duration.ofNanos(System.nanoTime() - started)), unavailable);
                 }
-                log.warn("{}: the metadata store cannot be reached yet (attempt {}); trying again until {} after the start: {}",
-                        config.worker().nodeName(), attempt, METADATA_START_WAIT, unavailable.getMessage());
+                log.warn("{}: {} (attempt {}); trying again until {} after the start", config.worker().nodeName(), unavailable.getMessage(), attempt,
+                        Durations.human(config.metadataStartWait()));
                 try {
                     Thread.sleep(METADATA_RETRY.toMillis());
                 } catch (InterruptedException interrupted) {
