@@ -168,6 +168,7 @@ public final class ClusterController implements AutoCloseable {
             log.info("{} no longer leads the cluster controller", participantId);
         }
         loop = null;
+        metrics.stoppedLeading();
         closeWatches();
         if (nextPass != null) {
             nextPass.cancel(false);

@@ -6,7 +6,6 @@ import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.Placement;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -19,12 +18,14 @@ import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The controller's meters: what it did (moves, leadership transfers, passes) and what it sees (drains,
- * replicas remaining, stalled partitions). Only the leader updates them; on other nodes they stay at
- * zero, and a dashboard sums or takes the maximum over nodes.
+ * replicas remaining, stalled partitions). What it did is counted by every node's controller for its own
+ * terms (zero on a node that never led; sum the rates over nodes). What it sees is exported only while
+ * this node leads the controller: a node that does not lead has no view of the cluster to report, and
+ * zeros from it would read as an empty cluster. Scrape every node; each cluster-wide series then comes
+ * from exactly one of them.
  */
 public final class ControllerMetrics {
 
@@ -33,8 +34,8 @@ public final class ControllerMetrics {
     private final Timer leaderlessDuration;
     private final Counter movesCompleted;
     private final Counter moveStepsFailed;
-    private final AtomicInteger movesInFlight = new AtomicInteger();
-    private final AtomicInteger drainsInProgress = new AtomicInteger();
+    private final TaggedValues movesInFlight;
+    private final TaggedValues drainsInProgress;
     private final TaggedValues stalledPartitions;
     private final TaggedValues replicasRemaining;
     private final TaggedValues workersByState;
@@ -50,8 +51,8 @@ public final class ControllerMetrics {
         movesCompleted = Counter.builder("sluice.moves.completed").description("replica-set changes completed").register(registry);
         moveStepsFailed = Counter.builder("sluice.moves.failed").description("steps of replica-set changes that failed and are retried")
                 .register(registry);
-        Gauge.builder("sluice.moves.inflight", movesInFlight, AtomicInteger::get).description("replica-set changes under way").register(registry);
-        Gauge.builder("sluice.drains.inprogress", drainsInProgress, AtomicInteger::get).description("workers draining").register(registry);
+        movesInFlight = new TaggedValues(MultiGauge.builder("sluice.moves.in.flight").description("replica-set changes under way").register(registry));
+        drainsInProgress = new TaggedValues(MultiGauge.builder("sluice.drains.in.progress").description("workers draining").register(registry));
         stalledPartitions = new TaggedValues(MultiGauge.builder("sluice.partitions.stalled")
                 .description("1 for each stalled partition of a draining worker, tagged with the partition, the worker the reason is about, and the reason")
                 .register(registry));
@@ -87,8 +88,16 @@ public final class ControllerMetrics {
         moveStepsFailed.increment();
     }
 
+    /** This node's controller term ended: the cluster-wide gauges go until it leads again. */
+    void stoppedLeading() {
+        for (TaggedValues view : List.of(movesInFlight, drainsInProgress, stalledPartitions, replicasRemaining, workersByState, replicasPerWorker,
+                leadersPerWorker)) {
+            view.set(Map.of());
+        }
+    }
+
     void observe(ControllerStatus status, NodesConfiguration nodes, List<Placement> placements, Map<PartitionId, NodeId> leaders) {
-        movesInFlight.set(status.moves().size());
+        movesInFlight.set(Map.of(Tags.empty(), (double) status.moves().size()));
         int running = 0;
         Map<Tags, Double> stalled = new LinkedHashMap<>();
         Map<Tags, Double> remaining = new LinkedHashMap<>();
@@ -103,7 +112,7 @@ public final class ControllerMetrics {
                 remaining.put(Tags.of("node", drain.node().toString(), "name", name), (double) drain.replicasRemaining());
             }
         }
-        drainsInProgress.set(running);
+        drainsInProgress.set(Map.of(Tags.empty(), (double) running));
         stalledPartitions.set(stalled);
         replicasRemaining.set(remaining);
 

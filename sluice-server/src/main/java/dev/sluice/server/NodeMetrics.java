@@ -28,8 +28,8 @@ final class NodeMetrics implements AutoCloseable {
                 .description("partition replicas this node hosts").register(registry);
         Gauge.builder("sluice.node.leaders", this, m -> m.status().replicas().stream().filter(r -> r.role().wireName().equals("leader")).count())
                 .description("partitions this node leads").register(registry);
-        Gauge.builder("sluice.node.replica.lag.max", this, m -> m.status().replicas().stream().mapToLong(ReplicaStatus::lag).max().orElse(0))
-                .description("the most committed entries any replica here has not applied").register(registry);
+        Gauge.builder("sluice.node.replica.max.lag", this, m -> m.status().replicas().stream().mapToLong(ReplicaStatus::lag).max().orElse(0))
+                .baseUnit("entries").description("the most committed entries any replica here has not applied").register(registry);
         for (WorkerState state : WorkerState.values()) {
             Gauge.builder("sluice.node.state", this, m -> m.status().state() == state ? 1 : 0)
                     .tag("state", state.wireName()).description("1 for this node's worker state").register(registry);

@@ -1,11 +1,14 @@
 package dev.sluice.server;
 
 import dev.sluice.metadata.EphemeralKey;
+import dev.sluice.metadata.Fence;
 import dev.sluice.metadata.LeaderElection;
 import dev.sluice.metadata.LogEntry;
 import dev.sluice.metadata.MetadataStore;
+import dev.sluice.metadata.MetadataUnavailableException;
 import dev.sluice.metadata.Op;
 import dev.sluice.metadata.Precondition;
+import dev.sluice.metadata.PreconditionFailedException;
 import dev.sluice.metadata.Versioned;
 import dev.sluice.metadata.Watch;
 import dev.sluice.metadata.WatchListener;
@@ -17,7 +20,7 @@ import java.util.function.Supplier;
 
 /**
  * A metadata store that times every operation ({@code sluice.metadata.operation}, tagged by operation
- * and outcome), so an operator can tell a slow ZooKeeper from a slow controller.
+ * and outcome: {@code ok}, {@code precondition_failed}, {@code fence_lost}, {@code unavailable} or {@code error}), so an operator can tell a slow ZooKeeper from a slow controller.
  */
 final class TimedMetadataStore implements MetadataStore {
 
@@ -35,13 +38,23 @@ final class TimedMetadataStore implements MetadataStore {
         try {
             return call.get();
         } catch (RuntimeException failure) {
-            outcome = failure.getClass().getSimpleName();
+            outcome = outcome(failure);
             throw failure;
         } finally {
             Timer.builder("sluice.metadata.operation").description("metadata store operations")
                     .tag("operation", operation).tag("outcome", outcome).publishPercentileHistogram()
                     .register(registry).record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** A closed set of label values, so a new exception class cannot add a series nobody alerts on. */
+    static String outcome(RuntimeException failure) {
+        return switch (failure) {
+            case Fence.LostException lost -> "fence_lost";
+            case PreconditionFailedException refused -> "precondition_failed";
+            case MetadataUnavailableException unavailable -> "unavailable";
+            default -> "error";
+        };
     }
 
     @Override
