@@ -189,7 +189,7 @@ class StalledDrainEndToEndTest {
                 && cluster.metadata().placements().readAll().values().stream().noneMatch(v -> v.placement().hasNext()));
     }
 
-    /** Only the controller leader's meters say anything; the others stay at zero. */
+    /** Only the controller leader exports the cluster's gauges. */
     private static void assertStalledMetric(LocalTestCluster cluster, PartitionId partition, String reason) {
         String stalledMetric = "sluice_partitions_stalled\\{[^}]*partition=\"" + partition + "\"[^}]*reason=\"" + reason + "\"[^}]*\\} 1\\.0";
         assertThat(cluster.nodes().stream().map(node -> getQuietly(node.url().toString(), "/metrics")))
