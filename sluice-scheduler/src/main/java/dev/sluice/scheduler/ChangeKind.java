@@ -10,10 +10,16 @@ public enum ChangeKind {
     INITIAL,
 
     /**
-     * Members that may not keep replicas (Draining, Disabled, Provisioning, dead longer than the grace
-     * period, or no longer in the configuration) are replaced, or missing replicas are added.
+     * Members that may not keep replicas (Disabled, Provisioning, dead longer than the grace period, or no
+     * longer in the configuration) are replaced, or missing replicas are added.
      */
     REPAIR,
+
+    /**
+     * Every member that leaves is Draining, and nothing else is missing: the move an operator asked for by
+     * draining a worker, told apart from a repair, which nobody asked for.
+     */
+    DRAIN,
 
     /** A change under way had a joining member that became unusable; just that member is replaced. */
     REVISE,

@@ -454,6 +454,7 @@ final class Pass {
             return;
         }
         ChangeKind changeKind = initial ? ChangeKind.INITIAL
+                : !s.drop.isEmpty() && members.length >= replicas && allDraining(s.drop) ? ChangeKind.DRAIN
                 : !s.drop.isEmpty() || s.keep.size() + s.trimmed.size() + s.swappedOut.size() < replicas ? ChangeKind.REPAIR
                 : !s.swappedOut.isEmpty() ? ChangeKind.SPREAD
                 : ChangeKind.TRIM;
@@ -905,6 +906,15 @@ final class Pass {
         return inFlightNext[p] == null && !frozen(p) && target[p].length > 0 && (!holdFill[p] || kind[p] != null);
     }
 
+    private boolean allDraining(IntList nodes) {
+        for (int i = 0; i < nodes.size(); i++) {
+            if (state[nodes.get(i)] != WorkerState.DRAINING) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** 0 if moving {@code donor}'s replica of {@code p} costs no extra move, 1 if it is a new move, -1 if not allowed. */
     private int moveCost(int p, int donor) {
         if (kind[p] == null) {
@@ -912,7 +922,7 @@ final class Pass {
         }
         return switch (kind[p]) {
             case INITIAL -> 0;
-            case REPAIR, SPREAD, TRIM, FILL -> IntList.contains(current[p], donor) ? -1 : 0;
+            case REPAIR, DRAIN, SPREAD, TRIM, FILL -> IntList.contains(current[p], donor) ? -1 : 0;
             case REVISE -> -1;
         };
     }

@@ -126,7 +126,7 @@ class RandomClusterPropertyTest {
                     System.out.println("workers=" + workerCount + " zones=" + zoneCount + " table=" + cluster.table + " throttled=" + throttled
                             + " limits=" + cluster.limits + " drained=" + drained + " held=" + held);
                     for (Plan plan : plans) {
-                        plan.replicaSetChanges().stream().filter(c -> c.kind() != ChangeKind.REPAIR).forEach(System.out::println);
+                        plan.replicaSetChanges().stream().filter(c -> c.kind() != ChangeKind.REPAIR && c.kind() != ChangeKind.DRAIN).forEach(System.out::println);
                         System.out.println("-- " + plan.summary());
                     }
                 }
