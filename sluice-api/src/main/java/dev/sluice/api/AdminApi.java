@@ -243,7 +243,8 @@ public final class AdminApi {
             AuditRecord record = event.event().transition();
             TransitionView transition = record == null ? null : new TransitionView(record.node().toString(), record.nodeName(), record.from(),
                     record.to(), record.actor(), record.forced(), record.reason(), record.version().value(), record.requestId());
-            views.add(new EventView(event.sequence(), event.event().at(), event.event().kind(),
+            // The log's time, not the writer's: it grows with the sequence, so the events read in one order.
+            views.add(new EventView(event.sequence(), event.loggedAt(), event.event().kind(),
                     event.event().node() == null ? null : event.event().node().toString(),
                     event.event().partition() == null ? null : event.event().partition().toString(),
                     event.event().message(), event.event().numbers(), transition));

@@ -1,6 +1,7 @@
 package dev.sluice.metadata;
 
 import dev.sluice.model.ClusterEvent;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,8 +24,12 @@ public final class EventLog {
         this.store = store;
     }
 
-    /** One event with its position in the log. */
-    public record LoggedEvent(long sequence, ClusterEvent event) {}
+    /**
+     * One event with its position in the log and when the log recorded it. {@code loggedAt} grows with the
+     * sequence; the event's own time is when its writer saw it happen, and writers (the controller, which
+     * batches its events, and every node's API) are not ordered by it.
+     */
+    public record LoggedEvent(long sequence, ClusterEvent event, Instant loggedAt) {}
 
     /** The operation that appends {@code event}, for a commit that also makes the change it describes. */
     public Op appendOp(ClusterEvent event) {
@@ -45,7 +50,7 @@ public final class EventLog {
         List<LoggedEvent> result = new ArrayList<>();
         for (LogEntry entry : store.readLog(MetadataKeys.EVENTS, afterSequence, Math.min(limit, MAX_READ))) {
             try {
-                result.add(new LoggedEvent(entry.sequence(), CODEC.decode(MetadataKeys.EVENTS + "/" + entry.sequence(), entry.value())));
+                result.add(new LoggedEvent(entry.sequence(), CODEC.decode(MetadataKeys.EVENTS + "/" + entry.sequence(), entry.value()), entry.appendedAt()));
             } catch (CorruptDocumentException unreadable) {
                 org.slf4j.LoggerFactory.getLogger(EventLog.class).warn("skipping event {}: {}", entry.sequence(), unreadable.getMessage());
             }

@@ -1,5 +1,6 @@
 package dev.sluice.metadata;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -45,6 +46,15 @@ public final class InMemoryMetadataStore implements MetadataStore {
         final List<WatchImpl> watches = new ArrayList<>();
         final Map<String, List<ElectionImpl>> elections = new HashMap<>();
         java.util.function.Consumer<List<Op>> interference;
+        /** When each log entry was appended: the wall clock, never earlier than the entry before it, as ZooKeeper's would be. */
+        final Map<String, Instant> appendedAt = new HashMap<>();
+        Instant lastAppend = Instant.EPOCH;
+
+        void stampAppend(String entryKey) {
+            Instant now = Instant.now();
+            lastAppend = now.isAfter(lastAppend) ? now : lastAppend;
+            appendedAt.put(entryKey, lastAppend);
+        }
     }
 
     /**
@@ -200,6 +210,7 @@ public final class InMemoryMetadataStore implements MetadataStore {
                 yield new Op.Result(version, 0);
             }
             case Op.Delete delete -> {
+                backing.appendedAt.remove(delete.key());
                 if (backing.entries.remove(delete.key()) != null) {
                     notifyWatches(delete.key(), Optional.empty());
                 }
@@ -212,7 +223,9 @@ public final class InMemoryMetadataStore implements MetadataStore {
                     store(append.key(), new Entry(new byte[0], 1, null));
                 }
                 long sequence = backing.logSequences.merge(append.key(), 1L, Long::sum) - 1;
-                store(append.key() + "/" + Keys.logEntryName(sequence), new Entry(append.value(), 1, null));
+                String entryKey = append.key() + "/" + Keys.logEntryName(sequence);
+                store(entryKey, new Entry(append.value(), 1, null));
+                backing.stampAppend(entryKey);
                 yield new Op.Result(0, sequence);
             }
         };
@@ -254,7 +267,8 @@ public final class InMemoryMetadataStore implements MetadataStore {
             for (String child : directChildren(logKey)) {
                 long sequence = Keys.sequenceOf(child);
                 if (sequence > afterSequence && entries.size() < limit) {
-                    entries.add(new LogEntry(sequence, backing.entries.get(logKey + "/" + child).value()));
+                    String key = logKey + "/" + child;
+                    entries.add(new LogEntry(sequence, backing.entries.get(key).value(), backing.appendedAt.getOrDefault(key, Instant.EPOCH)));
                 }
             }
             return List.copyOf(entries);

@@ -2,6 +2,7 @@ package dev.sluice.metadata;
 
 import dev.sluice.model.Durations;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -372,7 +373,9 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
                     break;
                 }
                 try {
-                    entries.add(new LogEntry(sequence, client.getData().forPath(path + "/" + Keys.logEntryName(sequence))));
+                    Stat stat = new Stat();
+                    byte[] value = client.getData().storingStatIn(stat).forPath(path + "/" + Keys.logEntryName(sequence));
+                    entries.add(new LogEntry(sequence, value, Instant.ofEpochMilli(stat.getCtime())));
                 } catch (KeeperException.NoNodeException trimmed) {
                     // Deleted by a concurrent trim; older entries are not promised.
                 }

@@ -27,4 +27,23 @@ class EventLogTest {
             assertThat(events.append(ClusterEvent.of(Instant.EPOCH, EventKind.OTHER, null, null, "after", Map.of()))).isGreaterThan(last);
         }
     }
+
+    /**
+     * Writers log what they saw at their own times and in their own order (the controller batches its
+     * events after a pass; any node's API writes at once), so those times can go back in log order; the
+     * log's own time cannot.
+     */
+    @Test
+    void theLoggedTimeGrowsWithTheSequenceWhereTheWritersTimesGoBack() {
+        try (InMemoryMetadataStore store = new InMemoryMetadataStore()) {
+            EventLog events = new ClusterMetadata(store, () -> Instant.EPOCH).events();
+            Instant now = Instant.now();
+            events.append(ClusterEvent.of(now, EventKind.DRAIN_STARTED, null, null, "written at once", Map.of()));
+            events.append(ClusterEvent.of(now.minusMillis(300), EventKind.LEADERSHIP_MOVED, null, null, "batched, seen earlier", Map.of()));
+
+            var logged = events.read(-1, 10);
+            assertThat(logged).extracting(e -> e.event().at()).isNotEqualTo(logged.stream().map(e -> e.event().at()).sorted().toList());
+            assertThat(logged).extracting(EventLog.LoggedEvent::loggedAt).isSorted();
+        }
+    }
 }
