@@ -90,16 +90,17 @@ final class NodeReferences {
     private static NodeResolution bareNumber(NodesConfiguration nodes, String reference) {
         Optional<Integer> number = parseNumber(reference.contains(":") ? reference.substring(0, reference.indexOf(':')) : reference);
         List<String> candidates = new ArrayList<>();
-        number.flatMap(n -> n >= 1 ? nodes.find(NodeId.of(n)) : Optional.empty())
-                .ifPresent(byId -> candidates.add(byId.nodeId() + " (" + byId.name() + ")"));
+        Optional<NodeConfig> withThatId = number.flatMap(n -> n >= 1 ? nodes.find(NodeId.of(n)) : Optional.empty());
+        withThatId.ifPresent(byId -> candidates.add(NodeResolution.label(byId)));
         for (NodeConfig node : nodes.nodes()) {
             Matcher trailing = TRAILING_NUMBER.matcher(node.name());
-            if (number.isPresent() && trailing.find() && parseNumber(trailing.group(1)).equals(number)) {
+            boolean alreadyListed = withThatId.isPresent() && withThatId.get().nodeId().equals(node.nodeId());
+            if (number.isPresent() && !alreadyListed && trailing.find() && parseNumber(trailing.group(1)).equals(number)) {
                 candidates.add(node.name() + " (" + node.nodeId() + ")");
             }
         }
-        String ambiguity = "'" + reference + "' is ambiguous: a bare number is not a node reference, because ids follow the order in which"
-                + " nodes registered and names do not";
+        String ambiguity = "'" + reference + "' is refused: a bare number could mean an id or the number in a name, and ids follow the"
+                + " order in which nodes registered while names do not";
         return new NodeResolution.Malformed(reference, candidates.isEmpty()
                 ? ambiguity + "; give a node name or an id like N" + reference.replaceAll(":.*", "") + "; " + known(nodes)
                 : ambiguity + "; did you mean " + String.join(" or ", candidates.stream().limit(MAX_LISTED).toList()) + "?");

@@ -85,10 +85,11 @@ class NodeResolutionTest {
 
     @Test
     void aBareNumberIsRefusedWithTheNodesItCouldMean() {
-        assertThat(malformed("1")).isEqualTo("'1' is ambiguous: a bare number is not a node reference, because ids follow the order in which"
-                + " nodes registered and names do not; did you mean N1 (worker-3) or worker-1 (N2)?");
+        assertThat(malformed("1")).isEqualTo("'1' is refused: a bare number could mean an id or the number in a name, and ids follow the"
+                + " order in which nodes registered while names do not; did you mean N1 (worker-3) or worker-1 (N2)?");
         assertThat(malformed("3")).contains("did you mean N3 (worker-2) or worker-3 (N1)?");
         assertThat(malformed("2:2")).contains("did you mean N2 (worker-1) or worker-2 (N3)?");
+        assertThat(malformed("4")).endsWith("did you mean N4 (worker-4)?");
         assertThat(malformed("77")).contains("give a node name or an id like N77").contains("the nodes are N1 (worker-3), N2 (worker-1)");
     }
 
