@@ -22,6 +22,7 @@ import dev.sluice.metadata.EventLog;
 import dev.sluice.metadata.Json;
 import dev.sluice.metadata.PlacementStore.VersionedPlacement;
 import dev.sluice.model.AuditRecord;
+import dev.sluice.model.BlockingPartition;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.NodeResolution;
@@ -123,13 +124,13 @@ public final class AdminApi {
         Lifecycle.Outcome outcome = lifecycle.request(reference, request.state(), request.reason(), request.force(), request.dryRun());
         return switch (outcome) {
             case Lifecycle.Outcome.Unresolved unresolved -> unresolved(unresolved.resolution(), request.state());
-            case Lifecycle.Outcome.Refused refused -> new ApiResponse(409, RefusalView.of(refused.refusal()));
+            case Lifecycle.Outcome.Refused refused -> new ApiResponse(409, RefusalView.of(withNodeNames(refused.refusal(), metadata.nodes().current())));
             case Lifecycle.Outcome.Done done -> ApiResponse.ok(new StateChanged(view(done.node(), snapshot()), done.changed(), done.warnings()));
             case Lifecycle.Outcome.DryRun dryRun -> {
                 Map<String, Integer> perWorker = new TreeMap<>();
                 dryRun.plan().replicasPerWorker().forEach((node, count) -> perWorker.put(node.toString(), count));
                 yield ApiResponse.ok(new DryRunView(true, view(dryRun.node(), snapshot()), dryRun.target(), dryRun.wouldRefuse().isEmpty(),
-                        dryRun.wouldRefuse().map(RefusalView::of).orElse(null), dryRun.plan().moves(), dryRun.plan().leadershipChanges(),
+                        dryRun.wouldRefuse().map(refusal -> RefusalView.of(withNodeNames(refusal, metadata.nodes().current()))).orElse(null), dryRun.plan().moves(), dryRun.plan().leadershipChanges(),
                         dryRun.plan().violations(), perWorker, dryRun.warnings()));
             }
         };
@@ -264,9 +265,9 @@ public final class AdminApi {
     private static final Pattern BARE_NODE_ID = Pattern.compile("(?<![A-Za-z0-9_:-])N([1-9][0-9]{0,8})(?![A-Za-z0-9_:]| \\()");
 
     /**
-     * {@code message} with every bare node id labelled {@code N4 (worker-3)}. Events are written by the
-     * model and the controller, some of which (a placement change) know only ids; labelling them here, as
-     * they are served, works for events already in the log too, and is exact because ids are never reused.
+     * {@code message} with every bare node id labelled {@code N4 (worker-3)}. Events and refusals are worded
+     * by the model and the controller, some of which (a placement change) know only ids; labelling them here,
+     * as they are served, works for events already in the log too, and is exact because ids are never reused.
      */
     static String withNodeNames(String message, NodesConfiguration nodes) {
         Matcher id = BARE_NODE_ID.matcher(message);
@@ -276,6 +277,14 @@ public final class AdminApi {
         }
         id.appendTail(labelled);
         return labelled.toString();
+    }
+
+    /** {@code refusal} with the nodes its sentences mention named, as {@link #withNodeNames(String, NodesConfiguration)} does for events. */
+    private static Refusal withNodeNames(Refusal refusal, NodesConfiguration nodes) {
+        List<BlockingPartition> blocking = refusal.blocking().stream()
+                .map(b -> new BlockingPartition(b.partition(), b.reason(), withNodeNames(b.message(), nodes))).toList();
+        return new Refusal(refusal.kind(), withNodeNames(refusal.message(), nodes), refusal.node(), refusal.current(), refusal.requested(),
+                refusal.allowedNext(), refusal.allowedWithForce(), blocking);
     }
 
     // ------------------------------------------------------------------ cluster

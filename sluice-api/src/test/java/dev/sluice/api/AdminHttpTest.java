@@ -148,6 +148,7 @@ class AdminHttpTest {
         assertThat(body.get("current").asText()).isEqualTo("active");
         assertThat(body.get("blocking").size()).isPositive();
         assertThat(body.get("blocking").get(0).get("reason").asText()).isEqualTo("not-enough-candidates");
+        assertThat(body.get("message").asText()).startsWith("refused to move N2 (worker-2) from active to draining");
         assertThat(body.get("allowedWithForce").toString()).contains("disabled");
         assertThat(metadata.nodes().current()).isEqualTo(before);
 
