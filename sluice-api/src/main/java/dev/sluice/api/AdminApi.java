@@ -129,8 +129,10 @@ public final class AdminApi {
             case Lifecycle.Outcome.DryRun dryRun -> {
                 Map<String, Integer> perWorker = new TreeMap<>();
                 dryRun.plan().replicasPerWorker().forEach((node, count) -> perWorker.put(node.toString(), count));
+                RefusalView wouldRefuse = dryRun.wouldRefuse().map(refusal -> RefusalView.of(withNodeNames(refusal, metadata.nodes().current())))
+                        .orElse(null);
                 yield ApiResponse.ok(new DryRunView(true, view(dryRun.node(), snapshot()), dryRun.target(), dryRun.wouldRefuse().isEmpty(),
-                        dryRun.wouldRefuse().map(refusal -> RefusalView.of(withNodeNames(refusal, metadata.nodes().current()))).orElse(null), dryRun.plan().moves(), dryRun.plan().leadershipChanges(),
+                        wouldRefuse, dryRun.plan().moves(), dryRun.plan().leadershipChanges(),
                         dryRun.plan().violations(), perWorker, dryRun.warnings()));
             }
         };

@@ -142,8 +142,8 @@ final class Progress {
             return;
         }
         out.println("  STALLED: " + stalled.size() + " partition(s) cannot move or be removed:");
-        stalled.forEach(s -> out.printf("    %s on %s %s: %s%n", s.path("partition").asText("-"), s.hasNonNull("worker") ? nodes.of(s.path("worker")) : "?", s.path("reason").asText(),
-                s.path("message").asText()));
+        stalled.forEach(s -> out.printf("    %s on %s %s: %s%n", s.path("partition").asText("-"), s.hasNonNull("worker") ? nodes.of(s.path("worker")) : "?",
+                s.path("reason").asText(), s.path("message").asText()));
         out.flush();
     }
 

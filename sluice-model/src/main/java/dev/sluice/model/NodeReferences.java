@@ -49,16 +49,21 @@ final class NodeReferences {
             return bareNumber(nodes, reference);
         }
         if (reference.contains(":")) {
-            return new NodeResolution.Malformed(reference, "'" + reference + "' is not a generational node id: expected a form like N3:7 (id N3, incarnation 7)");
+            return notGenerational(reference);
         }
         return byName(nodes, reference);
+    }
+
+    private static NodeResolution notGenerational(String reference) {
+        return new NodeResolution.Malformed(reference, "'" + reference + "' is not a generational node id: expected a form like N3:7"
+                + " (id N3, incarnation 7)");
     }
 
     private static NodeResolution byIncarnation(NodesConfiguration nodes, String reference, Matcher generational) {
         Optional<NodeId> id = parseId(generational.group(1));
         Optional<Integer> generation = parseNumber(generational.group(2)).filter(g -> g >= GenerationalNodeId.FIRST_GENERATION);
         if (id.isEmpty() || generation.isEmpty()) {
-            return new NodeResolution.Malformed(reference, "'" + reference + "' is not a generational node id: expected a form like N3:7 (id N3, incarnation 7)");
+            return notGenerational(reference);
         }
         NodeResolution plain = byId(nodes, reference, id.get());
         if (!(plain instanceof NodeResolution.Found found)) {
@@ -116,17 +121,18 @@ final class NodeReferences {
             return new NodeResolution.Found(ignoringCase.getFirst());
         }
         if (ignoringCase.size() > 1) {
-            return new NodeResolution.Malformed(reference, "'" + reference + "' is ambiguous: the names " + String.join(", ",
-                    ignoringCase.stream().map(n -> n.name() + " (" + n.nodeId() + ")").toList()) + " differ only in case; give the exact name or the id");
+            List<String> names = ignoringCase.stream().map(n -> n.name() + " (" + n.nodeId() + ")").toList();
+            return new NodeResolution.Malformed(reference, "'" + reference + "' is ambiguous: the names " + String.join(", ", names)
+                    + " differ only in case; give the exact name or the id");
         }
         Optional<Tombstone> removed = nodes.tombstones().stream().filter(t -> t.name().equalsIgnoreCase(reference))
                 .max(Comparator.comparing(Tombstone::id));
         if (removed.isPresent()) {
-            return new NodeResolution.Unknown(reference, "unknown node '" + reference + "': " + removed.get().name() + " (" + removed.get().id() + ") was removed");
+            return new NodeResolution.Unknown(reference, "unknown node '" + reference + "': " + removed.get().name() + " ("
+                    + removed.get().id() + ") was removed");
         }
-        Optional<NodeConfig> closest = closestName(nodes, reference);
-        return new NodeResolution.Unknown(reference, "unknown node '" + reference + "'" + closest.map(n -> "; did you mean " + n.name() + " (" + n.nodeId() + ")?")
-                .orElse("; " + known(nodes)));
+        String suggestion = closestName(nodes, reference).map(n -> "did you mean " + n.name() + " (" + n.nodeId() + ")?").orElse(known(nodes));
+        return new NodeResolution.Unknown(reference, "unknown node '" + reference + "'; " + suggestion);
     }
 
     /**

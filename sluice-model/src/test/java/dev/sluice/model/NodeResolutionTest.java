@@ -102,7 +102,8 @@ class NodeResolutionTest {
 
     @Test
     void unknownAndRemovedIdsSaySo() {
-        assertThat(unknown("N9")).isEqualTo("unknown node 'N9': no node has the id N9; the nodes are N1 (worker-3), N2 (worker-1), N3 (worker-2), N4 (worker-4)");
+        assertThat(unknown("N9")).isEqualTo("unknown node 'N9': no node has the id N9; the nodes are N1 (worker-3), N2 (worker-1), N3 (worker-2),"
+                + " N4 (worker-4)");
         assertThat(unknown("N5")).isEqualTo("unknown node 'N5': N5 (worker-5) was removed");
         assertThat(unknown("N5:3")).isEqualTo("unknown node 'N5:3': N5 (worker-5) was removed");
         assertThat(unknown("worker-5")).isEqualTo("unknown node 'worker-5': worker-5 (N5) was removed");
