@@ -22,12 +22,16 @@ import dev.sluice.metadata.EventLog;
 import dev.sluice.metadata.Json;
 import dev.sluice.metadata.PlacementStore.VersionedPlacement;
 import dev.sluice.model.AuditRecord;
+import dev.sluice.model.BlockingPartition;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
+import dev.sluice.model.NodeResolution;
 import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.PartitionTable;
 import dev.sluice.model.Placement;
+import dev.sluice.model.Refusal;
+import dev.sluice.model.RefusalKind;
 import dev.sluice.model.WorkerState;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -38,6 +42,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The admin API's behaviour, independent of the HTTP server: each method validates its input, reads the
@@ -81,22 +87,24 @@ public final class AdminApi {
 
     public ApiResponse node(String reference) {
         Snapshot snapshot = snapshot();
-        return snapshot.nodes().resolve(reference)
-                .map(node -> ApiResponse.ok(view(node, snapshot)))
-                .orElseGet(() -> unknownNode(reference));
+        NodeResolution resolution = snapshot.nodes().resolve(reference);
+        if (!(resolution instanceof NodeResolution.Found found)) {
+            return unresolved(resolution, null);
+        }
+        return ApiResponse.ok(view(found.node(), snapshot));
     }
 
     public ApiResponse drain(String reference) {
         Snapshot snapshot = snapshot();
-        Optional<NodeConfig> node = snapshot.nodes().resolve(reference);
-        if (node.isEmpty()) {
-            return unknownNode(reference);
+        NodeResolution resolution = snapshot.nodes().resolve(reference);
+        if (!(resolution instanceof NodeResolution.Found found)) {
+            return unresolved(resolution, null);
         }
-        return snapshot.status().flatMap(status -> status.drain(node.get().nodeId()))
+        NodeConfig node = found.node();
+        return snapshot.status().flatMap(status -> status.drain(node.nodeId()))
                 .map(ApiResponse::ok)
-                .orElseGet(() -> ApiResponse.error(404, "not-found", node.get().nodeId() + " (" + node.get().name()
-                        + ") has not been drained" + (node.get().workerState() == WorkerState.DRAINING
-                        ? " yet: the controller has not picked the drain up; try again in a moment" : "")));
+                .orElseGet(() -> ApiResponse.error(404, "not-found", NodeResolution.label(node) + " has not been drained"
+                        + (node.workerState() == WorkerState.DRAINING ? " yet: the controller has not picked the drain up; try again in a moment" : "")));
     }
 
     /**
@@ -115,14 +123,16 @@ public final class AdminApi {
         }
         Lifecycle.Outcome outcome = lifecycle.request(reference, request.state(), request.reason(), request.force(), request.dryRun());
         return switch (outcome) {
-            case Lifecycle.Outcome.UnknownNode unknown -> unknownNode(unknown.reference());
-            case Lifecycle.Outcome.Refused refused -> new ApiResponse(409, RefusalView.of(refused.refusal()));
+            case Lifecycle.Outcome.Unresolved unresolved -> unresolved(unresolved.resolution(), request.state());
+            case Lifecycle.Outcome.Refused refused -> new ApiResponse(409, RefusalView.of(withNodeNames(refused.refusal(), metadata.nodes().current())));
             case Lifecycle.Outcome.Done done -> ApiResponse.ok(new StateChanged(view(done.node(), snapshot()), done.changed(), done.warnings()));
             case Lifecycle.Outcome.DryRun dryRun -> {
                 Map<String, Integer> perWorker = new TreeMap<>();
                 dryRun.plan().replicasPerWorker().forEach((node, count) -> perWorker.put(node.toString(), count));
+                RefusalView wouldRefuse = dryRun.wouldRefuse().map(refusal -> RefusalView.of(withNodeNames(refusal, metadata.nodes().current())))
+                        .orElse(null);
                 yield ApiResponse.ok(new DryRunView(true, view(dryRun.node(), snapshot()), dryRun.target(), dryRun.wouldRefuse().isEmpty(),
-                        dryRun.wouldRefuse().map(RefusalView::of).orElse(null), dryRun.plan().moves(), dryRun.plan().leadershipChanges(),
+                        wouldRefuse, dryRun.plan().moves(), dryRun.plan().leadershipChanges(),
                         dryRun.plan().violations(), perWorker, dryRun.warnings()));
             }
         };
@@ -237,6 +247,7 @@ public final class AdminApi {
             return ApiResponse.error(400, "bad-request", "'since' must be -1 or more and 'limit' between 1 and " + MAX_EVENTS);
         }
         List<EventLog.LoggedEvent> logged = since == null || since.isBlank() ? metadata.events().latest(count) : metadata.events().read(after, count);
+        NodesConfiguration nodes = metadata.nodes().current();
         List<EventView> views = new ArrayList<>();
         long last = after;
         for (EventLog.LoggedEvent event : logged) {
@@ -247,10 +258,36 @@ public final class AdminApi {
             views.add(new EventView(event.sequence(), event.loggedAt(), event.event().kind(),
                     event.event().node() == null ? null : event.event().node().toString(),
                     event.event().partition() == null ? null : event.event().partition().toString(),
-                    event.event().message(), event.event().numbers(), transition));
+                    withNodeNames(event.event().message(), nodes), event.event().numbers(), transition));
             last = Math.max(last, event.sequence());
         }
         return ApiResponse.ok(new EventsPage(views, last));
+    }
+
+    /** A plain id not already followed by its name or generation: {@code N4} in {@code P3 moved [N1] → [N4]}. */
+    private static final Pattern BARE_NODE_ID = Pattern.compile("(?<![A-Za-z0-9_:-])N([1-9][0-9]{0,8})(?![A-Za-z0-9_:]| \\()");
+
+    /**
+     * {@code message} with every bare node id labelled {@code N4 (worker-3)}. Events and refusals are worded
+     * by the model and the controller, some of which (a placement change) know only ids; labelling them here,
+     * as they are served, works for events already in the log too, and is exact because ids are never reused.
+     */
+    static String withNodeNames(String message, NodesConfiguration nodes) {
+        Matcher id = BARE_NODE_ID.matcher(message);
+        StringBuilder labelled = new StringBuilder();
+        while (id.find()) {
+            id.appendReplacement(labelled, Matcher.quoteReplacement(nodes.label(NodeId.of(Integer.parseInt(id.group(1))))));
+        }
+        id.appendTail(labelled);
+        return labelled.toString();
+    }
+
+    /** {@code refusal} with the nodes its sentences mention named, as {@link #withNodeNames(String, NodesConfiguration)} does for events. */
+    private static Refusal withNodeNames(Refusal refusal, NodesConfiguration nodes) {
+        List<BlockingPartition> blocking = refusal.blocking().stream()
+                .map(b -> new BlockingPartition(b.partition(), b.reason(), withNodeNames(b.message(), nodes))).toList();
+        return new Refusal(refusal.kind(), withNodeNames(refusal.message(), nodes), refusal.node(), refusal.current(), refusal.requested(),
+                refusal.allowedNext(), refusal.allowedWithForce(), blocking);
     }
 
     // ------------------------------------------------------------------ cluster
@@ -320,7 +357,19 @@ public final class AdminApi {
         return nodes.stream().map(NodeId::toString).toList();
     }
 
-    private static ApiResponse unknownNode(String reference) {
-        return ApiResponse.error(404, "not-found", "unknown node '" + reference + "': give a plain id like N3 or a node name (see 'sluice nodes list')");
+    /**
+     * The answer to a node reference that names no current node, the same on every route: 400 when it
+     * cannot name a node (a bare number, an ambiguous name), 404 when no node answers to it, and 409 with a
+     * {@code stale-generation} refusal when it names an incarnation that is not the node's current one —
+     * the same refusal a transition gets when the node registers again before it is written.
+     */
+    private static ApiResponse unresolved(NodeResolution resolution, WorkerState requested) {
+        return switch (resolution) {
+            case NodeResolution.Malformed malformed -> ApiResponse.error(400, "bad-request", malformed.message());
+            case NodeResolution.Unknown unknown -> ApiResponse.error(404, "not-found", unknown.message());
+            case NodeResolution.Stale stale -> new ApiResponse(409, RefusalView.of(new Refusal(RefusalKind.STALE_GENERATION, stale.message(),
+                    stale.node().nodeId(), stale.node().workerState(), requested, List.of(), List.of(), List.of())));
+            case NodeResolution.Found found -> throw new IllegalStateException("BUG: " + NodeResolution.label(found.node()) + " was found, not unresolved");
+        };
     }
 }

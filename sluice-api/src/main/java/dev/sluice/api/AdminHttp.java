@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * GET  /api/v1/cluster                 the cluster at a glance
  * GET  /api/v1/nodes                   every node
- * GET  /api/v1/nodes/{node}            one node, by plain id (N3) or name
+ * GET  /api/v1/nodes/{node}            one node, by name, plain id (N3) or current incarnation (N3:7)
  * POST /api/v1/nodes/{node}/state      {"state": "draining", "reason": "…", "force": false, "dryRun": false}
  * GET  /api/v1/nodes/{node}/drain      the drain progress object
  * GET  /api/v1/partitions              every partition's replica sets

@@ -148,6 +148,7 @@ class AdminHttpTest {
         assertThat(body.get("current").asText()).isEqualTo("active");
         assertThat(body.get("blocking").size()).isPositive();
         assertThat(body.get("blocking").get(0).get("reason").asText()).isEqualTo("not-enough-candidates");
+        assertThat(body.get("message").asText()).startsWith("refused to move N2 (worker-2) from active to draining");
         assertThat(body.get("allowedWithForce").toString()).contains("disabled");
         assertThat(metadata.nodes().current()).isEqualTo(before);
 
@@ -174,6 +175,7 @@ class AdminHttpTest {
                 new Case("/api/v1/nodes/N1/state", "{\"state\":\"draining\",\"reason\":\"" + "y".repeat(600) + "\"}", TOKEN, 400, "limit is 500"),
                 new Case("/api/v1/nodes/N1/state", huge, TOKEN, 413, "limit"),
                 new Case("/api/v1/nodes/N9/state", "{\"state\":\"draining\"}", TOKEN, 404, "unknown node 'N9'"),
+                new Case("/api/v1/nodes/1/state", "{\"state\":\"draining\"}", TOKEN, 400, "did you mean N1 (worker-1)?"),
                 new Case("/api/v1/nodes/nobody/state", "{\"state\":\"draining\"}", TOKEN, 404, "unknown node"),
                 new Case("/api/v1/nodes/N1/state", "{\"state\":\"draining\"}", null, 401, "requires a token"),
                 new Case("/api/v1/nodes/N1/state", "{\"state\":\"draining\"}", "wrong", 401, "token is wrong"));
@@ -188,6 +190,64 @@ class AdminHttpTest {
         assertThat(get("/api/v1/events?since=x").statusCode()).isEqualTo(400);
         assertThat(get("/api/v1/events?limit=0").statusCode()).isEqualTo(400);
         assertThat(get("/api/v1/nodes/N1/drain").statusCode()).isEqualTo(404);
+    }
+
+    /**
+     * Every node route takes a reference through one rule: names in any case, N2, the current N2:2; a bare
+     * number is refused (400) naming what it could mean, a misspelling is answered with the closest name
+     * (404), and an incarnation the node has left behind is a stale-generation refusal (409). None of them
+     * changes anything.
+     */
+    @Test
+    void nodeReferencesAreResolvedTheSameWayOnEveryRoute() throws Exception {
+        sessions.get(1).close();
+        InMemoryMetadataStore restarted = store.newSession();
+        sessions.add(restarted);
+        new NodeRegistration(new ClusterMetadata(restarted, Clock.systemUTC()), Clock.systemUTC())
+                .register("worker-2", NodeAddresses.of("127.0.0.1:7002", "http://127.0.0.1:8002"), Set.of(Role.WORKER, Role.ADMIN), Location.DEFAULT);
+        NodesConfiguration before = metadata.nodes().current();
+        assertThat(before.find(NodeId.of(2)).orElseThrow().id().generation()).isEqualTo(2);
+
+        assertThat(json(get("/api/v1/nodes/Worker-2")).get("id").asText()).isEqualTo("N2");
+        assertThat(json(get("/api/v1/nodes/n2")).get("name").asText()).isEqualTo("worker-2");
+        assertThat(json(get("/api/v1/nodes/N2:2")).get("incarnation").asText()).isEqualTo("N2:2");
+
+        record Case(String method, String node, int status, String error, String message) {}
+        List<Case> cases = List.of(
+                new Case("GET", "2", 400, "bad-request", "'2' is refused: a bare number could mean an id or the number in a name"),
+                new Case("POST", "2", 400, "bad-request", "did you mean N2 (worker-2)?"),
+                new Case("GET", "worker-2x", 404, "not-found", "unknown node 'worker-2x'; did you mean worker-2 (N2)?"),
+                new Case("POST", "wroker-3", 404, "not-found", "did you mean worker-3 (N3)?"),
+                new Case("POST", "N9", 404, "not-found", "no node has the id N9; the nodes are N1 (worker-1), N2 (worker-2)"),
+                new Case("GET", "N2:1", 409, "refused", "N2:1 is no longer current: the node registered again since; N2 (worker-2) is now N2:2"),
+                new Case("POST", "N2:1", 409, "refused", "Look at its state again, then give N2:2 or N2"),
+                new Case("GET", "N2:1/drain", 409, "refused", "N2:1 is no longer current"));
+        for (Case c : cases) {
+            HttpResponse<String> response = c.method().equals("GET") ? get("/api/v1/nodes/" + c.node())
+                    : post("/api/v1/nodes/" + c.node() + "/state", "{\"state\":\"draining\"}", TOKEN);
+            assertThat(response.statusCode()).as(c.method() + " " + c.node() + ": " + response.body()).isEqualTo(c.status());
+            assertThat(json(response).get("error").asText()).as(c.node()).isEqualTo(c.error());
+            assertThat(json(response).get("message").asText()).as(c.node()).contains(c.message());
+            if (c.status() == 409) {
+                assertThat(json(response).get("kind").asText()).isEqualTo("stale-generation");
+                assertThat(json(response).get("node").asText()).isEqualTo("N2");
+            }
+            assertThat(metadata.nodes().current()).isEqualTo(before);
+        }
+
+        HttpResponse<String> current = post("/api/v1/nodes/N2:2/state", "{\"state\":\"draining\",\"dryRun\":true}", TOKEN);
+        assertThat(current.statusCode()).as(current.body()).isEqualTo(200);
+        assertThat(json(current).get("moves")).hasSize(18);
+    }
+
+    /** Event messages name nodes the way every other surface does, also where their writer knew only ids. */
+    @Test
+    void eventMessagesNameEveryNodeTheyMention() {
+        NodesConfiguration nodes = metadata.nodes().current();
+        assertThat(AdminApi.withNodeNames("P3 moved [N1] → [N4] in 900 ms", nodes)).isEqualTo("P3 moved [N1 (worker-1)] → [N4 (worker-4)] in 900 ms");
+        assertThat(AdminApi.withNodeNames("N2:1 (worker-2) registered as a new node", nodes)).isEqualTo("N2:1 (worker-2) registered as a new node");
+        assertThat(AdminApi.withNodeNames("N3 (worker-3) draining; N9 unknown, N0 and PN1 left alone", nodes))
+                .isEqualTo("N3 (worker-3) draining; N9 unknown, N0 and PN1 left alone");
     }
 
     @Test

@@ -74,6 +74,8 @@ class DashboardBrowserTest {
         assertThat(dead.findElement(By.cssSelector("[data-testid=liveness]")).getText()).contains("dead");
         assertThat(driver().findElements(By.cssSelector("#partition-map .cell.replica[data-node=N1]"))).hasSize(replicas);
         assertThat(driver().findElements(By.cssSelector("#partition-map .cell.leader"))).hasSize(FakeCluster.PARTITIONS);
+        assertThat(driver().findElement(By.cssSelector("#partition-map .row-head[data-node=N1] [data-testid=map-row-label]")).getText())
+                .as("a map row names its worker as every surface does").isEqualTo("N1 (worker-1)");
         assertThat(driver().findElements(By.cssSelector("#events [data-testid=event][data-kind=node-dead]"))).hasSize(1);
 
         // Drain: the dry-run plan comes first, and nothing is written until the operator confirms.

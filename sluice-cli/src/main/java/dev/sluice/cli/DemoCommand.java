@@ -141,7 +141,9 @@ final class DemoCommand implements Callable<Integer> {
                     out.println(line);
                     last = line;
                 }
-                Progress.printStalled(new java.io.PrintWriter(out, true), drain);
+                if (drain.path("stalledPartitions").size() > 0) {
+                    Progress.printStalled(new java.io.PrintWriter(out, true), drain, NodeLabels.fetch(admin));
+                }
             }
             if ("disabled".equals(view.path("state").asText()) && drain != null && "disabled".equals(drain.path("state").asText())) {
                 return drain;

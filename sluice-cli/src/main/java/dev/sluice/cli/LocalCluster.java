@@ -30,6 +30,8 @@ final class LocalCluster implements AutoCloseable {
     static final String CLUSTER_NAME = "local";
     static final Duration START_TIMEOUT = Duration.ofMinutes(3);
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+    /** How often a start looks whether the previous worker has registered; registering is one metadata write. */
+    static final Duration REGISTRATION_POLL = Duration.ofMillis(50);
     private static final String LAYOUT_FILE = "local.properties";
 
     /** The shape of a local cluster, as given on the command line or remembered in its directory. */
@@ -151,11 +153,47 @@ final class LocalCluster implements AutoCloseable {
         token = loadOrCreateToken();
         zooKeeper = EmbeddedZooKeeper.start(directory.resolve("zookeeper"), 0);
         progress.println("ZooKeeper (embedded) on " + zooKeeper.connectString() + "; data in " + directory);
-        for (int worker = 1; worker <= layout.workers(); worker++) {
-            children.add(startWorker(worker));
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        try (ZooKeeperMetadataStore store = ZooKeeperMetadataStore.connect(zooKeeper.connectString(), "/sluice/" + CLUSTER_NAME)) {
+            ClusterMetadata metadata = new ClusterMetadata(store, InstantSource.system());
+            for (int worker = 1; worker <= layout.workers(); worker++) {
+                // A new name gets the next free id when it registers, so workers started all at once got ids in
+                // whatever order they happened to register, and worker-3 could be N1. An operator who reads
+                // worker-k should find Nk: a worker whose name is new starts only once the one before it holds
+                // its id. Names already registered (a resumed cluster) keep their ids and start at once.
+                if (worker > 1 && metadata.nodes().current().findByName(workerName(worker)).isEmpty()) {
+                    awaitRegistered(metadata, worker - 1, deadline);
+                }
+                children.add(startWorker(worker));
+            }
+            progress.println("started " + layout.workers() + " worker processes; waiting until they are active and every partition is placed…");
+            awaitReady(metadata, deadline);
         }
-        progress.println("started " + layout.workers() + " worker processes; waiting until they are active and every partition is placed…");
-        awaitReady();
+    }
+
+    static String workerName(int worker) {
+        return "worker-" + worker;
+    }
+
+    /** Waits until worker {@code worker} (from 1) has registered, failing if its process exits or the start takes too long. */
+    private void awaitRegistered(ClusterMetadata metadata, int worker, long deadline) throws InterruptedException {
+        while (metadata.nodes().current().findByName(workerName(worker)).isEmpty()) {
+            requireChildrenAlive();
+            if (System.nanoTime() > deadline) {
+                throw new CliException(CliException.FAILED, workerName(worker) + " did not register within " + START_TIMEOUT.toMinutes()
+                        + " minutes; see " + directory.resolve(workerName(worker)).resolve("node.log"));
+            }
+            Thread.sleep(REGISTRATION_POLL.toMillis());
+        }
+    }
+
+    private void requireChildrenAlive() {
+        for (int i = 0; i < children.size(); i++) {
+            if (!children.get(i).isAlive()) {
+                throw new CliException(CliException.FAILED, workerName(i + 1) + " exited with status " + children.get(i).exitValue()
+                        + " while starting; see " + directory.resolve(workerName(i + 1)).resolve("node.log"));
+            }
+        }
     }
 
     private void requireFreePorts() {
@@ -199,10 +237,10 @@ final class LocalCluster implements AutoCloseable {
     }
 
     private Process startWorker(int worker) throws IOException {
-        Path data = directory.resolve("worker-" + worker);
+        Path data = directory.resolve(workerName(worker));
         Files.createDirectories(data);
         List<String> command = new ArrayList<>(javaCommand);
-        command.addAll(new ServerLaunch.Node("worker-" + worker, CLUSTER_NAME, data, "local.zone-" + ((worker - 1) % layout.zones() + 1),
+        command.addAll(new ServerLaunch.Node(workerName(worker), CLUSTER_NAME, data, "local.zone-" + ((worker - 1) % layout.zones() + 1),
                 "127.0.0.1", layout.raftPort() + worker - 1, "127.0.0.1", layout.httpPort() + worker - 1, zooKeeper.connectString(),
                 directory.resolve("token"), layout.partitions(), layout.replication(), Math.min(layout.zones(), layout.replication()),
                 ProcessHandle.current().pid()).arguments());
@@ -210,28 +248,19 @@ final class LocalCluster implements AutoCloseable {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
 
-    private void awaitReady() throws InterruptedException {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        try (ZooKeeperMetadataStore store = ZooKeeperMetadataStore.connect(zooKeeper.connectString(), "/sluice/" + CLUSTER_NAME)) {
-            ClusterMetadata metadata = new ClusterMetadata(store, InstantSource.system());
-            while (true) {
-                for (int i = 0; i < children.size(); i++) {
-                    if (!children.get(i).isAlive()) {
-                        throw new CliException(CliException.FAILED, "worker-" + (i + 1) + " exited with status " + children.get(i).exitValue()
-                                + " while starting; see " + directory.resolve("worker-" + (i + 1)).resolve("node.log"));
-                    }
-                }
-                if (ServerLaunch.ready(metadata, layout.workers(), layout.partitions())) {
-                    return;
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new CliException(CliException.FAILED, "the local cluster did not become ready within " + START_TIMEOUT.toMinutes()
-                            + " minutes (" + metadata.nodes().current().workers().size() + " workers registered, "
-                            + metadata.placements().readAll().size() + " partitions placed); see the node.log files under "
-                            + directory);
-                }
-                Thread.sleep(250);
+    private void awaitReady(ClusterMetadata metadata, long deadline) throws InterruptedException {
+        while (true) {
+            requireChildrenAlive();
+            if (ServerLaunch.ready(metadata, layout.workers(), layout.partitions())) {
+                return;
             }
+            if (System.nanoTime() > deadline) {
+                throw new CliException(CliException.FAILED, "the local cluster did not become ready within " + START_TIMEOUT.toMinutes()
+                        + " minutes (" + metadata.nodes().current().workers().size() + " workers registered, "
+                        + metadata.placements().readAll().size() + " partitions placed); see the node.log files under "
+                        + directory);
+            }
+            Thread.sleep(250);
         }
     }
 
@@ -247,8 +276,8 @@ final class LocalCluster implements AutoCloseable {
             for (int i = 0; i < children.size(); i++) {
                 if (!reported[i] && !children.get(i).isAlive()) {
                     reported[i] = true;
-                    out.println("worker-" + (i + 1) + " exited with status " + children.get(i).exitValue() + "; see "
-                            + directory.resolve("worker-" + (i + 1)).resolve("node.log"));
+                    out.println(workerName(i + 1) + " exited with status " + children.get(i).exitValue() + "; see "
+                            + directory.resolve(workerName(i + 1)).resolve("node.log"));
                 }
             }
             Thread.sleep(500);

@@ -68,11 +68,11 @@ final class NodesCommand {
     }
 
     @Command(name = "show", description = "Show one node, and its drain progress if it was drained.",
-            footer = {"", "Example:", "  sluice nodes show N3", "  sluice nodes show worker-3 -o json"}, mixinStandardHelpOptions = true)
+            footer = {"", "Example:", "  sluice nodes show worker-3", "  sluice nodes show N3 -o json"}, mixinStandardHelpOptions = true)
     static final class ShowNode implements Callable<Integer> {
         @Mixin ClusterOptions cluster;
         @Spec CommandLine.Model.CommandSpec spec;
-        @Parameters(paramLabel = "NODE", description = "plain id (N3) or name") String node;
+        @Parameters(paramLabel = "NODE", description = "node name (any case), id (N3) or current incarnation (N3:7); not a bare number") String node;
 
         @Override
         public Integer call() {
@@ -82,7 +82,7 @@ final class NodesCommand {
                 printJson(out, view);
                 return 0;
             }
-            out.printf("%s (%s), incarnation %s%n", view.path("id").asText(), view.path("name").asText(), view.path("incarnation").asText());
+            out.printf("%s, incarnation %s%n", NodeLabels.label(view), view.path("incarnation").asText());
             out.printf("  state:      %s — %s%n", view.path("state").asText(), view.path("stateDescription").asText());
             JsonNode change = view.path("lastChange");
             out.printf("  changed:    %s by %s%s (version %s)%n", change.path("at").asText(), change.path("actor").asText(),
@@ -95,7 +95,9 @@ final class NodesCommand {
             JsonNode drain = view.path("drain");
             if (!drain.isMissingNode() && !drain.isNull()) {
                 out.println("  drain:      " + Progress.line(drain, 30));
-                Progress.printStalled(out, drain);
+                if (drain.path("stalledPartitions").size() > 0) {
+                    Progress.printStalled(out, drain, NodeLabels.fetch(cluster.client()));
+                }
             }
             out.flush();
             return 0;
@@ -106,7 +108,7 @@ final class NodesCommand {
     abstract static class Transition implements Callable<Integer> {
         @Mixin ClusterOptions cluster;
         @Spec CommandLine.Model.CommandSpec spec;
-        @Parameters(paramLabel = "NODE", description = "plain id (N3) or name") String node;
+        @Parameters(paramLabel = "NODE", description = "node name (any case), id (N3) or current incarnation (N3:7); not a bare number") String node;
         @Option(names = "--reason", description = "why, recorded in the audit log") String reason;
 
         abstract String target();
@@ -126,7 +128,7 @@ final class NodesCommand {
                 printJson(out, answer);
             } else {
                 JsonNode view = answer.path("node");
-                out.printf("%s (%s) is %s%s%n", view.path("id").asText(), view.path("name").asText(), view.path("state").asText(),
+                out.printf("%s is %s%s%n", NodeLabels.label(view), view.path("state").asText(),
                         answer.path("changed").asBoolean() ? "" : " (it already was)");
                 answer.path("warnings").forEach(w -> out.println("warning: " + w.asText()));
                 out.flush();
@@ -164,7 +166,7 @@ final class NodesCommand {
                 if (cluster.json()) {
                     printJson(out, answer.body());
                 } else {
-                    Refusals.printPlan(out, answer.body());
+                    Refusals.printPlan(out, answer.body(), NodeLabels.fetch(client));
                 }
                 return answer.body().path("allowed").asBoolean() ? 0 : CliException.FAILED;
             }
@@ -203,7 +205,8 @@ final class NodesCommand {
             if (!waitForIt) {
                 return status;
             }
-            return new Progress(client, out(spec), cluster.json()).waitForDisabled(answer.path("node").path("id").asText(), timeout);
+            JsonNode node = answer.path("node");
+            return new Progress(client, out(spec), cluster.json()).waitForDisabled(node.path("id").asText(), NodeLabels.label(node), timeout);
         }
     }
 
@@ -219,7 +222,7 @@ final class NodesCommand {
         public Integer call() {
             JsonNode view = cluster.client().getOk("/api/v1/nodes/" + AdminClient.encode(node));
             if (!"draining".equals(view.path("state").asText())) {
-                throw new CliException(CliException.FAILED, view.path("id").asText() + " is " + view.path("state").asText()
+                throw new CliException(CliException.FAILED, NodeLabels.label(view) + " is " + view.path("state").asText()
                         + ", not draining: there is no drain to cancel");
             }
             return super.call();

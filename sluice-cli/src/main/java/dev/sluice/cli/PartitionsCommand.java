@@ -2,8 +2,6 @@ package dev.sluice.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,12 +14,6 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true, subcommands = {PartitionsCommand.ListPartitions.class, PartitionsCommand.ShowPartition.class})
 final class PartitionsCommand {
 
-    private static String join(JsonNode array) {
-        List<String> values = new ArrayList<>();
-        array.forEach(v -> values.add(v.asText()));
-        return values.isEmpty() ? "-" : String.join(",", values);
-    }
-
     @Command(name = "list", description = "List every partition.", footer = {"", "Example:", "  sluice partitions list"},
             mixinStandardHelpOptions = true)
     static final class ListPartitions implements Callable<Integer> {
@@ -30,16 +22,18 @@ final class PartitionsCommand {
 
         @Override
         public Integer call() {
-            JsonNode partitions = cluster.client().getOk("/api/v1/partitions");
+            AdminClient client = cluster.client();
+            JsonNode partitions = client.getOk("/api/v1/partitions");
             PrintWriter out = spec.commandLine().getOut();
             if (cluster.json()) {
                 NodesCommand.printJson(out, partitions);
                 return 0;
             }
+            NodeLabels nodes = NodeLabels.fetch(client);
             Table table = new Table("ID", "LEADER", "REPLICAS", "NEXT", "STEP");
             for (JsonNode partition : partitions) {
-                table.row(partition.path("id").asText(), partition.path("leader").asText("-"), join(partition.path("current")),
-                        partition.path("moving").asBoolean() ? join(partition.path("next")) : "-",
+                table.row(partition.path("id").asText(), nodes.of(partition.path("leader")), nodes.list(partition.path("current")),
+                        partition.path("moving").asBoolean() ? nodes.list(partition.path("next")) : "-",
                         partition.path("moving").asBoolean() ? partition.path("step").asText("starting") : "-");
             }
             table.print(out);
@@ -56,17 +50,19 @@ final class PartitionsCommand {
 
         @Override
         public Integer call() {
-            JsonNode partition = cluster.client().getOk("/api/v1/partitions/" + AdminClient.encode(id));
+            AdminClient client = cluster.client();
+            JsonNode partition = client.getOk("/api/v1/partitions/" + AdminClient.encode(id));
             PrintWriter out = spec.commandLine().getOut();
             if (cluster.json()) {
                 NodesCommand.printJson(out, partition);
                 return 0;
             }
-            out.printf("%s%n  leader:   %s%n  replicas: %s%n", partition.path("id").asText(), partition.path("leader").asText("-"),
-                    join(partition.path("current")));
+            NodeLabels nodes = NodeLabels.fetch(client);
+            out.printf("%s%n  leader:   %s%n  replicas: %s%n", partition.path("id").asText(), nodes.of(partition.path("leader")),
+                    nodes.list(partition.path("current")));
             if (partition.path("moving").asBoolean()) {
-                out.printf("  moving to %s since %s (joining %s, leaving %s)%n  step:     %s%n", join(partition.path("next")),
-                        partition.path("changeStartedAt").asText(), join(partition.path("joining")), join(partition.path("leaving")),
+                out.printf("  moving to %s since %s (joining %s, leaving %s)%n  step:     %s%n", nodes.list(partition.path("next")),
+                        partition.path("changeStartedAt").asText(), nodes.list(partition.path("joining")), nodes.list(partition.path("leaving")),
                         partition.path("step").asText("starting"));
                 if (partition.hasNonNull("lastError")) {
                     out.println("  error:    " + partition.path("lastError").asText());
@@ -75,7 +71,7 @@ final class PartitionsCommand {
             JsonNode policy = partition.path("policy");
             if (policy.path("frozen").asBoolean() || policy.hasNonNull("pinnedLeader")) {
                 out.printf("  policy:   %s%s%n", policy.path("frozen").asBoolean() ? "frozen " : "",
-                        policy.hasNonNull("pinnedLeader") ? "leader pinned to " + policy.path("pinnedLeader").asText() : "");
+                        policy.hasNonNull("pinnedLeader") ? "leader pinned to " + nodes.of(policy.path("pinnedLeader")) : "");
             }
             out.flush();
             return 0;

@@ -24,8 +24,13 @@ final class Progress {
         this.json = json;
     }
 
-    /** Waits until the node is disabled; 0 then, 1 on timeout or if the drain was cancelled. */
-    int waitForDisabled(String node, Duration timeout) {
+    /**
+     * Waits until the node is disabled; 0 then, 1 on timeout or if the drain was cancelled.
+     *
+     * @param node the id to poll, which stays valid when the node restarts (a generational id would not)
+     * @param label how to name it, {@code N1 (worker-3)}
+     */
+    int waitForDisabled(String node, String label, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         String lastLine = "";
         String lastStalled = "";
@@ -46,7 +51,9 @@ final class Progress {
                     if (terminal) {
                         out.println();
                     }
-                    printStalled(out, drain);
+                    if (!stalled.isEmpty()) {
+                        printStalled(out, drain, NodeLabels.fetch(client));
+                    }
                     lastStalled = stalled;
                 }
                 out.flush();
@@ -56,23 +63,23 @@ final class Progress {
                     if (json) {
                         NodesCommand.printJson(out, drain);
                     } else {
-                        out.println((terminal ? "\n" : "") + node + " is disabled: drained in "
+                        out.println((terminal ? "\n" : "") + label + " is disabled: drained in "
                                 + DurationConverter.format(seconds(drain)) + ", " + drain.path("movesDone").asInt() + " replicas moved");
                         out.flush();
                     }
                     return 0;
                 }
                 case "active" -> {
-                    throw new CliException(CliException.FAILED, (terminal ? "\n" : "") + node + " is active again: the drain was cancelled");
+                    throw new CliException(CliException.FAILED, (terminal ? "\n" : "") + label + " is active again: the drain was cancelled");
                 }
                 case "draining" -> {
                     // keep waiting
                 }
-                default -> throw new CliException(CliException.FAILED, node + " is " + state + ", not draining");
+                default -> throw new CliException(CliException.FAILED, label + " is " + state + ", not draining");
             }
             if (System.nanoTime() > deadline) {
                 throw new CliException(CliException.FAILED, (terminal ? "\n" : "") + "gave up after " + DurationConverter.format(timeout.toSeconds())
-                        + ": " + node + " is still draining (" + (drain.isMissingNode() ? "no progress reported yet" : shortText(drain))
+                        + ": " + label + " is still draining (" + (drain.isMissingNode() ? "no progress reported yet" : shortText(drain))
                         + "). The drain goes on; check it with 'sluice nodes show " + node + "'");
             }
             try {
@@ -129,14 +136,14 @@ final class Progress {
         };
     }
 
-    static void printStalled(PrintWriter out, JsonNode drain) {
+    static void printStalled(PrintWriter out, JsonNode drain, NodeLabels nodes) {
         JsonNode stalled = drain.path("stalledPartitions");
         if (stalled.size() == 0) {
             return;
         }
         out.println("  STALLED: " + stalled.size() + " partition(s) cannot move or be removed:");
-        stalled.forEach(s -> out.printf("    %s on %s %s: %s%n", s.path("partition").asText("-"), s.path("worker").asText("?"), s.path("reason").asText(),
-                s.path("message").asText()));
+        stalled.forEach(s -> out.printf("    %s on %s %s: %s%n", s.path("partition").asText("-"), s.hasNonNull("worker") ? nodes.of(s.path("worker")) : "?",
+                s.path("reason").asText(), s.path("message").asText()));
         out.flush();
     }
 

@@ -29,21 +29,21 @@ final class Refusals {
         err.flush();
     }
 
-    static void printPlan(PrintWriter out, JsonNode plan) {
+    static void printPlan(PrintWriter out, JsonNode plan, NodeLabels nodes) {
         JsonNode node = plan.path("node");
-        out.printf("Dry run: %s (%s) %s → %s%n", node.path("id").asText(), node.path("name").asText(), node.path("state").asText(),
+        out.printf("Dry run: %s %s → %s%n", NodeLabels.label(node), node.path("state").asText(),
                 plan.path("target").asText());
         out.println(plan.path("allowed").asBoolean() ? "  allowed: yes" : "  allowed: NO — " + plan.path("refusal").path("message").asText());
         JsonNode moves = plan.path("moves");
         out.printf("  %d replica move(s), %d leadership change(s)%n", moves.size(), plan.path("leadershipChanges").size());
         if (moves.size() > 0) {
             Table table = new Table("  PARTITION", "FROM", "TO");
-            moves.forEach(m -> table.row("  " + m.path("partition").asText(), text(m.path("from")), text(m.path("to"))));
+            moves.forEach(m -> table.row("  " + m.path("partition").asText(), nodes.of(m.path("from")), nodes.of(m.path("to"))));
             table.print(out);
         }
         if (plan.path("leadershipChanges").size() > 0) {
             Table table = new Table("  LEADERSHIP", "FROM", "TO", "WHY");
-            plan.path("leadershipChanges").forEach(l -> table.row("  " + l.path("partition").asText(), text(l.path("from")), text(l.path("to")),
+            plan.path("leadershipChanges").forEach(l -> table.row("  " + l.path("partition").asText(), nodes.of(l.path("from")), nodes.of(l.path("to")),
                     l.path("cause").asText()));
             table.print(out);
         }
@@ -59,10 +59,6 @@ final class Refusals {
         }
         plan.path("warnings").forEach(w -> out.println("  warning: " + w.asText()));
         out.flush();
-    }
-
-    private static String text(JsonNode value) {
-        return value.isMissingNode() || value.isNull() ? "-" : value.asText();
     }
 
     private static List<String> texts(JsonNode array) {

@@ -79,6 +79,17 @@ class CliEndToEndIT {
         return http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Ids follow registration order; a fresh local cluster registers its workers in name order, so worker-k is Nk. */
+    @Test
+    @Order(0)
+    void aFreshLocalClusterGivesWorkerKTheIdNk() throws Exception {
+        Run list = sluice("nodes", "list", "-o", "json", "--url", url());
+        assertThat(list.exitCode()).as(list.err()).isZero();
+        List<String> pairs = new ArrayList<>();
+        Json.mapper().readTree(list.out()).forEach(node -> pairs.add(node.path("id").asText() + " " + node.path("name").asText()));
+        assertThat(pairs).containsExactly("N1 worker-1", "N2 worker-2", "N3 worker-3", "N4 worker-4");
+    }
+
     @Test
     @Order(1)
     void drainWithWaitReachesDisabledAndEverySurfaceShowsIt() throws Exception {

@@ -9,6 +9,7 @@ import dev.sluice.model.GuardFacts;
 import dev.sluice.model.Liveness;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
+import dev.sluice.model.NodeResolution;
 import dev.sluice.model.NodesChange;
 import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.PartitionId;
@@ -51,8 +52,17 @@ public final class Lifecycle {
 
     /** What a request led to. */
     public sealed interface Outcome {
-        /** No node has that id or name. */
-        record UnknownNode(String reference) implements Outcome {}
+        /**
+         * The reference names no current node: it is malformed or ambiguous, unknown, or a stale incarnation
+         * ({@link NodeResolution} says which and why). Nothing was written.
+         */
+        record Unresolved(NodeResolution resolution) implements Outcome {
+            public Unresolved {
+                if (resolution instanceof NodeResolution.Found) {
+                    throw new IllegalArgumentException("BUG: a found node is not unresolved");
+                }
+            }
+        }
 
         /** The transition was applied (or found already applied by this request, or already in place). */
         record Done(NodeConfig node, boolean changed, List<String> warnings) implements Outcome {}
@@ -69,18 +79,20 @@ public final class Lifecycle {
     }
 
     /**
-     * Asks for {@code nodeReference} (a plain id like {@code N3} or a name) to move to {@code target}.
+     * Asks for the node {@code nodeReference} names ({@link NodesConfiguration#resolve}) to move to
+     * {@code target}. The write is conditioned on the incarnation resolved here, so a node that registers
+     * again before it lands is refused as {@code stale-generation}, as a stale {@code N3:7} is at once.
      */
     public Outcome request(String nodeReference, WorkerState target, String reason, boolean force, boolean dryRun) {
         NodesConfiguration config = metadata.nodes().current();
-        Optional<NodeConfig> found = config.resolve(nodeReference);
-        if (found.isEmpty()) {
-            return new Outcome.UnknownNode(nodeReference);
+        NodeResolution resolution = config.resolve(nodeReference);
+        if (!(resolution instanceof NodeResolution.Found found)) {
+            return new Outcome.Unresolved(resolution);
         }
-        NodeConfig node = found.get();
+        NodeConfig node = found.node();
         if (!node.isWorker()) {
             return new Outcome.Refused(Refusal.simple(RefusalKind.INVALID_REQUEST, node.nodeId(),
-                    node.nodeId() + " (" + node.name() + ") has no worker role, so it has no worker state"));
+                    NodeResolution.label(node) + " has no worker role, so it has no worker state"));
         }
         if (dryRun) {
             return dryRun(config, node, target, reason, force);

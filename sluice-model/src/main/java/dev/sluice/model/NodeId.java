@@ -7,7 +7,9 @@ import com.fasterxml.jackson.annotation.JsonValue;
  * The plain, permanent identity of a node: allocated once when a node name first registers and never
  * reused, also after the node is removed (its id then stays reserved by a tombstone).
  *
- * <p>Prints as {@code N3}. Parses {@code N3}, {@code n3} and {@code 3}.
+ * <p>Prints as {@code N3}. Parses {@code N3}, {@code n3} and {@code 3}, as Sluice's own documents and Raft
+ * peer ids spell it; what an operator types goes through {@link NodesConfiguration#resolve(String)}
+ * instead, which refuses a bare number because ids follow registration order and names do not.
  */
 public record NodeId(int value) implements Comparable<NodeId> {
 

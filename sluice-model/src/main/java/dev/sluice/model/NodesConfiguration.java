@@ -94,20 +94,24 @@ public final class NodesConfiguration {
         return Optional.ofNullable(byName.get(name));
     }
 
-    /** Finds a node by plain id ({@code N3}, {@code 3}) or by name. */
-    public Optional<NodeConfig> resolve(String reference) {
-        if (reference == null || reference.isBlank()) {
-            return Optional.empty();
+    /**
+     * Finds the node an operator's {@code reference} names: a name (ignoring case when that is unambiguous),
+     * a plain id like {@code N3}, or a current generational id like {@code N3:7}; see {@link NodeResolution}.
+     */
+    public NodeResolution resolve(String reference) {
+        return NodeReferences.resolve(this, reference);
+    }
+
+    /**
+     * {@code id} as operator surfaces print it, {@code N1 (worker-3)}; a removed node keeps the name it had,
+     * since ids are never reused. An id this configuration never had prints bare.
+     */
+    public String label(NodeId id) {
+        NodeConfig node = byId.get(id);
+        if (node != null) {
+            return NodeResolution.label(node);
         }
-        Optional<NodeConfig> named = findByName(reference);
-        if (named.isPresent()) {
-            return named;
-        }
-        try {
-            return find(NodeId.parse(reference));
-        } catch (IllegalArgumentException notAnId) {
-            return Optional.empty();
-        }
+        return tombstones.stream().filter(t -> t.id().equals(id)).findFirst().map(t -> id + " (" + t.name() + ")").orElse(id.toString());
     }
 
     /** Live nodes with the worker role, by id. */

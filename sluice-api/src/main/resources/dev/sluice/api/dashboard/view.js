@@ -395,7 +395,8 @@ function buildMap(map, partitions, workerIds) {
   mapColumns.clear();
   mapRows.clear();
   const labelEvery = partitions.length <= 32 ? 1 : partitions.length <= 64 ? 4 : 5;
-  map.style.gridTemplateColumns = `5.5em repeat(${partitions.length}, minmax(10px, 1fr))`;
+  // The row heads name each worker as everywhere else, N1 (worker-3), so their column fits the longest.
+  map.style.gridTemplateColumns = `minmax(5.5em, max-content) repeat(${partitions.length}, minmax(10px, 1fr))`;
   const elements = [h('div', { class: 'corner', text: 'N \\ P', title: 'workers down, partitions across' })];
   partitions.forEach((p, index) => {
     const column = h('div', { class: 'col-head', role: 'columnheader', data: { partition: p.id }, title: p.id },
@@ -404,7 +405,9 @@ function buildMap(map, partitions, workerIds) {
     elements.push(column);
   });
   for (const id of workerIds) {
-    const row = h('div', { class: 'row-head', role: 'rowheader', data: { node: id } }, h('span', { class: 'dot' }), id);
+    const label = h('span', { class: 'row-label', 'data-testid': 'map-row-label' }, id);
+    const row = h('div', { class: 'row-head', role: 'rowheader', data: { node: id } }, h('span', { class: 'dot' }), label);
+    row.label = label;
     mapRows.set(id, row);
     elements.push(row);
     for (const p of partitions) {
@@ -437,6 +440,7 @@ export function renderMap(partitions, nodes) {
     const node = byId.get(id);
     const row = mapRows.get(id);
     row.className = `row-head state-${node?.state ?? 'unknown'}${node && !node.alive ? ' dead' : ''}`;
+    setText(row.label, node?.name ? `${id} (${node.name})` : id);
     setAttr(row, 'title', node ? `${id} ${node.name ?? ''}: ${node.state}${node.alive ? '' : ', dead'}` : `${id}: not in the nodes configuration`);
   }
   for (const p of sorted) {
