@@ -148,8 +148,9 @@ class AdminHttpTest {
         assertThat(body.get("current").asText()).isEqualTo("active");
         assertThat(body.get("blocking").size()).isPositive();
         assertThat(body.get("blocking").get(0).get("reason").asText()).isEqualTo("not-enough-candidates");
-        assertThat(body.get("message").asText()).startsWith("refused to move N2 (worker-2) from active to draining");
-        assertThat(body.get("allowedWithForce").toString()).contains("disabled");
+        assertThat(body.get("message").asText()).startsWith("N2 (worker-2) cannot go from active to draining now: ");
+        assertThat(body.get("allowed").toString()).doesNotContain("draining");
+        assertThat(body.get("allowedWithForce").toString()).contains("disabled").contains("draining");
         assertThat(metadata.nodes().current()).isEqualTo(before);
 
         HttpResponse<String> illegal = post("/api/v1/nodes/N1/state", "{\"state\":\"provisioning\"}", TOKEN);

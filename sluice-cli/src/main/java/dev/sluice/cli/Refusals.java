@@ -1,6 +1,8 @@
 package dev.sluice.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.model.BlockingPartition;
+import dev.sluice.model.PartitionId;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,14 +21,27 @@ final class Refusals {
                     + "; allowed next: " + (allowed.isEmpty() ? "none" : String.join(", ", allowed))
                     + (forced.isEmpty() ? "" : "; with --force: " + String.join(", ", forced)));
         }
-        JsonNode blocking = refusal.path("blocking");
-        if (blocking.size() > 0) {
+        String requested = refusal.path("requested").asText("");
+        if (!requested.isEmpty() && forced.contains(requested)) {
+            // The server says force gets past it; the flag's name is the CLI's to give.
+            err.println("  add --force to do it anyway");
+        }
+        List<BlockingPartition.Group> groups = groups(refusal.path("blocking"));
+        if (!groups.isEmpty()) {
             err.println("  blocking partitions:");
-            Table table = new Table("    PARTITION", "REASON", "DETAIL");
-            blocking.forEach(b -> table.row("    " + b.path("partition").asText(), b.path("reason").asText(), b.path("message").asText()));
+            Table table = new Table("    PARTITIONS", "REASON", "DETAIL");
+            groups.forEach(g -> table.row("    " + g.ranges() + (g.partitions().size() > 1 ? " (" + g.partitions().size() + ")" : ""), g.reason(), g.message()));
             table.print(err);
         }
         err.flush();
+    }
+
+    /** Blocking partitions as the server listed them, grouped by reason and sentence. */
+    private static List<BlockingPartition.Group> groups(JsonNode blocking) {
+        List<BlockingPartition> partitions = new ArrayList<>();
+        blocking.forEach(b -> partitions.add(new BlockingPartition(PartitionId.parse(b.path("partition").asText()), b.path("reason").asText(),
+                b.path("message").asText())));
+        return BlockingPartition.grouped(partitions);
     }
 
     static void printPlan(PrintWriter out, JsonNode plan, NodeLabels nodes) {
@@ -52,10 +67,10 @@ final class Refusals {
             out.println("  still unsatisfied afterwards:");
             violations.forEach(v -> out.printf("    %s %s: %s%n", v.path("partition").asText(), v.path("reason").asText(), v.path("message").asText()));
         }
-        JsonNode blocking = plan.path("refusal").path("blocking");
-        if (blocking.size() > 0) {
+        List<BlockingPartition.Group> blocking = groups(plan.path("refusal").path("blocking"));
+        if (!blocking.isEmpty()) {
             out.println("  blocking partitions:");
-            blocking.forEach(b -> out.printf("    %s %s: %s%n", b.path("partition").asText(), b.path("reason").asText(), b.path("message").asText()));
+            blocking.forEach(group -> out.println("    " + group));
         }
         plan.path("warnings").forEach(w -> out.println("  warning: " + w.asText()));
         out.flush();

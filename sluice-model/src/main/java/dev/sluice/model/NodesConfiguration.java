@@ -214,7 +214,7 @@ public final class NodesConfiguration {
         if (permission == TransitionTable.Permission.FORCE_ONLY) {
             if (!request.force()) {
                 return refuse(RefusalKind.NEEDS_FORCE, node, request,
-                        "refused to move " + node.id().id() + " from " + from + " to " + to + ": " + cell.hint(), List.of());
+                        node.id().id() + " goes from " + from + " to " + to + " only when forced: " + cell.hint(), List.of());
             }
             forced = true;
         }
@@ -225,9 +225,9 @@ public final class NodesConfiguration {
                 List<BlockingPartition> blocking = cell.guard() == TransitionTable.Guard.DRAIN_PRECHECK && request.facts().drainPrecheck() != null
                         ? request.facts().drainPrecheck().blocking()
                         : List.of();
-                String forceHint = cell.guard().skippableByForce() && request.actor() == Actor.OPERATOR ? "; use --force to do it anyway" : "";
+                String forceHint = cell.guard().skippableByForce() && request.actor() == Actor.OPERATOR ? "; forcing it does it anyway" : "";
                 return refuse(RefusalKind.GUARD_FAILED, node, request,
-                        "refused to move " + node.id().id() + " from " + from + " to " + to + ": " + guardFailure + forceHint, blocking);
+                        node.id().id() + " cannot go from " + from + " to " + to + " now: " + guardFailure + forceHint, blocking);
             }
             forced = true;
         }
@@ -248,9 +248,8 @@ public final class NodesConfiguration {
                     yield "the drain pre-check was not run";
                 }
                 yield precheck.passed() ? null
-                        : precheck.blocking().size() + " partition(s) would have no compliant replacement ("
-                                + precheck.blocking().stream().limit(3).map(b -> b.partition() + ": " + b.message())
-                                        .reduce((a, b) -> a + "; " + b).orElse("") + (precheck.blocking().size() > 3 ? "; …" : "") + ")";
+                        : precheck.blocking().size() + (precheck.blocking().size() == 1 ? " partition" : " partitions")
+                                + " would have no compliant replacement: " + BlockingPartition.summary(precheck.blocking(), 3);
             }
             case EMPTIED_WHILE_DRAINING -> {
                 GuardFacts.EmptiedEvidence emptied = facts.emptied();
@@ -275,8 +274,17 @@ public final class NodesConfiguration {
     private static ChangeResult refuse(RefusalKind kind, NodeConfig node, NodesChange.TransitionWorker request, String message,
             List<BlockingPartition> blocking) {
         WorkerState current = node.workerState();
-        return new ChangeResult.Refused(new Refusal(kind, message, node.nodeId(), current, request.target(),
-                TransitionTable.allowedNext(current, request.actor()), TransitionTable.allowedNextWithForce(current, request.actor()), blocking));
+        List<WorkerState> allowed = new ArrayList<>(TransitionTable.allowedNext(current, request.actor()));
+        List<WorkerState> withForce = new ArrayList<>(TransitionTable.allowedNextWithForce(current, request.actor()));
+        if (kind == RefusalKind.GUARD_FAILED && allowed.remove(request.target())) {
+            // The table allows it, its guard does not, now: listing it as allowed next, right after refusing
+            // it, would send the operator round in a circle. Force is what gets past a skippable guard.
+            TransitionTable.Cell cell = TransitionTable.cell(current, request.target());
+            if (cell.guard().skippableByForce() && request.actor() == Actor.OPERATOR && !withForce.contains(request.target())) {
+                withForce.add(request.target());
+            }
+        }
+        return new ChangeResult.Refused(new Refusal(kind, message, node.nodeId(), current, request.target(), allowed, withForce, blocking));
     }
 
     private ChangeResult applyRemove(NodesChange.RemoveNode remove) {

@@ -30,6 +30,24 @@ public record PartitionId(int value) implements Comparable<PartitionId> {
         return new PartitionId(Integer.parseInt(digits));
     }
 
+    /** Sorted partitions as ranges of consecutive ids: {@code P0–P5, P7, P9–P23}. */
+    public static String ranges(java.util.Collection<PartitionId> partitions) {
+        java.util.List<PartitionId> sorted = partitions.stream().distinct().sorted().toList();
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < sorted.size(); ) {
+            int end = i;
+            while (end + 1 < sorted.size() && sorted.get(end + 1).value == sorted.get(end).value + 1) {
+                end++;
+            }
+            text.append(text.isEmpty() ? "" : ", ").append(sorted.get(i));
+            if (end > i) {
+                text.append('–').append(sorted.get(end));
+            }
+            i = end + 1;
+        }
+        return text.toString();
+    }
+
     @Override
     public int compareTo(PartitionId other) {
         return Integer.compare(value, other.value);

@@ -93,7 +93,7 @@ public final class TransitionTable {
         return switch (from) {
             case PROVISIONING -> switch (to) {
                 case ACTIVE -> allowed(from, to, Map.of(Actor.NODE, Permission.ALLOWED, Actor.OPERATOR, Permission.FORCE_ONLY),
-                        Guard.NONE, "a provisioning worker activates itself when its warm-up checks pass; use --force to skip them");
+                        Guard.NONE, "a provisioning worker activates itself when its warm-up checks pass; force it to skip them");
                 case DISABLED -> allowed(from, to, Map.of(Actor.OPERATOR, Permission.ALLOWED), Guard.NONE, "");
                 case DRAINING -> illegal(from, to, "a provisioning worker holds nothing to drain; disable it instead");
                 case PROVISIONING -> throw new IllegalStateException("BUG: no-op handled above");
@@ -101,7 +101,7 @@ public final class TransitionTable {
             case ACTIVE -> switch (to) {
                 case DRAINING -> allowed(from, to, Map.of(Actor.OPERATOR, Permission.ALLOWED), Guard.DRAIN_PRECHECK, "");
                 case DISABLED -> allowed(from, to, Map.of(Actor.OPERATOR, Permission.FORCE_ONLY), Guard.NONE,
-                        "drain first: disabling an active worker drops its replicas at once; use --force to do it anyway");
+                        "drain first: disabling an active worker drops its replicas at once; force it to do it anyway");
                 case PROVISIONING -> illegal(from, to, "an active worker does not warm up again; drain it, then recommission it");
                 case ACTIVE -> throw new IllegalStateException("BUG: no-op handled above");
             };
@@ -109,7 +109,7 @@ public final class TransitionTable {
                 case ACTIVE -> allowed(from, to, Map.of(Actor.OPERATOR, Permission.ALLOWED), Guard.NONE, "");
                 case DISABLED -> allowed(from, to, Map.of(Actor.CONTROLLER, Permission.ALLOWED, Actor.OPERATOR, Permission.FORCE_ONLY),
                         Guard.EMPTIED_WHILE_DRAINING,
-                        "the controller disables a draining worker once it holds nothing; use --force to disable it now and lose its remaining replicas");
+                        "the controller disables a draining worker once it holds nothing; force it to disable it now and lose its remaining replicas");
                 case PROVISIONING -> illegal(from, to, "cancel the drain (activate) or let it finish first");
                 case DRAINING -> throw new IllegalStateException("BUG: no-op handled above");
             };

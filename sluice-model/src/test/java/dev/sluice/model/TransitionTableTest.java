@@ -150,6 +150,9 @@ class TransitionTableTest {
                 assertThat(refusal.requested()).isEqualTo(to);
                 assertThat(refusal.message()).contains(from.wireName()).contains(to.wireName());
                 assertThat(refusal.allowedNext()).doesNotContain(from);
+                // Never "refused, but allowed next": the state just refused is not offered back.
+                assertThat(refusal.allowedNext()).as(cell + " offers what it refused").doesNotContain(to);
+                assertThat(refusal.message()).as("the model leaves flag names to the CLI").doesNotContain("--").doesNotStartWith("refused");
                 for (WorkerState allowed : refusal.allowedNext()) {
                     assertThat(expected(from, allowed, actor)).as(cell + " lists " + allowed).isEqualTo(Outcome.APPLIED);
                 }

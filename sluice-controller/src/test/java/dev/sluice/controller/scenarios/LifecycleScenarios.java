@@ -192,7 +192,8 @@ public abstract class LifecycleScenarios {
                 assertThat(refused.refusal().kind()).isEqualTo(RefusalKind.GUARD_FAILED);
                 assertThat(refused.refusal().blocking()).isNotEmpty()
                         .allSatisfy(b -> assertThat(b.reason()).isEqualTo("not-enough-candidates"));
-                assertThat(refused.refusal().message()).contains("use --force");
+                assertThat(refused.refusal().message()).contains("forcing it does it anyway");
+                assertThat(refused.refusal().allowedWithForce()).contains(WorkerState.DRAINING);
             });
             assertThat(state(cluster, N2)).isEqualTo(WorkerState.ACTIVE);
             assertThat(lifecycle.request("N2", WorkerState.DRAINING, "", false, true))
