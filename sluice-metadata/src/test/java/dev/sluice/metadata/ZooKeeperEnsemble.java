@@ -4,8 +4,13 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.apache.curator.test.TestingZooKeeperServer;
@@ -106,6 +111,32 @@ public final class ZooKeeperEnsemble implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        cluster.close();
+        try {
+            cluster.close();
+        } finally {
+            deleteConfigurationFiles();
+        }
+    }
+
+    /**
+     * Curator's test servers write each server's configuration to a temporary file at every start and never
+     * delete it: a few hundred per build were left in the temporary directory. Only this ensemble's files
+     * (named by its client ports) are deleted, since another test JVM may be starting its own.
+     */
+    private void deleteConfigurationFiles() throws IOException {
+        Set<String> ours = new HashSet<>();
+        cluster.getInstances().forEach(spec -> ours.add("clientPort=" + spec.getPort()));
+        Path temporary = Path.of(System.getProperty("java.io.tmpdir"));
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(temporary, "zookeeper.configuration*.properties")) {
+            for (Path file : files) {
+                try {
+                    if (Files.readAllLines(file, StandardCharsets.ISO_8859_1).stream().anyMatch(ours::contains)) {
+                        Files.deleteIfExists(file);
+                    }
+                } catch (IOException goneOrUnreadable) {
+                    // Another JVM's file, or already deleted: not ours to worry about.
+                }
+            }
+        }
     }
 }
