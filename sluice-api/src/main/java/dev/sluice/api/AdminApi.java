@@ -301,7 +301,8 @@ public final class AdminApi {
         }
         snapshot.nodes().workers().forEach(node -> byState.merge(node.workerState(), 1, Integer::sum));
         int alive = (int) snapshot.nodes().nodes().stream().filter(n -> snapshot.alive().contains(n.nodeId())).count();
-        int moving = (int) snapshot.placements().values().stream().filter(v -> v.placement().hasNext()).count();
+        int moving = snapshot.status().filter(status -> !status.workers().isEmpty()).map(status -> status.moves().size())
+                .orElseGet(() -> (int) snapshot.placements().values().stream().filter(v -> v.placement().hasNext()).count());
         return ApiResponse.ok(new ClusterView(clusterName,
                 table.map(PartitionTable::partitionCount).orElse(0),
                 table.map(t -> t.replication().replicas()).orElse(0),
@@ -325,13 +326,21 @@ public final class AdminApi {
         NodeId id = node.nodeId();
         int replicas = 0;
         int leaderships = 0;
-        for (VersionedPlacement versioned : snapshot.placements().values()) {
-            Placement placement = versioned.placement();
-            if (placement.names(id)) {
-                replicas++;
-            }
-            if (id.equals(placement.leader())) {
-                leaderships++;
+        Optional<ControllerStatus.WorkerCounts> counted = snapshot.status().flatMap(status -> status.counts(id));
+        if (counted.isPresent()) {
+            // The controller counted these in the pass that made the drain's numbers: one source, so a node's
+            // card and its drain never disagree, and "leads" means what the drain means by it.
+            replicas = counted.get().replicas();
+            leaderships = counted.get().leaderships();
+        } else {
+            for (VersionedPlacement versioned : snapshot.placements().values()) {
+                Placement placement = versioned.placement();
+                if (placement.names(id)) {
+                    replicas++;
+                }
+                if (id.equals(placement.leader())) {
+                    leaderships++;
+                }
             }
         }
         DrainProgress drain = snapshot.status().flatMap(status -> status.drain(id)).orElse(null);

@@ -133,7 +133,7 @@ class DashboardBrowserTest {
         assertThat(seen.stream().distinct().count()).as("the bar moved in steps, not at once").isGreaterThan(3);
         assertThat(driver().findElement(By.cssSelector(card("N1") + " [data-testid=state-badge]")).getText()).isEqualToIgnoringCase("disabled");
         assertThat(driver().findElement(By.cssSelector("[data-testid=drain-panel][data-node=N1] [data-testid=drain-remaining]")).getText())
-                .isEqualTo("0 / " + replicas + " replicas remaining");
+                .isEqualTo(replicas + "/" + replicas + " moved");
         // The map is drawn from the partitions poll, which may come a moment after the nodes poll.
         browser.until(d -> d.findElements(By.cssSelector("#partition-map .cell[data-node=N1].replica, #partition-map .cell[data-node=N1].leaving"))
                 .isEmpty() ? true : null);

@@ -164,7 +164,8 @@ final class ControlLoop {
                 plan.explanations(),
                 holdings, now), fence);
         timings.lap("drains");
-        publisher.publish(nodes, current, leaders, movesInFlight(current), drainProgress, plan.explanations(), timings, now);
+        List<ControllerStatus.WorkerCounts> counts = nodes.workers().stream().map(worker -> emptiness.counts(worker.nodeId())).toList();
+        publisher.publish(nodes, current, leaders, movesInFlight(current), drainProgress, plan.explanations(), counts, timings, now);
         return !moves.steps().isEmpty() || moves.anyCallInFlight()
                 || nodes.workers().stream().anyMatch(n -> n.workerState() == WorkerState.DRAINING);
     }

@@ -17,6 +17,8 @@ import java.util.List;
  * @param lastPassMillis how long the last pass took
  * @param explanations the scheduler's explanations, the first {@link #MAX_EXPLANATIONS} of them (by partition)
  * @param explanationsLeftOut how many more explanations the scheduler gave than the status lists
+ * @param workers every worker's replicas and leaderships, counted in the same pass as the drains (with
+ *     {@link Emptiness}'s rule for who leads), so the API, CLI and dashboard show one set of numbers
  */
 public record ControllerStatus(
         String leader,
@@ -27,7 +29,8 @@ public record ControllerStatus(
         List<MoveInFlight> moves,
         List<DrainProgress> drains,
         List<Explanation> explanations,
-        int explanationsLeftOut) {
+        int explanationsLeftOut,
+        List<WorkerCounts> workers) {
 
     /**
      * Explanations a status lists. The scheduler explains every partition it cannot place, so a cluster of
@@ -40,6 +43,7 @@ public record ControllerStatus(
     public ControllerStatus {
         moves = moves == null ? List.of() : List.copyOf(moves);
         drains = drains == null ? List.of() : List.copyOf(drains);
+        workers = workers == null ? List.of() : List.copyOf(workers);
         explanations = explanations == null ? List.of() : explanations;
         if (explanations.size() > MAX_EXPLANATIONS) {
             explanationsLeftOut += explanations.size() - MAX_EXPLANATIONS;
@@ -51,7 +55,20 @@ public record ControllerStatus(
     /** A status listing at most {@link #MAX_EXPLANATIONS} of {@code explanations} and counting the rest. */
     public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
             List<DrainProgress> drains, List<Explanation> explanations) {
-        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0);
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, List.of());
+    }
+
+    /** The same, with every worker's counts. */
+    public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
+            List<DrainProgress> drains, List<Explanation> explanations, List<WorkerCounts> workers) {
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, workers);
+    }
+
+    /** How many replica sets (current or next) name {@code node}, and how many partitions it leads. */
+    public record WorkerCounts(NodeId node, int replicas, int leaderships) {}
+
+    public java.util.Optional<WorkerCounts> counts(NodeId node) {
+        return workers.stream().filter(w -> w.node().equals(node)).findFirst();
     }
 
     /**

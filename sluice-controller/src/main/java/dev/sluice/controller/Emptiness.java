@@ -75,6 +75,10 @@ record Emptiness(NodeId node, List<PartitionId> named, List<PartitionId> led, Ho
             }
         }
 
+        ControllerStatus.WorkerCounts counts(NodeId node) {
+            return new ControllerStatus.WorkerCounts(node, named.getOrDefault(node, List.of()).size(), led.getOrDefault(node, List.of()).size());
+        }
+
         Emptiness of(NodeId node, Holding holding) {
             return new Emptiness(node, named.getOrDefault(node, List.of()), led.getOrDefault(node, List.of()), holding);
         }

@@ -70,17 +70,17 @@ final class StatusPublisher {
 
     /** Ends a pass: builds the status, updates the meters, publishes when something changed or the last is old. */
     void publish(NodesConfiguration nodes, List<Placement> placements, Map<PartitionId, NodeId> leaders, List<ControllerStatus.MoveInFlight> moves,
-            List<DrainProgress> drains, List<Explanation> explanations, PassTimings timings, Instant now) {
+            List<DrainProgress> drains, List<Explanation> explanations, List<ControllerStatus.WorkerCounts> workers, PassTimings timings, Instant now) {
         long startedNanos = timings.startedNanos();
         trimEvents(now);
         passes++;
         long passMillis = (System.nanoTime() - startedNanos) / 1_000_000;
         metrics.passCompleted(Duration.ofNanos(System.nanoTime() - startedNanos));
-        last = new ControllerStatus(leaderId, fence.version(), now, passes, passMillis, moves, drains, explanations);
+        last = new ControllerStatus(leaderId, fence.version(), now, passes, passMillis, moves, drains, explanations, workers);
         metrics.observe(last, nodes, placements, leaders);
         String signature = moves.stream().map(m -> m.partition() + m.step() + m.lastError()).toList() + "|"
                 + drains.stream().map(d -> d.node() + "" + d.state() + d.replicasRemaining() + d.leadershipsRemaining() + d.movesInFlight()
-                        + d.stalledPartitions().stream().map(s -> s.partition() + "" + s.reason()).toList()).toList() + "|" + explanations.size();
+                        + d.stalledPartitions().stream().map(s -> s.partition() + "" + s.reason()).toList()).toList() + "|" + explanations.size() + "|" + workers;
         // A write every pass would cost a round trip for nothing most of the time.
         if (signature.equals(publishedSignature) && publishedAt.plus(STATUS_REFRESH).isAfter(now)) {
             writer.submit(null, takeEvents());

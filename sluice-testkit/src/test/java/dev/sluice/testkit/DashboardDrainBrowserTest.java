@@ -157,7 +157,7 @@ class DashboardDrainBrowserTest {
                     && !d.findElements(By.cssSelector("#partition-map .cell.joining")).isEmpty();
         });
         assertThat(driver().findElement(By.cssSelector("[data-testid=drain-panel][data-node=" + id + "] [data-testid=drain-remaining]")).getText())
-                .endsWith("/ " + replicas + " replicas remaining");
+                .endsWith("/" + replicas + " moved");
         browser.screenshot("dashboard-real-drain");
 
         // The end: the card is in Disabled, the bar is full, the worker holds nothing.
@@ -178,7 +178,7 @@ class DashboardDrainBrowserTest {
         browser.until(d -> d.findElement(By.cssSelector(card(id) + " [data-testid=replica-count]")).getText().equals("0"));
         assertThat(driver().findElement(By.cssSelector(card(id) + " [data-testid=state-badge]")).getText()).isEqualToIgnoringCase("disabled");
         assertThat(driver().findElement(By.cssSelector("[data-testid=drain-panel][data-node=" + id + "] [data-testid=drain-remaining]")).getText())
-                .isEqualTo("0 / " + replicas + " replicas remaining");
+                .isEqualTo(replicas + "/" + replicas + " moved");
         browser.until(d -> d.findElements(By.cssSelector("#partition-map .cell[data-node=" + id + "].replica, "
                 + "#partition-map .cell[data-node=" + id + "].leaving, #partition-map .cell.joining")).isEmpty());
         browser.visible("#events [data-testid=event][data-kind=drain-completed]");

@@ -269,7 +269,8 @@ function updateDrainPanel(panel, drain, node) {
   setAttr(panel.progress, 'data-remaining', remaining);
   panel.progress.classList.remove('indeterminate');
   panel.bar.style.width = `${max === 0 ? 100 : (100 * done) / max}%`;
-  setText(panel.remaining, `${remaining} / ${max} replicas remaining`);
+  // Counted up, as the CLI's --wait counts: the same words and numbers on both.
+  setText(panel.remaining, `${done}/${max} moved`);
   setText(panel.rate, `rate ${(drain.ratePerMinute ?? 0).toFixed(1)}/min`);
   setText(panel.eta, finished ? '' : `ETA ${duration(drain.etaSeconds)}`);
   setAttr(panel.eta, 'title', drain.etaSeconds === null || drain.etaSeconds === undefined ? 'known once the first move completes' : null);
