@@ -22,7 +22,13 @@ import dev.sluice.model.Role;
 import dev.sluice.model.Version;
 import dev.sluice.model.WorkerState;
 import dev.sluice.scheduler.SchedulerLimits;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.javalin.Javalin;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,6 +48,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * The admin API over real HTTP against an in-memory cluster of four workers holding 24 partitions × 3.
@@ -188,6 +195,76 @@ class AdminHttpTest {
         assertThat(get("/api/v1/events?since=x").statusCode()).isEqualTo(400);
         assertThat(get("/api/v1/events?limit=0").statusCode()).isEqualTo(400);
         assertThat(get("/api/v1/nodes/N1/drain").statusCode()).isEqualTo(404);
+    }
+
+    /** Each of these was accepted (and acted on) or answered 500 before; each must be a 400 that changes nothing. */
+    @Test
+    void controlCharactersAndDuplicateFieldsAreRefused() throws Exception {
+        NodesConfiguration before = metadata.nodes().current();
+        record Case(String body, String contains) {}
+        List<Case> cases = List.of(
+                new Case("{\"state\":\"draining\\u0000\"}", "worker state 'draining\\u0000' contains a control character"),
+                new Case("{\"state\":\"\\u001bdraining\"}", "contains a control character"),
+                new Case("{\"state\":\"draining\",\"reason\":\"ok\\u001b[2Jcleared\"}", "field 'reason' contains a control character"),
+                new Case("{\"state\":\"active\",\"state\":\"draining\"}", "names field 'state' more than once"),
+                new Case("{\"state\":\"draining\",\"force\":false,\"force\":true}", "names field 'force' more than once"),
+                new Case("{\"state\":\"draining\"", "not valid JSON"),
+                new Case("{\"state\":\"draining\"} {}", "not valid JSON"));
+        for (Case c : cases) {
+            HttpResponse<String> response = post("/api/v1/nodes/N1/state", c.body(), TOKEN);
+            assertThat(response.statusCode()).as(c.body()).isEqualTo(400);
+            assertThat(json(response).get("error").asText()).isEqualTo("bad-request");
+            assertThat(json(response).get("message").asText()).as(c.body()).contains(c.contains());
+            assertThat(metadata.nodes().current()).isEqualTo(before);
+        }
+    }
+
+    /** A body shorter than its Content-Length is the client's fault: a 400, and nothing in the log above DEBUG. */
+    @Test
+    void aTruncatedBodyIsABadRequestWithoutAStackTrace() throws Exception {
+        NodesConfiguration before = metadata.nodes().current();
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        root.addAppender(logged);
+        String status;
+        String body;
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            String partial = "{\"state\":\"draining\",";
+            String request = "POST /api/v1/nodes/N1/state HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + TOKEN
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 200\r\nConnection: close\r\n\r\n" + partial;
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            socket.shutdownOutput();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            status = answer.lines().findFirst().orElse("");
+            body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+        } finally {
+            root.detachAppender(logged);
+        }
+        assertThat(status).isEqualTo("HTTP/1.1 400 Bad Request");
+        assertThat(body).contains("\"error\":\"bad-request\"").contains("200 bytes its Content-Length announced");
+        assertThat(logged.list).filteredOn(event -> event.getLevel().isGreaterOrEqual(Level.WARN))
+                .extracting(ILoggingEvent::getFormattedMessage).isEmpty();
+        assertThat(metadata.nodes().current()).isEqualTo(before);
+    }
+
+    @Test
+    void unknownRoutesAndWrongMethodsAnswerJson() throws Exception {
+        HttpResponse<String> unknown = get("/api/v1/nope");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+        assertThat(json(unknown).get("error").asText()).isEqualTo("not-found");
+        assertThat(json(unknown).get("message").asText()).isEqualTo("no route for GET /api/v1/nope; the API is described at /api/v1/openapi.json");
+
+        HttpResponse<String> wrongMethod = post("/api/v1/nodes", "{}", TOKEN);
+        assertThat(wrongMethod.statusCode()).isEqualTo(405);
+        assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("GET");
+        assertThat(json(wrongMethod).get("error").asText()).isEqualTo("method-not-allowed");
+        assertThat(json(wrongMethod).get("message").asText()).isEqualTo("/api/v1/nodes does not take POST; it takes GET");
+
+        HttpResponse<String> getState = get("/api/v1/nodes/N1/state");
+        assertThat(getState.statusCode()).isEqualTo(405);
+        assertThat(getState.headers().firstValue("Allow")).hasValue("POST");
     }
 
     @Test
