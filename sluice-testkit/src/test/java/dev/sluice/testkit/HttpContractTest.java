@@ -1,0 +1,234 @@
+package dev.sluice.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.sluice.api.AdminApi;
+import dev.sluice.api.AdminHttp;
+import dev.sluice.controller.ControllerConfig;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.PartitionId;
+import dev.sluice.scheduler.SchedulerLimits;
+import io.javalin.Javalin;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The HTTP contract of a node: every route it serves is in the OpenAPI document it serves and the other way
+ * round, and every answer of every route, success and error, is one the document declares, with a body valid
+ * against the declared schema. Runs against a real cluster (four nodes with the control plane, a token) so the
+ * routes are the ones a node composes: admin API, data API, health, metrics and dashboard.
+ */
+class HttpContractTest {
+
+    private static final String TOKEN = "contract-token";
+    private static final Duration WAIT = Duration.ofMinutes(1);
+
+    /**
+     * Declared answers this test does not provoke, with the reason; every other declared answer must be seen,
+     * so a status the document promises but no request reaches fails here.
+     */
+    private static final Map<String, String> NOT_PROVOKED = Map.of(
+            "PUT /data/v1/kv/{key} 504", "a commit slower than the caller's timeout: tried with a 1 ms timeout, which a fast commit can beat",
+            "PUT /data/v1/kv/{key} 507", "a data directory below its free-space floor: DiskFullTest",
+            "GET /data/v1/routing 503", "only before the node has read the partition table for the first time");
+
+    private static LocalTestCluster cluster;
+    private static OpenApiContract contract;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        ControllerConfig config = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(4, 16, Duration.ofSeconds(10), 16));
+        cluster = LocalTestCluster.builder().workers(4).partitions(4).replication(3)
+                .sessionTimeout(Duration.ofSeconds(6))
+                .controlPlane(config, Optional.of(TOKEN))
+                .start();
+        cluster.awaitLeaders(WAIT);
+        HttpResponse<String> document = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(cluster.node(0).url().resolve("/api/v1/openapi.json")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(document.statusCode()).isEqualTo(200);
+        contract = new OpenApiContract(document.body());
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void theServedRoutesAreTheDocumentedRoutes() {
+        Set<String> served = new TreeSet<>();
+        for (String route : cluster.node(0).process().httpRoutes()) {
+            // Javalin writes a parameter that may hold '/' as <key>; the document writes every parameter as {key}.
+            served.add(route.replace('<', '{').replace('>', '}'));
+        }
+        assertThat(served).as("served routes").isNotEmpty();
+        assertThat(served).as("served but not in the document").isSubsetOf(contract.documentedRoutes());
+        assertThat(contract.documentedRoutes()).as("in the document but not served").isSubsetOf(served);
+    }
+
+    @Test
+    void everyAnswerOfEveryRouteIsDeclaredByTheServedDocument() throws Exception {
+        TestNode n1 = cluster.node(0);
+        URI base = n1.url();
+        NodeId draining = cluster.node(3).nodeId();
+
+        // Reads of the admin API.
+        exchange(base, "GET", "/api/v1/cluster", "/api/v1/cluster", 200);
+        exchange(base, "GET", "/api/v1/nodes", "/api/v1/nodes", 200);
+        exchange(base, "GET", "/api/v1/nodes/{node}", "/api/v1/nodes/N1", 200);
+        exchange(base, "GET", "/api/v1/nodes/{node}", "/api/v1/nodes/nobody", 404);
+        exchange(base, "GET", "/api/v1/nodes/{node}/drain", "/api/v1/nodes/nobody/drain", 404);
+        exchange(base, "GET", "/api/v1/nodes/{node}/drain", "/api/v1/nodes/N1/drain", 404);
+        exchange(base, "GET", "/api/v1/partitions", "/api/v1/partitions", 200);
+        exchange(base, "GET", "/api/v1/partitions/{partition}", "/api/v1/partitions/P0", 200);
+        exchange(base, "GET", "/api/v1/partitions/{partition}", "/api/v1/partitions/banana", 400);
+        exchange(base, "GET", "/api/v1/partitions/{partition}", "/api/v1/partitions/P99", 404);
+        exchange(base, "GET", "/api/v1/events", "/api/v1/events", 200);
+        exchange(base, "GET", "/api/v1/events", "/api/v1/events?since=-1&limit=1000", 200);
+        exchange(base, "GET", "/api/v1/events", "/api/v1/events?since=x", 400);
+        exchange(base, "GET", "/api/v1/openapi.json", "/api/v1/openapi.json", 200);
+
+        // The data API, while every partition still has its first leader.
+        String key = "contract-key";
+        PartitionId partition = cluster.table().partitionOf(key.getBytes(StandardCharsets.UTF_8));
+        TestNode leader = cluster.leaderOf(partition).orElseThrow();
+        TestNode follower = cluster.nodes().stream().filter(node -> node != leader).findFirst().orElseThrow();
+        String kv = "/data/v1/kv/{key}";
+        exchange(leader.url(), "PUT", kv, "/data/v1/kv/" + key, "value", Map.of(), 204);
+        exchange(leader.url(), "GET", kv, "/data/v1/kv/" + key, 200);
+        String missing = "contract-missing";
+        TestNode missingLeader = cluster.leaderOf(cluster.table().partitionOf(missing.getBytes(StandardCharsets.UTF_8))).orElseThrow();
+        exchange(missingLeader.url(), "GET", kv, "/data/v1/kv/" + missing, 404);
+        exchange(follower.url(), "PUT", kv, "/data/v1/kv/" + key, "value", Map.of(), 421);
+        exchange(follower.url(), "GET", kv, "/data/v1/kv/" + key, 421);
+        exchange(leader.url(), "PUT", kv, "/data/v1/kv/" + key, "value", Map.of("X-Sluice-Partition", "P99"), 400);
+        exchange(leader.url(), "GET", kv, "/data/v1/kv/" + key, null, Map.of("X-Sluice-Timeout-Millis", "never"), 400);
+        exchange(leader.url(), "PUT", kv, "/data/v1/kv/" + key, "value", Map.of("X-Sluice-Timeout-Millis", "1"), null);
+        exchange(base, "PUT", "/data/v1/kv", "/data/v1/kv", "value", Map.of(), 400);
+        exchange(base, "GET", "/data/v1/kv", "/data/v1/kv", 400);
+        exchange(base, "PUT", "/data/v1/kv/", "/data/v1/kv/", "value", Map.of(), 400);
+        exchange(base, "GET", "/data/v1/kv/", "/data/v1/kv/", 400);
+        exchange(base, "GET", "/data/v1/routing", "/data/v1/routing", 200);
+
+        // State changes: refused before anything is read, then dry-run, no-op, applied, refused by the guard.
+        String state = "/api/v1/nodes/{node}/state";
+        String drain = "{\"state\":\"draining\",\"reason\":\"contract\"}";
+        exchange(base, "POST", state, "/api/v1/nodes/N1/state", drain, Map.of(), 401);
+        exchange(base, "POST", state, "/api/v1/nodes/N1/state", drain, Map.of("Authorization", "Bearer wrong"), 401);
+        exchange(base, "POST", state, "/api/v1/nodes/N1/state", "{\"state\":\"draining\",\"reason\":\"" + "x".repeat(AdminApi.MAX_BODY_BYTES) + "\"}",
+                bearer(), 413);
+        exchange(base, "POST", state, "/api/v1/nodes/N1/state", "{\"state\":\"draining\\u0000\"}", bearer(), 400);
+        exchange(base, "POST", state, "/api/v1/nodes/N1/state", "{\"state\":\"active\",\"state\":\"draining\"}", bearer(), 400);
+        exchange(base, "POST", state, "/api/v1/nodes/nobody/state", drain, bearer(), 404);
+        exchange(base, "POST", state, "/api/v1/nodes/" + draining + "/state", "{\"state\":\"draining\",\"dryRun\":true}", bearer(), 200);
+        exchange(base, "POST", state, "/api/v1/nodes/N1/state", "{\"state\":\"active\"}", bearer(), 200);
+        exchange(base, "POST", state, "/api/v1/nodes/" + draining + "/state", drain, bearer(), 200);
+        exchange(base, "POST", state, "/api/v1/nodes/N1/state", "{\"state\":\"draining\",\"dryRun\":true}", bearer(), 200);
+        exchange(base, "POST", state, "/api/v1/nodes/N1/state", drain, bearer(), 409);
+        await("the controller reports the drain of " + draining).atMost(WAIT)
+                .until(() -> send(base, "GET", "/api/v1/nodes/" + draining + "/drain", null, Map.of()).statusCode() == 200);
+        exchange(base, "GET", "/api/v1/nodes/{node}/drain", "/api/v1/nodes/" + draining + "/drain", 200);
+        exchange(base, "GET", "/api/v1/nodes/{node}", "/api/v1/nodes/" + draining, 200);
+        exchange(base, "GET", "/api/v1/cluster", "/api/v1/cluster", 200);
+
+        // Health, metrics, the worker status and the dashboard.
+        exchange(base, "GET", "/health/live", "/health/live", 200);
+        exchange(base, "GET", "/health/ready", "/health/ready", 200);
+        await("a draining worker is not ready").atMost(WAIT)
+                .until(() -> send(cluster.node(3).url(), "GET", "/health/ready", null, Map.of()).statusCode() == 503);
+        exchange(cluster.node(3).url(), "GET", "/health/ready", "/health/ready", 503);
+        exchange(base, "GET", "/metrics", "/metrics", 200);
+        exchange(base, "GET", "/internal/v1/status", "/internal/v1/status", 200);
+        exchange(base, "GET", "/", "/", 200);
+        for (String asset : List.of("index.html", "app.js", "style.css", "favicon.svg")) {
+            exchange(base, "GET", "/dashboard/{asset}", "/dashboard/" + asset, 200);
+        }
+        exchange(base, "GET", "/dashboard/{asset}", "/dashboard/nothing.js", 404);
+
+        // What no route takes.
+        for (String path : List.of("/api/v1/nope", "/api/v2/nodes", "/data/v1/kvs/x", "/favicon.ico")) {
+            contract.checkComponent("NoSuchRoute", expect(send(base, "GET", path, null, Map.of()), 404));
+        }
+        contract.checkComponent("MethodNotAllowed", expect(send(base, "DELETE", "/data/v1/kv/" + key, null, Map.of()), 405));
+        contract.checkComponent("MethodNotAllowed", expect(send(base, "POST", "/api/v1/nodes", "{}", bearer()), 405));
+        contract.checkComponent("MethodNotAllowed", expect(send(base, "GET", "/api/v1/nodes/N1/state", null, Map.of()), 405));
+
+        // A node whose admin API has not started yet answers every admin route 503.
+        Javalin starting = Javalin.create(config -> AdminHttp.install(config, () -> null, Optional.of(TOKEN))).start("127.0.0.1", 0);
+        try {
+            URI startingBase = URI.create("http://127.0.0.1:" + starting.port());
+            for (String route : List.of("/api/v1/cluster", "/api/v1/nodes", "/api/v1/partitions", "/api/v1/events")) {
+                exchange(startingBase, "GET", route, route, 503);
+            }
+            exchange(startingBase, "GET", "/api/v1/nodes/{node}", "/api/v1/nodes/N1", 503);
+            exchange(startingBase, "GET", "/api/v1/nodes/{node}/drain", "/api/v1/nodes/N1/drain", 503);
+            exchange(startingBase, "GET", "/api/v1/partitions/{partition}", "/api/v1/partitions/P0", 503);
+            exchange(startingBase, "POST", state, "/api/v1/nodes/N1/state", drain, bearer(), 503);
+        } finally {
+            starting.stop();
+        }
+
+        // A node whose worker has stopped answers data requests 503 (and is not ready).
+        TestNode stopped = cluster.node(2);
+        stopped.worker().close();
+        exchange(stopped.url(), "PUT", kv, "/data/v1/kv/" + key, "value", Map.of(), 503);
+        exchange(stopped.url(), "GET", kv, "/data/v1/kv/" + key, 503);
+
+        assertThat(contract.violations()).as("answers that disagree with the served document").isEmpty();
+        Set<String> unseen = new TreeSet<>(contract.documentedAnswers());
+        unseen.removeAll(contract.seen());
+        unseen.removeAll(NOT_PROVOKED.keySet());
+        assertThat(unseen).as("answers the document declares but no request here provoked").isEmpty();
+        assertThat(contract.documentedAnswers()).as("exemptions that name no declared answer").containsAll(NOT_PROVOKED.keySet());
+    }
+
+    private static Map<String, String> bearer() {
+        return Map.of("Authorization", "Bearer " + TOKEN);
+    }
+
+    private void exchange(URI base, String method, String route, String path, int expected) throws Exception {
+        exchange(base, method, route, path, null, Map.of(), expected);
+    }
+
+    /** Sends the request, checks the status when {@code expected} is given, and checks the answer against the document. */
+    private void exchange(URI base, String method, String route, String path, String body, Map<String, String> headers, Integer expected)
+            throws Exception {
+        HttpResponse<byte[]> response = send(base, method, path, body, headers);
+        if (expected != null) {
+            expect(response, expected);
+        }
+        contract.check(method, route, response);
+    }
+
+    private static HttpResponse<byte[]> expect(HttpResponse<byte[]> response, int status) {
+        assertThat(response.statusCode()).as("%s %s: %s", response.request().method(), response.uri(),
+                new String(response.body(), StandardCharsets.UTF_8)).isEqualTo(status);
+        return response;
+    }
+
+    private HttpResponse<byte[]> send(URI base, String method, String path, String body, Map<String, String> headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            request.header("Content-Type", method.equals("PUT") ? "application/octet-stream" : "application/json");
+        }
+        headers.forEach(request::header);
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+}

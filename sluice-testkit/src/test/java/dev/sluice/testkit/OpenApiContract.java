@@ -1,0 +1,176 @@
+package dev.sluice.testkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.Error;
+import com.networknt.schema.InputFormat;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.dialect.Dialects;
+import dev.sluice.metadata.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The OpenAPI document a node serves, used as a checker of real answers. An answer passes when the document
+ * declares its status for the route and method, its media type is one the document lists for that status,
+ * the headers the document marks required are present, and a JSON body is valid against the declared schema
+ * (checked by the json-schema-validator library with the OpenAPI 3.0 dialect, {@code $ref}s resolved inside
+ * the document). It collects what fails rather than stopping at the first, so one run lists every
+ * disagreement, and it remembers every declared answer it has seen, so a test can demand that each one was
+ * provoked at least once.
+ */
+final class OpenApiContract {
+
+    /** Where the validator believes the document lives; it is never fetched, the registry holds its text. */
+    private static final String DOCUMENT_IRI = "https://sluice.invalid/api/v1/openapi.json";
+    private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options");
+
+    private final JsonNode document;
+    private final SchemaRegistry schemas;
+    private final Set<String> seen = new TreeSet<>();
+    private final List<String> violations = new ArrayList<>();
+
+    OpenApiContract(String documentText) {
+        try {
+            this.document = Json.mapper().readTree(documentText);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the served OpenAPI document is not JSON", e);
+        }
+        this.schemas = SchemaRegistry.withDefaultDialect(Dialects.getOpenApi30(), registry -> registry.schemas(Map.of(DOCUMENT_IRI, documentText)));
+    }
+
+    /** Every route the document describes, as {@code "GET /api/v1/nodes/{node}"}. */
+    Set<String> documentedRoutes() {
+        Set<String> routes = new TreeSet<>();
+        document.get("paths").properties().forEach(path -> path.getValue().properties().stream()
+                .filter(operation -> METHODS.contains(operation.getKey()))
+                .forEach(operation -> routes.add(operation.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey())));
+        return routes;
+    }
+
+    /** Every answer the document declares, as {@code "GET /api/v1/nodes/{node} 404"}. */
+    Set<String> documentedAnswers() {
+        Set<String> answers = new TreeSet<>();
+        for (String route : documentedRoutes()) {
+            String[] parts = route.split(" ", 2);
+            operation(parts[0], parts[1]).get("responses").fieldNames().forEachRemaining(status -> answers.add(route + " " + status));
+        }
+        return answers;
+    }
+
+    /** Every way an answer checked so far disagreed with the document. */
+    List<String> violations() {
+        return List.copyOf(violations);
+    }
+
+    /** The declared answers {@link #check} has seen. */
+    Set<String> seen() {
+        return Set.copyOf(seen);
+    }
+
+    /**
+     * Checks {@code response}, the answer to {@code method} on a path that {@code route} (a path of the
+     * document, e.g. {@code /api/v1/nodes/{node}}) matches.
+     */
+    void check(String method, String route, HttpResponse<byte[]> response) {
+        String label = method + " " + route + " " + response.statusCode();
+        JsonNode operation = document.path("paths").path(route).path(method.toLowerCase(Locale.ROOT));
+        if (operation.isMissingNode()) {
+            violations.add(method + " " + route + " is not in the document");
+            return;
+        }
+        String status = Integer.toString(response.statusCode());
+        if (!operation.path("responses").has(status)) {
+            violations.add(String.format("%s: the document declares no %s answer for this route (only %s); body: %s", label, status,
+                    iterable(operation.path("responses").fieldNames()), abbreviated(text(response))));
+            return;
+        }
+        checkAnswer(pointer("paths", route, method.toLowerCase(Locale.ROOT), "responses", status), response, label);
+        seen.add(label);
+    }
+
+    /** Checks an answer no route gave (an unknown path, a wrong method) against a response of the document's components. */
+    void checkComponent(String responseName, HttpResponse<byte[]> response) {
+        String label = response.request().method() + " " + response.uri().getPath() + " " + response.statusCode();
+        checkAnswer(pointer("components", "responses", responseName), response, label);
+    }
+
+    private JsonNode operation(String method, String route) {
+        return document.path("paths").path(route).path(method.toLowerCase(Locale.ROOT));
+    }
+
+    private void checkAnswer(String answerPointer, HttpResponse<byte[]> response, String label) {
+        JsonNode answer = document.at(answerPointer);
+        if (answer.has("$ref")) {
+            answerPointer = answer.get("$ref").asText().substring(1);
+            answer = document.at(answerPointer);
+        }
+        if (answer.isMissingNode()) {
+            violations.add(label + ": " + answerPointer + " does not resolve in the document");
+            return;
+        }
+        answer.path("headers").properties().forEach(header -> {
+            if (header.getValue().path("required").asBoolean(false) && response.headers().firstValue(header.getKey()).isEmpty()) {
+                violations.add(label + ": the required header " + header.getKey() + " is missing");
+            }
+        });
+        JsonNode content = answer.get("content");
+        if (content == null) {
+            if (response.body().length > 0) {
+                violations.add(label + ": the document declares no body, but there is one: " + abbreviated(text(response)));
+            }
+            return;
+        }
+        String mediaType = response.headers().firstValue("Content-Type").map(type -> type.split(";")[0].trim()).orElse("(none)");
+        if (!content.has(mediaType)) {
+            violations.add(label + ": answered " + mediaType + " where the document declares " + iterable(content.fieldNames())
+                    + "; body: " + abbreviated(text(response)));
+            return;
+        }
+        if (mediaType.equals("application/json")) {
+            String schemaPointer = answerPointer + "/content/application~1json/schema";
+            Schema schema = schemas.getSchema(SchemaLocation.of(DOCUMENT_IRI + "#" + fragment(schemaPointer)));
+            List<Error> errors = schema.validate(text(response), InputFormat.JSON);
+            if (!errors.isEmpty()) {
+                violations.add(label + ": the body does not match " + schemaPointer + ": " + errors + "; body: " + abbreviated(text(response)));
+            }
+        }
+    }
+
+    /** A JSON pointer to the node reached by {@code keys}, each escaped as RFC 6901 says. */
+    private static String pointer(String... keys) {
+        StringBuilder pointer = new StringBuilder();
+        for (String key : keys) {
+            pointer.append('/').append(key.replace("~", "~0").replace("/", "~1"));
+        }
+        return pointer.toString();
+    }
+
+    /** {@code pointer} as a URI fragment: braces of path templates are not allowed there unescaped. */
+    private static String fragment(String pointer) {
+        return pointer.replace("{", "%7B").replace("}", "%7D");
+    }
+
+    private static Set<String> iterable(java.util.Iterator<String> names) {
+        Set<String> all = new TreeSet<>();
+        names.forEachRemaining(all::add);
+        return all;
+    }
+
+    private static String text(HttpResponse<byte[]> response) {
+        return new String(response.body(), StandardCharsets.UTF_8);
+    }
+
+    private static String abbreviated(String body) {
+        return body.length() <= 600 ? body : body.substring(0, 600) + "…";
+    }
+}
