@@ -14,6 +14,7 @@ import java.security.MessageDigest;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.eclipse.jetty.io.EofException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,8 @@ public final class AdminHttp {
 
     private static final Logger log = LoggerFactory.getLogger(AdminHttp.class);
     static final String OPENAPI_RESOURCE = "/dev/sluice/api/openapi.json";
+    /** How deep {@link #causedByEarlyEof} looks into a cause chain; Jetty wraps its exception once or twice. */
+    private static final int MAX_CAUSES = 8;
 
     private final byte[] token;
 
@@ -75,11 +78,7 @@ public final class AdminHttp {
                 try {
                     body = readBounded(ctx);
                 } catch (IOException truncated) {
-                    // The client sent less than it announced or went away: its mistake, not the node's, so no stack trace.
-                    log.debug("request {} {}: the body could not be read", ctx.method(), ctx.path(), truncated);
-                    http.answer(ctx, ApiResponse.error(400, "bad-request", "the request body ended before the "
-                            + (ctx.contentLength() >= 0 ? ctx.contentLength() + " bytes its Content-Length announced" : "request was complete")
-                            + ": " + truncated.getClass().getSimpleName()));
+                    http.answer(ctx, bodyEndedEarly(ctx, truncated));
                     return;
                 }
                 http.answer(ctx, started, api -> api.requestState(ctx.pathParam("node"), body));
@@ -95,10 +94,37 @@ public final class AdminHttp {
         config.routes.exception(MetadataUnavailableException.class, (e, ctx) ->
                 http.answer(ctx, ApiResponse.error(503, "unavailable", "the metadata store is not reachable: " + e.getMessage())));
         config.routes.exception(Exception.class, (e, ctx) -> {
+            if (causedByEarlyEof(e)) {
+                // A data route's body read failed the same way the state route's can; answered the same way.
+                http.answer(ctx, bodyEndedEarly(ctx, e));
+                return;
+            }
             log.error("request {} {} failed", ctx.method(), ctx.path(), e);
             http.answer(ctx, ApiResponse.error(500, "internal", "the request failed unexpectedly: " + e.getClass().getSimpleName()
                     + "; see the node's log"));
         });
+    }
+
+    /**
+     * The answer to a request whose body ended before its {@code Content-Length} (the client went away or
+     * sent less): the client's mistake, not the node's, so it is logged without a stack trace above DEBUG.
+     */
+    private static ApiResponse bodyEndedEarly(Context ctx, Exception e) {
+        log.debug("request {} {}: the body could not be read", ctx.method(), ctx.path(), e);
+        return ApiResponse.error(400, "bad-request", "the request body ended before the "
+                + (ctx.contentLength() >= 0 ? ctx.contentLength() + " bytes its Content-Length announced" : "request was complete")
+                + "; nothing changed");
+    }
+
+    /** Whether Jetty's end-of-input on the request is among the first {@link #MAX_CAUSES} causes of {@code e}. */
+    private static boolean causedByEarlyEof(Throwable e) {
+        Throwable cause = e;
+        for (int depth = 0; cause != null && depth < MAX_CAUSES; depth++, cause = cause.getCause()) {
+            if (cause instanceof EofException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The JSON answer to a request Javalin refused before any route ran: no such path, or not this method. */

@@ -243,7 +243,7 @@ class AdminHttpTest {
             root.detachAppender(logged);
         }
         assertThat(status).isEqualTo("HTTP/1.1 400 Bad Request");
-        assertThat(body).contains("\"error\":\"bad-request\"").contains("200 bytes its Content-Length announced");
+        assertThat(body).contains("\"error\":\"bad-request\"").contains("200 bytes its Content-Length announced; nothing changed");
         assertThat(logged.list).filteredOn(event -> event.getLevel().isGreaterOrEqual(Level.WARN))
                 .extracting(ILoggingEvent::getFormattedMessage).isEmpty();
         assertThat(metadata.nodes().current()).isEqualTo(before);

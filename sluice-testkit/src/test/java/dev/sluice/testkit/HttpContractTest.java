@@ -3,6 +3,10 @@ package dev.sluice.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.sluice.api.AdminApi;
 import dev.sluice.api.AdminHttp;
 import dev.sluice.controller.ControllerConfig;
@@ -10,6 +14,7 @@ import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
 import dev.sluice.scheduler.SchedulerLimits;
 import io.javalin.Javalin;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,6 +29,7 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP contract of a node: every route it serves is in the OpenAPI document it serves and the other way
@@ -120,6 +126,19 @@ class HttpContractTest {
         exchange(leader.url(), "PUT", kv, "/data/v1/kv/" + key, "value", Map.of("X-Sluice-Partition", "P99"), 400);
         exchange(leader.url(), "GET", kv, "/data/v1/kv/" + key, null, Map.of("X-Sluice-Timeout-Millis", "never"), 400);
         exchange(leader.url(), "PUT", kv, "/data/v1/kv/" + key, "value", Map.of("X-Sluice-Timeout-Millis", "1"), null);
+        exchange(leader.url(), "PUT", kv, "/data/v1/kv/" + key, "v".repeat(600 * 1024), Map.of(), 400);
+        exchange(leader.url(), "PUT", kv, "/data/v1/kv/" + key, "v".repeat(3 * 1024 * 1024), Map.of(), 413);
+        // A body that ends before its Content-Length is the client's mistake: a 400, on the data API as on the admin API.
+        Logger httpLog = (Logger) LoggerFactory.getLogger(AdminHttp.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        httpLog.addAppender(logged);
+        try {
+            contract.check("PUT", kv, expect(truncated(leader.url(), "PUT /data/v1/kv/" + key, ""), 400));
+        } finally {
+            httpLog.detachAppender(logged);
+        }
+        assertThat(logged.list).as("logged for a truncated body").noneMatch(event -> event.getLevel().isGreaterOrEqual(Level.WARN));
         exchange(base, "PUT", "/data/v1/kv", "/data/v1/kv", "value", Map.of(), 400);
         exchange(base, "GET", "/data/v1/kv", "/data/v1/kv", 400);
         exchange(base, "PUT", "/data/v1/kv/", "/data/v1/kv/", "value", Map.of(), 400);
@@ -136,6 +155,7 @@ class HttpContractTest {
         exchange(base, "POST", state, "/api/v1/nodes/N1/state", "{\"state\":\"draining\\u0000\"}", bearer(), 400);
         exchange(base, "POST", state, "/api/v1/nodes/N1/state", "{\"state\":\"active\",\"state\":\"draining\"}", bearer(), 400);
         exchange(base, "POST", state, "/api/v1/nodes/nobody/state", drain, bearer(), 404);
+        contract.check("POST", state, expect(truncated(base, "POST /api/v1/nodes/N1/state", "Authorization: Bearer " + TOKEN + "\r\n"), 400));
         exchange(base, "POST", state, "/api/v1/nodes/" + draining + "/state", "{\"state\":\"draining\",\"dryRun\":true}", bearer(), 200);
         exchange(base, "POST", state, "/api/v1/nodes/N1/state", "{\"state\":\"active\"}", bearer(), 200);
         exchange(base, "POST", state, "/api/v1/nodes/" + draining + "/state", drain, bearer(), 200);
@@ -214,6 +234,22 @@ class HttpContractTest {
             expect(response, expected);
         }
         contract.check(method, route, response);
+    }
+
+    /** Sends {@code requestLine} with a body that stops after 7 of the 200 bytes its Content-Length announces. */
+    private static OpenApiContract.Answer truncated(URI base, String requestLine, String extraHeaders) throws Exception {
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            String request = requestLine + " HTTP/1.1\r\nHost: " + base.getHost() + "\r\n" + extraHeaders
+                    + "Content-Type: application/json\r\nContent-Length: 200\r\nConnection: close\r\n\r\n{\"stat";
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            socket.shutdownOutput();
+            return OpenApiContract.Answer.parse(socket.getInputStream().readAllBytes());
+        }
+    }
+
+    private static OpenApiContract.Answer expect(OpenApiContract.Answer answer, int status) {
+        assertThat(answer.statusCode()).as(new String(answer.body(), StandardCharsets.UTF_8)).isEqualTo(status);
+        return answer;
     }
 
     private static HttpResponse<byte[]> expect(HttpResponse<byte[]> response, int status) {

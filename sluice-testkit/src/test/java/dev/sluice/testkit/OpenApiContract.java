@@ -13,10 +13,12 @@ import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -82,6 +84,11 @@ final class OpenApiContract {
      * document, e.g. {@code /api/v1/nodes/{node}}) matches.
      */
     void check(String method, String route, HttpResponse<byte[]> response) {
+        check(method, route, Answer.of(response));
+    }
+
+    /** Like {@link #check(String, String, HttpResponse)}, for an answer read off a socket. */
+    void check(String method, String route, Answer response) {
         String label = method + " " + route + " " + response.statusCode();
         JsonNode operation = document.path("paths").path(route).path(method.toLowerCase(Locale.ROOT));
         if (operation.isMissingNode()) {
@@ -101,14 +108,14 @@ final class OpenApiContract {
     /** Checks an answer no route gave (an unknown path, a wrong method) against a response of the document's components. */
     void checkComponent(String responseName, HttpResponse<byte[]> response) {
         String label = response.request().method() + " " + response.uri().getPath() + " " + response.statusCode();
-        checkAnswer(pointer("components", "responses", responseName), response, label);
+        checkAnswer(pointer("components", "responses", responseName), Answer.of(response), label);
     }
 
     private JsonNode operation(String method, String route) {
         return document.path("paths").path(route).path(method.toLowerCase(Locale.ROOT));
     }
 
-    private void checkAnswer(String answerPointer, HttpResponse<byte[]> response, String label) {
+    private void checkAnswer(String answerPointer, Answer response, String label) {
         JsonNode answer = document.at(answerPointer);
         if (answer.has("$ref")) {
             answerPointer = answer.get("$ref").asText().substring(1);
@@ -119,7 +126,7 @@ final class OpenApiContract {
             return;
         }
         answer.path("headers").properties().forEach(header -> {
-            if (header.getValue().path("required").asBoolean(false) && response.headers().firstValue(header.getKey()).isEmpty()) {
+            if (header.getValue().path("required").asBoolean(false) && response.header(header.getKey()) == null) {
                 violations.add(label + ": the required header " + header.getKey() + " is missing");
             }
         });
@@ -130,7 +137,8 @@ final class OpenApiContract {
             }
             return;
         }
-        String mediaType = response.headers().firstValue("Content-Type").map(type -> type.split(";")[0].trim()).orElse("(none)");
+        String type = response.header("Content-Type");
+        String mediaType = type == null ? "(none)" : type.split(";")[0].trim();
         if (!content.has(mediaType)) {
             violations.add(label + ": answered " + mediaType + " where the document declares " + iterable(content.fieldNames())
                     + "; body: " + abbreviated(text(response)));
@@ -166,8 +174,35 @@ final class OpenApiContract {
         return all;
     }
 
-    private static String text(HttpResponse<byte[]> response) {
+    private static String text(Answer response) {
         return new String(response.body(), StandardCharsets.UTF_8);
+    }
+
+    /** An HTTP answer: its status, its headers (names in lower case) and its body. */
+    record Answer(int statusCode, Map<String, String> headers, byte[] body) {
+
+        static Answer of(HttpResponse<byte[]> response) {
+            Map<String, String> headers = new TreeMap<>();
+            response.headers().map().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), String.join(", ", values)));
+            return new Answer(response.statusCode(), headers, response.body());
+        }
+
+        /** Parses an HTTP/1.1 answer read to its end (the request said {@code Connection: close}). */
+        static Answer parse(byte[] raw) {
+            String text = new String(raw, StandardCharsets.ISO_8859_1);
+            int end = text.indexOf("\r\n\r\n");
+            String[] lines = text.substring(0, end).split("\r\n");
+            Map<String, String> headers = new TreeMap<>();
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+            }
+            return new Answer(Integer.parseInt(lines[0].split(" ")[1]), headers, Arrays.copyOfRange(raw, end + 4, raw.length));
+        }
+
+        String header(String name) {
+            return headers.get(name.toLowerCase(Locale.ROOT));
+        }
     }
 
     private static String abbreviated(String body) {
