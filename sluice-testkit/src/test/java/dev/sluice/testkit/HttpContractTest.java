@@ -161,6 +161,17 @@ class HttpContractTest {
         exchange(base, "POST", state, "/api/v1/nodes/" + draining + "/state", drain, bearer(), 200);
         exchange(base, "POST", state, "/api/v1/nodes/N1/state", "{\"state\":\"draining\",\"dryRun\":true}", bearer(), 200);
         exchange(base, "POST", state, "/api/v1/nodes/N1/state", drain, bearer(), 409);
+        // The request schema accepts what the server takes and refuses what it answers 400 to (a repeated field
+        // excepted: JSON Schema sees only the last one, so the document says it in words).
+        for (String accepted : List.of(drain, "{\"state\":\"active\"}", "{\"state\":\"draining\",\"force\":false,\"dryRun\":true}")) {
+            assertThat(contract.requestValid("POST", state, accepted)).as(accepted).isTrue();
+        }
+        for (String refused : List.of("{\"state\":\"draining\\u0000\"}", "{\"state\":\"draining\",\"reason\":\"a\\u001b[2Jb\"}", "{}",
+                "{\"state\":\"sleeping\"}", "{\"state\":\"draining\",\"dry_run\":true}", "{\"state\":\"draining\",\"force\":\"yes\"}",
+                "{\"state\":\"draining\",\"reason\":\"" + "y".repeat(AdminApi.MAX_REASON_CHARS + 1) + "\"}")) {
+            assertThat(contract.requestValid("POST", state, refused)).as(refused).isFalse();
+            exchange(base, "POST", state, "/api/v1/nodes/N2/state", refused, bearer(), 400);
+        }
         await("the controller reports the drain of " + draining).atMost(WAIT)
                 .until(() -> send(base, "GET", "/api/v1/nodes/" + draining + "/drain", null, Map.of()).statusCode() == 200);
         exchange(base, "GET", "/api/v1/nodes/{node}/drain", "/api/v1/nodes/" + draining + "/drain", 200);

@@ -69,6 +69,18 @@ final class OpenApiContract {
         return answers;
     }
 
+    /**
+     * Whether {@code body} is valid against the JSON request schema the document declares for {@code method}
+     * on {@code route}: a test sends requests the server accepts and refuses, and the document must agree.
+     */
+    boolean requestValid(String method, String route, String body) {
+        String schemaPointer = pointer("paths", route, method.toLowerCase(Locale.ROOT), "requestBody", "content", "application/json", "schema");
+        if (document.at(schemaPointer).isMissingNode()) {
+            throw new IllegalArgumentException(method + " " + route + " declares no JSON request body");
+        }
+        return schemas.getSchema(SchemaLocation.of(DOCUMENT_IRI + "#" + fragment(schemaPointer))).validate(body, InputFormat.JSON).isEmpty();
+    }
+
     /** Every way an answer checked so far disagreed with the document. */
     List<String> violations() {
         return List.copyOf(violations);
