@@ -215,6 +215,13 @@ class HttpContractTest {
             starting.stop();
         }
 
+        // A node cut off from ZooKeeper answers the admin API 503 (the first request waits out the connection timeout).
+        cluster.isolateFromMetadata(1);
+        URI cutOff = cluster.node(1).url();
+        exchange(cutOff, "GET", "/api/v1/nodes", "/api/v1/nodes", 503);
+        exchange(cutOff, "GET", "/api/v1/cluster", "/api/v1/cluster", 503);
+        exchange(cutOff, "POST", state, "/api/v1/nodes/N1/state", drain, bearer(), 503);
+
         // A node whose worker has stopped answers data requests 503 (and is not ready).
         TestNode stopped = cluster.node(2);
         stopped.worker().close();
