@@ -1,5 +1,7 @@
 package dev.sluice.api;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.api.Views.ClusterView;
@@ -32,6 +34,7 @@ import dev.sluice.model.PartitionTable;
 import dev.sluice.model.Placement;
 import dev.sluice.model.Refusal;
 import dev.sluice.model.RefusalKind;
+import dev.sluice.model.WireNames;
 import dev.sluice.model.WorkerState;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -144,7 +147,15 @@ public final class AdminApi {
         static StateRequest parse(byte[] body) {
             JsonNode json;
             try {
-                json = Json.mapper().readTree(body);
+                // With last-wins, {"state":"active","state":"draining"} means whatever the reader's parser picks.
+                json = Json.mapper().reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(body);
+            } catch (StreamReadException e) {
+                String problem = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+                if (problem.startsWith("Duplicate field ")) {
+                    throw new IllegalArgumentException("the body names field " + problem.substring("Duplicate field ".length())
+                            + " more than once; give each field once");
+                }
+                throw new IllegalArgumentException("the body is not valid JSON: " + firstLine(e.getMessage()));
             } catch (IOException e) {
                 throw new IllegalArgumentException("the body is not valid JSON: " + firstLine(e.getMessage()));
             }
@@ -172,6 +183,11 @@ public final class AdminApi {
                     throw new IllegalArgumentException("field 'reason' must be a string");
                 }
                 reason = reasonNode.textValue();
+                // A reason is printed in terminals and logs, where control characters could rewrite what is shown.
+                if (reason.chars().anyMatch(Character::isISOControl)) {
+                    throw new IllegalArgumentException("field 'reason' contains a control character: '" + WireNames.printable(
+                            reason.length() > 80 ? reason.substring(0, 80) + "..." : reason) + "'; give one line of text");
+                }
                 if (reason.length() > MAX_REASON_CHARS) {
                     throw new IllegalArgumentException("field 'reason' is " + reason.length() + " characters; the limit is " + MAX_REASON_CHARS);
                 }

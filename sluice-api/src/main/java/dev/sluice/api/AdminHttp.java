@@ -5,6 +5,8 @@ import dev.sluice.metadata.Json;
 import dev.sluice.metadata.MetadataUnavailableException;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.HttpStatus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +14,7 @@ import java.security.MessageDigest;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.eclipse.jetty.io.EofException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,11 +33,17 @@ import org.slf4j.LoggerFactory;
  * GET  /api/v1/events?since=&limit=    the event log
  * GET  /api/v1/openapi.json            this API, described
  * </pre>
+ *
+ * <p>It also answers, for the whole server, what no route takes: an unknown path gets a JSON 404 and a
+ * known path with another method a JSON 405 with {@code Allow}, both in the {@code Error} shape the
+ * document declares, so a client never has to parse Javalin's plain-text pages.
  */
 public final class AdminHttp {
 
     private static final Logger log = LoggerFactory.getLogger(AdminHttp.class);
     static final String OPENAPI_RESOURCE = "/dev/sluice/api/openapi.json";
+    /** How deep {@link #causedByEarlyEof} looks into a cause chain; Jetty wraps its exception once or twice. */
+    private static final int MAX_CAUSES = 8;
 
     private final byte[] token;
 
@@ -65,7 +74,13 @@ public final class AdminHttp {
                             + " bytes; the limit is " + AdminApi.MAX_BODY_BYTES));
                     return;
                 }
-                byte[] body = readBounded(ctx);
+                byte[] body;
+                try {
+                    body = readBounded(ctx);
+                } catch (IOException truncated) {
+                    http.answer(ctx, bodyEndedEarly(ctx, truncated));
+                    return;
+                }
                 http.answer(ctx, started, api -> api.requestState(ctx.pathParam("node"), body));
             }
         });
@@ -73,13 +88,62 @@ public final class AdminHttp {
         config.routes.get("/api/v1/partitions/{partition}", ctx -> http.answer(ctx, started, api -> api.partition(ctx.pathParam("partition"))));
         config.routes.get("/api/v1/events", ctx -> http.answer(ctx, started, api -> api.events(ctx.queryParam("since"), ctx.queryParam("limit"))));
         config.routes.get("/api/v1/openapi.json", ctx -> ctx.status(200).contentType("application/json").result(openApi));
+        // Javalin answers an unknown method on a known path with 404 unless told otherwise.
+        config.http.prefer405over404 = true;
+        config.routes.exception(HttpResponseException.class, (e, ctx) -> http.answer(ctx, unrouted(e, ctx)));
         config.routes.exception(MetadataUnavailableException.class, (e, ctx) ->
                 http.answer(ctx, ApiResponse.error(503, "unavailable", "the metadata store is not reachable: " + e.getMessage())));
         config.routes.exception(Exception.class, (e, ctx) -> {
+            if (causedByEarlyEof(e)) {
+                // A data route's body read failed the same way the state route's can; answered the same way.
+                http.answer(ctx, bodyEndedEarly(ctx, e));
+                return;
+            }
             log.error("request {} {} failed", ctx.method(), ctx.path(), e);
             http.answer(ctx, ApiResponse.error(500, "internal", "the request failed unexpectedly: " + e.getClass().getSimpleName()
                     + "; see the node's log"));
         });
+    }
+
+    /**
+     * The answer to a request whose body ended before its {@code Content-Length} (the client went away or
+     * sent less): the client's mistake, not the node's, so it is logged without a stack trace above DEBUG.
+     */
+    private static ApiResponse bodyEndedEarly(Context ctx, Exception e) {
+        log.debug("request {} {}: the body could not be read", ctx.method(), ctx.path(), e);
+        return ApiResponse.error(400, "bad-request", "the request body ended before the "
+                + (ctx.contentLength() >= 0 ? ctx.contentLength() + " bytes its Content-Length announced" : "request was complete")
+                + "; nothing changed");
+    }
+
+    /** Whether Jetty's end-of-input on the request is among the first {@link #MAX_CAUSES} causes of {@code e}. */
+    private static boolean causedByEarlyEof(Throwable e) {
+        Throwable cause = e;
+        for (int depth = 0; cause != null && depth < MAX_CAUSES; depth++, cause = cause.getCause()) {
+            if (cause instanceof EofException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The JSON answer to a request Javalin refused before any route ran: no such path, or not this method. */
+    private static ApiResponse unrouted(HttpResponseException e, Context ctx) {
+        String request = ctx.method() + " " + ctx.path();
+        if (e.getStatus() == HttpStatus.NOT_FOUND.getCode()) {
+            return ApiResponse.error(404, "not-found", "no route for " + request + "; the API is described at /api/v1/openapi.json");
+        }
+        if (e.getStatus() == HttpStatus.METHOD_NOT_ALLOWED.getCode()) {
+            String allowed = e.getDetails().getOrDefault("availableMethods", "");
+            ctx.header("Allow", allowed);
+            return ApiResponse.error(405, "method-not-allowed", ctx.path() + " does not take " + ctx.method() + "; it takes " + allowed);
+        }
+        return switch (e.getStatus()) {
+            case 400 -> ApiResponse.error(400, "bad-request", e.getMessage());
+            case 413 -> ApiResponse.error(413, "payload-too-large", e.getMessage());
+            default -> ApiResponse.error(e.getStatus(), e.getStatus() >= 500 ? "internal" : "bad-request",
+                    request + " was refused: " + e.getMessage());
+        };
     }
 
     private void answer(Context ctx, Supplier<AdminApi> started, Function<AdminApi, ApiResponse> call) {

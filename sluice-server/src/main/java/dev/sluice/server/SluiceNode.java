@@ -204,6 +204,21 @@ public final class SluiceNode implements AutoCloseable {
         return worker;
     }
 
+    /**
+     * Every route this node's HTTP server serves, as {@code "GET /api/v1/nodes/{node}"} (Javalin's path
+     * syntax), sorted; empty when the server is not running. The API contract test compares them with
+     * the OpenAPI document, so a route cannot be added without being described.
+     */
+    public synchronized List<String> httpRoutes() {
+        if (http == null) {
+            return List.of();
+        }
+        return http.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(route -> route.endpoint.method + " " + route.endpoint.path)
+                .sorted()
+                .toList();
+    }
+
     /** The base URL of this node's HTTP server, once started. */
     public URI httpUrl() {
         return httpUrl;

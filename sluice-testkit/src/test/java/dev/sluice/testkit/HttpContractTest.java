@@ -1,0 +1,308 @@
+package dev.sluice.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.sluice.api.AdminApi;
+import dev.sluice.api.AdminHttp;
+import dev.sluice.controller.ControllerConfig;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.PartitionId;
+import dev.sluice.scheduler.SchedulerLimits;
+import io.javalin.Javalin;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP contract of a node: every route it serves is in the OpenAPI document it serves and the other way
+ * round, and every answer of every route, success and error, is one the document declares, with a body valid
+ * against the declared schema. Runs against a real cluster (four nodes with the control plane, a token) so the
+ * routes are the ones a node composes: admin API, data API, health, metrics and dashboard.
+ */
+class HttpContractTest {
+
+    private static final String TOKEN = "contract-token";
+    private static final Duration WAIT = Duration.ofMinutes(1);
+
+    /**
+     * Declared answers this test does not provoke, with the reason; every other declared answer must be seen,
+     * so a status the document promises but no request reaches fails here.
+     */
+    private static final Map<String, String> NOT_PROVOKED = Map.of(
+            "PUT /data/v1/kv/{key} 504", "a commit slower than the caller's timeout: tried with a 1 ms timeout, which a fast commit can beat",
+            "PUT /data/v1/kv/{key} 507", "a data directory below its free-space floor: DiskFullTest",
+            "GET /data/v1/routing 503", "only before the node has read the partition table for the first time");
+
+    private static LocalTestCluster cluster;
+    private static OpenApiContract contract;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        ControllerConfig config = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(4, 16, Duration.ofSeconds(10), 16));
+        cluster = LocalTestCluster.builder().workers(4).partitions(4).replication(3)
+                .sessionTimeout(Duration.ofSeconds(6))
+                .controlPlane(config, Optional.of(TOKEN))
+                .start();
+        cluster.awaitLeaders(WAIT);
+        HttpResponse<String> document = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(cluster.node(0).url().resolve("/api/v1/openapi.json")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(document.statusCode()).isEqualTo(200);
+        contract = new OpenApiContract(document.body());
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void theServedRoutesAreTheDocumentedRoutes() {
+        Set<String> served = new TreeSet<>();
+        for (String route : cluster.node(0).process().httpRoutes()) {
+            // Javalin writes a parameter that may hold '/' as <key>; the document writes every parameter as {key}.
+            served.add(route.replace('<', '{').replace('>', '}'));
+        }
+        assertThat(served).as("served routes").isNotEmpty();
+        assertThat(served).as("served but not in the document").isSubsetOf(contract.documentedRoutes());
+        assertThat(contract.documentedRoutes()).as("in the document but not served").isSubsetOf(served);
+    }
+
+    @Test
+    void everyAnswerOfEveryRouteIsDeclaredByTheServedDocument() throws Exception {
+        TestNode n1 = cluster.node(0);
+        URI base = n1.url();
+        NodeId draining = cluster.node(3).nodeId();
+
+        // Reads of the admin API.
+        exchange(base, "GET", "/api/v1/cluster", "/api/v1/cluster", 200);
+        exchange(base, "GET", "/api/v1/nodes", "/api/v1/nodes", 200);
+        exchange(base, "GET", "/api/v1/nodes/{node}", "/api/v1/nodes/N1", 200);
+        exchange(base, "GET", "/api/v1/nodes/{node}", "/api/v1/nodes/nobody", 404);
+        exchange(base, "GET", "/api/v1/nodes/{node}/drain", "/api/v1/nodes/nobody/drain", 404);
+        exchange(base, "GET", "/api/v1/nodes/{node}/drain", "/api/v1/nodes/N1/drain", 404);
+        exchange(base, "GET", "/api/v1/partitions", "/api/v1/partitions", 200);
+        exchange(base, "GET", "/api/v1/partitions/{partition}", "/api/v1/partitions/P0", 200);
+        exchange(base, "GET", "/api/v1/partitions/{partition}", "/api/v1/partitions/banana", 400);
+        exchange(base, "GET", "/api/v1/partitions/{partition}", "/api/v1/partitions/P99", 404);
+        exchange(base, "GET", "/api/v1/events", "/api/v1/events", 200);
+        exchange(base, "GET", "/api/v1/events", "/api/v1/events?since=-1&limit=1000", 200);
+        exchange(base, "GET", "/api/v1/events", "/api/v1/events?since=x", 400);
+        exchange(base, "GET", "/api/v1/openapi.json", "/api/v1/openapi.json", 200);
+
+        // The data API. Leadership can move under a loaded machine, so answers that depend on who leads are
+        // asked again (each answer still checked) until the node asked is still the leader, or still not.
+        String key = "contract-key";
+        String kv = "/data/v1/kv/{key}";
+        onLeader(key, true, "PUT", "value", 204);
+        onLeader(key, true, "GET", null, 200);
+        onLeader("contract-missing", true, "GET", null, 404);
+        onLeader(key, false, "PUT", "value", 421);
+        onLeader(key, false, "GET", null, 421);
+        TestNode leader = cluster.leaderOf(cluster.table().partitionOf(key.getBytes(StandardCharsets.UTF_8))).orElseThrow();
+        exchange(leader.url(), "PUT", kv, "/data/v1/kv/" + key, "value", Map.of("X-Sluice-Partition", "P99"), 400);
+        exchange(leader.url(), "GET", kv, "/data/v1/kv/" + key, null, Map.of("X-Sluice-Timeout-Millis", "never"), 400);
+        exchange(leader.url(), "PUT", kv, "/data/v1/kv/" + key, "value", Map.of("X-Sluice-Timeout-Millis", "1"), null);
+        exchange(leader.url(), "PUT", kv, "/data/v1/kv/" + key, "v".repeat(600 * 1024), Map.of(), 400);
+        exchange(leader.url(), "PUT", kv, "/data/v1/kv/" + key, "v".repeat(3 * 1024 * 1024), Map.of(), 413);
+        // A body that ends before its Content-Length is the client's mistake: a 400, on the data API as on the admin API.
+        Logger httpLog = (Logger) LoggerFactory.getLogger(AdminHttp.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        httpLog.addAppender(logged);
+        try {
+            contract.check("PUT", kv, expect(truncated(leader.url(), "PUT /data/v1/kv/" + key, ""), 400));
+        } finally {
+            httpLog.detachAppender(logged);
+        }
+        assertThat(logged.list).as("logged for a truncated body").noneMatch(event -> event.getLevel().isGreaterOrEqual(Level.WARN));
+        exchange(base, "PUT", "/data/v1/kv", "/data/v1/kv", "value", Map.of(), 400);
+        exchange(base, "GET", "/data/v1/kv", "/data/v1/kv", 400);
+        exchange(base, "PUT", "/data/v1/kv/", "/data/v1/kv/", "value", Map.of(), 400);
+        exchange(base, "GET", "/data/v1/kv/", "/data/v1/kv/", 400);
+        exchange(base, "GET", "/data/v1/routing", "/data/v1/routing", 200);
+
+        // State changes: refused before anything is read, then dry-run, no-op, applied, refused by the guard.
+        String state = "/api/v1/nodes/{node}/state";
+        String drain = "{\"state\":\"draining\",\"reason\":\"contract\"}";
+        exchange(base, "POST", state, "/api/v1/nodes/N1/state", drain, Map.of(), 401);
+        exchange(base, "POST", state, "/api/v1/nodes/N1/state", drain, Map.of("Authorization", "Bearer wrong"), 401);
+        exchange(base, "POST", state, "/api/v1/nodes/N1/state", "{\"state\":\"draining\",\"reason\":\"" + "x".repeat(AdminApi.MAX_BODY_BYTES) + "\"}",
+                bearer(), 413);
+        exchange(base, "POST", state, "/api/v1/nodes/N1/state", "{\"state\":\"draining\\u0000\"}", bearer(), 400);
+        exchange(base, "POST", state, "/api/v1/nodes/N1/state", "{\"state\":\"active\",\"state\":\"draining\"}", bearer(), 400);
+        exchange(base, "POST", state, "/api/v1/nodes/nobody/state", drain, bearer(), 404);
+        contract.check("POST", state, expect(truncated(base, "POST /api/v1/nodes/N1/state", "Authorization: Bearer " + TOKEN + "\r\n"), 400));
+        exchange(base, "POST", state, "/api/v1/nodes/" + draining + "/state", "{\"state\":\"draining\",\"dryRun\":true}", bearer(), 200);
+        exchange(base, "POST", state, "/api/v1/nodes/N1/state", "{\"state\":\"active\"}", bearer(), 200);
+        exchange(base, "POST", state, "/api/v1/nodes/" + draining + "/state", drain, bearer(), 200);
+        exchange(base, "POST", state, "/api/v1/nodes/N1/state", "{\"state\":\"draining\",\"dryRun\":true}", bearer(), 200);
+        exchange(base, "POST", state, "/api/v1/nodes/N1/state", drain, bearer(), 409);
+        // The request schema accepts what the server takes and refuses what it answers 400 to (a repeated field
+        // excepted: JSON Schema sees only the last one, so the document says it in words).
+        for (String accepted : List.of(drain, "{\"state\":\"active\"}", "{\"state\":\"draining\",\"force\":false,\"dryRun\":true}")) {
+            assertThat(contract.requestValid("POST", state, accepted)).as(accepted).isTrue();
+        }
+        for (String refused : List.of("{\"state\":\"draining\\u0000\"}", "{\"state\":\"draining\",\"reason\":\"a\\u001b[2Jb\"}", "{}",
+                "{\"state\":\"sleeping\"}", "{\"state\":\"draining\",\"dry_run\":true}", "{\"state\":\"draining\",\"force\":\"yes\"}",
+                "{\"state\":\"draining\",\"reason\":\"" + "y".repeat(AdminApi.MAX_REASON_CHARS + 1) + "\"}")) {
+            assertThat(contract.requestValid("POST", state, refused)).as(refused).isFalse();
+            exchange(base, "POST", state, "/api/v1/nodes/N2/state", refused, bearer(), 400);
+        }
+        await("the controller reports the drain of " + draining).atMost(WAIT)
+                .until(() -> send(base, "GET", "/api/v1/nodes/" + draining + "/drain", null, Map.of()).statusCode() == 200);
+        exchange(base, "GET", "/api/v1/nodes/{node}/drain", "/api/v1/nodes/" + draining + "/drain", 200);
+        exchange(base, "GET", "/api/v1/nodes/{node}", "/api/v1/nodes/" + draining, 200);
+        exchange(base, "GET", "/api/v1/cluster", "/api/v1/cluster", 200);
+
+        // Health, metrics, the worker status and the dashboard.
+        exchange(base, "GET", "/health/live", "/health/live", 200);
+        exchange(base, "GET", "/health/ready", "/health/ready", 200);
+        await("a draining worker is not ready").atMost(WAIT)
+                .until(() -> send(cluster.node(3).url(), "GET", "/health/ready", null, Map.of()).statusCode() == 503);
+        exchange(cluster.node(3).url(), "GET", "/health/ready", "/health/ready", 503);
+        exchange(base, "GET", "/metrics", "/metrics", 200);
+        exchange(base, "GET", "/internal/v1/status", "/internal/v1/status", 200);
+        exchange(base, "GET", "/", "/", 200);
+        for (String asset : List.of("index.html", "app.js", "style.css", "favicon.svg")) {
+            exchange(base, "GET", "/dashboard/{asset}", "/dashboard/" + asset, 200);
+        }
+        exchange(base, "GET", "/dashboard/{asset}", "/dashboard/nothing.js", 404);
+
+        // What no route takes.
+        for (String path : List.of("/api/v1/nope", "/api/v2/nodes", "/data/v1/kvs/x", "/favicon.ico")) {
+            contract.checkComponent("NoSuchRoute", expect(send(base, "GET", path, null, Map.of()), 404));
+        }
+        contract.checkComponent("MethodNotAllowed", expect(send(base, "DELETE", "/data/v1/kv/" + key, null, Map.of()), 405));
+        contract.checkComponent("MethodNotAllowed", expect(send(base, "POST", "/api/v1/nodes", "{}", bearer()), 405));
+        contract.checkComponent("MethodNotAllowed", expect(send(base, "GET", "/api/v1/nodes/N1/state", null, Map.of()), 405));
+
+        // A node whose admin API has not started yet answers every admin route 503.
+        Javalin starting = Javalin.create(config -> AdminHttp.install(config, () -> null, Optional.of(TOKEN))).start("127.0.0.1", 0);
+        try {
+            URI startingBase = URI.create("http://127.0.0.1:" + starting.port());
+            for (String route : List.of("/api/v1/cluster", "/api/v1/nodes", "/api/v1/partitions", "/api/v1/events")) {
+                exchange(startingBase, "GET", route, route, 503);
+            }
+            exchange(startingBase, "GET", "/api/v1/nodes/{node}", "/api/v1/nodes/N1", 503);
+            exchange(startingBase, "GET", "/api/v1/nodes/{node}/drain", "/api/v1/nodes/N1/drain", 503);
+            exchange(startingBase, "GET", "/api/v1/partitions/{partition}", "/api/v1/partitions/P0", 503);
+            exchange(startingBase, "POST", state, "/api/v1/nodes/N1/state", drain, bearer(), 503);
+        } finally {
+            starting.stop();
+        }
+
+        // A node cut off from ZooKeeper answers the admin API 503 (the first request waits out the connection timeout).
+        cluster.isolateFromMetadata(1);
+        URI cutOff = cluster.node(1).url();
+        exchange(cutOff, "GET", "/api/v1/nodes", "/api/v1/nodes", 503);
+        exchange(cutOff, "GET", "/api/v1/cluster", "/api/v1/cluster", 503);
+        exchange(cutOff, "POST", state, "/api/v1/nodes/N1/state", drain, bearer(), 503);
+
+        // A node whose worker has stopped answers data requests 503 (and is not ready).
+        TestNode stopped = cluster.node(2);
+        stopped.worker().close();
+        exchange(stopped.url(), "PUT", kv, "/data/v1/kv/" + key, "value", Map.of(), 503);
+        exchange(stopped.url(), "GET", kv, "/data/v1/kv/" + key, 503);
+
+        assertThat(contract.violations()).as("answers that disagree with the served document").isEmpty();
+        Set<String> unseen = new TreeSet<>(contract.documentedAnswers());
+        unseen.removeAll(contract.seen());
+        unseen.removeAll(NOT_PROVOKED.keySet());
+        assertThat(unseen).as("answers the document declares but no request here provoked").isEmpty();
+        assertThat(contract.documentedAnswers()).as("exemptions that name no declared answer").containsAll(NOT_PROVOKED.keySet());
+    }
+
+    /**
+     * Sends {@code method} for {@code key} to its partition's leader ({@code toLeader}) or to another node, and
+     * asks again while the answer shows that leadership moved in between (a 421 or 503 from the node taken for
+     * the leader, a success from the node taken for a follower).
+     */
+    private void onLeader(String key, boolean toLeader, String method, String body, int expected) {
+        PartitionId partition = cluster.table().partitionOf(key.getBytes(StandardCharsets.UTF_8));
+        Set<Integer> leadershipMoved = toLeader ? Set.of(421, 503) : Set.of(200, 204, 404);
+        await(method + " " + key + " on " + (toLeader ? "the leader" : "a follower") + " of " + partition).atMost(WAIT).until(() -> {
+            Optional<TestNode> leader = cluster.leaderOf(partition);
+            if (leader.isEmpty()) {
+                return false;
+            }
+            TestNode target = toLeader ? leader.get() : cluster.nodes().stream().filter(node -> node != leader.get()).findFirst().orElseThrow();
+            HttpResponse<byte[]> response = send(target.url(), method, "/data/v1/kv/" + key, body, Map.of());
+            contract.check(method, "/data/v1/kv/{key}", response);
+            if (response.statusCode() != expected && !leadershipMoved.contains(response.statusCode())) {
+                expect(response, expected);
+            }
+            return response.statusCode() == expected;
+        });
+    }
+
+    private static Map<String, String> bearer() {
+        return Map.of("Authorization", "Bearer " + TOKEN);
+    }
+
+    private void exchange(URI base, String method, String route, String path, int expected) throws Exception {
+        exchange(base, method, route, path, null, Map.of(), expected);
+    }
+
+    /** Sends the request, checks the status when {@code expected} is given, and checks the answer against the document. */
+    private void exchange(URI base, String method, String route, String path, String body, Map<String, String> headers, Integer expected)
+            throws Exception {
+        HttpResponse<byte[]> response = send(base, method, path, body, headers);
+        if (expected != null) {
+            expect(response, expected);
+        }
+        contract.check(method, route, response);
+    }
+
+    /** Sends {@code requestLine} with a body that stops after 7 of the 200 bytes its Content-Length announces. */
+    private static OpenApiContract.Answer truncated(URI base, String requestLine, String extraHeaders) throws Exception {
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            String request = requestLine + " HTTP/1.1\r\nHost: " + base.getHost() + "\r\n" + extraHeaders
+                    + "Content-Type: application/json\r\nContent-Length: 200\r\nConnection: close\r\n\r\n{\"stat";
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            socket.shutdownOutput();
+            return OpenApiContract.Answer.parse(socket.getInputStream().readAllBytes());
+        }
+    }
+
+    private static OpenApiContract.Answer expect(OpenApiContract.Answer answer, int status) {
+        assertThat(answer.statusCode()).as(new String(answer.body(), StandardCharsets.UTF_8)).isEqualTo(status);
+        return answer;
+    }
+
+    private static HttpResponse<byte[]> expect(HttpResponse<byte[]> response, int status) {
+        assertThat(response.statusCode()).as("%s %s: %s", response.request().method(), response.uri(),
+                new String(response.body(), StandardCharsets.UTF_8)).isEqualTo(status);
+        return response;
+    }
+
+    private HttpResponse<byte[]> send(URI base, String method, String path, String body, Map<String, String> headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            request.header("Content-Type", method.equals("PUT") ? "application/octet-stream" : "application/json");
+        }
+        headers.forEach(request::header);
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+}
