@@ -101,6 +101,11 @@ class HttpContractTest {
         exchange(base, "GET", "/api/v1/nodes/{node}", "/api/v1/nodes/nobody", 404);
         exchange(base, "GET", "/api/v1/nodes/{node}/drain", "/api/v1/nodes/nobody/drain", 404);
         exchange(base, "GET", "/api/v1/nodes/{node}/drain", "/api/v1/nodes/N1/drain", 404);
+        // A bare number is ambiguous; an incarnation the node does not have is not current.
+        exchange(base, "GET", "/api/v1/nodes/{node}", "/api/v1/nodes/1", 400);
+        exchange(base, "GET", "/api/v1/nodes/{node}/drain", "/api/v1/nodes/1/drain", 400);
+        exchange(base, "GET", "/api/v1/nodes/{node}", "/api/v1/nodes/N1:999", 409);
+        exchange(base, "GET", "/api/v1/nodes/{node}/drain", "/api/v1/nodes/N1:999/drain", 409);
         exchange(base, "GET", "/api/v1/partitions", "/api/v1/partitions", 200);
         exchange(base, "GET", "/api/v1/partitions/{partition}", "/api/v1/partitions/P0", 200);
         exchange(base, "GET", "/api/v1/partitions/{partition}", "/api/v1/partitions/banana", 400);
