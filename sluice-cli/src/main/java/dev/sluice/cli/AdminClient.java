@@ -23,12 +23,19 @@ final class AdminClient {
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
     private final URI base;
-    private final Optional<String> token;
+    private final ClusterOptions.Target target;
+    private final Optional<ClusterOptions.Credential> credential;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
 
-    AdminClient(URI base, Optional<String> token) {
-        this.base = base;
-        this.token = token;
+    AdminClient(ClusterOptions.Target target, Optional<ClusterOptions.Credential> credential) {
+        this.base = target.url();
+        this.target = target;
+        this.credential = credential;
+    }
+
+    /** A client of a cluster this process started itself, with the token it knows. */
+    AdminClient(URI base, String token, String tokenOrigin) {
+        this(new ClusterOptions.Target(base, "--url"), Optional.of(new ClusterOptions.Credential(token, tokenOrigin, Optional.empty())));
     }
 
     /** An answer: its status and JSON body. */
@@ -50,8 +57,12 @@ final class AdminClient {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
-        token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
-        return send(request);
+        credential.ifPresent(c -> request.header("Authorization", "Bearer " + c.value()));
+        Answer answer = send(request);
+        if (answer.status() == 401) {
+            throw new CliException(CliException.FAILED, TokenAdvice.explain(base, credential, answer.message()));
+        }
+        return answer;
     }
 
     /** Fetches and fails unless the answer is 2xx. */
@@ -84,12 +95,13 @@ final class AdminClient {
             }
             return new Answer(response.statusCode(), body);
         } catch (ConnectException | HttpConnectTimeoutException unreachable) {
-            throw new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + base
+            throw new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + base + target.originNote()
                     + ": nothing answers there. Is it running? (start one with './sluice local', or pass --url / set SLUICE_URL)");
         } catch (HttpTimeoutException slow) {
-            throw new CliException(CliException.UNREACHABLE, "the cluster at " + base + " did not answer within " + REQUEST_TIMEOUT.toSeconds() + " s");
+            throw new CliException(CliException.UNREACHABLE, "the cluster at " + base + target.originNote() + " did not answer within "
+                    + REQUEST_TIMEOUT.toSeconds() + " s");
         } catch (IOException e) {
-            throw new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + base + ": " + e.getMessage());
+            throw new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + base + target.originNote() + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException(CliException.FAILED, "interrupted");
