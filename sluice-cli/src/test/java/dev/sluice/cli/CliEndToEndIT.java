@@ -30,7 +30,8 @@ import picocli.CommandLine;
  * shows it, the drained node's readiness endpoint says not ready, {@code /metrics} shows the drain, and
  * refusals, usage errors and an unreachable cluster give their exit codes. The cluster is recorded in a
  * temporary CLI home as {@code sluice local} records it, so commands without {@code --url} or {@code --token}
- * reach it; and starting it wrote nothing there (the demo starts its cluster the same way).
+ * reach it; starting it wrote nothing there (the demo starts its cluster the same way); and a drain asked
+ * for again after it finished is reported done.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CliEndToEndIT {
@@ -150,6 +151,14 @@ class CliEndToEndIT {
         Run unchanged = sluice("nodes", "activate", "worker-1");
         assertThat(unchanged.exitCode()).as(unchanged.err()).isZero();
         assertThat(unchanged.out()).contains("(it already was)");
+    }
+
+    @Test
+    @Order(3)
+    void drainingAgainAfterTheDrainFinishedReportsItDone() {
+        Run again = sluice("nodes", "drain", "worker-2", "--wait", "--url", url());
+        assertThat(again.exitCode()).as(again.out() + again.err()).isZero();
+        assertThat(again.out()).contains("(worker-2) was already drained: disabled since").contains("replicas moved");
     }
 
     @Test
