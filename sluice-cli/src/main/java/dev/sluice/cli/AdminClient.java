@@ -21,14 +21,23 @@ final class AdminClient {
 
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    /** How much of a body that is not Sluice's is quoted in a message: enough to recognise it, not a page of HTML. */
+    static final int MAX_QUOTED_CHARS = 200;
 
     private final URI base;
-    private final Optional<String> token;
+    private final ClusterOptions.Target target;
+    private final Optional<ClusterOptions.Credential> credential;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
 
-    AdminClient(URI base, Optional<String> token) {
-        this.base = base;
-        this.token = token;
+    AdminClient(ClusterOptions.Target target, Optional<ClusterOptions.Credential> credential) {
+        this.base = target.url();
+        this.target = target;
+        this.credential = credential;
+    }
+
+    /** A client of a cluster this process started itself, with the token it knows. */
+    AdminClient(URI base, String token, String tokenOrigin) {
+        this(new ClusterOptions.Target(base, "--url"), Optional.of(new ClusterOptions.Credential(token, tokenOrigin, Optional.empty())));
     }
 
     /** An answer: its status and JSON body. */
@@ -50,8 +59,12 @@ final class AdminClient {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
-        token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
-        return send(request);
+        credential.ifPresent(c -> request.header("Authorization", "Bearer " + c.value()));
+        Answer answer = send(request);
+        if (answer.status() == 401) {
+            throw new CliException(CliException.FAILED, TokenAdvice.explain(base, credential, answer.message()));
+        }
+        return answer;
     }
 
     /** Fetches and fails unless the answer is 2xx. */
@@ -71,28 +84,61 @@ final class AdminClient {
         return base;
     }
 
-    private Answer send(HttpRequest.Builder request) {
+    private Answer send(HttpRequest.Builder builder) {
+        HttpRequest request = builder.timeout(REQUEST_TIMEOUT).header("Accept", "application/json").build();
         try {
-            HttpResponse<String> response = http.send(request.timeout(REQUEST_TIMEOUT).header("Accept", "application/json").build(),
-                    HttpResponse.BodyHandlers.ofString());
-            JsonNode body;
-            try {
-                body = response.body().isBlank() ? Json.mapper().createObjectNode() : Json.mapper().readTree(response.body());
-            } catch (IOException notJson) {
-                throw new CliException(CliException.UNREACHABLE, base + " answered something that is not Sluice's API (HTTP "
-                        + response.statusCode() + "); check --url");
-            }
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            JsonNode body = sluiceBody(response).orElseThrow(() -> notSluice(request.uri(), response));
             return new Answer(response.statusCode(), body);
         } catch (ConnectException | HttpConnectTimeoutException unreachable) {
-            throw new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + base
+            throw new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + base + target.originNote()
                     + ": nothing answers there. Is it running? (start one with './sluice local', or pass --url / set SLUICE_URL)");
         } catch (HttpTimeoutException slow) {
-            throw new CliException(CliException.UNREACHABLE, "the cluster at " + base + " did not answer within " + REQUEST_TIMEOUT.toSeconds() + " s");
+            throw new CliException(CliException.UNREACHABLE, "the cluster at " + base + target.originNote() + " did not answer within "
+                    + REQUEST_TIMEOUT.toSeconds() + " s");
         } catch (IOException e) {
-            throw new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + base + ": " + e.getMessage());
+            throw new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + base + target.originNote() + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException(CliException.FAILED, "interrupted");
         }
+    }
+
+    /**
+     * The answer's JSON, if it is one Sluice could have sent: Sluice's admin API answers every request with a
+     * JSON body, and every error with an {@code error} code. Anything else comes from another server on that
+     * address, and printing its body as Sluice's message once showed an operator nothing but {@code {}}.
+     */
+    private static Optional<JsonNode> sluiceBody(HttpResponse<String> response) {
+        if (response.body().isBlank()) {
+            return Optional.empty();
+        }
+        JsonNode body;
+        try {
+            body = Json.mapper().readTree(response.body());
+        } catch (IOException notJson) {
+            return Optional.empty();
+        }
+        boolean ok = response.statusCode() / 100 == 2;
+        return ok || body.path("error").isTextual() ? Optional.of(body) : Optional.empty();
+    }
+
+    /**
+     * A server error is the node's own failure, reported as such; any other answer without Sluice's shape means
+     * something else answers on that address, which is the cluster not being reachable there.
+     */
+    private CliException notSluice(URI uri, HttpResponse<String> response) {
+        String what = response.body().isBlank() ? "an empty body" : "a body that is not Sluice's API";
+        if (response.statusCode() / 100 == 5) {
+            return new CliException(CliException.FAILED, uri + " answered HTTP " + response.statusCode() + " with " + what
+                    + (response.body().isBlank() ? "" : ": " + abbreviate(response.body().strip())));
+        }
+        return new CliException(CliException.UNREACHABLE, uri + " answered HTTP " + response.statusCode() + " with " + what
+                + ": not a Sluice node? Check the address" + target.originNote() + "; pass --url or set SLUICE_URL");
+    }
+
+    private static String abbreviate(String text) {
+        String line = text.lines().findFirst().orElse("");
+        return line.length() <= MAX_QUOTED_CHARS ? line : line.substring(0, MAX_QUOTED_CHARS) + "…";
     }
 }

@@ -9,62 +9,106 @@ import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
- * How a command reaches the cluster: the HTTP address of any node, and the token for changes. A local
- * cluster writes its token to {@code ~/.sluice/token}, where commands find it without being told.
+ * How a command reaches the cluster: the HTTP address of any node, and the token for changes.
+ *
+ * <p>The address is {@code --url}, else {@code SLUICE_URL}, else the cluster {@code sluice local} started
+ * last (recorded in {@code $SLUICE_HOME/current}), else {@value #DEFAULT_URL}. The token is {@code --token},
+ * else {@code --token-file}, else {@code SLUICE_TOKEN}, else the one {@code sluice local} recorded for the
+ * cluster at that address ({@link SluiceHome}). Each remembers where it came from, so a failure can say which
+ * file or variable was read.
  */
 final class ClusterOptions {
 
     static final String DEFAULT_URL = "http://127.0.0.1:8080";
 
-    @Option(names = "--url", description = "HTTP address of any node (env SLUICE_URL; default ${DEFAULT-VALUE})",
-            defaultValue = "${env:SLUICE_URL:-" + DEFAULT_URL + "}")
+    @Option(names = "--url", description = "HTTP address of any node (default: env SLUICE_URL, else the cluster 'sluice local' started last,"
+            + " as recorded in $SLUICE_HOME/current, else " + DEFAULT_URL + ")")
     String url;
 
-    @Option(names = "--token", description = "bearer token for changes (env SLUICE_TOKEN; else ~/.sluice/token)",
-            defaultValue = "${env:SLUICE_TOKEN}")
+    @Option(names = "--token", description = "bearer token for changes (default: --token-file, else env SLUICE_TOKEN, else the token 'sluice local'"
+            + " recorded for the cluster at --url under $SLUICE_HOME/clusters; SLUICE_HOME defaults to ~/.sluice)")
     String token;
+
+    @Option(names = "--token-file", description = "file holding the bearer token, such as a local cluster's <data-dir>/token")
+    Path tokenFile;
 
     @Option(names = {"-o", "--output"}, description = "output format: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})", defaultValue = "table")
     Output output;
 
     enum Output { table, json }
 
-    /** Where the CLI keeps what it shares between runs (the local cluster's token): SLUICE_HOME, else ~/.sluice. */
-    static Path home() {
-        String property = System.getProperty("sluice.home");
-        if (property != null && !property.isBlank()) {
-            return Path.of(property);
+    /** An address to talk to, and where it came from, in words ("--url", "SLUICE_URL", "/home/me/.sluice/current"). */
+    record Target(URI url, String origin) {
+        /** For messages: nothing for an address the user typed, else where it came from. */
+        String originNote() {
+            return origin.equals("--url") ? "" : " (address from " + origin + ")";
         }
-        String configured = System.getenv("SLUICE_HOME");
-        return configured != null && !configured.isBlank() ? Path.of(configured) : Path.of(System.getProperty("user.home"), ".sluice");
     }
 
-    URI baseUri() {
+    /**
+     * A token and where it came from.
+     *
+     * @param origin "--token", "SLUICE_TOKEN" or the file read
+     * @param recorded the cluster record it was read from, if it came from {@link SluiceHome}
+     */
+    record Credential(String value, String origin, Optional<SluiceHome.Cluster> recorded) {}
+
+    Target target() {
+        String text;
+        String origin;
+        if (url != null && !url.isBlank()) {
+            text = url;
+            origin = "--url";
+        } else if (System.getenv("SLUICE_URL") != null && !System.getenv("SLUICE_URL").isBlank()) {
+            text = System.getenv("SLUICE_URL");
+            origin = "SLUICE_URL";
+        } else {
+            SluiceHome home = SluiceHome.ofEnvironment();
+            Optional<URI> current = home.currentUrl();
+            if (current.isPresent()) {
+                return new Target(current.get(), home.currentFile().toString());
+            }
+            text = DEFAULT_URL;
+            origin = "the default";
+        }
         try {
-            URI uri = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+            URI uri = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
             if (uri.getScheme() == null || uri.getHost() == null) {
                 throw new IllegalArgumentException("no scheme or host");
             }
-            return uri;
+            return new Target(uri, origin);
         } catch (IllegalArgumentException e) {
-            throw new CliException(CliException.USAGE, "--url '" + url + "' is not an HTTP address like " + DEFAULT_URL);
+            throw new CliException(CliException.USAGE, origin + " '" + text + "' is not an HTTP address like " + DEFAULT_URL);
         }
     }
 
-    Optional<String> token() {
+    URI baseUri() {
+        return target().url();
+    }
+
+    Optional<Credential> credential(URI clusterUrl) {
         if (token != null && !token.isBlank()) {
-            return Optional.of(token.trim());
+            return Optional.of(new Credential(token.trim(), "--token", Optional.empty()));
         }
-        Path file = home().resolve("token");
-        try {
-            return Files.isReadable(file) ? Optional.of(Files.readString(file, StandardCharsets.UTF_8).trim()) : Optional.empty();
-        } catch (IOException e) {
-            return Optional.empty();
+        if (tokenFile != null) {
+            try {
+                return Optional.of(new Credential(Files.readString(tokenFile, StandardCharsets.UTF_8).trim(), tokenFile.toAbsolutePath().toString(),
+                        Optional.empty()));
+            } catch (IOException e) {
+                throw new CliException(CliException.USAGE, "cannot read --token-file " + tokenFile + ": " + e.getMessage());
+            }
         }
+        String fromEnvironment = System.getenv("SLUICE_TOKEN");
+        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+            return Optional.of(new Credential(fromEnvironment.trim(), "SLUICE_TOKEN", Optional.empty()));
+        }
+        return SluiceHome.ofEnvironment().clusterAt(clusterUrl)
+                .map(cluster -> new Credential(cluster.token(), cluster.tokenFile().toString(), Optional.of(cluster)));
     }
 
     AdminClient client() {
-        return new AdminClient(baseUri(), token());
+        Target target = target();
+        return new AdminClient(target, credential(target.url()));
     }
 
     boolean json() {

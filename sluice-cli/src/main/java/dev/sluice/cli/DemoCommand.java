@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -68,7 +67,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private int run(LocalCluster cluster, PrintStream out) throws InterruptedException {
-        AdminClient admin = new AdminClient(cluster.url(), Optional.of(cluster.token()));
+        AdminClient admin = new AdminClient(cluster.url(), cluster.token(), cluster.directory().resolve("token").toString());
         try (SluiceClient client = SluiceClient.builder().seed(cluster.url()).callTimeout(Duration.ofSeconds(60)).build();
                 Workload workload = new Workload(client, new Workload.Options(4, 10_000, rate, 100))) {
             out.println("1. loading data and starting the client workload (" + (int) rate + " writes/s)…");

@@ -16,13 +16,20 @@ import picocli.CommandLine.Spec;
         subcommands = {KvCommand.Put.class, KvCommand.Get.class})
 final class KvCommand {
 
+    static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * A client that asks the node once for the routing: a one-shot command against a closed port says so at
+     * once, as the admin commands do, rather than retrying for the whole call timeout.
+     */
     static SluiceClient client(ClusterOptions cluster) {
-        return SluiceClient.builder().seed(cluster.baseUri()).callTimeout(Duration.ofSeconds(30)).build();
+        return SluiceClient.builder().seed(cluster.baseUri()).callTimeout(CALL_TIMEOUT).firstRoutingWait(Duration.ZERO).build();
     }
 
     static CliException failure(SluiceClientException e, ClusterOptions cluster) {
         return switch (e.code()) {
-            case NO_ROUTE -> new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + cluster.baseUri() + ": " + e.getMessage());
+            case NO_ROUTE -> new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + cluster.baseUri() + cluster.target().originNote()
+                    + ": " + e.getMessage() + ". Is it running? (start one with './sluice local', or pass --url / set SLUICE_URL)");
             case MALFORMED_KEY, VALUE_TOO_LARGE, WRONG_PARTITION, UNKNOWN_PARTITION, REJECTED -> new CliException(CliException.FAILED, e.getMessage());
             case DEADLINE_EXCEEDED, INTERRUPTED -> new CliException(CliException.FAILED, e.getMessage() + " (a write may still have been applied)");
         };

@@ -41,6 +41,8 @@ final class LoadCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (SluiceClient client = KvCommand.client(cluster); Workload workload = new Workload(client, options)) {
             client.routing();
+            out.println("run " + workload.runId() + ": every value written carries this id, so --verify cannot mistake an earlier run's value for this run's");
+            out.flush();
             workload.start();
             long deadline = System.nanoTime() + duration.toNanos();
             while (System.nanoTime() < deadline) {

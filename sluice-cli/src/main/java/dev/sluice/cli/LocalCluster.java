@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +16,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.stream.IntStream;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -225,15 +225,21 @@ final class LocalCluster implements AutoCloseable {
         throw new CliException(CliException.FAILED, "found no free ports on 127.0.0.1 for a local cluster");
     }
 
+    /**
+     * The cluster's own token, in its directory only: {@code sluice local} records it in the CLI's home, and
+     * the demo, whose cluster lives for minutes, must not replace the token of a cluster the operator runs.
+     */
     private String loadOrCreateToken() throws IOException {
-        String value = ServerLaunch.createOrReadToken(directory.resolve("token"));
-        // Where the CLI finds it without being told.
-        Path home = ClusterOptions.home();
-        Files.createDirectories(home);
-        Path shared = home.resolve("token");
-        Files.writeString(shared, value + "\n", StandardCharsets.UTF_8);
-        ServerLaunch.restrict(shared);
-        return value;
+        return ServerLaunch.createOrReadToken(tokenFile());
+    }
+
+    Path tokenFile() {
+        return directory.resolve("token");
+    }
+
+    /** Every worker's HTTP address, worker 1 first. */
+    List<URI> urls() {
+        return IntStream.rangeClosed(1, layout.workers()).mapToObj(layout::httpUrl).toList();
     }
 
     private Process startWorker(int worker) throws IOException {
@@ -242,7 +248,7 @@ final class LocalCluster implements AutoCloseable {
         List<String> command = new ArrayList<>(javaCommand);
         command.addAll(new ServerLaunch.Node(workerName(worker), CLUSTER_NAME, data, "local.zone-" + ((worker - 1) % layout.zones() + 1),
                 "127.0.0.1", layout.raftPort() + worker - 1, "127.0.0.1", layout.httpPort() + worker - 1, zooKeeper.connectString(),
-                directory.resolve("token"), layout.partitions(), layout.replication(), Math.min(layout.zones(), layout.replication()),
+                tokenFile(), layout.partitions(), layout.replication(), Math.min(layout.zones(), layout.replication()),
                 ProcessHandle.current().pid()).arguments());
         Path log = data.resolve("node.log");
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

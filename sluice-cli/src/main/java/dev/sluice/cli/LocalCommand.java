@@ -1,5 +1,7 @@
 package dev.sluice.cli;
 
+import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -9,7 +11,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code sluice local}: a whole cluster on this machine, until Ctrl-C. */
 @Command(name = "local", description = "Run a cluster on this machine: an embedded ZooKeeper and one process per worker, until Ctrl-C or SIGTERM.",
-        footer = {"", "Worker N serves HTTP on --http-port + N - 1, so the CLI's default --url reaches worker 1.",
+        footer = {"", "Worker N serves HTTP on --http-port + N - 1. The cluster's token stays in <data-dir>/token; 'local' records a copy",
+            "for the cluster's addresses under $SLUICE_HOME/clusters (SLUICE_HOME defaults to ~/.sluice) and makes it the current",
+            "cluster ($SLUICE_HOME/current): commands without --url or SLUICE_URL talk to it.",
             "A second 'local' on the same --data-dir resumes the same cluster.", "",
             "Examples:", "  sluice local", "  sluice local --workers 5 --zones 3 --data-dir /tmp/sluice-5"},
         mixinStandardHelpOptions = true)
@@ -45,16 +49,7 @@ final class LocalCommand implements Callable<Integer> {
             cluster.close();
             throw failed;
         }
-        LocalCluster.Layout layout = cluster.layout();
-        System.out.println();
-        System.out.println("Sluice local cluster is up: " + layout.workers() + " workers, " + layout.partitions() + " partitions × " + layout.replication());
-        for (int worker = 1; worker <= layout.workers(); worker++) {
-            System.out.println("  worker-" + worker + "  " + layout.httpUrl(worker));
-        }
-        System.out.println("  dashboard  " + cluster.url() + "/#token=" + cluster.token());
-        System.out.println("  token      " + cluster.directory().resolve("token") + " (also in " + ClusterOptions.home().resolve("token") + ")");
-        System.out.println();
-        System.out.println("Try:  ./sluice nodes list    ./sluice nodes drain worker-2 --wait    ./sluice events --follow");
+        announce(cluster, SluiceHome.ofEnvironment(), System.out);
         System.out.println("Stop with Ctrl-C.");
         System.out.flush();
         try {
@@ -63,5 +58,26 @@ final class LocalCommand implements Callable<Integer> {
             stopped.await();
         }
         return 0;
+    }
+
+    /**
+     * Records the started cluster in the CLI's home (its token, for its addresses, and it as the current
+     * cluster, so commands without --url talk to it) and prints how to reach it.
+     */
+    static void announce(LocalCluster cluster, SluiceHome home, PrintStream out) throws IOException {
+        SluiceHome.Cluster recorded = home.remember(cluster.urls(), cluster.token(), cluster.tokenFile());
+        LocalCluster.Layout layout = cluster.layout();
+        out.println();
+        out.println("Sluice local cluster is up: " + layout.workers() + " workers, " + layout.partitions() + " partitions × " + layout.replication());
+        for (int worker = 1; worker <= layout.workers(); worker++) {
+            out.println("  worker-" + worker + "  " + layout.httpUrl(worker));
+        }
+        out.println("  dashboard  " + cluster.url() + "/#token=" + cluster.token());
+        out.println("  token      " + cluster.tokenFile() + " (recorded for this cluster in " + recorded.tokenFile() + ")");
+        out.println();
+        out.println("Commands without --url now talk to this cluster (recorded in " + home.currentFile() + "). From another SLUICE_HOME, or for scripts:");
+        out.println("  export SLUICE_URL=" + cluster.url());
+        out.println();
+        out.println("Try:  ./sluice nodes list    ./sluice nodes drain worker-2 --wait    ./sluice events --follow");
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.metadata.Json;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -121,6 +122,11 @@ final class NodesCommand {
             return false;
         }
 
+        /** When the change was refused because what it asks for has already happened: what to say, and the exit code. */
+        Optional<Integer> alreadyDone(AdminClient client, JsonNode refusal) {
+            return Optional.empty();
+        }
+
         /** What to say when the change applied; subclasses may then wait. */
         int applied(AdminClient client, JsonNode answer) {
             PrintWriter out = out(spec);
@@ -152,6 +158,10 @@ final class NodesCommand {
             AdminClient.Answer answer = client.post("/api/v1/nodes/" + AdminClient.encode(node) + "/state", body);
             PrintWriter out = out(spec);
             if (answer.status() == 409) {
+                Optional<Integer> settled = alreadyDone(client, answer.body());
+                if (settled.isPresent()) {
+                    return settled.get();
+                }
                 if (cluster.json()) {
                     printJson(out, answer.body());
                     return CliException.FAILED;
@@ -197,6 +207,16 @@ final class NodesCommand {
         @Override
         boolean dryRun() {
             return dryRun;
+        }
+
+        /** A drain that already finished is what the operator asked for, so a rerun of the same command succeeds. */
+        @Override
+        Optional<Integer> alreadyDone(AdminClient client, JsonNode refusal) {
+            if (!"disabled".equals(refusal.path("current").asText())) {
+                return Optional.empty();
+            }
+            JsonNode view = client.getOk("/api/v1/nodes/" + AdminClient.encode(node));
+            return Progress.finishedDrain(view).map(drain -> Progress.reportDrained(out(spec), cluster.json(), view, drain));
         }
 
         @Override

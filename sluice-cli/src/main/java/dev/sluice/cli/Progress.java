@@ -3,6 +3,9 @@ package dev.sluice.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
 
 /**
  * The live drain progress of {@code nodes drain --wait}: a bar redrawn in place on a terminal, one line
@@ -89,6 +92,41 @@ final class Progress {
                 throw new CliException(CliException.FAILED, "interrupted; the drain goes on");
             }
         }
+    }
+
+    /**
+     * The drain that disabled the node {@code view} shows, if a drain is why it is disabled: the controller
+     * disables a worker only when its drain has finished (the transition table grants it draining → disabled
+     * alone), and it did so after the drain shown started. A node drained once, activated, and then disabled by
+     * an operator with --force shows the old drain too, but that drain did not disable it.
+     */
+    static Optional<JsonNode> finishedDrain(JsonNode view) {
+        JsonNode drain = view.path("drain");
+        JsonNode lastChange = view.path("lastChange");
+        if (!"disabled".equals(view.path("state").asText()) || !"controller".equals(lastChange.path("actor").asText()) || !drain.isObject()
+                || !"disabled".equals(drain.path("state").asText())) {
+            return Optional.empty();
+        }
+        try {
+            Instant started = Instant.parse(drain.path("startedAt").asText());
+            Instant disabled = Instant.parse(lastChange.path("at").asText());
+            return disabled.isBefore(started) ? Optional.empty() : Optional.of(drain);
+        } catch (DateTimeParseException unreadable) {
+            return Optional.empty();
+        }
+    }
+
+    /** Reports a drain that had already finished when the command asked for it; exit code 0. */
+    static int reportDrained(PrintWriter out, boolean json, JsonNode view, JsonNode drain) {
+        if (json) {
+            NodesCommand.printJson(out, drain);
+        } else {
+            out.println(view.path("id").asText() + " (" + view.path("name").asText() + ") was already drained: disabled since "
+                    + drain.path("completedAt").asText() + ", drained in " + DurationConverter.format(seconds(drain)) + ", "
+                    + drain.path("movesDone").asInt() + " replicas moved");
+            out.flush();
+        }
+        return 0;
     }
 
     private static long seconds(JsonNode drain) {

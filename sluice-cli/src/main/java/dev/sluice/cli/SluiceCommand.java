@@ -11,14 +11,20 @@ import picocli.CommandLine.Command;
  * The {@code sluice} command: the entry point of the shaded jar that {@code ./sluice} runs.
  *
  * <p>Exit codes: 0 success; 1 refused or failed (the message says why and what to do); 2 usage error;
- * 3 cannot reach the cluster.
+ * 3 cannot reach the cluster (nothing answers there, or what answers is not a Sluice node).
  */
 @Command(
         name = "sluice",
         mixinStandardHelpOptions = true,
         versionProvider = SluiceCommand.Version.class,
         description = "Sluice: a control plane and runtime for partitioned, replicated services.",
-        footer = {"", "Exit codes: 0 success, 1 refused or failed, 2 usage error, 3 cannot reach the cluster.",
+        footer = {"", "Exit codes: 0 success, 1 refused or failed, 2 usage error, 3 cannot reach the cluster (nothing answers, or not a Sluice node).",
+            "",
+            "Commands talk to --url, else SLUICE_URL, else the cluster 'sluice local' started last, else http://127.0.0.1:8080.",
+            "'sluice local' keeps each cluster's token in <data-dir>/token and records a copy for the cluster's addresses under",
+            "SLUICE_HOME (default ~/.sluice): clusters/<host>-<port>/token, and the current cluster's address in current.",
+            "A change sends --token, else --token-file, else SLUICE_TOKEN, else the token recorded for the address.",
+            "",
             "Start here: ./sluice demo   (or: ./sluice local, then ./sluice nodes list)"},
         subcommands = {
             ServerCommand.class,

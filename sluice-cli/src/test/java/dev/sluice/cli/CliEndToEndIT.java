@@ -10,9 +10,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -26,7 +28,10 @@ import picocli.CommandLine;
  * The CLI against a local cluster of child processes (an embedded ZooKeeper here, one {@code sluice
  * server} process per worker): drain with {@code --wait} reaches disabled, {@code nodes list -o json}
  * shows it, the drained node's readiness endpoint says not ready, {@code /metrics} shows the drain, and
- * refusals, usage errors and an unreachable cluster give their exit codes.
+ * refusals, usage errors and an unreachable cluster give their exit codes. The cluster is recorded in a
+ * temporary CLI home as {@code sluice local} records it, so commands without {@code --url} or {@code --token}
+ * reach it; starting it wrote nothing there (the demo starts its cluster the same way); and a drain asked
+ * for again after it finished is reported done.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CliEndToEndIT {
@@ -35,18 +40,26 @@ class CliEndToEndIT {
     static Path directory;
 
     static LocalCluster cluster;
+    static SluiceHome home;
+    /** What the CLI's home held right after the cluster started, before it was recorded there as 'sluice local' does. */
+    static List<Path> homeAfterStart;
     static final HttpClient http = HttpClient.newHttpClient();
 
     record Run(int exitCode, String out, String err) {}
 
     @BeforeAll
     static void startCluster() throws Exception {
-        System.setProperty("sluice.home", directory.resolve("home").toString());
+        home = new SluiceHome(directory.resolve("home"));
+        System.setProperty("sluice.home", home.root().toString());
         int base = LocalCluster.freeBase(21080, 4);
         cluster = LocalCluster.open(directory.resolve("cluster"), new LocalCluster.Layout(4, 12, 3, 1, base, base + 1000), true,
                 LocalCluster.Lifetime.MINUTES);
         try {
             cluster.start(System.out);
+            try (Stream<Path> files = Files.exists(home.root()) ? Files.walk(home.root()) : Stream.empty()) {
+                homeAfterStart = files.toList();
+            }
+            LocalCommand.announce(cluster, home, System.out);
         } catch (RuntimeException | java.io.IOException failed) {
             cluster.close();
             throw failed;
@@ -55,6 +68,7 @@ class CliEndToEndIT {
 
     @AfterAll
     static void stopCluster() {
+        System.clearProperty("sluice.home");
         if (cluster != null) {
             cluster.close();
         }
@@ -91,7 +105,7 @@ class CliEndToEndIT {
     }
 
     @Test
-    @Order(1)
+    @Order(2)
     void drainWithWaitReachesDisabledAndEverySurfaceShowsIt() throws Exception {
         Run drain = sluice("nodes", "drain", "worker-2", "--reason", "e2e", "--wait", "--timeout", "4m", "--url", url());
         assertThat(drain.exitCode()).as(drain.out() + drain.err()).isZero();
@@ -134,7 +148,32 @@ class CliEndToEndIT {
     }
 
     @Test
-    @Order(2)
+    @Order(1)
+    void startingAClusterLeavesTheCliHomeAloneAndLocalRecordsItsTokenAndAddress() {
+        // The demo starts its cluster the same way, and must not replace the token of a cluster the operator runs.
+        assertThat(homeAfterStart).isEmpty();
+        assertThat(home.currentUrl()).contains(cluster.url());
+        assertThat(home.clusterAt(cluster.layout().httpUrl(3)).orElseThrow().token()).isEqualTo(cluster.token());
+
+        Run list = sluice("nodes", "list");
+        assertThat(list.exitCode()).as(list.err()).isZero();
+        assertThat(list.out()).contains("worker-1").contains("worker-4");
+        // A change needs the token: the one recorded for the address, found without --token.
+        Run unchanged = sluice("nodes", "activate", "worker-1");
+        assertThat(unchanged.exitCode()).as(unchanged.err()).isZero();
+        assertThat(unchanged.out()).contains("(it already was)");
+    }
+
+    @Test
+    @Order(3)
+    void drainingAgainAfterTheDrainFinishedReportsItDone() {
+        Run again = sluice("nodes", "drain", "worker-2", "--wait", "--url", url());
+        assertThat(again.exitCode()).as(again.out() + again.err()).isZero();
+        assertThat(again.out()).contains("(worker-2) was already drained: disabled since").contains("replicas moved");
+    }
+
+    @Test
+    @Order(4)
     void refusalsUsageErrorsAndAnUnreachableClusterHaveTheirExitCodes() {
         Run refused = sluice("nodes", "drain", "worker-3", "--url", url());
         assertThat(refused.exitCode()).isEqualTo(1);
@@ -161,7 +200,7 @@ class CliEndToEndIT {
     }
 
     @Test
-    @Order(3)
+    @Order(5)
     void keysWrittenThroughTheCliCanBeReadBack() {
         Run put = sluice("kv", "put", "greeting", "hello sluice", "--url", url());
         assertThat(put.exitCode()).as(put.err()).isZero();

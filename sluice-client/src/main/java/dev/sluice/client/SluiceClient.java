@@ -112,6 +112,7 @@ public final class SluiceClient implements AutoCloseable {
 
     private final List<URI> seeds;
     private final Duration callTimeout;
+    private final Duration firstRoutingWait;
     private final Duration requestTimeout;
     private final Backoff backoff;
     private final RandomGenerator random;
@@ -132,6 +133,7 @@ public final class SluiceClient implements AutoCloseable {
     private SluiceClient(Builder builder) {
         this.seeds = List.copyOf(builder.seeds);
         this.callTimeout = builder.callTimeout;
+        this.firstRoutingWait = builder.firstRoutingWait == null ? builder.callTimeout : builder.firstRoutingWait;
         this.requestTimeout = builder.requestTimeout;
         this.backoff = new Backoff(builder.initialBackoff, builder.maxBackoff);
         this.random = builder.random;
@@ -371,16 +373,20 @@ public final class SluiceClient implements AutoCloseable {
         return rotated;
     }
 
-    /** The routing, retrying with backoff until the deadline while no node answers (say, all restarting). */
+    /**
+     * The routing, retrying with backoff while no node answers (say, all restarting), until the first-routing
+     * wait or the call's deadline is over; every round asks each seed once, each request bounded by the deadline.
+     */
     private RoutingInfo firstRouting(long deadline) {
+        long waitDeadline = Math.min(deadline, System.nanoTime() + firstRoutingWait.toNanos());
         for (int attempt = 1; ; attempt++) {
             try {
                 return routing(deadline);
             } catch (SluiceClientException noRoute) {
-                if (noRoute.code() != SluiceClientException.Code.NO_ROUTE || System.nanoTime() >= deadline || attempt >= MAX_ATTEMPTS) {
+                if (noRoute.code() != SluiceClientException.Code.NO_ROUTE || System.nanoTime() >= waitDeadline || attempt >= MAX_ATTEMPTS) {
                     throw noRoute;
                 }
-                pause(attempt, deadline, null);
+                pause(attempt, waitDeadline, null);
             }
         }
     }
@@ -570,6 +576,7 @@ public final class SluiceClient implements AutoCloseable {
     public static final class Builder {
         private final List<URI> seeds = new ArrayList<>();
         private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+        private Duration firstRoutingWait;
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration suspectPenalty = DEFAULT_SUSPECT_PENALTY;
@@ -597,6 +604,21 @@ public final class SluiceClient implements AutoCloseable {
         /** How long one call may take in total, retries included (default {@link #DEFAULT_CALL_TIMEOUT}, 30 s). */
         public Builder callTimeout(Duration timeout) {
             this.callTimeout = positive("call timeout", timeout);
+            return this;
+        }
+
+        /**
+         * How long a call keeps asking the seeds for the routing while none answers, as long as the client has
+         * never had a routing (default: the whole call timeout). Waiting suits a workload that starts while its
+         * cluster restarts; a one-shot command should rather say at once that nothing answers: {@code sluice kv
+         * get} against a closed port took the whole 30 s to say so, where the admin commands took one attempt.
+         * {@link Duration#ZERO} asks each seed once.
+         */
+        public Builder firstRoutingWait(Duration wait) {
+            if (wait == null || wait.isNegative()) {
+                throw new IllegalArgumentException("first routing wait must be zero or positive, got " + wait);
+            }
+            this.firstRoutingWait = wait;
             return this;
         }
 
@@ -645,6 +667,10 @@ public final class SluiceClient implements AutoCloseable {
         public SluiceClient build() {
             if (seeds.isEmpty()) {
                 throw new IllegalArgumentException("a client needs at least one seed node URL");
+            }
+            if (firstRoutingWait != null && firstRoutingWait.compareTo(callTimeout) > 0) {
+                throw new IllegalArgumentException("first routing wait " + firstRoutingWait + " is longer than the call timeout " + callTimeout
+                        + ", which ends every call");
             }
             if (maxBackoff.compareTo(initialBackoff) < 0) {
                 throw new IllegalArgumentException("max backoff " + maxBackoff + " is below the initial backoff " + initialBackoff);

@@ -1,6 +1,5 @@
 package dev.sluice.client;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,6 +22,10 @@ import java.util.concurrent.locks.LockSupport;
  * ({@code key-<n>} with {@code n ≡ writer mod writers}) and writes them in turn, so a key's expected value
  * is simply the last one acknowledged for it; a write that failed leaves its key uncertain between that
  * value and the last acknowledged one.
+ *
+ * <p>Every value carries the workload's {@link #runId()}, so no two runs write the same value: a rerun
+ * against the same keys whose write was acknowledged but lost would otherwise find the earlier run's equal
+ * value in its place and pass verification.
  *
  * <p>Latencies are recorded per phase ({@link #phase}), so a report can compare "before the drain" with
  * "during the drain".
@@ -98,6 +102,8 @@ public final class Workload implements AutoCloseable {
 
     private final KeyValueStore store;
     private final Options options;
+    /** Random rather than seeded, like the client's write ids: two runs seeded alike must still write different values. */
+    private final String runId = UUID.randomUUID().toString().substring(0, 8);
     private final AtomicBoolean running = new AtomicBoolean();
     private final List<Thread> threads = new ArrayList<>();
     private final Map<String, String> acknowledged = new ConcurrentHashMap<>();
@@ -114,6 +120,11 @@ public final class Workload implements AutoCloseable {
         this.store = Objects.requireNonNull(store, "store");
         this.options = Objects.requireNonNull(options, "options");
         phase("load");
+    }
+
+    /** The tag every value of this run carries: eight hex digits. */
+    public String runId() {
+        return runId;
     }
 
     /** Latencies from now on are recorded under {@code name}. */
@@ -138,8 +149,7 @@ public final class Workload implements AutoCloseable {
         long sequence = 0;
         int slot = 0;
         int keysOfWriter = (options.keys() - writer + options.writers() - 1) / options.writers();
-        byte[] padding = new byte[Math.max(0, options.valueBytes() - 24)];
-        Arrays.fill(padding, (byte) 'x');
+        String prefix = "r" + runId + "-v" + writer + "-";
         while (running.get()) {
             if (interval > 0) {
                 long wait = next - System.nanoTime();
@@ -150,7 +160,7 @@ public final class Workload implements AutoCloseable {
             }
             String key = "key-" + (writer + (long) slot * options.writers());
             slot = (slot + 1) % keysOfWriter;
-            String value = "v" + writer + "-" + (sequence++) + "-" + new String(padding, StandardCharsets.US_ASCII);
+            String value = padded(prefix + (sequence++) + "-", options.valueBytes());
             Phase phase = current;
             long started = System.nanoTime();
             try {
@@ -166,6 +176,11 @@ public final class Workload implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** {@code head} followed by {@code x}s up to {@code bytes} characters (all ASCII), or {@code head} alone if it is longer. */
+    private static String padded(String head, int bytes) {
+        return head.length() >= bytes ? head : head + "x".repeat(bytes - head.length());
     }
 
     /** Stops the writers and waits for their last writes. */

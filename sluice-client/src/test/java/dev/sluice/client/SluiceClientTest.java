@@ -62,6 +62,26 @@ class SluiceClientTest {
     }
 
     @Test
+    void withoutAFirstRoutingWaitAClosedPortFailsAfterOneRoundOfSeeds() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        try (SluiceClient client = SluiceClient.builder().seed(URI.create("http://127.0.0.1:" + closedPort)).callTimeout(Duration.ofSeconds(30))
+                .firstRoutingWait(Duration.ZERO).build()) {
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> client.get("k")).isInstanceOf(SluiceClientException.class)
+                    .extracting(e -> ((SluiceClientException) e).code()).isEqualTo(SluiceClientException.Code.NO_ROUTE);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+        }
+        assertThatThrownBy(() -> SluiceClient.builder().seed(URI.create("http://127.0.0.1:9")).callTimeout(Duration.ofSeconds(1))
+                .firstRoutingWait(Duration.ofSeconds(2)).build())
+                .hasMessage("first routing wait PT2S is longer than the call timeout PT1S, which ends every call");
+        assertThatThrownBy(() -> SluiceClient.builder().firstRoutingWait(Duration.ofMillis(-1)))
+                .hasMessage("first routing wait must be zero or positive, got PT-0.001S");
+    }
+
+    @Test
     void unreachableSeedsAreATypedError() {
         try (SluiceClient client = SluiceClient.builder().seed(URI.create("http://127.0.0.1:9")).callTimeout(Duration.ofMillis(500)).build()) {
             assertThatThrownBy(() -> client.get("k")).isInstanceOf(SluiceClientException.class)

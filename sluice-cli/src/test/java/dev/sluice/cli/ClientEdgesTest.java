@@ -1,0 +1,142 @@
+package dev.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.metadata.Json;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CLI at the edges of what it talks to: something that is not a Sluice node, a closed port, and a drain
+ * asked for again after it finished. Nodes are {@link FakeNode}s answering as a Sluice node does (the real
+ * answers are checked in {@link CliEndToEndIT}).
+ */
+class ClientEdgesTest {
+
+    /** Far below the 30 s {@code kv get} took against a closed port, far above the one attempt it should make. */
+    static final Duration FAST = Duration.ofSeconds(10);
+
+    static final String REFUSED_DISABLED = """
+            {"error": "refused", "kind": "transition-not-allowed", "message": "N2 is disabled; it can go to provisioning",
+             "node": "N2", "current": "disabled", "requested": "draining", "allowed": ["provisioning"], "allowedWithForce": [], "blocking": []}""";
+
+    static String disabledNode(String disabledBy, String lastChangeAt) {
+        return """
+                {"id": "N2", "incarnation": "N2:1", "name": "worker-2", "state": "disabled", "alive": true, "replicas": 0, "leaderships": 0,
+                 "lastChange": {"at": "%s", "actor": "%s", "reason": "drained", "version": 9},
+                 "drain": {"node": "N2", "name": "worker-2", "state": "disabled", "startedAt": "2026-11-28T10:00:00Z",
+                           "completedAt": "2026-11-28T10:00:12Z", "replicasAtStart": 18, "replicasRemaining": 0, "leadershipsRemaining": 0,
+                           "movesInFlight": 0, "movesDone": 18, "ratePerMinute": 98.0, "stalled": false, "stalledPartitions": []}}"""
+                .formatted(lastChangeAt, disabledBy);
+    }
+
+    @TempDir
+    Path home;
+
+    @BeforeEach
+    void useATemporaryHome() {
+        System.setProperty("sluice.home", home.toString());
+    }
+
+    @AfterEach
+    void forgetTheTemporaryHome() {
+        System.clearProperty("sluice.home");
+    }
+
+    @Test
+    void aServerThatIsNotSluiceAnsweringAnEmpty404IsNamedWithExitCode3() throws Exception {
+        try (FakeNode other = new FakeNode().otherwise(404, "")) {
+            CliEndToEndIT.Run run = CliEndToEndIT.sluice("nodes", "list", "--url", other.url().toString());
+
+            assertThat(run.exitCode()).isEqualTo(CliException.UNREACHABLE);
+            assertThat(run.err().trim()).isEqualTo(other.url() + "/api/v1/nodes answered HTTP 404 with an empty body: not a Sluice node?"
+                    + " Check the address; pass --url or set SLUICE_URL");
+        }
+    }
+
+    @Test
+    void aJsonAnswerWithoutSluicesErrorShapeIsNotTakenForSluices() throws Exception {
+        try (FakeNode other = new FakeNode().otherwise(404, "{\"detail\": \"Not Found\"}")) {
+            CliEndToEndIT.Run run = CliEndToEndIT.sluice("nodes", "show", "N1", "--url", other.url().toString());
+
+            assertThat(run.exitCode()).isEqualTo(CliException.UNREACHABLE);
+            assertThat(run.err()).contains("answered HTTP 404 with a body that is not Sluice's API: not a Sluice node?");
+        }
+    }
+
+    @Test
+    void aServerErrorWithoutSluicesShapeIsAFailureOfTheNodeNotAWrongAddress() throws Exception {
+        try (FakeNode broken = new FakeNode().otherwise(500, "Server Error\n<stack trace>")) {
+            CliEndToEndIT.Run run = CliEndToEndIT.sluice("nodes", "list", "--url", broken.url().toString());
+
+            assertThat(run.exitCode()).isEqualTo(CliException.FAILED);
+            assertThat(run.err().trim()).isEqualTo(broken.url() + "/api/v1/nodes answered HTTP 500 with a body that is not Sluice's API: Server Error");
+        }
+    }
+
+    @Test
+    void sluicesOwn404StillReadsAsTheRefusalItIs() throws Exception {
+        try (FakeNode node = new FakeNode().answer("GET", "/api/v1/nodes/nobody", 404,
+                "{\"error\": \"not-found\", \"message\": \"unknown node 'nobody'\"}")) {
+            CliEndToEndIT.Run run = CliEndToEndIT.sluice("nodes", "show", "nobody", "--url", node.url().toString());
+
+            assertThat(run.exitCode()).isEqualTo(CliException.FAILED);
+            assertThat(run.err().trim()).isEqualTo("unknown node 'nobody'");
+        }
+    }
+
+    @Test
+    void kvGetAgainstAClosedPortFailsAsFastAsTheAdminCommands() throws Exception {
+        URI closed;
+        try (FakeNode node = new FakeNode()) {
+            closed = node.url();
+        }
+        long started = System.nanoTime();
+        CliEndToEndIT.Run run = CliEndToEndIT.sluice("kv", "get", "user-42", "--url", closed.toString());
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(CliException.UNREACHABLE);
+        assertThat(run.err()).startsWith("cannot reach the cluster at " + closed);
+        assertThat(took).as("kv get against a closed port").isLessThan(FAST);
+    }
+
+    @Test
+    void drainingAWorkerWhoseDrainAlreadyFinishedReportsItDone() throws Exception {
+        // On a real cluster the disabling's time can be later than the drain's recorded completion (CliEndToEndIT met it):
+        // who disabled the worker decides, not the order of the two times.
+        try (FakeNode node = new FakeNode()
+                .answer("POST", "/api/v1/nodes/worker-2/state", 409, REFUSED_DISABLED)
+                .answer("GET", "/api/v1/nodes/worker-2", 200, disabledNode("controller", "2026-11-28T10:00:12.3Z"))) {
+            CliEndToEndIT.Run rerun = CliEndToEndIT.sluice("nodes", "drain", "worker-2", "--wait", "--url", node.url().toString(), "--token", "t");
+
+            assertThat(rerun.exitCode()).as(rerun.err()).isZero();
+            assertThat(rerun.out().trim()).isEqualTo("N2 (worker-2) was already drained: disabled since 2026-11-28T10:00:12Z, drained in 12s, 18 replicas moved");
+            assertThat(rerun.err()).isEmpty();
+
+            CliEndToEndIT.Run json = CliEndToEndIT.sluice("nodes", "drain", "worker-2", "--wait", "-o", "json", "--url", node.url().toString(), "--token", "t");
+            assertThat(json.exitCode()).isZero();
+            JsonNode drain = Json.mapper().readTree(json.out());
+            assertThat(drain.path("state").asText()).isEqualTo("disabled");
+            assertThat(drain.path("movesDone").asInt()).isEqualTo(18);
+        }
+    }
+
+    @Test
+    void aWorkerDisabledAfterAnOlderDrainIsStillRefused() throws Exception {
+        // Drained, activated again, then disabled with --force: the old drain's record shows, but it did not disable the worker.
+        try (FakeNode node = new FakeNode()
+                .answer("POST", "/api/v1/nodes/worker-2/state", 409, REFUSED_DISABLED)
+                .answer("GET", "/api/v1/nodes/worker-2", 200, disabledNode("operator", "2026-11-28T11:30:00Z"))) {
+            CliEndToEndIT.Run run = CliEndToEndIT.sluice("nodes", "drain", "worker-2", "--wait", "--url", node.url().toString(), "--token", "t");
+
+            assertThat(run.exitCode()).isEqualTo(CliException.FAILED);
+            assertThat(run.err()).startsWith("refused: N2 is disabled");
+        }
+    }
+}
