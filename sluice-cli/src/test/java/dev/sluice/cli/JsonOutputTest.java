@@ -105,6 +105,22 @@ class JsonOutputTest {
     }
 
     @Test
+    void loadPrintsOnlyItsReportWhenTheRunIsOver() throws Exception {
+        try (FakeNode node = keyValueNode().otherwise(204, "")) {
+            CliEndToEndIT.Run run = CliEndToEndIT.sluice("load", "--duration", "1s", "--rate", "20", "--writers", "1", "--keys", "5",
+                    "-o", "json", "--url", node.url().toString());
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            JsonNode report = Json.mapper().readTree(run.out());
+            assertThat(report.path("run").asText()).isNotEmpty();
+            assertThat(report.path("stats").path("writes").asLong()).isPositive();
+            assertThat(report.path("stats").path("errors").asLong()).isZero();
+            assertThat(report.path("errorSamples").isArray()).isTrue();
+            assertThat(report.has("verification")).as("no --verify: %s", report).isFalse();
+        }
+    }
+
+    @Test
     void eventsHelpSaysWhereTheOutputIsNdjson() {
         CliEndToEndIT.Run help = CliEndToEndIT.sluice("events", "--help");
 
