@@ -1,6 +1,7 @@
 package dev.sluice.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.client.wire.DataApi;
@@ -11,13 +12,17 @@ import dev.sluice.model.PartitionId;
 import dev.sluice.model.PartitionTable;
 import dev.sluice.model.ReplicationProperty;
 import dev.sluice.model.WorkerState;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * {@code -o json} prints exactly one JSON document, of the shape the command's help states, for the commands
@@ -31,6 +36,9 @@ class JsonOutputTest {
               {"sequence": 7, "at": "2026-11-28T10:00:00Z", "kind": "drain-started", "node": "N2", "message": "draining N2 (worker-2)"},
               {"sequence": 8, "at": "2026-11-28T10:00:01Z", "kind": "move-started", "partition": "P3", "message": "drain: moving P3"}],
              "last": 8}""";
+
+    /** Far longer than the first page and one poll take; only a broken follow loop gets near it. */
+    static final Duration FOLLOW_AT_MOST = Duration.ofSeconds(10);
 
     @TempDir
     Path home;
@@ -117,6 +125,34 @@ class JsonOutputTest {
             assertThat(report.path("stats").path("errors").asLong()).isZero();
             assertThat(report.path("errorSamples").isArray()).isTrue();
             assertThat(report.has("verification")).as("no --verify: %s", report).isFalse();
+        }
+    }
+
+    @Test
+    void eventsFollowStreamsOneCompactEventPerLine() throws Exception {
+        try (FakeNode node = new FakeNode().answer("GET", "/api/v1/events", 200, EVENTS_PAGE)) {
+            StringWriter out = new StringWriter();
+            CommandLine sluice = SluiceCommand.newCommandLine();
+            sluice.setOut(new PrintWriter(out, true));
+            sluice.setErr(new PrintWriter(new StringWriter(), true));
+            Thread follower = Thread.ofVirtual().start(() -> {
+                try {
+                    sluice.execute("events", "--follow", "-o", "json", "--url", node.url().toString());
+                } catch (RuntimeException interruptedWhileFollowing) {
+                    // --follow ends only by interruption; what it printed before is what is checked.
+                }
+            });
+            // The second request is the first poll for newer events, made after the first page was printed.
+            await().atMost(FOLLOW_AT_MOST).until(() -> node.requests().size() >= 2);
+            follower.interrupt();
+            assertThat(follower.join(FOLLOW_AT_MOST)).as("--follow stops when interrupted").isTrue();
+
+            List<String> lines = out.toString().lines().toList();
+            List<JsonNode> expected = Json.mapper().readTree(EVENTS_PAGE).path("events").valueStream().toList();
+            assertThat(lines.size()).isGreaterThanOrEqualTo(expected.size());
+            for (int i = 0; i < expected.size(); i++) {
+                assertThat(Json.mapper().readTree(lines.get(i))).as("line %d", i + 1).isEqualTo(expected.get(i));
+            }
         }
     }
 
