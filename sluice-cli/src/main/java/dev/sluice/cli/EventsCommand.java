@@ -10,9 +10,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code sluice events}: the cluster's event log, optionally followed as it grows. */
+/**
+ * {@code sluice events}: the cluster's event log, optionally followed as it grows.
+ *
+ * <p>{@code -o json} prints the API's page as one document; only {@code --follow} prints one event per line
+ * (NDJSON), since a stream that never ends cannot be one document.
+ */
 @Command(name = "events", description = "Print the event log: transitions, drains, moves, leadership changes.",
-        footer = {"", "Examples:", "  sluice events", "  sluice events --follow", "  sluice events --limit 20 -o json"}, mixinStandardHelpOptions = true)
+        footer = {"", "With -o json: one document, {\"events\": [oldest first], \"last\": sequence of the newest};",
+            "with --follow -o json: one event object per line (NDJSON), as the events come.",
+            "", "Examples:", "  sluice events", "  sluice events --follow", "  sluice events --limit 20 -o json"}, mixinStandardHelpOptions = true)
 final class EventsCommand implements Callable<Integer> {
 
     static final Duration FOLLOW_INTERVAL = Duration.ofMillis(500);
@@ -30,6 +37,10 @@ final class EventsCommand implements Callable<Integer> {
         AdminClient client = cluster.client();
         PrintWriter out = spec.commandLine().getOut();
         JsonNode page = client.getOk("/api/v1/events?limit=" + limit);
+        if (cluster.json() && !follow) {
+            NodesCommand.printJson(out, page);
+            return 0;
+        }
         long last = print(out, page);
         while (follow) {
             Thread.sleep(FOLLOW_INTERVAL.toMillis());
@@ -42,7 +53,7 @@ final class EventsCommand implements Callable<Integer> {
     private long print(PrintWriter out, JsonNode page) {
         for (JsonNode event : page.path("events")) {
             if (cluster.json()) {
-                out.println(event.toString());
+                out.println(event.toString()); // compact, so that each event is one line of the NDJSON stream
             } else {
                 out.printf("%s  %-22s %s%n", event.path("at").asText(), event.path("kind").asText(), event.path("message").asText());
             }

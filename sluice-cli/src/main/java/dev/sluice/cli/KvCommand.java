@@ -2,6 +2,9 @@ package dev.sluice.cli;
 
 import dev.sluice.client.SluiceClient;
 import dev.sluice.client.SluiceClientException;
+import dev.sluice.client.wire.DataApi;
+import dev.sluice.metadata.Json;
+import dev.sluice.model.PartitionTable;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -11,12 +14,27 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code sluice kv …}: read and write the reference key-value workload. */
+/**
+ * {@code sluice kv …}: read and write the reference key-value workload.
+ *
+ * <p>With {@code -o json} both commands print one {@link Entry}, so a script reads a write and a read the same way.
+ */
 @Command(name = "kv", description = "Write and read keys of the replicated key-value store.", mixinStandardHelpOptions = true,
         subcommands = {KvCommand.Put.class, KvCommand.Get.class})
 final class KvCommand {
 
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+
+    static final String KEY_DESCRIPTION = "the key: text of 1 to " + PartitionTable.MAX_KEY_BYTES + " bytes in UTF-8; its hash decides the partition";
+
+    static final String JSON_SHAPE = "With -o json: {\"key\": KEY, \"partition\": \"P5\", \"value\": VALUE as UTF-8 text}.";
+
+    /** What {@code -o json} prints: the key, the partition that holds it, and the value written or read. */
+    record Entry(String key, String partition, String value) {}
+
+    static void printEntry(CommandLine.Model.CommandSpec spec, Entry entry) {
+        NodesCommand.printJson(spec.commandLine().getOut(), Json.mapper().valueToTree(entry));
+    }
 
     /**
      * A client that asks the node once for the routing: a one-shot command against a closed port says so at
@@ -36,18 +54,23 @@ final class KvCommand {
     }
 
     @Command(name = "put", description = "Store VALUE under KEY; returns once a majority of the partition's replicas committed it.",
-            footer = {"", "Example:", "  sluice kv put user-42 '{\"name\": \"Ada\"}'"}, mixinStandardHelpOptions = true)
+            footer = {"", JSON_SHAPE, "", "Example:", "  sluice kv put user-42 '{\"name\": \"Ada\"}'"}, mixinStandardHelpOptions = true)
     static final class Put implements Callable<Integer> {
         @Mixin ClusterOptions cluster;
         @Spec CommandLine.Model.CommandSpec spec;
-        @Parameters(index = "0", paramLabel = "KEY") String key;
-        @Parameters(index = "1", paramLabel = "VALUE") String value;
+        @Parameters(index = "0", paramLabel = "KEY", description = KEY_DESCRIPTION) String key;
+        @Parameters(index = "1", paramLabel = "VALUE", description = "the value to store, as text of at most " + DataApi.MAX_VALUE_BYTES + " bytes in UTF-8") String value;
 
         @Override
         public Integer call() {
             try (SluiceClient client = client(cluster)) {
                 client.put(key, value);
-                spec.commandLine().getOut().println("ok (" + client.partitionOf(key) + ")");
+                String partition = client.partitionOf(key).toString();
+                if (cluster.json()) {
+                    printEntry(spec, new Entry(key, partition, value));
+                } else {
+                    spec.commandLine().getOut().println("ok (" + partition + ")");
+                }
                 return 0;
             } catch (SluiceClientException e) {
                 throw failure(e, cluster);
@@ -56,11 +79,11 @@ final class KvCommand {
     }
 
     @Command(name = "get", description = "Print the value stored under KEY (read from the partition's leader).",
-            footer = {"", "Example:", "  sluice kv get user-42"}, mixinStandardHelpOptions = true)
+            footer = {"", JSON_SHAPE, "A key with no value exits 1 and prints nothing on stdout.", "", "Example:", "  sluice kv get user-42"}, mixinStandardHelpOptions = true)
     static final class Get implements Callable<Integer> {
         @Mixin ClusterOptions cluster;
         @Spec CommandLine.Model.CommandSpec spec;
-        @Parameters(index = "0", paramLabel = "KEY") String key;
+        @Parameters(index = "0", paramLabel = "KEY", description = KEY_DESCRIPTION) String key;
 
         @Override
         public Integer call() {
@@ -69,7 +92,11 @@ final class KvCommand {
                 if (value.isEmpty()) {
                     throw new CliException(CliException.FAILED, "no value under '" + key + "'");
                 }
-                spec.commandLine().getOut().println(value.get());
+                if (cluster.json()) {
+                    printEntry(spec, new Entry(key, client.partitionOf(key).toString(), value.get()));
+                } else {
+                    spec.commandLine().getOut().println(value.get());
+                }
                 return 0;
             } catch (SluiceClientException e) {
                 throw failure(e, cluster);

@@ -2,8 +2,11 @@ package dev.sluice.cli;
 
 import dev.sluice.client.SluiceClient;
 import dev.sluice.client.Workload;
+import dev.sluice.metadata.Json;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,13 +14,23 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code sluice load}: the workload generator the demo uses, with latency figures and verification. */
+/**
+ * {@code sluice load}: the workload generator the demo uses, with latency figures and verification.
+ *
+ * <p>With {@code -o json} it prints nothing while it runs and one {@link Report} at the end.
+ */
 @Command(name = "load", description = "Write keys for a while, report latencies and errors, and optionally read every acknowledged write back.",
-        footer = {"", "Examples:", "  sluice load --keys 10000 --rate 500 --duration 60s --verify", "  sluice load --duration 5m --writers 8"},
+        footer = {"", "With -o json: nothing while it runs, then one document:",
+            "  {\"run\": id, \"stats\": {\"writes\", \"errors\", \"p50Millis\", \"p99Millis\", …}, \"errorSamples\": […],",
+            "   \"verification\": {\"keysChecked\", \"mismatches\", \"mismatchCount\"} with --verify only}",
+            "", "Examples:", "  sluice load --keys 10000 --rate 500 --duration 60s --verify", "  sluice load --duration 5m --writers 8"},
         mixinStandardHelpOptions = true)
 final class LoadCommand implements Callable<Integer> {
 
     static final Duration REPORT_INTERVAL = Duration.ofSeconds(5);
+
+    /** What {@code -o json} prints once the run is over; without {@code --verify}, {@code verification} is null and left out. */
+    record Report(String run, Workload.Stats stats, List<String> errorSamples, Workload.Verification verification) {}
 
     @Mixin ClusterOptions cluster;
     @Spec CommandLine.Model.CommandSpec spec;
@@ -39,33 +52,36 @@ final class LoadCommand implements Callable<Integer> {
             throw new CliException(CliException.USAGE, invalid.getMessage());
         }
         PrintWriter out = spec.commandLine().getOut();
+        // In JSON mode the progress lines go nowhere, so that stdout holds the report alone.
+        PrintWriter progress = cluster.json() ? new PrintWriter(Writer.nullWriter()) : out;
         try (SluiceClient client = KvCommand.client(cluster); Workload workload = new Workload(client, options)) {
             client.routing();
-            out.println("run " + workload.runId() + ": every value written carries this id, so --verify cannot mistake an earlier run's value for this run's");
-            out.flush();
+            progress.println("run " + workload.runId() + ": every value written carries this id, so --verify cannot mistake an earlier run's value for this run's");
+            progress.flush();
             workload.start();
             long deadline = System.nanoTime() + duration.toNanos();
             while (System.nanoTime() < deadline) {
                 Thread.sleep(Math.min(REPORT_INTERVAL.toMillis(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
-                out.println(workload.stats("load"));
-                out.flush();
+                progress.println(workload.stats("load"));
+                progress.flush();
             }
             workload.stop();
-            out.println("done: " + workload.stats("load"));
+            progress.println("done: " + workload.stats("load"));
             if (!workload.errorSamples().isEmpty()) {
-                out.println("errors, for example: " + workload.errorSamples().getFirst());
+                progress.println("errors, for example: " + workload.errorSamples().getFirst());
             }
+            Workload.Verification verification = null;
             if (verify) {
-                Workload.Verification verification = workload.verify(client);
-                out.println("verified " + verification.keysChecked() + " keys: " + (verification.ok() ? "every acknowledged write is readable"
+                verification = workload.verify(client);
+                progress.println("verified " + verification.keysChecked() + " keys: " + (verification.ok() ? "every acknowledged write is readable"
                         : verification.mismatches().size() + " mismatch(es): " + verification.mismatches()));
-                out.flush();
-                if (!verification.ok()) {
-                    return CliException.FAILED;
-                }
             }
-            out.flush();
-            return workload.errors() == 0 ? 0 : CliException.FAILED;
+            progress.flush();
+            if (cluster.json()) {
+                NodesCommand.printJson(out, Json.mapper().valueToTree(new Report(workload.runId(), workload.stats("load"), workload.errorSamples(), verification)));
+            }
+            boolean lostWrites = verification != null && !verification.ok();
+            return workload.errors() == 0 && !lostWrites ? 0 : CliException.FAILED;
         } catch (dev.sluice.client.SluiceClientException e) {
             throw KvCommand.failure(e, cluster);
         }

@@ -11,9 +11,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code sluice local}: a whole cluster on this machine, until Ctrl-C. */
 @Command(name = "local", description = "Run a cluster on this machine: an embedded ZooKeeper and one process per worker, until Ctrl-C or SIGTERM.",
-        footer = {"", "Worker N serves HTTP on --http-port + N - 1. The cluster's token stays in <data-dir>/token; 'local' records a copy",
-            "for the cluster's addresses under $SLUICE_HOME/clusters (SLUICE_HOME defaults to ~/.sluice) and makes it the current",
-            "cluster ($SLUICE_HOME/current): commands without --url or SLUICE_URL talk to it.",
+        footer = {"", "Worker N serves HTTP on --http-port + N - 1. The cluster's token stays in <data-dir>/token;",
+            "'local' records a copy for the cluster's addresses under $SLUICE_HOME/clusters (SLUICE_HOME",
+            "defaults to ~/.sluice) and makes it the current cluster ($SLUICE_HOME/current): commands",
+            "without --url or SLUICE_URL talk to it.",
             "A second 'local' on the same --data-dir resumes the same cluster.", "",
             "Examples:", "  sluice local", "  sluice local --workers 5 --zones 3 --data-dir /tmp/sluice-5"},
         mixinStandardHelpOptions = true)

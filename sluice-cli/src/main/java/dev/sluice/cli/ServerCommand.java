@@ -32,10 +32,11 @@ import picocli.CommandLine.Spec;
  * the controller — until it is told to stop.
  */
 @Command(name = "server", description = "Run one Sluice node until stopped (Ctrl-C or SIGTERM).",
-        footer = {"", "Settings come from flags, then SLUICE_* environment variables (SLUICE_HTTP_PORT …), then --config FILE",
-            "(key = value lines with the flag names as keys), then defaults.", "",
+        footer = {"", "Settings come from flags, then SLUICE_* environment variables (SLUICE_HTTP_PORT …),",
+            "then --config FILE (key = value lines with the flag names as keys), then defaults.", "",
             "Examples:",
-            "  sluice server --name node-1 --data-dir /var/lib/sluice --zookeeper zk1:2181,zk2:2181,zk3:2181 --location eu-west.a",
+            "  sluice server --name node-1 --data-dir /var/lib/sluice \\",
+            "      --zookeeper zk1:2181,zk2:2181,zk3:2181 --location eu-west.a",
             "  sluice server --config node.properties --http-port 8081",
             "  sluice server --name solo --data-dir ./solo --embedded-zookeeper --replication 1"},
         mixinStandardHelpOptions = true)

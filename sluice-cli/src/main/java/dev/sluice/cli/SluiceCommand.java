@@ -18,12 +18,15 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = SluiceCommand.Version.class,
         description = "Sluice: a control plane and runtime for partitioned, replicated services.",
-        footer = {"", "Exit codes: 0 success, 1 refused or failed, 2 usage error, 3 cannot reach the cluster (nothing answers, or not a Sluice node).",
+        footer = {"", "Exit codes: 0 success, 1 refused or failed, 2 usage error, 3 cannot reach the cluster",
+            "(nothing answers, or not a Sluice node).",
             "",
-            "Commands talk to --url, else SLUICE_URL, else the cluster 'sluice local' started last, else http://127.0.0.1:8080.",
-            "'sluice local' keeps each cluster's token in <data-dir>/token and records a copy for the cluster's addresses under",
-            "SLUICE_HOME (default ~/.sluice): clusters/<host>-<port>/token, and the current cluster's address in current.",
-            "A change sends --token, else --token-file, else SLUICE_TOKEN, else the token recorded for the address.",
+            "Commands talk to --url, else SLUICE_URL, else the cluster 'sluice local' started last,",
+            "else http://127.0.0.1:8080. 'sluice local' keeps each cluster's token in <data-dir>/token",
+            "and records a copy for the cluster's addresses under SLUICE_HOME (default ~/.sluice):",
+            "clusters/<host>-<port>/token, and the current cluster's address in current.",
+            "A change sends --token, else --token-file, else SLUICE_TOKEN, else the token recorded for",
+            "the address.",
             "",
             "Start here: ./sluice demo   (or: ./sluice local, then ./sluice nodes list)"},
         subcommands = {
@@ -39,6 +42,14 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class
         })
 public final class SluiceCommand implements Runnable {
+
+    /**
+     * Columns of {@code --help}. Wide enough that descriptions wrap between words rather than inside the paths,
+     * addresses and flags they name; footers (the examples) are written to fit it, so they print as written.
+     */
+    static final int USAGE_WIDTH = 100;
+    /** Long options up to this wide share their line with the description; longer ones get a line of their own. */
+    static final int LONG_OPTIONS_MAX_WIDTH = 32;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -64,7 +75,23 @@ public final class SluiceCommand implements Runnable {
             throw exception;
         });
         commandLine.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+        commandLine.setUsageHelpWidth(USAGE_WIDTH);
+        commandLine.setUsageHelpLongOptionsMaxWidth(LONG_OPTIONS_MAX_WIDTH);
+        commandLine.getSubcommands().values().forEach(SluiceCommand::withoutVersionOption);
         return commandLine;
+    }
+
+    /**
+     * Drops {@code --version} from {@code command} and the commands below it: the standard help mixin brings it
+     * to every command, but there is one version, the root command's.
+     */
+    private static void withoutVersionOption(CommandLine command) {
+        CommandLine.Model.CommandSpec spec = command.getCommandSpec();
+        CommandLine.Model.OptionSpec version = spec.findOption("--version");
+        if (version != null) {
+            spec.remove(version);
+        }
+        command.getSubcommands().values().forEach(SluiceCommand::withoutVersionOption);
     }
 
     @Override
