@@ -266,10 +266,19 @@ final class NodesCommand {
     }
 
     @Command(name = "disable", description = "Disable a worker. A drained worker disables itself; use this for a provisioning one, or --force.",
-            footer = {"", "Example:", "  sluice nodes disable N3", "  sluice nodes disable N3 --force --reason 'hardware failure'"},
+            footer = {"", "Example:", "  sluice nodes disable N3", "  sluice nodes disable N3 --force --dry-run",
+                "  sluice nodes disable N3 --force --reason 'hardware failure'"},
             mixinStandardHelpOptions = true)
     static final class Disable extends Transition {
         @Option(names = "--force", description = "disable even though the worker still holds replicas (they are re-created elsewhere)") boolean force;
+        // A forced disable drops replicas at once: the one change an operator most needs to see before making.
+        @Option(names = "--dry-run", description = "print what disabling would move and drop, and whether it is allowed; change nothing")
+        boolean dryRun;
+
+        @Override
+        boolean dryRun() {
+            return dryRun;
+        }
 
         @Override
         String target() {

@@ -34,6 +34,25 @@ final class Progress {
      * @param label how to name it, {@code N1 (worker-3)}
      */
     int waitForDisabled(String node, String label, Duration timeout) {
+        // Ctrl-C ends the wait, not the drain: without this, an operator saw only "^C" and could not tell.
+        Thread onInterrupt = new Thread(() -> {
+            out.println((terminal ? "\n" : "") + "stopped waiting; the drain of " + label + " goes on. Follow it with 'sluice nodes show " + node
+                    + "', cancel it with 'sluice nodes activate " + node + "'");
+            out.flush();
+        }, "sluice-wait-interrupted");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        try {
+            return awaitDisabled(node, label, timeout);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is running or has run: the message is out.
+            }
+        }
+    }
+
+    private int awaitDisabled(String node, String label, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         String lastLine = "";
         String lastStalled = "";
@@ -139,7 +158,10 @@ final class Progress {
         }
     }
 
-    /** {@code [#########---------]  9/18 moved · 2 in flight · 3 leaderships · 6.2/min · ETA 1m27s}. */
+    /**
+     * {@code [#########---------]  9/18 moved · 2 in flight · 3 leaderships · 6.2/min · ETA 1m27s}; once nothing
+     * is left to move, what the drain still waits for instead of the ETA.
+     */
     static String line(JsonNode drain, int width) {
         int total = Math.max(drain.path("replicasAtStart").asInt(), 1);
         int remaining = drain.path("replicasRemaining").asInt();
@@ -151,11 +173,13 @@ final class Progress {
                 .append(" · ").append(drain.path("movesInFlight").asInt()).append(" in flight")
                 .append(" · ").append(drain.path("leadershipsRemaining").asInt()).append(" leaderships")
                 .append(" · ").append(String.format("%.1f/min", drain.path("ratePerMinute").asDouble()));
-        if (drain.hasNonNull("etaSeconds") && "draining".equals(drain.path("state").asText())) {
+        boolean draining = "draining".equals(drain.path("state").asText());
+        if (draining && remaining > 0 && drain.hasNonNull("etaSeconds")) {
             text.append(" · ETA ").append(DurationConverter.format(drain.path("etaSeconds").asLong()));
-        }
-        if (remaining == 0 && drain.hasNonNull("waitingFor") && "draining".equals(drain.path("state").asText())) {
-            text.append(" · the worker still holds files");
+        } else if (draining && remaining == 0) {
+            // Nothing left to move, so an ETA of 0 s would only look stuck: say what the drain waits for.
+            text.append(drain.hasNonNull("waitingFor") ? " · moves done; waiting: " + drain.path("waitingFor").asText()
+                    : " · moves done; waiting for the controller to disable it");
         }
         if (drain.path("stalled").asBoolean()) {
             text.append(" · STALLED");
