@@ -96,6 +96,10 @@ public abstract class LifecycleScenarios {
                 assertThat(placement.current()).hasSize(3).doesNotContain(N1);
             }
             awaitGroupsMatchPlacements(cluster);
+            // The controller writes its events off its pass thread (StatusWriter), so the drain-completed event
+            // can land a moment after the disable it reports (it read the log in between once in four verify runs on 2026-11-28).
+            cluster.await("drain-completed logged", SETTLE,
+                    () -> eventsAfter(cluster, mark).stream().anyMatch(e -> e.event().kind() == EventKind.DRAIN_COMPLETED));
             List<LoggedEvent> events = eventsAfter(cluster, mark);
             assertThat(events.stream().filter(e -> e.event().kind() == EventKind.PARTITION_MOVED).map(e -> e.event().partition()))
                     .as("partitions moved by the drain, each once").containsExactlyInAnyOrderElementsOf(held);
