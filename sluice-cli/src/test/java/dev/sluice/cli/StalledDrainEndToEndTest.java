@@ -82,6 +82,9 @@ class StalledDrainEndToEndTest {
                 assertStalledMetric(cluster, stuck, "removal-pending");
                 assertThat(cluster.metadata().nodes().current().find(drained).orElseThrow().workerState()).isEqualTo(WorkerState.DRAINING);
 
+                // As below: the stall holds for three of the CLI's polls before it is released.
+                await("the stall still reported").during(Progress.POLL_INTERVAL.multipliedBy(3)).atMost(Progress.POLL_INTERVAL.multipliedBy(10))
+                        .until(() -> stalled(url, drained, stuck, "removal-pending").isPresent());
                 release.get().countDown();
                 CliEndToEndIT.Run run = waiting.get(2, TimeUnit.MINUTES);
                 System.out.println(run.out());
@@ -122,6 +125,10 @@ class StalledDrainEndToEndTest {
             assertThat(stalled.path("worker").asText()).isEqualTo(joiner.toString());
             assertStalledMetric(cluster, moving.partition(), "joiner-not-hosting");
             assertThat(cluster.metadata().nodes().current().find(drained).orElseThrow().workerState()).isEqualTo(WorkerState.DRAINING);
+            // The CLI's --wait polls every half second: released at once, the stall could end before it looked
+            // (one verify run on 2026-11-28 printed no STALLED). The stall holds for three of its polls first.
+            await("the stall still reported").during(Progress.POLL_INTERVAL.multipliedBy(3)).atMost(Progress.POLL_INTERVAL.multipliedBy(10))
+                    .until(() -> stalled(url, drained, moving.partition(), "joiner-not-hosting").isPresent());
 
             logics.get(joinerIndex).allow(moving.partition());
             CliEndToEndIT.Run run = waiting.get(2, TimeUnit.MINUTES);
