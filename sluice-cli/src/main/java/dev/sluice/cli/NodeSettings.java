@@ -214,12 +214,7 @@ final class NodeSettings {
      * leader is replaced; planned moves do not wait for it, they transfer leadership explicitly.
      */
     Duration raftElectionTimeout() {
-        Duration timeout;
-        try {
-            timeout = DurationConverter.parse(values.get("raft-election-timeout"));
-        } catch (CommandLine.TypeConversionException e) {
-            throw invalid("raft-election-timeout", e.getMessage());
-        }
+        Duration timeout = duration("raft-election-timeout");
         if (timeout.compareTo(MIN_ELECTION_TIMEOUT) < 0 || timeout.compareTo(MAX_ELECTION_TIMEOUT) > 0) {
             throw invalid("raft-election-timeout", "must be between " + MIN_ELECTION_TIMEOUT.toMillis() + "ms and "
                     + MAX_ELECTION_TIMEOUT.toSeconds() + "s");
@@ -227,14 +222,17 @@ final class NodeSettings {
         return timeout;
     }
 
+    private Duration duration(String key) {
+        try {
+            return DurationConverter.parse(values.get(key));
+        } catch (CommandLine.TypeConversionException e) {
+            throw invalid(key, e.getMessage());
+        }
+    }
+
     /** How long a starting node waits for ZooKeeper before it gives up (exit code 3). */
     Duration zooKeeperWait() {
-        Duration wait;
-        try {
-            wait = DurationConverter.parse(values.get("zookeeper-wait"));
-        } catch (CommandLine.TypeConversionException e) {
-            throw invalid("zookeeper-wait", e.getMessage());
-        }
+        Duration wait = duration("zookeeper-wait");
         if (wait.isZero() || wait.isNegative()) {
             throw invalid("zookeeper-wait", "must be positive");
         }

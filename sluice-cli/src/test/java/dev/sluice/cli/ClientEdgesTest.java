@@ -5,18 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.metadata.Json;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The CLI at the edges of what it talks to: something that is not a Sluice node, a closed port, and a drain
  * asked for again after it finished. Nodes are {@link FakeNode}s answering as a Sluice node does (the real
  * answers are checked in {@link CliEndToEndIT}).
  */
+@ExtendWith(TemporarySluiceHome.class)
 class ClientEdgesTest {
 
     /** Far below the 30 s {@code kv get} took against a closed port, far above the one attempt it should make. */
@@ -34,19 +32,6 @@ class ClientEdgesTest {
                            "completedAt": "2026-11-28T10:00:12Z", "replicasAtStart": 18, "replicasRemaining": 0, "leadershipsRemaining": 0,
                            "movesInFlight": 0, "movesDone": 18, "ratePerMinute": 98.0, "stalled": false, "stalledPartitions": []}}"""
                 .formatted(lastChangeAt, disabledBy);
-    }
-
-    @TempDir
-    Path home;
-
-    @BeforeEach
-    void useATemporaryHome() {
-        System.setProperty("sluice.home", home.toString());
-    }
-
-    @AfterEach
-    void forgetTheTemporaryHome() {
-        System.clearProperty("sluice.home");
     }
 
     @Test

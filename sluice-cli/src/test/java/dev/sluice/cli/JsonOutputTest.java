@@ -15,13 +15,10 @@ import dev.sluice.model.WorkerState;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 import picocli.CommandLine;
 
 /**
@@ -29,6 +26,7 @@ import picocli.CommandLine;
  * that printed text or a stream of objects instead. {@link Json#mapper()} refuses trailing tokens, so a second
  * object or a line of text after the document fails the parse. Nodes are {@link FakeNode}s.
  */
+@ExtendWith(TemporarySluiceHome.class)
 class JsonOutputTest {
 
     static final String EVENTS_PAGE = """
@@ -39,19 +37,6 @@ class JsonOutputTest {
 
     /** Far longer than the first page and one poll take; only a broken follow loop gets near it. */
     static final Duration FOLLOW_AT_MOST = Duration.ofSeconds(10);
-
-    @TempDir
-    Path home;
-
-    @BeforeEach
-    void useATemporaryHome() {
-        System.setProperty("sluice.home", home.toString());
-    }
-
-    @AfterEach
-    void forgetTheTemporaryHome() {
-        System.clearProperty("sluice.home");
-    }
 
     /** A one-partition cluster whose only member, the fake node itself, leads it: every key is in P0 and goes there. */
     static String routingTo(URI node) throws Exception {
