@@ -108,6 +108,20 @@ class DashboardDrainBrowserTest {
         return value == null ? -1 : Integer.parseInt(value);
     }
 
+    /** One poll of the drained worker's panel and of the partition map. */
+    private record Sample(int now, int max, String remaining, int joining) {
+        boolean isMidway(long replicas) {
+            return now > 0 && now < replicas;
+        }
+    }
+
+    private Sample sample(NodeId node) {
+        List<WebElement> remaining = driver().findElements(By.cssSelector("[data-testid=drain-panel][data-node=" + node + "] [data-testid=drain-remaining]"));
+        return new Sample(progress(node, "aria-valuenow"), progress(node, "aria-valuemax"),
+                remaining.isEmpty() ? "" : remaining.getFirst().getText(),
+                driver().findElements(By.cssSelector("#partition-map .cell.joining")).size());
+    }
+
     @Test
     void aWorkerDrainedThroughTheDashboardOfAnotherNodeEndsDisabledWithNoWriteLost() {
         TestNode drained = cluster.node(DRAINED);
@@ -145,35 +159,32 @@ class DashboardDrainBrowserTest {
         browser.until(d -> !dialog.isDisplayed());
         browser.visible("#group-draining " + card(id));
         assertThat(ControllerDrainTest.state(cluster, id)).isIn(WorkerState.DRAINING, WorkerState.DISABLED);
+        boolean[] screenshotTaken = {false};
 
-        // Mid-drain: the bar has moved at least once, and a move is in flight on the map.
-        List<Integer> seen = new ArrayList<>();
+        // Until the card reaches Disabled, every poll of the page is a sample; the assertions below look at
+        // them as a whole, so a fact that holds in one frame need not coincide with another in the same frame
+        // (on a busy machine the moves complete in batches), and a failure prints everything the page showed.
+        List<Sample> samples = new ArrayList<>();
         browser.until(DRAIN_TIMEOUT, d -> {
-            int now = progress(id, "aria-valuenow");
-            if (now >= 0) {
-                seen.add(now);
-            }
-            return now > 0 && now < replicas && progress(id, "aria-valuemax") == replicas
-                    && !d.findElements(By.cssSelector("#partition-map .cell.joining")).isEmpty();
-        });
-        assertThat(driver().findElement(By.cssSelector("[data-testid=drain-panel][data-node=" + id + "] [data-testid=drain-remaining]")).getText())
-                .endsWith("/" + replicas + " moved");
-        browser.screenshot("dashboard-real-drain");
-
-        // The end: the card is in Disabled, the bar is full, the worker holds nothing.
-        browser.until(DRAIN_TIMEOUT, d -> {
-            int now = progress(id, "aria-valuenow");
-            if (now >= 0) {
-                seen.add(now);
+            samples.add(sample(id));
+            if (samples.getLast().joining() > 0 && samples.getLast().isMidway(replicas) && !screenshotTaken[0]) {
+                browser.screenshot("dashboard-real-drain");
+                screenshotTaken[0] = true;
             }
             return !d.findElements(By.cssSelector("#group-disabled " + card(id))).isEmpty();
         });
+        List<Sample> withBar = samples.stream().filter(s -> s.now() >= 0).toList();
+        assertThat(withBar).as("what the page showed: %s", samples)
+                .isNotEmpty()
+                .allSatisfy(s -> assertThat(s.max()).as("the bar's maximum is the worker's replicas").isEqualTo((int) replicas))
+                .anySatisfy(s -> assertThat(s.isMidway(replicas)).as("the bar stopped between empty and full").isTrue())
+                .anySatisfy(s -> assertThat(s.remaining()).as("the counter counts up mid-drain").matches("\\d+/" + replicas + " moved")
+                        .isNotEqualTo("0/" + replicas + " moved").isNotEqualTo(replicas + "/" + replicas + " moved"));
+        assertThat(samples).as("what the page showed: %s", samples)
+                .anySatisfy(s -> assertThat(s.joining()).as("a move in flight on the map").isPositive());
+        assertThat(withBar.stream().map(Sample::now).toList()).as("the bar only moves forward").isSorted();
+
         browser.until(d -> progress(id, "aria-valuenow") == replicas);
-        seen.add(progress(id, "aria-valuenow"));
-        assertThat(seen).as("the bar only moves forward").isSorted();
-        // In steps, not at once: a value between empty and full was shown. How many steps the sampling
-        // catches depends on the machine's pace (the moves complete in batches), so their number is not asserted.
-        assertThat(seen).as("the bar moved in steps, not at once").anyMatch(value -> value > 0 && value < replicas).contains((int) replicas);
         assertThat(ControllerDrainTest.state(cluster, id)).isEqualTo(WorkerState.DISABLED);
         browser.until(d -> d.findElement(By.cssSelector(card(id) + " [data-testid=replica-count]")).getText().equals("0"));
         assertThat(driver().findElement(By.cssSelector(card(id) + " [data-testid=state-badge]")).getText()).isEqualToIgnoringCase("disabled");
