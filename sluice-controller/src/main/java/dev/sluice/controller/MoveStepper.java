@@ -211,6 +211,7 @@ final class MoveStepper {
             case MoveFailure.LeaderLeaving l -> true;
             case MoveFailure.ReconfigurationInProgress r -> true;
             case MoveFailure.TargetNotVoter t -> true;
+            case MoveFailure.AnotherLeaderElected a -> true;
             case MoveFailure.Timeout t -> false;
             case MoveFailure.Unreachable u -> false;
             case MoveFailure.Unexpected u -> false;
@@ -232,6 +233,7 @@ final class MoveStepper {
             case MoveFailure.LeaderLeaving l -> false;
             case MoveFailure.ReconfigurationInProgress r -> false;
             case MoveFailure.TargetNotVoter t -> false;
+            case MoveFailure.AnotherLeaderElected a -> false;
             case MoveFailure.Unreachable u -> false;
         };
     }

@@ -72,6 +72,7 @@ public enum StallReason {
             case MoveFailure.LeaderLeaving leaving -> LEADERSHIP_TRANSFER_FAILING;
             case MoveFailure.ReconfigurationInProgress inProgress -> CATCH_UP_NOT_ADVANCING;
             case MoveFailure.TargetNotVoter notVoter -> LEADERSHIP_TRANSFER_FAILING;
+            case MoveFailure.AnotherLeaderElected another -> LEADERSHIP_TRANSFER_FAILING;
             case MoveFailure.Timeout timeout -> CONFIGURATION_CHANGE_FAILING;
             case MoveFailure.Unreachable unreachable -> WORKER_NOT_REPORTING;
             case MoveFailure.Unexpected unexpected -> CONFIGURATION_CHANGE_FAILING;

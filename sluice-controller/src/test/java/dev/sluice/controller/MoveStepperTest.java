@@ -7,6 +7,7 @@ import dev.sluice.model.PartitionId;
 import dev.sluice.model.Placement;
 import dev.sluice.model.Version;
 import dev.sluice.raft.MoveFailure;
+import dev.sluice.raft.RatisFailures;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -277,6 +279,16 @@ class MoveStepperTest {
         Seen seen = new Seen();
         seen.configuration = List.of(N2, N3, N4);
         assertThat(next(MOVING, fresh(), seen)).isEqualTo(new MoveStep.Confirm(Set.of(N2, N3, N4)));
+    }
+
+    /** Seen in a rebalance: an election after the transfer chose the old leader again; it was reported as a failed move. */
+    @Test
+    void aTransferThatAnotherMemberWonIsARoutineRetryNotAFailure() {
+        MoveFailure failure = RatisFailures.classify(new TransferLeadershipException(
+                "N1@group-8F648A44E0A1: Failed to transfer leadership to N4 (the current leader is N1): DIFFERENT_LEADER"), N1, "transfer", Duration.ofSeconds(4));
+        assertThat(failure).isInstanceOf(MoveFailure.AnotherLeaderElected.class);
+        assertThat(MoveStepper.routine(failure)).isTrue();
+        assertThat(MoveStepper.blamesLeader(failure)).isFalse();
     }
 
     @Test

@@ -28,6 +28,7 @@ public sealed interface MoveFailure {
         LEADER_LEAVING,
         RECONFIGURATION_IN_PROGRESS,
         TARGET_NOT_VOTER,
+        ANOTHER_LEADER_ELECTED,
         TIMEOUT,
         UNREACHABLE,
         UNEXPECTED;
@@ -128,6 +129,20 @@ public sealed interface MoveFailure {
 
         public String detail() {
             return target + " is not a voting member of " + configuration;
+        }
+    }
+
+    /**
+     * A leadership transfer ended with an election that another member won (Ratis: {@code DIFFERENT_LEADER}),
+     * often the old leader again. Elections are like that; the controller retries, towards another target.
+     */
+    record AnotherLeaderElected(NodeId asked, String ratisMessage) implements MoveFailure {
+        public Kind kind() {
+            return Kind.ANOTHER_LEADER_ELECTED;
+        }
+
+        public String detail() {
+            return "the transfer from " + asked + " ended with another leader elected than asked: " + ratisMessage;
         }
     }
 

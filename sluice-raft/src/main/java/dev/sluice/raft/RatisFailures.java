@@ -59,12 +59,16 @@ public final class RatisFailures {
     /**
      * A refused transfer: Ratis says "timed out" when the target did not win its election in time, which
      * is what a target that cannot take over looks like, and refuses any transfer to a named member while a
-     * configuration change is in progress (staging included); everything else it reports is unexpected.
+     * configuration change is in progress (staging included), and says {@code DIFFERENT_LEADER} when the
+     * election it started chose another member; everything else it reports is unexpected.
      */
     private static MoveFailure transfer(NodeId asked, TransferLeadershipException transfer, String operation, Duration deadline) {
         String text = String.valueOf(transfer.getMessage());
         if (text.contains("reconfiguration in progress")) {
             return new MoveFailure.ReconfigurationInProgress(asked);
+        }
+        if (text.contains("DIFFERENT_LEADER")) {
+            return new MoveFailure.AnotherLeaderElected(asked, text);
         }
         if (text.contains("timed out") || text.contains("timeout")) {
             return new MoveFailure.Timeout(operation, deadline);
