@@ -281,7 +281,7 @@ public final class AdminApi {
     }
 
     /** A plain id not already followed by its name or generation: {@code N4} in {@code P3 moved [N1] → [N4]}. */
-    private static final Pattern BARE_NODE_ID = Pattern.compile("(?<![A-Za-z0-9_:-])N([1-9][0-9]{0,8})(?![A-Za-z0-9_:]| \\()");
+    private static final Pattern BARE_NODE_ID = Pattern.compile("(?<![A-Za-z0-9_:-])N([1-9][0-9]{0,8})(?![A-Za-z0-9_:])");
 
     /**
      * {@code message} with every bare node id labelled {@code N4 (worker-3)}. Events and refusals are worded
@@ -292,7 +292,12 @@ public final class AdminApi {
         Matcher id = BARE_NODE_ID.matcher(message);
         StringBuilder labelled = new StringBuilder();
         while (id.find()) {
-            id.appendReplacement(labelled, Matcher.quoteReplacement(nodes.label(NodeId.of(Integer.parseInt(id.group(1))))));
+            NodeId node = NodeId.of(Integer.parseInt(id.group(1)));
+            String label = nodes.label(node);
+            // Already labelled where it was worded; an id followed by another parenthesis, such as a
+            // leadership move's "(balance)", is still bare.
+            boolean labelledAlready = message.startsWith(label.substring(node.toString().length()), id.end());
+            id.appendReplacement(labelled, Matcher.quoteReplacement(labelledAlready ? node.toString() : label));
         }
         id.appendTail(labelled);
         return labelled.toString();

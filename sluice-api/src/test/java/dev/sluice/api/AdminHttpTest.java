@@ -257,6 +257,9 @@ class AdminHttpTest {
         assertThat(AdminApi.withNodeNames("N2:1 (worker-2) registered as a new node", nodes)).isEqualTo("N2:1 (worker-2) registered as a new node");
         assertThat(AdminApi.withNodeNames("N3 (worker-3) draining; N9 unknown, N0 and PN1 left alone", nodes))
                 .isEqualTo("N3 (worker-3) draining; N9 unknown, N0 and PN1 left alone");
+        assertThat(AdminApi.withNodeNames("P16 leadership N3 → N1 (leader-leaving) in 943 ms", nodes))
+                .as("an id followed by a parenthesis that is not its name is still labelled")
+                .isEqualTo("P16 leadership N3 (worker-3) → N1 (worker-1) (leader-leaving) in 943 ms");
     }
 
     /** Each of these was accepted (and acted on) or answered 500 before; each must be a 400 that changes nothing. */

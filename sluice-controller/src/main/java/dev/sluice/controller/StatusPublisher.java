@@ -126,7 +126,7 @@ final class StatusPublisher {
 
     void leadershipMoved(PartitionId partition, MoveStep.ShedLeadership shed, Duration took, Instant at) {
         logEvent(ClusterEvent.of(at, EventKind.LEADERSHIP_MOVED, shed.from(), partition,
-                partition + " leadership " + shed.from() + " → " + shed.to() + " (" + shed.why() + ") in " + took.toMillis() + " ms",
+                partition + " leadership " + shed.from() + " → " + shed.to() + " in " + took.toMillis() + " ms (" + shed.why() + ")",
                 Map.of("durationMillis", took.toMillis())));
     }
 
