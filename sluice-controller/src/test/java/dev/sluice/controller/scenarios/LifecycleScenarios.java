@@ -33,6 +33,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,6 +54,9 @@ public abstract class LifecycleScenarios {
     protected static final NodeId N1 = NodeId.of(1);
     protected static final NodeId N2 = NodeId.of(2);
     protected static final NodeId N5 = NodeId.of(5);
+
+    private static final Pattern LEADERSHIP_MOVE = Pattern.compile("leadership (N[0-9]+) → (N[0-9]+)");
+    private static final Pattern REPLICA_MOVE = Pattern.compile("moved (\\[[^]]*\\]) →");
 
     /**
      * A fresh cluster's first placements, their balancing and elections. On real nodes on the shared two-core
@@ -138,6 +144,49 @@ public abstract class LifecycleScenarios {
                 long replicaMoved = ofPartition.stream().filter(e -> e.event().kind() == EventKind.PARTITION_MOVED).findFirst()
                         .orElseThrow(() -> new AssertionError(partition + ": never moved; events: " + history)).sequence();
                 assertThat(leadershipMoved).as("%s: leadership moved before its replica; events: %s", partition, history).isLessThan(replicaMoved);
+            }
+        }
+    }
+
+    /**
+     * A worker that comes back after a drain is filled first and gets its leaderships after: balancing them
+     * while the fill still changed replica sets once moved a leadership to a member the next fill move took
+     * out, back again, and on (about 20 leadership events for six real changes).
+     */
+    @Test
+    void aWorkerThatComesBackIsFilledBeforeLeadershipsAreBalanced() {
+        try (ScenarioCluster cluster = settled(shape(4, 24, ControllerConfig.DEFAULTS))) {
+            cluster.lifecycle().request("N1", WorkerState.DRAINING, "", false, false);
+            cluster.await("N1 disabled", DRAIN, () -> state(cluster, N1) == WorkerState.DISABLED);
+            // At once, as an operator does after `drain --wait`: the leaderships the drain moved are still being
+            // balanced over the other three when the fill begins.
+            long mark = lastEventSequence(cluster);
+            cluster.lifecycle().request("N1", WorkerState.ACTIVE, "back from maintenance", false, false);
+            cluster.await("N1 filled and leading its share", DRAIN, () -> noMoveUnderWay(cluster) && partitionsNaming(cluster, N1).size() == 18
+                    && cluster.hosting(N1).values().stream().filter(HostedReplica::leads).count() == 6);
+
+            List<LoggedEvent> events = eventsAfter(cluster, mark);
+            String history = events.stream().map(e -> e.sequence() + " " + e.event().message()).toList().toString();
+            // Per partition, in log order: who led it before each leadership move and who after, and who each
+            // replica move took out. A leadership given to a member the fill then takes out, or given back to
+            // the member it was taken from, is a move that did not need to happen.
+            Map<PartitionId, List<NodeId>> leaders = new HashMap<>();
+            for (LoggedEvent event : events) {
+                PartitionId partition = event.event().partition();
+                if (event.event().kind() == EventKind.LEADERSHIP_MOVED) {
+                    Matcher move = LEADERSHIP_MOVE.matcher(event.event().message());
+                    assertThat(move.find()).as("a leadership move names both ends: %s", event.event().message()).isTrue();
+                    List<NodeId> led = leaders.computeIfAbsent(partition, p -> new ArrayList<>(List.of(NodeId.parse(move.group(1)))));
+                    NodeId to = NodeId.parse(move.group(2));
+                    assertThat(led).as("%s: leadership given back to a member it was taken from; events: %s", partition, history).doesNotContain(to);
+                    led.add(to);
+                } else if (event.event().kind() == EventKind.PARTITION_MOVED && leaders.containsKey(partition)) {
+                    Matcher moved = REPLICA_MOVE.matcher(event.event().message());
+                    assertThat(moved.find()).as("a replica move names who left: %s", event.event().message()).isTrue();
+                    NodeId lastLeader = leaders.get(partition).getLast();
+                    assertThat(moved.group(1)).as("%s: the fill took out the member leadership had just been given to; events: %s", partition, history)
+                            .doesNotContain(lastLeader.toString() + "]").doesNotContain(lastLeader + ",");
+                }
             }
         }
     }
