@@ -4,20 +4,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sluice.api.Views.ClusterView;
-import dev.sluice.api.Views.DryRunView;
-import dev.sluice.api.Views.EventView;
-import dev.sluice.api.Views.EventsPage;
-import dev.sluice.api.Views.TransitionView;
-import dev.sluice.api.Views.NodeView;
-import dev.sluice.api.Views.PartitionView;
-import dev.sluice.api.Views.RefusalView;
-import dev.sluice.api.Views.StateChangeView;
-import dev.sluice.api.Views.StateChanged;
 import dev.sluice.controller.ControllerDocuments;
 import dev.sluice.controller.ControllerStatus;
 import dev.sluice.controller.MoveStep;
-import dev.sluice.controller.DrainProgress;
 import dev.sluice.controller.Lifecycle;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.EventLog;
@@ -36,6 +25,17 @@ import dev.sluice.model.Refusal;
 import dev.sluice.model.RefusalKind;
 import dev.sluice.model.WireNames;
 import dev.sluice.model.WorkerState;
+import dev.sluice.wire.ClusterView;
+import dev.sluice.wire.DrainView;
+import dev.sluice.wire.DryRunView;
+import dev.sluice.wire.EventView;
+import dev.sluice.wire.EventsPage;
+import dev.sluice.wire.NodeView;
+import dev.sluice.wire.PartitionView;
+import dev.sluice.wire.RefusalView;
+import dev.sluice.wire.StateChangeView;
+import dev.sluice.wire.StateChanged;
+import dev.sluice.wire.TransitionView;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -105,7 +105,7 @@ public final class AdminApi {
         }
         NodeConfig node = found.node();
         return snapshot.status().flatMap(status -> status.drain(node.nodeId()))
-                .map(ApiResponse::ok)
+                .map(drain -> ApiResponse.ok(WireViews.drain(drain)))
                 .orElseGet(() -> ApiResponse.error(404, "not-found", NodeResolution.label(node) + " has not been drained"
                         + (node.workerState() == WorkerState.DRAINING ? " yet: the controller has not picked the drain up; try again in a moment" : "")));
     }
@@ -135,8 +135,9 @@ public final class AdminApi {
                 RefusalView wouldRefuse = dryRun.wouldRefuse().map(refusal -> RefusalView.of(withNodeNames(refusal, metadata.nodes().current())))
                         .orElse(null);
                 yield ApiResponse.ok(new DryRunView(true, view(dryRun.node(), snapshot()), dryRun.target(), dryRun.wouldRefuse().isEmpty(),
-                        wouldRefuse, dryRun.plan().moves(), dryRun.plan().leadershipChanges(),
-                        dryRun.plan().violations(), perWorker, dryRun.warnings()));
+                        wouldRefuse, dryRun.plan().moves().stream().map(WireViews::move).toList(),
+                        dryRun.plan().leadershipChanges().stream().map(WireViews::leadershipChange).toList(),
+                        dryRun.plan().violations().stream().map(WireViews::explanation).toList(), perWorker, dryRun.warnings()));
             }
         };
     }
@@ -328,9 +329,9 @@ public final class AdminApi {
                 table.map(PartitionTable::partitionCount).orElse(0),
                 table.map(t -> t.replication().replicas()).orElse(0),
                 table.map(t -> t.replication().minZones()).orElse(0),
-                snapshot.status().map(Views.ControllerView::of).orElse(null),
+                snapshot.status().map(WireViews::controller).orElse(null),
                 byState, snapshot.nodes().nodes().size(), alive, moving,
-                snapshot.status().map(ControllerStatus::drains).orElse(List.of())));
+                snapshot.status().map(ControllerStatus::drains).orElse(List.of()).stream().map(WireViews::drain).toList()));
     }
 
     // ------------------------------------------------------------------ helpers
@@ -364,7 +365,7 @@ public final class AdminApi {
                 }
             }
         }
-        DrainProgress drain = snapshot.status().flatMap(status -> status.drain(id)).orElse(null);
+        DrainView drain = snapshot.status().flatMap(status -> status.drain(id)).map(WireViews::drain).orElse(null);
         return new NodeView(id.toString(), node.id().toString(), node.name(), node.workerState(), node.workerState().description(),
                 node.roles().stream().sorted().toList(), node.location().toString(), node.addresses().raft(), node.addresses().http().toString(),
                 snapshot.alive().contains(id), replicas, leaderships,

@@ -1,5 +1,7 @@
 package dev.sluice.api;
 
+import dev.sluice.wire.ApiError;
+
 /** What an admin API call answers: an HTTP status and a body to write as JSON. */
 public record ApiResponse(int status, Object body) {
 
@@ -10,7 +12,4 @@ public record ApiResponse(int status, Object body) {
     public static ApiResponse error(int status, String error, String message) {
         return new ApiResponse(status, new ApiError(error, message));
     }
-
-    /** The body of every error that is not a refused transition. */
-    public record ApiError(String error, String message) {}
 }

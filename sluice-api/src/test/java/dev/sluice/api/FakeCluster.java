@@ -1,16 +1,6 @@
 package dev.sluice.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.sluice.api.Views.ClusterView;
-import dev.sluice.api.Views.ControllerView;
-import dev.sluice.api.Views.DryRunView;
-import dev.sluice.api.Views.EventView;
-import dev.sluice.api.Views.EventsPage;
-import dev.sluice.api.Views.NodeView;
-import dev.sluice.api.Views.PartitionView;
-import dev.sluice.api.Views.RefusalView;
-import dev.sluice.api.Views.StateChangeView;
-import dev.sluice.api.Views.StateChanged;
 import dev.sluice.controller.DrainProgress;
 import dev.sluice.metadata.Json;
 import dev.sluice.model.Actor;
@@ -25,6 +15,16 @@ import dev.sluice.model.TransitionTable;
 import dev.sluice.model.WorkerState;
 import dev.sluice.scheduler.LeadershipChange;
 import dev.sluice.scheduler.Move;
+import dev.sluice.wire.ClusterView;
+import dev.sluice.wire.ControllerView;
+import dev.sluice.wire.DryRunView;
+import dev.sluice.wire.EventView;
+import dev.sluice.wire.EventsPage;
+import dev.sluice.wire.NodeView;
+import dev.sluice.wire.PartitionView;
+import dev.sluice.wire.RefusalView;
+import dev.sluice.wire.StateChangeView;
+import dev.sluice.wire.StateChanged;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.time.Duration;
@@ -42,7 +42,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A scripted stand-in for a cluster behind the admin API, for the dashboard's browser tests: a Javalin
  * server on 127.0.0.1 that serves the real dashboard ({@link DashboardHttp}) and answers the API's routes
- * with the real response records ({@link Views}), so the JSON the page reads has the contract's shape.
+ * with the real response records (the wire records {@link AdminApi} answers with), so the JSON the page reads has the contract's shape.
  *
  * <p>Seven workers, 32 partitions × 3 replicas over N1–N5. N5 is active but dead, N6 provisioning, N7
  * disabled. A drain requested through the API is played out one step per {@code GET /api/v1/cluster}
@@ -236,7 +236,7 @@ final class FakeCluster implements AutoCloseable {
         int moving = (int) partitions.stream().filter(p -> !p.next.isEmpty()).count();
         return ApiResponse.ok(new ClusterView("fake", PARTITIONS, REPLICAS, 2,
                 new ControllerView("N2", 3, now, 100 + steps, 12), byState, workers.size(), alive, moving,
-                drains.values().stream().map(this::progress).toList()));
+                drains.values().stream().map(this::progress).map(WireViews::drain).toList()));
     }
 
     private ApiResponse nodes() {
@@ -258,7 +258,7 @@ final class FakeCluster implements AutoCloseable {
         return new NodeView(worker.id.toString(), new GenerationalNodeId(worker.id, 2).toString(), worker.name, worker.state,
                 worker.state.description(), List.of(Role.ADMIN, Role.WORKER), worker.location.toString(), "127.0.0.1:70" + worker.id.value(),
                 "http://127.0.0.1:80" + worker.id.value(), worker.alive, replicas, leaderships, worker.lastChange,
-                drain == null ? null : progress(drain));
+                drain == null ? null : WireViews.drain(progress(drain)));
     }
 
     private ApiResponse partitionViews() {
@@ -376,7 +376,8 @@ final class FakeCluster implements AutoCloseable {
             perWorker.merge(m.from().toString(), -1, Integer::sum);
             perWorker.merge(m.to().toString(), 1, Integer::sum);
         });
-        return new DryRunView(true, view(worker), target, true, null, moves, leaders, List.of(), perWorker,
+        return new DryRunView(true, view(worker), target, true, null, moves.stream().map(WireViews::move).toList(),
+                leaders.stream().map(WireViews::leadershipChange).toList(), List.of(), perWorker,
                 List.of("N5 is dead: it is not a target, and its own replicas are replaced after the grace period"));
     }
 

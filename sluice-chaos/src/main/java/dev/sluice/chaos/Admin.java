@@ -1,7 +1,12 @@
 package dev.sluice.chaos;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.metadata.Json;
+import dev.sluice.wire.ClusterView;
+import dev.sluice.wire.ControllerView;
+import dev.sluice.wire.NodeView;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,14 +34,39 @@ final class Admin {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One answer of the admin API. */
+    /**
+     * One answer of the admin API. The body stays a tree: what a fault makes a node or something in front of it
+     * answer need not be Sluice's, and the harness records such answers as they came. A caller that asked for
+     * a 2xx answer reads it as its wire record with {@link #as}.
+     */
     record Answer(URI node, String method, String path, int status, JsonNode body) {
         boolean ok() {
             return status / 100 == 2;
         }
 
+        /** What an error answer says, in words; the whole body if it says nothing (it may not be Sluice's). */
         String message() {
             return body.path("message").asText(body.toString());
+        }
+
+        /** The body as the wire record {@code type}. */
+        <T> T as(Class<T> type) {
+            try {
+                return Json.mapper().treeToValue(body, type);
+            } catch (JsonProcessingException | IllegalArgumentException unreadable) {
+                throw new IllegalStateException(method + " " + node + path + " answered " + status + " with a body that is not a "
+                        + type.getSimpleName() + ": " + unreadable.getMessage(), unreadable);
+            }
+        }
+
+        /** The body, a JSON array, as a list of the wire record {@code element}. */
+        <T> List<T> asList(Class<T> element) {
+            try {
+                return Json.mapper().readerForListOf(element).readValue(body);
+            } catch (IOException | IllegalArgumentException unreadable) {
+                throw new IllegalStateException(method + " " + node + path + " answered " + status + " with a body that is not a list of "
+                        + element.getSimpleName() + ": " + unreadable.getMessage(), unreadable);
+            }
         }
     }
 
@@ -122,18 +152,13 @@ final class Admin {
 
     /** The controller leader's node name, as some node reports it. */
     Optional<String> controllerLeader(int start) {
-        return getFromAny("/api/v1/cluster", start).map(a -> a.body().path("controller").path("leader").asText(null));
+        return getFromAny("/api/v1/cluster", start).map(a -> a.as(ClusterView.class).controller()).map(ControllerView::leader);
     }
 
     /** Each node's name and state ({@code active}, {@code draining}, …), as some node reports it. */
     Optional<List<NodeState>> nodeStates(int start) {
-        return getFromAny("/api/v1/nodes", start).map(answer -> {
-            List<NodeState> states = new ArrayList<>();
-            for (JsonNode node : answer.body()) {
-                states.add(new NodeState(node.path("name").asText(), node.path("id").asText(), node.path("state").asText(), node.path("alive").asBoolean()));
-            }
-            return List.copyOf(states);
-        });
+        return getFromAny("/api/v1/nodes", start).map(answer -> answer.asList(NodeView.class).stream()
+                .map(node -> new NodeState(node.name(), node.id(), node.state().wireName(), node.alive())).toList());
     }
 
     record NodeState(String name, String id, String state, boolean alive) {}

@@ -1,6 +1,5 @@
 package dev.sluice.chaos;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.client.SluiceClient;
 import dev.sluice.metadata.AuditLog;
 import dev.sluice.metadata.ClusterMetadata;
@@ -8,8 +7,16 @@ import dev.sluice.metadata.EventLog;
 import dev.sluice.metadata.ZooKeeperMetadataStore;
 import dev.sluice.model.AuditRecord;
 import dev.sluice.model.ClusterEvent;
+import dev.sluice.model.EventKind;
 import dev.sluice.model.GenerationalNodeId;
 import dev.sluice.model.WorkerState;
+import dev.sluice.wire.DrainView;
+import dev.sluice.wire.EventView;
+import dev.sluice.wire.EventsPage;
+import dev.sluice.wire.PartitionView;
+import dev.sluice.wire.ReplicaRole;
+import dev.sluice.wire.ReplicaStatus;
+import dev.sluice.wire.WorkerStatus;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +32,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -266,15 +274,14 @@ public final class ChaosRun {
 
     /** The stalled partitions' reasons of {@code node}'s drain, empty unless the drain reports itself stalled. */
     private static List<String> stallReasons(Admin admin, String node) {
-        Optional<Admin.Answer> drain = admin.getFromAny("/api/v1/nodes/" + node + "/drain", 0);
-        if (drain.isEmpty() || !drain.get().body().path("stalled").asBoolean()) {
+        Optional<DrainView> drain = admin.getFromAny("/api/v1/nodes/" + node + "/drain", 0).map(answer -> answer.as(DrainView.class));
+        if (drain.isEmpty() || !drain.get().stalled()) {
             return List.of();
         }
         List<String> reasons = new ArrayList<>();
-        for (JsonNode stalled : drain.get().body().path("stalledPartitions")) {
-            String reason = stalled.path("reason").asText("");
-            if (!reason.isBlank()) {
-                reasons.add(stalled.path("partition").asText() + " " + reason + ": " + stalled.path("message").asText(""));
+        for (DrainView.StalledPartition stalled : drain.get().stalledPartitions()) {
+            if (stalled.reason() != null && !stalled.reason().isBlank()) {
+                reasons.add(stalled.partition() + " " + stalled.reason() + ": " + Objects.toString(stalled.message(), ""));
             }
         }
         return reasons;
@@ -307,17 +314,17 @@ public final class ChaosRun {
         }
         Map<String, String> stateById = new HashMap<>();
         nodes.get().forEach(n -> stateById.put(n.id(), n.state()));
-        if (placements.get().body().size() != partitions) {
-            return placements.get().body().size() + " of " + partitions + " partitions placed";
+        List<PartitionView> placed = placements.get().asList(PartitionView.class);
+        if (placed.size() != partitions) {
+            return placed.size() + " of " + partitions + " partitions placed";
         }
-        for (JsonNode partition : placements.get().body()) {
-            String id = partition.path("id").asText();
-            if (partition.path("current").size() != ChaosCluster.REPLICATION || partition.path("next").size() > 0 || partition.path("leader").isNull()) {
-                return id + " is " + partition;
+        for (PartitionView partition : placed) {
+            if (partition.current().size() != ChaosCluster.REPLICATION || !partition.next().isEmpty() || partition.leader() == null) {
+                return partition.id() + " is " + partition;
             }
-            for (JsonNode member : partition.path("current")) {
-                if (!"active".equals(stateById.get(member.asText()))) {
-                    return id + " names " + member.asText() + ", which is " + stateById.get(member.asText());
+            for (String member : partition.current()) {
+                if (!"active".equals(stateById.get(member))) {
+                    return partition.id() + " names " + member + ", which is " + stateById.get(member);
                 }
             }
         }
@@ -327,9 +334,9 @@ public final class ChaosRun {
             if (status.isEmpty() || !status.get().ok()) {
                 return node.name() + " does not report its status";
             }
-            for (JsonNode replica : status.get().body().path("replicas")) {
-                if ("leader".equals(replica.path("role").asText())) {
-                    leaders.merge(replica.path("partition").asText(), 1, Integer::sum);
+            for (ReplicaStatus replica : status.get().as(WorkerStatus.class).replicas()) {
+                if (replica.role() == ReplicaRole.LEADER) {
+                    leaders.merge(replica.partition().toString(), 1, Integer::sum);
                 }
             }
         }
@@ -591,24 +598,23 @@ public final class ChaosRun {
         List<AuditReplayChecker.Entry> entries = new ArrayList<>();
         long since = -1;
         for (int page = 0; page < MAX_EVENT_PAGES; page++) {
-            JsonNode body = admin.getFromAny("/api/v1/events?since=" + since + "&limit=" + EventLog.MAX_READ, 0)
-                    .orElseThrow(() -> new IllegalStateException("no node answered GET /api/v1/events")).body();
-            for (JsonNode event : body.path("events")) {
-                long sequence = event.path("sequence").asLong();
-                String node = event.path("node").asText(null);
-                JsonNode transition = event.path("transition");
-                if (!transition.isMissingNode() && !transition.isNull()) {
-                    String id = GenerationalNodeId.parse(transition.path("node").asText()).id().toString();
-                    entries.add(new AuditReplayChecker.Entry.Transitioned(sequence, id, WorkerState.parse(transition.path("from").asText()),
-                            WorkerState.parse(transition.path("to").asText()), transition.path("version").asLong(), event.path("message").asText()));
-                } else if ("node-registered".equals(event.path("kind").asText()) && node != null) {
-                    entries.add(new AuditReplayChecker.Entry.Registered(sequence, node, (int) event.path("numbers").path("generation").asLong()));
-                } else if ("node-transition".equals(event.path("kind").asText())) {
+            EventsPage events = admin.getFromAny("/api/v1/events?since=" + since + "&limit=" + EventLog.MAX_READ, 0)
+                    .orElseThrow(() -> new IllegalStateException("no node answered GET /api/v1/events")).as(EventsPage.class);
+            for (EventView event : events.events()) {
+                long sequence = event.sequence();
+                if (event.transition() != null) {
+                    String id = GenerationalNodeId.parse(event.transition().node()).id().toString();
+                    entries.add(new AuditReplayChecker.Entry.Transitioned(sequence, id, event.transition().from(), event.transition().to(),
+                            event.transition().version(), event.message()));
+                } else if (event.kind() == EventKind.NODE_REGISTERED && event.node() != null) {
+                    long generation = event.numbers() == null ? 0 : event.numbers().getOrDefault("generation", 0L);
+                    entries.add(new AuditReplayChecker.Entry.Registered(sequence, event.node(), (int) generation));
+                } else if (event.kind() == EventKind.NODE_TRANSITION) {
                     throw new IllegalStateException("event " + sequence + " is a node transition without its audit record: " + event);
                 }
             }
-            long last = body.path("last").asLong(since);
-            if (body.path("events").isEmpty() || last == since) {
+            long last = events.last();
+            if (events.events().isEmpty() || last == since) {
                 return entries;
             }
             since = last;

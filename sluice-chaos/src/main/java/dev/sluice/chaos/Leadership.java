@@ -1,7 +1,9 @@
 package dev.sluice.chaos;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.metadata.Json;
+import dev.sluice.wire.ReplicaRole;
+import dev.sluice.wire.ReplicaStatus;
+import dev.sluice.wire.WorkerStatus;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,8 +30,6 @@ record Leadership(Map<String, Set<String>> leadersByPartition) {
     /** Short: the reading delays the fault's start, and a node slow to answer now is not the fault's doing. */
     static final Duration TIMEOUT = Duration.ofSeconds(2);
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     Leadership {
         Map<String, Set<String>> copy = new TreeMap<>();
         leadersByPartition.forEach((partition, nodes) -> copy.put(partition, Set.copyOf(nodes)));
@@ -47,9 +47,9 @@ record Leadership(Map<String, Set<String>> leadersByPartition) {
                     if (answer.statusCode() != 200) {
                         return;
                     }
-                    for (JsonNode replica : JSON.readTree(answer.body()).path("replicas")) {
-                        if ("leader".equals(replica.path("role").asText())) {
-                            leaders.computeIfAbsent(replica.path("partition").asText(), p -> new TreeSet<>()).add(name);
+                    for (ReplicaStatus replica : Json.mapper().readValue(answer.body(), WorkerStatus.class).replicas()) {
+                        if (replica.role() == ReplicaRole.LEADER) {
+                            leaders.computeIfAbsent(replica.partition().toString(), p -> new TreeSet<>()).add(name);
                         }
                     }
                 } catch (IOException unanswered) {

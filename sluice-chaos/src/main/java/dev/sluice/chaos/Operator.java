@@ -1,5 +1,6 @@
 package dev.sluice.chaos;
 
+import dev.sluice.wire.StateChanged;
 import java.io.PrintStream;
 import java.net.URI;
 import java.time.Duration;
@@ -132,10 +133,10 @@ final class Operator {
                 continue;
             }
             Admin.Answer a = answer.get();
-            String message = a.ok() ? "now " + a.body().path("node").path("state").asText() + (a.body().path("changed").asBoolean() ? "" : " (no change)")
-                    : a.message();
+            StateChanged applied = a.ok() ? a.as(StateChanged.class) : null;
+            String message = applied != null ? "now " + applied.node().state() + (applied.changed() ? "" : " (no change)") : a.message();
             record(action, node, a.status(), message);
-            if (a.ok() && a.body().path("changed").asBoolean()) {
+            if (applied != null && applied.changed()) {
                 synchronized (drains) {
                     if (state.equals("draining")) {
                         drains.computeIfAbsent(node, n -> new ArrayList<>()).add(new Drain(node, System.nanoTime() - startNanos));

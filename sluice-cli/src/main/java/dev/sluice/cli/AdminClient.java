@@ -1,8 +1,10 @@
 package dev.sluice.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.metadata.Json;
+import dev.sluice.wire.ApiError;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -14,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** The CLI's side of the admin API: one request, one JSON answer, errors turned into {@link CliException}s. */
@@ -40,14 +43,24 @@ final class AdminClient {
         this(new ClusterOptions.Target(base, "--url"), Optional.of(new ClusterOptions.Credential(token, tokenOrigin, Optional.empty())));
     }
 
-    /** An answer: its status and JSON body. */
+    /**
+     * An answer: its status and JSON body. The body stays a tree until the caller, who knows which answer it
+     * asked for, reads it as a wire record; {@code -o json} prints the tree, so it shows fields this CLI does
+     * not know yet.
+     */
     record Answer(int status, JsonNode body) {
         boolean ok() {
             return status / 100 == 2;
         }
 
+        <T> T as(Class<T> type) {
+            return read(body, type);
+        }
+
+        /** What an error answer says, in words; the whole body if it says nothing. */
         String message() {
-            return body.path("message").asText(body.toString());
+            String message = as(ApiError.class).message();
+            return message == null ? body.toString() : message;
         }
     }
 
@@ -74,6 +87,41 @@ final class AdminClient {
             throw new CliException(CliException.FAILED, answer.message());
         }
         return answer.body();
+    }
+
+    /** Fetches {@code path}, fails unless the answer is 2xx, and reads the body as {@code type}. */
+    <T> T getOk(String path, Class<T> type) {
+        return read(getOk(path), type);
+    }
+
+    /** The same, for an answer that is a JSON array of {@code element}. */
+    <T> List<T> getOkList(String path, Class<T> element) {
+        return readList(getOk(path), element);
+    }
+
+    /**
+     * {@code body} as the wire record {@code type}. A body that does not read as one comes from a server that
+     * does not speak this CLI's version of the API.
+     */
+    static <T> T read(JsonNode body, Class<T> type) {
+        try {
+            return Json.mapper().treeToValue(body, type);
+        } catch (JsonProcessingException | IllegalArgumentException unreadable) {
+            throw unreadable(type.getSimpleName(), unreadable);
+        }
+    }
+
+    static <T> List<T> readList(JsonNode body, Class<T> element) {
+        try {
+            return Json.mapper().readerForListOf(element).readValue(body);
+        } catch (IOException | IllegalArgumentException unreadable) {
+            throw unreadable("list of " + element.getSimpleName(), unreadable);
+        }
+    }
+
+    private static CliException unreadable(String what, Exception cause) {
+        return new CliException(CliException.FAILED, "the cluster answered something this CLI cannot read as a " + what + " (a different Sluice "
+                + "version?): " + cause.getMessage().lines().findFirst().orElse(""));
     }
 
     static String encode(String segment) {
@@ -108,6 +156,8 @@ final class AdminClient {
      * The answer's JSON, if it is one Sluice could have sent: Sluice's admin API answers every request with a
      * JSON body, and every error with an {@code error} code. Anything else comes from another server on that
      * address, and printing its body as Sluice's message once showed an operator nothing but {@code {}}.
+     * The body is looked at as a tree, not as a wire record: it may be anything a server that is not Sluice's
+     * sends.
      */
     private static Optional<JsonNode> sluiceBody(HttpResponse<String> response) {
         if (response.body().isBlank()) {

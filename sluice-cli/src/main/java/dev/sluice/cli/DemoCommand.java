@@ -1,9 +1,16 @@
 package dev.sluice.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.client.SluiceClient;
 import dev.sluice.client.Workload;
 import dev.sluice.metadata.Json;
+import dev.sluice.model.EventKind;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.WorkerState;
+import dev.sluice.wire.DrainView;
+import dev.sluice.wire.EventView;
+import dev.sluice.wire.EventsPage;
+import dev.sluice.wire.NodeView;
+import dev.sluice.wire.RefusalView;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -86,28 +93,27 @@ final class DemoCommand implements Callable<Integer> {
             AdminClient.Answer answer = admin.post("/api/v1/nodes/" + victim + "/state",
                     Json.mapper().createObjectNode().put("state", "draining").put("reason", "sluice demo"));
             if (!answer.ok()) {
-                Refusals.print(new java.io.PrintWriter(System.err, true), answer.body());
+                Refusals.print(new java.io.PrintWriter(System.err, true), answer.as(RefusalView.class));
                 return CliException.FAILED;
             }
-            JsonNode drain = awaitDisabled(admin, victim, out);
+            DrainView drain = awaitDisabled(admin, victim, out);
             workload.phase("after");
             Thread.sleep(1_000);
             workload.stop();
 
             out.println("4. reading back every acknowledged write…");
             Workload.Verification verification = workload.verify(client);
-            boolean drained = drain != null && "disabled".equals(drain.path("state").asText());
+            boolean drained = drain != null && drain.state() == WorkerState.DISABLED;
 
             out.println();
             out.println("Report");
             out.println("  drain        " + (drained ? "finished: " + victim + " is disabled, drained by the controller by itself" : "DID NOT FINISH"));
             if (drain != null) {
-                long seconds = Duration.between(Instant.parse(drain.path("startedAt").asText()),
-                        drain.hasNonNull("completedAt") ? Instant.parse(drain.path("completedAt").asText()) : Instant.now()).toMillis();
-                Instant drainStarted = Instant.parse(drain.path("startedAt").asText());
-                Instant drainEnded = drain.hasNonNull("completedAt") ? Instant.parse(drain.path("completedAt").asText()) : Instant.now();
-                out.printf("  moves        %d replicas moved, %d leaderships moved off it%n", drain.path("movesDone").asInt(),
-                        countLeadershipEvents(admin, drain.path("node").asText(), drainStarted, drainEnded));
+                Instant drainStarted = drain.startedAt();
+                Instant drainEnded = drain.completedAt() != null ? drain.completedAt() : Instant.now();
+                long seconds = Duration.between(drainStarted, drainEnded).toMillis();
+                out.printf("  moves        %d replicas moved, %d leaderships moved off it%n", drain.movesDone(),
+                        countLeadershipEvents(admin, drain.node(), drainStarted, drainEnded));
                 out.printf("  drain time   %.1f s%n", seconds / 1000.0);
             }
             out.println("  client       " + workload.writes() + " writes acknowledged, " + workload.errors() + " errors");
@@ -127,24 +133,24 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static JsonNode awaitDisabled(AdminClient admin, String node, PrintStream out) throws InterruptedException {
+    private static DrainView awaitDisabled(AdminClient admin, String node, PrintStream out) throws InterruptedException {
         long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
         String last = "";
-        JsonNode drain = null;
+        DrainView drain = null;
         while (System.nanoTime() < deadline) {
-            JsonNode view = admin.getOk("/api/v1/nodes/" + node);
-            if (view.hasNonNull("drain")) {
-                drain = view.path("drain");
+            NodeView view = admin.getOk("/api/v1/nodes/" + node, NodeView.class);
+            if (view.drain() != null) {
+                drain = view.drain();
                 String line = "   " + Progress.line(drain, 24);
                 if (!line.equals(last)) {
                     out.println(line);
                     last = line;
                 }
-                if (drain.path("stalledPartitions").size() > 0) {
+                if (!drain.stalledPartitions().isEmpty()) {
                     Progress.printStalled(new java.io.PrintWriter(out, true), drain, NodeLabels.fetch(admin));
                 }
             }
-            if ("disabled".equals(view.path("state").asText()) && drain != null && "disabled".equals(drain.path("state").asText())) {
+            if (view.state() == WorkerState.DISABLED && drain != null && drain.state() == WorkerState.DISABLED) {
                 return drain;
             }
             Thread.sleep(250);
@@ -157,12 +163,12 @@ final class DemoCommand implements Callable<Integer> {
      * leaders after the first placement; counting those made a worker leading 6 partitions look as if its
      * drain had moved 29 leaderships.
      */
-    private static int countLeadershipEvents(AdminClient admin, String node, Instant from, Instant to) {
-        JsonNode page = admin.getOk("/api/v1/events?limit=1000");
+    private static int countLeadershipEvents(AdminClient admin, NodeId node, Instant from, Instant to) {
+        EventsPage page = admin.getOk("/api/v1/events?limit=1000", EventsPage.class);
         int count = 0;
-        for (JsonNode event : page.path("events")) {
-            if ("leadership-moved".equals(event.path("kind").asText()) && node.equals(event.path("node").asText())) {
-                Instant at = Instant.parse(event.path("at").asText());
+        for (EventView event : page.events()) {
+            if (event.kind() == EventKind.LEADERSHIP_MOVED && node.toString().equals(event.node())) {
+                Instant at = event.at();
                 if (!at.isBefore(from) && !at.isAfter(to)) {
                     count++;
                 }

@@ -1,6 +1,7 @@
 package dev.sluice.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.wire.EventsPage;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -36,12 +37,12 @@ final class EventsCommand implements Callable<Integer> {
         }
         AdminClient client = cluster.client();
         PrintWriter out = spec.commandLine().getOut();
-        JsonNode page = client.getOk("/api/v1/events?limit=" + limit);
+        JsonNode answer = client.getOk("/api/v1/events?limit=" + limit);
         if (cluster.json() && !follow) {
-            NodesCommand.printJson(out, page);
+            NodesCommand.printJson(out, answer);
             return 0;
         }
-        long last = print(out, page);
+        long last = print(out, answer);
         while (follow) {
             Thread.sleep(FOLLOW_INTERVAL.toMillis());
             JsonNode newer = client.getOk("/api/v1/events?since=" + last + "&limit=1000");
@@ -50,15 +51,16 @@ final class EventsCommand implements Callable<Integer> {
         return 0;
     }
 
-    private long print(PrintWriter out, JsonNode page) {
-        for (JsonNode event : page.path("events")) {
-            if (cluster.json()) {
-                out.println(event.toString()); // compact, so that each event is one line of the NDJSON stream
-            } else {
-                out.printf("%s  %-22s %s%n", event.path("at").asText(), event.path("kind").asText(), event.path("message").asText());
-            }
+    /** Prints a page as {@code GET /api/v1/events} answers it; the sequence of its newest event. */
+    private long print(PrintWriter out, JsonNode answer) {
+        EventsPage page = AdminClient.read(answer, EventsPage.class);
+        if (cluster.json()) {
+            // Each event as the server sent it, kinds and fields this CLI does not know included, one compact line each.
+            answer.get("events").forEach(event -> out.println(event.toString()));
+        } else {
+            page.events().forEach(event -> out.printf("%s  %-22s %s%n", event.at(), event.kind(), event.message()));
         }
         out.flush();
-        return page.path("last").asLong(-1);
+        return page.last();
     }
 }

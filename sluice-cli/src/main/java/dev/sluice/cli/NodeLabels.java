@@ -1,7 +1,7 @@
 package dev.sluice.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.util.ArrayList;
+import dev.sluice.model.NodeId;
+import dev.sluice.wire.NodeView;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,34 +20,27 @@ final class NodeLabels {
     }
 
     static NodeLabels fetch(AdminClient client) {
-        return from(client.getOk("/api/v1/nodes"));
+        return from(client.getOkList("/api/v1/nodes", NodeView.class));
     }
 
     /** From a node list as {@code GET /api/v1/nodes} answers it. */
-    static NodeLabels from(JsonNode nodes) {
+    static NodeLabels from(List<NodeView> nodes) {
         Map<String, String> byId = new HashMap<>();
-        nodes.forEach(node -> byId.put(node.path("id").asText(), label(node)));
+        nodes.forEach(node -> byId.put(node.id(), node.label()));
         return new NodeLabels(byId);
     }
 
-    /** A node view's own label. */
-    static String label(JsonNode node) {
-        return node.path("id").asText() + " (" + node.path("name").asText() + ")";
-    }
-
-    /** {@code value}'s label, or {@code -} when it is absent. */
-    String of(JsonNode value) {
-        return value.isMissingNode() || value.isNull() ? "-" : of(value.asText());
-    }
-
+    /** {@code id}'s label, or {@code -} when it is absent. */
     String of(String id) {
-        return byId.getOrDefault(id, id);
+        return id == null ? "-" : byId.getOrDefault(id, id);
     }
 
-    /** The labels of an array of ids, comma-separated, or {@code -} when it is empty. */
-    String list(JsonNode ids) {
-        List<String> labels = new ArrayList<>();
-        ids.forEach(id -> labels.add(of(id)));
-        return labels.isEmpty() ? "-" : String.join(", ", labels);
+    String of(NodeId id) {
+        return of(id == null ? null : id.toString());
+    }
+
+    /** The labels of a list of ids, comma-separated, or {@code -} when it is empty. */
+    String list(List<String> ids) {
+        return ids.isEmpty() ? "-" : String.join(", ", ids.stream().map(this::of).toList());
     }
 }

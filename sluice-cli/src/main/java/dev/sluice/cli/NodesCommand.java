@@ -3,6 +3,14 @@ package dev.sluice.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.metadata.Json;
+import dev.sluice.model.Role;
+import dev.sluice.model.WorkerState;
+import dev.sluice.wire.DrainView;
+import dev.sluice.wire.DryRunView;
+import dev.sluice.wire.NodeView;
+import dev.sluice.wire.RefusalView;
+import dev.sluice.wire.StateChangeView;
+import dev.sluice.wire.StateChanged;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Optional;
@@ -32,7 +40,8 @@ final class NodesCommand {
         return spec.commandLine().getOut();
     }
 
-    static void printJson(PrintWriter out, JsonNode json) {
+    /** Prints {@code json}, an answer as the server sent it or a wire record, as indented JSON. */
+    static void printJson(PrintWriter out, Object json) {
         try {
             out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(json));
             out.flush();
@@ -49,19 +58,17 @@ final class NodesCommand {
 
         @Override
         public Integer call() {
-            JsonNode nodes = cluster.client().getOk("/api/v1/nodes");
+            JsonNode answer = cluster.client().getOk("/api/v1/nodes");
             PrintWriter out = out(spec);
             if (cluster.json()) {
-                printJson(out, nodes);
+                printJson(out, answer);
                 return 0;
             }
             Table table = new Table("ID", "NAME", "STATE", "ALIVE", "LOCATION", "REPLICAS", "LEADERS", "DRAIN");
-            for (JsonNode node : nodes) {
-                JsonNode drain = node.path("drain");
-                String drainText = drain.isMissingNode() || drain.isNull() ? "-" : Progress.shortText(drain);
-                table.row(node.path("id").asText(), node.path("name").asText(), node.path("state").asText(),
-                        node.path("alive").asBoolean() ? "yes" : "DEAD", node.path("location").asText(), node.path("replicas").asInt(),
-                        node.path("leaderships").asInt(), drainText);
+            for (NodeView node : AdminClient.readList(answer, NodeView.class)) {
+                String drainText = node.drain() == null ? "-" : Progress.shortText(node.drain());
+                table.row(node.id(), node.name(), node.state(), node.alive() ? "yes" : "DEAD", node.location(), node.replicas(),
+                        node.leaderships(), drainText);
             }
             table.print(out);
             return 0;
@@ -77,26 +84,27 @@ final class NodesCommand {
 
         @Override
         public Integer call() {
-            JsonNode view = cluster.client().getOk("/api/v1/nodes/" + AdminClient.encode(node));
+            JsonNode answer = cluster.client().getOk("/api/v1/nodes/" + AdminClient.encode(node));
             PrintWriter out = out(spec);
             if (cluster.json()) {
-                printJson(out, view);
+                printJson(out, answer);
                 return 0;
             }
-            out.printf("%s, incarnation %s%n", NodeLabels.label(view), view.path("incarnation").asText());
-            out.printf("  state:      %s — %s%n", view.path("state").asText(), view.path("stateDescription").asText());
-            JsonNode change = view.path("lastChange");
-            out.printf("  changed:    %s by %s%s (version %s)%n", change.path("at").asText(), change.path("actor").asText(),
-                    change.path("reason").asText().isEmpty() ? "" : ": " + change.path("reason").asText(), change.path("version").asText());
-            out.printf("  alive:      %s%n", view.path("alive").asBoolean() ? "yes" : "no (no liveness entry)");
-            out.printf("  location:   %s%n", view.path("location").asText());
-            out.printf("  roles:      %s%n", String.join(", ", Json.mapper().convertValue(view.path("roles"), String[].class)));
-            out.printf("  addresses:  raft %s, http %s%n", view.path("raftAddress").asText(), view.path("httpAddress").asText());
-            out.printf("  holds:      %d replicas, leads %d%n", view.path("replicas").asInt(), view.path("leaderships").asInt());
-            JsonNode drain = view.path("drain");
-            if (!drain.isMissingNode() && !drain.isNull()) {
+            NodeView view = AdminClient.read(answer, NodeView.class);
+            out.printf("%s, incarnation %s%n", view.label(), view.incarnation());
+            out.printf("  state:      %s — %s%n", view.state(), view.stateDescription());
+            StateChangeView change = view.lastChange();
+            out.printf("  changed:    %s by %s%s (version %s)%n", change.at(), change.actor(),
+                    change.reason() == null || change.reason().isEmpty() ? "" : ": " + change.reason(), change.version());
+            out.printf("  alive:      %s%n", view.alive() ? "yes" : "no (no liveness entry)");
+            out.printf("  location:   %s%n", view.location());
+            out.printf("  roles:      %s%n", String.join(", ", view.roles().stream().map(Role::wireName).toList()));
+            out.printf("  addresses:  raft %s, http %s%n", view.raftAddress(), view.httpAddress());
+            out.printf("  holds:      %d replicas, leads %d%n", view.replicas(), view.leaderships());
+            DrainView drain = view.drain();
+            if (drain != null) {
                 out.println("  drain:      " + Progress.line(drain, 30));
-                if (drain.path("stalledPartitions").size() > 0) {
+                if (!drain.stalledPartitions().isEmpty()) {
                     Progress.printStalled(out, drain, NodeLabels.fetch(cluster.client()));
                 }
             }
@@ -123,20 +131,19 @@ final class NodesCommand {
         }
 
         /** When the change was refused because what it asks for has already happened: what to say, and the exit code. */
-        Optional<Integer> alreadyDone(AdminClient client, JsonNode refusal) {
+        Optional<Integer> alreadyDone(AdminClient client, RefusalView refusal) {
             return Optional.empty();
         }
 
         /** What to say when the change applied; subclasses may then wait. */
-        int applied(AdminClient client, JsonNode answer) {
+        int applied(AdminClient client, AdminClient.Answer answer) {
             PrintWriter out = out(spec);
             if (cluster.json()) {
-                printJson(out, answer);
+                printJson(out, answer.body());
             } else {
-                JsonNode view = answer.path("node");
-                out.printf("%s is %s%s%n", NodeLabels.label(view), view.path("state").asText(),
-                        answer.path("changed").asBoolean() ? "" : " (it already was)");
-                answer.path("warnings").forEach(w -> out.println("warning: " + w.asText()));
+                StateChanged changed = answer.as(StateChanged.class);
+                out.printf("%s is %s%s%n", changed.node().label(), changed.node().state(), changed.changed() ? "" : " (it already was)");
+                changed.warnings().forEach(w -> out.println("warning: " + w));
                 out.flush();
             }
             return 0;
@@ -158,7 +165,7 @@ final class NodesCommand {
             AdminClient.Answer answer = client.post("/api/v1/nodes/" + AdminClient.encode(node) + "/state", body);
             PrintWriter out = out(spec);
             if (answer.status() == 409) {
-                Optional<Integer> settled = alreadyDone(client, answer.body());
+                Optional<Integer> settled = alreadyDone(client, answer.as(RefusalView.class));
                 if (settled.isPresent()) {
                     return settled.get();
                 }
@@ -166,21 +173,22 @@ final class NodesCommand {
                     printJson(out, answer.body());
                     return CliException.FAILED;
                 }
-                Refusals.print(spec.commandLine().getErr(), answer.body());
+                Refusals.print(spec.commandLine().getErr(), answer.as(RefusalView.class));
                 return CliException.FAILED;
             }
             if (!answer.ok()) {
                 throw new CliException(CliException.FAILED, answer.message());
             }
-            if (answer.body().path("dryRun").asBoolean()) {
+            if (dryRun()) {
+                DryRunView plan = answer.as(DryRunView.class);
                 if (cluster.json()) {
                     printJson(out, answer.body());
                 } else {
-                    Refusals.printPlan(out, answer.body(), NodeLabels.fetch(client));
+                    Refusals.printPlan(out, plan, NodeLabels.fetch(client));
                 }
-                return answer.body().path("allowed").asBoolean() ? 0 : CliException.FAILED;
+                return plan.allowed() ? 0 : CliException.FAILED;
             }
-            return applied(client, answer.body());
+            return applied(client, answer);
         }
     }
 
@@ -211,22 +219,22 @@ final class NodesCommand {
 
         /** A drain that already finished is what the operator asked for, so a rerun of the same command succeeds. */
         @Override
-        Optional<Integer> alreadyDone(AdminClient client, JsonNode refusal) {
-            if (!"disabled".equals(refusal.path("current").asText())) {
+        Optional<Integer> alreadyDone(AdminClient client, RefusalView refusal) {
+            if (refusal.current() != WorkerState.DISABLED) {
                 return Optional.empty();
             }
-            JsonNode view = client.getOk("/api/v1/nodes/" + AdminClient.encode(node));
+            NodeView view = client.getOk("/api/v1/nodes/" + AdminClient.encode(node), NodeView.class);
             return Progress.finishedDrain(view).map(drain -> Progress.reportDrained(out(spec), cluster.json(), view, drain));
         }
 
         @Override
-        int applied(AdminClient client, JsonNode answer) {
+        int applied(AdminClient client, AdminClient.Answer answer) {
             int status = super.applied(client, answer);
             if (!waitForIt) {
                 return status;
             }
-            JsonNode node = answer.path("node");
-            return new Progress(client, out(spec), cluster.json()).waitForDisabled(node.path("id").asText(), NodeLabels.label(node), timeout);
+            NodeView drained = answer.as(StateChanged.class).node();
+            return new Progress(client, out(spec), cluster.json()).waitForDisabled(drained.id(), drained.label(), timeout);
         }
     }
 
@@ -240,9 +248,9 @@ final class NodesCommand {
 
         @Override
         public Integer call() {
-            JsonNode view = cluster.client().getOk("/api/v1/nodes/" + AdminClient.encode(node));
-            if (!"draining".equals(view.path("state").asText())) {
-                throw new CliException(CliException.FAILED, NodeLabels.label(view) + " is " + view.path("state").asText()
+            NodeView view = cluster.client().getOk("/api/v1/nodes/" + AdminClient.encode(node), NodeView.class);
+            if (view.state() != WorkerState.DRAINING) {
+                throw new CliException(CliException.FAILED, view.label() + " is " + view.state()
                         + ", not draining: there is no drain to cancel");
             }
             return super.call();

@@ -1,6 +1,8 @@
 package dev.sluice.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.model.PartitionPolicy;
+import dev.sluice.wire.PartitionView;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -14,6 +16,11 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true, subcommands = {PartitionsCommand.ListPartitions.class, PartitionsCommand.ShowPartition.class})
 final class PartitionsCommand {
 
+    /** The step a moving partition is at, or {@code starting} before the controller has reported one. */
+    static String step(PartitionView partition) {
+        return partition.step() == null ? "starting" : partition.step();
+    }
+
     @Command(name = "list", description = "List every partition.", footer = {"", "Example:", "  sluice partitions list"},
             mixinStandardHelpOptions = true)
     static final class ListPartitions implements Callable<Integer> {
@@ -23,18 +30,18 @@ final class PartitionsCommand {
         @Override
         public Integer call() {
             AdminClient client = cluster.client();
-            JsonNode partitions = client.getOk("/api/v1/partitions");
+            JsonNode answer = client.getOk("/api/v1/partitions");
             PrintWriter out = spec.commandLine().getOut();
             if (cluster.json()) {
-                NodesCommand.printJson(out, partitions);
+                NodesCommand.printJson(out, answer);
                 return 0;
             }
             NodeLabels nodes = NodeLabels.fetch(client);
             Table table = new Table("ID", "LEADER", "REPLICAS", "NEXT", "STEP");
-            for (JsonNode partition : partitions) {
-                table.row(partition.path("id").asText(), nodes.of(partition.path("leader")), nodes.list(partition.path("current")),
-                        partition.path("moving").asBoolean() ? nodes.list(partition.path("next")) : "-",
-                        partition.path("moving").asBoolean() ? partition.path("step").asText("starting") : "-");
+            for (PartitionView partition : AdminClient.readList(answer, PartitionView.class)) {
+                table.row(partition.id(), nodes.of(partition.leader()), nodes.list(partition.current()),
+                        partition.moving() ? nodes.list(partition.next()) : "-",
+                        partition.moving() ? step(partition) : "-");
             }
             table.print(out);
             return 0;
@@ -51,27 +58,26 @@ final class PartitionsCommand {
         @Override
         public Integer call() {
             AdminClient client = cluster.client();
-            JsonNode partition = client.getOk("/api/v1/partitions/" + AdminClient.encode(id));
+            JsonNode answer = client.getOk("/api/v1/partitions/" + AdminClient.encode(id));
             PrintWriter out = spec.commandLine().getOut();
             if (cluster.json()) {
-                NodesCommand.printJson(out, partition);
+                NodesCommand.printJson(out, answer);
                 return 0;
             }
+            PartitionView partition = AdminClient.read(answer, PartitionView.class);
             NodeLabels nodes = NodeLabels.fetch(client);
-            out.printf("%s%n  leader:   %s%n  replicas: %s%n", partition.path("id").asText(), nodes.of(partition.path("leader")),
-                    nodes.list(partition.path("current")));
-            if (partition.path("moving").asBoolean()) {
-                out.printf("  moving to %s since %s (joining %s, leaving %s)%n  step:     %s%n", nodes.list(partition.path("next")),
-                        partition.path("changeStartedAt").asText(), nodes.list(partition.path("joining")), nodes.list(partition.path("leaving")),
-                        partition.path("step").asText("starting"));
-                if (partition.hasNonNull("lastError")) {
-                    out.println("  error:    " + partition.path("lastError").asText());
+            out.printf("%s%n  leader:   %s%n  replicas: %s%n", partition.id(), nodes.of(partition.leader()), nodes.list(partition.current()));
+            if (partition.moving()) {
+                out.printf("  moving to %s since %s (joining %s, leaving %s)%n  step:     %s%n", nodes.list(partition.next()),
+                        partition.changeStartedAt(), nodes.list(partition.joining()), nodes.list(partition.leaving()), step(partition));
+                if (partition.lastError() != null) {
+                    out.println("  error:    " + partition.lastError());
                 }
             }
-            JsonNode policy = partition.path("policy");
-            if (policy.path("frozen").asBoolean() || policy.hasNonNull("pinnedLeader")) {
-                out.printf("  policy:   %s%s%n", policy.path("frozen").asBoolean() ? "frozen " : "",
-                        policy.hasNonNull("pinnedLeader") ? "leader pinned to " + nodes.of(policy.path("pinnedLeader")) : "");
+            PartitionPolicy policy = partition.policy() == null ? PartitionPolicy.DEFAULT : partition.policy();
+            if (policy.frozen() || policy.pinnedLeader() != null) {
+                out.printf("  policy:   %s%s%n", policy.frozen() ? "frozen " : "",
+                        policy.pinnedLeader() != null ? "leader pinned to " + nodes.of(policy.pinnedLeader()) : "");
             }
             out.flush();
             return 0;

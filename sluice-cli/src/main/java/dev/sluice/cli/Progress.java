@@ -1,10 +1,13 @@
 package dev.sluice.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.model.Actor;
+import dev.sluice.model.WorkerState;
+import dev.sluice.wire.DrainView;
+import dev.sluice.wire.NodeView;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -57,10 +60,10 @@ final class Progress {
         String lastLine = "";
         String lastStalled = "";
         while (true) {
-            JsonNode view = client.getOk("/api/v1/nodes/" + AdminClient.encode(node));
-            String state = view.path("state").asText();
-            JsonNode drain = view.path("drain");
-            if (!drain.isMissingNode() && !drain.isNull() && !json) {
+            NodeView view = client.getOk("/api/v1/nodes/" + AdminClient.encode(node), NodeView.class);
+            WorkerState state = view.state();
+            DrainView drain = view.drain();
+            if (drain != null && !json) {
                 String line = line(drain, BAR_WIDTH);
                 if (terminal) {
                     out.print("\r" + line + "   ");
@@ -81,27 +84,27 @@ final class Progress {
                 out.flush();
             }
             switch (state) {
-                case "disabled" -> {
+                case DISABLED -> {
                     if (json) {
                         NodesCommand.printJson(out, drain);
                     } else {
                         out.println((terminal ? "\n" : "") + label + " is disabled: drained in "
-                                + DurationConverter.format(seconds(drain)) + ", " + drain.path("movesDone").asInt() + " replicas moved");
+                                + DurationConverter.format(seconds(drain)) + ", " + (drain == null ? 0 : drain.movesDone()) + " replicas moved");
                         out.flush();
                     }
                     return 0;
                 }
-                case "active" -> {
+                case ACTIVE -> {
                     throw new CliException(CliException.FAILED, (terminal ? "\n" : "") + label + " is active again: the drain was cancelled");
                 }
-                case "draining" -> {
+                case DRAINING -> {
                     // keep waiting
                 }
-                default -> throw new CliException(CliException.FAILED, label + " is " + state + ", not draining");
+                case PROVISIONING -> throw new CliException(CliException.FAILED, label + " is " + state + ", not draining");
             }
             if (System.nanoTime() > deadline) {
                 throw new CliException(CliException.FAILED, (terminal ? "\n" : "") + "gave up after " + DurationConverter.format(timeout.toSeconds())
-                        + ": " + label + " is still draining (" + (drain.isMissingNode() ? "no progress reported yet" : shortText(drain))
+                        + ": " + label + " is still draining (" + (drain == null ? "no progress reported yet" : shortText(drain))
                         + "). The drain goes on; check it with 'sluice nodes show " + node + "'");
             }
             try {
@@ -119,101 +122,96 @@ final class Progress {
      * alone), and it did so after the drain shown started. A node drained once, activated, and then disabled by
      * an operator with --force shows the old drain too, but that drain did not disable it.
      */
-    static Optional<JsonNode> finishedDrain(JsonNode view) {
-        JsonNode drain = view.path("drain");
-        JsonNode lastChange = view.path("lastChange");
-        if (!"disabled".equals(view.path("state").asText()) || !"controller".equals(lastChange.path("actor").asText()) || !drain.isObject()
-                || !"disabled".equals(drain.path("state").asText())) {
+    static Optional<DrainView> finishedDrain(NodeView view) {
+        DrainView drain = view.drain();
+        if (view.state() != WorkerState.DISABLED || view.lastChange() == null || !Actor.CONTROLLER.wireName().equals(view.lastChange().actor())
+                || drain == null || drain.state() != WorkerState.DISABLED) {
             return Optional.empty();
         }
-        try {
-            Instant started = Instant.parse(drain.path("startedAt").asText());
-            Instant disabled = Instant.parse(lastChange.path("at").asText());
-            return disabled.isBefore(started) ? Optional.empty() : Optional.of(drain);
-        } catch (DateTimeParseException unreadable) {
+        Instant started = drain.startedAt();
+        Instant disabled = view.lastChange().at();
+        if (started == null || disabled == null) {
             return Optional.empty();
         }
+        return disabled.isBefore(started) ? Optional.empty() : Optional.of(drain);
     }
 
     /** Reports a drain that had already finished when the command asked for it; exit code 0. */
-    static int reportDrained(PrintWriter out, boolean json, JsonNode view, JsonNode drain) {
+    static int reportDrained(PrintWriter out, boolean json, NodeView view, DrainView drain) {
         if (json) {
             NodesCommand.printJson(out, drain);
         } else {
-            out.println(view.path("id").asText() + " (" + view.path("name").asText() + ") was already drained: disabled since "
-                    + drain.path("completedAt").asText() + ", drained in " + DurationConverter.format(seconds(drain)) + ", "
-                    + drain.path("movesDone").asInt() + " replicas moved");
+            out.println(view.label() + " was already drained: disabled since "
+                    + drain.completedAt() + ", drained in " + DurationConverter.format(seconds(drain)) + ", "
+                    + drain.movesDone() + " replicas moved");
             out.flush();
         }
         return 0;
     }
 
-    private static long seconds(JsonNode drain) {
-        try {
-            java.time.Instant started = java.time.Instant.parse(drain.path("startedAt").asText());
-            java.time.Instant ended = drain.hasNonNull("completedAt") ? java.time.Instant.parse(drain.path("completedAt").asText()) : java.time.Instant.now();
-            return Math.max(0, Duration.between(started, ended).toSeconds());
-        } catch (java.time.format.DateTimeParseException e) {
+    /** How long the drain took or has taken so far; 0 when no drain was reported. */
+    private static long seconds(DrainView drain) {
+        if (drain == null || drain.startedAt() == null) {
             return 0;
         }
+        Instant ended = drain.completedAt() != null ? drain.completedAt() : Instant.now();
+        return Math.max(0, Duration.between(drain.startedAt(), ended).toSeconds());
     }
 
     /**
      * {@code [#########---------]  9/18 moved · 2 in flight · 3 leaderships · 6.2/min · ETA 1m27s}; once nothing
      * is left to move, what the drain still waits for instead of the ETA.
      */
-    static String line(JsonNode drain, int width) {
-        int total = Math.max(drain.path("replicasAtStart").asInt(), 1);
-        int remaining = drain.path("replicasRemaining").asInt();
-        int done = Math.max(0, drain.path("replicasAtStart").asInt() - remaining);
+    static String line(DrainView drain, int width) {
+        int total = Math.max(drain.replicasAtStart(), 1);
+        int remaining = drain.replicasRemaining();
+        int done = Math.max(0, drain.replicasAtStart() - remaining);
         int filled = (int) Math.round(width * (double) done / total);
         StringBuilder text = new StringBuilder()
                 .append('[').append("#".repeat(Math.min(width, filled))).append("-".repeat(Math.max(0, width - filled))).append("] ")
-                .append(done).append('/').append(drain.path("replicasAtStart").asInt()).append(" moved")
-                .append(" · ").append(drain.path("movesInFlight").asInt()).append(" in flight")
-                .append(" · ").append(drain.path("leadershipsRemaining").asInt()).append(" leaderships")
-                .append(" · ").append(String.format("%.1f/min", drain.path("ratePerMinute").asDouble()));
-        boolean draining = "draining".equals(drain.path("state").asText());
-        if (draining && remaining > 0 && drain.hasNonNull("etaSeconds")) {
-            text.append(" · ETA ").append(DurationConverter.format(drain.path("etaSeconds").asLong()));
+                .append(done).append('/').append(drain.replicasAtStart()).append(" moved")
+                .append(" · ").append(drain.movesInFlight()).append(" in flight")
+                .append(" · ").append(drain.leadershipsRemaining()).append(" leaderships")
+                .append(" · ").append(String.format("%.1f/min", drain.ratePerMinute()));
+        boolean draining = drain.state() == WorkerState.DRAINING;
+        if (draining && remaining > 0 && drain.etaSeconds() != null) {
+            text.append(" · ETA ").append(DurationConverter.format(drain.etaSeconds()));
         } else if (draining && remaining == 0) {
             // Nothing left to move, so an ETA of 0 s would only look stuck: say what the drain waits for.
-            text.append(drain.hasNonNull("waitingFor") ? " · moves done; waiting: " + drain.path("waitingFor").asText()
+            text.append(drain.waitingFor() != null ? " · moves done; waiting: " + drain.waitingFor()
                     : " · moves done; waiting for the controller to disable it");
         }
-        if (drain.path("stalled").asBoolean()) {
+        if (drain.stalled()) {
             text.append(" · STALLED");
         }
         return text.toString();
     }
 
-    static String shortText(JsonNode drain) {
-        String state = drain.path("state").asText();
-        int remaining = drain.path("replicasRemaining").asInt();
-        return switch (state) {
-            case "draining" -> remaining + " left" + (drain.path("stalled").asBoolean() ? ", STALLED" : "")
-                    + (drain.hasNonNull("waitingFor") ? "; waiting for: " + drain.path("waitingFor").asText() : "");
-            case "disabled" -> "done";
-            default -> "cancelled";
+    static String shortText(DrainView drain) {
+        int remaining = drain.replicasRemaining();
+        return switch (drain.state()) {
+            case DRAINING -> remaining + " left" + (drain.stalled() ? ", STALLED" : "")
+                    + (drain.waitingFor() != null ? "; waiting for: " + drain.waitingFor() : "");
+            case DISABLED -> "done";
+            case ACTIVE, PROVISIONING -> "cancelled";
         };
     }
 
-    static void printStalled(PrintWriter out, JsonNode drain, NodeLabels nodes) {
-        JsonNode stalled = drain.path("stalledPartitions");
-        if (stalled.size() == 0) {
+    static void printStalled(PrintWriter out, DrainView drain, NodeLabels nodes) {
+        if (drain.stalledPartitions().isEmpty()) {
             return;
         }
-        out.println("  STALLED: " + stalled.size() + " partition(s) cannot move or be removed:");
-        stalled.forEach(s -> out.printf("    %s on %s %s: %s%n", s.path("partition").asText("-"), s.hasNonNull("worker") ? nodes.of(s.path("worker")) : "?",
-                s.path("reason").asText(), s.path("message").asText()));
+        out.println("  STALLED: " + drain.stalledPartitions().size() + " partition(s) cannot move or be removed:");
+        drain.stalledPartitions().forEach(s -> out.printf("    %s on %s %s: %s%n", Objects.toString(s.partition(), "-"),
+                s.worker() != null ? nodes.of(s.worker()) : "?", s.reason(), s.message()));
         out.flush();
     }
 
     /** What decides whether the stalled block is printed again: which partitions, on which worker, for which reason — not the timestamps or messages that change every poll. */
-    private static String stalledText(JsonNode drain) {
+    private static String stalledText(DrainView drain) {
         StringBuilder text = new StringBuilder();
-        drain.path("stalledPartitions").forEach(s -> text.append(s.path("partition").asText("-")).append(' ').append(s.path("worker").asText())
-                .append(' ').append(s.path("reason").asText()).append(';'));
+        drain.stalledPartitions().forEach(s -> text.append(Objects.toString(s.partition(), "-")).append(' ').append(Objects.toString(s.worker(), ""))
+                .append(' ').append(s.reason()).append(';'));
         return text.toString();
     }
 }

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ClusterAddressAndTokenTest {
 
     static final String STATE_CHANGED = """
-            {"node": {"id": "N1", "name": "worker-1", "state": "draining"}, "changed": true, "warnings": []}""";
+            {"node": {"id": "N1", "incarnation": "N1:1", "name": "worker-1", "state": "draining", "alive": true, "replicas": 4, "leaderships": 1},
+             "changed": true, "warnings": []}""";
 
     @TempDir
     Path directory;

@@ -2,25 +2,20 @@ package dev.sluice.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.WorkerState;
+import dev.sluice.wire.DrainView;
+import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The one line {@code nodes drain --wait}, {@code nodes show} and the demo print for a drain. */
 class ProgressLineTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private static ObjectNode drain(String state, int remaining, Long eta, String waitingFor) {
-        ObjectNode drain = JSON.createObjectNode().put("state", state).put("replicasAtStart", 18).put("replicasRemaining", remaining)
-                .put("movesInFlight", remaining == 0 ? 0 : 4).put("leadershipsRemaining", 0).put("ratePerMinute", 120.0);
-        if (eta != null) {
-            drain.put("etaSeconds", eta);
-        }
-        if (waitingFor != null) {
-            drain.put("waitingFor", waitingFor);
-        }
-        return drain;
+    private static DrainView drain(String state, int remaining, Long eta, String waitingFor) {
+        Instant started = Instant.parse("2025-03-04T09:30:00Z");
+        return new DrainView(NodeId.of(3), null, "worker-3", WorkerState.parse(state), started, null, 18, remaining, 0, remaining == 0 ? 0 : 4,
+                18 - remaining, 120.0, eta, false, List.of(), waitingFor, started.plusSeconds(60));
     }
 
     @Test

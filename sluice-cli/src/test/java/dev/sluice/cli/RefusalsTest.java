@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.wire.RefusalView;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ class RefusalsTest {
         }
         StringWriter err = new StringWriter();
 
-        Refusals.print(new PrintWriter(err), refusal);
+        Refusals.print(new PrintWriter(err), AdminClient.read(refusal, RefusalView.class));
 
         String printed = err.toString();
         assertThat(printed).startsWith("refused: N1 (worker-2) cannot go from active to draining now:")

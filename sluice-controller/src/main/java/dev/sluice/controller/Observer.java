@@ -5,6 +5,7 @@ import dev.sluice.model.NodeId;
 import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.WorkerState;
+import dev.sluice.wire.ReplicaRole;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;

@@ -1,11 +1,13 @@
 package dev.sluice.controller;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.metadata.Json;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
 import dev.sluice.raft.ReplicaSetAdmin;
+import dev.sluice.wire.DiskState;
+import dev.sluice.wire.ReplicaStatus;
+import dev.sluice.wire.WorkerStatus;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,7 +15,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,44 +63,26 @@ public final class RatisDataPlane implements DataPlane {
                 throw new IllegalStateException(node.nodeId() + " answered its status with HTTP " + response.statusCode());
             }
             try {
-                return parse(node.nodeId(), Json.mapper().readTree(response.body()), clock.instant());
+                return replicas(node.nodeId(), Json.mapper().readValue(response.body(), WorkerStatus.class), clock.instant());
             } catch (IOException e) {
                 throw new IllegalStateException(node.nodeId() + " answered an unreadable status: " + e.getMessage(), e);
             }
         });
     }
 
-    /** Reads the replicas out of a worker status document. */
-    static NodeReplicas parse(NodeId node, JsonNode status, Instant at) {
+    /** What the controller keeps of a worker's status report: its replicas, its removals and whether its disk takes work. */
+    static NodeReplicas replicas(NodeId node, WorkerStatus status, Instant at) {
         Map<PartitionId, ReplicaView> replicas = new HashMap<>();
-        for (JsonNode replica : status.path("replicas")) {
-            PartitionId partition = PartitionId.parse(replica.path("partition").asText());
-            List<NodeId> configuration = new ArrayList<>();
-            replica.path("configuration").forEach(member -> configuration.add(NodeId.parse(member.asText())));
-            String leader = replica.path("leader").asText("");
-            replicas.put(partition, new ReplicaView(partition, role(replica.path("role").asText()), leader.isEmpty() ? null : NodeId.parse(leader),
-                    replica.path("term").asLong(), configuration, replica.path("configurationChanging").asBoolean(false),
-                    replica.path("appliedIndex").asLong()));
+        for (ReplicaStatus replica : status.replicas()) {
+            replicas.put(replica.partition(), new ReplicaView(replica.partition(), replica.role(), replica.leader(), replica.term(),
+                    replica.configuration(), replica.configurationChanging(), replica.appliedIndex()));
         }
-        List<NodeReplicas.Removal> removals = new ArrayList<>();
-        for (JsonNode removal : status.path("removals")) {
-            String since = removal.path("since").asText("");
-            removals.add(new NodeReplicas.Removal(PartitionId.parse(removal.path("partition").asText()), since.isEmpty() ? at : Instant.parse(since),
-                    removal.path("attempts").asInt(), removal.path("overdue").asBoolean(false), removal.path("detail").asText("")));
-        }
+        List<NodeReplicas.Removal> removals = status.removals().stream()
+                .map(removal -> new NodeReplicas.Removal(removal.partition(), removal.since(), removal.attempts(), removal.overdue(), removal.detail()))
+                .toList();
         // A worker that predates the disk rule says nothing of its disk: it is taken as fine.
-        boolean diskOk = "ok".equals(status.path("disk").path("state").asText("ok"));
+        boolean diskOk = status.disk() == null || status.disk().state() == DiskState.OK;
         return new NodeReplicas(node, at, replicas, removals, diskOk);
-    }
-
-    private static ReplicaRole role(String wire) {
-        return switch (wire) {
-            case "leader" -> ReplicaRole.LEADER;
-            case "follower" -> ReplicaRole.FOLLOWER;
-            case "candidate" -> ReplicaRole.CANDIDATE;
-            case "listener", "staging" -> ReplicaRole.LEARNER;
-            default -> ReplicaRole.UNKNOWN;
-        };
     }
 
     @Override

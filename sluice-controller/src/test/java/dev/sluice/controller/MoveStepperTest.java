@@ -8,6 +8,7 @@ import dev.sluice.model.Placement;
 import dev.sluice.model.Version;
 import dev.sluice.raft.MoveFailure;
 import dev.sluice.raft.RatisFailures;
+import dev.sluice.wire.ReplicaRole;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.ReplicationProperty;
+import dev.sluice.wire.ReplicaRole;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

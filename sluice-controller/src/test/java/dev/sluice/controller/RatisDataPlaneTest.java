@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.metadata.Json;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
+import dev.sluice.wire.ReplicaRole;
+import dev.sluice.wire.WorkerStatus;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -12,39 +14,65 @@ import org.junit.jupiter.api.Test;
 /** The worker's status document, as the controller reads it: replicas, and the removals still under way. */
 class RatisDataPlaneTest {
 
+    /** A status document as a worker writes it, with {@code %s} for its disk. */
+    private static final String STATUS = """
+            {"name": "worker-2", "node": "N2:3", "state": "active", "ready": true, "warmUp": [], "activation": "active",
+             "nodesVersion": 41,
+             "replicas": [
+               {"partition": "P3", "role": "leader", "leader": "N2", "term": 4, "commitIndex": 17, "appliedIndex": 17, "lag": 0,
+                "snapshotIndex": -1, "firstLogIndex": 0, "stateBytes": 120, "configuration": ["N1", "N2", "N4"], "configurationChanging": true},
+               {"partition": "P5", "role": "staging", "term": 0, "commitIndex": 0, "appliedIndex": 0, "lag": 0, "snapshotIndex": -1,
+                "firstLogIndex": 0, "stateBytes": 0, "configuration": [], "configurationChanging": false}],
+             "removals": [{"partition": "P7", "since": "2026-11-28T10:00:00Z", "attempts": 2, "overdue": true,
+               "detail": "Ratis group remove running for 12 s (deadline 10 s)"}],
+             "at": "2026-11-28T10:00:14Z"%s}
+            """;
+
+    private static NodeReplicas read(String document) throws Exception {
+        return RatisDataPlane.replicas(NodeId.of(2), Json.mapper().readValue(document, WorkerStatus.class), Instant.parse("2026-11-28T10:00:15Z"));
+    }
+
+    private static String disk(String state) {
+        return ", \"disk\": {\"state\": \"" + state + "\", \"directory\": \"/var/lib/sluice\", \"freeBytes\": 1, \"totalBytes\": 2, "
+                + "\"floorBytes\": 3, \"criticalBytes\": 1, \"resumeBytes\": 4, \"since\": \"2026-11-28T09:00:00Z\", "
+                + "\"checkedAt\": \"2026-11-28T10:00:14Z\", \"detail\": \"N2 has 1 byte free\"}";
+    }
+
     @Test
     void aStatusDocumentBecomesReplicasAndRemovals() throws Exception {
-        String status = """
-                {"name": "worker-2", "replicas": [
-                  {"partition": "P3", "role": "leader", "leader": "N2", "term": 4, "appliedIndex": 17, "configuration": ["N1", "N2", "N4"],
-                   "configurationChanging": true},
-                  {"partition": "P5", "role": "staging", "term": 0, "appliedIndex": 0, "configuration": []}],
-                 "removals": [{"partition": "P7", "since": "2026-11-28T10:00:00Z", "attempts": 2, "overdue": true,
-                   "detail": "Ratis group remove running for 12 s (deadline 10 s)"}]}
-                """;
-        Instant at = Instant.parse("2026-11-28T10:00:15Z");
-        NodeReplicas replicas = RatisDataPlane.parse(NodeId.of(2), Json.mapper().readTree(status), at);
+        NodeReplicas replicas = read(STATUS.formatted(""));
 
         assertThat(replicas.replicas()).containsOnlyKeys(PartitionId.of(3), PartitionId.of(5));
         ReplicaView leader = replicas.replicas().get(PartitionId.of(3));
         assertThat(leader.role()).isEqualTo(ReplicaRole.LEADER);
+        assertThat(leader.leader()).isEqualTo(NodeId.of(2));
+        assertThat(leader.term()).isEqualTo(4);
+        assertThat(leader.appliedIndex()).isEqualTo(17);
         assertThat(leader.configuration()).containsExactly(NodeId.of(1), NodeId.of(2), NodeId.of(4));
         assertThat(leader.configurationChanging()).isTrue();
-        assertThat(replicas.replicas().get(PartitionId.of(5)).role()).isEqualTo(ReplicaRole.LEARNER);
+        assertThat(replicas.replicas().get(PartitionId.of(5)).role()).isEqualTo(ReplicaRole.STAGING);
         assertThat(replicas.removals()).containsExactly(new NodeReplicas.Removal(PartitionId.of(7), Instant.parse("2026-11-28T10:00:00Z"), 2, true,
                 "Ratis group remove running for 12 s (deadline 10 s)"));
         assertThat(replicas.holdsNothing()).isFalse();
-        assertThat(RatisDataPlane.parse(NodeId.of(2), Json.mapper().readTree("{\"replicas\": [], \"removals\": []}"), at).holdsNothing()).isTrue();
+        assertThat(read("{\"name\": \"worker-2\", \"ready\": true, \"nodesVersion\": 41, \"replicas\": [], \"removals\": []}").holdsNothing()).isTrue();
         assertThat(List.of(replicas.leaderships())).containsExactly(1L);
+    }
+
+    @Test
+    void aRoleFromANewerWorkerIsUnknownAndTheRestOfItsStatusStillCounts() throws Exception {
+        NodeReplicas replicas = read(STATUS.formatted("").replace("\"role\": \"staging\"", "\"role\": \"witness\""));
+
+        assertThat(replicas.replicas().get(PartitionId.of(5)).role()).isEqualTo(ReplicaRole.UNKNOWN);
+        assertThat(replicas.replicas().get(PartitionId.of(3)).role()).isEqualTo(ReplicaRole.LEADER);
     }
 
     @Test
     void aWorkerBelowItsDiskFloorIsNoTargetForWork() throws Exception {
         Instant at = Instant.parse("2026-11-28T10:00:15Z");
-        NodeReplicas low = RatisDataPlane.parse(NodeId.of(2), Json.mapper().readTree("{\"replicas\": [], \"disk\": {\"state\": \"low\"}}"), at);
-        NodeReplicas critical = RatisDataPlane.parse(NodeId.of(2), Json.mapper().readTree("{\"replicas\": [], \"disk\": {\"state\": \"critical\"}}"), at);
-        NodeReplicas ok = RatisDataPlane.parse(NodeId.of(2), Json.mapper().readTree("{\"replicas\": [], \"disk\": {\"state\": \"ok\"}}"), at);
-        NodeReplicas silent = RatisDataPlane.parse(NodeId.of(2), Json.mapper().readTree("{\"replicas\": []}"), at);
+        NodeReplicas low = read(STATUS.formatted(disk("low")));
+        NodeReplicas critical = read(STATUS.formatted(disk("critical")));
+        NodeReplicas ok = read(STATUS.formatted(disk("ok")));
+        NodeReplicas silent = read(STATUS.formatted(""));
         assertThat(List.of(low.diskOk(), critical.diskOk(), ok.diskOk(), silent.diskOk())).containsExactly(false, false, true, true);
 
         ControllerConfig config = ControllerConfig.DEFAULTS;

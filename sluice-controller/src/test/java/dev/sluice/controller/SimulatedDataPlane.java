@@ -5,6 +5,7 @@ import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.Placement;
+import dev.sluice.wire.ReplicaRole;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -252,7 +253,7 @@ final class SimulatedDataPlane implements DataPlane {
         for (PartitionId partition : hosted.getOrDefault(id, Set.of())) {
             Group group = groups.get(partition);
             ReplicaRole role = id.equals(group.leader) ? ReplicaRole.LEADER
-                    : group.configuration.contains(id) ? ReplicaRole.FOLLOWER : ReplicaRole.LEARNER;
+                    : group.configuration.contains(id) ? ReplicaRole.FOLLOWER : ReplicaRole.STAGING;
             views.put(partition, new ReplicaView(partition, role, group.leader, group.term, group.configuration, group.changing, 0));
         }
         List<NodeReplicas.Removal> removals = new ArrayList<>();

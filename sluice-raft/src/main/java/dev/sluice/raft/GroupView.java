@@ -2,6 +2,7 @@ package dev.sluice.raft;
 
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
+import dev.sluice.wire.ReplicaRole;
 import java.util.List;
 import java.util.Map;
 

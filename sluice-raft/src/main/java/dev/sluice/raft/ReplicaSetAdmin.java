@@ -132,7 +132,7 @@ public final class ReplicaSetAdmin implements AutoCloseable {
             commits.put(nodeId(info.getServer()), info.getCommitIndex());
         }
         boolean inConfiguration = configuration.contains(member) || previous.contains(member);
-        return new GroupView(member, partition, ReplicaRole.of(role.getRole(), inConfiguration), leader, term, configuration, previous,
+        return new GroupView(member, partition, ReplicaRoles.of(role.getRole(), inConfiguration), leader, term, configuration, previous,
                 reply.getLogInfoProto().getCommitted().getIndex(), reply.getLogInfoProto().getApplied().getIndex(),
                 reply.getLogInfoProto().hasLastSnapshot() ? reply.getLogInfoProto().getLastSnapshot().getIndex() : -1, commits);
     }

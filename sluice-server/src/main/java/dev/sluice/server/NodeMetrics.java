@@ -1,10 +1,10 @@
 package dev.sluice.server;
 
 import dev.sluice.model.WorkerState;
-import dev.sluice.worker.DiskState;
-import dev.sluice.worker.DiskStatus;
-import dev.sluice.worker.ReplicaStatus;
-import dev.sluice.worker.WorkerStatus;
+import dev.sluice.wire.DiskState;
+import dev.sluice.wire.DiskStatus;
+import dev.sluice.wire.ReplicaStatus;
+import dev.sluice.wire.WorkerStatus;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;

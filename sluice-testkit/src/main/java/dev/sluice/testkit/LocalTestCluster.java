@@ -1,5 +1,7 @@
 package dev.sluice.testkit;
 
+import dev.sluice.wire.ReplicaRole;
+import dev.sluice.wire.ReplicaStatus;
 import java.util.Set;
 import dev.sluice.server.ControlPlane;
 import dev.sluice.model.Role;
@@ -21,9 +23,7 @@ import dev.sluice.model.ReplicationProperty;
 import dev.sluice.server.NodeComponent;
 import dev.sluice.server.SluiceNode;
 import dev.sluice.raft.RatisSettings;
-import dev.sluice.raft.ReplicaRole;
 import dev.sluice.worker.DiskSpaceRule;
-import dev.sluice.worker.ReplicaStatus;
 import dev.sluice.worker.WorkerConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;

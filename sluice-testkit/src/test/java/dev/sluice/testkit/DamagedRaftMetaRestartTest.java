@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.client.SluiceClient;
 import dev.sluice.model.PartitionId;
-import dev.sluice.raft.ReplicaRole;
-import dev.sluice.worker.ReplicaStatus;
+import dev.sluice.wire.ReplicaRole;
+import dev.sluice.wire.ReplicaStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -9,7 +9,7 @@ import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.Placement;
 import dev.sluice.raft.RatisSettings;
-import dev.sluice.worker.ReplicaStatus;
+import dev.sluice.wire.ReplicaStatus;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Optional;

@@ -7,7 +7,7 @@ import dev.sluice.model.GenerationalNodeId;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.WorkerState;
-import dev.sluice.worker.ReplicaStatus;
+import dev.sluice.wire.ReplicaStatus;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;

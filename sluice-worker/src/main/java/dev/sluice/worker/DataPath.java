@@ -6,6 +6,7 @@ import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.Placement;
 import dev.sluice.raft.PartitionGroups;
+import dev.sluice.wire.DiskStatus;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;

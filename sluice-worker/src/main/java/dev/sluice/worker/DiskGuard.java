@@ -1,5 +1,7 @@
 package dev.sluice.worker;
 
+import dev.sluice.wire.DiskState;
+import dev.sluice.wire.DiskStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.sluice.worker;
 
+import dev.sluice.wire.DiskState;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

@@ -2,6 +2,7 @@ package dev.sluice.worker;
 
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.PartitionId;
+import dev.sluice.wire.RemovalStatus;
 import dev.sluice.worker.GroupHost.GroupState;
 import dev.sluice.worker.Removal.Purpose;
 import dev.sluice.worker.Removal.Step;

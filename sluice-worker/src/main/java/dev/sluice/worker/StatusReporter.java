@@ -8,7 +8,11 @@ import dev.sluice.model.PartitionId;
 import dev.sluice.model.PartitionTable;
 import dev.sluice.model.Placement;
 import dev.sluice.raft.PartitionGroups;
-import dev.sluice.raft.ReplicaRole;
+import dev.sluice.raft.ReplicaRoles;
+import dev.sluice.wire.DiskStatus;
+import dev.sluice.wire.ReplicaRole;
+import dev.sluice.wire.ReplicaStatus;
+import dev.sluice.wire.WorkerStatus;
 import dev.sluice.worker.GroupHost.GroupState;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -141,7 +145,7 @@ final class StatusReporter {
         SnapshotInfo snapshot = division.getStateMachine().getLatestSnapshot();
         long stateBytes = division.getStateMachine() instanceof PartitionStateMachine machine ? machine.stateBytes() : 0;
         RaftPeerId leaderId = info.getLeaderId();
-        return new ReplicaStatus(partition, ReplicaRole.of(info.getCurrentRole(), inConfiguration),
+        return new ReplicaStatus(partition, ReplicaRoles.of(info.getCurrentRole(), inConfiguration),
                 leaderId == null ? null : PartitionGroups.nodeId(leaderId), info.getCurrentTerm(), commit, applied,
                 Math.max(0, groupCommit - applied), snapshot == null ? -1 : snapshot.getIndex(), division.getRaftLog().getStartIndex(),
                 stateBytes, members, transitional(conf));

@@ -6,6 +6,8 @@ import dev.sluice.model.Actor;
 import dev.sluice.model.GuardFacts;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.WorkerState;
+import dev.sluice.wire.DiskStatus;
+import dev.sluice.wire.WarmUpResult;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

@@ -9,6 +9,7 @@ import dev.sluice.metadata.Json;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.PartitionTable;
+import dev.sluice.wire.DiskStatus;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;

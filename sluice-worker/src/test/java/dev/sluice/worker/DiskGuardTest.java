@@ -3,6 +3,8 @@ package dev.sluice.worker;
 import static dev.sluice.worker.DiskSpaceRule.MIB;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.wire.DiskState;
+import dev.sluice.wire.DiskStatus;
 import dev.sluice.worker.GroupReconcilerTest.ManualClock;
 import java.io.IOException;
 import java.io.UncheckedIOException;

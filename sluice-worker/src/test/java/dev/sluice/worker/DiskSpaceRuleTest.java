@@ -4,6 +4,7 @@ import static dev.sluice.worker.DiskSpaceRule.MIB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.wire.DiskState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

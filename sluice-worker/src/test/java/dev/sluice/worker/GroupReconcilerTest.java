@@ -13,6 +13,7 @@ import dev.sluice.model.Role;
 import dev.sluice.model.StateChange;
 import dev.sluice.model.Version;
 import dev.sluice.model.WorkerState;
+import dev.sluice.wire.RemovalStatus;
 import dev.sluice.worker.GroupHost.GroupState;
 import java.time.Duration;
 import java.time.Instant;

@@ -14,7 +14,7 @@ import dev.sluice.model.PartitionTable;
 import dev.sluice.model.Placement;
 import dev.sluice.model.ReplicationProperty;
 import dev.sluice.model.Version;
-import dev.sluice.raft.ReplicaRole;
+import dev.sluice.wire.ReplicaRole;
 import io.javalin.Javalin;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -10,6 +10,8 @@ import dev.sluice.model.NodeConfig;
 import dev.sluice.model.PartitionTable;
 import dev.sluice.model.ReplicationProperty;
 import dev.sluice.model.WorkerState;
+import dev.sluice.wire.WarmUpResult;
+import dev.sluice.wire.WorkerStatus;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,6 @@
-package dev.sluice.worker;
+package dev.sluice.wire;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.sluice.model.PartitionId;
 import java.time.Instant;
 import java.util.Objects;
@@ -15,6 +16,7 @@ import java.util.Objects;
  *     restart — what an operator should look at
  * @param detail what the removal waits for, in words
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record RemovalStatus(PartitionId partition, Instant since, int attempts, boolean overdue, String detail) {
 
     public RemovalStatus {

@@ -1,10 +1,11 @@
-package dev.sluice.worker;
+package dev.sluice.wire;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.sluice.model.WireNames;
 
 /**
- * How much room a worker's data directory has, as {@link DiskSpaceRule} judges it, and what the worker
+ * How much room a worker's data directory has, as the worker's disk-space rule judges it, and what the worker
  * does about it. Soft state: measured again every check and never stored.
  *
  * <p>Why two levels below normal: a worker that stops leading and refuses client writes still receives its
@@ -53,6 +54,12 @@ public enum DiskState {
     @JsonValue
     public String wireName() {
         return WireNames.of(this);
+    }
+
+    /** @throws IllegalArgumentException naming the accepted values if {@code text} is none of them */
+    @JsonCreator
+    public static DiskState parse(String text) {
+        return WireNames.parse(DiskState.class, "disk state", text);
     }
 
     @Override

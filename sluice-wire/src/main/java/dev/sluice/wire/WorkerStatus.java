@@ -1,12 +1,16 @@
-package dev.sluice.worker;
+package dev.sluice.wire;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.sluice.model.GenerationalNodeId;
 import dev.sluice.model.WorkerState;
 import java.time.Instant;
 import java.util.List;
 
 /**
- * What a worker reports about itself to the controller and the admin API ({@code GET /internal/v1/status}).
+ * What a worker reports about itself ({@code GET /internal/v1/status}): the worker writes this record, and the
+ * controller and the chaos harness read the same record back. A reader ignores fields
+ * it does not know and takes a missing list as empty, so workers and controllers of neighbouring versions
+ * read each other during a rolling upgrade.
  *
  * @param node this process's incarnation, or {@code null} before it registered
  * @param state the worker state as last read from the nodes configuration, or {@code null} before registering
@@ -22,6 +26,7 @@ import java.util.List;
  * @param disk the data directory's free space as last checked and what the worker does about it; since the
  *     disk rule (docs/worker.md, "Disk space"), {@code null} in a status built without it
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record WorkerStatus(
         String name,
         GenerationalNodeId node,
@@ -36,9 +41,9 @@ public record WorkerStatus(
         DiskStatus disk) {
 
     public WorkerStatus {
-        warmUp = List.copyOf(warmUp);
-        replicas = List.copyOf(replicas);
-        removals = removals == null ? List.of() : List.copyOf(removals);
+        warmUp = Lists.copyOrEmpty(warmUp);
+        replicas = Lists.copyOrEmpty(replicas);
+        removals = Lists.copyOrEmpty(removals);
     }
 
     /** A status without removals, as reported before they were; for callers that describe a stopped node. */

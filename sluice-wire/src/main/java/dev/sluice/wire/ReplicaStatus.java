@@ -1,6 +1,6 @@
-package dev.sluice.worker;
+package dev.sluice.wire;
 
-import dev.sluice.raft.ReplicaRole;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
 import java.util.List;
@@ -19,6 +19,7 @@ import java.util.List;
  * @param configurationChanging whether that configuration is the joint one of a membership change in
  *     progress (Raft's transitional configuration: old and new members both vote)
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record ReplicaStatus(
         PartitionId partition,
         ReplicaRole role,
@@ -34,6 +35,6 @@ public record ReplicaStatus(
         boolean configurationChanging) {
 
     public ReplicaStatus {
-        configuration = List.copyOf(configuration);
+        configuration = Lists.copyOrEmpty(configuration);
     }
 }

@@ -1,5 +1,6 @@
-package dev.sluice.worker;
+package dev.sluice.wire;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -19,6 +20,7 @@ import java.util.Objects;
  * @param detail the state in words, naming the node, the directory and the numbers; the message a refused
  *     write carries
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record DiskStatus(
         DiskState state,
         String directory,

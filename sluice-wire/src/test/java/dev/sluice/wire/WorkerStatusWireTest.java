@@ -1,0 +1,123 @@
+package dev.sluice.wire;
+
+import static dev.sluice.wire.WireRoundTrip.assertRoundTrips;
+import static dev.sluice.wire.WireRoundTrip.read;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import dev.sluice.metadata.Json;
+import dev.sluice.model.GenerationalNodeId;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.PartitionId;
+import dev.sluice.model.WorkerState;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The worker's status report: the worker writes these records, the controller and the chaos harness read them back. */
+class WorkerStatusWireTest {
+
+    private static final Instant AT = Instant.parse("2026-11-28T10:00:14.250Z");
+
+    static final ReplicaStatus LEADER = new ReplicaStatus(PartitionId.of(3), ReplicaRole.LEADER, NodeId.of(2), 4, 17, 16, 1, -1, 0, 120,
+            List.of(NodeId.of(1), NodeId.of(2), NodeId.of(4)), true);
+    static final ReplicaStatus STAGING = new ReplicaStatus(PartitionId.of(5), ReplicaRole.STAGING, null, 0, 0, 0, 0, -1, 0, 0, List.of(), false);
+    static final RemovalStatus REMOVAL = new RemovalStatus(PartitionId.of(7), AT.minusSeconds(14), 2, true,
+            "Ratis group remove running for 12 s (deadline 10 s)");
+    static final DiskStatus DISK = new DiskStatus(DiskState.LOW, "/var/lib/sluice", 900, 10_000, 1_000, 250, 1_500, AT.minusSeconds(60), AT,
+            "N2 (worker-2) has 900 bytes free in /var/lib/sluice, below its floor of 1000");
+    static final WarmUpResult WARM_UP = new WarmUpResult("data-directory-writable", true, "wrote and read back a probe", AT);
+    static final WorkerStatus STATUS = new WorkerStatus("worker-2", new GenerationalNodeId(NodeId.of(2), 3), WorkerState.ACTIVE, true,
+            List.of(WARM_UP), "active", 41, List.of(LEADER, STAGING), List.of(REMOVAL), AT, DISK);
+
+    @Test
+    void everyRecordOfTheReportRoundTrips() throws Exception {
+        assertRoundTrips(STATUS);
+        assertRoundTrips(LEADER);
+        assertRoundTrips(STAGING);
+        assertRoundTrips(REMOVAL);
+        assertRoundTrips(DISK);
+        assertRoundTrips(WARM_UP);
+        assertRoundTrips(new WorkerStatus("worker-9", null, null, false, List.of(), "not registered yet", -1, List.of(), AT));
+    }
+
+    /** The document as the worker writes it today; a field renamed on either side fails here. */
+    @Test
+    void theDocumentAWorkerWritesReadsAsTheStatusRecord() throws Exception {
+        String written = """
+                {"name":"worker-2","node":"N2:3","state":"active","ready":true,
+                 "warmUp":[{"check":"data-directory-writable","passed":true,"detail":"wrote and read back a probe","at":"2026-11-28T10:00:14.250Z"}],
+                 "activation":"active","nodesVersion":41,
+                 "replicas":[
+                   {"partition":"P3","role":"leader","leader":"N2","term":4,"commitIndex":17,"appliedIndex":16,"lag":1,"snapshotIndex":-1,
+                    "firstLogIndex":0,"stateBytes":120,"configuration":["N1","N2","N4"],"configurationChanging":true},
+                   {"partition":"P5","role":"staging","term":0,"commitIndex":0,"appliedIndex":0,"lag":0,"snapshotIndex":-1,"firstLogIndex":0,
+                    "stateBytes":0,"configuration":[],"configurationChanging":false}],
+                 "removals":[{"partition":"P7","since":"2026-11-28T10:00:00.250Z","attempts":2,"overdue":true,
+                   "detail":"Ratis group remove running for 12 s (deadline 10 s)"}],
+                 "at":"2026-11-28T10:00:14.250Z",
+                 "disk":{"state":"low","directory":"/var/lib/sluice","freeBytes":900,"totalBytes":10000,"floorBytes":1000,"criticalBytes":250,
+                   "resumeBytes":1500,"since":"2026-11-28T09:59:14.250Z","checkedAt":"2026-11-28T10:00:14.250Z",
+                   "detail":"N2 (worker-2) has 900 bytes free in /var/lib/sluice, below its floor of 1000"}}
+                """;
+
+        assertThat(read(written, WorkerStatus.class)).isEqualTo(STATUS);
+        assertThat(Json.mapper().readTree(Json.mapper().writeValueAsString(STATUS))).isEqualTo(Json.mapper().readTree(written));
+    }
+
+    @Test
+    void fieldsAReaderDoesNotKnowAreIgnoredAtEveryLevel() throws Exception {
+        String newer = """
+                {"name":"worker-2","shard":"blue","ready":true,"nodesVersion":41,"at":"2026-11-28T10:00:14.250Z",
+                 "replicas":[{"partition":"P3","role":"leader","term":4,"configuration":[],"witness":true}],
+                 "removals":[{"partition":"P7","since":"2026-11-28T10:00:00Z","attempts":1,"overdue":false,"detail":"queued","priority":3}],
+                 "warmUp":[{"check":"c","passed":false,"detail":"d","at":"2026-11-28T10:00:00Z","retries":2}],
+                 "disk":{"state":"ok","directory":"/d","freeBytes":1,"totalBytes":2,"floorBytes":0,"criticalBytes":0,"resumeBytes":0,
+                   "since":"2026-11-28T10:00:00Z","checkedAt":"2026-11-28T10:00:00Z","detail":"fine","inodes":7}}
+                """;
+
+        WorkerStatus status = WireRoundTrip.STRICT_MAPPER.readValue(newer, WorkerStatus.class);
+
+        assertThat(status.replicas()).singleElement().satisfies(replica -> assertThat(replica.role()).isEqualTo(ReplicaRole.LEADER));
+        assertThat(status.removals()).singleElement().satisfies(removal -> assertThat(removal.detail()).isEqualTo("queued"));
+        assertThat(status.disk().state()).isEqualTo(DiskState.OK);
+    }
+
+    /** A worker from before removals and the disk rule, or a newer one that leaves a list out, still reads. */
+    @Test
+    void absentListsReadAsEmptyAndAbsentDiskAsNull() throws Exception {
+        WorkerStatus older = read("{\"name\":\"worker-2\",\"ready\":false,\"nodesVersion\":3}", WorkerStatus.class);
+
+        assertThat(older.replicas()).isEmpty();
+        assertThat(older.removals()).isEmpty();
+        assertThat(older.warmUp()).isEmpty();
+        assertThat(older.disk()).isNull();
+    }
+
+    @Test
+    void aRoleANewerWorkerReportsReadsAsUnknown() throws Exception {
+        ReplicaStatus replica = read(Json.mapper().writeValueAsString(LEADER).replace("\"leader\",", "\"witness\","), ReplicaStatus.class);
+
+        assertThat(replica.role()).isEqualTo(ReplicaRole.UNKNOWN);
+        assertThat(ReplicaRole.parse("LISTENER")).isEqualTo(ReplicaRole.LISTENER);
+    }
+
+    @Test
+    void rolesAndDiskStatesKeepTheirKebabCaseNames() throws Exception {
+        assertThat(Json.mapper().writeValueAsString(List.of(ReplicaRole.values())))
+                .isEqualTo("[\"leader\",\"follower\",\"candidate\",\"listener\",\"staging\",\"unknown\"]");
+        assertThat(Json.mapper().writeValueAsString(List.of(DiskState.values()))).isEqualTo("[\"ok\",\"low\",\"critical\"]");
+    }
+
+    /**
+     * Unlike a role, a disk state is not guessed: a controller that cannot read a worker's status treats the worker
+     * as not reporting, which, as a disk that is not ok does, gives it no replica and no leadership.
+     */
+    @Test
+    void anUnknownDiskStateIsRefusedNamingTheKnownOnes() {
+        assertThatThrownBy(() -> read("{\"state\":\"full\"}", DiskStatus.class))
+                .isInstanceOf(ValueInstantiationException.class)
+                .hasMessageContaining("unknown disk state 'full' (expected one of: ok, low, critical)");
+    }
+}
