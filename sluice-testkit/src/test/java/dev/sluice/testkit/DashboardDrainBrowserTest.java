@@ -50,7 +50,10 @@ class DashboardDrainBrowserTest {
     @BeforeEach
     void start() throws Exception {
         BrowserSession.assumeAvailable();
-        ControllerConfig config = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(4, 16, Duration.ofSeconds(10), 16));
+        // One change per worker at a time: the drained worker takes part in every move, so its 18 moves go one
+        // after another and the page has frames mid-drain to sample. Four at a time, an idle machine drained it
+        // in two of the page's polls, and the bar went from 11 to full between them.
+        ControllerConfig config = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(1, 16, Duration.ofSeconds(10), 16));
         cluster = LocalTestCluster.builder().workers(WORKERS).partitions(PARTITIONS).replication(3)
                 .clusterName("local")
                 .sessionTimeout(Duration.ofSeconds(6))
@@ -59,7 +62,7 @@ class DashboardDrainBrowserTest {
         cluster.awaitLeaders(Duration.ofMinutes(1));
         // Workers register one by one, so the controller places partitions on the first and then fills the
         // later ones: wait for the balanced end (every worker holding its share) before the page is opened.
-        await("the controller placed and balanced every partition").atMost(Duration.ofMinutes(1)).until(() -> {
+        await("the controller placed and balanced every partition").atMost(Duration.ofMinutes(2)).until(() -> {
             Map<PartitionId, VersionedPlacement> placements = cluster.metadata().placements().readAll();
             return placements.size() == PARTITIONS && ControllerDrainTest.settled(cluster)
                     && cluster.nodes().stream().allMatch(n -> replicasOf(placements, n.nodeId()) == SHARE);
