@@ -80,6 +80,14 @@ class WorkerDataDeadlineTest {
         }
         Awaitility.await("every group leads").atMost(TIMEOUT).until(() -> worker.status().replicas().stream()
                 .filter(replica -> replica.role() == ReplicaRole.LEADER).count() == table.partitionCount());
+        // A leader takes writes once it applied the first entry of its term; a test that then blocks applies
+        // must not catch it before that (a verify run got 503 "leader not ready" instead of the 504 tested).
+        for (PartitionId partition : table.partitions()) {
+            Awaitility.await(partition + " takes writes").atMost(TIMEOUT)
+                    .until(() -> put(keyIn(partition, "warm-up-"), "ok", null, null).statusCode() == 204);
+        }
+        // The tests count the commands they apply, not the warm-up's.
+        hooks.applied.clear();
     }
 
     @AfterEach
@@ -112,9 +120,13 @@ class WorkerDataDeadlineTest {
     }
 
     private String keyIn(PartitionId partition) {
+        return keyIn(partition, "key-");
+    }
+
+    private String keyIn(PartitionId partition, String prefix) {
         for (int i = 0; ; i++) {
-            if (table.partitionOf("key-" + i).equals(partition)) {
-                return "key-" + i;
+            if (table.partitionOf(prefix + i).equals(partition)) {
+                return prefix + i;
             }
         }
     }
