@@ -69,6 +69,7 @@ public final class AdminApi {
     private final ClusterMetadata metadata;
     private final Lifecycle lifecycle;
     private final ControllerDocuments controller;
+    private final ReplicaProbe replicaProbe = new ReplicaProbe();
 
     public AdminApi(String clusterName, ClusterMetadata metadata, Lifecycle lifecycle) {
         this.clusterName = clusterName;
@@ -105,7 +106,7 @@ public final class AdminApi {
         }
         NodeConfig node = found.node();
         return snapshot.status().flatMap(status -> status.drain(node.nodeId()))
-                .map(drain -> ApiResponse.ok(WireViews.drain(drain)))
+                .map(drain -> ApiResponse.ok(WireViews.drain(drain, text -> withNodeNames(text, snapshot.nodes()))))
                 .orElseGet(() -> ApiResponse.error(404, "not-found", NodeResolution.label(node) + " has not been drained"
                         + (node.workerState() == WorkerState.DRAINING ? " yet: the controller has not picked the drain up; try again in a moment" : "")));
     }
@@ -240,8 +241,21 @@ public final class AdminApi {
                     + table.map(t -> " (the cluster has P0 to P" + (t.partitionCount() - 1) + ")").orElse(" (the cluster has no partitions yet)"));
         }
         return metadata.placements().read(partition)
-                .map(versioned -> ApiResponse.ok(view(versioned.placement(), controller.status())))
+                .map(versioned -> ApiResponse.ok(shown(versioned.placement())))
                 .orElseGet(() -> ApiResponse.error(404, "not-found", partition + " has not been placed yet"));
+    }
+
+    /** How many of a partition's newest events its answer carries, found among the cluster's newest {@link EventLog#MAX_READ}. */
+    static final int PARTITION_HISTORY = 10;
+
+    /** One partition as {@code partitions show} wants it: its view, each member as its worker reports it, its newest events. */
+    private PartitionView shown(Placement placement) {
+        NodesConfiguration nodes = metadata.nodes().current();
+        List<EventView> history = metadata.events().latest(EventLog.MAX_READ).stream()
+                .filter(event -> placement.partition().equals(event.event().partition()))
+                .map(event -> eventView(event, nodes)).toList();
+        history = history.subList(Math.max(0, history.size() - PARTITION_HISTORY), history.size());
+        return view(placement, controller.status()).withDetail(replicaProbe.members(placement.partition(), placement.members(), nodes), history);
     }
 
     // ------------------------------------------------------------------ events
@@ -268,17 +282,20 @@ public final class AdminApi {
         List<EventView> views = new ArrayList<>();
         long last = after;
         for (EventLog.LoggedEvent event : logged) {
-            AuditRecord record = event.event().transition();
-            TransitionView transition = record == null ? null : new TransitionView(record.node().toString(), record.nodeName(), record.from(),
-                    record.to(), record.actor(), record.forced(), record.reason(), record.version().value(), record.requestId());
-            // The log's time, not the writer's: it grows with the sequence, so the events read in one order.
-            views.add(new EventView(event.sequence(), event.loggedAt(), event.event().kind(),
-                    event.event().node() == null ? null : event.event().node().toString(),
-                    event.event().partition() == null ? null : event.event().partition().toString(),
-                    withNodeNames(event.event().message(), nodes), event.event().numbers(), transition));
+            views.add(eventView(event, nodes));
             last = Math.max(last, event.sequence());
         }
         return ApiResponse.ok(new EventsPage(views, last));
+    }
+
+    private static EventView eventView(EventLog.LoggedEvent event, NodesConfiguration nodes) {
+        AuditRecord record = event.event().transition();
+        TransitionView transition = record == null ? null : new TransitionView(record.node().toString(), record.nodeName(), record.from(),
+                record.to(), record.actor(), record.forced(), record.reason(), record.version().value(), record.requestId());
+        // The log's time, not the writer's: it grows with the sequence, so the events read in one order.
+        return new EventView(event.sequence(), event.loggedAt(), event.event().kind(), event.event().node() == null ? null : event.event().node().toString(),
+                event.event().partition() == null ? null : event.event().partition().toString(), withNodeNames(event.event().message(), nodes),
+                event.event().numbers(), transition);
     }
 
     /** A plain id not already followed by its name or generation: {@code N4} in {@code P3 moved [N1] → [N4]}. */
@@ -331,7 +348,7 @@ public final class AdminApi {
                 table.map(t -> t.replication().minZones()).orElse(0),
                 snapshot.status().map(WireViews::controller).orElse(null),
                 byState, snapshot.nodes().nodes().size(), alive, moving,
-                snapshot.status().map(ControllerStatus::drains).orElse(List.of()).stream().map(WireViews::drain).toList()));
+                snapshot.status().map(ControllerStatus::drains).orElse(List.of()).stream().map(drain -> WireViews.drain(drain, text -> withNodeNames(text, snapshot.nodes()))).toList()));
     }
 
     // ------------------------------------------------------------------ helpers
@@ -365,7 +382,7 @@ public final class AdminApi {
                 }
             }
         }
-        DrainView drain = snapshot.status().flatMap(status -> status.drain(id)).map(WireViews::drain).orElse(null);
+        DrainView drain = snapshot.status().flatMap(status -> status.drain(id)).map(progress -> WireViews.drain(progress, text -> withNodeNames(text, snapshot.nodes()))).orElse(null);
         return new NodeView(id.toString(), node.id().toString(), node.name(), node.workerState(), node.workerState().description(),
                 node.roles().stream().sorted().toList(), node.location().toString(), node.addresses().raft(), node.addresses().http().toString(),
                 snapshot.alive().contains(id), replicas, leaderships,
@@ -381,7 +398,7 @@ public final class AdminApi {
                 placement.leader() == null ? null : placement.leader().toString(), ids(placement.joining()), ids(placement.leaving()),
                 placement.hasNext(), move.map(ControllerStatus.MoveInFlight::stepKind).map(MoveStep.Kind::wireName).orElse(null),
                 move.map(ControllerStatus.MoveInFlight::step).orElse(null),
-                move.map(ControllerStatus.MoveInFlight::lastError).orElse(null), placement.changeStartedAt(), placement.policy());
+                move.map(ControllerStatus.MoveInFlight::lastError).orElse(null), placement.changeStartedAt(), placement.policy(), null, null);
     }
 
     private static List<String> ids(List<NodeId> nodes) {

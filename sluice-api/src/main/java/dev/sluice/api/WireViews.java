@@ -10,6 +10,7 @@ import dev.sluice.wire.DrainView;
 import dev.sluice.wire.ExplanationView;
 import dev.sluice.wire.LeadershipChangeView;
 import dev.sluice.wire.MoveView;
+import java.util.function.UnaryOperator;
 
 /**
  * The controller's and the scheduler's values as the admin API's wire records. The wire module cannot see
@@ -19,13 +20,17 @@ final class WireViews {
 
     private WireViews() {}
 
-    static DrainView drain(DrainProgress drain) {
+    /**
+     * The drain, its sentences passed through {@code nodeNames}, which the API gives the rule events follow
+     * ({@code N3} becomes {@code N3 (worker-3)}).
+     */
+    static DrainView drain(DrainProgress drain, UnaryOperator<String> nodeNames) {
         return new DrainView(drain.node(), drain.incarnation(), drain.name(), drain.state(), drain.startedAt(), drain.completedAt(),
                 drain.replicasAtStart(), drain.replicasRemaining(), drain.leadershipsRemaining(), drain.movesInFlight(), drain.movesDone(),
                 drain.ratePerMinute(), drain.etaSeconds(), drain.stalled(),
                 drain.stalledPartitions().stream().map(stalled -> new DrainView.StalledPartition(stalled.partition(), stalled.worker(),
-                        stalled.reason().wireName(), stalled.message(), stalled.since())).toList(),
-                drain.waitingFor(), drain.updatedAt());
+                        stalled.reason().wireName(), nodeNames.apply(stalled.message()), stalled.since())).toList(),
+                drain.waitingFor() == null ? null : nodeNames.apply(drain.waitingFor()), drain.updatedAt());
     }
 
     static ControllerView controller(ControllerStatus status) {

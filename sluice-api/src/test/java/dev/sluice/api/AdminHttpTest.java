@@ -262,6 +262,20 @@ class AdminHttpTest {
                 .isEqualTo("P16 leadership N3 (worker-3) → N1 (worker-1) (leader-leaving) in 943 ms");
     }
 
+    /** `drain --wait` printed "waiting: N3 still holds P16's files", the one bare id left in its output. */
+    @Test
+    void aDrainsSentencesNameTheNodesTheyMention() {
+        NodesConfiguration nodes = metadata.nodes().current();
+        dev.sluice.controller.DrainProgress progress = new dev.sluice.controller.DrainProgress(NodeId.of(3),
+                new dev.sluice.model.GenerationalNodeId(NodeId.of(3), 1), "worker-3", WorkerState.DRAINING, java.time.Instant.EPOCH, null, 18, 0, 0, 0,
+                18, 1.0, 0L, true, List.of(new dev.sluice.controller.DrainProgress.StalledPartition(PartitionId.of(7), NodeId.of(4),
+                        dev.sluice.controller.StallReason.CATCH_UP_NOT_ADVANCING, "N4 has not caught up", java.time.Instant.EPOCH)),
+                "N3 still holds P16's files", java.time.Instant.EPOCH);
+        dev.sluice.wire.DrainView view = WireViews.drain(progress, text -> AdminApi.withNodeNames(text, nodes));
+        assertThat(view.waitingFor()).isEqualTo("N3 (worker-3) still holds P16's files");
+        assertThat(view.stalledPartitions().getFirst().message()).isEqualTo("N4 (worker-4) has not caught up");
+    }
+
     /** Each of these was accepted (and acted on) or answered 500 before; each must be a 400 that changes nothing. */
     @Test
     void controlCharactersAndDuplicateFieldsAreRefused() throws Exception {

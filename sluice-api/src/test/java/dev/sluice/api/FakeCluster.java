@@ -36,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -236,7 +237,7 @@ final class FakeCluster implements AutoCloseable {
         int moving = (int) partitions.stream().filter(p -> !p.next.isEmpty()).count();
         return ApiResponse.ok(new ClusterView("fake", PARTITIONS, REPLICAS, 2,
                 new ControllerView("N2", 3, now, 100 + steps, 12), byState, workers.size(), alive, moving,
-                drains.values().stream().map(this::progress).map(WireViews::drain).toList()));
+                drains.values().stream().map(this::progress).map(progress -> WireViews.drain(progress, UnaryOperator.identity())).toList()));
     }
 
     private ApiResponse nodes() {
@@ -258,7 +259,7 @@ final class FakeCluster implements AutoCloseable {
         return new NodeView(worker.id.toString(), new GenerationalNodeId(worker.id, 2).toString(), worker.name, worker.state,
                 worker.state.description(), List.of(Role.ADMIN, Role.WORKER), worker.location.toString(), "127.0.0.1:70" + worker.id.value(),
                 "http://127.0.0.1:80" + worker.id.value(), worker.alive, replicas, leaderships, worker.lastChange,
-                drain == null ? null : WireViews.drain(progress(drain)));
+                drain == null ? null : WireViews.drain(progress(drain), UnaryOperator.identity()));
     }
 
     private ApiResponse partitionViews() {
@@ -267,7 +268,7 @@ final class FakeCluster implements AutoCloseable {
             List<NodeId> leaving = p.next.isEmpty() ? List.of() : p.current.stream().filter(n -> !p.next.contains(n)).toList();
             return new PartitionView(p.id.toString(), ids(p.current), ids(p.next), p.leader == null ? null : p.leader.toString(), ids(joining),
                     ids(leaving), !p.next.isEmpty(), p.next.isEmpty() ? null : "in-flight",
-                    p.next.isEmpty() ? null : "changing configuration (catching up)", null, p.changeStartedAt, PartitionPolicy.DEFAULT);
+                    p.next.isEmpty() ? null : "changing configuration (catching up)", null, p.changeStartedAt, PartitionPolicy.DEFAULT, null, null);
         }).toList());
     }
 

@@ -2,6 +2,8 @@ package dev.sluice.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.model.PartitionPolicy;
+import dev.sluice.wire.EventView;
+import dev.sluice.wire.MemberView;
 import dev.sluice.wire.PartitionView;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -79,8 +81,43 @@ final class PartitionsCommand {
                 out.printf("  policy:   %s%s%n", policy.frozen() ? "frozen " : "",
                         policy.pinnedLeader() != null ? "leader pinned to " + nodes.of(policy.pinnedLeader()) : "");
             }
+            printMembers(out, partition, nodes);
+            printHistory(out, partition);
             out.flush();
             return 0;
+        }
+
+        /** Each member as its own worker reports it: role, applied index, lag, or why it said nothing. */
+        static void printMembers(PrintWriter out, PartitionView partition, NodeLabels nodes) {
+            if (partition.members() == null || partition.members().isEmpty()) {
+                return;
+            }
+            out.println("  members (as each worker reports its replica):");
+            Table table = new Table("MEMBER", "ROLE", "APPLIED", "LAG");
+            for (MemberView member : partition.members()) {
+                if (member.unknownBecause() != null) {
+                    table.row(nodes.of(member.node()), "?", "-", member.unknownBecause());
+                } else {
+                    table.row(nodes.of(member.node()), member.role() == null ? "?" : member.role().wireName(),
+                            String.valueOf(member.appliedIndex()), String.valueOf(member.lag()));
+                }
+            }
+            table.print(out, "    ");
+        }
+
+        /** The partition's newest events, which include its last move and leadership change. */
+        static void printHistory(PrintWriter out, PartitionView partition) {
+            if (partition.history() == null) {
+                return;
+            }
+            if (partition.history().isEmpty()) {
+                out.println("  history:  no recent event names it");
+                return;
+            }
+            out.println("  history (newest last):");
+            for (EventView event : partition.history()) {
+                out.printf("    %s  %-22s %s%n", event.at(), event.kind().wireName(), event.message());
+            }
         }
     }
 }

@@ -24,6 +24,11 @@ final class Table {
     }
 
     void print(PrintWriter out) {
+        print(out, "");
+    }
+
+    /** Prints every line after {@code indent}, for a table nested under a heading. */
+    void print(PrintWriter out, String indent) {
         int[] widths = new int[header.size()];
         for (int i = 0; i < header.size(); i++) {
             widths[i] = header.get(i).length();
@@ -33,13 +38,13 @@ final class Table {
                 widths[i] = Math.max(widths[i], row.get(i).length());
             }
         }
-        line(out, header, widths);
-        rows.forEach(row -> line(out, row, widths));
+        line(out, indent, header, widths);
+        rows.forEach(row -> line(out, indent, row, widths));
         out.flush();
     }
 
-    private static void line(PrintWriter out, List<String> cells, int[] widths) {
-        StringBuilder text = new StringBuilder();
+    private static void line(PrintWriter out, String indent, List<String> cells, int[] widths) {
+        StringBuilder text = new StringBuilder(indent);
         for (int i = 0; i < cells.size(); i++) {
             text.append(cells.get(i));
             if (i < cells.size() - 1) {

@@ -212,4 +212,32 @@ class CliEndToEndIT {
         assertThat(load.exitCode()).as(load.out() + load.err()).isZero();
         assertThat(load.out()).contains("every acknowledged write is readable");
     }
+
+    /** `partitions show` once printed only the replica sets: no member's lag, no last move, no history. */
+    @Test
+    @Order(6)
+    void partitionsShowGivesEachMembersRoleAndLagAndThePartitionsHistory() throws Exception {
+        Run events = sluice("events", "--limit", "1000", "-o", "json", "--url", url());
+        assertThat(events.exitCode()).as(events.err()).isZero();
+        String moved = null;
+        for (JsonNode event : Json.mapper().readTree(events.out()).path("events")) {
+            if (event.path("kind").asText().equals("partition-moved") && event.hasNonNull("partition")) {
+                moved = event.path("partition").asText();
+            }
+        }
+        assertThat(moved).as("a partition the drain moved").isNotNull();
+
+        Run show = sluice("partitions", "show", moved, "--url", url());
+        assertThat(show.exitCode()).as(show.err()).isZero();
+        assertThat(show.out()).contains("members (as each worker reports its replica):")
+                .containsPattern("N\\d+ \\(worker-\\d+\\)\\s+leader\\s+\\d+\\s+\\d+")
+                .containsPattern("N\\d+ \\(worker-\\d+\\)\\s+follower\\s+\\d+\\s+\\d+")
+                .contains("history (newest last):").containsPattern("partition-moved\\s+" + moved + " moved");
+
+        Run json = sluice("partitions", "show", moved, "-o", "json", "--url", url());
+        JsonNode document = Json.mapper().readTree(json.out());
+        assertThat(document.path("members")).hasSize(3);
+        assertThat(document.path("members").findValuesAsText("role")).contains("leader");
+        assertThat(document.path("history").size()).isPositive();
+    }
 }

@@ -48,13 +48,15 @@ class AdminApiWireTest {
             List.of(EXPLANATION), new TreeMap<>(Map.of("N1", 10, "N5", 12)), List.of("N5 is dead"));
     static final PartitionView PARTITION = new PartitionView("P2", List.of("N1", "N2", "N3"), List.of("N1", "N2", "N5"), "N1", List.of("N5"),
             List.of("N3"), true, "catch-up", "waiting for N5 to catch up", "N5 did not answer", AT.minusSeconds(5),
-            new PartitionPolicy(false, NodeId.of(1)));
+            new PartitionPolicy(false, NodeId.of(1)), null, null);
     static final TransitionView TRANSITION = new TransitionView("N3:2", "worker-3", WorkerState.ACTIVE, WorkerState.DRAINING, Actor.OPERATOR,
             false, "kernel upgrade", 12, "r-7f3a");
     static final EventView EVENT = new EventView(41, AT, EventKind.NODE_TRANSITION, "N3", null, "N3 (worker-3) active → draining by operator",
             Map.of(), TRANSITION);
     static final EventsPage PAGE = new EventsPage(List.of(EVENT,
             new EventView(42, AT.plusSeconds(1), EventKind.PARTITION_MOVED, null, "P2", "P2 moved [N3] → [N5]", Map.of("ms", 840L))), 42);
+    static final PartitionView PARTITION_SHOWN = PARTITION.withDetail(List.of(new MemberView("N1", ReplicaRole.LEADER, 120L, 0L, null),
+            new MemberView("N5", null, null, null, "did not answer within 2 s")), List.of(PAGE.events().get(1)));
     static final ControllerView CONTROLLER = new ControllerView("worker-2", 3, AT, 112, 12);
     static final ClusterView CLUSTER = new ClusterView("prod", 32, 3, 2, CONTROLLER, everyState(), 7, 6, 2, List.of(DRAIN));
 
@@ -70,7 +72,7 @@ class AdminApiWireTest {
     @Test
     void everyRecordOfTheApiRoundTrips() throws Exception {
         for (Object view : List.of(STALL, DRAIN, LAST_CHANGE, NODE, new StateChanged(NODE, true, List.of("N5 is dead")), REFUSAL, MOVE, ADDED,
-                LEADERSHIP, EXPLANATION, DRY_RUN, PARTITION, TRANSITION, EVENT, PAGE, CONTROLLER, CLUSTER, new ApiError("not-found", "no node N9"))) {
+                LEADERSHIP, EXPLANATION, DRY_RUN, PARTITION, PARTITION_SHOWN, TRANSITION, EVENT, PAGE, CONTROLLER, CLUSTER, new ApiError("not-found", "no node N9"))) {
             assertRoundTrips(view);
         }
     }
@@ -140,6 +142,11 @@ class AdminApiWireTest {
                 """.formatted(Json.mapper().writeValueAsString(DRAIN));
 
         assertThat(read(partition, PartitionView.class)).isEqualTo(PARTITION);
+        String shown = partition.strip().replaceFirst("}$", """
+                ,"members":[{"node":"N1","role":"leader","appliedIndex":120,"lag":0},{"node":"N5","unknownBecause":"did not answer within 2 s"}],
+                 "history":[{"sequence":42,"at":"2025-03-04T09:30:01Z","kind":"partition-moved","partition":"P2","message":"P2 moved [N3] → [N5]",
+                   "numbers":{"ms":840}}]}""");
+        assertThat(read(shown, PartitionView.class)).isEqualTo(PARTITION_SHOWN);
         assertThat(read(page, EventsPage.class)).isEqualTo(PAGE);
         assertThat(read(cluster, ClusterView.class)).isEqualTo(CLUSTER);
         assertThat(Json.mapper().readTree(Json.mapper().writeValueAsString(CLUSTER))).isEqualTo(Json.mapper().readTree(cluster));

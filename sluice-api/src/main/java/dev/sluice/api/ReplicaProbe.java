@@ -1,0 +1,71 @@
+package dev.sluice.api;
+
+import dev.sluice.metadata.Json;
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.NodesConfiguration;
+import dev.sluice.model.PartitionId;
+import dev.sluice.wire.MemberView;
+import dev.sluice.wire.ReplicaStatus;
+import dev.sluice.wire.WorkerStatus;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Asks the members of one partition how their replica of it is doing, from their status reports: what
+ * {@code partitions show} prints as each member's role, applied index and lag. The controller keeps no such
+ * numbers per replica, and any admin node answers, so the members are asked directly, all at once, each with
+ * a short deadline.
+ */
+final class ReplicaProbe {
+
+    static final Duration DEADLINE = Duration.ofSeconds(2);
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(DEADLINE).build();
+
+    List<MemberView> members(PartitionId partition, List<NodeId> members, NodesConfiguration nodes) {
+        List<CompletableFuture<MemberView>> asked = members.stream().map(member -> ask(partition, member, nodes)).toList();
+        return asked.stream().map(CompletableFuture::join).toList();
+    }
+
+    private CompletableFuture<MemberView> ask(PartitionId partition, NodeId member, NodesConfiguration nodes) {
+        NodeConfig node = nodes.find(member).orElse(null);
+        if (node == null) {
+            return CompletableFuture.completedFuture(unknown(member, "is no longer in the cluster"));
+        }
+        HttpRequest request = HttpRequest.newBuilder(node.addresses().http().resolve("/internal/v1/status")).timeout(DEADLINE).GET().build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
+            if (response.statusCode() != 200) {
+                return unknown(member, "answered its status with HTTP " + response.statusCode());
+            }
+            try {
+                WorkerStatus status = Json.mapper().readValue(response.body(), WorkerStatus.class);
+                return status.replicas().stream().filter(replica -> partition.equals(replica.partition())).findFirst()
+                        .map(replica -> known(member, replica))
+                        .orElseGet(() -> unknown(member, "does not host " + partition + " (yet, or any more)"));
+            } catch (java.io.IOException unreadable) {
+                return unknown(member, "answered an unreadable status: " + unreadable.getMessage());
+            }
+        }).exceptionally(failure -> unknown(member, unanswered(failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure)));
+    }
+
+    private static String unanswered(Throwable failure) {
+        if (failure instanceof java.net.http.HttpTimeoutException) {
+            return "did not answer within " + DEADLINE.toSeconds() + " s";
+        }
+        return "could not be asked: " + failure.getClass().getSimpleName() + (failure.getMessage() == null ? "" : ": " + failure.getMessage());
+    }
+
+    private static MemberView known(NodeId member, ReplicaStatus replica) {
+        return new MemberView(member.toString(), replica.role(), replica.appliedIndex(), replica.lag(), null);
+    }
+
+    private static MemberView unknown(NodeId member, String why) {
+        return new MemberView(member.toString(), null, null, null, why);
+    }
+}
