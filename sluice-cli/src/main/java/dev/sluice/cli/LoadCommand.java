@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "load", description = "Write keys for a while, report latencies and errors, and optionally read every acknowledged write back.",
         footer = {"", "With -o json: nothing while it runs, then one document:",
-            "  {\"run\": id, \"stats\": {\"writes\", \"errors\", \"p50Millis\", \"p99Millis\", …}, \"errorSamples\": […],",
+            "  {\"run\": id, \"stats\": {\"writes\", \"errors\", \"p50Millis\", \"p99Millis\", …}, \"askedPerSecond\",",
+            "   \"achievedPerSecond\", \"errorSamples\": […],",
             "   \"verification\": {\"keysChecked\", \"mismatches\", \"mismatchCount\"} with --verify only}",
             "", "Examples:", "  sluice load --keys 10000 --rate 500 --duration 60s --verify", "  sluice load --duration 5m --writers 8"},
         mixinStandardHelpOptions = true)
@@ -30,7 +31,8 @@ final class LoadCommand implements Callable<Integer> {
     static final Duration REPORT_INTERVAL = Duration.ofSeconds(5);
 
     /** What {@code -o json} prints once the run is over; without {@code --verify}, {@code verification} is null and left out. */
-    record Report(String run, Workload.Stats stats, List<String> errorSamples, Workload.Verification verification) {}
+    record Report(String run, Workload.Stats stats, double askedPerSecond, double achievedPerSecond, List<String> errorSamples,
+            Workload.Verification verification) {}
 
     @Mixin ClusterOptions cluster;
     @Spec CommandLine.Model.CommandSpec spec;
@@ -59,14 +61,23 @@ final class LoadCommand implements Callable<Integer> {
             progress.println("run " + workload.runId() + ": every value written carries this id, so --verify cannot mistake an earlier run's value for this run's");
             progress.flush();
             workload.start();
-            long deadline = System.nanoTime() + duration.toNanos();
+            long started = System.nanoTime();
+            long deadline = started + duration.toNanos();
+            long lastWrites = 0;
+            long lastAt = started;
             while (System.nanoTime() < deadline) {
                 Thread.sleep(Math.min(REPORT_INTERVAL.toMillis(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
-                progress.println(workload.stats("load"));
+                long now = System.nanoTime();
+                long writes = workload.writes();
+                progress.println(workload.stats("load") + ", " + new Throughput(rate, writers, writes - lastWrites, Duration.ofNanos(now - lastAt)).rate());
                 progress.flush();
+                lastWrites = writes;
+                lastAt = now;
             }
             workload.stop();
-            progress.println("done: " + workload.stats("load"));
+            Throughput throughput = new Throughput(rate, writers, workload.writes(), Duration.ofNanos(System.nanoTime() - started));
+            progress.println("done: " + workload.stats("load") + ", " + throughput.rate());
+            throughput.shortfall().ifPresent(shortfall -> progress.println("note: " + shortfall));
             if (!workload.errorSamples().isEmpty()) {
                 progress.println("errors, for example: " + workload.errorSamples().getFirst());
             }
@@ -78,7 +89,8 @@ final class LoadCommand implements Callable<Integer> {
             }
             progress.flush();
             if (cluster.json()) {
-                NodesCommand.printJson(out, Json.mapper().valueToTree(new Report(workload.runId(), workload.stats("load"), workload.errorSamples(), verification)));
+                NodesCommand.printJson(out, Json.mapper().valueToTree(new Report(workload.runId(), workload.stats("load"), throughput.askedPerSecond(),
+                        Math.round(throughput.achievedPerSecond() * 10) / 10.0, workload.errorSamples(), verification)));
             }
             boolean lostWrites = verification != null && !verification.ok();
             return workload.errors() == 0 && !lostWrites ? 0 : CliException.FAILED;
