@@ -91,10 +91,10 @@ final class LocalCluster implements AutoCloseable {
      * keeps its own layout (a different request is refused rather than silently ignored).
      */
     static LocalCluster open(Path directory, Layout wanted, boolean explicitLayout, Lifetime lifetime) throws IOException {
-        Files.createDirectories(directory);
         Path layoutFile = directory.resolve(LAYOUT_FILE);
+        boolean resumed = Files.exists(layoutFile);
         Layout layout = wanted;
-        if (Files.exists(layoutFile)) {
+        if (resumed) {
             Properties stored = new Properties();
             try (InputStream in = Files.newInputStream(layoutFile)) {
                 stored.load(in);
@@ -107,7 +107,12 @@ final class LocalCluster implements AutoCloseable {
                         + layout.partitions() + " partitions × " + layout.replication() + " on HTTP ports from " + layout.httpPort()
                         + "; it resumes as it is. Use another --data-dir for a different cluster");
             }
-        } else {
+        }
+        // Before anything is written: a refused start once left a local.properties behind in a new directory,
+        // which then fixed that directory to the ports that were taken.
+        requireFreePorts(layout);
+        if (!resumed) {
+            Files.createDirectories(directory);
             Properties stored = new Properties();
             stored.setProperty("workers", Integer.toString(layout.workers()));
             stored.setProperty("partitions", Integer.toString(layout.partitions()));
@@ -149,7 +154,7 @@ final class LocalCluster implements AutoCloseable {
 
     /** Starts ZooKeeper and every worker, and waits until every worker is Active and every partition placed. */
     void start(java.io.PrintStream progress) throws IOException, InterruptedException {
-        requireFreePorts();
+        requireFreePorts(layout);
         token = loadOrCreateToken();
         zooKeeper = EmbeddedZooKeeper.start(directory.resolve("zookeeper"), 0);
         progress.println("ZooKeeper (embedded) on " + zooKeeper.connectString() + "; data in " + directory);
@@ -196,10 +201,17 @@ final class LocalCluster implements AutoCloseable {
         }
     }
 
-    private void requireFreePorts() {
-        if (!portsFree(layout.httpPort(), layout.workers()) || !portsFree(layout.raftPort(), layout.workers())) {
-            throw new CliException(CliException.FAILED, "a port from " + layout.httpPort() + " or " + layout.raftPort() + " up to the worker count is in use"
-                    + " on 127.0.0.1 (is another local cluster running?); stop it or choose other ports with --http-port and --raft-port");
+    /** Refuses, naming the port and what it is for, when a port the layout needs is taken. */
+    static void requireFreePorts(Layout layout) {
+        for (int worker = 1; worker <= layout.workers(); worker++) {
+            for (boolean http : new boolean[] {true, false}) {
+                int port = (http ? layout.httpPort() : layout.raftPort()) + worker - 1;
+                if (!portsFree(port, 1)) {
+                    throw new CliException(CliException.FAILED, "port " + port + " (" + (http ? "HTTP" : "Raft") + " of " + workerName(worker)
+                            + ") is in use on 127.0.0.1 — is another local cluster running? Stop it, or choose other ports with --http-port and"
+                            + " --raft-port (with a new --data-dir: a cluster resumes on the ports it was created with)");
+                }
+            }
         }
     }
 
