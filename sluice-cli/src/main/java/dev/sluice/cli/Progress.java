@@ -63,10 +63,22 @@ final class Progress {
             NodeView view = client.getOk("/api/v1/nodes/" + AdminClient.encode(node), NodeView.class);
             WorkerState state = view.state();
             DrainView drain = view.drain();
-            if (drain != null && !json) {
+            // Until the controller picks this drain up, the record shown is the worker's last finished drain, if
+            // it had one: a worker drained a second time once opened with the first drain's full bar.
+            boolean notPickedUp = state == WorkerState.DRAINING && (drain == null || drain.state() != WorkerState.DRAINING);
+            if (notPickedUp && !json) {
+                String line = "waiting for the controller to pick the drain up…";
+                if (terminal) {
+                    out.print("\r" + padded(line, lastLine));
+                } else if (!line.equals(lastLine)) {
+                    out.println(line);
+                }
+                lastLine = line;
+                out.flush();
+            } else if (drain != null && !json) {
                 String line = line(drain, BAR_WIDTH);
                 if (terminal) {
-                    out.print("\r" + line + "   ");
+                    out.print("\r" + padded(line, lastLine));
                 } else if (!line.equals(lastLine)) {
                     out.println(line);
                 }
@@ -114,6 +126,11 @@ final class Progress {
                 throw new CliException(CliException.FAILED, "interrupted; the drain goes on");
             }
         }
+    }
+
+    /** {@code line}, with spaces over what a longer line before it left on the terminal. */
+    private static String padded(String line, String before) {
+        return line + " ".repeat(Math.max(3, before.length() - line.length() + 3));
     }
 
     /**

@@ -124,4 +124,37 @@ class ClientEdgesTest {
             assertThat(run.err()).startsWith("refused: N2 is disabled");
         }
     }
+
+    /** A worker drained a second time: its first drain's record, 12/12 moved, showed as the new drain's first bar. */
+    @Test
+    void aSecondDrainOfAWorkerShowsNoBarOfItsFirst() throws Exception {
+        String firstDrain = """
+                {"node": "N2", "name": "worker-2", "state": "disabled", "startedAt": "2026-11-28T10:00:00Z", "completedAt": "2026-11-28T10:00:09Z",
+                 "replicasAtStart": 12, "replicasRemaining": 0, "leadershipsRemaining": 0, "movesInFlight": 0, "movesDone": 12,
+                 "ratePerMinute": 80.0, "stalled": false, "stalledPartitions": []}""";
+        String secondDrain = """
+                {"node": "N2", "name": "worker-2", "state": "disabled", "startedAt": "2026-11-28T11:00:00Z", "completedAt": "2026-11-28T11:00:12Z",
+                 "replicasAtStart": 18, "replicasRemaining": 0, "leadershipsRemaining": 0, "movesInFlight": 0, "movesDone": 18,
+                 "ratePerMinute": 90.0, "stalled": false, "stalledPartitions": []}""";
+        String draining = """
+                {"id": "N2", "incarnation": "N2:1", "name": "worker-2", "state": "draining", "alive": true, "replicas": 18, "leaderships": 0,
+                 "lastChange": {"at": "2026-11-28T11:00:00Z", "actor": "operator", "reason": "", "version": 12}, "drain": %s}""".formatted(firstDrain);
+        String disabled = """
+                {"id": "N2", "incarnation": "N2:1", "name": "worker-2", "state": "disabled", "alive": true, "replicas": 0, "leaderships": 0,
+                 "lastChange": {"at": "2026-11-28T11:00:12Z", "actor": "controller", "reason": "drained", "version": 13}, "drain": %s}""".formatted(secondDrain);
+        try (FakeNode node = new FakeNode()
+                .answer("POST", "/api/v1/nodes/worker-2/state", 200, "{\"node\": %s, \"changed\": true, \"warnings\": []}".formatted(draining))
+                .answer("GET", "/api/v1/nodes/N2", 200, draining)) {
+            java.util.concurrent.CompletableFuture<CliEndToEndIT.Run> run = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+                    CliEndToEndIT.sluice("nodes", "drain", "worker-2", "--wait", "--url", node.url().toString(), "--token", "t"));
+            org.awaitility.Awaitility.await("two polls of the draining worker").atMost(FAST)
+                    .until(() -> node.requests().stream().filter(r -> r.path().equals("/api/v1/nodes/N2")).count() >= 2);
+            node.answer("GET", "/api/v1/nodes/N2", 200, disabled);
+            CliEndToEndIT.Run done = run.get(FAST.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+
+            assertThat(done.exitCode()).as(done.err()).isZero();
+            assertThat(done.out()).contains("waiting for the controller to pick the drain up").doesNotContain("12/12")
+                    .contains("18/18 moved").endsWith("N2 (worker-2) is disabled: drained in 12s, 18 replicas moved\n");
+        }
+    }
 }
