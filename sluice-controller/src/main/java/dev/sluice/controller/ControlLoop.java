@@ -165,7 +165,7 @@ final class ControlLoop {
                 holdings, now), fence);
         timings.lap("drains");
         List<ControllerStatus.WorkerCounts> counts = nodes.workers().stream().map(worker -> emptiness.counts(worker.nodeId())).toList();
-        publisher.publish(nodes, current, leaders, movesInFlight(current), drainProgress, plan.explanations(), counts, timings, now);
+        publisher.publish(nodes, movesInFlight(current), drainProgress, plan.explanations(), counts, timings, now);
         return !moves.steps().isEmpty() || moves.anyCallInFlight()
                 || nodes.workers().stream().anyMatch(n -> n.workerState() == WorkerState.DRAINING);
     }

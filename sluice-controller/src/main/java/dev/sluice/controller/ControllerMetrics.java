@@ -3,8 +3,6 @@ package dev.sluice.controller;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.NodesConfiguration;
-import dev.sluice.model.PartitionId;
-import dev.sluice.model.Placement;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -96,7 +94,7 @@ public final class ControllerMetrics {
         }
     }
 
-    void observe(ControllerStatus status, NodesConfiguration nodes, List<Placement> placements, Map<PartitionId, NodeId> leaders) {
+    void observe(ControllerStatus status, NodesConfiguration nodes) {
         movesInFlight.set(Map.of(Tags.empty(), (double) status.moves().size()));
         int running = 0;
         Map<Tags, Double> stalled = new LinkedHashMap<>();
@@ -122,20 +120,17 @@ public final class ControllerMetrics {
         }
         Map<Tags, Double> replicas = new LinkedHashMap<>();
         Map<Tags, Double> led = new LinkedHashMap<>();
-        // Counted in one walk each, not once per worker: per worker, 1,000 workers × 100,000 partitions made
-        // these two gauges most of a pass's time.
-        Map<NodeId, Integer> replicaSets = new HashMap<>();
-        for (Placement placement : placements) {
-            placement.members().forEach(member -> replicaSets.merge(member, 1, Integer::sum));
-        }
-        Map<NodeId, Integer> leaderships = new HashMap<>();
-        leaders.values().forEach(leader -> leaderships.merge(leader, 1, Integer::sum));
+        // The status's own counts, which the API, the CLI and the dashboard show: one source, so the metrics
+        // cannot disagree with them.
+        Map<NodeId, ControllerStatus.WorkerCounts> counted = new HashMap<>();
+        status.workers().forEach(counts -> counted.put(counts.node(), counts));
         for (NodeConfig worker : nodes.workers()) {
             states.merge(Tags.of("state", worker.workerState().wireName()), 1.0, Double::sum);
             NodeId id = worker.nodeId();
             Tags tags = Tags.of("node", id.toString(), "name", worker.name());
-            replicas.put(tags, (double) replicaSets.getOrDefault(id, 0));
-            led.put(tags, (double) leaderships.getOrDefault(id, 0));
+            ControllerStatus.WorkerCounts counts = counted.get(id);
+            replicas.put(tags, counts == null ? 0.0 : counts.replicas());
+            led.put(tags, counts == null ? 0.0 : counts.leaderships());
         }
         workersByState.set(states);
         replicasPerWorker.set(replicas);

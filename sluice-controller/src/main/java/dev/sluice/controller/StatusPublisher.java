@@ -8,7 +8,6 @@ import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.PartitionId;
-import dev.sluice.model.Placement;
 import dev.sluice.raft.MoveFailure;
 import dev.sluice.scheduler.Explanation;
 import java.time.Duration;
@@ -52,6 +51,7 @@ final class StatusPublisher {
     private ControllerStatus last;
     private Instant eventsTrimmedAt = Instant.MIN;
     private String publishedSignature = "";
+    private List<ControllerStatus.WorkerCounts> publishedWorkers = List.of();
     private Instant publishedAt = Instant.MIN;
     /** Events of the pass under way, handed to the writer when the pass ends. */
     private final List<ClusterEvent> pendingEvents = new ArrayList<>();
@@ -69,7 +69,7 @@ final class StatusPublisher {
     }
 
     /** Ends a pass: builds the status, updates the meters, publishes when something changed or the last is old. */
-    void publish(NodesConfiguration nodes, List<Placement> placements, Map<PartitionId, NodeId> leaders, List<ControllerStatus.MoveInFlight> moves,
+    void publish(NodesConfiguration nodes, List<ControllerStatus.MoveInFlight> moves,
             List<DrainProgress> drains, List<Explanation> explanations, List<ControllerStatus.WorkerCounts> workers, PassTimings timings, Instant now) {
         long startedNanos = timings.startedNanos();
         trimEvents(now);
@@ -77,16 +77,19 @@ final class StatusPublisher {
         long passMillis = (System.nanoTime() - startedNanos) / 1_000_000;
         metrics.passCompleted(Duration.ofNanos(System.nanoTime() - startedNanos));
         last = new ControllerStatus(leaderId, fence.version(), now, passes, passMillis, moves, drains, explanations, workers);
-        metrics.observe(last, nodes, placements, leaders);
+        metrics.observe(last, nodes);
         String signature = moves.stream().map(m -> m.partition() + m.step() + m.lastError()).toList() + "|"
                 + drains.stream().map(d -> d.node() + "" + d.state() + d.replicasRemaining() + d.leadershipsRemaining() + d.movesInFlight()
-                        + d.stalledPartitions().stream().map(s -> s.partition() + "" + s.reason()).toList()).toList() + "|" + explanations.size() + "|" + workers;
-        // A write every pass would cost a round trip for nothing most of the time.
-        if (signature.equals(publishedSignature) && publishedAt.plus(STATUS_REFRESH).isAfter(now)) {
+                        + d.stalledPartitions().stream().map(s -> s.partition() + "" + s.reason()).toList()).toList() + "|" + explanations.size();
+        // A write every pass would cost a round trip for nothing most of the time. The workers' counts are
+        // compared as records, not rendered into the signature: that made every pass build a string the
+        // length of the worker list.
+        if (signature.equals(publishedSignature) && workers.equals(publishedWorkers) && publishedAt.plus(STATUS_REFRESH).isAfter(now)) {
             writer.submit(null, takeEvents());
         } else {
             writer.submit(last, takeEvents());
             publishedSignature = signature;
+            publishedWorkers = workers;
             publishedAt = now;
         }
         logIfSlow(timings);

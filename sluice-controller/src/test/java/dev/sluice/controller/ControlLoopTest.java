@@ -94,6 +94,18 @@ class ControlLoopTest {
         }
     }
 
+    /** A simulation's event log is stamped by its own clock, so a seed's run logs the same times every time. */
+    @Test
+    void theEventLogIsStampedByTheSimulationsClock() {
+        try (ControllerHarness cluster = fourWorkers(1)) {
+            java.time.Instant started = cluster.clock.instant();
+            cluster.runUntil(cluster::settled, 50, "initial placement");
+            assertThat(cluster.eventKinds()).isNotEmpty();
+            assertThat(cluster.metadata.events().read(-1, 1000)).allSatisfy(event ->
+                    assertThat(event.loggedAt()).isBetween(started, cluster.clock.instant()));
+        }
+    }
+
     /**
      * With one change per worker, each completed move of a drain makes room for the next; the completion
      * and the start it makes room for go to the store in one commit, not one after the other.

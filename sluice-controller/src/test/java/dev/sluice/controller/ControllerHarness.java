@@ -37,8 +37,9 @@ final class ControllerHarness implements AutoCloseable {
 
     static final Duration STEP = Duration.ofMillis(100);
 
-    final InMemoryMetadataStore store = new InMemoryMetadataStore();
     final MutableClock clock = new MutableClock(Instant.parse("2026-11-27T12:00:00Z"));
+    /** Stamped by the harness's clock, so that the event log's times are the same in every run of a seed. */
+    final InMemoryMetadataStore store = new InMemoryMetadataStore(clock);
     final ClusterMetadata metadata = new ClusterMetadata(store, clock);
     final StoredPlacements storedPlacements = new StoredPlacements(store, metadata);
     /** What {@link #interfereBeforeCommits} installed; the store's own hook is the harness's. */

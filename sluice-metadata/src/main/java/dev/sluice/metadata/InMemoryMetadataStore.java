@@ -1,6 +1,7 @@
 package dev.sluice.metadata;
 
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,7 +28,12 @@ public final class InMemoryMetadataStore implements MetadataStore {
     private boolean closed;
 
     public InMemoryMetadataStore() {
-        this(new Backing());
+        this(InstantSource.system());
+    }
+
+    /** A store whose log entries are stamped by {@code clock}: a simulation's own clock keeps its runs alike. */
+    public InMemoryMetadataStore(InstantSource clock) {
+        this(new Backing(clock));
     }
 
     private InMemoryMetadataStore(Backing backing) {
@@ -46,12 +52,17 @@ public final class InMemoryMetadataStore implements MetadataStore {
         final List<WatchImpl> watches = new ArrayList<>();
         final Map<String, List<ElectionImpl>> elections = new HashMap<>();
         java.util.function.Consumer<List<Op>> interference;
-        /** When each log entry was appended: the wall clock, never earlier than the entry before it, as ZooKeeper's would be. */
+        /** When each log entry was appended: the store's clock, never earlier than the entry before it, as ZooKeeper's would be. */
         final Map<String, Instant> appendedAt = new HashMap<>();
+        final InstantSource clock;
         Instant lastAppend = Instant.EPOCH;
 
+        Backing(InstantSource clock) {
+            this.clock = clock;
+        }
+
         void stampAppend(String entryKey) {
-            Instant now = Instant.now();
+            Instant now = clock.instant();
             lastAppend = now.isAfter(lastAppend) ? now : lastAppend;
             appendedAt.put(entryKey, lastAppend);
         }
