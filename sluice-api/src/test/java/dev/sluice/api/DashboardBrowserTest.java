@@ -84,7 +84,7 @@ class DashboardBrowserTest {
         browser.until(d -> "planned".equals(dialog.getAttribute("data-phase")));
         List<WebElement> moves = dialog.findElements(By.cssSelector("[data-testid=dry-run-move]"));
         assertThat(moves).hasSize(replicas);
-        assertThat(moves.getFirst().getText()).matches("P0\\s+N1\\s+N[234]");
+        assertThat(moves.getFirst().getText()).as("nodes named as on every surface").matches("P0\\s+N1 \\([^)]+\\)\\s+N[234] \\([^)]+\\)");
         assertThat(dialog.findElements(By.cssSelector("[data-testid=dry-run-leader]"))).isNotEmpty();
         assertThat(dialog.findElement(By.cssSelector("[data-testid=dry-run-verdict]")).getText()).startsWith("Allowed");
         assertThat(dialog.findElement(By.cssSelector("[data-testid=dry-run-warnings]")).getText()).contains("N5 is dead");

@@ -149,8 +149,8 @@ class DashboardDrainBrowserTest {
         assertThat(dialog.findElement(By.cssSelector("[data-testid=dry-run-verdict]")).getText()).startsWith("Allowed");
         List<WebElement> moves = dialog.findElements(By.cssSelector("[data-testid=dry-run-move]"));
         assertThat(moves).hasSize((int) replicas);
-        assertThat(moves).allSatisfy(move -> assertThat(move.getText()).matches("P\\d+\\s+" + id + "\\s+N\\d+")
-                .doesNotEndWith(" " + id));
+        assertThat(moves).allSatisfy(move -> assertThat(move.getText()).matches("P\\d+\\s+" + id + " \\(" + drained.name() + "\\)\\s+N\\d+ \\(worker-\\d+\\)")
+                .doesNotEndWith(" " + id + " (" + drained.name() + ")"));
         WebElement confirm = dialog.findElement(By.cssSelector("[data-testid=confirm-button]"));
         assertThat(confirm.isEnabled()).as("no drain without a reason").isFalse();
         assertThat(ControllerDrainTest.state(cluster, id)).isEqualTo(WorkerState.ACTIVE);

@@ -181,6 +181,7 @@ initDialogs({
     pollNow();
   },
   onUnauthorized: showUnauthorized,
+  nodeName: (id) => status.nodes.find((n) => n.id === id)?.name,
   onTokenSaved: () => {
     document.getElementById('token-input').value = api.storedToken();
     document.getElementById('token-status').textContent = 'token saved';

@@ -5,11 +5,12 @@
 import * as api from './api.js';
 import { h } from './view.js';
 
-let hooks = { onChanged: () => {}, onUnauthorized: () => {}, onTokenSaved: () => {} };
+let hooks = { onChanged: () => {}, onUnauthorized: () => {}, onTokenSaved: () => {}, nodeName: () => undefined };
 
 /**
  * Wires the dialogs. `onChanged(message)` runs after a state change the server accepted,
- * `onUnauthorized(message)` after a 401, and `onTokenSaved()` after a token typed into a dialog was saved.
+ * `onUnauthorized(message)` after a 401, and `onTokenSaved()` after a token typed into a dialog was saved;
+ * `nodeName(id)` gives a node's name, so that plans name nodes as every other surface does: `N3 (worker-3)`.
  */
 export function initDialogs(callbacks) {
   hooks = { ...hooks, ...callbacks };
@@ -174,6 +175,12 @@ export async function openDrainDialog(nodeId, { keepToken = false } = {}) {
   byId('drain-reason').focus();
 }
 
+/** `N3 (worker-3)`: ids follow registration order, names are what operators know. */
+function nodeLabel(id) {
+  const name = id ? hooks.nodeName(id) : undefined;
+  return name ? `${id} (${name})` : id;
+}
+
 function showPlan(nodeId, plan) {
   drain.plan = plan;
   hideToken('drain');
@@ -197,12 +204,12 @@ function showPlan(nodeId, plan) {
   byId('drain-blocking').querySelector('ul').replaceChildren(...blockingItems(blocking));
 
   const row = (change, testid) => h('tr', { 'data-testid': testid, data: { partition: change.partition } },
-    h('td', { text: change.partition }), h('td', { text: change.from ?? '—' }), h('td', { text: change.to ?? '—' }));
+    h('td', { text: change.partition }), h('td', { text: nodeLabel(change.from) ?? '—' }), h('td', { text: nodeLabel(change.to) ?? '—' }));
   byId('drain-moves').tBodies[0].replaceChildren(...moves.map((m) => row(m, 'dry-run-move')));
   byId('drain-leaders').tBodies[0].replaceChildren(...leaders.map((l) => row(l, 'dry-run-leader')));
   byId('drain-moves-count').textContent = `(${moves.length})`;
   byId('drain-leaders-count').textContent = `(${leaders.length})`;
-  const perWorker = Object.entries(plan.replicasPerWorker ?? {}).map(([worker, count]) => `${worker} ${count}`).join(' · ');
+  const perWorker = Object.entries(plan.replicasPerWorker ?? {}).map(([worker, count]) => `${nodeLabel(worker)} ${count}`).join(' · ');
   byId('drain-per-worker').textContent = perWorker || '—';
   byId('drain-warnings').replaceChildren(...(plan.warnings ?? []).map((w) => h('li', { text: w })));
   dialog.dataset.phase = 'planned';
