@@ -347,6 +347,7 @@ public final class AdminApi {
                 table.map(t -> t.replication().replicas()).orElse(0),
                 table.map(t -> t.replication().minZones()).orElse(0),
                 snapshot.status().map(WireViews::controller).orElse(null),
+                snapshot.status().map(ControllerStatus::clients).orElse(null),
                 byState, snapshot.nodes().nodes().size(), alive, moving,
                 snapshot.status().map(ControllerStatus::drains).orElse(List.of()).stream().map(drain -> WireViews.drain(drain, text -> withNodeNames(text, snapshot.nodes()))).toList()));
     }

@@ -3,12 +3,18 @@ package dev.sluice.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.model.WorkerState;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 
@@ -143,6 +149,71 @@ class DashboardBrowserTest {
         assertThat(cluster.state(1)).isEqualTo(WorkerState.DISABLED);
         browser.screenshot("dashboard-drain-completed");
         assertThat(browser.consoleErrors()).isEmpty();
+    }
+
+    /**
+     * The client-impact panel shows the controller's numbers, and says so while there are none; a stalled partition
+     * says how long it has been stuck by the server's clock (the fake's runs in 2025); the draining worker's long name
+     * is shown whole on its card and on its drain.
+     */
+    @Test
+    void clientImpactHowLongAStallHasLastedAndALongNameAreShownInFull() throws Exception {
+        cluster.holdStall(Duration.ofSeconds(80));
+        browser.open(cluster.baseUrl() + FAST);
+
+        WebElement unknown = browser.visible("[data-testid=client-unknown]");
+        browser.until(d -> unknown.getText().equals("Not known yet: no controller has published client numbers."));
+        assertThat(driver().findElement(By.cssSelector("[data-testid=client-requests]")).isDisplayed()).as("no zeros that look healthy").isFalse();
+        cluster.reportClients(true);
+        WebElement requests = browser.visible("[data-testid=client-requests]");
+        assertThat(unknown.isDisplayed()).isFalse();
+        assertThat(requests.getText()).isEqualTo("240.0/s");
+        assertThat(text("[data-testid=client-errors]")).isEqualTo("0.5/s (0.21 %)");
+        assertThat(text("[data-testid=client-p99]")).isEqualTo("10 ms");
+        assertThat(text("[data-testid=client-window]")).isEqualToIgnoringCase("last 10 s");
+        assertThat(text("[data-testid=client-node][data-node=N1]")).isEqualTo("N1 (worker-1) 61.5/s 0.5/s (0.81 %) 12.1 ms");
+        assertThat(text("[data-testid=client-node][data-node=N6]")).isEqualTo("N6 (worker-6) 0.0/s none —");
+        assertThat(text("[data-testid=client-not-reporting]")).isEqualTo("Not reporting: N7");
+
+        WebElement name = browser.visible(card("N4") + " .node-name");
+        assertThat(name.getText()).isEqualTo(FakeCluster.LONG_NAME);
+        assertNotCut(name);
+
+        HttpResponse<String> drained = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(cluster.baseUrl() + "/api/v1/nodes/N4/state"))
+                .header("Authorization", "Bearer " + FakeCluster.TOKEN)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"state\": \"draining\", \"reason\": \"disk swap\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(drained.statusCode()).as(drained.body()).isEqualTo(200);
+
+        String drain = "[data-testid=drain-panel][data-node=N4]";
+        // The script stops once the stall has lasted 80 s; the list is drawn anew on every poll, so it is looked up each time.
+        browser.until(d -> d.findElements(By.cssSelector(drain + " [data-testid=stuck-for]")).stream()
+                .anyMatch(stuck -> stuck.getText().equals("stuck for 1 min 20 s")));
+        assertThat(driver().findElement(By.cssSelector(drain + " [data-testid=stuck-for]")).getAttribute("data-seconds")).isEqualTo("80");
+        assertThat(text(drain + " .badge")).isEqualToIgnoringCase("stalled 1 min 20 s");
+        WebElement title = driver().findElement(By.cssSelector(drain + " .drain-title"));
+        assertThat(title.getText()).isEqualTo("N4 " + FakeCluster.LONG_NAME);
+        assertNotCut(title);
+        WebElement draining = browser.visible("#group-draining " + card("N4") + " .node-name");
+        assertThat(draining.getText()).isEqualTo(FakeCluster.LONG_NAME);
+        assertNotCut(draining);
+        browser.screenshot("dashboard-client-impact-and-stall");
+        assertThat(browser.consoleErrors()).isEmpty();
+    }
+
+    private String text(String css) {
+        return driver().findElement(By.cssSelector(css)).getText();
+    }
+
+    /** Nothing of {@code element}'s text is hidden: it does not overflow its own box, nor its card or panel. */
+    private void assertNotCut(WebElement element) {
+        JavascriptExecutor js = (JavascriptExecutor) driver();
+        assertThat((Boolean) js.executeScript("const e = arguments[0]; return e.scrollWidth <= e.clientWidth && e.scrollHeight <= e.clientHeight;",
+                element)).as("%s fits its own box", element.getText()).isTrue();
+        assertThat((Boolean) js.executeScript("const e = arguments[0]; const box = e.getBoundingClientRect();"
+                + " const outer = e.closest('.card, .drain').getBoundingClientRect();"
+                + " return box.left >= outer.left && box.right <= outer.right;", element))
+                .as("%s stays inside its card or panel", element.getText()).isTrue();
     }
 
     @Test

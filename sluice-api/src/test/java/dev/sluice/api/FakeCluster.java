@@ -15,6 +15,7 @@ import dev.sluice.model.TransitionTable;
 import dev.sluice.model.WorkerState;
 import dev.sluice.scheduler.LeadershipChange;
 import dev.sluice.scheduler.Move;
+import dev.sluice.wire.ClientImpactView;
 import dev.sluice.wire.ClusterView;
 import dev.sluice.wire.ControllerView;
 import dev.sluice.wire.DryRunView;
@@ -46,10 +47,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * with the real response records (the wire records {@link AdminApi} answers with), so the JSON the page reads has the contract's shape.
  *
  * <p>Seven workers, 32 partitions × 3 replicas over N1–N5. N5 is active but dead, N6 provisioning, N7
- * disabled. A drain requested through the API is played out one step per {@code GET /api/v1/cluster}
+ * disabled; N4 has a long name ({@link #LONG_NAME}). A drain requested through the API is played out one step per {@code GET /api/v1/cluster}
  * (one dashboard poll): first the worker's leaderships move, then one replica per step — each move shown
  * for one step with its joining and leaving replicas — with a stall of a few steps a third of the way, and
  * finally the worker becomes {@code disabled}. Time is simulated: every step is five seconds later.
+ * {@link #holdStall(Duration)} keeps the stall until it has lasted that long and then stops the script, so the
+ * page shows one state from then on. {@link #reportClients(boolean)} serves client-impact numbers
+ * ({@link #CLIENTS}); before it, the cluster view has none.
  *
  * <p>Mutating routes require {@code Authorization: Bearer }{@link #TOKEN}. Every state request is
  * recorded for the test to inspect. {@link #metadataDown(boolean)} makes every read answer 503, as a node
@@ -63,6 +67,19 @@ final class FakeCluster implements AutoCloseable {
     private static final Instant START = Instant.parse("2025-03-04T09:30:00Z");
     private static final Duration STEP = Duration.ofSeconds(5);
     private static final int STALL_STEPS = 5;
+    /** The longest name a node may have is 63 characters; this one is long enough not to fit a card's width. */
+    static final String LONG_NAME = "worker-4.rack-17.eu-west-1c.storage.example.internal";
+    /**
+     * The client impact served once {@link #reportClients(boolean) reported}: 240 requests/s, 0.5 failed/s (all on
+     * N1), a p99 of 10 ms; N6 quiet, N7 not reporting.
+     */
+    static final List<ClientImpactView.NodeRates> CLIENTS = List.of(
+            new ClientImpactView.NodeRates("N1", "worker-1", new ClientImpactView.Rates(61.5, 0.5, 615, 5, 5 / 615.0, 12.1)),
+            new ClientImpactView.NodeRates("N2", "worker-2", new ClientImpactView.Rates(60.0, 0, 600, 0, 0.0, 4.2)),
+            new ClientImpactView.NodeRates("N3", "worker-3", new ClientImpactView.Rates(58.5, 0, 585, 0, 0.0, 3.54)),
+            new ClientImpactView.NodeRates("N4", LONG_NAME, new ClientImpactView.Rates(60.0, 0, 600, 0, 0.0, 4.2)),
+            new ClientImpactView.NodeRates("N6", "worker-6", new ClientImpactView.Rates(0, 0, 0, 0, null, null)));
+    static final ClientImpactView.Rates CLIENTS_TOTAL = new ClientImpactView.Rates(240.0, 0.5, 2_400, 5, 5 / 2_400.0, 10.0);
 
     /** A state request as the fake received it. */
     record Received(String node, String authorization, AdminApi.StateRequest request) {}
@@ -76,8 +93,12 @@ final class FakeCluster implements AutoCloseable {
         StateChangeView lastChange;
 
         Worker(int id, String zone, WorkerState state, boolean alive) {
+            this(id, "worker-" + id, zone, state, alive);
+        }
+
+        Worker(int id, String name, String zone, WorkerState state, boolean alive) {
             this.id = NodeId.of(id);
-            this.name = "worker-" + id;
+            this.name = name;
             this.location = new Location("eu-west", zone);
             this.state = state;
             this.alive = alive;
@@ -108,6 +129,7 @@ final class FakeCluster implements AutoCloseable {
         int nextMove;
         boolean leadershipsShed;
         int stallStepsLeft = STALL_STEPS;
+        Instant stalledSince;
         Move inFlight;
         Instant completedAt;
 
@@ -127,6 +149,8 @@ final class FakeCluster implements AutoCloseable {
     private Instant now = START;
     private long steps;
     private boolean metadataDown;
+    private Duration stallHeld;
+    private boolean clientsReported;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final Javalin server;
 
@@ -134,7 +158,7 @@ final class FakeCluster implements AutoCloseable {
         add(new Worker(1, "zone-a", WorkerState.ACTIVE, true));
         add(new Worker(2, "zone-b", WorkerState.ACTIVE, true));
         add(new Worker(3, "zone-c", WorkerState.ACTIVE, true));
-        add(new Worker(4, "zone-a", WorkerState.ACTIVE, true));
+        add(new Worker(4, LONG_NAME, "zone-a", WorkerState.ACTIVE, true));
         add(new Worker(5, "zone-b", WorkerState.ACTIVE, false));
         add(new Worker(6, "zone-c", WorkerState.PROVISIONING, true));
         add(new Worker(7, "zone-a", WorkerState.DISABLED, true));
@@ -166,6 +190,16 @@ final class FakeCluster implements AutoCloseable {
 
     synchronized void metadataDown(boolean down) {
         metadataDown = down;
+    }
+
+    /** Keeps a drain's stall until it has lasted {@code duration}, then stops the script: nothing moves, time stands still. */
+    synchronized void holdStall(Duration duration) {
+        stallHeld = duration;
+    }
+
+    /** Whether the cluster view has client-impact numbers ({@link #CLIENTS}) or none yet. */
+    synchronized void reportClients(boolean reported) {
+        clientsReported = reported;
     }
 
     synchronized WorkerState state(int node) {
@@ -236,7 +270,9 @@ final class FakeCluster implements AutoCloseable {
         int alive = (int) workers.values().stream().filter(w -> w.alive).count();
         int moving = (int) partitions.stream().filter(p -> !p.next.isEmpty()).count();
         return ApiResponse.ok(new ClusterView("fake", PARTITIONS, REPLICAS, 2,
-                new ControllerView("N2", 3, now, 100 + steps, 12), byState, workers.size(), alive, moving,
+                new ControllerView("N2", 3, now, 100 + steps, 12),
+                clientsReported ? new ClientImpactView(now, 10.0, CLIENTS_TOTAL, CLIENTS, List.of("N7")) : null,
+                byState, workers.size(), alive, moving,
                 drains.values().stream().map(this::progress).map(progress -> WireViews.drain(progress, UnaryOperator.identity())).toList()));
     }
 
@@ -386,6 +422,10 @@ final class FakeCluster implements AutoCloseable {
 
     /** Plays one step of every running drain. */
     private void step() {
+        if (stallHeld != null && drains.values().stream()
+                .anyMatch(d -> stalling(d) && d.stalledSince != null && Duration.between(d.stalledSince, now).compareTo(stallHeld) >= 0)) {
+            return;
+        }
         steps++;
         now = now.plus(STEP);
         for (Drain drain : drains.values()) {
@@ -405,7 +445,12 @@ final class FakeCluster implements AutoCloseable {
                 continue;
             }
             if (stalling(drain)) {
-                drain.stallStepsLeft--;
+                if (drain.stalledSince == null) {
+                    drain.stalledSince = now;
+                }
+                if (stallHeld == null || drain.stallStepsLeft > 1) {
+                    drain.stallStepsLeft--;
+                }
                 if (drain.stallStepsLeft == STALL_STEPS - 1) {
                     event(EventKind.DRAIN_STALLED, drain.node, drain.inFlight.partition(), "drain of " + drain.node + " stalled: "
                             + drain.inFlight.partition() + " " + stallMessage(drain), Map.of());
@@ -464,7 +509,7 @@ final class FakeCluster implements AutoCloseable {
         boolean stalled = stalling(drain) && drain.stallStepsLeft < STALL_STEPS;
         List<DrainProgress.StalledPartition> stalledPartitions = stalled
                 ? List.of(new DrainProgress.StalledPartition(drain.inFlight.partition(), drain.inFlight.to(),
-                        dev.sluice.controller.StallReason.CATCH_UP_NOT_ADVANCING, stallMessage(drain), now))
+                        dev.sluice.controller.StallReason.CATCH_UP_NOT_ADVANCING, stallMessage(drain), drain.stalledSince))
                 : List.of();
         Worker worker = workers.get(drain.node);
         return new DrainProgress(drain.node, new GenerationalNodeId(drain.node, 2), worker.name, worker.state, drain.startedAt, drain.completedAt,

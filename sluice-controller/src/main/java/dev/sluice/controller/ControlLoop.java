@@ -165,7 +165,8 @@ final class ControlLoop {
                 holdings, now), fence);
         timings.lap("drains");
         List<ControllerStatus.WorkerCounts> counts = nodes.workers().stream().map(worker -> emptiness.counts(worker.nodeId())).toList();
-        publisher.publish(nodes, movesInFlight(current), drainProgress, plan.explanations(), counts, timings, now);
+        publisher.publish(nodes, movesInFlight(current), drainProgress, plan.explanations(), counts,
+                ClientImpact.of(nodes.workers(), registered, observer.clientWindows(), now), timings, now);
         return !moves.steps().isEmpty() || moves.anyCallInFlight()
                 || nodes.workers().stream().anyMatch(n -> n.workerState() == WorkerState.DRAINING);
     }

@@ -3,6 +3,7 @@ package dev.sluice.controller;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
 import dev.sluice.scheduler.Explanation;
+import dev.sluice.wire.ClientImpactView;
 import java.time.Instant;
 import java.util.List;
 
@@ -19,6 +20,9 @@ import java.util.List;
  * @param explanationsLeftOut how many more explanations the scheduler gave than the status lists
  * @param workers every worker's replicas and leaderships, counted in the same pass as the drains (with
  *     {@link Emptiness}'s rule for who leads), so the API, CLI and dashboard show one set of numbers
+ * @param clients the workers' client windows added up ({@link ClientImpact}), already in the shape the admin API
+ *     serves, so the API passes it on instead of computing anything; since issue 13, {@code null} in a status
+ *     from a controller that does not add them up
  */
 public record ControllerStatus(
         String leader,
@@ -30,7 +34,8 @@ public record ControllerStatus(
         List<DrainProgress> drains,
         List<Explanation> explanations,
         int explanationsLeftOut,
-        List<WorkerCounts> workers) {
+        List<WorkerCounts> workers,
+        ClientImpactView clients) {
 
     /**
      * Explanations a status lists. The scheduler explains every partition it cannot place, so a cluster of
@@ -55,13 +60,19 @@ public record ControllerStatus(
     /** A status listing at most {@link #MAX_EXPLANATIONS} of {@code explanations} and counting the rest. */
     public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
             List<DrainProgress> drains, List<Explanation> explanations) {
-        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, List.of());
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, List.of(), null);
     }
 
     /** The same, with every worker's counts. */
     public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
             List<DrainProgress> drains, List<Explanation> explanations, List<WorkerCounts> workers) {
-        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, workers);
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, workers, null);
+    }
+
+    /** The same, with every worker's counts and the client impact. */
+    public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
+            List<DrainProgress> drains, List<Explanation> explanations, List<WorkerCounts> workers, ClientImpactView clients) {
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, workers, clients);
     }
 
     /** How many replica sets (current or next) name {@code node}, and how many partitions it leads. */

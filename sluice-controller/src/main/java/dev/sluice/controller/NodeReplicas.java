@@ -2,6 +2,7 @@ package dev.sluice.controller;
 
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
+import dev.sluice.wire.ClientWindow;
 import dev.sluice.wire.ReplicaRole;
 import java.time.Instant;
 import java.util.List;
@@ -15,8 +16,11 @@ import java.util.TreeMap;
  * @param diskOk whether the worker's data directory is above its free-space floor (its status says
  *     {@code disk.state: ok}, or says nothing of its disk); a worker below it takes no writes, stops its Raft
  *     server when critical, and must get no replica and no leadership
+ * @param clients what the worker's clients asked of it over the few seconds before the report, or {@code null} from a
+ *     worker that does not count them
  */
-public record NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, ReplicaView> replicas, List<Removal> removals, boolean diskOk) {
+public record NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, ReplicaView> replicas, List<Removal> removals, boolean diskOk,
+        ClientWindow clients) {
 
     /**
      * A group the worker is removing.
@@ -33,11 +37,15 @@ public record NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, Rep
     }
 
     public NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, ReplicaView> replicas) {
-        this(node, observedAt, replicas, List.of(), true);
+        this(node, observedAt, replicas, List.of(), true, null);
     }
 
     public NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, ReplicaView> replicas, List<Removal> removals) {
-        this(node, observedAt, replicas, removals, true);
+        this(node, observedAt, replicas, removals, true, null);
+    }
+
+    public NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, ReplicaView> replicas, List<Removal> removals, boolean diskOk) {
+        this(node, observedAt, replicas, removals, diskOk, null);
     }
 
     public boolean hosts(PartitionId partition) {
@@ -53,8 +61,13 @@ public record NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, Rep
         return replicas.isEmpty() && removals.isEmpty();
     }
 
+    /** The same report with {@code changed} replicas instead. */
+    NodeReplicas withReplicas(Map<PartitionId, ReplicaView> changed) {
+        return new NodeReplicas(node, observedAt, changed, removals, diskOk, clients);
+    }
+
     /** The same report as of another instant (to compare contents). */
     NodeReplicas at(Instant instant) {
-        return new NodeReplicas(node, instant, replicas, removals, diskOk);
+        return new NodeReplicas(node, instant, replicas, removals, diskOk, clients);
     }
 }

@@ -5,6 +5,7 @@ import dev.sluice.model.NodeId;
 import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.WorkerState;
+import dev.sluice.wire.ClientWindow;
 import dev.sluice.wire.ReplicaRole;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,8 +84,7 @@ final class Observer implements Observed {
             Map<PartitionId, ReplicaView> updated = new HashMap<>(entry.getValue().replicas());
             updated.put(partition, new ReplicaView(partition, role, leader, view.term() + (role == ReplicaRole.LEADER ? 1 : 0),
                     view.configuration(), view.configurationChanging(), view.appliedIndex()));
-            reports.put(entry.getKey(), new NodeReplicas(entry.getKey(), entry.getValue().observedAt(), updated, entry.getValue().removals(),
-                    entry.getValue().diskOk()));
+            reports.put(entry.getKey(), entry.getValue().withReplicas(updated));
         }
         // Recomputed when next asked for, not here: a pass that applies many moved leaderships in a row
         // recomputes once, not once per move (each recompute walks every replica of every worker, and at
@@ -206,6 +206,15 @@ final class Observer implements Observed {
         NodeReplicas last = reports.get(node);
         return last != null && !last.observedAt().plus(config.statusPollInterval().multipliedBy(FRESH_REPORT_POLLS)).isBefore(now)
                 ? Optional.of(last) : Optional.empty();
+    }
+
+    /** The client window of every alive worker whose last report is fresh and has one. */
+    Map<NodeId, ClientWindow> clientWindows() {
+        Map<NodeId, ClientWindow> windows = new TreeMap<>();
+        for (NodeId node : alive) {
+            freshReport(node).map(NodeReplicas::clients).ifPresent(window -> windows.put(node, window));
+        }
+        return windows;
     }
 
     /** Why the last poll of {@code node} failed, if it did after its last answer. */

@@ -10,6 +10,7 @@ import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.PartitionId;
 import dev.sluice.raft.MoveFailure;
 import dev.sluice.scheduler.Explanation;
+import dev.sluice.wire.ClientImpactView;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -70,13 +71,14 @@ final class StatusPublisher {
 
     /** Ends a pass: builds the status, updates the meters, publishes when something changed or the last is old. */
     void publish(NodesConfiguration nodes, List<ControllerStatus.MoveInFlight> moves,
-            List<DrainProgress> drains, List<Explanation> explanations, List<ControllerStatus.WorkerCounts> workers, PassTimings timings, Instant now) {
+            List<DrainProgress> drains, List<Explanation> explanations, List<ControllerStatus.WorkerCounts> workers, ClientImpactView clients,
+            PassTimings timings, Instant now) {
         long startedNanos = timings.startedNanos();
         trimEvents(now);
         passes++;
         long passMillis = (System.nanoTime() - startedNanos) / 1_000_000;
         metrics.passCompleted(Duration.ofNanos(System.nanoTime() - startedNanos));
-        last = new ControllerStatus(leaderId, fence.version(), now, passes, passMillis, moves, drains, explanations, workers);
+        last = new ControllerStatus(leaderId, fence.version(), now, passes, passMillis, moves, drains, explanations, workers, clients);
         metrics.observe(last, nodes);
         String signature = moves.stream().map(m -> m.partition() + m.step() + m.lastError()).toList() + "|"
                 + drains.stream().map(d -> d.node() + "" + d.state() + d.replicasRemaining() + d.leadershipsRemaining() + d.movesInFlight()

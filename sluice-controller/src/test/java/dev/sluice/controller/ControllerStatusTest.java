@@ -52,4 +52,20 @@ class ControllerStatusTest {
         assertThat(status.explanations()).isEqualTo(explanations);
         assertThat(status.explanationsLeftOut()).isZero();
     }
+
+    /** The client impact is stored with the status and read back by every node's API as it was published. */
+    @Test
+    void theClientImpactIsPublishedWithTheStatusAndReadBack() {
+        Instant at = Instant.parse("2026-11-27T12:00:00Z");
+        dev.sluice.wire.ClientImpactView clients = new dev.sluice.wire.ClientImpactView(at, 9.5,
+                new dev.sluice.wire.ClientImpactView.Rates(12.5, 0.5, 120, 5, 5 / 120.0, 11.3),
+                List.of(new dev.sluice.wire.ClientImpactView.NodeRates("N1", "worker-1", new dev.sluice.wire.ClientImpactView.Rates(12.5, 0.5, 120, 5,
+                        5 / 120.0, 11.3))), List.of("N2"));
+        ControllerStatus status = new ControllerStatus("controller-a", 1, at, 1, 5, List.of(), List.of(), List.of(), List.of(), clients);
+        try (InMemoryMetadataStore store = new InMemoryMetadataStore()) {
+            ControllerDocuments documents = new ControllerDocuments(new ClusterMetadata(store, () -> at));
+            documents.publishStatus(status, 0, java.util.List.of(), documents.takeEpoch("controller-a"));
+            assertThat(documents.status()).hasValueSatisfying(read -> assertThat(read.clients()).isEqualTo(clients));
+        }
+    }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.ReplicationProperty;
+import dev.sluice.wire.ClientWindow;
 import dev.sluice.wire.ReplicaRole;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,27 @@ class ObserverTest {
             assertThat(observer.leaders()).containsEntry(P0, N2);
             observer.begin(nodes, Set.of(N1, N2, N3), Set.of(), cluster.clock.instant());
             assertThat(observer.leader(P0)).contains(N1);
+        }
+    }
+
+    /** Only what alive workers said recently counts towards the client impact. */
+    @Test
+    void clientWindowsComeFromFreshReportsOfAliveWorkersOnly() {
+        try (ControllerHarness cluster = new ControllerHarness(4, 1, ReplicationProperty.of(3), ControllerConfig.DEFAULTS, 1)) {
+            Observer observer = new Observer(cluster.dataPlane, ControllerConfig.DEFAULTS, new ControllerEvent.Inbox(() -> { }));
+            java.time.Instant now = cluster.clock.instant();
+            ClientWindow window = new ClientWindow(now.minusSeconds(10), now, 5, 1, List.of(new ClientWindow.LatencyBucket(1.0, 5)));
+            java.time.Instant old = now.minus(ControllerConfig.DEFAULTS.statusPollInterval().multipliedBy(Observer.FRESH_REPORT_POLLS + 1));
+            observer.answered(new NodeReplicas(N1, now, Map.of(), List.of(), true, window));
+            observer.answered(new NodeReplicas(N2, old, Map.of(), List.of(), true, window));
+            observer.answered(new NodeReplicas(N3, now, Map.of(), List.of(), true, null));
+            observer.answered(new NodeReplicas(NodeId.of(4), now, Map.of(), List.of(), true, window));
+
+            observer.begin(cluster.metadata.nodes().current(), Set.of(N1, N2, N3), Set.of(), now);
+
+            assertThat(observer.clientWindows()).as("N2's report is stale, N3 has no window, N4 is dead").containsOnlyKeys(N1);
+            observer.leaderMoved(P0, N1);
+            assertThat(observer.clientWindows()).as("a moved leadership keeps the window").containsEntry(N1, window);
         }
     }
 }

@@ -84,4 +84,14 @@ class RatisDataPlaneTest {
         assertThat(observer.healthy(NodeId.of(2))).as("low disk").isFalse();
         assertThat(observer.healthy(NodeId.of(3))).isTrue();
     }
+
+    @Test
+    void theWorkersClientWindowIsKeptAndAnOlderWorkerHasNone() throws Exception {
+        NodeReplicas counting = read(STATUS.formatted(", \"clients\": {\"from\": \"2026-11-28T10:00:04Z\", \"to\": \"2026-11-28T10:00:14Z\", "
+                + "\"requests\": 20, \"failed\": 2, \"latency\": [{\"upToMillis\": 2.0, \"count\": 20}]}"));
+
+        assertThat(counting.clients()).isEqualTo(new dev.sluice.wire.ClientWindow(Instant.parse("2026-11-28T10:00:04Z"),
+                Instant.parse("2026-11-28T10:00:14Z"), 20, 2, List.of(new dev.sluice.wire.ClientWindow.LatencyBucket(2.0, 20))));
+        assertThat(read(STATUS.formatted("")).clients()).isNull();
+    }
 }

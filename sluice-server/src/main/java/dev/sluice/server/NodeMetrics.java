@@ -6,13 +6,19 @@ import dev.sluice.wire.DiskStatus;
 import dev.sluice.wire.ReplicaStatus;
 import dev.sluice.wire.WorkerStatus;
 import io.micrometer.core.instrument.Gauge;
+import dev.sluice.worker.ClientOperation;
+import dev.sluice.worker.ClientOutcome;
+import dev.sluice.worker.ClientRequests;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What one node reports about itself: its worker state, the replicas it hosts and leads, how far its
- * replicas lag, and its data directory's free space and disk state. The worker status is computed at most once a second, however often it is scraped.
+ * replicas lag, its data directory's free space and disk state, and the data requests it answered. The worker status is computed at most once a second, however often it is scraped.
  */
 final class NodeMetrics implements AutoCloseable {
 
@@ -24,6 +30,7 @@ final class NodeMetrics implements AutoCloseable {
 
     NodeMetrics(MeterRegistry registry, SluiceNode node) {
         this.node = node;
+        clientRequests(registry, node.worker().clientRequests());
         Gauge.builder("sluice.node.replicas", this, m -> m.status().replicas().size())
                 .description("partition replicas this node hosts").register(registry);
         Gauge.builder("sluice.node.leaders", this, m -> m.status().replicas().stream().filter(r -> r.role().wireName().equals("leader")).count())
@@ -46,6 +53,26 @@ final class NodeMetrics implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code sluice_client_request_seconds}, by operation and outcome: every combination registered up front, so
+     * a rate of failures reads zero before the first one instead of having no series.
+     */
+    private static void clientRequests(MeterRegistry registry, ClientRequests requests) {
+        Map<ClientOperation, Map<ClientOutcome, Timer>> timers = new EnumMap<>(ClientOperation.class);
+        for (ClientOperation operation : ClientOperation.values()) {
+            Map<ClientOutcome, Timer> byOutcome = new EnumMap<>(ClientOutcome.class);
+            for (ClientOutcome outcome : ClientOutcome.values()) {
+                byOutcome.put(outcome, Timer.builder("sluice.client.request")
+                        .description("data requests this node answered (PUT and GET /data/v1/kv/{key}), by operation and outcome")
+                        .tag("operation", operation.wireName()).tag("outcome", outcome.wireName())
+                        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+                        .register(registry));
+            }
+            timers.put(operation, byOutcome);
+        }
+        requests.listen((operation, outcome, latency) -> timers.get(operation).get(outcome).record(latency));
+    }
+
     private java.util.Optional<DiskStatus> disk() {
         return java.util.Optional.ofNullable(status().disk());
     }
@@ -63,6 +90,7 @@ final class NodeMetrics implements AutoCloseable {
 
     @Override
     public void close() {
+        node.worker().clientRequests().stopListening();
         cached = new WorkerStatus(node.config().worker().nodeName(), null, null, false, List.of(), "stopped", 0, List.of(), java.time.Instant.EPOCH);
     }
 }

@@ -31,7 +31,8 @@ class MetricsExpositionTest {
     /** Gauges that describe the cluster, not the node that exports them. */
     private static final Set<String> CLUSTER_GAUGES = Set.of("sluice_workers", "sluice_worker_replicas", "sluice_worker_leaders", "sluice_moves_in_flight",
             "sluice_drains_in_progress");
-    private static final Set<String> OUTCOMES = Set.of("ok", "precondition_failed", "fence_lost", "unavailable", "error");
+    /** The metadata store's outcomes and the data routes' ({@code dev.sluice.worker.ClientOutcome}). */
+    private static final Set<String> OUTCOMES = Set.of("ok", "precondition_failed", "fence_lost", "unavailable", "error", "redirected", "rejected");
 
     @Test
     void everyNodeFollowsTheNamingRulesAndClusterSeriesComeFromTheLeaderOnly() throws Exception {
@@ -46,6 +47,8 @@ class MetricsExpositionTest {
                 String exposition = scrape(http, node.url());
                 assertThat(violations(exposition)).as("naming violations on %s", node.name()).isEmpty();
                 assertThat(exposition).contains("sluice_node_replica_max_lag_entries");
+                assertThat(exposition).contains("sluice_client_request_seconds_count{operation=\"write\",outcome=\"unavailable\"}")
+                        .containsPattern("sluice_client_request_seconds_bucket\\{[^}]*outcome=\"redirected\"");
             }
             for (String gauge : CLUSTER_GAUGES) {
                 assertThat(exporting(cluster, http, gauge)).as("nodes exporting %s", gauge).hasSize(1);

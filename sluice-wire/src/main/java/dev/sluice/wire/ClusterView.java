@@ -9,6 +9,8 @@ import java.util.Map;
  * The whole cluster at a glance ({@code GET /api/v1/cluster}).
  *
  * @param controller what the controller leader last published, or {@code null} before one did
+ * @param clients the client impact the controller leader last published; since issue 13, {@code null} before
+ *     one did or from a release that does not add it up
  * @param workersByState how many workers are in each state, every state listed
  * @param movesInFlight replica-set changes under way
  */
@@ -19,6 +21,7 @@ public record ClusterView(
         int replicas,
         int minZones,
         ControllerView controller,
+        ClientImpactView clients,
         Map<WorkerState, Integer> workersByState,
         int nodes,
         int alive,
@@ -27,5 +30,11 @@ public record ClusterView(
 
     public ClusterView {
         drains = Lists.copyOrEmpty(drains);
+    }
+
+    /** A view without the client impact, as answered before issue 13. */
+    public ClusterView(String cluster, int partitions, int replicas, int minZones, ControllerView controller, Map<WorkerState, Integer> workersByState,
+            int nodes, int alive, int movesInFlight, List<DrainView> drains) {
+        this(cluster, partitions, replicas, minZones, controller, null, workersByState, nodes, alive, movesInFlight, drains);
     }
 }

@@ -38,7 +38,8 @@ public record WorkerStatus(
         List<ReplicaStatus> replicas,
         List<RemovalStatus> removals,
         Instant at,
-        DiskStatus disk) {
+        DiskStatus disk,
+        ClientWindow clients) {
 
     public WorkerStatus {
         warmUp = Lists.copyOrEmpty(warmUp);
@@ -49,12 +50,18 @@ public record WorkerStatus(
     /** A status without removals, as reported before they were; for callers that describe a stopped node. */
     public WorkerStatus(String name, GenerationalNodeId node, WorkerState state, boolean ready, List<WarmUpResult> warmUp, String activation,
             long nodesVersion, List<ReplicaStatus> replicas, Instant at) {
-        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, List.of(), at, null);
+        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, List.of(), at, null, null);
     }
 
     /** A status without the disk, as reported before the disk rule. */
     public WorkerStatus(String name, GenerationalNodeId node, WorkerState state, boolean ready, List<WarmUpResult> warmUp, String activation,
             long nodesVersion, List<ReplicaStatus> replicas, List<RemovalStatus> removals, Instant at) {
-        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, removals, at, null);
+        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, removals, at, null, null);
+    }
+
+    /** A status without its clients' window, as reported before the worker counted them. */
+    public WorkerStatus(String name, GenerationalNodeId node, WorkerState state, boolean ready, List<WarmUpResult> warmUp, String activation,
+            long nodesVersion, List<ReplicaStatus> replicas, List<RemovalStatus> removals, Instant at, DiskStatus disk) {
+        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, removals, at, disk, null);
     }
 }

@@ -58,7 +58,12 @@ class AdminApiWireTest {
     static final PartitionView PARTITION_SHOWN = PARTITION.withDetail(List.of(new MemberView("N1", ReplicaRole.LEADER, 120L, 0L, null),
             new MemberView("N5", null, null, null, "did not answer within 2 s")), List.of(PAGE.events().get(1)));
     static final ControllerView CONTROLLER = new ControllerView("worker-2", 3, AT, 112, 12);
-    static final ClusterView CLUSTER = new ClusterView("prod", 32, 3, 2, CONTROLLER, everyState(), 7, 6, 2, List.of(DRAIN));
+    static final ClientImpactView CLIENTS = new ClientImpactView(AT, 9.8,
+            new ClientImpactView.Rates(120.5, 2.5, 1200, 25, 0.0208, 16.0),
+            List.of(new ClientImpactView.NodeRates("N1", "worker-1", new ClientImpactView.Rates(120.5, 2.5, 1200, 25, 0.0208, 16.0)),
+                    new ClientImpactView.NodeRates("N3", "worker-3", new ClientImpactView.Rates(0, 0, 0, 0, null, null))),
+            List.of("N6"));
+    static final ClusterView CLUSTER = new ClusterView("prod", 32, 3, 2, CONTROLLER, CLIENTS, everyState(), 7, 6, 2, List.of(DRAIN));
 
     private static Map<WorkerState, Integer> everyState() {
         Map<WorkerState, Integer> byState = new EnumMap<>(WorkerState.class);
@@ -72,7 +77,8 @@ class AdminApiWireTest {
     @Test
     void everyRecordOfTheApiRoundTrips() throws Exception {
         for (Object view : List.of(STALL, DRAIN, LAST_CHANGE, NODE, new StateChanged(NODE, true, List.of("N5 is dead")), REFUSAL, MOVE, ADDED,
-                LEADERSHIP, EXPLANATION, DRY_RUN, PARTITION, PARTITION_SHOWN, TRANSITION, EVENT, PAGE, CONTROLLER, CLUSTER, new ApiError("not-found", "no node N9"))) {
+                LEADERSHIP, EXPLANATION, DRY_RUN, PARTITION, PARTITION_SHOWN, TRANSITION, EVENT, PAGE, CONTROLLER, CLIENTS, CLUSTER,
+                new ApiError("not-found", "no node N9"))) {
             assertRoundTrips(view);
         }
     }
@@ -137,6 +143,13 @@ class AdminApiWireTest {
         String cluster = """
                 {"cluster":"prod","partitions":32,"replicas":3,"minZones":2,
                  "controller":{"leader":"worker-2","epoch":3,"updatedAt":"2025-03-04T09:30:00Z","passes":112,"lastPassMillis":12},
+                 "clients":{"at":"2025-03-04T09:30:00Z","windowSeconds":9.8,
+                   "total":{"requestsPerSecond":120.5,"failedPerSecond":2.5,"requests":1200,"failed":25,"failedRatio":0.0208,"p99Millis":16.0},
+                   "nodes":[
+                     {"node":"N1","name":"worker-1",
+                      "rates":{"requestsPerSecond":120.5,"failedPerSecond":2.5,"requests":1200,"failed":25,"failedRatio":0.0208,"p99Millis":16.0}},
+                     {"node":"N3","name":"worker-3","rates":{"requestsPerSecond":0.0,"failedPerSecond":0.0,"requests":0,"failed":0}}],
+                   "notReporting":["N6"]},
                  "workersByState":{"provisioning":1,"active":4,"draining":1,"disabled":1},"nodes":7,"alive":6,"movesInFlight":2,
                  "drains":[%s]}
                 """.formatted(Json.mapper().writeValueAsString(DRAIN));
@@ -150,6 +163,16 @@ class AdminApiWireTest {
         assertThat(read(page, EventsPage.class)).isEqualTo(PAGE);
         assertThat(read(cluster, ClusterView.class)).isEqualTo(CLUSTER);
         assertThat(Json.mapper().readTree(Json.mapper().writeValueAsString(CLUSTER))).isEqualTo(Json.mapper().readTree(cluster));
+    }
+
+    /** An API from before issue 13 sends no client impact: a reader sees {@code null}, not zeros. */
+    @Test
+    void aClusterDocumentWithoutClientsReadsWithNone() throws Exception {
+        String older = Json.mapper().writeValueAsString(CLUSTER).replaceFirst("\"clients\":\\{.*?\"notReporting\":\\[\"N6\"]},", "");
+
+        assertThat(older).doesNotContain("clients");
+        assertThat(read(older, ClusterView.class)).isEqualTo(new ClusterView("prod", 32, 3, 2, CONTROLLER, everyState(), 7, 6, 2, List.of(DRAIN)));
+        assertThat(read(older, ClusterView.class).clients()).isNull();
     }
 
     @Test

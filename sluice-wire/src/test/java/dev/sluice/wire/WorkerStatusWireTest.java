@@ -28,8 +28,10 @@ class WorkerStatusWireTest {
     static final DiskStatus DISK = new DiskStatus(DiskState.LOW, "/var/lib/sluice", 900, 10_000, 1_000, 250, 1_500, AT.minusSeconds(60), AT,
             "N2 (worker-2) has 900 bytes free in /var/lib/sluice, below its floor of 1000");
     static final WarmUpResult WARM_UP = new WarmUpResult("data-directory-writable", true, "wrote and read back a probe", AT);
+    static final ClientWindow CLIENTS = new ClientWindow(AT.minusMillis(9_250), AT, 370, 4,
+            List.of(new ClientWindow.LatencyBucket(1.0, 300), new ClientWindow.LatencyBucket(2.0, 67), new ClientWindow.LatencyBucket(750.0, 3)));
     static final WorkerStatus STATUS = new WorkerStatus("worker-2", new GenerationalNodeId(NodeId.of(2), 3), WorkerState.ACTIVE, true,
-            List.of(WARM_UP), "active", 41, List.of(LEADER, STAGING), List.of(REMOVAL), AT, DISK);
+            List.of(WARM_UP), "active", 41, List.of(LEADER, STAGING), List.of(REMOVAL), AT, DISK, CLIENTS);
 
     @Test
     void everyRecordOfTheReportRoundTrips() throws Exception {
@@ -39,6 +41,7 @@ class WorkerStatusWireTest {
         assertRoundTrips(REMOVAL);
         assertRoundTrips(DISK);
         assertRoundTrips(WARM_UP);
+        assertRoundTrips(CLIENTS);
         assertRoundTrips(new WorkerStatus("worker-9", null, null, false, List.of(), "not registered yet", -1, List.of(), AT));
     }
 
@@ -59,7 +62,9 @@ class WorkerStatusWireTest {
                  "at":"2026-11-28T10:00:14.250Z",
                  "disk":{"state":"low","directory":"/var/lib/sluice","freeBytes":900,"totalBytes":10000,"floorBytes":1000,"criticalBytes":250,
                    "resumeBytes":1500,"since":"2026-11-28T09:59:14.250Z","checkedAt":"2026-11-28T10:00:14.250Z",
-                   "detail":"N2 (worker-2) has 900 bytes free in /var/lib/sluice, below its floor of 1000"}}
+                   "detail":"N2 (worker-2) has 900 bytes free in /var/lib/sluice, below its floor of 1000"},
+                 "clients":{"from":"2026-11-28T10:00:05Z","to":"2026-11-28T10:00:14.250Z","requests":370,"failed":4,
+                   "latency":[{"upToMillis":1.0,"count":300},{"upToMillis":2.0,"count":67},{"upToMillis":750.0,"count":3}]}}
                 """;
 
         assertThat(read(written, WorkerStatus.class)).isEqualTo(STATUS);
@@ -74,7 +79,9 @@ class WorkerStatusWireTest {
                  "removals":[{"partition":"P7","since":"2026-11-28T10:00:00Z","attempts":1,"overdue":false,"detail":"queued","priority":3}],
                  "warmUp":[{"check":"c","passed":false,"detail":"d","at":"2026-11-28T10:00:00Z","retries":2}],
                  "disk":{"state":"ok","directory":"/d","freeBytes":1,"totalBytes":2,"floorBytes":0,"criticalBytes":0,"resumeBytes":0,
-                   "since":"2026-11-28T10:00:00Z","checkedAt":"2026-11-28T10:00:00Z","detail":"fine","inodes":7}}
+                   "since":"2026-11-28T10:00:00Z","checkedAt":"2026-11-28T10:00:00Z","detail":"fine","inodes":7},
+                 "clients":{"from":"2026-11-28T10:00:00Z","to":"2026-11-28T10:00:10Z","requests":2,"failed":0,"reads":1,
+                   "latency":[{"upToMillis":4.0,"count":2,"sumMillis":5.5}]}}
                 """;
 
         WorkerStatus status = WireRoundTrip.STRICT_MAPPER.readValue(newer, WorkerStatus.class);
@@ -82,17 +89,40 @@ class WorkerStatusWireTest {
         assertThat(status.replicas()).singleElement().satisfies(replica -> assertThat(replica.role()).isEqualTo(ReplicaRole.LEADER));
         assertThat(status.removals()).singleElement().satisfies(removal -> assertThat(removal.detail()).isEqualTo("queued"));
         assertThat(status.disk().state()).isEqualTo(DiskState.OK);
+        assertThat(status.clients().latency()).containsExactly(new ClientWindow.LatencyBucket(4.0, 2));
     }
 
-    /** A worker from before removals and the disk rule, or a newer one that leaves a list out, still reads. */
+    /** A worker from before removals, the disk rule and client windows, or a newer one that leaves a list out, still reads. */
     @Test
-    void absentListsReadAsEmptyAndAbsentDiskAsNull() throws Exception {
+    void absentListsReadAsEmptyAndAbsentDiskAndClientsAsNull() throws Exception {
         WorkerStatus older = read("{\"name\":\"worker-2\",\"ready\":false,\"nodesVersion\":3}", WorkerStatus.class);
 
         assertThat(older.replicas()).isEmpty();
         assertThat(older.removals()).isEmpty();
         assertThat(older.warmUp()).isEmpty();
         assertThat(older.disk()).isNull();
+        assertThat(older.clients()).isNull();
+    }
+
+    /** 370 answers over 9.25 s; the 99th percentile is the 367th fastest, the last in the 2 ms bucket. */
+    @Test
+    void aWindowGivesItsRatesOverItsLengthAndItsP99AsABucketBound() {
+        assertThat(CLIENTS.requestsPerSecond()).isCloseTo(40.0, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(CLIENTS.failedPerSecond()).isCloseTo(4 / 9.25, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(CLIENTS.p99Millis()).hasValue(2.0);
+        assertThat(new ClientWindow(AT, AT, 0, 0, List.of()).p99Millis()).isEmpty();
+        assertThat(new ClientWindow(AT.minusMillis(200), AT, 3, 0, List.of(new ClientWindow.LatencyBucket(1.0, 3))).requestsPerSecond())
+                .as("a window shorter than a second is taken as a second").isEqualTo(3.0);
+        assertThat(ClientWindow.p99Millis(List.of(new ClientWindow.LatencyBucket(1.0, 98), new ClientWindow.LatencyBucket(8.0, 2))))
+                .as("with 100 answers the 99th is the second slowest").hasValue(8.0);
+    }
+
+    @Test
+    void aWindowThatEndsBeforeItStartsOrFailsMoreThanItAnsweredIsRefused() {
+        assertThatThrownBy(() -> new ClientWindow(AT, AT.minusSeconds(1), 0, 0, List.of())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ends (2026-11-28T10:00:13.250Z) before it starts");
+        assertThatThrownBy(() -> new ClientWindow(AT, AT, 1, 2, List.of())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a client window counts 2 failed of 1 requests");
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.sluice.model.PartitionTable;
 import dev.sluice.model.Placement;
 import dev.sluice.raft.PartitionGroups;
 import dev.sluice.raft.ReplicaRoles;
+import dev.sluice.wire.ClientWindow;
 import dev.sluice.wire.DiskStatus;
 import dev.sluice.wire.ReplicaRole;
 import dev.sluice.wire.ReplicaStatus;
@@ -54,9 +55,11 @@ final class StatusReporter {
     private final BooleanSupplier ready;
     private final BooleanSupplier suspended;
     private final Supplier<DiskStatus> disk;
+    private final Supplier<ClientWindow> clients;
 
     StatusReporter(WorkerConfig config, PartitionGroups groups, NodeIdentity identity, WarmUp warmUp, ReconcileLoop placements, GroupHost host,
-            GroupReconciler reconciler, Supplier<RaftServer> server, BooleanSupplier ready, BooleanSupplier suspended, Supplier<DiskStatus> disk) {
+            GroupReconciler reconciler, Supplier<RaftServer> server, BooleanSupplier ready, BooleanSupplier suspended, Supplier<DiskStatus> disk,
+            Supplier<ClientWindow> clients) {
         this.config = config;
         this.groups = groups;
         this.identity = identity;
@@ -68,6 +71,7 @@ final class StatusReporter {
         this.ready = ready;
         this.suspended = suspended;
         this.disk = disk;
+        this.clients = clients;
     }
 
     /** The partitions with a replica here: listed, hosted and not being removed. */
@@ -106,7 +110,7 @@ final class StatusReporter {
         }
         return new WorkerStatus(config.nodeName(), mine == null ? null : mine.id(), mine == null ? null : mine.workerState(), ready.getAsBoolean(),
                 warmUp.results(), identity.superseded() ? "superseded by a newer process of this node" : warmUp.activation(),
-                identity.nodes().version().value(), replicas, reconciler.removals(), config.clock().instant(), disk.get());
+                identity.nodes().version().value(), replicas, reconciler.removals(), config.clock().instant(), disk.get(), clients.get());
     }
 
     Optional<ReplicaStatus> replicaStatus(PartitionId partition) {

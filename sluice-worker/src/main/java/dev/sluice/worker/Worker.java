@@ -51,6 +51,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link ReconcileLoop} and {@link GroupReconciler} — the placements, and the groups kept equal to
  *       them (create, remove with a deadline, repair broken ones) through {@link RatisGroupHost};
  *   <li>{@link DataPath} — {@link #submit}, client commands and queries to the local leader;
+ *   <li>{@link ClientRequests} — {@link #clientRequests()}, what the data routes answered and how fast;
  *   <li>{@link StatusReporter} — {@link #status()}, {@link #routing()}, {@link #hostedPartitions()};
  *   <li>{@link DiskGuard} — the data directory's free space against the {@link DiskSpaceRule}; the worker
  *       follows its state after every check: {@link LeadershipYield} while low, and while critical the Raft
@@ -81,6 +82,7 @@ public final class Worker implements AutoCloseable {
     private final GroupReconciler reconciler;
     private final WarmUp warmUp;
     private final DataPath data;
+    private final ClientRequests clientRequests;
     private final StatusReporter reporter;
     private final DiskGuard disk;
     private final LeadershipYield leadershipYield;
@@ -121,8 +123,9 @@ public final class Worker implements AutoCloseable {
         this.reconcileLoop.drive(reconciler);
         this.warmUp = new WarmUp(config, metadata, identity, this::liveServer, () -> raftPort, this::running, reconcileLoop, disk::status);
         this.data = new DataPath(config.nodeName(), groups, identity, reconcileLoop, this::liveServer, () -> !identity.superseded(), disk::status);
+        this.clientRequests = new ClientRequests(config.clock());
         this.reporter = new StatusReporter(config, groups, identity, warmUp, reconcileLoop, host, reconciler, this::liveServer, this::ready,
-                () -> running && suspended, disk::status);
+                () -> running && suspended, disk::status, clientRequests::window);
     }
 
     public WorkerConfig config() {
@@ -354,6 +357,11 @@ public final class Worker implements AutoCloseable {
     /** The data directory's free space as last checked, and what the worker does about it. */
     public DiskStatus disk() {
         return disk.status();
+    }
+
+    /** What the data routes answered, for the node's meters and the status report's client window. */
+    public ClientRequests clientRequests() {
+        return clientRequests;
     }
 
     /** A snapshot of this worker's state for the controller and the admin API. */

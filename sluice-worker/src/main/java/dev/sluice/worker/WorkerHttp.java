@@ -12,6 +12,7 @@ import dev.sluice.model.PartitionTable;
 import dev.sluice.wire.DiskStatus;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -64,8 +65,8 @@ public final class WorkerHttp {
     /** Adds the worker's routes to {@code config}. */
     public static void install(JavalinConfig config, Worker worker) {
         WorkerHttp http = new WorkerHttp(worker);
-        config.routes.put(DataApi.KV_PATH + "<key>", http::put);
-        config.routes.get(DataApi.KV_PATH + "<key>", http::get);
+        config.routes.put(DataApi.KV_PATH + "<key>", ctx -> http.counted(ctx, ClientOperation.WRITE, http::put));
+        config.routes.get(DataApi.KV_PATH + "<key>", ctx -> http.counted(ctx, ClientOperation.READ, http::get));
         config.routes.put(DataApi.KV_PATH, WorkerHttp::emptyKey);
         config.routes.get(DataApi.KV_PATH, WorkerHttp::emptyKey);
         config.routes.put("/data/v1/kv", WorkerHttp::emptyKey);
@@ -74,6 +75,21 @@ public final class WorkerHttp {
         config.routes.get("/health/live", ctx -> json(ctx, 200, Map.of("live", true)));
         config.routes.get("/health/ready", http::ready);
         config.routes.get("/internal/v1/status", ctx -> json(ctx, 200, worker.status()));
+    }
+
+    /**
+     * Answers a data request with {@code handler} and counts the answer with its latency: from the moment the route
+     * is reached, so the wait for Raft and every refusal before it are in it.
+     */
+    private void counted(Context ctx, ClientOperation operation, Handler handler) throws Exception {
+        long startedNanos = System.nanoTime();
+        ClientOutcome outcome = ClientOutcome.ERROR;
+        try {
+            handler.handle(ctx);
+            outcome = ClientOutcome.ofStatus(ctx.statusCode());
+        } finally {
+            worker.clientRequests().answered(operation, outcome, Duration.ofNanos(System.nanoTime() - startedNanos));
+        }
     }
 
     private void put(Context ctx) {

@@ -14,6 +14,7 @@ import dev.sluice.model.PartitionTable;
 import dev.sluice.model.Placement;
 import dev.sluice.model.ReplicationProperty;
 import dev.sluice.model.Version;
+import dev.sluice.wire.ClientWindow;
 import dev.sluice.wire.ReplicaRole;
 import io.javalin.Javalin;
 import java.net.URI;
@@ -169,6 +170,30 @@ class WorkerDataDeadlineTest {
         assertThat(WorkerHttp.answerWithin(Duration.ofSeconds(10), Duration.ofMillis(750))).isEqualTo(Duration.ofMillis(600));
         assertThat(WorkerHttp.answerWithin(Duration.ofSeconds(10), Duration.ofMinutes(1))).isEqualTo(Duration.ofSeconds(10));
         assertThat(WorkerHttp.answerWithin(Duration.ofSeconds(10), Duration.ofMillis(1))).isEqualTo(Duration.ofMillis(1));
+    }
+
+    /** The data routes count every answer, refusals and timeouts included, for the meters and the status report. */
+    @Test
+    void everyAnswerOfTheDataRoutesIsCountedWithItsOperationAndOutcome() throws Exception {
+        List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        worker.clientRequests().listen((operation, outcome, latency) -> heard.add(operation + " " + outcome));
+        String key = keyIn(PartitionId.of(0));
+
+        assertThat(put(key, "v", null, null).statusCode()).isEqualTo(204);
+        assertThat(get(key)).isEqualTo("v");
+        assertThat(get(keyIn(PartitionId.of(1)))).contains("not-found");
+        assertThat(put(key, "v", null, "soon").statusCode()).isEqualTo(400);
+        CountDownLatch release = hooks.blockApply(PartitionId.of(0));
+        assertThat(put(key, "w", null, Long.toString(CALLER_WAITS.toMillis())).statusCode()).isEqualTo(504);
+        release.countDown();
+
+        assertThat(heard).containsExactly("write ok", "read ok", "read ok", "write rejected", "write unavailable");
+        // The window also holds the set-up's warm-up writes (some may have been refused while a leader got ready);
+        // ClientRequestsTest checks its arithmetic exactly with a clock of its own.
+        ClientWindow window = worker.status().clients();
+        assertThat(window.requests()).isGreaterThanOrEqualTo(5);
+        assertThat(window.failed()).isGreaterThanOrEqualTo(1);
+        assertThat(window.p99Millis().orElseThrow()).as("the slowest answer: the write that waited 400 ms for its commit").isGreaterThanOrEqualTo(400.0);
     }
 
     @Test

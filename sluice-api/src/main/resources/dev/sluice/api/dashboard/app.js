@@ -3,7 +3,7 @@
 // refused. `?poll=<ms>` changes the polling period (250 ms to 60 s).
 
 import * as api from './api.js';
-import { appendEvents, clearEvents, renderDrains, renderMap, renderSummary, renderWorkers, time } from './view.js';
+import { appendEvents, clearEvents, renderClients, renderDrains, renderMap, renderSummary, renderWorkers, time } from './view.js';
 import { initDialogs, openActionDialog, openDrainDialog } from './dialogs.js';
 
 const POLL_DEFAULT_MS = 1000;
@@ -131,6 +131,7 @@ function render(cluster, nodes, partitions, events) {
   status.nodes = nodes;
   renderSummary(cluster, nodes);
   renderWorkers(nodes, onAction);
+  renderClients(cluster);
   renderDrains(cluster, nodes);
   renderMap(partitions, nodes);
   if (status.eventsLast !== null && events.last < status.eventsLast) {

@@ -115,6 +115,65 @@ export function renderSummary(cluster, nodes) {
   controllerElement.classList.toggle('bad', !controller);
 }
 
+// ------------------------------------------------------------------ client impact
+
+/** Requests per second: one decimal, as the controller's rates are taken over about ten seconds. */
+function perSecond(rate) {
+  return `${(rate ?? 0).toFixed(1)}/s`;
+}
+
+/** Milliseconds to three significant digits: the p99 is a histogram bucket's bound, good to a fifth. */
+function millis(value) {
+  return value === null || value === undefined ? '—' : `${Number(value.toPrecision(3))} ms`;
+}
+
+function errorsText(rates) {
+  if (rates.failedRatio === null || rates.failedRatio === undefined) {
+    return 'none';
+  }
+  return `${perSecond(rates.failedPerSecond)} (${(100 * rates.failedRatio).toFixed(2)} %)`;
+}
+
+const nodeLabel = (id, name) => (name ? `${id} (${name})` : id);
+
+/**
+ * The client impact the controller published with its status: the cluster's requests, failed answers and p99, and
+ * each worker's. What is not known is said in words, never shown as zeros that would look healthy.
+ */
+export function renderClients(cluster) {
+  const clients = cluster.clients;
+  const total = clients?.total;
+  const unknown = document.getElementById('clients-unknown');
+  const notReporting = clients?.notReporting ?? [];
+  if (!clients) {
+    setText(unknown, 'Not known yet: no controller has published client numbers.');
+  } else if (!total) {
+    setText(unknown, `Not known yet: no worker has reported its clients${notReporting.length ? ` (${notReporting.join(', ')} not reporting)` : ''}.`);
+  }
+  unknown.hidden = Boolean(total);
+  document.getElementById('clients-known').hidden = !total;
+  setText(document.getElementById('clients-window'), clients?.windowSeconds ? `last ${Math.round(clients.windowSeconds)} s` : '');
+  if (!total) {
+    return;
+  }
+  setText(document.getElementById('clients-requests'), perSecond(total.requestsPerSecond));
+  const errors = document.getElementById('clients-errors');
+  setText(errors, errorsText(total));
+  errors.classList.toggle('bad', (total.failed ?? 0) > 0);
+  const p99 = document.getElementById('clients-p99');
+  setText(p99, millis(total.p99Millis));
+  setAttr(p99, 'title', total.p99Millis === null || total.p99Millis === undefined ? 'no requests in the window' : null);
+  const rows = (clients.nodes ?? []).map((n) => h('tr', { 'data-testid': 'client-node', data: { node: n.node } },
+    h('td', { class: 'client-node-name', text: nodeLabel(n.node, n.name) }),
+    h('td', { text: perSecond(n.rates.requestsPerSecond) }),
+    h('td', { class: (n.rates.failed ?? 0) > 0 ? 'bad' : '', text: errorsText(n.rates) }),
+    h('td', { text: millis(n.rates.p99Millis) })));
+  document.querySelector('#clients-nodes tbody').replaceChildren(...rows);
+  const silent = document.getElementById('clients-not-reporting');
+  setText(silent, notReporting.length ? `Not reporting: ${notReporting.join(', ')}` : '');
+  silent.hidden = notReporting.length === 0;
+}
+
 // ------------------------------------------------------------------ workers
 
 const cards = new Map();
@@ -241,7 +300,11 @@ function updateDrainPanel(panel, drain, node) {
   panel.root.className = `drain state-${state}` + (drain.stalled ? ' stalled-drain' : '') + (node && !node.alive ? ' dead' : '');
   setAttr(panel.root, 'data-state', state);
   setText(panel.title, `${drain.node} ${drain.name ?? node?.name ?? ''}`);
-  setText(panel.badge, finished ? (state === 'disabled' ? 'completed' : `cancelled (${state})`) : drain.stalled ? 'STALLED' : 'draining');
+  const stuck = (drain.stalledPartitions ?? []).map((s) => stuckSeconds(s, drain));
+  const longest = stuck.some((seconds) => seconds !== null) ? Math.max(...stuck.filter((seconds) => seconds !== null)) : null;
+  setText(panel.badge, finished ? (state === 'disabled' ? 'completed' : `cancelled (${state})`)
+    : drain.stalled ? `STALLED${longest === null ? '' : ` ${duration(longest)}`}` : 'draining');
+  setAttr(panel.badge, 'title', !finished && drain.stalled && longest !== null ? `the longest stall has lasted ${duration(longest)}` : null);
   panel.badge.className = `badge state-${finished ? state : drain.stalled ? 'stalled' : 'draining'}`;
 
   const parts = [];
@@ -275,12 +338,25 @@ function updateDrainPanel(panel, drain, node) {
   setText(panel.eta, finished ? '' : `ETA ${duration(drain.etaSeconds)}`);
   setAttr(panel.eta, 'title', drain.etaSeconds === null || drain.etaSeconds === undefined ? 'known once the first move completes' : null);
 
-  const items = (drain.stalledPartitions ?? []).map((s) => h('li', { data: { partition: s.partition ?? '' } },
+  const items = (drain.stalledPartitions ?? []).map((s, i) => h('li', { data: { partition: s.partition ?? '' } },
     h('b', { text: s.partition ?? s.worker ?? '' }), s.partition && s.worker ? ` on ${s.worker}` : '', ' ', h('code', { text: s.reason ?? '' }),
     ': ', s.message ?? '',
+    stuck[i] !== null ? h('span', { class: 'stuck', 'data-testid': 'stuck-for', data: { seconds: stuck[i] }, text: ` stuck for ${duration(stuck[i])}` })
+      : null,
     s.since ? h('span', { class: 'since', text: ` (since ${time(s.since)})` }) : null));
   panel.stalled.replaceChildren(...items);
   panel.stalled.hidden = items.length === 0;
+}
+
+/**
+ * How long a stalled partition has been stuck, in seconds: from its `since` to the drain's `updatedAt`, both the
+ * controller's clock, so a browser whose clock is off (or a page left open) shows the server's answer. Null when
+ * either is missing.
+ */
+function stuckSeconds(stall, drain) {
+  const since = Date.parse(stall.since ?? '');
+  const at = Date.parse(drain.updatedAt ?? '');
+  return Number.isNaN(since) || Number.isNaN(at) ? null : Math.max(0, Math.round((at - since) / 1000));
 }
 
 /** A worker that is draining but whose drain the controller has not published yet. */
