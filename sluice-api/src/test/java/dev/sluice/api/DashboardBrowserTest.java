@@ -165,15 +165,15 @@ class DashboardBrowserTest {
         browser.until(d -> unknown.getText().equals("Not known yet: no controller has published client numbers."));
         assertThat(driver().findElement(By.cssSelector("[data-testid=client-requests]")).isDisplayed()).as("no zeros that look healthy").isFalse();
         cluster.reportClients(true);
-        WebElement requests = browser.visible("[data-testid=client-requests]");
-        assertThat(unknown.isDisplayed()).isFalse();
-        assertThat(requests.getText()).isEqualTo("240.0/s");
-        assertThat(text("[data-testid=client-errors]")).isEqualTo("0.5/s (0.21 %)");
-        assertThat(text("[data-testid=client-p99]")).isEqualTo("10 ms");
-        assertThat(text("[data-testid=client-window]")).isEqualToIgnoringCase("last 10 s");
-        assertThat(text("[data-testid=client-node][data-node=N1]")).isEqualTo("N1 (worker-1) 61.5/s 0.5/s (0.81 %) 12.1 ms");
-        assertThat(text("[data-testid=client-node][data-node=N6]")).isEqualTo("N6 (worker-6) 0.0/s none —");
-        assertThat(text("[data-testid=client-not-reporting]")).isEqualTo("Not reporting: N7");
+        // The panel's rows are drawn anew on every poll: each check looks its element up until it shows the text.
+        shows("[data-testid=client-requests]", "240.0/s");
+        browser.until(d -> !d.findElement(By.cssSelector("[data-testid=client-unknown]")).isDisplayed());
+        shows("[data-testid=client-errors]", "0.5/s (0.21 %)");
+        shows("[data-testid=client-p99]", "10 ms");
+        shows("[data-testid=client-window]", "last 10 s");
+        shows("[data-testid=client-node][data-node=N1]", "N1 (worker-1) 61.5/s 0.5/s (0.81 %) 12.1 ms");
+        shows("[data-testid=client-node][data-node=N6]", "N6 (worker-6) 0.0/s none —");
+        shows("[data-testid=client-not-reporting]", "Not reporting: N7");
 
         WebElement name = browser.visible(card("N4") + " .node-name");
         assertThat(name.getText()).isEqualTo(FakeCluster.LONG_NAME);
@@ -190,7 +190,7 @@ class DashboardBrowserTest {
         browser.until(d -> d.findElements(By.cssSelector(drain + " [data-testid=stuck-for]")).stream()
                 .anyMatch(stuck -> stuck.getText().equals("stuck for 1 min 20 s")));
         assertThat(driver().findElement(By.cssSelector(drain + " [data-testid=stuck-for]")).getAttribute("data-seconds")).isEqualTo("80");
-        assertThat(text(drain + " .badge")).isEqualToIgnoringCase("stalled 1 min 20 s");
+        shows(drain + " .badge", "stalled 1 min 20 s");
         WebElement title = driver().findElement(By.cssSelector(drain + " .drain-title"));
         assertThat(title.getText()).isEqualTo("N4 " + FakeCluster.LONG_NAME);
         assertNotCut(title);
@@ -201,8 +201,17 @@ class DashboardBrowserTest {
         assertThat(browser.consoleErrors()).isEmpty();
     }
 
-    private String text(String css) {
-        return driver().findElement(By.cssSelector(css)).getText();
+    /** Waits until the element {@code css} selects shows {@code expected} (in any case); fails saying what it showed. */
+    private void shows(String css, String expected) {
+        String[] shown = {null};
+        try {
+            browser.until(d -> {
+                shown[0] = d.findElement(By.cssSelector(css)).getText();
+                return expected.equalsIgnoreCase(shown[0]);
+            });
+        } catch (org.openqa.selenium.TimeoutException timedOut) {
+            throw new AssertionError(css + " shows '" + shown[0] + "', not '" + expected + "'", timedOut);
+        }
     }
 
     /** Nothing of {@code element}'s text is hidden: it does not overflow its own box, nor its card or panel. */
