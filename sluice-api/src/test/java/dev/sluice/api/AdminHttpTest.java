@@ -262,6 +262,22 @@ class AdminHttpTest {
                 .isEqualTo("P16 leadership N3 (worker-3) → N1 (worker-1) (leader-leaving) in 943 ms");
     }
 
+    /**
+     * An oversized body is answered 413 with the reason, every time: answered unread, the connection closed under a
+     * client still sending it, and a verify run's client met the reset instead ("header parser received no bytes").
+     */
+    @Test
+    void anOversizedBodyIsAlwaysAnswered413NotReset() throws Exception {
+        String oversized = "{\"state\":\"draining\",\"reason\":\"" + "x".repeat(200 * 1024) + "\"}";
+        for (int attempt = 0; attempt < 20; attempt++) {
+            HttpResponse<String> response = post("/api/v1/nodes/N1/state", oversized, TOKEN);
+            assertThat(response.statusCode()).as("attempt %d", attempt).isEqualTo(413);
+            assertThat(response.body()).contains("payload-too-large");
+        }
+        assertThat(post("/api/v1/nodes/N1/state", "{\"state\":\"draining\",\"dryRun\":true}", TOKEN).statusCode())
+                .as("the connection still serves the next request").isEqualTo(200);
+    }
+
     /** `drain --wait` printed "waiting: N3 still holds P16's files", the one bare id left in its output. */
     @Test
     void aDrainsSentencesNameTheNodesTheyMention() {
