@@ -106,7 +106,7 @@ public final class AdminApi {
         }
         NodeConfig node = found.node();
         return snapshot.status().flatMap(status -> status.drain(node.nodeId()))
-                .map(drain -> ApiResponse.ok(WireViews.drain(drain, text -> withNodeNames(text, snapshot.nodes()))))
+                .map(drain -> ApiResponse.ok(drainView(drain, snapshot.nodes())))
                 .orElseGet(() -> ApiResponse.error(404, "not-found", NodeResolution.label(node) + " has not been drained"
                         + (node.workerState() == WorkerState.DRAINING ? " yet: the controller has not picked the drain up; try again in a moment" : "")));
     }
@@ -349,7 +349,7 @@ public final class AdminApi {
                 snapshot.status().map(WireViews::controller).orElse(null),
                 snapshot.status().map(ControllerStatus::clients).orElse(null),
                 byState, snapshot.nodes().nodes().size(), alive, moving,
-                snapshot.status().map(ControllerStatus::drains).orElse(List.of()).stream().map(drain -> WireViews.drain(drain, text -> withNodeNames(text, snapshot.nodes()))).toList()));
+                snapshot.status().map(ControllerStatus::drains).orElse(List.of()).stream().map(drain -> drainView(drain, snapshot.nodes())).toList()));
     }
 
     // ------------------------------------------------------------------ helpers
@@ -383,7 +383,7 @@ public final class AdminApi {
                 }
             }
         }
-        DrainView drain = snapshot.status().flatMap(status -> status.drain(id)).map(progress -> WireViews.drain(progress, text -> withNodeNames(text, snapshot.nodes()))).orElse(null);
+        DrainView drain = snapshot.status().flatMap(status -> status.drain(id)).map(progress -> drainView(progress, snapshot.nodes())).orElse(null);
         return new NodeView(id.toString(), node.id().toString(), node.name(), node.workerState(), node.workerState().description(),
                 node.roles().stream().sorted().toList(), node.location().toString(), node.addresses().raft(), node.addresses().http().toString(),
                 snapshot.alive().contains(id), replicas, leaderships,
@@ -400,6 +400,11 @@ public final class AdminApi {
                 placement.hasNext(), move.map(ControllerStatus.MoveInFlight::stepKind).map(MoveStep.Kind::wireName).orElse(null),
                 move.map(ControllerStatus.MoveInFlight::step).orElse(null),
                 move.map(ControllerStatus.MoveInFlight::lastError).orElse(null), placement.changeStartedAt(), placement.policy(), null, null);
+    }
+
+    /** A drain as the API serves it: its sentences name the nodes they mention, as events do. */
+    private static DrainView drainView(dev.sluice.controller.DrainProgress drain, NodesConfiguration nodes) {
+        return WireViews.drain(drain, text -> withNodeNames(text, nodes));
     }
 
     private static List<String> ids(List<NodeId> nodes) {

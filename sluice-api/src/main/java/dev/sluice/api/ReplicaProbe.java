@@ -38,7 +38,7 @@ final class ReplicaProbe {
         if (node == null) {
             return CompletableFuture.completedFuture(unknown(member, "is no longer in the cluster"));
         }
-        HttpRequest request = HttpRequest.newBuilder(node.addresses().http().resolve("/internal/v1/status")).timeout(DEADLINE).GET().build();
+        HttpRequest request = HttpRequest.newBuilder(node.addresses().http().resolve(WorkerStatus.PATH)).timeout(DEADLINE).GET().build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
             if (response.statusCode() != 200) {
                 return unknown(member, "answered its status with HTTP " + response.statusCode());

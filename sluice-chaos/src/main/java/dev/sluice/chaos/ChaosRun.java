@@ -330,7 +330,7 @@ public final class ChaosRun {
         }
         Map<String, Integer> leaders = new TreeMap<>();
         for (HostProcess node : cluster.nodes()) {
-            Optional<Admin.Answer> status = admin.get(cluster.url(node), "/internal/v1/status");
+            Optional<Admin.Answer> status = admin.get(cluster.url(node), WorkerStatus.PATH);
             if (status.isEmpty() || !status.get().ok()) {
                 return node.name() + " does not report its status";
             }

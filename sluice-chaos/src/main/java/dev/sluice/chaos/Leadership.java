@@ -42,7 +42,7 @@ record Leadership(Map<String, Set<String>> leadersByPartition) {
         try (HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).version(HttpClient.Version.HTTP_1_1).build()) {
             nodeUrls.forEach((name, url) -> {
                 try {
-                    HttpResponse<String> answer = http.send(HttpRequest.newBuilder(url.resolve("/internal/v1/status")).timeout(TIMEOUT).GET().build(),
+                    HttpResponse<String> answer = http.send(HttpRequest.newBuilder(url.resolve(WorkerStatus.PATH)).timeout(TIMEOUT).GET().build(),
                             HttpResponse.BodyHandlers.ofString());
                     if (answer.statusCode() != 200) {
                         return;

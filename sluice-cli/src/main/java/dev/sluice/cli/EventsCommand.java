@@ -1,6 +1,7 @@
 package dev.sluice.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.wire.EventView;
 import dev.sluice.wire.EventsPage;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -58,9 +59,14 @@ final class EventsCommand implements Callable<Integer> {
             // Each event as the server sent it, kinds and fields this CLI does not know included, one compact line each.
             answer.get("events").forEach(event -> out.println(event.toString()));
         } else {
-            page.events().forEach(event -> out.printf("%s  %-22s %s%n", event.at(), event.kind(), event.message()));
+            page.events().forEach(event -> out.println(line(event)));
         }
         out.flush();
         return page.last();
+    }
+
+    /** One event as the table shows it: time, kind, message. */
+    static String line(EventView event) {
+        return String.format("%s  %-22s %s", event.at(), event.kind(), event.message());
     }
 }

@@ -154,7 +154,6 @@ final class LocalCluster implements AutoCloseable {
 
     /** Starts ZooKeeper and every worker, and waits until every worker is Active and every partition placed. */
     void start(java.io.PrintStream progress) throws IOException, InterruptedException {
-        requireFreePorts(layout);
         token = loadOrCreateToken();
         zooKeeper = EmbeddedZooKeeper.start(directory.resolve("zookeeper"), 0);
         progress.println("ZooKeeper (embedded) on " + zooKeeper.connectString() + "; data in " + directory);

@@ -50,7 +50,8 @@ final class PartitionsCommand {
         }
     }
 
-    @Command(name = "show", description = "Show one partition.", footer = {"", "Example:", "  sluice partitions show P5"},
+    @Command(name = "show", description = "Show one partition: its replica sets, each member's role and lag as its worker reports it, and its newest events.",
+            footer = {"", "Example:", "  sluice partitions show P5"},
             mixinStandardHelpOptions = true)
     static final class ShowPartition implements Callable<Integer> {
         @Mixin ClusterOptions cluster;
@@ -116,7 +117,7 @@ final class PartitionsCommand {
             }
             out.println("  history (newest last):");
             for (EventView event : partition.history()) {
-                out.printf("    %s  %-22s %s%n", event.at(), event.kind().wireName(), event.message());
+                out.println("    " + EventsCommand.line(event));
             }
         }
     }

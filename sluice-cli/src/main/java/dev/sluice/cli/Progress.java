@@ -66,24 +66,15 @@ final class Progress {
             // Until the controller picks this drain up, the record shown is the worker's last finished drain, if
             // it had one: a worker drained a second time once opened with the first drain's full bar.
             boolean notPickedUp = state == WorkerState.DRAINING && (drain == null || drain.state() != WorkerState.DRAINING);
-            if (notPickedUp && !json) {
-                String line = "waiting for the controller to pick the drain up…";
+            String line = notPickedUp ? "waiting for the controller to pick the drain up…" : drain == null ? null : line(drain, BAR_WIDTH);
+            if (line != null && !json) {
                 if (terminal) {
                     out.print("\r" + padded(line, lastLine));
                 } else if (!line.equals(lastLine)) {
                     out.println(line);
                 }
                 lastLine = line;
-                out.flush();
-            } else if (drain != null && !json) {
-                String line = line(drain, BAR_WIDTH);
-                if (terminal) {
-                    out.print("\r" + padded(line, lastLine));
-                } else if (!line.equals(lastLine)) {
-                    out.println(line);
-                }
-                lastLine = line;
-                String stalled = stalledText(drain);
+                String stalled = notPickedUp ? "" : stalledText(drain);
                 if (!stalled.equals(lastStalled)) {
                     if (terminal) {
                         out.println();

@@ -249,9 +249,10 @@ final class ControlLoop {
 
     private void applyLeadershipChanges(Plan plan, Map<PartitionId, VersionedPlacement> placements, NodesConfiguration nodes, Instant now) {
         // Balancing waits until no replica set is changing or about to: a fill that takes a member out of a
-        // partition undoes a balancing transfer to that member, and the rest is balanced again, so a worker
-        // coming back after a drain once drew ~20 leadership events for six real changes. A leadership that
-        // must move (its holder is dead, draining, leaving) does not wait.
+        // partition undoes a balancing transfer to that member, and the rest is balanced again (seen once: a
+        // worker back from a drain drew 13 leadership events, some back and forth, for six real changes; it
+        // depends on timing and no test reproduces it). A leadership that must move (its holder is dead,
+        // draining, leaving) does not wait.
         boolean replicaSetsChanging = !plan.replicaSetChanges().isEmpty()
                 || placements.values().stream().anyMatch(versioned -> versioned.placement().hasNext());
         for (LeadershipChange change : plan.leadershipChanges()) {

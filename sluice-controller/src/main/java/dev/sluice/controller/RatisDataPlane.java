@@ -57,7 +57,7 @@ public final class RatisDataPlane implements DataPlane {
 
     @Override
     public CompletableFuture<NodeReplicas> replicas(NodeConfig node) {
-        HttpRequest request = HttpRequest.newBuilder(node.addresses().http().resolve("/internal/v1/status")).timeout(STATUS_TIMEOUT).GET().build();
+        HttpRequest request = HttpRequest.newBuilder(node.addresses().http().resolve(WorkerStatus.PATH)).timeout(STATUS_TIMEOUT).GET().build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
             if (response.statusCode() != 200) {
                 throw new IllegalStateException(node.nodeId() + " answered its status with HTTP " + response.statusCode());

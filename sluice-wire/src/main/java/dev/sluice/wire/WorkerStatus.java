@@ -41,6 +41,9 @@ public record WorkerStatus(
         DiskStatus disk,
         ClientWindow clients) {
 
+    /** Where every worker serves this report over HTTP: the controller polls it, the admin API and the chaos harness read it. */
+    public static final String PATH = "/internal/v1/status";
+
     public WorkerStatus {
         warmUp = Lists.copyOrEmpty(warmUp);
         replicas = Lists.copyOrEmpty(replicas);

@@ -10,6 +10,7 @@ import dev.sluice.model.NodeConfig;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.PartitionTable;
 import dev.sluice.wire.DiskStatus;
+import dev.sluice.wire.WorkerStatus;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -74,7 +75,7 @@ public final class WorkerHttp {
         config.routes.get(DataApi.ROUTING_PATH, http::routing);
         config.routes.get("/health/live", ctx -> json(ctx, 200, Map.of("live", true)));
         config.routes.get("/health/ready", http::ready);
-        config.routes.get("/internal/v1/status", ctx -> json(ctx, 200, worker.status()));
+        config.routes.get(WorkerStatus.PATH, ctx -> json(ctx, 200, worker.status()));
     }
 
     /**
