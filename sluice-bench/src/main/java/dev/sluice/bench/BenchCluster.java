@@ -58,7 +58,7 @@ record BenchCluster(int workers, int partitions, int replicas, int zones) {
         StateChange change = new StateChange(NOW, Actor.OPERATOR, "bench", Version.MIN, "");
         for (int i = 1; i <= workers; i++) {
             nodes.add(new NodeConfig("w" + i, new GenerationalNodeId(NodeId.of(i), 1), NodeAddresses.of("127.0.0.1:1", "http://127.0.0.1:2"),
-                    Set.of(Role.WORKER), new Location("r", zoneOf(i)), i == drained ? WorkerState.DRAINING : WorkerState.ACTIVE, change, "i" + i));
+                    Set.of(Role.WORKER), new Location("r", zoneOf(i)), i == drained ? WorkerState.DRAINING : WorkerState.ACTIVE, change, "i" + i, null));
         }
         return new NodesConfiguration(Version.MIN, nodes, List.of());
     }

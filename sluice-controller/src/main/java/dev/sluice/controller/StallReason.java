@@ -25,6 +25,8 @@ public enum StallReason {
     FROZEN,
     /** A member is dead but not yet past the grace period, so its replica is not replaced yet. */
     WAITING_FOR_GRACE_PERIOD,
+    /** A member is away in maintenance, so its replica is kept until the maintenance ends. */
+    WAITING_FOR_MAINTENANCE,
     /** No alive member of the replica set can lead the partition. */
     NO_LEADER_CANDIDATE,
     /** The pinned leader is not available. */
@@ -56,6 +58,7 @@ public enum StallReason {
             case ZONE_SPREAD_UNSATISFIABLE -> Optional.of(ZONE_SPREAD_UNSATISFIABLE);
             case FROZEN -> Optional.of(FROZEN);
             case WAITING_FOR_GRACE_PERIOD -> Optional.of(WAITING_FOR_GRACE_PERIOD);
+            case WAITING_FOR_MAINTENANCE -> Optional.of(WAITING_FOR_MAINTENANCE);
             case NO_LEADER_CANDIDATE -> Optional.of(NO_LEADER_CANDIDATE);
             case PINNED_LEADER_UNAVAILABLE -> Optional.of(PINNED_LEADER_UNAVAILABLE);
             case THROTTLED -> Optional.empty();

@@ -33,7 +33,7 @@ class ClientImpactTest {
     private static NodeConfig worker(int id) {
         return new NodeConfig("worker-" + id, new GenerationalNodeId(NodeId.of(id), 1),
                 NodeAddresses.of("127.0.0.1:" + (9000 + id), "http://127.0.0.1:" + (8000 + id)), Set.of(Role.WORKER), Location.DEFAULT,
-                WorkerState.ACTIVE, new StateChange(NOW.minusSeconds(3600), Actor.OPERATOR, "test", Version.MIN, ""), "inc-" + id);
+                WorkerState.ACTIVE, new StateChange(NOW.minusSeconds(3600), Actor.OPERATOR, "test", Version.MIN, ""), "inc-" + id, null);
     }
 
     /**

@@ -38,7 +38,7 @@ class DocumentCodecTest {
         NodeConfig worker = new NodeConfig("worker-a", new GenerationalNodeId(NodeId.of(1), 3),
                 NodeAddresses.of("127.0.0.1:7001", "http://127.0.0.1:8080"), Set.of(Role.WORKER, Role.ADMIN),
                 Location.parse("eu-west.zone-b"), WorkerState.DRAINING,
-                new StateChange(AT, Actor.OPERATOR, "kernel upgrade", Version.of(9), "req-1"), "incarnation-1");
+                new StateChange(AT, Actor.OPERATOR, "kernel upgrade", Version.of(9), "req-1"), "incarnation-1", null);
         return new NodesConfiguration(Version.of(12), List.of(worker), List.of(new Tombstone(NodeId.of(2), "worker-b", 4, AT)));
     }
 

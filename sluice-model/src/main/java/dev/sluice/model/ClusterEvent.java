@@ -37,6 +37,10 @@ public record ClusterEvent(
         return new ClusterEvent(at, kind, node, partition, message, numbers, null);
     }
 
+    public ClusterEvent withMessage(String value) {
+        return new ClusterEvent(at, kind, node, partition, value, numbers, transition);
+    }
+
     public static ClusterEvent transition(AuditRecord record) {
         String message = record.node() + " (" + record.nodeName() + ") " + record.from() + " → " + record.to()
                 + " by " + record.actor() + (record.forced() ? " (forced)" : "")

@@ -21,6 +21,10 @@ public enum EventKind {
     PARTITION_MOVE_FAILED,
     LEADERSHIP_MOVED,
     CONTROLLER_ELECTED,
+    MAINTENANCE_STARTED,
+    MAINTENANCE_ENDED,
+    /** A maintenance ran out with its node still away: the dead-node grace period starts now. */
+    MAINTENANCE_EXPIRED,
     @JsonEnumDefaultValue
     OTHER;
 

@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
  *
  * @param incarnation a random token chosen by the process that registered this generation, so that a
  *     registration retried after a lost reply can recognise its own write
+ * @param maintenance the node's latest maintenance intent, lasting or ended, or {@code null} if it never had one
  */
 public record NodeConfig(
         String name,
@@ -21,7 +22,8 @@ public record NodeConfig(
         Location location,
         WorkerState workerState,
         StateChange lastStateChange,
-        String incarnation) {
+        String incarnation,
+        Maintenance maintenance) {
 
     /** Names are what operators type; a name must never be mistaken for a plain id. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
@@ -70,6 +72,15 @@ public record NodeConfig(
     }
 
     public NodeConfig withWorkerState(WorkerState state, StateChange change) {
-        return new NodeConfig(name, id, addresses, roles, location, state, change, incarnation);
+        return new NodeConfig(name, id, addresses, roles, location, state, change, incarnation, maintenance);
+    }
+
+    public NodeConfig withMaintenance(Maintenance value) {
+        return new NodeConfig(name, id, addresses, roles, location, workerState, lastStateChange, incarnation, value);
+    }
+
+    /** Whether a maintenance intent holds for this node at {@code now}. */
+    public boolean inMaintenanceAt(java.time.Instant now) {
+        return maintenance != null && maintenance.activeAt(now);
     }
 }

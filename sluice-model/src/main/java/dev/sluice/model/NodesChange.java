@@ -1,6 +1,7 @@
 package dev.sluice.model;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -77,6 +78,57 @@ public sealed interface NodesChange {
 
         public TransitionWorker withFacts(GuardFacts newFacts) {
             return new TransitionWorker(node, target, actor, reason, force, newFacts, requestId, at);
+        }
+    }
+
+    /**
+     * An operator declares that an Active worker goes away for a while and comes back with its data
+     * ({@link Maintenance}). Asked again while an intent lasts, it replaces that intent's reason and time limit
+     * and keeps its start, so an operator can extend a maintenance that takes longer.
+     *
+     * @param node the incarnation the request was decided against
+     * @param blocking the partitions the maintenance pre-check found at risk, or {@code null} if it was not run
+     * @param force go ahead although the pre-check found partitions at risk
+     */
+    record StartMaintenance(
+            GenerationalNodeId node,
+            Actor actor,
+            String reason,
+            Instant until,
+            boolean force,
+            List<BlockingPartition> blocking,
+            String requestId,
+            Instant at) implements NodesChange {
+
+        public StartMaintenance {
+            Objects.requireNonNull(node, "node");
+            Objects.requireNonNull(actor, "actor");
+            Objects.requireNonNull(until, "until");
+            Objects.requireNonNull(requestId, "requestId");
+            Objects.requireNonNull(at, "at");
+            reason = reason == null ? "" : reason;
+            blocking = blocking == null ? null : List.copyOf(blocking);
+        }
+
+        public StartMaintenance withBlocking(List<BlockingPartition> value) {
+            return new StartMaintenance(node, actor, reason, until, force, value, requestId, at);
+        }
+    }
+
+    /**
+     * Ends a node's maintenance intent. Ending a node that has none lasting is a no-op success.
+     *
+     * @param intent the request id of the intent to end, or {@code null} for whichever lasts: the controller
+     *     names the intent it judged, so it never ends a newer one an operator started in between
+     * @param note what the event should add that only the caller knows (the node is still away), or empty
+     */
+    record EndMaintenance(NodeId node, Actor actor, Maintenance.EndCause cause, String intent, String note, Instant at) implements NodesChange {
+        public EndMaintenance {
+            note = note == null ? "" : note;
+            Objects.requireNonNull(node, "node");
+            Objects.requireNonNull(actor, "actor");
+            Objects.requireNonNull(cause, "cause");
+            Objects.requireNonNull(at, "at");
         }
     }
 

@@ -141,6 +141,8 @@ public final class NodesConfiguration {
             case NodesChange.RegisterNode register -> applyRegister(register);
             case NodesChange.TransitionWorker transition -> applyTransition(transition);
             case NodesChange.RemoveNode remove -> applyRemove(remove);
+            case NodesChange.StartMaintenance start -> applyStartMaintenance(start);
+            case NodesChange.EndMaintenance end -> applyEndMaintenance(end);
         };
     }
 
@@ -158,7 +160,7 @@ public final class NodesConfiguration {
             GenerationalNodeId id = new GenerationalNodeId(nextNodeId(), GenerationalNodeId.FIRST_GENERATION);
             NodeConfig created = new NodeConfig(register.name(), id, register.addresses(), register.roles(), register.location(),
                     WorkerState.PROVISIONING, new StateChange(register.at(), Actor.NODE, "registered", nextVersion, ""),
-                    register.incarnation());
+                    register.incarnation(), null);
             ClusterEvent event = ClusterEvent.of(register.at(), EventKind.NODE_REGISTERED, id.id(), null,
                     id + " (" + register.name() + ") registered as a new node, state " + created.workerState(), Map.of("generation", (long) id.generation()));
             return new ChangeResult.Changed(withNode(nextVersion, created), created, event);
@@ -169,7 +171,7 @@ public final class NodesConfiguration {
         }
         GenerationalNodeId id = existing.id().nextGeneration();
         NodeConfig restarted = new NodeConfig(existing.name(), id, register.addresses(), register.roles(), register.location(),
-                existing.workerState(), existing.lastStateChange(), register.incarnation());
+                existing.workerState(), existing.lastStateChange(), register.incarnation(), existing.maintenance());
         ClusterEvent event = ClusterEvent.of(register.at(), EventKind.NODE_REGISTERED, id.id(), null,
                 id + " (" + register.name() + ") registered again, state " + restarted.workerState(), Map.of("generation", (long) id.generation()));
         return new ChangeResult.Changed(withNode(nextVersion, restarted), restarted, event);
@@ -235,7 +237,105 @@ public final class NodesConfiguration {
         NodeConfig changed = node.withWorkerState(to, new StateChange(request.at(), request.actor(), request.reason(), nextVersion, request.requestId()));
         AuditRecord record = new AuditRecord(node.id(), node.name(), from, to, request.actor(), request.reason(), forced,
                 request.at(), nextVersion, request.requestId());
-        return new ChangeResult.Changed(withNode(nextVersion, changed), changed, ClusterEvent.transition(record));
+        ClusterEvent event = ClusterEvent.transition(record);
+        Maintenance maintenance = node.maintenance();
+        if (maintenance != null && maintenance.end() == null && !to.keepsReplicas()) {
+            // Intents only escalate: a drain (or a disable) takes the node out for good, so the temporary intent
+            // ends with it, and cancelling the drain later does not bring it back.
+            Maintenance.EndCause cause = to == WorkerState.DRAINING ? Maintenance.EndCause.REPLACED_BY_DRAIN : Maintenance.EndCause.REPLACED_BY_STATE_CHANGE;
+            changed = changed.withMaintenance(maintenance.ended(request.at(), cause, request.actor()));
+            event = event.withMessage(event.message() + "; its maintenance ends (" + cause + ")");
+        }
+        return new ChangeResult.Changed(withNode(nextVersion, changed), changed, event);
+    }
+
+    private ChangeResult applyStartMaintenance(NodesChange.StartMaintenance start) {
+        NodeConfig node = byId.get(start.node().id());
+        if (node == null) {
+            String why = isRemoved(start.node().id()) ? " (it was removed)" : "";
+            return new ChangeResult.Refused(Refusal.simple(RefusalKind.UNKNOWN_NODE, start.node().id(), "unknown node " + start.node().id() + why));
+        }
+        Maintenance lasting = node.maintenance();
+        if (lasting != null && lasting.requestId().equals(start.requestId())) {
+            return new ChangeResult.Unchanged(node, true);
+        }
+        if (node.id().generation() != start.node().generation()) {
+            return new ChangeResult.Refused(maintenanceRefusal(RefusalKind.STALE_GENERATION, node, "node " + node.nodeId() + " restarted since the request was made (request for "
+                    + start.node() + ", now " + node.id() + "); look at it again and retry", List.of()));
+        }
+        if (!node.isWorker()) {
+            return new ChangeResult.Refused(maintenanceRefusal(RefusalKind.INVALID_REQUEST, node,
+                    NodeResolution.label(node) + " has no worker role; maintenance is for workers", List.of()));
+        }
+        if (node.workerState() != WorkerState.ACTIVE) {
+            String why = switch (node.workerState()) {
+                case DRAINING -> "it is draining, which already keeps leaderships and new replicas off it for good; cancel the drain first if it should come back";
+                case PROVISIONING, DISABLED -> "it is " + node.workerState() + " and holds no partition, so it can be stopped without one";
+                case ACTIVE -> throw new IllegalStateException("unreachable");
+            };
+            return new ChangeResult.Refused(maintenanceRefusal(RefusalKind.GUARD_FAILED, node,
+                    "only an active worker goes into maintenance; " + NodeResolution.label(node) + ": " + why, List.of()));
+        }
+        if (!start.until().isAfter(start.at())) {
+            return new ChangeResult.Refused(maintenanceRefusal(RefusalKind.INVALID_REQUEST, node,
+                    "a maintenance must end in the future; " + start.until() + " is not after " + start.at(), List.of()));
+        }
+        if (java.time.Duration.between(start.at(), start.until()).compareTo(Maintenance.MAX_DURATION) > 0) {
+            return new ChangeResult.Refused(maintenanceRefusal(RefusalKind.INVALID_REQUEST, node,
+                    "a maintenance lasts at most " + Maintenance.MAX_DURATION.toDays() + " days; a node away for longer should be drained", List.of()));
+        }
+        if (start.blocking() == null) {
+            return new ChangeResult.Refused(maintenanceRefusal(RefusalKind.GUARD_FAILED, node, "the maintenance pre-check was not run", List.of()));
+        }
+        boolean forced = false;
+        if (!start.blocking().isEmpty()) {
+            if (!(start.force() && start.actor() == Actor.OPERATOR)) {
+                return new ChangeResult.Refused(maintenanceRefusal(RefusalKind.GUARD_FAILED, node, NodeResolution.label(node) + " cannot go into maintenance now: "
+                        + start.blocking().size() + (start.blocking().size() == 1 ? " partition" : " partitions") + " would be at risk while it is away: "
+                        + BlockingPartition.summary(start.blocking(), 3) + "; forcing it does it anyway", start.blocking()));
+            }
+            forced = true;
+        }
+        boolean extended = lasting != null && lasting.activeAt(start.at());
+        Maintenance intent = extended
+                ? new Maintenance(start.reason(), start.actor(), lasting.since(), start.until(), lasting.generation(), start.requestId(), null)
+                : new Maintenance(start.reason(), start.actor(), start.at(), start.until(), node.id().generation(), start.requestId(), null);
+        NodeConfig changed = node.withMaintenance(intent);
+        String message = NodeResolution.label(node) + (extended ? " stays in maintenance, now until " : " in maintenance until ") + start.until()
+                + " by " + start.actor() + (forced ? " (forced past the pre-check)" : "") + (start.reason().isEmpty() ? "" : ": " + start.reason());
+        ClusterEvent event = ClusterEvent.of(start.at(), EventKind.MAINTENANCE_STARTED, node.nodeId(), null, message,
+                Map.of("untilEpochMillis", start.until().toEpochMilli(), "generation", (long) intent.generation()));
+        Version nextVersion = version.next();
+        return new ChangeResult.Changed(withNode(nextVersion, changed), changed, event);
+    }
+
+    private static Refusal maintenanceRefusal(RefusalKind kind, NodeConfig node, String message, List<BlockingPartition> blocking) {
+        return new Refusal(kind, message, node.nodeId(), node.workerState(), null, List.of(), List.of(), blocking);
+    }
+
+    private ChangeResult applyEndMaintenance(NodesChange.EndMaintenance end) {
+        NodeConfig node = byId.get(end.node());
+        if (node == null) {
+            String why = isRemoved(end.node()) ? " (it was removed)" : "";
+            return new ChangeResult.Refused(Refusal.simple(RefusalKind.UNKNOWN_NODE, end.node(), "unknown node " + end.node() + why));
+        }
+        Maintenance intent = node.maintenance();
+        if (intent == null || intent.end() != null || end.intent() != null && !end.intent().equals(intent.requestId())) {
+            return new ChangeResult.Unchanged(node, false);
+        }
+        NodeConfig changed = node.withMaintenance(intent.ended(end.at(), end.cause(), end.actor()));
+        String how = switch (end.cause()) {
+            case ENDED_BY_OPERATOR -> "ended by the operator";
+            case CAUGHT_UP -> "ended: the node is back (generation " + node.id().generation() + ") and its replicas caught up";
+            case EXPIRED -> "ran out at " + intent.until();
+            case REPLACED_BY_DRAIN, REPLACED_BY_STATE_CHANGE -> "ended: " + end.cause();
+        };
+        EventKind kind = end.cause() == Maintenance.EndCause.EXPIRED ? EventKind.MAINTENANCE_EXPIRED : EventKind.MAINTENANCE_ENDED;
+        ClusterEvent event = ClusterEvent.of(end.at(), kind, node.nodeId(), null,
+                "maintenance of " + NodeResolution.label(node) + " " + how + (end.note().isEmpty() ? "" : "; " + end.note()),
+                Map.of("durationMillis", java.time.Duration.between(intent.since(), changed.maintenance().endsAt()).toMillis()));
+        Version nextVersion = version.next();
+        return new ChangeResult.Changed(withNode(nextVersion, changed), changed, event);
     }
 
     /** Why {@code guard} does not hold, or {@code null} if it holds. */

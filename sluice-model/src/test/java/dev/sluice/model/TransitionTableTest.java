@@ -166,7 +166,7 @@ class TransitionTableTest {
         static Fixture nodeIn(WorkerState state) {
             NodeConfig node = new NodeConfig("worker-a", new GenerationalNodeId(NodeId.of(1), 2),
                     NodeAddresses.of("127.0.0.1:7001", "http://127.0.0.1:8081"), Set.of(Role.WORKER, Role.ADMIN),
-                    Location.DEFAULT, state, new StateChange(NOW.minusSeconds(60), Actor.OPERATOR, "setup", Version.of(5), "req-setup"), "inc");
+                    Location.DEFAULT, state, new StateChange(NOW.minusSeconds(60), Actor.OPERATOR, "setup", Version.of(5), "req-setup"), "inc", null);
             return new Fixture(new NodesConfiguration(Version.of(7), List.of(node), List.of()), node);
         }
 

@@ -31,6 +31,8 @@ public record LeadershipChange(PartitionId partition, NodeId from, NodeId to, Ca
         LEADER_DEAD,
         /** The leader is Draining: its leaderships go before its replicas. */
         LEADER_DRAINING,
+        /** The leader is in maintenance: it is about to go away for a while, and keeps its replicas meanwhile. */
+        LEADER_IN_MAINTENANCE,
         /** The leader is Provisioning, Disabled, or no longer in the configuration. */
         LEADER_NOT_ACTIVE,
         /** The leader leaves the replica set in this plan. */

@@ -1,6 +1,7 @@
 package dev.sluice.scheduler;
 
 import dev.sluice.model.Liveness;
+import dev.sluice.model.Maintenance;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.NodesConfiguration;
@@ -16,22 +17,32 @@ import java.util.List;
  *
  * @param zone {@code region.zone}, or {@code null} for a node the configuration does not know
  * @param state the worker state, or {@code null} if the node is not a worker the configuration knows
- * @param deadSince when it was first seen dead, or {@code null} while it is alive
+ * @param deadSince since when its absence counts towards the dead-node grace period, or {@code null} while
+ *     it is alive: when it was first seen dead, or when its maintenance ended if that was later
+ * @param inMaintenance a maintenance intent holds for it now: it keeps its replicas however long it is away,
+ *     and receives neither replicas nor leaderships
  */
-record NodeFacts(NodeId id, String zone, WorkerState state, boolean alive, Instant deadSince) {
+record NodeFacts(NodeId id, String zone, WorkerState state, boolean alive, Instant deadSince, boolean inMaintenance) {
 
-    static List<NodeFacts> of(NodesConfiguration nodes, Liveness liveness) {
+    static List<NodeFacts> of(NodesConfiguration nodes, Liveness liveness, Instant now) {
         List<NodeFacts> facts = new ArrayList<>(nodes.nodes().size());
         for (NodeConfig node : nodes.nodes()) {
             NodeId id = node.nodeId();
             boolean alive = liveness.isAlive(id);
-            facts.add(new NodeFacts(id, node.location().toString(), node.isWorker() ? node.workerState() : null, alive,
-                    liveness.deadSince(id).orElse(null)));
+            Instant deadSince = liveness.deadSince(id).orElse(null);
+            Maintenance maintenance = node.maintenance();
+            boolean inMaintenance = maintenance != null && maintenance.activeAt(now);
+            if (deadSince != null && maintenance != null && !inMaintenance && maintenance.endsAt().isAfter(deadSince)) {
+                // The grace period starts when the maintenance ends, not when the process went away: a node away
+                // for five minutes under a one-hour maintenance that an operator then ends is not past its grace.
+                deadSince = maintenance.endsAt();
+            }
+            facts.add(new NodeFacts(id, node.location().toString(), node.isWorker() ? node.workerState() : null, alive, deadSince, inMaintenance));
         }
         return facts;
     }
 
     NodeFacts withState(WorkerState newState) {
-        return new NodeFacts(id, zone, newState, alive, deadSince);
+        return new NodeFacts(id, zone, newState, alive, deadSince, inMaintenance);
     }
 }

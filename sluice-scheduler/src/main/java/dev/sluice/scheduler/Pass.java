@@ -54,6 +54,7 @@ final class Pass {
     private final boolean[] eligible;
     private final boolean[] keeps;
     private final Instant[] deadSince;
+    private final boolean[] inMaintenance;
     private final int eligibleCount;
     private final int[] zoneMark;
     private int zoneStamp;
@@ -115,7 +116,7 @@ final class Pass {
         }
         List<NodeFacts> everyone = new ArrayList<>(facts);
         for (NodeId id : unknown) {
-            everyone.add(new NodeFacts(id, null, null, false, null));
+            everyone.add(new NodeFacts(id, null, null, false, null, false));
         }
         everyone.sort(Comparator.comparing(NodeFacts::id));
         this.nodeCount = everyone.size();
@@ -126,6 +127,7 @@ final class Pass {
         this.eligible = new boolean[nodeCount];
         this.keeps = new boolean[nodeCount];
         this.deadSince = new Instant[nodeCount];
+        this.inMaintenance = new boolean[nodeCount];
         TreeSet<String> zones = new TreeSet<>();
         for (NodeFacts fact : everyone) {
             if (fact.zone() != null) {
@@ -148,9 +150,11 @@ final class Pass {
             deadSince[n] = fact.deadSince();
             boolean deadTooLong = !fact.alive()
                     && (fact.deadSince() == null || Duration.between(fact.deadSince(), now).compareTo(limits.deadNodeGrace()) > 0);
-            // The one definition of a candidate: Active (WorkerState decides) and alive.
-            eligible[n] = fact.state() != null && fact.state().mayReceiveReplicas() && fact.alive();
-            keeps[n] = fact.state() != null && fact.state().keepsReplicas() && !deadTooLong;
+            // The one definition of a candidate: Active (WorkerState decides), alive, and not in maintenance.
+            eligible[n] = fact.state() != null && fact.state().mayReceiveReplicas() && fact.alive() && !fact.inMaintenance();
+            // A node in maintenance keeps its replicas however long it is away: that is what the intent is for.
+            keeps[n] = fact.state() != null && fact.state().keepsReplicas() && (!deadTooLong || fact.inMaintenance());
+            inMaintenance[n] = fact.inMaintenance();
             if (eligible[n]) {
                 eligibleSeen++;
             }
@@ -1116,6 +1120,9 @@ final class Pass {
         if (!alive[held]) {
             return LeadershipChange.Cause.LEADER_DEAD;
         }
+        if (inMaintenance[held] && state[held] == WorkerState.ACTIVE) {
+            return LeadershipChange.Cause.LEADER_IN_MAINTENANCE;
+        }
         if (state[held] == null) {
             return LeadershipChange.Cause.LEADER_NOT_ACTIVE;
         }
@@ -1410,6 +1417,11 @@ final class Pass {
     }
 
     private void explainWaiting(int p, int member) {
+        if (inMaintenance[member]) {
+            explain(p, Reason.WAITING_FOR_MAINTENANCE, ids[member] + " is away in maintenance; its replica is kept until the maintenance ends",
+                    Map.of("node", (long) ids[member].value()));
+            return;
+        }
         Instant since = deadSince[member];
         long deadMillis = since == null ? 0 : Math.max(0, Duration.between(since, now).toMillis());
         long graceMillis = limits.deadNodeGrace().toMillis();

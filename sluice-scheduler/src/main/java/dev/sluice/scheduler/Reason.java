@@ -26,6 +26,9 @@ public enum Reason {
     /** A member is dead but not yet for longer than the grace period, so its replica is not replaced yet. */
     WAITING_FOR_GRACE_PERIOD,
 
+    /** A member is away in maintenance: its replica is kept until the maintenance ends, however long that is. */
+    WAITING_FOR_MAINTENANCE,
+
     /** No alive member of the replica set can lead the partition. */
     NO_LEADER_CANDIDATE,
 
@@ -39,7 +42,7 @@ public enum Reason {
     public boolean blocksDrain() {
         return switch (this) {
             case NOT_ENOUGH_CANDIDATES, ZONE_SPREAD_UNSATISFIABLE -> true;
-            case THROTTLED, FROZEN, WAITING_FOR_GRACE_PERIOD, NO_LEADER_CANDIDATE, PINNED_LEADER_UNAVAILABLE -> false;
+            case THROTTLED, FROZEN, WAITING_FOR_GRACE_PERIOD, WAITING_FOR_MAINTENANCE, NO_LEADER_CANDIDATE, PINNED_LEADER_UNAVAILABLE -> false;
         };
     }
 

@@ -129,7 +129,7 @@ public final class Scheduler {
 
     /** One pass: see the class documentation. */
     public static Plan schedule(SchedulerInput input) {
-        return new Pass(NodeFacts.of(input.nodes(), input.liveness()), input.table(), input.placements(), input.limits(), input.now()).run();
+        return new Pass(NodeFacts.of(input.nodes(), input.liveness(), input.now()), input.table(), input.placements(), input.limits(), input.now()).run();
     }
 
     /**
@@ -243,7 +243,7 @@ public final class Scheduler {
             }
         }
         List<NodeFacts> facts = new ArrayList<>();
-        for (NodeFacts fact : NodeFacts.of(nodes, input.liveness())) {
+        for (NodeFacts fact : NodeFacts.of(nodes, input.liveness(), input.now())) {
             if (whatIf.drain().contains(fact.id())) {
                 facts.add(fact.withState(WorkerState.DRAINING));
             } else if (whatIf.disable().contains(fact.id())) {
@@ -256,7 +256,7 @@ public final class Scheduler {
             if (nodes.find(worker.id()).isPresent() || nodes.isRemoved(worker.id())) {
                 throw new IllegalArgumentException(worker.id() + " is already used in the nodes configuration " + nodes.version());
             }
-            facts.add(new NodeFacts(worker.id(), worker.location().toString(), WorkerState.ACTIVE, true, null));
+            facts.add(new NodeFacts(worker.id(), worker.location().toString(), WorkerState.ACTIVE, true, null, false));
         }
         return facts;
     }

@@ -4,6 +4,7 @@ import dev.sluice.model.Actor;
 import dev.sluice.model.GenerationalNodeId;
 import dev.sluice.model.Liveness;
 import dev.sluice.model.Location;
+import dev.sluice.model.Maintenance;
 import dev.sluice.model.NodeAddresses;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
@@ -49,13 +50,13 @@ final class Fixtures {
     static NodeConfig worker(int id, String location, WorkerState state) {
         return new NodeConfig("worker-" + id, new GenerationalNodeId(NodeId.of(id), 1),
                 NodeAddresses.of("127.0.0.1:" + (9000 + id), "http://127.0.0.1:" + (8000 + id)), Set.of(Role.WORKER),
-                Location.parse(location), state, new StateChange(NOW.minusSeconds(3600), Actor.OPERATOR, "test", Version.MIN, ""), "inc-" + id);
+                Location.parse(location), state, new StateChange(NOW.minusSeconds(3600), Actor.OPERATOR, "test", Version.MIN, ""), "inc-" + id, null);
     }
 
     static NodeConfig admin(int id) {
         return new NodeConfig("admin-" + id, new GenerationalNodeId(NodeId.of(id), 1),
                 NodeAddresses.of("127.0.0.1:" + (9000 + id), "http://127.0.0.1:" + (8000 + id)), Set.of(Role.ADMIN),
-                Location.DEFAULT, WorkerState.ACTIVE, new StateChange(NOW.minusSeconds(3600), Actor.OPERATOR, "test", Version.MIN, ""), "inc-" + id);
+                Location.DEFAULT, WorkerState.ACTIVE, new StateChange(NOW.minusSeconds(3600), Actor.OPERATOR, "test", Version.MIN, ""), "inc-" + id, null);
     }
 
     /** A mutable cluster description that produces immutable inputs. */
@@ -87,6 +88,20 @@ final class Fixtures {
         Cluster state(int id, WorkerState state) {
             NodeConfig node = nodes.get(n(id));
             nodes.put(n(id), node.withWorkerState(state, node.lastStateChange()));
+            return this;
+        }
+
+        /** Puts worker {@code id} in maintenance from {@code since} until {@code until}, begun at generation 1. */
+        Cluster maintenance(int id, Instant since, Instant until) {
+            NodeConfig node = nodes.get(n(id));
+            nodes.put(n(id), node.withMaintenance(new Maintenance("test", Actor.OPERATOR, since, until, 1, "m-" + id, null)));
+            return this;
+        }
+
+        /** Ends worker {@code id}'s maintenance at {@code at}. */
+        Cluster endMaintenance(int id, Instant at) {
+            NodeConfig node = nodes.get(n(id));
+            nodes.put(n(id), node.withMaintenance(node.maintenance().ended(at, Maintenance.EndCause.ENDED_BY_OPERATOR, Actor.OPERATOR)));
             return this;
         }
 

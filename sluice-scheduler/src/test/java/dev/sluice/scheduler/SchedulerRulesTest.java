@@ -161,7 +161,7 @@ class SchedulerRulesTest {
         @Test
         void reasonsHaveKebabCaseWireNames() {
             assertThat(List.of(Reason.values()).stream().map(Reason::wireName)).containsExactly("not-enough-candidates",
-                    "zone-spread-unsatisfiable", "throttled", "frozen", "waiting-for-grace-period", "no-leader-candidate",
+                    "zone-spread-unsatisfiable", "throttled", "frozen", "waiting-for-grace-period", "waiting-for-maintenance", "no-leader-candidate",
                     "pinned-leader-unavailable");
             assertThat(Reason.parse("ZONE_SPREAD_UNSATISFIABLE")).isEqualTo(Reason.ZONE_SPREAD_UNSATISFIABLE);
         }

@@ -48,7 +48,7 @@ class GroupReconcilerTest {
 
     static NodeConfig node(int id) {
         return new NodeConfig("worker-" + id, new GenerationalNodeId(NodeId.of(id), 1), NodeAddresses.of("127.0.0.1:" + (9000 + id), "http://127.0.0.1:1"),
-                Set.of(Role.WORKER), Location.DEFAULT, WorkerState.ACTIVE, new StateChange(START, Actor.OPERATOR, "test", Version.MIN, ""), "inc-" + id);
+                Set.of(Role.WORKER), Location.DEFAULT, WorkerState.ACTIVE, new StateChange(START, Actor.OPERATOR, "test", Version.MIN, ""), "inc-" + id, null);
     }
 
     static Map<PartitionId, List<NodeConfig>> wanted(int... partitions) {
