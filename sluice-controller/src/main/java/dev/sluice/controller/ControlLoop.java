@@ -70,6 +70,7 @@ final class ControlLoop {
     private final PlacementDecisions decisions;
     private final DrainTracker drains;
     private final DrainedWorkers drained;
+    private final MaintenanceKeeper maintenance;
     private final StatusPublisher publisher;
 
     private final MoveBook moves;
@@ -91,6 +92,7 @@ final class ControlLoop {
         this.publisher = new StatusPublisher(new StatusWriter(documents, metadata.events(), fence, statusWrites), fence, leaderId, metrics, config);
         this.drains = new DrainTracker(documents, publisher, config);
         this.drained = new DrainedWorkers(metadata);
+        this.maintenance = new MaintenanceKeeper(metadata, config.limits().deadNodeGrace());
         this.moves = new MoveBook(stepper, observer, publisher, metrics);
         this.decisions = new PlacementDecisions(new PlacementWriter(metadata, view, fence), moves, publisher, metrics);
     }
@@ -160,6 +162,7 @@ final class ControlLoop {
         Function<NodeId, Emptiness.Holding> holdings = node -> holding(node, registered);
         Emptiness.Index emptiness = new Emptiness.Index(current, leaders);
         nodes = drained.disableEmptied(nodesSnapshot, current, node -> emptiness.of(node, holdings.apply(node)), fence);
+        nodes = maintenance.endOver(nodes, current, registered, observer, leaders, fence, now);
         List<DrainProgress> drainProgress = drains.track(new DrainTracker.PassFacts(nodes, current, leaders, moves.steps(), moves.memories(),
                 plan.explanations(),
                 holdings, now), fence);

@@ -119,9 +119,10 @@ final class StatusPublisher {
         for (NodeConfig node : nodes.workers()) {
             NodeId id = node.nodeId();
             if (!registered.contains(id) && reportedDead.add(id)) {
-                logEvent(ClusterEvent.of(now, EventKind.NODE_DEAD, id, null,
-                        id + " (" + node.name() + ") has no liveness entry; its replicas are replaced after "
-                                + config.limits().deadNodeGrace().toSeconds() + " s unless it comes back",
+                String consequence = node.inMaintenanceAt(now)
+                        ? "it is in maintenance until " + node.maintenance().until() + ", so its replicas are kept until then"
+                        : "its replicas are replaced after " + config.limits().deadNodeGrace().toSeconds() + " s unless it comes back";
+                logEvent(ClusterEvent.of(now, EventKind.NODE_DEAD, id, null, id + " (" + node.name() + ") has no liveness entry; " + consequence,
                         Map.of("graceSeconds", config.limits().deadNodeGrace().toSeconds())));
             } else if (registered.contains(id) && reportedDead.remove(id)) {
                 logEvent(ClusterEvent.of(now, EventKind.NODE_ALIVE, id, null, id + " (" + node.name() + ") is alive again", Map.of()));

@@ -68,8 +68,23 @@ class SimulatedLifecycleScenariosTest extends LifecycleScenarios {
         }
 
         @Override
+        public MaintenanceRequests maintenance() {
+            return new MaintenanceRequests(harness.metadata, lifecycle(), harness.clock);
+        }
+
+        @Override
+        public java.time.InstantSource clock() {
+            return harness.clock;
+        }
+
+        @Override
         public void kill(NodeId worker) {
             harness.kill(worker);
+        }
+
+        @Override
+        public void restart(NodeId worker) {
+            harness.restart(worker);
         }
 
         @Override

@@ -105,8 +105,28 @@ class LocalClusterLifecycleScenariosTest extends LifecycleScenarios {
         }
 
         @Override
+        public dev.sluice.controller.MaintenanceRequests maintenance() {
+            return new dev.sluice.controller.MaintenanceRequests(cluster.metadata(), lifecycle(), InstantSource.system());
+        }
+
+        @Override
+        public InstantSource clock() {
+            return InstantSource.system();
+        }
+
+        @Override
         public void kill(NodeId worker) {
             cluster.kill(index(worker));
+        }
+
+        /** Worker i is Ni and node index i - 1 (the scenarios' naming rule); a stopped node has no id to ask. */
+        @Override
+        public void restart(NodeId worker) {
+            try {
+                cluster.restart(worker.value() - 1);
+            } catch (IOException failed) {
+                throw new UncheckedIOException(failed);
+            }
         }
 
         @Override

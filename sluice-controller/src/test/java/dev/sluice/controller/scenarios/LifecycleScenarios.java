@@ -6,6 +6,7 @@ import dev.sluice.controller.ControllerConfig;
 import dev.sluice.controller.ControllerDocuments;
 import dev.sluice.controller.DrainProgress;
 import dev.sluice.controller.Lifecycle;
+import dev.sluice.controller.MaintenanceRequests;
 import dev.sluice.controller.StallReason;
 import dev.sluice.controller.scenarios.ScenarioCluster.HostedReplica;
 import dev.sluice.controller.scenarios.ScenarioCluster.Shape;
@@ -381,6 +382,87 @@ public abstract class LifecycleScenarios {
     // Reading the cluster
 
     /** Starts a cluster and waits until it is at rest: every partition placed, replicas balanced, leaders recorded, groups as placed. */
+    /**
+     * The temporary path: a worker in maintenance sheds its leaderships, is then away for several dead-node
+     * grace periods without any replica of it replaced, and once back with a new generation and caught up its
+     * maintenance ends by itself and leaderships return — not one replica moved.
+     */
+    @Test
+    void aWorkerInMaintenanceIsAwayLongerThanTheGracePeriodAndComesBackWithoutAMove() {
+        Duration grace = Duration.ofSeconds(5);
+        try (ScenarioCluster cluster = settled(shape(4, 12, limits(SchedulerLimits.DEFAULT_MAX_CHANGES_PER_NODE, grace)))) {
+            NodeId away = awayCandidate(cluster);
+            Map<PartitionId, List<NodeId>> setsBefore = replicaSets(cluster);
+            long mark = lastEventSequence(cluster);
+
+            MaintenanceRequests.Outcome outcome = cluster.maintenance().begin(away.toString(), "kernel patch", Duration.ofMinutes(10), false, false);
+            assertThat(outcome).isInstanceOf(MaintenanceRequests.Outcome.Done.class);
+            cluster.await(away + " leads nothing", SETTLE, () -> cluster.hosting(away).values().stream().noneMatch(HostedReplica::leads)
+                    && placements(cluster).values().stream().noneMatch(p -> away.equals(p.leader())));
+
+            cluster.kill(away);
+            java.time.Instant killedAt = cluster.clock().instant();
+            cluster.await("three grace periods pass with " + away + " away", SETTLE,
+                    () -> cluster.clock().instant().isAfter(killedAt.plus(grace.multipliedBy(3))));
+            assertThat(replicaSets(cluster)).as("replica sets while " + away + " is away in maintenance").isEqualTo(setsBefore);
+
+            cluster.restart(away);
+            cluster.await(away + "'s maintenance ends by itself", SETTLE, () -> {
+                NodeConfig node = cluster.metadata().nodes().current().find(away).orElseThrow();
+                return node.maintenance().end() != null;
+            });
+            assertThat(cluster.metadata().nodes().current().find(away).orElseThrow().maintenance().end().cause())
+                    .isEqualTo(dev.sluice.model.Maintenance.EndCause.CAUGHT_UP);
+            cluster.await(away + " leads again", SETTLE, () -> cluster.hosting(away).values().stream().anyMatch(HostedReplica::leads));
+
+            assertThat(replicaSets(cluster)).as("replica sets after the maintenance").isEqualTo(setsBefore);
+            List<EventKind> kinds = eventsAfter(cluster, mark).stream().map(e -> e.event().kind()).toList();
+            assertThat(kinds).doesNotContain(EventKind.PARTITION_MOVE_STARTED, EventKind.PARTITION_MOVED)
+                    .containsSubsequence(EventKind.MAINTENANCE_STARTED, EventKind.MAINTENANCE_ENDED);
+            awaitGroupsMatchPlacements(cluster);
+        }
+    }
+
+    /** A maintenance that runs out with its worker still away says so, and only then does the dead-node grace period start. */
+    @Test
+    void aMaintenanceThatRunsOutWithTheWorkerAwayStartsTheGracePeriod() {
+        Duration grace = Duration.ofSeconds(5);
+        try (ScenarioCluster cluster = settled(shape(4, 12, limits(SchedulerLimits.DEFAULT_MAX_CHANGES_PER_NODE, grace)))) {
+            NodeId away = awayCandidate(cluster);
+            Set<PartitionId> held = partitionsNaming(cluster, away);
+            long mark = lastEventSequence(cluster);
+            assertThat(cluster.maintenance().begin(away.toString(), "", Duration.ofSeconds(15), false, false))
+                    .isInstanceOf(MaintenanceRequests.Outcome.Done.class);
+            java.time.Instant until = cluster.metadata().nodes().current().find(away).orElseThrow().maintenance().until();
+
+            cluster.kill(away);
+            cluster.await("the maintenance's expiry logged", SETTLE,
+                    () -> eventsAfter(cluster, mark).stream().anyMatch(e -> e.event().kind() == EventKind.MAINTENANCE_EXPIRED));
+            cluster.await(away + "'s replicas replaced", DRAIN, () -> noMoveUnderWay(cluster) && partitionsNaming(cluster, away).isEmpty());
+
+            List<LoggedEvent> events = eventsAfter(cluster, mark);
+            LoggedEvent expired = events.stream().filter(e -> e.event().kind() == EventKind.MAINTENANCE_EXPIRED).findFirst().orElseThrow();
+            assertThat(expired.event().message()).contains("the node is still away: its replicas are replaced after the dead-node grace period of 5 s");
+            List<java.time.Instant> moveStarts = events.stream().filter(e -> e.event().kind() == EventKind.PARTITION_MOVE_STARTED)
+                    .map(e -> e.event().at()).toList();
+            assertThat(moveStarts).as("replacements of %s's %d replicas", away, held.size()).isNotEmpty()
+                    .allSatisfy(at -> assertThat(at).isAfterOrEqualTo(until.plus(grace)));
+        }
+    }
+
+    /** A worker to send away that does not run the controller, so the fault is the same on both planes. */
+    private static NodeId awayCandidate(ScenarioCluster cluster) {
+        Optional<NodeId> controllerHost = cluster.controllerHost();
+        return workers(cluster).stream().filter(n -> controllerHost.map(host -> !host.equals(n)).orElse(true)).findFirst().orElseThrow();
+    }
+
+    private static Map<PartitionId, List<NodeId>> replicaSets(ScenarioCluster cluster) {
+        Map<PartitionId, List<NodeId>> sets = new TreeMap<>();
+        placements(cluster).forEach((partition, placement) -> sets.put(partition, placement.hasNext()
+                ? List.of() : placement.current().stream().sorted().toList()));
+        return sets;
+    }
+
     private ScenarioCluster settled(Shape shape) {
         ScenarioCluster cluster = start(shape);
         try {

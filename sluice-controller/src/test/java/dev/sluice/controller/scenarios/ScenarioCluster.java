@@ -1,5 +1,8 @@
 package dev.sluice.controller.scenarios;
 
+import dev.sluice.controller.MaintenanceRequests;
+import java.time.InstantSource;
+
 import dev.sluice.controller.ControllerConfig;
 import dev.sluice.controller.ControllerDocuments;
 import dev.sluice.controller.ControllerStatus;
@@ -73,8 +76,17 @@ public interface ScenarioCluster extends AutoCloseable {
      */
     void await(String what, Duration within, BooleanSupplier condition);
 
+    /** The operator's way to begin and end a maintenance, as the admin API calls it. */
+    MaintenanceRequests maintenance();
+
+    /** The cluster's clock: simulated time in the simulation, the wall clock on real nodes. */
+    InstantSource clock();
+
     /** Crashes {@code worker}'s process: its Raft server stops answering and its liveness entry goes. */
     void kill(NodeId worker);
+
+    /** Starts a killed worker's process again, with its data and under its name: it registers a new generation. */
+    void restart(NodeId worker);
 
     /** Starts a new worker (named after the others); it becomes Active as a fresh worker does. */
     NodeId addWorker();
