@@ -1,18 +1,18 @@
 package dev.sluice.api;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.controller.ControllerDocuments;
 import dev.sluice.controller.ControllerStatus;
 import dev.sluice.controller.MoveStep;
 import dev.sluice.controller.Lifecycle;
+import dev.sluice.controller.MaintenanceRequests;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.EventLog;
 import dev.sluice.metadata.Json;
 import dev.sluice.metadata.PlacementStore.VersionedPlacement;
 import dev.sluice.model.AuditRecord;
+import dev.sluice.model.Maintenance;
 import dev.sluice.model.BlockingPartition;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
@@ -30,16 +30,18 @@ import dev.sluice.wire.DrainView;
 import dev.sluice.wire.DryRunView;
 import dev.sluice.wire.EventView;
 import dev.sluice.wire.EventsPage;
+import dev.sluice.wire.MaintenanceDryRunView;
+import dev.sluice.wire.MaintenanceView;
 import dev.sluice.wire.NodeView;
 import dev.sluice.wire.PartitionView;
 import dev.sluice.wire.RefusalView;
 import dev.sluice.wire.StateChangeView;
 import dev.sluice.wire.StateChanged;
 import dev.sluice.wire.TransitionView;
-import java.io.IOException;
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -64,10 +66,13 @@ public final class AdminApi {
     public static final int MAX_EVENTS = EventLog.MAX_READ;
 
     private static final Set<String> STATE_REQUEST_FIELDS = Set.of("state", "reason", "force", "dryRun");
+    private static final Set<String> MAINTENANCE_REQUEST_FIELDS = Set.of("durationSeconds", "reason", "force", "dryRun");
 
     private final String clusterName;
     private final ClusterMetadata metadata;
     private final Lifecycle lifecycle;
+    private final MaintenanceRequests maintenance;
+    private final InstantSource clock;
     private final ControllerDocuments controller;
     private final ReplicaProbe replicaProbe = new ReplicaProbe();
 
@@ -75,6 +80,8 @@ public final class AdminApi {
         this.clusterName = clusterName;
         this.metadata = metadata;
         this.lifecycle = lifecycle;
+        this.clock = lifecycle.clock();
+        this.maintenance = new MaintenanceRequests(metadata, lifecycle, clock);
         this.controller = new ControllerDocuments(metadata);
     }
 
@@ -143,33 +150,45 @@ public final class AdminApi {
         };
     }
 
+    /**
+     * Begins or extends a worker's maintenance ({@link MaintenanceRequest} says what the body holds); a dry-run
+     * says whether it would begin and which leaderships would leave, and writes nothing.
+     */
+    public ApiResponse beginMaintenance(String reference, byte[] body) {
+        if (body.length > MAX_BODY_BYTES) {
+            return ApiResponse.error(413, "payload-too-large", "the request body is " + body.length + " bytes; the limit is " + MAX_BODY_BYTES);
+        }
+        MaintenanceRequest request;
+        try {
+            request = MaintenanceRequest.parse(body);
+        } catch (IllegalArgumentException malformed) {
+            return ApiResponse.error(400, "bad-request", malformed.getMessage());
+        }
+        return maintenanceAnswer(maintenance.begin(reference, request.reason(), request.duration(), request.force(), request.dryRun()));
+    }
+
+    /** Ends a worker's maintenance; a worker in none is a no-op success ({@code changed: false}). */
+    public ApiResponse endMaintenance(String reference) {
+        return maintenanceAnswer(maintenance.end(reference));
+    }
+
+    private ApiResponse maintenanceAnswer(MaintenanceRequests.Outcome outcome) {
+        NodesConfiguration nodes = metadata.nodes().current();
+        return switch (outcome) {
+            case MaintenanceRequests.Outcome.Unresolved unresolved -> unresolved(unresolved.resolution(), null);
+            case MaintenanceRequests.Outcome.Refused refused -> new ApiResponse(409, RefusalView.of(withNodeNames(refused.refusal(), nodes)));
+            case MaintenanceRequests.Outcome.Done done -> ApiResponse.ok(new StateChanged(view(done.node(), snapshot()), done.changed(), done.warnings()));
+            case MaintenanceRequests.Outcome.DryRun dryRun -> ApiResponse.ok(new MaintenanceDryRunView(true, view(dryRun.node(), snapshot()),
+                    dryRun.wouldRefuse().isEmpty(), dryRun.wouldRefuse().map(refusal -> RefusalView.of(withNodeNames(refusal, nodes))).orElse(null),
+                    dryRun.leaderships().stream().map(WireViews::leadershipChange).toList(), dryRun.warnings()));
+        };
+    }
+
     /** A validated state-change request. */
     record StateRequest(WorkerState state, String reason, boolean force, boolean dryRun) {
 
         static StateRequest parse(byte[] body) {
-            JsonNode json;
-            try {
-                // With last-wins, {"state":"active","state":"draining"} means whatever the reader's parser picks.
-                json = Json.mapper().reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(body);
-            } catch (StreamReadException e) {
-                String problem = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
-                if (problem.startsWith("Duplicate field ")) {
-                    throw new IllegalArgumentException("the body names field " + problem.substring("Duplicate field ".length())
-                            + " more than once; give each field once");
-                }
-                throw new IllegalArgumentException("the body is not valid JSON: " + firstLine(e.getMessage()));
-            } catch (IOException e) {
-                throw new IllegalArgumentException("the body is not valid JSON: " + firstLine(e.getMessage()));
-            }
-            if (!(json instanceof ObjectNode object)) {
-                throw new IllegalArgumentException("the body must be a JSON object like {\"state\": \"draining\", \"reason\": \"…\"}");
-            }
-            for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
-                String name = names.next();
-                if (!STATE_REQUEST_FIELDS.contains(name)) {
-                    throw new IllegalArgumentException("unknown field '" + name + "' (expected state, reason, force, dryRun)");
-                }
-            }
+            ObjectNode object = RequestBodies.object(body, STATE_REQUEST_FIELDS, "{\"state\": \"draining\", \"reason\": \"…\"}");
             JsonNode state = object.get("state");
             if (state == null || state.isNull()) {
                 throw new IllegalArgumentException("field 'state' is required (one of provisioning, active, draining, disabled)");
@@ -178,42 +197,34 @@ public final class AdminApi {
                 throw new IllegalArgumentException("field 'state' must be a string (one of provisioning, active, draining, disabled)");
             }
             WorkerState target = WorkerState.parse(state.textValue());
-            String reason = "";
-            JsonNode reasonNode = object.get("reason");
-            if (reasonNode != null && !reasonNode.isNull()) {
-                if (!reasonNode.isTextual()) {
-                    throw new IllegalArgumentException("field 'reason' must be a string");
-                }
-                reason = reasonNode.textValue();
-                // A reason is printed in terminals and logs, where control characters could rewrite what is shown.
-                if (reason.chars().anyMatch(Character::isISOControl)) {
-                    throw new IllegalArgumentException("field 'reason' contains a control character: '" + WireNames.printable(
-                            reason.length() > 80 ? reason.substring(0, 80) + "..." : reason) + "'; give one line of text");
-                }
-                if (reason.length() > MAX_REASON_CHARS) {
-                    throw new IllegalArgumentException("field 'reason' is " + reason.length() + " characters; the limit is " + MAX_REASON_CHARS);
-                }
-            }
-            return new StateRequest(target, reason, flag(object, "force"), flag(object, "dryRun"));
+            return new StateRequest(target, RequestBodies.reason(object), RequestBodies.flag(object, "force"), RequestBodies.flag(object, "dryRun"));
         }
+    }
 
-        private static boolean flag(ObjectNode object, String name) {
-            JsonNode value = object.get(name);
-            if (value == null || value.isNull()) {
-                return false;
-            }
-            if (!value.isBoolean()) {
-                throw new IllegalArgumentException("field '" + name + "' must be true or false");
-            }
-            return value.booleanValue();
-        }
+    /**
+     * A validated request to begin or extend a maintenance: {@code {"durationSeconds": 1800, "reason": "…",
+     * "force": false, "dryRun": false}}, every field optional; an hour when no duration is given.
+     */
+    record MaintenanceRequest(Duration duration, String reason, boolean force, boolean dryRun) {
 
-        private static String firstLine(String message) {
-            if (message == null) {
-                return "";
+        static final Duration DEFAULT_DURATION = Duration.ofHours(1);
+
+        static MaintenanceRequest parse(byte[] body) {
+            if (body.length == 0) {
+                return new MaintenanceRequest(DEFAULT_DURATION, "", false, false);
             }
-            int newline = message.indexOf('\n');
-            return newline < 0 ? message : message.substring(0, newline);
+            ObjectNode object = RequestBodies.object(body, MAINTENANCE_REQUEST_FIELDS, "{\"durationSeconds\": 1800, \"reason\": \"kernel patch\"}");
+            Duration duration = DEFAULT_DURATION;
+            JsonNode seconds = object.get("durationSeconds");
+            if (seconds != null && !seconds.isNull()) {
+                if (!seconds.canConvertToLong() || !seconds.isIntegralNumber() || seconds.longValue() < 1
+                        || seconds.longValue() > Maintenance.MAX_DURATION.toSeconds()) {
+                    throw new IllegalArgumentException("field 'durationSeconds' must be a whole number of seconds between 1 and "
+                            + Maintenance.MAX_DURATION.toSeconds() + " (7 days), got " + seconds);
+                }
+                duration = Duration.ofSeconds(seconds.longValue());
+            }
+            return new MaintenanceRequest(duration, RequestBodies.reason(object), RequestBodies.flag(object, "force"), RequestBodies.flag(object, "dryRun"));
         }
     }
 
@@ -389,7 +400,7 @@ public final class AdminApi {
                 snapshot.alive().contains(id), replicas, leaderships,
                 new StateChangeView(node.lastStateChange().at(), node.lastStateChange().actor().wireName(), node.lastStateChange().reason(),
                         node.lastStateChange().version().value()),
-                drain);
+                drain, node.maintenance() == null ? null : MaintenanceView.of(node.maintenance(), clock.instant()));
     }
 
     private static PartitionView view(Placement placement, Optional<ControllerStatus> status) {

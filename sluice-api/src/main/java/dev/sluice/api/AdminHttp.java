@@ -67,22 +67,13 @@ public final class AdminHttp {
         config.routes.get("/api/v1/nodes", ctx -> http.answer(ctx, started, AdminApi::nodes));
         config.routes.get("/api/v1/nodes/{node}", ctx -> http.answer(ctx, started, api -> api.node(ctx.pathParam("node"))));
         config.routes.get("/api/v1/nodes/{node}/drain", ctx -> http.answer(ctx, started, api -> api.drain(ctx.pathParam("node"))));
-        config.routes.post("/api/v1/nodes/{node}/state", ctx -> {
+        config.routes.post("/api/v1/nodes/{node}/state", ctx -> http.withBoundedBody(ctx,
+                body -> http.answer(ctx, started, api -> api.requestState(ctx.pathParam("node"), body))));
+        config.routes.post("/api/v1/nodes/{node}/maintenance", ctx -> http.withBoundedBody(ctx,
+                body -> http.answer(ctx, started, api -> api.beginMaintenance(ctx.pathParam("node"), body))));
+        config.routes.delete("/api/v1/nodes/{node}/maintenance", ctx -> {
             if (http.authorized(ctx)) {
-                if (ctx.contentLength() > AdminApi.MAX_BODY_BYTES) {
-                    discardUnread(ctx);
-                    http.answer(ctx, ApiResponse.error(413, "payload-too-large", "the request body is " + ctx.contentLength()
-                            + " bytes; the limit is " + AdminApi.MAX_BODY_BYTES));
-                    return;
-                }
-                byte[] body;
-                try {
-                    body = readBounded(ctx);
-                } catch (IOException truncated) {
-                    http.answer(ctx, bodyEndedEarly(ctx, truncated));
-                    return;
-                }
-                http.answer(ctx, started, api -> api.requestState(ctx.pathParam("node"), body));
+                http.answer(ctx, started, api -> api.endMaintenance(ctx.pathParam("node")));
             }
         });
         config.routes.get("/api/v1/partitions", ctx -> http.answer(ctx, started, AdminApi::partitions));
@@ -126,6 +117,30 @@ public final class AdminHttp {
             }
         }
         return false;
+    }
+
+    /**
+     * Runs {@code handler} on the body of a mutating request once it is authorized and its body was read whole
+     * and within {@link AdminApi#MAX_BODY_BYTES}; otherwise answers why not.
+     */
+    private void withBoundedBody(Context ctx, java.util.function.Consumer<byte[]> handler) {
+        if (!authorized(ctx)) {
+            return;
+        }
+        if (ctx.contentLength() > AdminApi.MAX_BODY_BYTES) {
+            discardUnread(ctx);
+            answer(ctx, ApiResponse.error(413, "payload-too-large", "the request body is " + ctx.contentLength()
+                    + " bytes; the limit is " + AdminApi.MAX_BODY_BYTES));
+            return;
+        }
+        byte[] body;
+        try {
+            body = readBounded(ctx);
+        } catch (IOException truncated) {
+            answer(ctx, bodyEndedEarly(ctx, truncated));
+            return;
+        }
+        handler.accept(body);
     }
 
     /** The JSON answer to a request Javalin refused before any route ran: no such path, or not this method. */

@@ -295,7 +295,7 @@ final class FakeCluster implements AutoCloseable {
         return new NodeView(worker.id.toString(), new GenerationalNodeId(worker.id, 2).toString(), worker.name, worker.state,
                 worker.state.description(), List.of(Role.ADMIN, Role.WORKER), worker.location.toString(), "127.0.0.1:70" + worker.id.value(),
                 "http://127.0.0.1:80" + worker.id.value(), worker.alive, replicas, leaderships, worker.lastChange,
-                drain == null ? null : WireViews.drain(progress(drain), UnaryOperator.identity()));
+                drain == null ? null : WireViews.drain(progress(drain), UnaryOperator.identity()), null);
     }
 
     private ApiResponse partitionViews() {

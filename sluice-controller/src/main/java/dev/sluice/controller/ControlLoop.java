@@ -92,7 +92,7 @@ final class ControlLoop {
         this.publisher = new StatusPublisher(new StatusWriter(documents, metadata.events(), fence, statusWrites), fence, leaderId, metrics, config);
         this.drains = new DrainTracker(documents, publisher, config);
         this.drained = new DrainedWorkers(metadata);
-        this.maintenance = new MaintenanceKeeper(metadata, config.limits().deadNodeGrace());
+        this.maintenance = new MaintenanceKeeper(metadata, config.limits().deadNodeGrace(), metrics);
         this.moves = new MoveBook(stepper, observer, publisher, metrics);
         this.decisions = new PlacementDecisions(new PlacementWriter(metadata, view, fence), moves, publisher, metrics);
     }

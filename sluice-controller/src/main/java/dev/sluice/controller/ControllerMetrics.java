@@ -39,8 +39,11 @@ public final class ControllerMetrics {
     private final TaggedValues workersByState;
     private final TaggedValues replicasPerWorker;
     private final TaggedValues leadersPerWorker;
+    private final TaggedValues inMaintenance;
+    private final MeterRegistry registry;
 
     public ControllerMetrics(MeterRegistry registry) {
+        this.registry = registry;
         passDuration = Timer.builder("sluice.controller.pass").description("time one controller pass takes").register(registry);
         moveDuration = Timer.builder("sluice.move.duration").description("time from writing a next replica set to completing it")
                 .publishPercentileHistogram().register(registry);
@@ -62,6 +65,14 @@ public final class ControllerMetrics {
                 .register(registry));
         leadersPerWorker = new TaggedValues(MultiGauge.builder("sluice.worker.leaders").description("partitions each worker leads, as the workers report")
                 .register(registry));
+        inMaintenance = new TaggedValues(MultiGauge.builder("sluice.workers.in.maintenance")
+                .description("workers whose maintenance intent holds now, as the controller leader sees them").register(registry));
+    }
+
+    /** The controller ended a maintenance intent ({@code caught-up} or {@code expired}). */
+    void maintenanceEnded(dev.sluice.model.Maintenance.EndCause cause) {
+        Counter.builder("sluice.maintenance.ended").description("maintenance intents the controller ended, by why").tag("cause", cause.wireName())
+                .register(registry).increment();
     }
 
     /** Meters nobody reads, for tests and tools. */
@@ -89,7 +100,7 @@ public final class ControllerMetrics {
     /** This node's controller term ended: the cluster-wide gauges go until it leads again. */
     void stoppedLeading() {
         for (TaggedValues view : List.of(movesInFlight, drainsInProgress, stalledPartitions, replicasRemaining, workersByState, replicasPerWorker,
-                leadersPerWorker)) {
+                leadersPerWorker, inMaintenance)) {
             view.set(Map.of());
         }
     }
@@ -133,6 +144,7 @@ public final class ControllerMetrics {
             led.put(tags, counts == null ? 0.0 : counts.leaderships());
         }
         workersByState.set(states);
+        inMaintenance.set(Map.of(Tags.empty(), (double) nodes.workers().stream().filter(worker -> worker.inMaintenanceAt(status.updatedAt())).count()));
         replicasPerWorker.set(replicas);
         leadersPerWorker.set(led);
     }

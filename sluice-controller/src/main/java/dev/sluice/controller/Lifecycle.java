@@ -50,6 +50,11 @@ public final class Lifecycle {
         this.clock = clock;
     }
 
+    /** The clock requests are stamped with. */
+    public InstantSource clock() {
+        return clock;
+    }
+
     /** What a request led to. */
     public sealed interface Outcome {
         /**

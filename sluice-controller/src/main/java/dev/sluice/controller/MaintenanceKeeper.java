@@ -47,11 +47,13 @@ final class MaintenanceKeeper {
 
     private final ClusterMetadata metadata;
     private final Duration deadNodeGrace;
+    private final ControllerMetrics metrics;
     private final Map<NodeId, Return> returns = new HashMap<>();
 
-    MaintenanceKeeper(ClusterMetadata metadata, Duration deadNodeGrace) {
+    MaintenanceKeeper(ClusterMetadata metadata, Duration deadNodeGrace, ControllerMetrics metrics) {
         this.metadata = metadata;
         this.deadNodeGrace = deadNodeGrace;
+        this.metrics = metrics;
     }
 
     /** Ends every intent that is over; returns the nodes configuration after the ends written. */
@@ -126,6 +128,7 @@ final class MaintenanceKeeper {
         if (update.applied()) {
             log.info("maintenance of {} ended: {}{}", NodeResolution.label(node), cause, note.isEmpty() ? "" : " (" + note + ")");
             returns.remove(node.nodeId());
+            metrics.maintenanceEnded(cause);
         }
         return update.configuration();
     }

@@ -147,6 +147,29 @@ class HttpContractTest {
         exchange(base, "GET", "/data/v1/kv/", "/data/v1/kv/", 400);
         exchange(base, "GET", "/data/v1/routing", "/data/v1/routing", 200);
 
+        // Maintenance: refused before anything is read, a dry-run, begun, shown, refused for a draining worker (below), ended.
+        String maintenance = "/api/v1/nodes/{node}/maintenance";
+        String begin = "{\"durationSeconds\":600,\"reason\":\"contract\"}";
+        exchange(base, "POST", maintenance, "/api/v1/nodes/N2/maintenance", begin, Map.of(), 401);
+        exchange(base, "POST", maintenance, "/api/v1/nodes/N2/maintenance", "{\"durationSeconds\":0}", bearer(), 400);
+        exchange(base, "POST", maintenance, "/api/v1/nodes/nobody/maintenance", begin, bearer(), 404);
+        exchange(base, "POST", maintenance, "/api/v1/nodes/N2:999/maintenance", begin, bearer(), 409);
+        exchange(base, "POST", maintenance, "/api/v1/nodes/N2/maintenance", "{\"dryRun\":true}", bearer(), 200);
+        exchange(base, "POST", maintenance, "/api/v1/nodes/N2/maintenance", begin, bearer(), 200);
+        exchange(base, "GET", "/api/v1/nodes/{node}", "/api/v1/nodes/N2", 200);
+        exchange(base, "DELETE", maintenance, "/api/v1/nodes/N2/maintenance", null, Map.of(), 401);
+        exchange(base, "DELETE", maintenance, "/api/v1/nodes/nobody/maintenance", null, bearer(), 404);
+        exchange(base, "DELETE", maintenance, "/api/v1/nodes/N2/maintenance", null, bearer(), 200);
+        exchange(base, "DELETE", maintenance, "/api/v1/nodes/N2/maintenance", null, bearer(), 200);
+        for (String accepted : List.of(begin, "{}", "{\"force\":true,\"dryRun\":true}")) {
+            assertThat(contract.requestValid("POST", maintenance, accepted)).as(accepted).isTrue();
+        }
+        for (String refused : List.of("{\"durationSeconds\":0}", "{\"durationSeconds\":604801}", "{\"durationSeconds\":1.5}",
+                "{\"minutes\":5}", "{\"reason\":\"a\\u001b[2Jb\"}", "{\"force\":\"yes\"}", "[]")) {
+            assertThat(contract.requestValid("POST", maintenance, refused)).as(refused).isFalse();
+            exchange(base, "POST", maintenance, "/api/v1/nodes/N2/maintenance", refused, bearer(), 400);
+        }
+
         // State changes: refused before anything is read, then dry-run, no-op, applied, refused by the guard.
         String state = "/api/v1/nodes/{node}/state";
         String drain = "{\"state\":\"draining\",\"reason\":\"contract\"}";
@@ -163,6 +186,7 @@ class HttpContractTest {
         exchange(base, "POST", state, "/api/v1/nodes/" + draining + "/state", drain, bearer(), 200);
         exchange(base, "POST", state, "/api/v1/nodes/N1/state", "{\"state\":\"draining\",\"dryRun\":true}", bearer(), 200);
         exchange(base, "POST", state, "/api/v1/nodes/N1/state", drain, bearer(), 409);
+        exchange(base, "POST", maintenance, "/api/v1/nodes/" + draining + "/maintenance", begin, bearer(), 409);
         // The request schema accepts what the server takes and refuses what it answers 400 to (a repeated field
         // excepted: JSON Schema sees only the last one, so the document says it in words).
         for (String accepted : List.of(drain, "{\"state\":\"active\"}", "{\"state\":\"draining\",\"force\":false,\"dryRun\":true}")) {

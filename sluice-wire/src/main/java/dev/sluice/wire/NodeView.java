@@ -12,6 +12,7 @@ import java.util.List;
  * @param id the plain node id ({@code N3})
  * @param incarnation the current generational id ({@code N3:7})
  * @param drain the node's last drain as the controller last published it, or {@code null} if it was never drained
+ * @param maintenance the node's latest maintenance intent, lasting or ended, or {@code null} if it never had one
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record NodeView(
@@ -28,10 +29,16 @@ public record NodeView(
         int replicas,
         int leaderships,
         StateChangeView lastChange,
-        DrainView drain) {
+        DrainView drain,
+        MaintenanceView maintenance) {
 
     public NodeView {
         roles = Lists.copyOrEmpty(roles);
+    }
+
+    /** Whether a maintenance intent holds for the node now. */
+    public boolean inMaintenance() {
+        return maintenance != null && maintenance.active();
     }
 
     /** How every operator surface names a node: {@code N1 (worker-3)}, never a bare id. */

@@ -35,7 +35,9 @@ class AdminApiWireTest {
             AT.minusSeconds(90), null, 18, 9, 3, 2, 9, 6.2, 87L, true, List.of(STALL), null, AT);
     static final StateChangeView LAST_CHANGE = new StateChangeView(AT.minusSeconds(90), "operator", "kernel upgrade", 12);
     static final NodeView NODE = new NodeView("N3", "N3:2", "worker-3", WorkerState.DRAINING, "leaving: leaderships shed first",
-            List.of(Role.ADMIN, Role.WORKER), "eu-west.zone-c", "127.0.0.1:9003", "http://127.0.0.1:8003/", true, 9, 3, LAST_CHANGE, DRAIN);
+            List.of(Role.ADMIN, Role.WORKER), "eu-west.zone-c", "127.0.0.1:9003", "http://127.0.0.1:8003/", true, 9, 3, LAST_CHANGE, DRAIN,
+            new MaintenanceView("kernel patch", dev.sluice.model.Actor.OPERATOR, AT.minusSeconds(600), AT.plusSeconds(3000), 2, false, AT.minusSeconds(120),
+                    dev.sluice.model.Maintenance.EndCause.REPLACED_BY_DRAIN));
     static final RefusalView REFUSAL = RefusalView.of(new Refusal(RefusalKind.GUARD_FAILED, "N3 (worker-3) cannot drain: 1 partition blocks it",
             NodeId.of(3), WorkerState.ACTIVE, WorkerState.DRAINING, List.of(WorkerState.DISABLED), List.of(WorkerState.DRAINING),
             List.of(new BlockingPartition(PartitionId.of(2), "not-enough-candidates", "P2 needs 3 replicas and has 2 candidates"))));
@@ -77,7 +79,8 @@ class AdminApiWireTest {
     @Test
     void everyRecordOfTheApiRoundTrips() throws Exception {
         for (Object view : List.of(STALL, DRAIN, LAST_CHANGE, NODE, new StateChanged(NODE, true, List.of("N5 is dead")), REFUSAL, MOVE, ADDED,
-                LEADERSHIP, EXPLANATION, DRY_RUN, PARTITION, PARTITION_SHOWN, TRANSITION, EVENT, PAGE, CONTROLLER, CLIENTS, CLUSTER,
+                LEADERSHIP, EXPLANATION, DRY_RUN, new MaintenanceDryRunView(true, NODE, false, REFUSAL, List.of(LEADERSHIP), List.of("P2: would-leave-one-zone")),
+                PARTITION, PARTITION_SHOWN, TRANSITION, EVENT, PAGE, CONTROLLER, CLIENTS, CLUSTER,
                 new ApiError("not-found", "no node N9"))) {
             assertRoundTrips(view);
         }
@@ -96,7 +99,9 @@ class AdminApiWireTest {
                    "etaSeconds":87,"stalled":true,
                    "stalledPartitions":[{"partition":"P17","worker":"N4","reason":"removal-pending",
                      "message":"N4 (worker-4) still holds P17's files: removal pending for 40 s","since":"2025-03-04T09:29:20Z"}],
-                   "updatedAt":"2025-03-04T09:30:00Z"}}
+                   "updatedAt":"2025-03-04T09:30:00Z"},
+                 "maintenance":{"reason":"kernel patch","requestedBy":"operator","since":"2025-03-04T09:20:00Z","until":"2025-03-04T10:20:00Z",
+                   "generation":2,"active":false,"endedAt":"2025-03-04T09:28:00Z","endCause":"replaced-by-drain"}}
                 """;
 
         assertThat(read(written, NodeView.class)).isEqualTo(NODE);
