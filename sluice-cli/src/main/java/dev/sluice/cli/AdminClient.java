@@ -69,9 +69,16 @@ final class AdminClient {
     }
 
     Answer post(String path, ObjectNode body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+        return authorized(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+    }
+
+    Answer delete(String path) {
+        return authorized(HttpRequest.newBuilder(base.resolve(path)).DELETE());
+    }
+
+    /** Sends a mutating request with the credential; a 401 is explained with what to do about the token. */
+    private Answer authorized(HttpRequest.Builder request) {
         credential.ifPresent(c -> request.header("Authorization", "Bearer " + c.value()));
         Answer answer = send(request);
         if (answer.status() == 401) {

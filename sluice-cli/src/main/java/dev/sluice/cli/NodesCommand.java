@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code sluice nodes …}: look at nodes and move them through their lifecycle. */
-@Command(name = "nodes", description = "List nodes and change their worker state (drain, cancel-drain, activate, disable, provision).",
+@Command(name = "nodes", description = "List nodes, change their worker state (drain, cancel-drain, activate, disable, provision), and put them in maintenance.",
         mixinStandardHelpOptions = true,
         subcommands = {
             NodesCommand.ListNodes.class,
@@ -32,7 +32,9 @@ import picocli.CommandLine.Spec;
             NodesCommand.CancelDrain.class,
             NodesCommand.Activate.class,
             NodesCommand.Disable.class,
-            NodesCommand.Provision.class
+            NodesCommand.Provision.class,
+            MaintenanceCommands.Begin.class,
+            MaintenanceCommands.End.class
         })
 final class NodesCommand {
 
@@ -64,11 +66,11 @@ final class NodesCommand {
                 printJson(out, answer);
                 return 0;
             }
-            Table table = new Table("ID", "NAME", "STATE", "ALIVE", "LOCATION", "REPLICAS", "LEADERS", "DRAIN");
+            Table table = new Table("ID", "NAME", "STATE", "ALIVE", "LOCATION", "REPLICAS", "LEADERS", "MAINTENANCE", "DRAIN");
             for (NodeView node : AdminClient.readList(answer, NodeView.class)) {
                 String drainText = node.drain() == null ? "-" : Progress.shortText(node.drain());
                 table.row(node.id(), node.name(), node.state(), node.alive() ? "yes" : "DEAD", node.location(), node.replicas(),
-                        node.leaderships(), drainText);
+                        node.leaderships(), MaintenanceCommands.cell(node), drainText);
             }
             table.print(out);
             return 0;
@@ -101,6 +103,9 @@ final class NodesCommand {
             out.printf("  roles:      %s%n", String.join(", ", view.roles().stream().map(Role::wireName).toList()));
             out.printf("  addresses:  raft %s, http %s%n", view.raftAddress(), view.httpAddress());
             out.printf("  holds:      %d replicas, leads %d%n", view.replicas(), view.leaderships());
+            if (view.maintenance() != null) {
+                out.println("  maintenance: " + MaintenanceCommands.describe(view, java.time.Instant.now()).substring(view.label().length() + 1));
+            }
             DrainView drain = view.drain();
             if (drain != null) {
                 out.println("  drain:      " + Progress.line(drain, 30));

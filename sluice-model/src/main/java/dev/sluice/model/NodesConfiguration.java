@@ -310,7 +310,8 @@ public final class NodesConfiguration {
     }
 
     private static Refusal maintenanceRefusal(RefusalKind kind, NodeConfig node, String message, List<BlockingPartition> blocking) {
-        return new Refusal(kind, message, node.nodeId(), node.workerState(), null, List.of(), List.of(), blocking);
+        // Not a transition: no current/requested state, so no surface offers "allowed next" states that have nothing to do with it.
+        return new Refusal(kind, message, node.nodeId(), null, null, List.of(), List.of(), blocking);
     }
 
     private ChangeResult applyEndMaintenance(NodesChange.EndMaintenance end) {

@@ -149,25 +149,36 @@ class HttpContractTest {
 
         // Maintenance: refused before anything is read, a dry-run, begun, shown, refused for a draining worker (below), ended.
         String maintenance = "/api/v1/nodes/{node}/maintenance";
+        NodeId away = cluster.node(1).nodeId();
         String begin = "{\"durationSeconds\":600,\"reason\":\"contract\"}";
-        exchange(base, "POST", maintenance, "/api/v1/nodes/N2/maintenance", begin, Map.of(), 401);
-        exchange(base, "POST", maintenance, "/api/v1/nodes/N2/maintenance", "{\"durationSeconds\":0}", bearer(), 400);
+        exchange(base, "POST", maintenance, "/api/v1/nodes/" + away + "/maintenance", begin, Map.of(), 401);
+        exchange(base, "POST", maintenance, "/api/v1/nodes/" + away + "/maintenance", "{\"durationSeconds\":0}", bearer(), 400);
         exchange(base, "POST", maintenance, "/api/v1/nodes/nobody/maintenance", begin, bearer(), 404);
-        exchange(base, "POST", maintenance, "/api/v1/nodes/N2:999/maintenance", begin, bearer(), 409);
-        exchange(base, "POST", maintenance, "/api/v1/nodes/N2/maintenance", "{\"dryRun\":true}", bearer(), 200);
-        exchange(base, "POST", maintenance, "/api/v1/nodes/N2/maintenance", begin, bearer(), 200);
-        exchange(base, "GET", "/api/v1/nodes/{node}", "/api/v1/nodes/N2", 200);
-        exchange(base, "DELETE", maintenance, "/api/v1/nodes/N2/maintenance", null, Map.of(), 401);
+        exchange(base, "POST", maintenance, "/api/v1/nodes/" + away + ":999/maintenance", begin, bearer(), 409);
+        exchange(base, "POST", maintenance, "/api/v1/nodes/" + away + "/maintenance", "{\"dryRun\":true}", bearer(), 200);
+        exchange(base, "POST", maintenance, "/api/v1/nodes/" + away + "/maintenance", begin, bearer(), 200);
+        exchange(base, "GET", "/api/v1/nodes/{node}", "/api/v1/nodes/" + away, 200);
+        // A worker in maintenance is about to go away: it tells a load balancer so, and why.
+        await("a worker in maintenance is not ready").atMost(WAIT)
+                .until(() -> new String(send(cluster.node(1).url(), "GET", "/health/ready", null, Map.of()).body(), StandardCharsets.UTF_8).contains("in maintenance until"));
+        exchange(cluster.node(1).url(), "GET", "/health/ready", "/health/ready", 503);
+        exchange(base, "DELETE", maintenance, "/api/v1/nodes/" + away + "/maintenance", null, Map.of(), 401);
         exchange(base, "DELETE", maintenance, "/api/v1/nodes/nobody/maintenance", null, bearer(), 404);
-        exchange(base, "DELETE", maintenance, "/api/v1/nodes/N2/maintenance", null, bearer(), 200);
-        exchange(base, "DELETE", maintenance, "/api/v1/nodes/N2/maintenance", null, bearer(), 200);
+        exchange(base, "DELETE", maintenance, "/api/v1/nodes/1/maintenance", null, bearer(), 400);
+        exchange(base, "DELETE", maintenance, "/api/v1/nodes/" + away + ":999/maintenance", null, bearer(), 409);
+        exchange(base, "POST", maintenance, "/api/v1/nodes/" + away + "/maintenance", "{\"reason\":\"" + "x".repeat(AdminApi.MAX_BODY_BYTES) + "\"}",
+                bearer(), 413);
+        exchange(base, "DELETE", maintenance, "/api/v1/nodes/" + away + "/maintenance", null, bearer(), 200);
+        exchange(base, "DELETE", maintenance, "/api/v1/nodes/" + away + "/maintenance", null, bearer(), 200);
+        await("a worker out of maintenance is ready again").atMost(WAIT)
+                .until(() -> send(cluster.node(1).url(), "GET", "/health/ready", null, Map.of()).statusCode() == 200);
         for (String accepted : List.of(begin, "{}", "{\"force\":true,\"dryRun\":true}")) {
             assertThat(contract.requestValid("POST", maintenance, accepted)).as(accepted).isTrue();
         }
         for (String refused : List.of("{\"durationSeconds\":0}", "{\"durationSeconds\":604801}", "{\"durationSeconds\":1.5}",
                 "{\"minutes\":5}", "{\"reason\":\"a\\u001b[2Jb\"}", "{\"force\":\"yes\"}", "[]")) {
             assertThat(contract.requestValid("POST", maintenance, refused)).as(refused).isFalse();
-            exchange(base, "POST", maintenance, "/api/v1/nodes/N2/maintenance", refused, bearer(), 400);
+            exchange(base, "POST", maintenance, "/api/v1/nodes/" + away + "/maintenance", refused, bearer(), 400);
         }
 
         // State changes: refused before anything is read, then dry-run, no-op, applied, refused by the guard.
@@ -237,6 +248,8 @@ class HttpContractTest {
             exchange(startingBase, "GET", "/api/v1/nodes/{node}/drain", "/api/v1/nodes/N1/drain", 503);
             exchange(startingBase, "GET", "/api/v1/partitions/{partition}", "/api/v1/partitions/P0", 503);
             exchange(startingBase, "POST", state, "/api/v1/nodes/N1/state", drain, bearer(), 503);
+            exchange(startingBase, "POST", maintenance, "/api/v1/nodes/N1/maintenance", begin, bearer(), 503);
+            exchange(startingBase, "DELETE", maintenance, "/api/v1/nodes/N1/maintenance", null, bearer(), 503);
         } finally {
             starting.stop();
         }

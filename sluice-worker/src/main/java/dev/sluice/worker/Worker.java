@@ -339,10 +339,30 @@ public final class Worker implements AutoCloseable {
         return identity.nodes();
     }
 
-    /** Serving client traffic: registered, not superseded, Raft server running, Active, and room on the disk. */
+    /**
+     * Serving client traffic: registered, not superseded, Raft server running, Active, not in maintenance (it is
+     * about to go away: a load balancer should stop sending to it first), and room on the disk.
+     */
     public boolean ready() {
         NodeConfig mine = identity.self();
-        return running && !suspended && !identity.superseded() && mine != null && mine.workerState().servesTraffic() && disk.state().takesWrites();
+        return running && !suspended && !identity.superseded() && mine != null && mine.workerState().servesTraffic()
+                && !inMaintenance(mine) && disk.state().takesWrites();
+    }
+
+    private boolean inMaintenance(NodeConfig mine) {
+        return mine.inMaintenanceAt(config.clock().instant());
+    }
+
+    /** Why {@link #ready()} is false, in one line, or empty while it is ready. */
+    public Optional<String> notReadyBecause() {
+        if (ready()) {
+            return Optional.empty();
+        }
+        NodeConfig mine = identity.self();
+        if (mine != null && running && mine.workerState().servesTraffic() && inMaintenance(mine)) {
+            return Optional.of("in maintenance until " + mine.maintenance().until() + (mine.maintenance().reason().isEmpty() ? "" : ": " + mine.maintenance().reason()));
+        }
+        return Optional.of(disk.state().takesWrites() ? status().activation() : disk.status().detail());
     }
 
     public boolean running() {

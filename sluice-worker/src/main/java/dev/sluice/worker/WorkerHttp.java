@@ -296,9 +296,7 @@ public final class WorkerHttp {
         });
         DiskStatus disk = worker.disk();
         body.put("disk", disk.state().wireName());
-        if (!ready) {
-            body.put("reason", disk.state().takesWrites() ? worker.status().activation() : disk.detail());
-        }
+        worker.notReadyBecause().ifPresent(reason -> body.put("reason", reason));
         json(ctx, ready ? 200 : 503, body);
     }
 
