@@ -14,6 +14,7 @@ import dev.sluice.model.PlacementChange;
 import dev.sluice.model.WorkerState;
 import dev.sluice.raft.MoveFailure;
 import dev.sluice.scheduler.LeadershipChange;
+import dev.sluice.scheduler.MaintenancePrecheck;
 import dev.sluice.scheduler.Plan;
 import dev.sluice.scheduler.Scheduler;
 import dev.sluice.scheduler.SchedulerInput;
@@ -71,6 +72,7 @@ final class ControlLoop {
     private final DrainTracker drains;
     private final DrainedWorkers drained;
     private final MaintenanceKeeper maintenance;
+    private final RolloutDriver rollouts;
     private final StatusPublisher publisher;
 
     private final MoveBook moves;
@@ -93,6 +95,7 @@ final class ControlLoop {
         this.drains = new DrainTracker(documents, publisher, config);
         this.drained = new DrainedWorkers(metadata);
         this.maintenance = new MaintenanceKeeper(metadata, config.limits().deadNodeGrace(), metrics);
+        this.rollouts = new RolloutDriver(metadata, dataPlane, metrics);
         this.moves = new MoveBook(stepper, observer, publisher, metrics);
         this.decisions = new PlacementDecisions(new PlacementWriter(metadata, view, fence), moves, publisher, metrics);
     }
@@ -163,6 +166,11 @@ final class ControlLoop {
         Emptiness.Index emptiness = new Emptiness.Index(current, leaders);
         nodes = drained.disableEmptied(nodesSnapshot, current, node -> emptiness.of(node, holdings.apply(node)), fence);
         nodes = maintenance.endOver(nodes, current, registered, observer, leaders, fence, now);
+        Map<PartitionId, Placement> placed = new TreeMap<>();
+        current.forEach(placement -> placed.put(placement.partition(), placement));
+        PartitionTable partitionTable = table.get();
+        rollouts.step(nodes, registered, observer, leaders, (latest, node) -> MaintenancePrecheck.check(
+                new SchedulerInput(latest, live, partitionTable, placed, config.limits(), now), Set.of(node)), fence, now);
         List<DrainProgress> drainProgress = drains.track(new DrainTracker.PassFacts(nodes, current, leaders, moves.steps(), moves.memories(),
                 plan.explanations(),
                 holdings, now), fence);

@@ -27,9 +27,14 @@ public final class ControllerDocuments {
     public static final String EPOCH = MetadataKeys.CONTROLLER + "/epoch";
     public static final String STATUS = MetadataKeys.CONTROLLER + "/status";
     public static final String DRAINS = MetadataKeys.CONTROLLER + "/drains";
+    public static final String ROLLOUT = MetadataKeys.CONTROLLER + "/rollout";
 
     private static final DocumentCodec<ControllerStatus> STATUS_CODEC = new DocumentCodec<>(ControllerStatus.class, "controller status", 1);
     private static final DocumentCodec<DrainRecord> DRAIN_CODEC = new DocumentCodec<>(DrainRecord.class, "drain record", 1);
+    private static final DocumentCodec<Rollout> ROLLOUT_CODEC = new DocumentCodec<>(Rollout.class, "rollout", 1);
+
+    /** The rollout document and the store version it was read at, for a compare-and-set. */
+    public record StoredRollout(Rollout rollout, long version) {}
 
     private final ClusterMetadata metadata;
 
@@ -106,6 +111,27 @@ public final class ControllerDocuments {
         }
         ops.add(fence.asOp());
         metadata.store().commit(ops);
+    }
+
+    /** The latest rollout, running or ended, if there ever was one. */
+    public Optional<StoredRollout> rollout() {
+        return metadata.store().get(ROLLOUT).map(stored -> new StoredRollout(ROLLOUT_CODEC.decode(ROLLOUT, stored.value()), stored.version()));
+    }
+
+    /**
+     * Writes {@code rollout} over the version read ({@code 0}: none was there), with {@code events} in order,
+     * under {@code fence} if not null.
+     *
+     * @throws dev.sluice.metadata.PreconditionFailedException if someone else wrote it since
+     */
+    long writeRollout(Rollout rollout, long readVersion, List<ClusterEvent> events, Fence fence) {
+        List<Op> ops = new ArrayList<>();
+        ops.add(Op.put(ROLLOUT, ROLLOUT_CODEC.encode(rollout), readVersion == 0 ? Precondition.DOES_NOT_EXIST : Precondition.matchesVersion(readVersion)));
+        events.forEach(event -> ops.add(metadata.events().appendOp(event)));
+        if (fence != null) {
+            ops.add(fence.asOp());
+        }
+        return metadata.store().commit(ops).getFirst().version();
     }
 
     /** Appends {@code events}, in order, in one commit. */

@@ -40,6 +40,7 @@ public final class ControllerMetrics {
     private final TaggedValues replicasPerWorker;
     private final TaggedValues leadersPerWorker;
     private final TaggedValues inMaintenance;
+    private final TaggedValues rolloutRunning;
     private final MeterRegistry registry;
 
     public ControllerMetrics(MeterRegistry registry) {
@@ -65,8 +66,20 @@ public final class ControllerMetrics {
                 .register(registry));
         leadersPerWorker = new TaggedValues(MultiGauge.builder("sluice.worker.leaders").description("partitions each worker leads, as the workers report")
                 .register(registry));
+        rolloutRunning = new TaggedValues(MultiGauge.builder("sluice.rollout.running").description("1 while a rolling restart runs")
+                .register(registry));
         inMaintenance = new TaggedValues(MultiGauge.builder("sluice.workers.in.maintenance")
                 .description("workers whose maintenance intent holds now, as the controller leader sees them").register(registry));
+    }
+
+    void rolloutRunning(boolean running) {
+        rolloutRunning.set(Map.of(Tags.empty(), running ? 1.0 : 0.0));
+    }
+
+    /** A rolling restart completed, stopped or was cancelled while this controller led. */
+    void rolloutEnded(Rollout.State state) {
+        Counter.builder("sluice.rollouts.ended").description("rolling restarts that ended, by how").tag("state", state.wireName())
+                .register(registry).increment();
     }
 
     /** The controller ended a maintenance intent ({@code caught-up} or {@code expired}). */
@@ -100,7 +113,7 @@ public final class ControllerMetrics {
     /** This node's controller term ended: the cluster-wide gauges go until it leads again. */
     void stoppedLeading() {
         for (TaggedValues view : List.of(movesInFlight, drainsInProgress, stalledPartitions, replicasRemaining, workersByState, replicasPerWorker,
-                leadersPerWorker, inMaintenance)) {
+                leadersPerWorker, inMaintenance, rolloutRunning)) {
             view.set(Map.of());
         }
     }

@@ -47,6 +47,12 @@ public interface DataPlane extends AutoCloseable {
      */
     CompletableFuture<Void> stepDown(PartitionId partition, List<NodeConfig> members, NodeId leader, Duration timeout);
 
+    /**
+     * Asks {@code node} to shut down gracefully (its leaderships handed over, then its process exits for its
+     * supervisor to start again). Completes when the node accepted; fails with why it did not.
+     */
+    CompletableFuture<Void> shutDown(NodeConfig node);
+
     @Override
     default void close() {}
 }

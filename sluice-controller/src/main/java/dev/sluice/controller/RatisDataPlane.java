@@ -44,14 +44,21 @@ public final class RatisDataPlane implements DataPlane {
     private final InstantSource clock;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(STATUS_TIMEOUT).build();
     private final ExecutorService operations;
+    private final java.util.Optional<String> adminToken;
 
     /**
      * @param concurrentOperations how many Raft operations may run at once (at least the cluster's limit
      *     on concurrent changes, plus room for leadership transfers)
      */
     public RatisDataPlane(String clusterName, int concurrentOperations, InstantSource clock) {
+        this(clusterName, concurrentOperations, clock, java.util.Optional.empty());
+    }
+
+    /** @param adminToken the cluster's admin token, which asking a node to shut down needs when the cluster has one */
+    public RatisDataPlane(String clusterName, int concurrentOperations, InstantSource clock, java.util.Optional<String> adminToken) {
         this.admin = new ReplicaSetAdmin(clusterName);
         this.clock = clock;
+        this.adminToken = adminToken;
         this.operations = Executors.newFixedThreadPool(concurrentOperations, Thread.ofPlatform().name("sluice-raft-admin-", 0).daemon().factory());
     }
 
@@ -86,6 +93,19 @@ public final class RatisDataPlane implements DataPlane {
         // A worker that predates the disk rule says nothing of its disk: it is taken as fine.
         boolean diskOk = status.disk() == null || status.disk().state() == DiskState.OK;
         return new NodeReplicas(node, at, replicas, removals, diskOk, status.clients());
+    }
+
+    /** Through the node's own admin route, as an operator's {@code sluice nodes shutdown} would. */
+    @Override
+    public CompletableFuture<Void> shutDown(NodeConfig node) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(node.addresses().http().resolve("/api/v1/nodes/" + node.nodeId() + "/shutdown"))
+                .timeout(STATUS_TIMEOUT).POST(HttpRequest.BodyPublishers.noBody());
+        adminToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
+        return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString()).thenAccept(response -> {
+            if (response.statusCode() / 100 != 2) {
+                throw new IllegalStateException(node.nodeId() + " refused to shut down: HTTP " + response.statusCode() + " " + response.body());
+            }
+        });
     }
 
     @Override

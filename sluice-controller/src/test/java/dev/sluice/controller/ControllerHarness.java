@@ -103,9 +103,32 @@ final class ControllerHarness implements AutoCloseable {
         dataPlane.reconcile(stored, storedPlacements.changesSince(reconciledChanges));
         reconciledChanges = storedPlacements.changeCount();
         dataPlane.step();
+        superviseShutdowns();
         clock.advance(STEP);
         dataPlane.setNow(clock.instant());
         dataPlaneNanos += System.nanoTime() - passed;
+    }
+
+    /** How long the harness, standing for a supervisor, takes to start a node that shut down on request; {@code null}: never. */
+    Duration restartAfter = Duration.ofSeconds(2);
+    private final Map<NodeId, Instant> restarts = new TreeMap<>();
+
+    private void superviseShutdowns() {
+        for (NodeId node : dataPlane.takeShutdownRequests()) {
+            if (running(node)) {
+                kill(node);
+                if (restartAfter != null) {
+                    restarts.put(node, clock.instant().plus(restartAfter));
+                }
+            }
+        }
+        restarts.entrySet().removeIf(due -> {
+            if (clock.instant().isBefore(due.getValue())) {
+                return false;
+            }
+            restart(due.getKey());
+            return true;
+        });
     }
 
     /**

@@ -107,6 +107,25 @@ final class SimulatedDataPlane implements DataPlane {
         down.remove(node);
     }
 
+    private final java.util.List<NodeId> shutdownRequests = new java.util.ArrayList<>();
+
+    /** Accepted at once by a node that runs; the harness, standing for its supervisor, stops and restarts it. */
+    @Override
+    public synchronized CompletableFuture<Void> shutDown(dev.sluice.model.NodeConfig node) {
+        if (down.contains(node.nodeId())) {
+            return CompletableFuture.failedFuture(new IllegalStateException(node.nodeId() + " does not answer"));
+        }
+        shutdownRequests.add(node.nodeId());
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** The nodes asked to shut down since the last call. */
+    synchronized java.util.List<NodeId> takeShutdownRequests() {
+        java.util.List<NodeId> taken = java.util.List.copyOf(shutdownRequests);
+        shutdownRequests.clear();
+        return taken;
+    }
+
     synchronized Set<PartitionId> hostedBy(NodeId node) {
         return Set.copyOf(hosted.getOrDefault(node, Set.of()));
     }

@@ -25,6 +25,11 @@ public enum EventKind {
     MAINTENANCE_ENDED,
     /** A maintenance ran out with its node still away: the dead-node grace period starts now. */
     MAINTENANCE_EXPIRED,
+    ROLLOUT_STARTED,
+    /** One worker of a rolling restart is back and caught up. */
+    ROLLOUT_NODE_RESTARTED,
+    /** A rolling restart completed, stopped by itself, or was cancelled. */
+    ROLLOUT_ENDED,
     @JsonEnumDefaultValue
     OTHER;
 
