@@ -7,6 +7,7 @@ import dev.sluice.controller.ControllerStatus;
 import dev.sluice.controller.MoveStep;
 import dev.sluice.controller.Lifecycle;
 import dev.sluice.controller.MaintenanceRequests;
+import dev.sluice.controller.RolloutRequests;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.EventLog;
 import dev.sluice.metadata.Json;
@@ -72,6 +73,7 @@ public final class AdminApi {
     private final ClusterMetadata metadata;
     private final Lifecycle lifecycle;
     private final MaintenanceRequests maintenance;
+    private final RolloutApi rollouts;
     private final InstantSource clock;
     private final ControllerDocuments controller;
     private final ReplicaProbe replicaProbe = new ReplicaProbe();
@@ -82,7 +84,13 @@ public final class AdminApi {
         this.lifecycle = lifecycle;
         this.clock = lifecycle.clock();
         this.maintenance = new MaintenanceRequests(metadata, lifecycle, clock);
+        this.rollouts = new RolloutApi(new RolloutRequests(metadata, lifecycle, clock));
         this.controller = new ControllerDocuments(metadata);
+    }
+
+    /** The rolling-restart routes. */
+    public RolloutApi rollouts() {
+        return rollouts;
     }
 
     // ------------------------------------------------------------------ nodes

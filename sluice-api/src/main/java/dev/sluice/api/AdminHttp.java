@@ -76,6 +76,13 @@ public final class AdminHttp {
                 http.answer(ctx, started, api -> api.endMaintenance(ctx.pathParam("node")));
             }
         });
+        config.routes.post("/api/v1/rollouts", ctx -> http.withBoundedBody(ctx, body -> http.answer(ctx, started, api -> api.rollouts().start(body))));
+        config.routes.get("/api/v1/rollouts/current", ctx -> http.answer(ctx, started, api -> api.rollouts().current()));
+        config.routes.delete("/api/v1/rollouts/current", ctx -> {
+            if (http.authorized(ctx)) {
+                http.answer(ctx, started, api -> api.rollouts().cancel());
+            }
+        });
         config.routes.get("/api/v1/partitions", ctx -> http.answer(ctx, started, AdminApi::partitions));
         config.routes.get("/api/v1/partitions/{partition}", ctx -> http.answer(ctx, started, api -> api.partition(ctx.pathParam("partition"))));
         config.routes.get("/api/v1/events", ctx -> http.answer(ctx, started, api -> api.events(ctx.queryParam("since"), ctx.queryParam("limit"))));

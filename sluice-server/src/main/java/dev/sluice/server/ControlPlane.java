@@ -69,7 +69,8 @@ public final class ControlPlane implements NodeComponent {
         nodeMetrics = new NodeMetrics(registry, node);
         api = new AdminApi(cluster, node.metadata(), new Lifecycle(node.metadata(), controllerConfig.limits(), clock));
         if (node.config().worker().roles().contains(Role.ADMIN)) {
-            dataPlane = new RatisDataPlane(cluster, controllerConfig.limits().maxChangesInCluster() + EXTRA_RAFT_OPERATIONS, clock);
+            // The token lets a rolling restart ask workers to shut down through their admin route.
+            dataPlane = new RatisDataPlane(cluster, controllerConfig.limits().maxChangesInCluster() + EXTRA_RAFT_OPERATIONS, clock, token);
             controller = new ClusterController(node.metadata(), dataPlane, controllerConfig, clock, node.config().worker().nodeName(),
                     new ControllerMetrics(registry));
             controller.start();

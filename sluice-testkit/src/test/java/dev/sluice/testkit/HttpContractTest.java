@@ -237,6 +237,34 @@ class HttpContractTest {
         contract.checkComponent("MethodNotAllowed", expect(send(base, "POST", "/api/v1/nodes", "{}", bearer()), 405));
         contract.checkComponent("MethodNotAllowed", expect(send(base, "GET", "/api/v1/nodes/N1/state", null, Map.of()), 405));
 
+        // Rolling restarts, against the API over a cluster of its own that no controller steps on (so a started
+        // rollout stays where it is and restarts nothing here): none yet, refused before anything is read, a
+        // dry-run, started, refused while it runs, shown, cancelled.
+        String rollouts = "/api/v1/rollouts";
+        String rollout = "/api/v1/rollouts/current";
+        try (OfflineCluster offline = new OfflineCluster(TOKEN)) {
+            URI offlineBase = offline.url();
+            exchange(offlineBase, "GET", rollout, rollout, 404);
+            exchange(offlineBase, "DELETE", rollout, rollout, null, bearer(), 404);
+            exchange(offlineBase, "POST", rollouts, rollouts, "{}", Map.of(), 401);
+            exchange(offlineBase, "DELETE", rollout, rollout, null, Map.of(), 401);
+            exchange(offlineBase, "POST", rollouts, rollouts, "{\"reason\":\"" + "x".repeat(AdminApi.MAX_BODY_BYTES) + "\"}", bearer(), 413);
+            exchange(offlineBase, "POST", rollouts, rollouts, "{\"nodes\":[\"nobody\"]}", bearer(), 400);
+            exchange(offlineBase, "POST", rollouts, rollouts, "{\"dryRun\":true}", bearer(), 200);
+            exchange(offlineBase, "POST", rollouts, rollouts, "{\"nodes\":[\"worker-1\"],\"reason\":\"contract\"}", bearer(), 201);
+            exchange(offlineBase, "POST", rollouts, rollouts, "{\"nodes\":[\"worker-2\"]}", bearer(), 409);
+            exchange(offlineBase, "GET", rollout, rollout, 200);
+            exchange(offlineBase, "DELETE", rollout, rollout, null, bearer(), 200);
+            for (String accepted : List.of("{}", "{\"nodes\":[\"worker-1\",\"N2\"],\"nodeTimeoutSeconds\":60}", "{\"zone\":\"local.zone-1\",\"dryRun\":true}")) {
+                assertThat(contract.requestValid("POST", rollouts, accepted)).as(accepted).isTrue();
+            }
+            for (String refused : List.of("{\"nodes\":\"worker-1\"}", "{\"nodes\":[1]}", "{\"zone\":\"\"}", "{\"nodeTimeoutSeconds\":5}",
+                    "{\"nodeTimeoutSeconds\":3601}", "{\"worker\":\"worker-1\"}", "{\"dryRun\":\"yes\"}")) {
+                assertThat(contract.requestValid("POST", rollouts, refused)).as(refused).isFalse();
+                exchange(offlineBase, "POST", rollouts, rollouts, refused, bearer(), 400);
+            }
+        }
+
         // A node whose admin API has not started yet answers every admin route 503.
         Javalin starting = Javalin.create(config -> AdminHttp.install(config, () -> null, Optional.of(TOKEN))).start("127.0.0.1", 0);
         try {
@@ -250,6 +278,9 @@ class HttpContractTest {
             exchange(startingBase, "POST", state, "/api/v1/nodes/N1/state", drain, bearer(), 503);
             exchange(startingBase, "POST", maintenance, "/api/v1/nodes/N1/maintenance", begin, bearer(), 503);
             exchange(startingBase, "DELETE", maintenance, "/api/v1/nodes/N1/maintenance", null, bearer(), 503);
+            exchange(startingBase, "POST", rollouts, rollouts, "{}", bearer(), 503);
+            exchange(startingBase, "GET", rollout, rollout, 503);
+            exchange(startingBase, "DELETE", rollout, rollout, null, bearer(), 503);
         } finally {
             starting.stop();
         }
