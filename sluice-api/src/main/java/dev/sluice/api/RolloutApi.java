@@ -58,11 +58,13 @@ public final class RolloutApi {
                 .orElseGet(() -> ApiResponse.error(404, "not-found", "no rolling restart has run in this cluster"));
     }
 
-    /** Cancels the running rollout; one that already ended is answered as it is. */
+    /** Cancels the running rollout; with none running, says how the last one ended (409). */
     public ApiResponse cancel() {
         return switch (requests.cancel()) {
             case RolloutRequests.Outcome.Invalid invalid -> ApiResponse.error(404, "not-found", invalid.message());
-            case RolloutRequests.Outcome.Done done -> ApiResponse.ok(view(done.rollout()));
+            case RolloutRequests.Outcome.Done done -> done.changed() ? ApiResponse.ok(view(done.rollout()))
+                    : ApiResponse.error(409, "refused", "no rolling restart is running: " + done.rollout().id() + " had already ended ("
+                            + done.rollout().state() + ")");
             case RolloutRequests.Outcome.Refused refused -> ApiResponse.error(409, "refused", refused.message());
             case RolloutRequests.Outcome.Planned planned -> throw new IllegalStateException("BUG: a cancel is never a plan");
         };

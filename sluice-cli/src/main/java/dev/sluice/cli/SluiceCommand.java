@@ -38,6 +38,7 @@ import picocli.CommandLine.Command;
             EventsCommand.class,
             KvCommand.class,
             LoadCommand.class,
+            RolloutCommand.class,
             AutoComplete.GenerateCompletion.class,
             CommandLine.HelpCommand.class
         })

@@ -2,35 +2,16 @@ package dev.sluice.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.api.AdminApi;
-import dev.sluice.api.AdminHttp;
-import dev.sluice.controller.Lifecycle;
+import dev.sluice.api.OfflineCluster;
 import dev.sluice.metadata.ClusterMetadata;
-import dev.sluice.metadata.InMemoryMetadataStore;
-import dev.sluice.metadata.NodeRegistration;
-import dev.sluice.model.Actor;
-import dev.sluice.model.GuardFacts;
-import dev.sluice.model.Location;
 import dev.sluice.model.Maintenance;
-import dev.sluice.model.NodeAddresses;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.NodesConfiguration;
-import dev.sluice.model.PartitionId;
-import dev.sluice.model.PartitionTable;
-import dev.sluice.model.Placement;
-import dev.sluice.model.ReplicationProperty;
-import dev.sluice.model.Role;
-import dev.sluice.model.Version;
-import dev.sluice.model.WorkerState;
-import dev.sluice.scheduler.SchedulerLimits;
-import io.javalin.Javalin;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,43 +19,27 @@ import picocli.CommandLine;
 
 /**
  * {@code sluice nodes maintenance} and {@code end-maintenance} against the real admin API over an in-memory
- * cluster: four workers, 12 partitions × 3 replicas, Pp on N(p mod 4 + 1) and the next two, led by the first.
+ * cluster ({@link OfflineCluster}): four workers, 12 partitions × 3 replicas, Pp on N(p mod 4 + 1) and the next
+ * two, led by the first.
  */
 class MaintenanceCliTest {
 
-    private final InMemoryMetadataStore store = new InMemoryMetadataStore();
-    private final List<InMemoryMetadataStore> sessions = new ArrayList<>();
-    private final ClusterMetadata metadata = new ClusterMetadata(store, Clock.systemUTC());
-    private Javalin server;
+    private OfflineCluster cluster;
+    private ClusterMetadata metadata;
     private String url;
 
     record Run(int exitCode, String out, String err) {}
 
     @BeforeEach
     void start() {
-        metadata.partitionTable().initialize(new PartitionTable(12, ReplicationProperty.of(3)));
-        for (int i = 1; i <= 4; i++) {
-            InMemoryMetadataStore session = store.newSession();
-            sessions.add(session);
-            var registered = new NodeRegistration(new ClusterMetadata(session, Clock.systemUTC()), Clock.systemUTC())
-                    .register("worker-" + i, NodeAddresses.of("127.0.0.1:7000", "http://127.0.0.1:8000"), Set.of(Role.WORKER, Role.ADMIN),
-                            Location.DEFAULT);
-            metadata.nodes().transition(registered.node().id(), WorkerState.ACTIVE, Actor.NODE, "warm", false, c -> GuardFacts.NONE, List.of());
-        }
-        for (int p = 0; p < 12; p++) {
-            List<NodeId> members = List.of(NodeId.of(1 + p % 4), NodeId.of(1 + (p + 1) % 4), NodeId.of(1 + (p + 2) % 4));
-            metadata.placements().write(Placement.stable(PartitionId.of(p), members, members.getFirst(), Version.of(8)), 0, null, List.of());
-        }
-        AdminApi api = new AdminApi("test", metadata, new Lifecycle(metadata, SchedulerLimits.DEFAULTS, Clock.systemUTC()));
-        server = Javalin.create(config -> AdminHttp.install(config, api, Optional.empty())).start("127.0.0.1", 0);
-        url = "http://127.0.0.1:" + server.port();
+        cluster = new OfflineCluster(Optional.empty(), 12);
+        metadata = cluster.metadata();
+        url = cluster.url().toString();
     }
 
     @AfterEach
     void stop() {
-        server.stop();
-        sessions.forEach(InMemoryMetadataStore::close);
-        store.close();
+        cluster.close();
     }
 
     private Run sluice(String... args) {
@@ -121,7 +86,7 @@ class MaintenanceCliTest {
 
     @Test
     void aMaintenanceThatWouldCostPartitionsTheirMajorityIsRefusedUnlessForced() {
-        sessions.get(1).close();
+        cluster.kill(2);
         NodesConfiguration before = metadata.nodes().current();
 
         Run refused = sluice("nodes", "maintenance", "worker-1");

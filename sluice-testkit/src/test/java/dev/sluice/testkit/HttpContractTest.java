@@ -9,6 +9,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.sluice.api.AdminApi;
 import dev.sluice.api.AdminHttp;
+import dev.sluice.api.OfflineCluster;
 import dev.sluice.controller.ControllerConfig;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
@@ -242,7 +243,7 @@ class HttpContractTest {
         // dry-run, started, refused while it runs, shown, cancelled.
         String rollouts = "/api/v1/rollouts";
         String rollout = "/api/v1/rollouts/current";
-        try (OfflineCluster offline = new OfflineCluster(TOKEN)) {
+        try (OfflineCluster offline = new OfflineCluster(Optional.of(TOKEN), 8)) {
             URI offlineBase = offline.url();
             exchange(offlineBase, "GET", rollout, rollout, 404);
             exchange(offlineBase, "DELETE", rollout, rollout, null, bearer(), 404);
@@ -255,6 +256,7 @@ class HttpContractTest {
             exchange(offlineBase, "POST", rollouts, rollouts, "{\"nodes\":[\"worker-2\"]}", bearer(), 409);
             exchange(offlineBase, "GET", rollout, rollout, 200);
             exchange(offlineBase, "DELETE", rollout, rollout, null, bearer(), 200);
+            exchange(offlineBase, "DELETE", rollout, rollout, null, bearer(), 409);
             for (String accepted : List.of("{}", "{\"nodes\":[\"worker-1\",\"N2\"],\"nodeTimeoutSeconds\":60}", "{\"zone\":\"local.zone-1\",\"dryRun\":true}")) {
                 assertThat(contract.requestValid("POST", rollouts, accepted)).as(accepted).isTrue();
             }

@@ -1,7 +1,5 @@
-package dev.sluice.testkit;
+package dev.sluice.api;
 
-import dev.sluice.api.AdminApi;
-import dev.sluice.api.AdminHttp;
 import dev.sluice.controller.Lifecycle;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.InMemoryMetadataStore;
@@ -28,18 +26,20 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The admin API over an in-memory cluster that no controller runs on: four active workers, eight partitions
- * × 3. For answers that a controller would change under the test (a rollout it would start restarting).
+ * The real admin API over an in-memory cluster that no controller runs on: four active workers
+ * {@code worker-1…4} ({@code N1…N4}, in zone {@code local.zone-1}), {@code partitions} partitions × 3, Pp on
+ * N(p mod 4 + 1) and the next two, led by the first. For tests of what the API and its clients answer, where
+ * a controller would change things under the test (a rollout it would start restarting).
  */
-final class OfflineCluster implements AutoCloseable {
+public final class OfflineCluster implements AutoCloseable {
 
     private final InMemoryMetadataStore store = new InMemoryMetadataStore();
     private final List<InMemoryMetadataStore> sessions = new ArrayList<>();
+    private final ClusterMetadata metadata = new ClusterMetadata(store, Clock.systemUTC());
     private final Javalin server;
 
-    OfflineCluster(String token) {
-        ClusterMetadata metadata = new ClusterMetadata(store, Clock.systemUTC());
-        metadata.partitionTable().initialize(new PartitionTable(8, ReplicationProperty.of(3)));
+    public OfflineCluster(Optional<String> token, int partitions) {
+        metadata.partitionTable().initialize(new PartitionTable(partitions, ReplicationProperty.of(3)));
         for (int i = 1; i <= 4; i++) {
             InMemoryMetadataStore session = store.newSession();
             sessions.add(session);
@@ -48,16 +48,25 @@ final class OfflineCluster implements AutoCloseable {
                             Location.parse("local.zone-1"));
             metadata.nodes().transition(registered.node().id(), WorkerState.ACTIVE, Actor.NODE, "warm", false, c -> GuardFacts.NONE, List.of());
         }
-        for (int p = 0; p < 8; p++) {
+        for (int p = 0; p < partitions; p++) {
             List<NodeId> members = List.of(NodeId.of(1 + p % 4), NodeId.of(1 + (p + 1) % 4), NodeId.of(1 + (p + 2) % 4));
             metadata.placements().write(Placement.stable(PartitionId.of(p), members, members.getFirst(), Version.of(8)), 0, null, List.of());
         }
         AdminApi api = new AdminApi("offline", metadata, new Lifecycle(metadata, SchedulerLimits.DEFAULTS, Clock.systemUTC()));
-        server = Javalin.create(config -> AdminHttp.install(config, api, Optional.of(token))).start("127.0.0.1", 0);
+        server = Javalin.create(config -> AdminHttp.install(config, api, token)).start("127.0.0.1", 0);
     }
 
-    URI url() {
+    public URI url() {
         return URI.create("http://127.0.0.1:" + server.port());
+    }
+
+    public ClusterMetadata metadata() {
+        return metadata;
+    }
+
+    /** Ends worker {@code worker}'s metadata session, so its liveness entry goes, as when its process dies. */
+    public void kill(int worker) {
+        sessions.get(worker - 1).close();
     }
 
     @Override
