@@ -18,9 +18,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 import java.util.stream.Collectors;
@@ -52,8 +49,11 @@ import org.slf4j.LoggerFactory;
  *       voters, the most caught-up first (commit index as this leader knows it; Ratis itself brings the target
  *       up to the leader's last entry before it hands over), the next one on each retry, and start a transfer
  *       through the local server ({@link RaftServer#transferLeadershipAsync}); all partitions at once;
- *   <li>stop when nothing is led here any more and no transfer runs, when every partition still led has no
- *       target or no attempt left, or at the deadline.
+ *   <li>wait for a transfer to end or a division to learn of a new leader ({@link LeaderChanges}), at most a
+ *       round;
+ *   <li>stop when no transfer runs and every partition led before is led elsewhere as this node's replica knows
+ *       (Ratis may end a transfer a moment before the new leader's first heartbeat names it), when every
+ *       partition still led has no target or no attempt left, or at the deadline.
  * </ol>
  * Example: N1 leads P0 (voters N1, N2, N3) and P4 (N1, N3, N4); N3 answers that it is shutting down too, N2 and
  * N4 are ready. P0 goes to N2 and P4 to N4 at once; if N4 refused, the second attempt for P4 would find no other
@@ -76,7 +76,7 @@ final class LeadershipHandover {
     static final Duration TRANSFER_TIMEOUT = LeadershipYield.TRANSFER_TIMEOUT;
     /** Transfers per partition: the best target, then the next ones; a partition that refuses three is left to its election. */
     static final int ATTEMPTS_MAX = 3;
-    /** How long a round waits for a transfer to finish before it looks at what this node leads again. */
+    /** How long a round waits for a transfer to end or a leader to change before it looks at what this node leads again. */
     static final Duration ROUND_INTERVAL = Duration.ofMillis(100);
     /** How long the members are given to say whether they are ready; a live one answers in milliseconds. */
     static final Duration READINESS_TIMEOUT = Duration.ofSeconds(1);
@@ -92,15 +92,19 @@ final class LeadershipHandover {
     private final PartitionGroups groups;
     private final IntSupplier partitionCount;
     private final PeerReadiness readiness;
+    private final LeaderChanges leaderChanges;
     private final InstantSource clock;
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
 
-    LeadershipHandover(String nodeName, PartitionGroups groups, IntSupplier partitionCount, PeerReadiness readiness, InstantSource clock) {
+    /** @param leaderChanges signalled by this node's divisions when they learn of a new leader */
+    LeadershipHandover(String nodeName, PartitionGroups groups, IntSupplier partitionCount, PeerReadiness readiness, LeaderChanges leaderChanges,
+            InstantSource clock) {
         this.nodeName = nodeName;
         this.groups = groups;
         this.partitionCount = partitionCount;
         this.readiness = readiness;
+        this.leaderChanges = leaderChanges;
         this.clock = clock;
     }
 
@@ -166,6 +170,7 @@ final class LeadershipHandover {
         Map<RaftGroupId, Progress> progress = new LinkedHashMap<>();
         Map<NodeId, Candidacy> candidacies = new HashMap<>();
         while (!Thread.currentThread().isInterrupted()) {
+            long changesSeen = leaderChanges.seen();
             Duration left = Duration.between(clock.instant(), deadline);
             if (!left.isPositive()) {
                 break;
@@ -189,12 +194,17 @@ final class LeadershipHandover {
                 if (!one.transferring() && !one.givenUp) {
                     start(server, division, one, self, candidacies, deadline);
                 }
-                triable |= one.transferring() || !one.givenUp;
+                triable |= !one.givenUp;
             }
-            if (!triable) {
+            boolean transferring = progress.values().stream().anyMatch(Progress::transferring);
+            if (!triable && !transferring && progress.values().stream().allMatch(one -> settled(server, one))) {
                 break;
             }
-            awaitAnyTransfer(progress, shorter(ROUND_INTERVAL, Duration.between(clock.instant(), deadline)));
+            try {
+                leaderChanges.awaitAfter(changesSeen, shorter(ROUND_INTERVAL, Duration.between(clock.instant(), deadline)));
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         return report(server, self, progress, started);
     }
@@ -228,6 +238,7 @@ final class LeadershipHandover {
                     one.transfer = reply;
                     int attempt = one.attempts;
                     reply.whenComplete((answer, failed) -> {
+                        leaderChanges.changed();
                         if (failed != null || !answer.isSuccess()) {
                             String why = failed != null ? failed.toString() : String.valueOf(answer.getException());
                             one.problem = "the transfer to " + to.target() + " failed: " + why;
@@ -265,19 +276,20 @@ final class LeadershipHandover {
                 .filter(member -> !member.equals(self)).sorted().toList();
     }
 
-    /** Waits until one running transfer ends, or {@code atMost}; what ended is looked at by the next round. */
-    private static void awaitAnyTransfer(Map<RaftGroupId, Progress> progress, Duration atMost) {
-        CompletableFuture<?>[] running = progress.values().stream().filter(Progress::transferring).map(one -> one.transfer)
-                .toArray(CompletableFuture[]::new);
-        if (running.length == 0 || !atMost.isPositive()) {
-            return;
-        }
+    /**
+     * Whether {@code one} needs nothing more: it is led here and given up (the report says why), or this node's
+     * replica knows another leader, or its group is gone from this node.
+     */
+    private static boolean settled(RaftServer server, Progress one) {
         try {
-            CompletableFuture.anyOf(running).get(atMost.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException | ExecutionException stillRunningOrFailed) {
-            // Either way the next round looks at every partition again.
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
+            RaftServer.Division division = server.getDivision(one.groupId);
+            if (division.getInfo().isLeader()) {
+                return one.givenUp;
+            }
+            RaftPeerId leader = division.getInfo().getLeaderId();
+            return leader != null && !leader.equals(server.getId());
+        } catch (IOException | RuntimeException gone) {
+            return true;
         }
     }
 

@@ -92,6 +92,7 @@ public final class Worker implements AutoCloseable {
     private final DiskGuard disk;
     private final LeadershipYield leadershipYield;
     private final LeadershipHandover handover;
+    private final LeaderChanges leaderChanges = new LeaderChanges();
     private final List<Watch> watches = new ArrayList<>();
     /** The graceful shutdown under way, set once; {@code null} while the worker serves. */
     private final AtomicReference<ShutdownStatus> shutdown = new AtomicReference<>();
@@ -140,7 +141,7 @@ public final class Worker implements AutoCloseable {
         this.reporter = new StatusReporter(config, groups, identity, warmUp, reconcileLoop, host, reconciler, this::liveServer, this::ready,
                 () -> running && suspended, disk::status, clientRequests::window, shutdown::get);
         this.handover = new LeadershipHandover(config.nodeName(), groups, () -> identity.table() == null ? 0 : identity.table().partitionCount(),
-                PeerReadiness.overHttp(identity::nodes), config.clock());
+                PeerReadiness.overHttp(identity::nodes), leaderChanges, config.clock());
     }
 
     public WorkerConfig config() {
@@ -316,7 +317,7 @@ public final class Worker implements AutoCloseable {
                 .orElseThrow(() -> new IllegalStateException("group " + groupId + " on " + config.nodeName()
                         + " is no partition of cluster '" + config.clusterName() + "' (" + table.partitionCount() + " partitions)"));
         return new PartitionStateMachine(partition, config.logic().create(partition), cause -> onLogFailure(generation, cause),
-                () -> disk.state().raftServerRuns());
+                () -> disk.state().raftServerRuns(), leaderChanges::changed);
     }
 
     /** The Raft server while the worker runs; {@code null} before start and after stop. */
