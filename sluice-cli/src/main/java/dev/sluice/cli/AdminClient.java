@@ -69,9 +69,17 @@ final class AdminClient {
     }
 
     Answer post(String path, ObjectNode body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
+        return post(path, HttpRequest.newBuilder(base.resolve(path))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+    }
+
+    /** A POST without a body, for a route that takes none. */
+    Answer post(String path) {
+        return post(path, HttpRequest.newBuilder(base.resolve(path)).POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
+    private Answer post(String path, HttpRequest.Builder request) {
         credential.ifPresent(c -> request.header("Authorization", "Bearer " + c.value()));
         Answer answer = send(request);
         if (answer.status() == 401) {
