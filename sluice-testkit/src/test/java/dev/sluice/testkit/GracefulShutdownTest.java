@@ -120,7 +120,7 @@ class GracefulShutdownTest {
             assertThat(victim.worker().ready()).as("not ready from the start").isFalse();
             HttpResponse<String> readiness = get(victim.url().resolve("/health/ready"));
             assertThat(readiness.statusCode()).isEqualTo(503);
-            assertThat(Json.mapper().readTree(readiness.body()).path("reason").asText()).startsWith("shutting down (test) since ");
+            assertThat(Json.mapper().readTree(readiness.body()).path("reason").asText()).startsWith("shutting down (test): handing its leaderships to other members until ");
             assertThat(victim.worker().status().shutdown().cause()).isEqualTo("test");
 
             HandoverReport report = victim.worker().handOverLeaderships();

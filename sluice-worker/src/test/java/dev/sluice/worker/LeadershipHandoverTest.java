@@ -61,6 +61,10 @@ class LeadershipHandoverTest {
         assertThat(report.complete()).isFalse();
         assertThat(report.summary()).isEqualTo("led 3, moved 2 in 412 ms, 1 not moved (P3: no other member may lead it: N2 is draining)");
         assertThat(new HandoverReport(Set.of(p0), Set.of(p0), Map.of(), Duration.ofMillis(87)).summary()).isEqualTo("led 1, moved 1 in 87 ms, 0 not moved");
+        assertThat(new HandoverReport(Set.of(p0, p3, p7), Set.of(), Map.of(p7, "no other member may lead it: N2 is draining", p3, "it has no other voter",
+                p0, "no other member may lead it: N2 is draining"), Duration.ofMillis(5)).summary())
+                .as("partitions with the same reason together").isEqualTo("led 3, moved 0 in 5 ms, 3 not moved (P0, P7: no other member may lead it: N2 is "
+                        + "draining; P3: it has no other voter)");
         assertThatThrownBy(() -> new HandoverReport(Set.of(p0, p3), Set.of(p0), Map.of(), Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("every partition led must be moved or not moved");
         assertThatThrownBy(() -> new HandoverReport(Set.of(p0), Set.of(p0), Map.of(p0, "twice"), Duration.ZERO))
