@@ -42,6 +42,7 @@ import dev.sluice.wire.StateChanged;
 import dev.sluice.wire.TransitionView;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.Iterator;
@@ -290,9 +291,9 @@ public final class AdminApi {
         Duration bound = Duration.between(shutdown.since(), shutdown.deadline());
         String handover = begun.leaderships() == 0 ? "it leads no partition, so it hands nothing over"
                 : "it hands its " + begun.leaderships() + (begun.leaderships() == 1 ? " leadership" : " leaderships")
-                        + " to other members within " + Durations.human(bound) + " (until " + shutdown.deadline() + ")";
+                        + " to other members within " + Durations.human(bound) + " (until " + shutdown.deadline().truncatedTo(ChronoUnit.SECONDS) + ")";
         return (begun.started() ? label + " is shutting down: it reports not ready from now on, "
-                : label + " was already shutting down (" + shutdown.cause() + ", since " + shutdown.since() + "); ")
+                : label + " was already shutting down (" + shutdown.cause() + ", since " + shutdown.since().truncatedTo(ChronoUnit.SECONDS) + "); ")
                 + handover + ", then closes its groups and exits with status 0, for its supervisor (systemd, Kubernetes, sluice local) to start it"
                 + " again";
     }

@@ -5,6 +5,7 @@ import dev.sluice.client.wire.RoutingInfo;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.MetadataException;
 import dev.sluice.metadata.Watch;
+import dev.sluice.model.Durations;
 import dev.sluice.model.NodeAddresses;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodesConfiguration;
@@ -25,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -433,13 +435,13 @@ public final class Worker implements AutoCloseable {
      *     deadline stay)
      */
     public boolean beginShutdown(String cause) {
-        Instant now = config.clock().instant();
+        Instant now = config.clock().instant().truncatedTo(ChronoUnit.MILLIS);
         ShutdownStatus begun = new ShutdownStatus(cause, now, now.plus(config.shutdownTimeout()));
         if (!shutdown.compareAndSet(null, begun)) {
             return false;
         }
-        log.info("{}: shutting down ({}): not ready from now on; handing its leaderships to other members until {} (shutdown timeout {})",
-                config.nodeName(), cause, begun.deadline(), config.shutdownTimeout());
+        log.info("{}: shutting down ({}): not ready from now on; handing its leaderships to other members for at most {}",
+                config.nodeName(), cause, Durations.human(config.shutdownTimeout()));
         return true;
     }
 

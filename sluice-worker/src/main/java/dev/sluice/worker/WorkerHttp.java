@@ -306,7 +306,8 @@ public final class WorkerHttp {
 
     /** Why a worker that is shutting down is not ready, in the words every surface shows. */
     static String shuttingDown(ShutdownStatus shutdown) {
-        return "shutting down (" + shutdown.cause() + "): handing its leaderships to other members until " + shutdown.deadline() + ", then stopping";
+        return "shutting down (" + shutdown.cause() + "): handing its leaderships to other members until "
+                + shutdown.deadline().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ", then stopping";
     }
 
     private static void error(Context ctx, int status, String code, String message, PartitionId partition) {
