@@ -15,6 +15,8 @@ import dev.sluice.metadata.PlacementStore.VersionedPlacement;
 import dev.sluice.model.AuditRecord;
 import dev.sluice.model.Maintenance;
 import dev.sluice.model.BlockingPartition;
+import dev.sluice.model.Durations;
+import dev.sluice.model.GenerationalNodeId;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.NodeResolution;
@@ -36,11 +38,15 @@ import dev.sluice.wire.MaintenanceView;
 import dev.sluice.wire.NodeView;
 import dev.sluice.wire.PartitionView;
 import dev.sluice.wire.RefusalView;
+import dev.sluice.wire.ShutdownStatus;
+import dev.sluice.wire.ShutdownView;
 import dev.sluice.wire.StateChangeView;
 import dev.sluice.wire.StateChanged;
 import dev.sluice.wire.TransitionView;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -55,7 +61,9 @@ import java.util.regex.Pattern;
  * The admin API's behaviour, independent of the HTTP server: each method validates its input, reads the
  * metadata store (or asks {@link Lifecycle} to change a state) and answers a status and a body. Every
  * node serves it: reads come from the metadata store and the controller's published status, and state
- * changes are compare-and-set writes any node can make, so no request needs forwarding.
+ * changes are compare-and-set writes any node can make, so they need no forwarding. The one exception is a
+ * shutdown, which only the process that stops can carry out: a request for another node is forwarded to it
+ * ({@link #shutdown}).
  */
 public final class AdminApi {
 
@@ -77,11 +85,20 @@ public final class AdminApi {
     private final InstantSource clock;
     private final ControllerDocuments controller;
     private final ReplicaProbe replicaProbe = new ReplicaProbe();
+    private final LocalNode local;
+    private final ShutdownForwarding forwarding = new ShutdownForwarding();
 
+    /** An API that runs in no node process: a shutdown request is always forwarded to the node it names. */
     public AdminApi(String clusterName, ClusterMetadata metadata, Lifecycle lifecycle) {
+        this(clusterName, metadata, lifecycle, LocalNode.NONE);
+    }
+
+    /** @param local the node process this API runs in, which it shuts down when asked to shut down itself */
+    public AdminApi(String clusterName, ClusterMetadata metadata, Lifecycle lifecycle, LocalNode local) {
         this.clusterName = clusterName;
         this.metadata = metadata;
         this.lifecycle = lifecycle;
+        this.local = java.util.Objects.requireNonNull(local, "local");
         this.clock = lifecycle.clock();
         this.maintenance = new MaintenanceRequests(metadata, lifecycle, clock);
         this.rollouts = new RolloutApi(new RolloutRequests(metadata, lifecycle, clock));
@@ -234,6 +251,70 @@ public final class AdminApi {
             }
             return new MaintenanceRequest(duration, RequestBodies.reason(object), RequestBodies.flag(object, "force"), RequestBodies.flag(object, "dryRun"));
         }
+    }
+
+    // ------------------------------------------------------------------ shutdown
+
+    /**
+     * The header on a shutdown request one node forwards to another, naming the forwarding node: the receiver
+     * answers for itself or refuses, and never forwards the request again.
+     */
+    public static final String FORWARDED_BY_HEADER = "X-Sluice-Forwarded-By";
+
+    /**
+     * Asks a node to shut down gracefully (it reports not ready, hands its leaderships to other members within its
+     * shutdown timeout, closes, and its process exits with status 0 for a supervisor to start again). This node
+     * begins its own shutdown and answers {@code 202}; a request naming another node is forwarded to that node's
+     * HTTP address and its answer relayed. Refused, changing nothing: a reference that names no current node (400,
+     * 404, 409 stale-generation, as on every node route), a node that is not running (409 {@code not-running}), a node
+     * that does not answer (503), and a forwarded request that reached a node other than the one it names (503).
+     *
+     * @param authorization the caller's {@code Authorization} header, passed on when forwarding
+     * @param forwardedBy the node that forwarded this request ({@link #FORWARDED_BY_HEADER}), if one did
+     */
+    public ApiResponse shutdown(String reference, Optional<String> authorization, Optional<String> forwardedBy) {
+        NodesConfiguration nodes = metadata.nodes().current();
+        NodeResolution resolution = nodes.resolve(reference);
+        if (!(resolution instanceof NodeResolution.Found found)) {
+            return unresolved(resolution, null);
+        }
+        NodeConfig node = found.node();
+        String label = NodeResolution.label(node);
+        Optional<GenerationalNodeId> self = local.self();
+        if (self.isPresent() && self.get().id().equals(node.nodeId())) {
+            if (!self.get().equals(node.id())) {
+                // A newer process of this name registered: this one is on its way out and is not the node asked for.
+                return new ApiResponse(409, RefusalView.of(new Refusal(RefusalKind.STALE_GENERATION, label + " is incarnation " + node.id()
+                        + "; this process is " + self.get() + ", superseded by it. Nothing was changed", node.nodeId(), node.workerState(), null,
+                        List.of(), List.of(), List.of())));
+            }
+            LocalNode.ShutdownBegun begun = local.shutDown(forwardedBy.map(by -> "asked through the admin API at " + by)
+                    .orElse("asked through the admin API"));
+            return new ApiResponse(202, new ShutdownView(node.id().toString(), label, begun.started(), begun.shutdown(), begun.leaderships(),
+                    shutdownMessage(label, begun)));
+        }
+        String here = self.map(id -> nodes.label(id.id())).orElse("this node");
+        if (forwardedBy.isPresent()) {
+            return ApiResponse.error(503, "unavailable", forwardedBy.get() + " forwarded the shutdown of " + label + " to " + here
+                    + ", which is another node: the nodes configuration may be changing. Nothing was changed; ask again");
+        }
+        if (metadata.liveness().read(node.nodeId()).isEmpty()) {
+            return ApiResponse.error(409, "not-running", label + " is not running (it has no liveness entry): there is nothing to shut down");
+        }
+        return forwarding.forward(node, label, authorization, here);
+    }
+
+    /** What a shutdown that began does, in one paragraph, for the answer and the CLI. */
+    static String shutdownMessage(String label, LocalNode.ShutdownBegun begun) {
+        ShutdownStatus shutdown = begun.shutdown();
+        Duration bound = Duration.between(shutdown.since(), shutdown.deadline());
+        String handover = begun.leaderships() == 0 ? "it leads no partition, so it hands nothing over"
+                : "it hands its " + begun.leaderships() + (begun.leaderships() == 1 ? " leadership" : " leaderships")
+                        + " to other members within " + Durations.human(bound) + " (until " + shutdown.deadline().truncatedTo(ChronoUnit.SECONDS) + ")";
+        return (begun.started() ? label + " is shutting down: it reports not ready from now on, "
+                : label + " was already shutting down (" + shutdown.cause() + ", since " + shutdown.since().truncatedTo(ChronoUnit.SECONDS) + "); ")
+                + handover + ", then closes its groups and exits with status 0, for its supervisor (systemd, Kubernetes, sluice local) to start it"
+                + " again";
     }
 
     // ------------------------------------------------------------------ partitions

@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
  * GET  /api/v1/nodes/{node}            one node, by name, plain id (N3) or current incarnation (N3:7)
  * POST /api/v1/nodes/{node}/state      {"state": "draining", "reason": "…", "force": false, "dryRun": false}
  * GET  /api/v1/nodes/{node}/drain      the drain progress object
+ * POST /api/v1/nodes/{node}/shutdown   graceful shutdown of that node (forwarded to it when it is another); 202
  * GET  /api/v1/partitions              every partition's replica sets
  * GET  /api/v1/partitions/{id}         one partition
  * GET  /api/v1/events?since=&limit=    the event log
@@ -81,6 +82,13 @@ public final class AdminHttp {
         config.routes.delete("/api/v1/rollouts/current", ctx -> {
             if (http.authorized(ctx)) {
                 http.answer(ctx, started, api -> api.rollouts().cancel());
+            }
+        });
+        // No body: what happens is the node's own setting, and the answer says it.
+        config.routes.post("/api/v1/nodes/{node}/shutdown", ctx -> {
+            if (http.authorized(ctx)) {
+                http.answer(ctx, started, api -> api.shutdown(ctx.pathParam("node"), Optional.ofNullable(ctx.header("Authorization")),
+                        Optional.ofNullable(ctx.header(AdminApi.FORWARDED_BY_HEADER))));
             }
         });
         config.routes.get("/api/v1/partitions", ctx -> http.answer(ctx, started, AdminApi::partitions));

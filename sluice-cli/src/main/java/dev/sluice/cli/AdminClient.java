@@ -73,6 +73,11 @@ final class AdminClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
     }
 
+    /** A POST without a body, for a route that takes none. */
+    Answer post(String path) {
+        return authorized(HttpRequest.newBuilder(base.resolve(path)).POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
     Answer delete(String path) {
         return authorized(HttpRequest.newBuilder(base.resolve(path)).DELETE());
     }

@@ -3,6 +3,7 @@ package dev.sluice.cli;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.EmbeddedZooKeeper;
 import dev.sluice.metadata.ZooKeeperMetadataStore;
+import dev.sluice.worker.WorkerConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,19 +18,27 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.stream.IntStream;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A cluster on this machine: an embedded ZooKeeper in this process and one child process per worker
  * (each a {@code sluice server}), all on loopback, all admin-capable, with their data under one
  * directory. The directory remembers the layout (ports, sizes, token), so a second start on the same
- * directory resumes the same cluster. Worker N serves HTTP on {@code httpPort + N - 1}.
+ * directory resumes the same cluster. Worker N serves HTTP on {@code httpPort + N - 1}. While it runs it
+ * supervises its workers ({@link WorkerProcesses}): one that shuts down gracefully (exit status 0) is started
+ * again, one that crashes stays down.
  */
 final class LocalCluster implements AutoCloseable {
 
     static final String CLUSTER_NAME = "local";
     static final Duration START_TIMEOUT = Duration.ofMinutes(3);
-    static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+    /**
+     * How long closing waits for the workers' graceful shutdowns before it kills them: longer than their shutdown
+     * timeout plus the time to close (as a supervisor's stop timeout must be). Closing stops every worker at once, so
+     * none finds a ready member to hand a leadership to, and they usually stop within a second or two.
+     */
+    static final Duration STOP_TIMEOUT = WorkerConfig.DEFAULT_SHUTDOWN_TIMEOUT.plusSeconds(15);
+    /** How long the supervision loop waits for a worker to exit before it looks at all of them again. */
+    static final Duration SUPERVISION_INTERVAL = Duration.ofMillis(500);
     /** How often a start looks whether the previous worker has registered; registering is one metadata write. */
     static final Duration REGISTRATION_POLL = Duration.ofMillis(50);
     private static final String LAYOUT_FILE = "local.properties";
@@ -76,7 +85,7 @@ final class LocalCluster implements AutoCloseable {
     private final Path directory;
     private final Layout layout;
     private final List<String> javaCommand;
-    private final List<Process> children = new ArrayList<>();
+    private final WorkerProcesses workers = new WorkerProcesses();
     private EmbeddedZooKeeper zooKeeper;
     private String token;
 
@@ -168,7 +177,8 @@ final class LocalCluster implements AutoCloseable {
                 if (worker > 1 && metadata.nodes().current().findByName(workerName(worker)).isEmpty()) {
                     awaitRegistered(metadata, worker - 1, deadline);
                 }
-                children.add(startWorker(worker));
+                int started = worker;
+                workers.start(new WorkerProcesses.Launch(workerName(worker), logFile(worker), () -> startWorker(started)));
             }
             progress.println("started " + layout.workers() + " worker processes; waiting until they are active and every partition is placed…");
             awaitReady(metadata, deadline);
@@ -192,12 +202,13 @@ final class LocalCluster implements AutoCloseable {
     }
 
     private void requireChildrenAlive() {
-        for (int i = 0; i < children.size(); i++) {
-            if (!children.get(i).isAlive()) {
-                throw new CliException(CliException.FAILED, workerName(i + 1) + " exited with status " + children.get(i).exitValue()
-                        + " while starting; see " + directory.resolve(workerName(i + 1)).resolve("node.log"));
-            }
-        }
+        workers.firstExited().ifPresent(exited -> {
+            throw new CliException(CliException.FAILED, exited.name() + " exited with status " + exited.status() + " while starting; see " + exited.log());
+        });
+    }
+
+    private Path logFile(int worker) {
+        return directory.resolve(workerName(worker)).resolve("node.log");
     }
 
     /** Refuses, naming the port and what it is for, when a port the layout needs is taken. */
@@ -261,8 +272,7 @@ final class LocalCluster implements AutoCloseable {
                 "127.0.0.1", layout.raftPort() + worker - 1, "127.0.0.1", layout.httpPort() + worker - 1, zooKeeper.connectString(),
                 tokenFile(), layout.partitions(), layout.replication(), Math.min(layout.zones(), layout.replication()),
                 ProcessHandle.current().pid()).arguments());
-        Path log = data.resolve("node.log");
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(worker).toFile())).start();
     }
 
     private void awaitReady(ClusterMetadata metadata, long deadline) throws InterruptedException {
@@ -281,46 +291,32 @@ final class LocalCluster implements AutoCloseable {
         }
     }
 
-    /** Worker {@code worker}'s process (from 1), so an end-to-end test can signal it as an operator's shell would. */
+    /** Worker {@code worker}'s process now (from 1), so an end-to-end test can signal it as an operator's shell would. */
     ProcessHandle workerProcess(int worker) {
-        return children.get(worker - 1).toHandle();
+        return workers.process(workerName(worker)).toHandle();
     }
 
-    /** Waits until a child exits or the thread is interrupted; reports children that die. */
+    /**
+     * Looks after the workers until the thread is interrupted: a worker that shut down gracefully (exit status 0) is
+     * started again, and a line says so; one that exits otherwise is reported and stays down.
+     */
     void watchChildren(java.io.PrintStream out) throws InterruptedException {
-        boolean[] reported = new boolean[children.size()];
         while (!Thread.currentThread().isInterrupted()) {
-            for (int i = 0; i < children.size(); i++) {
-                if (!reported[i] && !children.get(i).isAlive()) {
-                    reported[i] = true;
-                    out.println(workerName(i + 1) + " exited with status " + children.get(i).exitValue() + "; see "
-                            + directory.resolve(workerName(i + 1)).resolve("node.log"));
-                }
-            }
-            Thread.sleep(500);
+            workers.supervise(out);
+            workers.awaitAnyExit(SUPERVISION_INTERVAL);
         }
+        throw new InterruptedException();
     }
 
-    /** Stops every child (SIGTERM, then SIGKILL after a while) and ZooKeeper. */
+    /** Looks at every worker once, as {@link #watchChildren} does in a loop. */
+    void superviseOnce(java.io.PrintStream out) {
+        workers.supervise(out);
+    }
+
+    /** Stops every child (SIGTERM, then SIGKILL after a while) and ZooKeeper; no child is started again from now on. */
     @Override
     public void close() {
-        for (Process child : children) {
-            child.destroy();
-        }
-        long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
-        for (Process child : children) {
-            try {
-                long left = Math.max(1, deadline - System.nanoTime());
-                if (!child.waitFor(left, TimeUnit.NANOSECONDS)) {
-                    child.destroyForcibly();
-                    child.waitFor(5, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException interrupted) {
-                child.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
-        }
-        children.clear();
+        workers.close(STOP_TIMEOUT);
         if (zooKeeper != null) {
             zooKeeper.close();
             zooKeeper = null;

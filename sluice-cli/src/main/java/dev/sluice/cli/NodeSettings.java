@@ -6,6 +6,7 @@ import dev.sluice.model.PartitionTable;
 import dev.sluice.model.ReplicationProperty;
 import dev.sluice.model.Role;
 import dev.sluice.worker.DiskSpaceRule;
+import dev.sluice.worker.WorkerConfig;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +63,7 @@ final class NodeSettings {
         defaults.put("parent-pid", null);
         defaults.put("min-free-space", DiskSpaceRule.DEFAULT_MIN_FREE_BYTES / DiskSpaceRule.MIB + "MiB");
         defaults.put("min-free-space-percent", Integer.toString(DiskSpaceRule.DEFAULT_MIN_FREE_PERCENT));
+        defaults.put("shutdown-timeout", WorkerConfig.DEFAULT_SHUTDOWN_TIMEOUT.toSeconds() + "s");
         return java.util.Collections.unmodifiableMap(defaults);
     }
 
@@ -145,6 +147,7 @@ final class NodeSettings {
         port("embedded-zookeeper-port");
         table();
         diskSpaceRule();
+        shutdownTimeout();
     }
 
     private CliException invalid(String key, String why) {
@@ -314,6 +317,20 @@ final class NodeSettings {
             return new DiskSpaceRule(bytes, percent);
         } catch (IllegalArgumentException e) {
             throw invalid("min-free-space-percent", e.getMessage());
+        }
+    }
+
+    /**
+     * How long a graceful shutdown (SIGTERM, or the admin API's shutdown route) may spend handing this node's
+     * leaderships to other members before it stops anyway; 0 hands nothing over. A supervisor's stop timeout
+     * ({@code TimeoutStopSec}, {@code terminationGracePeriodSeconds}) must be above it (docs/operations.md).
+     */
+    Duration shutdownTimeout() {
+        Duration timeout = duration("shutdown-timeout");
+        try {
+            return WorkerConfig.requireValidShutdownTimeout(timeout);
+        } catch (IllegalArgumentException e) {
+            throw invalid("shutdown-timeout", "must be from 0s (hand no leadership over) to " + WorkerConfig.SHUTDOWN_TIMEOUT_MAX.toMinutes() + "m");
         }
     }
 

@@ -9,6 +9,7 @@ import dev.sluice.wire.DrainView;
 import dev.sluice.wire.DryRunView;
 import dev.sluice.wire.NodeView;
 import dev.sluice.wire.RefusalView;
+import dev.sluice.wire.ShutdownView;
 import dev.sluice.wire.StateChangeView;
 import dev.sluice.wire.StateChanged;
 import java.io.PrintWriter;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code sluice nodes …}: look at nodes and move them through their lifecycle. */
-@Command(name = "nodes", description = "List nodes, change their worker state (drain, cancel-drain, activate, disable, provision), and put them in maintenance.",
+@Command(name = "nodes", description = "List nodes, change their worker state (drain, cancel-drain, activate, disable, provision), put them in maintenance, shut one down.",
         mixinStandardHelpOptions = true,
         subcommands = {
             NodesCommand.ListNodes.class,
@@ -34,7 +35,8 @@ import picocli.CommandLine.Spec;
             NodesCommand.Disable.class,
             NodesCommand.Provision.class,
             MaintenanceCommands.Begin.class,
-            MaintenanceCommands.End.class
+            MaintenanceCommands.End.class,
+            NodesCommand.Shutdown.class
         })
 final class NodesCommand {
 
@@ -310,6 +312,39 @@ final class NodesCommand {
         @Override
         String target() {
             return "provisioning";
+        }
+    }
+
+    @Command(name = "shutdown", description = "Shut a node down gracefully, for its supervisor to start it again.",
+            footer = {"", "The node stops reporting ready at once, hands every leadership it holds to another member of",
+                "that partition within its --shutdown-timeout (20s by default), closes and exits with status 0:",
+                "systemd (Restart=always), Kubernetes or 'sluice local' start it again. Any node takes the request",
+                "and passes it on to the node it names. Its replicas stay; nothing moves but leaderships.", "",
+                "Example:", "  sluice nodes shutdown worker-3"},
+            mixinStandardHelpOptions = true)
+    static final class Shutdown implements Callable<Integer> {
+        @Mixin ClusterOptions cluster;
+        @Spec CommandLine.Model.CommandSpec spec;
+        @Parameters(paramLabel = "NODE", description = "node name (any case), id (N3) or current incarnation (N3:7); not a bare number") String node;
+
+        @Override
+        public Integer call() {
+            AdminClient.Answer answer = cluster.client().post("/api/v1/nodes/" + AdminClient.encode(node) + "/shutdown");
+            PrintWriter out = out(spec);
+            if (cluster.json()) {
+                printJson(out, answer.body());
+                return answer.ok() ? 0 : CliException.FAILED;
+            }
+            if (answer.ok()) {
+                out.println(answer.as(ShutdownView.class).message());
+                out.flush();
+                return 0;
+            }
+            if (answer.status() == 409 && "refused".equals(answer.body().path("error").asText())) {
+                Refusals.print(spec.commandLine().getErr(), answer.as(RefusalView.class));
+                return CliException.FAILED;
+            }
+            throw new CliException(CliException.FAILED, answer.message());
         }
     }
 }

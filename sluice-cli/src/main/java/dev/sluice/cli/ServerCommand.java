@@ -31,9 +31,12 @@ import picocli.CommandLine.Spec;
  * {@code sluice server}: runs one node — worker, admin API, dashboard, metrics and (with the admin role)
  * the controller — until it is told to stop.
  */
-@Command(name = "server", description = "Run one Sluice node until stopped (Ctrl-C or SIGTERM).",
+@Command(name = "server", description = "Run one Sluice node until stopped: SIGTERM, Ctrl-C or 'sluice nodes shutdown' stop it gracefully.",
         footer = {"", "Settings come from flags, then SLUICE_* environment variables (SLUICE_HTTP_PORT …),",
             "then --config FILE (key = value lines with the flag names as keys), then defaults.", "",
+            "On SIGTERM, or when asked through the API ('sluice nodes shutdown NODE'), the node stops reporting",
+            "ready, hands its leaderships to other members within --shutdown-timeout, closes and exits with",
+            "status 0; a supervisor's stop timeout must be longer (docs/operations.md).", "",
             "Examples:",
             "  sluice server --name node-1 --data-dir /var/lib/sluice \\",
             "      --zookeeper zk1:2181,zk2:2181,zk3:2181 --location eu-west.a",
@@ -73,6 +76,8 @@ final class ServerCommand implements Callable<Integer> {
             + "refuses writes and is not ready; below a quarter of it its Raft server stops until space is freed (default 256MiB)") String minFreeSpace;
     @Option(names = "--min-free-space-percent", description = "the same floor as a percentage of the data directory's filesystem (default 5)")
     String minFreeSpacePercent;
+    @Option(names = "--shutdown-timeout", description = "how long a graceful shutdown may spend handing this node's leaderships to other members"
+            + " before it stops anyway; 0s hands nothing over (default 20s)") String shutdownTimeout;
     @Option(names = "--parent-pid", hidden = true, description = "exit when this process exits (used by 'sluice local')") String parentPid;
 
     @Override
@@ -120,6 +125,7 @@ final class ServerCommand implements Callable<Integer> {
                     .location(settings.location())
                     .roles(settings.roles())
                     .diskSpaceRule(settings.diskSpaceRule())
+                    .shutdownTimeout(settings.shutdownTimeout())
                     .build();
             SluiceNode.Config nodeConfig = SluiceNode.Config.of(worker, connect, settings.httpHost(), settings.port("http-port"))
                     .withCreateTable(settings.table())
@@ -135,16 +141,24 @@ final class ServerCommand implements Callable<Integer> {
             }
             SluiceNode running = node;
             EmbeddedZooKeeper runningZooKeeper = zooKeeper;
+            // However the process ends — SIGTERM, Ctrl-C, its parent's exit, or the end of a shutdown asked for
+            // through the API — the node shuts down gracefully first, unless it already has.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                log.info("stopping node {}", settings.name());
-                running.close();
+                if (running.shutDownGracefully("the process is exiting")) {
+                    log.info("stopping node {}", settings.name());
+                }
+                running.shutDown().join();
                 if (runningZooKeeper != null) {
                     runningZooKeeper.close();
                 }
                 stopped.countDown();
             }, "sluice-shutdown"));
+            exitWithZeroOnSigterm(running);
+            // A shutdown asked for through the API ends the process with status 0, for a supervisor to start it again.
+            running.shutDown().thenRun(stopped::countDown);
             settings.parentPid().flatMap(ProcessHandle::of).ifPresent(parent -> parent.onExit().thenRun(() -> {
                 log.info("the process that started this node ({}) is gone; stopping", parent.pid());
+                running.shutDownGracefully("the process that started it (" + parent.pid() + ") exited");
                 System.exit(0);
             }));
             System.out.println("node " + settings.name() + " is up: http " + node.httpUrl() + ", dashboard " + node.httpUrl() + "/");
@@ -158,6 +172,23 @@ final class ServerCommand implements Callable<Integer> {
                 zooKeeper.close();
             }
             throw failed;
+        }
+    }
+
+    /**
+     * SIGTERM is how supervisors (systemd, Kubernetes, {@code sluice local}) ask a service to stop, and a node stopped
+     * that way stops gracefully: so the process exits with status 0, a success, instead of the JVM's 143. The
+     * shutdown hook carries the shutdown out, as for any other exit.
+     */
+    private static void exitWithZeroOnSigterm(SluiceNode node) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> {
+                node.shutDownGracefully("SIGTERM");
+                System.exit(0);
+            });
+        } catch (IllegalArgumentException | UnsupportedOperationException taken) {
+            log.warn("cannot handle SIGTERM itself ({}); a SIGTERM still shuts the node down gracefully, but the process exits with status 143",
+                    taken.toString());
         }
     }
 

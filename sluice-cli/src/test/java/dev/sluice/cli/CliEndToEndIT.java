@@ -30,8 +30,9 @@ import picocli.CommandLine;
  * shows it, the drained node's readiness endpoint says not ready, {@code /metrics} shows the drain, and
  * refusals, usage errors and an unreachable cluster give their exit codes. The cluster is recorded in a
  * temporary CLI home as {@code sluice local} records it, so commands without {@code --url} or {@code --token}
- * reach it; starting it wrote nothing there (the demo starts its cluster the same way); and a drain asked
- * for again after it finished is reported done.
+ * reach it; starting it wrote nothing there (the demo starts its cluster the same way); a drain asked
+ * for again after it finished is reported done; and a worker shut down with {@code nodes shutdown} is started
+ * again by the local cluster with its replicas.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CliEndToEndIT {
@@ -281,6 +282,44 @@ class CliEndToEndIT {
                         .doesNotContain(leaders.get(partition).getLast() + " (");
             }
         }
+    }
+
+    /**
+     * {@code nodes shutdown} through another node: worker-3 hands its leaderships over (its log says all of them moved),
+     * exits with status 0, and the local cluster starts it again as a new incarnation that comes back with its own
+     * replicas: nothing is re-replicated.
+     */
+    @Test
+    @Order(8)
+    void nodesShutdownStopsAWorkerGracefullyAndTheLocalClusterStartsItAgain() throws Exception {
+        JsonNode before = Json.mapper().readTree(sluice("nodes", "show", "worker-3", "-o", "json", "--url", url()).out());
+        String incarnation = before.path("incarnation").asText();
+        ProcessHandle process = cluster.workerProcess(3);
+        long mark = Json.mapper().readTree(sluice("events", "--limit", "1", "-o", "json", "--url", url()).out()).path("last").asLong();
+
+        Run shutdown = sluice("nodes", "shutdown", "worker-3", "--url", url());
+
+        assertThat(shutdown.exitCode()).as(shutdown.out() + shutdown.err()).isZero();
+        assertThat(shutdown.out()).startsWith("N3 (worker-3) is shutting down: it reports not ready from now on, it hands its ")
+                .contains("then closes its groups and exits with status 0");
+        org.awaitility.Awaitility.await("worker-3's process exits").atMost(java.time.Duration.ofMinutes(1)).until(() -> !process.isAlive());
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        cluster.superviseOnce(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .startsWith("worker-3 shut down (exit status 0); started it again with the same name, data directory and ports");
+        String log = Files.readString(directory.resolve("cluster").resolve("worker-3").resolve("node.log"));
+        assertThat(log).containsPattern("worker-3: graceful shutdown \\(asked through the admin API at N1 \\(worker-1\\)\\): led (\\d+), moved \\1 in "
+                + "\\d+ ms, 0 not moved");
+        log.lines().filter(line -> line.contains("graceful shutdown (")).forEach(line -> System.out.println("worker-3's log: " + line));
+
+        org.awaitility.Awaitility.await("worker-3 back as a new incarnation").atMost(java.time.Duration.ofMinutes(2))
+                .pollInterval(java.time.Duration.ofSeconds(1)).until(() -> {
+                    JsonNode now = Json.mapper().readTree(sluice("nodes", "show", "worker-3", "-o", "json", "--url", url()).out());
+                    return now.path("alive").asBoolean() && !now.path("incarnation").asText().equals(incarnation)
+                            && now.path("state").asText().equals("active");
+                });
+        awaitFilled("worker-3");
+        assertThat(eventsAfter(mark)).as("replicas moved while worker-3 restarted").noneMatch(event -> event.path("kind").asText().equals("partition-moved"));
     }
 
     private static final java.util.regex.Pattern LEADERSHIP_MOVE = java.util.regex.Pattern.compile("leadership (N[0-9]+) \\([^)]*\\) → (N[0-9]+)");

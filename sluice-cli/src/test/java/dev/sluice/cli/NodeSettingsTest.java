@@ -78,6 +78,24 @@ class NodeSettingsTest {
     }
 
     @Test
+    void theShutdownTimeoutDefaultsToTwentySecondsAndZeroHandsNothingOver() {
+        assertThat(NodeSettings.resolve(flags(), Map.of(), Optional.empty()).shutdownTimeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(NodeSettings.resolve(flags("shutdown-timeout", "45s"), Map.of(), Optional.empty()).shutdownTimeout()).isEqualTo(Duration.ofSeconds(45));
+        assertThat(NodeSettings.resolve(flags(), Map.of("SLUICE_SHUTDOWN_TIMEOUT", "0s"), Optional.empty()).shutdownTimeout()).isZero();
+    }
+
+    @Test
+    void aBadShutdownTimeoutIsAUsageErrorThatNamesTheSettingItsSourceAndItsLimits() {
+        assertThatThrownBy(() -> NodeSettings.resolve(flags("shutdown-timeout", "a while"), Map.of(), Optional.empty()))
+                .isInstanceOf(CliException.class)
+                .hasMessage("invalid shutdown-timeout 'a while' (from --shutdown-timeout): 'a while' is not a duration (examples: 90s, 10m, 1h30m)")
+                .satisfies(e -> assertThat(((CliException) e).exitCode()).isEqualTo(CliException.USAGE));
+        assertThatThrownBy(() -> NodeSettings.resolve(flags(), Map.of("SLUICE_SHUTDOWN_TIMEOUT", "1h"), Optional.empty()))
+                .isInstanceOf(CliException.class)
+                .hasMessage("invalid shutdown-timeout '1h' (from SLUICE_SHUTDOWN_TIMEOUT): must be from 0s (hand no leadership over) to 10m");
+    }
+
+    @Test
     void everySettingHasAServerFlagAndEveryFlagReachesItsSetting() {
         ServerCommand command = new ServerCommand();
         CommandLine commandLine = new CommandLine(command);

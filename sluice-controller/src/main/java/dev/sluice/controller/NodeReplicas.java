@@ -18,9 +18,11 @@ import java.util.TreeMap;
  *     server when critical, and must get no replica and no leadership
  * @param clients what the worker's clients asked of it over the few seconds before the report, or {@code null} from a
  *     worker that does not count them
+ * @param shuttingDown whether the worker is in a graceful shutdown (its status has {@code shutdown}): it is handing
+ *     its leaderships away and stops within its shutdown timeout, so it must get no replica and no leadership
  */
 public record NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, ReplicaView> replicas, List<Removal> removals, boolean diskOk,
-        ClientWindow clients) {
+        ClientWindow clients, boolean shuttingDown) {
 
     /**
      * A group the worker is removing.
@@ -37,15 +39,20 @@ public record NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, Rep
     }
 
     public NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, ReplicaView> replicas) {
-        this(node, observedAt, replicas, List.of(), true, null);
+        this(node, observedAt, replicas, List.of(), true, null, false);
     }
 
     public NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, ReplicaView> replicas, List<Removal> removals) {
-        this(node, observedAt, replicas, removals, true, null);
+        this(node, observedAt, replicas, removals, true, null, false);
     }
 
     public NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, ReplicaView> replicas, List<Removal> removals, boolean diskOk) {
-        this(node, observedAt, replicas, removals, diskOk, null);
+        this(node, observedAt, replicas, removals, diskOk, null, false);
+    }
+
+    public NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, ReplicaView> replicas, List<Removal> removals, boolean diskOk,
+            ClientWindow clients) {
+        this(node, observedAt, replicas, removals, diskOk, clients, false);
     }
 
     public boolean hosts(PartitionId partition) {
@@ -63,11 +70,11 @@ public record NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, Rep
 
     /** The same report with {@code changed} replicas instead. */
     NodeReplicas withReplicas(Map<PartitionId, ReplicaView> changed) {
-        return new NodeReplicas(node, observedAt, changed, removals, diskOk, clients);
+        return new NodeReplicas(node, observedAt, changed, removals, diskOk, clients, shuttingDown);
     }
 
     /** The same report as of another instant (to compare contents). */
     NodeReplicas at(Instant instant) {
-        return new NodeReplicas(node, instant, replicas, removals, diskOk, clients);
+        return new NodeReplicas(node, instant, replicas, removals, diskOk, clients, shuttingDown);
     }
 }

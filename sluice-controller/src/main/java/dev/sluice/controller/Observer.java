@@ -26,7 +26,7 @@ final class Observer implements Observed {
 
     /**
      * A worker is healthy while no poll failed since its last answer, its last answer says its disk is above
-     * its free-space floor, and that answer is at most this many
+     * its free-space floor and that it is not shutting down, and that answer is at most this many
      * poll intervals old. A dead or frozen worker is caught by the failed poll (refused at once, or timed out
      * after the status timeout); the age limit only catches a worker that stopped being polled. It is long
      * because a short one made every worker look unhealthy at once after a pause of the controller's own
@@ -159,6 +159,11 @@ final class Observer implements Observed {
         if (!last.diskOk()) {
             // Below its free-space floor it takes no writes, and when critical its Raft server is stopped: a
             // leadership sent there holds the partition's writes for the transfer's deadline (chaos finding 4).
+            return false;
+        }
+        if (last.shuttingDown()) {
+            // It is handing its leaderships away and stops within its shutdown timeout: a leadership balanced back
+            // to it would cost its partition an election when it stops (issue 14).
             return false;
         }
         Instant failedLast = failedAt.get(node);

@@ -79,7 +79,7 @@ public final class RatisDataPlane implements DataPlane {
 
     /**
      * What the controller keeps of a worker's status report: its replicas, its removals, whether its disk takes work,
-     * and its clients' window.
+     * its clients' window, and whether it is shutting down.
      */
     static NodeReplicas replicas(NodeId node, WorkerStatus status, Instant at) {
         Map<PartitionId, ReplicaView> replicas = new HashMap<>();
@@ -92,7 +92,7 @@ public final class RatisDataPlane implements DataPlane {
                 .toList();
         // A worker that predates the disk rule says nothing of its disk: it is taken as fine.
         boolean diskOk = status.disk() == null || status.disk().state() == DiskState.OK;
-        return new NodeReplicas(node, at, replicas, removals, diskOk, status.clients());
+        return new NodeReplicas(node, at, replicas, removals, diskOk, status.clients(), status.shutdown() != null);
     }
 
     /** Through the node's own admin route, as an operator's {@code sluice nodes shutdown} would. */

@@ -94,4 +94,23 @@ class RatisDataPlaneTest {
                 Instant.parse("2026-11-28T10:00:14Z"), 20, 2, List.of(new dev.sluice.wire.ClientWindow.LatencyBucket(2.0, 20))));
         assertThat(read(STATUS.formatted("")).clients()).isNull();
     }
+
+    /** A worker in a graceful shutdown reports not ready and says why; the controller sends it no replica and no leadership. */
+    @Test
+    void aWorkerShuttingDownIsNoTargetForWork() throws Exception {
+        Instant at = Instant.parse("2026-11-28T10:00:15Z");
+        NodeReplicas stopping = read(STATUS.formatted(", \"shutdown\": {\"cause\": \"SIGTERM\", \"since\": \"2026-11-28T10:00:13Z\", "
+                + "\"deadline\": \"2026-11-28T10:00:33Z\"}").replace("\"ready\": true", "\"ready\": false"));
+        assertThat(stopping.shuttingDown()).isTrue();
+        assertThat(stopping.diskOk()).isTrue();
+        assertThat(read(STATUS.formatted("")).shuttingDown()).as("a status without a shutdown, also an older worker's").isFalse();
+
+        Observer observer = new Observer(null, ControllerConfig.DEFAULTS, new ControllerEvent.Inbox(() -> { }));
+        observer.answered(stopping);
+        observer.answered(new NodeReplicas(NodeId.of(3), at, java.util.Map.of()));
+        observer.begin(dev.sluice.model.NodesConfiguration.empty(), java.util.Set.of(NodeId.of(2), NodeId.of(3)), java.util.Set.of(), at);
+        assertThat(observer.healthy(NodeId.of(2))).as("shutting down").isFalse();
+        assertThat(observer.healthy(NodeId.of(3))).isTrue();
+        assertThat(observer.leader(PartitionId.of(3))).as("what it still leads is still seen").hasValue(NodeId.of(2));
+    }
 }

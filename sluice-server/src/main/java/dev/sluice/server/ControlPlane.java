@@ -3,12 +3,18 @@ package dev.sluice.server;
 import dev.sluice.api.AdminApi;
 import dev.sluice.api.AdminHttp;
 import dev.sluice.api.DashboardHttp;
+import dev.sluice.api.LocalNode;
 import dev.sluice.controller.ClusterController;
 import dev.sluice.controller.ControllerConfig;
 import dev.sluice.controller.ControllerMetrics;
 import dev.sluice.controller.Lifecycle;
 import dev.sluice.controller.RatisDataPlane;
+import dev.sluice.model.GenerationalNodeId;
+import dev.sluice.model.NodeConfig;
 import dev.sluice.model.Role;
+import dev.sluice.wire.ReplicaRole;
+import dev.sluice.wire.ShutdownStatus;
+import dev.sluice.worker.Worker;
 import io.javalin.config.JavalinConfig;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -67,7 +73,7 @@ public final class ControlPlane implements NodeComponent {
     public void start(SluiceNode node) {
         String cluster = node.config().worker().clusterName();
         nodeMetrics = new NodeMetrics(registry, node);
-        api = new AdminApi(cluster, node.metadata(), new Lifecycle(node.metadata(), controllerConfig.limits(), clock));
+        api = new AdminApi(cluster, node.metadata(), new Lifecycle(node.metadata(), controllerConfig.limits(), clock), new NodeProcess(node));
         if (node.config().worker().roles().contains(Role.ADMIN)) {
             // The token lets a rolling restart ask workers to shut down through their admin route.
             dataPlane = new RatisDataPlane(cluster, controllerConfig.limits().maxChangesInCluster() + EXTRA_RAFT_OPERATIONS, clock, token);
@@ -75,6 +81,25 @@ public final class ControlPlane implements NodeComponent {
                     new ControllerMetrics(registry));
             controller.start();
             log.info("{} takes part in the controller election", node.config().worker().nodeName());
+        }
+    }
+
+    /** The node process this control plane runs in, as the admin API acts on it: its incarnation and its graceful shutdown. */
+    private record NodeProcess(SluiceNode node) implements LocalNode {
+        @Override
+        public Optional<GenerationalNodeId> self() {
+            return node.worker().self().map(NodeConfig::id);
+        }
+
+        @Override
+        public ShutdownBegun shutDown(String cause) {
+            Worker worker = node.worker();
+            // Counted before the handover starts, which may move some within milliseconds.
+            int leaderships = (int) worker.status().replicas().stream().filter(replica -> replica.role() == ReplicaRole.LEADER).count();
+            boolean started = node.shutDownGracefully(cause);
+            ShutdownStatus shutdown = worker.shutdown().orElseThrow(() -> new IllegalStateException(
+                    "BUG: node " + node.config().worker().nodeName() + " shuts down but its worker does not"));
+            return new ShutdownBegun(started, shutdown, leaderships);
         }
     }
 

@@ -5,6 +5,7 @@ import dev.sluice.metadata.MetadataUnavailableException;
 import dev.sluice.metadata.ZooKeeperMetadataStore;
 import dev.sluice.model.Durations;
 import dev.sluice.model.PartitionTable;
+import dev.sluice.worker.HandoverReport;
 import dev.sluice.worker.Worker;
 import dev.sluice.worker.WorkerConfig;
 import dev.sluice.worker.WorkerHttp;
@@ -15,6 +16,10 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import dev.sluice.metadata.MetadataStore;
 import java.util.Objects;
@@ -28,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Start order: metadata session → (partition table, when this node is told to create the cluster) →
  * HTTP server (so the worker can record its URL) → worker (registration, liveness, Raft) → components.
- * {@link #close()} stops them in reverse order; {@link #halt()} imitates a crash for tests.
+ * {@link #close()} stops them in reverse order; {@link #shutDownGracefully} first hands the worker's leaderships to
+ * other members, then closes; {@link #halt()} imitates a crash for tests.
  */
 public final class SluiceNode implements AutoCloseable {
 
@@ -95,6 +101,8 @@ public final class SluiceNode implements AutoCloseable {
     private URI httpUrl;
     private final List<NodeComponent> started = new ArrayList<>();
     private final UnaryOperator<MetadataStore> storeDecorator;
+    private final AtomicBoolean shuttingDown = new AtomicBoolean();
+    private final CompletableFuture<HandoverReport> shutDown = new CompletableFuture<>();
 
     public SluiceNode(Config config, List<NodeComponent> components) {
         this(config, components, UnaryOperator.identity());
@@ -222,6 +230,57 @@ public final class SluiceNode implements AutoCloseable {
     /** The base URL of this node's HTTP server, once started. */
     public URI httpUrl() {
         return httpUrl;
+    }
+
+    /**
+     * Shuts the node down gracefully: its worker reports not ready at once (before this returns), hands every
+     * leadership it holds to another member of that partition's group until it leads nothing or its shutdown
+     * timeout passes, and then the node closes as {@link #close()} does — components, worker, HTTP server and
+     * metadata session, so its liveness entry goes. The handover and the close run on a thread of their own;
+     * {@link #shutDown()} completes when the node is closed. Asking again while it runs changes nothing.
+     *
+     * @param cause what asked for it, in words, for the worker's status and the log
+     * @return whether this call began it
+     */
+    public boolean shutDownGracefully(String cause) {
+        if (!shuttingDown.compareAndSet(false, true)) {
+            return false;
+        }
+        Worker current;
+        synchronized (this) {
+            current = worker;
+        }
+        boolean handsOver = current != null && current.running();
+        if (handsOver) {
+            current.beginShutdown(cause);
+        }
+        // Not a daemon: a shutdown asked for through the API must finish before the process may exit.
+        Thread.ofPlatform().name("sluice-shutdown-" + config.worker().nodeName()).start(() -> {
+            HandoverReport report = new HandoverReport(Set.of(), Set.of(), Map.of(), Duration.ZERO);
+            try {
+                if (handsOver) {
+                    report = current.handOverLeaderships();
+                }
+            } catch (RuntimeException failed) {
+                log.warn("{}: handing the leaderships over failed; closing anyway", config.worker().nodeName(), failed);
+            } finally {
+                try {
+                    close();
+                    log.info("node {} stopped gracefully ({}): {}", config.worker().nodeName(), cause, report.summary());
+                } finally {
+                    shutDown.complete(report);
+                }
+            }
+        });
+        return true;
+    }
+
+    /**
+     * Completes once a {@linkplain #shutDownGracefully graceful shutdown} has closed the node, with how its handover
+     * went; never completes for a node closed otherwise.
+     */
+    public CompletableFuture<HandoverReport> shutDown() {
+        return shutDown;
     }
 
     /** Stops components, the worker (its data stays), the HTTP server and the metadata session. Idempotent. */

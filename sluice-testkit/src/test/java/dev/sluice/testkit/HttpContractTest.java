@@ -230,6 +230,21 @@ class HttpContractTest {
         }
         exchange(base, "GET", "/dashboard/{asset}", "/dashboard/nothing.js", 404);
 
+        // A graceful shutdown: refused before anything is read, then forwarded to the draining node, which goes;
+        // asked again, it is not running.
+        String shutdown = "/api/v1/nodes/{node}/shutdown";
+        exchange(base, "POST", shutdown, "/api/v1/nodes/N1/shutdown", null, Map.of(), 401);
+        exchange(base, "POST", shutdown, "/api/v1/nodes/N1/shutdown", null, Map.of("Authorization", "Bearer wrong"), 401);
+        exchange(base, "POST", shutdown, "/api/v1/nodes/1/shutdown", null, bearer(), 400);
+        exchange(base, "POST", shutdown, "/api/v1/nodes/nobody/shutdown", null, bearer(), 404);
+        exchange(base, "POST", shutdown, "/api/v1/nodes/N1:999/shutdown", null, bearer(), 409);
+        TestNode stopping = cluster.node(3);
+        var stoppingProcess = stopping.process();
+        exchange(base, "POST", shutdown, "/api/v1/nodes/" + draining + "/shutdown", null, bearer(), 202);
+        await(draining + " shut down").atMost(WAIT).until(() -> stoppingProcess.shutDown().isDone()
+                && cluster.metadata().liveness().read(draining).isEmpty());
+        exchange(base, "POST", shutdown, "/api/v1/nodes/" + draining + "/shutdown", null, bearer(), 409);
+
         // What no route takes.
         for (String path : List.of("/api/v1/nope", "/api/v2/nodes", "/data/v1/kvs/x", "/favicon.ico")) {
             contract.checkComponent("NoSuchRoute", expect(send(base, "GET", path, null, Map.of()), 404));
@@ -283,6 +298,7 @@ class HttpContractTest {
             exchange(startingBase, "POST", rollouts, rollouts, "{}", bearer(), 503);
             exchange(startingBase, "GET", rollout, rollout, 503);
             exchange(startingBase, "DELETE", rollout, rollout, null, bearer(), 503);
+            exchange(startingBase, "POST", shutdown, "/api/v1/nodes/N1/shutdown", null, bearer(), 503);
         } finally {
             starting.stop();
         }
@@ -293,6 +309,7 @@ class HttpContractTest {
         exchange(cutOff, "GET", "/api/v1/nodes", "/api/v1/nodes", 503);
         exchange(cutOff, "GET", "/api/v1/cluster", "/api/v1/cluster", 503);
         exchange(cutOff, "POST", state, "/api/v1/nodes/N1/state", drain, bearer(), 503);
+        exchange(cutOff, "POST", shutdown, "/api/v1/nodes/N1/shutdown", null, bearer(), 503);
 
         // A node whose worker has stopped answers data requests 503 (and is not ready).
         TestNode stopped = cluster.node(2);

@@ -14,7 +14,7 @@ import java.util.List;
  *
  * @param node this process's incarnation, or {@code null} before it registered
  * @param state the worker state as last read from the nodes configuration, or {@code null} before registering
- * @param ready whether it serves client traffic now (Active, registered, Raft server running)
+ * @param ready whether it serves client traffic now (Active, registered, Raft server running, disk ok, not shutting down)
  * @param warmUp the last result of every warm-up check (empty once it is no longer Provisioning)
  * @param activation why the worker is not activating itself, or what it did; never null
  * @param nodesVersion the newest nodes-configuration version this worker has seen
@@ -25,6 +25,10 @@ import java.util.List;
  *     neither while it is repaired
  * @param disk the data directory's free space as last checked and what the worker does about it; since the
  *     disk rule (docs/worker.md, "Disk space"), {@code null} in a status built without it
+ * @param clients what the data routes answered over the last ten seconds; since issue 13, {@code null} from older
+ *     workers
+ * @param shutdown the graceful shutdown under way, {@code null} while the worker serves; since issue 14 (older
+ *     workers leave it out). A worker shutting down is no target for replicas or leaderships
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record WorkerStatus(
@@ -39,7 +43,8 @@ public record WorkerStatus(
         List<RemovalStatus> removals,
         Instant at,
         DiskStatus disk,
-        ClientWindow clients) {
+        ClientWindow clients,
+        ShutdownStatus shutdown) {
 
     /** Where every worker serves this report over HTTP: the controller polls it, the admin API and the chaos harness read it. */
     public static final String PATH = "/internal/v1/status";
@@ -53,18 +58,24 @@ public record WorkerStatus(
     /** A status without removals, as reported before they were; for callers that describe a stopped node. */
     public WorkerStatus(String name, GenerationalNodeId node, WorkerState state, boolean ready, List<WarmUpResult> warmUp, String activation,
             long nodesVersion, List<ReplicaStatus> replicas, Instant at) {
-        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, List.of(), at, null, null);
+        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, List.of(), at, null, null, null);
     }
 
     /** A status without the disk, as reported before the disk rule. */
     public WorkerStatus(String name, GenerationalNodeId node, WorkerState state, boolean ready, List<WarmUpResult> warmUp, String activation,
             long nodesVersion, List<ReplicaStatus> replicas, List<RemovalStatus> removals, Instant at) {
-        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, removals, at, null, null);
+        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, removals, at, null, null, null);
     }
 
     /** A status without its clients' window, as reported before the worker counted them. */
     public WorkerStatus(String name, GenerationalNodeId node, WorkerState state, boolean ready, List<WarmUpResult> warmUp, String activation,
             long nodesVersion, List<ReplicaStatus> replicas, List<RemovalStatus> removals, Instant at, DiskStatus disk) {
-        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, removals, at, disk, null);
+        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, removals, at, disk, null, null);
+    }
+
+    /** A status without a shutdown, as reported before graceful shutdown existed or while the worker serves. */
+    public WorkerStatus(String name, GenerationalNodeId node, WorkerState state, boolean ready, List<WarmUpResult> warmUp, String activation,
+            long nodesVersion, List<ReplicaStatus> replicas, List<RemovalStatus> removals, Instant at, DiskStatus disk, ClientWindow clients) {
+        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, removals, at, disk, clients, null);
     }
 }

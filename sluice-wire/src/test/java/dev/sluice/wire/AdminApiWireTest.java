@@ -65,6 +65,9 @@ class AdminApiWireTest {
             List.of(new ClientImpactView.NodeRates("N1", "worker-1", new ClientImpactView.Rates(120.5, 2.5, 1200, 25, 0.0208, 16.0)),
                     new ClientImpactView.NodeRates("N3", "worker-3", new ClientImpactView.Rates(0, 0, 0, 0, null, null))),
             List.of("N6"));
+    static final ShutdownView SHUTDOWN = new ShutdownView("N3:2", "N3 (worker-3)", true,
+            new ShutdownStatus("asked through the admin API at N1 (worker-1)", AT, AT.plusSeconds(20)), 6,
+            "N3 (worker-3) is shutting down: it reports not ready, hands its 6 leaderships to other members within 20 s, then exits with status 0");
     static final ClusterView CLUSTER = new ClusterView("prod", 32, 3, 2, CONTROLLER, CLIENTS, everyState(), 7, 6, 2, List.of(DRAIN));
 
     private static Map<WorkerState, Integer> everyState() {
@@ -81,7 +84,7 @@ class AdminApiWireTest {
         for (Object view : List.of(STALL, DRAIN, LAST_CHANGE, NODE, new StateChanged(NODE, true, List.of("N5 is dead")), REFUSAL, MOVE, ADDED,
                 LEADERSHIP, EXPLANATION, DRY_RUN, new MaintenanceDryRunView(true, NODE, false, REFUSAL, List.of(LEADERSHIP), List.of("P2: would-leave-one-zone")),
                 PARTITION, PARTITION_SHOWN, TRANSITION, EVENT, PAGE, CONTROLLER, CLIENTS, CLUSTER,
-                new ApiError("not-found", "no node N9"))) {
+                SHUTDOWN, new ApiError("not-found", "no node N9"))) {
             assertRoundTrips(view);
         }
     }
@@ -185,6 +188,20 @@ class AdminApiWireTest {
         String list = Json.mapper().writeValueAsString(List.of(NODE, NODE));
 
         assertThat(Json.mapper().readValue(list, new TypeReference<List<NodeView>>() {})).containsExactly(NODE, NODE);
+    }
+
+    /** The answer to a shutdown request as the API writes it; a field renamed on either side fails here. */
+    @Test
+    void aShutdownAnswerAsTheApiWritesItReadsAsTheShutdownRecord() throws Exception {
+        String written = """
+                {"node":"N3:2","label":"N3 (worker-3)","started":true,
+                 "shutdown":{"cause":"asked through the admin API at N1 (worker-1)","since":"2025-03-04T09:30:00Z","deadline":"2025-03-04T09:30:20Z"},
+                 "leaderships":6,
+                 "message":"N3 (worker-3) is shutting down: it reports not ready, hands its 6 leaderships to other members within 20 s, then exits with status 0"}
+                """;
+
+        assertThat(read(written, ShutdownView.class)).isEqualTo(SHUTDOWN);
+        assertThat(Json.mapper().readTree(Json.mapper().writeValueAsString(SHUTDOWN))).isEqualTo(Json.mapper().readTree(written));
     }
 
     /** A newer API may add fields anywhere; a reader of this version ignores them, and an event kind it does not know is {@code other}. */

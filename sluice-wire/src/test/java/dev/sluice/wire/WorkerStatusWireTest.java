@@ -32,6 +32,9 @@ class WorkerStatusWireTest {
             List.of(new ClientWindow.LatencyBucket(1.0, 300), new ClientWindow.LatencyBucket(2.0, 67), new ClientWindow.LatencyBucket(750.0, 3)));
     static final WorkerStatus STATUS = new WorkerStatus("worker-2", new GenerationalNodeId(NodeId.of(2), 3), WorkerState.ACTIVE, true,
             List.of(WARM_UP), "active", 41, List.of(LEADER, STAGING), List.of(REMOVAL), AT, DISK, CLIENTS);
+    static final ShutdownStatus SHUTDOWN = new ShutdownStatus("SIGTERM", AT.minusSeconds(2), AT.plusSeconds(18));
+    static final WorkerStatus SHUTTING_DOWN = new WorkerStatus("worker-2", new GenerationalNodeId(NodeId.of(2), 3), WorkerState.ACTIVE, false,
+            List.of(), "active", 41, List.of(LEADER), List.of(), AT, null, null, SHUTDOWN);
 
     @Test
     void everyRecordOfTheReportRoundTrips() throws Exception {
@@ -42,6 +45,8 @@ class WorkerStatusWireTest {
         assertRoundTrips(DISK);
         assertRoundTrips(WARM_UP);
         assertRoundTrips(CLIENTS);
+        assertRoundTrips(SHUTDOWN);
+        assertRoundTrips(SHUTTING_DOWN);
         assertRoundTrips(new WorkerStatus("worker-9", null, null, false, List.of(), "not registered yet", -1, List.of(), AT));
     }
 
@@ -69,6 +74,28 @@ class WorkerStatusWireTest {
 
         assertThat(read(written, WorkerStatus.class)).isEqualTo(STATUS);
         assertThat(Json.mapper().readTree(Json.mapper().writeValueAsString(STATUS))).isEqualTo(Json.mapper().readTree(written));
+    }
+
+    /** A worker shutting down says so in its status: the controller reads {@code shutdown} and sends it nothing. */
+    @Test
+    void aShutdownAsTheWorkerWritesItReadsAsTheShutdownRecord() throws Exception {
+        String written = """
+                {"name":"worker-2","node":"N2:3","state":"active","ready":false,"warmUp":[],"activation":"active","nodesVersion":41,
+                 "replicas":[{"partition":"P3","role":"leader","leader":"N2","term":4,"commitIndex":17,"appliedIndex":16,"lag":1,"snapshotIndex":-1,
+                    "firstLogIndex":0,"stateBytes":120,"configuration":["N1","N2","N4"],"configurationChanging":true}],
+                 "removals":[],"at":"2026-11-28T10:00:14.250Z",
+                 "shutdown":{"cause":"SIGTERM","since":"2026-11-28T10:00:12.250Z","deadline":"2026-11-28T10:00:32.250Z"}}
+                """;
+
+        assertThat(read(written, WorkerStatus.class)).isEqualTo(SHUTTING_DOWN);
+        assertThat(Json.mapper().readTree(Json.mapper().writeValueAsString(SHUTTING_DOWN))).isEqualTo(Json.mapper().readTree(written));
+        assertThat(Json.mapper().writeValueAsString(STATUS)).as("a serving worker writes no shutdown").doesNotContain("shutdown");
+    }
+
+    @Test
+    void aShutdownWhoseDeadlineIsBeforeItsStartIsRefused() {
+        assertThatThrownBy(() -> new ShutdownStatus("SIGTERM", AT, AT.minusMillis(1))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a shutdown's deadline 2026-11-28T10:00:14.249Z is before its start 2026-11-28T10:00:14.250Z");
     }
 
     @Test
@@ -102,6 +129,7 @@ class WorkerStatusWireTest {
         assertThat(older.warmUp()).isEmpty();
         assertThat(older.disk()).isNull();
         assertThat(older.clients()).isNull();
+        assertThat(older.shutdown()).isNull();
     }
 
     /** 370 answers over 9.25 s; the 99th percentile is the 367th fastest, the last in the 2 ms bucket. */

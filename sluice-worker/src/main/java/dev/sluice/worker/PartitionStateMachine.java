@@ -18,6 +18,8 @@ import java.util.function.Consumer;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -54,9 +56,10 @@ public final class PartitionStateMachine extends BaseStateMachine {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Consumer<Throwable> logFailures;
     private final BooleanSupplier snapshotsAllowed;
+    private final Runnable leaderChanged;
 
     public PartitionStateMachine(PartitionId partition, PartitionLogic logic) {
-        this(partition, logic, failure -> {}, () -> true);
+        this(partition, logic, failure -> {}, () -> true, () -> {});
     }
 
     /**
@@ -65,12 +68,16 @@ public final class PartitionStateMachine extends BaseStateMachine {
      * @param snapshotsAllowed whether a snapshot may be written now: not while the worker stops its Raft
      *     server for a critical disk, when Ratis would snapshot every division on the way down into the little
      *     space left
+     * @param leaderChanged told when this replica learns of a new leader (on a Ratis thread, under its locks: it must
+     *     not block); a shutting-down worker waits on it for the leaders it handed its leaderships to
      */
-    PartitionStateMachine(PartitionId partition, PartitionLogic logic, Consumer<Throwable> logFailures, BooleanSupplier snapshotsAllowed) {
+    PartitionStateMachine(PartitionId partition, PartitionLogic logic, Consumer<Throwable> logFailures, BooleanSupplier snapshotsAllowed,
+            Runnable leaderChanged) {
         this.partition = partition;
         this.logic = logic;
         this.logFailures = logFailures;
         this.snapshotsAllowed = snapshotsAllowed;
+        this.leaderChanged = leaderChanged;
     }
 
     PartitionId partition() {
@@ -201,6 +208,11 @@ public final class PartitionStateMachine extends BaseStateMachine {
     @Override
     public void notifyLogFailed(Throwable cause, LogEntryProto failedEntry) {
         logFailures.accept(cause);
+    }
+
+    @Override
+    public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeader) {
+        leaderChanged.run();
     }
 
     @Override

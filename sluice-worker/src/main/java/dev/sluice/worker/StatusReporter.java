@@ -13,6 +13,7 @@ import dev.sluice.wire.ClientWindow;
 import dev.sluice.wire.DiskStatus;
 import dev.sluice.wire.ReplicaRole;
 import dev.sluice.wire.ReplicaStatus;
+import dev.sluice.wire.ShutdownStatus;
 import dev.sluice.wire.WorkerStatus;
 import dev.sluice.worker.GroupHost.GroupState;
 import java.io.IOException;
@@ -56,10 +57,11 @@ final class StatusReporter {
     private final BooleanSupplier suspended;
     private final Supplier<DiskStatus> disk;
     private final Supplier<ClientWindow> clients;
+    private final Supplier<ShutdownStatus> shutdown;
 
     StatusReporter(WorkerConfig config, PartitionGroups groups, NodeIdentity identity, WarmUp warmUp, ReconcileLoop placements, GroupHost host,
             GroupReconciler reconciler, Supplier<RaftServer> server, BooleanSupplier ready, BooleanSupplier suspended, Supplier<DiskStatus> disk,
-            Supplier<ClientWindow> clients) {
+            Supplier<ClientWindow> clients, Supplier<ShutdownStatus> shutdown) {
         this.config = config;
         this.groups = groups;
         this.identity = identity;
@@ -72,6 +74,7 @@ final class StatusReporter {
         this.suspended = suspended;
         this.disk = disk;
         this.clients = clients;
+        this.shutdown = shutdown;
     }
 
     /** The partitions with a replica here: listed, hosted and not being removed. */
@@ -110,7 +113,8 @@ final class StatusReporter {
         }
         return new WorkerStatus(config.nodeName(), mine == null ? null : mine.id(), mine == null ? null : mine.workerState(), ready.getAsBoolean(),
                 warmUp.results(), identity.superseded() ? "superseded by a newer process of this node" : warmUp.activation(),
-                identity.nodes().version().value(), replicas, reconciler.removals(), config.clock().instant(), disk.get(), clients.get());
+                identity.nodes().version().value(), replicas, reconciler.removals(), config.clock().instant(), disk.get(), clients.get(),
+                shutdown.get());
     }
 
     Optional<ReplicaStatus> replicaStatus(PartitionId partition) {

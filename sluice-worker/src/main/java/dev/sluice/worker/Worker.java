@@ -5,6 +5,7 @@ import dev.sluice.client.wire.RoutingInfo;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.MetadataException;
 import dev.sluice.metadata.Watch;
+import dev.sluice.model.Durations;
 import dev.sluice.model.NodeAddresses;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodesConfiguration;
@@ -14,6 +15,7 @@ import dev.sluice.raft.PartitionGroups;
 import dev.sluice.wire.DiskState;
 import dev.sluice.wire.DiskStatus;
 import dev.sluice.wire.ReplicaStatus;
+import dev.sluice.wire.ShutdownStatus;
 import dev.sluice.wire.WorkerStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,6 +25,8 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -36,6 +40,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -55,7 +60,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link StatusReporter} — {@link #status()}, {@link #routing()}, {@link #hostedPartitions()};
  *   <li>{@link DiskGuard} — the data directory's free space against the {@link DiskSpaceRule}; the worker
  *       follows its state after every check: {@link LeadershipYield} while low, and while critical the Raft
- *       server stopped ({@linkplain #dataPlaneSuspended() suspended}) until space is back.
+ *       server stopped ({@linkplain #dataPlaneSuspended() suspended}) until space is back;
+ *   <li>{@link LeadershipHandover} — at a graceful shutdown ({@link #beginShutdown}, {@link #handOverLeaderships}),
+ *       every leadership handed to another member before the Raft server closes.
  * </ul>
  * This class wires them, starts and stops them in order, and is the public face the node process uses.
  */
@@ -86,7 +93,11 @@ public final class Worker implements AutoCloseable {
     private final StatusReporter reporter;
     private final DiskGuard disk;
     private final LeadershipYield leadershipYield;
+    private final LeadershipHandover handover;
+    private final LeaderChanges leaderChanges = new LeaderChanges();
     private final List<Watch> watches = new ArrayList<>();
+    /** The graceful shutdown under way, set once; {@code null} while the worker serves. */
+    private final AtomicReference<ShutdownStatus> shutdown = new AtomicReference<>();
 
     private volatile RaftServer server;
     private volatile int raftPort;
@@ -116,16 +127,23 @@ public final class Worker implements AutoCloseable {
         this.leadershipYield = new LeadershipYield(config.nodeName());
         // Passes stop while the Raft server is suspended: with no server listed, every group directory on disk
         // would look like one left behind and be deleted.
-        this.reconcileLoop = new ReconcileLoop(config, metadata, identity, loop, () -> running && !suspended, () -> disk.state().takesWrites());
+        // No group is created or repaired while the disk is low or the node is shutting down: it would only be
+        // staged to be closed again. Removals go on.
+        this.reconcileLoop = new ReconcileLoop(config, metadata, identity, loop, () -> running && !suspended,
+                () -> disk.state().takesWrites() && shutdown.get() == null);
         GroupHost host = new RatisGroupHost(this::liveServer, groups, () -> identity.table() == null ? 0 : identity.table().partitionCount(),
                 raftDirectory);
         this.reconciler = new GroupReconciler(config.nodeName(), host, config.clock(), removalCalls, creationCalls, reconcileLoop::passAfter);
         this.reconcileLoop.drive(reconciler);
-        this.warmUp = new WarmUp(config, metadata, identity, this::liveServer, () -> raftPort, this::running, reconcileLoop, disk::status);
+        // A provisioning worker that is shutting down does not activate itself on the way out.
+        this.warmUp = new WarmUp(config, metadata, identity, this::liveServer, () -> raftPort, () -> running && shutdown.get() == null, reconcileLoop,
+                disk::status);
         this.data = new DataPath(config.nodeName(), groups, identity, reconcileLoop, this::liveServer, () -> !identity.superseded(), disk::status);
         this.clientRequests = new ClientRequests(config.clock());
         this.reporter = new StatusReporter(config, groups, identity, warmUp, reconcileLoop, host, reconciler, this::liveServer, this::ready,
-                () -> running && suspended, disk::status, clientRequests::window);
+                () -> running && suspended, disk::status, clientRequests::window, shutdown::get);
+        this.handover = new LeadershipHandover(config.nodeName(), groups, () -> identity.table() == null ? 0 : identity.table().partitionCount(),
+                PeerReadiness.overHttp(identity::nodes), leaderChanges, config.clock());
     }
 
     public WorkerConfig config() {
@@ -301,7 +319,7 @@ public final class Worker implements AutoCloseable {
                 .orElseThrow(() -> new IllegalStateException("group " + groupId + " on " + config.nodeName()
                         + " is no partition of cluster '" + config.clusterName() + "' (" + table.partitionCount() + " partitions)"));
         return new PartitionStateMachine(partition, config.logic().create(partition), cause -> onLogFailure(generation, cause),
-                () -> disk.state().raftServerRuns());
+                () -> disk.state().raftServerRuns(), leaderChanges::changed);
     }
 
     /** The Raft server while the worker runs; {@code null} before start and after stop. */
@@ -341,22 +359,29 @@ public final class Worker implements AutoCloseable {
 
     /**
      * Serving client traffic: registered, not superseded, Raft server running, Active, not in maintenance (it is
-     * about to go away: a load balancer should stop sending to it first), and room on the disk.
+     * about to go away: a load balancer should stop sending to it first), room on the disk, and not shutting down.
      */
     public boolean ready() {
         NodeConfig mine = identity.self();
         return running && !suspended && !identity.superseded() && mine != null && mine.workerState().servesTraffic()
-                && !inMaintenance(mine) && disk.state().takesWrites();
+                && !inMaintenance(mine) && disk.state().takesWrites() && shutdown.get() == null;
     }
 
     private boolean inMaintenance(NodeConfig mine) {
         return mine.inMaintenanceAt(config.clock().instant());
     }
 
-    /** Why {@link #ready()} is false, in one line, or empty while it is ready. */
-    public Optional<String> notReadyBecause() {
+    /**
+     * Why {@link #ready()} is false, in the worker's own words, or empty while it is ready; {@code shuttingDown}
+     * words a graceful shutdown under way.
+     */
+    public Optional<String> notReadyBecause(java.util.function.Function<ShutdownStatus, String> shuttingDown) {
         if (ready()) {
             return Optional.empty();
+        }
+        ShutdownStatus stopping = shutdown.get();
+        if (stopping != null) {
+            return Optional.of(shuttingDown.apply(stopping));
         }
         NodeConfig mine = identity.self();
         if (mine != null && running && mine.workerState().servesTraffic() && inMaintenance(mine)) {
@@ -424,6 +449,53 @@ public final class Worker implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------
     // Shutdown
+
+    /**
+     * Begins a graceful shutdown: from now on the worker reports itself not ready (its status says why, so the
+     * controller sends it no replica and no leadership), creates and repairs no group, and a provisioning worker
+     * does not activate itself. It keeps serving what it leads until {@link #handOverLeaderships()} has moved it.
+     * The handover's deadline is the configured {@linkplain WorkerConfig#shutdownTimeout() shutdown timeout} from now.
+     *
+     * @param cause what asked for it, in words, for the status and the log
+     * @return whether this call began it; {@code false} when a shutdown was already under way (its cause and
+     *     deadline stay)
+     */
+    public boolean beginShutdown(String cause) {
+        Instant now = config.clock().instant().truncatedTo(ChronoUnit.MILLIS);
+        ShutdownStatus begun = new ShutdownStatus(cause, now, now.plus(config.shutdownTimeout()));
+        if (!shutdown.compareAndSet(null, begun)) {
+            return false;
+        }
+        log.info("{}: shutting down ({}): not ready from now on; handing its leaderships to other members for at most {}",
+                config.nodeName(), cause, Durations.human(config.shutdownTimeout()));
+        return true;
+    }
+
+    /** The graceful shutdown under way, if one began. */
+    public Optional<ShutdownStatus> shutdown() {
+        return Optional.ofNullable(shutdown.get());
+    }
+
+    /**
+     * Hands every leadership this node holds to another member of the partition's group, all partitions at once,
+     * until it leads nothing or the shutdown's deadline passes (see {@link LeadershipHandover}), and logs one line
+     * saying how it went. Blocks; call it after {@link #beginShutdown} and before {@link #close()}.
+     *
+     * @throws IllegalStateException if no shutdown began
+     */
+    public HandoverReport handOverLeaderships() {
+        ShutdownStatus begun = shutdown.get();
+        if (begun == null) {
+            throw new IllegalStateException("BUG: worker " + config.nodeName() + " hands its leaderships over before its shutdown began");
+        }
+        RaftServer current = liveServer();
+        HandoverReport report = current == null
+                ? HandoverReport.nothingMoved(java.util.Map.of(), Duration.between(begun.since(), config.clock().instant()))
+                : handover.run(current, begun.since(), begun.deadline());
+        log.info("{}: graceful shutdown ({}): {}{}", config.nodeName(), begun.cause(), report.summary(),
+                current == null ? (suspended ? "; its Raft server is stopped for a critical disk" : "; its Raft server is not running") : "");
+        return report;
+    }
 
     /** Stops serving, closes the Raft server (its data stays on disk) and the liveness entry. Idempotent. */
     @Override

@@ -10,6 +10,7 @@ import dev.sluice.model.NodeConfig;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.PartitionTable;
 import dev.sluice.wire.DiskStatus;
+import dev.sluice.wire.ShutdownStatus;
 import dev.sluice.wire.WorkerStatus;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -33,7 +34,7 @@ import java.util.concurrent.TimeoutException;
  * GET  /data/v1/kv/{key}      200 with the value (linearizable, from the leader); 404 not-found
  * GET  /data/v1/routing       partition table, members per partition with URLs, leader hints
  * GET  /health/live           200 while the process runs
- * GET  /health/ready          200 only while this worker is Active, serving, and its disk has room; 503 otherwise
+ * GET  /health/ready          200 only while this worker is Active, serving, its disk has room and it is not shutting down; 503 otherwise
  * GET  /internal/v1/status    the WorkerStatus: state, warm-up checks, per-replica Raft status
  * </pre>
  *
@@ -296,8 +297,14 @@ public final class WorkerHttp {
         });
         DiskStatus disk = worker.disk();
         body.put("disk", disk.state().wireName());
-        worker.notReadyBecause().ifPresent(reason -> body.put("reason", reason));
+        worker.notReadyBecause(WorkerHttp::shuttingDown).ifPresent(reason -> body.put("reason", reason));
         json(ctx, ready ? 200 : 503, body);
+    }
+
+    /** Why a worker that is shutting down is not ready, in the words every surface shows. */
+    static String shuttingDown(ShutdownStatus shutdown) {
+        return "shutting down (" + shutdown.cause() + "): handing its leaderships to other members until "
+                + shutdown.deadline().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ", then stopping";
     }
 
     private static void error(Context ctx, int status, String code, String message, PartitionId partition) {

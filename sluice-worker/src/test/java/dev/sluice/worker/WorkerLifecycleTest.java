@@ -10,6 +10,7 @@ import dev.sluice.model.NodeConfig;
 import dev.sluice.model.PartitionTable;
 import dev.sluice.model.ReplicationProperty;
 import dev.sluice.model.WorkerState;
+import dev.sluice.wire.ShutdownStatus;
 import dev.sluice.wire.WarmUpResult;
 import dev.sluice.wire.WorkerStatus;
 import java.net.URI;
@@ -112,5 +113,52 @@ class WorkerLifecycleTest {
             expiry.join();
             assertThat(second.self().orElseThrow().id()).isEqualTo(firstNode.id().nextGeneration());
         }
+    }
+
+    /**
+     * The start of a graceful shutdown: not ready at once, the status says why, a second request changes nothing,
+     * and a worker that leads nothing has nothing to hand over.
+     */
+    @Test
+    void aWorkerShuttingDownIsNotReadyAndSaysSoInItsStatus() throws Exception {
+        try (Worker worker = new Worker(config("delta").shutdownTimeout(Duration.ofSeconds(7)).build(), metadata())) {
+            worker.start(HTTP);
+            Awaitility.await().atMost(TIMEOUT).until(worker::ready);
+
+            assertThat(worker.beginShutdown("SIGTERM")).isTrue();
+
+            assertThat(worker.ready()).isFalse();
+            ShutdownStatus shutdown = worker.status().shutdown();
+            assertThat(shutdown).isNotNull();
+            assertThat(shutdown.cause()).isEqualTo("SIGTERM");
+            assertThat(Duration.between(shutdown.since(), shutdown.deadline())).isEqualTo(Duration.ofSeconds(7));
+            assertThat(worker.status().ready()).isFalse();
+            assertThat(worker.beginShutdown("asked through the admin API")).as("a second request").isFalse();
+            assertThat(worker.shutdown()).hasValue(shutdown);
+
+            HandoverReport report = worker.handOverLeaderships();
+            assertThat(report.led()).isEmpty();
+            assertThat(report.summary()).startsWith("led 0, moved 0 in ");
+        }
+    }
+
+    @Test
+    void handingOverBeforeTheShutdownBeganIsABug() throws Exception {
+        try (Worker worker = new Worker(config("epsilon").build(), metadata())) {
+            worker.start(HTTP);
+            org.assertj.core.api.Assertions.assertThatThrownBy(worker::handOverLeaderships).isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("BUG: worker epsilon hands its leaderships over before its shutdown began");
+        }
+    }
+
+    @Test
+    void aShutdownTimeoutOutsideItsLimitsIsRefusedWithThem() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> config("zeta").shutdownTimeout(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("the shutdown timeout must be from 0s (hand no leadership over) to 10m, got PT-1S");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> config("zeta").shutdownTimeout(Duration.ofMinutes(11)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(config("zeta").shutdownTimeout(Duration.ZERO).build().shutdownTimeout()).isZero();
+        assertThat(config("zeta").build().shutdownTimeout()).isEqualTo(WorkerConfig.DEFAULT_SHUTDOWN_TIMEOUT);
     }
 }
