@@ -66,7 +66,11 @@ public final class LocalTestCluster implements AutoCloseable {
      */
     public static final DiskSpaceRule TEST_DISK_SPACE_RULE = new DiskSpaceRule(64 * DiskSpaceRule.MIB, 0);
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LocalTestCluster.class);
+
     private final Builder options;
+    /** Set once {@link #close} began: no supervised restart after that. */
+    private boolean closing;
     private final Path baseDirectory;
     private final boolean deleteBaseDirectory;
     private final PartitionTable table;
@@ -156,6 +160,33 @@ public final class LocalTestCluster implements AutoCloseable {
             throw failed;
         }
         node.node = process;
+        if (options.restartAfterGracefulShutdown.isPresent()) {
+            Duration pause = options.restartAfterGracefulShutdown.get();
+            process.shutDown().thenRun(() -> Thread.ofPlatform().daemon().name("supervise-" + node.name()).start(() -> superviseRestart(node, process, pause)));
+        }
+    }
+
+    /**
+     * As a supervisor (systemd's {@code Restart=always}, a Kubernetes pod) would: starts a node that shut itself down
+     * gracefully again after {@code pause}, unless the cluster is closing or the test already replaced the process.
+     */
+    private void superviseRestart(TestNode node, SluiceNode stopped, Duration pause) {
+        try {
+            Thread.sleep(pause);
+            synchronized (this) {
+                if (closing || node.node != stopped) {
+                    return;
+                }
+                node.node = null;
+                node.metadataProxy.close();
+                startNode(node);
+            }
+            log.info("{} shut down gracefully and was started again", node.name());
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException failed) {
+            log.warn("{} shut down gracefully and could not be started again: {}", node.name(), failed.toString());
+        }
     }
 
     private void writeInitialPlacements() {
@@ -346,6 +377,9 @@ public final class LocalTestCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            closing = true;
+        }
         for (SluiceClient client : clients) {
             client.close();
         }
@@ -430,8 +464,19 @@ public final class LocalTestCluster implements AutoCloseable {
         /** Set by {@link #controlPlane}; applied after the customizer, so the two can be called in any order. */
         private boolean adminRole;
         private IntFunction<List<NodeComponent>> components = index -> List.of();
+        private Optional<Duration> restartAfterGracefulShutdown = Optional.empty();
 
         private Builder() {}
+
+        /**
+         * Stands for each node's supervisor: a node that shuts itself down gracefully (a rolling restart asks it to)
+         * is started again, with the same name, directory and ports, {@code pause} later. A node the test kills or
+         * stops stays down.
+         */
+        public Builder restartAfterGracefulShutdown(Duration pause) {
+            this.restartAfterGracefulShutdown = Optional.of(pause);
+            return this;
+        }
 
         public Builder clusterName(String name) {
             this.clusterName = name;

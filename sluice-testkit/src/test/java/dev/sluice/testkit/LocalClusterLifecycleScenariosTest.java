@@ -37,6 +37,7 @@ class LocalClusterLifecycleScenariosTest extends LifecycleScenarios {
         try {
             return new Local(LocalTestCluster.builder().workers(shape.workers()).partitions(shape.partitions()).replication(shape.replicas())
                     .controlPlane(shape.controller(), Optional.empty())
+                    .restartAfterGracefulShutdown(Duration.ofSeconds(1))
                     .start(), shape);
         } catch (IOException failed) {
             throw new UncheckedIOException(failed);

@@ -7,6 +7,8 @@ import dev.sluice.controller.ControllerDocuments;
 import dev.sluice.controller.DrainProgress;
 import dev.sluice.controller.Lifecycle;
 import dev.sluice.controller.MaintenanceRequests;
+import dev.sluice.controller.Rollout;
+import dev.sluice.controller.RolloutRequests;
 import dev.sluice.controller.StallReason;
 import dev.sluice.controller.scenarios.ScenarioCluster.HostedReplica;
 import dev.sluice.controller.scenarios.ScenarioCluster.Shape;
@@ -70,6 +72,8 @@ public abstract class LifecycleScenarios {
     static final Duration GROUPS_CONVERGE = Duration.ofSeconds(30);
     /** The controller publishes its status at least every second while something changes. */
     static final Duration STATUS_PUBLISHED = Duration.ofSeconds(30);
+    /** Four workers restarted one after another, each waiting for its groups to catch up; on real nodes about 10 s each. */
+    static final Duration ROLLOUT = Duration.ofMinutes(4);
 
     /** Starts a cluster of {@code shape} on this plane; it need not have placed anything yet. */
     protected abstract ScenarioCluster start(Shape shape);
@@ -447,6 +451,41 @@ public abstract class LifecycleScenarios {
                     .map(e -> e.event().at()).toList();
             assertThat(moveStarts).as("replacements of %s's %d replicas", away, held.size()).isNotEmpty()
                     .allSatisfy(at -> assertThat(at).isAfterOrEqualTo(until.plus(grace)));
+        }
+    }
+
+    /**
+     * A rolling restart of every worker: each is restarted exactly once (one generation more), one at a time,
+     * with no replica moved. On real nodes the controller runs on the workers, so restarting its host makes it
+     * fail over mid-rollout; the new leader resumes the rollout from the stored document without repeating a step.
+     */
+    @Test
+    void aRollingRestartOfEveryWorkerMovesNoReplicaAndRestartsEachOnce() {
+        try (ScenarioCluster cluster = settled(shape(4, 12, ControllerConfig.DEFAULTS))) {
+            Map<PartitionId, List<NodeId>> setsBefore = replicaSets(cluster);
+            Map<NodeId, Integer> generations = new HashMap<>();
+            cluster.metadata().nodes().current().workers().forEach(node -> generations.put(node.nodeId(), node.id().generation()));
+            long mark = lastEventSequence(cluster);
+            RolloutRequests requests = new RolloutRequests(cluster.metadata(), cluster.lifecycle(), cluster.clock());
+
+            assertThat(requests.start(new RolloutRequests.Selection(List.of(), null), Duration.ofMinutes(2), "scenario", false))
+                    .isInstanceOf(RolloutRequests.Outcome.Done.class);
+            cluster.await("the rolling restart ends", ROLLOUT, () -> requests.current().map(r -> r.state().ended()).orElse(false));
+
+            Rollout rollout = requests.current().orElseThrow();
+            assertThat(rollout.state()).as(rollout.stoppedBecause()).isEqualTo(Rollout.State.COMPLETED);
+            for (NodeConfig node : cluster.metadata().nodes().current().workers()) {
+                assertThat(node.id().generation()).as("%s restarted exactly once", node.nodeId()).isEqualTo(generations.get(node.nodeId()) + 1);
+                assertThat(node.inMaintenanceAt(cluster.clock().instant())).as("%s in maintenance", node.nodeId()).isFalse();
+            }
+            for (int i = 1; i < rollout.steps().size(); i++) {
+                assertThat(rollout.steps().get(i).startedAt()).as("one worker at a time").isAfterOrEqualTo(rollout.steps().get(i - 1).doneAt());
+            }
+            assertThat(replicaSets(cluster)).isEqualTo(setsBefore);
+            List<EventKind> kinds = eventsAfter(cluster, mark).stream().map(e -> e.event().kind()).toList();
+            assertThat(kinds).doesNotContain(EventKind.PARTITION_MOVE_STARTED, EventKind.PARTITION_MOVED);
+            assertThat(kinds.stream().filter(EventKind.ROLLOUT_NODE_RESTARTED::equals)).hasSize(4);
+            awaitGroupsMatchPlacements(cluster);
         }
     }
 
