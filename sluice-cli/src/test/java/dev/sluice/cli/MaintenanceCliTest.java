@@ -7,15 +7,11 @@ import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.model.Maintenance;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.NodesConfiguration;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * {@code sluice nodes maintenance} and {@code end-maintenance} against the real admin API over an in-memory
@@ -27,8 +23,6 @@ class MaintenanceCliTest {
     private OfflineCluster cluster;
     private ClusterMetadata metadata;
     private String url;
-
-    record Run(int exitCode, String out, String err) {}
 
     @BeforeEach
     void start() {
@@ -42,22 +36,15 @@ class MaintenanceCliTest {
         cluster.close();
     }
 
-    private Run sluice(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = SluiceCommand.newCommandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--url", url, "--token", "unused"));
-        return new Run(commandLine.execute(all.toArray(String[]::new)), out.toString(), err.toString());
+    private CliRun sluice(String... args) {
+        return CliRun.against(url, args);
     }
 
     @Test
     void aDryRunListsTheLeadershipsThatWouldLeaveAndWritesNothing() {
         NodesConfiguration before = metadata.nodes().current();
 
-        Run dryRun = sluice("nodes", "maintenance", "worker-1", "--dry-run");
+        CliRun dryRun = sluice("nodes", "maintenance", "worker-1", "--dry-run");
 
         assertThat(dryRun.exitCode()).as(dryRun.err()).isZero();
         assertThat(dryRun.out()).startsWith("Dry run: maintenance of N1 (worker-1) (active)\n  allowed: yes\n  0 replica moves, 3 leadership change(s)")
@@ -67,7 +54,7 @@ class MaintenanceCliTest {
 
     @Test
     void aMaintenanceIsBegunShownListedAndEnded() {
-        Run begun = sluice("nodes", "maintenance", "worker-1", "--for", "30m", "--reason", "kernel patch");
+        CliRun begun = sluice("nodes", "maintenance", "worker-1", "--for", "30m", "--reason", "kernel patch");
         assertThat(begun.exitCode()).as(begun.err()).isZero();
         assertThat(begun.out()).matches("N1 \\(worker-1\\) is in maintenance until \\S+ \\((29 min \\d+ s|30 min) left\\): kernel patch\\n");
         Maintenance intent = metadata.nodes().current().find(NodeId.of(1)).orElseThrow().maintenance();
@@ -77,7 +64,7 @@ class MaintenanceCliTest {
         assertThat(sluice("nodes", "list").out()).contains("MAINTENANCE").containsPattern("worker-1 .* until \\d\\d:\\d\\d:\\d\\dZ");
         assertThat(sluice("nodes", "show", "N1").out()).contains("  maintenance: is in maintenance until");
 
-        Run ended = sluice("nodes", "end-maintenance", "worker-1");
+        CliRun ended = sluice("nodes", "end-maintenance", "worker-1");
         assertThat(ended.exitCode()).isZero();
         assertThat(ended.out()).startsWith("N1 (worker-1) is not in maintenance (the last one ended ").contains(": ended-by-operator)");
         assertThat(sluice("nodes", "end-maintenance", "worker-1").out()).endsWith("(no change)\n");
@@ -89,7 +76,7 @@ class MaintenanceCliTest {
         cluster.kill(2);
         NodesConfiguration before = metadata.nodes().current();
 
-        Run refused = sluice("nodes", "maintenance", "worker-1");
+        CliRun refused = sluice("nodes", "maintenance", "worker-1");
 
         assertThat(refused.exitCode()).isEqualTo(CliException.FAILED);
         assertThat(refused.err()).startsWith("refused: N1 (worker-1) cannot go into maintenance now: 6 partitions would be at risk while it is away")
@@ -97,7 +84,7 @@ class MaintenanceCliTest {
                 .doesNotContain("allowed next");
         assertThat(metadata.nodes().current()).isEqualTo(before);
 
-        Run forced = sluice("nodes", "maintenance", "worker-1", "--force");
+        CliRun forced = sluice("nodes", "maintenance", "worker-1", "--force");
         assertThat(forced.exitCode()).as(forced.err()).isZero();
         assertThat(metadata.nodes().current().find(NodeId.of(1)).orElseThrow().inMaintenanceAt(java.time.Instant.now())).isTrue();
     }
@@ -105,13 +92,13 @@ class MaintenanceCliTest {
     @Test
     void badInputIsRefusedBeforeAnythingIsSent() {
         NodesConfiguration before = metadata.nodes().current();
-        Run tooShort = sluice("nodes", "maintenance", "worker-1", "--for", "0s");
+        CliRun tooShort = sluice("nodes", "maintenance", "worker-1", "--for", "0s");
         assertThat(tooShort.exitCode()).isEqualTo(CliException.USAGE);
         assertThat(tooShort.err()).contains("--for must be at least 1s");
-        Run tooLong = sluice("nodes", "maintenance", "worker-1", "--for", "8d");
+        CliRun tooLong = sluice("nodes", "maintenance", "worker-1", "--for", "8d");
         assertThat(tooLong.exitCode()).isEqualTo(CliException.FAILED);
         assertThat(tooLong.err()).contains("between 1 and 604800 (7 days)");
-        Run draining = sluice("nodes", "maintenance", "nobody");
+        CliRun draining = sluice("nodes", "maintenance", "nobody");
         assertThat(draining.exitCode()).isEqualTo(CliException.FAILED);
         assertThat(metadata.nodes().current()).isEqualTo(before);
     }

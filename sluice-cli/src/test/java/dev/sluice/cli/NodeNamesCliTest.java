@@ -26,8 +26,6 @@ import dev.sluice.model.Version;
 import dev.sluice.model.WorkerState;
 import dev.sluice.scheduler.SchedulerLimits;
 import io.javalin.Javalin;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,7 +38,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * The CLI names nodes as {@code N1 (worker-3)} and takes references by the API's one rule, against the real
@@ -57,8 +54,6 @@ class NodeNamesCliTest {
     private final ClusterMetadata metadata = new ClusterMetadata(store, Clock.systemUTC());
     private Javalin server;
     private String url;
-
-    record Run(int exitCode, String out, String err) {}
 
     @BeforeEach
     void start() {
@@ -86,21 +81,14 @@ class NodeNamesCliTest {
         store.close();
     }
 
-    private Run sluice(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = SluiceCommand.newCommandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--url", url, "--token", "unused"));
-        return new Run(commandLine.execute(all.toArray(String[]::new)), out.toString(), err.toString());
+    private CliRun sluice(String... args) {
+        return CliRun.against(url, args);
     }
 
     @Test
     void aBareNumberIsRefusedWithTheNodesItCouldMeanAndChangesNothing() {
         NodesConfiguration before = metadata.nodes().current();
-        Run drain = sluice("nodes", "drain", "1");
+        CliRun drain = sluice("nodes", "drain", "1");
         assertThat(drain.exitCode()).isEqualTo(CliException.FAILED);
         assertThat(drain.err()).contains("'1' is refused").contains("did you mean N1 (worker-3) or worker-1 (N2)?");
         assertThat(metadata.nodes().current()).isEqualTo(before);
@@ -112,7 +100,7 @@ class NodeNamesCliTest {
         assertThat(sluice("nodes", "show", "n1").out()).startsWith("N1 (worker-3), incarnation N1:1");
         assertThat(sluice("nodes", "show", "N1:1").out()).startsWith("N1 (worker-3), incarnation N1:1");
 
-        Run misspelled = sluice("nodes", "show", "wroker-3");
+        CliRun misspelled = sluice("nodes", "show", "wroker-3");
         assertThat(misspelled.exitCode()).isEqualTo(CliException.FAILED);
         assertThat(misspelled.err()).contains("unknown node 'wroker-3'; did you mean worker-3 (N1)?");
     }
@@ -126,7 +114,7 @@ class NodeNamesCliTest {
                 .register("worker-3", NodeAddresses.of("127.0.0.1:7000", "http://127.0.0.1:8000"), Set.of(Role.WORKER, Role.ADMIN), Location.DEFAULT);
         NodesConfiguration before = metadata.nodes().current();
 
-        Run stale = sluice("nodes", "drain", "N1:1");
+        CliRun stale = sluice("nodes", "drain", "N1:1");
         assertThat(stale.exitCode()).isEqualTo(CliException.FAILED);
         assertThat(stale.err()).contains("N1:1 is no longer current").contains("N1 (worker-3) is now N1:2");
         assertThat(metadata.nodes().current()).isEqualTo(before);
@@ -134,7 +122,7 @@ class NodeNamesCliTest {
 
     @Test
     void theDryRunNamesEveryNodeItMovesFromAndTo() {
-        Run dryRun = sluice("nodes", "drain", "worker-3", "--dry-run");
+        CliRun dryRun = sluice("nodes", "drain", "worker-3", "--dry-run");
         assertThat(dryRun.exitCode()).as(dryRun.err()).isZero();
         assertThat(dryRun.out()).startsWith("Dry run: N1 (worker-3) active → draining");
         // Replica moves, then leadership changes: every FROM and TO is labelled, and every replica leaves N1.
@@ -146,13 +134,13 @@ class NodeNamesCliTest {
 
     @Test
     void theLastLineOfWaitNamesTheNode() throws Exception {
-        CompletableFuture<Run> waiting = CompletableFuture.supplyAsync(() -> sluice("nodes", "drain", "worker-3", "--wait", "--timeout", "1m"));
+        CompletableFuture<CliRun> waiting = CompletableFuture.supplyAsync(() -> sluice("nodes", "drain", "worker-3", "--wait", "--timeout", "1m"));
         await("the drain is requested").atMost(Duration.ofSeconds(30))
                 .until(() -> metadata.nodes().current().find(NodeId.of(1)).orElseThrow().workerState() == WorkerState.DRAINING);
         // There is no controller here: the operator's forced disable stands in for its automatic one.
         metadata.nodes().transition(metadata.nodes().current().find(NodeId.of(1)).orElseThrow().id(), WorkerState.DISABLED, Actor.OPERATOR,
                 "stands in for the controller", true, c -> GuardFacts.NONE, List.of());
-        Run run = waiting.get(1, TimeUnit.MINUTES);
+        CliRun run = waiting.get(1, TimeUnit.MINUTES);
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out().lines().toList()).first().isEqualTo("N1 (worker-3) is draining");
         assertThat(run.out().lines().toList()).last().asString().startsWith("N1 (worker-3) is disabled: drained in");
@@ -160,12 +148,12 @@ class NodeNamesCliTest {
 
     @Test
     void partitionsNameTheirLeadersAndReplicas() {
-        Run list = sluice("partitions", "list");
+        CliRun list = sluice("partitions", "list");
         assertThat(list.exitCode()).as(list.err()).isZero();
         assertThat(list.out().lines().filter(line -> line.startsWith("P0 ")).findFirst().orElseThrow())
                 .matches("P0\\s+N1 \\(worker-3\\)\\s+N1 \\(worker-3\\), N2 \\(worker-1\\), N3 \\(worker-2\\)\\s+-\\s+-");
 
-        Run show = sluice("partitions", "show", "P1");
+        CliRun show = sluice("partitions", "show", "P1");
         assertThat(show.exitCode()).as(show.err()).isZero();
         assertThat(show.out()).contains("leader:   N2 (worker-1)").contains("replicas: N2 (worker-1), N3 (worker-2), N4 (worker-4)");
     }
@@ -174,7 +162,7 @@ class NodeNamesCliTest {
     void eventsNameTheNodesTheyMention() {
         metadata.events().append(ClusterEvent.of(Clock.systemUTC().instant(), EventKind.PARTITION_MOVED, null, PartitionId.of(3),
                 "P3 moved [N1] → [N4] in 900 ms", Map.of("durationMillis", 900L)));
-        Run events = sluice("events");
+        CliRun events = sluice("events");
         assertThat(events.exitCode()).as(events.err()).isZero();
         assertThat(events.out()).contains("P3 moved [N1 (worker-3)] → [N4 (worker-4)] in 900 ms");
     }

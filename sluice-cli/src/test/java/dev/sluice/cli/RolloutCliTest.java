@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.api.OfflineCluster;
 import dev.sluice.controller.ControllerDocuments;
 import dev.sluice.controller.Rollout;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -24,8 +21,6 @@ class RolloutCliTest {
 
     private OfflineCluster cluster;
 
-    record Run(int exitCode, String out, String err) {}
-
     @BeforeEach
     void start() {
         cluster = new OfflineCluster(Optional.empty(), 12);
@@ -36,15 +31,8 @@ class RolloutCliTest {
         cluster.close();
     }
 
-    private Run sluice(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        picocli.CommandLine commandLine = SluiceCommand.newCommandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--url", cluster.url().toString(), "--token", "unused"));
-        return new Run(commandLine.execute(all.toArray(String[]::new)), out.toString(), err.toString());
+    private CliRun sluice(String... args) {
+        return CliRun.against(cluster.url().toString(), args);
     }
 
     private Optional<Rollout> stored() {
@@ -53,7 +41,7 @@ class RolloutCliTest {
 
     @Test
     void aDryRunPrintsTheOrderAndEachWorkersPrecheckAndStartsNothing() {
-        Run dryRun = sluice("rollout", "restart", "--dry-run");
+        CliRun dryRun = sluice("rollout", "restart", "--dry-run");
 
         assertThat(dryRun.exitCode()).as(dryRun.err()).isZero();
         assertThat(dryRun.out()).startsWith("Dry run: rolling restart of 4 worker(s), one at a time; no replica moves\n  allowed: yes\n")
@@ -66,11 +54,11 @@ class RolloutCliTest {
     void aDryRunWithAWorkerAwaySaysWhichWorkersWouldCostAMajority() {
         cluster.kill(4);
 
-        Run dryRun = sluice("rollout", "restart", "worker-1", "worker-2", "--dry-run");
+        CliRun dryRun = sluice("rollout", "restart", "worker-1", "worker-2", "--dry-run");
 
         assertThat(dryRun.exitCode()).isEqualTo(CliException.FAILED);
         assertThat(dryRun.out()).contains("allowed: NO").contains("N1 (worker-1) at risk: ").contains("would-lose-majority");
-        Run refused = sluice("rollout", "restart", "worker-1", "worker-2");
+        CliRun refused = sluice("rollout", "restart", "worker-1", "worker-2");
         assertThat(refused.exitCode()).isEqualTo(CliException.FAILED);
         assertThat(refused.err()).contains("refused: restarting these workers one at a time would cost partitions their majority");
         assertThat(stored()).isEmpty();
@@ -78,7 +66,7 @@ class RolloutCliTest {
 
     @Test
     void startStatusAndCancel() {
-        Run started = sluice("rollout", "restart", "worker-2", "worker-1", "--reason", "jvm 25.0.2", "--node-timeout", "2m");
+        CliRun started = sluice("rollout", "restart", "worker-2", "worker-1", "--reason", "jvm 25.0.2", "--node-timeout", "2m");
         assertThat(started.exitCode()).as(started.err()).isZero();
         assertThat(started.out()).matches("rolling restart \\S+ started: N1 \\(worker-1\\), N2 \\(worker-2\\), one at a time\\n"
                 + "follow it with 'sluice rollout status', cancel it with 'sluice rollout cancel'\\n");
@@ -86,18 +74,18 @@ class RolloutCliTest {
         assertThat(rollout.reason()).isEqualTo("jvm 25.0.2");
         assertThat(rollout.nodeTimeout()).isEqualTo(java.time.Duration.ofMinutes(2));
 
-        Run second = sluice("rollout", "restart", "worker-3");
+        CliRun second = sluice("rollout", "restart", "worker-3");
         assertThat(second.exitCode()).isEqualTo(CliException.FAILED);
         assertThat(second.err()).contains("refused: rolling restart " + rollout.id() + " is running (0 of 2 workers restarted)");
 
-        Run status = sluice("rollout", "status");
+        CliRun status = sluice("rollout", "status");
         assertThat(status.out()).startsWith("rolling restart " + rollout.id() + ": running, 0 of 2 workers restarted (jvm 25.0.2)\n")
                 .containsPattern("N1 \\(worker-1\\)\\s+waiting\\s+-").containsPattern("N2 \\(worker-2\\)\\s+waiting");
 
-        Run cancelled = sluice("rollout", "cancel");
+        CliRun cancelled = sluice("rollout", "cancel");
         assertThat(cancelled.out()).isEqualTo("rolling restart " + rollout.id() + " cancelled after 0 of 2 workers\n");
         assertThat(stored().orElseThrow().state()).isEqualTo(Rollout.State.CANCELLED);
-        Run again = sluice("rollout", "cancel");
+        CliRun again = sluice("rollout", "cancel");
         assertThat(again.exitCode()).isZero();
         assertThat(again.out()).isEqualTo("no rolling restart is running: " + rollout.id() + " had already ended (cancelled)\n");
         assertThat(sluice("rollout", "status").out()).contains("why it ended: cancelled by the operator");
@@ -106,15 +94,15 @@ class RolloutCliTest {
     @Test
     void badRequestsChangeNothing() {
         assertThat(sluice("rollout", "status").out()).isEqualTo("no rolling restart has run in this cluster\n");
-        Run both = sluice("rollout", "restart", "worker-1", "--zone", "local.zone-1");
+        CliRun both = sluice("rollout", "restart", "worker-1", "--zone", "local.zone-1");
         assertThat(both.exitCode()).isEqualTo(CliException.USAGE);
         assertThat(both.err()).contains("name workers or give --zone, not both");
-        Run unknown = sluice("rollout", "restart", "wroker-1");
+        CliRun unknown = sluice("rollout", "restart", "wroker-1");
         assertThat(unknown.exitCode()).isEqualTo(CliException.FAILED);
         assertThat(unknown.err()).contains("unknown node 'wroker-1'; did you mean worker-1 (N1)?");
-        Run zone = sluice("rollout", "restart", "--zone", "mars");
+        CliRun zone = sluice("rollout", "restart", "--zone", "mars");
         assertThat(zone.err()).contains("no active worker is in zone 'mars'; zones: local.zone-1");
-        Run timeout = sluice("rollout", "restart", "--node-timeout", "5s");
+        CliRun timeout = sluice("rollout", "restart", "--node-timeout", "5s");
         assertThat(timeout.err()).contains("between 10 and 3600");
         assertThat(sluice("rollout", "cancel").err()).contains("no rolling restart has run in this cluster");
         assertThat(stored()).isEmpty();
