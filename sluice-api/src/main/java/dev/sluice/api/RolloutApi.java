@@ -74,7 +74,7 @@ public final class RolloutApi {
         return new RolloutView(rollout.id(), rollout.reason(), rollout.state().wireName(), rollout.startedAt(), rollout.endedAt(), rollout.updatedAt(),
                 rollout.nodeTimeout().toSeconds(), (int) rollout.done(), rollout.steps().size(), rollout.stoppedBecause(),
                 rollout.steps().stream().map(step -> new RolloutView.Step(step.node(), step.name(), step.phase().wireName(), step.phaseSince(),
-                        step.startedAt(), step.doneAt())).toList());
+                        step.startedAt(), step.doneAt(), step.waitingFor())).toList());
     }
 
     /** A validated start request. */

@@ -252,6 +252,8 @@ final class RolloutCommand {
         if (rollout.stoppedBecause() != null) {
             out.println("  why it ended: " + rollout.stoppedBecause());
         }
+        rollout.steps().stream().filter(step -> step.waitingFor() != null && !"done".equals(step.phase())).findFirst()
+                .ifPresent(step -> out.println("  " + step.label() + " waits for " + step.waitingFor()));
         Table table = new Table("  WORKER", "PHASE", "SINCE");
         for (RolloutView.Step step : rollout.steps()) {
             String since = step.phaseSince() == null ? "-"

@@ -95,7 +95,7 @@ final class ControlLoop {
         this.drains = new DrainTracker(documents, publisher, config);
         this.drained = new DrainedWorkers(metadata);
         this.maintenance = new MaintenanceKeeper(metadata, config.limits().deadNodeGrace(), metrics);
-        this.rollouts = new RolloutDriver(metadata, dataPlane, metrics);
+        this.rollouts = new RolloutDriver(metadata, dataPlane, maintenance, metrics);
         this.moves = new MoveBook(stepper, observer, publisher, metrics);
         this.decisions = new PlacementDecisions(new PlacementWriter(metadata, view, fence), moves, publisher, metrics);
     }

@@ -49,6 +49,8 @@ final class MaintenanceKeeper {
     private final Duration deadNodeGrace;
     private final ControllerMetrics metrics;
     private final Map<NodeId, Return> returns = new HashMap<>();
+    /** What each node back from its maintenance still waits for, as last judged; logged when it changes. */
+    private final Map<NodeId, String> waiting = new HashMap<>();
 
     MaintenanceKeeper(ClusterMetadata metadata, Duration deadNodeGrace, ControllerMetrics metrics) {
         this.metadata = metadata;
@@ -61,6 +63,7 @@ final class MaintenanceKeeper {
             Map<PartitionId, NodeId> leaders, Fence fence, Instant now) {
         NodesConfiguration latest = nodes;
         returns.keySet().removeIf(node -> nodes.find(node).map(n -> n.maintenance() == null || n.maintenance().end() != null).orElse(true));
+        waiting.keySet().retainAll(returns.keySet());
         for (NodeConfig node : nodes.workers()) {
             Maintenance intent = node.maintenance();
             if (intent == null || intent.end() != null) {
@@ -80,22 +83,27 @@ final class MaintenanceKeeper {
             }
             Return back = returns.compute(node.nodeId(), (id, seen) -> seen != null && seen.generation() == node.id().generation() ? seen
                     : new Return(node.id().generation(), now, new HashMap<>()));
-            Optional<String> waiting = waitingFor(node.nodeId(), back, placements, observed, leaders);
-            if (waiting.isEmpty()) {
+            Optional<String> waitingFor = stillToDo(node.nodeId(), back, placements, observed, leaders);
+            if (waitingFor.isEmpty()) {
                 latest = end(node, intent, Maintenance.EndCause.CAUGHT_UP, "", fence, now);
-            } else {
-                log.debug("{} is back from maintenance; waiting for {}", node.nodeId(), waiting.get());
+            } else if (!waitingFor.get().equals(waiting.put(node.nodeId(), waitingFor.get()))) {
+                log.info("{} is back from maintenance; its maintenance ends once it has {}", NodeResolution.label(node), waitingFor.get());
             }
         }
         return latest;
     }
 
+    /** What {@code node}, back from its maintenance, has yet to do before it ends, in the words of "ends once it has …". */
+    Optional<String> waitingFor(NodeId node) {
+        return Optional.ofNullable(waiting.get(node));
+    }
+
     /** What the returned {@code node} still has to catch up, or empty once it has. */
-    private static Optional<String> waitingFor(NodeId node, Return back, Collection<Placement> placements, Observer observed,
+    private static Optional<String> stillToDo(NodeId node, Return back, Collection<Placement> placements, Observer observed,
             Map<PartitionId, NodeId> leaders) {
         Optional<Instant> answered = observed.lastAnswer(node);
         if (answered.isEmpty() || !answered.get().isAfter(back.seenAt())) {
-            return Optional.of("a status report from its new process");
+            return Optional.of("answered a status poll from its new process");
         }
         for (Placement placement : placements) {
             if (!placement.current().contains(node)) {
@@ -112,11 +120,14 @@ final class MaintenanceKeeper {
             }
             Long target = back.targets().get(partition);
             if (target == null) {
-                return Optional.of(partition + " to have a leader");
+                return Optional.of("seen a leader of " + partition);
             }
-            long applied = observed.view(node, partition).map(ReplicaView::appliedIndex).orElse(-1L);
-            if (applied < target) {
-                return Optional.of(partition + " to apply up to index " + target + " (at " + applied + ")");
+            Optional<ReplicaView> replica = observed.view(node, partition);
+            if (replica.isEmpty()) {
+                return Optional.of("opened its replica of " + partition);
+            }
+            if (replica.get().appliedIndex() < target) {
+                return Optional.of("applied " + partition + " up to index " + target + " (its leader's when it came back)");
             }
         }
         return Optional.empty();
@@ -128,6 +139,7 @@ final class MaintenanceKeeper {
         if (update.applied()) {
             log.info("maintenance of {} ended: {}{}", NodeResolution.label(node), cause, note.isEmpty() ? "" : " (" + note + ")");
             returns.remove(node.nodeId());
+            waiting.remove(node.nodeId());
             metrics.maintenanceEnded(cause);
         }
         return update.configuration();

@@ -116,20 +116,30 @@ public record Rollout(
      * @param generationBefore its generation when its turn began, or {@code 0} before; back means newer
      * @param phaseSince when it entered {@code phase}
      * @param startedAt when its turn began, or {@code null} before
+     * @param waitingFor what its phase waits for, in one line, or {@code null}
      */
-    public record Step(NodeId node, String name, Phase phase, int generationBefore, Instant phaseSince, Instant startedAt, Instant doneAt) {
+    public record Step(NodeId node, String name, Phase phase, int generationBefore, Instant phaseSince, Instant startedAt, Instant doneAt,
+            String waitingFor) {
         public Step {
             Objects.requireNonNull(node, "node");
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(phase, "phase");
         }
 
+        static Step waiting(NodeId node, String name) {
+            return new Step(node, name, Phase.WAITING, 0, null, null, null, null);
+        }
+
         Step entering(Phase next, Instant now) {
-            return new Step(node, name, next, generationBefore, now, startedAt, next == Phase.DONE ? now : doneAt);
+            return new Step(node, name, next, generationBefore, now, startedAt, next == Phase.DONE ? now : doneAt, null);
         }
 
         Step begun(int generation, Instant now) {
-            return new Step(node, name, Phase.SHEDDING_LEADERSHIPS, generation, now, now, null);
+            return new Step(node, name, Phase.SHEDDING_LEADERSHIPS, generation, now, now, null, null);
+        }
+
+        Step waitingFor(String what) {
+            return new Step(node, name, phase, generationBefore, phaseSince, startedAt, doneAt, what);
         }
     }
 

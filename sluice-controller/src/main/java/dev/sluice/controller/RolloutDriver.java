@@ -51,6 +51,7 @@ final class RolloutDriver {
     private final ControllerDocuments documents;
     private final DataPlane dataPlane;
     private final ControllerMetrics metrics;
+    private final MaintenanceKeeper maintenance;
     private final Map<NodeId, Instant> shutdownAskedAt = new HashMap<>();
 
     /** The maintenance pre-check of one worker, on the pass's view of the cluster with {@code nodes} as read at write time. */
@@ -58,7 +59,8 @@ final class RolloutDriver {
         MaintenancePrecheck.Result check(NodesConfiguration nodes, NodeId node);
     }
 
-    RolloutDriver(ClusterMetadata metadata, DataPlane dataPlane, ControllerMetrics metrics) {
+    RolloutDriver(ClusterMetadata metadata, DataPlane dataPlane, MaintenanceKeeper maintenance, ControllerMetrics metrics) {
+        this.maintenance = maintenance;
         this.metadata = metadata;
         this.documents = new ControllerDocuments(metadata);
         this.dataPlane = dataPlane;
@@ -100,6 +102,10 @@ final class RolloutDriver {
                 boolean leadsNothing = reportedSince && observed.leaderships(node.nodeId()) == 0 && leaders.values().stream().noneMatch(node.nodeId()::equals);
                 if (leadsNothing || inPhase.compareTo(Rollout.SHED_TIMEOUT) >= 0 || !alive) {
                     advance(rollout, version, step.entering(Rollout.Phase.SHUTTING_DOWN, now), fence, now);
+                } else {
+                    note(rollout, version, step, !reportedSince ? "a status report from it sent since its maintenance began"
+                            : "its " + Math.max(observed.leaderships(node.nodeId()), leaders.values().stream().filter(node.nodeId()::equals).count())
+                                    + " leaderships to move to other members", fence, now);
                 }
             }
             case SHUTTING_DOWN -> {
@@ -109,6 +115,7 @@ final class RolloutDriver {
                     stop(rollout, version, NodeResolution.label(node) + " did not shut down within " + Durations.human(rollout.nodeTimeout()), fence, now);
                 } else {
                     askToShutDown(node, now);
+                    note(rollout, version, step, "its process to hand over what it still leads and exit (asked to shut down gracefully)", fence, now);
                 }
             }
             case RESTARTING -> {
@@ -117,6 +124,8 @@ final class RolloutDriver {
                 } else if (inPhase.compareTo(rollout.nodeTimeout()) > 0) {
                     stop(rollout, version, NodeResolution.label(node) + " did not come back within " + Durations.human(rollout.nodeTimeout())
                             + (node.maintenance() != null ? "; it stays in maintenance until " + node.maintenance().until() : ""), fence, now);
+                } else {
+                    note(rollout, version, step, "its supervisor to start it again (a newer generation than " + step.generationBefore() + ")", fence, now);
                 }
             }
             case CATCHING_UP -> {
@@ -131,7 +140,11 @@ final class RolloutDriver {
                     Rollout next = rollout.withStep(done, now);
                     write(next, version, next.state() == Rollout.State.COMPLETED ? List.of(event, ended(next, "completed")) : List.of(event), fence, now);
                 } else if (inPhase.compareTo(rollout.nodeTimeout()) > 0) {
-                    stop(rollout, version, NodeResolution.label(node) + " did not catch up within " + Durations.human(rollout.nodeTimeout()), fence, now);
+                    stop(rollout, version, NodeResolution.label(node) + " did not catch up within " + Durations.human(rollout.nodeTimeout())
+                            + maintenance.waitingFor(node.nodeId()).map(what -> ": its maintenance ends once it has " + what).orElse(""), fence, now);
+                } else {
+                    note(rollout, version, step, "its maintenance to end, once it has " + maintenance.waitingFor(node.nodeId())
+                            .orElse("answered a status poll from its new process"), fence, now);
                 }
             }
             case DONE -> throw new IllegalStateException("BUG: a done step is not current");
@@ -151,6 +164,13 @@ final class RolloutDriver {
             case ChangeResult.Changed changed -> advance(rollout, version, step.begun(node.id().generation(), now), fence, now);
             case ChangeResult.Unchanged unchanged -> advance(rollout, version, step.begun(node.id().generation(), now), fence, now);
             case ChangeResult.Refused refused -> stop(rollout, version, "before restarting " + NodeResolution.label(node) + ": " + refused.refusal().message(), fence, now);
+        }
+    }
+
+    /** Records what {@code step} waits for, when that changed: surfaces show it, and a stuck rollout says why. */
+    private void note(Rollout rollout, long version, Rollout.Step step, String waitingFor, Fence fence, Instant now) {
+        if (!waitingFor.equals(step.waitingFor())) {
+            write(rollout.withStep(step.waitingFor(waitingFor), now), version, List.of(), fence, now);
         }
     }
 

@@ -142,7 +142,7 @@ public final class RolloutRequests {
                     + "; bring back the workers that are away first", plan);
         }
         Instant now = clock.instant();
-        List<Rollout.Step> steps = chosen.stream().map(n -> new Rollout.Step(n.nodeId(), n.name(), Rollout.Phase.WAITING, 0, null, null, null)).toList();
+        List<Rollout.Step> steps = chosen.stream().map(n -> Rollout.Step.waiting(n.nodeId(), n.name())).toList();
         Rollout rollout = new Rollout(UUID.randomUUID().toString().substring(0, 8), reason, now, nodeTimeout, steps, Rollout.State.RUNNING, null, null, now);
         ClusterEvent event = ClusterEvent.of(now, EventKind.ROLLOUT_STARTED, null, null, "rolling restart " + rollout.id() + " of "
                 + String.join(", ", chosen.stream().map(NodeResolution::label).toList()) + " started" + (reason.isEmpty() ? "" : ": " + reason),

@@ -38,9 +38,10 @@ public record RolloutView(
      * @param phase {@code waiting}, {@code shedding-leaderships}, {@code shutting-down}, {@code restarting},
      *     {@code catching-up} or {@code done}
      * @param phaseSince when it entered the phase, or {@code null} while waiting
+     * @param waitingFor what the phase waits for, in one line ("its supervisor to start it again …"), or {@code null}
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Step(NodeId node, String name, String phase, Instant phaseSince, Instant startedAt, Instant doneAt) {
+    public record Step(NodeId node, String name, String phase, Instant phaseSince, Instant startedAt, Instant doneAt, String waitingFor) {
 
         public String label() {
             return node + " (" + name + ")";
