@@ -63,10 +63,14 @@ final class WorkerProcesses implements AutoCloseable {
     private final List<Child> children = new ArrayList<>();
     private boolean closing;
 
-    /** Starts a worker and looks after it from now on. */
+    /**
+     * Starts a worker and looks after it from now on.
+     *
+     * @throws CliException if closing has begun (Ctrl-C while the cluster starts): the worker is not started
+     */
     synchronized void start(Launch launch) throws IOException {
         if (closing) {
-            throw new IllegalStateException("BUG: starting " + launch.name() + " while the local cluster closes");
+            throw new CliException(CliException.FAILED, "the local cluster is stopping; " + launch.name() + " was not started");
         }
         children.add(new Child(launch, launch.starter().start()));
     }

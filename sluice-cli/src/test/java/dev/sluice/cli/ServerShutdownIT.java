@@ -64,7 +64,7 @@ class ServerShutdownIT {
             String output = Files.readString(log);
             assertThat(server.exitValue()).as(output).isZero();
             assertThat(output).contains("solo: graceful shutdown (SIGTERM): led 2, moved 0 in ")
-                    .contains("2 not moved (P0: it has no other voter; P1: it has no other voter)")
+                    .contains("2 not moved (P0, P1: it has no other voter)")
                     .contains("node solo stopped gracefully (SIGTERM)");
         } finally {
             server.destroyForcibly();

@@ -56,8 +56,10 @@ import org.slf4j.LoggerFactory;
  *       partition still led has no target or no attempt left, or at the deadline.
  * </ol>
  * Example: N1 leads P0 (voters N1, N2, N3) and P4 (N1, N3, N4); N3 answers that it is shutting down too, N2 and
- * N4 are ready. P0 goes to N2 and P4 to N4 at once; if N4 refused, the second attempt for P4 would find no other
- * fit voter and the report would say "P4: no other member may lead it: N3 is not ready: shutting down …".
+ * N4 are ready. P0 goes to N2 and P4 to N4, at once. If N4 refuses, P4's next attempts go to N4 again, the only
+ * fit voter, three in all; then P4 stays led here and the report says "P4: the transfer to N4 failed: …". Had
+ * N4 been shutting down too, P4 would not have been tried at all: "P4: no other member may lead it: N3 is not
+ * ready: shutting down (SIGTERM): …; N4 is not ready: …".
  *
  * <p>The local division's own call is used rather than {@code ReplicaSetAdmin}'s Ratis client: the leader is in
  * this process, so nothing needs to find it over the network, and the leader's own commit information is what

@@ -21,6 +21,19 @@ class LeadershipHandoverTest {
     static final NodeId N4 = NodeId.of(4);
     static final Candidacy READY = PeerReadiness.READY;
 
+    /** The worked example of the class comment. */
+    @Test
+    void theWorkedExample() {
+        Candidacy stopping = new Candidacy.Unfit("is not ready: shutting down (SIGTERM): …");
+        Map<NodeId, Candidacy> asked = Map.of(N2, READY, N3, stopping, N4, READY);
+
+        assertThat(LeadershipHandover.choose(List.of(N2, N3), Map.of(), asked, 1)).as("P0").isEqualTo(new Choice.To(N2));
+        assertThat(LeadershipHandover.choose(List.of(N3, N4), Map.of(), asked, 1)).as("P4").isEqualTo(new Choice.To(N4));
+        assertThat(LeadershipHandover.choose(List.of(N3, N4), Map.of(), asked, 2)).as("P4, second attempt").isEqualTo(new Choice.To(N4));
+        assertThat(LeadershipHandover.choose(List.of(N3, N4), Map.of(), Map.of(N3, stopping, N4, new Candidacy.Unfit("is not ready: …")), 1))
+                .isEqualTo(new Choice.Nobody("no other member may lead it: N3 is not ready: shutting down (SIGTERM): …; N4 is not ready: …"));
+    }
+
     @Test
     void theMostCaughtUpFitMemberFirstThenTheNextOnEachRetry() {
         Map<NodeId, Candidacy> everyoneReady = Map.of(N2, READY, N3, READY, N4, READY);
