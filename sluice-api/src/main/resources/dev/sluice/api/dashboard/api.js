@@ -68,6 +68,9 @@ async function request(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
+  }
+  // Every change needs the token, and some changes have no body (DELETE): the method decides, not the body.
+  if (method !== 'GET') {
     const token = storedToken();
     if (token) {
       headers.Authorization = 'Bearer ' + token;
