@@ -2,14 +2,19 @@ package dev.sluice.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.model.Maintenance;
 import dev.sluice.model.WorkerState;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,6 +33,14 @@ class DashboardBrowserTest {
 
     /** Polls faster than the default second so that the scripted drain plays out in a few seconds. */
     private static final String FAST = "/?poll=300";
+    /**
+     * The page's time zone in the tests that read clock times: not UTC, and half an hour off, so that a time shown in
+     * UTC, or with the minutes of another zone, fails.
+     */
+    private static final ZoneId PAGE_ZONE = ZoneId.of("Asia/Kolkata");
+    /** The partitions whose replica sets hold both N1 and N5 (N4 N5 N1 and N5 N1 N2): with both away, they lose their majority. */
+    private static final String N1_AND_N5_SHARE = String.join(" ",
+            IntStream.range(0, FakeCluster.PARTITIONS).filter(p -> p % 5 == 3 || p % 5 == 4).mapToObj(p -> "P" + p).toList());
 
     private FakeCluster cluster;
     private BrowserSession browser;
@@ -276,6 +289,106 @@ class DashboardBrowserTest {
         driver().navigate().refresh();
         browser.visible(card("N2"));
         assertThat(driver().findElement(By.id("token-input")).getDomProperty("value")).isEqualTo(FakeCluster.TOKEN);
+        assertThat(browser.consoleErrors()).isEmpty();
+    }
+
+    /**
+     * Maintenance from a worker's card: the server's dry-run comes first — refused, with the partitions at risk, while
+     * N5 is dead; once N5 is back, allowed for N5, with the leaderships that would leave it and a warning — then the
+     * request with the token, a badge saying until when and why, and its end, a DELETE, after which the card says how
+     * it ended.
+     */
+    @Test
+    void maintenanceShowsTheServersDryRunThenABadgeUntilItIsEnded() {
+        browser.timeZone(PAGE_ZONE.getId());
+        browser.open(cluster.baseUrl() + FAST + "#token=" + FakeCluster.TOKEN);
+
+        // N1 shares partitions with the dead N5 (those whose set is N4 N5 N1 or N5 N1 N2): without N1 too, they lose their majority.
+        WebElement n1 = browser.visible("#group-active " + card("N1"));
+        assertThat(n1.findElement(By.cssSelector("[data-testid=maintenance-badge]")).isDisplayed()).isFalse();
+        n1.findElement(By.cssSelector("[data-testid=maintenance-button]")).click();
+        WebElement dialog = browser.visible("#maintenance-dialog");
+        browser.until(d -> "planned".equals(dialog.getAttribute("data-phase")));
+        assertThat(dialog.getAttribute("data-allowed")).isEqualTo("false");
+        assertThat(dialog.findElement(By.cssSelector("[data-testid=maintenance-verdict]")).getText())
+                .startsWith("Would be refused: N1 (worker-1) cannot go into maintenance now: 12 partitions would be at risk");
+        // Twelve partitions at risk for one reason read as one line, as the server groups them.
+        WebElement atRisk = dialog.findElement(By.cssSelector("[data-testid=maintenance-blocking] li[data-partitions]"));
+        assertThat(atRisk.getAttribute("data-partitions")).isEqualTo(N1_AND_N5_SHARE);
+        assertThat(atRisk.getText()).isEqualTo("P3–P4, P8–P9, P13–P14, P18–P19, P23–P24, P28–P29 (12) would-lose-majority: would keep 1 of its 3"
+                + " replicas, fewer than the 2 a majority needs, so its writes would stop (N5 (worker-5) already away: dead or in maintenance)");
+        assertThat(dialog.findElements(By.cssSelector("[data-testid=maintenance-blocking] li"))).hasSize(1);
+        WebElement confirm = dialog.findElement(By.cssSelector("[data-testid=maintenance-confirm-button]"));
+        dialog.findElement(By.cssSelector("[data-testid=maintenance-reason-input]")).sendKeys("kernel patch");
+        assertThat(confirm.isEnabled()).as("refused unless forced").isFalse();
+        assertThat(dialog.findElement(By.cssSelector("[data-testid=maintenance-force-checkbox]")).isDisplayed()).isTrue();
+        assertThat(cluster.maintenanceReceived()).singleElement().satisfies(r -> {
+            assertThat(r.method()).isEqualTo("POST");
+            assertThat(r.node()).isEqualTo("N1");
+            assertThat(r.request().dryRun()).isTrue();
+            assertThat(r.authorization()).isEqualTo("Bearer " + FakeCluster.TOKEN);
+        });
+        browser.screenshot("dashboard-maintenance-refused");
+        dialog.findElement(By.id("maintenance-cancel")).click();
+        browser.until(d -> !dialog.isDisplayed());
+        assertThat(cluster.maintenanceOf(1)).isEmpty();
+
+        // N5 back: its maintenance is allowed; its leaderships would leave, no replica moves, and a partition would be left in one zone.
+        cluster.bringBack(5);
+        int leads = cluster.leadershipsOf(5);
+        browser.visible(card("N5") + "[data-alive=true] [data-testid=maintenance-button]").click();
+        browser.until(d -> "planned".equals(dialog.getAttribute("data-phase")) && "true".equals(dialog.getAttribute("data-allowed")));
+        assertThat(dialog.findElement(By.cssSelector("[data-testid=maintenance-verdict]")).getText())
+                .startsWith("Allowed: 0 replica moves and " + leads + " leadership changes off N5 (worker-5).");
+        List<WebElement> leaderships = dialog.findElements(By.cssSelector("[data-testid=maintenance-leader]"));
+        assertThat(leaderships).hasSize(leads);
+        assertThat(leaderships.getFirst().getText()).as("nodes named as on every surface").matches("P4\\s+N5 \\(worker-5\\)\\s+N1 \\(worker-1\\)");
+        assertThat(dialog.findElement(By.cssSelector("[data-testid=maintenance-warnings]")).getText()).contains("would-leave-one-zone");
+        assertThat(dialog.findElement(By.cssSelector("[data-testid=maintenance-blocking]")).isDisplayed()).isFalse();
+        WebElement minutes = dialog.findElement(By.cssSelector("[data-testid=maintenance-minutes-input]"));
+        minutes.clear();
+        minutes.sendKeys("45");
+        assertThat(confirm.isEnabled()).as("no maintenance without a reason").isFalse();
+        dialog.findElement(By.cssSelector("[data-testid=maintenance-reason-input]")).sendKeys("kernel patch");
+        browser.until(d -> confirm.isEnabled());
+        confirm.click();
+        browser.until(d -> !dialog.isDisplayed());
+        assertThat(cluster.maintenanceReceived()).last().satisfies(r -> {
+            assertThat(r.method()).isEqualTo("POST");
+            assertThat(r.node()).isEqualTo("N5");
+            assertThat(r.authorization()).isEqualTo("Bearer " + FakeCluster.TOKEN);
+            assertThat(r.request()).isEqualTo(new AdminApi.MaintenanceRequest(Duration.ofMinutes(45), "kernel patch", false, false));
+        });
+
+        // The badge says until when, in the browser's time zone, and why; the worker's leaderships leave it.
+        Maintenance intent = cluster.maintenanceOf(5).orElseThrow();
+        String until = DateTimeFormatter.ofPattern("HH:mm").format(intent.until().atZone(PAGE_ZONE));
+        shows(card("N5") + " [data-testid=maintenance-badge]", "MAINTENANCE until " + until + " (kernel patch)");
+        assertThat(browser.visible("#notice").getText()).contains("N5 (worker-5) is in maintenance until " + until);
+        WebElement n5 = driver().findElement(By.cssSelector("#group-active " + card("N5")));
+        assertThat(n5.getAttribute("class")).contains("in-maintenance");
+        assertThat(n5.getAttribute("data-maintenance")).isEqualTo("active");
+        shows(card("N5") + " [data-testid=leader-count]", "0");
+        assertThat(driver().findElement(By.cssSelector("#partition-map .row-head[data-node=N5]")).getAttribute("class")).contains("in-maintenance");
+        browser.screenshot("dashboard-maintenance");
+
+        // End: a DELETE with the token and no body; then the card says how the maintenance ended.
+        n5.findElement(By.cssSelector("[data-testid=end-maintenance-button]")).click();
+        WebElement end = browser.visible("#action-dialog");
+        assertThat(end.getAttribute("data-action")).isEqualTo("end-maintenance");
+        assertThat(end.findElement(By.cssSelector("[data-testid=action-reason-input]")).isDisplayed()).as("a DELETE carries no reason").isFalse();
+        end.findElement(By.cssSelector("[data-testid=action-confirm-button]")).click();
+        browser.until(d -> !end.isDisplayed());
+        assertThat(cluster.maintenanceReceived()).last().satisfies(r -> {
+            assertThat(r.method()).isEqualTo("DELETE");
+            assertThat(r.node()).isEqualTo("N5");
+            assertThat(r.authorization()).isEqualTo("Bearer " + FakeCluster.TOKEN);
+        });
+        Instant endedAt = cluster.maintenanceOf(5).orElseThrow().end().at();
+        shows(card("N5") + " [data-testid=maintenance-ended]",
+                "maintenance ended " + DateTimeFormatter.ofPattern("HH:mm:ss").format(endedAt.atZone(PAGE_ZONE)) + " (ended-by-operator)");
+        assertThat(driver().findElement(By.cssSelector(card("N5") + " [data-testid=maintenance-badge]")).isDisplayed()).isFalse();
+        assertThat(driver().findElement(By.cssSelector(card("N5") + " [data-testid=end-maintenance-button]")).isDisplayed()).isFalse();
         assertThat(browser.consoleErrors()).isEmpty();
     }
 

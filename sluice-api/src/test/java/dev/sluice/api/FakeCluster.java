@@ -4,9 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.sluice.controller.DrainProgress;
 import dev.sluice.metadata.Json;
 import dev.sluice.model.Actor;
+import dev.sluice.model.BlockingPartition;
 import dev.sluice.model.EventKind;
 import dev.sluice.model.GenerationalNodeId;
 import dev.sluice.model.Location;
+import dev.sluice.model.Maintenance;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.PartitionPolicy;
@@ -14,6 +16,7 @@ import dev.sluice.model.Role;
 import dev.sluice.model.TransitionTable;
 import dev.sluice.model.WorkerState;
 import dev.sluice.scheduler.LeadershipChange;
+import dev.sluice.scheduler.MaintenancePrecheck;
 import dev.sluice.scheduler.Move;
 import dev.sluice.wire.ClientImpactView;
 import dev.sluice.wire.ClusterView;
@@ -21,6 +24,8 @@ import dev.sluice.wire.ControllerView;
 import dev.sluice.wire.DryRunView;
 import dev.sluice.wire.EventView;
 import dev.sluice.wire.EventsPage;
+import dev.sluice.wire.MaintenanceDryRunView;
+import dev.sluice.wire.MaintenanceView;
 import dev.sluice.wire.NodeView;
 import dev.sluice.wire.PartitionView;
 import dev.sluice.wire.RefusalView;
@@ -37,8 +42,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -55,7 +62,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * page shows one state from then on. {@link #reportClients(boolean)} serves client-impact numbers
  * ({@link #CLIENTS}); before it, the cluster view has none.
  *
- * <p>Mutating routes require {@code Authorization: Bearer }{@link #TOKEN}. Every state request is
+ * <p>Maintenance is decided as the server decides it: the maintenance pre-check refuses a
+ * worker whose absence, with every worker already dead or in maintenance, would leave a partition without a majority
+ * (so while N5 is dead, every worker that shares a partition with it is refused; {@link #bringBack(int)} revives it),
+ * and warns of a partition left in one zone. A worker in maintenance loses its leaderships on the next step.
+ *
+ * <p>Mutating routes require {@code Authorization: Bearer }{@link #TOKEN}. Every state and maintenance request is
  * recorded for the test to inspect. {@link #metadataDown(boolean)} makes every read answer 503, as a node
  * does whose metadata store is unreachable.
  */
@@ -84,13 +96,19 @@ final class FakeCluster implements AutoCloseable {
     /** A state request as the fake received it. */
     record Received(String node, String authorization, AdminApi.StateRequest request) {}
 
+    /** A maintenance request as the fake received it: {@code method} POST (begin) with its body, or DELETE (end) with none. */
+    record MaintenanceReceived(String method, String node, String authorization, AdminApi.MaintenanceRequest request) {}
+
     private static final class Worker {
         final NodeId id;
         final String name;
         final Location location;
-        final boolean alive;
+        boolean alive;
+        int generation = 2;
         WorkerState state;
         StateChangeView lastChange;
+        /** The latest maintenance intent, lasting or ended, or null if it never had one. */
+        Maintenance maintenance;
 
         Worker(int id, String zone, WorkerState state, boolean alive) {
             this(id, "worker-" + id, zone, state, alive);
@@ -146,6 +164,7 @@ final class FakeCluster implements AutoCloseable {
     private final List<EventView> events = new ArrayList<>();
     private final List<Received> received = new ArrayList<>();
     private final Map<NodeId, Drain> drains = new LinkedHashMap<>();
+    private final List<MaintenanceReceived> maintenanceReceived = new ArrayList<>();
     private Instant now = START;
     private long steps;
     private boolean metadataDown;
@@ -177,6 +196,8 @@ final class FakeCluster implements AutoCloseable {
             config.routes.get("/api/v1/partitions", ctx -> read(ctx, this::partitionViews));
             config.routes.get("/api/v1/events", ctx -> read(ctx, () -> events(ctx.queryParam("since"), ctx.queryParam("limit"))));
             config.routes.post("/api/v1/nodes/{node}/state", ctx -> answer(ctx, requestState(ctx)));
+            config.routes.post("/api/v1/nodes/{node}/maintenance", ctx -> answer(ctx, beginMaintenance(ctx)));
+            config.routes.delete("/api/v1/nodes/{node}/maintenance", ctx -> answer(ctx, endMaintenance(ctx)));
         }).start("127.0.0.1", 0);
     }
 
@@ -186,6 +207,27 @@ final class FakeCluster implements AutoCloseable {
 
     synchronized List<Received> received() {
         return List.copyOf(received);
+    }
+
+    synchronized List<MaintenanceReceived> maintenanceReceived() {
+        return List.copyOf(maintenanceReceived);
+    }
+
+    /** The latest maintenance intent of {@code node}, lasting or ended, if it ever had one. */
+    synchronized Optional<Maintenance> maintenanceOf(int node) {
+        return Optional.ofNullable(workers.get(NodeId.of(node)).maintenance);
+    }
+
+    /** The fake's clock: five seconds later at every step. */
+    synchronized Instant now() {
+        return now;
+    }
+
+    /** Brings a dead worker (N5) back to life, so that the maintenance pre-check passes for the others. */
+    synchronized void bringBack(int node) {
+        Worker worker = workers.get(NodeId.of(node));
+        worker.alive = true;
+        event(EventKind.NODE_ALIVE, worker.id, null, worker.id + " answers again", Map.of());
     }
 
     synchronized void metadataDown(boolean down) {
@@ -209,6 +251,12 @@ final class FakeCluster implements AutoCloseable {
     /** How many drain steps (cluster polls) have been played out. */
     synchronized long steps() {
         return steps;
+    }
+
+    /** Partitions {@code node} leads now. */
+    synchronized int leadershipsOf(int node) {
+        NodeId id = NodeId.of(node);
+        return (int) partitions.stream().filter(p -> id.equals(p.leader)).count();
     }
 
     /** Replicas {@code node} holds now (in a current or next replica set). */
@@ -292,10 +340,11 @@ final class FakeCluster implements AutoCloseable {
         int replicas = (int) partitions.stream().filter(p -> p.current.contains(worker.id) || p.next.contains(worker.id)).count();
         int leaderships = (int) partitions.stream().filter(p -> worker.id.equals(p.leader)).count();
         Drain drain = drains.get(worker.id);
-        return new NodeView(worker.id.toString(), new GenerationalNodeId(worker.id, 2).toString(), worker.name, worker.state,
+        return new NodeView(worker.id.toString(), new GenerationalNodeId(worker.id, worker.generation).toString(), worker.name, worker.state,
                 worker.state.description(), List.of(Role.ADMIN, Role.WORKER), worker.location.toString(), "127.0.0.1:70" + worker.id.value(),
                 "http://127.0.0.1:80" + worker.id.value(), worker.alive, replicas, leaderships, worker.lastChange,
-                drain == null ? null : WireViews.drain(progress(drain), UnaryOperator.identity()), null);
+                drain == null ? null : WireViews.drain(progress(drain), UnaryOperator.identity()),
+                worker.maintenance == null ? null : MaintenanceView.of(worker.maintenance, now));
     }
 
     private ApiResponse partitionViews() {
@@ -382,6 +431,155 @@ final class FakeCluster implements AutoCloseable {
         }
     }
 
+    /** The 401 a mutating request without the right token gets, as the admin API words it; empty when it may go on. */
+    private static Optional<ApiResponse> unauthorized(String authorization) {
+        if (("Bearer " + TOKEN).equals(authorization)) {
+            return Optional.empty();
+        }
+        return Optional.of(ApiResponse.error(401, "unauthorized", authorization == null
+                ? "this cluster requires a token: pass --token or set SLUICE_TOKEN (a local cluster writes it to <data-dir>/token)"
+                : "the token is wrong"));
+    }
+
+    private static String label(Worker worker) {
+        return worker.id + " (" + worker.name + ")";
+    }
+
+    private boolean inMaintenance(Worker worker) {
+        return worker.maintenance != null && worker.maintenance.activeAt(now);
+    }
+
+    // ------------------------------------------------------------------ maintenance
+
+    private ApiResponse beginMaintenance(Context ctx) {
+        String authorization = ctx.header("Authorization");
+        AdminApi.MaintenanceRequest request;
+        try {
+            request = AdminApi.MaintenanceRequest.parse(ctx.bodyAsBytes());
+        } catch (IllegalArgumentException malformed) {
+            return ApiResponse.error(400, "bad-request", malformed.getMessage());
+        }
+        synchronized (this) {
+            maintenanceReceived.add(new MaintenanceReceived("POST", ctx.pathParam("node"), authorization, request));
+            Optional<ApiResponse> refused = unauthorized(authorization);
+            if (refused.isPresent()) {
+                return refused.get();
+            }
+            Optional<Worker> found = find(ctx.pathParam("node"));
+            if (found.isEmpty()) {
+                return ApiResponse.error(404, "not-found", "unknown node '" + ctx.pathParam("node") + "'");
+            }
+            Worker worker = found.get();
+            if (worker.state != WorkerState.ACTIVE) {
+                return new ApiResponse(409, maintenanceRefusal(worker, "guard-failed", "only an active worker goes into maintenance; " + label(worker)
+                        + ": it is " + worker.state, List.of()));
+            }
+            List<BlockingPartition> atRisk = precheck(Set.of(worker.id), true);
+            List<String> warnings = BlockingPartition.grouped(precheck(Set.of(worker.id), false)).stream().map(BlockingPartition.Group::toString).toList();
+            RefusalView refusal = atRisk.isEmpty() ? null : maintenanceRefusal(worker, "guard-failed", label(worker)
+                    + " cannot go into maintenance now: " + atRisk.size() + " partitions would be at risk while it is away: "
+                    + BlockingPartition.summary(atRisk, 3) + "; forcing it does it anyway", atRisk);
+            if (request.dryRun()) {
+                List<LeadershipChange> leaderships = new ArrayList<>();
+                if (refusal == null) {
+                    for (Partition p : partitions) {
+                        if (worker.id.equals(p.leader)) {
+                            leaderInstead(p, worker.id).ifPresent(to ->
+                                    leaderships.add(new LeadershipChange(p.id, worker.id, to, LeadershipChange.Cause.LEADER_IN_MAINTENANCE)));
+                        }
+                    }
+                }
+                return ApiResponse.ok(new MaintenanceDryRunView(true, view(worker), refusal == null, refusal,
+                        leaderships.stream().map(WireViews::leadershipChange).toList(), warnings));
+            }
+            if (refusal != null && !request.force()) {
+                return new ApiResponse(409, refusal);
+            }
+            Maintenance lasting = inMaintenance(worker) ? worker.maintenance : null;
+            Instant until = now.plus(request.duration());
+            worker.maintenance = lasting != null
+                    ? new Maintenance(request.reason(), Actor.OPERATOR, lasting.since(), until, lasting.generation(), "request-" + steps, null)
+                    : new Maintenance(request.reason(), Actor.OPERATOR, now, until, worker.generation, "request-" + steps, null);
+            event(EventKind.MAINTENANCE_STARTED, worker.id, null, label(worker) + (lasting != null ? " stays in maintenance, now until " : " in maintenance until ")
+                    + until + " by operator" + (request.reason().isEmpty() ? "" : ": " + request.reason()), Map.of());
+            return ApiResponse.ok(new StateChanged(view(worker), true, warnings));
+        }
+    }
+
+    private ApiResponse endMaintenance(Context ctx) {
+        String authorization = ctx.header("Authorization");
+        synchronized (this) {
+            maintenanceReceived.add(new MaintenanceReceived("DELETE", ctx.pathParam("node"), authorization, null));
+            Optional<ApiResponse> refused = unauthorized(authorization);
+            if (refused.isPresent()) {
+                return refused.get();
+            }
+            Optional<Worker> found = find(ctx.pathParam("node"));
+            if (found.isEmpty()) {
+                return ApiResponse.error(404, "not-found", "unknown node '" + ctx.pathParam("node") + "'");
+            }
+            Worker worker = found.get();
+            if (worker.maintenance == null || worker.maintenance.end() != null) {
+                return ApiResponse.ok(new StateChanged(view(worker), false, List.of()));
+            }
+            endMaintenanceOf(worker, Maintenance.EndCause.ENDED_BY_OPERATOR, Actor.OPERATOR);
+            return ApiResponse.ok(new StateChanged(view(worker), true, List.of()));
+        }
+    }
+
+    private void endMaintenanceOf(Worker worker, Maintenance.EndCause cause, Actor by) {
+        worker.maintenance = worker.maintenance.ended(now, cause, by);
+        event(EventKind.MAINTENANCE_ENDED, worker.id, null, "maintenance of " + label(worker) + " ended: " + cause, Map.of());
+    }
+
+    private static RefusalView maintenanceRefusal(Worker worker, String kind, String message, List<BlockingPartition> blocking) {
+        // As the server refuses a maintenance: not a transition, so no current state and no states allowed next.
+        return new RefusalView("refused", kind, message, worker.id.toString(), null, null, List.of(), List.of(), blocking);
+    }
+
+    /**
+     * The server's maintenance pre-check, on the fake's partitions: with {@code going} away, and every worker already
+     * dead or in maintenance, the partitions left without a majority ({@code blocking}), or else those whose live
+     * replicas would all be in one zone although the set spans more (not {@code blocking}: warnings).
+     */
+    private List<BlockingPartition> precheck(Set<NodeId> going, boolean blocking) {
+        Set<NodeId> alreadyAway = new TreeSet<>();
+        workers.values().stream().filter(w -> !w.alive || inMaintenance(w)).forEach(w -> alreadyAway.add(w.id));
+        Set<NodeId> away = new TreeSet<>(going);
+        away.addAll(alreadyAway);
+        List<BlockingPartition> found = new ArrayList<>();
+        for (Partition p : partitions) {
+            if (p.current.stream().noneMatch(going::contains)) {
+                continue;
+            }
+            List<NodeId> staying = p.current.stream().filter(n -> !away.contains(n)).toList();
+            int majority = p.current.size() / 2 + 1;
+            if (staying.size() < majority) {
+                if (blocking) {
+                    List<NodeId> othersAway = p.current.stream().filter(alreadyAway::contains).toList();
+                    found.add(new BlockingPartition(p.id, MaintenancePrecheck.WOULD_LOSE_MAJORITY, "would keep " + staying.size() + " of its "
+                            + p.current.size() + " replicas, fewer than the " + majority + " a majority needs, so its writes would stop"
+                            + (othersAway.isEmpty() ? "" : " (" + String.join(", ", othersAway.stream().map(n -> label(workers.get(n))).toList())
+                                    + " already away: dead or in maintenance)")));
+                }
+                continue;
+            }
+            Set<String> zonesBefore = new TreeSet<>(p.current.stream().map(n -> workers.get(n).location.toString()).toList());
+            Set<String> zonesAfter = new TreeSet<>(staying.stream().map(n -> workers.get(n).location.toString()).toList());
+            if (!blocking && zonesBefore.size() > 1 && zonesAfter.size() == 1) {
+                found.add(new BlockingPartition(p.id, MaintenancePrecheck.WOULD_LEAVE_ONE_ZONE, "its live replicas would all be in zone "
+                        + zonesAfter.iterator().next() + " though its set spans " + String.join(", ", zonesBefore)
+                        + ": an outage of that zone during the maintenance would stop it"));
+            }
+        }
+        return found;
+    }
+
+    /** The member that would lead {@code p} instead of {@code leaving}: the first alive one not in maintenance. */
+    private Optional<NodeId> leaderInstead(Partition p, NodeId leaving) {
+        return p.current.stream().filter(n -> !n.equals(leaving) && workers.get(n).alive && !inMaintenance(workers.get(n))).findFirst();
+    }
+
     /** For each replica on {@code node}: the live Active worker outside the set holding the fewest replicas. */
     private List<Move> plan(NodeId node) {
         Map<NodeId, Integer> load = new TreeMap<>();
@@ -420,7 +618,7 @@ final class FakeCluster implements AutoCloseable {
 
     // ------------------------------------------------------------------ the script
 
-    /** Plays one step of every running drain. */
+    /** Plays one step of every running drain and of the workers in maintenance. */
     private void step() {
         if (stallHeld != null && drains.values().stream()
                 .anyMatch(d -> stalling(d) && d.stalledSince != null && Duration.between(d.stalledSince, now).compareTo(stallHeld) >= 0)) {
@@ -428,6 +626,7 @@ final class FakeCluster implements AutoCloseable {
         }
         steps++;
         now = now.plus(STEP);
+        stepMaintenance();
         for (Drain drain : drains.values()) {
             Worker worker = workers.get(drain.node);
             if (worker.state != WorkerState.DRAINING) {
@@ -483,6 +682,23 @@ final class FakeCluster implements AutoCloseable {
                 event(EventKind.DRAIN_COMPLETED, drain.node, null, "drain of " + drain.node + " completed: " + drain.replicasAtStart
                         + " replicas moved in " + Duration.between(drain.startedAt, now).toSeconds() + " s", Map.of());
                 event(EventKind.NODE_TRANSITION, drain.node, null, drain.node + " draining → disabled by controller: drained", Map.of());
+            }
+        }
+    }
+
+    /** What the controller does for maintenance on each pass: a worker in maintenance leads nothing. */
+    private void stepMaintenance() {
+        for (Worker worker : workers.values()) {
+            if (inMaintenance(worker)) {
+                for (Partition p : partitions) {
+                    if (worker.id.equals(p.leader)) {
+                        Optional<NodeId> to = leaderInstead(p, worker.id);
+                        to.ifPresent(next -> {
+                            p.leader = next;
+                            event(EventKind.LEADERSHIP_MOVED, next, p.id, p.id + " leadership " + worker.id + " → " + next + " (leader-in-maintenance)", Map.of());
+                        });
+                    }
+                }
             }
         }
     }

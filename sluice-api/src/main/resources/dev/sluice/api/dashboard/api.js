@@ -133,3 +133,16 @@ export function events(since, limit) {
 export function requestState(nodeId, { state, reason = '', force = false, dryRun = false }) {
   return request('POST', node(nodeId) + '/state', { state, reason, force, dryRun });
 }
+
+/**
+ * Begins or extends a worker's maintenance (or dry-runs it). A dry-run resolves with the plan: `allowed`,
+ * `refusal` (with the partitions at risk in `blocking`), `leadershipChanges` and `warnings`; anything else with
+ * the node. Rejects with an ApiError whose body is the refusal for a 409.
+ */
+export function beginMaintenance(nodeId, { durationSeconds, reason = '', force = false, dryRun = false }) {
+  return request('POST', node(nodeId) + '/maintenance', { durationSeconds, reason, force, dryRun });
+}
+
+/** Ends a worker's maintenance; a worker in none answers `changed: false`. */
+export const endMaintenance = (nodeId) => request('DELETE', node(nodeId) + '/maintenance');
+

@@ -3,8 +3,8 @@
 // refused. `?poll=<ms>` changes the polling period (250 ms to 60 s).
 
 import * as api from './api.js';
-import { appendEvents, clearEvents, renderClients, renderDrains, renderMap, renderSummary, renderWorkers, time } from './view.js';
-import { initDialogs, openActionDialog, openDrainDialog } from './dialogs.js';
+import { appendEvents, clearEvents, renderClients, renderDrains, renderMap, renderSummary, renderWorkers, serverNow, time } from './view.js';
+import { initDialogs, openActionDialog, openDrainDialog, openMaintenanceDialog } from './dialogs.js';
 
 const POLL_DEFAULT_MS = 1000;
 const POLL_MIN_MS = 250;
@@ -130,7 +130,7 @@ function pollNow() {
 function render(cluster, nodes, partitions, events) {
   status.nodes = nodes;
   renderSummary(cluster, nodes);
-  renderWorkers(nodes, onAction);
+  renderWorkers(nodes, onAction, serverNow(cluster));
   renderClients(cluster);
   renderDrains(cluster, nodes);
   renderMap(partitions, nodes);
@@ -148,7 +148,9 @@ function onAction(action, nodeId) {
     return;
   }
   const node = status.nodes.find((n) => n.id === nodeId);
-  if (node) {
+  if (node && action === 'maintenance') {
+    openMaintenanceDialog(node);
+  } else if (node) {
     openActionDialog(action, node);
   }
 }
