@@ -2,9 +2,11 @@ package dev.sluice.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.sluice.controller.DrainProgress;
+import dev.sluice.controller.Rollout.Phase;
 import dev.sluice.metadata.Json;
 import dev.sluice.model.Actor;
 import dev.sluice.model.BlockingPartition;
+import dev.sluice.model.Durations;
 import dev.sluice.model.EventKind;
 import dev.sluice.model.GenerationalNodeId;
 import dev.sluice.model.Location;
@@ -29,6 +31,8 @@ import dev.sluice.wire.MaintenanceView;
 import dev.sluice.wire.NodeView;
 import dev.sluice.wire.PartitionView;
 import dev.sluice.wire.RefusalView;
+import dev.sluice.wire.RolloutPlanView;
+import dev.sluice.wire.RolloutView;
 import dev.sluice.wire.StateChangeView;
 import dev.sluice.wire.StateChanged;
 import io.javalin.Javalin;
@@ -62,13 +66,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * page shows one state from then on. {@link #reportClients(boolean)} serves client-impact numbers
  * ({@link #CLIENTS}); before it, the cluster view has none.
  *
- * <p>Maintenance is decided as the server decides it: the maintenance pre-check refuses a
+ * <p>Maintenance and rolling restarts are decided as the server decides them: the maintenance pre-check refuses a
  * worker whose absence, with every worker already dead or in maintenance, would leave a partition without a majority
  * (so while N5 is dead, every worker that shares a partition with it is refused; {@link #bringBack(int)} revives it),
- * and warns of a partition left in one zone. A worker in maintenance loses its leaderships on the next step.
+ * and warns of a partition left in one zone. A worker in maintenance loses its leaderships on the next step. A rolling
+ * restart is played out one step at a time too, each phase lasting {@link #PHASE} — maintenance, leaderships away,
+ * shutting down (the worker turns dead), restarting, back with a new generation, caught up (its maintenance ends
+ * {@code caught-up}) — and stops, saying why, when a worker {@link #neverReturns(int) does not come back} within the
+ * node timeout. {@link #holdRollout} keeps a worker in a phase until it has lasted a given time and then stops the
+ * script, as {@link #holdStall} does.
  *
- * <p>Mutating routes require {@code Authorization: Bearer }{@link #TOKEN}. Every state and maintenance request is
- * recorded for the test to inspect. {@link #metadataDown(boolean)} makes every read answer 503, as a node
+ * <p>Mutating routes require {@code Authorization: Bearer }{@link #TOKEN}. Every state, maintenance and rollout
+ * request is recorded for the test to inspect. {@link #metadataDown(boolean)} makes every read answer 503, as a node
  * does whose metadata store is unreachable.
  */
 final class FakeCluster implements AutoCloseable {
@@ -93,11 +102,17 @@ final class FakeCluster implements AutoCloseable {
             new ClientImpactView.NodeRates("N6", "worker-6", new ClientImpactView.Rates(0, 0, 0, 0, null, null)));
     static final ClientImpactView.Rates CLIENTS_TOTAL = new ClientImpactView.Rates(240.0, 0.5, 2_400, 5, 5 / 2_400.0, 10.0);
 
+    /** How long each phase of a scripted rolling restart lasts: two steps. */
+    static final Duration PHASE = STEP.multipliedBy(2);
+
     /** A state request as the fake received it. */
     record Received(String node, String authorization, AdminApi.StateRequest request) {}
 
     /** A maintenance request as the fake received it: {@code method} POST (begin) with its body, or DELETE (end) with none. */
     record MaintenanceReceived(String method, String node, String authorization, AdminApi.MaintenanceRequest request) {}
+
+    /** A rolling-restart request as the fake received it: {@code method} POST (start) with its body, or DELETE (cancel) with none. */
+    record RolloutReceived(String method, String authorization, RolloutApi.StartRequest request) {}
 
     private static final class Worker {
         final NodeId id;
@@ -109,6 +124,10 @@ final class FakeCluster implements AutoCloseable {
         StateChangeView lastChange;
         /** The latest maintenance intent, lasting or ended, or null if it never had one. */
         Maintenance maintenance;
+        /** When a worker that shut down for a rolling restart comes back, or null. */
+        Instant returnsAt;
+        /** When it came back with a new generation; its replicas count as caught up one {@link #PHASE} later. */
+        Instant backSince;
 
         Worker(int id, String zone, WorkerState state, boolean alive) {
             this(id, "worker-" + id, zone, state, alive);
@@ -138,6 +157,71 @@ final class FakeCluster implements AutoCloseable {
         }
     }
 
+    /** One worker's part in a scripted rolling restart. */
+    private static final class RolloutStep {
+        final NodeId node;
+        final String name;
+        Phase phase = Phase.WAITING;
+        int generationBefore;
+        Instant phaseSince;
+        Instant startedAt;
+        Instant doneAt;
+
+        RolloutStep(Worker worker) {
+            this.node = worker.id;
+            this.name = worker.name;
+        }
+
+        void enter(Phase next, Instant at) {
+            phase = next;
+            phaseSince = at;
+            if (next == Phase.DONE) {
+                doneAt = at;
+            }
+        }
+    }
+
+    /** A rolling restart being played out, or the last one. */
+    private static final class PlayedRollout {
+        final String id;
+        final String reason;
+        final Instant startedAt;
+        final Duration nodeTimeout;
+        final List<RolloutStep> steps;
+        dev.sluice.controller.Rollout.State state = dev.sluice.controller.Rollout.State.RUNNING;
+        String stoppedBecause;
+        Instant endedAt;
+        Instant updatedAt;
+
+        PlayedRollout(String id, String reason, Instant startedAt, Duration nodeTimeout, List<RolloutStep> steps) {
+            this.id = id;
+            this.reason = reason;
+            this.startedAt = startedAt;
+            this.nodeTimeout = nodeTimeout;
+            this.steps = List.copyOf(steps);
+            this.updatedAt = startedAt;
+        }
+
+        boolean running() {
+            return state == dev.sluice.controller.Rollout.State.RUNNING;
+        }
+
+        Optional<RolloutStep> current() {
+            return steps.stream().filter(step -> step.phase != Phase.DONE).findFirst();
+        }
+
+        long done() {
+            return steps.stream().filter(step -> step.phase == Phase.DONE).count();
+        }
+
+        String maintenanceRequestId(NodeId node) {
+            return "rollout-" + id + "-" + node;
+        }
+    }
+
+    /** A phase the script keeps a worker in until it has lasted {@code lasting}; then the script stops. */
+    private record RolloutHold(NodeId node, Phase phase, Duration lasting) {}
+
     /** A drain being played out. */
     private static final class Drain {
         final NodeId node;
@@ -165,6 +249,11 @@ final class FakeCluster implements AutoCloseable {
     private final List<Received> received = new ArrayList<>();
     private final Map<NodeId, Drain> drains = new LinkedHashMap<>();
     private final List<MaintenanceReceived> maintenanceReceived = new ArrayList<>();
+    private final List<RolloutReceived> rolloutReceived = new ArrayList<>();
+    private final Set<NodeId> neverReturning = new TreeSet<>();
+    private PlayedRollout rollout;
+    private int rollouts;
+    private RolloutHold rolloutHold;
     private Instant now = START;
     private long steps;
     private boolean metadataDown;
@@ -198,6 +287,9 @@ final class FakeCluster implements AutoCloseable {
             config.routes.post("/api/v1/nodes/{node}/state", ctx -> answer(ctx, requestState(ctx)));
             config.routes.post("/api/v1/nodes/{node}/maintenance", ctx -> answer(ctx, beginMaintenance(ctx)));
             config.routes.delete("/api/v1/nodes/{node}/maintenance", ctx -> answer(ctx, endMaintenance(ctx)));
+            config.routes.post("/api/v1/rollouts", ctx -> answer(ctx, startRollout(ctx)));
+            config.routes.get("/api/v1/rollouts/current", ctx -> read(ctx, this::currentRollout));
+            config.routes.delete("/api/v1/rollouts/current", ctx -> answer(ctx, cancelRollout(ctx)));
         }).start("127.0.0.1", 0);
     }
 
@@ -211,6 +303,10 @@ final class FakeCluster implements AutoCloseable {
 
     synchronized List<MaintenanceReceived> maintenanceReceived() {
         return List.copyOf(maintenanceReceived);
+    }
+
+    synchronized List<RolloutReceived> rolloutReceived() {
+        return List.copyOf(rolloutReceived);
     }
 
     /** The latest maintenance intent of {@code node}, lasting or ended, if it ever had one. */
@@ -228,6 +324,19 @@ final class FakeCluster implements AutoCloseable {
         Worker worker = workers.get(NodeId.of(node));
         worker.alive = true;
         event(EventKind.NODE_ALIVE, worker.id, null, worker.id + " answers again", Map.of());
+    }
+
+    /** Makes {@code node} stay away once a rolling restart shut it down, so that the rollout stops after its node timeout. */
+    synchronized void neverReturns(int node) {
+        neverReturning.add(NodeId.of(node));
+    }
+
+    /**
+     * Keeps worker {@code node} of the rolling restart in {@code phase} until it has lasted {@code lasting}, then
+     * stops the script (time stands still) while the rollout runs, so that the page shows one state.
+     */
+    synchronized void holdRollout(int node, Phase phase, Duration lasting) {
+        rolloutHold = new RolloutHold(NodeId.of(node), phase, lasting);
     }
 
     synchronized void metadataDown(boolean down) {
@@ -580,6 +689,112 @@ final class FakeCluster implements AutoCloseable {
         return p.current.stream().filter(n -> !n.equals(leaving) && workers.get(n).alive && !inMaintenance(workers.get(n))).findFirst();
     }
 
+    // ------------------------------------------------------------------ rolling restarts
+
+    private ApiResponse startRollout(Context ctx) {
+        String authorization = ctx.header("Authorization");
+        RolloutApi.StartRequest request;
+        try {
+            request = RolloutApi.StartRequest.parse(ctx.bodyAsBytes());
+        } catch (IllegalArgumentException malformed) {
+            return ApiResponse.error(400, "bad-request", malformed.getMessage());
+        }
+        synchronized (this) {
+            rolloutReceived.add(new RolloutReceived("POST", authorization, request));
+            Optional<ApiResponse> refused = unauthorized(authorization);
+            if (refused.isPresent()) {
+                return refused.get();
+            }
+            List<Worker> chosen = new ArrayList<>();
+            if (!request.nodes().isEmpty()) {
+                for (String reference : request.nodes()) {
+                    Optional<Worker> found = find(reference);
+                    if (found.isEmpty()) {
+                        return ApiResponse.error(400, "bad-request", "unknown node '" + reference + "'");
+                    }
+                    chosen.add(found.get());
+                }
+            } else {
+                workers.values().stream().filter(w -> w.state == WorkerState.ACTIVE)
+                        .filter(w -> request.zone() == null || w.location.toString().equals(request.zone()) || w.location.zone().equals(request.zone()))
+                        .forEach(chosen::add);
+                if (chosen.isEmpty()) {
+                    return ApiResponse.error(400, "bad-request", "no active worker is in zone '" + request.zone() + "'");
+                }
+            }
+            for (Worker worker : chosen) {
+                if (worker.state != WorkerState.ACTIVE) {
+                    return ApiResponse.error(400, "bad-request", label(worker) + " is " + worker.state + "; a rolling restart restarts active workers");
+                }
+            }
+            // Zone by zone, as the server orders them.
+            chosen.sort(Comparator.comparing((Worker w) -> w.location.toString()).thenComparingInt(w -> w.id.value()));
+            List<RolloutPlanView.Step> plan = chosen.stream().map(w -> new RolloutPlanView.Step(w.id, w.name, w.location.toString(),
+                    partitions.stream().filter(p -> w.id.equals(p.leader)).count(), precheck(Set.of(w.id), true), precheck(Set.of(w.id), false))).toList();
+            boolean allowed = plan.stream().allMatch(step -> step.blocking().isEmpty());
+            if (request.dryRun()) {
+                return ApiResponse.ok(new RolloutPlanView(true, allowed, null, plan));
+            }
+            if (rollout != null && rollout.running()) {
+                return ApiResponse.error(409, "refused", "rolling restart " + rollout.id + " is running (" + rollout.done() + " of " + rollout.steps.size()
+                        + " workers restarted); wait for it or cancel it first");
+            }
+            if (!allowed) {
+                return ApiResponse.error(409, "refused", "restarting these workers one at a time would cost partitions their majority: "
+                        + String.join("; ", plan.stream().filter(step -> !step.blocking().isEmpty())
+                                .map(step -> step.label() + ": " + BlockingPartition.summary(step.blocking(), 2)).toList())
+                        + "; bring back the workers that are away first");
+            }
+            rollout = new PlayedRollout("%08x".formatted(0x5e1ce000 + ++rollouts), request.reason(), now, request.nodeTimeout(),
+                    chosen.stream().map(RolloutStep::new).toList());
+            event(EventKind.ROLLOUT_STARTED, null, null, "rolling restart " + rollout.id + " of "
+                    + String.join(", ", chosen.stream().map(FakeCluster::label).toList()) + " started", Map.of());
+            return new ApiResponse(201, rolloutView(rollout));
+        }
+    }
+
+    private ApiResponse currentRollout() {
+        return rollout == null ? ApiResponse.error(404, "not-found", "no rolling restart has run in this cluster") : ApiResponse.ok(rolloutView(rollout));
+    }
+
+    private ApiResponse cancelRollout(Context ctx) {
+        String authorization = ctx.header("Authorization");
+        synchronized (this) {
+            rolloutReceived.add(new RolloutReceived("DELETE", authorization, null));
+            Optional<ApiResponse> refused = unauthorized(authorization);
+            if (refused.isPresent()) {
+                return refused.get();
+            }
+            if (rollout == null) {
+                return ApiResponse.error(404, "not-found", "no rolling restart has run in this cluster");
+            }
+            if (!rollout.running()) {
+                return ApiResponse.ok(rolloutView(rollout));
+            }
+            // As on the server: a worker not yet shut down leaves its maintenance now; one already restarting comes back and catches up.
+            rollout.current().filter(step -> step.phase == Phase.SHEDDING_LEADERSHIPS)
+                    .ifPresent(step -> endMaintenanceOf(workers.get(step.node), Maintenance.EndCause.ENDED_BY_OPERATOR, Actor.OPERATOR));
+            endRollout(dev.sluice.controller.Rollout.State.CANCELLED, "cancelled by the operator");
+            return ApiResponse.ok(rolloutView(rollout));
+        }
+    }
+
+    private void endRollout(dev.sluice.controller.Rollout.State how, String because) {
+        rollout.state = how;
+        rollout.stoppedBecause = because;
+        rollout.endedAt = now;
+        rollout.updatedAt = now;
+        event(EventKind.ROLLOUT_ENDED, null, null, "rolling restart " + rollout.id + " " + how + " (" + rollout.done() + " of " + rollout.steps.size()
+                + " workers restarted)" + (because == null ? "" : ": " + because), Map.of());
+    }
+
+    private static RolloutView rolloutView(PlayedRollout rollout) {
+        return new RolloutView(rollout.id, rollout.reason, rollout.state.wireName(), rollout.startedAt, rollout.endedAt, rollout.updatedAt,
+                rollout.nodeTimeout.toSeconds(), (int) rollout.done(), rollout.steps.size(), rollout.stoppedBecause,
+                rollout.steps.stream().map(step -> new RolloutView.Step(step.node, step.name, step.phase.wireName(), step.phaseSince, step.startedAt,
+                        step.doneAt)).toList());
+    }
+
     /** For each replica on {@code node}: the live Active worker outside the set holding the fewest replicas. */
     private List<Move> plan(NodeId node) {
         Map<NodeId, Integer> load = new TreeMap<>();
@@ -618,15 +833,19 @@ final class FakeCluster implements AutoCloseable {
 
     // ------------------------------------------------------------------ the script
 
-    /** Plays one step of every running drain and of the workers in maintenance. */
+    /** Plays one step of every running drain, of the workers in maintenance and of the rolling restart. */
     private void step() {
         if (stallHeld != null && drains.values().stream()
                 .anyMatch(d -> stalling(d) && d.stalledSince != null && Duration.between(d.stalledSince, now).compareTo(stallHeld) >= 0)) {
             return;
         }
+        if (rolloutHeld().filter(step -> Duration.between(step.phaseSince, now).compareTo(rolloutHold.lasting()) >= 0).isPresent()) {
+            return;
+        }
         steps++;
         now = now.plus(STEP);
         stepMaintenance();
+        stepRollout();
         for (Drain drain : drains.values()) {
             Worker worker = workers.get(drain.node);
             if (worker.state != WorkerState.DRAINING) {
@@ -686,7 +905,20 @@ final class FakeCluster implements AutoCloseable {
         }
     }
 
-    /** What the controller does for maintenance on each pass: a worker in maintenance leads nothing. */
+    /** The step of the running rollout that {@link #holdRollout} keeps in its phase now, if any. */
+    private Optional<RolloutStep> rolloutHeld() {
+        if (rolloutHold == null || rollout == null || !rollout.running()) {
+            return Optional.empty();
+        }
+        return rollout.current().filter(step -> step.node.equals(rolloutHold.node()) && step.phase == rolloutHold.phase() && step.phaseSince != null);
+    }
+
+    /**
+     * What the controller does for maintenance on each pass: a worker in maintenance leads nothing; a worker that
+     * shut down comes back with a new generation when it is due (unless held in its phase, or it never returns); one
+     * back with a newer generation than its maintenance began with has caught up a {@link #PHASE} later, and its
+     * maintenance ends.
+     */
     private void stepMaintenance() {
         for (Worker worker : workers.values()) {
             if (inMaintenance(worker)) {
@@ -700,7 +932,90 @@ final class FakeCluster implements AutoCloseable {
                     }
                 }
             }
+            boolean held = rolloutHeld().filter(step -> step.node.equals(worker.id)).isPresent();
+            if (!worker.alive && worker.returnsAt != null && !now.isBefore(worker.returnsAt) && !held) {
+                worker.alive = true;
+                worker.generation++;
+                worker.returnsAt = null;
+                worker.backSince = now;
+                event(EventKind.NODE_ALIVE, worker.id, null, label(worker) + " is back (generation " + worker.generation + ")", Map.of());
+            } else if (inMaintenance(worker) && worker.alive && worker.generation > worker.maintenance.generation() && worker.backSince != null
+                    && !now.isBefore(worker.backSince.plus(PHASE))) {
+                endMaintenanceOf(worker, Maintenance.EndCause.CAUGHT_UP, Actor.CONTROLLER);
+            }
         }
+    }
+
+    /** Takes the running rolling restart one phase further where a phase has lasted {@link #PHASE}, as the controller would. */
+    private void stepRollout() {
+        if (rollout == null || !rollout.running()) {
+            return;
+        }
+        Optional<RolloutStep> current = rollout.current();
+        if (current.isEmpty()) {
+            endRollout(dev.sluice.controller.Rollout.State.COMPLETED, null);
+            return;
+        }
+        RolloutStep step = current.get();
+        Worker worker = workers.get(step.node);
+        boolean held = rolloutHeld().isPresent();
+        Duration inPhase = step.phaseSince == null ? Duration.ZERO : Duration.between(step.phaseSince, now);
+        boolean phaseOver = !held && inPhase.compareTo(PHASE) >= 0;
+        switch (step.phase) {
+            case WAITING -> {
+                List<BlockingPartition> atRisk = precheck(Set.of(worker.id), true);
+                if (!atRisk.isEmpty()) {
+                    endRollout(dev.sluice.controller.Rollout.State.STOPPED, "before restarting " + label(worker) + ": " + label(worker)
+                            + " cannot go into maintenance now: " + BlockingPartition.summary(atRisk, 3));
+                    return;
+                }
+                worker.maintenance = new Maintenance("rolling restart " + rollout.id, Actor.CONTROLLER, now,
+                        now.plus(rollout.nodeTimeout.multipliedBy(3)).plus(Duration.ofSeconds(30)), worker.generation,
+                        rollout.maintenanceRequestId(worker.id), null);
+                event(EventKind.MAINTENANCE_STARTED, worker.id, null, label(worker) + " in maintenance until " + worker.maintenance.until()
+                        + " by controller: rolling restart " + rollout.id, Map.of());
+                step.generationBefore = worker.generation;
+                step.startedAt = now;
+                advance(step, Phase.SHEDDING_LEADERSHIPS);
+            }
+            case SHEDDING_LEADERSHIPS -> {
+                if (phaseOver) {
+                    advance(step, Phase.SHUTTING_DOWN);
+                }
+            }
+            case SHUTTING_DOWN -> {
+                if (phaseOver) {
+                    worker.alive = false;
+                    worker.returnsAt = neverReturning.contains(worker.id) ? null : now.plus(PHASE);
+                    event(EventKind.NODE_DEAD, worker.id, null, label(worker) + " shut down for rolling restart " + rollout.id, Map.of());
+                    advance(step, Phase.RESTARTING);
+                }
+            }
+            case RESTARTING -> {
+                if (worker.alive && worker.generation > step.generationBefore) {
+                    advance(step, Phase.CATCHING_UP);
+                } else if (!held && inPhase.compareTo(rollout.nodeTimeout) > 0) {
+                    endRollout(dev.sluice.controller.Rollout.State.STOPPED, label(worker) + " did not come back within "
+                            + Durations.human(rollout.nodeTimeout) + "; it stays in maintenance until " + worker.maintenance.until());
+                }
+            }
+            case CATCHING_UP -> {
+                if (!inMaintenance(worker)) {
+                    advance(step, Phase.DONE);
+                    event(EventKind.ROLLOUT_NODE_RESTARTED, worker.id, null, label(worker) + " restarted and caught up in "
+                            + Durations.human(Duration.between(step.startedAt, now)) + " (" + rollout.done() + " of " + rollout.steps.size() + ")", Map.of());
+                    if (rollout.current().isEmpty()) {
+                        endRollout(dev.sluice.controller.Rollout.State.COMPLETED, null);
+                    }
+                }
+            }
+            case DONE -> throw new IllegalStateException("BUG: a done step is not current");
+        }
+    }
+
+    private void advance(RolloutStep step, Phase next) {
+        step.enter(next, now);
+        rollout.updatedAt = now;
     }
 
     /**

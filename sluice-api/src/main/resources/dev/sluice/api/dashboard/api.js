@@ -146,3 +146,26 @@ export function beginMaintenance(nodeId, { durationSeconds, reason = '', force =
 /** Ends a worker's maintenance; a worker in none answers `changed: false`. */
 export const endMaintenance = (nodeId) => request('DELETE', node(nodeId) + '/maintenance');
 
+/**
+ * Starts a rolling restart (or dry-runs it) of `scope`: `{}` for every active worker, `{ zone }` or `{ nodes }`.
+ * A dry-run resolves with the plan (the workers in order, each with `leads`, `blocking` and `warnings`), a start
+ * with the rollout.
+ */
+export function startRollout(scope, { nodeTimeoutSeconds, reason = '', dryRun = false }) {
+  return request('POST', '/api/v1/rollouts', { ...scope, nodeTimeoutSeconds, reason, dryRun });
+}
+
+/** The running rolling restart or the last one; null when none has ever run (the API answers 404). */
+export async function currentRollout() {
+  try {
+    return await request('GET', '/api/v1/rollouts/current');
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      return null;
+    }
+    throw error;
+  }
+}
+
+/** Cancels the running rolling restart; one that already ended is answered as it is. */
+export const cancelRollout = () => request('DELETE', '/api/v1/rollouts/current');

@@ -1,5 +1,6 @@
-// The dialogs that change the cluster. The drain and maintenance dialogs ask the server for a dry-run first and
-// show its plan (moves, leadership changes, partitions at risk); every dialog asks for an explicit confirmation (and a reason, when the request records one), sends the request with
+// The dialogs that change the cluster. The drain, maintenance and rolling-restart dialogs ask the server for a
+// dry-run first and show its plan (moves, leadership changes, partitions at risk, the order of the workers); every
+// dialog asks for an explicit confirmation (and a reason, when the request records one), sends the request with
 // the token, and shows a refusal with the server's words.
 
 import * as api from './api.js';
@@ -16,6 +17,7 @@ export function initDialogs(callbacks) {
   hooks = { ...hooks, ...callbacks };
   initDrainDialog();
   initMaintenanceDialog();
+  initRolloutDialog();
   initActionDialog();
 }
 
@@ -63,6 +65,10 @@ function describeFailure(error) {
   if (error.status === 401) {
     hooks.onUnauthorized(error.message);
     return `Not authorised: ${error.message}. Enter the cluster's token below and try again.`;
+  }
+  if (error.status === 409 && error.body && !error.body.kind) {
+    // A refused rolling restart: an error code and the server's sentence, no transition to explain.
+    return `Refused: ${error.message}`;
   }
   if (error.status === 409 && error.body) {
     const refusal = error.body;
@@ -484,7 +490,200 @@ async function confirmMaintenance() {
   }
 }
 
-// ------------------------------------------------------------------ activate, disable, cancel drain, end maintenance
+// ------------------------------------------------------------------ rolling restart
+
+const rollout = { plan: null, request: 0, busy: false };
+
+function initRolloutDialog() {
+  const dialog = byId('rollout-dialog');
+  byId('rollout-reason').addEventListener('input', updateRolloutConfirm);
+  byId('rollout-timeout').addEventListener('input', updateRolloutConfirm);
+  byId('rollout-scope').addEventListener('change', () => planRollout());
+  byId('rollout-dialog-cancel').addEventListener('click', () => dialog.close('cancel'));
+  byId('rollout-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    adoptDialogToken('rollout');
+    if (rollout.plan) {
+      confirmRollout();
+    } else if (dialog.dataset.phase === 'failed') {
+      planRollout({ keepToken: true });
+    }
+  });
+  dialog.addEventListener('close', () => {
+    rollout.request++;
+  });
+}
+
+/** The request body's selection for the scope chosen: `{}` (every active worker), `{ zone }` or `{ nodes }`. */
+function rolloutScope() {
+  const [kind, value] = byId('rollout-scope').value.split(/:(.*)/s);
+  switch (kind) {
+    case 'zone':
+      return { zone: value };
+    case 'node':
+      return { nodes: [value] };
+    case 'all':
+      return {};
+    default:
+      throw new Error(`BUG: unknown rollout scope ${kind}`);
+  }
+}
+
+function updateRolloutConfirm() {
+  const confirm = byId('rollout-confirm');
+  if (!rollout.plan && byId('rollout-dialog').dataset.phase === 'failed') {
+    confirm.disabled = rollout.busy;
+    confirm.textContent = 'Ask for the plan again';
+    return;
+  }
+  const reason = byId('rollout-reason').value.trim();
+  // Nothing can force a rollout past its pre-check: one the server would refuse cannot be started here either.
+  confirm.disabled = rollout.busy || !rollout.plan?.allowed || reason.length === 0 || wholeNumber(byId('rollout-timeout')) === null;
+  confirm.textContent = 'Start rolling restart';
+}
+
+/**
+ * Opens the rolling-restart dialog: the scopes to choose from (every active worker, one zone's, or one worker)
+ * from `nodes`, then the server's dry-run for the scope chosen.
+ */
+export function openRolloutDialog(nodes) {
+  const dialog = byId('rollout-dialog');
+  const active = nodes.filter((n) => n.state === 'active' && (!Array.isArray(n.roles) || n.roles.length === 0 || n.roles.includes('worker')));
+  const zones = new Map();
+  for (const node of active) {
+    zones.set(node.location, (zones.get(node.location) ?? 0) + 1);
+  }
+  const scope = byId('rollout-scope');
+  const chosen = scope.value;
+  scope.replaceChildren(
+    h('option', { value: 'all', text: `every active worker (${active.length})` }),
+    h('optgroup', { label: 'one zone' }, ...[...zones.entries()].sort().map(([zone, count]) =>
+      h('option', { value: `zone:${zone}`, text: `zone ${zone} (${count} active worker${count === 1 ? '' : 's'})` }))),
+    h('optgroup', { label: 'one worker' }, ...active.map((n) => h('option', { value: `node:${n.id}`, text: `only ${nodeLabel(n.id)}` }))));
+  scope.value = [...scope.options].some((o) => o.value === chosen) ? chosen : 'all';
+  byId('rollout-timeout').value = byId('rollout-timeout').defaultValue;
+  byId('rollout-reason').value = '';
+  hideToken('rollout');
+  if (!dialog.open) {
+    dialog.showModal();
+  }
+  planRollout();
+}
+
+async function planRollout({ keepToken = false } = {}) {
+  const dialog = byId('rollout-dialog');
+  const request = ++rollout.request;
+  rollout.plan = null;
+  rollout.busy = false;
+  byId('rollout-verdict').textContent = 'Asking the server for a dry-run plan…';
+  byId('rollout-verdict').className = 'verdict';
+  byId('rollout-plan').tBodies[0].replaceChildren();
+  byId('rollout-warnings').replaceChildren();
+  if (!keepToken) {
+    hideToken('rollout');
+  }
+  showError(byId('rollout-error'), null);
+  dialog.dataset.phase = 'planning';
+  delete dialog.dataset.allowed;
+  updateRolloutConfirm();
+  const minutes = wholeNumber(byId('rollout-timeout')) ?? Number(byId('rollout-timeout').defaultValue);
+  try {
+    const plan = await api.startRollout(rolloutScope(), { nodeTimeoutSeconds: minutes * 60, dryRun: true });
+    if (request !== rollout.request) {
+      return;
+    }
+    showRolloutPlan(plan);
+  } catch (error) {
+    if (request !== rollout.request) {
+      return;
+    }
+    byId('rollout-verdict').textContent = 'No dry-run plan: the server did not give one.';
+    byId('rollout-verdict').className = 'verdict bad';
+    dialog.dataset.phase = 'failed';
+    showError(byId('rollout-error'), describeFailure(error));
+    if (error instanceof api.ApiError && error.status === 401) {
+      revealToken('rollout');
+    }
+    updateRolloutConfirm();
+    return;
+  }
+  byId('rollout-reason').focus();
+}
+
+function showRolloutPlan(plan) {
+  rollout.plan = plan;
+  hideToken('rollout');
+  const dialog = byId('rollout-dialog');
+  const steps = plan.steps ?? [];
+  const label = (step) => (step.name ? `${step.node} (${step.name})` : nodeLabel(step.node));
+  const verdict = byId('rollout-verdict');
+  if (plan.allowed) {
+    verdict.textContent = `Allowed: ${steps.length} worker${steps.length === 1 ? '' : 's'}, one at a time in this order, zone by zone. `
+      + 'Each goes into maintenance, hands its leaderships over, shuts down gracefully and comes back; no replica moves. '
+      + 'Nothing is written until you confirm.';
+    verdict.className = 'verdict good';
+  } else {
+    const atRisk = steps.filter((step) => (step.blocking ?? []).length > 0);
+    verdict.textContent = `Would be refused: partitions would lose their majority while ${atRisk.map(label).join(', ')} `
+      + `${atRisk.length === 1 ? 'is' : 'are each'} away (listed below). Bring back the workers that are away first.`;
+    verdict.className = 'verdict bad';
+  }
+  byId('rollout-plan').tBodies[0].replaceChildren(...steps.map((step, index) => {
+    const blocking = step.blocking ?? [];
+    return h('tr', { 'data-testid': 'rollout-plan-step', data: { node: step.node, atRisk: String(blocking.length) } },
+      h('td', { text: String(index + 1) }),
+      h('td', { text: label(step) }),
+      h('td', { text: step.location ?? '' }),
+      h('td', { 'data-testid': 'rollout-plan-leads', text: String(step.leads ?? 0) }),
+      h('td', { class: blocking.length ? 'bad' : '' }, blocking.length
+        ? h('ul', { class: 'blocking', 'data-testid': 'rollout-plan-blocking' }, ...groupedBlockingItems(blocking))
+        : 'none'));
+  }));
+  // One line per worker: with three replicas over a few zones, a warning per partition would bury the plan.
+  byId('rollout-warnings').replaceChildren(...steps.filter((step) => (step.warnings ?? []).length > 0).map((step) => h('li', {
+    text: `${label(step)}: ${step.warnings.length} partition${step.warnings.length === 1 ? '' : 's'} left in one zone while it is away `
+      + `(${step.warnings.map((w) => w.partition).join(', ')})`,
+  })));
+  dialog.dataset.phase = 'planned';
+  dialog.dataset.allowed = String(Boolean(plan.allowed));
+  updateRolloutConfirm();
+}
+
+async function confirmRollout() {
+  const minutes = wholeNumber(byId('rollout-timeout'));
+  if (!rollout.plan || rollout.busy || minutes === null) {
+    return;
+  }
+  const request = rollout.request;
+  rollout.busy = true;
+  updateRolloutConfirm();
+  showError(byId('rollout-error'), null);
+  byId('rollout-dialog').dataset.phase = 'sending';
+  try {
+    const started = await api.startRollout(rolloutScope(), { nodeTimeoutSeconds: minutes * 60, reason: byId('rollout-reason').value.trim() });
+    if (request !== rollout.request) {
+      return;
+    }
+    byId('rollout-dialog').close('done');
+    hooks.onChanged(`rolling restart ${started.id} started: ${started.total} worker${started.total === 1 ? '' : 's'}, one at a time`);
+  } catch (error) {
+    if (request !== rollout.request) {
+      return;
+    }
+    byId('rollout-dialog').dataset.phase = 'refused';
+    showError(byId('rollout-error'), describeFailure(error));
+    if (error instanceof api.ApiError && error.status === 401) {
+      revealToken('rollout');
+    }
+  } finally {
+    if (request === rollout.request) {
+      rollout.busy = false;
+      updateRolloutConfirm();
+    }
+  }
+}
+
+// ------------------------------------------------------------------ activate, disable, cancel drain, end maintenance, cancel rollout
 
 const action = { subject: null, kind: null, target: null, send: null, done: null, request: 0, busy: false };
 
@@ -564,6 +763,16 @@ function describeAction(kind, subject) {
         done: (answer) => `${label}: maintenance ended` + (answer.changed === false ? ' (no change: it was in none)' : ''),
       };
     }
+    case 'cancel-rollout':
+      return {
+        target: null, reason: false, force: null, confirm: 'Cancel rollout', title: `Cancel rolling restart ${subject.id}?`,
+        text: `${subject.done ?? 0} of ${subject.total ?? 0} workers are restarted. No further worker begins: one not yet shut down `
+          + 'leaves its maintenance at once; one already restarting finishes its restart, and its maintenance ends once it has caught up.',
+        send: () => api.cancelRollout(),
+        done: (answer) => answer.state === 'cancelled'
+          ? `rolling restart ${answer.id} cancelled (${answer.done} of ${answer.total} workers restarted)`
+          : `rolling restart ${answer.id} had already ended: ${answer.state}`,
+      };
     default:
       throw new Error(`BUG: unknown action ${kind}`);
   }
@@ -592,7 +801,10 @@ function updateActionConfirm() {
   byId('action-confirm').disabled = action.busy || (forced && reason.length === 0);
 }
 
-/** Opens the confirmation dialog for `kind`: activate, disable, cancel-drain or end-maintenance on `subject` (a node view). */
+/**
+ * Opens the confirmation dialog for `kind`: activate, disable, cancel-drain or end-maintenance on `subject` (a node
+ * view), or cancel-rollout on `subject` (the running rollout).
+ */
 export function openActionDialog(kind, subject) {
   const described = describeAction(kind, subject);
   const dialog = byId('action-dialog');
@@ -604,7 +816,11 @@ export function openActionDialog(kind, subject) {
   action.done = described.done;
   action.busy = false;
   dialog.dataset.action = kind;
-  dialog.dataset.node = subject.id;
+  if (kind === 'cancel-rollout') {
+    delete dialog.dataset.node;
+  } else {
+    dialog.dataset.node = subject.id;
+  }
   byId('action-title').textContent = described.title;
   byId('action-explanation').textContent = described.text;
   byId('action-reason-row').hidden = !described.reason;

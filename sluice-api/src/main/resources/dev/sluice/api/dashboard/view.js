@@ -507,6 +507,105 @@ export function renderDrains(cluster, nodes) {
   setText(document.getElementById('drains-empty'), finished.length > 0 ? 'No worker is draining now.' : 'No worker is draining.');
 }
 
+// ------------------------------------------------------------------ rolling restart
+
+const ROLLOUT_BADGE = { running: 'state-rollout', completed: 'state-active', stopped: 'state-stalled', cancelled: 'state-disabled' };
+
+const stepLabel = (step) => nodeLabel(step.node, step.name);
+
+/**
+ * How long a worker has been in its phase, in seconds, by the server's clock: up to the controller's last
+ * published pass (or the rollout's last write, if later) while the rollout runs, up to its end once it ended.
+ * The rollout's own `updatedAt` changes only when a phase does, so alone it would always say "for 0 s". Null when
+ * either end is unknown.
+ */
+function secondsInPhase(step, rollout, now) {
+  const since = Date.parse(step.phaseSince ?? '');
+  const written = Date.parse(rollout.updatedAt ?? '');
+  const until = rollout.state === 'running'
+    ? Math.max(now ?? Number.NEGATIVE_INFINITY, Number.isNaN(written) ? Number.NEGATIVE_INFINITY : written)
+    : Date.parse(rollout.endedAt ?? rollout.updatedAt ?? '');
+  return Number.isNaN(since) || !Number.isFinite(until) ? null : Math.max(0, Math.round((until - since) / 1000));
+}
+
+function phaseFor(seconds) {
+  return seconds === null ? null
+    : h('span', { class: 'stuck', 'data-testid': 'phase-for', data: { seconds: String(seconds) }, text: ` for ${duration(seconds)}` });
+}
+
+/**
+ * The running rolling restart, or the last one: its state, done/total as a bar, the worker under way and how long
+ * it has been in its phase, why it stopped, and every worker's phase in order. `rollout` is null when none has run.
+ * The start and cancel buttons are in the panel's head; only one of them shows.
+ */
+export function renderRollout(rollout, cluster) {
+  const running = rollout?.state === 'running';
+  document.getElementById('rollout-start').hidden = running;
+  document.getElementById('rollout-cancel').hidden = !running;
+  const none = document.getElementById('rollout-none');
+  const box = document.getElementById('rollout');
+  none.hidden = Boolean(rollout);
+  box.hidden = !rollout;
+  if (!rollout) {
+    setText(none, 'No rolling restart has run in this cluster.');
+    return;
+  }
+  const state = rollout.state ?? 'unknown';
+  box.className = `rollout state-${state}`;
+  setAttr(box, 'data-state', state);
+  setAttr(box, 'data-rollout', rollout.id);
+  setText(document.getElementById('rollout-name'), `${rollout.id}` + (rollout.reason ? `: ${rollout.reason}` : ''));
+  const badge = document.getElementById('rollout-state');
+  setText(badge, state);
+  badge.className = `badge ${ROLLOUT_BADGE[state] ?? ''}`;
+  const parts = [`started ${time(rollout.startedAt)}`];
+  if (rollout.endedAt) {
+    parts.push(`ended ${time(rollout.endedAt)}`);
+  }
+  const timeout = rollout.nodeTimeoutSeconds;
+  parts.push(`node timeout ${timeout > 0 && timeout % 60 === 0 ? `${timeout / 60} min` : duration(timeout)}`);
+  setText(document.getElementById('rollout-status'), parts.join(' · '));
+
+  const total = Math.max(0, rollout.total ?? (rollout.steps ?? []).length);
+  const done = Math.min(total, Math.max(0, rollout.done ?? 0));
+  const progress = document.getElementById('rollout-progress');
+  setAttr(progress, 'aria-valuemax', total);
+  setAttr(progress, 'aria-valuenow', done);
+  setAttr(progress, 'aria-valuetext', `${done} of ${total} workers restarted`);
+  progress.querySelector('.bar').style.width = `${total === 0 ? 100 : (100 * done) / total}%`;
+  setText(document.getElementById('rollout-done'), `${done}/${total} restarted`);
+
+  const now = serverNow(cluster);
+  const steps = rollout.steps ?? [];
+  // The worker under way: while running, the first not done; once ended, the one it stopped at, if it had begun.
+  const current = steps.find((step) => step.phase !== 'done' && (running || step.phaseSince));
+  const currentLine = document.getElementById('rollout-current');
+  if (current) {
+    const seconds = current.phaseSince ? secondsInPhase(current, rollout, now) : null;
+    currentLine.replaceChildren(running ? (current.phase === 'waiting' ? 'next: ' : 'now: ') : `${state} during: `,
+      h('b', { text: stepLabel(current) }), ' ', h('code', { text: current.phase }), phaseFor(seconds));
+    setAttr(currentLine, 'data-node', current.node);
+    setAttr(currentLine, 'data-phase', current.phase);
+  } else {
+    currentLine.replaceChildren();
+    setAttr(currentLine, 'data-node', null);
+    setAttr(currentLine, 'data-phase', null);
+  }
+  const stopped = document.getElementById('rollout-stopped-because');
+  // A cancel's reason already says so ("cancelled by the operator"); a stop's says only what went wrong.
+  setText(stopped, rollout.stoppedBecause ? (state === 'stopped' ? `Stopped: ${rollout.stoppedBecause}` : rollout.stoppedBecause) : '');
+  stopped.hidden = !rollout.stoppedBecause;
+
+  const items = steps.map((step) => h('li', {
+    class: `rollout-step phase-${step.phase}${step === current ? ' current' : ''}`, 'data-testid': 'rollout-step',
+    data: { node: step.node, phase: step.phase },
+  },
+  h('span', { class: 'rollout-step-name', text: stepLabel(step) }), ' ', h('code', { text: step.phase }),
+  step === current && step.phaseSince ? phaseFor(secondsInPhase(step, rollout, now)) : null,
+  step.doneAt ? h('span', { class: 'since', text: ` at ${time(step.doneAt)}` }) : null));
+  document.getElementById('rollout-steps').replaceChildren(...items);
+}
+
 // ------------------------------------------------------------------ partition map
 
 let mapKey = null;
@@ -625,6 +724,7 @@ const EVENT_TONE = {
   'drain-started': 'warn', 'drain-cancelled': 'warn', 'node-transition': 'warn',
   'drain-completed': 'good', 'node-alive': 'good', 'partition-moved': 'info', 'leadership-moved': 'info',
   'maintenance-started': 'warn', 'maintenance-ended': 'good', 'maintenance-expired': 'bad',
+  'rollout-started': 'warn', 'rollout-node-restarted': 'good',
 };
 
 /** Adds events (oldest first, as the API returns them) to the top of the list. */
