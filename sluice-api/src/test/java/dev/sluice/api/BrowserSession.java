@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.stream.Stream;
@@ -114,6 +115,14 @@ public final class BrowserSession implements AutoCloseable {
 
     public void open(String url) {
         driver.get(url);
+    }
+
+    /**
+     * Makes the page's local time zone {@code zone} (an IANA id such as {@code Asia/Kolkata}) whatever the machine's
+     * is, so that a test can say which clock time the page shows. Call it before {@link #open}.
+     */
+    public void timeZone(String zone) {
+        ((ChromeDriver) driver).executeCdpCommand("Emulation.setTimezoneOverride", Map.of("timezoneId", zone));
     }
 
     /**

@@ -68,6 +68,9 @@ async function request(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
+  }
+  // Every change needs the token, and some changes have no body (DELETE): the method decides, not the body.
+  if (method !== 'GET') {
     const token = storedToken();
     if (token) {
       headers.Authorization = 'Bearer ' + token;
@@ -130,3 +133,39 @@ export function events(since, limit) {
 export function requestState(nodeId, { state, reason = '', force = false, dryRun = false }) {
   return request('POST', node(nodeId) + '/state', { state, reason, force, dryRun });
 }
+
+/**
+ * Begins or extends a worker's maintenance (or dry-runs it). A dry-run resolves with the plan: `allowed`,
+ * `refusal` (with the partitions at risk in `blocking`), `leadershipChanges` and `warnings`; anything else with
+ * the node. Rejects with an ApiError whose body is the refusal for a 409.
+ */
+export function beginMaintenance(nodeId, { durationSeconds, reason = '', force = false, dryRun = false }) {
+  return request('POST', node(nodeId) + '/maintenance', { durationSeconds, reason, force, dryRun });
+}
+
+/** Ends a worker's maintenance; a worker in none answers `changed: false`. */
+export const endMaintenance = (nodeId) => request('DELETE', node(nodeId) + '/maintenance');
+
+/**
+ * Starts a rolling restart (or dry-runs it) of `scope`: `{}` for every active worker, `{ zone }` or `{ nodes }`.
+ * A dry-run resolves with the plan (the workers in order, each with `leads`, `blocking` and `warnings`), a start
+ * with the rollout.
+ */
+export function startRollout(scope, { nodeTimeoutSeconds, reason = '', dryRun = false }) {
+  return request('POST', '/api/v1/rollouts', { ...scope, nodeTimeoutSeconds, reason, dryRun });
+}
+
+/** The running rolling restart or the last one; null when none has ever run (the API answers 404). */
+export async function currentRollout() {
+  try {
+    return await request('GET', '/api/v1/rollouts/current');
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      return null;
+    }
+    throw error;
+  }
+}
+
+/** Cancels the running rolling restart; one that already ended is answered as it is. */
+export const cancelRollout = () => request('DELETE', '/api/v1/rollouts/current');

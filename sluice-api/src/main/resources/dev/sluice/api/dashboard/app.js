@@ -1,10 +1,12 @@
 // The dashboard's entry point: polls the admin API about once a second (events incrementally, with
-// `since`), renders what it gets, and says plainly when the cluster cannot be reached or the token is
+// `since`; the rolling restart, running or last), renders what it gets, and says plainly when the cluster cannot be reached or the token is
 // refused. `?poll=<ms>` changes the polling period (250 ms to 60 s).
 
 import * as api from './api.js';
-import { appendEvents, clearEvents, renderClients, renderDrains, renderMap, renderSummary, renderWorkers, time } from './view.js';
-import { initDialogs, openActionDialog, openDrainDialog } from './dialogs.js';
+import {
+  appendEvents, clearEvents, renderClients, renderDrains, renderMap, renderRollout, renderSummary, renderWorkers, serverNow, time,
+} from './view.js';
+import { initDialogs, openActionDialog, openDrainDialog, openMaintenanceDialog, openRolloutDialog } from './dialogs.js';
 
 const POLL_DEFAULT_MS = 1000;
 const POLL_MIN_MS = 250;
@@ -22,6 +24,7 @@ const pollMs = (() => {
 
 const status = {
   nodes: [],
+  rollout: null,
   eventsLast: null,
   lastSuccess: null,
   failingSince: null,
@@ -94,6 +97,7 @@ async function poll() {
       api.nodes(),
       api.partitions(),
       api.events(status.eventsLast, status.eventsLast === null ? EVENTS_FIRST : EVENTS_PAGE),
+      api.currentRollout(),
     ]);
   } catch (error) {
     showUnreachable(error);
@@ -127,12 +131,14 @@ function pollNow() {
   }
 }
 
-function render(cluster, nodes, partitions, events) {
+function render(cluster, nodes, partitions, events, rollout) {
   status.nodes = nodes;
+  status.rollout = rollout;
   renderSummary(cluster, nodes);
-  renderWorkers(nodes, onAction);
+  renderWorkers(nodes, onAction, serverNow(cluster));
   renderClients(cluster);
   renderDrains(cluster, nodes);
+  renderRollout(rollout, cluster);
   renderMap(partitions, nodes);
   if (status.eventsLast !== null && events.last < status.eventsLast) {
     // The log restarted (a new cluster behind the same address): start the list again.
@@ -148,9 +154,20 @@ function onAction(action, nodeId) {
     return;
   }
   const node = status.nodes.find((n) => n.id === nodeId);
-  if (node) {
+  if (node && action === 'maintenance') {
+    openMaintenanceDialog(node);
+  } else if (node) {
     openActionDialog(action, node);
   }
+}
+
+function initRolloutButtons() {
+  document.getElementById('rollout-start').addEventListener('click', () => openRolloutDialog(status.nodes));
+  document.getElementById('rollout-cancel').addEventListener('click', () => {
+    if (status.rollout?.state === 'running') {
+      openActionDialog('cancel-rollout', status.rollout);
+    }
+  });
 }
 
 // ------------------------------------------------------------------ token
@@ -175,6 +192,7 @@ function initToken() {
 // ------------------------------------------------------------------ start
 
 initToken();
+initRolloutButtons();
 initDialogs({
   onChanged: (message) => {
     document.getElementById('auth-banner').hidden = true;

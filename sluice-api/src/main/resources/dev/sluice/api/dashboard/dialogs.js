@@ -1,9 +1,10 @@
-// The two dialogs that change a worker's state. The drain dialog asks the server for a dry-run first and
-// shows its plan (moves, leadership changes, blocking partitions); every dialog asks for a reason and an
-// explicit confirmation, sends the request with the token, and shows a refusal with the server's words.
+// The dialogs that change the cluster. The drain, maintenance and rolling-restart dialogs ask the server for a
+// dry-run first and show its plan (moves, leadership changes, partitions at risk, the order of the workers); every
+// dialog asks for an explicit confirmation (and a reason, when the request records one), sends the request with
+// the token, and shows a refusal with the server's words.
 
 import * as api from './api.js';
-import { h } from './view.js';
+import { clock, h } from './view.js';
 
 let hooks = { onChanged: () => {}, onUnauthorized: () => {}, onTokenSaved: () => {}, nodeName: () => undefined };
 
@@ -15,6 +16,8 @@ let hooks = { onChanged: () => {}, onUnauthorized: () => {}, onTokenSaved: () =>
 export function initDialogs(callbacks) {
   hooks = { ...hooks, ...callbacks };
   initDrainDialog();
+  initMaintenanceDialog();
+  initRolloutDialog();
   initActionDialog();
 }
 
@@ -63,6 +66,10 @@ function describeFailure(error) {
     hooks.onUnauthorized(error.message);
     return `Not authorised: ${error.message}. Enter the cluster's token below and try again.`;
   }
+  if (error.status === 409 && error.body && !error.body.kind) {
+    // A refused rolling restart: an error code and the server's sentence, no transition to explain.
+    return `Refused: ${error.message}`;
+  }
   if (error.status === 409 && error.body) {
     const refusal = error.body;
     const allowed = (refusal.allowed ?? []).join(', ') || 'none';
@@ -81,6 +88,61 @@ function showError(element, text) {
 function blockingItems(list) {
   return list.map((b) => h('li', { data: { partition: b.partition } },
     h('b', { text: b.partition }), ' ', h('code', { text: b.reason ?? '' }), ': ', b.message ?? ''));
+}
+
+/** Partition ids as ranges, `P3–P4, P8–P9`, as the server's `BlockingPartition.Group` prints them. */
+function partitionRanges(ids) {
+  const numbers = [...new Set(ids)].map((id) => Number(/\d+$/.exec(id)?.[0] ?? NaN));
+  if (numbers.some(Number.isNaN)) {
+    return ids.join(', ');
+  }
+  numbers.sort((a, b) => a - b);
+  const ranges = [];
+  for (const n of numbers) {
+    const last = ranges.at(-1);
+    if (last && n === last[1] + 1) {
+      last[1] = n;
+    } else {
+      ranges.push([n, n]);
+    }
+  }
+  return ranges.map(([from, to]) => (from === to ? `P${from}` : `P${from}–P${to}`)).join(', ');
+}
+
+/**
+ * Partitions at risk grouped by reason and sentence, largest group first, as the server groups them: a maintenance
+ * that puts twelve partitions at risk for one reason reads as one line, not twelve. Each item lists its partitions in
+ * `data-partitions`.
+ */
+function groupedBlockingItems(list) {
+  const groups = new Map();
+  for (const b of list) {
+    const key = `${b.reason ?? ''}\n${b.message ?? ''}`;
+    if (!groups.has(key)) {
+      groups.set(key, { reason: b.reason ?? '', message: b.message ?? '', partitions: [] });
+    }
+    groups.get(key).partitions.push(b.partition);
+  }
+  return [...groups.values()].sort((a, b) => b.partitions.length - a.partitions.length).map((g) => h('li', {
+    data: { partitions: g.partitions.join(' ') },
+  }, h('b', { text: partitionRanges(g.partitions) }), g.partitions.length > 1 ? ` (${g.partitions.length})` : '', ' ',
+  h('code', { text: g.reason }), ': ', g.message));
+}
+
+function warningsOf(answer) {
+  return (answer.warnings ?? []).length ? ` — ${answer.warnings.join('; ')}` : '';
+}
+
+/** A replica move or a leadership change as a plan's table row: partition, from, to, each node named `N3 (worker-3)`. */
+function changeRow(change, testid) {
+  return h('tr', { 'data-testid': testid, data: { partition: change.partition } },
+    h('td', { text: change.partition }), h('td', { text: nodeLabel(change.from) ?? '—' }), h('td', { text: nodeLabel(change.to) ?? '—' }));
+}
+
+/** A whole number from a number field, or null when it is empty, fractional or outside [min, max]. */
+function wholeNumber(input) {
+  const value = Number(input.value);
+  return input.value.trim() !== '' && Number.isInteger(value) && value >= Number(input.min) && value <= Number(input.max) ? value : null;
 }
 
 // ------------------------------------------------------------------ drain
@@ -203,10 +265,8 @@ function showPlan(nodeId, plan) {
   byId('drain-blocking').hidden = blocking.length === 0;
   byId('drain-blocking').querySelector('ul').replaceChildren(...blockingItems(blocking));
 
-  const row = (change, testid) => h('tr', { 'data-testid': testid, data: { partition: change.partition } },
-    h('td', { text: change.partition }), h('td', { text: nodeLabel(change.from) ?? '—' }), h('td', { text: nodeLabel(change.to) ?? '—' }));
-  byId('drain-moves').tBodies[0].replaceChildren(...moves.map((m) => row(m, 'dry-run-move')));
-  byId('drain-leaders').tBodies[0].replaceChildren(...leaders.map((l) => row(l, 'dry-run-leader')));
+  byId('drain-moves').tBodies[0].replaceChildren(...moves.map((m) => changeRow(m, 'dry-run-move')));
+  byId('drain-leaders').tBodies[0].replaceChildren(...leaders.map((l) => changeRow(l, 'dry-run-leader')));
   byId('drain-moves-count').textContent = `(${moves.length})`;
   byId('drain-leaders-count').textContent = `(${leaders.length})`;
   const perWorker = Object.entries(plan.replicasPerWorker ?? {}).map(([worker, count]) => `${nodeLabel(worker)} ${count}`).join(' · ');
@@ -258,54 +318,461 @@ async function confirmDrain() {
   }
 }
 
-// ------------------------------------------------------------------ activate, disable, cancel drain
+// ------------------------------------------------------------------ maintenance
 
-const action = { node: null, kind: null, target: null, request: 0, busy: false };
+const maintenance = { node: null, plan: null, request: 0, busy: false };
 
-/** What each action asks for and what the operator should know before confirming, by current state. */
-function describeAction(kind, node) {
-  const id = node.id;
+function initMaintenanceDialog() {
+  const dialog = byId('maintenance-dialog');
+  byId('maintenance-reason').addEventListener('input', updateMaintenanceConfirm);
+  byId('maintenance-minutes').addEventListener('input', updateMaintenanceConfirm);
+  byId('maintenance-force').addEventListener('change', updateMaintenanceConfirm);
+  byId('maintenance-cancel').addEventListener('click', () => dialog.close('cancel'));
+  byId('maintenance-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    adoptDialogToken('maintenance');
+    if (maintenance.plan) {
+      confirmMaintenance();
+    } else if (maintenance.node && dialog.dataset.phase === 'failed') {
+      openMaintenanceDialog(maintenance.node, { keepToken: true });
+    }
+  });
+  dialog.addEventListener('close', () => {
+    maintenance.request++;
+    maintenance.node = null;
+  });
+}
+
+function updateMaintenanceConfirm() {
+  const confirm = byId('maintenance-confirm');
+  const plan = maintenance.plan;
+  if (!plan && byId('maintenance-dialog').dataset.phase === 'failed') {
+    confirm.disabled = maintenance.busy;
+    confirm.textContent = 'Ask for the dry-run again';
+    return;
+  }
+  const reason = byId('maintenance-reason').value.trim();
+  const forced = byId('maintenance-force').checked;
+  const minutes = wholeNumber(byId('maintenance-minutes'));
+  confirm.disabled = maintenance.busy || !plan || reason.length === 0 || minutes === null || !(plan.allowed || forced);
+  const extending = Boolean(maintenance.node?.maintenance?.active);
+  confirm.textContent = plan && !plan.allowed ? 'Begin with force' : extending ? 'Extend maintenance' : 'Begin maintenance';
+}
+
+/**
+ * Opens the maintenance dialog for `node` (a node view) and asks the server for the dry-run: whether it would
+ * begin, the leaderships that would leave the worker, and the pre-check's warnings or partitions at risk. A
+ * worker already in maintenance gets it extended: the new time limit and reason, its start kept.
+ */
+export async function openMaintenanceDialog(node, { keepToken = false } = {}) {
+  const dialog = byId('maintenance-dialog');
+  const request = ++maintenance.request;
+  maintenance.node = node;
+  maintenance.plan = null;
+  maintenance.busy = false;
+  const label = nodeLabel(node.id);
+  const extending = Boolean(node.maintenance?.active);
+  byId('maintenance-title').textContent = extending ? `Extend the maintenance of ${label}?` : `Maintenance of ${label}?`;
+  byId('maintenance-verdict').textContent = 'Asking the server for a dry-run…';
+  byId('maintenance-verdict').className = 'verdict';
+  byId('maintenance-blocking').hidden = true;
+  byId('maintenance-leaders').tBodies[0].replaceChildren();
+  byId('maintenance-leaders-count').textContent = '';
+  byId('maintenance-warnings').replaceChildren();
+  byId('maintenance-minutes').value = byId('maintenance-minutes').defaultValue;
+  byId('maintenance-reason').value = extending ? node.maintenance.reason ?? '' : '';
+  byId('maintenance-force').checked = false;
+  byId('maintenance-force-label').hidden = true;
+  if (!keepToken) {
+    hideToken('maintenance');
+  }
+  showError(byId('maintenance-error'), null);
+  dialog.dataset.node = node.id;
+  dialog.dataset.phase = 'planning';
+  delete dialog.dataset.allowed;
+  updateMaintenanceConfirm();
+  if (!dialog.open) {
+    dialog.showModal();
+  }
+  try {
+    const plan = await api.beginMaintenance(node.id, { durationSeconds: wholeNumber(byId('maintenance-minutes')) * 60, dryRun: true });
+    if (request !== maintenance.request) {
+      return;
+    }
+    showMaintenancePlan(node, plan);
+  } catch (error) {
+    if (request !== maintenance.request) {
+      return;
+    }
+    byId('maintenance-verdict').textContent = 'No dry-run: the server did not give one.';
+    byId('maintenance-verdict').className = 'verdict bad';
+    dialog.dataset.phase = 'failed';
+    showError(byId('maintenance-error'), describeFailure(error));
+    if (error instanceof api.ApiError && error.status === 401) {
+      revealToken('maintenance');
+    }
+    updateMaintenanceConfirm();
+    return;
+  }
+  byId('maintenance-reason').focus();
+}
+
+function showMaintenanceBlocking(blocking) {
+  byId('maintenance-blocking').hidden = blocking.length === 0;
+  byId('maintenance-blocking').querySelector('ul').replaceChildren(...groupedBlockingItems(blocking));
+  // Force skips the pre-check and nothing else: it is offered only against partitions at risk.
+  byId('maintenance-force-label').hidden = blocking.length === 0;
+}
+
+function showMaintenancePlan(node, plan) {
+  maintenance.plan = plan;
+  hideToken('maintenance');
+  const dialog = byId('maintenance-dialog');
+  const leaders = plan.leadershipChanges ?? [];
+  const verdict = byId('maintenance-verdict');
+  if (plan.allowed) {
+    verdict.textContent = `Allowed: 0 replica moves and ${leaders.length} leadership change${leaders.length === 1 ? '' : 's'} off `
+      + `${nodeLabel(node.id)}. Its replicas stay where they are however long it is away, up to the time limit; `
+      + 'nothing is written until you confirm.';
+    verdict.className = 'verdict good';
+  } else {
+    verdict.textContent = `Would be refused: ${plan.refusal?.message ?? 'the server gave no reason'}`;
+    verdict.className = 'verdict bad';
+  }
+  showMaintenanceBlocking(plan.refusal?.blocking ?? []);
+  byId('maintenance-leaders').tBodies[0].replaceChildren(...leaders.map((l) => changeRow(l, 'maintenance-leader')));
+  byId('maintenance-leaders-count').textContent = `(${leaders.length})`;
+  byId('maintenance-warnings').replaceChildren(...(plan.warnings ?? []).map((w) => h('li', { text: w })));
+  dialog.dataset.phase = 'planned';
+  dialog.dataset.allowed = String(Boolean(plan.allowed));
+  updateMaintenanceConfirm();
+}
+
+async function confirmMaintenance() {
+  const node = maintenance.node;
+  const minutes = wholeNumber(byId('maintenance-minutes'));
+  if (!node || !maintenance.plan || maintenance.busy || minutes === null) {
+    return;
+  }
+  const request = maintenance.request;
+  maintenance.busy = true;
+  updateMaintenanceConfirm();
+  showError(byId('maintenance-error'), null);
+  byId('maintenance-dialog').dataset.phase = 'sending';
+  try {
+    const answer = await api.beginMaintenance(node.id, {
+      durationSeconds: minutes * 60, reason: byId('maintenance-reason').value.trim(), force: byId('maintenance-force').checked,
+    });
+    if (request !== maintenance.request) {
+      return;
+    }
+    byId('maintenance-dialog').close('done');
+    const until = answer.node?.maintenance?.until;
+    hooks.onChanged(`${nodeLabel(node.id)} is in maintenance` + (until ? ` until ${clock(until)}` : '')
+      + (answer.changed === false ? ' (no change: it already was)' : '') + warningsOf(answer));
+  } catch (error) {
+    if (request !== maintenance.request) {
+      return;
+    }
+    byId('maintenance-dialog').dataset.phase = 'refused';
+    showError(byId('maintenance-error'), describeFailure(error));
+    if (error instanceof api.ApiError && error.status === 401) {
+      revealToken('maintenance');
+    }
+    if (error instanceof api.ApiError && error.status === 409 && error.body?.blocking?.length) {
+      showMaintenanceBlocking(error.body.blocking);
+    }
+  } finally {
+    if (request === maintenance.request) {
+      maintenance.busy = false;
+      updateMaintenanceConfirm();
+    }
+  }
+}
+
+// ------------------------------------------------------------------ rolling restart
+
+const rollout = { plan: null, request: 0, busy: false };
+
+function initRolloutDialog() {
+  const dialog = byId('rollout-dialog');
+  byId('rollout-reason').addEventListener('input', updateRolloutConfirm);
+  byId('rollout-timeout').addEventListener('input', updateRolloutConfirm);
+  byId('rollout-scope').addEventListener('change', () => planRollout());
+  byId('rollout-dialog-cancel').addEventListener('click', () => dialog.close('cancel'));
+  byId('rollout-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    adoptDialogToken('rollout');
+    if (rollout.plan) {
+      confirmRollout();
+    } else if (dialog.dataset.phase === 'failed') {
+      planRollout({ keepToken: true });
+    }
+  });
+  dialog.addEventListener('close', () => {
+    rollout.request++;
+  });
+}
+
+/** The request body's selection for the scope chosen: `{}` (every active worker), `{ zone }` or `{ nodes }`. */
+function rolloutScope() {
+  const [kind, value] = byId('rollout-scope').value.split(/:(.*)/s);
   switch (kind) {
-    case 'cancel-drain':
+    case 'zone':
+      return { zone: value };
+    case 'node':
+      return { nodes: [value] };
+    case 'all':
+      return {};
+    default:
+      throw new Error(`BUG: unknown rollout scope ${kind}`);
+  }
+}
+
+function updateRolloutConfirm() {
+  const confirm = byId('rollout-confirm');
+  if (!rollout.plan && byId('rollout-dialog').dataset.phase === 'failed') {
+    confirm.disabled = rollout.busy;
+    confirm.textContent = 'Ask for the plan again';
+    return;
+  }
+  const reason = byId('rollout-reason').value.trim();
+  // Nothing can force a rollout past its pre-check: one the server would refuse cannot be started here either.
+  confirm.disabled = rollout.busy || !rollout.plan?.allowed || reason.length === 0 || wholeNumber(byId('rollout-timeout')) === null;
+  confirm.textContent = 'Start rolling restart';
+}
+
+/**
+ * Opens the rolling-restart dialog: the scopes to choose from (every active worker, one zone's, or one worker)
+ * from `nodes`, then the server's dry-run for the scope chosen.
+ */
+export function openRolloutDialog(nodes) {
+  const dialog = byId('rollout-dialog');
+  const active = nodes.filter((n) => n.state === 'active' && (!Array.isArray(n.roles) || n.roles.length === 0 || n.roles.includes('worker')));
+  const zones = new Map();
+  for (const node of active) {
+    zones.set(node.location, (zones.get(node.location) ?? 0) + 1);
+  }
+  const scope = byId('rollout-scope');
+  const chosen = scope.value;
+  scope.replaceChildren(
+    h('option', { value: 'all', text: `every active worker (${active.length})` }),
+    h('optgroup', { label: 'one zone' }, ...[...zones.entries()].sort().map(([zone, count]) =>
+      h('option', { value: `zone:${zone}`, text: `zone ${zone} (${count} active worker${count === 1 ? '' : 's'})` }))),
+    h('optgroup', { label: 'one worker' }, ...active.map((n) => h('option', { value: `node:${n.id}`, text: `only ${nodeLabel(n.id)}` }))));
+  scope.value = [...scope.options].some((o) => o.value === chosen) ? chosen : 'all';
+  byId('rollout-timeout').value = byId('rollout-timeout').defaultValue;
+  byId('rollout-reason').value = '';
+  hideToken('rollout');
+  if (!dialog.open) {
+    dialog.showModal();
+  }
+  planRollout();
+}
+
+async function planRollout({ keepToken = false } = {}) {
+  const dialog = byId('rollout-dialog');
+  const request = ++rollout.request;
+  rollout.plan = null;
+  rollout.busy = false;
+  byId('rollout-verdict').textContent = 'Asking the server for a dry-run plan…';
+  byId('rollout-verdict').className = 'verdict';
+  byId('rollout-plan').tBodies[0].replaceChildren();
+  byId('rollout-warnings').replaceChildren();
+  if (!keepToken) {
+    hideToken('rollout');
+  }
+  showError(byId('rollout-error'), null);
+  dialog.dataset.phase = 'planning';
+  delete dialog.dataset.allowed;
+  updateRolloutConfirm();
+  const minutes = wholeNumber(byId('rollout-timeout')) ?? Number(byId('rollout-timeout').defaultValue);
+  try {
+    const plan = await api.startRollout(rolloutScope(), { nodeTimeoutSeconds: minutes * 60, dryRun: true });
+    if (request !== rollout.request) {
+      return;
+    }
+    showRolloutPlan(plan);
+  } catch (error) {
+    if (request !== rollout.request) {
+      return;
+    }
+    byId('rollout-verdict').textContent = 'No dry-run plan: the server did not give one.';
+    byId('rollout-verdict').className = 'verdict bad';
+    dialog.dataset.phase = 'failed';
+    showError(byId('rollout-error'), describeFailure(error));
+    if (error instanceof api.ApiError && error.status === 401) {
+      revealToken('rollout');
+    }
+    updateRolloutConfirm();
+    return;
+  }
+  byId('rollout-reason').focus();
+}
+
+function showRolloutPlan(plan) {
+  rollout.plan = plan;
+  hideToken('rollout');
+  const dialog = byId('rollout-dialog');
+  const steps = plan.steps ?? [];
+  const label = (step) => (step.name ? `${step.node} (${step.name})` : nodeLabel(step.node));
+  const verdict = byId('rollout-verdict');
+  if (plan.allowed) {
+    verdict.textContent = `Allowed: ${steps.length} worker${steps.length === 1 ? '' : 's'}, one at a time in this order, zone by zone. `
+      + 'Each goes into maintenance, hands its leaderships over, shuts down gracefully and comes back; no replica moves. '
+      + 'Nothing is written until you confirm.';
+    verdict.className = 'verdict good';
+  } else {
+    const atRisk = steps.filter((step) => (step.blocking ?? []).length > 0);
+    verdict.textContent = `Would be refused: partitions would lose their majority while ${atRisk.map(label).join(', ')} `
+      + `${atRisk.length === 1 ? 'is' : 'are each'} away (listed below). Bring back the workers that are away first.`;
+    verdict.className = 'verdict bad';
+  }
+  byId('rollout-plan').tBodies[0].replaceChildren(...steps.map((step, index) => {
+    const blocking = step.blocking ?? [];
+    return h('tr', { 'data-testid': 'rollout-plan-step', data: { node: step.node, atRisk: String(blocking.length) } },
+      h('td', { text: String(index + 1) }),
+      h('td', { text: label(step) }),
+      h('td', { text: step.location ?? '' }),
+      h('td', { 'data-testid': 'rollout-plan-leads', text: String(step.leads ?? 0) }),
+      h('td', { class: blocking.length ? 'bad' : '' }, blocking.length
+        ? h('ul', { class: 'blocking', 'data-testid': 'rollout-plan-blocking' }, ...groupedBlockingItems(blocking))
+        : 'none'));
+  }));
+  // One line per worker: with three replicas over a few zones, a warning per partition would bury the plan.
+  byId('rollout-warnings').replaceChildren(...steps.filter((step) => (step.warnings ?? []).length > 0).map((step) => h('li', {
+    text: `${label(step)}: ${step.warnings.length} partition${step.warnings.length === 1 ? '' : 's'} left in one zone while it is away `
+      + `(${step.warnings.map((w) => w.partition).join(', ')})`,
+  })));
+  dialog.dataset.phase = 'planned';
+  dialog.dataset.allowed = String(Boolean(plan.allowed));
+  updateRolloutConfirm();
+}
+
+async function confirmRollout() {
+  const minutes = wholeNumber(byId('rollout-timeout'));
+  if (!rollout.plan || rollout.busy || minutes === null) {
+    return;
+  }
+  const request = rollout.request;
+  rollout.busy = true;
+  updateRolloutConfirm();
+  showError(byId('rollout-error'), null);
+  byId('rollout-dialog').dataset.phase = 'sending';
+  try {
+    const started = await api.startRollout(rolloutScope(), { nodeTimeoutSeconds: minutes * 60, reason: byId('rollout-reason').value.trim() });
+    if (request !== rollout.request) {
+      return;
+    }
+    byId('rollout-dialog').close('done');
+    hooks.onChanged(`rolling restart ${started.id} started: ${started.total} worker${started.total === 1 ? '' : 's'}, one at a time`);
+  } catch (error) {
+    if (request !== rollout.request) {
+      return;
+    }
+    byId('rollout-dialog').dataset.phase = 'refused';
+    showError(byId('rollout-error'), describeFailure(error));
+    if (error instanceof api.ApiError && error.status === 401) {
+      revealToken('rollout');
+    }
+  } finally {
+    if (request === rollout.request) {
+      rollout.busy = false;
+      updateRolloutConfirm();
+    }
+  }
+}
+
+// ------------------------------------------------------------------ activate, disable, cancel drain, end maintenance, cancel rollout
+
+const action = { subject: null, kind: null, target: null, send: null, done: null, request: 0, busy: false };
+
+/** A change of worker state: the request it sends and the notice it earns. */
+function stateChange(node, target, verb) {
+  return {
+    target,
+    reason: true,
+    send: (reason, force) => api.requestState(node.id, { state: target, reason, force }),
+    done: (answer) => `${node.id}: ${verb}` + (answer.changed === false ? ' (no change: it already was)' : '') + warningsOf(answer),
+  };
+}
+
+/**
+ * What each action asks for and what the operator should know before confirming, by current state: the title and
+ * text, the force checkbox's words (or null), whether it takes a reason (a DELETE has no body to carry one), the
+ * confirm button's label, and how to send it.
+ */
+function describeAction(kind, subject) {
+  switch (kind) {
+    case 'cancel-drain': {
+      const id = subject.id;
       return {
-        target: 'active', title: `Cancel the drain of ${id}?`,
+        ...stateChange(subject, 'active', 'drain cancelled'), title: `Cancel the drain of ${id}?`, confirm: 'Cancel drain',
         text: `${id} goes back to active: moves in flight finish or roll back cleanly, and it may receive replicas again.`,
         force: null,
       };
-    case 'activate':
-      return node.state === 'provisioning'
+    }
+    case 'activate': {
+      const id = subject.id;
+      return subject.state === 'provisioning'
         ? {
-          target: 'active', title: `Activate ${id} now?`,
+          ...stateChange(subject, 'active', 'now active'), title: `Activate ${id} now?`, confirm: 'Activate',
           text: `${id} activates itself once its warm-up checks pass. An operator may activate it early only with force, skipping them.`,
           force: 'skip the warm-up checks (force)',
         }
         : {
-          target: 'active', title: `Recommission ${id}?`,
-          text: `${id} becomes active and may receive replicas again. It must be alive` + (node.alive ? '.' : ', and it is not running now.'),
+          ...stateChange(subject, 'active', 'now active'), title: `Recommission ${id}?`, confirm: 'Activate',
+          text: `${id} becomes active and may receive replicas again. It must be alive` + (subject.alive ? '.' : ', and it is not running now.'),
           force: null,
         };
-    case 'disable':
-      switch (node.state) {
+    }
+    case 'disable': {
+      const id = subject.id;
+      const disable = { ...stateChange(subject, 'disabled', 'now disabled'), confirm: 'Disable' };
+      switch (subject.state) {
         case 'active':
           return {
-            target: 'disabled', title: `Disable ${id} without draining?`,
-            text: `Drain first: disabling an active worker takes its ${node.replicas ?? 0} replicas out of their partitions at once, `
+            ...disable, title: `Disable ${id} without draining?`,
+            text: `Drain first: disabling an active worker takes its ${subject.replicas ?? 0} replicas out of their partitions at once, `
               + 'leaving them under-replicated until the controller replaces them. The server allows it only with force.',
-            force: `disable now and lose ${node.replicas ?? 0} replicas (force)`,
+            force: `disable now and lose ${subject.replicas ?? 0} replicas (force)`,
           };
         case 'draining':
           return {
-            target: 'disabled', title: `Disable ${id} before its drain finishes?`,
-            text: `The controller disables ${id} by itself once it holds nothing. It still holds ${node.replicas ?? 0} replicas; `
+            ...disable, title: `Disable ${id} before its drain finishes?`,
+            text: `The controller disables ${id} by itself once it holds nothing. It still holds ${subject.replicas ?? 0} replicas; `
               + 'disabling it now needs force and drops them.',
-            force: `disable now and drop ${node.replicas ?? 0} replicas (force)`,
+            force: `disable now and drop ${subject.replicas ?? 0} replicas (force)`,
           };
         default:
           return {
-            target: 'disabled', title: `Disable ${id}?`,
+            ...disable, title: `Disable ${id}?`,
             text: `${id} holds no replica; it will receive none while disabled.`, force: null,
           };
       }
+    }
+    case 'end-maintenance': {
+      const label = nodeLabel(subject.id);
+      return {
+        target: null, reason: false, force: null, confirm: 'End maintenance', title: `End the maintenance of ${label}?`,
+        text: `${label} may lead again, as the scheduler balances leaderships, and receive replicas. `
+          + (subject.alive
+            ? 'The controller ends a maintenance by itself once the worker is back from a restart and caught up; end it now if it will not restart.'
+            : 'It is not running now: the dead-node grace period starts at once, and when it runs out its replicas are replaced.'),
+        send: () => api.endMaintenance(subject.id),
+        done: (answer) => `${label}: maintenance ended` + (answer.changed === false ? ' (no change: it was in none)' : ''),
+      };
+    }
+    case 'cancel-rollout':
+      return {
+        target: null, reason: false, force: null, confirm: 'Cancel rollout', title: `Cancel rolling restart ${subject.id}?`,
+        text: `${subject.done ?? 0} of ${subject.total ?? 0} workers are restarted. No further worker begins: one not yet shut down `
+          + 'leaves its maintenance at once; one already restarting finishes its restart, and its maintenance ends once it has caught up.',
+        send: () => api.cancelRollout(),
+        done: (answer) => answer.state === 'cancelled'
+          ? `rolling restart ${answer.id} cancelled (${answer.done} of ${answer.total} workers restarted)`
+          : `rolling restart ${answer.id} had already ended: ${answer.state}`,
+      };
     default:
       throw new Error(`BUG: unknown action ${kind}`);
   }
@@ -323,7 +790,7 @@ function initActionDialog() {
   });
   dialog.addEventListener('close', () => {
     action.request++;
-    action.node = null;
+    action.subject = null;
   });
 }
 
@@ -334,52 +801,60 @@ function updateActionConfirm() {
   byId('action-confirm').disabled = action.busy || (forced && reason.length === 0);
 }
 
-/** Opens the confirmation dialog for activate, disable or cancel-drain on `node` (a node view). */
-export function openActionDialog(kind, node) {
-  const described = describeAction(kind, node);
+/**
+ * Opens the confirmation dialog for `kind`: activate, disable, cancel-drain or end-maintenance on `subject` (a node
+ * view), or cancel-rollout on `subject` (the running rollout).
+ */
+export function openActionDialog(kind, subject) {
+  const described = describeAction(kind, subject);
   const dialog = byId('action-dialog');
   action.request++;
-  action.node = node.id;
+  action.subject = subject;
   action.kind = kind;
   action.target = described.target;
+  action.send = described.send;
+  action.done = described.done;
   action.busy = false;
-  dialog.dataset.node = node.id;
   dialog.dataset.action = kind;
+  if (kind === 'cancel-rollout') {
+    delete dialog.dataset.node;
+  } else {
+    dialog.dataset.node = subject.id;
+  }
   byId('action-title').textContent = described.title;
   byId('action-explanation').textContent = described.text;
+  byId('action-reason-row').hidden = !described.reason;
   byId('action-reason').value = '';
   byId('action-force').checked = false;
   byId('action-force').closest('label').hidden = !described.force;
   byId('action-force-text').textContent = described.force ?? '';
-  byId('action-confirm').textContent = { 'cancel-drain': 'Cancel drain', activate: 'Activate', disable: 'Disable' }[kind];
+  byId('action-confirm').textContent = described.confirm;
   hideToken('action');
   showError(byId('action-error'), null);
   updateActionConfirm();
   if (!dialog.open) {
     dialog.showModal();
   }
-  byId('action-reason').focus();
+  (described.reason ? byId('action-reason') : byId('action-confirm')).focus();
 }
 
 async function confirmAction() {
-  if (!action.node || action.busy) {
+  if (!action.subject || action.busy) {
     return;
   }
-  const { node, kind, target } = action;
+  const { target, send, done } = action;
   const request = action.request;
   const force = byId('action-force').checked;
   action.busy = true;
   updateActionConfirm();
   showError(byId('action-error'), null);
   try {
-    const answer = await api.requestState(node, { state: target, reason: byId('action-reason').value.trim(), force });
+    const answer = await send(byId('action-reason').value.trim(), force);
     if (request !== action.request) {
       return;
     }
     byId('action-dialog').close('done');
-    const verb = { 'cancel-drain': 'drain cancelled', activate: 'now active', disable: 'now disabled' }[kind];
-    hooks.onChanged(`${node}: ${verb}` + (answer.changed === false ? ' (no change: it already was)' : '')
-      + ((answer.warnings ?? []).length ? ` — ${answer.warnings.join('; ')}` : ''));
+    hooks.onChanged(done(answer));
   } catch (error) {
     if (request !== action.request) {
       return;
@@ -388,7 +863,7 @@ async function confirmAction() {
     if (error instanceof api.ApiError && error.status === 401) {
       revealToken('action');
     }
-    if (error instanceof api.ApiError && error.status === 409 && (error.body?.allowedWithForce ?? []).includes(target)) {
+    if (target && error instanceof api.ApiError && error.status === 409 && (error.body?.allowedWithForce ?? []).includes(target)) {
       byId('action-force').closest('label').hidden = false;
       if (!byId('action-force-text').textContent) {
         byId('action-force-text').textContent = 'do it anyway (force)';

@@ -8,6 +8,12 @@ export const STATES = ['provisioning', 'active', 'draining', 'disabled'];
 const FINISHED_DRAINS_SHOWN = 3;
 /** Events kept in the list; older ones drop off the bottom. */
 export const EVENTS_KEPT = 200;
+/**
+ * How long, by the server's clock, a card still says how a worker's last maintenance ended: long enough to see
+ * whether it ended because the worker came back and caught up or because its time ran out (when the dead-node
+ * grace period started), short enough that old news does not crowd the card; the card's tooltip always says.
+ */
+const MAINTENANCE_END_SHOWN_MS = 30 * 60 * 1000;
 
 // ------------------------------------------------------------------ helpers
 
@@ -78,6 +84,25 @@ export function time(iso) {
   }
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? String(iso) : date.toLocaleTimeString([], { hour12: false });
+}
+
+/** Hours and minutes only (`10:30`): a maintenance's time limit is set in minutes. */
+export function clock(iso) {
+  if (!iso) {
+    return '';
+  }
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? String(iso) : date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false });
+}
+
+/**
+ * The server's time as of the last poll, in milliseconds: when the controller leader last published its status
+ * (it does on every pass, about once a second). Durations measured against it read the same in every browser,
+ * whatever its clock says and however long the tab slept. Null before a controller has published.
+ */
+export function serverNow(cluster) {
+  const at = Date.parse(cluster?.controller?.updatedAt ?? '');
+  return Number.isNaN(at) ? null : at;
 }
 
 export function duration(seconds) {
@@ -181,12 +206,15 @@ const cards = new Map();
 /** The action buttons each state offers; the server still decides, and refuses with a message. */
 const ACTIONS = {
   provisioning: ['activate', 'disable'],
-  active: ['drain', 'disable'],
+  active: ['drain', 'maintenance', 'disable'],
   draining: ['cancel-drain', 'disable'],
   disabled: ['activate'],
 };
 
-const ACTION_LABELS = { drain: 'Drain', 'cancel-drain': 'Cancel drain', activate: 'Activate', disable: 'Disable' };
+const ACTION_LABELS = {
+  drain: 'Drain', maintenance: 'Maintenance…', 'end-maintenance': 'End maintenance', 'cancel-drain': 'Cancel drain', activate: 'Activate',
+  disable: 'Disable',
+};
 
 function newCard(id, onAction) {
   const badge = h('span', { class: 'badge', 'data-testid': 'state-badge' });
@@ -195,6 +223,8 @@ function newCard(id, onAction) {
   const liveness = h('span', { class: 'liveness', 'data-testid': 'liveness' });
   const replicas = h('b', { 'data-testid': 'replica-count' });
   const leaders = h('b', { 'data-testid': 'leader-count' });
+  const maintenance = h('div', { class: 'maintenance-badge', 'data-testid': 'maintenance-badge', hidden: '' });
+  const maintenanceEnded = h('div', { class: 'maintenance-ended', 'data-testid': 'maintenance-ended', hidden: '' });
   const buttons = {};
   for (const action of Object.keys(ACTION_LABELS)) {
     buttons[action] = h('button', {
@@ -210,17 +240,54 @@ function newCard(id, onAction) {
   const root = h('article', { class: 'card', 'data-testid': 'worker-card', data: { node: id } },
     h('div', { class: 'card-head' }, h('span', { class: 'node-id', text: id }), name, badge),
     h('div', { class: 'card-meta' }, zone, liveness),
+    maintenance,
     h('div', { class: 'card-counts' }, replicas, ' replicas · ', leaders, ' leaders'),
+    maintenanceEnded,
     h('div', { class: 'card-actions' }, ...Object.values(buttons)));
-  return { root, badge, name, zone, liveness, replicas, leaders, buttons };
+  return { root, badge, name, zone, liveness, replicas, leaders, maintenance, maintenanceEnded, buttons };
 }
 
-function updateCard(card, node) {
+const inMaintenance = (node) => Boolean(node.maintenance?.active);
+
+/**
+ * A worker's maintenance on its card: while it holds, `MAINTENANCE until 10:30 (kernel patch)`; once it ended, for
+ * a while, how (`caught-up`, `expired`…), since an expired one means the dead-node grace period has started. Returns
+ * the tooltip's line about it.
+ */
+function updateMaintenance(card, node, now) {
+  const intent = node.maintenance;
+  const active = inMaintenance(node);
+  card.maintenance.hidden = !active;
+  setAttr(card.root, 'data-maintenance', active ? 'active' : intent ? 'ended' : null);
+  if (active) {
+    setText(card.maintenance, `MAINTENANCE until ${clock(intent.until)}` + (intent.reason ? ` (${intent.reason})` : ''));
+    setAttr(card.maintenance, 'data-until', intent.until);
+    setAttr(card.maintenance, 'title', `in maintenance since ${time(intent.since)} by ${intent.requestedBy}, until ${time(intent.until)}`
+      + (intent.reason ? `: ${intent.reason}` : '') + '\nIt leads nothing, receives no replica, and none of its replicas is replaced while it lasts.');
+  }
+  const endedAt = Date.parse(intent?.endedAt ?? '');
+  const recent = !active && !Number.isNaN(endedAt) && now !== null && now - endedAt <= MAINTENANCE_END_SHOWN_MS;
+  card.maintenanceEnded.hidden = !recent;
+  if (recent) {
+    setText(card.maintenanceEnded, `maintenance ended ${time(intent.endedAt)} (${intent.endCause})`);
+    card.maintenanceEnded.className = `maintenance-ended${intent.endCause === 'expired' ? ' bad' : ''}`;
+    setAttr(card.maintenanceEnded, 'data-cause', intent.endCause);
+  }
+  if (!intent) {
+    return '';
+  }
+  return active
+    ? `\nin maintenance until ${time(intent.until)}, by ${intent.requestedBy}` + (intent.reason ? `: ${intent.reason}` : '')
+    : `\nlast maintenance ended ${time(intent.endedAt)}: ${intent.endCause}` + (intent.endCause === 'expired'
+      ? ' (its time ran out; the dead-node grace period started then)' : '');
+}
+
+function updateCard(card, node, now) {
   const { root } = card;
   const state = STATES.includes(node.state) ? node.state : 'unknown';
   setAttr(root, 'data-state', state);
   setAttr(root, 'data-alive', String(Boolean(node.alive)));
-  root.className = `card state-${state}${node.alive ? '' : ' dead'}`;
+  root.className = `card state-${state}${node.alive ? '' : ' dead'}${inMaintenance(node) ? ' in-maintenance' : ''}`;
   setText(card.name, node.name ?? '');
   setText(card.badge, state);
   card.badge.className = `badge state-${state}`;
@@ -231,16 +298,22 @@ function updateCard(card, node) {
   setText(card.leaders, String(node.leaderships ?? 0));
   const change = node.lastChange;
   const since = change ? `\n${state} since ${time(change.at)}, by ${change.actor}` + (change.reason ? `: ${change.reason}` : '') : '';
-  setAttr(root, 'title', `${node.id} ${node.name ?? ''} (${node.incarnation ?? ''})\n${node.stateDescription ?? ''}${since}`
-    + (node.alive ? '' : '\nThe process is not running: its replicas are replaced after the grace period.'));
-  const offered = ACTIONS[state] ?? [];
+  const maintenance = updateMaintenance(card, node, now);
+  setAttr(root, 'title', `${node.id} ${node.name ?? ''} (${node.incarnation ?? ''})\n${node.stateDescription ?? ''}${since}${maintenance}`
+    + (node.alive ? '' : inMaintenance(node) ? '\nThe process is not running; in maintenance, its replicas stay where they are.'
+      : '\nThe process is not running: its replicas are replaced after the grace period.'));
+  // Ending a maintenance is offered whatever the state, so that one left behind can always be ended.
+  const offered = [...(ACTIONS[state] ?? []), ...(inMaintenance(node) ? ['end-maintenance'] : [])];
   for (const [action, button] of Object.entries(card.buttons)) {
     button.hidden = !offered.includes(action);
   }
 }
 
-/** Renders worker cards into the four state groups; `onAction(action, nodeId)` handles the buttons. */
-export function renderWorkers(nodes, onAction) {
+/**
+ * Renders worker cards into the four state groups; `onAction(action, nodeId)` handles the buttons. `now` is the
+ * server's time (from `serverNow`), or null.
+ */
+export function renderWorkers(nodes, onAction, now) {
   const groups = Object.fromEntries(STATES.map((state) => [state, []]));
   const seen = new Set();
   for (const node of [...nodes].filter(isWorker).sort((a, b) => byNodeId(a.id, b.id))) {
@@ -249,7 +322,7 @@ export function renderWorkers(nodes, onAction) {
       card = newCard(node.id, onAction);
       cards.set(node.id, card);
     }
-    updateCard(card, node);
+    updateCard(card, node, now);
     seen.add(node.id);
     (groups[node.state] ?? groups.provisioning).push(card.root);
   }
@@ -434,6 +507,105 @@ export function renderDrains(cluster, nodes) {
   setText(document.getElementById('drains-empty'), finished.length > 0 ? 'No worker is draining now.' : 'No worker is draining.');
 }
 
+// ------------------------------------------------------------------ rolling restart
+
+const ROLLOUT_BADGE = { running: 'state-rollout', completed: 'state-active', stopped: 'state-stalled', cancelled: 'state-disabled' };
+
+const stepLabel = (step) => nodeLabel(step.node, step.name);
+
+/**
+ * How long a worker has been in its phase, in seconds, by the server's clock: up to the controller's last
+ * published pass (or the rollout's last write, if later) while the rollout runs, up to its end once it ended.
+ * The rollout's own `updatedAt` changes only when a phase does, so alone it would always say "for 0 s". Null when
+ * either end is unknown.
+ */
+function secondsInPhase(step, rollout, now) {
+  const since = Date.parse(step.phaseSince ?? '');
+  const written = Date.parse(rollout.updatedAt ?? '');
+  const until = rollout.state === 'running'
+    ? Math.max(now ?? Number.NEGATIVE_INFINITY, Number.isNaN(written) ? Number.NEGATIVE_INFINITY : written)
+    : Date.parse(rollout.endedAt ?? rollout.updatedAt ?? '');
+  return Number.isNaN(since) || !Number.isFinite(until) ? null : Math.max(0, Math.round((until - since) / 1000));
+}
+
+function phaseFor(seconds) {
+  return seconds === null ? null
+    : h('span', { class: 'stuck', 'data-testid': 'phase-for', data: { seconds: String(seconds) }, text: ` for ${duration(seconds)}` });
+}
+
+/**
+ * The running rolling restart, or the last one: its state, done/total as a bar, the worker under way and how long
+ * it has been in its phase, why it stopped, and every worker's phase in order. `rollout` is null when none has run.
+ * The start and cancel buttons are in the panel's head; only one of them shows.
+ */
+export function renderRollout(rollout, cluster) {
+  const running = rollout?.state === 'running';
+  document.getElementById('rollout-start').hidden = running;
+  document.getElementById('rollout-cancel').hidden = !running;
+  const none = document.getElementById('rollout-none');
+  const box = document.getElementById('rollout');
+  none.hidden = Boolean(rollout);
+  box.hidden = !rollout;
+  if (!rollout) {
+    setText(none, 'No rolling restart has run in this cluster.');
+    return;
+  }
+  const state = rollout.state ?? 'unknown';
+  box.className = `rollout state-${state}`;
+  setAttr(box, 'data-state', state);
+  setAttr(box, 'data-rollout', rollout.id);
+  setText(document.getElementById('rollout-name'), `${rollout.id}` + (rollout.reason ? `: ${rollout.reason}` : ''));
+  const badge = document.getElementById('rollout-state');
+  setText(badge, state);
+  badge.className = `badge ${ROLLOUT_BADGE[state] ?? ''}`;
+  const parts = [`started ${time(rollout.startedAt)}`];
+  if (rollout.endedAt) {
+    parts.push(`ended ${time(rollout.endedAt)}`);
+  }
+  const timeout = rollout.nodeTimeoutSeconds;
+  parts.push(`node timeout ${timeout > 0 && timeout % 60 === 0 ? `${timeout / 60} min` : duration(timeout)}`);
+  setText(document.getElementById('rollout-status'), parts.join(' · '));
+
+  const total = Math.max(0, rollout.total ?? (rollout.steps ?? []).length);
+  const done = Math.min(total, Math.max(0, rollout.done ?? 0));
+  const progress = document.getElementById('rollout-progress');
+  setAttr(progress, 'aria-valuemax', total);
+  setAttr(progress, 'aria-valuenow', done);
+  setAttr(progress, 'aria-valuetext', `${done} of ${total} workers restarted`);
+  progress.querySelector('.bar').style.width = `${total === 0 ? 100 : (100 * done) / total}%`;
+  setText(document.getElementById('rollout-done'), `${done}/${total} restarted`);
+
+  const now = serverNow(cluster);
+  const steps = rollout.steps ?? [];
+  // The worker under way: while running, the first not done; once ended, the one it stopped at, if it had begun.
+  const current = steps.find((step) => step.phase !== 'done' && (running || step.phaseSince));
+  const currentLine = document.getElementById('rollout-current');
+  if (current) {
+    const seconds = current.phaseSince ? secondsInPhase(current, rollout, now) : null;
+    currentLine.replaceChildren(running ? (current.phase === 'waiting' ? 'next: ' : 'now: ') : `${state} during: `,
+      h('b', { text: stepLabel(current) }), ' ', h('code', { text: current.phase }), phaseFor(seconds));
+    setAttr(currentLine, 'data-node', current.node);
+    setAttr(currentLine, 'data-phase', current.phase);
+  } else {
+    currentLine.replaceChildren();
+    setAttr(currentLine, 'data-node', null);
+    setAttr(currentLine, 'data-phase', null);
+  }
+  const stopped = document.getElementById('rollout-stopped-because');
+  // A cancel's reason already says so ("cancelled by the operator"); a stop's says only what went wrong.
+  setText(stopped, rollout.stoppedBecause ? (state === 'stopped' ? `Stopped: ${rollout.stoppedBecause}` : rollout.stoppedBecause) : '');
+  stopped.hidden = !rollout.stoppedBecause;
+
+  const items = steps.map((step) => h('li', {
+    class: `rollout-step phase-${step.phase}${step === current ? ' current' : ''}`, 'data-testid': 'rollout-step',
+    data: { node: step.node, phase: step.phase },
+  },
+  h('span', { class: 'rollout-step-name', text: stepLabel(step) }), ' ', h('code', { text: step.phase }),
+  step === current && step.phaseSince ? phaseFor(secondsInPhase(step, rollout, now)) : null,
+  step.doneAt ? h('span', { class: 'since', text: ` at ${time(step.doneAt)}` }) : null));
+  document.getElementById('rollout-steps').replaceChildren(...items);
+}
+
 // ------------------------------------------------------------------ partition map
 
 let mapKey = null;
@@ -516,9 +688,11 @@ export function renderMap(partitions, nodes) {
   for (const id of workerIds) {
     const node = byId.get(id);
     const row = mapRows.get(id);
-    row.className = `row-head state-${node?.state ?? 'unknown'}${node && !node.alive ? ' dead' : ''}`;
+    const away = node ? inMaintenance(node) : false;
+    row.className = `row-head state-${node?.state ?? 'unknown'}${node && !node.alive ? ' dead' : ''}${away ? ' in-maintenance' : ''}`;
     setText(row.label, node?.name ? `${id} (${node.name})` : id);
-    setAttr(row, 'title', node ? `${id} ${node.name ?? ''}: ${node.state}${node.alive ? '' : ', dead'}` : `${id}: not in the nodes configuration`);
+    setAttr(row, 'title', node ? `${id} ${node.name ?? ''}: ${node.state}${node.alive ? '' : ', dead'}`
+      + (away ? `, in maintenance until ${time(node.maintenance.until)}` : '') : `${id}: not in the nodes configuration`);
   }
   for (const p of sorted) {
     const moving = Boolean(p.moving || (p.next ?? []).length > 0);
@@ -549,6 +723,8 @@ const EVENT_TONE = {
   'node-dead': 'bad', 'drain-stalled': 'bad', 'partition-move-failed': 'bad',
   'drain-started': 'warn', 'drain-cancelled': 'warn', 'node-transition': 'warn',
   'drain-completed': 'good', 'node-alive': 'good', 'partition-moved': 'info', 'leadership-moved': 'info',
+  'maintenance-started': 'warn', 'maintenance-ended': 'good', 'maintenance-expired': 'bad',
+  'rollout-started': 'warn', 'rollout-node-restarted': 'good',
 };
 
 /** Adds events (oldest first, as the API returns them) to the top of the list. */
