@@ -466,7 +466,7 @@ class DashboardBrowserTest {
         // Progress, one worker at a time: N1 and N4 done, N2 held restarting until it has been for 45 s by the fake's clock.
         browser.until(ROLLOUT_WAIT, d -> d.findElements(By.cssSelector("[data-testid=rollout-current] [data-testid=phase-for][data-seconds='45']")).isEmpty()
                 ? null : true);
-        shows("[data-testid=rollout-current]", "now: N2 (worker-2) restarting for 45 s");
+        shows("[data-testid=rollout-current]", "now: N2 (worker-2) restarting for 45 s — waiting for its supervisor to start it again");
         shows("[data-testid=rollout-state]", "running");
         shows("[data-testid=rollout-done]", "2/5 restarted");
         WebElement bar = driver().findElement(By.cssSelector("[data-testid=rollout-progress]"));

@@ -792,7 +792,7 @@ final class FakeCluster implements AutoCloseable {
         return new RolloutView(rollout.id, rollout.reason, rollout.state.wireName(), rollout.startedAt, rollout.endedAt, rollout.updatedAt,
                 rollout.nodeTimeout.toSeconds(), (int) rollout.done(), rollout.steps.size(), rollout.stoppedBecause,
                 rollout.steps.stream().map(step -> new RolloutView.Step(step.node, step.name, step.phase.wireName(), step.phaseSince, step.startedAt,
-                        step.doneAt)).toList());
+                        step.doneAt, step.phase == Phase.RESTARTING ? "its supervisor to start it again" : null)).toList());
     }
 
     /** For each replica on {@code node}: the live Active worker outside the set holding the fewest replicas. */

@@ -6,10 +6,11 @@ import dev.sluice.model.NodeId;
 import java.util.List;
 
 /**
- * The answer to a rollout dry-run, and the body of a rollout refused by the pre-check: the workers in the
- * order they would be restarted, and what the maintenance pre-check says now of taking each away.
+ * The answer to a rollout dry-run: the workers in the order they would be restarted, and what the
+ * maintenance pre-check says now of taking each away. (A refused start is a plain error whose message names
+ * the workers at risk.)
  *
- * @param dryRun {@code true} for a dry-run; {@code false} in a refusal
+ * @param dryRun always {@code true}
  * @param allowed whether every worker passes its pre-check now
  * @param message why it would be refused, or {@code null}
  */

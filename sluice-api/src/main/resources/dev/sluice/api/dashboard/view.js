@@ -583,7 +583,9 @@ export function renderRollout(rollout, cluster) {
   if (current) {
     const seconds = current.phaseSince ? secondsInPhase(current, rollout, now) : null;
     currentLine.replaceChildren(running ? (current.phase === 'waiting' ? 'next: ' : 'now: ') : `${state} during: `,
-      h('b', { text: stepLabel(current) }), ' ', h('code', { text: current.phase }), phaseFor(seconds));
+      h('b', { text: stepLabel(current) }), ' ', h('code', { text: current.phase }), phaseFor(seconds),
+      // What the phase waits for, in the server's words: a rollout that takes long says why.
+      ...(running && current.waitingFor ? [h('span', { class: 'since', 'data-testid': 'rollout-waiting-for', text: ` — waiting for ${current.waitingFor}` })] : []));
     setAttr(currentLine, 'data-node', current.node);
     setAttr(currentLine, 'data-phase', current.phase);
   } else {
