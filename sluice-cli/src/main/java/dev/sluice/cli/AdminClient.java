@@ -43,6 +43,15 @@ final class AdminClient {
         this(new ClusterOptions.Target(base, "--url"), Optional.of(new ClusterOptions.Credential(token, tokenOrigin, Optional.empty())));
     }
 
+    /** A client of another node of the same cluster, with the same credential: for following a cluster whose nodes restart. */
+    AdminClient at(URI otherNode) {
+        return new AdminClient(new ClusterOptions.Target(otherNode, "the cluster's node list"), credential);
+    }
+
+    URI url() {
+        return base;
+    }
+
     /**
      * An answer: its status and JSON body. The body stays a tree until the caller, who knows which answer it
      * asked for, reads it as a wire record; {@code -o json} prints the tree, so it shows fields this CLI does

@@ -121,7 +121,8 @@ final class MaintenanceCommands {
             return node.label() + " is in maintenance until " + intent.until() + " (" + Durations.human(Duration.between(now, intent.until()).isNegative()
                     ? Duration.ZERO : Duration.between(now, intent.until()).withNanos(0)) + " left)" + (intent.reason().isEmpty() ? "" : ": " + intent.reason());
         }
-        return node.label() + " is not in maintenance (the last one ended " + intent.endedAt() + ": " + intent.endCause() + ")";
+        return node.label() + " is not in maintenance (the last one ended " + intent.endedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ": "
+                + intent.endCause() + ")";
     }
 
     /** The short form for a table cell: {@code until 11:00:00Z}, or {@code -}. */

@@ -170,15 +170,57 @@ final class RolloutCommand {
         }
     }
 
-    /** Polls the rollout and prints its progress until it ends. */
-    private record Waiter(AdminClient client, PrintWriter out, boolean json) {
+    /**
+     * Polls the rollout and prints its progress until it ends. The node it asks may be the one being restarted, so
+     * when it does not answer the next node of the cluster is asked (their addresses are read once, at the start).
+     */
+    private static final class Waiter {
+        private final PrintWriter out;
+        private final boolean json;
+        private final List<AdminClient> nodes = new java.util.ArrayList<>();
+        private int asking;
+
+        Waiter(AdminClient client, PrintWriter out, boolean json) {
+            this.out = out;
+            this.json = json;
+            nodes.add(client);
+            for (dev.sluice.wire.NodeView node : client.getOkList("/api/v1/nodes", dev.sluice.wire.NodeView.class)) {
+                java.net.URI address = java.net.URI.create(node.httpAddress());
+                if (!address.equals(client.url()) && !address.resolve("/").equals(client.url().resolve("/"))) {
+                    nodes.add(client.at(address));
+                }
+            }
+        }
+
+        /** The rollout as the first node that answers reports it; the one asked last is asked first. */
+        private RolloutView poll(boolean terminal) {
+            CliException unreachable = null;
+            for (int tried = 0; tried < nodes.size(); tried++) {
+                AdminClient client = nodes.get(asking);
+                try {
+                    return client.getOk(CURRENT, RolloutView.class);
+                } catch (CliException failed) {
+                    if (failed.exitCode() != CliException.UNREACHABLE) {
+                        throw failed;
+                    }
+                    unreachable = failed;
+                    asking = (asking + 1) % nodes.size();
+                    if (!json) {
+                        out.println((terminal ? "\n" : "") + client.url() + " does not answer (its node may be the one restarting); asking "
+                                + nodes.get(asking).url());
+                        out.flush();
+                    }
+                }
+            }
+            throw unreachable;
+        }
 
         int until(String id, Duration timeout) {
             boolean terminal = System.console() != null;
             long deadline = System.nanoTime() + timeout.toNanos();
             String last = "";
             while (true) {
-                RolloutView rollout = client.getOk(CURRENT, RolloutView.class);
+                RolloutView rollout = poll(terminal);
                 if (!rollout.id().equals(id)) {
                     throw new CliException(CliException.FAILED, "rolling restart " + id + " was replaced by " + rollout.id());
                 }
@@ -247,7 +289,7 @@ final class RolloutCommand {
     static void print(PrintWriter out, RolloutView rollout, Instant now) {
         out.printf("rolling restart %s: %s, %d of %d workers restarted%s%n", rollout.id(), rollout.state(), rollout.done(), rollout.total(),
                 rollout.reason().isEmpty() ? "" : " (" + rollout.reason() + ")");
-        out.printf("  started %s%s; node timeout %s%n", rollout.startedAt(), rollout.endedAt() == null ? "" : ", ended " + rollout.endedAt(),
+        out.printf("  started %s%s; node timeout %s%n", toSecond(rollout.startedAt()), rollout.endedAt() == null ? "" : ", ended " + toSecond(rollout.endedAt()),
                 DurationConverter.format(rollout.nodeTimeoutSeconds()));
         if (rollout.stoppedBecause() != null) {
             out.println("  why it ended: " + rollout.stoppedBecause());
@@ -257,12 +299,16 @@ final class RolloutCommand {
         Table table = new Table("  WORKER", "PHASE", "SINCE");
         for (RolloutView.Step step : rollout.steps()) {
             String since = step.phaseSince() == null ? "-"
-                    : "done".equals(step.phase()) ? step.phaseSince().toString()
+                    : "done".equals(step.phase()) ? toSecond(step.phaseSince()).toString()
                     : DurationConverter.format(Math.max(0, Duration.between(step.phaseSince(), now).toSeconds())) + " ago";
             table.row("  " + step.label(), step.phase(), since);
         }
         table.print(out);
         out.flush();
+    }
+
+    private static Instant toSecond(Instant at) {
+        return at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     }
 
     static void printPlan(PrintWriter out, RolloutPlanView plan) {

@@ -141,7 +141,7 @@ final class ControlLoop {
         timings.lap("plan");
         decisions.write(plan, placements, nodes, firstPlacementsAllowed, List.of(), now);
         timings.lap("write");
-        applyLeadershipChanges(plan, placements, nodes, now);
+        applyLeadershipChanges(plan, placements, nodes, registered, now);
         List<PlacementChange.CompleteMove> completions = driveMoves(placements, nodes, now);
         timings.lap("step");
         if (!completions.isEmpty()) {
@@ -258,7 +258,8 @@ final class ControlLoop {
         return active >= table.replication().replicas() && settled;
     }
 
-    private void applyLeadershipChanges(Plan plan, Map<PartitionId, VersionedPlacement> placements, NodesConfiguration nodes, Instant now) {
+    private void applyLeadershipChanges(Plan plan, Map<PartitionId, VersionedPlacement> placements, NodesConfiguration nodes, Set<NodeId> registered,
+            Instant now) {
         // Balancing waits until no replica set is changing or about to: a fill that takes a member out of a
         // partition undoes a balancing transfer to that member, and the rest is balanced again (seen once: a
         // worker back from a drain drew 13 leadership events, some back and forth, for six real changes; it
@@ -276,6 +277,12 @@ final class ControlLoop {
             if (change.cause() == LeadershipChange.Cause.BALANCE && replicaSetsChanging) {
                 continue;
             }
+            if (change.cause() == LeadershipChange.Cause.LEADER_DEAD && change.from() != null && notHeardFromYet(change.from(), registered)) {
+                // A new controller leader has not heard from every worker yet (a loaded one answers its first poll
+                // late): that is no evidence of death while the worker is registered. Its first answer or failed
+                // poll decides. Once, every failover moved leaderships off healthy workers and balancing moved them back.
+                continue;
+            }
             if (!observer.healthy(change.to()) || !observer.hosts(change.to(), partition) || memory.avoids(change.to(), now)) {
                 continue;
             }
@@ -283,6 +290,11 @@ final class ControlLoop {
             moves.remember(partition, memory.started(calls.start(partition, shed, nodes, versioned.placement().members(), change.from(),
                     stepper.deadline(shed))));
         }
+    }
+
+    /** Registered, and neither answered nor failed a status poll of this controller term yet. */
+    private boolean notHeardFromYet(NodeId node, Set<NodeId> registered) {
+        return registered.contains(node) && observer.lastAnswer(node).isEmpty() && observer.lastPollFailure(node).isEmpty();
     }
 
     /**

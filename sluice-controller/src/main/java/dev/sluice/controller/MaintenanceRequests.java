@@ -83,11 +83,13 @@ public final class MaintenanceRequests {
                     NodeResolution.label(node) + " has no worker role; maintenance is for workers"));
         }
         Instant now = clock.instant();
+        // To the second: the limit is printed in messages, readiness and events, where nanoseconds are noise.
+        Instant until = now.plus(duration).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         String requestId = dryRun ? "dry-run" : UUID.randomUUID().toString();
         if (dryRun) {
             SchedulerInput input = lifecycle.schedulerInput(config);
             MaintenancePrecheck.Result precheck = MaintenancePrecheck.check(input, Set.of(node.nodeId()));
-            NodesChange.StartMaintenance change = new NodesChange.StartMaintenance(node.id(), Actor.OPERATOR, reason, now.plus(duration), force,
+            NodesChange.StartMaintenance change = new NodesChange.StartMaintenance(node.id(), Actor.OPERATOR, reason, until, force,
                     precheck.blocking(), requestId, now);
             ChangeResult decision = config.apply(change);
             Optional<Refusal> refusal = decision instanceof ChangeResult.Refused refused ? Optional.of(refused.refusal()) : Optional.empty();
@@ -101,7 +103,7 @@ public final class MaintenanceRequests {
         MaintenancePrecheck.Result[] lastPrecheck = new MaintenancePrecheck.Result[1];
         NodesConfigurationStore.Update update = metadata.nodes().update(current -> {
             lastPrecheck[0] = MaintenancePrecheck.check(lifecycle.schedulerInput(current), Set.of(node.nodeId()));
-            return new NodesChange.StartMaintenance(node.id(), Actor.OPERATOR, reason, now.plus(duration), force, lastPrecheck[0].blocking(), requestId, now);
+            return new NodesChange.StartMaintenance(node.id(), Actor.OPERATOR, reason, until, force, lastPrecheck[0].blocking(), requestId, now);
         }, List.of());
         List<String> warnings = lastPrecheck[0] == null ? List.of() : warnings(lastPrecheck[0]);
         return switch (update.result()) {

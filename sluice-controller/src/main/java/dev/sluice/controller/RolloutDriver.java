@@ -154,7 +154,7 @@ final class RolloutDriver {
     private void begin(Rollout rollout, long version, Rollout.Step step, NodeConfig node, Precheck precheck, Fence fence, Instant now) {
         // The maintenance lasts long enough for a slow shutdown and a slow return, and then some: the rollout's
         // own timeouts decide when to give up on the worker, and the maintenance keeps its replicas meanwhile.
-        Instant until = now.plus(rollout.nodeTimeout().multipliedBy(3)).plus(Rollout.SHED_TIMEOUT);
+        Instant until = now.plus(rollout.nodeTimeout().multipliedBy(3)).plus(Rollout.SHED_TIMEOUT).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         String requestId = rollout.maintenanceRequestId(node.nodeId());
         NodesConfigurationStore.Update update = metadata.nodes().update(current -> {
             List<dev.sluice.model.BlockingPartition> blocking = precheck.check(current, node.nodeId()).blocking();

@@ -70,6 +70,9 @@ final class SimulatedDataPlane implements DataPlane {
     final Set<PartitionId> noElection = new HashSet<>();
     /** Nodes whose process hangs: their liveness entry stays, but status polls and Raft calls to them fail. */
     final Set<NodeId> unresponsive = new HashSet<>();
+    /** Workers whose status answers take this many steps (a busy machine), instead of arriving at once. */
+    final Map<NodeId, Integer> slowStatus = new HashMap<>();
+    private final List<Map.Entry<Integer, Runnable>> slowAnswers = new ArrayList<>();
     /** Partitions whose configuration changes throw at once instead of returning a future: a bug in a call. */
     final Set<PartitionId> callsThrow = new HashSet<>();
     /** Changes stuck staging a dead member, by partition. */
@@ -219,6 +222,9 @@ final class SimulatedDataPlane implements DataPlane {
     /** Advances one step: due operations complete, leaderless groups elect. */
     synchronized void step() {
         step++;
+        List<Map.Entry<Integer, Runnable>> answered = slowAnswers.stream().filter(answer -> answer.getKey() <= step).toList();
+        slowAnswers.removeAll(answered);
+        answered.forEach(answer -> answer.getValue().run());
         List<Delayed> due = delayed.stream().filter(d -> d.dueStep() <= step).toList();
         delayed.removeAll(due);
         for (Delayed operation : due) {
@@ -278,7 +284,14 @@ final class SimulatedDataPlane implements DataPlane {
         List<NodeReplicas.Removal> removals = new ArrayList<>();
         removing.getOrDefault(id, Map.of()).forEach((partition, since) -> removals.add(new NodeReplicas.Removal(partition, since, 1,
                 !since.plus(REMOVAL_DEADLINE).isAfter(now), "Ratis group remove running (simulated hang)")));
-        return CompletableFuture.completedFuture(new NodeReplicas(id, now, views, removals));
+        NodeReplicas report = new NodeReplicas(id, now, views, removals);
+        Integer slow = slowStatus.get(id);
+        if (slow != null) {
+            CompletableFuture<NodeReplicas> later = new CompletableFuture<>();
+            slowAnswers.add(Map.entry(step + slow, () -> later.complete(report)));
+            return later;
+        }
+        return CompletableFuture.completedFuture(report);
     }
 
     @Override
