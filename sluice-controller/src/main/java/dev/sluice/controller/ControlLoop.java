@@ -169,7 +169,7 @@ final class ControlLoop {
         Map<PartitionId, Placement> placed = new TreeMap<>();
         current.forEach(placement -> placed.put(placement.partition(), placement));
         PartitionTable partitionTable = table.get();
-        rollouts.step(nodes, registered, observer, leaders, (latest, node) -> MaintenancePrecheck.check(
+        boolean rolling = rollouts.step(nodes, registered, observer, leaders, (latest, node) -> MaintenancePrecheck.check(
                 new SchedulerInput(latest, live, partitionTable, placed, config.limits(), now), Set.of(node)), fence, now);
         List<DrainProgress> drainProgress = drains.track(new DrainTracker.PassFacts(nodes, current, leaders, moves.steps(), moves.memories(),
                 plan.explanations(),
@@ -178,7 +178,9 @@ final class ControlLoop {
         List<ControllerStatus.WorkerCounts> counts = nodes.workers().stream().map(worker -> emptiness.counts(worker.nodeId())).toList();
         publisher.publish(nodes, movesInFlight(current), drainProgress, plan.explanations(), counts,
                 ClientImpact.of(nodes.workers(), registered, observer.clientWindows(), now), timings, now);
-        return !moves.steps().isEmpty() || moves.anyCallInFlight()
+        // A rolling restart and a worker catching up after its maintenance are under way too: at the idle pass
+        // interval (5 s) each of their steps waited a whole interval.
+        return !moves.steps().isEmpty() || moves.anyCallInFlight() || rolling || maintenance.watching()
                 || nodes.workers().stream().anyMatch(n -> n.workerState() == WorkerState.DRAINING);
     }
 

@@ -93,6 +93,11 @@ final class MaintenanceKeeper {
         return latest;
     }
 
+    /** Whether a node is back from its maintenance and being watched until it caught up. */
+    boolean watching() {
+        return !returns.isEmpty();
+    }
+
     /** What {@code node}, back from its maintenance, has yet to do before it ends, in the words of "ends once it has …". */
     Optional<String> waitingFor(NodeId node) {
         return Optional.ofNullable(waiting.get(node));
@@ -105,19 +110,25 @@ final class MaintenanceKeeper {
         if (answered.isEmpty() || !answered.get().isAfter(back.seenAt())) {
             return Optional.of("answered a status poll from its new process");
         }
+        // Every target is fixed in the same pass, from the leaders' reports of that moment: fixed one partition at a
+        // time, each later target was a newer leader index the node had not reported yet, and a worker with 18
+        // replicas took 18 passes to be judged caught up.
         for (Placement placement : placements) {
-            if (!placement.current().contains(node)) {
-                continue;
-            }
             PartitionId partition = placement.partition();
             NodeId leader = leaders.get(partition);
-            if (!back.targets().containsKey(partition)) {
+            if (placement.current().contains(node) && !back.targets().containsKey(partition)) {
                 if (node.equals(leader)) {
                     back.targets().put(partition, 0L);
                 } else if (leader != null) {
                     observed.view(leader, partition).ifPresent(view -> back.targets().put(partition, view.appliedIndex()));
                 }
             }
+        }
+        for (Placement placement : placements) {
+            if (!placement.current().contains(node)) {
+                continue;
+            }
+            PartitionId partition = placement.partition();
             Long target = back.targets().get(partition);
             if (target == null) {
                 return Optional.of("seen a leader of " + partition);

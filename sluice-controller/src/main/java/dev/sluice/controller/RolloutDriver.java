@@ -67,15 +67,15 @@ final class RolloutDriver {
         this.metrics = metrics;
     }
 
-    /** Takes the running rollout, if any, one phase further where it can. */
-    void step(NodesConfiguration nodes, Set<NodeId> registered, Observer observed, Map<PartitionId, NodeId> leaders, Precheck precheck, Fence fence,
+    /** Takes the running rollout, if any, one phase further where it can; returns whether one runs. */
+    boolean step(NodesConfiguration nodes, Set<NodeId> registered, Observer observed, Map<PartitionId, NodeId> leaders, Precheck precheck, Fence fence,
             Instant now) {
         Optional<ControllerDocuments.StoredRollout> stored = documents.rollout();
         boolean running = stored.isPresent() && !stored.get().rollout().state().ended();
         metrics.rolloutRunning(running);
         if (!running) {
             shutdownAskedAt.clear();
-            return;
+            return false;
         }
         Rollout rollout = stored.get().rollout();
         long version = stored.get().version();
@@ -83,13 +83,13 @@ final class RolloutDriver {
         if (current.isEmpty()) {
             Rollout completed = rollout.ended(Rollout.State.COMPLETED, null, now);
             write(completed, version, List.of(ended(completed, "completed")), fence, now);
-            return;
+            return false;
         }
         Rollout.Step step = current.get();
         Optional<NodeConfig> found = nodes.find(step.node());
         if (found.isEmpty()) {
             stop(rollout, version, step.node() + " (" + step.name() + ") is no longer in the cluster", fence, now);
-            return;
+            return false;
         }
         NodeConfig node = found.get();
         boolean alive = registered.contains(node.nodeId());
@@ -149,6 +149,7 @@ final class RolloutDriver {
             }
             case DONE -> throw new IllegalStateException("BUG: a done step is not current");
         }
+        return true;
     }
 
     private void begin(Rollout rollout, long version, Rollout.Step step, NodeConfig node, Precheck precheck, Fence fence, Instant now) {

@@ -23,16 +23,18 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * A rolling restart of every worker while a client keeps writing: no request fails, every acknowledged write
- * is read back afterwards, and no replica moves. Real nodes (ZooKeeper, Ratis, the controller on the workers,
- * so restarting its host fails it over), with the test cluster standing for each worker's supervisor.
+ * A rolling restart while a client keeps writing: no request fails, every acknowledged write is read back
+ * afterwards, and no replica moves. Real nodes (ZooKeeper, Ratis, the controller on the workers), with the test
+ * cluster standing for each worker's supervisor. Two of the four workers, worker-1 among them (it is the first
+ * to start, so usually the controller's host, which then fails over): restarting all four took 230 s of a
+ * 20-minute build on two cores, and the other two add nothing the first two do not show.
  */
 class RollingRestartUnderLoadTest {
 
     private static final long SEED = 14;
 
     @Test
-    void everyWorkerRestartsUnderClientLoadWithoutAFailedRequestALostWriteOrAReplicaMove() throws Exception {
+    void workersRestartUnderClientLoadWithoutAFailedRequestALostWriteOrAReplicaMove() throws Exception {
         System.out.println("seed " + SEED);
         try (LocalTestCluster cluster = LocalTestCluster.builder().workers(4).partitions(12).replication(3)
                 .controlPlane(ControllerConfig.DEFAULTS, Optional.empty())
@@ -51,7 +53,7 @@ class RollingRestartUnderLoadTest {
             RolloutRequests requests = new RolloutRequests(cluster.metadata(),
                     new Lifecycle(cluster.metadata(), ControllerConfig.DEFAULTS.limits(), InstantSource.system()), InstantSource.system());
 
-            assertThat(requests.start(new RolloutRequests.Selection(List.of(), null), Duration.ofMinutes(2), "test", false))
+            assertThat(requests.start(new RolloutRequests.Selection(List.of("worker-1", "worker-3"), null), Duration.ofMinutes(2), "test", false))
                     .isInstanceOf(RolloutRequests.Outcome.Done.class);
             await("the rolling restart ends").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200))
                     .until(() -> requests.current().map(r -> r.state().ended()).orElse(false));
