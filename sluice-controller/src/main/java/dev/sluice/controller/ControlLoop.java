@@ -166,11 +166,13 @@ final class ControlLoop {
         Emptiness.Index emptiness = new Emptiness.Index(current, leaders);
         nodes = drained.disableEmptied(nodesSnapshot, current, node -> emptiness.of(node, holdings.apply(node)), fence);
         nodes = maintenance.endOver(nodes, current, registered, observer, leaders, fence, now);
-        Map<PartitionId, Placement> placed = new TreeMap<>();
-        current.forEach(placement -> placed.put(placement.partition(), placement));
         PartitionTable partitionTable = table.get();
-        boolean rolling = rollouts.step(nodes, registered, observer, leaders, (latest, node) -> MaintenancePrecheck.check(
-                new SchedulerInput(latest, live, partitionTable, placed, config.limits(), now), Set.of(node)), fence, now);
+        // The pre-check runs only when a rollout begins a worker, so its input is built then, not every pass.
+        boolean rolling = rollouts.step(nodes, registered, observer, leaders, (latest, node) -> {
+            Map<PartitionId, Placement> placed = new TreeMap<>();
+            current.forEach(placement -> placed.put(placement.partition(), placement));
+            return MaintenancePrecheck.check(new SchedulerInput(latest, live, partitionTable, placed, config.limits(), now), Set.of(node));
+        }, fence, now);
         List<DrainProgress> drainProgress = drains.track(new DrainTracker.PassFacts(nodes, current, leaders, moves.steps(), moves.memories(),
                 plan.explanations(),
                 holdings, now), fence);
