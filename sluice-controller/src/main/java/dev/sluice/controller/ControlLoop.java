@@ -137,7 +137,11 @@ final class ControlLoop {
 
         Map<PartitionId, NodeId> leaders = observer.leaders();
         boolean firstPlacementsAllowed = readyForFirstPlacements(nodes, live, table.get(), now);
-        Plan plan = plan(nodes, live, table.get(), placements, leaders, now);
+        // Planned on the leaders the transfers under way will leave: planned on the observed ones, a pass that began
+        // while transfers ran counted each moving leadership at its old holder, piled more onto the transfers'
+        // targets, and the next pass moved some on again (a rolling restart: 51 changes where 48 sufficed).
+        Map<PartitionId, NodeId> plannedLeaders = moves.leadersAfterTransfers(leaders);
+        Plan plan = plan(nodes, live, table.get(), placements, plannedLeaders, now);
         timings.lap("plan");
         decisions.write(plan, placements, nodes, firstPlacementsAllowed, List.of(), now);
         timings.lap("write");
@@ -150,7 +154,7 @@ final class ControlLoop {
             // one (a drain of 18 moves, 4 at a time, waits for that ~5 times), and the completions and those
             // starts go to the store in one commit instead of two.
             Map<PartitionId, VersionedPlacement> completed = PlacementDecisions.withCompletions(placements, completions, now);
-            Plan replanned = plan(nodes, live, table.get(), completed, leaders, now);
+            Plan replanned = plan(nodes, live, table.get(), completed, plannedLeaders, now);
             timings.lap("replan");
             decisions.write(replanned, placements, nodes, firstPlacementsAllowed, completions, now);
             timings.lap("complete");

@@ -71,6 +71,20 @@ final class MoveBook {
         steps.remove(partition);
     }
 
+    /**
+     * {@code observed} with every leadership transfer under way counted as done: the leader each partition will
+     * have once its transfer completes. A transfer that fails shows its old leader again in a later pass.
+     */
+    Map<PartitionId, NodeId> leadersAfterTransfers(Map<PartitionId, NodeId> observed) {
+        Map<PartitionId, NodeId> expected = new HashMap<>(observed);
+        memories.forEach((partition, memory) -> {
+            if (memory.inFlight() != null && memory.inFlight().action() instanceof MoveStep.ShedLeadership shed) {
+                expected.put(partition, shed.to());
+            }
+        });
+        return expected;
+    }
+
     boolean anyCallInFlight() {
         return memories.values().stream().anyMatch(memory -> memory.inFlight() != null);
     }

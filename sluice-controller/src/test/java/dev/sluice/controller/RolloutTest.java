@@ -22,7 +22,11 @@ class RolloutTest {
     private static final Duration SETTLE = Duration.ofMinutes(1);
 
     private static ControllerHarness settledFourWorkers() {
-        ControllerHarness cluster = new ControllerHarness(4, 24, ReplicationProperty.of(3), ControllerConfig.DEFAULTS, 1);
+        return settledFourWorkers(1);
+    }
+
+    private static ControllerHarness settledFourWorkers(int latencySteps) {
+        ControllerHarness cluster = new ControllerHarness(4, 24, ReplicationProperty.of(3), ControllerConfig.DEFAULTS, latencySteps);
         cluster.runUntil(cluster::settled, 100, "initial placement");
         cluster.runUntil(() -> cluster.placements().values().stream().allMatch(p -> p.leader() != null), 100, "leaders known");
         // Long enough for every worker to have reported its groups and leaderships since they were placed.
@@ -78,6 +82,33 @@ class RolloutTest {
             assertThat(kinds).containsSubsequence(EventKind.ROLLOUT_STARTED, EventKind.MAINTENANCE_STARTED, EventKind.ROLLOUT_NODE_RESTARTED,
                     EventKind.ROLLOUT_ENDED);
             cluster.runUntil(() -> cluster.placements().values().stream().allMatch(p -> p.leader() != null), steps(SETTLE), "leaders known");
+        }
+    }
+
+    /**
+     * Issue 14's bound: per restarted worker, each leadership it held moves away once and, as balancing evens the
+     * leaderships out again, as many move back — no leadership moves twice for one restart. Transfers take half a
+     * second here, as on real groups, so passes begin while earlier transfers are still under way.
+     */
+    @Test
+    void eachRestartMovesTheWorkersLeadershipsAwayOnceAndAsManyBack() {
+        try (ControllerHarness cluster = settledFourWorkers(5)) {
+            long mark = cluster.metadata.events().latest(1).getLast().sequence();
+
+            requests(cluster).start(new RolloutRequests.Selection(List.of(), null), Duration.ofMinutes(5), "", false);
+            cluster.runUntil(() -> rollout(cluster).state() == Rollout.State.COMPLETED, steps(Duration.ofMinutes(10)), "the rollout completes");
+            cluster.runUntil(() -> cluster.placements().values().stream().allMatch(p -> p.leader() != null), steps(SETTLE), "leaders known");
+            for (int i = 0; i < steps(Duration.ofSeconds(30)); i++) {
+                cluster.step();
+            }
+
+            List<dev.sluice.model.ClusterEvent> events = cluster.metadata.events().read(mark, dev.sluice.metadata.EventLog.MAX_READ).stream()
+                    .map(dev.sluice.metadata.EventLog.LoggedEvent::event).toList();
+            long away = events.stream().filter(e -> e.kind() == EventKind.LEADERSHIP_MOVED && e.message().endsWith("(leader-in-maintenance)")).count();
+            long all = events.stream().filter(e -> e.kind() == EventKind.LEADERSHIP_MOVED).count();
+            assertThat(away).as("leaderships moved off workers in maintenance").isPositive();
+            assertThat(all).as("every leadership change: " + events.stream().filter(e -> e.kind() == EventKind.LEADERSHIP_MOVED)
+                    .map(dev.sluice.model.ClusterEvent::message).toList()).isLessThanOrEqualTo(2 * away);
         }
     }
 

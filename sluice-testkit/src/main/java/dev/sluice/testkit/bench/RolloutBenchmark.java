@@ -12,6 +12,7 @@ import dev.sluice.model.ClusterEvent;
 import dev.sluice.model.EventKind;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
+import dev.sluice.wire.ReplicaRole;
 import dev.sluice.testkit.LocalTestCluster;
 import dev.sluice.testkit.TestNode;
 import java.time.Duration;
@@ -70,6 +71,9 @@ public final class RolloutBenchmark {
         }
     }
 
+    /** With {@code --trace}, every run prints the events that explain its leadership changes to standard error. */
+    private static boolean trace;
+
     public static void main(String[] args) throws Exception {
         DrainRun.logToStandardError();
         int runs = 1;
@@ -80,7 +84,8 @@ public final class RolloutBenchmark {
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--away" -> away = Duration.parse("PT" + args[++i].toUpperCase(Locale.ROOT));
-                default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (expected --runs N, --seed S, --away 5m)");
+                case "--trace" -> trace = true;
+                default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (expected --runs N, --seed S, --away 5m, --trace)");
             }
         }
         System.out.println("seed " + seed);
@@ -157,6 +162,9 @@ public final class RolloutBenchmark {
             int leaderships = 0;
             long longestTransfer = 0;
             for (ClusterEvent event : eventsAfter(cluster, mark)) {
+                if (trace && TRACED.contains(event.kind())) {
+                    System.err.println("TRACE " + way + " " + event.at() + " " + event.kind().wireName() + " " + event.message());
+                }
                 if (event.kind() == EventKind.PARTITION_MOVE_STARTED) {
                     moves++;
                 } else if (event.kind() == EventKind.LEADERSHIP_MOVED) {
@@ -165,10 +173,16 @@ public final class RolloutBenchmark {
                     longestTransfer = Math.max(longestTransfer, event.numbers().getOrDefault("durationMillis", 0L));
                 }
             }
+            if (trace) {
+                System.err.println("TRACE " + way + " longest leaderless: " + probe.longest() + " for " + probe.longestMillis() + " ms");
+            }
             return new Run(way, seed, seconds, workload.errors(), verification.ok(), verification.mismatchCount(), moves, leaderships,
                     longestTransfer, probe.longestMillis(), workload.stats("before"), workload.stats("during"));
         }
     }
+
+    private static final java.util.Set<EventKind> TRACED = java.util.EnumSet.of(EventKind.LEADERSHIP_MOVED, EventKind.MAINTENANCE_STARTED,
+            EventKind.MAINTENANCE_ENDED, EventKind.NODE_DEAD, EventKind.NODE_ALIVE);
 
     /** One worker away for {@code away}, with or without a maintenance intent: how many replica moves start meanwhile. */
     static String away(boolean maintenance, Duration away, long seed) throws Exception {
@@ -201,6 +215,7 @@ public final class RolloutBenchmark {
         private final AtomicBoolean stopped = new AtomicBoolean();
         private final Map<PartitionId, Long> leaderlessSince = new HashMap<>();
         private volatile long longestNanos;
+        private volatile String longest = "none";
 
         LeaderlessProbe(LocalTestCluster cluster) {
             this.cluster = cluster;
@@ -211,16 +226,11 @@ public final class RolloutBenchmark {
             while (!stopped.get()) {
                 long now = System.nanoTime();
                 for (PartitionId partition : cluster.table().partitions()) {
-                    boolean led;
-                    try {
-                        led = cluster.leaderOf(partition).isPresent();
-                    } catch (RuntimeException restarting) {
-                        led = false;
-                    }
-                    if (led) {
+                    if (led(partition)) {
                         Long since = leaderlessSince.remove(partition);
-                        if (since != null) {
-                            longestNanos = Math.max(longestNanos, now - since);
+                        if (since != null && now - since > longestNanos) {
+                            longestNanos = now - since;
+                            longest = partition + " from " + java.time.Instant.now().minusNanos(now - since);
                         }
                     } else {
                         leaderlessSince.putIfAbsent(partition, now);
@@ -232,6 +242,29 @@ public final class RolloutBenchmark {
                     return;
                 }
             }
+        }
+
+        /**
+         * Whether any running member reports itself the leader. Asked node by node: a node that is starting or stopping
+         * and cannot answer says nothing about the others (asked through one call, it once counted every partition as
+         * leaderless for as long as a node took to start).
+         */
+        private boolean led(PartitionId partition) {
+            for (TestNode node : cluster.nodes()) {
+                try {
+                    if (node.isRunning() && node.worker().replicaStatus(partition).filter(status -> status.role() == ReplicaRole.LEADER).isPresent()) {
+                        return true;
+                    }
+                } catch (RuntimeException startingOrStopping) {
+                    // Not this one.
+                }
+            }
+            return false;
+        }
+
+        /** Which partition was leaderless the longest, and since when. */
+        String longest() {
+            return longest;
         }
 
         void stop() {
