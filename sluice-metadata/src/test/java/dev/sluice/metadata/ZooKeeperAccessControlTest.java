@@ -10,6 +10,8 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.PartitionId;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +22,8 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -96,7 +100,7 @@ class ZooKeeperAccessControlTest {
         return client;
     }
 
-    /** Every node at and under {@code root} with its ACL, read by a client holding {@code credential}. */
+    /** Every node at and under {@code root} with its ACL, as {@code client} reads them. */
     private static Map<String, List<ACL>> aclsUnder(CuratorFramework client, String root) throws Exception {
         Map<String, List<ACL>> acls = new LinkedHashMap<>();
         Deque<String> pending = new ArrayDeque<>(List.of(root));
@@ -115,21 +119,21 @@ class ZooKeeperAccessControlTest {
     /** Uses every way the store creates nodes: transactions, nested keys, logs, ephemerals, an election, watches. */
     private static void exercise(ZooKeeperMetadataStore store) throws Exception {
         store.put(MetadataKeys.NODES, "nodes-configuration".getBytes(UTF_8), Precondition.DOES_NOT_EXIST);
-        store.commit(List.of(Op.put(MetadataKeys.placement(dev.sluice.model.PartitionId.of(0)), "placement-0".getBytes(UTF_8), Precondition.NONE),
+        store.commit(List.of(Op.put(MetadataKeys.placement(PartitionId.of(0)), "placement-0".getBytes(UTF_8), Precondition.NONE),
                 Op.append(MetadataKeys.EVENTS, "event".getBytes(UTF_8)), Op.append(MetadataKeys.AUDIT, "audit".getBytes(UTF_8))));
         store.put("deeply/nested/key", "x".getBytes(UTF_8), Precondition.NONE);
-        store.putEphemeral(MetadataKeys.liveness(dev.sluice.model.NodeId.of(1)), "alive".getBytes(UTF_8));
+        store.putEphemeral(MetadataKeys.liveness(NodeId.of(1)), "alive".getBytes(UTF_8));
         LeaderElection election = store.elect(MetadataKeys.CONTROLLER + "/election", "node-1");
         assertThat(election.awaitLeadership(TIMEOUT)).isTrue();
-        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> seen = new CopyOnWriteArrayList<>();
         store.watch(MetadataKeys.PLACEMENTS, true, new WatchListener() {
             @Override
-            public void onChange(String key, java.util.Optional<Versioned> value) {
+            public void onChange(String key, Optional<Versioned> value) {
                 seen.add(key);
             }
         });
-        store.put(MetadataKeys.placement(dev.sluice.model.PartitionId.of(1)), "placement-1".getBytes(UTF_8), Precondition.NONE);
-        await().atMost(TIMEOUT).until(() -> seen.contains(MetadataKeys.placement(dev.sluice.model.PartitionId.of(1))));
+        store.put(MetadataKeys.placement(PartitionId.of(1)), "placement-1".getBytes(UTF_8), Precondition.NONE);
+        await().atMost(TIMEOUT).until(() -> seen.contains(MetadataKeys.placement(PartitionId.of(1))));
     }
 
     @Test
@@ -158,7 +162,7 @@ class ZooKeeperAccessControlTest {
         ZooKeeperMetadataStore store = store(ZooKeeperAccess.secured(identity("secret", SECRET)));
         exercise(store);
         String nodes = ROOT + "/" + MetadataKeys.NODES;
-        String placement = ROOT + "/" + MetadataKeys.placement(dev.sluice.model.PartitionId.of(0));
+        String placement = ROOT + "/" + MetadataKeys.placement(PartitionId.of(0));
         CuratorFramework owner = rawClient(USER + ":" + SECRET);
         Map<String, Snapshot> before = snapshot(owner, List.of(ROOT, nodes, placement, ROOT + "/" + MetadataKeys.PLACEMENTS));
 
@@ -332,7 +336,7 @@ class ZooKeeperAccessControlTest {
         ZooKeeperMetadataStore openNode = store(ZooKeeperAccess.OPEN);
         exercise(openNode);
         ZooKeeperMetadataStore stillOpen = store(ZooKeeperAccess.OPEN);
-        EphemeralKey stillOpenLiveness = stillOpen.putEphemeral(MetadataKeys.liveness(dev.sluice.model.NodeId.of(2)), "alive".getBytes(UTF_8));
+        EphemeralKey stillOpenLiveness = stillOpen.putEphemeral(MetadataKeys.liveness(NodeId.of(2)), "alive".getBytes(UTF_8));
         CuratorFramework stranger = rawClient(null);
         assertThat(stranger.getACL().forPath(ROOT + "/nodes")).isEqualTo(ZooDefs.Ids.OPEN_ACL_UNSAFE);
         // Reads every node, open or secured, as the securer itself does.
@@ -342,8 +346,8 @@ class ZooKeeperAccessControlTest {
         openNode.close();
         ZooKeeperIdentity identity = identity("secret", SECRET);
         ZooKeeperMetadataStore securedNode = store(ZooKeeperAccess.secured(identity));
-        await().atMost(TIMEOUT).until(() -> securedNode.get(MetadataKeys.liveness(dev.sluice.model.NodeId.of(1))).isEmpty());
-        securedNode.putEphemeral(MetadataKeys.liveness(dev.sluice.model.NodeId.of(1)), "alive again".getBytes(UTF_8));
+        await().atMost(TIMEOUT).until(() -> securedNode.get(MetadataKeys.liveness(NodeId.of(1))).isEmpty());
+        securedNode.putEphemeral(MetadataKeys.liveness(NodeId.of(1)), "alive again".getBytes(UTF_8));
         LeaderElection election = securedNode.elect(MetadataKeys.CONTROLLER + "/election", "node-1");
         assertThat(election.awaitLeadership(TIMEOUT)).isTrue();
         long nodesVersion = securedNode.put(MetadataKeys.NODES, "written with the secret".getBytes(UTF_8), Precondition.NONE);
@@ -361,7 +365,7 @@ class ZooKeeperAccessControlTest {
         stillOpenLiveness.close();
         stillOpen.close();
         ZooKeeperMetadataStore secondSecured = store(ZooKeeperAccess.secured(identity));
-        secondSecured.putEphemeral(MetadataKeys.liveness(dev.sluice.model.NodeId.of(2)), "alive again".getBytes(UTF_8));
+        secondSecured.putEphemeral(MetadataKeys.liveness(NodeId.of(2)), "alive again".getBytes(UTF_8));
         int openNodes = (int) aclsUnder(owner, ROOT).values().stream().filter(ZooKeeperTreeSecurer::isOpen).count();
         assertThat(openNodes).isGreaterThan(5);
         ZooKeeperTreeSecurer.Outcome dryRun = ZooKeeperTreeSecurer.secure(zooKeeper.connectString(), ROOT, identity, TIMEOUT, true);
@@ -383,7 +387,7 @@ class ZooKeeperAccessControlTest {
         assertThat(securedNode.put(MetadataKeys.NODES, "after".getBytes(UTF_8), Precondition.matchesVersion(nodesVersion))).isEqualTo(nodesVersion + 1);
         securedNode.commit(List.of(Op.append(MetadataKeys.EVENTS, "after".getBytes(UTF_8))));
         assertThat(election.isLeader()).isTrue();
-        assertThat(secondSecured.get(MetadataKeys.liveness(dev.sluice.model.NodeId.of(1)))).isPresent();
+        assertThat(secondSecured.get(MetadataKeys.liveness(NodeId.of(1)))).isPresent();
 
         // A securer with the wrong secret cannot get in, and says so.
         ZooKeeperTreeSecurer.Outcome wrong = ZooKeeperTreeSecurer.secure(zooKeeper.connectString(), ROOT, identity("wrong", OTHER_SECRET), TIMEOUT, false);
