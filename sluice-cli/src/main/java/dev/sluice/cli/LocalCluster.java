@@ -2,7 +2,10 @@ package dev.sluice.cli;
 
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.EmbeddedZooKeeper;
+import dev.sluice.metadata.ZooKeeperAccess;
+import dev.sluice.metadata.ZooKeeperIdentity;
 import dev.sluice.metadata.ZooKeeperMetadataStore;
+import dev.sluice.metadata.ZooKeeperTreeSecurer;
 import dev.sluice.worker.WorkerConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +25,7 @@ import java.util.stream.IntStream;
 /**
  * A cluster on this machine: an embedded ZooKeeper in this process and one child process per worker
  * (each a {@code sluice server}), all on loopback, all admin-capable, with their data under one
- * directory. The directory remembers the layout (ports, sizes, token), so a second start on the same
+ * directory. The directory remembers the layout (ports, sizes, token, ZooKeeper secret), so a second start on the same
  * directory resumes the same cluster. Worker N serves HTTP on {@code httpPort + N - 1}. While it runs it
  * supervises its workers ({@link WorkerProcesses}): one that shuts down gracefully (exit status 0) is started
  * again, one that crashes stays down.
@@ -88,6 +91,7 @@ final class LocalCluster implements AutoCloseable {
     private final WorkerProcesses workers = new WorkerProcesses();
     private EmbeddedZooKeeper zooKeeper;
     private String token;
+    private ZooKeeperAccess zooKeeperAccess;
 
     private LocalCluster(Path directory, Layout layout, List<String> javaCommand) {
         this.directory = directory;
@@ -161,13 +165,19 @@ final class LocalCluster implements AutoCloseable {
         return layout.httpUrl(1);
     }
 
-    /** Starts ZooKeeper and every worker, and waits until every worker is Active and every partition placed. */
+    /**
+     * Starts ZooKeeper and every worker, and waits until every worker is Active and every partition placed. The
+     * cluster's ZooKeeper tree is secured for the secret in the data directory; a cluster created before Sluice
+     * did that is secured once its workers run with the secret, as an operator would migrate one.
+     */
     void start(java.io.PrintStream progress) throws IOException, InterruptedException {
         token = loadOrCreateToken();
+        zooKeeperAccess = loadOrCreateZooKeeperAccess();
         zooKeeper = EmbeddedZooKeeper.start(directory.resolve("zookeeper"), 0);
         progress.println("ZooKeeper (embedded) on " + zooKeeper.connectString() + "; data in " + directory);
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        try (ZooKeeperMetadataStore store = ZooKeeperMetadataStore.connect(zooKeeper.connectString(), "/sluice/" + CLUSTER_NAME)) {
+        try (ZooKeeperMetadataStore store = ZooKeeperMetadataStore.connect(zooKeeper.connectString(), "/sluice/" + CLUSTER_NAME,
+                ZooKeeperMetadataStore.DEFAULT_SESSION_TIMEOUT, ZooKeeperMetadataStore.DEFAULT_CONNECTION_TIMEOUT, zooKeeperAccess)) {
             ClusterMetadata metadata = new ClusterMetadata(store, InstantSource.system());
             for (int worker = 1; worker <= layout.workers(); worker++) {
                 // A new name gets the next free id when it registers, so workers started all at once got ids in
@@ -182,7 +192,44 @@ final class LocalCluster implements AutoCloseable {
             }
             progress.println("started " + layout.workers() + " worker processes; waiting until they are active and every partition is placed…");
             awaitReady(metadata, deadline);
+            if (store.rootIsOpen()) {
+                secureOpenTree(progress);
+            }
         }
+    }
+
+    /** Secures the tree of a cluster this command created before it secured ZooKeeper; every worker runs with the secret by now. */
+    private void secureOpenTree(java.io.PrintStream progress) {
+        ZooKeeperIdentity identity = ((ZooKeeperAccess.Secured) zooKeeperAccess).identity();
+        switch (ZooKeeperTreeSecurer.secure(zooKeeper.connectString(), "/sluice/" + CLUSTER_NAME, identity, ZooKeeperMetadataStore.DEFAULT_CONNECTION_TIMEOUT, false)) {
+            case ZooKeeperTreeSecurer.Outcome.Secured done -> progress.println("secured the cluster's ZooKeeper tree, which was open: " + done.changed()
+                    + " of " + done.nodes() + " nodes now readable and writable only with " + zooKeeperSecretFile());
+            // A previous run's sessions may hold election nodes until they expire; the next start finishes the job.
+            case ZooKeeperTreeSecurer.Outcome.Refused refused -> progress.println("the cluster's ZooKeeper tree is still open (" + refused.reason()
+                    + "); the next start secures it");
+        }
+    }
+
+    /**
+     * The cluster's ZooKeeper identity: the secret in {@code <data-dir>/zookeeper-secret}, written (owner-only) at the
+     * first start. It is never printed; a reader of the data directory can read it, as it can the token.
+     */
+    private ZooKeeperAccess loadOrCreateZooKeeperAccess() throws IOException {
+        ServerLaunch.createZooKeeperSecret(zooKeeperSecretFile());
+        try {
+            return ZooKeeperAccess.secured(ZooKeeperIdentity.fromSecretFile(CLUSTER_NAME, zooKeeperSecretFile()));
+        } catch (IllegalArgumentException unusable) {
+            throw new CliException(CliException.FAILED, unusable.getMessage() + "; delete it to have a new one made only if the cluster's ZooKeeper tree is"
+                    + " still open, otherwise restore it");
+        }
+    }
+
+    Path zooKeeperSecretFile() {
+        return directory.resolve("zookeeper-secret");
+    }
+
+    String zooKeeperConnectString() {
+        return zooKeeper.connectString();
     }
 
     static String workerName(int worker) {
@@ -271,7 +318,7 @@ final class LocalCluster implements AutoCloseable {
         command.addAll(new ServerLaunch.Node(workerName(worker), CLUSTER_NAME, data, "local.zone-" + ((worker - 1) % layout.zones() + 1),
                 "127.0.0.1", layout.raftPort() + worker - 1, "127.0.0.1", layout.httpPort() + worker - 1, zooKeeper.connectString(),
                 tokenFile(), layout.partitions(), layout.replication(), Math.min(layout.zones(), layout.replication()),
-                ProcessHandle.current().pid()).arguments());
+                ProcessHandle.current().pid(), zooKeeperSecretFile()).arguments());
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(worker).toFile())).start();
     }
 

@@ -15,6 +15,8 @@ import picocli.CommandLine.Spec;
             "'local' records a copy for the cluster's addresses under $SLUICE_HOME/clusters (SLUICE_HOME",
             "defaults to ~/.sluice) and makes it the current cluster ($SLUICE_HOME/current): commands",
             "without --url or SLUICE_URL talk to it.",
+            "Its ZooKeeper secret stays in <data-dir>/zookeeper-secret: only processes holding it may read",
+            "or change the cluster's ZooKeeper tree.",
             "A second 'local' on the same --data-dir resumes the same cluster.", "",
             "Examples:", "  sluice local", "  sluice local --workers 5 --zones 3 --data-dir /tmp/sluice-5"},
         mixinStandardHelpOptions = true)
@@ -75,6 +77,7 @@ final class LocalCommand implements Callable<Integer> {
         }
         out.println("  dashboard  " + cluster.url() + "/#token=" + cluster.token());
         out.println("  token      " + cluster.tokenFile() + " (recorded for this cluster in " + recorded.tokenFile() + ")");
+        out.println("  zookeeper  " + cluster.zooKeeperConnectString() + ", secured: only holders of " + cluster.zooKeeperSecretFile() + " may read or change the cluster");
         out.println();
         out.println("Commands without --url now talk to this cluster (recorded in " + home.currentFile() + "). From another SLUICE_HOME, or for scripts:");
         out.println("  export SLUICE_URL=" + cluster.url());

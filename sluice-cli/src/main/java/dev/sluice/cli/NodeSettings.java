@@ -1,5 +1,7 @@
 package dev.sluice.cli;
 
+import dev.sluice.metadata.ZooKeeperAccess;
+import dev.sluice.metadata.ZooKeeperIdentity;
 import dev.sluice.model.Location;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.PartitionTable;
@@ -56,6 +58,7 @@ final class NodeSettings {
         defaults.put("embedded-zookeeper", "false");
         defaults.put("embedded-zookeeper-port", "2181");
         defaults.put("zookeeper-wait", "2m");
+        defaults.put("zookeeper-secret-file", null);
         defaults.put("token-file", null);
         defaults.put("partitions", "24");
         defaults.put("replication", "3");
@@ -143,6 +146,7 @@ final class NodeSettings {
         port("raft-port");
         raftElectionTimeout();
         zooKeeperWait();
+        zooKeeperAccess();
         port("http-port");
         port("embedded-zookeeper-port");
         table();
@@ -168,8 +172,20 @@ final class NodeSettings {
 
     String cluster() {
         String cluster = values.get("cluster");
-        if (!cluster.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+        if (!isValidCluster(cluster)) {
             throw invalid("cluster", "use lower-case letters, digits and dashes");
+        }
+        return cluster;
+    }
+
+    private static boolean isValidCluster(String cluster) {
+        return cluster.matches("[a-z0-9][a-z0-9-]{0,62}");
+    }
+
+    /** {@code cluster}, if it is a valid cluster name; otherwise a usage error naming {@code source}. */
+    static String requireValidCluster(String cluster, String source) {
+        if (!isValidCluster(cluster)) {
+            throw new CliException(CliException.USAGE, "invalid cluster name '" + cluster + "' (from " + source + "): use lower-case letters, digits and dashes");
         }
         return cluster;
     }
@@ -240,6 +256,23 @@ final class NodeSettings {
             throw invalid("zookeeper-wait", "must be positive");
         }
         return wait;
+    }
+
+    /**
+     * How the node reaches ZooKeeper: with {@code zookeeper-secret-file}, authenticated as the cluster's digest
+     * identity (user: the cluster's name), every node it creates readable and writable by that identity only;
+     * without, open, as clusters were before it existed (docs/security.md, "ZooKeeper").
+     */
+    ZooKeeperAccess zooKeeperAccess() {
+        String file = values.get("zookeeper-secret-file");
+        if (file == null) {
+            return ZooKeeperAccess.OPEN;
+        }
+        try {
+            return ZooKeeperAccess.secured(ZooKeeperIdentity.fromSecretFile(cluster(), Path.of(file).toAbsolutePath()));
+        } catch (IllegalArgumentException e) {
+            throw invalid("zookeeper-secret-file", e.getMessage());
+        }
     }
 
     String httpHost() {

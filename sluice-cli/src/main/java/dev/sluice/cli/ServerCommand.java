@@ -2,6 +2,7 @@ package dev.sluice.cli;
 
 import dev.sluice.controller.ControllerConfig;
 import dev.sluice.metadata.EmbeddedZooKeeper;
+import dev.sluice.metadata.MetadataAccessDeniedException;
 import dev.sluice.metadata.MetadataUnavailableException;
 import dev.sluice.server.ControlPlane;
 import dev.sluice.server.SluiceNode;
@@ -68,6 +69,8 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--embedded-zookeeper-port", description = "its port (default 2181)") String embeddedZooKeeperPort;
     @Option(names = "--zookeeper-wait", description = "how long a starting node waits for ZooKeeper before it exits with code 3 (default 2m)")
     String zooKeeperWait;
+    @Option(names = "--zookeeper-secret-file", description = "file holding the cluster's ZooKeeper secret: the node authenticates with it and"
+            + " creates every node readable and writable by the cluster only (docs/security.md)") String zooKeeperSecretFile;
     @Option(names = "--token-file", description = "file holding the bearer token that changes require") String tokenFile;
     @Option(names = "--partitions", description = "partition count, if this node creates the cluster (default 24)") String partitions;
     @Option(names = "--replication", description = "replicas per partition, if this node creates the cluster (default 3)") String replication;
@@ -129,7 +132,8 @@ final class ServerCommand implements Callable<Integer> {
                     .build();
             SluiceNode.Config nodeConfig = SluiceNode.Config.of(worker, connect, settings.httpHost(), settings.port("http-port"))
                     .withCreateTable(settings.table())
-                    .withMetadataStartWait(settings.zooKeeperWait());
+                    .withMetadataStartWait(settings.zooKeeperWait())
+                    .withMetadataAccess(settings.zooKeeperAccess());
             ControlPlane controlPlane = new ControlPlane(ControllerConfig.DEFAULTS, token, InstantSource.system());
             node = new SluiceNode(nodeConfig, List.of(controlPlane), controlPlane::timed);
             try {
@@ -138,6 +142,9 @@ final class ServerCommand implements Callable<Integer> {
                 // Expected when ZooKeeper is down or the connect string is wrong: one line, not a trace.
                 throw new CliException(CliException.UNREACHABLE, "cannot start node " + settings.name() + ": " + unreachable.getMessage()
                         + ". Is ZooKeeper running, and is --zookeeper right?");
+            } catch (MetadataAccessDeniedException denied) {
+                // Its message names the setting to check; the secret itself is in no message.
+                throw new CliException(CliException.FAILED, "cannot start node " + settings.name() + ": " + denied.getMessage());
             }
             SluiceNode running = node;
             EmbeddedZooKeeper runningZooKeeper = zooKeeper;

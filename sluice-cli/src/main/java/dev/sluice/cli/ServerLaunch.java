@@ -34,10 +34,19 @@ public final class ServerLaunch {
      * One node's settings, turned into {@code sluice server} arguments by {@link #arguments()}.
      *
      * @param parentPid the process whose exit stops the node, so a crashed launcher leaves no orphans
+     * @param zooKeeperSecretFile the cluster's ZooKeeper secret, or {@code null} for an open tree
      */
     public record Node(String name, String cluster, Path dataDirectory, String location, String raftHost, int raftPort,
             String httpHost, int httpPort, String zooKeeper, Path tokenFile, int partitions, int replication, int minZones,
-            long parentPid) {
+            long parentPid, Path zooKeeperSecretFile) {
+
+        /** A node of a cluster whose ZooKeeper tree is open. */
+        public Node(String name, String cluster, Path dataDirectory, String location, String raftHost, int raftPort,
+                String httpHost, int httpPort, String zooKeeper, Path tokenFile, int partitions, int replication, int minZones,
+                long parentPid) {
+            this(name, cluster, dataDirectory, location, raftHost, raftPort, httpHost, httpPort, zooKeeper, tokenFile, partitions, replication, minZones,
+                    parentPid, null);
+        }
 
         public Node {
             Objects.requireNonNull(name, "name");
@@ -48,7 +57,7 @@ public final class ServerLaunch {
         }
 
         public List<String> arguments() {
-            return List.of("server",
+            List<String> arguments = new ArrayList<>(List.of("server",
                     "--name", name,
                     "--cluster", cluster,
                     "--data-dir", dataDirectory.toString(),
@@ -63,7 +72,11 @@ public final class ServerLaunch {
                     "--partitions", Integer.toString(partitions),
                     "--replication", Integer.toString(replication),
                     "--min-zones", Integer.toString(minZones),
-                    "--parent-pid", Long.toString(parentPid));
+                    "--parent-pid", Long.toString(parentPid)));
+            if (zooKeeperSecretFile != null) {
+                arguments.addAll(List.of("--zookeeper-secret-file", zooKeeperSecretFile.toString()));
+            }
+            return List.copyOf(arguments);
         }
     }
 
@@ -98,6 +111,24 @@ public final class ServerLaunch {
             restrict(file);
         }
         return Files.readString(file, StandardCharsets.UTF_8).trim();
+    }
+
+    /**
+     * The ZooKeeper secret in {@code file}, after writing a fresh random one if there is none: 32 random bytes as
+     * hex, created readable by the owner only (never, even for a moment, by anyone else).
+     */
+    public static void createZooKeeperSecret(Path file) throws IOException {
+        if (Files.exists(file)) {
+            return;
+        }
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException notPosix) {
+            Files.createFile(file);
+        }
+        Files.writeString(file, HexFormat.of().formatHex(random) + "\n", StandardCharsets.UTF_8);
     }
 
     static void restrict(Path file) {

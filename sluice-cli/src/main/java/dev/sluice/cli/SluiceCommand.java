@@ -39,6 +39,7 @@ import picocli.CommandLine.Command;
             KvCommand.class,
             LoadCommand.class,
             RolloutCommand.class,
+            ZooKeeperCommand.class,
             AutoComplete.GenerateCompletion.class,
             CommandLine.HelpCommand.class
         })

@@ -322,6 +322,41 @@ class CliEndToEndIT {
         assertThat(eventsAfter(mark)).as("replicas moved while worker-3 restarted").noneMatch(event -> event.path("kind").asText().equals("partition-moved"));
     }
 
+    /**
+     * The local cluster runs with its ZooKeeper tree secured: the secret is in its data directory, readable by the owner
+     * only; every node of the tree carries the cluster's ACL (so the migration command has nothing to do); a client
+     * without the secret can neither read nor write the nodes configuration; and no worker's log holds the secret.
+     */
+    @Test
+    @Order(9)
+    void theLocalClusterRunsWithItsZooKeeperTreeSecuredAndItsSecretInNoLog() throws Exception {
+        Path secretFile = directory.resolve("cluster").resolve("zookeeper-secret");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(secretFile))).isEqualTo("rw-------");
+        String secret = Files.readString(secretFile).strip();
+        assertThat(secret).matches("[0-9a-f]{64}");
+
+        Run secure = sluice("zookeeper", "secure", "--zookeeper", cluster.zooKeeperConnectString(), "--cluster", LocalCluster.CLUSTER_NAME,
+                "--secret-file", secretFile.toString());
+        assertThat(secure.exitCode()).as(secure.err()).isZero();
+        assertThat(secure.out()).startsWith("/sluice/local was already secured: all ").contains("nothing changed");
+
+        try (org.apache.curator.framework.CuratorFramework stranger = org.apache.curator.framework.CuratorFrameworkFactory.newClient(
+                cluster.zooKeeperConnectString(), new org.apache.curator.retry.RetryOneTime(100))) {
+            stranger.start();
+            assertThat(stranger.blockUntilConnected(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            for (String path : List.of("/sluice/local/nodes", "/sluice/local/placements/P0")) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> stranger.setData().forPath(path, "{}".getBytes()))
+                        .isInstanceOf(org.apache.zookeeper.KeeperException.NoAuthException.class);
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> stranger.getData().forPath(path))
+                        .isInstanceOf(org.apache.zookeeper.KeeperException.NoAuthException.class);
+            }
+        }
+        for (int worker = 1; worker <= 4; worker++) {
+            String log = Files.readString(directory.resolve("cluster").resolve(LocalCluster.workerName(worker)).resolve("node.log"));
+            assertThat(log).as("worker-" + worker + "'s log").contains("zookeeper-secret-file").doesNotContain(secret);
+        }
+    }
+
     private static final java.util.regex.Pattern LEADERSHIP_MOVE = java.util.regex.Pattern.compile("leadership (N[0-9]+) \\([^)]*\\) → (N[0-9]+)");
     private static final java.util.regex.Pattern REPLICA_MOVE = java.util.regex.Pattern.compile("moved \\[([^]]*)\\] →");
 

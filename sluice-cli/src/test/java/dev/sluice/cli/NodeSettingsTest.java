@@ -3,6 +3,7 @@ package dev.sluice.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.metadata.ZooKeeperAccess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,6 +94,37 @@ class NodeSettingsTest {
         assertThatThrownBy(() -> NodeSettings.resolve(flags(), Map.of("SLUICE_SHUTDOWN_TIMEOUT", "1h"), Optional.empty()))
                 .isInstanceOf(CliException.class)
                 .hasMessage("invalid shutdown-timeout '1h' (from SLUICE_SHUTDOWN_TIMEOUT): must be from 0s (hand no leadership over) to 10m");
+    }
+
+    @Test
+    void aZooKeeperSecretFileMakesTheNodeTheClusterIdentityAndNoneLeavesItOpen() throws IOException {
+        Path secret = directory.resolve("zk-secret");
+        Files.writeString(secret, "0123456789abcdef0123456789abcdef\n");
+        NodeSettings settings = NodeSettings.resolve(flags("cluster", "prod"), Map.of("SLUICE_ZOOKEEPER_SECRET_FILE", secret.toString()), Optional.empty());
+
+        assertThat(settings.zooKeeperAccess()).isInstanceOfSatisfying(ZooKeeperAccess.Secured.class, secured -> {
+            assertThat(secured.identity().user()).isEqualTo("prod");
+            assertThat(secured.identity().source()).isEqualTo(secret);
+        });
+        assertThat(settings.describe()).containsEntry("zookeeper-secret-file", secret + " [SLUICE_ZOOKEEPER_SECRET_FILE]");
+        assertThat(settings.describe().toString()).doesNotContain("0123456789abcdef");
+        assertThat(NodeSettings.resolve(flags(), Map.of(), Optional.empty()).zooKeeperAccess()).isEqualTo(ZooKeeperAccess.OPEN);
+    }
+
+    @Test
+    void aMissingOrEmptyZooKeeperSecretFileIsAUsageErrorThatNamesTheSettingAndItsSource() throws IOException {
+        Path missing = directory.resolve("no-such-secret");
+        assertThatThrownBy(() -> NodeSettings.resolve(flags("zookeeper-secret-file", missing.toString()), Map.of(), Optional.empty()))
+                .isInstanceOf(CliException.class)
+                .hasMessage("invalid zookeeper-secret-file '" + missing + "' (from --zookeeper-secret-file): the ZooKeeper secret file " + missing
+                        + " does not exist")
+                .satisfies(e -> assertThat(((CliException) e).exitCode()).isEqualTo(CliException.USAGE));
+        Path empty = directory.resolve("empty-secret");
+        Files.writeString(empty, "\n\n");
+        Path config = file("zookeeper-secret-file = " + empty + "\n");
+        assertThatThrownBy(() -> NodeSettings.resolve(flags(), Map.of(), Optional.of(config)))
+                .hasMessage("invalid zookeeper-secret-file '" + empty + "' (from " + config + ": zookeeper-secret-file): the ZooKeeper secret file " + empty
+                        + " is empty; it holds the cluster's secret on its first line");
     }
 
     @Test

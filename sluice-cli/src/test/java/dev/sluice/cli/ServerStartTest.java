@@ -2,10 +2,15 @@ package dev.sluice.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.metadata.EmbeddedZooKeeper;
+import dev.sluice.metadata.ZooKeeperAccess;
+import dev.sluice.metadata.ZooKeeperIdentity;
+import dev.sluice.metadata.ZooKeeperMetadataStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +42,41 @@ class ServerStartTest {
                 .doesNotContain("Exception")
                 .matches("cannot start node lonely: no ZooKeeper server at 127\\.0\\.0\\.1:" + closedPort
                         + " answered within 15 s; gave up after 1 attempt over 1[5-9] s\\. Is ZooKeeper running, and is --zookeeper right\\?");
+    }
+
+    /**
+     * A node without the cluster's ZooKeeper secret, or with another one, is refused at start with one line that
+     * says which setting to check and exit code 1; the secret is in no line.
+     */
+    @Test
+    void aNodeWithoutTheClusterSecretOrWithAnotherIsRefusedInOneLine() throws Exception {
+        String secret = "the-right-secret-0123456789";
+        String wrong = "the-wrong-secret-9876543210";
+        Path secretFile = Files.writeString(dataDir.resolve("secret"), secret + "\n");
+        Path wrongFile = Files.writeString(dataDir.resolve("wrong"), wrong + "\n");
+        try (EmbeddedZooKeeper zooKeeper = EmbeddedZooKeeper.start(dataDir.resolve("zookeeper"), 0)) {
+            ZooKeeperMetadataStore.connect(zooKeeper.connectString(), "/sluice/sluice", ZooKeeperMetadataStore.DEFAULT_SESSION_TIMEOUT,
+                    ZooKeeperMetadataStore.DEFAULT_CONNECTION_TIMEOUT, ZooKeeperAccess.secured(ZooKeeperIdentity.fromSecretFile("sluice", secretFile))).close();
+
+            StringWriter err = new StringWriter();
+            CommandLine commandLine = SluiceCommand.newCommandLine();
+            commandLine.setErr(new PrintWriter(err, true));
+            int exitCode = commandLine.execute("server", "--name", "lonely", "--data-dir", dataDir.resolve("node").toString(), "--zookeeper",
+                    zooKeeper.connectString(), "--http-port", "0");
+            assertThat(exitCode).isEqualTo(CliException.FAILED);
+            assertThat(err.toString().strip()).isEqualTo("cannot start node lonely: ZooKeeper refuses this process access to /sluice/sluice: the cluster's"
+                    + " tree is secured: give this process the cluster's secret (--zookeeper-secret-file)");
+
+            StringWriter wrongErr = new StringWriter();
+            CommandLine withWrongSecret = SluiceCommand.newCommandLine();
+            withWrongSecret.setErr(new PrintWriter(wrongErr, true));
+            exitCode = withWrongSecret.execute("server", "--name", "lonely", "--data-dir", dataDir.resolve("node").toString(), "--zookeeper",
+                    zooKeeper.connectString(), "--http-port", "0", "--zookeeper-secret-file", wrongFile.toString());
+            assertThat(exitCode).isEqualTo(CliException.FAILED);
+            assertThat(wrongErr.toString().strip()).isEqualTo("cannot start node lonely: ZooKeeper refuses this process access to /sluice/sluice: the"
+                    + " cluster's tree grants another identity: is " + wrongFile + " the cluster's secret file, and is the cluster name right?")
+                    .doesNotContain(wrong).doesNotContain(secret);
+        }
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.ACLProvider;
 import org.apache.curator.framework.api.CuratorWatcher;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
@@ -31,6 +32,7 @@ import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.OpResult;
 import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,14 +64,16 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
     private final List<ZooKeeperEphemeral> ephemerals = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final Duration connectionTimeout;
+    private final ZooKeeperAccess access;
     /** When this client lost its connection ({@link System#nanoTime()}), or {@link #CONNECTED} while it has one. */
     private volatile long disconnectedSinceNanos = CONNECTED;
     private static final long CONNECTED = Long.MIN_VALUE;
 
-    private ZooKeeperMetadataStore(CuratorFramework client, String root, Duration connectionTimeout) {
+    private ZooKeeperMetadataStore(CuratorFramework client, String root, Duration connectionTimeout, ZooKeeperAccess access) {
         this.client = client;
         this.root = root;
         this.connectionTimeout = connectionTimeout;
+        this.access = access;
         // The ZooKeeper client's own reconnect warnings are silenced (one stack trace a second while it is
         // away): these two lines say what an operator needs, once per loss.
         client.getConnectionStateListenable().addListener((curator, state) -> {
@@ -92,20 +96,44 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
     }
 
     /**
-     * Connects to the ensemble at {@code connectString} and keeps every key under {@code rootPath}.
+     * Connects to the ensemble at {@code connectString} and keeps every key under {@code rootPath}, with no
+     * credentials: every node it creates is open to anyone (see {@link ZooKeeperAccess.Open}).
      *
      * @throws MetadataUnavailableException if no server answers within {@code connectionTimeout}
+     * @throws MetadataAccessDeniedException if the tree at {@code rootPath} is secured
      */
     public static ZooKeeperMetadataStore connect(String connectString, String rootPath, Duration sessionTimeout, Duration connectionTimeout) {
-        if (!rootPath.startsWith("/") || rootPath.endsWith("/") || rootPath.length() < 2) {
-            throw new IllegalArgumentException("root path must start with '/' and not end with it, got '" + rootPath + "'");
-        }
-        CuratorFramework client = CuratorFrameworkFactory.builder()
+        return connect(connectString, rootPath, sessionTimeout, connectionTimeout, ZooKeeperAccess.OPEN);
+    }
+
+    /**
+     * Connects to the ensemble at {@code connectString} and keeps every key under {@code rootPath}. With
+     * {@link ZooKeeperAccess.Secured} the client authenticates as the cluster's identity, and every node it creates
+     * — the root and its missing parents, documents, logs, ephemeral keys, election nodes — carries that identity's
+     * ACL: Curator's ACL provider applies to every create, in transactions and recipes alike, and to the parents
+     * that {@code creatingParentsIfNeeded} and {@code creatingParentContainersIfNeeded} make.
+     *
+     * <p>A secured store works on a tree that is still open (an authenticated client may use open nodes), which
+     * is how an open cluster is migrated without stopping it: it says so in the log; {@link ZooKeeperTreeSecurer}
+     * then secures the tree.
+     *
+     * @throws MetadataUnavailableException if no server answers within {@code connectionTimeout}
+     * @throws MetadataAccessDeniedException if the tree at {@code rootPath} does not grant this access
+     */
+    public static ZooKeeperMetadataStore connect(String connectString, String rootPath, Duration sessionTimeout, Duration connectionTimeout,
+            ZooKeeperAccess access) {
+        requireValidRoot(rootPath);
+        CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
                 .connectString(connectString)
                 .sessionTimeoutMs((int) sessionTimeout.toMillis())
                 .connectionTimeoutMs((int) connectionTimeout.toMillis())
-                .retryPolicy(new RetryNTimes(0, 0))
-                .build();
+                .retryPolicy(new RetryNTimes(0, 0));
+        switch (access) {
+            case ZooKeeperAccess.Open open -> {
+            }
+            case ZooKeeperAccess.Secured secured -> builder.authorization(secured.identity().authentication()).aclProvider(new ClusterAclProvider(rootPath, secured));
+        }
+        CuratorFramework client = builder.build();
         client.start();
         try {
             if (!client.blockUntilConnected((int) connectionTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -117,9 +145,68 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
             Thread.currentThread().interrupt();
             throw new MetadataUnavailableException("interrupted while connecting to ZooKeeper at " + connectString, interrupted);
         }
-        ZooKeeperMetadataStore store = new ZooKeeperMetadataStore(client, rootPath, connectionTimeout);
-        store.ensurePath(rootPath);
+        ZooKeeperMetadataStore store = new ZooKeeperMetadataStore(client, rootPath, connectionTimeout, access);
+        try {
+            store.ensurePath(rootPath);
+            store.checkRootAccess();
+        } catch (RuntimeException failed) {
+            client.close();
+            throw failed;
+        }
         return store;
+    }
+
+    static void requireValidRoot(String rootPath) {
+        if (!rootPath.startsWith("/") || rootPath.endsWith("/") || rootPath.length() < 2) {
+            throw new IllegalArgumentException("root path must start with '/' and not end with it, got '" + rootPath + "'");
+        }
+    }
+
+    /**
+     * Fails at start, with a message that names the setting to check, when the root does not let this client in;
+     * otherwise the first refused write would fail deep inside a worker's registration. Reading the ACL needs
+     * READ or ADMIN on the root, as every other operation of the store does.
+     */
+    private void checkRootAccess() {
+        List<ACL> rootAcl;
+        try {
+            rootAcl = call("read the ACL of " + root, afterLoss -> client.getACL().forPath(root));
+        } catch (MetadataAccessDeniedException denied) {
+            String advice = switch (access) {
+                case ZooKeeperAccess.Open open -> "the cluster's tree is secured: give this process the cluster's secret (--zookeeper-secret-file)";
+                case ZooKeeperAccess.Secured secured -> "the cluster's tree grants another identity: is " + secured.identity().source()
+                        + " the cluster's secret file, and is the cluster name right?";
+            };
+            throw new MetadataAccessDeniedException("ZooKeeper refuses this process access to " + root + ": " + advice, denied.getCause());
+        }
+        if (access instanceof ZooKeeperAccess.Secured && ZooKeeperTreeSecurer.isOpen(rootAcl)) {
+            log.warn("the cluster's ZooKeeper tree {} is open: anyone who reaches ZooKeeper can change it. Once every node of the cluster runs with the secret, "
+                    + "secure it with 'sluice zookeeper secure' (docs/security.md, \"ZooKeeper\")", root);
+        }
+    }
+
+    /**
+     * Whether anyone who reaches ZooKeeper may use the cluster's root ({@code world:anyone} has a permission on it):
+     * a tree created before the cluster had a secret, not yet secured with {@link ZooKeeperTreeSecurer}.
+     */
+    public boolean rootIsOpen() {
+        return ZooKeeperTreeSecurer.isOpen(call("read the ACL of " + root, afterLoss -> client.getACL().forPath(root)));
+    }
+
+    /**
+     * The cluster's identity ACL for the root and everything under it; the parent ACL for what lies above it (see
+     * {@link ZooKeeperAccess#parentAcl()}).
+     */
+    private record ClusterAclProvider(String root, ZooKeeperAccess access) implements ACLProvider {
+        @Override
+        public List<ACL> getDefaultAcl() {
+            return access.treeAcl();
+        }
+
+        @Override
+        public List<ACL> getAclForPath(String path) {
+            return path.equals(root) || path.startsWith(root + "/") ? access.treeAcl() : access.parentAcl();
+        }
     }
 
     public static ZooKeeperMetadataStore connect(String connectString, String rootPath) {
@@ -305,6 +392,11 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
         }
         if (failedIndex < 0) {
             throw failure;
+        }
+        if (failure.code() == KeeperException.Code.NOAUTH
+                || ((OpResult.ErrorResult) results.get(failedIndex)).getErr() == KeeperException.Code.NOAUTH.intValue()) {
+            // Not a race with another writer: retrying cannot help. call() says whose ACL refused it.
+            throw new KeeperException.NoAuthException();
         }
         Planned failed = planned.get(failedIndex);
         if (afterLoss && appliedEarlier(planned)) {
@@ -657,6 +749,17 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
             return;
         }
         call("create " + path, afterLoss -> {
+            // ZooKeeper checks CREATE on the parent before it looks whether the node exists, so creating an
+            // existing node under a parent this client may not write (the cluster's root under another cluster's
+            // /sluice) would be refused rather than found: look first. Looking needs READ on an existing node, so a
+            // refusal means it exists; what this client may do with it is checked where it is used.
+            try {
+                if (client.checkExists().forPath(path) != null) {
+                    return null;
+                }
+            } catch (KeeperException.NoAuthException existsButNotOurs) {
+                return null;
+            }
             try {
                 client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(path, new byte[0]);
             } catch (KeeperException.NodeExistsException exists) {
@@ -704,6 +807,9 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
                 }
             } catch (MetadataException | IllegalArgumentException | IllegalStateException passThrough) {
                 throw passThrough;
+            } catch (KeeperException.NoAuthException denied) {
+                throw new MetadataAccessDeniedException("ZooKeeper refused " + what + ": the node's ACL does not grant this process's identity ("
+                        + access + ")", denied);
             } catch (KeeperException.ConnectionLossException | KeeperException.SessionExpiredException
                      | KeeperException.OperationTimeoutException | KeeperException.SessionMovedException unavailable) {
                 connectionLost = true;

@@ -2,6 +2,7 @@ package dev.sluice.server;
 
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.MetadataUnavailableException;
+import dev.sluice.metadata.ZooKeeperAccess;
 import dev.sluice.metadata.ZooKeeperMetadataStore;
 import dev.sluice.model.Durations;
 import dev.sluice.model.PartitionTable;
@@ -51,6 +52,7 @@ public final class SluiceNode implements AutoCloseable {
      * @param httpHost the interface the HTTP server binds and advertises
      * @param httpPort the HTTP port; 0 picks a free one
      * @param createTable the partition table to create if the cluster has none, or {@code null} to expect one
+     * @param metadataAccess the ZooKeeper credentials and the ACL of the nodes the node creates
      */
     public record Config(
             WorkerConfig worker,
@@ -60,7 +62,8 @@ public final class SluiceNode implements AutoCloseable {
             Duration metadataStartWait,
             String httpHost,
             int httpPort,
-            PartitionTable createTable) {
+            PartitionTable createTable,
+            ZooKeeperAccess metadataAccess) {
 
         public Config {
             Objects.requireNonNull(worker, "worker");
@@ -69,6 +72,7 @@ public final class SluiceNode implements AutoCloseable {
             Objects.requireNonNull(metadataConnectionTimeout, "metadataConnectionTimeout");
             Objects.requireNonNull(metadataStartWait, "metadataStartWait");
             Objects.requireNonNull(httpHost, "httpHost");
+            Objects.requireNonNull(metadataAccess, "metadataAccess");
             if (httpPort < 0 || httpPort > 65535) {
                 throw new IllegalArgumentException("http port must be 0..65535, got " + httpPort);
             }
@@ -76,19 +80,27 @@ public final class SluiceNode implements AutoCloseable {
 
         public static Config of(WorkerConfig worker, String metadataConnect, String httpHost, int httpPort) {
             return new Config(worker, metadataConnect, ZooKeeperMetadataStore.DEFAULT_SESSION_TIMEOUT,
-                    ZooKeeperMetadataStore.DEFAULT_CONNECTION_TIMEOUT, METADATA_START_WAIT, httpHost, httpPort, null);
+                    ZooKeeperMetadataStore.DEFAULT_CONNECTION_TIMEOUT, METADATA_START_WAIT, httpHost, httpPort, null, ZooKeeperAccess.OPEN);
         }
 
         public Config withCreateTable(PartitionTable table) {
-            return new Config(worker, metadataConnect, metadataSessionTimeout, metadataConnectionTimeout, metadataStartWait, httpHost, httpPort, table);
+            return new Config(worker, metadataConnect, metadataSessionTimeout, metadataConnectionTimeout, metadataStartWait, httpHost, httpPort, table,
+                    metadataAccess);
         }
 
         public Config withMetadataTimeouts(Duration session, Duration connection) {
-            return new Config(worker, metadataConnect, session, connection, metadataStartWait, httpHost, httpPort, createTable);
+            return new Config(worker, metadataConnect, session, connection, metadataStartWait, httpHost, httpPort, createTable, metadataAccess);
         }
 
         public Config withMetadataStartWait(Duration wait) {
-            return new Config(worker, metadataConnect, metadataSessionTimeout, metadataConnectionTimeout, wait, httpHost, httpPort, createTable);
+            return new Config(worker, metadataConnect, metadataSessionTimeout, metadataConnectionTimeout, wait, httpHost, httpPort, createTable,
+                    metadataAccess);
+        }
+
+        /** Authenticates to ZooKeeper as the cluster's identity and secures what the node creates (docs/security.md, "ZooKeeper"). */
+        public Config withMetadataAccess(ZooKeeperAccess access) {
+            return new Config(worker, metadataConnect, metadataSessionTimeout, metadataConnectionTimeout, metadataStartWait, httpHost, httpPort, createTable,
+                    access);
         }
     }
 
@@ -138,7 +150,7 @@ public final class SluiceNode implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             try {
                 return ZooKeeperMetadataStore.connect(config.metadataConnect(), "/sluice/" + config.worker().clusterName(),
-                        config.metadataSessionTimeout(), config.metadataConnectionTimeout());
+                        config.metadataSessionTimeout(), config.metadataConnectionTimeout(), config.metadataAccess());
             } catch (MetadataUnavailableException unavailable) {
                 if (System.nanoTime() >= deadline) {
                     throw new MetadataUnavailableException(unavailable.getMessage() + "; gave up after " + attempt + (attempt == 1 ? " attempt" : " attempts") + " over "

@@ -9,6 +9,7 @@ import dev.sluice.controller.ControllerConfig;
 import dev.sluice.client.SluiceClient;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.EmbeddedZooKeeper;
+import dev.sluice.metadata.ZooKeeperAccess;
 import dev.sluice.metadata.ZooKeeperMetadataStore;
 import dev.sluice.model.ClusterEvent;
 import dev.sluice.model.EventKind;
@@ -78,13 +79,16 @@ public final class LocalTestCluster implements AutoCloseable {
     private final List<SluiceClient> clients = new CopyOnWriteArrayList<>();
     private EmbeddedZooKeeper zooKeeper;
     private ZooKeeperMetadataStore adminStore;
-    private ClusterMetadata metadata;
+    private volatile ClusterMetadata metadata;
+    /** How nodes started from now on, and the test's own store, reach ZooKeeper. */
+    private volatile ZooKeeperAccess zooKeeperAccess;
 
     private LocalTestCluster(Builder options) throws IOException {
         this.options = options;
         this.deleteBaseDirectory = options.baseDirectory == null;
         this.baseDirectory = options.baseDirectory != null ? options.baseDirectory : Files.createTempDirectory("sluice-test-");
         this.table = new PartitionTable(options.partitions, new ReplicationProperty(options.replication, Math.min(options.zones, options.replication)));
+        this.zooKeeperAccess = options.zooKeeperAccess;
     }
 
     public static Builder builder() {
@@ -99,8 +103,7 @@ public final class LocalTestCluster implements AutoCloseable {
     public LocalTestCluster start() throws IOException {
         try {
             zooKeeper = EmbeddedZooKeeper.start(baseDirectory.resolve("zookeeper"), 0);
-            adminStore = ZooKeeperMetadataStore.connect(zooKeeper.connectString(), root());
-            metadata = new ClusterMetadata(adminStore, InstantSource.system());
+            connectAdminStore();
             metadata.partitionTable().initialize(table);
             for (int i = 0; i < options.workers; i++) {
                 TestNode node = new TestNode(i, "worker-" + (i + 1), baseDirectory.resolve("worker-" + (i + 1)), freePort(), freePort());
@@ -119,6 +122,28 @@ public final class LocalTestCluster implements AutoCloseable {
 
     private String root() {
         return "/sluice/" + options.clusterName;
+    }
+
+    private void connectAdminStore() {
+        adminStore = ZooKeeperMetadataStore.connect(zooKeeper.connectString(), root(), ZooKeeperMetadataStore.DEFAULT_SESSION_TIMEOUT,
+                ZooKeeperMetadataStore.DEFAULT_CONNECTION_TIMEOUT, zooKeeperAccess);
+        metadata = new ClusterMetadata(adminStore, InstantSource.system());
+    }
+
+    /**
+     * Nodes started or restarted from now on reach ZooKeeper with {@code access}, and so does the test's own store
+     * ({@link #metadata()}, reconnected at once): how an operator gives a running open cluster its secret, one
+     * restart at a time. Running nodes keep the access they started with.
+     */
+    public synchronized void useZooKeeperAccess(ZooKeeperAccess access) {
+        zooKeeperAccess = access;
+        adminStore.close();
+        connectAdminStore();
+    }
+
+    /** The cluster's ZooKeeper root, {@code /sluice/<cluster name>}. */
+    public String zooKeeperRoot() {
+        return root();
     }
 
     private void startNode(TestNode node) throws IOException {
@@ -150,7 +175,8 @@ public final class LocalTestCluster implements AutoCloseable {
             worker = worker.roles(Set.of(Role.WORKER, Role.ADMIN));
         }
         SluiceNode.Config config = SluiceNode.Config.of(worker.build(), proxy.address(), "127.0.0.1", node.httpPort())
-                .withMetadataTimeouts(options.sessionTimeout, Duration.ofSeconds(5));
+                .withMetadataTimeouts(options.sessionTimeout, Duration.ofSeconds(5))
+                .withMetadataAccess(zooKeeperAccess);
         SluiceNode process = new SluiceNode(config, options.components.apply(node.index()));
         node.metadataProxy = proxy;
         try {
@@ -458,6 +484,7 @@ public final class LocalTestCluster implements AutoCloseable {
         private Path baseDirectory;
         private RatisSettings ratis = RatisSettings.defaults();
         private InitialPlacement initialPlacement = InitialPlacement.roundRobin();
+        private ZooKeeperAccess zooKeeperAccess = ZooKeeperAccess.OPEN;
         private Duration sessionTimeout = Duration.ofSeconds(4);
         private Duration startTimeout = Duration.ofSeconds(60);
         private BiFunction<Integer, WorkerConfig.Builder, WorkerConfig.Builder> workerCustomizer = (index, builder) -> builder;
@@ -524,6 +551,12 @@ public final class LocalTestCluster implements AutoCloseable {
         /** The hook that writes the first placements; {@link InitialPlacement#none()} leaves it to a controller. */
         public Builder initialPlacement(InitialPlacement placement) {
             this.initialPlacement = placement;
+            return this;
+        }
+
+        /** How every node and the test's own store reach ZooKeeper: open (the default) or as the cluster's identity. */
+        public Builder zooKeeperAccess(ZooKeeperAccess access) {
+            this.zooKeeperAccess = java.util.Objects.requireNonNull(access, "access");
             return this;
         }
 
