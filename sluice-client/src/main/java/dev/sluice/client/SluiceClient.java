@@ -10,13 +10,16 @@ import dev.sluice.client.wire.RequestId;
 import dev.sluice.client.wire.RoutingInfo;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.PartitionTable;
+import dev.sluice.security.ClusterTrust;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -29,6 +32,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 
 /**
  * The Java client of Sluice's data API. It maps a key to its partition (hashing into the partition table's
@@ -129,6 +134,8 @@ public final class SluiceClient implements AutoCloseable {
     private final Map<PartitionId, URI> leaders = new ConcurrentHashMap<>();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong unanswered = new AtomicLong();
+    /** Why the last TLS handshake with a node failed, for the message when no node answers: a wrong CA looks like silence otherwise. */
+    private volatile SSLException lastTlsFailure;
 
     private SluiceClient(Builder builder) {
         this.seeds = List.copyOf(builder.seeds);
@@ -138,11 +145,14 @@ public final class SluiceClient implements AutoCloseable {
         this.backoff = new Backoff(builder.initialBackoff, builder.maxBackoff);
         this.random = builder.random;
         this.suspects = new SuspectNodes(builder.suspectPenalty);
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(builder.connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+                .followRedirects(HttpClient.Redirect.NEVER);
+        if (builder.tls != null) {
+            http.sslContext(builder.tls);
+        }
+        this.http = http.build();
     }
 
     public static Builder builder() {
@@ -428,7 +438,9 @@ public final class SluiceClient implements AutoCloseable {
             if (current != null) {
                 return current;
             }
-            throw new SluiceClientException(SluiceClientException.Code.NO_ROUTE, "no node answered " + DataApi.ROUTING_PATH + "; tried " + seeds);
+            SSLException tlsFailure = lastTlsFailure;
+            throw new SluiceClientException(SluiceClientException.Code.NO_ROUTE, "no node answered " + DataApi.ROUTING_PATH + "; tried " + seeds
+                    + (tlsFailure == null ? "" : "; TLS failed (" + tlsFailure.getMessage() + "): does the client trust the cluster's CA (trustedCa)?"));
         } finally {
             refreshLock.unlock();
         }
@@ -469,6 +481,9 @@ public final class SluiceClient implements AutoCloseable {
                     }
                 }
             } catch (IOException unreachable) {
+                if (unreachable instanceof SSLException tls) {
+                    lastTlsFailure = tls;
+                }
                 unanswered(node);
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
@@ -583,8 +598,29 @@ public final class SluiceClient implements AutoCloseable {
         private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
         private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
         private RandomGenerator random;
+        private SSLContext tls;
 
         private Builder() {}
+
+        /**
+         * Trusts the cluster's CA for {@code https://} nodes, and no other CA: {@code caFile} is a PEM file of one or
+         * more CA certificates, such as the {@code ca.crt} that {@code sluice certs} or {@code sluice local} made.
+         *
+         * @throws dev.sluice.security.TlsFileException if the file is missing, holds no CA certificate, or one has expired
+         */
+        public Builder trustedCa(Path caFile) {
+            this.tls = ClusterTrust.load(caFile, InstantSource.system()).sslContext();
+            return this;
+        }
+
+        /**
+         * The TLS context for {@code https://} nodes, for a caller that holds one already (a node, which presents its
+         * own certificate); {@link #trustedCa} is the usual way. Without either, the JDK's default CAs are trusted.
+         */
+        public Builder tls(SSLContext context) {
+            this.tls = Objects.requireNonNull(context, "context");
+            return this;
+        }
 
         /** A node's HTTP base URL to learn the routing from; give several so one down node does not matter. */
         public Builder seed(URI node) {
