@@ -96,6 +96,14 @@ public final class SluiceClient implements AutoCloseable {
      */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofMillis(250);
     /**
+     * How long opening a connection may take when the seeds are {@code https://}: the JDK's connect timeout includes
+     * the TLS handshake, and a client's first handshake pays for loading and warming its TLS stack. On the 2-core build
+     * machine at load average 22 a fresh JVM's first handshake took 1.2 s and later ones 0.1-0.7 s (on an idle machine,
+     * milliseconds), so 250 ms refused healthy nodes. A host that drops packets still costs no more than this once:
+     * it is then kept away from for the suspect penalty.
+     */
+    public static final Duration DEFAULT_TLS_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    /**
      * How long a node that did not answer is kept away from: about a Raft election (election timeouts 1-2 s),
      * so a frozen leader's partitions are asked of their other members until one of them leads, and the
      * frozen node costs one request timeout per call rather than one per attempt. A healthy node suspected
@@ -119,6 +127,7 @@ public final class SluiceClient implements AutoCloseable {
     private final Duration callTimeout;
     private final Duration firstRoutingWait;
     private final Duration requestTimeout;
+    private final Duration connectTimeout;
     private final Backoff backoff;
     private final RandomGenerator random;
     private final HttpClient http;
@@ -142,6 +151,7 @@ public final class SluiceClient implements AutoCloseable {
         this.callTimeout = builder.callTimeout;
         this.firstRoutingWait = builder.firstRoutingWait == null ? builder.callTimeout : builder.firstRoutingWait;
         this.requestTimeout = builder.requestTimeout;
+        this.connectTimeout = builder.connectTimeout;
         this.backoff = new Backoff(builder.initialBackoff, builder.maxBackoff);
         this.random = builder.random;
         this.suspects = new SuspectNodes(builder.suspectPenalty);
@@ -446,6 +456,15 @@ public final class SluiceClient implements AutoCloseable {
         }
     }
 
+    /**
+     * A routing request usually opens the connection it goes over, and the JDK counts an {@code https://} connection's
+     * handshake against the request's timeout: so it gets the connect timeout on top of the request timeout, or the
+     * first call of a fresh process (the CLI's only one) fails on its own handshake.
+     */
+    private Duration routingTimeout(URI node) {
+        return "https".equalsIgnoreCase(node.getScheme()) ? requestTimeout.plus(connectTimeout) : requestTimeout;
+    }
+
     private void markRoutingStale() {
         routingFetchedAtNanos = 0;
     }
@@ -471,7 +490,7 @@ public final class SluiceClient implements AutoCloseable {
             }
             try {
                 HttpRequest request = HttpRequest.newBuilder(node.resolve(DataApi.ROUTING_PATH))
-                        .timeout(Duration.ofNanos(Math.min(remaining, requestTimeout.toNanos()))).GET().build();
+                        .timeout(Duration.ofNanos(Math.min(remaining, routingTimeout(node).toNanos()))).GET().build();
                 HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
                 suspects.answered(node);
                 if (response.statusCode() == 200) {
@@ -593,7 +612,8 @@ public final class SluiceClient implements AutoCloseable {
         private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
         private Duration firstRoutingWait;
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
-        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        /** Null until set: the default depends on whether the seeds use TLS. */
+        private Duration connectTimeout;
         private Duration suspectPenalty = DEFAULT_SUSPECT_PENALTY;
         private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
         private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
@@ -668,7 +688,10 @@ public final class SluiceClient implements AutoCloseable {
             return this;
         }
 
-        /** How long opening a connection may take (default {@link #DEFAULT_CONNECT_TIMEOUT}, 250 ms). */
+        /**
+         * How long opening a connection may take, TLS handshake included (default {@link #DEFAULT_CONNECT_TIMEOUT}, 250 ms,
+         * or {@link #DEFAULT_TLS_CONNECT_TIMEOUT}, 2 s, when a seed is {@code https://}).
+         */
         public Builder connectTimeout(Duration timeout) {
             this.connectTimeout = positive("connect timeout", timeout);
             return this;
@@ -713,6 +736,10 @@ public final class SluiceClient implements AutoCloseable {
             }
             if (random == null) {
                 random = RandomGenerator.of("L64X128MixRandom");
+            }
+            if (connectTimeout == null) {
+                connectTimeout = seeds.stream().anyMatch(seed -> "https".equalsIgnoreCase(seed.getScheme())) ? DEFAULT_TLS_CONNECT_TIMEOUT
+                        : DEFAULT_CONNECT_TIMEOUT;
             }
             return new SluiceClient(this);
         }
