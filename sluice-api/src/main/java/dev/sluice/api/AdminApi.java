@@ -84,9 +84,9 @@ public final class AdminApi {
     private final RolloutApi rollouts;
     private final InstantSource clock;
     private final ControllerDocuments controller;
-    private final ReplicaProbe replicaProbe = new ReplicaProbe();
+    private final ReplicaProbe replicaProbe;
     private final LocalNode local;
-    private final ShutdownForwarding forwarding = new ShutdownForwarding();
+    private final ShutdownForwarding forwarding;
 
     /** An API that runs in no node process: a shutdown request is always forwarded to the node it names. */
     public AdminApi(String clusterName, ClusterMetadata metadata, Lifecycle lifecycle) {
@@ -95,6 +95,16 @@ public final class AdminApi {
 
     /** @param local the node process this API runs in, which it shuts down when asked to shut down itself */
     public AdminApi(String clusterName, ClusterMetadata metadata, Lifecycle lifecycle, LocalNode local) {
+        this(clusterName, metadata, lifecycle, local, Optional.empty());
+    }
+
+    /**
+     * @param peerTls the node's TLS context for asking other nodes (replica probes, forwarded shutdowns): it checks an
+     *     {@code https://} node against the cluster's CA and presents this node's certificate; empty without TLS
+     */
+    public AdminApi(String clusterName, ClusterMetadata metadata, Lifecycle lifecycle, LocalNode local, Optional<javax.net.ssl.SSLContext> peerTls) {
+        this.replicaProbe = new ReplicaProbe(peerTls);
+        this.forwarding = new ShutdownForwarding(peerTls);
         this.clusterName = clusterName;
         this.metadata = metadata;
         this.lifecycle = lifecycle;

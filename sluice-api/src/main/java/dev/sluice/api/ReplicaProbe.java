@@ -13,8 +13,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import javax.net.ssl.SSLContext;
 
 /**
  * Asks the members of one partition how their replica of it is doing, from their status reports: what
@@ -26,7 +28,14 @@ final class ReplicaProbe {
 
     static final Duration DEADLINE = Duration.ofSeconds(2);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(DEADLINE).build();
+    private final HttpClient http;
+
+    /** @param tls the node's TLS context, for members that serve {@code https://}; empty without TLS */
+    ReplicaProbe(Optional<SSLContext> tls) {
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(DEADLINE);
+        tls.ifPresent(builder::sslContext);
+        this.http = builder.build();
+    }
 
     List<MemberView> members(PartitionId partition, List<NodeId> members, NodesConfiguration nodes) {
         List<CompletableFuture<MemberView>> asked = members.stream().map(member -> ask(partition, member, nodes)).toList();

@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
  * Sends a shutdown request on to the node it names and relays that node's answer: only the process that stops can
@@ -31,7 +32,14 @@ final class ShutdownForwarding {
      */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+    private final HttpClient http;
+
+    /** @param tls the node's TLS context, for nodes that serve {@code https://}; empty without TLS */
+    ShutdownForwarding(Optional<SSLContext> tls) {
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
+        tls.ifPresent(builder::sslContext);
+        this.http = builder.build();
+    }
 
     /**
      * @param label the node as operators read it ({@code N3 (worker-3)})

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
 
 /**
  * The harness's side of the admin API. Every answer is recorded, so the run can show that the API answered
@@ -73,14 +74,16 @@ final class Admin {
     private final List<URI> nodes;
     private final String token;
     private final long startNanos;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient http;
     private final AtomicLong answers = new AtomicLong();
     private final AtomicLong unavailable = new AtomicLong();
     private final AtomicLong unreachable = new AtomicLong();
     private final AtomicLong serverErrorCount = new AtomicLong();
     private final List<String> serverErrors = new CopyOnWriteArrayList<>();
 
-    Admin(List<URI> nodes, String token, long startNanos) {
+    /** @param tls trusts the cluster's CA, which the nodes' HTTPS certificates must chain to */
+    Admin(List<URI> nodes, String token, long startNanos, SSLContext tls) {
+        this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).version(HttpClient.Version.HTTP_1_1).sslContext(tls).build();
         this.nodes = List.copyOf(nodes);
         this.token = token;
         this.startNanos = startNanos;

@@ -3,6 +3,8 @@ package dev.sluice.chaos;
 import dev.sluice.cli.ServerLaunch;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.ZooKeeperMetadataStore;
+import dev.sluice.security.CertificateAuthority;
+import dev.sluice.security.ClusterTrust;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import javax.net.ssl.SSLContext;
 
 /**
  * A Sluice cluster on network-namespace hosts: a three-server ZooKeeper ensemble ({@code QuorumPeerMain}
@@ -40,6 +43,8 @@ final class ChaosCluster implements AutoCloseable {
     static final int HTTP_PORT = 8080;
     /** Several JVMs start at once on a small machine; the local cluster allows the same. */
     static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+    /** The run's certificates outlive any run by far; each run makes its own CA. */
+    static final Duration CERTIFICATE_VALIDITY = Duration.ofDays(7);
     /** A loaded two-core machine answered {@code srvr} in over a second during the first runs. */
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
 
@@ -52,6 +57,7 @@ final class ChaosCluster implements AutoCloseable {
     private final PrintStream log;
     private final Thread shutdownHook;
     private String token;
+    private ClusterTrust trust;
     private boolean closed;
 
     private ChaosCluster(Path runDirectory, HostNetwork network, PrintStream log) {
@@ -152,8 +158,15 @@ final class ChaosCluster implements AutoCloseable {
         Path tokenFile = data.resolve("token");
         Files.createDirectories(data);
         token = ServerLaunch.createOrReadToken(tokenFile);
+        // The nodes talk across hosts, as in production, so they run with TLS as production must: a CA for this run, and
+        // a certificate per node naming its host's address.
+        Path certificates = data.resolve("certs");
+        CertificateAuthority authority = CertificateAuthority.create(CLUSTER_NAME, CERTIFICATE_VALIDITY.multipliedBy(2), InstantSource.system());
+        authority.write(certificates, true);
+        trust = ClusterTrust.of(authority);
         for (int i = 1; i <= NODES; i++) {
             HostNetwork.Host host = network.host("node-" + i);
+            authority.issue("node-" + i, List.of(host.address()), CERTIFICATE_VALIDITY, InstantSource.system()).write(certificates, true);
             Path directory = data.resolve("node-" + i);
             Files.createDirectories(directory);
             disks.mount(directory);
@@ -162,7 +175,8 @@ final class ChaosCluster implements AutoCloseable {
             command.addAll(ServerLaunch.javaOptions(true));
             command.addAll(List.of("-cp", classPath, ServerLaunch.MAIN_CLASS));
             command.addAll(new ServerLaunch.Node("node-" + i, CLUSTER_NAME, directory, "chaos.zone-1", host.address(), RAFT_PORT, host.address(), HTTP_PORT,
-                    connectString(), tokenFile, partitions, REPLICATION, 1, ProcessHandle.current().pid()).arguments());
+                    connectString(), tokenFile, partitions, REPLICATION, 1, ProcessHandle.current().pid())
+                    .withTls(ServerLaunch.NodeTlsFiles.in(certificates, "node-" + i)).arguments());
             command.addAll(NodeDisks.nodeArguments());
             HostProcess node = new HostProcess("node-" + i, host, network.inside(host), command, runDirectory.resolve("logs/node-" + i + ".log"));
             node.start();
@@ -176,7 +190,7 @@ final class ChaosCluster implements AutoCloseable {
                 return ServerLaunch.ready(metadata, NODES, partitions);
             });
         }
-        log.println("cluster ready: " + nodes.stream().map(n -> "http://" + n.host().address() + ":" + HTTP_PORT).collect(Collectors.joining(" ")));
+        log.println("cluster ready: " + nodes.stream().map(n -> url(n).toString()).collect(Collectors.joining(" ")));
     }
 
     private static void requireRunning(List<HostProcess> processes) {
@@ -273,7 +287,12 @@ final class ChaosCluster implements AutoCloseable {
     }
 
     URI url(HostProcess node) {
-        return URI.create("http://" + node.host().address() + ":" + HTTP_PORT);
+        return URI.create("https://" + node.host().address() + ":" + HTTP_PORT);
+    }
+
+    /** Trusts this run's CA only: for every client of the nodes' HTTPS (the workload, the operator, the observers). */
+    SSLContext clientTls() {
+        return trust.sslContext();
     }
 
     List<URI> nodeUrls() {

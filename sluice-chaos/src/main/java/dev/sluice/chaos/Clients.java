@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import javax.net.ssl.SSLContext;
 
 /**
  * Clients of the data API, each a thread with its own {@link SluiceClient}, reading and writing a few keys
@@ -35,7 +36,10 @@ final class Clients {
     private final AtomicBoolean running = new AtomicBoolean();
     private final List<Thread> threads = new ArrayList<>();
 
-    Clients(List<URI> nodes, History history, long seed, long startNanos) {
+    private final SSLContext tls;
+
+    Clients(List<URI> nodes, History history, long seed, long startNanos, SSLContext tls) {
+        this.tls = tls;
         this.nodes = List.copyOf(nodes);
         this.history = history;
         this.seed = seed;
@@ -47,8 +51,8 @@ final class Clients {
     }
 
     /** The client's own request, connect and suspicion defaults: the run measures what users get. */
-    static SluiceClient newClient(List<URI> nodes, long seed) {
-        return SluiceClient.builder().seeds(nodes).callTimeout(CALL_TIMEOUT).random(new Random(seed)).build();
+    static SluiceClient newClient(List<URI> nodes, long seed, SSLContext tls) {
+        return SluiceClient.builder().seeds(nodes).tls(tls).callTimeout(CALL_TIMEOUT).random(new Random(seed)).build();
     }
 
     void start() {
@@ -70,7 +74,7 @@ final class Clients {
     private void loop(int client) {
         Random random = new Random(seed * 31 + client);
         int sequence = 0;
-        try (SluiceClient sluice = newClient(nodes, seed * 17 + client)) {
+        try (SluiceClient sluice = newClient(nodes, seed * 17 + client, tls)) {
             while (running.get()) {
                 String key = key(random.nextInt(KEYS));
                 if (random.nextBoolean()) {

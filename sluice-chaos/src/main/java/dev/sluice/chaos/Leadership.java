@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import javax.net.ssl.SSLContext;
 
 /**
  * Which nodes led which partitions at one moment, as the replicas themselves said ({@code GET
@@ -36,10 +37,10 @@ record Leadership(Map<String, Set<String>> leadersByPartition) {
         leadersByPartition = Map.copyOf(copy);
     }
 
-    /** Asks every node in {@code nodeUrls} (name to HTTP URL) which partitions it leads. */
-    static Leadership observe(Map<String, URI> nodeUrls) {
+    /** Asks every node in {@code nodeUrls} (name to HTTP URL) which partitions it leads, trusting the cluster's CA through {@code tls}. */
+    static Leadership observe(Map<String, URI> nodeUrls, SSLContext tls) {
         Map<String, Set<String>> leaders = new TreeMap<>();
-        try (HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).version(HttpClient.Version.HTTP_1_1).build()) {
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).version(HttpClient.Version.HTTP_1_1).sslContext(tls).build()) {
             nodeUrls.forEach((name, url) -> {
                 try {
                     HttpResponse<String> answer = http.send(HttpRequest.newBuilder(url.resolve(WorkerStatus.PATH)).timeout(TIMEOUT).GET().build(),

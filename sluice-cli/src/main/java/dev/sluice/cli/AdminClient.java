@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import javax.net.ssl.SSLException;
 
 /** The CLI's side of the admin API: one request, one JSON answer, errors turned into {@link CliException}s. */
 final class AdminClient {
@@ -30,22 +31,28 @@ final class AdminClient {
     private final URI base;
     private final ClusterOptions.Target target;
     private final Optional<ClusterOptions.Credential> credential;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+    private final Optional<ClusterOptions.Trust> trust;
+    private final HttpClient http;
 
-    AdminClient(ClusterOptions.Target target, Optional<ClusterOptions.Credential> credential) {
+    /** @param trust what an {@code https://} node must present a certificate of; empty trusts the JDK's default CAs */
+    AdminClient(ClusterOptions.Target target, Optional<ClusterOptions.Credential> credential, Optional<ClusterOptions.Trust> trust) {
         this.base = target.url();
         this.target = target;
         this.credential = credential;
+        this.trust = trust;
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
+        trust.ifPresent(t -> builder.sslContext(t.context()));
+        this.http = builder.build();
     }
 
-    /** A client of a cluster this process started itself, with the token it knows. */
-    AdminClient(URI base, String token, String tokenOrigin) {
-        this(new ClusterOptions.Target(base, "--url"), Optional.of(new ClusterOptions.Credential(token, tokenOrigin, Optional.empty())));
+    /** A client of a cluster this process started itself, with the token and the CA it knows. */
+    AdminClient(URI base, String token, String tokenOrigin, Optional<ClusterOptions.Trust> trust) {
+        this(new ClusterOptions.Target(base, "--url"), Optional.of(new ClusterOptions.Credential(token, tokenOrigin, Optional.empty())), trust);
     }
 
-    /** A client of another node of the same cluster, with the same credential: for following a cluster whose nodes restart. */
+    /** A client of another node of the same cluster, with the same credential and trust: for following a cluster whose nodes restart. */
     AdminClient at(URI otherNode) {
-        return new AdminClient(new ClusterOptions.Target(otherNode, "the cluster's node list"), credential);
+        return new AdminClient(new ClusterOptions.Target(otherNode, "the cluster's node list"), credential, trust);
     }
 
     URI url() {
@@ -162,11 +169,16 @@ final class AdminClient {
         } catch (ConnectException | HttpConnectTimeoutException unreachable) {
             throw new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + base + target.originNote()
                     + ": nothing answers there. Is it running? (start one with './sluice local', or pass --url / set SLUICE_URL)");
+        } catch (SSLException tls) {
+            throw new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + base + target.originNote() + " over TLS: "
+                    + tls.getMessage() + ". " + trustAdvice());
         } catch (HttpTimeoutException slow) {
             throw new CliException(CliException.UNREACHABLE, "the cluster at " + base + target.originNote() + " did not answer within "
                     + REQUEST_TIMEOUT.toSeconds() + " s");
         } catch (IOException e) {
-            throw new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + base + target.originNote() + ": " + e.getMessage());
+            // A plain-HTTP request to an HTTPS port is answered by a closed connection, nothing a client can tell apart.
+            String plainToTls = "http".equalsIgnoreCase(base.getScheme()) ? " (if the cluster serves HTTPS, use an https:// address)" : "";
+            throw new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + base + target.originNote() + ": " + e.getMessage() + plainToTls);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException(CliException.FAILED, "interrupted");
@@ -206,6 +218,12 @@ final class AdminClient {
         }
         return new CliException(CliException.UNREACHABLE, uri + " answered HTTP " + response.statusCode() + " with " + what
                 + ": not a Sluice node? Check the address" + target.originNote() + "; pass --url or set SLUICE_URL");
+    }
+
+    private String trustAdvice() {
+        return trust.map(t -> "This CLI trusts only the CA from " + t.origin() + ": is it this cluster's CA?")
+                .orElse("This CLI has no CA for this address and trusts only the JDK's default CAs: give the cluster's CA with --tls-ca FILE or"
+                        + " SLUICE_TLS_CA (a 'sluice local' cluster's is <data-dir>/certs/ca.crt)");
     }
 
     private static String abbreviate(String text) {

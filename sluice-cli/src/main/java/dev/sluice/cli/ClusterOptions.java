@@ -1,15 +1,20 @@
 package dev.sluice.cli;
 
+import dev.sluice.security.ClusterTrust;
+import dev.sluice.security.TlsFileException;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.InstantSource;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 import picocli.CommandLine.Option;
 
 /**
- * How a command reaches the cluster: the HTTP address of any node, and the token for changes.
+ * How a command reaches the cluster: the HTTP address of any node, the token for changes, and the CA an
+ * {@code https://} address must present a certificate of.
  *
  * <p>The address is {@code --url}, else {@code SLUICE_URL}, else the cluster {@code sluice local} started
  * last (recorded in {@code $SLUICE_HOME/current}), else {@value #DEFAULT_URL}. The token is {@code --token},
@@ -31,6 +36,10 @@ final class ClusterOptions {
 
     @Option(names = "--token-file", description = "file holding the bearer token, such as a local cluster's <data-dir>/token")
     Path tokenFile;
+
+    @Option(names = "--tls-ca", description = "PEM file of the cluster's CA certificate(s), the only CA trusted for an https:// address (default: env"
+            + " SLUICE_TLS_CA, else the CA 'sluice local' recorded for the cluster at --url)")
+    Path tlsCa;
 
     @Option(names = {"-o", "--output"}, description = "output format: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})", defaultValue = "table")
     Output output;
@@ -106,9 +115,44 @@ final class ClusterOptions {
                 .map(cluster -> new Credential(cluster.token(), cluster.tokenFile().toString(), Optional.of(cluster)));
     }
 
+    /**
+     * What the CLI trusts for an {@code https://} address: a TLS context that trusts only the cluster's CA, and where
+     * the CA came from ({@code --tls-ca FILE}, {@code SLUICE_TLS_CA (FILE)} or the file recorded for the cluster).
+     */
+    record Trust(SSLContext context, String origin) {}
+
+    /**
+     * The CA from {@code --tls-ca}, else {@code SLUICE_TLS_CA}, else the copy {@code sluice local} recorded for the
+     * cluster at {@code clusterUrl}; empty when none is known, and the JDK's default CAs apply.
+     */
+    Optional<Trust> trust(URI clusterUrl) {
+        Path file;
+        String origin;
+        String fromEnvironment = System.getenv("SLUICE_TLS_CA");
+        if (tlsCa != null) {
+            file = tlsCa;
+            origin = "--tls-ca " + tlsCa;
+        } else if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+            file = Path.of(fromEnvironment.trim());
+            origin = "SLUICE_TLS_CA (" + file + ")";
+        } else {
+            Optional<Path> recorded = SluiceHome.ofEnvironment().clusterAt(clusterUrl).flatMap(SluiceHome.Cluster::caFile);
+            if (recorded.isEmpty()) {
+                return Optional.empty();
+            }
+            file = recorded.get();
+            origin = file.toString();
+        }
+        try {
+            return Optional.of(new Trust(ClusterTrust.load(file, InstantSource.system()).sslContext(), origin));
+        } catch (TlsFileException unusable) {
+            throw new CliException(CliException.USAGE, "cannot use the CA from " + origin + ": " + unusable.getMessage());
+        }
+    }
+
     AdminClient client() {
         Target target = target();
-        return new AdminClient(target, credential(target.url()));
+        return new AdminClient(target, credential(target.url()), trust(target.url()));
     }
 
     boolean json() {

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -65,7 +66,8 @@ final class DemoCommand implements Callable<Integer> {
         try {
             long started = System.nanoTime();
             cluster.start(out);
-            out.printf("cluster ready in %.1f s; dashboard: %s/#token=%s%n%n", (System.nanoTime() - started) / 1e9, cluster.url(), cluster.token());
+            out.printf("cluster ready in %.1f s (HTTPS, CA %s); dashboard: %s/#token=%s%n%n", (System.nanoTime() - started) / 1e9, cluster.caFile(),
+                    cluster.url(), cluster.token());
             return run(cluster, out);
         } finally {
             Runtime.getRuntime().removeShutdownHook(cleanup);
@@ -74,8 +76,9 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private int run(LocalCluster cluster, PrintStream out) throws InterruptedException {
-        AdminClient admin = new AdminClient(cluster.url(), cluster.token(), cluster.directory().resolve("token").toString());
-        try (SluiceClient client = SluiceClient.builder().seed(cluster.url()).callTimeout(Duration.ofSeconds(60)).build();
+        ClusterOptions.Trust trust = cluster.trust();
+        AdminClient admin = new AdminClient(cluster.url(), cluster.token(), cluster.directory().resolve("token").toString(), Optional.of(trust));
+        try (SluiceClient client = SluiceClient.builder().seed(cluster.url()).tls(trust.context()).callTimeout(Duration.ofSeconds(60)).build();
                 Workload workload = new Workload(client, new Workload.Options(4, 10_000, rate, 100))) {
             out.println("1. loading data and starting the client workload (" + (int) rate + " writes/s)…");
             workload.phase("load");

@@ -5,6 +5,7 @@ import dev.sluice.client.SluiceClientException;
 import dev.sluice.client.wire.DataApi;
 import dev.sluice.metadata.Json;
 import dev.sluice.model.PartitionTable;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -41,7 +42,10 @@ final class KvCommand {
      * once, as the admin commands do, rather than retrying for the whole call timeout.
      */
     static SluiceClient client(ClusterOptions cluster) {
-        return SluiceClient.builder().seed(cluster.baseUri()).callTimeout(CALL_TIMEOUT).firstRoutingWait(Duration.ZERO).build();
+        URI base = cluster.baseUri();
+        SluiceClient.Builder builder = SluiceClient.builder().seed(base).callTimeout(CALL_TIMEOUT).firstRoutingWait(Duration.ZERO);
+        cluster.trust(base).ifPresent(trust -> builder.tls(trust.context()));
+        return builder.build();
     }
 
     static CliException failure(SluiceClientException e, ClusterOptions cluster) {

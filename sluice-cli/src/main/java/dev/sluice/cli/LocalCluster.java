@@ -6,6 +6,11 @@ import dev.sluice.metadata.ZooKeeperAccess;
 import dev.sluice.metadata.ZooKeeperIdentity;
 import dev.sluice.metadata.ZooKeeperMetadataStore;
 import dev.sluice.metadata.ZooKeeperTreeSecurer;
+import dev.sluice.security.CertificateAuthority;
+import dev.sluice.security.ClusterTrust;
+import dev.sluice.security.TlsFileException;
+import dev.sluice.security.TlsFiles;
+import dev.sluice.security.TlsMaterial;
 import dev.sluice.worker.WorkerConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,7 +30,7 @@ import java.util.stream.IntStream;
 /**
  * A cluster on this machine: an embedded ZooKeeper in this process and one child process per worker
  * (each a {@code sluice server}), all on loopback, all admin-capable, with their data under one
- * directory. The directory remembers the layout (ports, sizes, token, ZooKeeper secret), so a second start on the same
+ * directory. Every worker serves HTTPS with a certificate of the cluster's own CA ({@code <data-dir>/certs}). The directory remembers the layout (ports, sizes, token, ZooKeeper secret), so a second start on the same
  * directory resumes the same cluster. Worker N serves HTTP on {@code httpPort + N - 1}. While it runs it
  * supervises its workers ({@link WorkerProcesses}): one that shuts down gracefully (exit status 0) is started
  * again, one that crashes stays down.
@@ -45,6 +50,9 @@ final class LocalCluster implements AutoCloseable {
     /** How often a start looks whether the previous worker has registered; registering is one metadata write. */
     static final Duration REGISTRATION_POLL = Duration.ofMillis(50);
     private static final String LAYOUT_FILE = "local.properties";
+    static final String CERTIFICATES_DIRECTORY = "certs";
+    /** Every address a local worker binds or is reached at: its certificate names them all. */
+    static final List<String> WORKER_HOSTS = List.of("127.0.0.1", "localhost");
 
     /** The shape of a local cluster, as given on the command line or remembered in its directory. */
     record Layout(int workers, int partitions, int replication, int zones, int httpPort, int raftPort) {
@@ -66,8 +74,9 @@ final class LocalCluster implements AutoCloseable {
             }
         }
 
+        /** A local cluster always serves HTTPS, with the certificates in its {@code certs} directory. */
         URI httpUrl(int worker) {
-            return URI.create("http://127.0.0.1:" + (httpPort + worker - 1));
+            return URI.create("https://127.0.0.1:" + (httpPort + worker - 1));
         }
     }
 
@@ -173,6 +182,7 @@ final class LocalCluster implements AutoCloseable {
     void start(java.io.PrintStream progress) throws IOException, InterruptedException {
         token = loadOrCreateToken();
         zooKeeperAccess = loadOrCreateZooKeeperAccess();
+        ensureCertificates(progress);
         zooKeeper = EmbeddedZooKeeper.start(directory.resolve("zookeeper"), 0);
         progress.println("ZooKeeper (embedded) on " + zooKeeper.connectString() + "; data in " + directory);
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
@@ -306,6 +316,57 @@ final class LocalCluster implements AutoCloseable {
         return directory.resolve("token");
     }
 
+    Path certificatesDirectory() {
+        return directory.resolve(CERTIFICATES_DIRECTORY);
+    }
+
+    /** The cluster's CA certificate, which clients trust: the CLI records a copy, browsers need it or an exception. */
+    Path caFile() {
+        return TlsFiles.caCertificate(certificatesDirectory());
+    }
+
+    /** Trusts this cluster's CA only, for clients this process makes (the demo's). */
+    ClusterOptions.Trust trust() {
+        return new ClusterOptions.Trust(ClusterTrust.load(caFile(), InstantSource.system()).sslContext(), caFile().toString());
+    }
+
+    /**
+     * Makes the cluster's CA and each worker's certificate in {@code <data-dir>/certs} unless they are there: a resumed
+     * cluster keeps its CA, so clients that recorded it keep trusting it. A worker certificate that no longer loads
+     * (expired, say) is issued again by the same CA; a CA that no longer loads is an error, since replacing it silently
+     * would leave every client trusting the old one.
+     */
+    private void ensureCertificates(java.io.PrintStream progress) {
+        Path certificates = certificatesDirectory();
+        InstantSource clock = InstantSource.system();
+        CertificateAuthority authority;
+        if (Files.exists(caFile())) {
+            try {
+                authority = CertificateAuthority.load(caFile(), TlsFiles.caKey(certificates), clock);
+            } catch (TlsFileException unusable) {
+                throw new CliException(CliException.FAILED, "cannot use the local cluster's CA: " + unusable.getMessage() + "; delete " + certificates
+                        + " to make a new CA and certificates (clients that recorded the old CA must then record the new one)");
+            }
+        } else {
+            authority = CertificateAuthority.create(CLUSTER_NAME, CertificateAuthority.DEFAULT_CA_VALIDITY, clock);
+            authority.write(certificates, false);
+            progress.println("made a CA and worker certificates in " + certificates + " (keys readable by you only)");
+        }
+        for (int worker = 1; worker <= layout.workers(); worker++) {
+            ServerLaunch.NodeTlsFiles files = ServerLaunch.NodeTlsFiles.in(certificates, workerName(worker));
+            boolean usable;
+            try {
+                TlsMaterial.load(files.ca(), files.certificate(), files.key(), clock);
+                usable = true;
+            } catch (TlsFileException missingOrStale) {
+                usable = false;
+            }
+            if (!usable) {
+                authority.issue(workerName(worker), WORKER_HOSTS, CertificateAuthority.DEFAULT_NODE_VALIDITY, clock).write(certificates, true);
+            }
+        }
+    }
+
     /** Every worker's HTTP address, worker 1 first. */
     List<URI> urls() {
         return IntStream.rangeClosed(1, layout.workers()).mapToObj(layout::httpUrl).toList();
@@ -318,7 +379,7 @@ final class LocalCluster implements AutoCloseable {
         command.addAll(new ServerLaunch.Node(workerName(worker), CLUSTER_NAME, data, "local.zone-" + ((worker - 1) % layout.zones() + 1),
                 "127.0.0.1", layout.raftPort() + worker - 1, "127.0.0.1", layout.httpPort() + worker - 1, zooKeeper.connectString(),
                 tokenFile(), layout.partitions(), layout.replication(), Math.min(layout.zones(), layout.replication()),
-                ProcessHandle.current().pid(), zooKeeperSecretFile()).arguments());
+                ProcessHandle.current().pid(), zooKeeperSecretFile()).withTls(ServerLaunch.NodeTlsFiles.in(certificatesDirectory(), workerName(worker))).arguments());
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(worker).toFile())).start();
     }
 

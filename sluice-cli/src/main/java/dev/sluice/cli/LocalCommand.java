@@ -3,6 +3,7 @@ package dev.sluice.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -11,10 +12,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code sluice local}: a whole cluster on this machine, until Ctrl-C. */
 @Command(name = "local", description = "Run a cluster on this machine: an embedded ZooKeeper and one process per worker, until Ctrl-C or SIGTERM.",
-        footer = {"", "Worker N serves HTTP on --http-port + N - 1. The cluster's token stays in <data-dir>/token;",
+        footer = {"", "Worker N serves HTTPS on --http-port + N - 1, with a certificate of the cluster's own CA",
+            "(<data-dir>/certs/ca.crt, made on the first start). The cluster's token stays in <data-dir>/token;",
             "'local' records a copy for the cluster's addresses under $SLUICE_HOME/clusters (SLUICE_HOME",
-            "defaults to ~/.sluice) and makes it the current cluster ($SLUICE_HOME/current): commands",
-            "without --url or SLUICE_URL talk to it.",
+            "defaults to ~/.sluice), with a copy of the CA, and makes it the current cluster",
+            "($SLUICE_HOME/current): commands without --url or SLUICE_URL talk to it and trust its CA.",
             "Its ZooKeeper secret stays in <data-dir>/zookeeper-secret: only processes holding it may read",
             "or change the cluster's ZooKeeper tree.",
             "A second 'local' on the same --data-dir resumes the same cluster.", "",
@@ -68,7 +70,7 @@ final class LocalCommand implements Callable<Integer> {
      * cluster, so commands without --url talk to it) and prints how to reach it.
      */
     static void announce(LocalCluster cluster, SluiceHome home, PrintStream out) throws IOException {
-        SluiceHome.Cluster recorded = home.remember(cluster.urls(), cluster.token(), cluster.tokenFile());
+        SluiceHome.Cluster recorded = home.remember(cluster.urls(), cluster.token(), cluster.tokenFile(), Optional.of(cluster.caFile()));
         LocalCluster.Layout layout = cluster.layout();
         out.println();
         out.println("Sluice local cluster is up: " + layout.workers() + " workers, " + layout.partitions() + " partitions × " + layout.replication());
@@ -77,10 +79,14 @@ final class LocalCommand implements Callable<Integer> {
         }
         out.println("  dashboard  " + cluster.url() + "/#token=" + cluster.token());
         out.println("  token      " + cluster.tokenFile() + " (recorded for this cluster in " + recorded.tokenFile() + ")");
+        out.println("  CA         " + cluster.caFile() + " (recorded in " + recorded.caFile().orElseThrow() + ")");
         out.println("  zookeeper  " + cluster.zooKeeperConnectString() + ", secured: only holders of " + cluster.zooKeeperSecretFile() + " may read or change the cluster");
         out.println();
+        out.println("The workers serve HTTPS with certificates of the cluster's own CA: a browser warns about the dashboard until you");
+        out.println("import " + cluster.caFile() + " as a trusted authority, or accept the exception once.");
+        out.println();
         out.println("Commands without --url now talk to this cluster (recorded in " + home.currentFile() + "). From another SLUICE_HOME, or for scripts:");
-        out.println("  export SLUICE_URL=" + cluster.url());
+        out.println("  export SLUICE_URL=" + cluster.url() + " SLUICE_TLS_CA=" + cluster.caFile());
         out.println();
         out.println("Try:  ./sluice nodes list    ./sluice nodes drain worker-2 --wait    ./sluice events --follow");
     }

@@ -7,14 +7,19 @@ import dev.sluice.model.NodeConfig;
 import dev.sluice.model.PartitionTable;
 import dev.sluice.model.ReplicationProperty;
 import dev.sluice.model.Role;
+import dev.sluice.security.TlsFileException;
+import dev.sluice.security.TlsMaterial;
 import dev.sluice.worker.DiskSpaceRule;
 import dev.sluice.worker.WorkerConfig;
 import java.io.IOException;
 import java.io.Reader;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -60,6 +65,10 @@ final class NodeSettings {
         defaults.put("zookeeper-wait", "2m");
         defaults.put("zookeeper-secret-file", null);
         defaults.put("token-file", null);
+        defaults.put("tls-ca", null);
+        defaults.put("tls-cert", null);
+        defaults.put("tls-key", null);
+        defaults.put("insecure", "false");
         defaults.put("partitions", "24");
         defaults.put("replication", "3");
         defaults.put("min-zones", "1");
@@ -70,8 +79,13 @@ final class NodeSettings {
         return java.util.Collections.unmodifiableMap(defaults);
     }
 
+    /** The three TLS settings, which come together or not at all. */
+    static final List<String> TLS_SETTINGS = List.of("tls-ca", "tls-cert", "tls-key");
+
     private final Map<String, String> values;
     private final Map<String, String> sources;
+    /** Read once by {@link #validate()}; the files are not read again when the node starts. */
+    private Optional<TlsMaterial> tls;
 
     private NodeSettings(Map<String, String> values, Map<String, String> sources) {
         this.values = values;
@@ -152,6 +166,82 @@ final class NodeSettings {
         table();
         diskSpaceRule();
         shutdownTimeout();
+        tls();
+        requireTlsOrLoopback();
+    }
+
+    /**
+     * The node's TLS material, from {@code tls-ca} (one or more PEM CA certificates: the cluster's CA, or the old and
+     * the new one during a rotation), {@code tls-cert} and {@code tls-key} (the node's certificate and PKCS#8 key, as
+     * {@code sluice certs} writes them): all three or none. With it the node serves HTTPS and calls its peers with its
+     * certificate.
+     */
+    Optional<TlsMaterial> tls() {
+        if (tls != null) {
+            return tls;
+        }
+        List<String> given = TLS_SETTINGS.stream().filter(values::containsKey).toList();
+        if (given.isEmpty()) {
+            tls = Optional.empty();
+            return tls;
+        }
+        if (given.size() < TLS_SETTINGS.size()) {
+            List<String> missing = TLS_SETTINGS.stream().filter(key -> !values.containsKey(key)).map(key -> "--" + key).toList();
+            throw new CliException(CliException.USAGE, "TLS needs all three of --tls-ca, --tls-cert and --tls-key, or none; got "
+                    + String.join(" and ", given.stream().map(key -> key + " (from " + sources.get(key) + ")").toList()) + " but not "
+                    + String.join(" or ", missing) + " (or their SLUICE_TLS_* variables or file settings)");
+        }
+        Map<Path, String> settingOfFile = new LinkedHashMap<>();
+        for (String key : TLS_SETTINGS) {
+            settingOfFile.putIfAbsent(Path.of(values.get(key)), key);
+        }
+        try {
+            tls = Optional.of(TlsMaterial.load(Path.of(values.get("tls-ca")), Path.of(values.get("tls-cert")), Path.of(values.get("tls-key")),
+                    InstantSource.system()));
+            return tls;
+        } catch (TlsFileException unusable) {
+            String key = settingOfFile.getOrDefault(unusable.file(), "tls-ca");
+            throw new CliException(CliException.USAGE, "invalid " + key + " (from " + sources.get(key) + "): " + unusable.getMessage());
+        }
+    }
+
+    /** Whether the operator chose to run without TLS on addresses others can reach. */
+    boolean insecure() {
+        return Boolean.parseBoolean(values.get("insecure"));
+    }
+
+    /**
+     * Refuses plain text on an address other machines can reach: without TLS anyone on the network can read the
+     * cluster's traffic and, with a stolen token, change it. Loopback stays open, so a single machine needs no setup.
+     */
+    private void requireTlsOrLoopback() {
+        if (tls().isPresent() || insecure()) {
+            return;
+        }
+        List<String> exposed = new ArrayList<>();
+        for (String key : List.of("http-host", "raft-host")) {
+            if (!isLoopback(values.get(key))) {
+                exposed.add(key + " " + values.get(key) + " (from " + sources.get(key) + ")");
+            }
+        }
+        if (!exposed.isEmpty()) {
+            throw new CliException(CliException.USAGE, "refusing to start without TLS on an address other machines can reach: " + String.join(", ", exposed)
+                    + ". Either give the node a certificate with --tls-ca, --tls-cert and --tls-key (make them with 'sluice certs'; see docs/security.md),"
+                    + " or pass --insecure to run in plain text on a network you trust");
+        }
+    }
+
+    /** Whether {@code host} names this machine's loopback interface; the wildcard address and unknown names do not. */
+    static boolean isLoopback(String host) {
+        String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (literal.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        try {
+            return InetAddress.getByName(literal).isLoopbackAddress();
+        } catch (UnknownHostException unknown) {
+            return false;
+        }
     }
 
     private CliException invalid(String key, String why) {

@@ -42,7 +42,11 @@ import picocli.CommandLine.Spec;
             "  sluice server --name node-1 --data-dir /var/lib/sluice \\",
             "      --zookeeper zk1:2181,zk2:2181,zk3:2181 --location eu-west.a",
             "  sluice server --config node.properties --http-port 8081",
-            "  sluice server --name solo --data-dir ./solo --embedded-zookeeper --replication 1"},
+            "  sluice server --name solo --data-dir ./solo --embedded-zookeeper --replication 1",
+            "  sluice server --config node.properties --http-host 10.0.0.11 --raft-host 10.0.0.11 \\",
+            "      --tls-ca certs/ca.crt --tls-cert certs/node-1.crt --tls-key certs/node-1.key", "",
+            "Off loopback a node refuses to start without TLS unless --insecure is given; 'sluice certs'",
+            "makes the CA and node certificates (docs/security.md)."},
         mixinStandardHelpOptions = true)
 final class ServerCommand implements Callable<Integer> {
 
@@ -72,6 +76,12 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--zookeeper-secret-file", description = "file holding the cluster's ZooKeeper secret: the node authenticates with it and"
             + " creates every node readable and writable by the cluster only (docs/security.md)") String zooKeeperSecretFile;
     @Option(names = "--token-file", description = "file holding the bearer token that changes require") String tokenFile;
+    @Option(names = "--tls-ca", description = "PEM file of the cluster's CA certificate(s) (during a CA rotation, the old and the new); with --tls-cert"
+            + " and --tls-key the node serves HTTPS and trusts only nodes this CA signed") String tlsCa;
+    @Option(names = "--tls-cert", description = "this node's PEM certificate, signed by the CA and naming --http-host and --raft-host ('sluice certs node')")
+    String tlsCert;
+    @Option(names = "--tls-key", description = "this node's PKCS#8 PEM private key") String tlsKey;
+    @Option(names = "--insecure", description = "allow plain text (no TLS) on addresses other than loopback, on a network you trust") Boolean insecure;
     @Option(names = "--partitions", description = "partition count, if this node creates the cluster (default 24)") String partitions;
     @Option(names = "--replication", description = "replicas per partition, if this node creates the cluster (default 3)") String replication;
     @Option(names = "--min-zones", description = "zones each partition must span, if this node creates the cluster (default 1)") String minZones;
@@ -122,15 +132,21 @@ final class ServerCommand implements Callable<Integer> {
             } else {
                 connect = settings.zooKeeper().orElseThrow();
             }
-            WorkerConfig worker = WorkerConfig.builder(settings.name(), settings.cluster(), settings.dataDirectory())
+            WorkerConfig.Builder worker = WorkerConfig.builder(settings.name(), settings.cluster(), settings.dataDirectory())
                     .raft(settings.raftHost(), settings.port("raft-port"))
                     .ratis(RatisSettings.defaults().withRpcTimeouts(settings.raftElectionTimeout(), settings.raftElectionTimeout().multipliedBy(2)))
                     .location(settings.location())
                     .roles(settings.roles())
                     .diskSpaceRule(settings.diskSpaceRule())
-                    .shutdownTimeout(settings.shutdownTimeout())
-                    .build();
-            SluiceNode.Config nodeConfig = SluiceNode.Config.of(worker, connect, settings.httpHost(), settings.port("http-port"))
+                    .shutdownTimeout(settings.shutdownTimeout());
+            settings.tls().ifPresent(tls -> {
+                worker.tls(tls);
+                log.info("TLS on: serving HTTPS as {}, trusting {}", tls.certificate().getSubjectX500Principal().getName(), tls.trust());
+            });
+            if (settings.tls().isEmpty() && settings.insecure()) {
+                log.warn("TLS off (--insecure): HTTP and Raft traffic is plain text on {} and {}", settings.httpHost(), settings.raftHost());
+            }
+            SluiceNode.Config nodeConfig = SluiceNode.Config.of(worker.build(), connect, settings.httpHost(), settings.port("http-port"))
                     .withCreateTable(settings.table())
                     .withMetadataStartWait(settings.zooKeeperWait())
                     .withMetadataAccess(settings.zooKeeperAccess());

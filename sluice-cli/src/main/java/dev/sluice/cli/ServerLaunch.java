@@ -3,6 +3,7 @@ package dev.sluice.cli;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.WorkerState;
+import dev.sluice.security.TlsFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How a cluster of {@code sluice server} child processes is made: the JVM options and arguments of each
@@ -35,17 +37,19 @@ public final class ServerLaunch {
      *
      * @param parentPid the process whose exit stops the node, so a crashed launcher leaves no orphans
      * @param zooKeeperSecretFile the cluster's ZooKeeper secret, or {@code null} for an open tree
+     * @param tls the node's TLS files, if it serves HTTPS
+     * @param insecure whether it may run in plain text on addresses other than loopback
      */
     public record Node(String name, String cluster, Path dataDirectory, String location, String raftHost, int raftPort,
             String httpHost, int httpPort, String zooKeeper, Path tokenFile, int partitions, int replication, int minZones,
-            long parentPid, Path zooKeeperSecretFile) {
+            long parentPid, Path zooKeeperSecretFile, Optional<NodeTlsFiles> tls, boolean insecure) {
 
-        /** A node of a cluster whose ZooKeeper tree is open. */
+        /** A node of a cluster whose ZooKeeper tree is secured by {@code zooKeeperSecretFile}, in plain text. */
         public Node(String name, String cluster, Path dataDirectory, String location, String raftHost, int raftPort,
                 String httpHost, int httpPort, String zooKeeper, Path tokenFile, int partitions, int replication, int minZones,
-                long parentPid) {
+                long parentPid, Path zooKeeperSecretFile) {
             this(name, cluster, dataDirectory, location, raftHost, raftPort, httpHost, httpPort, zooKeeper, tokenFile, partitions, replication, minZones,
-                    parentPid, null);
+                    parentPid, zooKeeperSecretFile, Optional.empty(), false);
         }
 
         public Node {
@@ -54,10 +58,42 @@ public final class ServerLaunch {
             Objects.requireNonNull(dataDirectory, "dataDirectory");
             Objects.requireNonNull(zooKeeper, "zooKeeper");
             Objects.requireNonNull(tokenFile, "tokenFile");
+            Objects.requireNonNull(tls, "tls");
+        }
+
+        /** A node in plain text with an open ZooKeeper tree, which refuses to start unless its hosts are loopback addresses. */
+        public Node(String name, String cluster, Path dataDirectory, String location, String raftHost, int raftPort,
+                String httpHost, int httpPort, String zooKeeper, Path tokenFile, int partitions, int replication, int minZones,
+                long parentPid) {
+            this(name, cluster, dataDirectory, location, raftHost, raftPort, httpHost, httpPort, zooKeeper, tokenFile, partitions, replication, minZones,
+                    parentPid, null, Optional.empty(), false);
+        }
+
+        public Node withTls(NodeTlsFiles files) {
+            return new Node(name, cluster, dataDirectory, location, raftHost, raftPort, httpHost, httpPort, zooKeeper, tokenFile, partitions, replication,
+                    minZones, parentPid, zooKeeperSecretFile, Optional.of(files), insecure);
+        }
+
+        public Node withInsecure() {
+            return new Node(name, cluster, dataDirectory, location, raftHost, raftPort, httpHost, httpPort, zooKeeper, tokenFile, partitions, replication,
+                    minZones, parentPid, zooKeeperSecretFile, tls, true);
         }
 
         public List<String> arguments() {
-            List<String> arguments = new ArrayList<>(List.of("server",
+            List<String> arguments = new ArrayList<>(common());
+            if (zooKeeperSecretFile != null) {
+                arguments.addAll(List.of("--zookeeper-secret-file", zooKeeperSecretFile.toString()));
+            }
+            tls.ifPresent(files -> arguments.addAll(List.of("--tls-ca", files.ca().toString(), "--tls-cert", files.certificate().toString(),
+                    "--tls-key", files.key().toString())));
+            if (insecure) {
+                arguments.add("--insecure");
+            }
+            return List.copyOf(arguments);
+        }
+
+        private List<String> common() {
+            return List.of("server",
                     "--name", name,
                     "--cluster", cluster,
                     "--data-dir", dataDirectory.toString(),
@@ -72,11 +108,21 @@ public final class ServerLaunch {
                     "--partitions", Integer.toString(partitions),
                     "--replication", Integer.toString(replication),
                     "--min-zones", Integer.toString(minZones),
-                    "--parent-pid", Long.toString(parentPid)));
-            if (zooKeeperSecretFile != null) {
-                arguments.addAll(List.of("--zookeeper-secret-file", zooKeeperSecretFile.toString()));
-            }
-            return List.copyOf(arguments);
+                    "--parent-pid", Long.toString(parentPid));
+        }
+    }
+
+    /** The files a node's {@code --tls-ca}, {@code --tls-cert} and {@code --tls-key} name. */
+    public record NodeTlsFiles(Path ca, Path certificate, Path key) {
+        public NodeTlsFiles {
+            Objects.requireNonNull(ca, "ca");
+            Objects.requireNonNull(certificate, "certificate");
+            Objects.requireNonNull(key, "key");
+        }
+
+        /** A node's files in a certificate directory as {@code sluice certs} writes it. */
+        public static NodeTlsFiles in(Path directory, String node) {
+            return new NodeTlsFiles(TlsFiles.caCertificate(directory), TlsFiles.nodeCertificate(directory, node), TlsFiles.nodeKey(directory, node));
         }
     }
 

@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
             "Start here: ./sluice demo   (or: ./sluice local, then ./sluice nodes list)"},
         subcommands = {
             ServerCommand.class,
+            CertsCommand.class,
             LocalCommand.class,
             DemoCommand.class,
             NodesCommand.class,

@@ -26,7 +26,8 @@ import java.util.stream.Stream;
  *   <li>{@code clusters/<host>-<port>/} per cluster, named for its first worker's address: {@code token}, a
  *       copy of the cluster's token, readable by its owner only, and {@code cluster.properties}, the HTTP
  *       addresses the cluster answers on and the token file it was copied from (the cluster's own
- *       {@code <data-dir>/token});
+ *       {@code <data-dir>/token}); and, for a cluster with TLS, {@code ca.crt}, a copy of the cluster's CA certificate,
+ *       which commands trust for its addresses;
  *   <li>{@code current}: the address of the cluster {@code sluice local} started last, which commands use
  *       when neither {@code --url} nor {@code SLUICE_URL} says where to go.
  * </ul>
@@ -43,6 +44,7 @@ final class SluiceHome {
     static final String TOKEN_FILE = "token";
     static final String CLUSTER_FILE = "cluster.properties";
     static final String CURRENT_FILE = "current";
+    static final String CA_FILE = "ca.crt";
 
     private final Path root;
 
@@ -75,8 +77,9 @@ final class SluiceHome {
      * @param urls the HTTP addresses its nodes answer on
      * @param token its token, as copied when it was recorded
      * @param tokenOrigin the token file it was copied from, if known: the cluster's own {@code <data-dir>/token}
+     * @param caFile the copy of the cluster's CA certificate, if it has TLS
      */
-    record Cluster(Path directory, List<URI> urls, String token, Optional<Path> tokenOrigin) {
+    record Cluster(Path directory, List<URI> urls, String token, Optional<Path> tokenOrigin, Optional<Path> caFile) {
         Path tokenFile() {
             return directory.resolve(TOKEN_FILE);
         }
@@ -87,6 +90,11 @@ final class SluiceHome {
      * another cluster on one of these addresses is dropped: that cluster is gone, since this one now has its ports.
      */
     Cluster remember(List<URI> urls, String token, Path tokenOrigin) throws IOException {
+        return remember(urls, token, tokenOrigin, Optional.empty());
+    }
+
+    /** The same, with a copy of the cluster's CA certificate (when it has TLS), which commands then trust for its addresses. */
+    Cluster remember(List<URI> urls, String token, Path tokenOrigin, Optional<Path> caOrigin) throws IOException {
         if (urls.isEmpty() || token.isBlank()) {
             throw new IllegalArgumentException("BUG: a cluster is recorded with its addresses and a token");
         }
@@ -105,11 +113,19 @@ final class SluiceHome {
         Properties properties = new Properties();
         properties.setProperty("urls", String.join(" ", normalized.stream().map(URI::toString).toList()));
         properties.setProperty("token-origin", tokenOrigin.toAbsolutePath().toString());
+        Path caFile = directory.resolve(CA_FILE);
+        if (caOrigin.isPresent()) {
+            Files.copy(caOrigin.get(), caFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            properties.setProperty("ca-origin", caOrigin.get().toAbsolutePath().toString());
+        } else {
+            // A cluster recorded again without TLS must not keep trusting the CA of the one recorded before.
+            Files.deleteIfExists(caFile);
+        }
         try (OutputStream out = Files.newOutputStream(directory.resolve(CLUSTER_FILE))) {
             properties.store(out, "recorded by 'sluice local'; the token beside this file is a copy of token-origin");
         }
         Files.writeString(currentFile(), normalized.getFirst() + "\n", StandardCharsets.UTF_8);
-        return new Cluster(directory, normalized, token, Optional.of(tokenOrigin.toAbsolutePath()));
+        return new Cluster(directory, normalized, token, Optional.of(tokenOrigin.toAbsolutePath()), caOrigin.map(origin -> caFile));
     }
 
     /** The recorded cluster that answers on {@code url}, if any. */
@@ -168,8 +184,10 @@ final class SluiceHome {
                     .map(URI::create).map(SluiceHome::normalize).toList();
             String token = Files.readString(directory.resolve(TOKEN_FILE), StandardCharsets.UTF_8).trim();
             String origin = properties.getProperty("token-origin", "");
+            Path caFile = directory.resolve(CA_FILE);
             return urls.isEmpty() || token.isEmpty() ? Optional.empty()
-                    : Optional.of(new Cluster(directory, urls, token, origin.isBlank() ? Optional.empty() : Optional.of(Path.of(origin))));
+                    : Optional.of(new Cluster(directory, urls, token, origin.isBlank() ? Optional.empty() : Optional.of(Path.of(origin)),
+                            Files.isRegularFile(caFile) ? Optional.of(caFile) : Optional.empty()));
         } catch (IOException | IllegalArgumentException unreadable) {
             return Optional.empty();
         }

@@ -44,7 +44,8 @@ class CliEndToEndIT {
     static SluiceHome home;
     /** What the CLI's home held right after the cluster started, before it was recorded there as 'sluice local' does. */
     static List<Path> homeAfterStart;
-    static final HttpClient http = HttpClient.newHttpClient();
+    /** Trusts the local cluster's CA, once it has made one. */
+    static HttpClient http;
 
     record Run(int exitCode, String out, String err) {}
 
@@ -57,6 +58,7 @@ class CliEndToEndIT {
                 LocalCluster.Lifetime.MINUTES);
         try {
             cluster.start(System.out);
+            http = HttpClient.newBuilder().sslContext(cluster.trust().context()).build();
             try (Stream<Path> files = Files.exists(home.root()) ? Files.walk(home.root()) : Stream.empty()) {
                 homeAfterStart = files.toList();
             }

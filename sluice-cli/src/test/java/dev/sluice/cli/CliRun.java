@@ -13,6 +13,12 @@ record CliRun(int exitCode, String out, String err) {
     static CliRun against(String url, String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--url", url, "--token", "unused"));
+        return run(all.toArray(String[]::new));
+    }
+
+    /** Runs {@code args} as they are. */
+    static CliRun run(String... args) {
+        List<String> all = List.of(args);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine commandLine = SluiceCommand.newCommandLine();

@@ -69,6 +69,9 @@ class FrozenNodeIT {
         }
     }
 
+    /** Trusts the local cluster's CA, once it has made one; the status pollers read it. */
+    private static volatile javax.net.ssl.SSLContext tls;
+
     @Test
     void aFrozenWorkerDelaysOnlyThePartitionsItLedAndOnlyUntilTheyElectAnother() throws Exception {
         System.setProperty("sluice.home", directory.resolve("home").toString());
@@ -76,8 +79,9 @@ class FrozenNodeIT {
         try (LocalCluster cluster = LocalCluster.open(directory.resolve("cluster"), new LocalCluster.Layout(WORKERS, PARTITIONS, 3, 1, base, base + 1000),
                 true, LocalCluster.Lifetime.MINUTES)) {
             cluster.start(System.out);
+            tls = cluster.trust().context();
             List<URI> nodes = IntStream.rangeClosed(1, WORKERS).mapToObj(w -> cluster.layout().httpUrl(w)).toList();
-            try (SluiceClient client = SluiceClient.builder().seeds(nodes).build()) {
+            try (SluiceClient client = SluiceClient.builder().seeds(nodes).tls(tls).build()) {
                 Map<PartitionId, String> keys = oneKeyPerPartition(client);
                 keys.values().forEach(key -> client.put(key, "warm"));
                 Queue<Write> writes = new ConcurrentLinkedQueue<>();
@@ -171,7 +175,7 @@ class FrozenNodeIT {
      * first says it leads each (its own status, polled every {@link #ELECTION_POLL}): when the election was over.
      */
     private static void watchElections(List<URI> nodes, int frozen, Set<PartitionId> hit, Map<PartitionId, Long> elected, AtomicBoolean running) {
-        try (HttpClient http = HttpClient.newHttpClient()) {
+        try (HttpClient http = HttpClient.newBuilder().sslContext(tls).build()) {
             while (running.get() && !Thread.currentThread().isInterrupted() && elected.size() < hit.size()) {
                 for (int worker = 1; worker <= nodes.size(); worker++) {
                     if (worker == frozen) {
@@ -222,7 +226,7 @@ class FrozenNodeIT {
     /** Worker number to the partitions whose replica on it says it leads (from each worker's status). */
     private static Map<Integer, Set<PartitionId>> leadership(List<URI> nodes) throws Exception {
         Map<Integer, Set<PartitionId>> led = new TreeMap<>();
-        try (HttpClient http = HttpClient.newHttpClient()) {
+        try (HttpClient http = HttpClient.newBuilder().sslContext(tls).build()) {
             for (int worker = 1; worker <= nodes.size(); worker++) {
                 HttpResponse<String> status = http.send(HttpRequest.newBuilder(nodes.get(worker - 1).resolve("/internal/v1/status"))
                         .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());

@@ -10,13 +10,16 @@ import dev.sluice.client.wire.RequestId;
 import dev.sluice.client.wire.RoutingInfo;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.PartitionTable;
+import dev.sluice.security.ClusterTrust;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -29,6 +32,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 
 /**
  * The Java client of Sluice's data API. It maps a key to its partition (hashing into the partition table's
@@ -91,6 +96,14 @@ public final class SluiceClient implements AutoCloseable {
      */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofMillis(250);
     /**
+     * How long opening a connection may take when the seeds are {@code https://}: the JDK's connect timeout includes
+     * the TLS handshake, and a client's first handshake pays for loading and warming its TLS stack. On the 2-core build
+     * machine at load average 22 a fresh JVM's first handshake took 1.2 s and later ones 0.1-0.7 s (on an idle machine,
+     * milliseconds), so 250 ms refused healthy nodes. A host that drops packets still costs no more than this once:
+     * it is then kept away from for the suspect penalty.
+     */
+    public static final Duration DEFAULT_TLS_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    /**
      * How long a node that did not answer is kept away from: about a Raft election (election timeouts 1-2 s),
      * so a frozen leader's partitions are asked of their other members until one of them leads, and the
      * frozen node costs one request timeout per call rather than one per attempt. A healthy node suspected
@@ -114,6 +127,7 @@ public final class SluiceClient implements AutoCloseable {
     private final Duration callTimeout;
     private final Duration firstRoutingWait;
     private final Duration requestTimeout;
+    private final Duration connectTimeout;
     private final Backoff backoff;
     private final RandomGenerator random;
     private final HttpClient http;
@@ -129,20 +143,26 @@ public final class SluiceClient implements AutoCloseable {
     private final Map<PartitionId, URI> leaders = new ConcurrentHashMap<>();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong unanswered = new AtomicLong();
+    /** Why the last TLS handshake with a node failed, for the message when no node answers: a wrong CA looks like silence otherwise. */
+    private volatile SSLException lastTlsFailure;
 
     private SluiceClient(Builder builder) {
         this.seeds = List.copyOf(builder.seeds);
         this.callTimeout = builder.callTimeout;
         this.firstRoutingWait = builder.firstRoutingWait == null ? builder.callTimeout : builder.firstRoutingWait;
         this.requestTimeout = builder.requestTimeout;
+        this.connectTimeout = builder.connectTimeout;
         this.backoff = new Backoff(builder.initialBackoff, builder.maxBackoff);
         this.random = builder.random;
         this.suspects = new SuspectNodes(builder.suspectPenalty);
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(builder.connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+                .followRedirects(HttpClient.Redirect.NEVER);
+        if (builder.tls != null) {
+            http.sslContext(builder.tls);
+        }
+        this.http = http.build();
     }
 
     public static Builder builder() {
@@ -428,10 +448,21 @@ public final class SluiceClient implements AutoCloseable {
             if (current != null) {
                 return current;
             }
-            throw new SluiceClientException(SluiceClientException.Code.NO_ROUTE, "no node answered " + DataApi.ROUTING_PATH + "; tried " + seeds);
+            SSLException tlsFailure = lastTlsFailure;
+            throw new SluiceClientException(SluiceClientException.Code.NO_ROUTE, "no node answered " + DataApi.ROUTING_PATH + "; tried " + seeds
+                    + (tlsFailure == null ? "" : "; TLS failed (" + tlsFailure.getMessage() + "): does the client trust the cluster's CA (trustedCa)?"));
         } finally {
             refreshLock.unlock();
         }
+    }
+
+    /**
+     * A routing request usually opens the connection it goes over, and the JDK counts an {@code https://} connection's
+     * handshake against the request's timeout: so it gets the connect timeout on top of the request timeout, or the
+     * first call of a fresh process (the CLI's only one) fails on its own handshake.
+     */
+    private Duration routingTimeout(URI node) {
+        return "https".equalsIgnoreCase(node.getScheme()) ? requestTimeout.plus(connectTimeout) : requestTimeout;
     }
 
     private void markRoutingStale() {
@@ -459,7 +490,7 @@ public final class SluiceClient implements AutoCloseable {
             }
             try {
                 HttpRequest request = HttpRequest.newBuilder(node.resolve(DataApi.ROUTING_PATH))
-                        .timeout(Duration.ofNanos(Math.min(remaining, requestTimeout.toNanos()))).GET().build();
+                        .timeout(Duration.ofNanos(Math.min(remaining, routingTimeout(node).toNanos()))).GET().build();
                 HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
                 suspects.answered(node);
                 if (response.statusCode() == 200) {
@@ -469,6 +500,9 @@ public final class SluiceClient implements AutoCloseable {
                     }
                 }
             } catch (IOException unreachable) {
+                if (unreachable instanceof SSLException tls) {
+                    lastTlsFailure = tls;
+                }
                 unanswered(node);
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
@@ -578,13 +612,35 @@ public final class SluiceClient implements AutoCloseable {
         private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
         private Duration firstRoutingWait;
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
-        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        /** Null until set: the default depends on whether the seeds use TLS. */
+        private Duration connectTimeout;
         private Duration suspectPenalty = DEFAULT_SUSPECT_PENALTY;
         private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
         private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
         private RandomGenerator random;
+        private SSLContext tls;
 
         private Builder() {}
+
+        /**
+         * Trusts the cluster's CA for {@code https://} nodes, and no other CA: {@code caFile} is a PEM file of one or
+         * more CA certificates, such as the {@code ca.crt} that {@code sluice certs} or {@code sluice local} made.
+         *
+         * @throws dev.sluice.security.TlsFileException if the file is missing, holds no CA certificate, or one has expired
+         */
+        public Builder trustedCa(Path caFile) {
+            this.tls = ClusterTrust.load(caFile, InstantSource.system()).sslContext();
+            return this;
+        }
+
+        /**
+         * The TLS context for {@code https://} nodes, for a caller that holds one already (a node, which presents its
+         * own certificate); {@link #trustedCa} is the usual way. Without either, the JDK's default CAs are trusted.
+         */
+        public Builder tls(SSLContext context) {
+            this.tls = Objects.requireNonNull(context, "context");
+            return this;
+        }
 
         /** A node's HTTP base URL to learn the routing from; give several so one down node does not matter. */
         public Builder seed(URI node) {
@@ -632,7 +688,10 @@ public final class SluiceClient implements AutoCloseable {
             return this;
         }
 
-        /** How long opening a connection may take (default {@link #DEFAULT_CONNECT_TIMEOUT}, 250 ms). */
+        /**
+         * How long opening a connection may take, TLS handshake included (default {@link #DEFAULT_CONNECT_TIMEOUT}, 250 ms,
+         * or {@link #DEFAULT_TLS_CONNECT_TIMEOUT}, 2 s, when a seed is {@code https://}).
+         */
         public Builder connectTimeout(Duration timeout) {
             this.connectTimeout = positive("connect timeout", timeout);
             return this;
@@ -677,6 +736,10 @@ public final class SluiceClient implements AutoCloseable {
             }
             if (random == null) {
                 random = RandomGenerator.of("L64X128MixRandom");
+            }
+            if (connectTimeout == null) {
+                connectTimeout = seeds.stream().anyMatch(seed -> "https".equalsIgnoreCase(seed.getScheme())) ? DEFAULT_TLS_CONNECT_TIMEOUT
+                        : DEFAULT_CONNECT_TIMEOUT;
             }
             return new SluiceClient(this);
         }

@@ -42,7 +42,7 @@ public final class RatisDataPlane implements DataPlane {
 
     private final ReplicaSetAdmin admin;
     private final InstantSource clock;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(STATUS_TIMEOUT).build();
+    private final HttpClient http;
     private final ExecutorService operations;
     private final java.util.Optional<String> adminToken;
 
@@ -56,6 +56,19 @@ public final class RatisDataPlane implements DataPlane {
 
     /** @param adminToken the cluster's admin token, which asking a node to shut down needs when the cluster has one */
     public RatisDataPlane(String clusterName, int concurrentOperations, InstantSource clock, java.util.Optional<String> adminToken) {
+        this(clusterName, concurrentOperations, clock, adminToken, java.util.Optional.empty());
+    }
+
+    /**
+     * @param tls the node's TLS context for the workers' HTTP routes (status polls, shutdowns): it checks an
+     *     {@code https://} worker against the cluster's CA and presents this node's certificate; empty for a cluster
+     *     without TLS
+     */
+    public RatisDataPlane(String clusterName, int concurrentOperations, InstantSource clock, java.util.Optional<String> adminToken,
+            java.util.Optional<javax.net.ssl.SSLContext> tls) {
+        HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(STATUS_TIMEOUT);
+        tls.ifPresent(http::sslContext);
+        this.http = http.build();
         this.admin = new ReplicaSetAdmin(clusterName);
         this.clock = clock;
         this.adminToken = adminToken;

@@ -15,6 +15,7 @@ import dev.sluice.model.Role;
 import dev.sluice.wire.ReplicaRole;
 import dev.sluice.wire.ShutdownStatus;
 import dev.sluice.worker.Worker;
+import dev.sluice.security.TlsMaterial;
 import io.javalin.config.JavalinConfig;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -24,6 +25,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.InstantSource;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,10 +75,11 @@ public final class ControlPlane implements NodeComponent {
     public void start(SluiceNode node) {
         String cluster = node.config().worker().clusterName();
         nodeMetrics = new NodeMetrics(registry, node);
-        api = new AdminApi(cluster, node.metadata(), new Lifecycle(node.metadata(), controllerConfig.limits(), clock), new NodeProcess(node));
+        Optional<SSLContext> peerTls = node.config().worker().tls().map(TlsMaterial::sslContext);
+        api = new AdminApi(cluster, node.metadata(), new Lifecycle(node.metadata(), controllerConfig.limits(), clock), new NodeProcess(node), peerTls);
         if (node.config().worker().roles().contains(Role.ADMIN)) {
             // The token lets a rolling restart ask workers to shut down through their admin route.
-            dataPlane = new RatisDataPlane(cluster, controllerConfig.limits().maxChangesInCluster() + EXTRA_RAFT_OPERATIONS, clock, token);
+            dataPlane = new RatisDataPlane(cluster, controllerConfig.limits().maxChangesInCluster() + EXTRA_RAFT_OPERATIONS, clock, token, peerTls);
             controller = new ClusterController(node.metadata(), dataPlane, controllerConfig, clock, node.config().worker().nodeName(),
                     new ControllerMetrics(registry));
             controller.start();

@@ -10,7 +10,14 @@ import dev.sluice.worker.HandoverReport;
 import dev.sluice.worker.Worker;
 import dev.sluice.worker.WorkerConfig;
 import dev.sluice.worker.WorkerHttp;
+import dev.sluice.security.TlsMaterial;
 import io.javalin.Javalin;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -33,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * and whatever the plugged-in {@link NodeComponent}s add.
  *
  * <p>Start order: metadata session → (partition table, when this node is told to create the cluster) →
- * HTTP server (so the worker can record its URL) → worker (registration, liveness, Raft) → components.
+ * HTTP server, HTTPS when the worker's configuration carries TLS material (so the worker can record its URL) → worker (registration, liveness, Raft) → components.
  * {@link #close()} stops them in reverse order; {@link #shutDownGracefully} first hands the worker's leaderships to
  * other members, then closes; {@link #halt()} imitates a crash for tests.
  */
@@ -183,6 +190,7 @@ public final class SluiceNode implements AutoCloseable {
             http = Javalin.create(javalin -> {
                 javalin.jetty.host = config.httpHost();
                 javalin.jetty.port = config.httpPort();
+                config.worker().tls().ifPresent(tls -> javalin.jetty.addConnector((server, httpConfiguration) -> httpsConnector(server, httpConfiguration, tls)));
                 javalin.startup.showJavalinBanner = false;
                 javalin.startup.showOldJavalinVersionWarning = false;
                 // Requests wait on Raft commits; virtual threads keep that from costing a platform thread each.
@@ -190,7 +198,8 @@ public final class SluiceNode implements AutoCloseable {
                 WorkerHttp.install(javalin, routesWorker);
                 components.forEach(component -> component.routes(javalin));
             }).start();
-            httpUrl = URI.create("http://" + config.httpHost() + ":" + http.port());
+            // Every client of the worker's URL (peers, the controller, SluiceClient's routing) reads the scheme from here.
+            httpUrl = URI.create((config.worker().tls().isPresent() ? "https://" : "http://") + config.httpHost() + ":" + http.port());
             worker.start(httpUrl);
             for (NodeComponent component : components) {
                 component.start(this);
@@ -205,6 +214,24 @@ public final class SluiceNode implements AutoCloseable {
             close();
             throw new IOException("a component of node " + config.worker().nodeName() + " failed to start: " + componentFailed.getMessage(), componentFailed);
         }
+    }
+
+    /**
+     * The HTTPS connector that replaces Javalin's plain one when the node has TLS material. It asks a client for a
+     * certificate but does not require one: other nodes present theirs, while the CLI, browsers and data clients have
+     * none, and the admin API's token, not the certificate, authorizes a change. The server does not compare the
+     * request's host with its certificate (Jetty's SNI host check): the client already checked the certificate against
+     * the host it dialled, and a node has one certificate for all its names.
+     */
+    private ServerConnector httpsConnector(Server server, HttpConfiguration httpConfiguration, TlsMaterial tls) {
+        httpConfiguration.addCustomizer(new SecureRequestCustomizer(false, false, -1, false));
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setSslContext(tls.sslContext());
+        ssl.setWantClientAuth(true);
+        ServerConnector connector = new ServerConnector(server, ssl, new HttpConnectionFactory(httpConfiguration));
+        connector.setHost(config.httpHost());
+        connector.setPort(config.httpPort());
+        return connector;
     }
 
     public Config config() {

@@ -21,6 +21,9 @@ import dev.sluice.model.PartitionId;
 import dev.sluice.model.PartitionTable;
 import dev.sluice.model.Placement;
 import dev.sluice.model.ReplicationProperty;
+import dev.sluice.security.CertificateAuthority;
+import dev.sluice.security.ClusterTrust;
+import dev.sluice.security.TlsMaterial;
 import dev.sluice.server.NodeComponent;
 import dev.sluice.server.SluiceNode;
 import dev.sluice.raft.RatisSettings;
@@ -67,6 +70,9 @@ public final class LocalTestCluster implements AutoCloseable {
      */
     public static final DiskSpaceRule TEST_DISK_SPACE_RULE = new DiskSpaceRule(64 * DiskSpaceRule.MIB, 0);
 
+    /** Far longer than any test runs; short enough that nobody mistakes these certificates for real ones. */
+    static final Duration TEST_CERTIFICATE_VALIDITY = Duration.ofDays(1);
+
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LocalTestCluster.class);
 
     private final Builder options;
@@ -82,9 +88,13 @@ public final class LocalTestCluster implements AutoCloseable {
     private volatile ClusterMetadata metadata;
     /** How nodes started from now on, and the test's own store, reach ZooKeeper. */
     private volatile ZooKeeperAccess zooKeeperAccess;
+    /** The cluster's CA, made in memory for this cluster only, when the builder asked for TLS. */
+    private final Optional<CertificateAuthority> tls;
 
     private LocalTestCluster(Builder options) throws IOException {
         this.options = options;
+        this.tls = options.tls ? Optional.of(CertificateAuthority.create(options.clusterName, TEST_CERTIFICATE_VALIDITY.multipliedBy(2), InstantSource.system()))
+                : Optional.empty();
         this.deleteBaseDirectory = options.baseDirectory == null;
         this.baseDirectory = options.baseDirectory != null ? options.baseDirectory : Files.createTempDirectory("sluice-test-");
         this.table = new PartitionTable(options.partitions, new ReplicationProperty(options.replication, Math.min(options.zones, options.replication)));
@@ -106,7 +116,7 @@ public final class LocalTestCluster implements AutoCloseable {
             connectAdminStore();
             metadata.partitionTable().initialize(table);
             for (int i = 0; i < options.workers; i++) {
-                TestNode node = new TestNode(i, "worker-" + (i + 1), baseDirectory.resolve("worker-" + (i + 1)), freePort(), freePort());
+                TestNode node = new TestNode(i, "worker-" + (i + 1), baseDirectory.resolve("worker-" + (i + 1)), freePort(), freePort(), tls.isPresent());
                 nodes.add(node);
                 startNode(node);
             }
@@ -170,6 +180,11 @@ public final class LocalTestCluster implements AutoCloseable {
                 .ratis(options.ratis)
                 .registrationTimeout(options.sessionTimeout.multipliedBy(3))
                 .diskSpaceRule(TEST_DISK_SPACE_RULE);
+        if (tls.isPresent()) {
+            // A fresh certificate per start: cheap (one EC key), and every restart is then a node with a valid one.
+            worker = worker.tls(TlsMaterial.of(trust().orElseThrow(), tls.get().issue(node.name(), List.of("127.0.0.1", "localhost"),
+                    TEST_CERTIFICATE_VALIDITY, InstantSource.system())));
+        }
         worker = options.workerCustomizer.apply(node.index(), worker);
         if (options.adminRole) {
             worker = worker.roles(Set.of(Role.WORKER, Role.ADMIN));
@@ -313,12 +328,27 @@ public final class LocalTestCluster implements AutoCloseable {
         return zooKeeper.connectString();
     }
 
-    /** A new client seeded with every node's URL; closed with the cluster. */
+    /** A new client seeded with every node's URL, trusting the cluster's CA when it has TLS; closed with the cluster. */
     public SluiceClient client() {
-        return client(SluiceClient.builder());
+        SluiceClient.Builder builder = SluiceClient.builder();
+        trust().ifPresent(trust -> builder.tls(trust.sslContext()));
+        return client(builder);
     }
 
-    /** A client from {@code builder} (which the caller configured) seeded with every node's URL; closed with the cluster. */
+    /** The cluster's CA, when it was built {@linkplain Builder#tls() with TLS}: to issue more certificates in a test. */
+    public Optional<CertificateAuthority> certificateAuthority() {
+        return tls;
+    }
+
+    /** What a client of the cluster trusts, when it has TLS: its CA only. */
+    public Optional<ClusterTrust> trust() {
+        return tls.map(ClusterTrust::of);
+    }
+
+    /**
+     * A client from {@code builder} (which the caller configured) seeded with every node's URL; closed with the cluster.
+     * With TLS the caller chooses what it trusts ({@link #trust()} for the cluster's CA).
+     */
     public SluiceClient client(SluiceClient.Builder builder) {
         List<URI> seeds = nodes.stream().map(TestNode::url).toList();
         SluiceClient client = builder.seeds(seeds).build();
@@ -385,7 +415,7 @@ public final class LocalTestCluster implements AutoCloseable {
      */
     public TestNode addNode() throws IOException {
         int index = nodes.size();
-        TestNode node = new TestNode(index, "worker-" + (index + 1), baseDirectory.resolve("worker-" + (index + 1)), freePort(), freePort());
+        TestNode node = new TestNode(index, "worker-" + (index + 1), baseDirectory.resolve("worker-" + (index + 1)), freePort(), freePort(), tls.isPresent());
         nodes.add(node);
         startNode(node);
         return node;
@@ -492,8 +522,18 @@ public final class LocalTestCluster implements AutoCloseable {
         private boolean adminRole;
         private IntFunction<List<NodeComponent>> components = index -> List.of();
         private Optional<Duration> restartAfterGracefulShutdown = Optional.empty();
+        private boolean tls;
 
         private Builder() {}
+
+        /**
+         * Every node serves HTTPS with a certificate of a CA made for this cluster ({@link #certificateAuthority()}),
+         * advertises {@code https://} URLs and calls the others with it; {@link #client()} trusts that CA.
+         */
+        public Builder tls() {
+            this.tls = true;
+            return this;
+        }
 
         /**
          * Stands for each node's supervisor: a node that shuts itself down gracefully (a rolling restart asks it to)

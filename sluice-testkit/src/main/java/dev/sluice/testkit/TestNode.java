@@ -18,10 +18,12 @@ public final class TestNode {
     private final Path dataDirectory;
     private final int httpPort;
     private final int raftPort;
+    private final String scheme;
     volatile SluiceNode node;
     volatile TcpProxy metadataProxy;
 
-    TestNode(int index, String name, Path dataDirectory, int httpPort, int raftPort) {
+    TestNode(int index, String name, Path dataDirectory, int httpPort, int raftPort, boolean tls) {
+        this.scheme = tls ? "https" : "http";
         this.index = index;
         this.name = name;
         this.dataDirectory = dataDirectory;
@@ -50,7 +52,7 @@ public final class TestNode {
     }
 
     public URI url() {
-        return URI.create("http://127.0.0.1:" + httpPort);
+        return URI.create(scheme + "://127.0.0.1:" + httpPort);
     }
 
     public boolean isRunning() {

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -21,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 
 /**
  * Whether the other members of this node's groups may take a leadership now. A shutting-down node asks each one
@@ -53,9 +55,14 @@ interface PeerReadiness {
      */
     Map<NodeId, Candidacy> ask(Set<NodeId> peers, Duration within);
 
-    /** Asks each peer's HTTP server, at the address the nodes configuration records for it. */
-    static PeerReadiness overHttp(Supplier<NodesConfiguration> nodes) {
-        return new OverHttp(nodes);
+    /**
+     * Asks each peer's HTTP server, at the address the nodes configuration records for it.
+     *
+     * @param tls the node's TLS context, which checks an {@code https://} peer against the cluster's CA and presents
+     *     this node's certificate; empty for a cluster without TLS
+     */
+    static PeerReadiness overHttp(Supplier<NodesConfiguration> nodes, Optional<SSLContext> tls) {
+        return new OverHttp(nodes, tls);
     }
 
     final class OverHttp implements PeerReadiness {
@@ -64,10 +71,13 @@ interface PeerReadiness {
         static final Duration CONNECT_TIMEOUT = Duration.ofMillis(500);
 
         private final Supplier<NodesConfiguration> nodes;
-        private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+        private final HttpClient http;
 
-        private OverHttp(Supplier<NodesConfiguration> nodes) {
+        private OverHttp(Supplier<NodesConfiguration> nodes, Optional<SSLContext> tls) {
             this.nodes = nodes;
+            HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
+            tls.ifPresent(builder::sslContext);
+            this.http = builder.build();
         }
 
         @Override

@@ -5,6 +5,7 @@ import dev.sluice.client.wire.RoutingInfo;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.MetadataException;
 import dev.sluice.metadata.Watch;
+import dev.sluice.security.TlsMaterial;
 import dev.sluice.model.Durations;
 import dev.sluice.model.NodeAddresses;
 import dev.sluice.model.NodeConfig;
@@ -143,7 +144,7 @@ public final class Worker implements AutoCloseable {
         this.reporter = new StatusReporter(config, groups, identity, warmUp, reconcileLoop, host, reconciler, this::liveServer, this::ready,
                 () -> running && suspended, disk::status, clientRequests::window, shutdown::get);
         this.handover = new LeadershipHandover(config.nodeName(), groups, () -> identity.table() == null ? 0 : identity.table().partitionCount(),
-                PeerReadiness.overHttp(identity::nodes), leaderChanges, config.clock());
+                PeerReadiness.overHttp(identity::nodes, config.tls().map(TlsMaterial::sslContext)), leaderChanges, config.clock());
     }
 
     public WorkerConfig config() {

@@ -4,6 +4,7 @@ import dev.sluice.raft.RatisSettings;
 import dev.sluice.model.Location;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.Role;
+import dev.sluice.security.TlsMaterial;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -28,6 +30,8 @@ import java.util.Set;
  * @param diskCheckInterval how often the data directory's free space is measured
  * @param shutdownTimeout how long a graceful shutdown may spend handing this node's leaderships to other members
  *     before it closes the groups anyway (docs/operations.md, "Graceful shutdown"); zero hands nothing over
+ * @param tls the node's TLS material (since issue 15): with it the node serves HTTPS, advertises {@code https://}
+ *     and presents its certificate when it calls other nodes; empty serves and calls plain HTTP
  */
 public record WorkerConfig(
         String nodeName,
@@ -47,7 +51,8 @@ public record WorkerConfig(
         InstantSource clock,
         DiskSpaceRule diskSpaceRule,
         Duration diskCheckInterval,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout,
+        Optional<TlsMaterial> tls) {
 
     public WorkerConfig {
         NodeConfig.requireValidName(nodeName);
@@ -73,6 +78,7 @@ public record WorkerConfig(
         Objects.requireNonNull(diskSpaceRule, "diskSpaceRule");
         positive("disk check interval", diskCheckInterval);
         requireValidShutdownTimeout(shutdownTimeout);
+        Objects.requireNonNull(tls, "tls");
     }
 
     /**
@@ -111,7 +117,7 @@ public record WorkerConfig(
 
     public WorkerConfig withRaftPort(int port) {
         return new WorkerConfig(nodeName, clusterName, dataDirectory, raftHost, port, location, roles, ratis, logic, extraWarmUpChecks,
-                registrationTimeout, resyncInterval, warmUpInterval, dataTimeout, clock, diskSpaceRule, diskCheckInterval, shutdownTimeout);
+                registrationTimeout, resyncInterval, warmUpInterval, dataTimeout, clock, diskSpaceRule, diskCheckInterval, shutdownTimeout, tls);
     }
 
     private static void positive(String what, Duration value) {
@@ -140,6 +146,7 @@ public record WorkerConfig(
         private DiskSpaceRule diskSpaceRule = DiskSpaceRule.defaults();
         private Duration diskCheckInterval = DEFAULT_DISK_CHECK_INTERVAL;
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+        private Optional<TlsMaterial> tls = Optional.empty();
 
         private Builder(String nodeName, String clusterName, Path dataDirectory) {
             this.nodeName = NodeConfig.requireValidName(nodeName);
@@ -230,9 +237,15 @@ public record WorkerConfig(
             return this;
         }
 
+        /** The node's TLS material; without it (the default) the node serves and calls plain HTTP. */
+        public Builder tls(TlsMaterial material) {
+            this.tls = Optional.of(material);
+            return this;
+        }
+
         public WorkerConfig build() {
             return new WorkerConfig(nodeName, clusterName, dataDirectory, raftHost, raftPort, location, roles, ratis, logic, checks,
-                    registrationTimeout, resyncInterval, warmUpInterval, dataTimeout, clock, diskSpaceRule, diskCheckInterval, shutdownTimeout);
+                    registrationTimeout, resyncInterval, warmUpInterval, dataTimeout, clock, diskSpaceRule, diskCheckInterval, shutdownTimeout, tls);
         }
     }
 }

@@ -1,0 +1,153 @@
+package dev.sluice.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.client.SluiceClient;
+import dev.sluice.client.SluiceClientException;
+import dev.sluice.client.wire.DataApi;
+import dev.sluice.controller.ControllerConfig;
+import dev.sluice.metadata.Json;
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.PartitionId;
+import dev.sluice.security.CertificateAuthority;
+import dev.sluice.security.ClusterTrust;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
+import javax.net.ssl.SSLHandshakeException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A cluster whose nodes serve HTTPS with certificates of the cluster's CA (issue 15): a client that trusts that CA
+ * reads and writes; a plain-HTTP client, a client that trusts another CA and one that trusts the JDK's default CAs are
+ * refused before any request reaches the data API, so they change nothing. The controller's placements and the admin
+ * API's member probes run over the same HTTPS between nodes.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TlsClusterTest {
+
+    static final String TOKEN = "tls-cluster-token";
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+    LocalTestCluster cluster;
+    HttpClient trusting;
+
+    @BeforeAll
+    void start() throws IOException {
+        // With the control plane the controller places every partition, so the start waits on node-to-node HTTPS too.
+        cluster = LocalTestCluster.builder().workers(3).partitions(6).replication(3).tls()
+                .controlPlane(ControllerConfig.DEFAULTS, Optional.of(TOKEN)).start();
+        trusting = HttpClient.newBuilder().sslContext(cluster.trust().orElseThrow().sslContext()).connectTimeout(REQUEST_TIMEOUT).build();
+    }
+
+    @AfterAll
+    void stop() {
+        if (trusting != null) {
+            trusting.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void everyNodeAdvertisesAndServesHttps() throws Exception {
+        List<NodeConfig> workers = cluster.metadata().nodes().current().workers();
+        assertThat(workers).hasSize(3).allSatisfy(node -> assertThat(node.addresses().http().getScheme()).isEqualTo("https"));
+        for (TestNode node : cluster.nodes()) {
+            HttpResponse<String> ready = trusting.send(HttpRequest.newBuilder(node.url().resolve("/health/ready")).timeout(REQUEST_TIMEOUT).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(ready.statusCode()).as(node.name()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aClientTrustingTheClusterCaWritesAndReads() {
+        SluiceClient client = cluster.client();
+
+        client.put("tls-trusted", "written over https");
+
+        assertThat(client.getString("tls-trusted")).contains("written over https");
+    }
+
+    @Test
+    void thePartitionViewAsksEveryMemberOverHttps() throws Exception {
+        HttpResponse<String> answer = trusting.send(HttpRequest.newBuilder(cluster.node(0).url().resolve("/api/v1/partitions/P0"))
+                .timeout(REQUEST_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        JsonNode members = Json.mapper().readTree(answer.body()).path("members");
+        assertThat(members).hasSize(3);
+        // A member the API node could not ask over HTTPS would say why instead of its role.
+        members.forEach(member -> assertThat(member.path("role").asText()).as(member.toString()).isIn("leader", "follower"));
+    }
+
+    @Test
+    void aPlainHttpRequestToTheLeaderIsRefusedAndChangesNothing() throws Exception {
+        String key = "tls-plain-http";
+        HttpRequest.Builder write = writeToLeader(key, "plain text");
+        URI https = write.build().uri();
+        URI plain = URI.create("http://" + https.getRawAuthority() + https.getRawPath());
+
+        try (HttpClient plainClient = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).build()) {
+            assertThatThrownBy(() -> plainClient.send(write.copy().uri(plain).build(), HttpResponse.BodyHandlers.ofString()))
+                    .isInstanceOf(IOException.class);
+        }
+
+        assertThat(cluster.client().get(key)).isEmpty();
+        // The same request over HTTPS, from a client that trusts the CA, is one the leader takes.
+        HttpResponse<String> accepted = trusting.send(write.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(accepted.statusCode()).as(accepted.body()).isIn(200, 204);
+        assertThat(cluster.client().getString(key)).contains("plain text");
+    }
+
+    @Test
+    void aClientTrustingTheJdksDefaultCasIsRefusedAndChangesNothing() {
+        String key = "tls-default-trust";
+        try (HttpClient defaults = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).build()) {
+            assertThatThrownBy(() -> defaults.send(writeToLeader(key, "untrusted").build(), HttpResponse.BodyHandlers.ofString()))
+                    .isInstanceOf(SSLHandshakeException.class);
+        }
+
+        assertThat(cluster.client().get(key)).isEmpty();
+    }
+
+    @Test
+    void aClientTrustingAnotherCaIsRefusedWithAMessageAboutTlsAndChangesNothing() {
+        String key = "tls-other-ca";
+        CertificateAuthority otherCa = CertificateAuthority.create("other", Duration.ofDays(1), InstantSource.system());
+        SluiceClient stranger = cluster.client(SluiceClient.builder().tls(ClusterTrust.of(otherCa).sslContext())
+                .firstRoutingWait(Duration.ZERO).callTimeout(Duration.ofSeconds(5)));
+
+        assertThatThrownBy(() -> stranger.put(key, "from a stranger"))
+                .isInstanceOfSatisfying(SluiceClientException.class, failure -> assertThat(failure.code()).isEqualTo(SluiceClientException.Code.NO_ROUTE))
+                .hasMessageContaining("TLS failed")
+                .hasMessageContaining("trustedCa");
+
+        assertThat(cluster.client().get(key)).isEmpty();
+    }
+
+    /** A write of {@code key} as SluiceClient sends it, addressed to its partition's leader over HTTPS. */
+    private HttpRequest.Builder writeToLeader(String key, String value) {
+        SluiceClient client = cluster.client();
+        PartitionId partition = client.partitionOf(key);
+        URI leader = cluster.leaderOf(partition).orElseThrow().url();
+        return HttpRequest.newBuilder(leader.resolve(DataApi.KV_PATH + key))
+                .timeout(REQUEST_TIMEOUT)
+                .header(DataApi.PARTITION_HEADER, partition.toString())
+                .header("Content-Type", "application/octet-stream")
+                .PUT(HttpRequest.BodyPublishers.ofString(value, StandardCharsets.UTF_8));
+    }
+}
