@@ -60,16 +60,16 @@ public final class RatisDataPlane implements DataPlane {
     }
 
     /**
-     * @param tls the node's TLS context for the workers' HTTP routes (status polls, shutdowns): it checks an
-     *     {@code https://} worker against the cluster's CA and presents this node's certificate; empty for a cluster
-     *     without TLS
+     * @param tls the node's TLS material: the workers' HTTP routes (status polls, shutdowns) are called over
+     *     {@code https://}, checked against the cluster's CA, and the workers' Raft ports with mutual TLS; both present
+     *     this node's certificate. Empty for a cluster without TLS
      */
     public RatisDataPlane(String clusterName, int concurrentOperations, InstantSource clock, java.util.Optional<String> adminToken,
-            java.util.Optional<javax.net.ssl.SSLContext> tls) {
+            java.util.Optional<dev.sluice.security.TlsMaterial> tls) {
         HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(STATUS_TIMEOUT);
-        tls.ifPresent(http::sslContext);
+        tls.ifPresent(material -> http.sslContext(material.sslContext()));
         this.http = http.build();
-        this.admin = new ReplicaSetAdmin(clusterName);
+        this.admin = new ReplicaSetAdmin(clusterName, ReplicaSetAdmin.DEFAULT_RPC_TIMEOUT, tls.map(dev.sluice.raft.RaftTls::mutual).orElse(dev.sluice.raft.RaftTls.PLAINTEXT));
         this.clock = clock;
         this.adminToken = adminToken;
         this.operations = Executors.newFixedThreadPool(concurrentOperations, Thread.ofPlatform().name("sluice-raft-admin-", 0).daemon().factory());

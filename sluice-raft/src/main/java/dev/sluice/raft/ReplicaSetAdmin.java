@@ -17,7 +17,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientRpc;
-import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcFactory;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
@@ -75,9 +74,14 @@ public final class ReplicaSetAdmin implements AutoCloseable {
     }
 
     public ReplicaSetAdmin(String clusterName, Duration rpcTimeout) {
+        this(clusterName, rpcTimeout, RaftTls.PLAINTEXT);
+    }
+
+    /** @param tls how the calls to the workers' Raft ports are secured: with TLS, this admin presents {@code tls}'s certificate */
+    public ReplicaSetAdmin(String clusterName, Duration rpcTimeout, RaftTls tls) {
         this.groups = new PartitionGroups(clusterName);
         this.rpcTimeout = rpcTimeout;
-        GrpcFactory factory = new GrpcFactory(new Parameters());
+        GrpcFactory factory = new GrpcFactory(tls.parameters());
         this.shortRpc = factory.newRaftClientRpc(ClientId.randomId(), RatisSettings.clientProperties(rpcTimeout));
         this.longRpc = factory.newRaftClientRpc(ClientId.randomId(), RatisSettings.clientProperties(MAX_OPERATION_TIMEOUT));
     }

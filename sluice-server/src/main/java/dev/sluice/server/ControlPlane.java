@@ -79,7 +79,9 @@ public final class ControlPlane implements NodeComponent {
         api = new AdminApi(cluster, node.metadata(), new Lifecycle(node.metadata(), controllerConfig.limits(), clock), new NodeProcess(node), peerTls);
         if (node.config().worker().roles().contains(Role.ADMIN)) {
             // The token lets a rolling restart ask workers to shut down through their admin route.
-            dataPlane = new RatisDataPlane(cluster, controllerConfig.limits().maxChangesInCluster() + EXTRA_RAFT_OPERATIONS, clock, token, peerTls);
+            // The controller's HTTP and Raft calls go out under its own node's certificate, as that node's peers' do.
+            dataPlane = new RatisDataPlane(cluster, controllerConfig.limits().maxChangesInCluster() + EXTRA_RAFT_OPERATIONS, clock, token,
+                    node.config().worker().tls());
             controller = new ClusterController(node.metadata(), dataPlane, controllerConfig, clock, node.config().worker().nodeName(),
                     new ControllerMetrics(registry));
             controller.start();

@@ -13,6 +13,7 @@ import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.PartitionTable;
 import dev.sluice.raft.PartitionGroups;
+import dev.sluice.raft.RaftTls;
 import dev.sluice.wire.DiskState;
 import dev.sluice.wire.DiskStatus;
 import dev.sluice.wire.ReplicaStatus;
@@ -213,6 +214,7 @@ public final class Worker implements AutoCloseable {
         RaftServer built = RaftServer.newBuilder()
                 .setServerId(peerId)
                 .setProperties(config.ratis().serverProperties(raftDirectory, config.raftHost(), raftPort))
+                .setParameters(config.tls().map(RaftTls::mutual).orElse(RaftTls.PLAINTEXT).parameters())
                 .setStateMachineRegistry(groupId -> newStateMachine(groupId, generation))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
