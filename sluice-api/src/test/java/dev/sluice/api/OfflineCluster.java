@@ -39,6 +39,11 @@ public final class OfflineCluster implements AutoCloseable {
     private final Javalin server;
 
     public OfflineCluster(Optional<String> token, int partitions) {
+        this(AdminHttp.legacy(token), partitions);
+    }
+
+    /** The same cluster, its API checking {@code credentials}. */
+    public OfflineCluster(CredentialSource credentials, int partitions) {
         metadata.partitionTable().initialize(new PartitionTable(partitions, ReplicationProperty.of(3)));
         for (int i = 1; i <= 4; i++) {
             InMemoryMetadataStore session = store.newSession();
@@ -53,7 +58,7 @@ public final class OfflineCluster implements AutoCloseable {
             metadata.placements().write(Placement.stable(PartitionId.of(p), members, members.getFirst(), Version.of(8)), 0, null, List.of());
         }
         AdminApi api = new AdminApi("offline", metadata, new Lifecycle(metadata, SchedulerLimits.DEFAULTS, Clock.systemUTC()));
-        server = Javalin.create(config -> AdminHttp.install(config, api, token)).start("127.0.0.1", 0);
+        server = Javalin.create(config -> AdminHttp.install(config, () -> api, credentials)).start("127.0.0.1", 0);
     }
 
     public URI url() {
