@@ -9,7 +9,7 @@ import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
- * How a command reaches the cluster: the HTTP address of any node, and the token for changes.
+ * How a command reaches the cluster: the HTTP address of any node, and the token it sends.
  *
  * <p>The address is {@code --url}, else {@code SLUICE_URL}, else the cluster {@code sluice local} started
  * last (recorded in {@code $SLUICE_HOME/current}), else {@value #DEFAULT_URL}. The token is {@code --token},
@@ -25,7 +25,7 @@ final class ClusterOptions {
             + " as recorded in $SLUICE_HOME/current, else " + DEFAULT_URL + ")")
     String url;
 
-    @Option(names = "--token", description = "bearer token for changes (default: --token-file, else env SLUICE_TOKEN, else the token 'sluice local'"
+    @Option(names = "--token", description = "bearer token (default: --token-file, else env SLUICE_TOKEN, else the token 'sluice local'"
             + " recorded for the cluster at --url under $SLUICE_HOME/clusters; SLUICE_HOME defaults to ~/.sluice)")
     String token;
 

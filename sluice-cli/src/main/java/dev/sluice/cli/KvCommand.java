@@ -41,7 +41,10 @@ final class KvCommand {
      * once, as the admin commands do, rather than retrying for the whole call timeout.
      */
     static SluiceClient client(ClusterOptions cluster) {
-        return SluiceClient.builder().seed(cluster.baseUri()).callTimeout(CALL_TIMEOUT).firstRoutingWait(Duration.ZERO).build();
+        SluiceClient.Builder builder = SluiceClient.builder().seed(cluster.baseUri()).callTimeout(CALL_TIMEOUT).firstRoutingWait(Duration.ZERO);
+        // The same token as the admin commands: on a cluster that checks credentials its credential needs the data scope.
+        cluster.credential(cluster.baseUri()).ifPresent(credential -> builder.token(credential.value()));
+        return builder.build();
     }
 
     static CliException failure(SluiceClientException e, ClusterOptions cluster) {
@@ -50,6 +53,8 @@ final class KvCommand {
                     + ": " + e.getMessage() + ". Is it running? (start one with './sluice local', or pass --url / set SLUICE_URL)");
             case MALFORMED_KEY, VALUE_TOO_LARGE, WRONG_PARTITION, UNKNOWN_PARTITION, REJECTED -> new CliException(CliException.FAILED, e.getMessage());
             case DEADLINE_EXCEEDED, INTERRUPTED -> new CliException(CliException.FAILED, e.getMessage() + " (a write may still have been applied)");
+            case UNAUTHORIZED -> new CliException(CliException.FAILED, e.getMessage() + cluster.credential(cluster.baseUri())
+                    .map(credential -> " (the token came from " + credential.origin() + ")").orElse(""));
         };
     }
 

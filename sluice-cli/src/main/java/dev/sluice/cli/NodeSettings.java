@@ -57,6 +57,8 @@ final class NodeSettings {
         defaults.put("embedded-zookeeper-port", "2181");
         defaults.put("zookeeper-wait", "2m");
         defaults.put("token-file", null);
+        defaults.put("credentials-file", null);
+        defaults.put("node-token-file", null);
         defaults.put("partitions", "24");
         defaults.put("replication", "3");
         defaults.put("min-zones", "1");
@@ -268,6 +270,21 @@ final class NodeSettings {
 
     Optional<Path> tokenFile() {
         return Optional.ofNullable(values.get("token-file")).map(Path::of);
+    }
+
+    /** The credentials file the node checks requests against and follows for changes (docs/security.md). */
+    Optional<Path> credentialsFile() {
+        return Optional.ofNullable(values.get("credentials-file")).map(Path::of);
+    }
+
+    /** The file holding the token this node presents when it calls other nodes. */
+    Optional<Path> nodeTokenFile() {
+        return Optional.ofNullable(values.get("node-token-file")).map(Path::of);
+    }
+
+    /** Where a setting's value came from ({@code --token-file}, {@code SLUICE_TOKEN_FILE}, the config file), for messages. */
+    String source(String key) {
+        return sources.getOrDefault(key, "--" + key);
     }
 
     Optional<Long> parentPid() {

@@ -16,7 +16,7 @@ import java.util.Objects;
 
 /**
  * How a cluster of {@code sluice server} child processes is made: the JVM options and arguments of each
- * node, the shared bearer token, and when the cluster counts as ready. {@code sluice local} and the
+ * node, its credentials (a credentials file, or an older shared bearer token), and when the cluster counts as ready. {@code sluice local} and the
  * fault-injection harness ({@code sluice-chaos}) both start their nodes through this class, so a cluster
  * on network-namespace hosts is created exactly as a local one: every node is a worker with the admin role,
  * and the first node to reach an empty metadata store creates the partition table from its flags.
@@ -37,18 +37,30 @@ public final class ServerLaunch {
      */
     public record Node(String name, String cluster, Path dataDirectory, String location, String raftHost, int raftPort,
             String httpHost, int httpPort, String zooKeeper, Path tokenFile, int partitions, int replication, int minZones,
-            long parentPid) {
+            long parentPid, Path credentialsFile, Path nodeTokenFile) {
 
         public Node {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(cluster, "cluster");
             Objects.requireNonNull(dataDirectory, "dataDirectory");
             Objects.requireNonNull(zooKeeper, "zooKeeper");
-            Objects.requireNonNull(tokenFile, "tokenFile");
+            if (tokenFile == null && credentialsFile == null) {
+                throw new IllegalArgumentException("BUG: a launched node checks a token file or a credentials file");
+            }
+            if ((credentialsFile == null) != (nodeTokenFile == null)) {
+                throw new IllegalArgumentException("BUG: a launched node with a credentials file needs a node token file, and only then");
+            }
+        }
+
+        /** A node whose one token has every scope (an older {@code --token-file}). */
+        public Node(String name, String cluster, Path dataDirectory, String location, String raftHost, int raftPort, String httpHost, int httpPort,
+                String zooKeeper, Path tokenFile, int partitions, int replication, int minZones, long parentPid) {
+            this(name, cluster, dataDirectory, location, raftHost, raftPort, httpHost, httpPort, zooKeeper, Objects.requireNonNull(tokenFile, "tokenFile"),
+                    partitions, replication, minZones, parentPid, null, null);
         }
 
         public List<String> arguments() {
-            return List.of("server",
+            List<String> arguments = new ArrayList<>(List.of("server",
                     "--name", name,
                     "--cluster", cluster,
                     "--data-dir", dataDirectory.toString(),
@@ -59,11 +71,17 @@ public final class ServerLaunch {
                     "--http-host", httpHost,
                     "--http-port", Integer.toString(httpPort),
                     "--zookeeper", zooKeeper,
-                    "--token-file", tokenFile.toString(),
                     "--partitions", Integer.toString(partitions),
                     "--replication", Integer.toString(replication),
                     "--min-zones", Integer.toString(minZones),
-                    "--parent-pid", Long.toString(parentPid));
+                    "--parent-pid", Long.toString(parentPid)));
+            if (tokenFile != null) {
+                arguments.addAll(List.of("--token-file", tokenFile.toString()));
+            }
+            if (credentialsFile != null) {
+                arguments.addAll(List.of("--credentials-file", credentialsFile.toString(), "--node-token-file", nodeTokenFile.toString()));
+            }
+            return List.copyOf(arguments);
         }
     }
 

@@ -39,6 +39,7 @@ import picocli.CommandLine.Command;
             KvCommand.class,
             LoadCommand.class,
             RolloutCommand.class,
+            CredentialsCommand.class,
             AutoComplete.GenerateCompletion.class,
             CommandLine.HelpCommand.class
         })
