@@ -59,7 +59,8 @@ public interface CredentialSource {
         private final Optional<Credential> legacy;
         private final InstantSource clock;
         private volatile Credentials current;
-        private Instant checkedAt;
+        /** When a request may look at the file again; read without the lock, so most requests take none. */
+        private volatile Instant nextCheckAt;
         private Stamp seen;
 
         /** What says a file changed without reading it. */
@@ -80,19 +81,22 @@ public interface CredentialSource {
             } catch (IOException unreadable) {
                 throw new IllegalArgumentException("cannot read the credentials file " + file + ": " + unreadable.getMessage(), unreadable);
             }
-            this.checkedAt = clock.instant();
+            this.nextCheckAt = clock.instant().plus(CHECK_INTERVAL);
             log.info("checking credentials from {}: {}", file, current);
         }
 
         @Override
         public Credentials current() {
             Instant now = clock.instant();
+            if (now.isBefore(nextCheckAt)) {
+                return current;
+            }
             synchronized (this) {
-                if (now.isBefore(checkedAt.plus(CHECK_INTERVAL))) {
-                    return current;
+                // Another request may have looked meanwhile; one look per interval is enough.
+                if (!now.isBefore(nextCheckAt)) {
+                    nextCheckAt = now.plus(CHECK_INTERVAL);
+                    reloadIfChanged();
                 }
-                checkedAt = now;
-                reloadIfChanged();
                 return current;
             }
         }
