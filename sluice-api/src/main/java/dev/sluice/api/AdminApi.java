@@ -26,6 +26,7 @@ import dev.sluice.model.PartitionTable;
 import dev.sluice.model.Placement;
 import dev.sluice.model.Refusal;
 import dev.sluice.model.RefusalKind;
+import dev.sluice.model.Scope;
 import dev.sluice.model.WireNames;
 import dev.sluice.model.WorkerState;
 import dev.sluice.wire.ClusterView;
@@ -155,9 +156,10 @@ public final class AdminApi {
 
     /**
      * Asks for a worker-state change. The body is {@code {"state": "draining", "reason": "…", "force":
-     * false, "dryRun": false}}; only {@code state} is required.
+     * false, "dryRun": false}}; only {@code state} is required. A forced change needs a caller with the {@code admin}
+     * scope (a forced dry-run changes nothing, so it does not), and its audit record names the caller's credential.
      */
-    public ApiResponse requestState(String reference, byte[] body) {
+    public ApiResponse requestState(String reference, byte[] body, Caller caller) {
         if (body.length > MAX_BODY_BYTES) {
             return ApiResponse.error(413, "payload-too-large", "the request body is " + body.length + " bytes; the limit is " + MAX_BODY_BYTES);
         }
@@ -167,7 +169,11 @@ public final class AdminApi {
         } catch (IllegalArgumentException malformed) {
             return ApiResponse.error(400, "bad-request", malformed.getMessage());
         }
-        Lifecycle.Outcome outcome = lifecycle.request(reference, request.state(), request.reason(), request.force(), request.dryRun());
+        if (request.force() && !request.dryRun() && !caller.may(Scope.ADMIN)) {
+            return HttpAccess.forbidden(caller, Scope.ADMIN, "force a change of worker state");
+        }
+        Lifecycle.Outcome outcome = lifecycle.request(reference, request.state(), request.reason(), request.force(), request.dryRun(),
+                caller.credential());
         return switch (outcome) {
             case Lifecycle.Outcome.Unresolved unresolved -> unresolved(unresolved.resolution(), request.state());
             case Lifecycle.Outcome.Refused refused -> new ApiResponse(409, RefusalView.of(withNodeNames(refused.refusal(), metadata.nodes().current())));
@@ -189,7 +195,7 @@ public final class AdminApi {
      * Begins or extends a worker's maintenance ({@link MaintenanceRequest} says what the body holds); a dry-run
      * says whether it would begin and which leaderships would leave, and writes nothing.
      */
-    public ApiResponse beginMaintenance(String reference, byte[] body) {
+    public ApiResponse beginMaintenance(String reference, byte[] body, Caller caller) {
         if (body.length > MAX_BODY_BYTES) {
             return ApiResponse.error(413, "payload-too-large", "the request body is " + body.length + " bytes; the limit is " + MAX_BODY_BYTES);
         }
@@ -199,7 +205,11 @@ public final class AdminApi {
         } catch (IllegalArgumentException malformed) {
             return ApiResponse.error(400, "bad-request", malformed.getMessage());
         }
-        return maintenanceAnswer(maintenance.begin(reference, request.reason(), request.duration(), request.force(), request.dryRun()));
+        if (request.force() && !request.dryRun() && !caller.may(Scope.ADMIN)) {
+            return HttpAccess.forbidden(caller, Scope.ADMIN, "force a maintenance");
+        }
+        return maintenanceAnswer(maintenance.begin(reference, request.reason(), request.duration(), request.force(), request.dryRun(),
+                caller.credential()));
     }
 
     /** Ends a worker's maintenance; a worker in none is a no-op success ({@code changed: false}). */
@@ -338,7 +348,13 @@ public final class AdminApi {
         return ApiResponse.ok(views);
     }
 
-    public ApiResponse partition(String reference) {
+    /**
+     * One partition, with each member as its worker reports it.
+     *
+     * @param authorization the caller's {@code Authorization} header, which asking the members' status needs when the
+     *     cluster checks credentials: the caller reads the members with its own right to read, nothing more
+     */
+    public ApiResponse partition(String reference, Optional<String> authorization) {
         PartitionId partition;
         try {
             partition = PartitionId.parse(reference);
@@ -351,7 +367,7 @@ public final class AdminApi {
                     + table.map(t -> " (the cluster has P0 to P" + (t.partitionCount() - 1) + ")").orElse(" (the cluster has no partitions yet)"));
         }
         return metadata.placements().read(partition)
-                .map(versioned -> ApiResponse.ok(shown(versioned.placement())))
+                .map(versioned -> ApiResponse.ok(shown(versioned.placement(), authorization)))
                 .orElseGet(() -> ApiResponse.error(404, "not-found", partition + " has not been placed yet"));
     }
 
@@ -359,13 +375,13 @@ public final class AdminApi {
     static final int PARTITION_HISTORY = 10;
 
     /** One partition as {@code partitions show} wants it: its view, each member as its worker reports it, its newest events. */
-    private PartitionView shown(Placement placement) {
+    private PartitionView shown(Placement placement, Optional<String> authorization) {
         NodesConfiguration nodes = metadata.nodes().current();
         List<EventView> history = metadata.events().latest(EventLog.MAX_READ).stream()
                 .filter(event -> placement.partition().equals(event.event().partition()))
                 .map(event -> eventView(event, nodes)).toList();
         history = history.subList(Math.max(0, history.size() - PARTITION_HISTORY), history.size());
-        return view(placement, controller.status()).withDetail(replicaProbe.members(placement.partition(), placement.members(), nodes), history);
+        return view(placement, controller.status()).withDetail(replicaProbe.members(placement.partition(), placement.members(), nodes, authorization), history);
     }
 
     // ------------------------------------------------------------------ events
@@ -401,7 +417,8 @@ public final class AdminApi {
     private static EventView eventView(EventLog.LoggedEvent event, NodesConfiguration nodes) {
         AuditRecord record = event.event().transition();
         TransitionView transition = record == null ? null : new TransitionView(record.node().toString(), record.nodeName(), record.from(),
-                record.to(), record.actor(), record.forced(), record.reason(), record.version().value(), record.requestId());
+                record.to(), record.actor(), record.forced(), record.reason(), record.version().value(), record.requestId(),
+                record.credential() == null ? null : record.credential().value());
         // The log's time, not the writer's: it grows with the sequence, so the events read in one order.
         return new EventView(event.sequence(), event.loggedAt(), event.event().kind(), event.event().node() == null ? null : event.event().node().toString(),
                 event.event().partition() == null ? null : event.event().partition().toString(), withNodeNames(event.event().message(), nodes),
@@ -498,7 +515,8 @@ public final class AdminApi {
                 node.roles().stream().sorted().toList(), node.location().toString(), node.addresses().raft(), node.addresses().http().toString(),
                 snapshot.alive().contains(id), replicas, leaderships,
                 new StateChangeView(node.lastStateChange().at(), node.lastStateChange().actor().wireName(), node.lastStateChange().reason(),
-                        node.lastStateChange().version().value()),
+                        node.lastStateChange().version().value(),
+                        node.lastStateChange().credential() == null ? null : node.lastStateChange().credential().value()),
                 drain, node.maintenance() == null ? null : MaintenanceView.of(node.maintenance(), clock.instant()));
     }
 

@@ -9,8 +9,8 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.http.HttpStatus;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -19,8 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin API's routes on a node's HTTP server. Mutating routes require the bearer token when one is
- * configured; the comparison takes the same time whatever the guess, and tokens are never logged.
+ * The admin API's routes on a node's HTTP server. Who may call which route is {@link HttpAccess}'s to decide, and
+ * it checks before any route here runs; a route only adds what its body decides (a forced change needs the
+ * {@code admin} scope).
  *
  * <pre>
  * GET  /api/v1/cluster                 the cluster at a glance
@@ -32,6 +33,7 @@ import org.slf4j.LoggerFactory;
  * GET  /api/v1/partitions              every partition's replica sets
  * GET  /api/v1/partitions/{id}         one partition
  * GET  /api/v1/events?since=&limit=    the event log
+ * GET  /api/v1/credential              the caller's credential: its name and scopes
  * GET  /api/v1/openapi.json            this API, described
  * </pre>
  *
@@ -46,13 +48,12 @@ public final class AdminHttp {
     /** How deep {@link #causedByEarlyEof} looks into a cause chain; Jetty wraps its exception once or twice. */
     private static final int MAX_CAUSES = 8;
 
-    private final byte[] token;
+    private AdminHttp() {}
 
-    private AdminHttp(Optional<String> token) {
-        this.token = token.filter(t -> !t.isBlank()).map(t -> t.getBytes(StandardCharsets.UTF_8)).orElse(null);
-    }
-
-    /** Adds the admin routes to {@code config}; {@code token}, when present, guards every mutating route. */
+    /**
+     * Adds the admin routes to {@code config}; {@code token}, when present, is the one credential, with every scope
+     * (an older {@code --token-file}).
+     */
     public static void install(JavalinConfig config, AdminApi api, Optional<String> token) {
         install(config, () -> api, token);
     }
@@ -62,37 +63,42 @@ public final class AdminHttp {
      * supplies one, requests are answered 503.
      */
     public static void install(JavalinConfig config, Supplier<AdminApi> started, Optional<String> token) {
-        AdminHttp http = new AdminHttp(token);
+        install(config, started, legacy(token));
+    }
+
+    /** The credentials of a node that has only an older {@code --token-file}: that token, with every scope. */
+    public static CredentialSource legacy(Optional<String> token) {
+        return token.filter(t -> !t.isBlank())
+                .map(t -> CredentialSource.fixed(Credentials.of(List.of(Credentials.legacyToken(t, new SecureRandom())))))
+                .orElse(CredentialSource.NONE);
+    }
+
+    /**
+     * Adds the admin routes, and the credential check before every route of the server ({@link HttpAccess}), to
+     * {@code config}. Until {@code started} supplies an API, admin requests are answered 503.
+     */
+    public static void install(JavalinConfig config, Supplier<AdminApi> started, CredentialSource credentials) {
+        AdminHttp http = new AdminHttp();
         byte[] openApi = loadOpenApi();
+        HttpAccess.install(config, credentials);
         config.routes.get("/api/v1/cluster", ctx -> http.answer(ctx, started, AdminApi::cluster));
         config.routes.get("/api/v1/nodes", ctx -> http.answer(ctx, started, AdminApi::nodes));
         config.routes.get("/api/v1/nodes/{node}", ctx -> http.answer(ctx, started, api -> api.node(ctx.pathParam("node"))));
         config.routes.get("/api/v1/nodes/{node}/drain", ctx -> http.answer(ctx, started, api -> api.drain(ctx.pathParam("node"))));
         config.routes.post("/api/v1/nodes/{node}/state", ctx -> http.withBoundedBody(ctx,
-                body -> http.answer(ctx, started, api -> api.requestState(ctx.pathParam("node"), body))));
+                body -> http.answer(ctx, started, api -> api.requestState(ctx.pathParam("node"), body, HttpAccess.caller(ctx)))));
         config.routes.post("/api/v1/nodes/{node}/maintenance", ctx -> http.withBoundedBody(ctx,
-                body -> http.answer(ctx, started, api -> api.beginMaintenance(ctx.pathParam("node"), body))));
-        config.routes.delete("/api/v1/nodes/{node}/maintenance", ctx -> {
-            if (http.authorized(ctx)) {
-                http.answer(ctx, started, api -> api.endMaintenance(ctx.pathParam("node")));
-            }
-        });
+                body -> http.answer(ctx, started, api -> api.beginMaintenance(ctx.pathParam("node"), body, HttpAccess.caller(ctx)))));
+        config.routes.delete("/api/v1/nodes/{node}/maintenance", ctx -> http.answer(ctx, started, api -> api.endMaintenance(ctx.pathParam("node"))));
         config.routes.post("/api/v1/rollouts", ctx -> http.withBoundedBody(ctx, body -> http.answer(ctx, started, api -> api.rollouts().start(body))));
         config.routes.get("/api/v1/rollouts/current", ctx -> http.answer(ctx, started, api -> api.rollouts().current()));
-        config.routes.delete("/api/v1/rollouts/current", ctx -> {
-            if (http.authorized(ctx)) {
-                http.answer(ctx, started, api -> api.rollouts().cancel());
-            }
-        });
+        config.routes.delete("/api/v1/rollouts/current", ctx -> http.answer(ctx, started, api -> api.rollouts().cancel()));
         // No body: what happens is the node's own setting, and the answer says it.
-        config.routes.post("/api/v1/nodes/{node}/shutdown", ctx -> {
-            if (http.authorized(ctx)) {
-                http.answer(ctx, started, api -> api.shutdown(ctx.pathParam("node"), Optional.ofNullable(ctx.header("Authorization")),
-                        Optional.ofNullable(ctx.header(AdminApi.FORWARDED_BY_HEADER))));
-            }
-        });
+        config.routes.post("/api/v1/nodes/{node}/shutdown", ctx -> http.answer(ctx, started, api -> api.shutdown(ctx.pathParam("node"),
+                Optional.ofNullable(ctx.header("Authorization")), Optional.ofNullable(ctx.header(AdminApi.FORWARDED_BY_HEADER)))));
         config.routes.get("/api/v1/partitions", ctx -> http.answer(ctx, started, AdminApi::partitions));
-        config.routes.get("/api/v1/partitions/{partition}", ctx -> http.answer(ctx, started, api -> api.partition(ctx.pathParam("partition"))));
+        config.routes.get("/api/v1/partitions/{partition}", ctx -> http.answer(ctx, started, api -> api.partition(ctx.pathParam("partition"),
+                Optional.ofNullable(ctx.header("Authorization")))));
         config.routes.get("/api/v1/events", ctx -> http.answer(ctx, started, api -> api.events(ctx.queryParam("since"), ctx.queryParam("limit"))));
         config.routes.get("/api/v1/openapi.json", ctx -> ctx.status(200).contentType("application/json").result(openApi));
         // Javalin answers an unknown method on a known path with 404 unless told otherwise.
@@ -135,13 +141,10 @@ public final class AdminHttp {
     }
 
     /**
-     * Runs {@code handler} on the body of a mutating request once it is authorized and its body was read whole
-     * and within {@link AdminApi#MAX_BODY_BYTES}; otherwise answers why not.
+     * Runs {@code handler} on the body of a mutating request once its body was read whole and within
+     * {@link AdminApi#MAX_BODY_BYTES}; otherwise answers why not. ({@link HttpAccess} has checked the caller before.)
      */
     private void withBoundedBody(Context ctx, java.util.function.Consumer<byte[]> handler) {
-        if (!authorized(ctx)) {
-            return;
-        }
         if (ctx.contentLength() > AdminApi.MAX_BODY_BYTES) {
             discardUnread(ctx);
             answer(ctx, ApiResponse.error(413, "payload-too-large", "the request body is " + ctx.contentLength()
@@ -213,23 +216,6 @@ public final class AdminHttp {
         } catch (IOException gone) {
             // The client stopped sending: nothing is left to protect.
         }
-    }
-
-    private boolean authorized(Context ctx) {
-        if (token == null) {
-            return true;
-        }
-        String header = ctx.header("Authorization");
-        byte[] offered = header != null && header.startsWith("Bearer ")
-                ? header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
-        if (MessageDigest.isEqual(offered, token)) {
-            return true;
-        }
-        ctx.header("WWW-Authenticate", "Bearer realm=\"sluice\"");
-        answer(ctx, ApiResponse.error(401, "unauthorized", header == null
-                ? "this cluster requires a token: pass --token or set SLUICE_TOKEN (a local cluster writes it to <data-dir>/token)"
-                : "the token is wrong"));
-        return false;
     }
 
     private void answer(Context ctx, ApiResponse response) {

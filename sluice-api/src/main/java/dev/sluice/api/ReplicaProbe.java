@@ -37,17 +37,20 @@ final class ReplicaProbe {
         this.http = builder.build();
     }
 
-    List<MemberView> members(PartitionId partition, List<NodeId> members, NodesConfiguration nodes) {
-        List<CompletableFuture<MemberView>> asked = members.stream().map(member -> ask(partition, member, nodes)).toList();
+    /** @param authorization the caller's {@code Authorization} header, passed on to each member's status route */
+    List<MemberView> members(PartitionId partition, List<NodeId> members, NodesConfiguration nodes, java.util.Optional<String> authorization) {
+        List<CompletableFuture<MemberView>> asked = members.stream().map(member -> ask(partition, member, nodes, authorization)).toList();
         return asked.stream().map(CompletableFuture::join).toList();
     }
 
-    private CompletableFuture<MemberView> ask(PartitionId partition, NodeId member, NodesConfiguration nodes) {
+    private CompletableFuture<MemberView> ask(PartitionId partition, NodeId member, NodesConfiguration nodes, java.util.Optional<String> authorization) {
         NodeConfig node = nodes.find(member).orElse(null);
         if (node == null) {
             return CompletableFuture.completedFuture(unknown(member, "is no longer in the cluster"));
         }
-        HttpRequest request = HttpRequest.newBuilder(node.addresses().http().resolve(WorkerStatus.PATH)).timeout(DEADLINE).GET().build();
+        HttpRequest.Builder builder = HttpRequest.newBuilder(node.addresses().http().resolve(WorkerStatus.PATH)).timeout(DEADLINE).GET();
+        authorization.ifPresent(value -> builder.header("Authorization", value));
+        HttpRequest request = builder.build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
             if (response.statusCode() != 200) {
                 return unknown(member, "answered its status with HTTP " + response.statusCode());

@@ -289,6 +289,9 @@ final class FakeCluster implements AutoCloseable {
             config.routes.delete("/api/v1/nodes/{node}/maintenance", ctx -> answer(ctx, endMaintenance(ctx)));
             config.routes.post("/api/v1/rollouts", ctx -> answer(ctx, startRollout(ctx)));
             config.routes.get("/api/v1/rollouts/current", ctx -> read(ctx, this::currentRollout));
+            // As a node whose only credential is a token file would answer it: one credential with every scope.
+            config.routes.get("/api/v1/credential", ctx -> read(ctx, () -> ApiResponse.ok(new dev.sluice.wire.CredentialView(true, "token-file",
+                    List.of(dev.sluice.model.Scope.values()), List.of(dev.sluice.model.Scope.values())))));
             config.routes.delete("/api/v1/rollouts/current", ctx -> answer(ctx, cancelRollout(ctx)));
         }).start("127.0.0.1", 0);
     }

@@ -26,7 +26,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The real admin API over an in-memory cluster that no controller runs on: four active workers
+ * The real admin API (and the dashboard) over an in-memory cluster that no controller runs on: four active workers
  * {@code worker-1…4} ({@code N1…N4}, in zone {@code local.zone-1}), {@code partitions} partitions × 3, Pp on
  * N(p mod 4 + 1) and the next two, led by the first. For tests of what the API and its clients answer, where
  * a controller would change things under the test (a rollout it would start restarting).
@@ -39,6 +39,11 @@ public final class OfflineCluster implements AutoCloseable {
     private final Javalin server;
 
     public OfflineCluster(Optional<String> token, int partitions) {
+        this(AdminHttp.legacy(token), partitions);
+    }
+
+    /** The same cluster, its API checking {@code credentials}. */
+    public OfflineCluster(CredentialSource credentials, int partitions) {
         metadata.partitionTable().initialize(new PartitionTable(partitions, ReplicationProperty.of(3)));
         for (int i = 1; i <= 4; i++) {
             InMemoryMetadataStore session = store.newSession();
@@ -53,7 +58,10 @@ public final class OfflineCluster implements AutoCloseable {
             metadata.placements().write(Placement.stable(PartitionId.of(p), members, members.getFirst(), Version.of(8)), 0, null, List.of());
         }
         AdminApi api = new AdminApi("offline", metadata, new Lifecycle(metadata, SchedulerLimits.DEFAULTS, Clock.systemUTC()));
-        server = Javalin.create(config -> AdminHttp.install(config, api, token)).start("127.0.0.1", 0);
+        server = Javalin.create(config -> {
+            AdminHttp.install(config, () -> api, credentials);
+            DashboardHttp.install(config);
+        }).start("127.0.0.1", 0);
     }
 
     public URI url() {

@@ -94,7 +94,8 @@ final class Admin {
     }
 
     Optional<Answer> get(URI node, String path) {
-        return send(node, "GET", path, HttpRequest.newBuilder(node.resolve(path)).GET());
+        // Reads need the token too: the cluster's nodes check credentials on every admin route.
+        return send(node, "GET", path, HttpRequest.newBuilder(node.resolve(path)).header("Authorization", "Bearer " + token).GET());
     }
 
     Optional<Answer> post(URI node, String path, String json) {

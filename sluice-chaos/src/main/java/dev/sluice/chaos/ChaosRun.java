@@ -148,7 +148,7 @@ public final class ChaosRun {
             long start = System.nanoTime();
             Admin admin = new Admin(cluster.nodeUrls(), cluster.token(), start, cluster.clientTls());
             Operator operator = new Operator(admin, seed ^ 0x5DEECE66DL, start, log);
-            Clients clients = new Clients(cluster.nodeUrls(), history, seed, start, cluster.clientTls());
+            Clients clients = new Clients(cluster.nodeUrls(), cluster.token(), history, seed, start, cluster.clientTls());
             Nemesis nemesis = new Nemesis(cluster, admin, operator, schedule, start, log);
             clients.start();
             operator.start();
@@ -348,10 +348,10 @@ public final class ChaosRun {
 
     /** Reads every key once more through a fresh client, now that nothing fails. */
     private static Map<String, Op> finalReads(ChaosCluster cluster, History history, Map<String, String> summary, List<String> anomalies, PrintStream log) {
-        Clients reader = new Clients(cluster.nodeUrls(), history, 0, 0, cluster.clientTls());
+        Clients reader = new Clients(cluster.nodeUrls(), cluster.token(), history, 0, 0, cluster.clientTls());
         Map<String, Op> finals = new TreeMap<>();
         long start = System.nanoTime();
-        try (SluiceClient client = Clients.newClient(cluster.nodeUrls(), 0, cluster.clientTls())) {
+        try (SluiceClient client = Clients.newClient(cluster.nodeUrls(), cluster.token(), 0, cluster.clientTls())) {
             for (int k = 0; k < Clients.KEYS; k++) {
                 String key = Clients.key(k);
                 for (int attempt = 1; attempt <= FINAL_READ_ATTEMPTS && !finals.containsKey(key); attempt++) {
@@ -690,7 +690,7 @@ public final class ChaosRun {
     /** Each key's partition ({@code P3}), as the cluster's table says; empty if no node gave the table. */
     private static Map<String, String> keyPartitions(ChaosCluster cluster) {
         Map<String, String> partitions = new TreeMap<>();
-        try (SluiceClient client = Clients.newClient(cluster.nodeUrls(), 0, cluster.clientTls())) {
+        try (SluiceClient client = Clients.newClient(cluster.nodeUrls(), cluster.token(), 0, cluster.clientTls())) {
             for (int k = 0; k < Clients.KEYS; k++) {
                 partitions.put(Clients.key(k), client.partitionOf(Clients.key(k)).toString());
             }

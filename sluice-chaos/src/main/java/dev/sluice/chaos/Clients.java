@@ -34,13 +34,16 @@ final class Clients {
     private final long seed;
     private final long startNanos;
     private final AtomicBoolean running = new AtomicBoolean();
+    /** The cluster's token: its nodes check credentials, and the data API needs one with the data scope. */
+    private final String token;
     private final List<Thread> threads = new ArrayList<>();
 
     private final SSLContext tls;
 
-    Clients(List<URI> nodes, History history, long seed, long startNanos, SSLContext tls) {
+    Clients(List<URI> nodes, String token, History history, long seed, long startNanos, SSLContext tls) {
         this.tls = tls;
         this.nodes = List.copyOf(nodes);
+        this.token = token;
         this.history = history;
         this.seed = seed;
         this.startNanos = startNanos;
@@ -51,8 +54,8 @@ final class Clients {
     }
 
     /** The client's own request, connect and suspicion defaults: the run measures what users get. */
-    static SluiceClient newClient(List<URI> nodes, long seed, SSLContext tls) {
-        return SluiceClient.builder().seeds(nodes).tls(tls).callTimeout(CALL_TIMEOUT).random(new Random(seed)).build();
+    static SluiceClient newClient(List<URI> nodes, String token, long seed, SSLContext tls) {
+        return SluiceClient.builder().seeds(nodes).token(token).tls(tls).callTimeout(CALL_TIMEOUT).random(new Random(seed)).build();
     }
 
     void start() {
@@ -74,7 +77,7 @@ final class Clients {
     private void loop(int client) {
         Random random = new Random(seed * 31 + client);
         int sequence = 0;
-        try (SluiceClient sluice = newClient(nodes, seed * 17 + client, tls)) {
+        try (SluiceClient sluice = newClient(nodes, token, seed * 17 + client, tls)) {
             while (running.get()) {
                 String key = key(random.nextInt(KEYS));
                 if (random.nextBoolean()) {
@@ -95,7 +98,8 @@ final class Clients {
             history.add(new Op(id, client, Op.Kind.WRITE, key, value, invoked, System.nanoTime() - startNanos, Op.Outcome.OK, null));
         } catch (SluiceClientException failed) {
             Op.Outcome outcome = switch (failed.code()) {
-                case MALFORMED_KEY, VALUE_TOO_LARGE -> Op.Outcome.FAILED;
+                // A refused credential is refused before the write reaches Raft: it did not happen.
+                case MALFORMED_KEY, VALUE_TOO_LARGE, UNAUTHORIZED -> Op.Outcome.FAILED;
                 case WRONG_PARTITION, UNKNOWN_PARTITION, REJECTED, DEADLINE_EXCEEDED, NO_ROUTE, INTERRUPTED -> Op.Outcome.UNKNOWN;
             };
             history.add(new Op(id, client, Op.Kind.WRITE, key, value, invoked, System.nanoTime() - startNanos, outcome, failed.code().wireName()));

@@ -37,13 +37,14 @@ record Leadership(Map<String, Set<String>> leadersByPartition) {
         leadersByPartition = Map.copyOf(copy);
     }
 
-    /** Asks every node in {@code nodeUrls} (name to HTTP URL) which partitions it leads, trusting the cluster's CA through {@code tls}. */
-    static Leadership observe(Map<String, URI> nodeUrls, SSLContext tls) {
+    /** Asks every node in {@code nodeUrls} (name to HTTP URL) which partitions it leads, with the cluster's {@code token}, trusting its CA through {@code tls}. */
+    static Leadership observe(Map<String, URI> nodeUrls, String token, SSLContext tls) {
         Map<String, Set<String>> leaders = new TreeMap<>();
         try (HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).version(HttpClient.Version.HTTP_1_1).sslContext(tls).build()) {
             nodeUrls.forEach((name, url) -> {
                 try {
-                    HttpResponse<String> answer = http.send(HttpRequest.newBuilder(url.resolve(WorkerStatus.PATH)).timeout(TIMEOUT).GET().build(),
+                    HttpResponse<String> answer = http.send(HttpRequest.newBuilder(url.resolve(WorkerStatus.PATH)).timeout(TIMEOUT)
+                                    .header("Authorization", "Bearer " + token).GET().build(),
                             HttpResponse.BodyHandlers.ofString());
                     if (answer.statusCode() != 200) {
                         return;

@@ -102,7 +102,8 @@ final class Nemesis {
         Runnable heal;
         String target;
         // Read before the fault, so the report can tell the partitions it hit from the others.
-        leadersAtStart.put(fault.index(), Leadership.observe(nodes.stream().collect(Collectors.toMap(HostProcess::name, cluster::url)), cluster.clientTls()));
+        leadersAtStart.put(fault.index(), Leadership.observe(nodes.stream().collect(Collectors.toMap(HostProcess::name, cluster::url)), cluster.token(),
+                cluster.clientTls()));
         long started = now();
         switch (fault.kind()) {
             case KILL_NODE -> {

@@ -80,8 +80,9 @@ final class AdminClient {
         }
     }
 
+    /** Reads need the credential too when the cluster checks credentials (the {@code read} scope). */
     Answer get(String path) {
-        return send(HttpRequest.newBuilder(base.resolve(path)).GET());
+        return authorized(HttpRequest.newBuilder(base.resolve(path)).GET());
     }
 
     Answer post(String path, ObjectNode body) {
@@ -98,12 +99,19 @@ final class AdminClient {
         return authorized(HttpRequest.newBuilder(base.resolve(path)).DELETE());
     }
 
-    /** Sends a mutating request with the credential; a 401 is explained with what to do about the token. */
+    /**
+     * Sends a request with the credential; a 401 is explained with what to do about the token, a 403 (a credential
+     * without the scope the request needs) with the server's words, which name the credential and the scope.
+     */
     private Answer authorized(HttpRequest.Builder request) {
         credential.ifPresent(c -> request.header("Authorization", "Bearer " + c.value()));
         Answer answer = send(request);
         if (answer.status() == 401) {
             throw new CliException(CliException.FAILED, TokenAdvice.explain(base, credential, answer.message()));
+        }
+        if (answer.status() == 403) {
+            throw new CliException(CliException.FAILED, "refused: " + answer.message() + credential.map(c -> " (the token came from " + c.origin()
+                    + ")").orElse(""));
         }
         return answer;
     }

@@ -13,7 +13,7 @@ import javax.net.ssl.SSLContext;
 import picocli.CommandLine.Option;
 
 /**
- * How a command reaches the cluster: the HTTP address of any node, the token for changes, and the CA an
+ * How a command reaches the cluster: the HTTP address of any node, the token it sends, and the CA an
  * {@code https://} address must present a certificate of.
  *
  * <p>The address is {@code --url}, else {@code SLUICE_URL}, else the cluster {@code sluice local} started
@@ -30,7 +30,7 @@ final class ClusterOptions {
             + " as recorded in $SLUICE_HOME/current, else " + DEFAULT_URL + ")")
     String url;
 
-    @Option(names = "--token", description = "bearer token for changes (default: --token-file, else env SLUICE_TOKEN, else the token 'sluice local'"
+    @Option(names = "--token", description = "bearer token (default: --token-file, else env SLUICE_TOKEN, else the token 'sluice local'"
             + " recorded for the cluster at --url under $SLUICE_HOME/clusters; SLUICE_HOME defaults to ~/.sluice)")
     String token;
 

@@ -78,7 +78,9 @@ final class DemoCommand implements Callable<Integer> {
     private int run(LocalCluster cluster, PrintStream out) throws InterruptedException {
         ClusterOptions.Trust trust = cluster.trust();
         AdminClient admin = new AdminClient(cluster.url(), cluster.token(), cluster.directory().resolve("token").toString(), Optional.of(trust));
-        try (SluiceClient client = SluiceClient.builder().seed(cluster.url()).tls(trust.context()).callTimeout(Duration.ofSeconds(60)).build();
+        // The workload is an application: it writes with the data credential, which may do nothing else.
+        try (SluiceClient client = SluiceClient.builder().seed(cluster.url()).tls(trust.context()).token(cluster.credentials().dataToken())
+                .callTimeout(Duration.ofSeconds(60)).build();
                 Workload workload = new Workload(client, new Workload.Options(4, 10_000, rate, 100))) {
             out.println("1. loading data and starting the client workload (" + (int) rate + " writes/s)…");
             workload.phase("load");

@@ -45,6 +45,8 @@ final class KvCommand {
         URI base = cluster.baseUri();
         SluiceClient.Builder builder = SluiceClient.builder().seed(base).callTimeout(CALL_TIMEOUT).firstRoutingWait(Duration.ZERO);
         cluster.trust(base).ifPresent(trust -> builder.tls(trust.context()));
+        // The same token as the admin commands: on a cluster that checks credentials its credential needs the data scope.
+        cluster.credential(base).ifPresent(credential -> builder.token(credential.value()));
         return builder.build();
     }
 
@@ -54,6 +56,8 @@ final class KvCommand {
                     + ": " + e.getMessage() + ". Is it running? (start one with './sluice local', or pass --url / set SLUICE_URL)");
             case MALFORMED_KEY, VALUE_TOO_LARGE, WRONG_PARTITION, UNKNOWN_PARTITION, REJECTED -> new CliException(CliException.FAILED, e.getMessage());
             case DEADLINE_EXCEEDED, INTERRUPTED -> new CliException(CliException.FAILED, e.getMessage() + " (a write may still have been applied)");
+            case UNAUTHORIZED -> new CliException(CliException.FAILED, e.getMessage() + cluster.credential(cluster.baseUri())
+                    .map(credential -> " (the token came from " + credential.origin() + ")").orElse(""));
         };
     }
 

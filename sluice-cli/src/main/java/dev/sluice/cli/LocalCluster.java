@@ -24,13 +24,15 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.stream.IntStream;
 
 /**
  * A cluster on this machine: an embedded ZooKeeper in this process and one child process per worker
  * (each a {@code sluice server}), all on loopback, all admin-capable, with their data under one
- * directory. Every worker serves HTTPS with a certificate of the cluster's own CA ({@code <data-dir>/certs}). The directory remembers the layout (ports, sizes, token, ZooKeeper secret), so a second start on the same
+ * directory. Every worker serves HTTPS with a certificate of the cluster's own CA ({@code <data-dir>/certs}). The directory remembers the layout
+ * (ports, sizes, credentials, ZooKeeper secret), so a second start on the same
  * directory resumes the same cluster. Worker N serves HTTP on {@code httpPort + N - 1}. While it runs it
  * supervises its workers ({@link WorkerProcesses}): one that shuts down gracefully (exit status 0) is started
  * again, one that crashes stays down.
@@ -99,7 +101,7 @@ final class LocalCluster implements AutoCloseable {
     private final List<String> javaCommand;
     private final WorkerProcesses workers = new WorkerProcesses();
     private EmbeddedZooKeeper zooKeeper;
-    private String token;
+    private LocalCredentials credentials;
     private ZooKeeperAccess zooKeeperAccess;
 
     private LocalCluster(Path directory, Layout layout, List<String> javaCommand) {
@@ -109,8 +111,8 @@ final class LocalCluster implements AutoCloseable {
     }
 
     /**
-     * Prepares {@code directory}: a new one gets {@code wanted}'s layout and a fresh token; an existing one
-     * keeps its own layout (a different request is refused rather than silently ignored).
+     * Prepares {@code directory}: a new one gets {@code wanted}'s layout (and its credentials at {@link #start}); an
+     * existing one keeps its own layout (a different request is refused rather than silently ignored).
      */
     static LocalCluster open(Path directory, Layout wanted, boolean explicitLayout, Lifetime lifetime) throws IOException {
         Path layoutFile = directory.resolve(LAYOUT_FILE);
@@ -166,8 +168,14 @@ final class LocalCluster implements AutoCloseable {
         return directory;
     }
 
+    /** The operator's token ({@code admin} and {@code data}), which the CLI and the dashboard link use. */
     String token() {
-        return token;
+        return credentials.operatorToken();
+    }
+
+    /** The credentials in the cluster's directory, once {@link #start} made or read them. */
+    LocalCredentials credentials() {
+        return credentials;
     }
 
     URI url() {
@@ -180,7 +188,7 @@ final class LocalCluster implements AutoCloseable {
      * did that is secured once its workers run with the secret, as an operator would migrate one.
      */
     void start(java.io.PrintStream progress) throws IOException, InterruptedException {
-        token = loadOrCreateToken();
+        credentials = LocalCredentials.createOrRead(directory);
         zooKeeperAccess = loadOrCreateZooKeeperAccess();
         ensureCertificates(progress);
         zooKeeper = EmbeddedZooKeeper.start(directory.resolve("zookeeper"), 0);
@@ -305,15 +313,11 @@ final class LocalCluster implements AutoCloseable {
     }
 
     /**
-     * The cluster's own token, in its directory only: {@code sluice local} records it in the CLI's home, and
-     * the demo, whose cluster lives for minutes, must not replace the token of a cluster the operator runs.
+     * The operator's token file, in the cluster's directory only: {@code sluice local} records the token in the CLI's
+     * home, and the demo, whose cluster lives for minutes, must not replace the token of a cluster the operator runs.
      */
-    private String loadOrCreateToken() throws IOException {
-        return ServerLaunch.createOrReadToken(tokenFile());
-    }
-
     Path tokenFile() {
-        return directory.resolve("token");
+        return directory.resolve(LocalCredentials.OPERATOR_TOKEN_FILE);
     }
 
     Path certificatesDirectory() {
@@ -378,8 +382,9 @@ final class LocalCluster implements AutoCloseable {
         List<String> command = new ArrayList<>(javaCommand);
         command.addAll(new ServerLaunch.Node(workerName(worker), CLUSTER_NAME, data, "local.zone-" + ((worker - 1) % layout.zones() + 1),
                 "127.0.0.1", layout.raftPort() + worker - 1, "127.0.0.1", layout.httpPort() + worker - 1, zooKeeper.connectString(),
-                tokenFile(), layout.partitions(), layout.replication(), Math.min(layout.zones(), layout.replication()),
-                ProcessHandle.current().pid(), zooKeeperSecretFile()).withTls(ServerLaunch.NodeTlsFiles.in(certificatesDirectory(), workerName(worker))).arguments());
+                null, layout.partitions(), layout.replication(), Math.min(layout.zones(), layout.replication()),
+                ProcessHandle.current().pid(), zooKeeperSecretFile(), Optional.of(ServerLaunch.NodeTlsFiles.in(certificatesDirectory(), workerName(worker))),
+                false, credentials.credentialsFile(), credentials.nodeTokenFile()).arguments());
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(worker).toFile())).start();
     }
 

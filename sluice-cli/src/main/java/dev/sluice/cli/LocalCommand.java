@@ -78,7 +78,10 @@ final class LocalCommand implements Callable<Integer> {
             out.println("  worker-" + worker + "  " + layout.httpUrl(worker));
         }
         out.println("  dashboard  " + cluster.url() + "/#token=" + cluster.token());
-        out.println("  token      " + cluster.tokenFile() + " (recorded for this cluster in " + recorded.tokenFile() + ")");
+        out.println("  token      " + cluster.tokenFile() + " (admin and data; recorded for this cluster in " + recorded.tokenFile() + ")");
+        out.println("  others     " + cluster.directory().resolve(LocalCredentials.READ_TOKEN_FILE) + " (read only), "
+                + cluster.directory().resolve(LocalCredentials.DATA_TOKEN_FILE) + " (data only); credentials checked: "
+                + cluster.credentials().credentialsFile());
         out.println("  CA         " + cluster.caFile() + " (recorded in " + recorded.caFile().orElseThrow() + ")");
         out.println("  zookeeper  " + cluster.zooKeeperConnectString() + ", secured: only holders of " + cluster.zooKeeperSecretFile() + " may read or change the cluster");
         out.println();

@@ -119,7 +119,9 @@ final class MaintenanceCommands {
         }
         if (intent.active()) {
             return node.label() + " is in maintenance until " + intent.until() + " (" + Durations.human(Duration.between(now, intent.until()).isNegative()
-                    ? Duration.ZERO : Duration.between(now, intent.until()).withNanos(0)) + " left)" + (intent.reason().isEmpty() ? "" : ": " + intent.reason());
+                    ? Duration.ZERO : Duration.between(now, intent.until()).withNanos(0)) + " left)"
+                    + (intent.credential() == null ? "" : ", asked with credential " + intent.credential())
+                    + (intent.reason().isEmpty() ? "" : ": " + intent.reason());
         }
         return node.label() + " is not in maintenance (the last one ended " + intent.endedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ": "
                 + intent.endCause() + ")";

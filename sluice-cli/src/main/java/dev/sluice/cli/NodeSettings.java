@@ -69,6 +69,8 @@ final class NodeSettings {
         defaults.put("tls-cert", null);
         defaults.put("tls-key", null);
         defaults.put("insecure", "false");
+        defaults.put("credentials-file", null);
+        defaults.put("node-token-file", null);
         defaults.put("partitions", "24");
         defaults.put("replication", "3");
         defaults.put("min-zones", "1");
@@ -391,6 +393,21 @@ final class NodeSettings {
 
     Optional<Path> tokenFile() {
         return Optional.ofNullable(values.get("token-file")).map(Path::of);
+    }
+
+    /** The credentials file the node checks requests against and follows for changes (docs/security.md). */
+    Optional<Path> credentialsFile() {
+        return Optional.ofNullable(values.get("credentials-file")).map(Path::of);
+    }
+
+    /** The file holding the token this node presents when it calls other nodes. */
+    Optional<Path> nodeTokenFile() {
+        return Optional.ofNullable(values.get("node-token-file")).map(Path::of);
+    }
+
+    /** Where a setting's value came from ({@code --token-file}, {@code SLUICE_TOKEN_FILE}, the config file), for messages. */
+    String source(String key) {
+        return sources.getOrDefault(key, "--" + key);
     }
 
     Optional<Long> parentPid() {

@@ -98,7 +98,8 @@ final class NodesCommand {
             out.printf("%s, incarnation %s%n", view.label(), view.incarnation());
             out.printf("  state:      %s — %s%n", view.state(), view.stateDescription());
             StateChangeView change = view.lastChange();
-            out.printf("  changed:    %s by %s%s (version %s)%n", change.at(), change.actor(),
+            out.printf("  changed:    %s by %s%s%s (version %s)%n", change.at(), change.actor(),
+                    change.credential() == null ? "" : " with credential " + change.credential(),
                     change.reason() == null || change.reason().isEmpty() ? "" : ": " + change.reason(), change.version());
             out.printf("  alive:      %s%n", view.alive() ? "yes" : "no (no liveness entry)");
             out.printf("  location:   %s%n", view.location());

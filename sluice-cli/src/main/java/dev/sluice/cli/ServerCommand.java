@@ -1,9 +1,15 @@
 package dev.sluice.cli;
 
+import dev.sluice.api.AdminHttp;
+import dev.sluice.api.Credential;
+import dev.sluice.api.CredentialSource;
+import dev.sluice.api.Credentials;
 import dev.sluice.controller.ControllerConfig;
 import dev.sluice.metadata.EmbeddedZooKeeper;
 import dev.sluice.metadata.MetadataAccessDeniedException;
 import dev.sluice.metadata.MetadataUnavailableException;
+import dev.sluice.model.Role;
+import dev.sluice.model.Scope;
 import dev.sluice.server.ControlPlane;
 import dev.sluice.server.SluiceNode;
 import dev.sluice.raft.RatisSettings;
@@ -12,6 +18,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,7 +82,12 @@ final class ServerCommand implements Callable<Integer> {
     String zooKeeperWait;
     @Option(names = "--zookeeper-secret-file", description = "file holding the cluster's ZooKeeper secret: the node authenticates with it and"
             + " creates every node readable and writable by the cluster only (docs/security.md)") String zooKeeperSecretFile;
-    @Option(names = "--token-file", description = "file holding the bearer token that changes require") String tokenFile;
+    @Option(names = "--token-file", description = "file holding one bearer token with every scope (older than --credentials-file, and still"
+            + " taken: the credential 'token-file')") String tokenFile;
+    @Option(names = "--credentials-file", description = "credentials file: one 'NAME SCOPES sha256:…' line per credential, re-read when it"
+            + " changes ('sluice credentials add' makes the lines; docs/security.md)") String credentialsFile;
+    @Option(names = "--node-token-file", description = "file holding the token this node presents to other nodes (a credential with the operate"
+            + " scope); needed with --credentials-file on a node with the admin role (default: the --token-file token)") String nodeTokenFile;
     @Option(names = "--tls-ca", description = "PEM file of the cluster's CA certificate(s) (during a CA rotation, the old and the new); with --tls-cert"
             + " and --tls-key the node serves HTTPS and trusts only nodes this CA signed") String tlsCa;
     @Option(names = "--tls-cert", description = "this node's PEM certificate, signed by the CA and naming --http-host and --raft-host ('sluice certs node')")
@@ -120,6 +132,9 @@ final class ServerCommand implements Callable<Integer> {
     static void run(NodeSettings settings) throws IOException, InterruptedException {
         Files.createDirectories(settings.dataDirectory());
         Optional<String> token = readToken(settings.tokenFile());
+        CredentialSource credentials = credentials(settings, token);
+        Optional<String> nodeToken = settings.nodeTokenFile().isPresent() ? readToken(settings.nodeTokenFile()) : token;
+        checkNodeToken(settings, credentials.current(), nodeToken);
         EmbeddedZooKeeper zooKeeper = null;
         SluiceNode node = null;
         CountDownLatch stopped = new CountDownLatch(1);
@@ -150,7 +165,7 @@ final class ServerCommand implements Callable<Integer> {
                     .withCreateTable(settings.table())
                     .withMetadataStartWait(settings.zooKeeperWait())
                     .withMetadataAccess(settings.zooKeeperAccess());
-            ControlPlane controlPlane = new ControlPlane(ControllerConfig.DEFAULTS, token, InstantSource.system());
+            ControlPlane controlPlane = new ControlPlane(ControllerConfig.DEFAULTS, credentials, nodeToken, InstantSource.system());
             node = new SluiceNode(nodeConfig, List.of(controlPlane), controlPlane::timed);
             try {
                 node.start();
@@ -212,6 +227,50 @@ final class ServerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException | UnsupportedOperationException taken) {
             log.warn("cannot handle SIGTERM itself ({}); a SIGTERM still shuts the node down gracefully, but the process exits with status 143",
                     taken.toString());
+        }
+    }
+
+    /**
+     * What the node's routes accept: the credentials file, followed for changes, with the {@code --token-file} token
+     * as one more credential; the token alone; or nothing. A file that cannot be read or parsed stops the start, with
+     * the line that is wrong.
+     */
+    static CredentialSource credentials(NodeSettings settings, Optional<String> token) {
+        Optional<Credential> legacy = token.map(t -> Credentials.legacyToken(t, new SecureRandom()));
+        if (settings.credentialsFile().isEmpty()) {
+            return AdminHttp.legacy(token);
+        }
+        try {
+            return CredentialSource.watching(settings.credentialsFile().get(), legacy, InstantSource.system());
+        } catch (IllegalArgumentException invalid) {
+            throw new CliException(CliException.USAGE, "the node does not start: " + invalid.getMessage()
+                    + " (" + settings.source("credentials-file") + ")");
+        }
+    }
+
+    /**
+     * A node whose controller calls other nodes needs a token they accept, with the {@code operate} scope (status polls
+     * and the shutdowns of a rolling restart); checked against the node's own credentials, which every node of a
+     * cluster shares, so a wrong one stops the start instead of every poll failing.
+     */
+    static void checkNodeToken(NodeSettings settings, Credentials credentials, Optional<String> nodeToken) {
+        if (!credentials.enforced() || !settings.roles().contains(Role.ADMIN)) {
+            return;
+        }
+        if (nodeToken.isEmpty()) {
+            throw new CliException(CliException.USAGE, "a node with the admin role and --credentials-file needs --node-token-file: the token its"
+                    + " controller shows other nodes, of a credential with the operate scope ('sluice credentials add node --scopes operate')");
+        }
+        Optional<Credential> credential = credentials.authenticate(nodeToken.get());
+        String origin = settings.nodeTokenFile().map(file -> file + " (" + settings.source("node-token-file") + ")")
+                .orElse(settings.tokenFile().map(Path::toString).orElse("the node token"));
+        if (credential.isEmpty()) {
+            throw new CliException(CliException.USAGE, "the token in " + origin + " is none of the node's credentials: add its line to the"
+                    + " credentials file");
+        }
+        if (!credential.get().grants(Scope.OPERATE)) {
+            throw new CliException(CliException.USAGE, "the token in " + origin + " is credential " + credential.get()
+                    + ", which lacks the operate scope the controller needs to poll and restart workers");
         }
     }
 

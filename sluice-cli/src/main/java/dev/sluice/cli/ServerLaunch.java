@@ -18,7 +18,7 @@ import java.util.Optional;
 
 /**
  * How a cluster of {@code sluice server} child processes is made: the JVM options and arguments of each
- * node, the shared bearer token, and when the cluster counts as ready. {@code sluice local} and the
+ * node, its credentials (a credentials file, or an older shared bearer token), and when the cluster counts as ready. {@code sluice local} and the
  * fault-injection harness ({@code sluice-chaos}) both start their nodes through this class, so a cluster
  * on network-namespace hosts is created exactly as a local one: every node is a worker with the admin role,
  * and the first node to reach an empty metadata store creates the partition table from its flags.
@@ -35,65 +35,63 @@ public final class ServerLaunch {
     /**
      * One node's settings, turned into {@code sluice server} arguments by {@link #arguments()}.
      *
+     * @param tokenFile the one token with every scope (an older {@code --token-file}), or {@code null} with a credentials file
      * @param parentPid the process whose exit stops the node, so a crashed launcher leaves no orphans
      * @param zooKeeperSecretFile the cluster's ZooKeeper secret, or {@code null} for an open tree
      * @param tls the node's TLS files, if it serves HTTPS
      * @param insecure whether it may run in plain text on addresses other than loopback
+     * @param credentialsFile the credentials the node checks, or {@code null} with a token file
+     * @param nodeTokenFile the token the node shows other nodes, with a credentials file only
      */
     public record Node(String name, String cluster, Path dataDirectory, String location, String raftHost, int raftPort,
             String httpHost, int httpPort, String zooKeeper, Path tokenFile, int partitions, int replication, int minZones,
-            long parentPid, Path zooKeeperSecretFile, Optional<NodeTlsFiles> tls, boolean insecure) {
-
-        /** A node of a cluster whose ZooKeeper tree is secured by {@code zooKeeperSecretFile}, in plain text. */
-        public Node(String name, String cluster, Path dataDirectory, String location, String raftHost, int raftPort,
-                String httpHost, int httpPort, String zooKeeper, Path tokenFile, int partitions, int replication, int minZones,
-                long parentPid, Path zooKeeperSecretFile) {
-            this(name, cluster, dataDirectory, location, raftHost, raftPort, httpHost, httpPort, zooKeeper, tokenFile, partitions, replication, minZones,
-                    parentPid, zooKeeperSecretFile, Optional.empty(), false);
-        }
+            long parentPid, Path zooKeeperSecretFile, Optional<NodeTlsFiles> tls, boolean insecure, Path credentialsFile, Path nodeTokenFile) {
 
         public Node {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(cluster, "cluster");
             Objects.requireNonNull(dataDirectory, "dataDirectory");
             Objects.requireNonNull(zooKeeper, "zooKeeper");
-            Objects.requireNonNull(tokenFile, "tokenFile");
             Objects.requireNonNull(tls, "tls");
+            if (tokenFile == null && credentialsFile == null) {
+                throw new IllegalArgumentException("BUG: a launched node checks a token file or a credentials file");
+            }
+            if ((credentialsFile == null) != (nodeTokenFile == null)) {
+                throw new IllegalArgumentException("BUG: a launched node with a credentials file needs a node token file, and only then");
+            }
         }
 
-        /** A node in plain text with an open ZooKeeper tree, which refuses to start unless its hosts are loopback addresses. */
+        /** A node of a cluster whose ZooKeeper tree is secured by {@code zooKeeperSecretFile}, in plain text, whose one token has every scope. */
+        public Node(String name, String cluster, Path dataDirectory, String location, String raftHost, int raftPort,
+                String httpHost, int httpPort, String zooKeeper, Path tokenFile, int partitions, int replication, int minZones,
+                long parentPid, Path zooKeeperSecretFile) {
+            this(name, cluster, dataDirectory, location, raftHost, raftPort, httpHost, httpPort, zooKeeper, tokenFile, partitions, replication, minZones,
+                    parentPid, zooKeeperSecretFile, Optional.empty(), false, null, null);
+        }
+
+        /**
+         * A node in plain text with an open ZooKeeper tree, whose one token has every scope, which refuses to start unless its
+         * hosts are loopback addresses.
+         */
         public Node(String name, String cluster, Path dataDirectory, String location, String raftHost, int raftPort,
                 String httpHost, int httpPort, String zooKeeper, Path tokenFile, int partitions, int replication, int minZones,
                 long parentPid) {
-            this(name, cluster, dataDirectory, location, raftHost, raftPort, httpHost, httpPort, zooKeeper, tokenFile, partitions, replication, minZones,
-                    parentPid, null, Optional.empty(), false);
+            this(name, cluster, dataDirectory, location, raftHost, raftPort, httpHost, httpPort, zooKeeper, Objects.requireNonNull(tokenFile, "tokenFile"),
+                    partitions, replication, minZones, parentPid, null);
         }
 
         public Node withTls(NodeTlsFiles files) {
             return new Node(name, cluster, dataDirectory, location, raftHost, raftPort, httpHost, httpPort, zooKeeper, tokenFile, partitions, replication,
-                    minZones, parentPid, zooKeeperSecretFile, Optional.of(files), insecure);
+                    minZones, parentPid, zooKeeperSecretFile, Optional.of(files), insecure, credentialsFile, nodeTokenFile);
         }
 
         public Node withInsecure() {
             return new Node(name, cluster, dataDirectory, location, raftHost, raftPort, httpHost, httpPort, zooKeeper, tokenFile, partitions, replication,
-                    minZones, parentPid, zooKeeperSecretFile, tls, true);
+                    minZones, parentPid, zooKeeperSecretFile, tls, true, credentialsFile, nodeTokenFile);
         }
 
         public List<String> arguments() {
-            List<String> arguments = new ArrayList<>(common());
-            if (zooKeeperSecretFile != null) {
-                arguments.addAll(List.of("--zookeeper-secret-file", zooKeeperSecretFile.toString()));
-            }
-            tls.ifPresent(files -> arguments.addAll(List.of("--tls-ca", files.ca().toString(), "--tls-cert", files.certificate().toString(),
-                    "--tls-key", files.key().toString())));
-            if (insecure) {
-                arguments.add("--insecure");
-            }
-            return List.copyOf(arguments);
-        }
-
-        private List<String> common() {
-            return List.of("server",
+            List<String> arguments = new ArrayList<>(List.of("server",
                     "--name", name,
                     "--cluster", cluster,
                     "--data-dir", dataDirectory.toString(),
@@ -104,11 +102,25 @@ public final class ServerLaunch {
                     "--http-host", httpHost,
                     "--http-port", Integer.toString(httpPort),
                     "--zookeeper", zooKeeper,
-                    "--token-file", tokenFile.toString(),
                     "--partitions", Integer.toString(partitions),
                     "--replication", Integer.toString(replication),
                     "--min-zones", Integer.toString(minZones),
-                    "--parent-pid", Long.toString(parentPid));
+                    "--parent-pid", Long.toString(parentPid)));
+            if (tokenFile != null) {
+                arguments.addAll(List.of("--token-file", tokenFile.toString()));
+            }
+            if (credentialsFile != null) {
+                arguments.addAll(List.of("--credentials-file", credentialsFile.toString(), "--node-token-file", nodeTokenFile.toString()));
+            }
+            if (zooKeeperSecretFile != null) {
+                arguments.addAll(List.of("--zookeeper-secret-file", zooKeeperSecretFile.toString()));
+            }
+            tls.ifPresent(files -> arguments.addAll(List.of("--tls-ca", files.ca().toString(), "--tls-cert", files.certificate().toString(),
+                    "--tls-key", files.key().toString())));
+            if (insecure) {
+                arguments.add("--insecure");
+            }
+            return List.copyOf(arguments);
         }
     }
 

@@ -41,6 +41,7 @@ import picocli.CommandLine.Command;
             LoadCommand.class,
             RolloutCommand.class,
             ZooKeeperCommand.class,
+            CredentialsCommand.class,
             AutoComplete.GenerateCompletion.class,
             CommandLine.HelpCommand.class
         })

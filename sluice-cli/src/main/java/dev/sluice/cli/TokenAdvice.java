@@ -19,7 +19,7 @@ final class TokenAdvice {
     static String explain(URI url, Optional<ClusterOptions.Credential> sent, String serverMessage) {
         SluiceHome home = SluiceHome.ofEnvironment();
         if (sent.isEmpty()) {
-            return "the cluster at " + url + " needs a token for changes, and none was given: no --token, --token-file or SLUICE_TOKEN, and 'sluice local'"
+            return "the cluster at " + url + " needs a token, and none was given: no --token, --token-file or SLUICE_TOKEN, and 'sluice local'"
                     + " recorded none for " + url + " under " + home.root().resolve(SluiceHome.CLUSTERS_DIRECTORY) + ". " + whereLocalTokensAre();
         }
         ClusterOptions.Credential credential = sent.get();

@@ -133,7 +133,7 @@ class ClusterAddressAndTokenTest {
             CliEndToEndIT.Run run = CliEndToEndIT.sluice("nodes", "drain", "worker-1", "--url", node.url().toString());
 
             assertThat(run.exitCode()).isEqualTo(CliException.FAILED);
-            assertThat(run.err()).contains("needs a token for changes, and none was given")
+            assertThat(run.err()).contains("needs a token, and none was given")
                     .contains("recorded none for " + node.url() + " under " + home.root().resolve("clusters"));
         }
     }

@@ -6,12 +6,20 @@ import dev.sluice.metadata.EmbeddedZooKeeper;
 import dev.sluice.metadata.ZooKeeperAccess;
 import dev.sluice.metadata.ZooKeeperIdentity;
 import dev.sluice.metadata.ZooKeeperMetadataStore;
+import dev.sluice.api.Credential;
+import dev.sluice.api.TokenHash;
+import dev.sluice.model.CredentialName;
+import dev.sluice.model.Scope;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -89,5 +97,54 @@ class ServerStartTest {
 
         assertThat(exitCode).isEqualTo(CliException.USAGE);
         assertThat(err.toString()).contains("a node needs 3 more settings", "--name", "--data-dir", "--zookeeper HOST:PORT");
+    }
+
+    /** A credentials file with a bad line stops the start with the file and the line, before anything is reached. */
+    @Test
+    void aBrokenCredentialsFileStopsTheStartNamingTheLine() throws IOException {
+        Path credentials = dataDir.resolve("credentials");
+        Files.writeString(credentials, "# ops\nalice admin sha256:00:11\n");
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = SluiceCommand.newCommandLine();
+        commandLine.setErr(new PrintWriter(err, true));
+
+        int exitCode = commandLine.execute("server", "--name", "node-a", "--data-dir", dataDir.resolve("data").toString(), "--zookeeper", "127.0.0.1:1",
+                "--http-port", "0", "--credentials-file", credentials.toString());
+
+        assertThat(exitCode).isEqualTo(CliException.USAGE);
+        assertThat(err.toString()).contains("the node does not start: " + credentials + " line 2 (alice): a token hash is sha256:")
+                .contains("(--credentials-file)");
+    }
+
+    /** The controller's token must be one of the node's credentials, with operate: else every poll would fail later. */
+    @Test
+    void aNodeTokenThatIsNoCredentialWithOperateStopsTheStart() throws IOException {
+        SecureRandom random = new SecureRandom();
+        String reader = TokenHash.newToken(random);
+        Path credentials = dataDir.resolve("credentials");
+        Files.writeString(credentials, new Credential(CredentialName.of("grafana"),
+                EnumSet.of(Scope.READ), TokenHash.of(reader, random)).line() + "\n");
+        Path nodeToken = dataDir.resolve("node-token");
+        Files.writeString(nodeToken, reader + "\n");
+        String[] common = {"server", "--name", "node-a", "--data-dir", dataDir.resolve("data").toString(), "--zookeeper", "127.0.0.1:1", "--http-port", "0",
+            "--credentials-file", credentials.toString()};
+
+        CliRun missing = run(common);
+        assertThat(missing.exitCode()).isEqualTo(CliException.USAGE);
+        assertThat(missing.err()).contains("a node with the admin role and --credentials-file needs --node-token-file");
+
+        CliRun readOnly = run(Stream.concat(Arrays.stream(common), Stream.of("--node-token-file",
+                nodeToken.toString())).toArray(String[]::new));
+        assertThat(readOnly.exitCode()).isEqualTo(CliException.USAGE);
+        assertThat(readOnly.err()).contains("is credential grafana (read), which lacks the operate scope").doesNotContain(reader);
+    }
+
+    private static CliRun run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = SluiceCommand.newCommandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        return new CliRun(commandLine.execute(args), out.toString(), err.toString());
     }
 }

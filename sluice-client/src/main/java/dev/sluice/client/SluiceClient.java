@@ -135,6 +135,8 @@ public final class SluiceClient implements AutoCloseable {
     /** Random rather than from {@link #random}: two clients seeded alike must still not share write ids. */
     private final UUID clientId = UUID.randomUUID();
     private final AtomicLong writeCalls = new AtomicLong();
+    /** {@code Bearer <token>}, or null when the cluster checks no credentials. */
+    private final String authorization;
 
     private final ReentrantLock refreshLock = new ReentrantLock();
     private volatile RoutingInfo routing;
@@ -155,6 +157,7 @@ public final class SluiceClient implements AutoCloseable {
         this.backoff = new Backoff(builder.initialBackoff, builder.maxBackoff);
         this.random = builder.random;
         this.suspects = new SuspectNodes(builder.suspectPenalty);
+        this.authorization = builder.token == null ? null : "Bearer " + builder.token;
         HttpClient.Builder http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(builder.connectTimeout)
@@ -286,6 +289,7 @@ public final class SluiceClient implements AutoCloseable {
                             target + " answered 404 to the " + operation + " '" + abbreviate(key) + "': " + error.message());
                 }
                 case 400, 413 -> throw refused(error, key, partition, target);
+                case 401, 403 -> throw unauthorized(target, status, error.message());
                 case 421 -> {
                     lastProblem = target + " does not lead " + partition + (error.leader() == null ? " and knows no leader" : "; leader is " + error.leader());
                     URI leaderUrl = error.leaderUrl() == null ? null : URI.create(error.leaderUrl());
@@ -331,6 +335,9 @@ public final class SluiceClient implements AutoCloseable {
                 .timeout(timeout)
                 .header(DataApi.PARTITION_HEADER, partition.toString())
                 .header(DataApi.TIMEOUT_HEADER, Long.toString(Math.max(1, timeout.toMillis())));
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
+        }
         if (value == null) {
             builder.GET();
         } else {
@@ -489,10 +496,16 @@ public final class SluiceClient implements AutoCloseable {
                 return null;
             }
             try {
-                HttpRequest request = HttpRequest.newBuilder(node.resolve(DataApi.ROUTING_PATH))
-                        .timeout(Duration.ofNanos(Math.min(remaining, routingTimeout(node).toNanos()))).GET().build();
-                HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+                HttpRequest.Builder builder = HttpRequest.newBuilder(node.resolve(DataApi.ROUTING_PATH))
+                        .timeout(Duration.ofNanos(Math.min(remaining, routingTimeout(node).toNanos()))).GET();
+                if (authorization != null) {
+                    builder.header("Authorization", authorization);
+                }
+                HttpResponse<byte[]> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
                 suspects.answered(node);
+                if (response.statusCode() == 401 || response.statusCode() == 403) {
+                    throw unauthorized(node, response.statusCode(), errorBody(response).message());
+                }
                 if (response.statusCode() == 200) {
                     Optional<RoutingInfo> parsed = parseRouting(response.body());
                     if (parsed.isPresent()) {
@@ -602,6 +615,12 @@ public final class SluiceClient implements AutoCloseable {
         return encoded.toString();
     }
 
+    /** A refused credential: every node of the cluster checks the same ones, so no other node or retry would take it. */
+    private SluiceClientException unauthorized(URI node, int status, String message) {
+        return new SluiceClientException(SluiceClientException.Code.UNAUTHORIZED, node + " refused the client's credential (HTTP " + status + "): "
+                + message + (authorization == null ? "; the cluster checks credentials: give the client a token with the data scope" : ""));
+    }
+
     private static String abbreviate(String key) {
         return key == null ? "null" : key.length() <= 64 ? key : key.substring(0, 61) + "...";
     }
@@ -619,6 +638,7 @@ public final class SluiceClient implements AutoCloseable {
         private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
         private RandomGenerator random;
         private SSLContext tls;
+        private String token;
 
         private Builder() {}
 
@@ -639,6 +659,18 @@ public final class SluiceClient implements AutoCloseable {
          */
         public Builder tls(SSLContext context) {
             this.tls = Objects.requireNonNull(context, "context");
+            return this;
+        }
+
+        /**
+         * The bearer token sent with every request, for a cluster that checks credentials: its credential needs the
+         * {@code data} scope. Without one the client sends none, which a cluster without credentials takes.
+         */
+        public Builder token(String token) {
+            if (token == null || token.isBlank() || token.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
+                throw new IllegalArgumentException("a token is a non-empty string without white space");
+            }
+            this.token = token;
             return this;
         }
 

@@ -24,6 +24,11 @@ public final class SluiceClientException extends RuntimeException {
         DEADLINE_EXCEEDED,
         /** No node could be reached to learn the routing. */
         NO_ROUTE,
+        /**
+         * The cluster checks credentials and refused this client's: no token or an unknown one (401), or a credential
+         * without the {@code data} scope (403). Retrying cannot help; the message says which.
+         */
+        UNAUTHORIZED,
         /** The calling thread was interrupted. */
         INTERRUPTED;
 

@@ -1,11 +1,13 @@
 package dev.sluice.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.client.StubNodes.Answer;
 import dev.sluice.client.StubNodes.Frozen;
 import dev.sluice.client.StubNodes.Scripted;
 import dev.sluice.client.StubNodes.Write;
+import dev.sluice.client.wire.ErrorBody;
 import dev.sluice.client.wire.RequestId;
 import dev.sluice.client.wire.RoutingInfo;
 import dev.sluice.model.NodeId;
@@ -41,6 +43,25 @@ class SluiceClientFailoverTest {
     private static SluiceClient client(List<URI> seeds) {
         return SluiceClient.builder().seeds(seeds).requestTimeout(REQUEST_TIMEOUT).suspectPenalty(Duration.ofMinutes(1))
                 .backoff(Duration.ofMillis(1), Duration.ofMillis(5)).callTimeout(Duration.ofSeconds(20)).random(new SplittableRandom(1)).build();
+    }
+
+    /** Every node checks the same credentials: a refused one is the caller's to fix, so no other node or retry is tried. */
+    @Test
+    void aRefusedCredentialFailsTheCallAtOnce() throws Exception {
+        try (Frozen frozen = new Frozen(); Scripted healthy = new Scripted()) {
+            healthy.routing(routing(frozen.url(), healthy.url(), HEALTHY));
+            healthy.script(n -> new Answer(403, ErrorBody.of("forbidden", "credential grafana (scopes: read) may not do PUT"
+                    + " /data/v1/kv/<key>: that needs the data scope")));
+            try (SluiceClient client = SluiceClient.builder().seeds(List.of(healthy.url())).token("grafana-token-0123456789abcdef")
+                    .callTimeout(Duration.ofSeconds(20)).random(new SplittableRandom(1)).build()) {
+                assertThatThrownBy(() -> client.put("k", "v")).isInstanceOf(SluiceClientException.class)
+                        .hasMessageContaining("refused the client's credential (HTTP 403): credential grafana (scopes: read)")
+                        .extracting(e -> ((SluiceClientException) e).code()).isEqualTo(SluiceClientException.Code.UNAUTHORIZED);
+                assertThat(healthy.writes()).as("writes sent").hasSize(1);
+                assertThat(client.retries()).isZero();
+            }
+        }
+        assertThatThrownBy(() -> SluiceClient.builder().token("with space")).hasMessage("a token is a non-empty string without white space");
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.NodesConfigurationStore;
 import dev.sluice.metadata.PlacementStore.VersionedPlacement;
 import dev.sluice.model.Actor;
+import dev.sluice.model.CredentialName;
 import dev.sluice.model.ChangeResult;
 import dev.sluice.model.GuardFacts;
 import dev.sluice.model.Liveness;
@@ -89,6 +90,15 @@ public final class Lifecycle {
      * again before it lands is refused as {@code stale-generation}, as a stale {@code N3:7} is at once.
      */
     public Outcome request(String nodeReference, WorkerState target, String reason, boolean force, boolean dryRun) {
+        return request(nodeReference, target, reason, force, dryRun, Optional.empty());
+    }
+
+    /**
+     * {@link #request(String, WorkerState, String, boolean, boolean)} on behalf of {@code credential}, which the
+     * transition's audit record and the node's last change name.
+     */
+    public Outcome request(String nodeReference, WorkerState target, String reason, boolean force, boolean dryRun,
+            Optional<CredentialName> credential) {
         NodesConfiguration config = metadata.nodes().current();
         NodeResolution resolution = config.resolve(nodeReference);
         if (!(resolution instanceof NodeResolution.Found found)) {
@@ -104,7 +114,7 @@ public final class Lifecycle {
         }
         String requestId = UUID.randomUUID().toString();
         NodesConfigurationStore.Update update = metadata.nodes().update(current -> new NodesChange.TransitionWorker(node.id(), target,
-                Actor.OPERATOR, reason, force, factsFor(current, node.nodeId(), target), requestId, clock.instant()), List.of());
+                Actor.OPERATOR, reason, force, factsFor(current, node.nodeId(), target), requestId, clock.instant(), credential.orElse(null)), List.of());
         return switch (update.result()) {
             case ChangeResult.Changed changed -> new Outcome.Done(changed.node(), true,
                     changed.event().transition() != null && changed.event().transition().forced()

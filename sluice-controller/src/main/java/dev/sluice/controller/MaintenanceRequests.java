@@ -3,6 +3,7 @@ package dev.sluice.controller;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.NodesConfigurationStore;
 import dev.sluice.model.Actor;
+import dev.sluice.model.CredentialName;
 import dev.sluice.model.BlockingPartition;
 import dev.sluice.model.ChangeResult;
 import dev.sluice.model.Maintenance;
@@ -72,6 +73,11 @@ public final class MaintenanceRequests {
      * the maintenance it is in.
      */
     public Outcome begin(String nodeReference, String reason, Duration duration, boolean force, boolean dryRun) {
+        return begin(nodeReference, reason, duration, force, dryRun, Optional.empty());
+    }
+
+    /** {@link #begin(String, String, Duration, boolean, boolean)} on behalf of {@code credential}, which the intent records. */
+    public Outcome begin(String nodeReference, String reason, Duration duration, boolean force, boolean dryRun, Optional<CredentialName> credential) {
         NodesConfiguration config = metadata.nodes().current();
         NodeResolution resolution = config.resolve(nodeReference);
         if (!(resolution instanceof NodeResolution.Found found)) {
@@ -103,7 +109,8 @@ public final class MaintenanceRequests {
         MaintenancePrecheck.Result[] lastPrecheck = new MaintenancePrecheck.Result[1];
         NodesConfigurationStore.Update update = metadata.nodes().update(current -> {
             lastPrecheck[0] = MaintenancePrecheck.check(lifecycle.schedulerInput(current), Set.of(node.nodeId()));
-            return new NodesChange.StartMaintenance(node.id(), Actor.OPERATOR, reason, until, force, lastPrecheck[0].blocking(), requestId, now);
+            return new NodesChange.StartMaintenance(node.id(), Actor.OPERATOR, reason, until, force, lastPrecheck[0].blocking(), requestId, now,
+                    credential.orElse(null));
         }, List.of());
         List<String> warnings = lastPrecheck[0] == null ? List.of() : warnings(lastPrecheck[0]);
         return switch (update.result()) {

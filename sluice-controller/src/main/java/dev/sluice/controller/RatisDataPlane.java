@@ -54,7 +54,10 @@ public final class RatisDataPlane implements DataPlane {
         this(clusterName, concurrentOperations, clock, java.util.Optional.empty());
     }
 
-    /** @param adminToken the cluster's admin token, which asking a node to shut down needs when the cluster has one */
+    /**
+     * @param adminToken the token this node presents to other nodes: reading a worker's status needs the {@code read}
+     *     scope and asking it to shut down the {@code operate} scope, when the cluster checks credentials
+     */
     public RatisDataPlane(String clusterName, int concurrentOperations, InstantSource clock, java.util.Optional<String> adminToken) {
         this(clusterName, concurrentOperations, clock, adminToken, java.util.Optional.empty());
     }
@@ -77,7 +80,9 @@ public final class RatisDataPlane implements DataPlane {
 
     @Override
     public CompletableFuture<NodeReplicas> replicas(NodeConfig node) {
-        HttpRequest request = HttpRequest.newBuilder(node.addresses().http().resolve(WorkerStatus.PATH)).timeout(STATUS_TIMEOUT).GET().build();
+        HttpRequest.Builder builder = HttpRequest.newBuilder(node.addresses().http().resolve(WorkerStatus.PATH)).timeout(STATUS_TIMEOUT).GET();
+        adminToken.ifPresent(token -> builder.header("Authorization", "Bearer " + token));
+        HttpRequest request = builder.build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
             if (response.statusCode() != 200) {
                 throw new IllegalStateException(node.nodeId() + " answered its status with HTTP " + response.statusCode());

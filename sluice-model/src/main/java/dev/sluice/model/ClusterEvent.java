@@ -43,7 +43,8 @@ public record ClusterEvent(
 
     public static ClusterEvent transition(AuditRecord record) {
         String message = record.node() + " (" + record.nodeName() + ") " + record.from() + " → " + record.to()
-                + " by " + record.actor() + (record.forced() ? " (forced)" : "")
+                + " by " + record.actor() + (record.credential() == null ? "" : " with credential " + record.credential())
+                + (record.forced() ? " (forced)" : "")
                 + (record.reason().isEmpty() ? "" : ": " + record.reason());
         return new ClusterEvent(record.at(), EventKind.NODE_TRANSITION, record.node().id(), null, message, Map.of(), record);
     }

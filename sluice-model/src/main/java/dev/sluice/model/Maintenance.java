@@ -22,8 +22,16 @@ import java.util.Objects;
  * @param requestId the request that began it, so a retry recognises its own write and an end names the
  *     intent it ends
  * @param end how it ended, or {@code null} while it lasts (up to {@link #until})
+ * @param credential the API credential that asked for it, when the node checked one (since the scoped credentials;
+ *     {@code null} in older documents)
  */
-public record Maintenance(String reason, Actor requestedBy, Instant since, Instant until, int generation, String requestId, End end) {
+public record Maintenance(String reason, Actor requestedBy, Instant since, Instant until, int generation, String requestId, End end,
+        CredentialName credential) {
+
+    /** An intent no credential asked for. */
+    public Maintenance(String reason, Actor requestedBy, Instant since, Instant until, int generation, String requestId, End end) {
+        this(reason, requestedBy, since, until, generation, requestId, end, null);
+    }
 
     /** The longest intent: a maintenance that needs longer is a decommission, which is what a drain is for. */
     public static final Duration MAX_DURATION = Duration.ofDays(7);
@@ -88,6 +96,6 @@ public record Maintenance(String reason, Actor requestedBy, Instant since, Insta
     }
 
     public Maintenance ended(Instant at, EndCause cause, Actor by) {
-        return new Maintenance(reason, requestedBy, since, until, generation, requestId, new End(at, cause, by));
+        return new Maintenance(reason, requestedBy, since, until, generation, requestId, new End(at, cause, by), credential);
     }
 }

@@ -55,6 +55,7 @@ public sealed interface NodesChange {
      *
      * @param node the incarnation the request was decided against
      * @param requestId unique per request, so a retry recognises its own earlier write
+     * @param credential the API credential that asked, recorded in the audit record; {@code null} when none did
      */
     record TransitionWorker(
             GenerationalNodeId node,
@@ -64,7 +65,14 @@ public sealed interface NodesChange {
             boolean force,
             GuardFacts facts,
             String requestId,
-            Instant at) implements NodesChange {
+            Instant at,
+            CredentialName credential) implements NodesChange {
+
+        /** A transition no credential asked for: the controller's, a node's own, or one on a node without credentials. */
+        public TransitionWorker(GenerationalNodeId node, WorkerState target, Actor actor, String reason, boolean force, GuardFacts facts,
+                String requestId, Instant at) {
+            this(node, target, actor, reason, force, facts, requestId, at, null);
+        }
 
         public TransitionWorker {
             Objects.requireNonNull(node, "node");
@@ -77,7 +85,7 @@ public sealed interface NodesChange {
         }
 
         public TransitionWorker withFacts(GuardFacts newFacts) {
-            return new TransitionWorker(node, target, actor, reason, force, newFacts, requestId, at);
+            return new TransitionWorker(node, target, actor, reason, force, newFacts, requestId, at, credential);
         }
     }
 
@@ -89,6 +97,7 @@ public sealed interface NodesChange {
      * @param node the incarnation the request was decided against
      * @param blocking the partitions the maintenance pre-check found at risk, or {@code null} if it was not run
      * @param force go ahead although the pre-check found partitions at risk
+     * @param credential the API credential that asked, recorded with the intent; {@code null} when none did
      */
     record StartMaintenance(
             GenerationalNodeId node,
@@ -98,7 +107,14 @@ public sealed interface NodesChange {
             boolean force,
             List<BlockingPartition> blocking,
             String requestId,
-            Instant at) implements NodesChange {
+            Instant at,
+            CredentialName credential) implements NodesChange {
+
+        /** A maintenance no credential asked for. */
+        public StartMaintenance(GenerationalNodeId node, Actor actor, String reason, Instant until, boolean force, List<BlockingPartition> blocking,
+                String requestId, Instant at) {
+            this(node, actor, reason, until, force, blocking, requestId, at, null);
+        }
 
         public StartMaintenance {
             Objects.requireNonNull(node, "node");
@@ -111,7 +127,7 @@ public sealed interface NodesChange {
         }
 
         public StartMaintenance withBlocking(List<BlockingPartition> value) {
-            return new StartMaintenance(node, actor, reason, until, force, value, requestId, at);
+            return new StartMaintenance(node, actor, reason, until, force, value, requestId, at, credential);
         }
     }
 

@@ -234,9 +234,10 @@ public final class NodesConfiguration {
             forced = true;
         }
         Version nextVersion = version.next();
-        NodeConfig changed = node.withWorkerState(to, new StateChange(request.at(), request.actor(), request.reason(), nextVersion, request.requestId()));
+        NodeConfig changed = node.withWorkerState(to, new StateChange(request.at(), request.actor(), request.reason(), nextVersion, request.requestId(),
+                request.credential()));
         AuditRecord record = new AuditRecord(node.id(), node.name(), from, to, request.actor(), request.reason(), forced,
-                request.at(), nextVersion, request.requestId());
+                request.at(), nextVersion, request.requestId(), request.credential());
         ClusterEvent event = ClusterEvent.transition(record);
         Maintenance maintenance = node.maintenance();
         if (maintenance != null && maintenance.end() == null && !to.keepsReplicas()) {
@@ -298,11 +299,14 @@ public final class NodesConfiguration {
         }
         boolean extended = lasting != null && lasting.activeAt(start.at());
         Maintenance intent = extended
-                ? new Maintenance(start.reason(), start.actor(), lasting.since(), start.until(), lasting.generation(), start.requestId(), null)
-                : new Maintenance(start.reason(), start.actor(), start.at(), start.until(), node.id().generation(), start.requestId(), null);
+                ? new Maintenance(start.reason(), start.actor(), lasting.since(), start.until(), lasting.generation(), start.requestId(), null,
+                        start.credential())
+                : new Maintenance(start.reason(), start.actor(), start.at(), start.until(), node.id().generation(), start.requestId(), null,
+                        start.credential());
         NodeConfig changed = node.withMaintenance(intent);
         String message = NodeResolution.label(node) + (extended ? " stays in maintenance, now until " : " in maintenance until ") + start.until()
-                + " by " + start.actor() + (forced ? " (forced past the pre-check)" : "") + (start.reason().isEmpty() ? "" : ": " + start.reason());
+                + " by " + start.actor() + (start.credential() == null ? "" : " with credential " + start.credential())
+                + (forced ? " (forced past the pre-check)" : "") + (start.reason().isEmpty() ? "" : ": " + start.reason());
         ClusterEvent event = ClusterEvent.of(start.at(), EventKind.MAINTENANCE_STARTED, node.nodeId(), null, message,
                 Map.of("untilEpochMillis", start.until().toEpochMilli(), "generation", (long) intent.generation()));
         Version nextVersion = version.next();

@@ -2,6 +2,7 @@ package dev.sluice.server;
 
 import dev.sluice.api.AdminApi;
 import dev.sluice.api.AdminHttp;
+import dev.sluice.api.CredentialSource;
 import dev.sluice.api.DashboardHttp;
 import dev.sluice.api.LocalNode;
 import dev.sluice.controller.ClusterController;
@@ -41,7 +42,8 @@ public final class ControlPlane implements NodeComponent {
     private static final int EXTRA_RAFT_OPERATIONS = 16;
 
     private final ControllerConfig controllerConfig;
-    private final Optional<String> token;
+    private final CredentialSource credentials;
+    private final Optional<String> nodeToken;
     private final InstantSource clock;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private volatile AdminApi api;
@@ -49,9 +51,20 @@ public final class ControlPlane implements NodeComponent {
     private RatisDataPlane dataPlane;
     private NodeMetrics nodeMetrics;
 
+    /** A control plane whose node has one token with every scope (an older {@code --token-file}), or none. */
     public ControlPlane(ControllerConfig controllerConfig, Optional<String> token, InstantSource clock) {
+        this(controllerConfig, AdminHttp.legacy(token), token, clock);
+    }
+
+    /**
+     * @param credentials what the node's HTTP routes accept
+     * @param nodeToken the token this node presents when it calls another node's routes (the controller's status
+     *     polls and shutdown requests): a credential with the {@code operate} scope, needed when nodes check credentials
+     */
+    public ControlPlane(ControllerConfig controllerConfig, CredentialSource credentials, Optional<String> nodeToken, InstantSource clock) {
         this.controllerConfig = controllerConfig;
-        this.token = token;
+        this.credentials = java.util.Objects.requireNonNull(credentials, "credentials");
+        this.nodeToken = java.util.Objects.requireNonNull(nodeToken, "nodeToken");
         this.clock = clock;
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
@@ -66,7 +79,7 @@ public final class ControlPlane implements NodeComponent {
 
     @Override
     public void routes(JavalinConfig config) {
-        AdminHttp.install(config, () -> api, token);
+        AdminHttp.install(config, () -> api, credentials);
         DashboardHttp.install(config);
         config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()));
     }
@@ -78,9 +91,9 @@ public final class ControlPlane implements NodeComponent {
         Optional<SSLContext> peerTls = node.config().worker().tls().map(TlsMaterial::sslContext);
         api = new AdminApi(cluster, node.metadata(), new Lifecycle(node.metadata(), controllerConfig.limits(), clock), new NodeProcess(node), peerTls);
         if (node.config().worker().roles().contains(Role.ADMIN)) {
-            // The token lets a rolling restart ask workers to shut down through their admin route.
-            // The controller's HTTP and Raft calls go out under its own node's certificate, as that node's peers' do.
-            dataPlane = new RatisDataPlane(cluster, controllerConfig.limits().maxChangesInCluster() + EXTRA_RAFT_OPERATIONS, clock, token,
+            // The node's token lets the controller read workers' status and ask them to shut down (a rolling restart); its HTTP
+            // and Raft calls go out under its own node's certificate, as that node's peers' do.
+            dataPlane = new RatisDataPlane(cluster, controllerConfig.limits().maxChangesInCluster() + EXTRA_RAFT_OPERATIONS, clock, nodeToken,
                     node.config().worker().tls());
             controller = new ClusterController(node.metadata(), dataPlane, controllerConfig, clock, node.config().worker().nodeName(),
                     new ControllerMetrics(registry));

@@ -260,7 +260,9 @@ public final class SluiceNode implements AutoCloseable {
         if (http == null) {
             return List.of();
         }
+        // Only routes: the credential check that runs before each of them is a handler, not a route.
         return http.unsafe.internalRouter.allHttpHandlers().stream()
+                .filter(route -> route.endpoint.method.isHttpMethod())
                 .map(route -> route.endpoint.method + " " + route.endpoint.path)
                 .sorted()
                 .toList();

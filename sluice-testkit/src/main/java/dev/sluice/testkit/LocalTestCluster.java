@@ -3,6 +3,7 @@ package dev.sluice.testkit;
 import dev.sluice.wire.ReplicaRole;
 import dev.sluice.wire.ReplicaStatus;
 import java.util.Set;
+import dev.sluice.api.CredentialSource;
 import dev.sluice.server.ControlPlane;
 import dev.sluice.model.Role;
 import dev.sluice.controller.ControllerConfig;
@@ -346,11 +347,13 @@ public final class LocalTestCluster implements AutoCloseable {
     }
 
     /**
-     * A client from {@code builder} (which the caller configured) seeded with every node's URL; closed with the cluster.
-     * With TLS the caller chooses what it trusts ({@link #trust()} for the cluster's CA).
+     * A client from {@code builder} (which the caller configured) seeded with every node's URL, with the cluster's data
+     * token when its nodes check credentials; closed with the cluster. With TLS the caller chooses what it trusts
+     * ({@link #trust()} for the cluster's CA).
      */
     public SluiceClient client(SluiceClient.Builder builder) {
         List<URI> seeds = nodes.stream().map(TestNode::url).toList();
+        options.clientToken.ifPresent(builder::token);
         SluiceClient client = builder.seeds(seeds).build();
         clients.add(client);
         return client;
@@ -521,6 +524,7 @@ public final class LocalTestCluster implements AutoCloseable {
         /** Set by {@link #controlPlane}; applied after the customizer, so the two can be called in any order. */
         private boolean adminRole;
         private IntFunction<List<NodeComponent>> components = index -> List.of();
+        private Optional<String> clientToken = Optional.empty();
         private Optional<Duration> restartAfterGracefulShutdown = Optional.empty();
         private boolean tls;
 
@@ -625,6 +629,19 @@ public final class LocalTestCluster implements AutoCloseable {
             this.adminRole = true;
             this.initialPlacement = InitialPlacement.none();
             this.components = index -> List.of(new ControlPlane(config, token, InstantSource.system()));
+            this.clientToken = token;
+            return this;
+        }
+
+        /**
+         * {@link #controlPlane(ControllerConfig, Optional)} for nodes that check {@code credentials}: each node calls the
+         * others with {@code nodeToken}, and {@link #client()} sends {@code clientToken}.
+         */
+        public Builder controlPlane(ControllerConfig config, CredentialSource credentials, String nodeToken, String clientToken) {
+            this.adminRole = true;
+            this.initialPlacement = InitialPlacement.none();
+            this.components = index -> List.of(new ControlPlane(config, credentials, Optional.of(nodeToken), InstantSource.system()));
+            this.clientToken = Optional.of(clientToken);
             return this;
         }
 

@@ -9,10 +9,17 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.sluice.api.AdminApi;
 import dev.sluice.api.AdminHttp;
+import dev.sluice.api.Credential;
+import dev.sluice.api.CredentialSource;
+import dev.sluice.api.Credentials;
+import dev.sluice.api.HttpAccess;
+import dev.sluice.api.TokenHash;
 import dev.sluice.api.OfflineCluster;
 import dev.sluice.controller.ControllerConfig;
+import dev.sluice.model.CredentialName;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
+import dev.sluice.model.Scope;
 import dev.sluice.scheduler.SchedulerLimits;
 import io.javalin.Javalin;
 import java.net.Socket;
@@ -21,7 +28,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,13 +44,20 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP contract of a node: every route it serves is in the OpenAPI document it serves and the other way
  * round, and every answer of every route, success and error, is one the document declares, with a body valid
- * against the declared schema. Runs against a real cluster (four nodes with the control plane, a token) so the
+ * against the declared schema. Runs against a real cluster (four nodes with the control plane, scoped credentials) so the
  * routes are the ones a node composes: admin API, data API, health, metrics and dashboard.
  */
 class HttpContractTest {
 
+    /** The one token with every scope (as a --token-file's is), which the nodes also show each other. */
     private static final String TOKEN = "contract-token";
+    /** A credential with read only, and one with data only: each lacks what the other routes need. */
+    private static final String READER = "contract-reader-token";
+    private static final String APP = "contract-app-token";
     private static final Duration WAIT = Duration.ofMinutes(1);
+    /** A header no node reads, which tells {@link #send} to send no token. */
+    private static final String ANONYMOUS = "X-Contract-Anonymous";
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     /**
      * Declared answers this test does not provoke, with the reason; every other declared answer must be seen,
@@ -61,7 +77,9 @@ class HttpContractTest {
         ControllerConfig config = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(4, 16, Duration.ofSeconds(10), 16));
         cluster = LocalTestCluster.builder().workers(4).partitions(4).replication(3)
                 .sessionTimeout(Duration.ofSeconds(6))
-                .controlPlane(config, Optional.of(TOKEN))
+                .controlPlane(config, CredentialSource.fixed(Credentials.of(List.of(Credentials.legacyToken(TOKEN, RANDOM),
+                        new Credential(CredentialName.of("reader"), EnumSet.of(Scope.READ), TokenHash.of(READER, RANDOM)),
+                        new Credential(CredentialName.of("app"), EnumSet.of(Scope.DATA), TokenHash.of(APP, RANDOM))))), TOKEN, TOKEN)
                 .start();
         cluster.awaitLeaders(WAIT);
         HttpResponse<String> document = HttpClient.newHttpClient().send(
@@ -94,6 +112,24 @@ class HttpContractTest {
         TestNode n1 = cluster.node(0);
         URI base = n1.url();
         NodeId draining = cluster.node(3).nodeId();
+
+        // Every route with a scope: refused without a known token (401), and to a credential without the scope (403).
+        for (Map.Entry<String, HttpAccess.Rule> rule : HttpAccess.ROUTES.entrySet()) {
+            if (rule.getValue() instanceof HttpAccess.Rule.Open) {
+                continue;
+            }
+            String method = rule.getKey().substring(0, rule.getKey().indexOf(' '));
+            String route = rule.getKey().substring(method.length() + 1).replace("<key>", "{key}");
+            String path = route.replace("{node}", "N1").replace("{partition}", "P0").replace("{key}", "contract-key");
+            String body = method.equals("GET") || method.equals("DELETE") ? null : "{}";
+            exchange(base, method, route, path, body, anonymous(), 401);
+            exchange(base, method, route, path, body, Map.of("Authorization", "Bearer wrong"), 401);
+            if (rule.getValue() instanceof HttpAccess.Rule.Needs needs) {
+                exchange(base, method, route, path, body, Map.of("Authorization", "Bearer " + (needs.scope() == Scope.DATA ? READER : APP)), 403);
+            } else {
+                exchange(base, method, route, path, body, Map.of("Authorization", "Bearer " + READER), 200);
+            }
+        }
 
         // Reads of the admin API.
         exchange(base, "GET", "/api/v1/cluster", "/api/v1/cluster", 200);
@@ -137,7 +173,7 @@ class HttpContractTest {
         logged.start();
         httpLog.addAppender(logged);
         try {
-            contract.check("PUT", kv, expect(truncated(leader.url(), "PUT /data/v1/kv/" + key, ""), 400));
+            contract.check("PUT", kv, expect(truncated(leader.url(), "PUT /data/v1/kv/" + key, "Authorization: Bearer " + TOKEN + "\r\n"), 400));
         } finally {
             httpLog.detachAppender(logged);
         }
@@ -152,7 +188,7 @@ class HttpContractTest {
         String maintenance = "/api/v1/nodes/{node}/maintenance";
         NodeId away = cluster.node(1).nodeId();
         String begin = "{\"durationSeconds\":600,\"reason\":\"contract\"}";
-        exchange(base, "POST", maintenance, "/api/v1/nodes/" + away + "/maintenance", begin, Map.of(), 401);
+        exchange(base, "POST", maintenance, "/api/v1/nodes/" + away + "/maintenance", begin, anonymous(), 401);
         exchange(base, "POST", maintenance, "/api/v1/nodes/" + away + "/maintenance", "{\"durationSeconds\":0}", bearer(), 400);
         exchange(base, "POST", maintenance, "/api/v1/nodes/nobody/maintenance", begin, bearer(), 404);
         exchange(base, "POST", maintenance, "/api/v1/nodes/" + away + ":999/maintenance", begin, bearer(), 409);
@@ -163,7 +199,7 @@ class HttpContractTest {
         await("a worker in maintenance is not ready").atMost(WAIT)
                 .until(() -> new String(send(cluster.node(1).url(), "GET", "/health/ready", null, Map.of()).body(), StandardCharsets.UTF_8).contains("in maintenance until"));
         exchange(cluster.node(1).url(), "GET", "/health/ready", "/health/ready", 503);
-        exchange(base, "DELETE", maintenance, "/api/v1/nodes/" + away + "/maintenance", null, Map.of(), 401);
+        exchange(base, "DELETE", maintenance, "/api/v1/nodes/" + away + "/maintenance", null, anonymous(), 401);
         exchange(base, "DELETE", maintenance, "/api/v1/nodes/nobody/maintenance", null, bearer(), 404);
         exchange(base, "DELETE", maintenance, "/api/v1/nodes/1/maintenance", null, bearer(), 400);
         exchange(base, "DELETE", maintenance, "/api/v1/nodes/" + away + ":999/maintenance", null, bearer(), 409);
@@ -185,7 +221,7 @@ class HttpContractTest {
         // State changes: refused before anything is read, then dry-run, no-op, applied, refused by the guard.
         String state = "/api/v1/nodes/{node}/state";
         String drain = "{\"state\":\"draining\",\"reason\":\"contract\"}";
-        exchange(base, "POST", state, "/api/v1/nodes/N1/state", drain, Map.of(), 401);
+        exchange(base, "POST", state, "/api/v1/nodes/N1/state", drain, anonymous(), 401);
         exchange(base, "POST", state, "/api/v1/nodes/N1/state", drain, Map.of("Authorization", "Bearer wrong"), 401);
         exchange(base, "POST", state, "/api/v1/nodes/N1/state", "{\"state\":\"draining\",\"reason\":\"" + "x".repeat(AdminApi.MAX_BODY_BYTES) + "\"}",
                 bearer(), 413);
@@ -233,7 +269,7 @@ class HttpContractTest {
         // A graceful shutdown: refused before anything is read, then forwarded to the draining node, which goes;
         // asked again, it is not running.
         String shutdown = "/api/v1/nodes/{node}/shutdown";
-        exchange(base, "POST", shutdown, "/api/v1/nodes/N1/shutdown", null, Map.of(), 401);
+        exchange(base, "POST", shutdown, "/api/v1/nodes/N1/shutdown", null, anonymous(), 401);
         exchange(base, "POST", shutdown, "/api/v1/nodes/N1/shutdown", null, Map.of("Authorization", "Bearer wrong"), 401);
         exchange(base, "POST", shutdown, "/api/v1/nodes/1/shutdown", null, bearer(), 400);
         exchange(base, "POST", shutdown, "/api/v1/nodes/nobody/shutdown", null, bearer(), 404);
@@ -262,8 +298,8 @@ class HttpContractTest {
             URI offlineBase = offline.url();
             exchange(offlineBase, "GET", rollout, rollout, 404);
             exchange(offlineBase, "DELETE", rollout, rollout, null, bearer(), 404);
-            exchange(offlineBase, "POST", rollouts, rollouts, "{}", Map.of(), 401);
-            exchange(offlineBase, "DELETE", rollout, rollout, null, Map.of(), 401);
+            exchange(offlineBase, "POST", rollouts, rollouts, "{}", anonymous(), 401);
+            exchange(offlineBase, "DELETE", rollout, rollout, null, anonymous(), 401);
             exchange(offlineBase, "POST", rollouts, rollouts, "{\"reason\":\"" + "x".repeat(AdminApi.MAX_BODY_BYTES) + "\"}", bearer(), 413);
             exchange(offlineBase, "POST", rollouts, rollouts, "{\"nodes\":[\"nobody\"]}", bearer(), 400);
             exchange(offlineBase, "POST", rollouts, rollouts, "{\"dryRun\":true}", bearer(), 200);
@@ -352,6 +388,11 @@ class HttpContractTest {
         return Map.of("Authorization", "Bearer " + TOKEN);
     }
 
+    /** Headers that make {@link #send} send no token; any other request without one gets {@link #bearer()}. */
+    private static Map<String, String> anonymous() {
+        return Map.of(ANONYMOUS, "yes");
+    }
+
     private void exchange(URI base, String method, String route, String path, int expected) throws Exception {
         exchange(base, method, route, path, null, Map.of(), expected);
     }
@@ -395,6 +436,10 @@ class HttpContractTest {
             request.header("Content-Type", method.equals("PUT") ? "application/octet-stream" : "application/json");
         }
         headers.forEach(request::header);
+        if (!headers.containsKey("Authorization") && !headers.containsKey(ANONYMOUS)) {
+            // The nodes check credentials on reads and on the data API too.
+            bearer().forEach(request::header);
+        }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 }

@@ -1,5 +1,5 @@
 // The admin API as the dashboard uses it: JSON over fetch on the same origin, the bearer token from the
-// browser's local storage on every state change, and one error type that says whether the node answered.
+// browser's local storage on every request, and one error type that says whether the node answered.
 
 const TOKEN_KEY = 'sluice.token';
 
@@ -69,12 +69,10 @@ async function request(method, path, body) {
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
   }
-  // Every change needs the token, and some changes have no body (DELETE): the method decides, not the body.
-  if (method !== 'GET') {
-    const token = storedToken();
-    if (token) {
-      headers.Authorization = 'Bearer ' + token;
-    }
+  // A cluster that checks credentials needs the token for reads too (the read scope), not only for changes.
+  const token = storedToken();
+  if (token) {
+    headers.Authorization = 'Bearer ' + token;
   }
   let response;
   let text;
@@ -169,3 +167,18 @@ export async function currentRollout() {
 
 /** Cancels the running rolling restart; one that already ended is answered as it is. */
 export const cancelRollout = () => request('DELETE', '/api/v1/rollouts/current');
+
+/**
+ * The credential the stored token is: `{checked, name, scopes, grants}`, where `grants` lists every scope it may use
+ * (read, operate, admin, data). Null when the node does not say (one older than credentials): the server decides.
+ */
+export async function credential() {
+  try {
+    return await request('GET', '/api/v1/credential');
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      return null;
+    }
+    throw error;
+  }
+}

@@ -23,6 +23,10 @@ const pollMs = (() => {
 })();
 
 const status = {
+  /** What the stored token may do, as GET /api/v1/credential said; null until known, or when the node does not say. */
+  credential: null,
+  /** Whether the last poll was refused for its token (401), which the next successful one undoes. */
+  readRefused: false,
   nodes: [],
   rollout: null,
   eventsLast: null,
@@ -100,10 +104,22 @@ async function poll() {
       api.currentRollout(),
     ]);
   } catch (error) {
-    showUnreachable(error);
+    if (error instanceof api.ApiError && error.status === 401) {
+      // Reading needs the token too when the cluster checks credentials.
+      status.readRefused = true;
+      showUnauthorized(error.message);
+      showCredential(null, error.message);
+    } else {
+      showUnreachable(error);
+    }
   }
   if (answers) {
     showReachable();
+    if (status.readRefused) {
+      // The banner a refused read put up goes once reads work again; one a refused change put up stays.
+      status.readRefused = false;
+      document.getElementById('auth-banner').hidden = true;
+    }
     try {
       render(...answers);
     } catch (error) {
@@ -146,6 +162,76 @@ function render(cluster, nodes, partitions, events, rollout) {
   }
   appendEvents(events.events ?? []);
   status.eventsLast = events.last;
+  applyPermissions();
+}
+
+// ------------------------------------------------------------------ what the token may do
+
+/** Asks which credential the stored token is, and shows and applies what it may do. */
+async function refreshCredential() {
+  try {
+    status.credential = await api.credential();
+    showCredential(status.credential, null);
+  } catch (error) {
+    status.credential = null;
+    showCredential(null, error instanceof api.ApiError && error.status === 401 ? error.message : null);
+  }
+  applyPermissions();
+}
+
+const may = (scope) => status.credential === null || (status.credential.grants ?? []).includes(scope);
+
+/** Why the stored credential may not do what `scope` allows, for a disabled button's tooltip. */
+function refusedBecause(scope) {
+  const held = status.credential;
+  return `Credential ${held.name} (${(held.scopes ?? []).join(', ')}) may not do this: it needs the ${scope} scope. Enter another token at the top right.`;
+}
+
+function showCredential(held, refused) {
+  const label = document.getElementById('credential-status');
+  if (refused) {
+    label.textContent = 'token refused';
+    label.title = refused;
+  } else if (held === null) {
+    label.textContent = '';
+    label.title = '';
+  } else if (!held.checked) {
+    label.textContent = 'no credentials checked';
+    label.title = 'This cluster checks no credentials: the dashboard may do everything.';
+  } else {
+    const grants = held.grants ?? [];
+    const what = grants.includes('admin') ? 'may do everything, forced changes too'
+      : grants.includes('operate') ? 'may drain, maintain and restart; not force'
+        : grants.includes('read') ? 'read only: changes are disabled' : 'may not read the cluster';
+    label.textContent = `${held.name}: ${what}`;
+    label.title = `credential ${held.name}, scopes: ${(held.scopes ?? []).join(', ')}; may use: ${grants.join(', ')}`;
+  }
+  document.body.dataset.credential = held?.name ?? '';
+}
+
+/**
+ * Disables what the stored credential may not do, with the reason as the tooltip: every change needs operate, and
+ * forcing one needs admin. The server checks again; this spares the operator a refused click.
+ */
+function applyPermissions() {
+  const operate = may('operate');
+  const admin = may('admin');
+  const buttons = [...document.querySelectorAll('.card-actions button.action'),
+    document.getElementById('rollout-start'), document.getElementById('rollout-cancel')];
+  for (const button of buttons) {
+    if (!button) {
+      continue;
+    }
+    button.disabled = !operate;
+    button.title = operate ? '' : refusedBecause('operate');
+  }
+  for (const id of ['drain-force', 'maintenance-force', 'action-force']) {
+    const box = document.getElementById(id);
+    if (box) {
+      box.disabled = !admin;
+      box.closest('label')?.setAttribute('title', admin ? '' : refusedBecause('admin'));
+    }
+  }
 }
 
 function onAction(action, nodeId) {
@@ -186,6 +272,8 @@ function initToken() {
     const saved = api.storeToken(input.value.trim());
     show(!saved ? 'cannot save: local storage is blocked' : input.value.trim() ? 'token saved' : 'token cleared');
     document.getElementById('auth-banner').hidden = true;
+    refreshCredential();
+    pollNow();
   });
 }
 
@@ -205,6 +293,8 @@ initDialogs({
     document.getElementById('token-input').value = api.storedToken();
     document.getElementById('token-status').textContent = 'token saved';
     document.getElementById('auth-banner').hidden = true;
+    refreshCredential();
   },
 });
+refreshCredential();
 poll();
