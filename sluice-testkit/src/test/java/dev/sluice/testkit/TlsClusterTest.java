@@ -13,12 +13,15 @@ import dev.sluice.model.NodeConfig;
 import dev.sluice.model.PartitionId;
 import dev.sluice.security.CertificateAuthority;
 import dev.sluice.security.ClusterTrust;
+import dev.sluice.security.TlsFileException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
@@ -80,6 +83,24 @@ class TlsClusterTest {
         client.put("tls-trusted", "written over https");
 
         assertThat(client.getString("tls-trusted")).contains("written over https");
+    }
+
+    @Test
+    void aClientGivenTheCaFileTrustsIt() throws Exception {
+        Path directory = Files.createTempDirectory("sluice-tls-client-");
+        try {
+            cluster.certificateAuthority().orElseThrow().write(directory, false);
+            SluiceClient client = cluster.client(SluiceClient.builder().trustedCa(directory.resolve("ca.crt")));
+
+            client.put("tls-ca-file", "trusted from a file");
+
+            assertThat(client.getString("tls-ca-file")).contains("trusted from a file");
+            assertThatThrownBy(() -> SluiceClient.builder().trustedCa(directory.resolve("missing.crt")))
+                    .isInstanceOf(TlsFileException.class)
+                    .hasMessage(directory.resolve("missing.crt") + ": does not exist");
+        } finally {
+            LocalTestCluster.deleteRecursively(directory);
+        }
     }
 
     @Test
