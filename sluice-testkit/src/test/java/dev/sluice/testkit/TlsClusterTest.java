@@ -2,6 +2,7 @@ package dev.sluice.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.client.SluiceClient;
@@ -12,20 +13,32 @@ import dev.sluice.metadata.Json;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.PartitionId;
 import dev.sluice.security.CertificateAuthority;
+import dev.sluice.wire.ReplicaRole;
+import dev.sluice.wire.ReplicaStatus;
+import dev.sluice.worker.HandoverReport;
 import dev.sluice.security.ClusterTrust;
+import dev.sluice.security.TlsFileException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -36,6 +49,7 @@ import org.junit.jupiter.api.TestInstance;
  * API's member probes run over the same HTTPS between nodes.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TlsClusterTest {
 
     static final String TOKEN = "tls-cluster-token";
@@ -80,6 +94,24 @@ class TlsClusterTest {
         client.put("tls-trusted", "written over https");
 
         assertThat(client.getString("tls-trusted")).contains("written over https");
+    }
+
+    @Test
+    void aClientGivenTheCaFileTrustsIt() throws Exception {
+        Path directory = Files.createTempDirectory("sluice-tls-client-");
+        try {
+            cluster.certificateAuthority().orElseThrow().write(directory, false);
+            SluiceClient client = cluster.client(SluiceClient.builder().trustedCa(directory.resolve("ca.crt")));
+
+            client.put("tls-ca-file", "trusted from a file");
+
+            assertThat(client.getString("tls-ca-file")).contains("trusted from a file");
+            assertThatThrownBy(() -> SluiceClient.builder().trustedCa(directory.resolve("missing.crt")))
+                    .isInstanceOf(TlsFileException.class)
+                    .hasMessage(directory.resolve("missing.crt") + ": does not exist");
+        } finally {
+            LocalTestCluster.deleteRecursively(directory);
+        }
     }
 
     @Test
@@ -137,6 +169,28 @@ class TlsClusterTest {
                 .hasMessageContaining("trustedCa");
 
         assertThat(cluster.client().get(key)).isEmpty();
+    }
+
+    /**
+     * Last, since the node stays shut down: a shutting-down node asks each peer over HTTPS, with its own certificate,
+     * whether it is ready before it hands it a leadership. A peer it could not ask would be named in {@code notMoved}.
+     */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void aShuttingDownNodeAsksItsPeersOverHttpsAndHandsThemItsLeaderships() {
+        await("some node leads a partition").atMost(Duration.ofMinutes(1)).until(() -> cluster.nodes().stream().anyMatch(node -> !led(node).isEmpty()));
+        TestNode victim = cluster.nodes().stream().max(Comparator.comparingInt((TestNode node) -> led(node).size())).orElseThrow();
+
+        assertThat(victim.worker().beginShutdown("TlsClusterTest")).isTrue();
+        HandoverReport report = victim.worker().handOverLeaderships();
+
+        assertThat(report.notMoved()).as(report.summary()).isEmpty();
+        assertThat(report.moved()).isNotEmpty().isEqualTo(report.led());
+    }
+
+    private static Set<PartitionId> led(TestNode node) {
+        return node.worker().status().replicas().stream().filter(replica -> replica.role() == ReplicaRole.LEADER).map(ReplicaStatus::partition)
+                .collect(Collectors.toSet());
     }
 
     /** A write of {@code key} as SluiceClient sends it, addressed to its partition's leader over HTTPS. */

@@ -69,13 +69,19 @@ interface PeerReadiness {
 
         /** A connection to a live peer on the same network takes milliseconds; one that takes longer does not count on this one. */
         static final Duration CONNECT_TIMEOUT = Duration.ofMillis(500);
+        /**
+         * The JDK counts a TLS handshake against the connect timeout; on the loaded 2-core build machine handshakes took
+         * 0.1-0.7 s (SluiceClient#DEFAULT_TLS_CONNECT_TIMEOUT), so a peer over HTTPS gets more. The caller's own deadline
+         * still bounds every question.
+         */
+        static final Duration TLS_CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
         private final Supplier<NodesConfiguration> nodes;
         private final HttpClient http;
 
         private OverHttp(Supplier<NodesConfiguration> nodes, Optional<SSLContext> tls) {
             this.nodes = nodes;
-            HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
+            HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(tls.isPresent() ? TLS_CONNECT_TIMEOUT : CONNECT_TIMEOUT);
             tls.ifPresent(builder::sslContext);
             this.http = builder.build();
         }
