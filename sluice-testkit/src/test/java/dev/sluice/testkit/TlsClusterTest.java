@@ -117,7 +117,7 @@ class TlsClusterTest {
     @Test
     void thePartitionViewAsksEveryMemberOverHttps() throws Exception {
         HttpResponse<String> answer = trusting.send(HttpRequest.newBuilder(cluster.node(0).url().resolve("/api/v1/partitions/P0"))
-                .timeout(REQUEST_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+                .header("Authorization", "Bearer " + TOKEN).timeout(REQUEST_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
 
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
         JsonNode members = Json.mapper().readTree(answer.body()).path("members");
@@ -198,7 +198,9 @@ class TlsClusterTest {
         SluiceClient client = cluster.client();
         PartitionId partition = client.partitionOf(key);
         URI leader = cluster.leaderOf(partition).orElseThrow().url();
+        // With the token, which the cluster's one credential needs for data too: only the transport is under test.
         return HttpRequest.newBuilder(leader.resolve(DataApi.KV_PATH + key))
+                .header("Authorization", "Bearer " + TOKEN)
                 .timeout(REQUEST_TIMEOUT)
                 .header(DataApi.PARTITION_HEADER, partition.toString())
                 .header("Content-Type", "application/octet-stream")
