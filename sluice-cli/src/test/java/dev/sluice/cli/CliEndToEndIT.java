@@ -359,6 +359,76 @@ class CliEndToEndIT {
         }
     }
 
+    /**
+     * Issue 15's exposures, on real processes with everything on (HTTPS, Raft under mutual TLS, scoped credentials, the
+     * ZooKeeper tree secured; ZooKeeper in the test above): a stranger without a token, a read token, a plain-HTTP
+     * caller and a Raft caller without the cluster's certificate each change nothing.
+     */
+    @Test
+    @Order(10)
+    void theLocalClusterTurnsAwayStrangersOnEveryPort() throws Exception {
+        Path data = directory.resolve("cluster");
+        String readToken = Files.readString(data.resolve(LocalCredentials.READ_TOKEN_FILE)).strip();
+        String dataToken = Files.readString(data.resolve(LocalCredentials.DATA_TOKEN_FILE)).strip();
+        URI write = cluster.url().resolve("/data/v1/kv/stranger-key");
+
+        HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(write).PUT(HttpRequest.BodyPublishers.ofString("x")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).as(anonymous.body()).isEqualTo(401);
+        HttpResponse<String> reader = http.send(HttpRequest.newBuilder(write).header("Authorization", "Bearer " + readToken)
+                .PUT(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(reader.statusCode()).as(reader.body()).isEqualTo(403);
+        assertThat(reader.body()).contains("credential reader").contains("data").doesNotContain(readToken);
+        Run drainByReader = sluice("nodes", "drain", "worker-3", "--url", url(), "--token", readToken);
+        assertThat(drainByReader.exitCode()).isNotZero();
+        assertThat(drainByReader.err()).contains("needs the operate scope");
+        URI plain = URI.create("http://" + cluster.url().getHost() + ":" + cluster.url().getPort() + "/data/v1/kv/stranger-key");
+        try (HttpClient plainHttp = HttpClient.newHttpClient()) {
+            Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() -> {
+                HttpResponse<String> answer = plainHttp.send(HttpRequest.newBuilder(plain).header("Authorization", "Bearer " + dataToken)
+                        .PUT(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(answer.statusCode()).as("plain HTTP to an HTTPS port").isGreaterThanOrEqualTo(400);
+            });
+            assertThat(refused == null || refused instanceof java.io.IOException).as(String.valueOf(refused)).isTrue();
+        }
+        try (dev.sluice.client.SluiceClient client = dev.sluice.client.SluiceClient.builder().seed(cluster.url()).tls(cluster.trust().context())
+                .token(dataToken).build()) {
+            assertThat(client.get("stranger-key")).as("what the strangers tried to write").isEmpty();
+        }
+        assertThat(sluice("nodes", "show", "worker-3", "--url", url()).out()).contains("active");
+
+        // Raft: worker-k is Nk and listens on the Raft base port + k - 1 (the layout above). A worker's own certificate
+        // lists the groups, so the port is right and the strangers below are refused for their certificate alone.
+        int raftBase = cluster.url().getPort() + 1000;
+        Path certs = data.resolve("certs");
+        dev.sluice.raft.RaftTls worker1 = dev.sluice.raft.RaftTls.mutual(dev.sluice.security.TlsMaterial.load(certs.resolve("ca.crt"),
+                certs.resolve("worker-1.crt"), certs.resolve("worker-1.key"), java.time.InstantSource.system()));
+        assertThat(listGroups(raftBase, 2, worker1)).as("worker-2's groups, asked with worker-1's certificate").isNull();
+        for (int worker = 1; worker <= 4; worker++) {
+            assertThat(listGroups(raftBase, worker, dev.sluice.raft.RaftTls.PLAINTEXT)).as("listing worker-%d's groups without a certificate", worker)
+                    .isInstanceOf(Exception.class);
+        }
+    }
+
+    /** Ratis' group management, asked for the groups worker {@code worker} hosts: the failure, or null if it answered. */
+    private static Exception listGroups(int raftBase, int worker, dev.sluice.raft.RaftTls tls) {
+        org.apache.ratis.protocol.RaftPeer peer = org.apache.ratis.protocol.RaftPeer.newBuilder().setId("N" + worker)
+                .setAddress("127.0.0.1:" + (raftBase + worker - 1)).build();
+        var properties = dev.sluice.raft.RatisSettings.clientProperties(java.time.Duration.ofSeconds(3));
+        try (org.apache.ratis.client.RaftClient client = org.apache.ratis.client.RaftClient.newBuilder()
+                .setRaftGroup(org.apache.ratis.protocol.RaftGroup.valueOf(org.apache.ratis.protocol.RaftGroupId.randomId(), List.of(peer)))
+                .setProperties(properties)
+                .setClientRpc(new org.apache.ratis.grpc.GrpcFactory(tls.parameters()).newRaftClientRpc(org.apache.ratis.protocol.ClientId.randomId(),
+                        properties))
+                .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.noRetry())
+                .build()) {
+            client.getGroupManagementApi(peer.getId()).list();
+            return null;
+        } catch (Exception refused) {
+            return refused;
+        }
+    }
+
     private static final java.util.regex.Pattern LEADERSHIP_MOVE = java.util.regex.Pattern.compile("leadership (N[0-9]+) \\([^)]*\\) → (N[0-9]+)");
     private static final java.util.regex.Pattern REPLICA_MOVE = java.util.regex.Pattern.compile("moved \\[([^]]*)\\] →");
 

@@ -55,6 +55,12 @@ public final class DrainBenchmark {
     /** The client workload of every drain measurement: 4 writers, 4,000 keys, {@link #CLIENT_RATE} writes/s, 100-byte values. */
     static final Workload.Options CLIENT_LOAD = new Workload.Options(4, 4_000, CLIENT_RATE, 100);
 
+    /**
+     * With {@code -Dsluice.bench.tls=true} the nodes serve HTTPS and run Raft under mutual TLS, and the client trusts the
+     * cluster's CA: the same drain, to see what TLS costs (docs/benchmarks.md, "Drain with TLS").
+     */
+    static final boolean TLS = Boolean.getBoolean("sluice.bench.tls");
+
     private DrainBenchmark() {}
 
     public static void main(String[] args) throws Exception {
@@ -65,17 +71,22 @@ public final class DrainBenchmark {
 
     static DrainRun run(int megabytes, int limit, long seed) throws Exception {
         ControllerConfig config = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(limit, Math.max(16, limit), Duration.ofSeconds(60), 16));
-        try (LocalTestCluster cluster = LocalTestCluster.builder().clusterName("drain-bench").workers(WORKERS).partitions(PARTITIONS).replication(3)
+        LocalTestCluster.Builder builder = LocalTestCluster.builder().clusterName("drain-bench").workers(WORKERS).partitions(PARTITIONS).replication(3)
                 .controlPlane(config, Optional.empty())
-                .startTimeout(Duration.ofMinutes(3))
-                .start()) {
+                .startTimeout(Duration.ofMinutes(3));
+        if (TLS) {
+            builder.tls();
+        }
+        try (LocalTestCluster cluster = builder.start()) {
             Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).until(() -> {
                 var placements = cluster.metadata().placements().readAll();
                 return placements.size() == PARTITIONS && placements.values().stream().noneMatch(v -> v.placement().hasNext())
                         && cluster.nodes().stream().allMatch(n -> placements.values().stream().filter(v -> v.placement().names(n.nodeId())).count() == 18);
             });
             cluster.awaitLeaders(Duration.ofMinutes(1));
-            SluiceClient client = cluster.client(SluiceClient.builder().random(new SplittableRandom(seed)).callTimeout(Duration.ofSeconds(60)));
+            SluiceClient.Builder clientBuilder = SluiceClient.builder().random(new SplittableRandom(seed)).callTimeout(Duration.ofSeconds(60));
+            cluster.trust().ifPresent(trust -> clientBuilder.tls(trust.sslContext()));
+            SluiceClient client = cluster.client(clientBuilder);
             fill(client::put, cluster.table(), megabytes, seed);
 
             Workload workload = new Workload(client, CLIENT_LOAD);
@@ -102,7 +113,7 @@ public final class DrainBenchmark {
             Workload.Verification verification = workload.verify(client);
 
             DrainEvents events = DrainEvents.read(cluster, id, firstEvent, requested);
-            return new DrainRun("sluice", megabytes, limit, seed, seconds, events.reactSeconds(), events.movingSeconds(), events.tailSeconds(),
+            return new DrainRun(TLS ? "sluice-tls" : "sluice", megabytes, limit, seed, seconds, events.reactSeconds(), events.movingSeconds(), events.tailSeconds(),
                     events.moves(), events.leaderlessMillis(), workload.stats("before"), workload.stats("during"), workload.errors(),
                     verification.mismatchCount(), verification.ok());
         }
