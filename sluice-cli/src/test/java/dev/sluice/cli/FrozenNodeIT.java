@@ -71,6 +71,8 @@ class FrozenNodeIT {
 
     /** Trusts the local cluster's CA, once it has made one; the status pollers read it. */
     private static volatile javax.net.ssl.SSLContext tls;
+    /** The local cluster's read-only token, which the workers' status route needs. */
+    private static volatile String readToken;
 
     @Test
     void aFrozenWorkerDelaysOnlyThePartitionsItLedAndOnlyUntilTheyElectAnother() throws Exception {
@@ -80,8 +82,9 @@ class FrozenNodeIT {
                 true, LocalCluster.Lifetime.MINUTES)) {
             cluster.start(System.out);
             tls = cluster.trust().context();
+            readToken = cluster.credentials().readToken();
             List<URI> nodes = IntStream.rangeClosed(1, WORKERS).mapToObj(w -> cluster.layout().httpUrl(w)).toList();
-            try (SluiceClient client = SluiceClient.builder().seeds(nodes).tls(tls).build()) {
+            try (SluiceClient client = SluiceClient.builder().seeds(nodes).tls(tls).token(cluster.credentials().dataToken()).build()) {
                 Map<PartitionId, String> keys = oneKeyPerPartition(client);
                 keys.values().forEach(key -> client.put(key, "warm"));
                 Queue<Write> writes = new ConcurrentLinkedQueue<>();
@@ -182,7 +185,7 @@ class FrozenNodeIT {
                         continue;
                     }
                     try {
-                        HttpResponse<String> status = http.send(HttpRequest.newBuilder(nodes.get(worker - 1).resolve("/internal/v1/status"))
+                        HttpResponse<String> status = http.send(HttpRequest.newBuilder(nodes.get(worker - 1).resolve("/internal/v1/status")).header("Authorization", "Bearer " + readToken)
                                 .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
                         long now = System.nanoTime();
                         for (JsonNode replica : Json.mapper().readTree(status.body()).path("replicas")) {
@@ -228,7 +231,7 @@ class FrozenNodeIT {
         Map<Integer, Set<PartitionId>> led = new TreeMap<>();
         try (HttpClient http = HttpClient.newBuilder().sslContext(tls).build()) {
             for (int worker = 1; worker <= nodes.size(); worker++) {
-                HttpResponse<String> status = http.send(HttpRequest.newBuilder(nodes.get(worker - 1).resolve("/internal/v1/status"))
+                HttpResponse<String> status = http.send(HttpRequest.newBuilder(nodes.get(worker - 1).resolve("/internal/v1/status")).header("Authorization", "Bearer " + readToken)
                         .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
                 Set<PartitionId> partitions = new java.util.TreeSet<>();
                 for (JsonNode replica : Json.mapper().readTree(status.body()).path("replicas")) {
