@@ -4,7 +4,9 @@ import dev.sluice.metadata.Json;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
+import dev.sluice.raft.RaftTls;
 import dev.sluice.raft.ReplicaSetAdmin;
+import dev.sluice.security.TlsMaterial;
 import dev.sluice.wire.DiskState;
 import dev.sluice.wire.ReplicaStatus;
 import dev.sluice.wire.WorkerStatus;
@@ -18,6 +20,7 @@ import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -44,22 +47,22 @@ public final class RatisDataPlane implements DataPlane {
     private final InstantSource clock;
     private final HttpClient http;
     private final ExecutorService operations;
-    private final java.util.Optional<String> adminToken;
+    private final Optional<String> nodeToken;
 
     /**
      * @param concurrentOperations how many Raft operations may run at once (at least the cluster's limit
      *     on concurrent changes, plus room for leadership transfers)
      */
     public RatisDataPlane(String clusterName, int concurrentOperations, InstantSource clock) {
-        this(clusterName, concurrentOperations, clock, java.util.Optional.empty());
+        this(clusterName, concurrentOperations, clock, Optional.empty());
     }
 
     /**
-     * @param adminToken the token this node presents to other nodes: reading a worker's status needs the {@code read}
+     * @param nodeToken the token this node presents to other nodes: reading a worker's status needs the {@code read}
      *     scope and asking it to shut down the {@code operate} scope, when the cluster checks credentials
      */
-    public RatisDataPlane(String clusterName, int concurrentOperations, InstantSource clock, java.util.Optional<String> adminToken) {
-        this(clusterName, concurrentOperations, clock, adminToken, java.util.Optional.empty());
+    public RatisDataPlane(String clusterName, int concurrentOperations, InstantSource clock, Optional<String> nodeToken) {
+        this(clusterName, concurrentOperations, clock, nodeToken, Optional.empty());
     }
 
     /**
@@ -67,21 +70,21 @@ public final class RatisDataPlane implements DataPlane {
      *     {@code https://}, checked against the cluster's CA, and the workers' Raft ports with mutual TLS; both present
      *     this node's certificate. Empty for a cluster without TLS
      */
-    public RatisDataPlane(String clusterName, int concurrentOperations, InstantSource clock, java.util.Optional<String> adminToken,
-            java.util.Optional<dev.sluice.security.TlsMaterial> tls) {
+    public RatisDataPlane(String clusterName, int concurrentOperations, InstantSource clock, Optional<String> nodeToken,
+            Optional<TlsMaterial> tls) {
         HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(STATUS_TIMEOUT);
         tls.ifPresent(material -> http.sslContext(material.sslContext()));
         this.http = http.build();
-        this.admin = new ReplicaSetAdmin(clusterName, ReplicaSetAdmin.DEFAULT_RPC_TIMEOUT, tls.map(dev.sluice.raft.RaftTls::mutual).orElse(dev.sluice.raft.RaftTls.PLAINTEXT));
+        this.admin = new ReplicaSetAdmin(clusterName, ReplicaSetAdmin.DEFAULT_RPC_TIMEOUT, tls.map(RaftTls::mutual).orElse(RaftTls.PLAINTEXT));
         this.clock = clock;
-        this.adminToken = adminToken;
+        this.nodeToken = nodeToken;
         this.operations = Executors.newFixedThreadPool(concurrentOperations, Thread.ofPlatform().name("sluice-raft-admin-", 0).daemon().factory());
     }
 
     @Override
     public CompletableFuture<NodeReplicas> replicas(NodeConfig node) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(node.addresses().http().resolve(WorkerStatus.PATH)).timeout(STATUS_TIMEOUT).GET();
-        adminToken.ifPresent(token -> builder.header("Authorization", "Bearer " + token));
+        nodeToken.ifPresent(token -> builder.header("Authorization", "Bearer " + token));
         HttpRequest request = builder.build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
             if (response.statusCode() != 200) {
@@ -118,7 +121,7 @@ public final class RatisDataPlane implements DataPlane {
     public CompletableFuture<Void> shutDown(NodeConfig node) {
         HttpRequest.Builder request = HttpRequest.newBuilder(node.addresses().http().resolve("/api/v1/nodes/" + node.nodeId() + "/shutdown"))
                 .timeout(STATUS_TIMEOUT).POST(HttpRequest.BodyPublishers.noBody());
-        adminToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
+        nodeToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
         return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString()).thenAccept(response -> {
             if (response.statusCode() / 100 != 2) {
                 throw new IllegalStateException(node.nodeId() + " refused to shut down: HTTP " + response.statusCode() + " " + response.body());

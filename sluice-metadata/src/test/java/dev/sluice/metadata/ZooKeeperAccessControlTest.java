@@ -15,9 +15,7 @@ import dev.sluice.model.PartitionId;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +26,6 @@ import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
-import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooDefs;
@@ -100,22 +97,6 @@ class ZooKeeperAccessControlTest {
         return client;
     }
 
-    /** Every node at and under {@code root} with its ACL, as {@code client} reads them. */
-    private static Map<String, List<ACL>> aclsUnder(CuratorFramework client, String root) throws Exception {
-        Map<String, List<ACL>> acls = new LinkedHashMap<>();
-        Deque<String> pending = new ArrayDeque<>(List.of(root));
-        while (!pending.isEmpty()) {
-            String path = pending.poll();
-            try {
-                acls.put(path, client.getACL().forPath(path));
-                client.getChildren().forPath(path).forEach(child -> pending.add(ZKPaths.makePath(path, child)));
-            } catch (KeeperException.NoNodeException gone) {
-                // Deleted while walking (a trimmed log entry, an election node).
-            }
-        }
-        return acls;
-    }
-
     /** Uses every way the store creates nodes: transactions, nested keys, logs, ephemerals, an election, watches. */
     private static void exercise(ZooKeeperMetadataStore store) throws Exception {
         store.put(MetadataKeys.NODES, "nodes-configuration".getBytes(UTF_8), Precondition.DOES_NOT_EXIST);
@@ -142,7 +123,7 @@ class ZooKeeperAccessControlTest {
         ZooKeeperMetadataStore store = store(ZooKeeperAccess.secured(identity));
         exercise(store);
 
-        Map<String, List<ACL>> acls = aclsUnder(rawClient(USER + ":" + SECRET), ROOT);
+        Map<String, List<ACL>> acls = ZooKeeperTrees.aclsUnder(rawClient(USER + ":" + SECRET), ROOT);
         assertThat(acls.keySet()).contains(ROOT, ROOT + "/nodes", ROOT + "/placements/P0", ROOT + "/liveness/N1", ROOT + "/deeply/nested",
                 ROOT + "/controller/election");
         assertThat(acls.keySet()).anyMatch(path -> path.startsWith(ROOT + "/events/"))
@@ -353,20 +334,20 @@ class ZooKeeperAccessControlTest {
         long nodesVersion = securedNode.put(MetadataKeys.NODES, "written with the secret".getBytes(UTF_8), Precondition.NONE);
 
         // Node 2 still runs without the secret: securing now would lock it out, so nothing is changed.
-        Map<String, List<ACL>> beforeRefusal = aclsUnder(owner, ROOT);
+        Map<String, List<ACL>> beforeRefusal = ZooKeeperTrees.aclsUnder(owner, ROOT);
         ZooKeeperTreeSecurer.Outcome refused = ZooKeeperTreeSecurer.secure(zooKeeper.connectString(), ROOT, identity, TIMEOUT, false);
         assertThat(refused).isInstanceOfSatisfying(ZooKeeperTreeSecurer.Outcome.Refused.class, refusal -> {
             assertThat(refusal.reason()).startsWith("1 live node(s) under " + ROOT + " belong to ZooKeeper sessions that do not use this secret file");
             assertThat(refusal.paths()).containsExactly(ROOT + "/liveness/N2");
         });
-        assertThat(aclsUnder(owner, ROOT)).isEqualTo(beforeRefusal);
+        assertThat(ZooKeeperTrees.aclsUnder(owner, ROOT)).isEqualTo(beforeRefusal);
 
         // Node 2 restarts with the secret too; the dry run counts, step 2 secures, a rerun has nothing to do.
         stillOpenLiveness.close();
         stillOpen.close();
         ZooKeeperMetadataStore secondSecured = store(ZooKeeperAccess.secured(identity));
         secondSecured.putEphemeral(MetadataKeys.liveness(NodeId.of(2)), "alive again".getBytes(UTF_8));
-        int openNodes = (int) aclsUnder(owner, ROOT).values().stream().filter(ZooKeeperTreeSecurer::isOpen).count();
+        int openNodes = (int) ZooKeeperTrees.aclsUnder(owner, ROOT).values().stream().filter(ZooKeeperTreeSecurer::isOpen).count();
         assertThat(openNodes).isGreaterThan(5);
         ZooKeeperTreeSecurer.Outcome dryRun = ZooKeeperTreeSecurer.secure(zooKeeper.connectString(), ROOT, identity, TIMEOUT, true);
         assertThat(dryRun).isInstanceOfSatisfying(ZooKeeperTreeSecurer.Outcome.Secured.class, done -> {
@@ -379,7 +360,7 @@ class ZooKeeperAccessControlTest {
         ZooKeeperTreeSecurer.Outcome rerun = ZooKeeperTreeSecurer.secure(zooKeeper.connectString(), ROOT, identity, TIMEOUT, false);
         assertThat(rerun).isInstanceOfSatisfying(ZooKeeperTreeSecurer.Outcome.Secured.class, done -> assertThat(done.changed()).isZero());
 
-        assertThat(aclsUnder(owner, ROOT)).allSatisfy((path, acl) -> assertThat(acl).as(path).isEqualTo(identity.acl()));
+        assertThat(ZooKeeperTrees.aclsUnder(owner, ROOT)).allSatisfy((path, acl) -> assertThat(acl).as(path).isEqualTo(identity.acl()));
         assertRefused(() -> stranger.setData().forPath(ROOT + "/nodes", "forged".getBytes(UTF_8)));
         assertRefused(() -> stranger.create().forPath(ROOT + "/intruder"));
         assertThat(securedNode.get(MetadataKeys.NODES).orElseThrow().version()).isEqualTo(nodesVersion);
@@ -426,7 +407,7 @@ class ZooKeeperAccessControlTest {
         onBoth.close();
         assertThat(ZooKeeperTreeSecurer.secure(zooKeeper.connectString(), ROOT, fresh, TIMEOUT, false)).isInstanceOf(ZooKeeperTreeSecurer.Outcome.Secured.class);
 
-        assertThat(aclsUnder(rawClient(USER + ":" + OTHER_SECRET), ROOT)).allSatisfy((path, acl) -> assertThat(new HashSet<>(acl)).as(path)
+        assertThat(ZooKeeperTrees.aclsUnder(rawClient(USER + ":" + OTHER_SECRET), ROOT)).allSatisfy((path, acl) -> assertThat(new HashSet<>(acl)).as(path)
                 .isEqualTo(new HashSet<>(fresh.acl())));
         assertRefused(() -> rawClient(USER + ":" + SECRET).getData().forPath(ROOT + "/nodes"));
         assertThatThrownBy(() -> store(ZooKeeperAccess.secured(identity("old-again", SECRET)))).isInstanceOf(MetadataAccessDeniedException.class);

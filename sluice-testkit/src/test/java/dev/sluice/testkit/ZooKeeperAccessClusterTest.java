@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.sluice.metadata.ZooKeeperTrees;
 import dev.sluice.controller.ControllerConfig;
 import dev.sluice.controller.Lifecycle;
 import dev.sluice.metadata.MetadataKeys;
@@ -19,9 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
-import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
@@ -88,21 +85,6 @@ class ZooKeeperAccessClusterTest {
         return client;
     }
 
-    private static Map<String, List<ACL>> aclsUnder(CuratorFramework client, String root) throws Exception {
-        Map<String, List<ACL>> acls = new LinkedHashMap<>();
-        Deque<String> pending = new ArrayDeque<>(List.of(root));
-        while (!pending.isEmpty()) {
-            String path = pending.poll();
-            try {
-                acls.put(path, client.getACL().forPath(path));
-                client.getChildren().forPath(path).forEach(child -> pending.add(ZKPaths.makePath(path, child)));
-            } catch (KeeperException.NoNodeException gone) {
-                // An event trimmed or an election node replaced while walking.
-            }
-        }
-        return acls;
-    }
-
     private record Snapshot(byte[] data, int version, int childrenVersion) {
         boolean same(Snapshot other) {
             return java.util.Arrays.equals(data, other.data) && version == other.version && childrenVersion == other.childrenVersion;
@@ -148,7 +130,7 @@ class ZooKeeperAccessClusterTest {
             try (CuratorFramework owner = client(cluster, CLUSTER + ":" + SECRET);
                  CuratorFramework anonymous = client(cluster, null);
                  CuratorFramework wrongSecret = client(cluster, CLUSTER + ":" + SECRET.replace('a', 'b'))) {
-                Map<String, List<ACL>> acls = aclsUnder(owner, root);
+                Map<String, List<ACL>> acls = ZooKeeperTrees.aclsUnder(owner, root);
                 assertThat(acls.keySet()).contains(root + "/nodes", root + "/partition-table", root + "/placements/P0", root + "/liveness",
                         root + "/controller");
                 assertThat(acls.keySet()).anyMatch(path -> path.startsWith(root + "/events/")).anyMatch(path -> path.startsWith(root + "/audit/"))
@@ -208,7 +190,7 @@ class ZooKeeperAccessClusterTest {
                     .isInstanceOfSatisfying(ZooKeeperTreeSecurer.Outcome.Secured.class, rerun -> assertThat(rerun.changed()).isZero());
 
             try (CuratorFramework owner = client(cluster, CLUSTER + ":" + SECRET); CuratorFramework anonymous = client(cluster, null)) {
-                assertThat(aclsUnder(owner, root)).allSatisfy((path, acl) -> assertThat(acl).as(path).isEqualTo(identity.acl()));
+                assertThat(ZooKeeperTrees.aclsUnder(owner, root)).allSatisfy((path, acl) -> assertThat(acl).as(path).isEqualTo(identity.acl()));
                 Snapshot nodesBefore = snapshot(owner, root + "/" + MetadataKeys.NODES);
                 assertStrangerRefused(anonymous, root);
                 assertThat(snapshot(owner, root + "/" + MetadataKeys.NODES).same(nodesBefore)).isTrue();
