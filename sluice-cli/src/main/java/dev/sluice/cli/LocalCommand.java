@@ -13,7 +13,9 @@ import picocli.CommandLine.Spec;
 /** {@code sluice local}: a whole cluster on this machine, until Ctrl-C. */
 @Command(name = "local", description = "Run a cluster on this machine: an embedded ZooKeeper and one process per worker, until Ctrl-C or SIGTERM.",
         footer = {"", "Worker N serves HTTPS on --http-port + N - 1, with a certificate of the cluster's own CA",
-            "(<data-dir>/certs/ca.crt, made on the first start). The cluster's token stays in <data-dir>/token;",
+            "(<data-dir>/certs/ca.crt, made on the first start). Its nodes check credentials",
+            "(<data-dir>/credentials): the operator's token in <data-dir>/token may do everything, read-token",
+            "only look, data-token only read and write keys. The operator's token stays in <data-dir>/token;",
             "'local' records a copy for the cluster's addresses under $SLUICE_HOME/clusters (SLUICE_HOME",
             "defaults to ~/.sluice), with a copy of the CA, and makes it the current cluster",
             "($SLUICE_HOME/current): commands without --url or SLUICE_URL talk to it and trust its CA.",
