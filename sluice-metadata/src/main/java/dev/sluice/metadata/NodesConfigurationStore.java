@@ -163,9 +163,14 @@ public final class NodesConfigurationStore {
                 clock.instant()), fences);
     }
 
-    /** Removes a disabled node for good; its id stays reserved by a tombstone. */
-    public Update remove(GenerationalNodeId node) {
-        return update(config -> new NodesChange.RemoveNode(node, clock.instant()), List.of());
+    /**
+     * Removes a disabled node for good; its id stays reserved by a tombstone. {@code factsFor} gathers what the
+     * removal is judged on (liveness, placements naming the node) from the configuration as read; it runs again
+     * after a conflict.
+     */
+    public Update remove(GenerationalNodeId node, Actor actor, String reason, Function<NodesConfiguration, NodesChange.RemovalFacts> factsFor,
+            dev.sluice.model.CredentialName credential) {
+        return update(config -> new NodesChange.RemoveNode(node, actor, reason, factsFor.apply(config), clock.instant(), credential), List.of());
     }
 
     /** Watches the document; the listener gets every new version (and the current one first). */

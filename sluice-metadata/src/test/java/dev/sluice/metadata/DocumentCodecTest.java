@@ -70,6 +70,24 @@ class DocumentCodecTest {
     }
 
     @Test
+    void aCordonIsStoredWithTheNodeAndADocumentWithoutOneReadsAsNotCordoned() {
+        NodesConfiguration plain = sampleConfiguration();
+        NodeConfig worker = plain.nodes().getFirst();
+        NodesConfiguration cordoned = new NodesConfiguration(plain.version(), List.of(worker.withCordon(
+                new dev.sluice.model.Cordon("disk filling up", Actor.OPERATOR, AT, "req-c", dev.sluice.model.CredentialName.of("oncall")))),
+                plain.tombstones());
+        DocumentCodec<NodesConfiguration> codec = NodesConfigurationStore.codec();
+
+        String json = new String(codec.encode(cordoned), UTF_8);
+
+        assertThat(json).contains("\"cordon\":{\"reason\":\"disk filling up\",\"requestedBy\":\"operator\"");
+        assertThat(codec.decode("nodes", json.getBytes(UTF_8))).isEqualTo(cordoned);
+        // Older releases wrote no cordon field (and nulls are not written): such a node reads as not cordoned.
+        assertThat(new String(codec.encode(plain), UTF_8)).doesNotContain("cordon");
+        assertThat(codec.decode("nodes", codec.encode(plain)).nodes().getFirst().isCordoned()).isFalse();
+    }
+
+    @Test
     void storedFormUsesTheWireNamesAndCarriesAFormat() {
         String json = new String(NodesConfigurationStore.codec().encode(sampleConfiguration()), UTF_8);
         assertThat(json).startsWith("{\"format\":1,").contains("\"workerState\":\"draining\"").contains("\"id\":\"N1:3\"")

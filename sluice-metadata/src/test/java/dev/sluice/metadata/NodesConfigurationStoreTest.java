@@ -170,7 +170,8 @@ class NodesConfigurationStoreTest {
     void removingANodeLeavesATombstoneAndItsIdIsNeverReused() {
         NodeConfig node = register("worker-a");
         metadata.nodes().transition(node.id(), WorkerState.DISABLED, Actor.OPERATOR, "", false, c -> GuardFacts.NONE, List.of());
-        assertThat(metadata.nodes().remove(node.id()).applied()).isTrue();
+        assertThat(metadata.nodes().remove(node.id(), Actor.OPERATOR, "", c -> new dev.sluice.model.NodesChange.RemovalFacts(false, 0, 0), null).applied())
+                .isTrue();
         NodeConfig again = register("worker-a");
         assertThat(again.id()).isEqualTo(new GenerationalNodeId(dev.sluice.model.NodeId.of(2), 1));
         assertThat(metadata.nodes().current().isRemoved(node.nodeId())).isTrue();

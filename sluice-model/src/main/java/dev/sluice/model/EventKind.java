@@ -30,6 +30,10 @@ public enum EventKind {
     ROLLOUT_NODE_RESTARTED,
     /** A rolling restart completed, stopped by itself, or was cancelled. */
     ROLLOUT_ENDED,
+    /** An operator cordoned a worker: it receives no new replica or leadership. */
+    NODE_CORDONED,
+    /** An operator lifted a worker's cordon. */
+    NODE_UNCORDONED,
     @JsonEnumDefaultValue
     OTHER;
 

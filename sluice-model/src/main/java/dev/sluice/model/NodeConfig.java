@@ -13,6 +13,8 @@ import java.util.regex.Pattern;
  * @param incarnation a random token chosen by the process that registered this generation, so that a
  *     registration retried after a lost reply can recognise its own write
  * @param maintenance the node's latest maintenance intent, lasting or ended, or {@code null} if it never had one
+ * @param cordon the operator's cordon while one holds ({@link Cordon}: no new replica or leadership), else {@code null}
+ *     (since the cordon; absent in older documents, which read as not cordoned)
  */
 public record NodeConfig(
         String name,
@@ -23,7 +25,14 @@ public record NodeConfig(
         WorkerState workerState,
         StateChange lastStateChange,
         String incarnation,
-        Maintenance maintenance) {
+        Maintenance maintenance,
+        Cordon cordon) {
+
+    /** A node without a cordon. */
+    public NodeConfig(String name, GenerationalNodeId id, NodeAddresses addresses, Set<Role> roles, Location location, WorkerState workerState,
+            StateChange lastStateChange, String incarnation, Maintenance maintenance) {
+        this(name, id, addresses, roles, location, workerState, lastStateChange, incarnation, maintenance, null);
+    }
 
     /** Names are what operators type; a name must never be mistaken for a plain id. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
@@ -72,11 +81,22 @@ public record NodeConfig(
     }
 
     public NodeConfig withWorkerState(WorkerState state, StateChange change) {
-        return new NodeConfig(name, id, addresses, roles, location, state, change, incarnation, maintenance);
+        return new NodeConfig(name, id, addresses, roles, location, state, change, incarnation, maintenance, cordon);
     }
 
     public NodeConfig withMaintenance(Maintenance value) {
-        return new NodeConfig(name, id, addresses, roles, location, workerState, lastStateChange, incarnation, value);
+        return new NodeConfig(name, id, addresses, roles, location, workerState, lastStateChange, incarnation, value, cordon);
+    }
+
+    /** This node with {@code value} as its cordon, or without one for {@code null}. */
+    public NodeConfig withCordon(Cordon value) {
+        return new NodeConfig(name, id, addresses, roles, location, workerState, lastStateChange, incarnation, maintenance, value);
+    }
+
+    /** Whether an operator cordoned this node: it receives no new replica and no new leadership. */
+    @com.fasterxml.jackson.annotation.JsonIgnore // derived from cordon, which is what is stored
+    public boolean isCordoned() {
+        return cordon != null;
     }
 
     /** Whether a maintenance intent holds for this node at {@code now}. */

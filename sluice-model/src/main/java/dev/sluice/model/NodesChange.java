@@ -148,11 +148,64 @@ public sealed interface NodesChange {
         }
     }
 
-    /** Removes a disabled node for good, leaving a tombstone so its id is never reused. */
-    record RemoveNode(GenerationalNodeId node, Instant at) implements NodesChange {
+    /**
+     * An operator cordons a worker: it receives no new replica and no new leadership, and keeps what it holds
+     * ({@link Cordon}). Cordoning a cordoned worker changes nothing (the first cordon's who, when and why stay).
+     *
+     * @param node the incarnation the request was decided against
+     * @param credential the API credential that asked, recorded with the cordon; {@code null} when none did
+     */
+    record CordonNode(GenerationalNodeId node, Actor actor, String reason, String requestId, Instant at, CredentialName credential)
+            implements NodesChange {
+        public CordonNode {
+            Objects.requireNonNull(node, "node");
+            Objects.requireNonNull(actor, "actor");
+            Objects.requireNonNull(requestId, "requestId");
+            Objects.requireNonNull(at, "at");
+            reason = reason == null ? "" : reason;
+        }
+    }
+
+    /** Lifts a worker's cordon; a worker without one is a no-op success. */
+    record UncordonNode(NodeId node, Actor actor, Instant at, CredentialName credential) implements NodesChange {
+        public UncordonNode {
+            Objects.requireNonNull(node, "node");
+            Objects.requireNonNull(actor, "actor");
+            Objects.requireNonNull(at, "at");
+        }
+    }
+
+    /**
+     * Removes a disabled node for good, leaving a tombstone so its id is never reused; its name registers again
+     * as a new node. Refused unless the node is disabled (or has no worker role), is not running, and no
+     * placement names it, as {@code facts} say.
+     *
+     * @param node the incarnation the request was decided against
+     * @param facts what the caller saw beyond the nodes configuration, gathered fresh for each attempt; {@code null}
+     *     if nobody looked, which refuses
+     * @param credential the API credential that asked, named in the event; {@code null} when none did
+     */
+    record RemoveNode(GenerationalNodeId node, Actor actor, String reason, RemovalFacts facts, Instant at, CredentialName credential)
+            implements NodesChange {
         public RemoveNode {
             Objects.requireNonNull(node, "node");
+            Objects.requireNonNull(actor, "actor");
             Objects.requireNonNull(at, "at");
+            reason = reason == null ? "" : reason;
+        }
+    }
+
+    /**
+     * What a removal is judged on besides the configuration: whether the node's process runs, and how many
+     * placements still name it (in a current or next replica set) or say it leads.
+     *
+     * @param alive whether the node holds a liveness entry, or {@code null} if unknown (which refuses)
+     */
+    record RemovalFacts(Boolean alive, int replicaSetsNamingNode, int partitionsLed) {
+        public RemovalFacts {
+            if (replicaSetsNamingNode < 0 || partitionsLed < 0) {
+                throw new IllegalArgumentException("counts must not be negative: " + replicaSetsNamingNode + ", " + partitionsLed);
+            }
         }
     }
 }

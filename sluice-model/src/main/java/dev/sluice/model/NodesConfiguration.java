@@ -143,6 +143,8 @@ public final class NodesConfiguration {
             case NodesChange.RemoveNode remove -> applyRemove(remove);
             case NodesChange.StartMaintenance start -> applyStartMaintenance(start);
             case NodesChange.EndMaintenance end -> applyEndMaintenance(end);
+            case NodesChange.CordonNode cordon -> applyCordon(cordon);
+            case NodesChange.UncordonNode uncordon -> applyUncordon(uncordon);
         };
     }
 
@@ -171,7 +173,7 @@ public final class NodesConfiguration {
         }
         GenerationalNodeId id = existing.id().nextGeneration();
         NodeConfig restarted = new NodeConfig(existing.name(), id, register.addresses(), register.roles(), register.location(),
-                existing.workerState(), existing.lastStateChange(), register.incarnation(), existing.maintenance());
+                existing.workerState(), existing.lastStateChange(), register.incarnation(), existing.maintenance(), existing.cordon());
         ClusterEvent event = ClusterEvent.of(register.at(), EventKind.NODE_REGISTERED, id.id(), null,
                 id + " (" + register.name() + ") registered again, state " + restarted.workerState(), Map.of("generation", (long) id.generation()));
         return new ChangeResult.Changed(withNode(nextVersion, restarted), restarted, event);
@@ -392,27 +394,112 @@ public final class NodesConfiguration {
         return new ChangeResult.Refused(new Refusal(kind, message, node.nodeId(), current, request.target(), allowed, withForce, blocking));
     }
 
+    private ChangeResult applyCordon(NodesChange.CordonNode request) {
+        NodeConfig node = byId.get(request.node().id());
+        if (node == null) {
+            String why = isRemoved(request.node().id()) ? " (it was removed)" : "";
+            return new ChangeResult.Refused(Refusal.simple(RefusalKind.UNKNOWN_NODE, request.node().id(), "unknown node " + request.node().id() + why));
+        }
+        if (node.isCordoned()) {
+            // The first cordon's who, when and why stay: a second operator cordoning it again changes nothing they need to know.
+            return new ChangeResult.Unchanged(node, node.cordon().requestId().equals(request.requestId()));
+        }
+        if (node.id().generation() != request.node().generation()) {
+            return new ChangeResult.Refused(maintenanceRefusal(RefusalKind.STALE_GENERATION, node, "node " + node.nodeId()
+                    + " restarted since the request was made (request for " + request.node() + ", now " + node.id() + "); look at it again and retry",
+                    List.of()));
+        }
+        if (!node.isWorker()) {
+            return new ChangeResult.Refused(maintenanceRefusal(RefusalKind.INVALID_REQUEST, node,
+                    NodeResolution.label(node) + " has no worker role, so it never receives replicas; there is nothing to cordon", List.of()));
+        }
+        Cordon cordon = new Cordon(request.reason(), request.actor(), request.at(), request.requestId(), request.credential());
+        NodeConfig changed = node.withCordon(cordon);
+        String effect = switch (node.workerState()) {
+            case ACTIVE -> "it keeps its replicas and leaderships and receives no new ones";
+            case PROVISIONING -> "once active it receives no replica or leadership until it is uncordoned";
+            case DRAINING, DISABLED -> "it receives nothing while " + node.workerState() + " anyway; the cordon holds if it becomes active again";
+        };
+        ClusterEvent event = ClusterEvent.of(request.at(), EventKind.NODE_CORDONED, node.nodeId(), null,
+                NodeResolution.label(node) + " cordoned by " + request.actor() + (request.credential() == null ? "" : " with credential " + request.credential())
+                        + (request.reason().isEmpty() ? "" : ": " + request.reason()) + "; " + effect, Map.of());
+        return new ChangeResult.Changed(withNode(version.next(), changed), changed, event);
+    }
+
+    private ChangeResult applyUncordon(NodesChange.UncordonNode request) {
+        NodeConfig node = byId.get(request.node());
+        if (node == null) {
+            String why = isRemoved(request.node()) ? " (it was removed)" : "";
+            return new ChangeResult.Refused(Refusal.simple(RefusalKind.UNKNOWN_NODE, request.node(), "unknown node " + request.node() + why));
+        }
+        if (!node.isCordoned()) {
+            return new ChangeResult.Unchanged(node, false);
+        }
+        Cordon cordon = node.cordon();
+        NodeConfig changed = node.withCordon(null);
+        ClusterEvent event = ClusterEvent.of(request.at(), EventKind.NODE_UNCORDONED, node.nodeId(), null,
+                NodeResolution.label(node) + " uncordoned by " + request.actor() + (request.credential() == null ? "" : " with credential " + request.credential())
+                        + " (cordoned since " + cordon.since() + (cordon.reason().isEmpty() ? "" : ": " + cordon.reason()) + ")"
+                        + (node.workerState() == WorkerState.ACTIVE ? "; it may receive replicas again" : ""),
+                Map.of("durationMillis", Math.max(0, java.time.Duration.between(cordon.since(), request.at()).toMillis())));
+        return new ChangeResult.Changed(withNode(version.next(), changed), changed, event);
+    }
+
     private ChangeResult applyRemove(NodesChange.RemoveNode remove) {
         NodeConfig node = byId.get(remove.node().id());
         if (node == null) {
-            return new ChangeResult.Refused(Refusal.simple(RefusalKind.UNKNOWN_NODE, remove.node().id(), "unknown node " + remove.node().id()));
+            String why = isRemoved(remove.node().id()) ? " (it was removed already)" : "";
+            return new ChangeResult.Refused(Refusal.simple(RefusalKind.UNKNOWN_NODE, remove.node().id(), "unknown node " + remove.node().id() + why));
         }
         if (node.id().generation() != remove.node().generation()) {
             return new ChangeResult.Refused(Refusal.simple(RefusalKind.STALE_GENERATION, node.nodeId(),
-                    "node " + node.nodeId() + " restarted since the request was made (now " + node.id() + ")"));
+                    "node " + node.nodeId() + " restarted since the request was made (request for " + remove.node() + ", now " + node.id() + ")"));
         }
-        if (node.workerState() != WorkerState.DISABLED) {
+        String label = NodeResolution.label(node);
+        if (node.isWorker() && node.workerState() != WorkerState.DISABLED) {
+            String next = switch (node.workerState()) {
+                case ACTIVE -> "drain it first; it becomes disabled by itself once empty";
+                case DRAINING -> "its drain has not finished; it becomes disabled by itself once empty";
+                case PROVISIONING -> "disable it first (it holds nothing yet)";
+                case DISABLED -> throw new IllegalStateException("unreachable");
+            };
             return new ChangeResult.Refused(new Refusal(RefusalKind.GUARD_FAILED,
-                    "only a disabled node can be removed; " + node.nodeId() + " is " + node.workerState(),
+                    "only a disabled node can be removed; " + label + " is " + node.workerState() + ": " + next,
                     node.nodeId(), node.workerState(), null, List.of(), List.of(), List.of()));
+        }
+        String guardFailure = removalFailure(remove.facts());
+        if (guardFailure != null) {
+            return new ChangeResult.Refused(new Refusal(RefusalKind.GUARD_FAILED, label + " cannot be removed now: " + guardFailure,
+                    node.nodeId(), node.isWorker() ? node.workerState() : null, null, List.of(), List.of(), List.of()));
         }
         Version nextVersion = version.next();
         List<NodeConfig> remaining = nodes.stream().filter(n -> !n.nodeId().equals(node.nodeId())).toList();
         List<Tombstone> graves = new ArrayList<>(tombstones);
         graves.add(new Tombstone(node.nodeId(), node.name(), node.id().generation(), remove.at()));
         ClusterEvent event = ClusterEvent.of(remove.at(), EventKind.NODE_REMOVED, node.nodeId(), null,
-                node.id() + " (" + node.name() + ") removed; its id stays reserved", Map.of());
+                node.id() + " (" + node.name() + ") removed by " + remove.actor() + (remove.credential() == null ? "" : " with credential " + remove.credential())
+                        + (remove.reason().isEmpty() ? "" : ": " + remove.reason())
+                        + "; its id stays reserved, and the name '" + node.name() + "' registers again as a new node",
+                Map.of("generation", (long) node.id().generation()));
         return new ChangeResult.Changed(new NodesConfiguration(nextVersion, remaining, graves), null, event);
+    }
+
+    /** Why the removal's facts forbid it, or {@code null} if they allow it. An unknown fact forbids it: removal cannot be undone. */
+    private static String removalFailure(NodesChange.RemovalFacts facts) {
+        if (facts == null) {
+            return "nobody checked that it holds nothing and is stopped";
+        }
+        if (facts.alive() == null) {
+            return "its liveness is unknown";
+        }
+        if (facts.alive()) {
+            return "it is still registered alive; stop its process first (a running process would register its name again as a new node)";
+        }
+        if (facts.replicaSetsNamingNode() > 0 || facts.partitionsLed() > 0) {
+            return "it still holds data: it is in " + facts.replicaSetsNamingNode() + " replica set(s) and leads " + facts.partitionsLed()
+                    + " partition(s); drain it (or wait for the controller to replace them) first";
+        }
+        return null;
     }
 
     private NodesConfiguration withNode(Version nextVersion, NodeConfig node) {
