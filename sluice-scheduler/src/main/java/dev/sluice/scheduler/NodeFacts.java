@@ -21,8 +21,14 @@ import java.util.List;
  *     it is alive: when it was first seen dead, or when its maintenance ended if that was later
  * @param inMaintenance a maintenance intent holds for it now: it keeps its replicas however long it is away,
  *     and receives neither replicas nor leaderships
+ * @param cordoned an operator cordoned it: it keeps its replicas and the leaderships it holds, and receives no new ones
  */
-record NodeFacts(NodeId id, String zone, WorkerState state, boolean alive, Instant deadSince, boolean inMaintenance) {
+record NodeFacts(NodeId id, String zone, WorkerState state, boolean alive, Instant deadSince, boolean inMaintenance, boolean cordoned) {
+
+    /** A node nobody cordoned. */
+    NodeFacts(NodeId id, String zone, WorkerState state, boolean alive, Instant deadSince, boolean inMaintenance) {
+        this(id, zone, state, alive, deadSince, inMaintenance, false);
+    }
 
     static List<NodeFacts> of(NodesConfiguration nodes, Liveness liveness, Instant now) {
         List<NodeFacts> facts = new ArrayList<>(nodes.nodes().size());
@@ -37,12 +43,13 @@ record NodeFacts(NodeId id, String zone, WorkerState state, boolean alive, Insta
                 // for five minutes under a one-hour maintenance that an operator then ends is not past its grace.
                 deadSince = maintenance.endsAt();
             }
-            facts.add(new NodeFacts(id, node.location().toString(), node.isWorker() ? node.workerState() : null, alive, deadSince, inMaintenance));
+            facts.add(new NodeFacts(id, node.location().toString(), node.isWorker() ? node.workerState() : null, alive, deadSince, inMaintenance,
+                    node.isCordoned()));
         }
         return facts;
     }
 
     NodeFacts withState(WorkerState newState) {
-        return new NodeFacts(id, zone, newState, alive, deadSince, inMaintenance);
+        return new NodeFacts(id, zone, newState, alive, deadSince, inMaintenance, cordoned);
     }
 }

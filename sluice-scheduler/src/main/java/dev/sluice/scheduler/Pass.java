@@ -55,7 +55,14 @@ final class Pass {
     private final boolean[] keeps;
     private final Instant[] deadSince;
     private final boolean[] inMaintenance;
+    /**
+     * Fit to lead a partition it already leads (or is pinned to): a candidate, or a cordoned worker that would be
+     * one but for its cordon. A cordon keeps new leaderships off a worker, not the ones it holds.
+     */
+    private final boolean[] mayKeepLeading;
     private final int eligibleCount;
+    /** Workers that would be candidates but for their cordon, for the explanations. */
+    private final int cordonedCount;
     private final int[] zoneMark;
     private int zoneStamp;
 
@@ -128,6 +135,7 @@ final class Pass {
         this.keeps = new boolean[nodeCount];
         this.deadSince = new Instant[nodeCount];
         this.inMaintenance = new boolean[nodeCount];
+        this.mayKeepLeading = new boolean[nodeCount];
         TreeSet<String> zones = new TreeSet<>();
         for (NodeFacts fact : everyone) {
             if (fact.zone() != null) {
@@ -141,6 +149,7 @@ final class Pass {
         }
         this.zoneMark = new int[zoneNames.length];
         int eligibleSeen = 0;
+        int cordonedSeen = 0;
         for (int n = 0; n < nodeCount; n++) {
             NodeFacts fact = everyone.get(n);
             ids[n] = fact.id();
@@ -150,8 +159,14 @@ final class Pass {
             deadSince[n] = fact.deadSince();
             boolean deadTooLong = !fact.alive()
                     && (fact.deadSince() == null || Duration.between(fact.deadSince(), now).compareTo(limits.deadNodeGrace()) > 0);
-            // The one definition of a candidate: Active (WorkerState decides), alive, and not in maintenance.
-            eligible[n] = fact.state() != null && fact.state().mayReceiveReplicas() && fact.alive() && !fact.inMaintenance();
+            // The one definition of a candidate: Active (WorkerState decides), alive, not in maintenance, and not cordoned.
+            // Every placement path (first sets, repair, drain targets, balancing, leaderships) picks only candidates.
+            boolean fit = fact.state() != null && fact.state().mayReceiveReplicas() && fact.alive() && !fact.inMaintenance();
+            eligible[n] = fit && !fact.cordoned();
+            mayKeepLeading[n] = fit;
+            if (fit && fact.cordoned()) {
+                cordonedSeen++;
+            }
             // A node in maintenance keeps its replicas however long it is away: that is what the intent is for.
             keeps[n] = fact.state() != null && fact.state().keepsReplicas() && (!deadTooLong || fact.inMaintenance());
             inMaintenance[n] = fact.inMaintenance();
@@ -160,6 +175,7 @@ final class Pass {
             }
         }
         this.eligibleCount = eligibleSeen;
+        this.cordonedCount = cordonedSeen;
         NodeLookup lookup = unknown.isEmpty() ? knownLookup : new NodeLookup(ids);
 
         this.current = new int[partitionCount][];
@@ -1141,9 +1157,12 @@ final class Pass {
         return kind[p] == ChangeKind.INITIAL || kind[p] == null && inFlightNext[p] == null || IntList.contains(current[p], member);
     }
 
-    /** Whether {@code node} may lead {@code p} after this pass: a candidate that stays a member with data. */
+    /**
+     * Whether {@code node} may keep leading {@code p} (or lead it as its pinned leader) after this pass: a member with
+     * data that stays, and a candidate or cordoned. New leaderships go to candidates only ({@link #memberMayLead}).
+     */
     private boolean mayLead(int p, int node) {
-        return eligible[node] && staysMember(p, node);
+        return mayKeepLeading[node] && staysMember(p, node);
     }
 
     /** A member both before and after the change (any member of an initial set). */
@@ -1397,9 +1416,16 @@ final class Pass {
     private void explainNotEnough(int p, int usable, int missing) {
         explain(p, Reason.NOT_ENOUGH_CANDIDATES,
                 "needs " + replicas + " replicas, can place " + usable + ": " + missing + " missing, " + eligibleCount
-                        + " active and alive worker(s) in the cluster",
-                Map.of("replicas", (long) replicas, "placeable", (long) usable, "missing", (long) missing,
-                        "eligibleWorkers", (long) eligibleCount));
+                        + " active and alive worker(s) in the cluster" + cordonedNote(),
+                cordonedCount == 0
+                        ? Map.of("replicas", (long) replicas, "placeable", (long) usable, "missing", (long) missing, "eligibleWorkers", (long) eligibleCount)
+                        : Map.of("replicas", (long) replicas, "placeable", (long) usable, "missing", (long) missing, "eligibleWorkers", (long) eligibleCount,
+                                "cordonedWorkers", (long) cordonedCount));
+    }
+
+    /** Cordoned workers are active and alive but take nothing: a stall they cause must say so, or it reads as a missing worker. */
+    private String cordonedNote() {
+        return cordonedCount == 0 ? "" : " (" + cordonedCount + " more cordoned, which receive no new replicas)";
     }
 
     private void explainSpread(int p, int covered) {
@@ -1411,7 +1437,7 @@ final class Pass {
         }
         explain(p, Reason.ZONE_SPREAD_UNSATISFIABLE,
                 "needs " + replicas + " replicas in " + minZones + " zones, only " + zonesWithCandidates
-                        + (zonesWithCandidates == 1 ? " zone has" : " zones have") + " an active worker; the set covers " + covered,
+                        + (zonesWithCandidates == 1 ? " zone has" : " zones have") + " an active worker; the set covers " + covered + cordonedNote(),
                 Map.of("replicas", (long) replicas, "minZones", (long) minZones, "zonesWithCandidates", (long) zonesWithCandidates,
                         "zonesCovered", (long) covered));
     }

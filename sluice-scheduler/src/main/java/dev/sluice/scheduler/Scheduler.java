@@ -25,8 +25,8 @@ import java.util.TreeMap;
  * <h2>Goals</h2>
  * <ol>
  *   <li>Every partition has {@code replicas} members on <em>candidates</em> — workers that are Active
- *       ({@link WorkerState#mayReceiveReplicas()}) and alive — spread over at least {@code minZones}
- *       zones ({@code region.zone}).
+ *       ({@link WorkerState#mayReceiveReplicas()}), alive, not in maintenance and not cordoned — spread
+ *       over at least {@code minZones} zones ({@code region.zone}).
  *   <li>Balance: every candidate holds ⌊R/N⌋ or ⌈R/N⌉ of the R replicas (N candidates) unless the zone
  *       spread forbids it, and ⌊P/N⌋ or ⌈P/N⌉ of the P leaderships.
  *   <li>Minimal movement: a next set differs from the current one by as few members as the goals allow;
@@ -51,6 +51,10 @@ import java.util.TreeMap;
  *       {@link SchedulerLimits#maxChangesInCluster()}; balancing moves are also capped per pass by
  *       {@link SchedulerLimits#maxFillMovesPerPass()}. Initial sets of new partitions and leadership
  *       moves are not throttled (there is no data to copy).
+ *   <li>A cordoned Active worker ({@link dev.sluice.model.Cordon}) is no candidate: no first set,
+ *       repair, drain target or balancing move picks it, and no leadership moves to it. It keeps its
+ *       replicas (it is not a donor for balancing either) and the leaderships it holds, and may lead as a
+ *       pinned leader; a partition that cannot be placed without it is explained with the cordoned count.
  *   <li>Frozen placements keep their replica set ({@link Reason#FROZEN}); a pinned leader leads whenever
  *       it is a live Active member that stays.
  * </ul>

@@ -105,6 +105,18 @@ final class Fixtures {
             return this;
         }
 
+        /** Cordons worker {@code id}: it keeps what it holds and receives nothing new. */
+        Cluster cordon(int id) {
+            NodeConfig node = nodes.get(n(id));
+            nodes.put(n(id), node.withCordon(new dev.sluice.model.Cordon("test", Actor.OPERATOR, now, "c-" + id, null)));
+            return this;
+        }
+
+        Cluster uncordon(int id) {
+            nodes.put(n(id), nodes.get(n(id)).withCordon(null));
+            return this;
+        }
+
         Cluster dead(int id, Instant since) {
             dead.add(n(id));
             deadSince.put(n(id), since);
