@@ -6,7 +6,9 @@ import dev.sluice.controller.ControllerDocuments;
 import dev.sluice.controller.ControllerStatus;
 import dev.sluice.controller.MoveStep;
 import dev.sluice.controller.Lifecycle;
+import dev.sluice.controller.CordonRequests;
 import dev.sluice.controller.MaintenanceRequests;
+import dev.sluice.controller.NodeRemoval;
 import dev.sluice.controller.RolloutRequests;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.EventLog;
@@ -34,8 +36,10 @@ import dev.sluice.wire.DrainView;
 import dev.sluice.wire.DryRunView;
 import dev.sluice.wire.EventView;
 import dev.sluice.wire.EventsPage;
+import dev.sluice.wire.CordonView;
 import dev.sluice.wire.MaintenanceDryRunView;
 import dev.sluice.wire.MaintenanceView;
+import dev.sluice.wire.NodeRemovedView;
 import dev.sluice.wire.NodeView;
 import dev.sluice.wire.PartitionView;
 import dev.sluice.wire.RefusalView;
@@ -77,11 +81,14 @@ public final class AdminApi {
 
     private static final Set<String> STATE_REQUEST_FIELDS = Set.of("state", "reason", "force", "dryRun");
     private static final Set<String> MAINTENANCE_REQUEST_FIELDS = Set.of("durationSeconds", "reason", "force", "dryRun");
+    private static final Set<String> CORDON_REQUEST_FIELDS = Set.of("reason");
 
     private final String clusterName;
     private final ClusterMetadata metadata;
     private final Lifecycle lifecycle;
     private final MaintenanceRequests maintenance;
+    private final CordonRequests cordons;
+    private final NodeRemoval removal;
     private final RolloutApi rollouts;
     private final InstantSource clock;
     private final ControllerDocuments controller;
@@ -112,6 +119,8 @@ public final class AdminApi {
         this.local = java.util.Objects.requireNonNull(local, "local");
         this.clock = lifecycle.clock();
         this.maintenance = new MaintenanceRequests(metadata, lifecycle, clock);
+        this.cordons = new CordonRequests(metadata, clock);
+        this.removal = new NodeRemoval(metadata, clock);
         this.rollouts = new RolloutApi(new RolloutRequests(metadata, lifecycle, clock));
         this.controller = new ControllerDocuments(metadata);
     }
@@ -215,6 +224,56 @@ public final class AdminApi {
     /** Ends a worker's maintenance; a worker in none is a no-op success ({@code changed: false}). */
     public ApiResponse endMaintenance(String reference) {
         return maintenanceAnswer(maintenance.end(reference));
+    }
+
+    /**
+     * Cordons a worker: it receives no new replica or leadership and keeps what it holds. The body is optional:
+     * {@code {"reason": "…"}}. A cordoned worker is a success with {@code changed: false}, its first cordon kept.
+     */
+    public ApiResponse cordon(String reference, byte[] body, Caller caller) {
+        if (body.length > MAX_BODY_BYTES) {
+            return ApiResponse.error(413, "payload-too-large", "the request body is " + body.length + " bytes; the limit is " + MAX_BODY_BYTES);
+        }
+        String reason;
+        try {
+            reason = body.length == 0 ? "" : RequestBodies.reason(RequestBodies.object(body, CORDON_REQUEST_FIELDS, "{\"reason\": \"disk filling up\"}"));
+        } catch (IllegalArgumentException malformed) {
+            return ApiResponse.error(400, "bad-request", malformed.getMessage());
+        }
+        return cordonAnswer(cordons.cordon(reference, reason, caller.credential()));
+    }
+
+    /** Lifts a worker's cordon; a worker without one is a success with {@code changed: false}. */
+    public ApiResponse uncordon(String reference, Caller caller) {
+        return cordonAnswer(cordons.uncordon(reference, caller.credential()));
+    }
+
+    private ApiResponse cordonAnswer(CordonRequests.Outcome outcome) {
+        return switch (outcome) {
+            case CordonRequests.Outcome.Unresolved unresolved -> unresolved(unresolved.resolution(), null);
+            case CordonRequests.Outcome.Refused refused -> new ApiResponse(409, RefusalView.of(withNodeNames(refused.refusal(), metadata.nodes().current())));
+            case CordonRequests.Outcome.Done done -> ApiResponse.ok(new StateChanged(view(done.node(), snapshot()), done.changed(), List.of()));
+        };
+    }
+
+    /**
+     * Removes a node from the nodes configuration for good (the {@code admin} scope, which {@link HttpAccess} checks):
+     * only a disabled node whose process is stopped and that no placement names; refused otherwise (409) with the
+     * reason, and nothing changes. {@code reason}, from the query, is optional and goes into the event.
+     */
+    public ApiResponse remove(String reference, String reason, Caller caller) {
+        String checked;
+        try {
+            checked = RequestBodies.reason(reason == null ? "" : reason, "query parameter 'reason'");
+        } catch (IllegalArgumentException malformed) {
+            return ApiResponse.error(400, "bad-request", malformed.getMessage());
+        }
+        return switch (removal.remove(reference, checked, caller.credential())) {
+            case NodeRemoval.Outcome.Unresolved unresolved -> unresolved(unresolved.resolution(), null);
+            case NodeRemoval.Outcome.Refused refused -> new ApiResponse(409, RefusalView.of(withNodeNames(refused.refusal(), metadata.nodes().current())));
+            case NodeRemoval.Outcome.Removed removed -> ApiResponse.ok(new NodeRemovedView(removed.tombstone().id().toString(), removed.tombstone().name(),
+                    removed.tombstone().lastGeneration(), removed.tombstone().removedAt()));
+        };
     }
 
     private ApiResponse maintenanceAnswer(MaintenanceRequests.Outcome outcome) {
@@ -517,7 +576,8 @@ public final class AdminApi {
                 new StateChangeView(node.lastStateChange().at(), node.lastStateChange().actor().wireName(), node.lastStateChange().reason(),
                         node.lastStateChange().version().value(),
                         node.lastStateChange().credential() == null ? null : node.lastStateChange().credential().value()),
-                drain, node.maintenance() == null ? null : MaintenanceView.of(node.maintenance(), clock.instant()));
+                drain, node.maintenance() == null ? null : MaintenanceView.of(node.maintenance(), clock.instant()),
+                node.cordon() == null ? null : CordonView.of(node.cordon()));
     }
 
     private static PartitionView view(Placement placement, Optional<ControllerStatus> status) {

@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * GET  /api/v1/cluster                 the cluster at a glance
  * GET  /api/v1/nodes                   every node
  * GET  /api/v1/nodes/{node}            one node, by name, plain id (N3) or current incarnation (N3:7)
+ * DELETE /api/v1/nodes/{node}?reason=  remove a stopped, empty, disabled node for good (admin)
  * POST /api/v1/nodes/{node}/state      {"state": "draining", "reason": "…", "force": false, "dryRun": false}
+ * POST /api/v1/nodes/{node}/cordon     {"reason": "…"}: no new replica or leadership; DELETE lifts it
  * GET  /api/v1/nodes/{node}/drain      the drain progress object
  * POST /api/v1/nodes/{node}/shutdown   graceful shutdown of that node (forwarded to it when it is another); 202
  * GET  /api/v1/partitions              every partition's replica sets
@@ -90,6 +92,11 @@ public final class AdminHttp {
         config.routes.post("/api/v1/nodes/{node}/maintenance", ctx -> http.withBoundedBody(ctx,
                 body -> http.answer(ctx, started, api -> api.beginMaintenance(ctx.pathParam("node"), body, HttpAccess.caller(ctx)))));
         config.routes.delete("/api/v1/nodes/{node}/maintenance", ctx -> http.answer(ctx, started, api -> api.endMaintenance(ctx.pathParam("node"))));
+        config.routes.post("/api/v1/nodes/{node}/cordon", ctx -> http.withBoundedBody(ctx,
+                body -> http.answer(ctx, started, api -> api.cordon(ctx.pathParam("node"), body, HttpAccess.caller(ctx)))));
+        config.routes.delete("/api/v1/nodes/{node}/cordon", ctx -> http.answer(ctx, started, api -> api.uncordon(ctx.pathParam("node"), HttpAccess.caller(ctx))));
+        config.routes.delete("/api/v1/nodes/{node}", ctx -> http.answer(ctx, started,
+                api -> api.remove(ctx.pathParam("node"), ctx.queryParam("reason"), HttpAccess.caller(ctx))));
         config.routes.post("/api/v1/rollouts", ctx -> http.withBoundedBody(ctx, body -> http.answer(ctx, started, api -> api.rollouts().start(body))));
         config.routes.get("/api/v1/rollouts/current", ctx -> http.answer(ctx, started, api -> api.rollouts().current()));
         config.routes.delete("/api/v1/rollouts/current", ctx -> http.answer(ctx, started, api -> api.rollouts().cancel()));

@@ -54,6 +54,7 @@ public final class HttpAccess {
 
     private static final Rule READ = new Rule.Needs(Scope.READ);
     private static final Rule OPERATE = new Rule.Needs(Scope.OPERATE);
+    private static final Rule ADMIN = new Rule.Needs(Scope.ADMIN);
     private static final Rule DATA = new Rule.Needs(Scope.DATA);
 
     /**
@@ -69,10 +70,15 @@ public final class HttpAccess {
         routes.put("GET /api/v1/cluster", READ);
         routes.put("GET /api/v1/nodes", READ);
         routes.put("GET /api/v1/nodes/{node}", READ);
+        // Removal cannot be undone and forgets the node's history (its id is retired): admin, like anything that can lose what an operator cannot get back.
+        routes.put("DELETE /api/v1/nodes/{node}", ADMIN);
         routes.put("GET /api/v1/nodes/{node}/drain", READ);
         routes.put("POST /api/v1/nodes/{node}/state", OPERATE);
         routes.put("POST /api/v1/nodes/{node}/maintenance", OPERATE);
         routes.put("DELETE /api/v1/nodes/{node}/maintenance", OPERATE);
+        // A cordon moves nothing and is lifted at once: what an on-call does, like a drain.
+        routes.put("POST /api/v1/nodes/{node}/cordon", OPERATE);
+        routes.put("DELETE /api/v1/nodes/{node}/cordon", OPERATE);
         routes.put("POST /api/v1/nodes/{node}/shutdown", OPERATE);
         routes.put("POST /api/v1/rollouts", OPERATE);
         routes.put("GET /api/v1/rollouts/current", READ);

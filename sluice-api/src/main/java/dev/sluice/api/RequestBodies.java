@@ -56,14 +56,18 @@ final class RequestBodies {
         if (!reasonNode.isTextual()) {
             throw new IllegalArgumentException("field 'reason' must be a string");
         }
-        String reason = reasonNode.textValue();
+        return reason(reasonNode.textValue(), "field 'reason'");
+    }
+
+    /** A reason given elsewhere than in a body ({@code what} says where, for the error): the same rules as the field's. */
+    static String reason(String reason, String what) {
         // A reason is printed in terminals and logs, where control characters could rewrite what is shown.
         if (reason.chars().anyMatch(Character::isISOControl)) {
-            throw new IllegalArgumentException("field 'reason' contains a control character: '" + WireNames.printable(
+            throw new IllegalArgumentException(what + " contains a control character: '" + WireNames.printable(
                     reason.length() > 80 ? reason.substring(0, 80) + "..." : reason) + "'; give one line of text");
         }
         if (reason.length() > AdminApi.MAX_REASON_CHARS) {
-            throw new IllegalArgumentException("field 'reason' is " + reason.length() + " characters; the limit is " + AdminApi.MAX_REASON_CHARS);
+            throw new IllegalArgumentException(what + " is " + reason.length() + " characters; the limit is " + AdminApi.MAX_REASON_CHARS);
         }
         return reason;
     }

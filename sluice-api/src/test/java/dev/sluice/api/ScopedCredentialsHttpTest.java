@@ -188,6 +188,35 @@ class ScopedCredentialsHttpTest {
     }
 
     @Test
+    void anOperateCredentialCordonsButOnlyAnAdminRemoves() throws Exception {
+        assertRefused(send("POST", "/api/v1/nodes/worker-2/cordon", "{}", GRAFANA), 403, "forbidden", GRAFANA);
+        HttpResponse<String> cordon = send("POST", "/api/v1/nodes/worker-2/cordon", "{\"reason\":\"disk\"}", ONCALL);
+        assertThat(cordon.statusCode()).as(cordon.body()).isEqualTo(200);
+        assertThat(cluster.metadata().nodes().current().findByName("worker-2").orElseThrow().cordon().credential()).isEqualTo(CredentialName.of("oncall"));
+        assertThat(Json.mapper().readTree(send("GET", "/api/v1/nodes/worker-2", null, GRAFANA).body()).get("cordon").get("credential").asText())
+                .isEqualTo("oncall");
+
+        // worker-5 registers and stops without ever holding anything, then is disabled: what removal is for.
+        var session = cluster.metadata();
+        var registered = session.nodes().register("worker-5", dev.sluice.model.NodeAddresses.of("127.0.0.1:7000", "http://127.0.0.1:8000"),
+                Set.of(dev.sluice.model.Role.WORKER), dev.sluice.model.Location.parse("local.zone-1"));
+        assertThat(send("POST", "/api/v1/nodes/worker-5/state", "{\"state\":\"disabled\"}", ONCALL).statusCode()).isEqualTo(200);
+        NodesConfiguration before = cluster.metadata().nodes().current();
+
+        HttpResponse<String> byOncall = send("DELETE", "/api/v1/nodes/worker-5", null, ONCALL);
+
+        assertRefused(byOncall, 403, "forbidden", ONCALL);
+        assertThat(message(byOncall)).isEqualTo("credential oncall (scopes: operate) may not do DELETE /api/v1/nodes/{node}: that needs the"
+                + " admin scope");
+        assertThat(cluster.metadata().nodes().current()).isEqualTo(before);
+        HttpResponse<String> byAdmin = send("DELETE", "/api/v1/nodes/worker-5?reason=retired", null, ADMIN);
+        assertThat(byAdmin.statusCode()).as(byAdmin.body()).isEqualTo(200);
+        assertThat(cluster.metadata().nodes().current().isRemoved(registered.result() instanceof dev.sluice.model.ChangeResult.Changed c
+                ? c.node().nodeId() : null)).isTrue();
+        assertThat(send("GET", "/api/v1/events", null, GRAFANA).body()).contains("(worker-5) removed by operator with credential alice: retired");
+    }
+
+    @Test
     void eachCredentialIsToldWhatItMayDo() throws Exception {
         JsonNode oncall = Json.mapper().readTree(send("GET", "/api/v1/credential", null, ONCALL).body());
         assertThat(oncall.get("checked").asBoolean()).isTrue();

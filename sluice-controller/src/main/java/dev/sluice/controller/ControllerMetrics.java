@@ -40,6 +40,7 @@ public final class ControllerMetrics {
     private final TaggedValues replicasPerWorker;
     private final TaggedValues leadersPerWorker;
     private final TaggedValues inMaintenance;
+    private final TaggedValues cordoned;
     private final TaggedValues rolloutRunning;
     private final MeterRegistry registry;
 
@@ -70,6 +71,8 @@ public final class ControllerMetrics {
                 .register(registry));
         inMaintenance = new TaggedValues(MultiGauge.builder("sluice.workers.in.maintenance")
                 .description("workers whose maintenance intent holds now, as the controller leader sees them").register(registry));
+        cordoned = new TaggedValues(MultiGauge.builder("sluice.workers.cordoned")
+                .description("workers an operator cordoned (no new replica or leadership), as the controller leader sees them").register(registry));
     }
 
     void rolloutRunning(boolean running) {
@@ -113,7 +116,7 @@ public final class ControllerMetrics {
     /** This node's controller term ended: the cluster-wide gauges go until it leads again. */
     void stoppedLeading() {
         for (TaggedValues view : List.of(movesInFlight, drainsInProgress, stalledPartitions, replicasRemaining, workersByState, replicasPerWorker,
-                leadersPerWorker, inMaintenance, rolloutRunning)) {
+                leadersPerWorker, inMaintenance, cordoned, rolloutRunning)) {
             view.set(Map.of());
         }
     }
@@ -158,6 +161,7 @@ public final class ControllerMetrics {
         }
         workersByState.set(states);
         inMaintenance.set(Map.of(Tags.empty(), (double) nodes.workers().stream().filter(worker -> worker.inMaintenanceAt(status.updatedAt())).count()));
+        cordoned.set(Map.of(Tags.empty(), (double) nodes.workers().stream().filter(NodeConfig::isCordoned).count()));
         replicasPerWorker.set(replicas);
         leadersPerWorker.set(led);
     }

@@ -13,6 +13,8 @@ import java.util.List;
  * @param incarnation the current generational id ({@code N3:7})
  * @param drain the node's last drain as the controller last published it, or {@code null} if it was never drained
  * @param maintenance the node's latest maintenance intent, lasting or ended, or {@code null} if it never had one
+ * @param cordon the node's cordon while one holds (it receives no new replica or leadership), else {@code null} (since
+ *     the cordon)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record NodeView(
@@ -30,10 +32,24 @@ public record NodeView(
         int leaderships,
         StateChangeView lastChange,
         DrainView drain,
-        MaintenanceView maintenance) {
+        MaintenanceView maintenance,
+        CordonView cordon) {
+
+    /** A node without a cordon. */
+    public NodeView(String id, String incarnation, String name, WorkerState state, String stateDescription, List<Role> roles, String location,
+            String raftAddress, String httpAddress, boolean alive, int replicas, int leaderships, StateChangeView lastChange, DrainView drain,
+            MaintenanceView maintenance) {
+        this(id, incarnation, name, state, stateDescription, roles, location, raftAddress, httpAddress, alive, replicas, leaderships, lastChange, drain,
+                maintenance, null);
+    }
 
     public NodeView {
         roles = Lists.copyOrEmpty(roles);
+    }
+
+    /** Whether an operator cordoned the node. */
+    public boolean cordoned() {
+        return cordon != null;
     }
 
     /** Whether a maintenance intent holds for the node now. */
