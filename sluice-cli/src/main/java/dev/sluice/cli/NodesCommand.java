@@ -24,7 +24,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code sluice nodes …}: look at nodes and move them through their lifecycle. */
-@Command(name = "nodes", description = "List nodes, change their worker state (drain, cancel-drain, activate, disable, provision), put them in maintenance, shut one down.",
+@Command(name = "nodes", description = "List nodes, change their worker state (drain, cancel-drain, activate, disable, provision), put them in maintenance,"
+        + " cordon them, shut one down, remove a retired one.",
         mixinStandardHelpOptions = true,
         subcommands = {
             NodesCommand.ListNodes.class,
@@ -36,7 +37,10 @@ import picocli.CommandLine.Spec;
             NodesCommand.Provision.class,
             MaintenanceCommands.Begin.class,
             MaintenanceCommands.End.class,
-            NodesCommand.Shutdown.class
+            CordonCommands.Cordon.class,
+            CordonCommands.Uncordon.class,
+            NodesCommand.Shutdown.class,
+            CordonCommands.Remove.class
         })
 final class NodesCommand {
 
@@ -71,7 +75,7 @@ final class NodesCommand {
             Table table = new Table("ID", "NAME", "STATE", "ALIVE", "LOCATION", "REPLICAS", "LEADERS", "MAINTENANCE", "DRAIN");
             for (NodeView node : AdminClient.readList(answer, NodeView.class)) {
                 String drainText = node.drain() == null ? "-" : Progress.shortText(node.drain());
-                table.row(node.id(), node.name(), node.state(), node.alive() ? "yes" : "DEAD", node.location(), node.replicas(),
+                table.row(node.id(), node.name(), CordonCommands.stateCell(node), node.alive() ? "yes" : "DEAD", node.location(), node.replicas(),
                         node.leaderships(), MaintenanceCommands.cell(node), drainText);
             }
             table.print(out);
@@ -106,6 +110,9 @@ final class NodesCommand {
             out.printf("  roles:      %s%n", String.join(", ", view.roles().stream().map(Role::wireName).toList()));
             out.printf("  addresses:  raft %s, http %s%n", view.raftAddress(), view.httpAddress());
             out.printf("  holds:      %d replicas, leads %d%n", view.replicas(), view.leaderships());
+            if (view.cordoned()) {
+                out.println("  cordon:     " + CordonCommands.describe(view).substring(view.label().length() + 1));
+            }
             if (view.maintenance() != null) {
                 out.println("  maintenance: " + MaintenanceCommands.describe(view, java.time.Instant.now()).substring(view.label().length() + 1));
             }
