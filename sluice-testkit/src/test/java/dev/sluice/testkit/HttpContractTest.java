@@ -20,6 +20,7 @@ import dev.sluice.model.CredentialName;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.Scope;
+import dev.sluice.model.WorkerState;
 import dev.sluice.scheduler.SchedulerLimits;
 import io.javalin.Javalin;
 import java.net.Socket;
@@ -218,6 +219,30 @@ class HttpContractTest {
             exchange(base, "POST", maintenance, "/api/v1/nodes/" + away + "/maintenance", refused, bearer(), 400);
         }
 
+        // Cordon: refused before anything is read, cordoned, again (no change), shown, lifted, lifted again (no change).
+        String cordon = "/api/v1/nodes/{node}/cordon";
+        String cordonBody = "{\"reason\":\"contract\"}";
+        exchange(base, "POST", cordon, "/api/v1/nodes/" + away + "/cordon", "{\"why\":\"contract\"}", bearer(), 400);
+        exchange(base, "POST", cordon, "/api/v1/nodes/1/cordon", cordonBody, bearer(), 400);
+        exchange(base, "POST", cordon, "/api/v1/nodes/nobody/cordon", cordonBody, bearer(), 404);
+        exchange(base, "POST", cordon, "/api/v1/nodes/" + away + ":999/cordon", cordonBody, bearer(), 409);
+        exchange(base, "POST", cordon, "/api/v1/nodes/" + away + "/cordon", "{\"reason\":\"" + "x".repeat(AdminApi.MAX_BODY_BYTES) + "\"}", bearer(), 413);
+        exchange(base, "POST", cordon, "/api/v1/nodes/" + away + "/cordon", cordonBody, bearer(), 200);
+        exchange(base, "POST", cordon, "/api/v1/nodes/" + away + "/cordon", null, bearer(), 200);
+        exchange(base, "GET", "/api/v1/nodes/{node}", "/api/v1/nodes/" + away, 200);
+        exchange(base, "DELETE", cordon, "/api/v1/nodes/nobody/cordon", null, bearer(), 404);
+        exchange(base, "DELETE", cordon, "/api/v1/nodes/1/cordon", null, bearer(), 400);
+        exchange(base, "DELETE", cordon, "/api/v1/nodes/" + away + ":999/cordon", null, bearer(), 409);
+        exchange(base, "DELETE", cordon, "/api/v1/nodes/" + away + "/cordon", null, bearer(), 200);
+        exchange(base, "DELETE", cordon, "/api/v1/nodes/" + away + "/cordon", null, bearer(), 200);
+        for (String accepted : List.of(cordonBody, "{}")) {
+            assertThat(contract.requestValid("POST", cordon, accepted)).as(accepted).isTrue();
+        }
+        for (String refused : List.of("{\"why\":\"x\"}", "{\"reason\":\"a\\u001b[2Jb\"}", "{\"reason\":5}", "[]")) {
+            assertThat(contract.requestValid("POST", cordon, refused)).as(refused).isFalse();
+            exchange(base, "POST", cordon, "/api/v1/nodes/" + away + "/cordon", refused, bearer(), 400);
+        }
+
         // State changes: refused before anything is read, then dry-run, no-op, applied, refused by the guard.
         String state = "/api/v1/nodes/{node}/state";
         String drain = "{\"state\":\"draining\",\"reason\":\"contract\"}";
@@ -281,6 +306,18 @@ class HttpContractTest {
                 && cluster.metadata().liveness().read(draining).isEmpty());
         exchange(base, "POST", shutdown, "/api/v1/nodes/" + draining + "/shutdown", null, bearer(), 409);
 
+        // Removal: refused for an active worker and before anything is read; the drained, stopped worker is removed, then unknown.
+        String node = "/api/v1/nodes/{node}";
+        exchange(base, "DELETE", node, "/api/v1/nodes/N1", null, bearer(), 409);
+        exchange(base, "DELETE", node, "/api/v1/nodes/1", null, bearer(), 400);
+        exchange(base, "DELETE", node, "/api/v1/nodes/N1?reason=a%1B%5B2Jb", null, bearer(), 400);
+        exchange(base, "DELETE", node, "/api/v1/nodes/nobody", null, bearer(), 404);
+        exchange(base, "DELETE", node, "/api/v1/nodes/N1:999", null, bearer(), 409);
+        await(draining + " disabled by the controller").atMost(WAIT).until(() -> cluster.metadata().nodes().current().find(draining)
+                .map(n -> n.workerState() == WorkerState.DISABLED).orElse(false));
+        exchange(base, "DELETE", node, "/api/v1/nodes/" + draining + "?reason=contract", null, bearer(), 200);
+        exchange(base, "DELETE", node, "/api/v1/nodes/" + draining, null, bearer(), 404);
+
         // What no route takes.
         for (String path : List.of("/api/v1/nope", "/api/v2/nodes", "/data/v1/kvs/x", "/favicon.ico")) {
             contract.checkComponent("NoSuchRoute", expect(send(base, "GET", path, null, Map.of()), 404));
@@ -335,6 +372,9 @@ class HttpContractTest {
             exchange(startingBase, "GET", rollout, rollout, 503);
             exchange(startingBase, "DELETE", rollout, rollout, null, bearer(), 503);
             exchange(startingBase, "POST", shutdown, "/api/v1/nodes/N1/shutdown", null, bearer(), 503);
+            exchange(startingBase, "POST", cordon, "/api/v1/nodes/N1/cordon", cordonBody, bearer(), 503);
+            exchange(startingBase, "DELETE", cordon, "/api/v1/nodes/N1/cordon", null, bearer(), 503);
+            exchange(startingBase, "DELETE", "/api/v1/nodes/{node}", "/api/v1/nodes/N1", null, bearer(), 503);
         } finally {
             starting.stop();
         }
