@@ -144,6 +144,18 @@ export function beginMaintenance(nodeId, { durationSeconds, reason = '', force =
 /** Ends a worker's maintenance; a worker in none answers `changed: false`. */
 export const endMaintenance = (nodeId) => request('DELETE', node(nodeId) + '/maintenance');
 
+/** Cordons a worker: no new replica or leadership, it keeps what it holds. A cordoned one answers `changed: false`. */
+export const cordon = (nodeId, reason = '') => request('POST', node(nodeId) + '/cordon', { reason });
+
+/** Lifts a worker's cordon; one without a cordon answers `changed: false`. */
+export const uncordon = (nodeId) => request('DELETE', node(nodeId) + '/cordon');
+
+/**
+ * Removes a disabled, stopped worker that holds nothing, for good (the admin scope). Resolves with `{id, name,
+ * lastGeneration, removedAt}`; rejects with an ApiError whose body is the refusal (and its reason) for a 409.
+ */
+export const removeNode = (nodeId, reason = '') => request('DELETE', node(nodeId) + (reason ? '?' + new URLSearchParams({ reason }) : ''));
+
 /**
  * Starts a rolling restart (or dry-runs it) of `scope`: `{}` for every active worker, `{ zone }` or `{ nodes }`.
  * A dry-run resolves with the plan (the workers in order, each with `leads`, `blocking` and `warnings`), a start

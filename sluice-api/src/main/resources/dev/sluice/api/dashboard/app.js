@@ -222,8 +222,11 @@ function applyPermissions() {
     if (!button) {
       continue;
     }
-    button.disabled = !operate;
-    button.title = operate ? '' : refusedBecause('operate');
+    // Removal cannot be undone: the server asks for admin, and so does the button.
+    const needed = button.dataset.action === 'remove' ? 'admin' : 'operate';
+    const allowed = needed === 'admin' ? admin : operate;
+    button.disabled = !allowed;
+    button.title = allowed ? '' : refusedBecause(needed);
   }
   for (const id of ['drain-force', 'maintenance-force', 'action-force']) {
     const box = document.getElementById(id);

@@ -763,6 +763,35 @@ function describeAction(kind, subject) {
         done: (answer) => `${label}: maintenance ended` + (answer.changed === false ? ' (no change: it was in none)' : ''),
       };
     }
+    case 'cordon': {
+      const label = nodeLabel(subject.id);
+      return {
+        target: null, reason: true, force: null, confirm: 'Cordon', title: `Cordon ${label}?`,
+        text: `${label} keeps serving and keeps its ${subject.replicas ?? 0} replicas and ${subject.leaderships ?? 0} leaderships, but receives `
+          + 'no new ones: no first placement, repair, drain target or balancing move picks it, until it is uncordoned.',
+        send: (reason) => api.cordon(subject.id, reason),
+        done: (answer) => `${label}: cordoned` + (answer.changed === false ? ' (no change: it already was)' : ''),
+      };
+    }
+    case 'uncordon': {
+      const label = nodeLabel(subject.id);
+      return {
+        target: null, reason: false, force: null, confirm: 'Uncordon', title: `Uncordon ${label}?`,
+        text: `${label} may receive replicas and leaderships again, as the scheduler balances them.`,
+        send: () => api.uncordon(subject.id),
+        done: (answer) => `${label}: uncordoned` + (answer.changed === false ? ' (no change: it was not cordoned)' : ''),
+      };
+    }
+    case 'remove': {
+      const label = nodeLabel(subject.id);
+      return {
+        target: null, reason: true, force: null, confirm: 'Remove for good', title: `Remove ${label} from the cluster?`,
+        text: `${label} leaves the nodes configuration for good: its id is never used again, and a process started under its name `
+          + 'joins as a new node. The server refuses it unless the worker is disabled, stopped and in no replica set. This needs the admin scope.',
+        send: (reason) => api.removeNode(subject.id, reason),
+        done: (answer) => `${answer.id} (${answer.name}) removed; its id is retired`,
+      };
+    }
     case 'cancel-rollout':
       return {
         target: null, reason: false, force: null, confirm: 'Cancel rollout', title: `Cancel rolling restart ${subject.id}?`,
@@ -802,7 +831,7 @@ function updateActionConfirm() {
 }
 
 /**
- * Opens the confirmation dialog for `kind`: activate, disable, cancel-drain or end-maintenance on `subject` (a node
+ * Opens the confirmation dialog for `kind`: activate, disable, cancel-drain, end-maintenance, cordon, uncordon or remove on `subject` (a node
  * view), or cancel-rollout on `subject` (the running rollout).
  */
 export function openActionDialog(kind, subject) {

@@ -213,8 +213,26 @@ const ACTIONS = {
 
 const ACTION_LABELS = {
   drain: 'Drain', maintenance: 'Maintenance…', 'end-maintenance': 'End maintenance', 'cancel-drain': 'Cancel drain', activate: 'Activate',
-  disable: 'Disable',
+  disable: 'Disable', cordon: 'Cordon', uncordon: 'Uncordon', remove: 'Remove',
 };
+
+/**
+ * The cordon and removal buttons, which the state table above does not decide alone: a cordon matters to a worker
+ * that receives replicas (or will once active), an uncordon to any cordoned one, and removal only to a disabled
+ * worker whose process is stopped — the server checks the rest (no replica set names it) and says so if not.
+ */
+function extraActions(node, state) {
+  const extra = [];
+  if (node.cordon) {
+    extra.push('uncordon');
+  } else if (state === 'active' || state === 'provisioning') {
+    extra.push('cordon');
+  }
+  if (state === 'disabled' && !node.alive) {
+    extra.push('remove');
+  }
+  return extra;
+}
 
 function newCard(id, onAction) {
   const badge = h('span', { class: 'badge', 'data-testid': 'state-badge' });
@@ -225,6 +243,7 @@ function newCard(id, onAction) {
   const leaders = h('b', { 'data-testid': 'leader-count' });
   const maintenance = h('div', { class: 'maintenance-badge', 'data-testid': 'maintenance-badge', hidden: '' });
   const maintenanceEnded = h('div', { class: 'maintenance-ended', 'data-testid': 'maintenance-ended', hidden: '' });
+  const cordon = h('div', { class: 'cordon-badge', 'data-testid': 'cordon-badge', hidden: '' });
   const buttons = {};
   for (const action of Object.keys(ACTION_LABELS)) {
     buttons[action] = h('button', {
@@ -241,10 +260,26 @@ function newCard(id, onAction) {
     h('div', { class: 'card-head' }, h('span', { class: 'node-id', text: id }), name, badge),
     h('div', { class: 'card-meta' }, zone, liveness),
     maintenance,
+    cordon,
     h('div', { class: 'card-counts' }, replicas, ' replicas · ', leaders, ' leaders'),
     maintenanceEnded,
     h('div', { class: 'card-actions' }, ...Object.values(buttons)));
-  return { root, badge, name, zone, liveness, replicas, leaders, maintenance, maintenanceEnded, buttons };
+  return { root, badge, name, zone, liveness, replicas, leaders, maintenance, maintenanceEnded, cordon, buttons };
+}
+
+/** A cordoned worker's card says so, and who cordoned it, when and why; returns the tooltip's line about it. */
+function updateCordon(card, node) {
+  const cordon = node.cordon;
+  card.cordon.hidden = !cordon;
+  setAttr(card.root, 'data-cordoned', cordon ? 'true' : null);
+  if (!cordon) {
+    return '';
+  }
+  setText(card.cordon, 'CORDONED' + (cordon.reason ? ` (${cordon.reason})` : ''));
+  const line = `cordoned since ${time(cordon.since)} by ${cordon.requestedBy}` + (cordon.credential ? ` with credential ${cordon.credential}` : '')
+    + (cordon.reason ? `: ${cordon.reason}` : '');
+  setAttr(card.cordon, 'title', line + '\nIt keeps its replicas and leaderships and receives no new ones.');
+  return '\n' + line;
 }
 
 const inMaintenance = (node) => Boolean(node.maintenance?.active);
@@ -287,7 +322,7 @@ function updateCard(card, node, now) {
   const state = STATES.includes(node.state) ? node.state : 'unknown';
   setAttr(root, 'data-state', state);
   setAttr(root, 'data-alive', String(Boolean(node.alive)));
-  root.className = `card state-${state}${node.alive ? '' : ' dead'}${inMaintenance(node) ? ' in-maintenance' : ''}`;
+  root.className = `card state-${state}${node.alive ? '' : ' dead'}${inMaintenance(node) ? ' in-maintenance' : ''}${node.cordon ? ' cordoned' : ''}`;
   setText(card.name, node.name ?? '');
   setText(card.badge, state);
   card.badge.className = `badge state-${state}`;
@@ -299,11 +334,12 @@ function updateCard(card, node, now) {
   const change = node.lastChange;
   const since = change ? `\n${state} since ${time(change.at)}, by ${change.actor}` + (change.reason ? `: ${change.reason}` : '') : '';
   const maintenance = updateMaintenance(card, node, now);
-  setAttr(root, 'title', `${node.id} ${node.name ?? ''} (${node.incarnation ?? ''})\n${node.stateDescription ?? ''}${since}${maintenance}`
+  const cordoned = updateCordon(card, node);
+  setAttr(root, 'title', `${node.id} ${node.name ?? ''} (${node.incarnation ?? ''})\n${node.stateDescription ?? ''}${since}${maintenance}${cordoned}`
     + (node.alive ? '' : inMaintenance(node) ? '\nThe process is not running; in maintenance, its replicas stay where they are.'
       : '\nThe process is not running: its replicas are replaced after the grace period.'));
   // Ending a maintenance is offered whatever the state, so that one left behind can always be ended.
-  const offered = [...(ACTIONS[state] ?? []), ...(inMaintenance(node) ? ['end-maintenance'] : [])];
+  const offered = [...(ACTIONS[state] ?? []), ...(inMaintenance(node) ? ['end-maintenance'] : []), ...extraActions(node, state)];
   for (const [action, button] of Object.entries(card.buttons)) {
     button.hidden = !offered.includes(action);
   }
@@ -727,6 +763,7 @@ const EVENT_TONE = {
   'drain-completed': 'good', 'node-alive': 'good', 'partition-moved': 'info', 'leadership-moved': 'info',
   'maintenance-started': 'warn', 'maintenance-ended': 'good', 'maintenance-expired': 'bad',
   'rollout-started': 'warn', 'rollout-node-restarted': 'good',
+  'node-cordoned': 'warn', 'node-uncordoned': 'good', 'node-removed': 'warn',
 };
 
 /** Adds events (oldest first, as the API returns them) to the top of the list. */
