@@ -34,6 +34,8 @@ public enum EventKind {
     NODE_CORDONED,
     /** An operator lifted a worker's cordon. */
     NODE_UNCORDONED,
+    /** An operator froze or unfroze a partition's placement, or pinned or unpinned its leader. */
+    PARTITION_POLICY_CHANGED,
     @JsonEnumDefaultValue
     OTHER;
 

@@ -137,6 +137,49 @@ public sealed interface PlacementChange {
     }
 
     /**
+     * An operator's override for one partition ({@link PartitionPolicy}): freeze or unfreeze its replica set, pin or
+     * unpin its leader. The scheduler reads the policy on its next pass; this only records it. A policy equal to the
+     * placement's is not a change: the caller answers it without writing.
+     *
+     * @param credential the API credential that asked, named in the event; {@code null} when none did
+     * @param pinnedLabel how surfaces name the pinned node ({@code N2 (worker-2)}), or {@code null} when none is pinned
+     */
+    record SetPolicy(PartitionId partition, PartitionPolicy policy, Actor actor, String reason, CredentialName credential, String pinnedLabel)
+            implements PlacementChange {
+        public SetPolicy {
+            Objects.requireNonNull(policy, "policy");
+            Objects.requireNonNull(actor, "actor");
+            reason = reason == null ? "" : reason;
+        }
+
+        @Override
+        public Applied apply(Optional<Placement> before, Instant now) {
+            Placement placement = before.orElseThrow(() -> new IllegalStateException("BUG: " + partition + " has no placement"));
+            PartitionPolicy old = placement.policy();
+            if (old.equals(policy)) {
+                throw new IllegalStateException("BUG: " + partition + " already has the policy " + policy);
+            }
+            if (policy.pinnedLeader() != null && !policy.pinnedLeader().equals(old.pinnedLeader()) && !placement.current().contains(policy.pinnedLeader())) {
+                throw new IllegalStateException("BUG: " + partition + " cannot pin its leader to " + policy.pinnedLeader() + ", which is not in "
+                        + placement.current());
+            }
+            List<String> what = new java.util.ArrayList<>();
+            if (old.frozen() != policy.frozen()) {
+                what.add(policy.frozen() ? "frozen: its replica set changes no more until it is unfrozen" : "unfrozen");
+            }
+            if (!Objects.equals(old.pinnedLeader(), policy.pinnedLeader())) {
+                what.add(policy.pinnedLeader() == null ? "leader unpinned"
+                        : "leader pinned to " + (pinnedLabel == null ? policy.pinnedLeader() : pinnedLabel));
+            }
+            ClusterEvent event = ClusterEvent.of(now, EventKind.PARTITION_POLICY_CHANGED, policy.pinnedLeader(), partition,
+                    partition + " " + String.join(", ", what) + " by " + actor + (credential == null ? "" : " with credential " + credential)
+                            + (reason.isEmpty() ? "" : ": " + reason),
+                    Map.of());
+            return new Applied(placement.withPolicy(policy), Optional.of(event));
+        }
+    }
+
+    /**
      * Keeps the placement's leader field in step with what the workers report, for readers of the
      * placements (clients' routing hints, the API). A leader the placement does not name is refused.
      */

@@ -75,4 +75,30 @@ class PlacementChangeTest {
         assertThat(new PlacementChange.RecordLeader(P, N3).apply(Optional.of(STABLE), T0).placement().leader()).isEqualTo(N3);
         assertThatThrownBy(() -> new PlacementChange.RecordLeader(P, N5).apply(Optional.of(STABLE), T0)).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void aPolicyChangeIsStoredWithAnEventThatSaysWhatChangedWhoAskedAndWhy() {
+        PlacementChange.Applied frozen = new PlacementChange.SetPolicy(P, new PartitionPolicy(true, null), Actor.OPERATOR, "slow follower",
+                CredentialName.of("oncall"), null).apply(Optional.of(STABLE), T0);
+        assertThat(frozen.placement()).isEqualTo(STABLE.withPolicy(new PartitionPolicy(true, null)));
+        assertThat(frozen.event()).hasValueSatisfying(event -> {
+            assertThat(event.kind()).isEqualTo(EventKind.PARTITION_POLICY_CHANGED);
+            assertThat(event.partition()).isEqualTo(P);
+            assertThat(event.message()).isEqualTo("P3 frozen: its replica set changes no more until it is unfrozen by operator with credential oncall: slow follower");
+        });
+
+        PlacementChange.Applied pinned = new PlacementChange.SetPolicy(P, new PartitionPolicy(false, N2), Actor.OPERATOR, "", null, "N2 (worker-2)")
+                .apply(Optional.of(frozen.placement()), T0);
+        assertThat(pinned.placement().policy()).isEqualTo(new PartitionPolicy(false, N2));
+        assertThat(pinned.event().orElseThrow().message()).isEqualTo("P3 unfrozen, leader pinned to N2 (worker-2) by operator");
+        assertThat(pinned.event().orElseThrow().node()).isEqualTo(N2);
+    }
+
+    @Test
+    void aPolicyChangeThatChangesNothingOrPinsANonMemberIsABug() {
+        assertThatThrownBy(() -> new PlacementChange.SetPolicy(P, PartitionPolicy.DEFAULT, Actor.OPERATOR, "", null, null).apply(Optional.of(STABLE), T0))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("already has the policy");
+        assertThatThrownBy(() -> new PlacementChange.SetPolicy(P, new PartitionPolicy(false, N5), Actor.OPERATOR, "", null, null)
+                .apply(Optional.of(STABLE), T0)).isInstanceOf(IllegalStateException.class).hasMessageContaining("not in [N1, N2, N3]");
+    }
 }
