@@ -9,6 +9,7 @@ import dev.sluice.controller.Lifecycle;
 import dev.sluice.controller.CordonRequests;
 import dev.sluice.controller.MaintenanceRequests;
 import dev.sluice.controller.NodeRemoval;
+import dev.sluice.controller.PartitionPolicyRequests;
 import dev.sluice.controller.RolloutRequests;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.EventLog;
@@ -40,6 +41,7 @@ import dev.sluice.wire.CordonView;
 import dev.sluice.wire.MaintenanceDryRunView;
 import dev.sluice.wire.MaintenanceView;
 import dev.sluice.wire.NodeRemovedView;
+import dev.sluice.wire.PolicyChanged;
 import dev.sluice.wire.NodeView;
 import dev.sluice.wire.PartitionView;
 import dev.sluice.wire.RefusalView;
@@ -81,7 +83,9 @@ public final class AdminApi {
 
     private static final Set<String> STATE_REQUEST_FIELDS = Set.of("state", "reason", "force", "dryRun");
     private static final Set<String> MAINTENANCE_REQUEST_FIELDS = Set.of("durationSeconds", "reason", "force", "dryRun");
-    private static final Set<String> CORDON_REQUEST_FIELDS = Set.of("reason");
+    /** A body whose one optional field is the reason: a cordon's, a freeze's. */
+    private static final Set<String> REASON_ONLY_FIELDS = Set.of("reason");
+    private static final Set<String> PIN_REQUEST_FIELDS = Set.of("node", "reason");
 
     private final String clusterName;
     private final ClusterMetadata metadata;
@@ -89,6 +93,7 @@ public final class AdminApi {
     private final MaintenanceRequests maintenance;
     private final CordonRequests cordons;
     private final NodeRemoval removal;
+    private final PartitionPolicyRequests policies;
     private final RolloutApi rollouts;
     private final InstantSource clock;
     private final ControllerDocuments controller;
@@ -121,6 +126,7 @@ public final class AdminApi {
         this.maintenance = new MaintenanceRequests(metadata, lifecycle, clock);
         this.cordons = new CordonRequests(metadata, clock);
         this.removal = new NodeRemoval(metadata, clock);
+        this.policies = new PartitionPolicyRequests(metadata, clock);
         this.rollouts = new RolloutApi(new RolloutRequests(metadata, lifecycle, clock));
         this.controller = new ControllerDocuments(metadata);
     }
@@ -236,7 +242,7 @@ public final class AdminApi {
         }
         String reason;
         try {
-            reason = body.length == 0 ? "" : RequestBodies.reason(RequestBodies.object(body, CORDON_REQUEST_FIELDS, "{\"reason\": \"disk filling up\"}"));
+            reason = optionalReason(body);
         } catch (IllegalArgumentException malformed) {
             return ApiResponse.error(400, "bad-request", malformed.getMessage());
         }
@@ -428,6 +434,63 @@ public final class AdminApi {
         return metadata.placements().read(partition)
                 .map(versioned -> ApiResponse.ok(shown(versioned.placement(), authorization)))
                 .orElseGet(() -> ApiResponse.error(404, "not-found", partition + " has not been placed yet"));
+    }
+
+    /**
+     * Freezes ({@code frozen}) or unfreezes a partition's replica set. The body of a freeze is optional: {@code
+     * {"reason": "…"}}; an unfreeze has none.
+     */
+    public ApiResponse freeze(String reference, boolean frozen, byte[] body, Caller caller) {
+        if (body.length > MAX_BODY_BYTES) {
+            return ApiResponse.error(413, "payload-too-large", "the request body is " + body.length + " bytes; the limit is " + MAX_BODY_BYTES);
+        }
+        String reason;
+        try {
+            reason = optionalReason(body);
+        } catch (IllegalArgumentException malformed) {
+            return ApiResponse.error(400, "bad-request", malformed.getMessage());
+        }
+        return policyAnswer(policies.freeze(reference, frozen, reason, caller.credential()));
+    }
+
+    /** Pins a partition's leader: the body is {@code {"node": "worker-2", "reason": "…"}}, {@code node} required. */
+    public ApiResponse pinLeader(String reference, byte[] body, Caller caller) {
+        if (body.length > MAX_BODY_BYTES) {
+            return ApiResponse.error(413, "payload-too-large", "the request body is " + body.length + " bytes; the limit is " + MAX_BODY_BYTES);
+        }
+        String node;
+        String reason;
+        try {
+            ObjectNode object = RequestBodies.object(body, PIN_REQUEST_FIELDS, "{\"node\": \"worker-2\", \"reason\": \"closest to the clients\"}");
+            JsonNode named = object.get("node");
+            if (named == null || named.isNull() || !named.isTextual() || named.textValue().isBlank()) {
+                throw new IllegalArgumentException("field 'node' is required: the node to lead, by name (worker-2) or id (N2)");
+            }
+            node = named.textValue();
+            reason = RequestBodies.reason(object);
+        } catch (IllegalArgumentException malformed) {
+            return ApiResponse.error(400, "bad-request", malformed.getMessage());
+        }
+        return policyAnswer(policies.pinLeader(reference, node, reason, caller.credential()));
+    }
+
+    /** Lifts a partition's leader pin; a partition without one is a success with {@code changed: false}. */
+    public ApiResponse unpinLeader(String reference, Caller caller) {
+        return policyAnswer(policies.unpinLeader(reference, "", caller.credential()));
+    }
+
+    private static String optionalReason(byte[] body) {
+        return body.length == 0 ? "" : RequestBodies.reason(RequestBodies.object(body, REASON_ONLY_FIELDS, "{\"reason\": \"disk filling up\"}"));
+    }
+
+    private ApiResponse policyAnswer(PartitionPolicyRequests.Outcome outcome) {
+        return switch (outcome) {
+            case PartitionPolicyRequests.Outcome.Malformed malformed -> ApiResponse.error(400, "bad-request", malformed.message());
+            case PartitionPolicyRequests.Outcome.Unknown unknown -> ApiResponse.error(404, "not-found", unknown.message());
+            case PartitionPolicyRequests.Outcome.Unresolved unresolved -> unresolved(unresolved.resolution(), null);
+            case PartitionPolicyRequests.Outcome.Refused refused -> ApiResponse.error(409, "refused", refused.message());
+            case PartitionPolicyRequests.Outcome.Done done -> ApiResponse.ok(new PolicyChanged(view(done.placement(), controller.status()), done.changed()));
+        };
     }
 
     /** How many of a partition's newest events its answer carries, found among the cluster's newest {@link EventLog#MAX_READ}. */

@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
  * POST /api/v1/nodes/{node}/shutdown   graceful shutdown of that node (forwarded to it when it is another); 202
  * GET  /api/v1/partitions              every partition's replica sets
  * GET  /api/v1/partitions/{id}         one partition
+ * POST /api/v1/partitions/{id}/freeze  {"reason": "…"}: its replica set changes no more; DELETE unfreezes
+ * POST /api/v1/partitions/{id}/pin-leader  {"node": "worker-2", "reason": "…"}; DELETE unpins
  * GET  /api/v1/events?since=&limit=    the event log
  * GET  /api/v1/credential              the caller's credential: its name and scopes
  * GET  /api/v1/openapi.json            this API, described
@@ -106,6 +108,14 @@ public final class AdminHttp {
         config.routes.get("/api/v1/partitions", ctx -> http.answer(ctx, started, AdminApi::partitions));
         config.routes.get("/api/v1/partitions/{partition}", ctx -> http.answer(ctx, started, api -> api.partition(ctx.pathParam("partition"),
                 Optional.ofNullable(ctx.header("Authorization")))));
+        config.routes.post("/api/v1/partitions/{partition}/freeze", ctx -> http.withBoundedBody(ctx,
+                body -> http.answer(ctx, started, api -> api.freeze(ctx.pathParam("partition"), true, body, HttpAccess.caller(ctx)))));
+        config.routes.delete("/api/v1/partitions/{partition}/freeze", ctx -> http.answer(ctx, started,
+                api -> api.freeze(ctx.pathParam("partition"), false, new byte[0], HttpAccess.caller(ctx))));
+        config.routes.post("/api/v1/partitions/{partition}/pin-leader", ctx -> http.withBoundedBody(ctx,
+                body -> http.answer(ctx, started, api -> api.pinLeader(ctx.pathParam("partition"), body, HttpAccess.caller(ctx)))));
+        config.routes.delete("/api/v1/partitions/{partition}/pin-leader", ctx -> http.answer(ctx, started,
+                api -> api.unpinLeader(ctx.pathParam("partition"), HttpAccess.caller(ctx))));
         config.routes.get("/api/v1/events", ctx -> http.answer(ctx, started, api -> api.events(ctx.queryParam("since"), ctx.queryParam("limit"))));
         config.routes.get("/api/v1/openapi.json", ctx -> ctx.status(200).contentType("application/json").result(openApi));
         // Javalin answers an unknown method on a known path with 404 unless told otherwise.

@@ -85,6 +85,11 @@ public final class HttpAccess {
         routes.put("DELETE /api/v1/rollouts/current", OPERATE);
         routes.put("GET /api/v1/partitions", READ);
         routes.put("GET /api/v1/partitions/{partition}", READ);
+        // Freezing and pinning move nothing by themselves and are lifted at once: what an on-call does, like a cordon.
+        routes.put("POST /api/v1/partitions/{partition}/freeze", OPERATE);
+        routes.put("DELETE /api/v1/partitions/{partition}/freeze", OPERATE);
+        routes.put("POST /api/v1/partitions/{partition}/pin-leader", OPERATE);
+        routes.put("DELETE /api/v1/partitions/{partition}/pin-leader", OPERATE);
         routes.put("GET /api/v1/events", READ);
         routes.put("GET /api/v1/credential", new Rule.AnyCredential());
         routes.put("GET /api/v1/openapi.json", new Rule.Open("the API's description, the same for every cluster"));
