@@ -150,6 +150,19 @@ export const cordon = (nodeId, reason = '') => request('POST', node(nodeId) + '/
 /** Lifts a worker's cordon; one without a cordon answers `changed: false`. */
 export const uncordon = (nodeId) => request('DELETE', node(nodeId) + '/cordon');
 
+const partition = (id) => '/api/v1/partitions/' + encodeURIComponent(id);
+
+/** Freezes (`frozen`) or unfreezes a partition's replica set; resolves with `{partition, changed}`. */
+export const freeze = (partitionId, frozen, reason = '') => frozen
+  ? request('POST', partition(partitionId) + '/freeze', { reason })
+  : request('DELETE', partition(partitionId) + '/freeze');
+
+/** Pins a partition's leader to `nodeId`, a member of its current set; rejects with the server's refusal otherwise. */
+export const pinLeader = (partitionId, nodeId, reason = '') => request('POST', partition(partitionId) + '/pin-leader', { node: nodeId, reason });
+
+/** Lifts a partition's leader pin. */
+export const unpinLeader = (partitionId) => request('DELETE', partition(partitionId) + '/pin-leader');
+
 /**
  * Removes a disabled, stopped worker that holds nothing, for good (the admin scope). Resolves with `{id, name,
  * lastGeneration, removedAt}`; rejects with an ApiError whose body is the refusal (and its reason) for a 409.

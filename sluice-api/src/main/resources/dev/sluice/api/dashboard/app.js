@@ -155,7 +155,7 @@ function render(cluster, nodes, partitions, events, rollout) {
   renderClients(cluster);
   renderDrains(cluster, nodes);
   renderRollout(rollout, cluster);
-  renderMap(partitions, nodes);
+  renderMap(partitions, nodes, (kind, partition, nodeId) => openActionDialog(kind, { ...partition, pinTo: nodeId }));
   if (status.eventsLast !== null && events.last < status.eventsLast) {
     // The log restarted (a new cluster behind the same address): start the list again.
     clearEvents();

@@ -702,6 +702,9 @@ function stateChange(node, target, verb) {
  * text, the force checkbox's words (or null), whether it takes a reason (a DELETE has no body to carry one), the
  * confirm button's label, and how to send it.
  */
+/** The actions on a partition (from the map) rather than on a node. */
+const PARTITION_ACTIONS = ['freeze', 'unfreeze', 'pin-leader', 'unpin'];
+
 function describeAction(kind, subject) {
   switch (kind) {
     case 'cancel-drain': {
@@ -792,6 +795,36 @@ function describeAction(kind, subject) {
         done: (answer) => `${answer.id} (${answer.name}) removed; its id is retired`,
       };
     }
+    case 'freeze':
+    case 'unfreeze': {
+      const frozen = kind === 'freeze';
+      return {
+        target: null, reason: frozen, force: null, confirm: frozen ? 'Freeze' : 'Unfreeze',
+        title: frozen ? `Freeze ${subject.id}?` : `Unfreeze ${subject.id}?`,
+        text: frozen
+          ? `The scheduler starts no move for ${subject.id} until it is unfrozen (one under way finishes): a replica on a draining or `
+            + 'dead worker stays, and a drain it blocks says so (frozen). Its leadership still moves as it must.'
+          : `The scheduler may change the replica set of ${subject.id} again; a drain it blocked goes on.`,
+        send: (reason) => api.freeze(subject.id, frozen, reason),
+        done: (answer) => `${subject.id}: ${frozen ? 'frozen' : 'unfrozen'}` + (answer.changed === false ? ' (no change)' : ''),
+      };
+    }
+    case 'pin-leader': {
+      const label = nodeLabel(subject.pinTo);
+      return {
+        target: null, reason: true, force: null, confirm: 'Pin leader', title: `Pin the leader of ${subject.id} to ${label}?`,
+        text: `${label} leads ${subject.id} whenever it is a live, active member that stays; otherwise another member leads until it can again.`,
+        send: (reason) => api.pinLeader(subject.id, subject.pinTo, reason),
+        done: (answer) => `${subject.id}: leader pinned to ${label}` + (answer.changed === false ? ' (no change)' : ''),
+      };
+    }
+    case 'unpin':
+      return {
+        target: null, reason: false, force: null, confirm: 'Unpin', title: `Unpin the leader of ${subject.id}?`,
+        text: `Leaderships of ${subject.id} are balanced as usual again.`,
+        send: () => api.unpinLeader(subject.id),
+        done: (answer) => `${subject.id}: leader unpinned` + (answer.changed === false ? ' (no change)' : ''),
+      };
     case 'cancel-rollout':
       return {
         target: null, reason: false, force: null, confirm: 'Cancel rollout', title: `Cancel rolling restart ${subject.id}?`,
@@ -847,7 +880,12 @@ export function openActionDialog(kind, subject) {
   dialog.dataset.action = kind;
   if (kind === 'cancel-rollout') {
     delete dialog.dataset.node;
+    delete dialog.dataset.partition;
+  } else if (PARTITION_ACTIONS.includes(kind)) {
+    delete dialog.dataset.node;
+    dialog.dataset.partition = subject.id;
   } else {
+    delete dialog.dataset.partition;
     dialog.dataset.node = subject.id;
   }
   byId('action-title').textContent = described.title;

@@ -677,7 +677,10 @@ export function cellRoles(partition, node) {
   return roles;
 }
 
-function buildMap(map, partitions, workerIds) {
+/** The latest partition views by id, for the map's click handlers, which must act on what is shown now. */
+const shownPartitions = new Map();
+
+function buildMap(map, partitions, workerIds, onPartitionAction) {
   mapCells.clear();
   mapColumns.clear();
   mapRows.clear();
@@ -686,8 +689,16 @@ function buildMap(map, partitions, workerIds) {
   map.style.gridTemplateColumns = `minmax(5.5em, max-content) repeat(${partitions.length}, minmax(10px, 1fr))`;
   const elements = [h('div', { class: 'corner', text: 'N \\ P', title: 'workers down, partitions across' })];
   partitions.forEach((p, index) => {
-    const column = h('div', { class: 'col-head', role: 'columnheader', data: { partition: p.id }, title: p.id },
-      index % labelEvery === 0 ? p.id.replace(/^P/, '') : '');
+    // A click on a column freezes or unfreezes that partition (the server still decides; the dialog confirms first).
+    const column = h('div', {
+      class: 'col-head', role: 'columnheader', data: { partition: p.id }, title: p.id,
+      onclick: () => {
+        const shown = shownPartitions.get(p.id);
+        if (shown && onPartitionAction) {
+          onPartitionAction(shown.policy?.frozen ? 'unfreeze' : 'freeze', shown, null);
+        }
+      },
+    }, index % labelEvery === 0 ? p.id.replace(/^P/, '') : '');
     mapColumns.set(p.id, column);
     elements.push(column);
   });
@@ -698,7 +709,16 @@ function buildMap(map, partitions, workerIds) {
     mapRows.set(id, row);
     elements.push(row);
     for (const p of partitions) {
-      const cell = h('div', { class: 'cell', role: 'gridcell', data: { partition: p.id, node: id } });
+      // A click on a current member's cell pins the partition's leader to it, or unpins a leader pinned there.
+      const cell = h('div', {
+        class: 'cell', role: 'gridcell', data: { partition: p.id, node: id },
+        onclick: () => {
+          const shown = shownPartitions.get(p.id);
+          if (shown && onPartitionAction && (shown.current ?? []).includes(id)) {
+            onPartitionAction(shown.policy?.pinnedLeader === id ? 'unpin' : 'pin-leader', shown, id);
+          }
+        },
+      });
       mapCells.set(`${p.id}|${id}`, cell);
       elements.push(cell);
     }
@@ -706,8 +726,12 @@ function buildMap(map, partitions, workerIds) {
   map.replaceChildren(...elements);
 }
 
-/** Renders the partitions × workers grid; cells are rebuilt only when partitions or workers change. */
-export function renderMap(partitions, nodes) {
+/**
+ * Renders the partitions × workers grid; cells are rebuilt only when partitions or workers change.
+ * `onPartitionAction(kind, partition, nodeId)`, when given, handles clicks: `freeze`/`unfreeze` on a column,
+ * `pin-leader`/`unpin` on a current member's cell.
+ */
+export function renderMap(partitions, nodes, onPartitionAction) {
   const map = document.getElementById('partition-map');
   const sorted = [...partitions].sort((a, b) => byNodeId(a.id, b.id));
   const ids = new Set(nodes.filter(isWorker).map((n) => n.id));
@@ -719,7 +743,7 @@ export function renderMap(partitions, nodes) {
   const workerIds = [...ids].sort(byNodeId);
   const key = sorted.map((p) => p.id).join(',') + '|' + workerIds.join(',');
   if (key !== mapKey) {
-    buildMap(map, sorted, workerIds);
+    buildMap(map, sorted, workerIds, onPartitionAction);
     mapKey = key;
   }
   const byId = new Map(nodes.map((n) => [n.id, n]));
@@ -732,18 +756,27 @@ export function renderMap(partitions, nodes) {
     setAttr(row, 'title', node ? `${id} ${node.name ?? ''}: ${node.state}${node.alive ? '' : ', dead'}`
       + (away ? `, in maintenance until ${time(node.maintenance.until)}` : '') : `${id}: not in the nodes configuration`);
   }
+  shownPartitions.clear();
   for (const p of sorted) {
+    shownPartitions.set(p.id, p);
     const moving = Boolean(p.moving || (p.next ?? []).length > 0);
     const column = mapColumns.get(p.id);
+    const frozen = Boolean(p.policy?.frozen);
+    const pinned = p.policy?.pinnedLeader ?? null;
     column.classList.toggle('moving', moving);
     column.classList.toggle('error', Boolean(p.lastError));
+    column.classList.toggle('frozen', frozen);
+    setAttr(column, 'data-frozen', frozen ? 'true' : null);
+    setAttr(column, 'data-pinned', pinned);
     setAttr(column, 'title', `${p.id}: current ${(p.current ?? []).join(' ')}`
       + (moving ? `, next ${(p.next ?? []).join(' ')}` : '') + (p.leader ? `, leader ${p.leader}` : ', no leader')
-      + (p.step ? `\nstep: ${p.step}` : '') + (p.lastError ? `\nlast error: ${p.lastError}` : ''));
+      + (frozen ? '\nfrozen: its replica set does not change' : '') + (pinned ? `\nleader pinned to ${pinned}` : '')
+      + (p.step ? `\nstep: ${p.step}` : '') + (p.lastError ? `\nlast error: ${p.lastError}` : '')
+      + `\nclick to ${frozen ? 'unfreeze' : 'freeze'}; click a member's cell to ${pinned ? 'unpin or re-pin' : 'pin'} the leader`);
     for (const id of workerIds) {
       const cell = mapCells.get(`${p.id}|${id}`);
       const roles = cellRoles(p, id);
-      const className = ['cell', ...roles, moving ? 'moving' : null].filter(Boolean).join(' ');
+      const className = ['cell', ...roles, moving ? 'moving' : null, pinned === id ? 'pinned' : null].filter(Boolean).join(' ');
       if (cell.className !== className) {
         cell.className = className;
         setAttr(cell, 'title', `${p.id} on ${id}: ${roles.length ? roles.join(', ') : 'no replica'}`);
@@ -764,6 +797,7 @@ const EVENT_TONE = {
   'maintenance-started': 'warn', 'maintenance-ended': 'good', 'maintenance-expired': 'bad',
   'rollout-started': 'warn', 'rollout-node-restarted': 'good',
   'node-cordoned': 'warn', 'node-uncordoned': 'good', 'node-removed': 'warn',
+  'partition-policy-changed': 'warn',
 };
 
 /** Adds events (oldest first, as the API returns them) to the top of the list. */
