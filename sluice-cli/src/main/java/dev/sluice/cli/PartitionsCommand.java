@@ -14,13 +14,23 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code sluice partitions …}: where each partition's replicas are, and which ones are moving. */
-@Command(name = "partitions", description = "List partitions, their replica sets and leaders, and the moves under way.",
-        mixinStandardHelpOptions = true, subcommands = {PartitionsCommand.ListPartitions.class, PartitionsCommand.ShowPartition.class})
+@Command(name = "partitions", description = "List partitions, their replica sets and leaders, and the moves under way; freeze a partition or pin its leader.",
+        mixinStandardHelpOptions = true, subcommands = {PartitionsCommand.ListPartitions.class, PartitionsCommand.ShowPartition.class,
+            PolicyCommands.Freeze.class, PolicyCommands.Unfreeze.class, PolicyCommands.PinLeader.class, PolicyCommands.Unpin.class})
 final class PartitionsCommand {
 
     /** The step a moving partition is at, or {@code starting} before the controller has reported one. */
     static String step(PartitionView partition) {
         return partition.step() == null ? "starting" : partition.step();
+    }
+
+    /** The policy as a table cell: {@code frozen}, {@code pinned N2}, both, or {@code -}. */
+    static String policyCell(PartitionView partition, NodeLabels nodes) {
+        PartitionPolicy policy = partition.policy() == null ? PartitionPolicy.DEFAULT : partition.policy();
+        String frozen = policy.frozen() ? "frozen" : "";
+        String pinned = policy.pinnedLeader() == null ? "" : "pinned " + policy.pinnedLeader();
+        String both = frozen.isEmpty() || pinned.isEmpty() ? frozen + pinned : frozen + "," + pinned;
+        return both.isEmpty() ? "-" : both;
     }
 
     @Command(name = "list", description = "List every partition.", footer = {"", "Example:", "  sluice partitions list"},
@@ -39,11 +49,11 @@ final class PartitionsCommand {
                 return 0;
             }
             NodeLabels nodes = NodeLabels.fetch(client);
-            Table table = new Table("ID", "LEADER", "REPLICAS", "NEXT", "STEP");
+            Table table = new Table("ID", "LEADER", "REPLICAS", "NEXT", "STEP", "POLICY");
             for (PartitionView partition : AdminClient.readList(answer, PartitionView.class)) {
                 table.row(partition.id(), nodes.of(partition.leader()), nodes.list(partition.current()),
                         partition.moving() ? nodes.list(partition.next()) : "-",
-                        partition.moving() ? step(partition) : "-");
+                        partition.moving() ? step(partition) : "-", policyCell(partition, nodes));
             }
             table.print(out);
             return 0;

@@ -151,7 +151,7 @@ class NodeNamesCliTest {
         CliRun list = sluice("partitions", "list");
         assertThat(list.exitCode()).as(list.err()).isZero();
         assertThat(list.out().lines().filter(line -> line.startsWith("P0 ")).findFirst().orElseThrow())
-                .matches("P0\\s+N1 \\(worker-3\\)\\s+N1 \\(worker-3\\), N2 \\(worker-1\\), N3 \\(worker-2\\)\\s+-\\s+-");
+                .matches("P0\\s+N1 \\(worker-3\\)\\s+N1 \\(worker-3\\), N2 \\(worker-1\\), N3 \\(worker-2\\)\\s+-\\s+-\\s+-");
 
         CliRun show = sluice("partitions", "show", "P1");
         assertThat(show.exitCode()).as(show.err()).isZero();
