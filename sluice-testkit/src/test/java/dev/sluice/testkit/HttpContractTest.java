@@ -243,6 +243,43 @@ class HttpContractTest {
             exchange(base, "POST", cordon, "/api/v1/nodes/" + away + "/cordon", refused, bearer(), 400);
         }
 
+        // Partition policy: refused before anything is read, frozen, pinned to a member, refused for a non-member, lifted.
+        String freeze = "/api/v1/partitions/{partition}/freeze";
+        String pinLeader = "/api/v1/partitions/{partition}/pin-leader";
+        dev.sluice.model.Placement p0 = cluster.metadata().placements().read(PartitionId.of(0)).orElseThrow().placement();
+        NodeId member = p0.current().getFirst();
+        NodeId outsider = cluster.nodes().stream().map(TestNode::nodeId).filter(n -> !p0.current().contains(n)).findFirst().orElseThrow();
+        exchange(base, "POST", freeze, "/api/v1/partitions/banana/freeze", cordonBody, bearer(), 400);
+        exchange(base, "POST", freeze, "/api/v1/partitions/P0/freeze", "{\"why\":1}", bearer(), 400);
+        exchange(base, "POST", freeze, "/api/v1/partitions/P99/freeze", cordonBody, bearer(), 404);
+        exchange(base, "POST", freeze, "/api/v1/partitions/P0/freeze", "{\"reason\":\"" + "x".repeat(AdminApi.MAX_BODY_BYTES) + "\"}", bearer(), 413);
+        exchange(base, "POST", freeze, "/api/v1/partitions/P0/freeze", cordonBody, bearer(), 200);
+        exchange(base, "POST", freeze, "/api/v1/partitions/P0/freeze", null, bearer(), 200);
+        exchange(base, "GET", "/api/v1/partitions/{partition}", "/api/v1/partitions/P0", 200);
+        exchange(base, "DELETE", freeze, "/api/v1/partitions/banana/freeze", null, bearer(), 400);
+        exchange(base, "DELETE", freeze, "/api/v1/partitions/P99/freeze", null, bearer(), 404);
+        exchange(base, "DELETE", freeze, "/api/v1/partitions/P0/freeze", null, bearer(), 200);
+        exchange(base, "POST", pinLeader, "/api/v1/partitions/P0/pin-leader", "{\"reason\":\"no node\"}", bearer(), 400);
+        exchange(base, "POST", pinLeader, "/api/v1/partitions/banana/pin-leader", "{\"node\":\"" + member + "\"}", bearer(), 400);
+        exchange(base, "POST", pinLeader, "/api/v1/partitions/P0/pin-leader", "{\"node\":\"1\"}", bearer(), 400);
+        exchange(base, "POST", pinLeader, "/api/v1/partitions/P99/pin-leader", "{\"node\":\"" + member + "\"}", bearer(), 404);
+        exchange(base, "POST", pinLeader, "/api/v1/partitions/P0/pin-leader", "{\"node\":\"nobody\"}", bearer(), 404);
+        exchange(base, "POST", pinLeader, "/api/v1/partitions/P0/pin-leader", "{\"node\":\"" + outsider + "\"}", bearer(), 409);
+        exchange(base, "POST", pinLeader, "/api/v1/partitions/P0/pin-leader", "{\"node\":\"" + member + ":999\"}", bearer(), 409);
+        exchange(base, "POST", pinLeader, "/api/v1/partitions/P0/pin-leader", "{\"node\":\"" + member + "\",\"reason\":\"" + "x".repeat(AdminApi.MAX_BODY_BYTES)
+                + "\"}", bearer(), 413);
+        exchange(base, "POST", pinLeader, "/api/v1/partitions/P0/pin-leader", "{\"node\":\"" + member + "\",\"reason\":\"contract\"}", bearer(), 200);
+        exchange(base, "DELETE", pinLeader, "/api/v1/partitions/banana/pin-leader", null, bearer(), 400);
+        exchange(base, "DELETE", pinLeader, "/api/v1/partitions/P99/pin-leader", null, bearer(), 404);
+        exchange(base, "DELETE", pinLeader, "/api/v1/partitions/P0/pin-leader", null, bearer(), 200);
+        for (String accepted : List.of("{\"node\":\"worker-1\"}", "{\"node\":\"N1\",\"reason\":\"contract\"}")) {
+            assertThat(contract.requestValid("POST", pinLeader, accepted)).as(accepted).isTrue();
+        }
+        for (String refused : List.of("{}", "{\"node\":\"\"}", "{\"node\":1}", "{\"node\":\"N1\",\"leader\":\"N2\"}")) {
+            assertThat(contract.requestValid("POST", pinLeader, refused)).as(refused).isFalse();
+            exchange(base, "POST", pinLeader, "/api/v1/partitions/P0/pin-leader", refused, bearer(), 400);
+        }
+
         // State changes: refused before anything is read, then dry-run, no-op, applied, refused by the guard.
         String state = "/api/v1/nodes/{node}/state";
         String drain = "{\"state\":\"draining\",\"reason\":\"contract\"}";
@@ -375,6 +412,10 @@ class HttpContractTest {
             exchange(startingBase, "POST", cordon, "/api/v1/nodes/N1/cordon", cordonBody, bearer(), 503);
             exchange(startingBase, "DELETE", cordon, "/api/v1/nodes/N1/cordon", null, bearer(), 503);
             exchange(startingBase, "DELETE", "/api/v1/nodes/{node}", "/api/v1/nodes/N1", null, bearer(), 503);
+            exchange(startingBase, "POST", freeze, "/api/v1/partitions/P0/freeze", null, bearer(), 503);
+            exchange(startingBase, "DELETE", freeze, "/api/v1/partitions/P0/freeze", null, bearer(), 503);
+            exchange(startingBase, "POST", pinLeader, "/api/v1/partitions/P0/pin-leader", "{\"node\":\"N1\"}", bearer(), 503);
+            exchange(startingBase, "DELETE", pinLeader, "/api/v1/partitions/P0/pin-leader", null, bearer(), 503);
         } finally {
             starting.stop();
         }
