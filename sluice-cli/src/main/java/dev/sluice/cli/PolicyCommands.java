@@ -102,6 +102,9 @@ final class PolicyCommands {
             Refusals.print(spec.commandLine().getErr(), answer.as(RefusalView.class));
             return CliException.FAILED;
         }
+        if (answer.status() == 409) {
+            throw new CliException(CliException.FAILED, "refused: " + answer.message());
+        }
         if (!answer.ok()) {
             throw new CliException(CliException.FAILED, answer.message());
         }

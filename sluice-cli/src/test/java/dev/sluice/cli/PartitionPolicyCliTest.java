@@ -76,7 +76,7 @@ class PartitionPolicyCliTest {
         var before = placements();
         CliRun notMember = sluice("partitions", "pin-leader", "P3", "worker-3");
         assertThat(notMember.exitCode()).isEqualTo(CliException.FAILED);
-        assertThat(notMember.err()).contains("cannot pin the leader of P3 to N3 (worker-3): it is not in the current replica set"
+        assertThat(notMember.err()).contains("refused: cannot pin the leader of P3 to N3 (worker-3): it is not in the current replica set"
                 + " [N4 (worker-4), N1 (worker-1), N2 (worker-2)]");
         CliRun stale = sluice("partitions", "pin-leader", "P3", "N1:999");
         assertThat(stale.exitCode()).isEqualTo(CliException.FAILED);
