@@ -1099,11 +1099,12 @@ final class Pass {
             if (held >= 0 && alive[held] && staysMember(p, held)) {
                 continue;
             }
+            // No candidate may lead: a partition still needs a leader, and a cordoned member (active, alive, fit but for its
+            // cordon) leads before any other live one. A cordon keeps new load off a worker, not a partition's only way to serve.
             int fallback = -1;
             for (int member : target[p]) {
-                if (alive[member] && staysMember(p, member)) {
+                if (alive[member] && staysMember(p, member) && (fallback < 0 || mayKeepLeading[member] && !mayKeepLeading[fallback])) {
                     fallback = member;
-                    break;
                 }
             }
             if (fallback >= 0) {

@@ -54,7 +54,8 @@ import java.util.TreeMap;
  *   <li>A cordoned Active worker ({@link dev.sluice.model.Cordon}) is no candidate: no first set,
  *       repair, drain target or balancing move picks it, and no leadership moves to it. It keeps its
  *       replicas (it is not a donor for balancing either) and the leaderships it holds, and may lead as a
- *       pinned leader; a partition that cannot be placed without it is explained with the cordoned count.
+ *       pinned leader, or as the last resort of a partition whose staying members include no candidate; a
+ *       partition that cannot be placed without it is explained with the cordoned count.
  *   <li>Frozen placements keep their replica set ({@link Reason#FROZEN}); a pinned leader leads whenever
  *       it is a live Active member that stays.
  * </ul>

@@ -159,6 +159,25 @@ class CordonSchedulingTest {
     }
 
     @Test
+    void aCordonedMemberLeadsOnlyWhenNoCandidateCan() {
+        // P0 on N1 (cordoned), N2 (draining, leading) and N3 (dead, within the grace period); N4 replaces N2 but joins
+        // without data, so it cannot lead yet. Of the members that stay only N1 is alive: a partition needs a leader.
+        Fixtures.Cluster cluster = new Fixtures.Cluster(1, 3, 1).workers(1, 4, "r.a");
+        cluster.place(0, 2, 1, 2, 3).cordon(1).state(2, WorkerState.DRAINING).dead(3, NOW.minusSeconds(5));
+
+        Plan plan = cluster.schedule();
+
+        assertThat(plan.replicaSetChanges()).singleElement().satisfies(change -> {
+            assertThat(change.joining()).containsExactly(n(4));
+            assertThat(change.leaving()).containsExactly(n(2));
+        });
+        assertThat(plan.leadershipChanges()).singleElement().satisfies(change -> {
+            assertThat(change.to()).isEqualTo(n(1));
+            assertThat(change.cause()).isEqualTo(LeadershipChange.Cause.LEADER_DRAINING);
+        });
+    }
+
+    @Test
     void aLeaderPinnedToACordonedWorkerStillLeads() {
         Fixtures.Cluster cluster = new Fixtures.Cluster(1, 3, 1).workers(1, 3, "r.a");
         cluster.place(0, 2, 1, 2, 3).policy(0, new PartitionPolicy(false, n(1))).cordon(1);

@@ -136,6 +136,57 @@ class RandomClusterPropertyTest {
                 assertThat(Fixtures.leaderChangeCount(plans)).as("leader changes to drain " + drained).isGreaterThanOrEqualTo(led);
                 checkBalance();
             }
+
+            // 5. Cordon one worker, then drain another: every path that runs (drain targets, repair, balancing, leaders)
+            // leaves the cordoned worker exactly what it held. Last, since the checks above count it as a candidate.
+            List<NodeId> candidates = eligibleWorkers();
+            if (candidates.size() >= 2) {
+                NodeId cordoned = candidates.get(random.nextInt(candidates.size()));
+                NodeId drained = candidates.stream().filter(id -> !id.equals(cordoned)).toList().get(random.nextInt(candidates.size() - 1));
+                Set<PartitionId> held = partitionsNaming(cordoned);
+                Set<PartitionId> led = partitionsLedBy(cordoned);
+                cluster.cordon(cordoned.value());
+                cluster.state(drained.value(), WorkerState.DRAINING);
+                String phase = "drain of " + drained + " with " + cordoned + " cordoned";
+                for (int pass = 0; ; pass++) {
+                    assertThat(pass).as(phase + ": passes").isLessThan(MAX_PASSES);
+                    SchedulerInput input = cluster.input();
+                    Plan plan = Scheduler.schedule(input);
+                    checkPlan(input, plan, phase + ", pass " + pass);
+                    for (ReplicaSetChange change : plan.replicaSetChanges()) {
+                        assertThat(change.joining()).as(change + " adds cordoned " + cordoned).doesNotContain(cordoned);
+                        assertThat(change.leaving()).as(change + " takes from cordoned " + cordoned).doesNotContain(cordoned);
+                    }
+                    for (LeadershipChange change : plan.leadershipChanges()) {
+                        assertThat(change.from()).as(change + " takes a leadership from cordoned " + cordoned).isNotEqualTo(cordoned);
+                        if (cordoned.equals(change.to())) {
+                            // Only as the last resort: the partition must have a leader and no member that stays is a candidate.
+                            Placement placement = input.placements().get(change.partition());
+                            assertThat(placement.current().stream().filter(id -> !id.equals(cordoned) && !id.equals(placement.leader()))
+                                    .filter(id -> isEligible(input, id))).as(change + " leads on cordoned " + cordoned + " though a candidate stays").isEmpty();
+                            led.add(change.partition());
+                        }
+                    }
+                    if (plan.hasNoChanges()) {
+                        break;
+                    }
+                    cluster.apply(plan);
+                }
+                assertThat(partitionsNaming(cordoned)).as("replica sets naming cordoned " + cordoned).isEqualTo(held);
+                assertThat(partitionsLedBy(cordoned)).as("leaderships of cordoned " + cordoned).isEqualTo(led);
+            }
+        }
+
+        Set<PartitionId> partitionsNaming(NodeId node) {
+            Set<PartitionId> named = new java.util.TreeSet<>();
+            cluster.placements.values().stream().filter(p -> p.names(node)).forEach(p -> named.add(p.partition()));
+            return named;
+        }
+
+        Set<PartitionId> partitionsLedBy(NodeId node) {
+            Set<PartitionId> led = new java.util.TreeSet<>();
+            cluster.placements.values().stream().filter(p -> node.equals(p.leader())).forEach(p -> led.add(p.partition()));
+            return led;
         }
 
         /** Converges and checks every intermediate plan's per-change rules. */
@@ -344,7 +395,7 @@ class RandomClusterPropertyTest {
         }
 
         static boolean isEligible(SchedulerInput input, NodeId id) {
-            return input.nodes().find(id).map(n -> n.workerState().mayReceiveReplicas()).orElse(false) && input.liveness().isAlive(id);
+            return input.nodes().find(id).map(n -> n.workerState().mayReceiveReplicas() && !n.isCordoned()).orElse(false) && input.liveness().isAlive(id);
         }
 
         static boolean keeps(SchedulerInput input, NodeId id) {
