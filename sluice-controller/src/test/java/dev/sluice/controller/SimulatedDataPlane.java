@@ -82,6 +82,19 @@ final class SimulatedDataPlane implements DataPlane {
     int stagingsEndedByStepDown;
     /** The target of the transfer each partition has pending. */
     private final Map<PartitionId, NodeId> pendingTransfers = new HashMap<>();
+    /**
+     * Whether a transfer whose target is down when it starts fails at once and stays pending on the leader, as
+     * Ratis's does when the start-election request to a target that just died is refused before the leader
+     * looks ({@link MoveFailure.TransferLeftPending}).
+     */
+    boolean transfersToTheDeadLeftPending;
+    /** Transfers left pending, by partition: the leader (in its term) refuses changes and other transfers until it stops leading. */
+    private final Map<PartitionId, LeftPending> leftPending = new HashMap<>();
+    int transfersLeftPending;
+    int leftPendingEndedByStepDown;
+
+    private record LeftPending(NodeId leader, long term, NodeId target) {}
+
     /** Transfers asked for, as "partition→target", for tests that check where leadership was sent. */
     final List<String> transferTargets = new ArrayList<>();
     /** How long a removal may take before the worker reports it overdue (the worker's deadline). */
@@ -305,18 +318,59 @@ final class SimulatedDataPlane implements DataPlane {
         if (pending != null) {
             return CompletableFuture.failedFuture(new ReplicaSetAdminException(partition, new MoveFailure.ReconfigurationInProgress(pending), null));
         }
+        Optional<LeftPending> held = leftPendingOn(partition);
+        if (held.isPresent()) {
+            // Ratis answers a transfer to the same target with the first one's failure, and refuses any other.
+            MoveFailure refusal = held.get().target().equals(target)
+                    ? new MoveFailure.TransferLeftPending(held.get().leader(), "COMPLETED_EXCEPTIONALLY (simulated)")
+                    : new MoveFailure.TransferPending(held.get().leader(), "a previous transfer to " + held.get().target() + " exists (simulated)");
+            return CompletableFuture.failedFuture(new ReplicaSetAdminException(partition, refusal, null));
+        }
         pendingTransfers.put(partition, target);
-        CompletableFuture<Void> transfer = later("transfer leadership of " + partition + " to " + target, () -> {
+        CompletableFuture<Void> transfer = new CompletableFuture<>();
+        delayed.add(new Delayed(step + latencySteps, () -> {
             Group group = groups.get(partition);
-            if (group == null || !group.configuration.contains(target) || down.contains(target) || unresponsive.contains(target)
-                    || !hosted.getOrDefault(target, Set.of()).contains(partition)) {
+            boolean targetGone = down.contains(target) || unresponsive.contains(target);
+            if (group != null && group.leader != null && targetGone && transfersToTheDeadLeftPending) {
+                leftPending.put(partition, new LeftPending(group.leader, group.term, target));
+                transfersLeftPending++;
+                transfer.completeExceptionally(new ReplicaSetAdminException(partition,
+                        new MoveFailure.TransferLeftPending(group.leader, "COMPLETED_EXCEPTIONALLY (simulated)"), null));
+                return null;
+            }
+            if (group == null || !group.configuration.contains(target) || targetGone || !hosted.getOrDefault(target, Set.of()).contains(partition)) {
                 return false;
             }
             group.leader = target;
             group.term++;
             return true;
-        });
+        }, transfer, "transfer leadership of " + partition + " to " + target));
         return transfer.whenComplete((done, failed) -> transferEnded(partition));
+    }
+
+    /** The transfer left pending on the partition's leader, while that leader leads in that term. */
+    private Optional<LeftPending> leftPendingOn(PartitionId partition) {
+        LeftPending held = leftPending.get(partition);
+        Group group = groups.get(partition);
+        if (held == null || group == null || !held.leader().equals(group.leader) || held.term() != group.term) {
+            leftPending.remove(partition);
+            return Optional.empty();
+        }
+        return Optional.of(held);
+    }
+
+    /** The partitions whose leader holds a transfer left pending now. */
+    synchronized Set<PartitionId> leftPending() {
+        Set<PartitionId> held = new HashSet<>();
+        for (PartitionId partition : List.copyOf(leftPending.keySet())) {
+            leftPendingOn(partition).ifPresent(ignored -> held.add(partition));
+        }
+        return held;
+    }
+
+    /** The target of the transfer pending on {@code partition}, if one is under way. */
+    synchronized Optional<NodeId> pendingTransfer(PartitionId partition) {
+        return Optional.ofNullable(pendingTransfers.get(partition));
     }
 
     private synchronized void transferEnded(PartitionId partition) {
@@ -334,6 +388,11 @@ final class SimulatedDataPlane implements DataPlane {
         Group group = groups.get(partition);
         if (staging.containsKey(partition)) {
             return CompletableFuture.failedFuture(new ReplicaSetAdminException(partition, new MoveFailure.ReconfigurationInProgress(group.leader), null));
+        }
+        Optional<LeftPending> held = leftPendingOn(partition);
+        if (held.isPresent()) {
+            return CompletableFuture.failedFuture(new ReplicaSetAdminException(partition,
+                    new MoveFailure.LeaderNotReady(held.get().leader(), "LeaderSteppingDownException: is stepping down (simulated)"), null));
         }
         if (group != null && group.leader != null && !wanted.contains(group.leader)) {
             // As ReplicaSetAdmin does: a leader is never asked to commit its own removal.
@@ -398,6 +457,10 @@ final class SimulatedDataPlane implements DataPlane {
             }
             if (staging.containsKey(partition)) {
                 stagingsEndedByStepDown++;
+            }
+            if (leftPendingOn(partition).isPresent()) {
+                leftPending.remove(partition);
+                leftPendingEndedByStepDown++;
             }
             endStaging(partition, leader);
             // Elected again at the next step; with this model's election, quite possibly the same member.
