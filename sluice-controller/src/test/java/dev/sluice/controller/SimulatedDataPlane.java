@@ -117,6 +117,7 @@ final class SimulatedDataPlane implements DataPlane {
 
     synchronized void kill(NodeId node) {
         down.add(node);
+        shuttingDown.remove(node);
     }
 
     synchronized void revive(NodeId node) {
@@ -124,6 +125,10 @@ final class SimulatedDataPlane implements DataPlane {
     }
 
     private final java.util.List<NodeId> shutdownRequests = new java.util.ArrayList<>();
+    /** Nodes in a graceful shutdown: their status says so until the harness stops them. */
+    final Set<NodeId> shuttingDown = new HashSet<>();
+    /** Every shutdown request each node got, for tests that count them. */
+    final Map<NodeId, Integer> shutdownsAsked = new TreeMap<>();
 
     /** Accepted at once by a node that runs; the harness, standing for its supervisor, stops and restarts it. */
     @Override
@@ -132,6 +137,7 @@ final class SimulatedDataPlane implements DataPlane {
             return CompletableFuture.failedFuture(new IllegalStateException(node.nodeId() + " does not answer"));
         }
         shutdownRequests.add(node.nodeId());
+        shutdownsAsked.merge(node.nodeId(), 1, Integer::sum);
         return CompletableFuture.completedFuture(null);
     }
 
@@ -297,7 +303,7 @@ final class SimulatedDataPlane implements DataPlane {
         List<NodeReplicas.Removal> removals = new ArrayList<>();
         removing.getOrDefault(id, Map.of()).forEach((partition, since) -> removals.add(new NodeReplicas.Removal(partition, since, 1,
                 !since.plus(REMOVAL_DEADLINE).isAfter(now), "Ratis group remove running (simulated hang)")));
-        NodeReplicas report = new NodeReplicas(id, now, views, removals);
+        NodeReplicas report = new NodeReplicas(id, now, views, removals, true, null, shuttingDown.contains(id));
         Integer slow = slowStatus.get(id);
         if (slow != null) {
             CompletableFuture<NodeReplicas> later = new CompletableFuture<>();
