@@ -61,6 +61,12 @@ final class DataPath {
      */
     static final Duration HANDOVER_WAIT = Duration.ofMillis(500);
 
+    /**
+     * How long a request to a leader elected a moment ago waits for it to become ready (one round trip to a
+     * majority, milliseconds) rather than being answered "not ready" ({@code 503}, and a client back-off).
+     */
+    static final Duration READY_WAIT = Duration.ofMillis(200);
+
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final LeaderChanges leaderChanges;
@@ -111,7 +117,7 @@ final class DataPath {
             RaftPeerId leader = info.getLeaderId();
             return CompletableFuture.completedFuture(notLeader(leader == null ? null : PartitionGroups.nodeId(leader), true));
         }
-        if (!info.isLeaderReady()) {
+        if (!info.isLeaderReady() && !awaitReady(division)) {
             NodeConfig mine = identity.self();
             String here = mine == null ? nodeName : mine.nodeId().toString();
             return CompletableFuture.completedFuture(new DataReply.NoLeader(partition + ": the leader on " + here + " is not ready yet"));
@@ -139,6 +145,32 @@ final class DataPath {
             }).thenCompose(answer -> answer);
         } catch (IOException failed) {
             return CompletableFuture.completedFuture(toDataReply(partition, failed));
+        }
+    }
+
+    /**
+     * Waits up to {@link #READY_WAIT} for a leader just elected here to commit the first entry of its term (Ratis
+     * refuses requests until then); runs on a submission thread, which may block.
+     */
+    private boolean awaitReady(RaftServer.Division division) {
+        long deadline = System.nanoTime() + READY_WAIT.toNanos();
+        long seen = leaderChanges.seen();
+        while (true) {
+            DivisionInfo info = division.getInfo();
+            if (!info.isLeader() || info.isLeaderReady()) {
+                return info.isLeaderReady();
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            try {
+                leaderChanges.awaitAfter(seen, Duration.ofNanos(left));
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            seen = leaderChanges.seen();
         }
     }
 
