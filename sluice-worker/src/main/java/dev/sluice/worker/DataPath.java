@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
@@ -153,25 +154,7 @@ final class DataPath {
      * refuses requests until then); runs on a submission thread, which may block.
      */
     private boolean awaitReady(RaftServer.Division division) {
-        long deadline = System.nanoTime() + READY_WAIT.toNanos();
-        long seen = leaderChanges.seen();
-        while (true) {
-            DivisionInfo info = division.getInfo();
-            if (!info.isLeader() || info.isLeaderReady()) {
-                return info.isLeaderReady();
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            try {
-                leaderChanges.awaitAfter(seen, Duration.ofNanos(left));
-            } catch (InterruptedException interrupted) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-            seen = leaderChanges.seen();
-        }
+        return awaitUntil(division, info -> !info.isLeader() || info.isLeaderReady(), READY_WAIT, leaderChanges.seen()).isLeaderReady();
     }
 
     /**
@@ -180,30 +163,38 @@ final class DataPath {
      * {@link StuckTransfers}, which ends a handover that never ends.
      */
     private DataReply afterHandover(RaftServer current, RaftServer.Division division, long changesBefore, DataReply refused) {
-        long deadline = System.nanoTime() + HANDOVER_WAIT.toNanos();
-        long seen = changesBefore;
         RaftGroupId groupId = division.getMemberId().getGroupId();
+        DivisionInfo info = awaitUntil(division, now -> !now.isLeader() && now.getLeaderId() != null, HANDOVER_WAIT, changesBefore);
+        if (!info.isLeader() && info.getLeaderId() != null) {
+            stuckTransfers.accepted(groupId);
+            return notLeader(PartitionGroups.nodeId(info.getLeaderId()), true);
+        }
+        if (info.isLeader()) {
+            stuckTransfers.refused(current, groupId);
+        }
+        return refused;
+    }
+
+    /**
+     * Waits up to {@code within} until {@code settled} holds of the division, woken by this node's leader changes
+     * (counted from {@code seen}), and returns the last look at it, settled or not.
+     */
+    private DivisionInfo awaitUntil(RaftServer.Division division, Predicate<DivisionInfo> settled, Duration within, long seen) {
+        long deadline = System.nanoTime() + within.toNanos();
+        long changes = seen;
         while (true) {
             DivisionInfo info = division.getInfo();
-            RaftPeerId leader = info.getLeaderId();
-            if (!info.isLeader() && leader != null) {
-                stuckTransfers.accepted(groupId);
-                return notLeader(PartitionGroups.nodeId(leader), true);
-            }
             long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                if (info.isLeader()) {
-                    stuckTransfers.refused(current, groupId);
-                }
-                return refused;
+            if (settled.test(info) || left <= 0) {
+                return info;
             }
             try {
-                leaderChanges.awaitAfter(seen, Duration.ofNanos(left));
+                leaderChanges.awaitAfter(changes, Duration.ofNanos(left));
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
-                return refused;
+                return division.getInfo();
             }
-            seen = leaderChanges.seen();
+            changes = leaderChanges.seen();
         }
     }
 
