@@ -23,7 +23,6 @@ import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.server.RaftServer;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,7 +42,9 @@ class LeftPendingTransferTest {
     void aStepDownClearsATransferLeftPendingAndTheRefusalIsNamed() throws Exception {
         try (LocalTestCluster cluster = LocalTestCluster.builder().workers(3).partitions(1).replication(3).start();
                 ReplicaSetAdmin admin = new ReplicaSetAdmin(cluster.clusterName())) {
-            SluiceClient client = cluster.client(SluiceClient.builder().callTimeout(Duration.ofSeconds(2)));
+            SluiceClient client = cluster.client();
+            // One write's worth of patience for the writes that must be refused; the others get the default 30 s.
+            SluiceClient impatient = cluster.client(SluiceClient.builder().callTimeout(Duration.ofSeconds(2)));
             String key = PartitionMoveTest.keysOf(cluster, PARTITION, 1).getFirst();
             client.put(key, "before");
             NodesConfiguration nodes = cluster.metadata().nodes().current();
@@ -51,14 +52,13 @@ class LeftPendingTransferTest {
             TestNode leader = leaveTransferPending(cluster);
             List<NodeId> others = members.stream().map(NodeConfig::nodeId).filter(id -> !id.equals(leader.nodeId())).sorted().toList();
 
-            assertThatThrownBy(() -> client.put(key, "while stuck")).as("writes are refused while the transfer is pending");
+            assertThatThrownBy(() -> impatient.put(key, "while stuck")).as("writes are refused while the transfer is pending");
             assertThatThrownBy(() -> admin.transferLeadership(PARTITION, members, leader.nodeId(), others.getLast(), Duration.ofSeconds(4)))
                     .isInstanceOfSatisfying(ReplicaSetAdminException.class, refused -> assertThat(refused.failure())
                             .isInstanceOfSatisfying(MoveFailure.TransferPending.class, pending -> assertThat(pending.leader()).isEqualTo(leader.nodeId())));
 
             admin.stepDown(PARTITION, members, leader.nodeId(), Duration.ofSeconds(5));
-            Awaitility.await("a write after the step-down").atMost(Duration.ofSeconds(20)).ignoreExceptions()
-                    .untilAsserted(() -> client.put(key, "after"));
+            client.put(key, "after");
             assertThat(client.getString(key)).contains("after");
         }
     }
@@ -71,15 +71,16 @@ class LeftPendingTransferTest {
     @Test
     void theWorkerStepsDownALeaderWhoseWritesStayRefused() throws Exception {
         try (LocalTestCluster cluster = LocalTestCluster.builder().workers(3).partitions(1).replication(3).start()) {
-            SluiceClient client = cluster.client(SluiceClient.builder().callTimeout(Duration.ofSeconds(2)));
+            SluiceClient client = cluster.client();
+            // One write's worth of patience for the writes that must be refused; the others get the default 30 s.
+            SluiceClient impatient = cluster.client(SluiceClient.builder().callTimeout(Duration.ofSeconds(2)));
             String key = PartitionMoveTest.keysOf(cluster, PARTITION, 1).getFirst();
             client.put(key, "before");
             leaveTransferPending(cluster);
-            assertThatThrownBy(() -> client.put(key, "while stuck")).as("writes are refused while the transfer is pending");
+            assertThatThrownBy(() -> impatient.put(key, "while stuck")).as("writes are refused while the transfer is pending");
 
-            // The worker acts after 10 s of refusals (StuckTransfers.STUCK_AFTER); the client keeps writing meanwhile.
-            Awaitility.await("a write once the worker stepped its leader down").atMost(Duration.ofSeconds(40)).ignoreExceptions()
-                    .untilAsserted(() -> client.put(key, "after"));
+            // The worker acts after 10 s of refusals (StuckTransfers.STUCK_AFTER); the client keeps writing meanwhile, for up to 30 s.
+            client.put(key, "after");
             assertThat(client.getString(key)).contains("after");
         }
     }
