@@ -145,6 +145,7 @@ final class ControlLoop {
         timings.lap("plan");
         decisions.write(plan, placements, nodes, firstPlacementsAllowed, List.of(), now);
         timings.lap("write");
+        releaseStuckTransfers(placements, nodes, now);
         applyLeadershipChanges(plan, placements, nodes, registered, now);
         List<PlacementChange.CompleteMove> completions = driveMoves(placements, nodes, now);
         timings.lap("step");
@@ -300,6 +301,27 @@ final class ControlLoop {
         }
     }
 
+    /**
+     * Steps down a leader that holds a transfer Ratis left pending, on a partition with no move (a move's own
+     * steps do it, {@link MoveStepper#stepDown}): it was a balancing or maintenance transfer, and the leader
+     * refuses the partition's writes until it stops leading.
+     */
+    private void releaseStuckTransfers(Map<PartitionId, VersionedPlacement> placements, NodesConfiguration nodes, Instant now) {
+        for (VersionedPlacement versioned : placements.values()) {
+            Placement placement = versioned.placement();
+            MoveMemory memory = moves.memory(placement.partition());
+            if (placement.hasNext() || memory == null) {
+                continue;
+            }
+            Optional<MoveStep.StepDown> stepDown = stepper.releaseTransfer(memory, now);
+            if (stepDown.isPresent()) {
+                log.warn("{}: {} steps down: {}", placement.partition(), stepDown.get().leader(), stepDown.get().why());
+                moves.remember(placement.partition(), memory.started(calls.start(placement.partition(), stepDown.get(), nodes, placement.members(),
+                        stepDown.get().leader(), stepper.deadline(stepDown.get()))));
+            }
+        }
+    }
+
     /** Registered, and neither answered nor failed a status poll of this controller term yet. */
     private boolean notHeardFromYet(NodeId node, Set<NodeId> registered) {
         return registered.contains(node) && observer.lastAnswer(node).isEmpty() && observer.lastPollFailure(node).isEmpty();
@@ -319,7 +341,7 @@ final class ControlLoop {
             log.error("BUG: driving the move of {} threw; it backs off and reports it", placement.partition(), bug);
             MoveFailure failure = new MoveFailure.Unexpected("BUG: " + bug);
             MoveMemory memory = moves.memory(placement.partition());
-            moves.remember(placement.partition(), memory.broke(failure, now.plus(stepper.backoff(failure, memory.failures() + 1))));
+            moves.remember(placement.partition(), memory.broke(failure, now, now.plus(stepper.backoff(failure, memory.failures() + 1))));
             moves.step(placement.partition(), new MoveStep.BackOff(moves.memory(placement.partition()).retryAt(), failure, memory.failures() + 1));
             return Optional.empty();
         }

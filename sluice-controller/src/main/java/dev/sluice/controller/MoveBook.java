@@ -160,7 +160,7 @@ final class MoveBook {
         NodeId avoid = call.action() instanceof MoveStep.ShedLeadership shed ? shed.to() : null;
         boolean leadershipCall = call.action() instanceof MoveStep.ShedLeadership || call.action() instanceof MoveStep.StepDown;
         NodeId failedUnder = leadershipCall || !MoveStepper.blamesLeader(failure) ? null : call.leader();
-        memories.put(partition, memory.failed(callId, failure, retryAt, failedUnder, avoid, at.plus(stepper.avoidTargetFor())));
+        memories.put(partition, memory.failed(callId, failure, at, retryAt, failedUnder, avoid, at.plus(stepper.avoidTargetFor())));
         publisher.moveStepFailed(partition, call.action(), failure, failures, MoveStepper.routine(failure), at);
     }
 

@@ -20,6 +20,7 @@ import java.util.Set;
  * @param inFlight the call under way, or {@code null}
  * @param lastFailure the last failure since the last success, or {@code null}
  * @param failures consecutive failures
+ * @param failingSince when the first of those failures happened, or {@code null} when there are none
  * @param retryAt nothing is started before this instant, or {@code null}
  * @param confirmed the configuration the data plane confirmed committed in this term, or {@code null}
  * @param failingUnder the leader the last failure is blamed on (a configuration change it refused), or {@code null}
@@ -33,6 +34,7 @@ record MoveMemory(
         Call inFlight,
         MoveFailure lastFailure,
         int failures,
+        Instant failingSince,
         Instant retryAt,
         Set<NodeId> confirmed,
         NodeId failingUnder,
@@ -51,7 +53,7 @@ record MoveMemory(
     }
 
     static MoveMemory fresh(List<NodeId> next, Instant now) {
-        return new MoveMemory(next, null, null, 0, null, null, null, Map.of(), now, -1);
+        return new MoveMemory(next, null, null, 0, null, null, null, null, Map.of(), now, -1);
     }
 
     /**
@@ -65,7 +67,7 @@ record MoveMemory(
         if (Set.copyOf(placementNext).equals(Set.copyOf(next))) {
             return this;
         }
-        return new MoveMemory(placementNext, inFlight, null, 0, null, null, null, avoidTargets, now, -1);
+        return new MoveMemory(placementNext, inFlight, null, 0, null, null, null, null, avoidTargets, now, -1);
     }
 
     boolean isIdle(Instant now) {
@@ -73,7 +75,7 @@ record MoveMemory(
     }
 
     MoveMemory started(Call call) {
-        return new MoveMemory(next, call, lastFailure, failures, retryAt, confirmed, failingUnder, avoidTargets, progressAt, joinersApplied);
+        return new MoveMemory(next, call, lastFailure, failures, failingSince, retryAt, confirmed, failingUnder, avoidTargets, progressAt, joinersApplied);
     }
 
     /** The call {@code id} succeeded: failures end, and it counts as progress. */
@@ -82,17 +84,18 @@ record MoveMemory(
             return this;
         }
         Set<NodeId> nowConfirmed = confirmedConfiguration != null ? confirmedConfiguration : confirmed;
-        return new MoveMemory(next, null, null, 0, null, nowConfirmed, null, avoidTargets, now, joinersApplied);
+        return new MoveMemory(next, null, null, 0, null, null, nowConfirmed, null, avoidTargets, now, joinersApplied);
     }
 
     /**
      * The call {@code id} failed.
      *
+     * @param at when it failed
      * @param retryAt when to try again
      * @param failedUnder the leader the call went to, if a configuration change failed under it
      * @param avoid a transfer target not to try again, and until when, or {@code null}
      */
-    MoveMemory failed(long id, MoveFailure failure, Instant retryAt, NodeId failedUnder, NodeId avoid, Instant avoidUntil) {
+    MoveMemory failed(long id, MoveFailure failure, Instant at, Instant retryAt, NodeId failedUnder, NodeId avoid, Instant avoidUntil) {
         if (inFlight == null || inFlight.id() != id) {
             return this;
         }
@@ -101,20 +104,21 @@ record MoveMemory(
             avoiding = new HashMap<>(avoidTargets);
             avoiding.put(avoid, avoidUntil);
         }
-        return new MoveMemory(next, null, failure, failures + 1, retryAt, confirmed, failedUnder, avoiding, progressAt, joinersApplied);
+        return new MoveMemory(next, null, failure, failures + 1, failures == 0 ? at : failingSince, retryAt, confirmed, failedUnder, avoiding, progressAt,
+                joinersApplied);
     }
 
     /**
      * Deciding or acting on this partition threw (a bug): it backs off like after a failed call, and its
      * stall reason carries the error, instead of the exception ending every partition's pass.
      */
-    MoveMemory broke(MoveFailure failure, Instant retryAt) {
-        return new MoveMemory(next, inFlight, failure, failures + 1, retryAt, confirmed, failingUnder, avoidTargets, progressAt, joinersApplied);
+    MoveMemory broke(MoveFailure failure, Instant at, Instant retryAt) {
+        return new MoveMemory(next, inFlight, failure, failures + 1, failures == 0 ? at : failingSince, retryAt, confirmed, failingUnder, avoidTargets, progressAt, joinersApplied);
     }
 
     /** Leadership moved away on purpose: the failures counted under the old leader no longer say anything. */
     MoveMemory leaderReplaced() {
-        return new MoveMemory(next, inFlight, lastFailure, 0, retryAt, confirmed, null, avoidTargets, progressAt, joinersApplied);
+        return new MoveMemory(next, inFlight, lastFailure, 0, null, retryAt, confirmed, null, avoidTargets, progressAt, joinersApplied);
     }
 
     /** A joining member reported {@code applied}; an advance is progress. */
@@ -122,11 +126,11 @@ record MoveMemory(
         if (applied <= joinersApplied) {
             return this;
         }
-        return new MoveMemory(next, inFlight, lastFailure, failures, retryAt, confirmed, failingUnder, avoidTargets, now, applied);
+        return new MoveMemory(next, inFlight, lastFailure, failures, failingSince, retryAt, confirmed, failingUnder, avoidTargets, now, applied);
     }
 
     MoveMemory progressed(Instant now) {
-        return new MoveMemory(next, inFlight, lastFailure, failures, retryAt, confirmed, failingUnder, avoidTargets, now, joinersApplied);
+        return new MoveMemory(next, inFlight, lastFailure, failures, failingSince, retryAt, confirmed, failingUnder, avoidTargets, now, joinersApplied);
     }
 
     boolean avoids(NodeId target, Instant now) {

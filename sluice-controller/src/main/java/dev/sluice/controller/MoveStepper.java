@@ -20,8 +20,8 @@ import java.util.TreeSet;
  *
  * <p>The protocol, in the order the checks run:
  * <ol>
- *   <li>a configuration change Ratis will not finish nor give up: the leader steps down
- *       ({@link MoveStep.StepDown});
+ *   <li>a configuration change Ratis will not finish nor give up, or a leadership transfer it left pending:
+ *       the leader steps down ({@link MoveStep.StepDown});
  *   <li>a call under way: {@link MoveStep.InFlight};
  *   <li>a failure's back-off not over: {@link MoveStep.BackOff};
  *   <li>the data plane confirmed the group's configuration is next: {@link MoveStep.Complete} — at once,
@@ -136,12 +136,46 @@ final class MoveStepper {
             return Optional.of(new MoveStep.StepDown(leader.get(), "its change to " + new TreeSet<>(change.to()) + " stages " + gone.get()
                     + ", which stopped answering"));
         }
+        Optional<MoveStep.StepDown> releasing = releaseTransfer(memory, now);
+        if (releasing.isPresent()) {
+            return releasing;
+        }
         if (!(memory.lastFailure() instanceof MoveFailure.ReconfigurationInProgress)
                 || memory.progressAt().plus(config.reconfigurationTimeout()).isAfter(now)) {
             return Optional.empty();
         }
         return observed.leader(placement.partition()).map(leader -> new MoveStep.StepDown(leader,
                 "changes refused as in progress with no progress for " + config.reconfigurationTimeout().toSeconds() + " s"));
+    }
+
+    /**
+     * A leader holding a leadership transfer that Ratis will never end, made to step down — the only way to
+     * clear it, at the cost of one election; until then it refuses the partition's writes, its configuration
+     * changes and every other transfer. For any partition, moving or not (a balancing transfer or a
+     * maintenance's can leave one too), once no call is under way:
+     * <ul>
+     *   <li>a transfer failed at once and was left pending ({@link MoveFailure.TransferLeftPending}): at once,
+     *       without waiting out a back-off. Seen in {@code LocalClusterLifecycleScenariosTest}: a transfer to a
+     *       member killed a moment before left the draining leader refusing every transfer for three minutes,
+     *       until the test gave up;
+     *   <li>transfers refused because another is pending ({@link MoveFailure.TransferPending}) for longer than
+     *       twice a transfer's timeout: every transfer Sluice asks for ends within that, so this one was left
+     *       pending by someone else's call.
+     * </ul>
+     */
+    Optional<MoveStep.StepDown> releaseTransfer(MoveMemory memory, Instant now) {
+        if (memory.inFlight() != null) {
+            return Optional.empty();
+        }
+        return switch (memory.lastFailure()) {
+            case MoveFailure.TransferLeftPending left -> Optional.of(new MoveStep.StepDown(left.leader(),
+                    "a transfer that failed at once was left pending on it by Ratis, and it refuses writes and transfers until it stops leading"));
+            case MoveFailure.TransferPending pending when memory.failingSince() != null
+                    && !memory.failingSince().plus(config.leadershipTransferTimeout().multipliedBy(2)).isAfter(now) ->
+                    Optional.of(new MoveStep.StepDown(pending.leader(), "transfers refused for " + Duration.between(memory.failingSince(), now).toSeconds()
+                            + " s because another is pending on it, longer than any transfer may take"));
+            case null, default -> Optional.empty();
+        };
     }
 
     /**
@@ -212,6 +246,8 @@ final class MoveStepper {
             case MoveFailure.ReconfigurationInProgress r -> true;
             case MoveFailure.TargetNotVoter t -> true;
             case MoveFailure.AnotherLeaderElected a -> true;
+            case MoveFailure.TransferPending p -> true;
+            case MoveFailure.TransferLeftPending l -> false;
             case MoveFailure.Timeout t -> false;
             case MoveFailure.Unreachable u -> false;
             case MoveFailure.Unexpected u -> false;
@@ -234,6 +270,8 @@ final class MoveStepper {
             case MoveFailure.ReconfigurationInProgress r -> false;
             case MoveFailure.TargetNotVoter t -> false;
             case MoveFailure.AnotherLeaderElected a -> false;
+            case MoveFailure.TransferPending p -> false;
+            case MoveFailure.TransferLeftPending l -> false;
             case MoveFailure.Unreachable u -> false;
         };
     }

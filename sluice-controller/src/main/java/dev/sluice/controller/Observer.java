@@ -232,6 +232,12 @@ final class Observer implements Observed {
         return Optional.ofNullable(failure.get(node));
     }
 
+    /** Whether {@code node}'s last answer said it is in a graceful shutdown. */
+    boolean shuttingDown(NodeId node) {
+        NodeReplicas last = reports.get(node);
+        return last != null && last.shuttingDown();
+    }
+
     /** When {@code node} last answered, if it ever did in this term. */
     Optional<Instant> lastAnswer(NodeId node) {
         return Optional.ofNullable(reports.get(node)).map(NodeReplicas::observedAt);

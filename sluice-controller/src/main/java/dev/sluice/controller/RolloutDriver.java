@@ -114,7 +114,11 @@ final class RolloutDriver {
                 } else if (inPhase.compareTo(rollout.nodeTimeout()) > 0) {
                     stop(rollout, version, NodeResolution.label(node) + " did not shut down within " + Durations.human(rollout.nodeTimeout()), fence, now);
                 } else {
-                    askToShutDown(node, now);
+                    if (!observed.shuttingDown(node.nodeId())) {
+                        // Asked again only while it has not said it is shutting down: one that has may have closed its
+                        // port already, and asking it again was logged as a failure although it was on its way out.
+                        askToShutDown(node, now);
+                    }
                     note(rollout, version, step, "its process to hand over what it still leads and exit (asked to shut down gracefully)", fence, now);
                 }
             }

@@ -76,6 +76,8 @@ public enum StallReason {
             case MoveFailure.ReconfigurationInProgress inProgress -> CATCH_UP_NOT_ADVANCING;
             case MoveFailure.TargetNotVoter notVoter -> LEADERSHIP_TRANSFER_FAILING;
             case MoveFailure.AnotherLeaderElected another -> LEADERSHIP_TRANSFER_FAILING;
+            case MoveFailure.TransferPending pending -> LEADERSHIP_TRANSFER_FAILING;
+            case MoveFailure.TransferLeftPending leftPending -> LEADER_NOT_READY;
             case MoveFailure.Timeout timeout -> CONFIGURATION_CHANGE_FAILING;
             case MoveFailure.Unreachable unreachable -> WORKER_NOT_REPORTING;
             case MoveFailure.Unexpected unexpected -> CONFIGURATION_CHANGE_FAILING;

@@ -112,16 +112,30 @@ final class ControllerHarness implements AutoCloseable {
     /** How long the harness, standing for a supervisor, takes to start a node that shut down on request; {@code null}: never. */
     Duration restartAfter = Duration.ofSeconds(2);
     private final Map<NodeId, Instant> restarts = new TreeMap<>();
+    /** How long a node asked to shut down goes on running, saying it is shutting down, before it stops. */
+    Duration shutdownTakes = Duration.ZERO;
+    private final Map<NodeId, Instant> stops = new TreeMap<>();
 
     private void superviseShutdowns() {
         for (NodeId node : dataPlane.takeShutdownRequests()) {
+            if (running(node) && !stops.containsKey(node)) {
+                stops.put(node, clock.instant().plus(shutdownTakes));
+                dataPlane.shuttingDown.add(node);
+            }
+        }
+        stops.entrySet().removeIf(due -> {
+            if (clock.instant().isBefore(due.getValue())) {
+                return false;
+            }
+            NodeId node = due.getKey();
             if (running(node)) {
                 kill(node);
                 if (restartAfter != null) {
                     restarts.put(node, clock.instant().plus(restartAfter));
                 }
             }
-        }
+            return true;
+        });
         restarts.entrySet().removeIf(due -> {
             if (clock.instant().isBefore(due.getValue())) {
                 return false;

@@ -101,7 +101,7 @@ class MoveStepperTest {
     void aFailureBacksOffUntilItsRetryTimeAndNamesItsStallReason() {
         MoveStep action = new MoveStep.ChangeConfiguration(Set.of(N1, N2, N3), Set.of(N2, N3, N4), true);
         MoveMemory memory = fresh().started(new MoveMemory.Call(1, action, N2, NOW, NOW.plusSeconds(120)))
-                .failed(1, new MoveFailure.LeaderNotReady(N2, "not ready"), NOW.plusMillis(200), N2, null, null);
+                .failed(1, new MoveFailure.LeaderNotReady(N2, "not ready"), NOW, NOW.plusMillis(200), N2, null, null);
         MoveStep step = next(MOVING, memory, new Seen());
         assertThat(step).isInstanceOf(MoveStep.BackOff.class);
         assertThat(step.stallReason()).contains(StallReason.LEADER_NOT_READY);
@@ -160,7 +160,7 @@ class MoveStepperTest {
         MoveStep action = new MoveStep.ChangeConfiguration(Set.of(N1, N2, N3), Set.of(N2, N3, N4), true);
         Duration timeout = ControllerConfig.DEFAULTS.reconfigurationTimeout();
         MoveMemory refused = MoveMemory.fresh(MOVING.next(), NOW.minus(timeout)).started(new MoveMemory.Call(1, action, N2, NOW.minus(timeout), NOW))
-                .failed(1, new MoveFailure.ReconfigurationInProgress(N2), NOW.minusMillis(1), null, null, null);
+                .failed(1, new MoveFailure.ReconfigurationInProgress(N2), NOW, NOW.minusMillis(1), null, null, null);
         Seen seen = new Seen();
         assertThat(next(MOVING, refused, seen)).isInstanceOfSatisfying(MoveStep.StepDown.class, down -> assertThat(down.leader()).isEqualTo(N2));
         assertThat(stepper.next(MOVING, refused.progressed(NOW.minusSeconds(60)), seen, NOW)).as("progress within the timeout")
@@ -217,11 +217,11 @@ class MoveStepperTest {
         seen.leader = N1;
         MoveStep shed = new MoveStep.ShedLeadership(N1, N2, "leader leaves the replica set");
         MoveMemory memory = fresh().started(new MoveMemory.Call(1, shed, N1, NOW, NOW.plusSeconds(4)))
-                .failed(1, new MoveFailure.Timeout("transfer", Duration.ofSeconds(4)), NOW, null, N2, NOW.plusSeconds(10));
+                .failed(1, new MoveFailure.Timeout("transfer", Duration.ofSeconds(4)), NOW, NOW, null, N2, NOW.plusSeconds(10));
         assertThat(next(MOVING, memory, seen)).isEqualTo(new MoveStep.ShedLeadership(N1, N3, "leader leaves the replica set"));
         // With every staying member ruled out, the leader commits its own removal.
         MoveMemory both = memory.started(new MoveMemory.Call(2, shed, N1, NOW, NOW.plusSeconds(4)))
-                .failed(2, new MoveFailure.Timeout("transfer", Duration.ofSeconds(4)), NOW, null, N3, NOW.plusSeconds(10));
+                .failed(2, new MoveFailure.Timeout("transfer", Duration.ofSeconds(4)), NOW, NOW, null, N3, NOW.plusSeconds(10));
         assertThat(next(MOVING, both, seen)).isInstanceOf(MoveStep.ChangeConfiguration.class);
     }
 
@@ -231,7 +231,7 @@ class MoveStepperTest {
         MoveMemory memory = fresh();
         for (int call = 1; call <= MoveStepper.KICK_LEADER_AFTER_FAILURES; call++) {
             memory = memory.started(new MoveMemory.Call(call, change, N2, NOW, NOW.plusSeconds(120)))
-                    .failed(call, new MoveFailure.Unexpected("refused"), NOW, N2, null, null);
+                    .failed(call, new MoveFailure.Unexpected("refused"), NOW, NOW, N2, null, null);
         }
         assertThat(next(MOVING, memory, new Seen())).isEqualTo(new MoveStep.ShedLeadership(N2, N3, "configuration change keeps failing under this leader"));
     }
@@ -290,6 +290,64 @@ class MoveStepperTest {
         assertThat(failure).isInstanceOf(MoveFailure.AnotherLeaderElected.class);
         assertThat(MoveStepper.routine(failure)).isTrue();
         assertThat(MoveStepper.blamesLeader(failure)).isFalse();
+    }
+
+    /**
+     * Ratis's words for a transfer it left pending (the message {@code TransferLeadership.PendingRequest} builds
+     * when a transfer fails before it starts) and for a transfer refused because another is pending.
+     */
+    @Test
+    void aTransferRatisLeftPendingAndOneRefusedForAPendingOneAreTold() {
+        MoveFailure leftPending = RatisFailures.classify(new TransferLeadershipException("N1@group-8F648A44E0A1: Failed to transfer leadership to N4"
+                + " (the current leader is N1): COMPLETED_EXCEPTIONALLY: java.util.concurrent.CompletionException: Failed to sendStartLeaderElection"
+                + " to follower N4"), N1, "transfer", Duration.ofSeconds(4));
+        assertThat(leftPending).isEqualTo(new MoveFailure.TransferLeftPending(N1, "N1@group-8F648A44E0A1: Failed to transfer leadership to N4"
+                + " (the current leader is N1): COMPLETED_EXCEPTIONALLY: java.util.concurrent.CompletionException: Failed to sendStartLeaderElection"
+                + " to follower N4"));
+        assertThat(RatisFailures.classify(new TransferLeadershipException("N1@group-8F648A44E0A1: Failed to transfer leadership to N4"
+                + " (the current leader is N1): NULL_LOG_APPENDER"), N1, "transfer", Duration.ofSeconds(4))).isInstanceOf(MoveFailure.TransferLeftPending.class);
+        assertThat(RatisFailures.leavesTransferPending(new java.util.concurrent.CompletionException(new TransferLeadershipException(
+                "N1@group-1: Failed to transfer leadership to N4 (the current leader is N1): NULL_FOLLOWER")))).isTrue();
+        MoveFailure pending = RatisFailures.classify(new TransferLeadershipException("N1@group-8F648A44E0A1Failed to transfer leadership to N5:"
+                + " a previous TransferLeadershipRequest:client-1A2B->N1@group-8F648A44E0A1, cid=1599, seq=0, RW, newLeader=N4 exists"), N1, "transfer",
+                Duration.ofSeconds(4));
+        assertThat(pending).isInstanceOf(MoveFailure.TransferPending.class);
+        assertThat(RatisFailures.leavesTransferPending(new TransferLeadershipException("N1@group-1: Failed to transfer leadership to N4"
+                + " (the current leader is N1): TIMED_OUT(4s)"))).isFalse();
+        assertThat(MoveStepper.routine(pending)).isTrue();
+        assertThat(MoveStepper.routine(leftPending)).as("operators hear of a leader refusing writes").isFalse();
+        assertThat(StallReason.of(leftPending)).isEqualTo(StallReason.LEADER_NOT_READY);
+    }
+
+    /**
+     * A transfer left pending: its leader steps down at once, back-off or not, whether the partition moves or
+     * not. Transfers refused for a pending one: only once that has lasted twice a transfer's timeout, which no
+     * transfer Sluice asks for outlasts; sooner, they are retried.
+     */
+    @Test
+    void aLeaderHoldingATransferLeftPendingStepsDown() {
+        MoveStep.ShedLeadership shed = new MoveStep.ShedLeadership(N1, N2, "leader leaves the replica set");
+        MoveMemory leftPending = fresh().started(new MoveMemory.Call(1, shed, N1, NOW.minusMillis(10), NOW.plusSeconds(4)))
+                .failed(1, new MoveFailure.TransferLeftPending(N1, "COMPLETED_EXCEPTIONALLY"), NOW, NOW.plusSeconds(1), null, N2, NOW.plusSeconds(10));
+        Seen seen = new Seen();
+        seen.leader = N1;
+        assertThat(next(MOVING, leftPending, seen)).isInstanceOfSatisfying(MoveStep.StepDown.class, down -> assertThat(down.leader()).isEqualTo(N1));
+        assertThat(stepper.releaseTransfer(MoveMemory.fresh(List.of(), NOW).started(new MoveMemory.Call(2, shed, N1, NOW, NOW.plusSeconds(4)))
+                .failed(2, new MoveFailure.TransferLeftPending(N1, "NULL_LOG_APPENDER"), NOW, NOW.plusSeconds(1), null, N2, NOW.plusSeconds(10)), NOW))
+                .as("a partition that is not moving").isPresent();
+        assertThat(stepper.releaseTransfer(leftPending.started(new MoveMemory.Call(3, new MoveStep.StepDown(N1, "x"), N1, NOW, NOW.plusSeconds(4))), NOW))
+                .as("while its step-down is under way").isEmpty();
+
+        Duration bound = ControllerConfig.DEFAULTS.leadershipTransferTimeout().multipliedBy(2);
+        MoveMemory refused = fresh();
+        for (int call = 1; call <= 3; call++) {
+            refused = refused.started(new MoveMemory.Call(call, shed, N1, NOW, NOW.plusSeconds(4)))
+                    .failed(call, new MoveFailure.TransferPending(N1, "a previous TransferLeadershipRequest exists"), NOW.minus(bound).plusSeconds(call - 1),
+                            NOW, null, null, null);
+        }
+        assertThat(refused.failingSince()).isEqualTo(NOW.minus(bound));
+        assertThat(stepper.releaseTransfer(refused, NOW)).isPresent();
+        assertThat(stepper.releaseTransfer(refused, NOW.minusMillis(1))).as("within twice a transfer's timeout").isEmpty();
     }
 
     @Test

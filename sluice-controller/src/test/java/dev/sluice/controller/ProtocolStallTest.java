@@ -189,6 +189,62 @@ class ProtocolStallTest {
         }
     }
 
+    /**
+     * A draining leader's leadership transfer whose target dies as it starts fails at once, and Ratis leaves it
+     * pending (found on real nodes: {@code LocalClusterLifecycleScenariosTest} timed out with every later
+     * transfer refused for three minutes because "a previous TransferLeadershipRequest exists"). That leader then
+     * refuses changes and every other transfer until it stops leading. The controller makes it step down at once,
+     * and the drain ends. Without the step-down the move retries the refused transfers for ever.
+     */
+    @Test
+    void aTransferLeftPendingOnADrainingLeaderIsEndedByAStepDownAndTheDrainFinishes() {
+        try (ControllerHarness cluster = new ControllerHarness(5, 24, ReplicationProperty.of(3), ControllerConfig.DEFAULTS, 2)) {
+            cluster.dataPlane.transfersToTheDeadLeftPending = true;
+            settle(cluster);
+            lifecycle(cluster).request("N1", WorkerState.DRAINING, "", false, false);
+            cluster.runUntil(() -> transferFrom(cluster, N1).isPresent(), 200, "a leadership transfer away from N1 under way");
+            NodeId target = cluster.dataPlane.pendingTransfer(transferFrom(cluster, N1).orElseThrow()).orElseThrow();
+            cluster.kill(target);
+            cluster.runUntil(() -> cluster.dataPlane.transfersLeftPending > 0, 20, "the transfer to " + target + " left pending");
+
+            cluster.runUntil(() -> cluster.state(N1) == WorkerState.DISABLED, steps(Duration.ofMinutes(2)), "N1 disabled");
+            assertThat(cluster.dataPlane.leftPendingEndedByStepDown).as("transfers left pending that a step-down ended").isPositive();
+            assertThat(cluster.dataPlane.leftPending()).as("leaders still holding a transfer left pending").isEmpty();
+        }
+    }
+
+    /**
+     * The same on a partition that is not moving: a worker going into maintenance has its leaderships moved off
+     * (no replica set changes), the target of one dies as that transfer starts, and the leader left holding it is
+     * made to step down, so the partition takes changes (and, on real nodes, writes) again within seconds.
+     */
+    @Test
+    void aTransferLeftPendingOutsideAnyMoveIsEndedByAStepDown() {
+        try (ControllerHarness cluster = new ControllerHarness(5, 24, ReplicationProperty.of(3), ControllerConfig.DEFAULTS, 2)) {
+            cluster.dataPlane.transfersToTheDeadLeftPending = true;
+            settle(cluster);
+            NodeId away = NodeId.of(2);
+            new MaintenanceRequests(cluster.metadata, lifecycle(cluster), cluster.clock).begin(away.toString(), "kernel patch", Duration.ofMinutes(10),
+                    false, false);
+            cluster.runUntil(() -> transferFrom(cluster, away).isPresent(), 100, "a leadership transfer away from " + away + " under way");
+            PartitionId partition = transferFrom(cluster, away).orElseThrow();
+            NodeId target = cluster.dataPlane.pendingTransfer(partition).orElseThrow();
+            cluster.kill(target);
+            cluster.runUntil(() -> cluster.dataPlane.transfersLeftPending > 0, 20, "the transfer to " + target + " left pending");
+            assertThat(cluster.placements().get(partition).hasNext()).as("the partition is not moving").isFalse();
+
+            cluster.runUntil(() -> cluster.dataPlane.leftPending().isEmpty(), steps(Duration.ofSeconds(10)), "no leader holding a transfer left pending");
+            assertThat(cluster.dataPlane.leftPendingEndedByStepDown).as("transfers left pending that a step-down ended").isPositive();
+        }
+    }
+
+    /** A partition whose leader is {@code leader} and which has a leadership transfer under way in the data plane. */
+    private static Optional<PartitionId> transferFrom(ControllerHarness cluster, NodeId leader) {
+        return cluster.placements().keySet().stream()
+                .filter(partition -> leader.equals(cluster.dataPlane.group(partition).leader) && cluster.dataPlane.pendingTransfer(partition).isPresent())
+                .findFirst();
+    }
+
     /** A placement whose configuration change is under way in the data plane and adds a member. */
     private static Optional<Placement> changingWithJoiner(ControllerHarness cluster) {
         return cluster.placements().values().stream()

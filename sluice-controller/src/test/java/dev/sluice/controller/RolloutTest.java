@@ -86,6 +86,21 @@ class RolloutTest {
     }
 
     /**
+     * A worker asked to shut down says so in its status while it hands over and closes, which may take longer than
+     * the driver's retry interval (10 s); it is not asked again meanwhile. It was, and the second request, reaching a
+     * node whose port was closing, was logged as a failed shutdown of a worker that was on its way out.
+     */
+    @Test
+    void aWorkerThatSaysItIsShuttingDownIsAskedOnce() {
+        try (ControllerHarness cluster = settledFourWorkers()) {
+            cluster.shutdownTakes = RolloutDriver.SHUTDOWN_RETRY.plusSeconds(5);
+            requests(cluster).start(new RolloutRequests.Selection(List.of(), null), Duration.ofMinutes(5), "", false);
+            cluster.runUntil(() -> rollout(cluster).state() == Rollout.State.COMPLETED, steps(Duration.ofMinutes(10)), "the rollout completes");
+            assertThat(cluster.dataPlane.shutdownsAsked).isEqualTo(Map.of(NodeId.of(1), 1, NodeId.of(2), 1, NodeId.of(3), 1, NodeId.of(4), 1));
+        }
+    }
+
+    /**
      * Issue 14's bound: per restarted worker, each leadership it held moves away once and, as balancing evens the
      * leaderships out again, as many move back — no leadership moves twice for one restart. Transfers take half a
      * second here, as on real groups, so passes begin while earlier transfers are still under way.

@@ -82,6 +82,19 @@ final class SimulatedDataPlane implements DataPlane {
     int stagingsEndedByStepDown;
     /** The target of the transfer each partition has pending. */
     private final Map<PartitionId, NodeId> pendingTransfers = new HashMap<>();
+    /**
+     * Whether a transfer whose target is down when it starts fails at once and stays pending on the leader, as
+     * Ratis's does when the start-election request to a target that just died is refused before the leader
+     * looks ({@link MoveFailure.TransferLeftPending}).
+     */
+    boolean transfersToTheDeadLeftPending;
+    /** Transfers left pending, by partition: the leader (in its term) refuses changes and other transfers until it stops leading. */
+    private final Map<PartitionId, LeftPending> leftPending = new HashMap<>();
+    int transfersLeftPending;
+    int leftPendingEndedByStepDown;
+
+    private record LeftPending(NodeId leader, long term, NodeId target) {}
+
     /** Transfers asked for, as "partition→target", for tests that check where leadership was sent. */
     final List<String> transferTargets = new ArrayList<>();
     /** How long a removal may take before the worker reports it overdue (the worker's deadline). */
@@ -104,6 +117,7 @@ final class SimulatedDataPlane implements DataPlane {
 
     synchronized void kill(NodeId node) {
         down.add(node);
+        shuttingDown.remove(node);
     }
 
     synchronized void revive(NodeId node) {
@@ -111,6 +125,10 @@ final class SimulatedDataPlane implements DataPlane {
     }
 
     private final java.util.List<NodeId> shutdownRequests = new java.util.ArrayList<>();
+    /** Nodes in a graceful shutdown: their status says so until the harness stops them. */
+    final Set<NodeId> shuttingDown = new HashSet<>();
+    /** Every shutdown request each node got, for tests that count them. */
+    final Map<NodeId, Integer> shutdownsAsked = new TreeMap<>();
 
     /** Accepted at once by a node that runs; the harness, standing for its supervisor, stops and restarts it. */
     @Override
@@ -119,6 +137,7 @@ final class SimulatedDataPlane implements DataPlane {
             return CompletableFuture.failedFuture(new IllegalStateException(node.nodeId() + " does not answer"));
         }
         shutdownRequests.add(node.nodeId());
+        shutdownsAsked.merge(node.nodeId(), 1, Integer::sum);
         return CompletableFuture.completedFuture(null);
     }
 
@@ -284,7 +303,7 @@ final class SimulatedDataPlane implements DataPlane {
         List<NodeReplicas.Removal> removals = new ArrayList<>();
         removing.getOrDefault(id, Map.of()).forEach((partition, since) -> removals.add(new NodeReplicas.Removal(partition, since, 1,
                 !since.plus(REMOVAL_DEADLINE).isAfter(now), "Ratis group remove running (simulated hang)")));
-        NodeReplicas report = new NodeReplicas(id, now, views, removals);
+        NodeReplicas report = new NodeReplicas(id, now, views, removals, true, null, shuttingDown.contains(id));
         Integer slow = slowStatus.get(id);
         if (slow != null) {
             CompletableFuture<NodeReplicas> later = new CompletableFuture<>();
@@ -305,18 +324,59 @@ final class SimulatedDataPlane implements DataPlane {
         if (pending != null) {
             return CompletableFuture.failedFuture(new ReplicaSetAdminException(partition, new MoveFailure.ReconfigurationInProgress(pending), null));
         }
+        Optional<LeftPending> held = leftPendingOn(partition);
+        if (held.isPresent()) {
+            // Ratis answers a transfer to the same target with the first one's failure, and refuses any other.
+            MoveFailure refusal = held.get().target().equals(target)
+                    ? new MoveFailure.TransferLeftPending(held.get().leader(), "COMPLETED_EXCEPTIONALLY (simulated)")
+                    : new MoveFailure.TransferPending(held.get().leader(), "a previous transfer to " + held.get().target() + " exists (simulated)");
+            return CompletableFuture.failedFuture(new ReplicaSetAdminException(partition, refusal, null));
+        }
         pendingTransfers.put(partition, target);
-        CompletableFuture<Void> transfer = later("transfer leadership of " + partition + " to " + target, () -> {
+        CompletableFuture<Void> transfer = new CompletableFuture<>();
+        delayed.add(new Delayed(step + latencySteps, () -> {
             Group group = groups.get(partition);
-            if (group == null || !group.configuration.contains(target) || down.contains(target) || unresponsive.contains(target)
-                    || !hosted.getOrDefault(target, Set.of()).contains(partition)) {
+            boolean targetGone = down.contains(target) || unresponsive.contains(target);
+            if (group != null && group.leader != null && targetGone && transfersToTheDeadLeftPending) {
+                leftPending.put(partition, new LeftPending(group.leader, group.term, target));
+                transfersLeftPending++;
+                transfer.completeExceptionally(new ReplicaSetAdminException(partition,
+                        new MoveFailure.TransferLeftPending(group.leader, "COMPLETED_EXCEPTIONALLY (simulated)"), null));
+                return null;
+            }
+            if (group == null || !group.configuration.contains(target) || targetGone || !hosted.getOrDefault(target, Set.of()).contains(partition)) {
                 return false;
             }
             group.leader = target;
             group.term++;
             return true;
-        });
+        }, transfer, "transfer leadership of " + partition + " to " + target));
         return transfer.whenComplete((done, failed) -> transferEnded(partition));
+    }
+
+    /** The transfer left pending on the partition's leader, while that leader leads in that term. */
+    private Optional<LeftPending> leftPendingOn(PartitionId partition) {
+        LeftPending held = leftPending.get(partition);
+        Group group = groups.get(partition);
+        if (held == null || group == null || !held.leader().equals(group.leader) || held.term() != group.term) {
+            leftPending.remove(partition);
+            return Optional.empty();
+        }
+        return Optional.of(held);
+    }
+
+    /** The partitions whose leader holds a transfer left pending now. */
+    synchronized Set<PartitionId> leftPending() {
+        Set<PartitionId> held = new HashSet<>();
+        for (PartitionId partition : List.copyOf(leftPending.keySet())) {
+            leftPendingOn(partition).ifPresent(ignored -> held.add(partition));
+        }
+        return held;
+    }
+
+    /** The target of the transfer pending on {@code partition}, if one is under way. */
+    synchronized Optional<NodeId> pendingTransfer(PartitionId partition) {
+        return Optional.ofNullable(pendingTransfers.get(partition));
     }
 
     private synchronized void transferEnded(PartitionId partition) {
@@ -334,6 +394,11 @@ final class SimulatedDataPlane implements DataPlane {
         Group group = groups.get(partition);
         if (staging.containsKey(partition)) {
             return CompletableFuture.failedFuture(new ReplicaSetAdminException(partition, new MoveFailure.ReconfigurationInProgress(group.leader), null));
+        }
+        Optional<LeftPending> held = leftPendingOn(partition);
+        if (held.isPresent()) {
+            return CompletableFuture.failedFuture(new ReplicaSetAdminException(partition,
+                    new MoveFailure.LeaderNotReady(held.get().leader(), "LeaderSteppingDownException: is stepping down (simulated)"), null));
         }
         if (group != null && group.leader != null && !wanted.contains(group.leader)) {
             // As ReplicaSetAdmin does: a leader is never asked to commit its own removal.
@@ -398,6 +463,10 @@ final class SimulatedDataPlane implements DataPlane {
             }
             if (staging.containsKey(partition)) {
                 stagingsEndedByStepDown++;
+            }
+            if (leftPendingOn(partition).isPresent()) {
+                leftPending.remove(partition);
+                leftPendingEndedByStepDown++;
             }
             endStaging(partition, leader);
             // Elected again at the next step; with this model's election, quite possibly the same member.

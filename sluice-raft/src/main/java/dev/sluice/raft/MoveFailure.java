@@ -29,6 +29,8 @@ public sealed interface MoveFailure {
         RECONFIGURATION_IN_PROGRESS,
         TARGET_NOT_VOTER,
         ANOTHER_LEADER_ELECTED,
+        TRANSFER_PENDING,
+        TRANSFER_LEFT_PENDING,
         TIMEOUT,
         UNREACHABLE,
         UNEXPECTED;
@@ -143,6 +145,41 @@ public sealed interface MoveFailure {
 
         public String detail() {
             return "the transfer from " + asked + " ended with another leader elected than asked: " + ratisMessage;
+        }
+    }
+
+    /**
+     * The leader refused a transfer because another one is pending on it (Ratis: "a previous
+     * TransferLeadershipRequest … exists"): usually a transfer someone else asked for a moment ago — a worker
+     * handing its leaderships over, a previous controller leader — which ends within its own timeout. One that
+     * outlasts every transfer's timeout was left pending for good (see {@link TransferLeftPending}).
+     */
+    record TransferPending(NodeId leader, String ratisMessage) implements MoveFailure {
+        public Kind kind() {
+            return Kind.TRANSFER_PENDING;
+        }
+
+        public String detail() {
+            return "another leadership transfer is pending on the leader " + leader + ": " + ratisMessage;
+        }
+    }
+
+    /**
+     * A transfer that Ratis failed at once (its start-election request to the target failed before the leader
+     * looked — a target that just died refuses the connection in microseconds — or the leader had no log
+     * appender for it) and left pending: Ratis clears a pending transfer only when it times out or a leader is
+     * elected, and schedules the timeout only for transfers it did start. Until leadership changes, that leader
+     * refuses every write ("stepping down"), every configuration change, and every transfer to another member;
+     * the one way out is to make it step down.
+     */
+    record TransferLeftPending(NodeId leader, String ratisMessage) implements MoveFailure {
+        public Kind kind() {
+            return Kind.TRANSFER_LEFT_PENDING;
+        }
+
+        public String detail() {
+            return "a leadership transfer failed at once and Ratis left it pending on " + leader
+                    + ", which refuses writes and transfers until it stops leading: " + ratisMessage;
         }
     }
 

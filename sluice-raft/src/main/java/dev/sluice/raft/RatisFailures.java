@@ -60,10 +60,17 @@ public final class RatisFailures {
      * A refused transfer: Ratis says "timed out" when the target did not win its election in time, which
      * is what a target that cannot take over looks like, and refuses any transfer to a named member while a
      * configuration change is in progress (staging included), and says {@code DIFFERENT_LEADER} when the
-     * election it started chose another member; everything else it reports is unexpected.
+     * election it started chose another member; a transfer that failed before it started stays pending on
+     * the leader ({@link #leavesTransferPending}); everything else it reports is unexpected.
      */
     private static MoveFailure transfer(NodeId asked, TransferLeadershipException transfer, String operation, Duration deadline) {
         String text = String.valueOf(transfer.getMessage());
+        if (leftPending(text)) {
+            return new MoveFailure.TransferLeftPending(asked, text);
+        }
+        if (text.contains("a previous") && text.contains("exists")) {
+            return new MoveFailure.TransferPending(asked, text);
+        }
         if (text.contains("reconfiguration in progress")) {
             return new MoveFailure.ReconfigurationInProgress(asked);
         }
@@ -74,6 +81,22 @@ public final class RatisFailures {
             return new MoveFailure.Timeout(operation, deadline);
         }
         return new MoveFailure.Unexpected("TransferLeadershipException from " + asked + ": " + text);
+    }
+
+    /**
+     * Whether a failed transfer's reply says Ratis left the transfer pending on the leader: Ratis 3.x
+     * ({@code TransferLeadership.start}) completes a transfer that fails before it starts — its
+     * start-election request already failed ({@code COMPLETED_EXCEPTIONALLY}), or the leader has no follower
+     * or log appender for the target ({@code NULL_FOLLOWER}, {@code NULL_LOG_APPENDER}) — without clearing it,
+     * and clears a pending transfer only on its timeout (scheduled only for transfers it started) or an
+     * election. The leader then refuses writes and other transfers until it stops leading.
+     */
+    public static boolean leavesTransferPending(Throwable failure) {
+        return failure != null && unwrap(failure) instanceof TransferLeadershipException transfer && leftPending(String.valueOf(transfer.getMessage()));
+    }
+
+    private static boolean leftPending(String text) {
+        return text.contains("COMPLETED_EXCEPTIONALLY") || text.contains("NULL_LOG_APPENDER") || text.contains("NULL_FOLLOWER");
     }
 
     private static NodeId suggested(RaftPeer peer) {

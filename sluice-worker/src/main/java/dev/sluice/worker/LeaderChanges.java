@@ -5,7 +5,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A signal that something about who leads this node's groups changed: a division learned of a new leader (Ratis
- * tells its state machine), or a leadership transfer this node started ended. A thread that waits for leaderships
+ * tells its state machine), a leader elected here became ready, or a leadership transfer this node started ended. A thread that waits for leaderships
  * to settle wakes on it rather than polling. Owns only a count of changes.
  */
 final class LeaderChanges {

@@ -3,6 +3,7 @@ package dev.sluice.worker;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
 import dev.sluice.raft.PartitionGroups;
+import dev.sluice.raft.RatisFailures;
 import dev.sluice.worker.PeerReadiness.Candidacy;
 import java.io.IOException;
 import java.time.Duration;
@@ -99,9 +100,12 @@ final class LeadershipHandover {
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
 
+    private final StuckTransfers stuckTransfers;
+
     /** @param leaderChanges signalled by this node's divisions when they learn of a new leader */
     LeadershipHandover(String nodeName, PartitionGroups groups, IntSupplier partitionCount, PeerReadiness readiness, LeaderChanges leaderChanges,
-            InstantSource clock) {
+            InstantSource clock, StuckTransfers stuckTransfers) {
+        this.stuckTransfers = stuckTransfers;
         this.nodeName = nodeName;
         this.groups = groups;
         this.partitionCount = partitionCount;
@@ -243,6 +247,10 @@ final class LeadershipHandover {
                         leaderChanges.changed();
                         if (failed != null || !answer.isSuccess()) {
                             String why = failed != null ? failed.toString() : String.valueOf(answer.getException());
+                            if (RatisFailures.leavesTransferPending(failed != null ? failed : answer.getException())) {
+                                // Left pending, it would refuse every later attempt and the partition's writes until the server closes.
+                                stuckTransfers.stepDown(server, one.groupId, "the transfer to " + to.target() + " failed at once");
+                            }
                             one.problem = "the transfer to " + to.target() + " failed: " + why;
                             log.info("{}: shutting down: moving the leadership of {} to {} failed (attempt {} of {}): {}", nodeName, one.partition,
                                     to.target(), attempt, ATTEMPTS_MAX, why);

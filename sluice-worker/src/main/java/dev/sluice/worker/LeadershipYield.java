@@ -1,5 +1,6 @@
 package dev.sluice.worker;
 
+import dev.sluice.raft.RatisFailures;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Comparator;
@@ -49,8 +50,11 @@ final class LeadershipYield {
     private final Map<RaftGroupId, Integer> attempts = new ConcurrentHashMap<>();
     private RaftServer pausedOn;
 
-    LeadershipYield(String nodeName) {
+    private final StuckTransfers stuckTransfers;
+
+    LeadershipYield(String nodeName, StuckTransfers stuckTransfers) {
         this.nodeName = nodeName;
+        this.stuckTransfers = stuckTransfers;
     }
 
     /** Pauses elections on every division of {@code server} and starts a transfer for every leadership it holds. */
@@ -128,8 +132,11 @@ final class LeadershipYield {
             transfers.put(groupId, reply);
             reply.whenComplete((answer, failed) -> {
                 if (failed != null || !answer.isSuccess()) {
-                    log.info("{}: moving the leadership of {} to {} failed; the next disk check tries again: {}", nodeName, groupId, target,
-                            failed != null ? failed.toString() : String.valueOf(answer.getException()));
+                    Throwable why = failed != null ? failed : answer.getException();
+                    log.info("{}: moving the leadership of {} to {} failed; the next disk check tries again: {}", nodeName, groupId, target, why);
+                    if (RatisFailures.leavesTransferPending(why)) {
+                        stuckTransfers.stepDown(server, groupId, "the transfer to " + target + " failed at once");
+                    }
                 }
             });
             log.info("{}: the disk is low; moving the leadership of {} to {}", nodeName, groupId, target);

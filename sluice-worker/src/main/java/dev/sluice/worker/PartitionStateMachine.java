@@ -68,8 +68,9 @@ public final class PartitionStateMachine extends BaseStateMachine {
      * @param snapshotsAllowed whether a snapshot may be written now: not while the worker stops its Raft
      *     server for a critical disk, when Ratis would snapshot every division on the way down into the little
      *     space left
-     * @param leaderChanged told when this replica learns of a new leader (on a Ratis thread, under its locks: it must
-     *     not block); a shutting-down worker waits on it for the leaders it handed its leaderships to
+     * @param leaderChanged told when this replica learns of a new leader or, leading, becomes ready (on a Ratis
+     *     thread, under its locks: it must not block); a shutting-down worker waits on it for the leaders it handed
+     *     its leaderships to, a request to a leader not ready yet for it to become ready
      */
     PartitionStateMachine(PartitionId partition, PartitionLogic logic, Consumer<Throwable> logFailures, BooleanSupplier snapshotsAllowed,
             Runnable leaderChanged) {
@@ -212,6 +213,12 @@ public final class PartitionStateMachine extends BaseStateMachine {
 
     @Override
     public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeader) {
+        leaderChanged.run();
+    }
+
+    /** A leader elected here committed the first entry of its term: requests waiting for it may go ahead. */
+    @Override
+    public void notifyLeaderReady() {
         leaderChanged.run();
     }
 

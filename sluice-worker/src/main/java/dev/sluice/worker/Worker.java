@@ -97,6 +97,7 @@ public final class Worker implements AutoCloseable {
     private final LeadershipYield leadershipYield;
     private final LeadershipHandover handover;
     private final LeaderChanges leaderChanges = new LeaderChanges();
+    private final StuckTransfers stuckTransfers;
     private final List<Watch> watches = new ArrayList<>();
     /** The graceful shutdown under way, set once; {@code null} while the worker serves. */
     private final AtomicReference<ShutdownStatus> shutdown = new AtomicReference<>();
@@ -126,7 +127,8 @@ public final class Worker implements AutoCloseable {
         this.identity = new NodeIdentity(config, metadata);
         this.disk = new DiskGuard(config.dataDirectory(), config.diskSpaceRule(), DiskGuard.Meter.FILE_STORE, config.clock(),
                 () -> identity.self() == null ? config.nodeName() : identity.self().nodeId().toString());
-        this.leadershipYield = new LeadershipYield(config.nodeName());
+        this.stuckTransfers = new StuckTransfers(config.nodeName(), config.clock());
+        this.leadershipYield = new LeadershipYield(config.nodeName(), stuckTransfers);
         // Passes stop while the Raft server is suspended: with no server listed, every group directory on disk
         // would look like one left behind and be deleted.
         // No group is created or repaired while the disk is low or the node is shutting down: it would only be
@@ -140,12 +142,13 @@ public final class Worker implements AutoCloseable {
         // A provisioning worker that is shutting down does not activate itself on the way out.
         this.warmUp = new WarmUp(config, metadata, identity, this::liveServer, () -> raftPort, () -> running && shutdown.get() == null, reconcileLoop,
                 disk::status);
-        this.data = new DataPath(config.nodeName(), groups, identity, reconcileLoop, this::liveServer, () -> !identity.superseded(), disk::status);
+        this.data = new DataPath(config.nodeName(), groups, identity, reconcileLoop, this::liveServer, () -> !identity.superseded(), disk::status,
+                leaderChanges, stuckTransfers);
         this.clientRequests = new ClientRequests(config.clock());
         this.reporter = new StatusReporter(config, groups, identity, warmUp, reconcileLoop, host, reconciler, this::liveServer, this::ready,
                 () -> running && suspended, disk::status, clientRequests::window, shutdown::get);
         this.handover = new LeadershipHandover(config.nodeName(), groups, () -> identity.table() == null ? 0 : identity.table().partitionCount(),
-                PeerReadiness.overHttp(identity::nodes, config.tls().map(TlsMaterial::sslContext)), leaderChanges, config.clock());
+                PeerReadiness.overHttp(identity::nodes, config.tls().map(TlsMaterial::sslContext)), leaderChanges, config.clock(), stuckTransfers);
     }
 
     public WorkerConfig config() {

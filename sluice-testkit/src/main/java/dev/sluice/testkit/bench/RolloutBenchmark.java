@@ -12,6 +12,7 @@ import dev.sluice.model.ClusterEvent;
 import dev.sluice.model.EventKind;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
+import dev.sluice.scheduler.LeadershipChange;
 import dev.sluice.wire.ReplicaRole;
 import dev.sluice.testkit.LocalTestCluster;
 import dev.sluice.testkit.TestNode;
@@ -59,14 +60,21 @@ public final class RolloutBenchmark {
 
     private RolloutBenchmark() {}
 
-    /** One restart of every worker, measured. */
+    /**
+     * One restart of every worker, measured.
+     *
+     * @param leadershipsAway the leadership changes that moved a leadership off a worker in maintenance: one per
+     *     partition a restarted worker led when its turn came, the "away" half of the bound; every other change
+     *     (balancing them back, mostly) should be at most as many
+     */
     record Run(String way, long seed, double seconds, long clientErrors, boolean verified, int mismatches, int replicaMovesStarted,
-            int leadershipEvents, long longestTransferMillis, long maxLeaderlessMillis, Workload.Stats before, Workload.Stats during) {
+            int leadershipEvents, int leadershipsAway, long longestTransferMillis, long maxLeaderlessMillis, Workload.Stats before,
+            Workload.Stats during) {
 
         String row() {
-            return String.format(Locale.ROOT, "| %s | %d | %.1f | %d | %s | %d | %d | %d | %d | %.1f / %.1f / %.1f | %.1f / %.1f / %.1f |", way, seed, seconds,
-                    clientErrors, verified ? "yes" : "NO (" + mismatches + " lost)", replicaMovesStarted, leadershipEvents, longestTransferMillis,
-                    maxLeaderlessMillis,
+            return String.format(Locale.ROOT, "| %s | %d | %.1f | %d | %s | %d | %d (%d away, %d other) | %d | %d | %.1f / %.1f / %.1f | %.1f / %.1f / %.1f |",
+                    way, seed, seconds, clientErrors, verified ? "yes" : "NO (" + mismatches + " lost)", replicaMovesStarted, leadershipEvents,
+                    leadershipsAway, leadershipEvents - leadershipsAway, longestTransferMillis, maxLeaderlessMillis,
                     before.p50Millis(), before.p99Millis(), before.maxMillis(), during.p50Millis(), during.p99Millis(), during.maxMillis());
         }
     }
@@ -160,6 +168,7 @@ public final class RolloutBenchmark {
             Workload.Verification verification = workload.verify(client);
             int moves = 0;
             int leaderships = 0;
+            int away = 0;
             long longestTransfer = 0;
             for (ClusterEvent event : eventsAfter(cluster, mark)) {
                 if (trace && TRACED.contains(event.kind())) {
@@ -169,6 +178,9 @@ public final class RolloutBenchmark {
                     moves++;
                 } else if (event.kind() == EventKind.LEADERSHIP_MOVED) {
                     leaderships++;
+                    if (event.message().endsWith("(" + LeadershipChange.Cause.LEADER_IN_MAINTENANCE.wireName() + ")")) {
+                        away++;
+                    }
                     // The controller's transfer call, end to end: the longest a transfer may keep a partition leaderless.
                     longestTransfer = Math.max(longestTransfer, event.numbers().getOrDefault("durationMillis", 0L));
                 }
@@ -176,7 +188,7 @@ public final class RolloutBenchmark {
             if (trace) {
                 System.err.println("TRACE " + way + " longest leaderless: " + probe.longest() + " for " + probe.longestMillis() + " ms");
             }
-            return new Run(way, seed, seconds, workload.errors(), verification.ok(), verification.mismatchCount(), moves, leaderships,
+            return new Run(way, seed, seconds, workload.errors(), verification.ok(), verification.mismatchCount(), moves, leaderships, away,
                     longestTransfer, probe.longestMillis(), workload.stats("before"), workload.stats("during"));
         }
     }
