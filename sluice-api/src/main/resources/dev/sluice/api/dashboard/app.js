@@ -270,6 +270,17 @@ function initToken() {
   const fromFragment = api.adoptTokenFromFragment();
   input.value = api.storedToken();
   show(fromFragment ? 'token taken from the link and saved' : input.value ? 'token saved' : 'no token');
+  // A #token=… link opened in a tab that already shows the dashboard changes only the fragment: the page is not
+  // loaded again, so the token is taken here too, or the tab would go on with the one it had.
+  window.addEventListener('hashchange', () => {
+    if (api.adoptTokenFromFragment()) {
+      input.value = api.storedToken();
+      show('token taken from the link and saved');
+      document.getElementById('auth-banner').hidden = true;
+      refreshCredential();
+      pollNow();
+    }
+  });
   document.getElementById('token-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const saved = api.storeToken(input.value.trim());
