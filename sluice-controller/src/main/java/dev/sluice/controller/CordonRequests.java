@@ -8,7 +8,6 @@ import dev.sluice.model.CredentialName;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeResolution;
 import dev.sluice.model.NodesChange;
-import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.Refusal;
 import java.time.InstantSource;
 import java.util.List;
@@ -44,9 +43,9 @@ public final class CordonRequests {
 
     /** Cordons the node {@code nodeReference} names, on behalf of {@code credential}; a cordoned node is a no-op success. */
     public Outcome cordon(String nodeReference, String reason, Optional<CredentialName> credential) {
-        NodesConfiguration config = metadata.nodes().current();
-        if (!(config.resolve(nodeReference) instanceof NodeResolution.Found found)) {
-            return new Outcome.Unresolved(config.resolve(nodeReference));
+        NodeResolution resolution = metadata.nodes().current().resolve(nodeReference);
+        if (!(resolution instanceof NodeResolution.Found found)) {
+            return new Outcome.Unresolved(resolution);
         }
         String requestId = UUID.randomUUID().toString();
         return outcome(metadata.nodes().update(current -> new NodesChange.CordonNode(found.node().id(), Actor.OPERATOR, reason, requestId,
@@ -55,9 +54,9 @@ public final class CordonRequests {
 
     /** Lifts the cordon of the node {@code nodeReference} names; a node without one is a no-op success. */
     public Outcome uncordon(String nodeReference, Optional<CredentialName> credential) {
-        NodesConfiguration config = metadata.nodes().current();
-        if (!(config.resolve(nodeReference) instanceof NodeResolution.Found found)) {
-            return new Outcome.Unresolved(config.resolve(nodeReference));
+        NodeResolution resolution = metadata.nodes().current().resolve(nodeReference);
+        if (!(resolution instanceof NodeResolution.Found found)) {
+            return new Outcome.Unresolved(resolution);
         }
         return outcome(metadata.nodes().update(current -> new NodesChange.UncordonNode(found.node().nodeId(), Actor.OPERATOR, clock.instant(),
                 credential.orElse(null)), List.of()));

@@ -14,6 +14,7 @@ import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.Placement;
 import dev.sluice.model.Refusal;
 import dev.sluice.model.Tombstone;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,9 +28,9 @@ import java.util.Optional;
 public final class NodeRemoval {
 
     private final ClusterMetadata metadata;
-    private final java.time.InstantSource clock;
+    private final InstantSource clock;
 
-    public NodeRemoval(ClusterMetadata metadata, java.time.InstantSource clock) {
+    public NodeRemoval(ClusterMetadata metadata, InstantSource clock) {
         this.metadata = metadata;
         this.clock = clock;
     }
@@ -48,9 +49,9 @@ public final class NodeRemoval {
 
     /** Removes the node {@code nodeReference} names, on behalf of {@code credential}, if it is disabled, stopped and named by no placement. */
     public Outcome remove(String nodeReference, String reason, Optional<CredentialName> credential) {
-        NodesConfiguration config = metadata.nodes().current();
-        if (!(config.resolve(nodeReference) instanceof NodeResolution.Found found)) {
-            return new Outcome.Unresolved(config.resolve(nodeReference));
+        NodeResolution resolution = metadata.nodes().current().resolve(nodeReference);
+        if (!(resolution instanceof NodeResolution.Found found)) {
+            return new Outcome.Unresolved(resolution);
         }
         NodeConfig node = found.node();
         NodesConfigurationStore.Update update = metadata.nodes().remove(node.id(), Actor.OPERATOR, reason, current -> factsFor(node.nodeId()),
