@@ -197,7 +197,10 @@ class TlsClusterTest {
     private HttpRequest.Builder writeToLeader(String key, String value) {
         SluiceClient client = cluster.client();
         PartitionId partition = client.partitionOf(key);
-        URI leader = cluster.leaderOf(partition).orElseThrow().url();
+        // The start waited for every leader, but a leadership the controller balances, or an election on a busy
+        // machine, leaves a group without one for a moment.
+        URI leader = await(partition + " has a leader").atMost(Duration.ofMinutes(1))
+                .until(() -> cluster.leaderOf(partition), Optional::isPresent).orElseThrow().url();
         // With the token, which the cluster's one credential needs for data too: only the transport is under test.
         return HttpRequest.newBuilder(leader.resolve(DataApi.KV_PATH + key))
                 .header("Authorization", "Bearer " + TOKEN)
