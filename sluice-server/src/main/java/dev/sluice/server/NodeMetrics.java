@@ -5,10 +5,12 @@ import dev.sluice.wire.DiskState;
 import dev.sluice.wire.DiskStatus;
 import dev.sluice.wire.ReplicaStatus;
 import dev.sluice.wire.WorkerStatus;
-import io.micrometer.core.instrument.Gauge;
 import dev.sluice.worker.ClientOperation;
 import dev.sluice.worker.ClientOutcome;
 import dev.sluice.worker.ClientRequests;
+import dev.sluice.worker.StuckTransferCause;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -50,6 +52,12 @@ final class NodeMetrics implements AutoCloseable {
         for (DiskState state : DiskState.values()) {
             Gauge.builder("sluice.node.disk.state", this, m -> m.disk().map(disk -> disk.state() == state ? 1 : 0).orElse(0))
                     .tag("state", state.wireName()).description("1 for the state of this node's data directory").register(registry);
+        }
+        // The controller's step-downs are in its move-failed events; these are the ones no controller asked for.
+        for (StuckTransferCause cause : StuckTransferCause.values()) {
+            FunctionCounter.builder("sluice.node.stuck.transfer.step.downs", node.worker(), worker -> worker.stuckTransferStepDowns(cause))
+                    .tag("cause", cause.wireName())
+                    .description("leaders here the worker made step down to end a leadership transfer Ratis left pending").register(registry);
         }
     }
 

@@ -14,6 +14,7 @@ import dev.sluice.raft.MoveFailure;
 import dev.sluice.raft.PartitionGroups;
 import dev.sluice.raft.ReplicaSetAdmin;
 import dev.sluice.raft.ReplicaSetAdminException;
+import dev.sluice.worker.StuckTransferCause;
 import dev.sluice.worker.Worker;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
@@ -77,11 +78,13 @@ class LeftPendingTransferTest {
             SluiceClient impatient = cluster.client(SluiceClient.builder().callTimeout(Duration.ofSeconds(2)));
             String key = PartitionMoveTest.keysOf(cluster, PARTITION, 1).getFirst();
             client.put(key, "before");
-            stuckAndRefusing(cluster, impatient, key);
+            TestNode stuck = stuckAndRefusing(cluster, impatient, key);
 
             // The worker acts after 10 s of refusals (StuckTransfers.STUCK_AFTER); the client keeps writing meanwhile, for up to 30 s.
             client.put(key, "after");
             assertThat(client.getString(key)).contains("after");
+            assertThat(stuck.worker().stuckTransferStepDowns(StuckTransferCause.WRITES_REFUSED)).as("step-downs counted").isPositive();
+            assertThat(stuck.worker().stuckTransferStepDowns(StuckTransferCause.OWN_TRANSFER_FAILED)).isZero();
         }
     }
 

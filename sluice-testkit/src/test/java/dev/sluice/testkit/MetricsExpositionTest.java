@@ -46,7 +46,8 @@ class MetricsExpositionTest {
             for (TestNode node : cluster.nodes()) {
                 String exposition = scrape(http, node.url());
                 assertThat(violations(exposition)).as("naming violations on %s", node.name()).isEmpty();
-                assertThat(exposition).contains("sluice_node_replica_max_lag_entries");
+                assertThat(exposition).contains("sluice_node_replica_max_lag_entries")
+                        .contains("sluice_node_stuck_transfer_step_downs_total{cause=\"writes-refused\"} 0.0");
                 assertThat(exposition).contains("sluice_client_request_seconds_count{operation=\"write\",outcome=\"unavailable\"}")
                         .containsPattern("sluice_client_request_seconds_bucket\\{[^}]*outcome=\"redirected\"");
             }

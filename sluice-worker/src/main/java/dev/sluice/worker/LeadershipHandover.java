@@ -249,7 +249,7 @@ final class LeadershipHandover {
                             String why = failed != null ? failed.toString() : String.valueOf(answer.getException());
                             if (RatisFailures.leavesTransferPending(failed != null ? failed : answer.getException())) {
                                 // Left pending, it would refuse every later attempt and the partition's writes until the server closes.
-                                stuckTransfers.stepDown(server, one.groupId, "the transfer to " + to.target() + " failed at once");
+                                stuckTransfers.stepDown(server, one.groupId, StuckTransferCause.OWN_TRANSFER_FAILED, "the transfer to " + to.target() + " failed at once");
                             }
                             one.problem = "the transfer to " + to.target() + " failed: " + why;
                             log.info("{}: shutting down: moving the leadership of {} to {} failed (attempt {} of {}): {}", nodeName, one.partition,

@@ -135,7 +135,7 @@ final class LeadershipYield {
                     Throwable why = failed != null ? failed : answer.getException();
                     log.info("{}: moving the leadership of {} to {} failed; the next disk check tries again: {}", nodeName, groupId, target, why);
                     if (RatisFailures.leavesTransferPending(why)) {
-                        stuckTransfers.stepDown(server, groupId, "the transfer to " + target + " failed at once");
+                        stuckTransfers.stepDown(server, groupId, StuckTransferCause.OWN_TRANSFER_FAILED, "the transfer to " + target + " failed at once");
                     }
                 }
             });

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
  *       than any transfer Sluice asks for may take (the controller's take 4 s, this node's 3 s): someone
  *       else's transfer was left pending ({@link #refused}).
  * </ul>
- * Owns the time each division began refusing writes, and this node's client id for step-down requests.
+ * Owns the time each division began refusing writes, this node's client id for step-down requests, and how many
+ * step-downs it asked for by cause (the metric {@code sluice_node_stuck_transfer_step_downs_total}).
  */
 final class StuckTransfers {
 
@@ -41,10 +43,14 @@ final class StuckTransfers {
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final Map<RaftGroupId, Instant> refusingSince = new ConcurrentHashMap<>();
+    private final Map<StuckTransferCause, AtomicLong> stepDowns = new EnumMap<>(StuckTransferCause.class);
 
     StuckTransfers(String nodeName, InstantSource clock) {
         this.nodeName = nodeName;
         this.clock = clock;
+        for (StuckTransferCause cause : StuckTransferCause.values()) {
+            stepDowns.put(cause, new AtomicLong());
+        }
     }
 
     /** A write to {@code group}'s leader here was refused as stepping down; steps it down if that has gone on too long. */
@@ -52,7 +58,7 @@ final class StuckTransfers {
         Instant now = clock.instant();
         Instant since = refusingSince.computeIfAbsent(group, g -> now);
         if (!since.plus(STUCK_AFTER).isAfter(now) && refusingSince.remove(group, since)) {
-            stepDown(server, group, "its writes were refused as stepping down for " + Duration.between(since, now).toSeconds()
+            stepDown(server, group, StuckTransferCause.WRITES_REFUSED, "its writes were refused as stepping down for " + Duration.between(since, now).toSeconds()
                     + " s, longer than any leadership transfer may take");
         }
     }
@@ -62,8 +68,14 @@ final class StuckTransfers {
         refusingSince.remove(group);
     }
 
+    /** Step-downs asked for so far for {@code cause}, whether Ratis then carried them out or not. */
+    long stepDowns(StuckTransferCause cause) {
+        return stepDowns.get(cause).get();
+    }
+
     /** Makes this node's leader of {@code group} step down, saying why in the log; failures are logged, never thrown. */
-    void stepDown(RaftServer server, RaftGroupId group, String why) {
+    void stepDown(RaftServer server, RaftGroupId group, StuckTransferCause cause, String why) {
+        stepDowns.get(cause).incrementAndGet();
         log.warn("{}: {}: Ratis left a leadership transfer pending on the leader here ({}); it steps down", nodeName, group, why);
         TransferLeadershipRequest request = new TransferLeadershipRequest(clientId, server.getId(), group, callIds.incrementAndGet(), null,
                 STEP_DOWN_TIMEOUT.toMillis());

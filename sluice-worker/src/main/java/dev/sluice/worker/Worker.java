@@ -415,6 +415,11 @@ public final class Worker implements AutoCloseable {
         return clientRequests;
     }
 
+    /** Leaders here this worker asked to step down, for {@code cause}, to end a transfer Ratis left pending (for the node's meters). */
+    public long stuckTransferStepDowns(StuckTransferCause cause) {
+        return stuckTransfers.stepDowns(cause);
+    }
+
     /** A snapshot of this worker's state for the controller and the admin API. */
     public WorkerStatus status() {
         return reporter.status();
