@@ -95,6 +95,7 @@ public final class AdminApi {
     private final NodeRemoval removal;
     private final PartitionPolicyRequests policies;
     private final RolloutApi rollouts;
+    private final DrainGroupApi drainGroups;
     private final InstantSource clock;
     private final ControllerDocuments controller;
     private final ReplicaProbe replicaProbe;
@@ -128,7 +129,13 @@ public final class AdminApi {
         this.removal = new NodeRemoval(metadata, clock);
         this.policies = new PartitionPolicyRequests(metadata, clock);
         this.rollouts = new RolloutApi(new RolloutRequests(metadata, lifecycle, clock));
+        this.drainGroups = new DrainGroupApi(new dev.sluice.controller.DrainGroupRequests(metadata, lifecycle, clock), metadata, lifecycle.limits());
         this.controller = new ControllerDocuments(metadata);
+    }
+
+    /** The group-drain routes. */
+    public DrainGroupApi drainGroups() {
+        return drainGroups;
     }
 
     /** The rolling-restart routes. */
@@ -571,7 +578,7 @@ public final class AdminApi {
     }
 
     /** {@code refusal} with the nodes its sentences mention named, as {@link #withNodeNames(String, NodesConfiguration)} does for events. */
-    private static Refusal withNodeNames(Refusal refusal, NodesConfiguration nodes) {
+    static Refusal withNodeNames(Refusal refusal, NodesConfiguration nodes) {
         List<BlockingPartition> blocking = refusal.blocking().stream()
                 .map(b -> new BlockingPartition(b.partition(), b.reason(), withNodeNames(b.message(), nodes))).toList();
         return new Refusal(refusal.kind(), withNodeNames(refusal.message(), nodes), refusal.node(), refusal.current(), refusal.requested(),
@@ -668,7 +675,7 @@ public final class AdminApi {
      * {@code stale-generation} refusal when it names an incarnation that is not the node's current one —
      * the same refusal a transition gets when the node registers again before it is written.
      */
-    private static ApiResponse unresolved(NodeResolution resolution, WorkerState requested) {
+    static ApiResponse unresolved(NodeResolution resolution, WorkerState requested) {
         return switch (resolution) {
             case NodeResolution.Malformed malformed -> ApiResponse.error(400, "bad-request", malformed.message());
             case NodeResolution.Unknown unknown -> ApiResponse.error(404, "not-found", unknown.message());

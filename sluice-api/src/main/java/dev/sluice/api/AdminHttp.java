@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  * POST /api/v1/nodes/{node}/state      {"state": "draining", "reason": "…", "force": false, "dryRun": false}
  * POST /api/v1/nodes/{node}/cordon     {"reason": "…"}: no new replica or leadership; DELETE lifts it
  * GET  /api/v1/nodes/{node}/drain      the drain progress object
+ * POST /api/v1/drains                  {"nodes": [...]} or {"zone": "..."}, "deadlineSeconds", "dryRun": a group drain
+ * GET  /api/v1/drains[/{drain}]        group drains and their progress; DELETE cancels one
  * POST /api/v1/nodes/{node}/shutdown   graceful shutdown of that node (forwarded to it when it is another); 202
  * GET  /api/v1/partitions              every partition's replica sets
  * GET  /api/v1/partitions/{id}         one partition
@@ -99,6 +101,12 @@ public final class AdminHttp {
         config.routes.delete("/api/v1/nodes/{node}/cordon", ctx -> http.answer(ctx, started, api -> api.uncordon(ctx.pathParam("node"), HttpAccess.caller(ctx))));
         config.routes.delete("/api/v1/nodes/{node}", ctx -> http.answer(ctx, started,
                 api -> api.remove(ctx.pathParam("node"), ctx.queryParam("reason"), HttpAccess.caller(ctx))));
+        config.routes.post("/api/v1/drains", ctx -> http.withBoundedBody(ctx,
+                body -> http.answer(ctx, started, api -> api.drainGroups().start(body, HttpAccess.caller(ctx)))));
+        config.routes.get("/api/v1/drains", ctx -> http.answer(ctx, started, api -> api.drainGroups().list()));
+        config.routes.get("/api/v1/drains/{drain}", ctx -> http.answer(ctx, started, api -> api.drainGroups().show(ctx.pathParam("drain"))));
+        config.routes.delete("/api/v1/drains/{drain}", ctx -> http.answer(ctx, started,
+                api -> api.drainGroups().cancel(ctx.pathParam("drain"), ctx.queryParam("reason"), HttpAccess.caller(ctx))));
         config.routes.post("/api/v1/rollouts", ctx -> http.withBoundedBody(ctx, body -> http.answer(ctx, started, api -> api.rollouts().start(body))));
         config.routes.get("/api/v1/rollouts/current", ctx -> http.answer(ctx, started, api -> api.rollouts().current()));
         config.routes.delete("/api/v1/rollouts/current", ctx -> http.answer(ctx, started, api -> api.rollouts().cancel()));

@@ -80,6 +80,11 @@ public final class HttpAccess {
         routes.put("POST /api/v1/nodes/{node}/cordon", OPERATE);
         routes.put("DELETE /api/v1/nodes/{node}/cordon", OPERATE);
         routes.put("POST /api/v1/nodes/{node}/shutdown", OPERATE);
+        // A group drain is several drains in one write, and is cancelled as one: what an on-call does, like a drain.
+        routes.put("POST /api/v1/drains", OPERATE);
+        routes.put("GET /api/v1/drains", READ);
+        routes.put("GET /api/v1/drains/{drain}", READ);
+        routes.put("DELETE /api/v1/drains/{drain}", OPERATE);
         routes.put("POST /api/v1/rollouts", OPERATE);
         routes.put("GET /api/v1/rollouts/current", READ);
         routes.put("DELETE /api/v1/rollouts/current", OPERATE);

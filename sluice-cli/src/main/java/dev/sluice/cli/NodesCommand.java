@@ -117,6 +117,16 @@ final class NodesCommand {
                 out.println("  maintenance: " + MaintenanceCommands.describe(view, java.time.Instant.now()).substring(view.label().length() + 1));
             }
             DrainView drain = view.drain();
+            if (view.state() == WorkerState.DRAINING) {
+                // A worker draining in a group: the group's line, with its deadline's standing.
+                AdminClient.Answer groups = cluster.client().get(DrainsCommand.DRAINS);
+                if (groups.ok()) {
+                    AdminClient.readList(groups.body(), dev.sluice.wire.DrainGroupView.class).stream()
+                            .filter(g -> "running".equals(g.state()) && g.members().stream().anyMatch(m -> m.node().toString().equals(view.id())))
+                            .findFirst().ifPresent(g -> out.println("  group:      drain " + g.id() + " of " + g.members().size() + " worker(s): "
+                                    + (g.progressKnown() ? DrainsCommand.line(g, 20) : "not picked up yet")));
+                }
+            }
             if (drain != null) {
                 out.println("  drain:      " + Progress.line(drain, 30));
                 if (!drain.stalledPartitions().isEmpty()) {
@@ -207,15 +217,62 @@ final class NodesCommand {
         }
     }
 
-    @Command(name = "drain", description = "Drain a worker: its leaderships and replicas move to other active workers, then it becomes disabled by itself.",
-            footer = {"", "Examples:", "  sluice nodes drain N3 --dry-run", "  sluice nodes drain worker-3 --reason 'kernel upgrade' --wait --timeout 10m"},
+    @Command(name = "drain", description = {"Drain workers: their leaderships and replicas move to other active workers, then each becomes disabled by itself.",
+        "One worker alone drains as before. Several workers, or --zone, drain as one operation: one combined pre-check of the set"
+                + " (refused, naming the blocking partitions, when the set together would leave a partition without a place), one"
+                + " plan (--dry-run, with the waves the throttles allow), one write making them all draining, one progress, one cancel"
+                + " ('sluice drains cancel ID'). --deadline makes the drain say when it is at risk of missing it; it changes nothing else."},
+            footer = {"", "Examples:", "  sluice nodes drain N3 --dry-run", "  sluice nodes drain worker-3 --reason 'kernel upgrade' --wait --timeout 10m",
+                "  sluice nodes drain worker-4 worker-5 worker-6 --dry-run", "  sluice nodes drain --zone eu-west.zone-a --deadline 30m --wait",
+                "  sluice nodes drain worker-3 --deadline 15m -o json"},
             mixinStandardHelpOptions = true)
-    static final class Drain extends Transition {
-        @Option(names = "--dry-run", description = "print the plan (every move) and what would block the drain; change nothing") boolean dryRun;
+    static final class Drain implements Callable<Integer> {
+        @Mixin ClusterOptions cluster;
+        @Spec CommandLine.Model.CommandSpec spec;
+        @Parameters(paramLabel = "NODE", arity = "0..*", description = "workers to drain: names (any case), ids (N3) or current incarnations (N3:7)")
+        java.util.List<String> nodes;
+        @Option(names = "--zone", description = "drain every active worker of this zone (region.zone) as one operation") String zone;
+        @Option(names = "--deadline", description = "when the drain should be done, from now (e.g. 30m, 2h; 10s to 7d): it reports itself at risk while its"
+                + " ETA exceeds the time left, and overdue past it; it changes nothing else", converter = DurationConverter.class) Duration deadline;
+        @Option(names = "--reason", description = "why, recorded in the audit log") String reason;
+        @Option(names = "--dry-run", description = "print the plan (every move, the waves) and what would block the drain; change nothing") boolean dryRun;
         @Option(names = "--force", description = "drain even if some partitions have no compliant target") boolean force;
-        @Option(names = "--wait", description = "show progress until the worker is disabled") boolean waitForIt;
+        @Option(names = "--wait", description = "show progress until the drain ends") boolean waitForIt;
         @Option(names = "--timeout", description = "with --wait, give up after this long (default ${DEFAULT-VALUE}; e.g. 90s, 10m)",
                 defaultValue = "30m", converter = DurationConverter.class) Duration timeout;
+
+        @Override
+        public Integer call() {
+            java.util.List<String> named = nodes == null ? java.util.List.of() : nodes;
+            if (!named.isEmpty() && zone != null) {
+                throw new CliException(CliException.USAGE, "name workers or give --zone, not both");
+            }
+            if (named.isEmpty() && zone == null) {
+                throw new CliException(CliException.USAGE, "name the workers to drain, or give --zone");
+            }
+            if (named.size() == 1 && zone == null && deadline == null) {
+                // One worker alone, without a deadline: the drain it always was.
+                SingleDrain single = new SingleDrain();
+                single.cluster = cluster;
+                single.spec = spec;
+                single.node = named.getFirst();
+                single.reason = reason;
+                single.dryRun = dryRun;
+                single.force = force;
+                single.waitForIt = waitForIt;
+                single.timeout = timeout;
+                return single.call();
+            }
+            return DrainsCommand.start(cluster, spec, new DrainsCommand.Request(named, zone, deadline, reason, force, dryRun, waitForIt, timeout));
+        }
+    }
+
+    /** One worker's drain through its state route, as {@code nodes drain NODE} always did. */
+    static final class SingleDrain extends Transition {
+        boolean dryRun;
+        boolean force;
+        boolean waitForIt;
+        Duration timeout;
 
         @Override
         String target() {

@@ -70,6 +70,7 @@ final class ControlLoop {
     private final MoveStepper stepper;
     private final PlacementDecisions decisions;
     private final DrainTracker drains;
+    private final DrainGroups groups;
     private final DrainedWorkers drained;
     private final MaintenanceKeeper maintenance;
     private final RolloutDriver rollouts;
@@ -93,6 +94,7 @@ final class ControlLoop {
         ControllerDocuments documents = new ControllerDocuments(metadata);
         this.publisher = new StatusPublisher(new StatusWriter(documents, metadata.events(), fence, statusWrites), fence, leaderId, metrics, config);
         this.drains = new DrainTracker(documents, publisher, config);
+        this.groups = new DrainGroups(documents, publisher, metrics);
         this.drained = new DrainedWorkers(metadata);
         this.maintenance = new MaintenanceKeeper(metadata, config.limits().deadNodeGrace(), metrics);
         this.rollouts = new RolloutDriver(metadata, dataPlane, maintenance, metrics);
@@ -181,9 +183,10 @@ final class ControlLoop {
         List<DrainProgress> drainProgress = drains.track(new DrainTracker.PassFacts(nodes, current, leaders, moves.steps(), moves.memories(),
                 plan.explanations(),
                 holdings, now), fence);
+        List<DrainGroupProgress> groupProgress = groups.track(nodes, drainProgress, fence, now);
         timings.lap("drains");
         List<ControllerStatus.WorkerCounts> counts = nodes.workers().stream().map(worker -> emptiness.counts(worker.nodeId())).toList();
-        publisher.publish(nodes, movesInFlight(current), drainProgress, plan.explanations(), counts,
+        publisher.publish(nodes, movesInFlight(current), drainProgress, groupProgress, plan.explanations(), counts,
                 ClientImpact.of(nodes.workers(), registered, observer.clientWindows(), now), timings, now);
         // A rolling restart and a worker catching up after its maintenance are under way too: at the idle pass
         // interval (5 s) each of their steps waited a whole interval.

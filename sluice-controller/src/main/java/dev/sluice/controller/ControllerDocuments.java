@@ -28,10 +28,15 @@ public final class ControllerDocuments {
     public static final String STATUS = MetadataKeys.CONTROLLER + "/status";
     public static final String DRAINS = MetadataKeys.CONTROLLER + "/drains";
     public static final String ROLLOUT = MetadataKeys.CONTROLLER + "/rollout";
+    public static final String DRAIN_GROUPS = MetadataKeys.CONTROLLER + "/drain-groups";
 
     private static final DocumentCodec<ControllerStatus> STATUS_CODEC = new DocumentCodec<>(ControllerStatus.class, "controller status", 1);
     private static final DocumentCodec<DrainRecord> DRAIN_CODEC = new DocumentCodec<>(DrainRecord.class, "drain record", 1);
     private static final DocumentCodec<Rollout> ROLLOUT_CODEC = new DocumentCodec<>(Rollout.class, "rollout", 1);
+    private static final DocumentCodec<DrainGroup> DRAIN_GROUP_CODEC = new DocumentCodec<>(DrainGroup.class, "drain group", 1);
+
+    /** A drain group's document and the store version it was read at, for a compare-and-set. */
+    public record StoredDrainGroup(DrainGroup group, long version) {}
 
     /** The rollout document and the store version it was read at, for a compare-and-set. */
     public record StoredRollout(Rollout rollout, long version) {}
@@ -111,6 +116,54 @@ public final class ControllerDocuments {
         }
         ops.add(fence.asOp());
         metadata.store().commit(ops);
+    }
+
+    /** Every drain group ever started, running or ended, by id (the store keeps them; each is a few hundred bytes). */
+    public Map<String, StoredDrainGroup> drainGroups() {
+        Map<String, StoredDrainGroup> groups = new TreeMap<>();
+        for (String child : metadata.store().children(DRAIN_GROUPS)) {
+            drainGroup(child).ifPresent(stored -> groups.put(stored.group().id(), stored));
+        }
+        return groups;
+    }
+
+    /** One drain group, if it exists. */
+    public Optional<StoredDrainGroup> drainGroup(String id) {
+        if (!id.matches("[a-z0-9-]{1,40}")) {
+            return Optional.empty();
+        }
+        String key = DRAIN_GROUPS + "/" + id;
+        try {
+            return metadata.store().get(key).map(stored -> new StoredDrainGroup(DRAIN_GROUP_CODEC.decode(key, stored.value()), stored.version()));
+        } catch (CorruptDocumentException corrupt) {
+            org.slf4j.LoggerFactory.getLogger(ControllerDocuments.class).error("ignoring {}", corrupt.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** The operation that creates {@code group}'s document, for the commit that makes its members draining. */
+    Op createDrainGroup(DrainGroup group) {
+        return Op.put(DRAIN_GROUPS + "/" + group.id(), DRAIN_GROUP_CODEC.encode(group), Precondition.DOES_NOT_EXIST);
+    }
+
+    /** The operation that overwrites {@code group}'s document read at {@code readVersion}. */
+    Op updateDrainGroup(DrainGroup group, long readVersion) {
+        return Op.put(DRAIN_GROUPS + "/" + group.id(), DRAIN_GROUP_CODEC.encode(group), Precondition.matchesVersion(readVersion));
+    }
+
+    /**
+     * Writes {@code group} over the version read, with {@code events}, under {@code fence} if not null; returns the version written.
+     *
+     * @throws PreconditionFailedException if someone else (a cancel) wrote it since
+     */
+    long writeDrainGroup(DrainGroup group, long readVersion, List<ClusterEvent> events, Fence fence) {
+        List<Op> ops = new ArrayList<>();
+        ops.add(updateDrainGroup(group, readVersion));
+        events.forEach(event -> ops.add(metadata.events().appendOp(event)));
+        if (fence != null) {
+            ops.add(fence.asOp());
+        }
+        return metadata.store().commit(ops).getFirst().version();
     }
 
     /** The latest rollout, running or ended, if there ever was one. */

@@ -42,6 +42,7 @@ public final class ControllerMetrics {
     private final TaggedValues inMaintenance;
     private final TaggedValues cordoned;
     private final TaggedValues rolloutRunning;
+    private final TaggedValues drainAtRisk;
     private final MeterRegistry registry;
 
     public ControllerMetrics(MeterRegistry registry) {
@@ -69,6 +70,8 @@ public final class ControllerMetrics {
                 .register(registry));
         rolloutRunning = new TaggedValues(MultiGauge.builder("sluice.rollout.running").description("1 while a rolling restart runs")
                 .register(registry));
+        drainAtRisk = new TaggedValues(MultiGauge.builder("sluice.drain.at.risk")
+                .description("per running drain with a deadline: 1 while it is at risk of missing it or overdue, else 0").register(registry));
         inMaintenance = new TaggedValues(MultiGauge.builder("sluice.workers.in.maintenance")
                 .description("workers whose maintenance intent holds now, as the controller leader sees them").register(registry));
         cordoned = new TaggedValues(MultiGauge.builder("sluice.workers.cordoned")
@@ -77,6 +80,17 @@ public final class ControllerMetrics {
 
     void rolloutRunning(boolean running) {
         rolloutRunning.set(Map.of(Tags.empty(), running ? 1.0 : 0.0));
+    }
+
+    /** The group drains of this pass: one at-risk row per running one with a deadline, tagged with its id. */
+    void drainGroups(List<DrainGroupProgress> groups) {
+        Map<Tags, Double> rows = new LinkedHashMap<>();
+        for (DrainGroupProgress group : groups) {
+            if (!group.state().ended() && group.deadline() != null) {
+                rows.put(Tags.of("drain", group.id()), group.deadlineStatus().warns() ? 1.0 : 0.0);
+            }
+        }
+        drainAtRisk.set(rows);
     }
 
     /** A rolling restart completed, stopped or was cancelled while this controller led. */
@@ -116,7 +130,7 @@ public final class ControllerMetrics {
     /** This node's controller term ended: the cluster-wide gauges go until it leads again. */
     void stoppedLeading() {
         for (TaggedValues view : List.of(movesInFlight, drainsInProgress, stalledPartitions, replicasRemaining, workersByState, replicasPerWorker,
-                leadersPerWorker, inMaintenance, cordoned, rolloutRunning)) {
+                leadersPerWorker, inMaintenance, cordoned, rolloutRunning, drainAtRisk)) {
             view.set(Map.of());
         }
     }

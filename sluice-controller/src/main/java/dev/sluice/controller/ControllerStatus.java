@@ -23,6 +23,8 @@ import java.util.List;
  * @param clients the workers' client windows added up ({@link ClientImpact}), already in the shape the admin API
  *     serves, so the API passes it on instead of computing anything; since issue 13, {@code null} in a status
  *     from a controller that does not add them up
+ * @param drainGroups every group drain running, or ended in the last {@link DrainGroups#SHOWN_AFTER_END} (since the group
+ *     drains; empty in a status from a controller without them)
  */
 public record ControllerStatus(
         String leader,
@@ -35,7 +37,8 @@ public record ControllerStatus(
         List<Explanation> explanations,
         int explanationsLeftOut,
         List<WorkerCounts> workers,
-        ClientImpactView clients) {
+        ClientImpactView clients,
+        List<DrainGroupProgress> drainGroups) {
 
     /**
      * Explanations a status lists. The scheduler explains every partition it cannot place, so a cluster of
@@ -49,6 +52,7 @@ public record ControllerStatus(
         moves = moves == null ? List.of() : List.copyOf(moves);
         drains = drains == null ? List.of() : List.copyOf(drains);
         workers = workers == null ? List.of() : List.copyOf(workers);
+        drainGroups = drainGroups == null ? List.of() : List.copyOf(drainGroups);
         explanations = explanations == null ? List.of() : explanations;
         if (explanations.size() > MAX_EXPLANATIONS) {
             explanationsLeftOut += explanations.size() - MAX_EXPLANATIONS;
@@ -60,19 +64,19 @@ public record ControllerStatus(
     /** A status listing at most {@link #MAX_EXPLANATIONS} of {@code explanations} and counting the rest. */
     public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
             List<DrainProgress> drains, List<Explanation> explanations) {
-        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, List.of(), null);
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, List.of(), null, List.of());
     }
 
     /** The same, with every worker's counts. */
     public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
             List<DrainProgress> drains, List<Explanation> explanations, List<WorkerCounts> workers) {
-        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, workers, null);
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, workers, null, List.of());
     }
 
     /** The same, with every worker's counts and the client impact. */
     public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
             List<DrainProgress> drains, List<Explanation> explanations, List<WorkerCounts> workers, ClientImpactView clients) {
-        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, workers, clients);
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, workers, clients, List.of());
     }
 
     /** How many replica sets (current or next) name {@code node}, and how many partitions it leads. */
@@ -90,6 +94,16 @@ public record ControllerStatus(
      */
     public record MoveInFlight(PartitionId partition, List<NodeId> current, List<NodeId> next, Instant startedAt, MoveStep.Kind stepKind, String step,
             String lastError) {}
+
+    /** The same status with the group drains' progress. */
+    public ControllerStatus withDrainGroups(List<DrainGroupProgress> groups) {
+        return new ControllerStatus(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, explanationsLeftOut, workers, clients,
+                groups);
+    }
+
+    public java.util.Optional<DrainGroupProgress> drainGroup(String id) {
+        return drainGroups.stream().filter(g -> g.id().equals(id)).findFirst();
+    }
 
     public java.util.Optional<DrainProgress> drain(NodeId node) {
         return drains.stream().filter(d -> d.node().equals(node)).findFirst();

@@ -51,6 +51,11 @@ public final class Lifecycle {
         this.clock = clock;
     }
 
+    /** The scheduler's limits this node judges requests with (the throttles a plan's waves follow). */
+    public SchedulerLimits limits() {
+        return limits;
+    }
+
     /** The clock requests are stamped with. */
     public InstantSource clock() {
         return clock;

@@ -71,18 +71,20 @@ final class StatusPublisher {
 
     /** Ends a pass: builds the status, updates the meters, publishes when something changed or the last is old. */
     void publish(NodesConfiguration nodes, List<ControllerStatus.MoveInFlight> moves,
-            List<DrainProgress> drains, List<Explanation> explanations, List<ControllerStatus.WorkerCounts> workers, ClientImpactView clients,
-            PassTimings timings, Instant now) {
+            List<DrainProgress> drains, List<DrainGroupProgress> groups, List<Explanation> explanations, List<ControllerStatus.WorkerCounts> workers,
+            ClientImpactView clients, PassTimings timings, Instant now) {
         long startedNanos = timings.startedNanos();
         trimEvents(now);
         passes++;
         long passMillis = (System.nanoTime() - startedNanos) / 1_000_000;
         metrics.passCompleted(Duration.ofNanos(System.nanoTime() - startedNanos));
-        last = new ControllerStatus(leaderId, fence.version(), now, passes, passMillis, moves, drains, explanations, workers, clients);
+        last = new ControllerStatus(leaderId, fence.version(), now, passes, passMillis, moves, drains, explanations, workers, clients)
+                .withDrainGroups(groups);
         metrics.observe(last, nodes);
         String signature = moves.stream().map(m -> m.partition() + m.step() + m.lastError()).toList() + "|"
                 + drains.stream().map(d -> d.node() + "" + d.state() + d.replicasRemaining() + d.leadershipsRemaining() + d.movesInFlight()
-                        + d.stalledPartitions().stream().map(s -> s.partition() + "" + s.reason()).toList()).toList() + "|" + explanations.size();
+                        + d.stalledPartitions().stream().map(s -> s.partition() + "" + s.reason()).toList()).toList() + "|" + explanations.size()
+                + "|" + groups.stream().map(g -> g.id() + g.state() + g.replicasRemaining() + g.movesInFlight() + g.deadlineStatus() + g.stalled()).toList();
         // A write every pass would cost a round trip for nothing most of the time. The workers' counts are
         // compared as records, not rendered into the signature: that made every pass build a string the
         // length of the worker list.

@@ -98,6 +98,17 @@ public final class NodesConfigurationStore {
      * @throws MetadataException if conflicts persist after {@link #MAX_ATTEMPTS}
      */
     public Update update(Function<NodesConfiguration, NodesChange> changeFor, List<Fence> fences) {
+        return update(changeFor, fences, changed -> List.of());
+    }
+
+    /**
+     * {@link #update(Function, List)}, also writing {@code alsoWrite}'s operations for the change it applies in the
+     * same atomic commit (a group drain's own document, created with it): either all of it is written or none.
+     *
+     * @throws PreconditionFailedException if one of {@code alsoWrite}'s operations is refused (its document changed)
+     */
+    public Update update(Function<NodesConfiguration, NodesChange> changeFor, List<Fence> fences,
+            Function<ChangeResult.Changed, List<Op>> alsoWrite) {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             Snapshot snapshot = read();
             NodesChange change = changeFor.apply(snapshot.configuration());
@@ -111,11 +122,17 @@ public final class NodesConfigurationStore {
             List<Op> ops = new ArrayList<>();
             ops.add(Op.put(MetadataKeys.NODES, CODEC.encode(changed.next()),
                     snapshot.storeVersion() == 0 ? Precondition.DOES_NOT_EXIST : Precondition.matchesVersion(snapshot.storeVersion())));
-            ops.add(events.appendOp(changed.event()));
-            AuditRecord record = changed.event().transition();
-            if (record != null) {
-                ops.add(audit.appendOp(record));
+            for (dev.sluice.model.ClusterEvent event : changed.events()) {
+                ops.add(events.appendOp(event));
             }
+            // A change of several workers has one audit record per member, all of the one version it produced.
+            for (dev.sluice.model.ClusterEvent event : changed.events()) {
+                AuditRecord record = event.transition();
+                if (record != null) {
+                    ops.add(audit.appendOp(record));
+                }
+            }
+            ops.addAll(alsoWrite.apply(changed));
             fences.forEach(fence -> ops.add(fence.asOp()));
             try {
                 store.commit(ops);
@@ -125,6 +142,10 @@ public final class NodesConfigurationStore {
                     if (fence.key().equals(conflict.key())) {
                         throw new Fence.LostException(fence);
                     }
+                }
+                if (conflict.key() != null && !conflict.key().equals(MetadataKeys.NODES)) {
+                    // An operation of alsoWrite's lost: only its caller can decide again on that document.
+                    throw conflict;
                 }
                 log.debug("nodes configuration changed under us (attempt {}): {}", attempt, conflict.getMessage());
                 backoff(attempt);

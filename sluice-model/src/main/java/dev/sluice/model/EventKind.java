@@ -36,6 +36,14 @@ public enum EventKind {
     NODE_UNCORDONED,
     /** An operator froze or unfroze a partition's placement, or pinned or unpinned its leader. */
     PARTITION_POLICY_CHANGED,
+    /** Several workers (or a zone) began draining as one operation, in one write of the nodes configuration. */
+    DRAIN_GROUP_STARTED,
+    /** A group drain with a deadline became at risk (its ETA exceeds the time left, or a stall makes it unknown) or overdue. */
+    DRAIN_GROUP_AT_RISK,
+    /** An operator cancelled a group drain: its members still draining went back to active in one write. */
+    DRAIN_GROUP_CANCELLED,
+    /** Every member of a group drain ended (disabled, or taken back out of the drain). */
+    DRAIN_GROUP_COMPLETED,
     @JsonEnumDefaultValue
     OTHER;
 

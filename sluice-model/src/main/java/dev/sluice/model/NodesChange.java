@@ -90,6 +90,60 @@ public sealed interface NodesChange {
     }
 
     /**
+     * Several workers change state together, in one write of the nodes configuration (one version): a group
+     * drain ({@code draining}) or its cancel ({@code active}). All or nothing: if one member's transition is
+     * refused, nothing is written and the refusal names that member; a stale generation of any member refuses
+     * the whole change. Each member's transition is judged by {@link TransitionTable} as alone, except the
+     * drain pre-check, which is judged once for the set ({@code combinedPrecheck}): draining three workers that
+     * hold the replicas of one partition may be refused although each alone would be allowed.
+     *
+     * @param nodes the incarnations the request was decided against, at least one, each once, at most
+     *     {@link #MAX_MEMBERS}
+     * @param force drain although the set's pre-check found blocking partitions (each member's audit record says forced)
+     * @param group the group's id, named in the events; each member's state change carries {@code requestId}
+     * @param combinedPrecheck the scheduler's pre-check of draining the whole set, or {@code null} if not run
+     *     (a drain then refuses)
+     * @param facts each member's other guard facts (liveness, for a disabled member going back to active)
+     * @param credential the API credential that asked, recorded in every member's audit record; {@code null} when none did
+     */
+    record TransitionWorkers(
+            List<GenerationalNodeId> nodes,
+            WorkerState target,
+            Actor actor,
+            String reason,
+            boolean force,
+            String group,
+            GuardFacts.DrainPrecheck combinedPrecheck,
+            java.util.Map<NodeId, GuardFacts> facts,
+            String requestId,
+            Instant at,
+            CredentialName credential) implements NodesChange {
+
+        /** The most workers one change may name: far above a zone of any cluster Sluice runs, and a bound on the document written. */
+        public static final int MAX_MEMBERS = 256;
+
+        public TransitionWorkers {
+            nodes = List.copyOf(nodes);
+            Objects.requireNonNull(target, "target");
+            Objects.requireNonNull(actor, "actor");
+            Objects.requireNonNull(group, "group");
+            Objects.requireNonNull(requestId, "requestId");
+            Objects.requireNonNull(at, "at");
+            reason = reason == null ? "" : reason;
+            facts = facts == null ? java.util.Map.of() : java.util.Map.copyOf(facts);
+            if (nodes.isEmpty() || nodes.size() > MAX_MEMBERS) {
+                throw new IllegalArgumentException("a change of several workers names 1 to " + MAX_MEMBERS + " of them, got " + nodes.size());
+            }
+            if (nodes.stream().map(GenerationalNodeId::id).distinct().count() != nodes.size()) {
+                throw new IllegalArgumentException("a change of several workers names each once: " + nodes);
+            }
+            if (target != WorkerState.DRAINING && target != WorkerState.ACTIVE) {
+                throw new IllegalArgumentException("workers change state together only to draining (a group drain) or active (its cancel), not " + target);
+            }
+        }
+    }
+
+    /**
      * An operator declares that an Active worker goes away for a while and comes back with its data
      * ({@link Maintenance}). Asked again while an intent lasts, it replaces that intent's reason and time limit
      * and keeps its start, so an operator can extend a maintenance that takes longer.

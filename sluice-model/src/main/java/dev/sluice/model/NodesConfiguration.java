@@ -140,6 +140,7 @@ public final class NodesConfiguration {
         return switch (change) {
             case NodesChange.RegisterNode register -> applyRegister(register);
             case NodesChange.TransitionWorker transition -> applyTransition(transition);
+            case NodesChange.TransitionWorkers transitions -> applyTransitions(transitions);
             case NodesChange.RemoveNode remove -> applyRemove(remove);
             case NodesChange.StartMaintenance start -> applyStartMaintenance(start);
             case NodesChange.EndMaintenance end -> applyEndMaintenance(end);
@@ -250,6 +251,88 @@ public final class NodesConfiguration {
             event = event.withMessage(event.message() + "; its maintenance ends (" + cause + ")");
         }
         return new ChangeResult.Changed(withNode(nextVersion, changed), changed, event);
+    }
+
+    /**
+     * Judges each member's transition as {@link #applyTransition} would alone, against this configuration, and
+     * writes them all in one version, or none. The drain pre-check is the set's, judged once.
+     */
+    private ChangeResult applyTransitions(NodesChange.TransitionWorkers request) {
+        boolean drain = request.target() == WorkerState.DRAINING;
+        List<BlockingPartition> blocking = drain && request.combinedPrecheck() != null ? request.combinedPrecheck().blocking() : List.of();
+        boolean forcedPastPrecheck = false;
+        if (drain && request.combinedPrecheck() == null) {
+            return new ChangeResult.Refused(Refusal.simple(RefusalKind.GUARD_FAILED, request.nodes().getFirst().id(),
+                    "the drain pre-check of the set was not run"));
+        }
+        if (drain && !blocking.isEmpty()) {
+            if (!request.force() || request.actor() != Actor.OPERATOR) {
+                List<String> names = request.nodes().stream().map(id -> label(id.id())).toList();
+                NodeConfig first = byId.get(request.nodes().getFirst().id());
+                long partitions = blocking.stream().map(BlockingPartition::partition).distinct().count();
+                return new ChangeResult.Refused(new Refusal(RefusalKind.GUARD_FAILED, "draining " + String.join(", ", names) + " together: "
+                        + partitions + (partitions == 1 ? " partition" : " partitions") + " would have no compliant replacement: "
+                        + BlockingPartition.summary(blocking, 3), request.nodes().getFirst().id(), first == null ? null : first.workerState(),
+                        WorkerState.DRAINING, List.of(), List.of(), blocking));
+            }
+            forcedPastPrecheck = true;
+        }
+        Version nextVersion = version.next();
+        TreeMap<NodeId, NodeConfig> updated = new TreeMap<>(byId);
+        List<ClusterEvent> events = new ArrayList<>();
+        NodeConfig firstChanged = null;
+        int own = 0;
+        for (GenerationalNodeId member : request.nodes()) {
+            GuardFacts facts = request.facts().getOrDefault(member.id(), GuardFacts.NONE);
+            if (drain) {
+                facts = facts.withDrainPrecheck(GuardFacts.DrainPrecheck.PASSED);
+            }
+            ChangeResult one = applyTransition(new NodesChange.TransitionWorker(member, request.target(), request.actor(), request.reason(),
+                    request.force() && !drain, facts, request.requestId(), request.at(), request.credential()));
+            switch (one) {
+                case ChangeResult.Refused refused -> {
+                    return refused;
+                }
+                case ChangeResult.Unchanged unchanged -> {
+                    if (unchanged.ownEarlierWrite()) {
+                        own++;
+                    } else if (drain) {
+                        // Already draining by another request: it belongs to another drain, and a group is all or nothing.
+                        return new ChangeResult.Refused(new Refusal(RefusalKind.INVALID_REQUEST, label(member.id()) + " is already "
+                                + unchanged.node().workerState() + " (another drain); a group drain takes active workers only",
+                                member.id(), unchanged.node().workerState(), request.target(), List.of(), List.of(), List.of()));
+                    }
+                }
+                case ChangeResult.Changed changed -> {
+                    AuditRecord record = changed.event().transition();
+                    if (forcedPastPrecheck && record != null && !record.forced()) {
+                        record = new AuditRecord(record.node(), record.nodeName(), record.from(), record.to(), record.actor(), record.reason(), true,
+                                record.at(), record.version(), record.requestId(), record.credential());
+                    }
+                    updated.put(changed.node().nodeId(), changed.node());
+                    events.add(record == null ? changed.event() : ClusterEvent.transition(record).withMessage(changed.event().message()
+                            + (forcedPastPrecheck && !changed.event().message().contains("(forced)") ? " (forced past the set's pre-check)" : "")));
+                    if (firstChanged == null) {
+                        firstChanged = changed.node();
+                    }
+                }
+            }
+        }
+        if (events.isEmpty()) {
+            NodeConfig first = byId.get(request.nodes().getFirst().id());
+            return new ChangeResult.Unchanged(first, own == request.nodes().size());
+        }
+        List<String> names = request.nodes().stream().map(id -> label(id.id())).toList();
+        ClusterEvent summary = ClusterEvent.of(request.at(), drain ? EventKind.DRAIN_GROUP_STARTED : EventKind.DRAIN_GROUP_CANCELLED, null, null,
+                "drain " + request.group() + (drain ? " of " + String.join(", ", names) + " started" : " cancelled: " + events.size()
+                        + " of " + names.size() + " worker(s) back to active") + " by " + request.actor()
+                        + (request.credential() == null ? "" : " with credential " + request.credential())
+                        + (request.reason().isEmpty() ? "" : ": " + request.reason()),
+                java.util.Map.of("workers", (long) names.size(), "changed", (long) events.size()));
+        NodesConfiguration next = new NodesConfiguration(nextVersion, List.copyOf(updated.values()), tombstones);
+        List<ClusterEvent> more = new ArrayList<>(events.subList(1, events.size()));
+        more.add(summary);
+        return new ChangeResult.Changed(next, firstChanged, events.getFirst(), more);
     }
 
     private ChangeResult applyStartMaintenance(NodesChange.StartMaintenance start) {

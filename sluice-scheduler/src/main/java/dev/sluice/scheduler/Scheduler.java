@@ -215,6 +215,45 @@ public final class Scheduler {
         return List.copyOf(blocking);
     }
 
+    /** {@link #drainWaves} stops after this many waves: a drain of 256 workers at one change per node fits. */
+    public static final int MAX_WAVES = 512;
+
+    /**
+     * In which waves draining {@code toDrain} would move, within the throttles of {@code input}'s limits: each
+     * wave is one pass with the real per-node and per-cluster limits and no balancing moves, whose changes are
+     * taken as completed before the next (changes already under way are taken as completed first). The moves of
+     * all waves together are the drain's; a set that can move at once has one wave. A real drain overlaps the
+     * waves (a freed slot is used at once), so this is the order and grouping, not a schedule.
+     *
+     * @throws IllegalArgumentException if a node is not a worker of the configuration
+     */
+    public static List<DrainWave> drainWaves(SchedulerInput input, Set<NodeId> toDrain) {
+        List<NodeFacts> facts = applyWhatIf(input, new WhatIf(toDrain, Set.of(), List.of()));
+        SchedulerLimits throttled = input.limits().withMaxFillMovesPerPass(0);
+        Map<PartitionId, Placement> placements = completeChangesUnderWay(input.placements());
+        List<DrainWave> waves = new ArrayList<>();
+        while (waves.size() < MAX_WAVES) {
+            Plan plan = new Pass(facts, input.table(), placements, throttled, input.now()).run();
+            if (plan.replicaSetChanges().isEmpty()) {
+                break;
+            }
+            List<Move> moves = new ArrayList<>();
+            for (ReplicaSetChange change : plan.replicaSetChanges()) {
+                moves.addAll(movesOf(change));
+                Placement before = placements.get(change.partition());
+                PartitionPolicy policy = before == null ? PartitionPolicy.DEFAULT : before.policy();
+                Version basedOn = before == null ? Version.INVALID : before.basedOnNodesVersion();
+                placements.put(change.partition(), new Placement(change.partition(), change.next(), List.of(), change.preferredLeader(), policy,
+                        basedOn, null));
+            }
+            for (LeadershipChange change : plan.leadershipChanges()) {
+                placements.put(change.partition(), placements.get(change.partition()).withLeader(change.to()));
+            }
+            waves.add(new DrainWave(waves.size() + 1, moves));
+        }
+        return List.copyOf(waves);
+    }
+
     /** The replica moves a change makes: leaving members paired with the joining ones, in order. */
     static List<Move> movesOf(ReplicaSetChange change) {
         List<NodeId> leaving = change.leaving();

@@ -98,7 +98,8 @@ public final class LocalTestCluster implements AutoCloseable {
                 : Optional.empty();
         this.deleteBaseDirectory = options.baseDirectory == null;
         this.baseDirectory = options.baseDirectory != null ? options.baseDirectory : Files.createTempDirectory("sluice-test-");
-        this.table = new PartitionTable(options.partitions, new ReplicationProperty(options.replication, Math.min(options.zones, options.replication)));
+        this.table = new PartitionTable(options.partitions, new ReplicationProperty(options.replication,
+                options.minZones > 0 ? options.minZones : Math.min(options.zones, options.replication)));
         this.zooKeeperAccess = options.zooKeeperAccess;
     }
 
@@ -514,6 +515,8 @@ public final class LocalTestCluster implements AutoCloseable {
         private int partitions = 24;
         private int replication = 3;
         private int zones = 1;
+        /** The zones each partition's replicas must span; 0: as many as there are zones, at most the replicas. */
+        private int minZones = 0;
         private Path baseDirectory;
         private RatisSettings ratis = RatisSettings.defaults();
         private InitialPlacement initialPlacement = InitialPlacement.roundRobin();
@@ -578,6 +581,18 @@ public final class LocalTestCluster implements AutoCloseable {
                 throw new IllegalArgumentException("zones must be at least 1, got " + count);
             }
             this.zones = count;
+            return this;
+        }
+
+        /**
+         * The zones each partition's replicas must span (default: every zone, at most the replicas). Fewer than the
+         * zones lets a whole zone be drained: 3 replicas over 3 zones required cannot lose one.
+         */
+        public Builder minZones(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("minZones must be at least 1, got " + count);
+            }
+            this.minZones = count;
             return this;
         }
 

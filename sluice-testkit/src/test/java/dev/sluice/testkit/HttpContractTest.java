@@ -16,6 +16,7 @@ import dev.sluice.api.HttpAccess;
 import dev.sluice.api.TokenHash;
 import dev.sluice.api.OfflineCluster;
 import dev.sluice.controller.ControllerConfig;
+import dev.sluice.metadata.Json;
 import dev.sluice.model.CredentialName;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
@@ -121,7 +122,7 @@ class HttpContractTest {
             }
             String method = rule.getKey().substring(0, rule.getKey().indexOf(' '));
             String route = rule.getKey().substring(method.length() + 1).replace("<key>", "{key}");
-            String path = route.replace("{node}", "N1").replace("{partition}", "P0").replace("{key}", "contract-key");
+            String path = route.replace("{node}", "N1").replace("{partition}", "P0").replace("{key}", "contract-key").replace("{drain}", "d-00000000");
             String body = method.equals("GET") || method.equals("DELETE") ? null : "{}";
             exchange(base, method, route, path, body, anonymous(), 401);
             exchange(base, method, route, path, body, Map.of("Authorization", "Bearer wrong"), 401);
@@ -392,6 +393,43 @@ class HttpContractTest {
             }
         }
 
+        // Group drains, against a cluster of their own that no controller steps on (so a started group stays running):
+        // none yet, refused before anything is read, bad input, a dry-run, the set's pre-check, started, shown, cancelled.
+        String drains = "/api/v1/drains";
+        String drainRoute = "/api/v1/drains/{drain}";
+        try (OfflineCluster offline = new OfflineCluster(Optional.of(TOKEN), 8)) {
+            URI offlineBase = offline.url();
+            exchange(offlineBase, "GET", drains, drains, 200);
+            exchange(offlineBase, "GET", drainRoute, "/api/v1/drains/d-00000000", 404);
+            exchange(offlineBase, "DELETE", drainRoute, "/api/v1/drains/d-00000000", null, bearer(), 404);
+            exchange(offlineBase, "POST", drains, drains, "{\"nodes\":[\"worker-1\"]}", anonymous(), 401);
+            exchange(offlineBase, "POST", drains, drains, "{\"reason\":\"" + "x".repeat(AdminApi.MAX_BODY_BYTES) + "\"}", bearer(), 413);
+            exchange(offlineBase, "POST", drains, drains, "{\"nodes\":[\"nobody\"]}", bearer(), 404);
+            exchange(offlineBase, "POST", drains, drains, "{\"nodes\":[\"worker-1\",\"worker-2\"],\"dryRun\":true}", bearer(), 200);
+            // Each alone may go; the two together leave two workers for three replicas.
+            exchange(offlineBase, "POST", drains, drains, "{\"nodes\":[\"worker-1\",\"worker-2\"]}", bearer(), 409);
+            HttpResponse<byte[]> started = send(offlineBase, "POST", drains, "{\"nodes\":[\"worker-3\"],\"deadlineSeconds\":600}", bearer());
+            contract.check("POST", drains, expect(started, 201));
+            String id = Json.mapper().readTree(started.body()).path("id").asText();
+            exchange(offlineBase, "POST", drains, drains, "{\"nodes\":[\"worker-3\"]}", bearer(), 409);
+            exchange(offlineBase, "GET", drains, drains, 200);
+            exchange(offlineBase, "GET", drainRoute, "/api/v1/drains/" + id, 200);
+            exchange(offlineBase, "DELETE", drainRoute, "/api/v1/drains/" + id + "?reason=a%1B%5B2Jb", null, bearer(), 400);
+            exchange(offlineBase, "DELETE", drainRoute, "/api/v1/drains/" + id + "?reason=contract", null, bearer(), 200);
+            exchange(offlineBase, "DELETE", drainRoute, "/api/v1/drains/" + id, null, bearer(), 409);
+            for (String accepted : List.of("{\"nodes\":[\"worker-1\",\"N2\"]}", "{\"zone\":\"local.zone-1\",\"dryRun\":true,\"deadlineSeconds\":1800}",
+                    "{\"nodes\":[\"worker-1\"],\"force\":false,\"reason\":\"rack retired\"}")) {
+                assertThat(contract.requestValid("POST", drains, accepted)).as(accepted).isTrue();
+            }
+            for (String refused : List.of("{}", "{\"nodes\":\"worker-1\"}", "{\"nodes\":[1]}", "{\"zone\":\"\"}", "{\"nodes\":[\"worker-1\"],\"deadlineSeconds\":5}",
+                    "{\"nodes\":[\"worker-1\"],\"deadlineSeconds\":604801}", "{\"worker\":\"worker-1\"}", "{\"nodes\":[\"worker-1\"],\"dryRun\":\"yes\"}")) {
+                if (!refused.equals("{}")) {
+                    assertThat(contract.requestValid("POST", drains, refused)).as(refused).isFalse();
+                }
+                exchange(offlineBase, "POST", drains, drains, refused, bearer(), 400);
+            }
+        }
+
         // A node whose admin API has not started yet answers every admin route 503.
         Javalin starting = Javalin.create(config -> AdminHttp.install(config, () -> null, Optional.of(TOKEN))).start("127.0.0.1", 0);
         try {
@@ -406,6 +444,10 @@ class HttpContractTest {
             exchange(startingBase, "POST", maintenance, "/api/v1/nodes/N1/maintenance", begin, bearer(), 503);
             exchange(startingBase, "DELETE", maintenance, "/api/v1/nodes/N1/maintenance", null, bearer(), 503);
             exchange(startingBase, "POST", rollouts, rollouts, "{}", bearer(), 503);
+            exchange(startingBase, "POST", drains, drains, "{\"nodes\":[\"worker-1\"]}", bearer(), 503);
+            exchange(startingBase, "GET", drains, drains, 503);
+            exchange(startingBase, "GET", drainRoute, "/api/v1/drains/d-00000000", 503);
+            exchange(startingBase, "DELETE", drainRoute, "/api/v1/drains/d-00000000", null, bearer(), 503);
             exchange(startingBase, "GET", rollout, rollout, 503);
             exchange(startingBase, "DELETE", rollout, rollout, null, bearer(), 503);
             exchange(startingBase, "POST", shutdown, "/api/v1/nodes/N1/shutdown", null, bearer(), 503);

@@ -190,6 +190,21 @@ export async function currentRollout() {
   }
 }
 
+/**
+ * Every group drain (several workers or a zone drained as one operation), newest first, with its progress; none from a
+ * node of a release without group drains (404), so the rest of the page still shows.
+ */
+export async function drainGroups() {
+  try {
+    return await request('GET', '/api/v1/drains');
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      return [];
+    }
+    throw error;
+  }
+}
+
 /** Cancels the running rolling restart; one that already ended is answered as it is. */
 export const cancelRollout = () => request('DELETE', '/api/v1/rollouts/current');
 

@@ -4,7 +4,7 @@
 
 import * as api from './api.js';
 import {
-  appendEvents, clearEvents, renderClients, renderDrains, renderMap, renderRollout, renderSummary, renderWorkers, serverNow, time,
+  appendEvents, clearEvents, renderClients, renderDrainGroups, renderDrains, renderMap, renderRollout, renderSummary, renderWorkers, serverNow, time,
 } from './view.js';
 import { initDialogs, openActionDialog, openDrainDialog, openMaintenanceDialog, openRolloutDialog } from './dialogs.js';
 
@@ -102,6 +102,7 @@ async function poll() {
       api.partitions(),
       api.events(status.eventsLast, status.eventsLast === null ? EVENTS_FIRST : EVENTS_PAGE),
       api.currentRollout(),
+      api.drainGroups(),
     ]);
   } catch (error) {
     if (error instanceof api.ApiError && error.status === 401) {
@@ -147,12 +148,13 @@ function pollNow() {
   }
 }
 
-function render(cluster, nodes, partitions, events, rollout) {
+function render(cluster, nodes, partitions, events, rollout, groups) {
   status.nodes = nodes;
   status.rollout = rollout;
   renderSummary(cluster, nodes);
   renderWorkers(nodes, onAction, serverNow(cluster));
   renderClients(cluster);
+  renderDrainGroups(groups, serverNow(cluster));
   renderDrains(cluster, nodes);
   renderRollout(rollout, cluster);
   renderMap(partitions, nodes, (kind, partition, nodeId) => openActionDialog(kind, { ...partition, pinTo: nodeId }));

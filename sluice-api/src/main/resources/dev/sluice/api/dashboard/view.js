@@ -543,6 +543,94 @@ export function renderDrains(cluster, nodes) {
   setText(document.getElementById('drains-empty'), finished.length > 0 ? 'No worker is draining now.' : 'No worker is draining.');
 }
 
+// ------------------------------------------------------------------ group drains
+
+/** Ended group drains shown below the running ones, newest first. */
+const ENDED_GROUPS_SHOWN = 2;
+const GROUP_BADGE = { running: 'state-draining', completed: 'state-disabled', cancelled: 'state-active' };
+const DEADLINE_TEXT = { 'on-track': 'on track', 'at-risk': 'AT RISK', overdue: 'OVERDUE', met: 'met', missed: 'missed' };
+
+/**
+ * Group drains (several workers or a zone drained as one operation): one card per group with one progress bar,
+ * the totals, the rate, the ETA, the stalls, each worker's state, and how the drain stands against its deadline —
+ * at risk or overdue in the stall colour. Running ones first, then the last ones that ended.
+ */
+export function renderDrainGroups(groups, now) {
+  const list = Array.isArray(groups) ? groups : [];
+  const running = list.filter((g) => g.state === 'running');
+  const ended = list.filter((g) => g.state !== 'running').slice(0, ENDED_GROUPS_SHOWN);
+  const container = document.getElementById('drain-groups');
+  // A card is built again only when what it shows changed, so the page does not churn once a second.
+  const cards = [...running, ...ended].map((group) => {
+    const signature = JSON.stringify(group);
+    const kept = groupCards.get(group.id);
+    if (kept && kept.signature === signature) {
+      return kept.card;
+    }
+    const card = drainGroupCard(group, now);
+    groupCards.set(group.id, { signature, card });
+    return card;
+  });
+  for (const id of [...groupCards.keys()]) {
+    if (!cards.some((card) => card.dataset.drain === id)) {
+      groupCards.delete(id);
+    }
+  }
+  if (cards.length !== container.children.length || cards.some((card, i) => container.children[i] !== card)) {
+    container.replaceChildren(...cards);
+  }
+}
+
+const groupCards = new Map();
+
+function drainGroupCard(group, now) {
+  const members = group.members ?? [];
+  const total = Math.max(group.replicasAtStart ?? 0, 0);
+  const done = Math.max(0, total - (group.replicasRemaining ?? 0));
+  const percent = group.state === 'running' ? (total > 0 ? Math.round((100 * done) / total) : 0) : 100;
+  const deadlineStatus = group.deadlineStatus ?? 'none';
+  const warns = deadlineStatus === 'at-risk' || deadlineStatus === 'overdue';
+  const badges = [h('span', { class: `badge ${GROUP_BADGE[group.state] ?? ''}`, 'data-testid': 'drain-group-state', text: group.state })];
+  if (group.stalled) {
+    badges.push(h('span', { class: 'badge state-stalled', text: 'STALLED' }));
+  }
+  if (deadlineStatus !== 'none') {
+    badges.push(h('span', {
+      class: `badge ${warns ? 'state-stalled' : 'state-active'}`, 'data-testid': 'drain-group-deadline', data: { status: deadlineStatus },
+      text: `deadline ${DEADLINE_TEXT[deadlineStatus] ?? deadlineStatus}`,
+    }));
+  }
+  const numbers = group.progressKnown
+    ? [`${done}/${total} moved`, `${group.movesInFlight ?? 0} in flight`, `${(group.ratePerMinute ?? 0).toFixed(1)}/min`,
+      group.state === 'running' ? `ETA ${group.etaSeconds === null || group.etaSeconds === undefined ? 'unknown' : duration(group.etaSeconds)}` : null]
+      .filter(Boolean).join(' · ')
+    : 'waiting for the controller to pick the drain up';
+  const deadlineLine = group.deadline
+    ? `deadline ${time(group.deadline)}` + (group.state === 'running' && group.timeLeftSeconds !== null && group.timeLeftSeconds !== undefined
+      ? (group.timeLeftSeconds >= 0 ? ` (${duration(group.timeLeftSeconds)} left)` : ` (passed ${duration(-group.timeLeftSeconds)} ago)`) : '')
+    : null;
+  const stalled = (group.stalledPartitions ?? []).map((s) => h('li', { text: `${s.partition ?? '-'} on ${s.worker}: ${s.reason} — ${s.message}` }));
+  const bar = h('div', { class: 'bar' });
+  // The style-src policy refuses style attributes; a property set from the script is allowed.
+  bar.style.width = `${percent}%`;
+  return h('div', {
+    class: `drain drain-group state-${group.state}` + (warns ? ' at-risk' : ''), 'data-testid': 'drain-group', data: { drain: group.id, deadline: deadlineStatus },
+  },
+  h('div', { class: 'drain-head' },
+    h('span', { class: 'drain-title', text: `Drain ${group.id}` + (group.zone ? ` of zone ${group.zone}` : '') + ` — ${members.length} worker${members.length === 1 ? '' : 's'}` }),
+    ...badges,
+    h('span', { class: 'drain-status', text: `started ${time(group.startedAt)}` + (group.endedAt ? ` · ended ${time(group.endedAt)}` : '') })),
+  h('div', { class: 'progress', role: 'progressbar', 'data-testid': 'drain-group-progress', 'aria-valuemin': '0', 'aria-valuemax': '100',
+    'aria-valuenow': String(percent), 'aria-label': `drain ${group.id}` }, bar),
+  h('div', { class: 'drain-numbers', 'data-testid': 'drain-group-numbers', text: numbers }),
+  deadlineLine ? h('div', { class: 'drain-numbers', 'data-testid': 'drain-group-deadline-line', text: deadlineLine }) : null,
+  h('ul', { class: 'drain-group-members', 'data-testid': 'drain-group-members' }, ...members.map((m) => h('li', {
+    data: { node: m.node, state: m.state },
+    text: `${nodeLabel(m.node, m.name)}: ${m.state}` + (m.drain && m.state === 'draining' ? ` · ${m.drain.replicasRemaining}/${m.drain.replicasAtStart} left` : ''),
+  }))),
+  stalled.length > 0 ? h('ul', { class: 'stalled', 'data-testid': 'drain-group-stalled' }, ...stalled) : null);
+}
+
 // ------------------------------------------------------------------ rolling restart
 
 const ROLLOUT_BADGE = { running: 'state-rollout', completed: 'state-active', stopped: 'state-stalled', cancelled: 'state-disabled' };
@@ -798,6 +886,7 @@ const EVENT_TONE = {
   'rollout-started': 'warn', 'rollout-node-restarted': 'good',
   'node-cordoned': 'warn', 'node-uncordoned': 'good', 'node-removed': 'warn',
   'partition-policy-changed': 'warn',
+  'drain-group-started': 'warn', 'drain-group-at-risk': 'bad', 'drain-group-cancelled': 'warn', 'drain-group-completed': 'good',
 };
 
 /** Adds events (oldest first, as the API returns them) to the top of the list. */

@@ -1,0 +1,113 @@
+package dev.sluice.controller;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import dev.sluice.model.GenerationalNodeId;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.Version;
+import dev.sluice.model.WireNames;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A drain of several workers (or of a zone, or of one worker with a deadline) as one operation, as the cluster
+ * stores it ({@code controller/drain-groups/<id>}). It is created in the same atomic commit as the one write of
+ * the nodes configuration that makes every member draining, so a group exists exactly when its members began
+ * draining together; the controller leader ends it (every member disabled, or taken out of the drain) and
+ * records whether its deadline is at risk, under its fence; an operator's cancel ends it in the same commit as
+ * the one write that makes its members active again. Everything about it survives a controller failover.
+ * Immutable.
+ *
+ * @param id unique per group ({@code d-} and 8 hex digits); each member's state change carries {@link #requestId()}
+ * @param zone the zone the operator named, or {@code null} when the workers were named
+ * @param deadline when the operator wants the drain done, or {@code null}; it changes nothing but what is reported
+ * @param drainVersion the nodes-configuration version that made every member draining
+ * @param credential the API credential that asked, or {@code null}
+ * @param atRisk whether the controller last reported the deadline at risk (or overdue), so a new controller leader
+ *     does not report it again
+ */
+public record DrainGroup(
+        String id,
+        String reason,
+        String zone,
+        List<Member> members,
+        Instant deadline,
+        Instant startedAt,
+        Version drainVersion,
+        String credential,
+        State state,
+        Instant endedAt,
+        boolean atRisk,
+        Instant updatedAt) {
+
+    public DrainGroup {
+        Objects.requireNonNull(id, "id");
+        reason = reason == null ? "" : reason;
+        members = List.copyOf(members);
+        Objects.requireNonNull(startedAt, "startedAt");
+        Objects.requireNonNull(drainVersion, "drainVersion");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(updatedAt, "updatedAt");
+        if (members.isEmpty()) {
+            throw new IllegalArgumentException("a drain group has at least one member");
+        }
+    }
+
+    /** One worker of the group, as it was when the group began. */
+    public record Member(NodeId node, String name, GenerationalNodeId incarnation) {
+        public Member {
+            Objects.requireNonNull(node, "node");
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(incarnation, "incarnation");
+        }
+    }
+
+    /** Where a group stands. */
+    public enum State {
+        RUNNING,
+        /** Every member ended disabled, or (some) were taken out of the drain one by one. */
+        COMPLETED,
+        /** An operator cancelled the group: its members still draining went back to active. */
+        CANCELLED;
+
+        public boolean ended() {
+            return switch (this) {
+                case RUNNING -> false;
+                case COMPLETED, CANCELLED -> true;
+            };
+        }
+
+        @JsonValue
+        public String wireName() {
+            return WireNames.of(this);
+        }
+
+        @JsonCreator
+        public static State parse(String text) {
+            return WireNames.parse(State.class, "drain group state", text);
+        }
+
+        @Override
+        public String toString() {
+            return wireName();
+        }
+    }
+
+    /** The request id every member's state change carries. */
+    public String requestId() {
+        return "drain-group-" + id;
+    }
+
+    public List<NodeId> nodes() {
+        return members.stream().map(Member::node).toList();
+    }
+
+    DrainGroup ended(State how, Instant now) {
+        return new DrainGroup(id, reason, zone, members, deadline, startedAt, drainVersion, credential, how, now, atRisk, now);
+    }
+
+    DrainGroup withAtRisk(boolean value, Instant now) {
+        return new DrainGroup(id, reason, zone, members, deadline, startedAt, drainVersion, credential, state, endedAt, value, now);
+    }
+}

@@ -1,0 +1,158 @@
+package dev.sluice.controller;
+
+import dev.sluice.metadata.Fence;
+import dev.sluice.metadata.PreconditionFailedException;
+import dev.sluice.model.ClusterEvent;
+import dev.sluice.model.Durations;
+import dev.sluice.model.EventKind;
+import dev.sluice.model.NodeConfig;
+import dev.sluice.model.NodeId;
+import dev.sluice.model.NodesConfiguration;
+import dev.sluice.model.WorkerState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Group drains as the controller leader follows them, every pass: it picks up a group once its members are
+ * draining, computes one {@link DrainGroupProgress} for it, records (under its fence) when its deadline becomes
+ * at risk and when it ends, and writes the events for both. It keeps a copy of the groups' documents, read in full
+ * when its term begins and one by one as draining workers name new ones, so a pass costs no store read unless
+ * something changed; the documents are the truth, so a new leader resumes where the last one stood.
+ *
+ * <p>A group ends once none of its members is draining under the group's request: {@code completed} when every
+ * member is disabled (or some were taken out of the drain one by one), {@code cancelled} when an operator cancelled
+ * it (the cancel writes that itself, with the members' return to active).
+ */
+final class DrainGroups {
+
+    /** How long an ended group's progress stays in the published status, so a CLI following it sees how it ended. */
+    static final Duration SHOWN_AFTER_END = Duration.ofMinutes(10);
+
+    private final ControllerDocuments documents;
+    private final StatusPublisher publisher;
+    private final ControllerMetrics metrics;
+    private final Map<String, ControllerDocuments.StoredDrainGroup> groups;
+    /** Groups whose passing of the deadline was reported in this term (a new leader may report it once more). */
+    private final Set<String> overdueReported = new HashSet<>();
+
+    DrainGroups(ControllerDocuments documents, StatusPublisher publisher, ControllerMetrics metrics) {
+        this.documents = documents;
+        this.publisher = publisher;
+        this.metrics = metrics;
+        this.groups = new HashMap<>(documents.drainGroups());
+    }
+
+    List<DrainGroupProgress> track(NodesConfiguration nodes, List<DrainProgress> drains, Fence fence, Instant now) {
+        discover(nodes);
+        Map<NodeId, DrainProgress> byNode = new HashMap<>();
+        drains.forEach(drain -> byNode.put(drain.node(), drain));
+        List<DrainGroupProgress> shown = new ArrayList<>();
+        for (String id : new ArrayList<>(new TreeMap<>(groups).keySet())) {
+            ControllerDocuments.StoredDrainGroup stored = groups.get(id);
+            DrainGroup group = stored.group();
+            if (!group.state().ended()) {
+                try {
+                    group = step(stored, nodes, byNode, fence, now);
+                } catch (PreconditionFailedException moved) {
+                    if (!moved.key().startsWith(ControllerDocuments.DRAIN_GROUPS)) {
+                        throw moved;
+                    }
+                    // A cancel wrote it meanwhile: take the stored one, decide again next pass.
+                    documents.drainGroup(id).ifPresentOrElse(fresh -> groups.put(id, fresh), () -> groups.remove(id));
+                    continue;
+                }
+            }
+            if (!group.state().ended() || group.endedAt() == null || group.endedAt().plus(SHOWN_AFTER_END).isAfter(now)) {
+                shown.add(DrainGroupProgress.of(group, byNode, nodes, now));
+            }
+        }
+        metrics.drainGroups(shown);
+        return shown;
+    }
+
+    /** Reads the document of every group a draining worker names that this controller does not know yet. */
+    private void discover(NodesConfiguration nodes) {
+        for (NodeConfig worker : nodes.workers()) {
+            String requestId = worker.lastStateChange().requestId();
+            if (worker.workerState() == WorkerState.DRAINING && requestId.startsWith(GROUP_REQUEST_PREFIX)) {
+                String id = requestId.substring(GROUP_REQUEST_PREFIX.length());
+                if (!groups.containsKey(id)) {
+                    documents.drainGroup(id).ifPresent(stored -> groups.put(id, stored));
+                }
+            }
+        }
+    }
+
+    static final String GROUP_REQUEST_PREFIX = "drain-group-";
+
+    /** One pass of a running group: end it, or record a change of its deadline's standing. Returns it as it is now. */
+    private DrainGroup step(ControllerDocuments.StoredDrainGroup stored, NodesConfiguration nodes, Map<NodeId, DrainProgress> byNode, Fence fence,
+            Instant now) {
+        DrainGroup group = stored.group();
+        boolean anyDraining = false;
+        boolean allDisabled = true;
+        for (DrainGroup.Member member : group.members()) {
+            Optional<NodeConfig> node = nodes.find(member.node());
+            boolean draining = node.filter(n -> n.workerState() == WorkerState.DRAINING && n.lastStateChange().requestId().equals(group.requestId()))
+                    .isPresent();
+            anyDraining |= draining;
+            allDisabled &= node.map(n -> n.workerState() == WorkerState.DISABLED).orElse(true);
+        }
+        if (!anyDraining) {
+            // Re-read first: an operator's cancel ends it with its own words.
+            Optional<ControllerDocuments.StoredDrainGroup> fresh = documents.drainGroup(group.id());
+            if (fresh.isEmpty() || fresh.get().group().state().ended()) {
+                fresh.ifPresentOrElse(f -> groups.put(group.id(), f), () -> groups.remove(group.id()));
+                return fresh.map(ControllerDocuments.StoredDrainGroup::group).orElse(group.ended(DrainGroup.State.COMPLETED, now));
+            }
+            DrainGroup ended = fresh.get().group().ended(DrainGroup.State.COMPLETED, now);
+            // The group was started on some node's clock, and is ended on this one's: never a negative duration.
+            Duration took = Duration.between(ended.startedAt(), now).isNegative() ? Duration.ZERO : Duration.between(ended.startedAt(), now);
+            DrainGroupProgress last = DrainGroupProgress.of(ended, byNode, nodes, now);
+            List<String> notDisabled = new ArrayList<>();
+            for (int i = 0; i < ended.members().size(); i++) {
+                if (last.memberStates().get(i) != WorkerState.DISABLED) {
+                    notDisabled.add(nodes.label(ended.members().get(i).node()) + " is " + last.memberStates().get(i));
+                }
+            }
+            String message = "drain " + ended.id() + " of " + ended.members().size() + " worker(s) completed in "
+                    + Durations.human(took) + ": " + last.movesDone() + " replicas moved"
+                    + (allDisabled ? ", every worker disabled" : "; taken out of the drain: " + String.join(", ", notDisabled))
+                    + (ended.deadline() == null ? "" : "; deadline " + ended.deadline() + " " + last.deadlineStatus());
+            long written = documents.writeDrainGroup(ended, fresh.get().version(), List.of(ClusterEvent.of(now, EventKind.DRAIN_GROUP_COMPLETED, null, null, message,
+                    Map.of("workers", (long) ended.members().size(), "replicasMoved", (long) last.movesDone(),
+                            "durationMillis", took.toMillis()))), fence);
+            groups.put(ended.id(), new ControllerDocuments.StoredDrainGroup(ended, written));
+            return ended;
+        }
+        DrainGroupProgress progress = DrainGroupProgress.of(group, byNode, nodes, now);
+        boolean warns = progress.deadlineStatus().warns();
+        if (progress.deadlineStatus() == DrainDeadline.OVERDUE && overdueReported.add(group.id())) {
+            publisher.logEvent(ClusterEvent.of(now, EventKind.DRAIN_GROUP_AT_RISK, null, null, "drain " + group.id() + " is OVERDUE: its deadline "
+                    + group.deadline() + " passed with " + progress.replicasRemaining() + " of " + progress.replicasAtStart() + " replicas left",
+                    Map.of("replicasRemaining", (long) progress.replicasRemaining())));
+        }
+        if (warns == group.atRisk()) {
+            return group;
+        }
+        DrainGroup marked = group.withAtRisk(warns, now);
+        List<ClusterEvent> events = warns
+                ? List.of(ClusterEvent.of(now, EventKind.DRAIN_GROUP_AT_RISK, null, null, "drain " + group.id() + " is AT RISK of missing its deadline "
+                        + group.deadline() + " (" + Durations.human(Duration.between(now, group.deadline()).isNegative() ? Duration.ZERO
+                                : Duration.between(now, group.deadline())) + " left): " + (progress.stalled() ? "it is stalled, so its ETA is unknown"
+                                : "ETA " + Durations.human(Duration.ofSeconds(progress.etaSeconds()))) + "; " + progress.replicasRemaining() + " of "
+                        + progress.replicasAtStart() + " replicas left", Map.of("replicasRemaining", (long) progress.replicasRemaining())))
+                : List.of();
+        long written = documents.writeDrainGroup(marked, stored.version(), events, fence);
+        groups.put(marked.id(), new ControllerDocuments.StoredDrainGroup(marked, written));
+        return marked;
+    }
+}
