@@ -36,6 +36,14 @@ public enum EventKind {
     NODE_UNCORDONED,
     /** An operator froze or unfroze a partition's placement, or pinned or unpinned its leader. */
     PARTITION_POLICY_CHANGED,
+    /** A replace began: the replaced worker drains, its replicas go to the receiving worker. */
+    REPLACE_STARTED,
+    /** A replace was cancelled (the replaced worker is active again); what moved already stays. */
+    REPLACE_CANCELLED,
+    /** A replace finished: the replaced worker holds nothing and is disabled. */
+    REPLACE_FINISHED,
+    /** An operator changed a runtime setting (a throttle): who, when, old → new. */
+    SETTINGS_CHANGED,
     @JsonEnumDefaultValue
     OTHER;
 
