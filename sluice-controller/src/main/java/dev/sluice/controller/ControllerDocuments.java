@@ -28,6 +28,8 @@ public final class ControllerDocuments {
     public static final String STATUS = MetadataKeys.CONTROLLER + "/status";
     public static final String DRAINS = MetadataKeys.CONTROLLER + "/drains";
     public static final String ROLLOUT = MetadataKeys.CONTROLLER + "/rollout";
+    /** The operator's runtime throttles ({@link Throttles}), absent until one changes them. */
+    public static final String SETTINGS = MetadataKeys.CONTROLLER + "/settings";
 
     private static final DocumentCodec<ControllerStatus> STATUS_CODEC = new DocumentCodec<>(ControllerStatus.class, "controller status", 1);
     private static final DocumentCodec<DrainRecord> DRAIN_CODEC = new DocumentCodec<>(DrainRecord.class, "drain record", 1);

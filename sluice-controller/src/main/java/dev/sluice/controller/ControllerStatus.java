@@ -23,6 +23,8 @@ import java.util.List;
  * @param clients the workers' client windows added up ({@link ClientImpact}), already in the shape the admin API
  *     serves, so the API passes it on instead of computing anything; since issue 13, {@code null} in a status
  *     from a controller that does not add them up
+ * @param throttles the throttles the last pass planned with (the operator's runtime settings over the flags); since the
+ *     runtime settings, {@code null} in a status from a controller that does not publish them
  */
 public record ControllerStatus(
         String leader,
@@ -35,7 +37,8 @@ public record ControllerStatus(
         List<Explanation> explanations,
         int explanationsLeftOut,
         List<WorkerCounts> workers,
-        ClientImpactView clients) {
+        ClientImpactView clients,
+        Throttles throttles) {
 
     /**
      * Explanations a status lists. The scheduler explains every partition it cannot place, so a cluster of
@@ -60,19 +63,19 @@ public record ControllerStatus(
     /** A status listing at most {@link #MAX_EXPLANATIONS} of {@code explanations} and counting the rest. */
     public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
             List<DrainProgress> drains, List<Explanation> explanations) {
-        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, List.of(), null);
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, List.of(), null, null);
     }
 
     /** The same, with every worker's counts. */
     public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
             List<DrainProgress> drains, List<Explanation> explanations, List<WorkerCounts> workers) {
-        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, workers, null);
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, workers, null, null);
     }
 
     /** The same, with every worker's counts and the client impact. */
     public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
             List<DrainProgress> drains, List<Explanation> explanations, List<WorkerCounts> workers, ClientImpactView clients) {
-        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, workers, clients);
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, workers, clients, null);
     }
 
     /** How many replica sets (current or next) name {@code node}, and how many partitions it leads. */

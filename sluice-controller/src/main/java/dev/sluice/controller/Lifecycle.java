@@ -51,6 +51,11 @@ public final class Lifecycle {
         this.clock = clock;
     }
 
+    /** The scheduler limits this node was started with (its flags), before any runtime throttle. */
+    public SchedulerLimits limits() {
+        return limits;
+    }
+
     /** The clock requests are stamped with. */
     public InstantSource clock() {
         return clock;
