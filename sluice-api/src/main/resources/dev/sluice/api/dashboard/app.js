@@ -4,7 +4,7 @@
 
 import * as api from './api.js';
 import {
-  appendEvents, clearEvents, renderClients, renderDrains, renderMap, renderRollout, renderSummary, renderWorkers, serverNow, time,
+  appendEvents, clearEvents, renderClients, renderDrains, renderMap, renderRollout, renderSummary, renderThrottles, renderWorkers, serverNow, time,
 } from './view.js';
 import { initDialogs, openActionDialog, openDrainDialog, openMaintenanceDialog, openRolloutDialog } from './dialogs.js';
 
@@ -102,6 +102,7 @@ async function poll() {
       api.partitions(),
       api.events(status.eventsLast, status.eventsLast === null ? EVENTS_FIRST : EVENTS_PAGE),
       api.currentRollout(),
+      api.settings(),
     ]);
   } catch (error) {
     if (error instanceof api.ApiError && error.status === 401) {
@@ -147,7 +148,7 @@ function pollNow() {
   }
 }
 
-function render(cluster, nodes, partitions, events, rollout) {
+function render(cluster, nodes, partitions, events, rollout, settings) {
   status.nodes = nodes;
   status.rollout = rollout;
   renderSummary(cluster, nodes);
@@ -155,6 +156,7 @@ function render(cluster, nodes, partitions, events, rollout) {
   renderClients(cluster);
   renderDrains(cluster, nodes);
   renderRollout(rollout, cluster);
+  renderThrottles(settings);
   renderMap(partitions, nodes, (kind, partition, nodeId) => openActionDialog(kind, { ...partition, pinTo: nodeId }));
   if (status.eventsLast !== null && events.last < status.eventsLast) {
     // The log restarted (a new cluster behind the same address): start the list again.
