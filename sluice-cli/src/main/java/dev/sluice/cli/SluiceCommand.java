@@ -40,6 +40,7 @@ import picocli.CommandLine.Command;
             KvCommand.class,
             LoadCommand.class,
             RolloutCommand.class,
+            SettingsCommand.class,
             ZooKeeperCommand.class,
             CredentialsCommand.class,
             AutoComplete.GenerateCompletion.class,
