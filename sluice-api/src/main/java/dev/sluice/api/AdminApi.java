@@ -11,6 +11,9 @@ import dev.sluice.controller.MaintenanceRequests;
 import dev.sluice.controller.NodeRemoval;
 import dev.sluice.controller.PartitionPolicyRequests;
 import dev.sluice.controller.RolloutRequests;
+import dev.sluice.controller.ReplaceRequests;
+import dev.sluice.controller.SettingsRequests;
+import dev.sluice.controller.Throttles;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.EventLog;
 import dev.sluice.metadata.Json;
@@ -46,6 +49,8 @@ import dev.sluice.wire.NodeView;
 import dev.sluice.wire.PartitionView;
 import dev.sluice.wire.RefusalView;
 import dev.sluice.wire.ShutdownStatus;
+import dev.sluice.wire.ReplaceView;
+import dev.sluice.wire.SettingsView;
 import dev.sluice.wire.ShutdownView;
 import dev.sluice.wire.StateChangeView;
 import dev.sluice.wire.StateChanged;
@@ -86,6 +91,8 @@ public final class AdminApi {
     /** A body whose one optional field is the reason: a cordon's, a freeze's. */
     private static final Set<String> REASON_ONLY_FIELDS = Set.of("reason");
     private static final Set<String> PIN_REQUEST_FIELDS = Set.of("node", "reason");
+    private static final Set<String> REPLACE_REQUEST_FIELDS = Set.of("replacement", "reason", "dryRun");
+    private static final Set<String> SETTINGS_REQUEST_FIELDS = Set.of("maxChangesPerNode", "maxChangesInCluster");
 
     private final String clusterName;
     private final ClusterMetadata metadata;
@@ -96,6 +103,8 @@ public final class AdminApi {
     private final PartitionPolicyRequests policies;
     private final RolloutApi rollouts;
     private final DrainGroupApi drainGroups;
+    private final SettingsRequests settings;
+    private final ReplaceRequests replaces;
     private final InstantSource clock;
     private final ControllerDocuments controller;
     private final ReplicaProbe replicaProbe;
@@ -131,6 +140,8 @@ public final class AdminApi {
         this.rollouts = new RolloutApi(new RolloutRequests(metadata, lifecycle, clock));
         this.drainGroups = new DrainGroupApi(new dev.sluice.controller.DrainGroupRequests(metadata, lifecycle, clock), metadata, lifecycle.limits());
         this.controller = new ControllerDocuments(metadata);
+        this.settings = new SettingsRequests(metadata, lifecycle.limits(), clock);
+        this.replaces = new ReplaceRequests(metadata, lifecycle, () -> settings.limits(lifecycle.limits()), clock);
     }
 
     /** The group-drain routes. */
@@ -259,6 +270,138 @@ public final class AdminApi {
     /** Lifts a worker's cordon; a worker without one is a success with {@code changed: false}. */
     public ApiResponse uncordon(String reference, Caller caller) {
         return cordonAnswer(cordons.uncordon(reference, caller.credential()));
+    }
+
+    /**
+     * Replaces a worker by another: {@code {"replacement": "worker-5", "reason": "…", "dryRun": false}}, only
+     * {@code replacement} required. Every replica of the worker moves to the replacement and nothing else moves; the
+     * answer carries the plan and its ETA under the throttles in force. A dry-run writes nothing; a refusal (409) says
+     * why and writes nothing. Progress is the drain's ({@code GET …/drain}, with {@code replacedBy}).
+     */
+    public ApiResponse replace(String reference, byte[] body, Caller caller) {
+        if (body.length > MAX_BODY_BYTES) {
+            return ApiResponse.error(413, "payload-too-large", "the request body is " + body.length + " bytes; the limit is " + MAX_BODY_BYTES);
+        }
+        String replacement;
+        String reason;
+        boolean dryRun;
+        try {
+            ObjectNode object = RequestBodies.object(body, REPLACE_REQUEST_FIELDS, "{\"replacement\": \"worker-5\", \"reason\": \"disk failing\"}");
+            JsonNode by = object.get("replacement");
+            if (by == null || by.isNull() || !by.isTextual() || by.textValue().isBlank()) {
+                throw new IllegalArgumentException("field 'replacement' is required: the node (name or id) that receives the replicas");
+            }
+            replacement = by.textValue();
+            reason = RequestBodies.reason(object);
+            dryRun = RequestBodies.flag(object, "dryRun");
+        } catch (IllegalArgumentException malformed) {
+            return ApiResponse.error(400, "bad-request", malformed.getMessage());
+        }
+        NodesConfiguration nodes = metadata.nodes().current();
+        return switch (replaces.request(reference, replacement, reason, dryRun, caller.credential())) {
+            case ReplaceRequests.Outcome.Unresolved unresolved -> unresolved.which().equals("old") ? unresolved(unresolved.resolution(), WorkerState.DRAINING)
+                    : switch (unresolved.resolution()) {
+                        // The replacement is named in the body: a reference that names no node is a bad request, not a missing route target.
+                        case NodeResolution.Found found -> throw new IllegalStateException("BUG: found is not unresolved");
+                        case NodeResolution.Stale stale -> unresolved(stale, null);
+                        case NodeResolution.Malformed malformed -> ApiResponse.error(400, "bad-request", "field 'replacement': " + malformed.message());
+                        case NodeResolution.Unknown unknown -> ApiResponse.error(400, "bad-request", "field 'replacement': " + unknown.message());
+                    };
+            case ReplaceRequests.Outcome.Refused refused -> new ApiResponse(409, RefusalView.of(withNodeNames(refused.refusal(), nodes)));
+            case ReplaceRequests.Outcome.Started started -> ApiResponse.ok(replaceView(false, started.changed(), started.old(), started.replacement(), null,
+                    started.plan()));
+            case ReplaceRequests.Outcome.DryRun run -> ApiResponse.ok(replaceView(true, false, run.old(), run.replacement(),
+                    run.wouldRefuse().map(refusal -> RefusalView.of(withNodeNames(refusal, nodes))).orElse(null), run.plan()));
+        };
+    }
+
+    private ReplaceView replaceView(boolean dryRun, boolean changed, NodeConfig old, NodeConfig by, RefusalView refusal, ReplaceRequests.Plan plan) {
+        Snapshot snapshot = snapshot();
+        NodeConfig oldNow = snapshot.nodes().find(old.nodeId()).orElse(old);
+        NodeConfig byNow = snapshot.nodes().find(by.nodeId()).orElse(by);
+        return new ReplaceView(dryRun, changed, view(oldNow, snapshot), view(byNow, snapshot), refusal == null, refusal,
+                plan.report().moves().stream().map(WireViews::move).toList(),
+                plan.report().leadershipChanges().stream().map(WireViews::leadershipChange).toList(),
+                plan.report().violations().stream().map(WireViews::explanation).toList(),
+                plan.maxChangesPerNode(), plan.maxChangesInCluster(), plan.waves(), plan.etaSeconds());
+    }
+
+    /**
+     * Cancels a replace: the replaced worker goes back to active (the drain's cancel), what already moved to the
+     * receiving worker stays there. A worker that is not being replaced is refused (409) and nothing changes.
+     */
+    public ApiResponse cancelReplace(String reference, Caller caller) {
+        NodesConfiguration nodes = metadata.nodes().current();
+        NodeResolution resolution = nodes.resolve(reference);
+        if (!(resolution instanceof NodeResolution.Found found)) {
+            return unresolved(resolution, WorkerState.ACTIVE);
+        }
+        NodeConfig node = found.node();
+        if (node.replacement() == null) {
+            return new ApiResponse(409, RefusalView.of(new Refusal(RefusalKind.GUARD_FAILED, NodeResolution.label(node)
+                    + " is not being replaced (it is " + (node.isWorker() ? node.workerState() : "no worker") + "); nothing was changed", node.nodeId(),
+                    node.isWorker() ? node.workerState() : null, WorkerState.ACTIVE, List.of(), List.of(), List.of())));
+        }
+        return switch (lifecycle.request(node.id().toString(), WorkerState.ACTIVE, "replace by " + nodes.label(node.replacement().by()) + " cancelled",
+                false, false, caller.credential())) {
+            case Lifecycle.Outcome.Unresolved unresolved -> unresolved(unresolved.resolution(), WorkerState.ACTIVE);
+            case Lifecycle.Outcome.Refused refused -> new ApiResponse(409, RefusalView.of(withNodeNames(refused.refusal(), metadata.nodes().current())));
+            case Lifecycle.Outcome.Done done -> ApiResponse.ok(new StateChanged(view(done.node(), snapshot()), done.changed(), done.warnings()));
+            case Lifecycle.Outcome.DryRun dryRun -> throw new IllegalStateException("BUG: a cancel is no dry-run");
+        };
+    }
+
+    // ------------------------------------------------------------------ settings
+
+    /** The controller's runtime throttles, and those its leader last planned with. */
+    public ApiResponse settings() {
+        return ApiResponse.ok(settingsView(settings.effective()));
+    }
+
+    /**
+     * Changes the runtime throttles: {@code {"maxChangesPerNode": 2, "maxChangesInCluster": 8}}, either or both.
+     * A value out of range, an unknown field or an empty body is a 400 and changes nothing; the change is stored for
+     * every node and the next controller, with a {@code settings-changed} event naming who changed what from what.
+     */
+    public ApiResponse changeSettings(byte[] body, Caller caller) {
+        if (body.length > MAX_BODY_BYTES) {
+            return ApiResponse.error(413, "payload-too-large", "the request body is " + body.length + " bytes; the limit is " + MAX_BODY_BYTES);
+        }
+        Integer perNode;
+        Integer inCluster;
+        try {
+            ObjectNode object = RequestBodies.object(body, SETTINGS_REQUEST_FIELDS, "{\"maxChangesPerNode\": 2, \"maxChangesInCluster\": 8}");
+            perNode = wholeNumber(object, "maxChangesPerNode");
+            inCluster = wholeNumber(object, "maxChangesInCluster");
+        } catch (IllegalArgumentException malformed) {
+            return ApiResponse.error(400, "bad-request", malformed.getMessage());
+        }
+        return switch (settings.change(perNode, inCluster, caller.credential())) {
+            case SettingsRequests.Outcome.Invalid invalid -> ApiResponse.error(400, "bad-request", invalid.message());
+            case SettingsRequests.Outcome.Conflict conflict -> ApiResponse.error(409, "conflict", conflict.message());
+            case SettingsRequests.Outcome.Done done -> ApiResponse.ok(new SettingsView.Changed(settingsView(done.before()), settingsView(done.after()),
+                    done.changed()));
+        };
+    }
+
+    private static Integer wholeNumber(ObjectNode object, String field) {
+        JsonNode value = object.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToInt()) {
+            throw new IllegalArgumentException("field '" + field + "' must be a whole number, got " + value + "; nothing was changed");
+        }
+        return value.intValue();
+    }
+
+    private SettingsView settingsView(Throttles throttles) {
+        SettingsView.InUse inUse = controller.status().filter(status -> status.throttles() != null)
+                .map(status -> new SettingsView.InUse(status.throttles().maxChangesPerNode(), status.throttles().maxChangesInCluster(), status.updatedAt()))
+                .orElse(null);
+        return new SettingsView(throttles.maxChangesPerNode(), throttles.maxChangesInCluster(), throttles.stored() ? "stored" : "flags",
+                throttles.changedAt(), throttles.changedBy() == null ? null : throttles.changedBy().toString(),
+                throttles.credential() == null ? null : throttles.credential().toString(), inUse);
     }
 
     private ApiResponse cordonAnswer(CordonRequests.Outcome outcome) {

@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
  * DELETE /api/v1/nodes/{node}?reason=  remove a stopped, empty, disabled node for good (admin)
  * POST /api/v1/nodes/{node}/state      {"state": "draining", "reason": "…", "force": false, "dryRun": false}
  * POST /api/v1/nodes/{node}/cordon     {"reason": "…"}: no new replica or leadership; DELETE lifts it
+ * POST /api/v1/nodes/{node}/replace    {"replacement": "worker-5", "reason": "…", "dryRun": false}; DELETE cancels it
+ * GET  /api/v1/settings                the runtime throttles; PUT {"maxChangesPerNode": 2, "maxChangesInCluster": 8}
  * GET  /api/v1/nodes/{node}/drain      the drain progress object
  * POST /api/v1/drains                  {"nodes": [...]} or {"zone": "..."}, "deadlineSeconds", "dryRun": a group drain
  * GET  /api/v1/drains[/{drain}]        group drains and their progress; DELETE cancels one
@@ -99,6 +101,13 @@ public final class AdminHttp {
         config.routes.post("/api/v1/nodes/{node}/cordon", ctx -> http.withBoundedBody(ctx,
                 body -> http.answer(ctx, started, api -> api.cordon(ctx.pathParam("node"), body, HttpAccess.caller(ctx)))));
         config.routes.delete("/api/v1/nodes/{node}/cordon", ctx -> http.answer(ctx, started, api -> api.uncordon(ctx.pathParam("node"), HttpAccess.caller(ctx))));
+        config.routes.post("/api/v1/nodes/{node}/replace", ctx -> http.withBoundedBody(ctx,
+                body -> http.answer(ctx, started, api -> api.replace(ctx.pathParam("node"), body, HttpAccess.caller(ctx)))));
+        config.routes.delete("/api/v1/nodes/{node}/replace", ctx -> http.answer(ctx, started,
+                api -> api.cancelReplace(ctx.pathParam("node"), HttpAccess.caller(ctx))));
+        config.routes.get("/api/v1/settings", ctx -> http.answer(ctx, started, AdminApi::settings));
+        config.routes.put("/api/v1/settings", ctx -> http.withBoundedBody(ctx,
+                body -> http.answer(ctx, started, api -> api.changeSettings(body, HttpAccess.caller(ctx)))));
         config.routes.delete("/api/v1/nodes/{node}", ctx -> http.answer(ctx, started,
                 api -> api.remove(ctx.pathParam("node"), ctx.queryParam("reason"), HttpAccess.caller(ctx))));
         config.routes.post("/api/v1/drains", ctx -> http.withBoundedBody(ctx,

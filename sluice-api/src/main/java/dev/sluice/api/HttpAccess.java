@@ -79,6 +79,13 @@ public final class HttpAccess {
         // A cordon moves nothing and is lifted at once: what an on-call does, like a drain.
         routes.put("POST /api/v1/nodes/{node}/cordon", OPERATE);
         routes.put("DELETE /api/v1/nodes/{node}/cordon", OPERATE);
+        // A replace is a drain with a named target, and is cancelled like one: what an on-call does.
+        routes.put("POST /api/v1/nodes/{node}/replace", OPERATE);
+        routes.put("DELETE /api/v1/nodes/{node}/replace", OPERATE);
+        routes.put("GET /api/v1/settings", READ);
+        // The throttles pace every move of the whole cluster, for every operator, and stay until changed again: a
+        // cluster-wide configuration, which is admin's, like removal; operate's actions each concern one node or partition.
+        routes.put("PUT /api/v1/settings", ADMIN);
         routes.put("POST /api/v1/nodes/{node}/shutdown", OPERATE);
         // A group drain is several drains in one write, and is cancelled as one: what an on-call does, like a drain.
         routes.put("POST /api/v1/drains", OPERATE);

@@ -30,7 +30,8 @@ final class WireViews {
                 drain.ratePerMinute(), drain.etaSeconds(), drain.stalled(),
                 drain.stalledPartitions().stream().map(stalled -> new DrainView.StalledPartition(stalled.partition(), stalled.worker(),
                         stalled.reason().wireName(), nodeNames.apply(stalled.message()), stalled.since())).toList(),
-                drain.waitingFor() == null ? null : nodeNames.apply(drain.waitingFor()), drain.updatedAt());
+                drain.waitingFor() == null ? null : nodeNames.apply(drain.waitingFor()), drain.updatedAt(),
+                drain.replacedBy() == null ? null : nodeNames.apply(drain.replacedBy().toString()));
     }
 
     static ControllerView controller(ControllerStatus status) {

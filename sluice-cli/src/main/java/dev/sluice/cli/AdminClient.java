@@ -90,6 +90,11 @@ final class AdminClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
     }
 
+    Answer put(String path, ObjectNode body) {
+        return authorized(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body.toString())));
+    }
+
     /** A POST without a body, for a route that takes none. */
     Answer post(String path) {
         return authorized(HttpRequest.newBuilder(base.resolve(path)).POST(HttpRequest.BodyPublishers.noBody()));

@@ -78,6 +78,8 @@ final class NodeSettings {
         defaults.put("min-free-space", DiskSpaceRule.DEFAULT_MIN_FREE_BYTES / DiskSpaceRule.MIB + "MiB");
         defaults.put("min-free-space-percent", Integer.toString(DiskSpaceRule.DEFAULT_MIN_FREE_PERCENT));
         defaults.put("shutdown-timeout", WorkerConfig.DEFAULT_SHUTDOWN_TIMEOUT.toSeconds() + "s");
+        defaults.put("max-changes-per-node", Integer.toString(dev.sluice.scheduler.SchedulerLimits.DEFAULT_MAX_CHANGES_PER_NODE));
+        defaults.put("max-changes-in-cluster", Integer.toString(dev.sluice.scheduler.SchedulerLimits.DEFAULT_MAX_CHANGES_IN_CLUSTER));
         return java.util.Collections.unmodifiableMap(defaults);
     }
 
@@ -168,6 +170,7 @@ final class NodeSettings {
         table();
         diskSpaceRule();
         shutdownTimeout();
+        limits();
         tls();
         requireTlsOrLoopback();
     }
@@ -472,6 +475,28 @@ final class NodeSettings {
         } catch (IllegalArgumentException e) {
             throw invalid("shutdown-timeout", "must be from 0s (hand no leadership over) to " + WorkerConfig.SHUTDOWN_TIMEOUT_MAX.toMinutes() + "m");
         }
+    }
+
+    /**
+     * The controller's throttles this node starts with, from {@code max-changes-per-node} and {@code max-changes-in-cluster}:
+     * they apply while no operator has stored others at run time ({@code sluice settings set}), which then win on every node.
+     */
+    dev.sluice.scheduler.SchedulerLimits limits() {
+        int perNode = wholeNumber("max-changes-per-node", dev.sluice.controller.Throttles.MAX_CHANGES_PER_NODE_LIMIT);
+        int inCluster = wholeNumber("max-changes-in-cluster", dev.sluice.controller.Throttles.MAX_CHANGES_IN_CLUSTER_LIMIT);
+        return dev.sluice.scheduler.SchedulerLimits.DEFAULTS.withMaxChangesPerNode(perNode).withMaxChangesInCluster(inCluster);
+    }
+
+    private int wholeNumber(String key, int max) {
+        try {
+            int value = Integer.parseInt(values.get(key).trim());
+            if (value >= 1 && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException notANumber) {
+            // Said below, with the range.
+        }
+        throw invalid(key, "must be a whole number from 1 to " + max);
     }
 
     /** Where each setting came from, for the start-up log. */

@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code sluice nodes …}: look at nodes and move them through their lifecycle. */
 @Command(name = "nodes", description = "List nodes, change their worker state (drain, cancel-drain, activate, disable, provision), put them in maintenance,"
-        + " cordon them, shut one down, remove a retired one.",
+        + " cordon them, replace one by another, shut one down, remove a retired one.",
         mixinStandardHelpOptions = true,
         subcommands = {
             NodesCommand.ListNodes.class,
@@ -39,6 +39,8 @@ import picocli.CommandLine.Spec;
             MaintenanceCommands.End.class,
             CordonCommands.Cordon.class,
             CordonCommands.Uncordon.class,
+            ReplaceCommands.Replace.class,
+            ReplaceCommands.CancelReplace.class,
             NodesCommand.Shutdown.class,
             CordonCommands.Remove.class
         })

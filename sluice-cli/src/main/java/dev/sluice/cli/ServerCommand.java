@@ -103,6 +103,10 @@ final class ServerCommand implements Callable<Integer> {
     String minFreeSpacePercent;
     @Option(names = "--shutdown-timeout", description = "how long a graceful shutdown may spend handing this node's leaderships to other members"
             + " before it stops anyway; 0s hands nothing over (default 20s)") String shutdownTimeout;
+    @Option(names = "--max-changes-per-node", description = "the controller's throttle: replica-set changes under way that may involve one worker"
+            + " (default 4); 'sluice settings set' changes it at run time for the whole cluster, and a stored value wins") String maxChangesPerNode;
+    @Option(names = "--max-changes-in-cluster", description = "the controller's throttle: replica-set changes under way in the cluster (default 16);"
+            + " 'sluice settings set' changes it at run time") String maxChangesInCluster;
     @Option(names = "--parent-pid", hidden = true, description = "exit when this process exits (used by 'sluice local')") String parentPid;
 
     @Override
@@ -165,7 +169,8 @@ final class ServerCommand implements Callable<Integer> {
                     .withCreateTable(settings.table())
                     .withMetadataStartWait(settings.zooKeeperWait())
                     .withMetadataAccess(settings.zooKeeperAccess());
-            ControlPlane controlPlane = new ControlPlane(ControllerConfig.DEFAULTS, credentials, nodeToken, InstantSource.system());
+            ControlPlane controlPlane = new ControlPlane(ControllerConfig.DEFAULTS.withLimits(settings.limits()), credentials, nodeToken,
+                    InstantSource.system());
             node = new SluiceNode(nodeConfig, List.of(controlPlane), controlPlane::timed);
             try {
                 node.start();

@@ -41,6 +41,7 @@ import picocli.CommandLine.Command;
             LoadCommand.class,
             RolloutCommand.class,
             DrainsCommand.class,
+            SettingsCommand.class,
             ZooKeeperCommand.class,
             CredentialsCommand.class,
             AutoComplete.GenerateCompletion.class,

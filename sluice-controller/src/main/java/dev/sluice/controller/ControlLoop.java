@@ -18,6 +18,7 @@ import dev.sluice.scheduler.MaintenancePrecheck;
 import dev.sluice.scheduler.Plan;
 import dev.sluice.scheduler.Scheduler;
 import dev.sluice.scheduler.SchedulerInput;
+import dev.sluice.scheduler.SchedulerLimits;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -78,6 +79,10 @@ final class ControlLoop {
 
     private final MoveBook moves;
     private Instant provisioningSeenSince;
+    private final SettingsRequests settings;
+    /** The limits passes plan with: the flags' ({@link ControllerConfig#limits()}) under the operator's runtime throttles. */
+    private SchedulerLimits limits;
+    private Instant settingsReadAt;
 
     ControlLoop(ClusterMetadata metadata, ClusterView view, DataPlane dataPlane, ControllerConfig config, InstantSource clock, Fence fence,
             String leaderId, Runnable requestPass, ControllerMetrics metrics, Executor statusWrites) {
@@ -100,7 +105,32 @@ final class ControlLoop {
         this.rollouts = new RolloutDriver(metadata, dataPlane, maintenance, metrics);
         this.moves = new MoveBook(stepper, observer, publisher, metrics);
         this.decisions = new PlacementDecisions(new PlacementWriter(metadata, view, fence), moves, publisher, metrics);
+        this.settings = new SettingsRequests(metadata, config.limits(), clock);
+        this.limits = config.limits();
     }
+
+    /**
+     * Reads the operator's runtime throttles at most once per {@link #SETTINGS_READ_INTERVAL}: a change takes effect
+     * within about a second, for one read of a small document a second rather than one a pass.
+     */
+    private void refreshLimits(Instant now) {
+        if (settingsReadAt != null && settingsReadAt.plus(SETTINGS_READ_INTERVAL).isAfter(now)) {
+            return;
+        }
+        settingsReadAt = now;
+        Throttles throttles;
+        try {
+            throttles = settings.effective();
+        } catch (dev.sluice.metadata.MetadataException unreachable) {
+            // The store is away for a moment: plan with the throttles last read rather than fail the pass over them.
+            return;
+        }
+        limits = throttles.applyTo(config.limits());
+        publisher.throttlesInUse(throttles);
+    }
+
+    /** How often a pass reads the runtime throttles again. */
+    static final java.time.Duration SETTINGS_READ_INTERVAL = java.time.Duration.ofSeconds(1);
 
     /** The status published by the last pass, if any. */
     ControllerStatus lastStatus() {
@@ -125,6 +155,7 @@ final class ControlLoop {
         }
         Map<PartitionId, VersionedPlacement> placements = view.placements();
         Set<NodeId> registered = view.alive();
+        refreshLimits(now);
         applyEvents();
         moves.expireCalls(now);
         publisher.reportDeaths(nodes, registered, now);
@@ -178,7 +209,7 @@ final class ControlLoop {
         boolean rolling = rollouts.step(nodes, registered, observer, leaders, (latest, node) -> {
             Map<PartitionId, Placement> placed = new TreeMap<>();
             current.forEach(placement -> placed.put(placement.partition(), placement));
-            return MaintenancePrecheck.check(new SchedulerInput(latest, live, partitionTable, placed, config.limits(), now), Set.of(node));
+            return MaintenancePrecheck.check(new SchedulerInput(latest, live, partitionTable, placed, limits, now), Set.of(node));
         }, fence, now);
         List<DrainProgress> drainProgress = drains.track(new DrainTracker.PassFacts(nodes, current, leaders, moves.steps(), moves.memories(),
                 plan.explanations(),
@@ -201,7 +232,7 @@ final class ControlLoop {
             NodeId leader = leaders.get(versioned.placement().partition());
             schedulerView.put(versioned.placement().partition(), leader == null ? versioned.placement() : versioned.placement().withLeader(leader));
         }
-        return Scheduler.schedule(new SchedulerInput(nodes, live, table, schedulerView, config.limits(), now));
+        return Scheduler.schedule(new SchedulerInput(nodes, live, table, schedulerView, limits, now));
     }
 
     /** Steps every move on; returns the completions to write. */

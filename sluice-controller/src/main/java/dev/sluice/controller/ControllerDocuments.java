@@ -29,6 +29,8 @@ public final class ControllerDocuments {
     public static final String DRAINS = MetadataKeys.CONTROLLER + "/drains";
     public static final String ROLLOUT = MetadataKeys.CONTROLLER + "/rollout";
     public static final String DRAIN_GROUPS = MetadataKeys.CONTROLLER + "/drain-groups";
+    /** The operator's runtime throttles ({@link Throttles}), absent until one changes them. */
+    public static final String SETTINGS = MetadataKeys.CONTROLLER + "/settings";
 
     private static final DocumentCodec<ControllerStatus> STATUS_CODEC = new DocumentCodec<>(ControllerStatus.class, "controller status", 1);
     private static final DocumentCodec<DrainRecord> DRAIN_CODEC = new DocumentCodec<>(DrainRecord.class, "drain record", 1);

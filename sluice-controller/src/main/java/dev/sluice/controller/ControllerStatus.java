@@ -25,6 +25,8 @@ import java.util.List;
  *     from a controller that does not add them up
  * @param drainGroups every group drain running, or ended in the last {@link DrainGroups#SHOWN_AFTER_END} (since the group
  *     drains; empty in a status from a controller without them)
+ * @param throttles the throttles the last pass planned with (the operator's runtime settings over the flags); since the
+ *     runtime settings, {@code null} in a status from a controller that does not publish them
  */
 public record ControllerStatus(
         String leader,
@@ -38,7 +40,8 @@ public record ControllerStatus(
         int explanationsLeftOut,
         List<WorkerCounts> workers,
         ClientImpactView clients,
-        List<DrainGroupProgress> drainGroups) {
+        List<DrainGroupProgress> drainGroups,
+        Throttles throttles) {
 
     /**
      * Explanations a status lists. The scheduler explains every partition it cannot place, so a cluster of
@@ -64,19 +67,19 @@ public record ControllerStatus(
     /** A status listing at most {@link #MAX_EXPLANATIONS} of {@code explanations} and counting the rest. */
     public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
             List<DrainProgress> drains, List<Explanation> explanations) {
-        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, List.of(), null, List.of());
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, List.of(), null, List.of(), null);
     }
 
     /** The same, with every worker's counts. */
     public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
             List<DrainProgress> drains, List<Explanation> explanations, List<WorkerCounts> workers) {
-        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, workers, null, List.of());
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, workers, null, List.of(), null);
     }
 
     /** The same, with every worker's counts and the client impact. */
     public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
             List<DrainProgress> drains, List<Explanation> explanations, List<WorkerCounts> workers, ClientImpactView clients) {
-        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, workers, clients, List.of());
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, workers, clients, List.of(), null);
     }
 
     /** How many replica sets (current or next) name {@code node}, and how many partitions it leads. */
@@ -98,7 +101,7 @@ public record ControllerStatus(
     /** The same status with the group drains' progress. */
     public ControllerStatus withDrainGroups(List<DrainGroupProgress> groups) {
         return new ControllerStatus(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, explanationsLeftOut, workers, clients,
-                groups);
+                groups, throttles);
     }
 
     public java.util.Optional<DrainGroupProgress> drainGroup(String id) {

@@ -26,6 +26,7 @@ import java.util.Objects;
  * @param stalledPartitions each partition that cannot move and why
  * @param waitingFor while running, what the drain waits for before the worker can be disabled, in one
  *     line (e.g. {@code N4 still holds P17's files: removal pending for 40 s (…)}); {@code null} otherwise
+ * @param replacedBy when the drain is a replace, the worker receiving the replicas; {@code null} for a plain drain
  */
 public record DrainProgress(
         NodeId node,
@@ -44,7 +45,16 @@ public record DrainProgress(
         boolean stalled,
         List<StalledPartition> stalledPartitions,
         String waitingFor,
-        Instant updatedAt) {
+        Instant updatedAt,
+        NodeId replacedBy) {
+
+    /** A drain that is no replace. */
+    public DrainProgress(NodeId node, GenerationalNodeId incarnation, String name, WorkerState state, Instant startedAt, Instant completedAt,
+            int replicasAtStart, int replicasRemaining, int leadershipsRemaining, int movesInFlight, int movesDone, double ratePerMinute, Long etaSeconds,
+            boolean stalled, List<StalledPartition> stalledPartitions, String waitingFor, Instant updatedAt) {
+        this(node, incarnation, name, state, startedAt, completedAt, replicasAtStart, replicasRemaining, leadershipsRemaining, movesInFlight, movesDone,
+                ratePerMinute, etaSeconds, stalled, stalledPartitions, waitingFor, updatedAt, null);
+    }
 
     public DrainProgress {
         Objects.requireNonNull(node, "node");
@@ -75,7 +85,7 @@ public record DrainProgress(
     /** A one-line summary, for logs and events. */
     public String summary() {
         StringBuilder text = new StringBuilder()
-                .append(node).append(' ').append(state)
+                .append(node).append(' ').append(state).append(replacedBy == null ? "" : " (replaced by " + replacedBy + ")")
                 .append(": ").append(replicasRemaining).append('/').append(replicasAtStart).append(" replicas left, ")
                 .append(leadershipsRemaining).append(" leaderships, ").append(movesInFlight).append(" moving");
         if (etaSeconds != null) {

@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param drainVersion the nodes-configuration version that made the worker draining; a new drain of the
  *     same worker has a newer one
  * @param outcome {@code disabled} (finished) or {@code active} (cancelled), or {@code null} while running
+ * @param replacedBy when the drain is a replace, the worker that receives the replicas, else {@code null} (since the
+ *     replace; absent in older records)
  */
 public record DrainRecord(
         NodeId node,
@@ -24,7 +26,14 @@ public record DrainRecord(
         int replicasAtStart,
         int leadershipsAtStart,
         Instant completedAt,
-        WorkerState outcome) {
+        WorkerState outcome,
+        NodeId replacedBy) {
+
+    /** A drain that is no replace. */
+    public DrainRecord(NodeId node, GenerationalNodeId incarnation, String name, Version drainVersion, Instant startedAt, int replicasAtStart,
+            int leadershipsAtStart, Instant completedAt, WorkerState outcome) {
+        this(node, incarnation, name, drainVersion, startedAt, replicasAtStart, leadershipsAtStart, completedAt, outcome, null);
+    }
 
     public DrainRecord {
         Objects.requireNonNull(node, "node");
@@ -37,6 +46,6 @@ public record DrainRecord(
     }
 
     public DrainRecord ended(WorkerState how, Instant at) {
-        return new DrainRecord(node, incarnation, name, drainVersion, startedAt, replicasAtStart, leadershipsAtStart, at, how);
+        return new DrainRecord(node, incarnation, name, drainVersion, startedAt, replicasAtStart, leadershipsAtStart, at, how, replacedBy);
     }
 }

@@ -94,18 +94,28 @@ final class DrainTracker {
             int led = emptiness.led().size();
             if (node.workerState() == WorkerState.DRAINING) {
                 if (record == null || !record.drainVersion().equals(node.lastStateChange().version())) {
-                    record = new DrainRecord(id, node.id(), node.name(), node.lastStateChange().version(), node.lastStateChange().at(), naming, led, null, null);
-                    store(record, ClusterEvent.of(facts.now(), EventKind.DRAIN_STARTED, id, null,
-                            id + " (" + node.name() + ") draining: " + naming + " replicas and " + led + " leaderships to move"
+                    NodeId by = node.replacement() == null ? null : node.replacement().by();
+                    record = new DrainRecord(id, node.id(), node.name(), node.lastStateChange().version(), node.lastStateChange().at(), naming, led, null, null,
+                            by);
+                    Map<String, Long> numbers = by == null ? Map.of("replicas", (long) naming, "leaderships", (long) led)
+                            : Map.of("replicas", (long) naming, "leaderships", (long) led, "replacedBy", (long) by.value());
+                    store(record, ClusterEvent.of(facts.now(), by == null ? EventKind.DRAIN_STARTED : EventKind.REPLACE_STARTED, id, null,
+                            id + " (" + node.name() + ") " + (by == null ? "draining" : "being replaced by " + facts.nodes().label(by)) + ": " + naming
+                                    + " replicas and " + led + " leaderships to move"
                                     + (node.lastStateChange().reason().isEmpty() ? "" : " (" + node.lastStateChange().reason() + ")"),
-                            Map.of("replicas", (long) naming, "leaderships", (long) led)), fence);
+                            numbers), fence);
                 }
             } else if (record != null && record.running()) {
                 Duration took = Duration.between(record.startedAt(), facts.now());
                 boolean finished = node.workerState() == WorkerState.DISABLED;
                 record = record.ended(node.workerState(), facts.now());
-                store(record, ClusterEvent.of(facts.now(), finished ? EventKind.DRAIN_COMPLETED : EventKind.DRAIN_CANCELLED, id, null,
-                        id + " (" + node.name() + ") " + (finished ? "drained and disabled after " : "drain cancelled after ")
+                EventKind kind = record.replacedBy() == null ? (finished ? EventKind.DRAIN_COMPLETED : EventKind.DRAIN_CANCELLED)
+                        : finished ? EventKind.REPLACE_FINISHED : EventKind.REPLACE_CANCELLED;
+                String what = record.replacedBy() == null ? (finished ? "drained and disabled after " : "drain cancelled after ")
+                        : finished ? "replaced by " + facts.nodes().label(record.replacedBy()) + " and disabled after "
+                        : "replace by " + facts.nodes().label(record.replacedBy()) + " cancelled (what moved stays there) after ";
+                store(record, ClusterEvent.of(facts.now(), kind, id, null,
+                        id + " (" + node.name() + ") " + what
                                 + took.toSeconds() + " s; " + Math.max(0, record.replicasAtStart() - naming) + " replicas moved",
                         Map.of("durationMillis", took.toMillis(), "replicasMoved", (long) Math.max(0, record.replicasAtStart() - naming))), fence);
                 reportedStalled.remove(id);
@@ -155,7 +165,7 @@ final class DrainTracker {
         }
         return new DrainProgress(id, node.id(), node.name(), node.workerState(), record.startedAt(), record.completedAt(), record.replicasAtStart(),
                 naming, emptiness.led().size(), inFlight, done, perMinute, etaSeconds, isStalled, stalled,
-                record.running() && !emptiness.holdsNothing() ? emptiness.blocker(now) : null, now);
+                record.running() && !emptiness.holdsNothing() ? emptiness.blocker(now) : null, now, record.replacedBy());
     }
 
     /** Why one partition naming the draining worker is stuck, if it is and has been for the stall period. */
@@ -181,7 +191,10 @@ final class DrainTracker {
             return Optional.empty();
         }
         Instant stalledSince = explainedFrom.isAfter(since) ? explainedFrom : since;
-        return StallReason.of(explanation.reason()).map(reason -> new DrainProgress.StalledPartition(partition, draining, reason, explanation.message(),
+        // A replace waiting for its receiving worker names that worker: it is the one to look at.
+        Long receiver = explanation.reason() == dev.sluice.scheduler.Reason.REPLACEMENT_UNAVAILABLE ? explanation.numbers().get("node") : null;
+        NodeId about = receiver == null ? draining : NodeId.of(receiver.intValue());
+        return StallReason.of(explanation.reason()).map(reason -> new DrainProgress.StalledPartition(partition, about, reason, explanation.message(),
                 stalledSince));
     }
 

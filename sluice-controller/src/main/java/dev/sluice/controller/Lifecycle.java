@@ -51,7 +51,7 @@ public final class Lifecycle {
         this.clock = clock;
     }
 
-    /** The scheduler's limits this node judges requests with (the throttles a plan's waves follow). */
+    /** The scheduler limits this node was started with (its flags), before any runtime throttle. */
     public SchedulerLimits limits() {
         return limits;
     }

@@ -31,6 +31,8 @@ public enum StallReason {
     NO_LEADER_CANDIDATE,
     /** The pinned leader is not available. */
     PINNED_LEADER_UNAVAILABLE,
+    /** A replace's receiving worker cannot receive (dead, not active, in maintenance, cordoned); the replica waits for it. */
+    REPLACEMENT_UNAVAILABLE,
 
     // The move protocol's: a planned move does not finish.
 
@@ -61,6 +63,7 @@ public enum StallReason {
             case WAITING_FOR_MAINTENANCE -> Optional.of(WAITING_FOR_MAINTENANCE);
             case NO_LEADER_CANDIDATE -> Optional.of(NO_LEADER_CANDIDATE);
             case PINNED_LEADER_UNAVAILABLE -> Optional.of(PINNED_LEADER_UNAVAILABLE);
+            case REPLACEMENT_UNAVAILABLE -> Optional.of(REPLACEMENT_UNAVAILABLE);
             case THROTTLED -> Optional.empty();
         };
     }

@@ -50,6 +50,7 @@ final class StatusPublisher {
 
     private long passes;
     private ControllerStatus last;
+    private Throttles throttles;
     private Instant eventsTrimmedAt = Instant.MIN;
     private String publishedSignature = "";
     private List<ControllerStatus.WorkerCounts> publishedWorkers = List.of();
@@ -65,6 +66,11 @@ final class StatusPublisher {
         this.config = config;
     }
 
+    /** The throttles the pass plans with, published with its status. */
+    void throttlesInUse(Throttles value) {
+        throttles = value;
+    }
+
     ControllerStatus last() {
         return last;
     }
@@ -78,13 +84,14 @@ final class StatusPublisher {
         passes++;
         long passMillis = (System.nanoTime() - startedNanos) / 1_000_000;
         metrics.passCompleted(Duration.ofNanos(System.nanoTime() - startedNanos));
-        last = new ControllerStatus(leaderId, fence.version(), now, passes, passMillis, moves, drains, explanations, workers, clients)
-                .withDrainGroups(groups);
+        last = new ControllerStatus(leaderId, fence.version(), now, passes, passMillis, moves, drains, explanations, 0, workers, clients, groups,
+                throttles);
         metrics.observe(last, nodes);
         String signature = moves.stream().map(m -> m.partition() + m.step() + m.lastError()).toList() + "|"
                 + drains.stream().map(d -> d.node() + "" + d.state() + d.replicasRemaining() + d.leadershipsRemaining() + d.movesInFlight()
                         + d.stalledPartitions().stream().map(s -> s.partition() + "" + s.reason()).toList()).toList() + "|" + explanations.size()
-                + "|" + groups.stream().map(g -> g.id() + g.state() + g.replicasRemaining() + g.movesInFlight() + g.deadlineStatus() + g.stalled()).toList();
+                + "|" + groups.stream().map(g -> g.id() + g.state() + g.replicasRemaining() + g.movesInFlight() + g.deadlineStatus() + g.stalled()).toList()
+                + "|" + (throttles == null ? "" : throttles.maxChangesPerNode() + "/" + throttles.maxChangesInCluster());
         // A write every pass would cost a round trip for nothing most of the time. The workers' counts are
         // compared as records, not rendered into the signature: that made every pass build a string the
         // length of the worker list.

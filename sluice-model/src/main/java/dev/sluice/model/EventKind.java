@@ -44,6 +44,14 @@ public enum EventKind {
     DRAIN_GROUP_CANCELLED,
     /** Every member of a group drain ended (disabled, or taken back out of the drain). */
     DRAIN_GROUP_COMPLETED,
+    /** A replace began: the replaced worker drains, its replicas go to the receiving worker. */
+    REPLACE_STARTED,
+    /** A replace was cancelled (the replaced worker is active again); what moved already stays. */
+    REPLACE_CANCELLED,
+    /** A replace finished: the replaced worker holds nothing and is disabled. */
+    REPLACE_FINISHED,
+    /** An operator changed a runtime setting (a throttle): who, when, old → new. */
+    SETTINGS_CHANGED,
     @JsonEnumDefaultValue
     OTHER;
 

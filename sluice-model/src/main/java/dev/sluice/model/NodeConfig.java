@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
  * @param maintenance the node's latest maintenance intent, lasting or ended, or {@code null} if it never had one
  * @param cordon the operator's cordon while one holds ({@link Cordon}: no new replica or leadership), else {@code null}
  *     (since the cordon; absent in older documents, which read as not cordoned)
+ * @param replacement while this worker is being replaced, by whom ({@link Replacement}), else {@code null} (since the
+ *     replace; absent in older documents)
  */
 public record NodeConfig(
         String name,
@@ -26,7 +28,14 @@ public record NodeConfig(
         StateChange lastStateChange,
         String incarnation,
         Maintenance maintenance,
-        Cordon cordon) {
+        Cordon cordon,
+        Replacement replacement) {
+
+    /** A node without a replacement. */
+    public NodeConfig(String name, GenerationalNodeId id, NodeAddresses addresses, Set<Role> roles, Location location, WorkerState workerState,
+            StateChange lastStateChange, String incarnation, Maintenance maintenance, Cordon cordon) {
+        this(name, id, addresses, roles, location, workerState, lastStateChange, incarnation, maintenance, cordon, null);
+    }
 
     /** A node without a cordon. */
     public NodeConfig(String name, GenerationalNodeId id, NodeAddresses addresses, Set<Role> roles, Location location, WorkerState workerState,
@@ -81,16 +90,21 @@ public record NodeConfig(
     }
 
     public NodeConfig withWorkerState(WorkerState state, StateChange change) {
-        return new NodeConfig(name, id, addresses, roles, location, state, change, incarnation, maintenance, cordon);
+        return new NodeConfig(name, id, addresses, roles, location, state, change, incarnation, maintenance, cordon, replacement);
     }
 
     public NodeConfig withMaintenance(Maintenance value) {
-        return new NodeConfig(name, id, addresses, roles, location, workerState, lastStateChange, incarnation, value, cordon);
+        return new NodeConfig(name, id, addresses, roles, location, workerState, lastStateChange, incarnation, value, cordon, replacement);
     }
 
     /** This node with {@code value} as its cordon, or without one for {@code null}. */
     public NodeConfig withCordon(Cordon value) {
-        return new NodeConfig(name, id, addresses, roles, location, workerState, lastStateChange, incarnation, maintenance, value);
+        return new NodeConfig(name, id, addresses, roles, location, workerState, lastStateChange, incarnation, maintenance, value, replacement);
+    }
+
+    /** This node with {@code value} as its replacement, or without one for {@code null}. */
+    public NodeConfig withReplacement(Replacement value) {
+        return new NodeConfig(name, id, addresses, roles, location, workerState, lastStateChange, incarnation, maintenance, cordon, value);
     }
 
     /** Whether an operator cordoned this node: it receives no new replica and no new leadership. */

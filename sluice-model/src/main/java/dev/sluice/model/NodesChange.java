@@ -262,4 +262,44 @@ public sealed interface NodesChange {
             }
         }
     }
+
+    /**
+     * An operator replaces worker {@code old} by worker {@code replacement} ({@link Replacement}): {@code old} goes from
+     * active to draining with the replacement recorded, so each of its replicas moves to {@code replacement} and nowhere
+     * else. Judged on {@code facts}, gathered fresh for each attempt of the write.
+     *
+     * @param old the incarnation of the worker being replaced the request was decided against
+     * @param replacement the incarnation of the worker receiving its replicas the request was decided against
+     * @param facts what the caller saw beyond the nodes configuration, or {@code null} if nobody looked, which refuses
+     * @param credential the API credential that asked, recorded in the audit record; {@code null} when none did
+     */
+    record ReplaceWorker(GenerationalNodeId old, GenerationalNodeId replacement, Actor actor, String reason, ReplaceFacts facts, String requestId,
+            Instant at, CredentialName credential) implements NodesChange {
+        public ReplaceWorker {
+            Objects.requireNonNull(old, "old");
+            Objects.requireNonNull(replacement, "replacement");
+            Objects.requireNonNull(actor, "actor");
+            Objects.requireNonNull(requestId, "requestId");
+            Objects.requireNonNull(at, "at");
+            reason = reason == null ? "" : reason;
+        }
+
+        public ReplaceWorker withFacts(ReplaceFacts value) {
+            return new ReplaceWorker(old, replacement, actor, reason, value, requestId, at, credential);
+        }
+    }
+
+    /**
+     * What a replace is judged on besides the configuration.
+     *
+     * @param replacementAlive whether the receiving worker holds a liveness entry, or {@code null} if unknown (which refuses)
+     * @param blocking the partitions the replace pre-check found that could not move to the receiving worker (it holds
+     *     a replica already, the zone spread would break, a move is under way, the partition is frozen); {@code null}
+     *     if the pre-check was not run, which refuses
+     */
+    record ReplaceFacts(Boolean replacementAlive, List<BlockingPartition> blocking) {
+        public ReplaceFacts {
+            blocking = blocking == null ? null : List.copyOf(blocking);
+        }
+    }
 }

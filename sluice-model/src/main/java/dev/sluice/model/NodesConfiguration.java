@@ -146,6 +146,7 @@ public final class NodesConfiguration {
             case NodesChange.EndMaintenance end -> applyEndMaintenance(end);
             case NodesChange.CordonNode cordon -> applyCordon(cordon);
             case NodesChange.UncordonNode uncordon -> applyUncordon(uncordon);
+            case NodesChange.ReplaceWorker replace -> applyReplace(replace);
         };
     }
 
@@ -174,7 +175,7 @@ public final class NodesConfiguration {
         }
         GenerationalNodeId id = existing.id().nextGeneration();
         NodeConfig restarted = new NodeConfig(existing.name(), id, register.addresses(), register.roles(), register.location(),
-                existing.workerState(), existing.lastStateChange(), register.incarnation(), existing.maintenance(), existing.cordon());
+                existing.workerState(), existing.lastStateChange(), register.incarnation(), existing.maintenance(), existing.cordon(), existing.replacement());
         ClusterEvent event = ClusterEvent.of(register.at(), EventKind.NODE_REGISTERED, id.id(), null,
                 id + " (" + register.name() + ") registered again, state " + restarted.workerState(), Map.of("generation", (long) id.generation()));
         return new ChangeResult.Changed(withNode(nextVersion, restarted), restarted, event);
@@ -242,6 +243,13 @@ public final class NodesConfiguration {
         AuditRecord record = new AuditRecord(node.id(), node.name(), from, to, request.actor(), request.reason(), forced,
                 request.at(), nextVersion, request.requestId(), request.credential());
         ClusterEvent event = ClusterEvent.transition(record);
+        if (node.replacement() != null) {
+            // A replace lasts as long as its drain: finishing the drain (disabled) finishes it, cancelling it (active)
+            // cancels it, and what already moved to the receiving worker stays there.
+            changed = changed.withReplacement(null);
+            event = event.withMessage(event.message() + "; its replace by " + label(node.replacement().by())
+                    + (to == WorkerState.DISABLED ? " is finished" : " is cancelled"));
+        }
         Maintenance maintenance = node.maintenance();
         if (maintenance != null && maintenance.end() == null && !to.keepsReplicas()) {
             // Intents only escalate: a drain (or a disable) takes the node out for good, so the temporary intent
@@ -333,6 +341,118 @@ public final class NodesConfiguration {
         List<ClusterEvent> more = new ArrayList<>(events.subList(1, events.size()));
         more.add(summary);
         return new ChangeResult.Changed(next, firstChanged, events.getFirst(), more);
+    }
+
+    /**
+     * A replace: OLD goes from active to draining with the replacement recorded. Refused, writing nothing, unless OLD
+     * is an active worker, NEW is another active, alive worker that is not in maintenance and takes part in no other
+     * replace (a cordoned NEW is accepted: the operator named it, and cordoning it keeps a new worker empty until the
+     * replace), and the pre-check found no partition that could not move to NEW. There is no force: a
+     * replace that cannot be done as asked is a drain, which may be forced.
+     */
+    private ChangeResult applyReplace(NodesChange.ReplaceWorker request) {
+        NodeConfig old = byId.get(request.old().id());
+        NodeConfig by = byId.get(request.replacement().id());
+        if (old == null || by == null) {
+            NodeId missing = old == null ? request.old().id() : request.replacement().id();
+            String why = isRemoved(missing) ? " (it was removed)" : "";
+            return new ChangeResult.Refused(Refusal.simple(RefusalKind.UNKNOWN_NODE, missing, "unknown node " + missing + why));
+        }
+        if (old.replacement() != null && old.replacement().requestId().equals(request.requestId())) {
+            return new ChangeResult.Unchanged(old, true);
+        }
+        for (NodeConfig named : List.of(old, by)) {
+            GenerationalNodeId asked = named == old ? request.old() : request.replacement();
+            if (named.id().generation() != asked.generation()) {
+                return replaceRefusal(RefusalKind.STALE_GENERATION, old, "node " + named.nodeId() + " restarted since the request was made (request for "
+                        + asked + ", now " + named.id() + "); look at it again and retry", List.of());
+            }
+            if (!named.isWorker()) {
+                return replaceRefusal(RefusalKind.INVALID_REQUEST, old, NodeResolution.label(named) + " has no worker role; only a worker replaces a worker",
+                        List.of());
+            }
+        }
+        String oldLabel = NodeResolution.label(old);
+        String byLabel = NodeResolution.label(by);
+        if (old.nodeId().equals(by.nodeId())) {
+            return replaceRefusal(RefusalKind.INVALID_REQUEST, old, "a worker cannot replace itself; name another worker to receive " + oldLabel + "'s replicas",
+                    List.of());
+        }
+        if (old.workerState() != WorkerState.ACTIVE) {
+            String why = switch (old.workerState()) {
+                case DRAINING -> old.replacement() != null
+                        ? "it is already being replaced by " + label(old.replacement().by()) + "; cancel that first (nodes activate)"
+                        : "it is draining already, to any worker; cancel the drain first (nodes activate) to replace it instead";
+                case PROVISIONING, DISABLED -> "it is " + old.workerState() + " and holds no replica to hand over";
+                case ACTIVE -> throw new IllegalStateException("unreachable");
+            };
+            return replaceRefusal(RefusalKind.GUARD_FAILED, old, "only an active worker can be replaced; " + oldLabel + ": " + why, List.of());
+        }
+        if (TransitionTable.cell(WorkerState.ACTIVE, WorkerState.DRAINING).permission(request.actor()) != TransitionTable.Permission.ALLOWED) {
+            return replaceRefusal(RefusalKind.ACTOR_NOT_PERMITTED, old, "the " + request.actor() + " may not replace a worker: it moves "
+                    + oldLabel + " from active to draining, which only an operator asks for", List.of());
+        }
+        if (request.facts() == null) {
+            return replaceRefusal(RefusalKind.GUARD_FAILED, old, "the replace pre-check was not run", List.of());
+        }
+        String receiving = receivingFailure(by, request);
+        if (receiving != null) {
+            return replaceRefusal(RefusalKind.GUARD_FAILED, old, byLabel + " cannot receive " + oldLabel + "'s replicas: " + receiving, List.of());
+        }
+        if (request.facts().blocking() == null) {
+            return replaceRefusal(RefusalKind.GUARD_FAILED, old, "the replace pre-check was not run", List.of());
+        }
+        List<BlockingPartition> blocking = request.facts().blocking();
+        if (!blocking.isEmpty()) {
+            return replaceRefusal(RefusalKind.GUARD_FAILED, old, oldLabel + " cannot be replaced by " + byLabel + " now: " + blocking.size()
+                    + (blocking.size() == 1 ? " partition" : " partitions") + " could not move to it: " + BlockingPartition.summary(blocking, 3), blocking);
+        }
+        Version nextVersion = version.next();
+        String reason = "replaced by " + byLabel + (request.reason().isEmpty() ? "" : ": " + request.reason());
+        NodeConfig changed = old.withWorkerState(WorkerState.DRAINING, new StateChange(request.at(), request.actor(), reason, nextVersion, request.requestId(),
+                request.credential())).withReplacement(new Replacement(by.nodeId(), request.reason(), request.actor(), request.at(), request.requestId(),
+                request.credential()));
+        AuditRecord record = new AuditRecord(old.id(), old.name(), WorkerState.ACTIVE, WorkerState.DRAINING, request.actor(), reason, false,
+                request.at(), nextVersion, request.requestId(), request.credential());
+        ClusterEvent event = ClusterEvent.transition(record);
+        Maintenance maintenance = old.maintenance();
+        if (maintenance != null && maintenance.end() == null) {
+            changed = changed.withMaintenance(maintenance.ended(request.at(), Maintenance.EndCause.REPLACED_BY_DRAIN, request.actor()));
+            event = event.withMessage(event.message() + "; its maintenance ends (" + Maintenance.EndCause.REPLACED_BY_DRAIN + ")");
+        }
+        return new ChangeResult.Changed(withNode(nextVersion, changed), changed, event);
+    }
+
+    /** Why {@code by} cannot receive a replaced worker's replicas, or {@code null} if it can. */
+    private String receivingFailure(NodeConfig by, NodesChange.ReplaceWorker request) {
+        if (by.workerState() != WorkerState.ACTIVE) {
+            return "it is " + by.workerState() + "; only an active worker receives replicas";
+        }
+        if (by.inMaintenanceAt(request.at())) {
+            return "it is in maintenance until " + by.maintenance().until();
+        }
+        if (by.replacement() != null) {
+            return "it is itself being replaced by " + label(by.replacement().by());
+        }
+        for (NodeConfig other : nodes) {
+            if (other.replacement() != null && other.replacement().by().equals(by.nodeId())) {
+                return "it already receives the replicas of " + NodeResolution.label(other) + "; one replace per receiving worker at a time";
+            }
+            if (other.replacement() != null && other.replacement().by().equals(request.old().id())) {
+                return "the worker it would replace receives the replicas of " + NodeResolution.label(other) + " now";
+            }
+        }
+        if (request.facts().replacementAlive() == null) {
+            return "its liveness is unknown";
+        }
+        if (!request.facts().replacementAlive()) {
+            return "its process is not running; start it first";
+        }
+        return null;
+    }
+
+    private static ChangeResult replaceRefusal(RefusalKind kind, NodeConfig old, String message, List<BlockingPartition> blocking) {
+        return new ChangeResult.Refused(new Refusal(kind, message, old.nodeId(), old.workerState(), WorkerState.DRAINING, List.of(), List.of(), blocking));
     }
 
     private ChangeResult applyStartMaintenance(NodesChange.StartMaintenance start) {

@@ -14,6 +14,7 @@ import java.util.Map;
  * provisioning → active      node; operator with force             —
  * provisioning → disabled    operator                              —
  * active → draining          operator                              drain pre-check (force skips it)
+ *   … as a replace           operator                              replace pre-check (no force; NodesConfiguration#apply)
  * active → disabled          operator with force ("drain first")   —
  * draining → active          operator (cancel)                     —
  * draining → disabled        controller; operator with force       emptied while draining (force skips it)

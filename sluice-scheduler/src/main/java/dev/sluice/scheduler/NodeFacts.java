@@ -22,12 +22,20 @@ import java.util.List;
  * @param inMaintenance a maintenance intent holds for it now: it keeps its replicas however long it is away,
  *     and receives neither replicas nor leaderships
  * @param cordoned an operator cordoned it: it keeps its replicas and the leaderships it holds, and receives no new ones
+ * @param replacedBy while it drains as a replace, the worker that receives its replicas ({@link dev.sluice.model.Replacement}),
+ *     else {@code null}
  */
-record NodeFacts(NodeId id, String zone, WorkerState state, boolean alive, Instant deadSince, boolean inMaintenance, boolean cordoned) {
+record NodeFacts(NodeId id, String zone, WorkerState state, boolean alive, Instant deadSince, boolean inMaintenance, boolean cordoned,
+        NodeId replacedBy) {
 
     /** A node nobody cordoned. */
     NodeFacts(NodeId id, String zone, WorkerState state, boolean alive, Instant deadSince, boolean inMaintenance) {
-        this(id, zone, state, alive, deadSince, inMaintenance, false);
+        this(id, zone, state, alive, deadSince, inMaintenance, false, null);
+    }
+
+    /** A node nobody replaces. */
+    NodeFacts(NodeId id, String zone, WorkerState state, boolean alive, Instant deadSince, boolean inMaintenance, boolean cordoned) {
+        this(id, zone, state, alive, deadSince, inMaintenance, cordoned, null);
     }
 
     static List<NodeFacts> of(NodesConfiguration nodes, Liveness liveness, Instant now) {
@@ -44,12 +52,13 @@ record NodeFacts(NodeId id, String zone, WorkerState state, boolean alive, Insta
                 deadSince = maintenance.endsAt();
             }
             facts.add(new NodeFacts(id, node.location().toString(), node.isWorker() ? node.workerState() : null, alive, deadSince, inMaintenance,
-                    node.isCordoned()));
+                    node.isCordoned(), node.isWorker() && node.workerState() == WorkerState.DRAINING && node.replacement() != null
+                            ? node.replacement().by() : null));
         }
         return facts;
     }
 
     NodeFacts withState(WorkerState newState) {
-        return new NodeFacts(id, zone, newState, alive, deadSince, inMaintenance, cordoned);
+        return new NodeFacts(id, zone, newState, alive, deadSince, inMaintenance, cordoned, replacedBy);
     }
 }

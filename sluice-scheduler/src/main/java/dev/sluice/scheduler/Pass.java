@@ -60,6 +60,18 @@ final class Pass {
      * one but for its cordon. A cordon keeps new leaderships off a worker, not the ones it holds.
      */
     private final boolean[] mayKeepLeading;
+    /**
+     * For a worker being replaced (draining, with a replacement), the index of the worker that receives its replicas,
+     * else -1. Its replicas go there and nowhere else.
+     */
+    private final int[] replacementOf;
+    /**
+     * Fit to receive a replaced worker's replicas: Active, alive and not in maintenance — a candidate but for the
+     * reservation, and but for a cordon: the operator named it, as a pod's {@code nodeName} in Kubernetes bypasses a
+     * cordon, and cordoning it is how an operator keeps a new worker empty until the replace. A receiving worker is no
+     * candidate for anything else while the replace lasts, so the balancer does not fill it and no repair picks it.
+     */
+    private final boolean[] replaceFit;
     private final int eligibleCount;
     /** Workers that would be candidates but for their cordon, for the explanations. */
     private final int cordonedCount;
@@ -174,9 +186,25 @@ final class Pass {
                 eligibleSeen++;
             }
         }
+        NodeLookup lookup = unknown.isEmpty() ? knownLookup : new NodeLookup(ids);
+        this.replacementOf = new int[nodeCount];
+        this.replaceFit = new boolean[nodeCount];
+        Arrays.fill(replacementOf, -1);
+        for (int n = 0; n < nodeCount; n++) {
+            NodeId by = everyone.get(n).replacedBy();
+            int receiver = by == null ? -1 : lookup.index(by);
+            if (receiver < 0 || receiver == n || state[n] != WorkerState.DRAINING) {
+                continue;
+            }
+            replacementOf[n] = receiver;
+            replaceFit[receiver] = mayKeepLeading[receiver];
+            if (eligible[receiver]) {
+                eligible[receiver] = false;
+                eligibleSeen--;
+            }
+        }
         this.eligibleCount = eligibleSeen;
         this.cordonedCount = cordonedSeen;
-        NodeLookup lookup = unknown.isEmpty() ? knownLookup : new NodeLookup(ids);
 
         this.current = new int[partitionCount][];
         this.inFlightNext = new int[partitionCount][];
@@ -278,7 +306,7 @@ final class Pass {
             kept.clear();
             bad.clear();
             for (int member : next) {
-                if (!keeps[member] && !IntList.contains(current[p], member)) {
+                if (!keeps[member] && !IntList.contains(current[p], member) && !receivesReplacedReplica(p, member)) {
                     bad.add(member);
                 } else {
                     kept.add(member);
@@ -345,6 +373,10 @@ final class Pass {
                         explainWaiting(p, member);
                         holdFill[p] = true;
                     }
+                } else if (waitsForReplacement(p, member)) {
+                    usable++;
+                    explainReplacementUnavailable(p, member);
+                    holdFill[p] = true;
                 } else if (alive[member] && state[member] != null) {
                     mustLeave = true;
                 } else {
@@ -396,7 +428,7 @@ final class Pass {
         s.trimmed.clear();
         s.swappedOut.clear();
         for (int member : members) {
-            (keeps[member] ? s.keep : s.drop).add(member);
+            (keeps[member] || waitsForReplacement(p, member) ? s.keep : s.drop).add(member);
         }
         while (s.keep.size() > replicas) {
             s.trimmed.add(s.keep.removeAt(trimVictim(p, s.keep)));
@@ -405,7 +437,30 @@ final class Pass {
         for (int member : members) {
             s.excluded.add(member);
         }
-        IntList adds = pickAdditions(p, s.keep, replicas - s.keep.size(), s.excluded);
+        // A replaced worker's replica goes to its replacement and nowhere else; other missing members are picked as usual.
+        IntList replacing = new IntList();
+        for (int i = 0; i < s.drop.size() && s.keep.size() + replacing.size() < replicas; i++) {
+            int receiver = replacementOf[s.drop.get(i)];
+            if (receiver >= 0 && replaceFit[receiver] && !IntList.contains(members, receiver) && !replacing.contains(receiver)) {
+                replacing.add(receiver);
+                s.excluded.add(receiver);
+            }
+        }
+        IntList base = s.keep;
+        if (!replacing.isEmpty()) {
+            base = new IntList();
+            for (int i = 0; i < s.keep.size(); i++) {
+                base.add(s.keep.get(i));
+            }
+            for (int i = 0; i < replacing.size(); i++) {
+                base.add(replacing.get(i));
+            }
+        }
+        IntList picked = pickAdditions(p, base, replicas - base.size(), s.excluded);
+        IntList adds = replacing;
+        for (int i = 0; i < picked.size(); i++) {
+            adds.add(picked.get(i));
+        }
 
         // Spread: if the usable members cover too few zones, trade a member of a crowded zone for a
         // candidate in a missing one (a just-picked addition first, it costs no extra move).
@@ -1441,6 +1496,41 @@ final class Pass {
                         + (zonesWithCandidates == 1 ? " zone has" : " zones have") + " an active worker; the set covers " + covered + cordonedNote(),
                 Map.of("replicas", (long) replicas, "minZones", (long) minZones, "zonesWithCandidates", (long) zonesWithCandidates,
                         "zonesCovered", (long) covered));
+    }
+
+    /**
+     * Whether {@code member}, a replaced worker in {@code p}'s set, keeps its replica for now because its replacement
+     * cannot receive it (and does not hold one already): the replace moves it there and nowhere else.
+     */
+    private boolean waitsForReplacement(int p, int member) {
+        int receiver = replacementOf[member];
+        return receiver >= 0 && !replaceFit[receiver] && !IntList.contains(current[p], receiver);
+    }
+
+    /**
+     * Whether {@code member} joins {@code p} under way as the replacement of a member that leaves: such a joiner is not
+     * swapped for another worker when it becomes unusable (the replace waits for it, and says so).
+     */
+    private boolean receivesReplacedReplica(int p, int member) {
+        for (int leaving : current[p]) {
+            if (replacementOf[leaving] == member && !IntList.contains(inFlightNext[p], leaving)) {
+                if (!replaceFit[member]) {
+                    explainReplacementUnavailable(p, leaving);
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void explainReplacementUnavailable(int p, int member) {
+        int receiver = replacementOf[member];
+        String why = !alive[receiver] ? "dead"
+                : state[receiver] != WorkerState.ACTIVE ? String.valueOf(state[receiver])
+                : inMaintenance[receiver] ? "in maintenance" : "not a candidate";
+        explain(p, Reason.REPLACEMENT_UNAVAILABLE, ids[member] + "'s replica waits for its replacement " + ids[receiver] + ", which is " + why
+                        + "; a replace moves it there and nowhere else (cancel the replace to let the scheduler place it)",
+                Map.of("node", (long) ids[receiver].value(), "replaced", (long) ids[member].value()));
     }
 
     private void explainWaiting(int p, int member) {

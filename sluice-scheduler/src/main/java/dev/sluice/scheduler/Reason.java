@@ -33,7 +33,13 @@ public enum Reason {
     NO_LEADER_CANDIDATE,
 
     /** The pinned leader is not a live, Active member that stays, so another member leads. */
-    PINNED_LEADER_UNAVAILABLE;
+    PINNED_LEADER_UNAVAILABLE,
+
+    /**
+     * A replaced worker's replica waits for its replacement, which cannot receive it now (dead, no longer Active, in
+     * maintenance or cordoned): a replace moves it there and nowhere else.
+     */
+    REPLACEMENT_UNAVAILABLE;
 
     /**
      * Whether this reason means a replica has nowhere compliant to go. The drain pre-check refuses a
@@ -42,7 +48,8 @@ public enum Reason {
     public boolean blocksDrain() {
         return switch (this) {
             case NOT_ENOUGH_CANDIDATES, ZONE_SPREAD_UNSATISFIABLE -> true;
-            case THROTTLED, FROZEN, WAITING_FOR_GRACE_PERIOD, WAITING_FOR_MAINTENANCE, NO_LEADER_CANDIDATE, PINNED_LEADER_UNAVAILABLE -> false;
+            case THROTTLED, FROZEN, WAITING_FOR_GRACE_PERIOD, WAITING_FOR_MAINTENANCE, NO_LEADER_CANDIDATE, PINNED_LEADER_UNAVAILABLE,
+                    REPLACEMENT_UNAVAILABLE -> false;
         };
     }
 

@@ -58,6 +58,12 @@ import java.util.TreeMap;
  *       partition that cannot be placed without it is explained with the cordoned count.
  *   <li>Frozen placements keep their replica set ({@link Reason#FROZEN}); a pinned leader leads whenever
  *       it is a live Active member that stays.
+ *   <li>A replace ({@link dev.sluice.model.Replacement}): the replaced worker drains, and each of its replicas
+ *       goes to the receiving worker and nowhere else — in repair, and when the receiving worker joins under way
+ *       and becomes unusable (no revise). While the replace lasts the receiving worker is no candidate for
+ *       anything else (no first set, repair, balancing or leadership picks it), so nothing but the replaced
+ *       worker's replicas moves. When it cannot receive (dead, not Active, in maintenance, cordoned), the
+ *       replica stays and the partition is explained ({@link Reason#REPLACEMENT_UNAVAILABLE}).
  * </ul>
  *
  * <h2>Algorithm (one pass)</h2>
@@ -252,6 +258,57 @@ public final class Scheduler {
             waves.add(new DrainWave(waves.size() + 1, moves));
         }
         return List.copyOf(waves);
+    }
+
+    /**
+     * The partitions that would block replacing {@code old} by {@code replacement}: for every placement naming
+     * {@code old}, a change under way that involves either worker ({@code move-under-way}: decided before the replace,
+     * it would move replicas the replace did not ask for), {@code replacement} holding a replica already
+     * ({@code replacement-holds-replica}), a frozen placement ({@code frozen}), or a set that would span fewer zones
+     * than the replication property asks, when it spans them now ({@code zone-spread-unsatisfiable}). Empty means every
+     * replica of {@code old} can move to {@code replacement}, and only those move.
+     *
+     * @throws IllegalArgumentException if either node is not a worker of the configuration
+     */
+    public static List<BlockingPartition> replacePrecheck(SchedulerInput input, NodeId old, NodeId replacement) {
+        NodesConfiguration nodes = input.nodes();
+        Map<NodeId, String> zones = new HashMap<>();
+        for (NodeId id : List.of(old, replacement)) {
+            if (nodes.find(id).filter(node -> node.isWorker()).isEmpty()) {
+                throw new IllegalArgumentException(id + " is not a worker of the nodes configuration " + nodes.version());
+            }
+        }
+        nodes.nodes().forEach(node -> zones.put(node.nodeId(), node.location().toString()));
+        int minZones = input.table().replication().minZones();
+        List<BlockingPartition> blocking = new ArrayList<>();
+        for (Placement placement : new TreeMap<>(input.placements()).values()) {
+            if (!placement.names(old)) {
+                continue;
+            }
+            PartitionId partition = placement.partition();
+            if (placement.hasNext()) {
+                blocking.add(new BlockingPartition(partition, "move-under-way", "a replica-set change " + placement.current() + " → "
+                        + placement.next() + " is under way; wait for it to finish"));
+            } else if (placement.current().contains(replacement)) {
+                blocking.add(new BlockingPartition(partition, "replacement-holds-replica", replacement + " already holds a replica of "
+                        + partition + ", so " + old + "'s cannot move there"));
+            } else if (placement.policy().frozen()) {
+                blocking.add(new BlockingPartition(partition, Reason.FROZEN.wireName(), "the placement is frozen; unfreeze it first"));
+            } else {
+                Set<String> before = new HashSet<>();
+                Set<String> after = new HashSet<>();
+                for (NodeId member : placement.current()) {
+                    before.add(zones.getOrDefault(member, "?" + member));
+                    after.add(zones.getOrDefault(member.equals(old) ? replacement : member, "?" + member));
+                }
+                if (after.size() < Math.min(minZones, before.size())) {
+                    blocking.add(new BlockingPartition(partition, Reason.ZONE_SPREAD_UNSATISFIABLE.wireName(), "with " + replacement + " (zone "
+                            + zones.get(replacement) + ") in place of " + old + " (zone " + zones.get(old) + ") the set would span " + after.size()
+                            + " zone(s); it needs " + minZones));
+                }
+            }
+        }
+        return List.copyOf(blocking);
     }
 
     /** The replica moves a change makes: leaving members paired with the joining ones, in order. */

@@ -112,6 +112,21 @@ final class Fixtures {
             return this;
         }
 
+        /** Replaces worker {@code old} by worker {@code by}: {@code old} drains with the replacement recorded, as the model's replace writes it. */
+        Cluster replace(int old, int by) {
+            NodeConfig node = nodes.get(n(old));
+            nodes.put(n(old), node.withWorkerState(WorkerState.DRAINING, node.lastStateChange())
+                    .withReplacement(new dev.sluice.model.Replacement(n(by), "test", Actor.OPERATOR, now, "r-" + old, null)));
+            return this;
+        }
+
+        /** Ends a replace as the controller does: the replaced worker is disabled and the replacement cleared. */
+        Cluster finishReplace(int old) {
+            NodeConfig node = nodes.get(n(old));
+            nodes.put(n(old), node.withWorkerState(WorkerState.DISABLED, node.lastStateChange()).withReplacement(null));
+            return this;
+        }
+
         Cluster uncordon(int id) {
             nodes.put(n(id), nodes.get(n(id)).withCordon(null));
             return this;

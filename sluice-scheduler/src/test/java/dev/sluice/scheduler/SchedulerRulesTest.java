@@ -162,7 +162,7 @@ class SchedulerRulesTest {
         void reasonsHaveKebabCaseWireNames() {
             assertThat(List.of(Reason.values()).stream().map(Reason::wireName)).containsExactly("not-enough-candidates",
                     "zone-spread-unsatisfiable", "throttled", "frozen", "waiting-for-grace-period", "waiting-for-maintenance", "no-leader-candidate",
-                    "pinned-leader-unavailable");
+                    "pinned-leader-unavailable", "replacement-unavailable");
             assertThat(Reason.parse("ZONE_SPREAD_UNSATISFIABLE")).isEqualTo(Reason.ZONE_SPREAD_UNSATISFIABLE);
         }
     }

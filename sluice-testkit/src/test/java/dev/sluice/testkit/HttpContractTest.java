@@ -68,7 +68,10 @@ class HttpContractTest {
     private static final Map<String, String> NOT_PROVOKED = Map.of(
             "PUT /data/v1/kv/{key} 504", "a commit slower than the caller's timeout: tried with a 1 ms timeout, which a fast commit can beat",
             "PUT /data/v1/kv/{key} 507", "a data directory below its free-space floor: DiskFullTest",
-            "GET /data/v1/routing 503", "only before the node has read the partition table for the first time");
+            "GET /data/v1/routing 503", "only before the node has read the partition table for the first time",
+            "DELETE /api/v1/nodes/{node}/replace 200", "needs a replace under way, which this cluster (every pair of workers shares a partition)"
+                    + " refuses; the cancel's rules: ReplaceControlLoopTest, ReplaceRulesTest",
+            "PUT /api/v1/settings 409", "concurrent changes winning every one of a request's attempts");
 
     private static LocalTestCluster cluster;
     private static OpenApiContract contract;
@@ -243,6 +246,48 @@ class HttpContractTest {
             assertThat(contract.requestValid("POST", cordon, refused)).as(refused).isFalse();
             exchange(base, "POST", cordon, "/api/v1/nodes/" + away + "/cordon", refused, bearer(), 400);
         }
+
+        // Replace: refused before anything is read; a dry-run answers its plan even where the replace would be refused; here
+        // every pair of workers shares a partition (4 partitions of 3 on 4 workers), so the replace itself is refused.
+        String replace = "/api/v1/nodes/{node}/replace";
+        String receiver = cluster.node(2).name();
+        String replaceBody = "{\"replacement\":\"" + receiver + "\",\"reason\":\"contract\"}";
+        exchange(base, "POST", replace, "/api/v1/nodes/" + away + "/replace", "{\"why\":1}", bearer(), 400);
+        exchange(base, "POST", replace, "/api/v1/nodes/" + away + "/replace", "{\"replacement\":\"nobody\"}", bearer(), 400);
+        exchange(base, "POST", replace, "/api/v1/nodes/1/replace", replaceBody, bearer(), 400);
+        exchange(base, "POST", replace, "/api/v1/nodes/nobody/replace", replaceBody, bearer(), 404);
+        exchange(base, "POST", replace, "/api/v1/nodes/" + away + ":999/replace", replaceBody, bearer(), 409);
+        exchange(base, "POST", replace, "/api/v1/nodes/" + away + "/replace", "{\"replacement\":\"" + receiver + "\",\"reason\":\""
+                + "x".repeat(AdminApi.MAX_BODY_BYTES) + "\"}", bearer(), 413);
+        exchange(base, "POST", replace, "/api/v1/nodes/" + away + "/replace", "{\"replacement\":\"" + receiver + "\",\"dryRun\":true}", bearer(), 200);
+        exchange(base, "POST", replace, "/api/v1/nodes/" + away + "/replace", replaceBody, bearer(), 409);
+        exchange(base, "DELETE", replace, "/api/v1/nodes/" + away + "/replace", null, bearer(), 409);
+        exchange(base, "DELETE", replace, "/api/v1/nodes/nobody/replace", null, bearer(), 404);
+        exchange(base, "DELETE", replace, "/api/v1/nodes/1/replace", null, bearer(), 400);
+        for (String accepted : List.of(replaceBody, "{\"replacement\":\"N3\",\"dryRun\":true}")) {
+            assertThat(contract.requestValid("POST", replace, accepted)).as(accepted).isTrue();
+        }
+        for (String refused : List.of("{}", "{\"replacement\":\"\"}", "{\"replacement\":3}", "{\"replacement\":\"N3\",\"force\":true}")) {
+            assertThat(contract.requestValid("POST", replace, refused)).as(refused).isFalse();
+            exchange(base, "POST", replace, "/api/v1/nodes/" + away + "/replace", refused, bearer(), 400);
+        }
+
+        // Settings: read, refused before anything is written, changed to what they were (no change), changed and back.
+        String settings = "/api/v1/settings";
+        exchange(base, "GET", settings, settings, 200);
+        exchange(base, "PUT", settings, settings, "{\"maxChangesPerNode\":" + ("9".repeat(AdminApi.MAX_BODY_BYTES)) + "}", bearer(), 413);
+        exchange(base, "PUT", settings, settings, "{\"maxChangesPerNode\":5}", bearer(), 200);
+        exchange(base, "PUT", settings, settings, "{\"maxChangesPerNode\":4,\"maxChangesInCluster\":16}", bearer(), 200);
+        exchange(base, "PUT", settings, settings, "{\"maxChangesPerNode\":4}", bearer(), 200);
+        for (String accepted : List.of("{\"maxChangesPerNode\":2}", "{\"maxChangesInCluster\":8}", "{\"maxChangesPerNode\":2,\"maxChangesInCluster\":8}")) {
+            assertThat(contract.requestValid("PUT", settings, accepted)).as(accepted).isTrue();
+        }
+        for (String refused : List.of("{}", "{\"maxChangesPerNode\":0}", "{\"maxChangesPerNode\":1001}", "{\"maxChangesInCluster\":1.5}",
+                "{\"maxChangesPerNode\":\"4\"}", "{\"transferRate\":1}", "[]")) {
+            assertThat(contract.requestValid("PUT", settings, refused)).as(refused).isFalse();
+            exchange(base, "PUT", settings, settings, refused, bearer(), 400);
+        }
+        exchange(base, "GET", settings, settings, 200);
 
         // Partition policy: refused before anything is read, frozen, pinned to a member, refused for a non-member, lifted.
         String freeze = "/api/v1/partitions/{partition}/freeze";
@@ -458,6 +503,10 @@ class HttpContractTest {
             exchange(startingBase, "DELETE", freeze, "/api/v1/partitions/P0/freeze", null, bearer(), 503);
             exchange(startingBase, "POST", pinLeader, "/api/v1/partitions/P0/pin-leader", "{\"node\":\"N1\"}", bearer(), 503);
             exchange(startingBase, "DELETE", pinLeader, "/api/v1/partitions/P0/pin-leader", null, bearer(), 503);
+            exchange(startingBase, "POST", replace, "/api/v1/nodes/N1/replace", replaceBody, bearer(), 503);
+            exchange(startingBase, "DELETE", replace, "/api/v1/nodes/N1/replace", null, bearer(), 503);
+            exchange(startingBase, "GET", settings, settings, 503);
+            exchange(startingBase, "PUT", settings, settings, "{\"maxChangesPerNode\":4}", bearer(), 503);
         } finally {
             starting.stop();
         }

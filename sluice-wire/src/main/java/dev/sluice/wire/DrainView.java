@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param etaSeconds time to finish at the current rate, or {@code null} before the first move completes
  * @param waitingFor while running, what the drain waits for before the worker can be disabled, in one line;
  *     {@code null} otherwise
+ * @param replacedBy when the drain is a replace, the worker receiving the replicas ({@code N5 (worker-5)}); {@code null}
+ *     for a plain drain (since the replace)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record DrainView(
@@ -39,7 +41,16 @@ public record DrainView(
         boolean stalled,
         List<StalledPartition> stalledPartitions,
         String waitingFor,
-        Instant updatedAt) {
+        Instant updatedAt,
+        String replacedBy) {
+
+    /** A drain that is no replace. */
+    public DrainView(NodeId node, GenerationalNodeId incarnation, String name, WorkerState state, Instant startedAt, Instant completedAt,
+            int replicasAtStart, int replicasRemaining, int leadershipsRemaining, int movesInFlight, int movesDone, double ratePerMinute, Long etaSeconds,
+            boolean stalled, List<StalledPartition> stalledPartitions, String waitingFor, Instant updatedAt) {
+        this(node, incarnation, name, state, startedAt, completedAt, replicasAtStart, replicasRemaining, leadershipsRemaining, movesInFlight, movesDone,
+                ratePerMinute, etaSeconds, stalled, stalledPartitions, waitingFor, updatedAt, null);
+    }
 
     public DrainView {
         Objects.requireNonNull(node, "node");

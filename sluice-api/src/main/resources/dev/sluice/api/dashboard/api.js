@@ -114,6 +114,8 @@ const node = (id) => '/api/v1/nodes/' + encodeURIComponent(id);
 export const cluster = () => request('GET', '/api/v1/cluster');
 export const nodes = () => request('GET', '/api/v1/nodes');
 export const partitions = () => request('GET', '/api/v1/partitions');
+/** The controller's runtime throttles: changes under way per worker and in the cluster. */
+export const settings = () => request('GET', '/api/v1/settings');
 
 /** Events after sequence `since`, or the newest ones when `since` is null; oldest first. */
 export function events(since, limit) {

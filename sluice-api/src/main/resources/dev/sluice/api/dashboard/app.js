@@ -4,7 +4,8 @@
 
 import * as api from './api.js';
 import {
-  appendEvents, clearEvents, renderClients, renderDrainGroups, renderDrains, renderMap, renderRollout, renderSummary, renderWorkers, serverNow, time,
+  appendEvents, clearEvents, renderClients, renderDrainGroups, renderDrains, renderMap, renderRollout, renderSummary, renderThrottles, renderWorkers,
+  serverNow, time,
 } from './view.js';
 import { initDialogs, openActionDialog, openDrainDialog, openMaintenanceDialog, openRolloutDialog } from './dialogs.js';
 
@@ -103,6 +104,7 @@ async function poll() {
       api.events(status.eventsLast, status.eventsLast === null ? EVENTS_FIRST : EVENTS_PAGE),
       api.currentRollout(),
       api.drainGroups(),
+      api.settings(),
     ]);
   } catch (error) {
     if (error instanceof api.ApiError && error.status === 401) {
@@ -148,7 +150,7 @@ function pollNow() {
   }
 }
 
-function render(cluster, nodes, partitions, events, rollout, groups) {
+function render(cluster, nodes, partitions, events, rollout, groups, settings) {
   status.nodes = nodes;
   status.rollout = rollout;
   renderSummary(cluster, nodes);
@@ -157,6 +159,7 @@ function render(cluster, nodes, partitions, events, rollout, groups) {
   renderDrainGroups(groups, serverNow(cluster));
   renderDrains(cluster, nodes);
   renderRollout(rollout, cluster);
+  renderThrottles(settings);
   renderMap(partitions, nodes, (kind, partition, nodeId) => openActionDialog(kind, { ...partition, pinTo: nodeId }));
   if (status.eventsLast !== null && events.last < status.eventsLast) {
     // The log restarted (a new cluster behind the same address): start the list again.

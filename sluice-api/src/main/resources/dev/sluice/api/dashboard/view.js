@@ -384,6 +384,7 @@ const drainPanels = new Map();
 
 function newDrainPanel(id) {
   const title = h('span', { class: 'drain-title' });
+  const replacedBy = h('span', { class: 'drain-replaced-by', 'data-testid': 'drain-replaced-by' });
   const badge = h('span', { class: 'badge' });
   const status = h('span', { class: 'drain-status', 'data-testid': 'drain-status' });
   const bar = h('div', { class: 'bar' });
@@ -396,11 +397,11 @@ function newDrainPanel(id) {
   const eta = h('span', { 'data-testid': 'drain-eta' });
   const stalled = h('ul', { class: 'stalled', 'data-testid': 'stalled-partitions' });
   const root = h('div', { class: 'drain', 'data-testid': 'drain-panel', data: { node: id } },
-    h('div', { class: 'drain-head' }, title, badge, status),
+    h('div', { class: 'drain-head' }, title, replacedBy, badge, status),
     progress,
     h('div', { class: 'drain-numbers' }, remaining, rate, eta),
     stalled);
-  return { root, title, badge, status, progress, bar, remaining, rate, eta, stalled };
+  return { root, title, replacedBy, badge, status, progress, bar, remaining, rate, eta, stalled };
 }
 
 function updateDrainPanel(panel, drain, node) {
@@ -409,6 +410,9 @@ function updateDrainPanel(panel, drain, node) {
   panel.root.className = `drain state-${state}` + (drain.stalled ? ' stalled-drain' : '') + (node && !node.alive ? ' dead' : '');
   setAttr(panel.root, 'data-state', state);
   setText(panel.title, `${drain.node} ${drain.name ?? node?.name ?? ''}`);
+  // A replace is a drain with a named receiver: say where the replicas go.
+  setText(panel.replacedBy, drain.replacedBy ? `replaced by ${drain.replacedBy}` : '');
+  setAttr(panel.root, 'data-replaced-by', drain.replacedBy ?? null);
   const stuck = (drain.stalledPartitions ?? []).map((s) => stuckSeconds(s, drain));
   const longest = stuck.some((seconds) => seconds !== null) ? Math.max(...stuck.filter((seconds) => seconds !== null)) : null;
   setText(panel.badge, finished ? (state === 'disabled' ? 'completed' : `cancelled (${state})`)
@@ -887,6 +891,7 @@ const EVENT_TONE = {
   'node-cordoned': 'warn', 'node-uncordoned': 'good', 'node-removed': 'warn',
   'partition-policy-changed': 'warn',
   'drain-group-started': 'warn', 'drain-group-at-risk': 'bad', 'drain-group-cancelled': 'warn', 'drain-group-completed': 'good',
+  'replace-started': 'warn', 'replace-cancelled': 'warn', 'replace-finished': 'good', 'settings-changed': 'warn',
 };
 
 /** Adds events (oldest first, as the API returns them) to the top of the list. */
@@ -916,4 +921,21 @@ export function appendEvents(events) {
 
 export function clearEvents() {
   document.getElementById('events').replaceChildren();
+}
+
+// ------------------------------------------------------------------ throttles
+
+/**
+ * The controller's runtime throttles (GET /api/v1/settings): the values, where they come from, and what the controller's last
+ * pass planned with, so an operator who changed them sees when they took effect.
+ */
+export function renderThrottles(settings) {
+  setText(document.getElementById('throttle-per-node'), String(settings.maxChangesPerNode));
+  setText(document.getElementById('throttle-in-cluster'), String(settings.maxChangesInCluster));
+  setText(document.getElementById('throttle-source'), settings.source === 'stored'
+    ? `set at ${time(settings.changedAt)} by ${settings.changedBy}${settings.credential ? ` (${settings.credential})` : ''}`
+    : "the controller's flags (nobody changed them)");
+  setText(document.getElementById('throttle-in-use'), settings.inUse
+    ? `the controller plans with ${settings.inUse.maxChangesPerNode} per worker, ${settings.inUse.maxChangesInCluster} in the cluster`
+    : 'the controller has not published what it plans with');
 }

@@ -1,0 +1,29 @@
+package dev.sluice.wire;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.time.Instant;
+
+/**
+ * The controller's throttles as operators set them at run time ({@code GET/PUT /api/v1/settings}).
+ *
+ * @param maxChangesPerNode replica-set changes under way that may involve one worker
+ * @param maxChangesInCluster replica-set changes under way in the whole cluster
+ * @param source {@code stored} when an operator set them (every node and the next controller use them), {@code flags}
+ *     while none are stored (then each controller uses its own {@code sluice server} flags, and this node's are shown)
+ * @param changedAt when an operator last changed them, or {@code null}
+ * @param changedBy who did ({@code operator}), or {@code null}
+ * @param credential the API credential that did, or {@code null}
+ * @param inUse the throttles the controller leader's last pass planned with, or {@code null} before it published them
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record SettingsView(int maxChangesPerNode, int maxChangesInCluster, String source, Instant changedAt, String changedBy, String credential,
+        InUse inUse) {
+
+    /** What the controller leader planned with. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record InUse(int maxChangesPerNode, int maxChangesInCluster, Instant at) {}
+
+    /** The answer to a change: the settings before and after, and whether anything was written. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Changed(SettingsView before, SettingsView after, boolean changed) {}
+}
