@@ -92,8 +92,9 @@ final class ReplaceCommands {
 
         private static void print(PrintWriter out, ReplaceView view) {
             String verb = view.dryRun() ? "would replace" : view.changed() ? "replacing" : "already replacing";
-            out.printf("%s %s by %s: %d replica move(s), each %s → %s; %d leadership change(s)%n", verb, view.old().label(), view.replacement().label(),
-                    view.moves().size(), view.old().id(), view.replacement().id(), view.leadershipChanges().size());
+            // Only an allowed replace moves every replica to the replacement; the plan of a refused one says where the scheduler would put them.
+            out.printf("%s %s by %s: %d replica move(s), %d leadership change(s)%n", verb, view.old().label(), view.replacement().label(),
+                    view.moves().size(), view.leadershipChanges().size());
             Table table = new Table("PARTITION", "FROM", "TO");
             for (MoveView move : view.moves()) {
                 table.row(move.partition(), move.from(), move.to());
