@@ -138,10 +138,11 @@ public final class AdminApi {
         this.removal = new NodeRemoval(metadata, clock);
         this.policies = new PartitionPolicyRequests(metadata, clock);
         this.rollouts = new RolloutApi(new RolloutRequests(metadata, lifecycle, clock));
-        this.drainGroups = new DrainGroupApi(new dev.sluice.controller.DrainGroupRequests(metadata, lifecycle, clock), metadata, lifecycle.limits());
         this.controller = new ControllerDocuments(metadata);
         this.settings = new SettingsRequests(metadata, lifecycle.limits(), clock);
         this.replaces = new ReplaceRequests(metadata, lifecycle, () -> settings.limits(lifecycle.limits()), clock);
+        this.drainGroups = new DrainGroupApi(new dev.sluice.controller.DrainGroupRequests(metadata, lifecycle, () -> settings.limits(lifecycle.limits()), clock),
+                metadata);
     }
 
     /** The group-drain routes. */

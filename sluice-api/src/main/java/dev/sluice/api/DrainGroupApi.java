@@ -14,7 +14,6 @@ import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.Scope;
 import dev.sluice.model.WorkerState;
-import dev.sluice.scheduler.SchedulerLimits;
 import dev.sluice.wire.DrainGroupPlanView;
 import dev.sluice.wire.DrainGroupView;
 import dev.sluice.wire.RefusalView;
@@ -41,13 +40,11 @@ public final class DrainGroupApi {
     private final DrainGroupRequests requests;
     private final ClusterMetadata metadata;
     private final ControllerDocuments documents;
-    private final SchedulerLimits limits;
 
-    DrainGroupApi(DrainGroupRequests requests, ClusterMetadata metadata, SchedulerLimits limits) {
+    DrainGroupApi(DrainGroupRequests requests, ClusterMetadata metadata) {
         this.requests = requests;
         this.metadata = metadata;
         this.documents = new ControllerDocuments(metadata);
-        this.limits = limits;
     }
 
     /**
@@ -168,7 +165,7 @@ public final class DrainGroupApi {
                 blocking, plan.dryRun().moves().size(), plan.dryRun().moves().stream().map(WireViews::move).toList(),
                 plan.dryRun().leadershipChanges().stream().map(WireViews::leadershipChange).toList(),
                 plan.waves().stream().map(w -> new DrainGroupPlanView.Wave(w.number(), w.moves().stream().map(WireViews::move).toList())).toList(),
-                plan.leftOut(), perWorker, limits.maxChangesPerNode(), limits.maxChangesInCluster());
+                plan.leftOut(), perWorker, plan.limits().maxChangesPerNode(), plan.limits().maxChangesInCluster());
     }
 
     /** A validated start request. */

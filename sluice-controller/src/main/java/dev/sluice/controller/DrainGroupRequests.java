@@ -24,6 +24,7 @@ import dev.sluice.scheduler.DrainWave;
 import dev.sluice.scheduler.DryRunReport;
 import dev.sluice.scheduler.Scheduler;
 import dev.sluice.scheduler.SchedulerInput;
+import dev.sluice.scheduler.SchedulerLimits;
 import dev.sluice.scheduler.WhatIf;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.UUID;
 
 /**
@@ -72,10 +74,18 @@ public final class DrainGroupRequests {
     private final Lifecycle lifecycle;
     private final InstantSource clock;
     private final ControllerDocuments documents;
+    private final Supplier<SchedulerLimits> limits;
 
+    /** Plans with the limits {@code lifecycle} was started with (its flags). */
     public DrainGroupRequests(ClusterMetadata metadata, Lifecycle lifecycle, InstantSource clock) {
+        this(metadata, lifecycle, lifecycle::limits, clock);
+    }
+
+    /** @param limits the throttles in force now (the operator's runtime settings over the flags), for the plan's waves */
+    public DrainGroupRequests(ClusterMetadata metadata, Lifecycle lifecycle, Supplier<SchedulerLimits> limits, InstantSource clock) {
         this.metadata = metadata;
         this.lifecycle = lifecycle;
+        this.limits = limits;
         this.clock = clock;
         this.documents = new ControllerDocuments(metadata);
     }
@@ -96,9 +106,10 @@ public final class DrainGroupRequests {
      * @param blocking the partitions that block draining the set together (the combined pre-check); empty: allowed
      * @param waves the moves grouped in the waves the throttles allow at once
      * @param leftOut workers of the zone left out of a zone drain because they are not active, with their state
+     * @param limits the throttles the waves follow (the operator's runtime settings over the flags)
      */
     public record Plan(List<PlannedMember> members, List<BlockingPartition> blocking, List<DrainWave> waves, DryRunReport dryRun,
-            List<String> leftOut) {
+            List<String> leftOut, SchedulerLimits limits) {
         public boolean allowed() {
             return blocking.isEmpty();
         }
@@ -315,7 +326,8 @@ public final class DrainGroupRequests {
     }
 
     private Plan plan(NodesConfiguration nodes, List<NodeConfig> members, List<String> leftOut) {
-        SchedulerInput input = lifecycle.schedulerInput(nodes);
+        SchedulerLimits throttles = limits.get();
+        SchedulerInput input = lifecycle.schedulerInput(nodes).withLimits(throttles);
         Set<NodeId> set = new LinkedHashSet<>(members.stream().map(NodeConfig::nodeId).toList());
         List<PlannedMember> planned = new ArrayList<>();
         for (NodeConfig node : members) {
@@ -326,7 +338,7 @@ public final class DrainGroupRequests {
         List<BlockingPartition> blocking = Scheduler.drainPrecheck(input, set);
         DryRunReport dryRun = Scheduler.dryRun(input, new WhatIf(set, Set.of(), List.of()));
         List<DrainWave> waves = Scheduler.drainWaves(input, set);
-        return new Plan(planned, blocking, waves, dryRun, leftOut);
+        return new Plan(planned, blocking, waves, dryRun, leftOut, throttles);
     }
 
     private String describeDrain(NodeConfig node) {

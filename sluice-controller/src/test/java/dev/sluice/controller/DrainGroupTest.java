@@ -102,6 +102,29 @@ class DrainGroupTest {
         }
     }
 
+    /** The waves follow the throttles in force when the plan is made (the operator's runtime settings), not the flags'. */
+    @Test
+    void thePlansWavesFollowTheThrottlesInForce() {
+        try (ControllerHarness cluster = settledSix()) {
+            Lifecycle lifecycle = new Lifecycle(cluster.metadata, cluster.config.limits(), cluster.clock);
+            DrainGroupRequests.Selection zone = new DrainGroupRequests.Selection(List.of(), "local.zone-a");
+            java.util.concurrent.atomic.AtomicReference<dev.sluice.scheduler.SchedulerLimits> inForce =
+                    new java.util.concurrent.atomic.AtomicReference<>(cluster.config.limits());
+            DrainGroupRequests requests = new DrainGroupRequests(cluster.metadata, lifecycle, inForce::get, cluster.clock);
+
+            DrainGroupRequests.Plan flags = ((DrainGroupRequests.Outcome.Planned) requests.start(zone, null, "", false, true, Optional.empty())).plan();
+            inForce.set(cluster.config.limits().withMaxChangesPerNode(1).withMaxChangesInCluster(1));
+            DrainGroupRequests.Plan oneAtATime = ((DrainGroupRequests.Outcome.Planned) requests.start(zone, null, "", false, true, Optional.empty())).plan();
+
+            assertThat(oneAtATime.limits().maxChangesInCluster()).isEqualTo(1);
+            long moves = flags.waves().stream().mapToLong(w -> w.moves().size()).sum();
+            assertThat(oneAtATime.waves().stream().mapToLong(w -> w.moves().size()).sum()).isEqualTo(moves);
+            // One change at a time in the cluster: one partition's move per wave.
+            assertThat(oneAtATime.waves()).hasSizeGreaterThan(flags.waves().size())
+                    .allSatisfy(w -> assertThat(w.moves().stream().map(m -> m.partition()).distinct()).hasSize(1));
+        }
+    }
+
     @Test
     void theSetsPreCheckRefusesWhatEachAloneWouldAllowAndWritesNothing() {
         try (ControllerHarness cluster = settledSix()) {
