@@ -50,7 +50,8 @@ class GroupDrainClusterTest {
 
     @Test
     void twoWorkersDrainAsOneOperationUnderLoadAndBothEndDisabled() throws Exception {
-        try (LocalTestCluster cluster = ControllerDrainTest.start(5, 24)) {
+        // 12 partitions: the two hold about 14 replicas, several waves at 4 changes per worker, in half the time of 24.
+        try (LocalTestCluster cluster = ControllerDrainTest.start(5, 12)) {
             TestNode first = cluster.node(0);
             TestNode second = cluster.node(1);
             NodeId firstId = first.nodeId();

@@ -77,7 +77,8 @@ class ReplaceClusterTest {
     void aReplaceMovesExactlyTheOldWorkersReplicasToTheNewOneUnderTheRuntimeThrottle() throws Exception {
         AtomicBoolean releaseNewWorker = new AtomicBoolean();
         ControllerConfig config = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(4, 16, Duration.ofSeconds(10), 16));
-        try (LocalTestCluster cluster = LocalTestCluster.builder().workers(4).partitions(24).replication(3)
+        // 12 partitions: OLD holds 9, five waves at the runtime throttle of 2, in half the time of 24.
+        try (LocalTestCluster cluster = LocalTestCluster.builder().workers(4).partitions(12).replication(3)
                 .sessionTimeout(Duration.ofSeconds(6))
                 .workerCustomizer((index, worker) -> index < 4 ? worker : worker.warmUpCheck(WarmUpCheck.of("test-release",
                         () -> releaseNewWorker.get() ? WarmUpCheck.Outcome.pass("released") : WarmUpCheck.Outcome.fail("held by the test"))))
@@ -85,7 +86,7 @@ class ReplaceClusterTest {
                 .start()) {
             cluster.awaitLeaders(Duration.ofMinutes(1));
             await("the controller placed every partition").atMost(Duration.ofMinutes(1))
-                    .until(() -> ControllerDrainTest.settled(cluster) && cluster.metadata().placements().readAll().size() == 24);
+                    .until(() -> ControllerDrainTest.settled(cluster) && cluster.metadata().placements().readAll().size() == 12);
             URI api = cluster.node(1).url();
             URI otherApi = cluster.node(2).url();
 
@@ -157,7 +158,7 @@ class ReplaceClusterTest {
                     // completed and the one its slot went to (written in one commit) at two moments.
                     new ControllerDocuments(cluster.metadata()).status().ifPresent(status -> mostMovingAtOnce.accumulateAndGet(status.moves().size(),
                             Math::max));
-                }, 0, 50, TimeUnit.MILLISECONDS);
+                }, 0, 100, TimeUnit.MILLISECONDS);
                 await().atMost(Duration.ofSeconds(30)).until(() -> workload.writes() > 200);
 
                 String replaceBody = "{\"replacement\":\"" + fresh.name() + "\",\"reason\":\"disk failing\"}";
