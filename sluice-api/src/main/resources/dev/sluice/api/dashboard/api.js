@@ -115,7 +115,20 @@ export const cluster = () => request('GET', '/api/v1/cluster');
 export const nodes = () => request('GET', '/api/v1/nodes');
 export const partitions = () => request('GET', '/api/v1/partitions');
 /** The controller's runtime throttles: changes under way per worker and in the cluster. */
-export const settings = () => request('GET', '/api/v1/settings');
+/**
+ * The throttles (stored and in use); null from a node of a release without runtime settings (404), so the rest of the
+ * page still shows.
+ */
+export async function settings() {
+  try {
+    return await request('GET', '/api/v1/settings');
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      return null;
+    }
+    throw error;
+  }
+}
 
 /** Events after sequence `since`, or the newest ones when `since` is null; oldest first. */
 export function events(since, limit) {

@@ -930,6 +930,13 @@ export function clearEvents() {
  * pass planned with, so an operator who changed them sees when they took effect.
  */
 export function renderThrottles(settings) {
+  if (settings === null) {
+    setText(document.getElementById('throttle-per-node'), '–');
+    setText(document.getElementById('throttle-in-cluster'), '–');
+    setText(document.getElementById('throttle-source'), 'this node has no runtime settings (an older release)');
+    setText(document.getElementById('throttle-in-use'), '');
+    return;
+  }
   setText(document.getElementById('throttle-per-node'), String(settings.maxChangesPerNode));
   setText(document.getElementById('throttle-in-cluster'), String(settings.maxChangesInCluster));
   setText(document.getElementById('throttle-source'), settings.source === 'stored'
