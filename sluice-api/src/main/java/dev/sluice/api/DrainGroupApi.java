@@ -173,27 +173,8 @@ public final class DrainGroupApi {
 
         static StartRequest parse(byte[] body) {
             ObjectNode object = RequestBodies.object(body, START_FIELDS, "{\"nodes\": [\"worker-1\", \"worker-2\"], \"deadlineSeconds\": 1800}");
-            List<String> nodes = new ArrayList<>();
-            JsonNode list = object.get("nodes");
-            if (list != null && !list.isNull()) {
-                if (!list.isArray()) {
-                    throw new IllegalArgumentException("field 'nodes' must be a list of node names or ids");
-                }
-                for (JsonNode node : list) {
-                    if (!node.isTextual()) {
-                        throw new IllegalArgumentException("field 'nodes' must be a list of node names or ids, got " + node);
-                    }
-                    nodes.add(node.textValue());
-                }
-            }
-            String zone = null;
-            JsonNode zoneNode = object.get("zone");
-            if (zoneNode != null && !zoneNode.isNull()) {
-                if (!zoneNode.isTextual() || zoneNode.textValue().isBlank()) {
-                    throw new IllegalArgumentException("field 'zone' must be a zone name like eu-west.zone-a");
-                }
-                zone = zoneNode.textValue();
-            }
+            List<String> nodes = RequestBodies.nodeNames(object);
+            String zone = RequestBodies.zone(object);
             if (!nodes.isEmpty() && zone != null) {
                 throw new IllegalArgumentException("give 'nodes' or 'zone', not both");
             }

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.metadata.Json;
 import dev.sluice.model.WireNames;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -73,6 +75,37 @@ final class RequestBodies {
     }
 
     /** An optional boolean field, false when absent. */
+    /** The optional field {@code nodes}: a list of node names or ids; empty when absent. */
+    static List<String> nodeNames(ObjectNode object) {
+        List<String> nodes = new ArrayList<>();
+        JsonNode list = object.get("nodes");
+        if (list == null || list.isNull()) {
+            return nodes;
+        }
+        if (!list.isArray()) {
+            throw new IllegalArgumentException("field 'nodes' must be a list of node names or ids");
+        }
+        for (JsonNode node : list) {
+            if (!node.isTextual()) {
+                throw new IllegalArgumentException("field 'nodes' must be a list of node names or ids, got " + node);
+            }
+            nodes.add(node.textValue());
+        }
+        return nodes;
+    }
+
+    /** The optional field {@code zone}: a zone name, or {@code null} when absent. */
+    static String zone(ObjectNode object) {
+        JsonNode zone = object.get("zone");
+        if (zone == null || zone.isNull()) {
+            return null;
+        }
+        if (!zone.isTextual() || zone.textValue().isBlank()) {
+            throw new IllegalArgumentException("field 'zone' must be a zone name like eu-west.zone-a");
+        }
+        return zone.textValue();
+    }
+
     static boolean flag(ObjectNode object, String name) {
         JsonNode value = object.get(name);
         if (value == null || value.isNull()) {

@@ -102,16 +102,8 @@ final class CordonCommands {
 
     private static int report(ClusterOptions cluster, CommandLine.Model.CommandSpec spec, AdminClient.Answer answer) {
         PrintWriter out = spec.commandLine().getOut();
-        if (answer.status() == 409) {
-            if (cluster.json()) {
-                NodesCommand.printJson(out, answer.body());
-            } else {
-                Refusals.print(spec.commandLine().getErr(), answer.as(RefusalView.class));
-            }
+        if (Refusals.refused(cluster.json(), spec, answer)) {
             return CliException.FAILED;
-        }
-        if (!answer.ok()) {
-            throw new CliException(CliException.FAILED, answer.message());
         }
         if (cluster.json()) {
             NodesCommand.printJson(out, answer.body());

@@ -6,7 +6,6 @@ import dev.sluice.metadata.Json;
 import dev.sluice.model.BlockingPartition;
 import dev.sluice.wire.DrainGroupPlanView;
 import dev.sluice.wire.DrainGroupView;
-import dev.sluice.wire.RefusalView;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
@@ -60,16 +59,8 @@ final class DrainsCommand {
         AdminClient client = cluster.client();
         AdminClient.Answer answer = client.post(DRAINS, body);
         PrintWriter out = spec.commandLine().getOut();
-        if (answer.status() == 409) {
-            if (cluster.json()) {
-                NodesCommand.printJson(out, answer.body());
-            } else {
-                Refusals.print(spec.commandLine().getErr(), answer.as(RefusalView.class));
-            }
+        if (Refusals.refused(cluster.json(), spec, answer)) {
             return CliException.FAILED;
-        }
-        if (!answer.ok()) {
-            throw new CliException(CliException.FAILED, answer.message());
         }
         if (request.dryRun()) {
             DrainGroupPlanView plan = answer.as(DrainGroupPlanView.class);

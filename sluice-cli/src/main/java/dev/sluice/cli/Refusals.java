@@ -13,6 +13,25 @@ final class Refusals {
 
     private Refusals() {}
 
+    /**
+     * Prints a refused request's answer (409: the refusal, or its JSON with {@code -o json}) and says so; throws for any
+     * other failure; returns false for a success, which the caller prints.
+     */
+    static boolean refused(boolean json, picocli.CommandLine.Model.CommandSpec spec, AdminClient.Answer answer) {
+        if (answer.status() == 409) {
+            if (json) {
+                NodesCommand.printJson(spec.commandLine().getOut(), answer.body());
+            } else {
+                print(spec.commandLine().getErr(), answer.as(RefusalView.class));
+            }
+            return true;
+        }
+        if (!answer.ok()) {
+            throw new CliException(CliException.FAILED, answer.message());
+        }
+        return false;
+    }
+
     static void print(PrintWriter err, RefusalView refusal) {
         err.println("refused: " + refusal.message());
         List<String> allowed = wireNames(refusal.allowed());

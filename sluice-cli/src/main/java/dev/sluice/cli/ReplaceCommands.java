@@ -56,16 +56,8 @@ final class ReplaceCommands {
             AdminClient client = cluster.client();
             AdminClient.Answer answer = client.post("/api/v1/nodes/" + AdminClient.encode(old) + "/replace", body);
             PrintWriter out = spec.commandLine().getOut();
-            if (answer.status() == 409) {
-                if (cluster.json()) {
-                    NodesCommand.printJson(out, answer.body());
-                } else {
-                    Refusals.print(spec.commandLine().getErr(), answer.as(RefusalView.class));
-                }
+            if (Refusals.refused(cluster.json(), spec, answer)) {
                 return CliException.FAILED;
-            }
-            if (!answer.ok()) {
-                throw new CliException(CliException.FAILED, answer.message());
             }
             ReplaceView view = answer.as(ReplaceView.class);
             if (cluster.json() && !(waitForIt && !dryRun)) {
