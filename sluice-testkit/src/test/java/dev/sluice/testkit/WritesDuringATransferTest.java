@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
+import dev.sluice.raft.MoveFailure;
 import dev.sluice.raft.ReplicaSetAdmin;
+import dev.sluice.raft.ReplicaSetAdminException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -61,7 +63,15 @@ class WritesDuringATransferTest {
             try {
                 Awaitility.await("writes acknowledged by the leader").atMost(Duration.ofSeconds(10))
                         .until(() -> answers.getOrDefault(204, new AtomicInteger()).get() >= 20);
-                admin.transferLeadership(PARTITION, members, leader.nodeId(), target, Duration.ofSeconds(4));
+                try {
+                    admin.transferLeadership(PARTITION, members, leader.nodeId(), target, Duration.ofSeconds(4));
+                } catch (ReplicaSetAdminException elsewhere) {
+                    // On a busy machine a member that missed heartbeats can win an election during the transfer: the
+                    // leadership still moved away from the node written to, which is all this test needs.
+                    if (!(elsewhere.failure() instanceof MoveFailure.AnotherLeaderElected)) {
+                        throw elsewhere;
+                    }
+                }
                 Awaitility.await("the writer redirected").atMost(Duration.ofSeconds(10)).until(() -> answers.containsKey(421));
             } finally {
                 stop.set(true);
