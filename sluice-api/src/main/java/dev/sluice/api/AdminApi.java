@@ -92,7 +92,7 @@ public final class AdminApi {
     private static final Set<String> REASON_ONLY_FIELDS = Set.of("reason");
     private static final Set<String> PIN_REQUEST_FIELDS = Set.of("node", "reason");
     private static final Set<String> REPLACE_REQUEST_FIELDS = Set.of("replacement", "reason", "dryRun");
-    private static final Set<String> SETTINGS_REQUEST_FIELDS = Set.of("maxChangesPerNode", "maxChangesInCluster");
+    private static final Set<String> SETTINGS_REQUEST_FIELDS = Set.of("maxChangesPerNode", "maxChangesInCluster", "maxTransferBytesPerSecond");
 
     private final String clusterName;
     private final ClusterMetadata metadata;
@@ -360,7 +360,8 @@ public final class AdminApi {
     }
 
     /**
-     * Changes the runtime throttles: {@code {"maxChangesPerNode": 2, "maxChangesInCluster": 8}}, either or both.
+     * Changes the runtime throttles: {@code {"maxChangesPerNode": 2, "maxChangesInCluster": 8, "maxTransferBytesPerSecond": 33554432}},
+     * any of them ({@code 0} bytes per second: no transfer limit).
      * A value out of range, an unknown field or an empty body is a 400 and changes nothing; the change is stored for
      * every node and the next controller, with a {@code settings-changed} event naming who changed what from what.
      */
@@ -370,14 +371,16 @@ public final class AdminApi {
         }
         Integer perNode;
         Integer inCluster;
+        Long transferRate;
         try {
             ObjectNode object = RequestBodies.object(body, SETTINGS_REQUEST_FIELDS, "{\"maxChangesPerNode\": 2, \"maxChangesInCluster\": 8}");
             perNode = wholeNumber(object, "maxChangesPerNode");
             inCluster = wholeNumber(object, "maxChangesInCluster");
+            transferRate = wholeLong(object, "maxTransferBytesPerSecond");
         } catch (IllegalArgumentException malformed) {
             return ApiResponse.error(400, "bad-request", malformed.getMessage());
         }
-        return switch (settings.change(perNode, inCluster, caller.credential())) {
+        return switch (settings.change(perNode, inCluster, transferRate, caller.credential())) {
             case SettingsRequests.Outcome.Invalid invalid -> ApiResponse.error(400, "bad-request", invalid.message());
             case SettingsRequests.Outcome.Conflict conflict -> ApiResponse.error(409, "conflict", conflict.message());
             case SettingsRequests.Outcome.Done done -> ApiResponse.ok(new SettingsView.Changed(settingsView(done.before()), settingsView(done.after()),
@@ -396,13 +399,26 @@ public final class AdminApi {
         return value.intValue();
     }
 
+    private static Long wholeLong(ObjectNode object, String field) {
+        JsonNode value = object.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToLong() || value.longValue() < 0) {
+            throw new IllegalArgumentException("field '" + field + "' must be a whole number of bytes per second (0 for no limit), got " + value
+                    + "; nothing was changed");
+        }
+        return value.longValue();
+    }
+
     private SettingsView settingsView(Throttles throttles) {
         SettingsView.InUse inUse = controller.status().filter(status -> status.throttles() != null)
                 .map(status -> new SettingsView.InUse(status.throttles().maxChangesPerNode(), status.throttles().maxChangesInCluster(), status.updatedAt()))
                 .orElse(null);
         return new SettingsView(throttles.maxChangesPerNode(), throttles.maxChangesInCluster(), throttles.stored() ? "stored" : "flags",
                 throttles.changedAt(), throttles.changedBy() == null ? null : throttles.changedBy().toString(),
-                throttles.credential() == null ? null : throttles.credential().toString(), inUse);
+                throttles.credential() == null ? null : throttles.credential().toString(), inUse, throttles.transferRate(local.transferRateFlag()),
+                throttles.maxTransferBytesPerSecond() == null ? "node-flag" : "stored");
     }
 
     private ApiResponse cordonAnswer(CordonRequests.Outcome outcome) {

@@ -24,6 +24,14 @@ public interface LocalNode {
     ShutdownBegun shutDown(String cause);
 
     /**
+     * The catch-up transfer rate this process was started with ({@code sluice server --max-transfer-rate}), which its
+     * worker uses while no operator stored one; {@code 0} for no limit.
+     */
+    default long transferRateFlag() {
+        return 0;
+    }
+
+    /**
      * What {@link #shutDown} did.
      *
      * @param started whether this call began the shutdown; {@code false} when one was under way

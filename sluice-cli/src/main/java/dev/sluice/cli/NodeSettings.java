@@ -80,6 +80,7 @@ final class NodeSettings {
         defaults.put("shutdown-timeout", WorkerConfig.DEFAULT_SHUTDOWN_TIMEOUT.toSeconds() + "s");
         defaults.put("max-changes-per-node", Integer.toString(dev.sluice.scheduler.SchedulerLimits.DEFAULT_MAX_CHANGES_PER_NODE));
         defaults.put("max-changes-in-cluster", Integer.toString(dev.sluice.scheduler.SchedulerLimits.DEFAULT_MAX_CHANGES_IN_CLUSTER));
+        defaults.put("max-transfer-rate", "0");
         return java.util.Collections.unmodifiableMap(defaults);
     }
 
@@ -171,6 +172,7 @@ final class NodeSettings {
         diskSpaceRule();
         shutdownTimeout();
         limits();
+        maxTransferRate();
         tls();
         requireTlsOrLoopback();
     }
@@ -485,6 +487,19 @@ final class NodeSettings {
         int perNode = wholeNumber("max-changes-per-node", dev.sluice.controller.Throttles.MAX_CHANGES_PER_NODE_LIMIT);
         int inCluster = wholeNumber("max-changes-in-cluster", dev.sluice.controller.Throttles.MAX_CHANGES_IN_CLUSTER_LIMIT);
         return dev.sluice.scheduler.SchedulerLimits.DEFAULTS.withMaxChangesPerNode(perNode).withMaxChangesInCluster(inCluster);
+    }
+
+    /**
+     * The byte rate at which this node's worker takes in catch-up traffic until an operator stores one for the cluster
+     * ({@code max-transfer-rate}: a size per second, {@code 32MiB}; {@code 0} for no limit).
+     */
+    long maxTransferRate() {
+        String text = values.get("max-transfer-rate").trim().replaceFirst("(?i)/s$", "");
+        try {
+            return dev.sluice.raft.TransferRate.validate(dev.sluice.model.ByteSizes.parse(text));
+        } catch (IllegalArgumentException e) {
+            throw invalid("max-transfer-rate", e.getMessage());
+        }
     }
 
     private int wholeNumber(String key, int max) {

@@ -107,6 +107,9 @@ final class ServerCommand implements Callable<Integer> {
             + " (default 4); 'sluice settings set' changes it at run time for the whole cluster, and a stored value wins") String maxChangesPerNode;
     @Option(names = "--max-changes-in-cluster", description = "the controller's throttle: replica-set changes under way in the cluster (default 16);"
             + " 'sluice settings set' changes it at run time") String maxChangesInCluster;
+    @Option(names = "--max-transfer-rate", description = "bytes per second this node's worker takes in to catch up its new replicas (snapshots and"
+            + " committed log), such as 32MiB; at least 1MiB, or 0 for no limit (default 0); 'sluice settings set --max-transfer-rate' sets it"
+            + " for every node at run time, and a stored value wins") String maxTransferRate;
     @Option(names = "--parent-pid", hidden = true, description = "exit when this process exits (used by 'sluice local')") String parentPid;
 
     @Override
@@ -157,7 +160,8 @@ final class ServerCommand implements Callable<Integer> {
                     .location(settings.location())
                     .roles(settings.roles())
                     .diskSpaceRule(settings.diskSpaceRule())
-                    .shutdownTimeout(settings.shutdownTimeout());
+                    .shutdownTimeout(settings.shutdownTimeout())
+                    .maxTransferBytesPerSecond(settings.maxTransferRate());
             settings.tls().ifPresent(tls -> {
                 worker.tls(tls);
                 log.info("TLS on: serving HTTPS as {}, trusting {}", tls.certificate().getSubjectX500Principal().getName(), tls.trust());

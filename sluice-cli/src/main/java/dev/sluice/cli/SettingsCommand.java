@@ -1,8 +1,10 @@
 package dev.sluice.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.controller.SettingsRequests;
 import dev.sluice.metadata.Json;
 import dev.sluice.wire.SettingsView;
+import dev.sluice.model.ByteSizes;
 import java.io.PrintWriter;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Callable;
@@ -42,10 +44,13 @@ final class SettingsCommand {
         }
     }
 
-    @Command(name = "set", description = "Change one throttle or both, for the whole cluster at once (needs a credential with the admin scope)."
+    @Command(name = "set", description = "Change throttles for the whole cluster at once (needs a credential with the admin scope)."
             + " A value out of range is refused and nothing changes.",
             footer = {"", "Examples:", "  sluice settings set --max-changes-per-node 2          # slow every drain and replace down",
-                "  sluice settings set --max-changes-per-node 8 --max-changes-in-cluster 32", "  sluice settings set --max-changes-in-cluster 4 -o json"},
+                "  sluice settings set --max-changes-per-node 8 --max-changes-in-cluster 32",
+                "  sluice settings set --max-transfer-rate 32MiB         # each worker takes in catch-up at most 32 MiB/s",
+                "  sluice settings set --max-transfer-rate 0             # no transfer limit",
+                "  sluice settings set --max-changes-in-cluster 4 -o json"},
             mixinStandardHelpOptions = true)
     static final class Set implements Callable<Integer> {
         @Mixin ClusterOptions cluster;
@@ -54,11 +59,14 @@ final class SettingsCommand {
         Integer perNode;
         @Option(names = "--max-changes-in-cluster", paramLabel = "N", description = "replica-set changes under way in the cluster (1-100000)")
         Integer inCluster;
+        @Option(names = "--max-transfer-rate", paramLabel = "SIZE", description = "bytes per second each worker takes in to catch up its new replicas"
+                + " (snapshots and committed log), such as 32MiB; at least 1MiB, or 0 for no limit")
+        String transferRate;
 
         @Override
         public Integer call() {
-            if (perNode == null && inCluster == null) {
-                throw new CliException(CliException.USAGE, "give --max-changes-per-node and/or --max-changes-in-cluster");
+            if (perNode == null && inCluster == null && transferRate == null) {
+                throw new CliException(CliException.USAGE, "give --max-changes-per-node, --max-changes-in-cluster and/or --max-transfer-rate");
             }
             ObjectNode body = Json.mapper().createObjectNode();
             if (perNode != null) {
@@ -66,6 +74,13 @@ final class SettingsCommand {
             }
             if (inCluster != null) {
                 body.put("maxChangesInCluster", inCluster);
+            }
+            if (transferRate != null) {
+                try {
+                    body.put("maxTransferBytesPerSecond", ByteSizes.parse(transferRate.trim().replaceFirst("(?i)/s$", "")));
+                } catch (IllegalArgumentException notASize) {
+                    throw new CliException(CliException.USAGE, "--max-transfer-rate: " + notASize.getMessage());
+                }
             }
             AdminClient.Answer answer = cluster.client().put("/api/v1/settings", body);
             if (!answer.ok()) {
@@ -80,12 +95,17 @@ final class SettingsCommand {
             if (!changed.changed()) {
                 out.println("no change: the throttles are already so");
             } else {
-                out.printf("throttles changed: max-changes-per-node %d → %d, max-changes-in-cluster %d → %d%n", changed.before().maxChangesPerNode(),
-                        changed.after().maxChangesPerNode(), changed.before().maxChangesInCluster(), changed.after().maxChangesInCluster());
+                out.printf("throttles changed: max-changes-per-node %d → %d, max-changes-in-cluster %d → %d, max-transfer-rate %s → %s%n",
+                        changed.before().maxChangesPerNode(), changed.after().maxChangesPerNode(), changed.before().maxChangesInCluster(),
+                        changed.after().maxChangesInCluster(), rate(changed.before().maxTransferBytesPerSecond()), rate(changed.after().maxTransferBytesPerSecond()));
             }
             print(out, changed.after());
             return 0;
         }
+    }
+
+    private static String rate(long bytesPerSecond) {
+        return SettingsRequests.transferRate(bytesPerSecond);
     }
 
     static void print(PrintWriter out, SettingsView view) {
@@ -95,6 +115,8 @@ final class SettingsCommand {
                 ? "stored, set at " + view.changedAt().truncatedTo(ChronoUnit.SECONDS) + " by " + view.changedBy()
                         + (view.credential() == null ? "" : " with credential " + view.credential())
                 : "the controller's flags (sluice server --max-changes-per-node, --max-changes-in-cluster); nobody changed them"));
+        out.println("max-transfer-rate       " + rate(view.maxTransferBytesPerSecond()) + " per worker, " + (view.transferRateSource().equals("stored")
+                ? "stored for every node" : "this node's flag (sluice server --max-transfer-rate); nobody set it for the cluster"));
         if (view.inUse() != null) {
             out.printf("controller plans with   %d per worker, %d in the cluster (as of %s)%n", view.inUse().maxChangesPerNode(),
                     view.inUse().maxChangesInCluster(), view.inUse().at().truncatedTo(ChronoUnit.SECONDS));

@@ -69,11 +69,19 @@ public final class SettingsRequests {
 
     private Optional<StoredThrottles> stored() {
         Optional<Versioned> stored = metadata.store().get(ControllerDocuments.SETTINGS);
+        return decode(stored).map(throttles -> new StoredThrottles(throttles, stored.get().version()));
+    }
+
+    /**
+     * The throttles a value of {@link ControllerDocuments#SETTINGS} holds (as a watch delivers it), or empty for none
+     * or one that cannot be read — logged, and then the flags apply.
+     */
+    public static Optional<Throttles> decode(Optional<Versioned> stored) {
         if (stored.isEmpty()) {
             return Optional.empty();
         }
         try {
-            return Optional.of(new StoredThrottles(CODEC.decode(ControllerDocuments.SETTINGS, stored.get().value()), stored.get().version()));
+            return Optional.of(CODEC.decode(ControllerDocuments.SETTINGS, stored.get().value()));
         } catch (CorruptDocumentException corrupt) {
             org.slf4j.LoggerFactory.getLogger(SettingsRequests.class).error("ignoring the stored throttles, using the flags': {}", corrupt.getMessage());
             return Optional.empty();
@@ -85,8 +93,16 @@ public final class SettingsRequests {
      * anything is written: a value out of range, or no value at all, is {@link Outcome.Invalid} and changes nothing.
      */
     public Outcome change(Integer maxChangesPerNode, Integer maxChangesInCluster, Optional<CredentialName> credential) {
-        if (maxChangesPerNode == null && maxChangesInCluster == null) {
-            return new Outcome.Invalid("nothing to change: give max-changes-per-node and/or max-changes-in-cluster");
+        return change(maxChangesPerNode, maxChangesInCluster, null, credential);
+    }
+
+    /**
+     * {@link #change(Integer, Integer, Optional)} with the catch-up transfer rate too: bytes per second each worker takes in,
+     * {@link dev.sluice.raft.TransferRate#UNLIMITED} for none; once stored it replaces every node's start-up flag.
+     */
+    public Outcome change(Integer maxChangesPerNode, Integer maxChangesInCluster, Long maxTransferBytesPerSecond, Optional<CredentialName> credential) {
+        if (maxChangesPerNode == null && maxChangesInCluster == null && maxTransferBytesPerSecond == null) {
+            return new Outcome.Invalid("nothing to change: give max-changes-per-node, max-changes-in-cluster and/or max-transfer-rate");
         }
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             Optional<StoredThrottles> stored = stored();
@@ -94,7 +110,8 @@ public final class SettingsRequests {
             Throttles after;
             try {
                 after = new Throttles(maxChangesPerNode == null ? before.maxChangesPerNode() : maxChangesPerNode,
-                        maxChangesInCluster == null ? before.maxChangesInCluster() : maxChangesInCluster, clock.instant(), Actor.OPERATOR,
+                        maxChangesInCluster == null ? before.maxChangesInCluster() : maxChangesInCluster,
+                        maxTransferBytesPerSecond == null ? before.maxTransferBytesPerSecond() : maxTransferBytesPerSecond, clock.instant(), Actor.OPERATOR,
                         credential.orElse(null));
             } catch (IllegalArgumentException invalid) {
                 return new Outcome.Invalid(invalid.getMessage() + "; nothing was changed");
@@ -116,6 +133,14 @@ public final class SettingsRequests {
         return new Outcome.Conflict("the throttles kept changing under this request (" + MAX_ATTEMPTS + " attempts); read them again and retry");
     }
 
+    /** A transfer rate as the event and the CLI say it. */
+    public static String transferRate(Long bytesPerSecond) {
+        if (bytesPerSecond == null) {
+            return "each node's flag";
+        }
+        return bytesPerSecond == dev.sluice.raft.TransferRate.UNLIMITED ? "unlimited" : dev.sluice.model.ByteSizes.human(bytesPerSecond) + "/s";
+    }
+
     private static ClusterEvent event(Throttles before, Throttles after) {
         List<String> changes = new ArrayList<>();
         Map<String, Long> numbers = new LinkedHashMap<>();
@@ -124,6 +149,12 @@ public final class SettingsRequests {
         }
         if (before.maxChangesInCluster() != after.maxChangesInCluster() || !before.stored()) {
             changes.add("max-changes-in-cluster " + before.maxChangesInCluster() + " → " + after.maxChangesInCluster());
+        }
+        if (!java.util.Objects.equals(before.maxTransferBytesPerSecond(), after.maxTransferBytesPerSecond())) {
+            changes.add("max-transfer-rate " + transferRate(before.maxTransferBytesPerSecond()) + " → " + transferRate(after.maxTransferBytesPerSecond()));
+        }
+        if (after.maxTransferBytesPerSecond() != null) {
+            numbers.put("maxTransferBytesPerSecond", after.maxTransferBytesPerSecond());
         }
         numbers.put("maxChangesPerNodeBefore", (long) before.maxChangesPerNode());
         numbers.put("maxChangesPerNode", (long) after.maxChangesPerNode());

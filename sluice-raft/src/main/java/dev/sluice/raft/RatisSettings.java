@@ -100,6 +100,9 @@ public record RatisSettings(
         RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf(segmentSizeMaxBytes));
         // A new replica catches up from a snapshot plus the log after it.
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(properties, true);
+        // Snapshot chunks no larger than an append batch: Ratis' 16 MiB chunk would wait 16 s for a catch-up limit of
+        // 1 MiB/s (CatchUpThrottle), longer than the leader waits for its reply.
+        RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(properties, SizeInBytes.valueOf(appenderBufferBytes));
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, snapshotThresholdEntries);
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, SNAPSHOT_FILES_KEPT);

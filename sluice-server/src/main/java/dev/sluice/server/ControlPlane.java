@@ -105,6 +105,11 @@ public final class ControlPlane implements NodeComponent {
     /** The node process this control plane runs in, as the admin API acts on it: its incarnation and its graceful shutdown. */
     private record NodeProcess(SluiceNode node) implements LocalNode {
         @Override
+        public long transferRateFlag() {
+            return node.config().worker().maxTransferBytesPerSecond();
+        }
+
+        @Override
         public Optional<GenerationalNodeId> self() {
             return node.worker().self().map(NodeConfig::id);
         }

@@ -8,6 +8,7 @@ import dev.sluice.wire.WorkerStatus;
 import dev.sluice.worker.ClientOperation;
 import dev.sluice.worker.ClientOutcome;
 import dev.sluice.worker.ClientRequests;
+import dev.sluice.raft.CatchUpThrottle;
 import dev.sluice.worker.StuckTransferCause;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -59,6 +60,16 @@ final class NodeMetrics implements AutoCloseable {
                     .tag("cause", cause.wireName())
                     .description("leaders here the worker made step down to end a leadership transfer Ratis left pending").register(registry);
         }
+        // A drain slower than its plan: these say whether the transfer limit is what holds it back.
+        Gauge.builder("sluice.node.catch.up.rate.limit", node.worker(), worker -> worker.transferRate().bytesPerSecond()).baseUnit("bytes.per.second")
+                .description("the byte rate at which this worker takes in catch-up traffic; 0 for no limit").register(registry);
+        for (CatchUpThrottle.Kind kind : CatchUpThrottle.Kind.values()) {
+            FunctionCounter.builder("sluice.node.catch.up", node.worker(), worker -> worker.catchUpBytes(kind)).baseUnit("bytes").tag("kind", kind.wireName())
+                    .description("catch-up bytes this worker received for its new replicas: snapshot chunks, and log entries already committed")
+                    .register(registry);
+        }
+        FunctionCounter.builder("sluice.node.catch.up.wait", node.worker(), worker -> worker.transferRate().nanosWaited() / 1e9).baseUnit("seconds")
+                .description("time catch-up messages waited for the transfer limit, summed").register(registry);
     }
 
     /**

@@ -116,6 +116,7 @@ public final class SluiceNode implements AutoCloseable {
     private ZooKeeperMetadataStore store;
     private ClusterMetadata metadata;
     private Worker worker;
+    private CatchUpRateSetting catchUpRate;
     private Javalin http;
     private URI httpUrl;
     private final List<NodeComponent> started = new ArrayList<>();
@@ -186,6 +187,7 @@ public final class SluiceNode implements AutoCloseable {
                 metadata.partitionTable().initialize(config.createTable());
             }
             worker = new Worker(config.worker(), metadata);
+            catchUpRate = CatchUpRateSetting.follow(config.worker().nodeName(), metadata, worker.transferRate(), config.worker().maxTransferBytesPerSecond());
             Worker routesWorker = worker;
             http = Javalin.create(javalin -> {
                 javalin.jetty.host = config.httpHost();
@@ -331,6 +333,7 @@ public final class SluiceNode implements AutoCloseable {
             started.get(i).close();
         }
         started.clear();
+        closeCatchUpRate();
         if (worker != null) {
             worker.close();
         }
@@ -355,6 +358,7 @@ public final class SluiceNode implements AutoCloseable {
             started.get(i).close();
         }
         started.clear();
+        closeCatchUpRate();
         if (http != null) {
             http.stop();
             http = null;
@@ -367,6 +371,13 @@ public final class SluiceNode implements AutoCloseable {
         if (abandoned != null) {
             // Closing a session that can no longer reach ZooKeeper waits for the connection timeout: do it aside.
             Thread.ofPlatform().daemon().name("sluice-halt-" + config.worker().nodeName()).start(abandoned::close);
+        }
+    }
+
+    private void closeCatchUpRate() {
+        if (catchUpRate != null) {
+            catchUpRate.close();
+            catchUpRate = null;
         }
     }
 }

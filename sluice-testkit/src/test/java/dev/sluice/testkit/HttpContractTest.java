@@ -279,11 +279,14 @@ class HttpContractTest {
         exchange(base, "PUT", settings, settings, "{\"maxChangesPerNode\":5}", bearer(), 200);
         exchange(base, "PUT", settings, settings, "{\"maxChangesPerNode\":4,\"maxChangesInCluster\":16}", bearer(), 200);
         exchange(base, "PUT", settings, settings, "{\"maxChangesPerNode\":4}", bearer(), 200);
-        for (String accepted : List.of("{\"maxChangesPerNode\":2}", "{\"maxChangesInCluster\":8}", "{\"maxChangesPerNode\":2,\"maxChangesInCluster\":8}")) {
+        exchange(base, "PUT", settings, settings, "{\"maxTransferBytesPerSecond\":1024}", bearer(), 400);
+        exchange(base, "PUT", settings, settings, "{\"maxTransferBytesPerSecond\":0}", bearer(), 200);
+        for (String accepted : List.of("{\"maxChangesPerNode\":2}", "{\"maxChangesInCluster\":8}", "{\"maxChangesPerNode\":2,\"maxChangesInCluster\":8}",
+                "{\"maxTransferBytesPerSecond\":33554432}")) {
             assertThat(contract.requestValid("PUT", settings, accepted)).as(accepted).isTrue();
         }
         for (String refused : List.of("{}", "{\"maxChangesPerNode\":0}", "{\"maxChangesPerNode\":1001}", "{\"maxChangesInCluster\":1.5}",
-                "{\"maxChangesPerNode\":\"4\"}", "{\"transferRate\":1}", "[]")) {
+                "{\"maxChangesPerNode\":\"4\"}", "{\"transferRate\":1}", "{\"maxTransferBytesPerSecond\":-1}", "[]")) {
             assertThat(contract.requestValid("PUT", settings, refused)).as(refused).isFalse();
             exchange(base, "PUT", settings, settings, refused, bearer(), 400);
         }

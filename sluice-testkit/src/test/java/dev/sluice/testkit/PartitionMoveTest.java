@@ -11,12 +11,14 @@ import dev.sluice.model.NodeId;
 import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.Placement;
+import dev.sluice.raft.CatchUpThrottle;
 import dev.sluice.raft.GroupView;
 import dev.sluice.raft.MoveFailure;
 import dev.sluice.raft.PartitionGroups;
 import dev.sluice.raft.RatisSettings;
 import dev.sluice.raft.ReplicaSetAdmin;
 import dev.sluice.raft.ReplicaSetAdminException;
+import dev.sluice.raft.TransferRate;
 import dev.sluice.wire.ReplicaRole;
 import dev.sluice.wire.ReplicaStatus;
 import java.io.IOException;
@@ -43,7 +45,8 @@ import org.junit.jupiter.api.Test;
  * (current → next → current, the six steps of the make-before-break protocol), played by hand with
  * {@link PlacementStore#write} and {@link ReplicaSetAdmin}, under continuous client writes. No
  * acknowledged write is lost, the client sees no error, the new replica catches up by snapshot plus log,
- * and the old worker's data directory for the partition is gone.
+ * and the old worker's data directory for the partition is gone. The first move runs under the lowest catch-up
+ * transfer limit ({@link TransferRate}), which the new replica's snapshot must wait for.
  */
 class PartitionMoveTest {
 
@@ -97,6 +100,11 @@ class PartitionMoveTest {
             }
             Awaitility.await().atMost(STEP_TIMEOUT).until(() -> acknowledged.size() >= 50);
 
+            // The joining worker takes in catch-up at the lowest limit: the snapshot (over 3 MB) must wait for it.
+            TestNode newcomer = cluster.node(joining).orElseThrow();
+            newcomer.worker().transferRate().set(TransferRate.MIN_BYTES_PER_SECOND);
+            long caughtUpFrom = System.nanoTime();
+
             // 1. Write {current: C, next: N}.
             Placement moving = before.placement().withNext(next, nodes.version(), Instant.now());
             long version = placements.write(moving, before.version(), null, List.of());
@@ -123,6 +131,7 @@ class PartitionMoveTest {
 
             // 4. Change the configuration to N: Ratis stages the joining member, then commits joint and new.
             retrying(() -> admin.setConfiguration(MOVED, currentNodes, nextNodes, STEP_TIMEOUT));
+            long caughtUpNanos = System.nanoTime() - caughtUpFrom;
             GroupView committed = admin.leaderView(MOVED, nextNodes).orElseThrow();
             assertThat(committed.configuration()).containsExactlyInAnyOrderElementsOf(next);
             assertThat(committed.configurationStable()).isTrue();
@@ -147,8 +156,19 @@ class PartitionMoveTest {
             }
 
             assertThat(clientErrors).as("errors seen by the client").isEmpty();
-            // The new replica caught up by installing the snapshot, then the log.
-            TestNode newcomer = cluster.node(joining).orElseThrow();
+            // The new replica caught up by installing the snapshot, then the log — held to the transfer limit: every
+            // snapshot chunk but the first waited for its turn, so the catch-up took at least the rest of the bytes over the rate.
+            long snapshotBytes = newcomer.worker().catchUpBytes(CatchUpThrottle.Kind.SNAPSHOT);
+            assertThat(snapshotBytes).as("snapshot bytes received").isGreaterThan(3_000_000);
+            assertThat(newcomer.worker().transferRate().nanosWaited()).as("time the catch-up waited for the limit").isPositive();
+            long chunk = RatisSettings.defaults().appenderBufferBytes();
+            assertThat(caughtUpNanos).as("catch-up time under the limit, ns").isGreaterThanOrEqualTo(
+                    (snapshotBytes - chunk - 64 * 1024) * 1_000_000_000L / TransferRate.MIN_BYTES_PER_SECOND);
+            for (TestNode other : cluster.nodes()) {
+                if (!other.nodeId().equals(joining) && other.isRunning()) {
+                    assertThat(other.worker().transferRate().nanosWaited()).as("no limit on %s", other.nodeId()).isZero();
+                }
+            }
             Awaitility.await("new replica caught up").atMost(STEP_TIMEOUT).until(() -> {
                 Optional<ReplicaStatus> status = newcomer.worker().replicaStatus(MOVED);
                 return status.isPresent() && status.get().role() != ReplicaRole.STAGING && status.get().lag() == 0;

@@ -50,6 +50,8 @@ import org.openqa.selenium.WebElement;
 class ReplaceClusterTest {
 
     private static final Duration WAIT = Duration.ofMinutes(2);
+    /** High enough not to slow this test's moves, which are small: that the limit holds is PartitionMoveTest's. */
+    private static final long TRANSFER_LIMIT = 64L * 1024 * 1024;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     private HttpResponse<String> send(URI base, String method, String path, String body) throws Exception {
@@ -116,6 +118,18 @@ class ReplaceClusterTest {
             assertThat(readBack.get("source").asText()).isEqualTo("stored");
             await("the controller plans with the runtime throttle").atMost(Duration.ofSeconds(30)).until(() -> new ControllerDocuments(cluster.metadata())
                     .status().map(ControllerStatus::throttles).map(t -> t.maxChangesPerNode() == 2).orElse(false));
+            // The catch-up transfer limit, set at run time: refused below its floor, then taken up by every worker.
+            HttpResponse<String> tooSlow = send(api, "PUT", "/api/v1/settings", "{\"maxTransferBytesPerSecond\":1000}");
+            assertThat(tooSlow.statusCode()).as(tooSlow.body()).isEqualTo(400);
+            assertThat(tooSlow.body()).contains("at least 1048576 bytes/s");
+            HttpResponse<String> limited = send(api, "PUT", "/api/v1/settings", "{\"maxTransferBytesPerSecond\":" + TRANSFER_LIMIT + "}");
+            assertThat(limited.statusCode()).as(limited.body()).isEqualTo(200);
+            JsonNode limitReadBack = Json.mapper().readTree(send(otherApi, "GET", "/api/v1/settings", null).body());
+            assertThat(limitReadBack.get("maxTransferBytesPerSecond").asLong()).isEqualTo(TRANSFER_LIMIT);
+            assertThat(limitReadBack.get("transferRateSource").asText()).isEqualTo("stored");
+            assertThat(limitReadBack.get("maxChangesPerNode").asInt()).as("the other throttles keep their values").isEqualTo(2);
+            await("every worker takes in catch-up at the stored rate").atMost(Duration.ofSeconds(30)).until(() -> cluster.nodes().stream().filter(TestNode::isRunning)
+                    .allMatch(node -> node.worker().transferRate().bytesPerSecond() == TRANSFER_LIMIT));
 
             // Refusals change nothing; the dry-run shows exactly OLD's replicas moving to NEW, in waves of the throttle.
             HttpResponse<String> unknown = send(api, "POST", "/api/v1/nodes/" + old.name() + "/replace", "{\"replacement\":\"nobody\"}");

@@ -14,10 +14,14 @@ import java.time.Instant;
  * @param changedBy who did ({@code operator}), or {@code null}
  * @param credential the API credential that did, or {@code null}
  * @param inUse the throttles the controller leader's last pass planned with, or {@code null} before it published them
+ * @param maxTransferBytesPerSecond the byte rate at which the answering node's worker takes in catch-up traffic
+ *     (snapshots and committed log for its new replicas); {@code 0} for no limit
+ * @param transferRateSource {@code stored} when an operator set the rate for every node, {@code node-flag} while each
+ *     node uses its own {@code sluice server --max-transfer-rate}
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record SettingsView(int maxChangesPerNode, int maxChangesInCluster, String source, Instant changedAt, String changedBy, String credential,
-        InUse inUse) {
+        InUse inUse, long maxTransferBytesPerSecond, String transferRateSource) {
 
     /** What the controller leader planned with. */
     @JsonIgnoreProperties(ignoreUnknown = true)

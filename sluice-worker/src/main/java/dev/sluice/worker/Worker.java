@@ -13,7 +13,11 @@ import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.PartitionTable;
 import dev.sluice.raft.PartitionGroups;
+import dev.sluice.raft.CatchUpThrottle;
 import dev.sluice.raft.RaftTls;
+import dev.sluice.raft.TransferRate;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.grpc.GrpcConfigKeys;
 import dev.sluice.wire.DiskState;
 import dev.sluice.wire.DiskStatus;
 import dev.sluice.wire.ReplicaStatus;
@@ -98,6 +102,7 @@ public final class Worker implements AutoCloseable {
     private final LeadershipHandover handover;
     private final LeaderChanges leaderChanges = new LeaderChanges();
     private final StuckTransfers stuckTransfers;
+    private final CatchUpThrottle catchUp;
     private final List<Watch> watches = new ArrayList<>();
     /** The graceful shutdown under way, set once; {@code null} while the worker serves. */
     private final AtomicReference<ShutdownStatus> shutdown = new AtomicReference<>();
@@ -128,6 +133,7 @@ public final class Worker implements AutoCloseable {
         this.disk = new DiskGuard(config.dataDirectory(), config.diskSpaceRule(), DiskGuard.Meter.FILE_STORE, config.clock(),
                 () -> identity.self() == null ? config.nodeName() : identity.self().nodeId().toString());
         this.stuckTransfers = new StuckTransfers(config.nodeName(), config.clock());
+        this.catchUp = new CatchUpThrottle(new TransferRate(config.maxTransferBytesPerSecond()));
         this.leadershipYield = new LeadershipYield(config.nodeName(), stuckTransfers);
         // Passes stop while the Raft server is suspended: with no server listed, every group directory on disk
         // would look like one left behind and be deleted.
@@ -203,6 +209,25 @@ public final class Worker implements AutoCloseable {
         }
     }
 
+    private Parameters raftParameters() {
+        Parameters parameters = config.tls().map(RaftTls::mutual).orElse(RaftTls.PLAINTEXT).parameters();
+        GrpcConfigKeys.Server.setServicesCustomizer(parameters, catchUp);
+        return parameters;
+    }
+
+    /**
+     * The byte rate at which this worker takes in catch-up traffic; the node sets it from the operator's stored
+     * setting while it runs ({@code sluice settings set --max-transfer-rate}).
+     */
+    public TransferRate transferRate() {
+        return catchUp.rate();
+    }
+
+    /** Catch-up bytes of {@code kind} this worker received, limited or not. */
+    public long catchUpBytes(CatchUpThrottle.Kind kind) {
+        return catchUp.bytes(kind);
+    }
+
     /**
      * Builds and starts a Raft server on this node's port with the groups on disk, after mending any group
      * a full disk left it unable to start from ({@link DamagedGroups}).
@@ -217,7 +242,7 @@ public final class Worker implements AutoCloseable {
         RaftServer built = RaftServer.newBuilder()
                 .setServerId(peerId)
                 .setProperties(config.ratis().serverProperties(raftDirectory, config.raftHost(), raftPort))
-                .setParameters(config.tls().map(RaftTls::mutual).orElse(RaftTls.PLAINTEXT).parameters())
+                .setParameters(raftParameters())
                 .setStateMachineRegistry(groupId -> newStateMachine(groupId, generation))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();

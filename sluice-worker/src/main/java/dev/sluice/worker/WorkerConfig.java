@@ -1,6 +1,7 @@
 package dev.sluice.worker;
 
 import dev.sluice.raft.RatisSettings;
+import dev.sluice.raft.TransferRate;
 import dev.sluice.model.Location;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.Role;
@@ -32,6 +33,9 @@ import java.util.Set;
  *     before it closes the groups anyway (docs/operations.md, "Graceful shutdown"); zero hands nothing over
  * @param tls the node's TLS material (since issue 15): with it the node serves HTTPS, advertises {@code https://}
  *     and presents its certificate when it calls other nodes; empty serves and calls plain HTTP
+ * @param maxTransferBytesPerSecond the byte rate at which the worker takes in catch-up traffic (snapshots and
+ *     committed log entries for its new replicas) until an operator's stored setting says otherwise;
+ *     {@link TransferRate#UNLIMITED} for none
  */
 public record WorkerConfig(
         String nodeName,
@@ -52,7 +56,8 @@ public record WorkerConfig(
         DiskSpaceRule diskSpaceRule,
         Duration diskCheckInterval,
         Duration shutdownTimeout,
-        Optional<TlsMaterial> tls) {
+        Optional<TlsMaterial> tls,
+        long maxTransferBytesPerSecond) {
 
     public WorkerConfig {
         NodeConfig.requireValidName(nodeName);
@@ -79,6 +84,7 @@ public record WorkerConfig(
         positive("disk check interval", diskCheckInterval);
         requireValidShutdownTimeout(shutdownTimeout);
         Objects.requireNonNull(tls, "tls");
+        TransferRate.validate(maxTransferBytesPerSecond);
     }
 
     /**
@@ -117,7 +123,8 @@ public record WorkerConfig(
 
     public WorkerConfig withRaftPort(int port) {
         return new WorkerConfig(nodeName, clusterName, dataDirectory, raftHost, port, location, roles, ratis, logic, extraWarmUpChecks,
-                registrationTimeout, resyncInterval, warmUpInterval, dataTimeout, clock, diskSpaceRule, diskCheckInterval, shutdownTimeout, tls);
+                registrationTimeout, resyncInterval, warmUpInterval, dataTimeout, clock, diskSpaceRule, diskCheckInterval, shutdownTimeout, tls,
+                maxTransferBytesPerSecond);
     }
 
     private static void positive(String what, Duration value) {
@@ -147,6 +154,7 @@ public record WorkerConfig(
         private Duration diskCheckInterval = DEFAULT_DISK_CHECK_INTERVAL;
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
         private Optional<TlsMaterial> tls = Optional.empty();
+        private long maxTransferBytesPerSecond = TransferRate.UNLIMITED;
 
         private Builder(String nodeName, String clusterName, Path dataDirectory) {
             this.nodeName = NodeConfig.requireValidName(nodeName);
@@ -243,9 +251,16 @@ public record WorkerConfig(
             return this;
         }
 
+        /** The catch-up byte rate the worker starts with ({@link TransferRate#UNLIMITED} for none). */
+        public Builder maxTransferBytesPerSecond(long bytesPerSecond) {
+            this.maxTransferBytesPerSecond = TransferRate.validate(bytesPerSecond);
+            return this;
+        }
+
         public WorkerConfig build() {
             return new WorkerConfig(nodeName, clusterName, dataDirectory, raftHost, raftPort, location, roles, ratis, logic, checks,
-                    registrationTimeout, resyncInterval, warmUpInterval, dataTimeout, clock, diskSpaceRule, diskCheckInterval, shutdownTimeout, tls);
+                    registrationTimeout, resyncInterval, warmUpInterval, dataTimeout, clock, diskSpaceRule, diskCheckInterval, shutdownTimeout, tls,
+                    maxTransferBytesPerSecond);
         }
     }
 }
