@@ -48,7 +48,7 @@ final class SettingsCommand {
             + " A value out of range is refused and nothing changes.",
             footer = {"", "Examples:", "  sluice settings set --max-changes-per-node 2          # slow every drain and replace down",
                 "  sluice settings set --max-changes-per-node 8 --max-changes-in-cluster 32",
-                "  sluice settings set --max-transfer-rate 32MiB         # each worker takes in catch-up at most 32 MiB/s",
+                "  sluice settings set --max-transfer-rate 32MiB         # catch-up at most 32 MiB/s a worker",
                 "  sluice settings set --max-transfer-rate 0             # no transfer limit",
                 "  sluice settings set --max-changes-in-cluster 4 -o json"},
             mixinStandardHelpOptions = true)

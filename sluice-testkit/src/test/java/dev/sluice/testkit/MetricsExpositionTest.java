@@ -47,7 +47,9 @@ class MetricsExpositionTest {
                 String exposition = scrape(http, node.url());
                 assertThat(violations(exposition)).as("naming violations on %s", node.name()).isEmpty();
                 assertThat(exposition).contains("sluice_node_replica_max_lag_entries")
-                        .contains("sluice_node_stuck_transfer_step_downs_total{cause=\"writes-refused\"} 0.0");
+                        .contains("sluice_node_stuck_transfer_step_downs_total{cause=\"writes-refused\"} 0.0")
+                        .contains("sluice_node_catch_up_rate_limit_bytes_per_second 0.0").contains("sluice_node_catch_up_bytes_total{kind=\"snapshot\"}")
+                        .contains("sluice_node_catch_up_bytes_total{kind=\"log\"}").contains("sluice_node_catch_up_wait_seconds_total 0.0");
                 assertThat(exposition).contains("sluice_client_request_seconds_count{operation=\"write\",outcome=\"unavailable\"}")
                         .containsPattern("sluice_client_request_seconds_bucket\\{[^}]*outcome=\"redirected\"");
             }
