@@ -13,6 +13,7 @@ import dev.sluice.controller.PartitionPolicyRequests;
 import dev.sluice.controller.RolloutRequests;
 import dev.sluice.controller.ReplaceRequests;
 import dev.sluice.controller.SettingsRequests;
+import dev.sluice.controller.TransferEstimate;
 import dev.sluice.controller.Throttles;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.EventLog;
@@ -51,6 +52,7 @@ import dev.sluice.wire.RefusalView;
 import dev.sluice.wire.ShutdownStatus;
 import dev.sluice.wire.ReplaceView;
 import dev.sluice.wire.SettingsView;
+import dev.sluice.wire.TransferView;
 import dev.sluice.wire.ShutdownView;
 import dev.sluice.wire.StateChangeView;
 import dev.sluice.wire.StateChanged;
@@ -142,7 +144,7 @@ public final class AdminApi {
         this.settings = new SettingsRequests(metadata, lifecycle.limits(), clock);
         this.replaces = new ReplaceRequests(metadata, lifecycle, () -> settings.limits(lifecycle.limits()), clock);
         this.drainGroups = new DrainGroupApi(new dev.sluice.controller.DrainGroupRequests(metadata, lifecycle, () -> settings.limits(lifecycle.limits()), clock),
-                metadata);
+                metadata, this::transferEstimate);
     }
 
     /** The group-drain routes. */
@@ -280,6 +282,14 @@ public final class AdminApi {
      * why and writes nothing. Progress is the drain's ({@code GET …/drain}, with {@code replacedBy}).
      */
     public ApiResponse replace(String reference, byte[] body, Caller caller) {
+        return replace(reference, body, caller, Optional.empty());
+    }
+
+    /**
+     * @param authorization the caller's {@code Authorization} header, to ask the replaced worker how much data its replicas
+     *     hold (the ETA under the catch-up transfer limit); without it their sizes are unknown
+     */
+    public ApiResponse replace(String reference, byte[] body, Caller caller, Optional<String> authorization) {
         if (body.length > MAX_BODY_BYTES) {
             return ApiResponse.error(413, "payload-too-large", "the request body is " + body.length + " bytes; the limit is " + MAX_BODY_BYTES);
         }
@@ -310,13 +320,15 @@ public final class AdminApi {
                     };
             case ReplaceRequests.Outcome.Refused refused -> new ApiResponse(409, RefusalView.of(withNodeNames(refused.refusal(), nodes)));
             case ReplaceRequests.Outcome.Started started -> ApiResponse.ok(replaceView(false, started.changed(), started.old(), started.replacement(), null,
-                    started.plan()));
+                    started.plan(), authorization));
             case ReplaceRequests.Outcome.DryRun run -> ApiResponse.ok(replaceView(true, false, run.old(), run.replacement(),
-                    run.wouldRefuse().map(refusal -> RefusalView.of(withNodeNames(refusal, nodes))).orElse(null), run.plan()));
+                    run.wouldRefuse().map(refusal -> RefusalView.of(withNodeNames(refusal, nodes))).orElse(null), run.plan(), authorization));
         };
     }
 
-    private ReplaceView replaceView(boolean dryRun, boolean changed, NodeConfig old, NodeConfig by, RefusalView refusal, ReplaceRequests.Plan plan) {
+    private ReplaceView replaceView(boolean dryRun, boolean changed, NodeConfig old, NodeConfig by, RefusalView refusal, ReplaceRequests.Plan plan,
+            Optional<String> authorization) {
+        TransferEstimate transfer = transferEstimate(plan.etaSeconds(), plan.report().moves(), List.of(old), authorization);
         Snapshot snapshot = snapshot();
         NodeConfig oldNow = snapshot.nodes().find(old.nodeId()).orElse(old);
         NodeConfig byNow = snapshot.nodes().find(by.nodeId()).orElse(by);
@@ -324,7 +336,23 @@ public final class AdminApi {
                 plan.report().moves().stream().map(WireViews::move).toList(),
                 plan.report().leadershipChanges().stream().map(WireViews::leadershipChange).toList(),
                 plan.report().violations().stream().map(WireViews::explanation).toList(),
-                plan.maxChangesPerNode(), plan.maxChangesInCluster(), plan.waves(), plan.etaSeconds());
+                plan.maxChangesPerNode(), plan.maxChangesInCluster(), plan.waves(), transfer.etaSeconds(), transferView(transfer));
+    }
+
+    /** The catch-up transfer limit a plan's receiving workers use: the stored one, else this node's flag (the best guess for theirs). */
+    long transferRate() {
+        return settings.effective().transferRate(local.transferRateFlag());
+    }
+
+    /** A plan's ETA counting the data {@code leaving}'s replicas hold, as they report it, under the transfer limit. */
+    TransferEstimate transferEstimate(long wavesSeconds, List<dev.sluice.scheduler.Move> moves, List<NodeConfig> leaving, Optional<String> authorization) {
+        long rate = transferRate();
+        Map<PartitionId, Long> sizes = moves.isEmpty() ? Map.of() : replicaProbe.stateBytes(leaving, authorization);
+        return TransferEstimate.of(wavesSeconds, moves, sizes, rate);
+    }
+
+    static TransferView transferView(TransferEstimate estimate) {
+        return new TransferView(estimate.bytes(), estimate.busiestReceiverBytes(), estimate.bytesPerSecond(), estimate.unknownSizes());
     }
 
     /**

@@ -102,7 +102,8 @@ public final class AdminHttp {
                 body -> http.answer(ctx, started, api -> api.cordon(ctx.pathParam("node"), body, HttpAccess.caller(ctx)))));
         config.routes.delete("/api/v1/nodes/{node}/cordon", ctx -> http.answer(ctx, started, api -> api.uncordon(ctx.pathParam("node"), HttpAccess.caller(ctx))));
         config.routes.post("/api/v1/nodes/{node}/replace", ctx -> http.withBoundedBody(ctx,
-                body -> http.answer(ctx, started, api -> api.replace(ctx.pathParam("node"), body, HttpAccess.caller(ctx)))));
+                body -> http.answer(ctx, started, api -> api.replace(ctx.pathParam("node"), body, HttpAccess.caller(ctx),
+                        Optional.ofNullable(ctx.header("Authorization"))))));
         config.routes.delete("/api/v1/nodes/{node}/replace", ctx -> http.answer(ctx, started,
                 api -> api.cancelReplace(ctx.pathParam("node"), HttpAccess.caller(ctx))));
         config.routes.get("/api/v1/settings", ctx -> http.answer(ctx, started, AdminApi::settings));
@@ -111,7 +112,8 @@ public final class AdminHttp {
         config.routes.delete("/api/v1/nodes/{node}", ctx -> http.answer(ctx, started,
                 api -> api.remove(ctx.pathParam("node"), ctx.queryParam("reason"), HttpAccess.caller(ctx))));
         config.routes.post("/api/v1/drains", ctx -> http.withBoundedBody(ctx,
-                body -> http.answer(ctx, started, api -> api.drainGroups().start(body, HttpAccess.caller(ctx)))));
+                body -> http.answer(ctx, started, api -> api.drainGroups().start(body, HttpAccess.caller(ctx),
+                        Optional.ofNullable(ctx.header("Authorization"))))));
         config.routes.get("/api/v1/drains", ctx -> http.answer(ctx, started, api -> api.drainGroups().list()));
         config.routes.get("/api/v1/drains/{drain}", ctx -> http.answer(ctx, started, api -> api.drainGroups().show(ctx.pathParam("drain"))));
         config.routes.delete("/api/v1/drains/{drain}", ctx -> http.answer(ctx, started,

@@ -3,6 +3,7 @@ package dev.sluice.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.controller.ControllerDocuments;
+import dev.sluice.controller.TransferEstimate;
 import dev.sluice.controller.ControllerStatus;
 import dev.sluice.controller.DrainDeadline;
 import dev.sluice.controller.DrainGroup;
@@ -14,6 +15,7 @@ import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.Scope;
 import dev.sluice.model.WorkerState;
+import dev.sluice.scheduler.Move;
 import dev.sluice.wire.DrainGroupPlanView;
 import dev.sluice.wire.DrainGroupView;
 import dev.sluice.wire.RefusalView;
@@ -40,9 +42,16 @@ public final class DrainGroupApi {
     private final DrainGroupRequests requests;
     private final ClusterMetadata metadata;
     private final ControllerDocuments documents;
+    private final TransferEstimator transfers;
 
-    DrainGroupApi(DrainGroupRequests requests, ClusterMetadata metadata) {
+    /** A plan's ETA with the data its moves copy: the waves' time, the moves, the workers they leave, the caller's authorization. */
+    interface TransferEstimator {
+        TransferEstimate estimate(long wavesSeconds, List<Move> moves, List<NodeConfig> leaving, Optional<String> authorization);
+    }
+
+    DrainGroupApi(DrainGroupRequests requests, ClusterMetadata metadata, TransferEstimator transfers) {
         this.requests = requests;
+        this.transfers = transfers;
         this.metadata = metadata;
         this.documents = new ControllerDocuments(metadata);
     }
@@ -53,6 +62,11 @@ public final class DrainGroupApi {
      * {@code dryRun}.
      */
     public ApiResponse start(byte[] body, Caller caller) {
+        return start(body, caller, Optional.empty());
+    }
+
+    /** @param authorization the caller's {@code Authorization} header, to ask the members how much data they hold (the plan's ETA) */
+    public ApiResponse start(byte[] body, Caller caller, Optional<String> authorization) {
         if (body.length > AdminApi.MAX_BODY_BYTES) {
             return ApiResponse.error(413, "payload-too-large", "the request body is " + body.length + " bytes; the limit is " + AdminApi.MAX_BODY_BYTES);
         }
@@ -72,7 +86,7 @@ public final class DrainGroupApi {
             case DrainGroupRequests.Outcome.Invalid invalid -> ApiResponse.error(400, "bad-request", invalid.message());
             case DrainGroupRequests.Outcome.Unresolved unresolved -> AdminApi.unresolved(unresolved.resolution(), WorkerState.DRAINING);
             case DrainGroupRequests.Outcome.Refused refused -> new ApiResponse(409, RefusalView.of(AdminApi.withNodeNames(refused.refusal(), nodes)));
-            case DrainGroupRequests.Outcome.Planned planned -> ApiResponse.ok(plan(planned.plan(), true, request.zone(), nodes));
+            case DrainGroupRequests.Outcome.Planned planned -> ApiResponse.ok(plan(planned.plan(), true, request.zone(), nodes, authorization));
             case DrainGroupRequests.Outcome.Started started -> new ApiResponse(201, view(started.group(), status(), nodes));
             case DrainGroupRequests.Outcome.Cancelled cancelled -> throw new IllegalStateException("BUG: a start is never a cancel");
             case DrainGroupRequests.Outcome.NotFound notFound -> throw new IllegalStateException("BUG: a start finds no group");
@@ -154,7 +168,9 @@ public final class DrainGroupApi {
                 group.deadline() == null ? null : Duration.between(now, group.deadline()).toSeconds(), false, group.updatedAt());
     }
 
-    private DrainGroupPlanView plan(DrainGroupRequests.Plan plan, boolean dryRun, String zone, NodesConfiguration nodes) {
+    private DrainGroupPlanView plan(DrainGroupRequests.Plan plan, boolean dryRun, String zone, NodesConfiguration nodes, Optional<String> authorization) {
+        TransferEstimate transfer = transfers.estimate(plan.waves().size() * TransferEstimate.MOVE_ESTIMATE.toSeconds(), plan.dryRun().moves(),
+                plan.members().stream().map(DrainGroupRequests.PlannedMember::node).toList(), authorization);
         Map<String, Integer> perWorker = new TreeMap<>();
         plan.dryRun().replicasPerWorker().forEach((node, count) -> perWorker.put(node.toString(), count));
         List<dev.sluice.model.BlockingPartition> blocking = plan.blocking().stream()
@@ -165,7 +181,8 @@ public final class DrainGroupApi {
                 blocking, plan.dryRun().moves().size(), plan.dryRun().moves().stream().map(WireViews::move).toList(),
                 plan.dryRun().leadershipChanges().stream().map(WireViews::leadershipChange).toList(),
                 plan.waves().stream().map(w -> new DrainGroupPlanView.Wave(w.number(), w.moves().stream().map(WireViews::move).toList())).toList(),
-                plan.leftOut(), perWorker, plan.limits().maxChangesPerNode(), plan.limits().maxChangesInCluster());
+                plan.leftOut(), perWorker, plan.limits().maxChangesPerNode(), plan.limits().maxChangesInCluster(), transfer.etaSeconds(),
+                AdminApi.transferView(transfer));
     }
 
     /** A validated start request. */

@@ -12,7 +12,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -64,6 +67,34 @@ final class ReplicaProbe {
                 return unknown(member, "answered an unreadable status: " + unreadable.getMessage());
             }
         }).exceptionally(failure -> unknown(member, unanswered(failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure)));
+    }
+
+    /**
+     * The bytes of state each partition hosted on {@code nodes} holds, from their status reports, for the ETA of a plan
+     * that moves them away. A node that does not answer in time contributes nothing; its partitions count as of unknown size.
+     */
+    Map<PartitionId, Long> stateBytes(Collection<NodeConfig> nodes, java.util.Optional<String> authorization) {
+        List<CompletableFuture<List<ReplicaStatus>>> asked = nodes.stream().map(node -> {
+            HttpRequest.Builder builder = HttpRequest.newBuilder(node.addresses().http().resolve(WorkerStatus.PATH)).timeout(DEADLINE).GET();
+            authorization.ifPresent(value -> builder.header("Authorization", value));
+            return http.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
+                if (response.statusCode() != 200) {
+                    return List.<ReplicaStatus>of();
+                }
+                try {
+                    return Json.mapper().readValue(response.body(), WorkerStatus.class).replicas();
+                } catch (java.io.IOException unreadable) {
+                    return List.<ReplicaStatus>of();
+                }
+            }).exceptionally(failure -> List.of());
+        }).toList();
+        Map<PartitionId, Long> sizes = new HashMap<>();
+        for (CompletableFuture<List<ReplicaStatus>> answer : asked) {
+            for (ReplicaStatus replica : answer.join()) {
+                sizes.merge(replica.partition(), replica.stateBytes(), Math::max);
+            }
+        }
+        return sizes;
     }
 
     private static String unanswered(Throwable failure) {

@@ -184,6 +184,9 @@ final class DrainsCommand {
         members.print(out);
         out.printf("  %d replica move(s), %d leadership change(s), in %d wave(s) (at most %d change(s) per worker, %d in the cluster)%n",
                 plan.moves(), plan.leadershipChanges().size(), plan.waves().size(), plan.maxChangesPerNode(), plan.maxChangesInCluster());
+        if (plan.transfer() != null) {
+            out.printf("  ETA about %s; %s%n", DurationConverter.format(plan.etaSeconds()), TransferLine.of(plan.transfer()));
+        }
         if (!plan.waves().isEmpty()) {
             Table waves = new Table("  WAVE", "MOVES", "PARTITIONS");
             plan.waves().forEach(w -> waves.row("  " + w.number(), w.moves().size(),

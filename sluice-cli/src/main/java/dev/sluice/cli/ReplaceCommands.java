@@ -95,6 +95,9 @@ final class ReplaceCommands {
             out.printf("ETA about %s: %d wave(s) of at most %d move(s) (throttles: %d per worker, %d in the cluster)%n",
                     DurationConverter.format(view.etaSeconds()), view.waves(),
                     Math.min(view.maxChangesPerNode(), view.maxChangesInCluster()), view.maxChangesPerNode(), view.maxChangesInCluster());
+            if (view.transfer() != null) {
+                out.println("  " + TransferLine.of(view.transfer()));
+            }
             view.violations().forEach(violation -> out.println("  note: " + violation.partition() + " " + violation.reason() + ": " + violation.message()));
             out.flush();
         }

@@ -18,7 +18,6 @@ import dev.sluice.scheduler.Scheduler;
 import dev.sluice.scheduler.SchedulerInput;
 import dev.sluice.scheduler.SchedulerLimits;
 import dev.sluice.scheduler.WhatIf;
-import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
@@ -33,13 +32,6 @@ import java.util.function.Supplier;
  * {@code replacedBy}). A cancel is the drain's cancel: the replaced worker back to active.
  */
 public final class ReplaceRequests {
-
-    /**
-     * Time one replica move takes, for the ETA of a plan: a leadership transfer, the joiner's catch-up of a small
-     * replica and two configuration commits, measured at 1.5–2 s on the two-core build machine (docs/benchmarks.md,
-     * "18 replicas of 10 MB drained in 28 s at 1 at a time"). Larger replicas under a transfer limit take longer.
-     */
-    static final Duration MOVE_ESTIMATE = Duration.ofSeconds(2);
 
     private final ClusterMetadata metadata;
     private final Lifecycle lifecycle;
@@ -60,7 +52,7 @@ public final class ReplaceRequests {
      * involve the receiving worker, so at most {@code min(maxChangesPerNode, maxChangesInCluster)} run at once.
      *
      * @param waves rounds of moves the throttles allow
-     * @param etaSeconds waves × {@link #MOVE_ESTIMATE}
+     * @param etaSeconds waves × {@link TransferEstimate#MOVE_ESTIMATE}
      */
     public record Plan(DryRunReport report, int maxChangesPerNode, int maxChangesInCluster, int waves, long etaSeconds) {}
 
@@ -135,6 +127,6 @@ public final class ReplaceRequests {
         DryRunReport report = Scheduler.dryRun(input, WhatIf.NOTHING);
         int concurrent = Math.max(1, Math.min(now.maxChangesPerNode(), now.maxChangesInCluster()));
         int waves = (report.moves().size() + concurrent - 1) / concurrent;
-        return new Plan(report, now.maxChangesPerNode(), now.maxChangesInCluster(), waves, waves * MOVE_ESTIMATE.toSeconds());
+        return new Plan(report, now.maxChangesPerNode(), now.maxChangesInCluster(), waves, waves * TransferEstimate.MOVE_ESTIMATE.toSeconds());
     }
 }

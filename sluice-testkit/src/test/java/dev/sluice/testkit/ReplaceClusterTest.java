@@ -149,6 +149,13 @@ class ReplaceClusterTest {
                 assertThat(move.get("to").asText()).isEqualTo(newId.toString());
             });
             assertThat(plan.get("waves").asInt()).isEqualTo((int) (oldHeld + 1) / 2);
+            // The ETA counts the data OLD's replicas hold, as OLD reports it, under the transfer limit in force.
+            JsonNode transfer = plan.get("transfer");
+            assertThat(transfer.get("bytesPerSecond").asLong()).isEqualTo(TRANSFER_LIMIT);
+            assertThat(transfer.get("unknownSizes").asInt()).as("%s", transfer).isZero();
+            assertThat(transfer.get("busiestReceiverBytes").asLong()).as("everything goes to NEW").isEqualTo(transfer.get("bytes").asLong());
+            assertThat(plan.get("etaSeconds").asLong()).isEqualTo(Math.max(plan.get("waves").asLong() * 2,
+                    (transfer.get("bytes").asLong() + TRANSFER_LIMIT - 1) / TRANSFER_LIMIT));
             assertThat(ControllerDrainTest.state(cluster, oldId)).isEqualTo(WorkerState.ACTIVE);
 
             Map<PartitionId, Placement> strayChanges = new ConcurrentHashMap<>();
@@ -184,6 +191,7 @@ class ReplaceClusterTest {
                         browser.open(cluster.node(2).url() + "/?poll=500");
                         browser.until(d -> d.findElement(By.cssSelector("[data-testid=throttle-per-node]")).getText().equals("2"));
                         assertThat(browser.visible("[data-testid=throttle-source]").getText()).startsWith("set at ").contains("by operator");
+                        assertThat(browser.visible("[data-testid=throttle-transfer]").getText()).isEqualTo("64 MiB/s");
                         WebElement panel = browser.visible("[data-testid=drain-panel][data-node=" + oldId + "]");
                         browser.until(d -> panel.findElement(By.cssSelector("[data-testid=drain-replaced-by]")).getText()
                                 .equals("replaced by " + newId + " (" + fresh.name() + ")"));

@@ -17,6 +17,9 @@ import java.util.Map;
  * @param waves the moves grouped in the waves the throttles allow at once (one wave: all at once)
  * @param leftOut workers of the zone a zone drain leaves out because they are not active
  * @param replicasPerWorker replicas each remaining eligible worker would hold, by id
+ * @param etaSeconds the plan's estimated time: waves × the measured time of one move, or, when longer, the time the
+ *     busiest receiving worker needs to take in its replicas' data under the catch-up transfer limit
+ * @param transfer the data the moves copy, and the limit counted with
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record DrainGroupPlanView(
@@ -32,7 +35,9 @@ public record DrainGroupPlanView(
         List<String> leftOut,
         Map<String, Integer> replicasPerWorker,
         int maxChangesPerNode,
-        int maxChangesInCluster) {
+        int maxChangesInCluster,
+        long etaSeconds,
+        TransferView transfer) {
 
     public DrainGroupPlanView {
         members = Lists.copyOrEmpty(members);

@@ -15,7 +15,9 @@ import java.util.List;
  * @param allowed whether the replace is (would be) allowed
  * @param refusal what a dry-run would be refused with, or {@code null}
  * @param waves rounds of moves the throttles allow at once: the moves all involve the receiving worker
- * @param etaSeconds the plan's estimated time: waves × the measured time of one move
+ * @param etaSeconds the plan's estimated time: waves × the measured time of one move, or, when longer, the time the
+ *     replacement needs to take in the replicas' data under the catch-up transfer limit
+ * @param transfer the data the moves copy, and the limit counted with
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ReplaceView(
@@ -31,7 +33,8 @@ public record ReplaceView(
         int maxChangesPerNode,
         int maxChangesInCluster,
         int waves,
-        long etaSeconds) {
+        long etaSeconds,
+        TransferView transfer) {
 
     public ReplaceView {
         moves = Lists.copyOrEmpty(moves);

@@ -933,12 +933,17 @@ export function renderThrottles(settings) {
   if (settings === null) {
     setText(document.getElementById('throttle-per-node'), '–');
     setText(document.getElementById('throttle-in-cluster'), '–');
+    setText(document.getElementById('throttle-transfer'), '–');
     setText(document.getElementById('throttle-source'), 'this node has no runtime settings (an older release)');
     setText(document.getElementById('throttle-in-use'), '');
     return;
   }
   setText(document.getElementById('throttle-per-node'), String(settings.maxChangesPerNode));
   setText(document.getElementById('throttle-in-cluster'), String(settings.maxChangesInCluster));
+  // A release before the transfer limit answers without the field.
+  const transfer = settings.maxTransferBytesPerSecond;
+  setText(document.getElementById('throttle-transfer'), transfer === undefined ? '–'
+    : `${transfer === 0 ? 'unlimited' : `${Math.floor(transfer / 1048576)} MiB/s`}${settings.transferRateSource === 'stored' ? '' : " (this node's flag)"}`);
   setText(document.getElementById('throttle-source'), settings.source === 'stored'
     ? `set at ${time(settings.changedAt)} by ${settings.changedBy}${settings.credential ? ` (${settings.credential})` : ''}`
     : "the controller's flags (nobody changed them)");
