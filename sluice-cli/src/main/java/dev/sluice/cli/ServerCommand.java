@@ -108,7 +108,7 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--max-changes-in-cluster", description = "the controller's throttle: replica-set changes under way in the cluster (default 16);"
             + " 'sluice settings set' changes it at run time") String maxChangesInCluster;
     @Option(names = "--max-transfer-rate", description = "bytes per second this node's worker takes in to catch up its new replicas (snapshots and"
-            + " committed log), such as 32MiB; at least 1MiB, or 0 for no limit (default 0); 'sluice settings set --max-transfer-rate' sets it"
+            + " committed log), such as 32MiB; at least 2MiB, or 0 for no limit (default 0); 'sluice settings set --max-transfer-rate' sets it"
             + " for every node at run time, and a stored value wins") String maxTransferRate;
     @Option(names = "--parent-pid", hidden = true, description = "exit when this process exits (used by 'sluice local')") String parentPid;
 

@@ -60,7 +60,7 @@ final class SettingsCommand {
         @Option(names = "--max-changes-in-cluster", paramLabel = "N", description = "replica-set changes under way in the cluster (1-100000)")
         Integer inCluster;
         @Option(names = "--max-transfer-rate", paramLabel = "SIZE", description = "bytes per second each worker takes in to catch up its new replicas"
-                + " (snapshots and committed log), such as 32MiB; at least 1MiB, or 0 for no limit")
+                + " (snapshots and committed log), such as 32MiB; at least 2MiB for each change per worker, or 0 for no limit")
         String transferRate;
 
         @Override

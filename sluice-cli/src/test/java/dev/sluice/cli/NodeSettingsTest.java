@@ -92,8 +92,8 @@ class NodeSettingsTest {
         assertThat(NodeSettings.resolve(flags(), Map.of("SLUICE_MAX_TRANSFER_RATE", "1GiB/s"), Optional.empty()).maxTransferRate()).isEqualTo(1L << 30);
         assertThatThrownBy(() -> NodeSettings.resolve(flags("max-transfer-rate", "512KiB"), Map.of(), Optional.empty()))
                 .isInstanceOf(CliException.class)
-                .hasMessage("invalid max-transfer-rate '512KiB' (from --max-transfer-rate): a transfer rate limit must be at least 1048576 bytes/s"
-                        + " (1 MiB/s), or 0 for none; got 524288");
+                .hasMessage("invalid max-transfer-rate '512KiB' (from --max-transfer-rate): a transfer rate limit must be at least 2097152 bytes/s"
+                        + " (2 MiB/s), or 0 for none; got 524288");
         assertThatThrownBy(() -> NodeSettings.resolve(flags("max-transfer-rate", "fast"), Map.of(), Optional.empty()))
                 .isInstanceOf(CliException.class).hasMessageContaining("'fast' is not a size");
     }

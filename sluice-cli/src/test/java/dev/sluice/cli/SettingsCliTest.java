@@ -69,13 +69,27 @@ class SettingsCliTest {
         CliRun nothing = sluice("settings", "set");
 
         assertThat(tooSlow.exitCode()).isEqualTo(CliException.FAILED);
-        assertThat(tooSlow.err()).contains("a transfer rate limit must be at least 1048576 bytes/s (1 MiB/s), or 0 for none; got 524288; nothing was changed");
+        assertThat(tooSlow.err()).contains("a transfer rate limit must be at least 2097152 bytes/s (2 MiB/s), or 0 for none; got 524288; nothing was changed");
         assertThat(notASize.exitCode()).isEqualTo(CliException.USAGE);
         assertThat(notASize.err()).contains("--max-transfer-rate: 'fast' is not a size");
         assertThat(nothing.exitCode()).isEqualTo(CliException.USAGE);
         assertThat(nothing.err()).contains("give --max-changes-per-node, --max-changes-in-cluster and/or --max-transfer-rate");
         assertThat(cluster.metadata().store().get(ControllerDocuments.SETTINGS)).as("nothing stored").isEmpty();
         assertThat(settingsEvents()).isEmpty();
+    }
+
+    @Test
+    void aLimitMustLeaveEveryMoveIntoAWorkerItsShareWhicheverSettingChanges() {
+        CliRun tooLowForFour = sluice("settings", "set", "--max-transfer-rate", "6MiB");
+        assertThat(tooLowForFour.exitCode()).isEqualTo(CliException.FAILED);
+        assertThat(tooLowForFour.err()).contains("a transfer limit of 6 MiB/s is too low for 4 changes per worker", "give at least 8 MiB/s or fewer changes per worker");
+
+        CliRun oneAtATime = sluice("settings", "set", "--max-changes-per-node", "1", "--max-transfer-rate", "2MiB");
+        assertThat(oneAtATime.exitCode()).as(oneAtATime.err()).isZero();
+        CliRun moreChanges = sluice("settings", "set", "--max-changes-per-node", "4");
+        assertThat(moreChanges.exitCode()).isEqualTo(CliException.FAILED);
+        assertThat(moreChanges.err()).contains("a transfer limit of 2 MiB/s is too low for 4 changes per worker");
+        assertThat(sluice("settings", "show").out()).contains("max-changes-per-node    1").contains("max-transfer-rate       2 MiB/s per worker");
     }
 
     @Test

@@ -37,6 +37,7 @@ public record Throttles(int maxChangesPerNode, int maxChangesInCluster, Long max
         requireInRange("max-changes-in-cluster", maxChangesInCluster, MAX_CHANGES_IN_CLUSTER_LIMIT);
         if (maxTransferBytesPerSecond != null) {
             TransferRate.validate(maxTransferBytesPerSecond);
+            TransferRate.requireRoomFor(maxTransferBytesPerSecond, maxChangesPerNode);
         }
     }
 

@@ -19,10 +19,13 @@ public final class TransferRate {
     public static final long UNLIMITED = 0;
 
     /**
-     * The lowest limit that is not a typo. Below it the leader's pipelined requests (Ratis sends up to 8 appends of up
-     * to 1 MiB, and 8 snapshot chunks, before it waits) take longer than its request timeout and are sent again.
+     * What one catch-up needs at least, and so the lowest limit. A leader pipelines up to 8 appends of up to 1 MiB (and
+     * 8 snapshot chunks) before it waits, and gives a request 5 s: below 1.6 MiB/s the last of them waits past that and
+     * is sent again, which spends the rate twice (measured: 4 moves sharing 2 MiB/s took in 135–148 MiB for 70 MiB of
+     * replicas; one move at 2 MiB/s took in 71 MiB). Moves into one worker share its limit, so a limit must allow
+     * this much for each move the throttles let run into one worker at once ({@link #requireRoomFor}).
      */
-    public static final long MIN_BYTES_PER_SECOND = 1024 * 1024;
+    public static final long MIN_BYTES_PER_SECOND = 2 * 1024 * 1024;
 
     private final LongSupplier nanoClock;
     private final Sleeper sleeper;
@@ -53,10 +56,23 @@ public final class TransferRate {
      */
     public static long validate(long bytesPerSecond) {
         if (bytesPerSecond != UNLIMITED && bytesPerSecond < MIN_BYTES_PER_SECOND) {
-            throw new IllegalArgumentException("a transfer rate limit must be at least " + MIN_BYTES_PER_SECOND + " bytes/s (1 MiB/s), or 0 for none; got "
+            throw new IllegalArgumentException("a transfer rate limit must be at least " + MIN_BYTES_PER_SECOND + " bytes/s (2 MiB/s), or 0 for none; got "
                     + bytesPerSecond);
         }
         return bytesPerSecond;
+    }
+
+    /**
+     * @throws IllegalArgumentException saying what to give instead, when {@code bytesPerSecond} (a limit, not
+     *     {@link #UNLIMITED}) leaves less than {@link #MIN_BYTES_PER_SECOND} to each of {@code concurrentMoves} catch-ups
+     *     into one worker
+     */
+    public static void requireRoomFor(long bytesPerSecond, int concurrentMoves) {
+        if (bytesPerSecond != UNLIMITED && bytesPerSecond < MIN_BYTES_PER_SECOND * concurrentMoves) {
+            throw new IllegalArgumentException("a transfer limit of " + bytesPerSecond / (1024 * 1024) + " MiB/s is too low for " + concurrentMoves
+                    + " changes per worker: the moves into one worker share it, and each needs at least 2 MiB/s or its leader's requests time out"
+                    + " and are sent again; give at least " + MIN_BYTES_PER_SECOND * concurrentMoves / (1024 * 1024) + " MiB/s or fewer changes per worker");
+        }
     }
 
     public void set(long bytesPerSecond) {

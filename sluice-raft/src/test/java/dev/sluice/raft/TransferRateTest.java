@@ -35,7 +35,7 @@ class TransferRateTest {
 
     @Test
     void overAnyIntervalAtMostTheRateTimesTheIntervalPlusOneMessagePasses() throws InterruptedException {
-        TransferRate rate = rate(MIB);
+        TransferRate rate = rate(2 * MIB);
         long start = now[0];
         long bytes = 0;
         java.util.SplittableRandom random = new java.util.SplittableRandom(7);
@@ -44,17 +44,17 @@ class TransferRateTest {
             rate.acquire(size);
             bytes += size;
             long elapsed = now[0] - start;
-            assertThat(bytes - size).as("bytes before this message within %d ns", elapsed).isLessThanOrEqualTo(elapsed * MIB / 1_000_000_000L + 1);
+            assertThat(bytes - size).as("bytes before this message within %d ns", elapsed).isLessThanOrEqualTo(elapsed * 2 * MIB / 1_000_000_000L + 1);
         }
     }
 
     @Test
     void anIdlePeriodBuildsNoCredit() throws InterruptedException {
-        TransferRate rate = rate(MIB);
+        TransferRate rate = rate(2 * MIB);
         rate.acquire(MIB);
         now[0] += 60_000_000_000L;
         assertThat(rate.acquire(MIB)).isZero();
-        assertThat(rate.acquire(MIB)).as("one message's time, not a minute's burst").isEqualTo(1_000_000_000L);
+        assertThat(rate.acquire(MIB)).as("one message's time, not a minute's burst").isEqualTo(500_000_000L);
     }
 
     @Test
@@ -74,11 +74,20 @@ class TransferRateTest {
     @Test
     void aRateBelowTheFloorIsRefusedAndChangesNothing() {
         TransferRate rate = rate(8 * MIB);
-        assertThatThrownBy(() -> rate.set(MIB - 1)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("a transfer rate limit must be at least 1048576 bytes/s (1 MiB/s), or 0 for none; got 1048575");
+        assertThatThrownBy(() -> rate.set(2 * MIB - 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a transfer rate limit must be at least 2097152 bytes/s (2 MiB/s), or 0 for none; got 2097151");
         assertThatThrownBy(() -> rate.set(-1)).isInstanceOf(IllegalArgumentException.class);
         assertThat(rate.bytesPerSecond()).isEqualTo(8 * MIB);
         assertThat(TransferRate.validate(0)).isZero();
-        assertThat(TransferRate.validate(MIB)).isEqualTo(MIB);
+        assertThat(TransferRate.validate(2 * MIB)).isEqualTo(2 * MIB);
+    }
+
+    @Test
+    void aLimitMustLeaveEachConcurrentMoveItsShare() {
+        TransferRate.requireRoomFor(8 * MIB, 4);
+        TransferRate.requireRoomFor(TransferRate.UNLIMITED, 1000);
+        assertThatThrownBy(() -> TransferRate.requireRoomFor(6 * MIB, 4)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a transfer limit of 6 MiB/s is too low for 4 changes per worker: the moves into one worker share it, and each needs at least"
+                        + " 2 MiB/s or its leader's requests time out and are sent again; give at least 8 MiB/s or fewer changes per worker");
     }
 }

@@ -121,7 +121,7 @@ class ReplaceClusterTest {
             // The catch-up transfer limit, set at run time: refused below its floor, then taken up by every worker.
             HttpResponse<String> tooSlow = send(api, "PUT", "/api/v1/settings", "{\"maxTransferBytesPerSecond\":1000}");
             assertThat(tooSlow.statusCode()).as(tooSlow.body()).isEqualTo(400);
-            assertThat(tooSlow.body()).contains("at least 1048576 bytes/s");
+            assertThat(tooSlow.body()).contains("at least 2097152 bytes/s");
             HttpResponse<String> limited = send(api, "PUT", "/api/v1/settings", "{\"maxTransferBytesPerSecond\":" + TRANSFER_LIMIT + "}");
             assertThat(limited.statusCode()).as(limited.body()).isEqualTo(200);
             JsonNode limitReadBack = Json.mapper().readTree(send(otherApi, "GET", "/api/v1/settings", null).body());

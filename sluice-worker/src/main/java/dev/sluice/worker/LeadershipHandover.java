@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * <p>Goals: within the shutdown's deadline, no partition is left led here that another member could lead; no
  * leadership goes to a member that would have to move it again. Constraints: the deadline is hard (a transfer
  * still running then is left to finish or fail on its own as the server closes); each partition gets at most
- * {@link #ATTEMPTS_MAX} transfers. Algorithm, level-triggered in rounds of at most {@link #ROUND_INTERVAL}:
+ * {@link #ATTEMPTS_MAX} transfers, counted only from when its leader here is ready (Ratis refuses a transfer from a
+ * leader that has not applied its first entry of the term). Algorithm, level-triggered in rounds of at most {@link #ROUND_INTERVAL}:
  * <ol>
  *   <li>list the divisions this server leads now (one handed back meanwhile is found in the next round);
  *   <li>ask each of their other voters not asked before whether it may lead ({@link PeerReadiness}: Active and
@@ -198,7 +199,14 @@ final class LeadershipHandover {
                 }
                 Progress one = progress.computeIfAbsent(groupId, id -> new Progress(partition.get(), id));
                 if (!one.transferring() && !one.givenUp) {
-                    start(server, division, one, self, candidacies, deadline);
+                    if (division.getInfo().isLeaderReady()) {
+                        start(server, division, one, self, candidacies, deadline);
+                    } else {
+                        // Elected a moment ago, its first entry of the term not yet applied: Ratis refuses a transfer from
+                        // it (LeaderNotReadyException), and three quick refusals would give the partition up. Ask again
+                        // next round, without spending an attempt.
+                        one.problem = "it was elected here a moment ago and is not ready to hand over yet";
+                    }
                 }
                 triable |= !one.givenUp;
             }

@@ -6,6 +6,9 @@ import dev.sluice.controller.ControllerConfig;
 import dev.sluice.controller.CordonRequests;
 import dev.sluice.controller.Lifecycle;
 import dev.sluice.controller.ReplaceRequests;
+import dev.sluice.controller.SettingsRequests;
+import dev.sluice.raft.CatchUpThrottle;
+import dev.sluice.raft.TransferRate;
 import dev.sluice.metadata.PlacementStore.VersionedPlacement;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
@@ -36,11 +39,14 @@ import org.awaitility.Awaitility;
  * leaves it empty), and worker-1 is replaced by it. Prints the wall time from the request until worker-1 is disabled, the
  * replica moves, the placements that changed otherwise than worker-1 → worker-5 (every placement is read every 50 ms while
  * the replace runs, and every final set compared with the one before), the client's errors and latency, and whether every
- * acknowledged write reads back.
+ * acknowledged write reads back. With {@code --transfer-rate MIB} the catch-up transfer limit is stored for the cluster
+ * first (as {@code sluice settings set --max-transfer-rate} does), and the data NEW took in and the time it waited for the
+ * limit are printed too.
  *
  * <pre>
  * ./mvnw -q -pl sluice-testkit -am compile dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=/tmp/cp.txt
  * java -cp sluice-testkit/target/classes:$(cat /tmp/cp.txt) dev.sluice.testkit.bench.ReplaceBenchmark --mb 1 --concurrency 4 --runs 1
+ * java -cp sluice-testkit/target/classes:$(cat /tmp/cp.txt) dev.sluice.testkit.bench.ReplaceBenchmark --mb 4 --transfer-rate 2
  * </pre>
  *
  * Not a test: it makes no assertion beyond what it prints; its numbers depend on the machine and what else it runs.
@@ -57,10 +63,12 @@ public final class ReplaceBenchmark {
         int megabytes = intArg(args, "--mb", 1);
         int concurrency = intArg(args, "--concurrency", 4);
         int runs = intArg(args, "--runs", 1);
-        System.out.println("| state per partition | concurrency | replace (s) | moves | OLD held | other changes | client during p50 / p99 / max (ms) | client errors | verified |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        long transferRate = intArg(args, "--transfer-rate", 0) * 1024L * 1024;
+        System.out.println("| state per partition | concurrency | transfer limit | replace (s) | moves | OLD held | other changes | NEW took in (MiB) | waited for the limit (s) "
+                + "| client during p50 / p99 / max (ms) | client errors | verified |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (int run = 0; run < runs; run++) {
-            System.out.println(run(megabytes, concurrency, run + 1));
+            System.out.println(run(megabytes, concurrency, transferRate, run + 1));
         }
     }
 
@@ -81,7 +89,7 @@ public final class ReplaceBenchmark {
         return sets;
     }
 
-    static String run(int megabytes, int limit, long seed) throws Exception {
+    static String run(int megabytes, int limit, long transferRate, long seed) throws Exception {
         AtomicBoolean release = new AtomicBoolean();
         ControllerConfig config = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(limit, Math.max(16, limit), Duration.ofSeconds(60), 16));
         try (LocalTestCluster cluster = LocalTestCluster.builder().clusterName("replace-bench").workers(DrainBenchmark.WORKERS)
@@ -110,6 +118,17 @@ public final class ReplaceBenchmark {
             NodeId newId = fresh.nodeId();
             Awaitility.await().atMost(Duration.ofMinutes(1))
                     .until(() -> cluster.metadata().nodes().current().find(newId).orElseThrow().workerState() == WorkerState.ACTIVE);
+
+            if (transferRate != TransferRate.UNLIMITED) {
+                SettingsRequests.Outcome set = new SettingsRequests(cluster.metadata(), config.limits(), InstantSource.system())
+                        .change(null, null, transferRate, Optional.empty());
+                if (!(set instanceof SettingsRequests.Outcome.Done)) {
+                    throw new IllegalStateException("transfer limit refused: " + set);
+                }
+                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> fresh.worker().transferRate().bytesPerSecond() == transferRate);
+            }
+            long tookInBefore = fresh.worker().catchUpBytes(CatchUpThrottle.Kind.SNAPSHOT) + fresh.worker().catchUpBytes(CatchUpThrottle.Kind.LOG);
+            long waitedBefore = fresh.worker().transferRate().nanosWaited();
 
             NodeId oldId = cluster.node(0).nodeId();
             Map<PartitionId, List<NodeId>> before = sets(cluster);
@@ -142,6 +161,9 @@ public final class ReplaceBenchmark {
             Awaitility.await().atMost(REPLACE_TIMEOUT).pollInterval(Duration.ofMillis(50))
                     .until(() -> cluster.metadata().nodes().current().find(oldId).orElseThrow().workerState() == WorkerState.DISABLED);
             double seconds = (System.nanoTime() - started) / 1e9;
+            double tookInMib = (fresh.worker().catchUpBytes(CatchUpThrottle.Kind.SNAPSHOT) + fresh.worker().catchUpBytes(CatchUpThrottle.Kind.LOG) - tookInBefore)
+                    / (1024.0 * 1024);
+            double waited = (fresh.worker().transferRate().nanosWaited() - waitedBefore) / 1e9;
             watcher.shutdownNow();
             workload.phase("after");
             workload.stop();
@@ -159,8 +181,8 @@ public final class ReplaceBenchmark {
                 }
             }
             Workload.Stats during = workload.stats("during");
-            return String.format(Locale.ROOT, "| %d MB | %d | %.1f | %d | %d | %d | %.1f / %.1f / %.1f | %d | %s |", megabytes, limit, seconds, moves, held,
-                    otherChanges, during.p50Millis(), during.p99Millis(), during.maxMillis(), workload.errors(),
+            return String.format(Locale.ROOT, "| %d MB | %d | %s | %.1f | %d | %d | %d | %.1f | %.1f | %.1f / %.1f / %.1f | %d | %s |", megabytes, limit,
+                    SettingsRequests.transferRate(transferRate), seconds, moves, held, otherChanges, tookInMib, waited, during.p50Millis(), during.p99Millis(), during.maxMillis(), workload.errors(),
                     verification.ok() ? "yes (" + verification.keysChecked() + " keys)" : "NO: " + verification.mismatchCount() + " mismatches");
         }
     }
