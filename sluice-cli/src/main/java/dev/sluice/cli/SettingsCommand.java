@@ -95,13 +95,27 @@ final class SettingsCommand {
             if (!changed.changed()) {
                 out.println("no change: the throttles are already so");
             } else {
-                out.printf("throttles changed: max-changes-per-node %d → %d, max-changes-in-cluster %d → %d, max-transfer-rate %s → %s%n",
-                        changed.before().maxChangesPerNode(), changed.after().maxChangesPerNode(), changed.before().maxChangesInCluster(),
-                        changed.after().maxChangesInCluster(), rate(changed.before().maxTransferBytesPerSecond()), rate(changed.after().maxTransferBytesPerSecond()));
+                out.println("throttles changed: " + changes(changed.before(), changed.after()));
             }
             print(out, changed.after());
             return 0;
         }
+    }
+
+    /** What changed, {@code max-changes-per-node 4 → 2}; the change throttles both when they were the flags' until now. */
+    static String changes(SettingsView before, SettingsView after) {
+        java.util.List<String> changes = new java.util.ArrayList<>();
+        boolean firstStored = !before.source().equals("stored");
+        if (firstStored || before.maxChangesPerNode() != after.maxChangesPerNode()) {
+            changes.add("max-changes-per-node " + before.maxChangesPerNode() + " → " + after.maxChangesPerNode());
+        }
+        if (firstStored || before.maxChangesInCluster() != after.maxChangesInCluster()) {
+            changes.add("max-changes-in-cluster " + before.maxChangesInCluster() + " → " + after.maxChangesInCluster());
+        }
+        if (before.maxTransferBytesPerSecond() != after.maxTransferBytesPerSecond() || !before.transferRateSource().equals(after.transferRateSource())) {
+            changes.add("max-transfer-rate " + rate(before.maxTransferBytesPerSecond()) + " → " + rate(after.maxTransferBytesPerSecond()));
+        }
+        return String.join(", ", changes);
     }
 
     private static String rate(long bytesPerSecond) {
