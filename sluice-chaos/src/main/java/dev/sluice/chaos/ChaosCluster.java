@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
@@ -56,7 +57,8 @@ final class ChaosCluster implements AutoCloseable {
      * @param tmpfsDisks whether each node's data directory is a tmpfs of its own ({@link NodeDisks}), so the
      *     nemesis can fill one; else a plain directory
      */
-    record Layout(String clusterName, int nodes, int partitions, int replication, Access access, boolean tmpfsDisks, HostNetwork.Subnets subnets) {
+    record Layout(String clusterName, int nodes, int partitions, int replication, Access access, boolean tmpfsDisks, HostNetwork.Subnets subnets,
+            Duration startTimeout) {
 
         /** A /24 holds 253 hosts; three are the ensemble's. */
         static final int MAX_NODES = 250;
@@ -75,7 +77,7 @@ final class ChaosCluster implements AutoCloseable {
 
         /** The fault-injection run's cluster: {@link #NODES} nodes, {@link #REPLICATION} replicas, tmpfs disks. */
         static Layout chaos(int partitions) {
-            return new Layout(CLUSTER_NAME, NODES, partitions, REPLICATION, Access.SHARED_TOKEN, true, HostNetwork.Subnets.CHAOS);
+            return new Layout(CLUSTER_NAME, NODES, partitions, REPLICATION, Access.SHARED_TOKEN, true, HostNetwork.Subnets.CHAOS, START_TIMEOUT);
         }
     }
 
@@ -141,12 +143,13 @@ final class ChaosCluster implements AutoCloseable {
         ChaosCluster cluster = new ChaosCluster(runDirectory, layout, network, log);
         Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
         try {
-            // The nodes start while the ensemble elects its leader, as services on real machines do: each node waits
-            // for ZooKeeper by itself (--zookeeper-wait), and on a small machine the JVMs' start-up overlaps the election.
+            // The nodes start once the ensemble serves. They could start at once (each waits for ZooKeeper by itself,
+            // --zookeeper-wait), but on two cores six node JVMs starving three ZooKeeper JVMs made the ensemble take
+            // 162 s to elect a leader, against 20-46 s when it starts alone.
             long started = System.nanoTime();
             cluster.startZooKeepers();
-            cluster.startNodes();
             cluster.awaitEnsemble(started);
+            cluster.startNodes();
             cluster.awaitNodes(started);
             return cluster;
         } catch (IOException | RuntimeException failed) {
@@ -259,13 +262,29 @@ final class ChaosCluster implements AutoCloseable {
     private void awaitNodes(long startedNanos) {
         try (ZooKeeperMetadataStore store = connectMetadata()) {
             ClusterMetadata metadata = new ClusterMetadata(store, InstantSource.system());
-            awaitUntil("every node is active and every partition placed", START_TIMEOUT, () -> {
-                requireRunning(nodes);
-                return ServerLaunch.ready(metadata, layout.nodes(), layout.partitions());
-            });
+            java.util.concurrent.atomic.AtomicReference<String> waiting = new java.util.concurrent.atomic.AtomicReference<>("not read yet");
+            try {
+                awaitUntil("every node is active and every partition placed", layout.startTimeout(), () -> {
+                    requireRunning(nodes);
+                    waiting.set(describeStart(metadata));
+                    return ServerLaunch.ready(metadata, layout.nodes(), layout.partitions());
+                });
+            } catch (IllegalStateException notReady) {
+                throw new IllegalStateException(notReady.getMessage() + "; at the deadline: " + waiting.get(), notReady);
+            }
         }
         log.println(String.format(java.util.Locale.ROOT, "cluster ready %.1f s after the start: ", (System.nanoTime() - startedNanos) / 1e9)
                 + nodes.stream().map(n -> url(n).toString()).collect(Collectors.joining(" ")));
+    }
+
+    /** Where the start stands, for a start that does not finish: workers by state, partitions placed, moving, leaderless. */
+    private static String describeStart(ClusterMetadata metadata) {
+        Map<String, Long> states = metadata.nodes().current().workers().stream()
+                .collect(Collectors.groupingBy(n -> n.workerState().wireName(), java.util.TreeMap::new, Collectors.counting()));
+        var placements = metadata.placements().readAll().values();
+        long moving = placements.stream().filter(v -> v.placement().hasNext()).count();
+        long leaderless = placements.stream().filter(v -> v.placement().leader() == null).count();
+        return "workers " + states + ", " + placements.size() + " partitions placed, " + moving + " moving, " + leaderless + " without a leader";
     }
 
     /** The {@code sluice server} arguments of node {@code index}: what the recipe for real machines tells each host to run. */

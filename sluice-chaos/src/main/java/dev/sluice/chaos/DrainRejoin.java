@@ -186,7 +186,7 @@ final class DrainRejoin {
         long started = System.nanoTime();
         AtomicReference<String> problem = new AtomicReference<>("not checked yet");
         try {
-            ChaosCluster.awaitUntil("the cluster serves every partition", ChaosCluster.START_TIMEOUT, () -> {
+            ChaosCluster.awaitUntil("the cluster serves every partition", cluster.layout().startTimeout(), () -> {
                 problem.set(ChaosRun.convergenceProblem(cluster, admin, partitions));
                 return problem.get() == null;
             });

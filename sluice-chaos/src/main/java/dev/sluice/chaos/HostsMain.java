@@ -131,10 +131,16 @@ public final class HostsMain {
         }
     }
 
+    /**
+     * Start-up allowed per node beyond the chaos cluster's: on the shared two-core machine eight nodes took over three
+     * minutes to start and balance 64 partitions (load average 37-54), each JVM competing for the same cores.
+     */
+    static final Duration START_TIMEOUT_PER_NODE = Duration.ofSeconds(45);
+
     /** The layout of a multi-host cluster: what a cluster across machines runs with, on plain data directories. */
     static ChaosCluster.Layout layout(int workers, int partitions, int replication) {
         return new ChaosCluster.Layout(CLUSTER_NAME, workers, partitions, replication, ChaosCluster.Access.SCOPED_CREDENTIALS, false,
-                HostNetwork.Subnets.HOSTS);
+                HostNetwork.Subnets.HOSTS, ChaosCluster.START_TIMEOUT.plus(START_TIMEOUT_PER_NODE.multipliedBy(workers)));
     }
 
     /** Starts the cluster and runs {@code options}' action; returns the exit status. */
