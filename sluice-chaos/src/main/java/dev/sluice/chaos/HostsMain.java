@@ -110,7 +110,13 @@ public final class HostsMain {
                 case "--workers" -> workers = number(arg, value);
                 case "--partitions" -> partitions = number(arg, value);
                 case "--replication" -> replication = number(arg, value);
-                case "--seed" -> seed = Optional.of((long) number(arg, value));
+                case "--seed" -> {
+                    try {
+                        seed = Optional.of(Long.parseLong(value));
+                    } catch (NumberFormatException notNumber) {
+                        throw new IllegalArgumentException("--seed takes a number, got '" + value + "'");
+                    }
+                }
                 case "--output" -> output = Path.of(value);
                 default -> throw new IllegalArgumentException("unknown option " + arg);
             }
