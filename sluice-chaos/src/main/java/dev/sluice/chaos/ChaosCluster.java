@@ -2,6 +2,8 @@ package dev.sluice.chaos;
 
 import dev.sluice.cli.ServerLaunch;
 import dev.sluice.metadata.ClusterMetadata;
+import dev.sluice.metadata.ZooKeeperAccess;
+import dev.sluice.metadata.ZooKeeperIdentity;
 import dev.sluice.metadata.ZooKeeperMetadataStore;
 import dev.sluice.security.CertificateAuthority;
 import dev.sluice.security.ClusterTrust;
@@ -19,18 +21,65 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 
 /**
  * A Sluice cluster on network-namespace hosts: a three-server ZooKeeper ensemble ({@code QuorumPeerMain}
- * processes) and {@link #NODES} {@code sluice server} processes, each on its own host, started through
+ * processes) and {@link Layout#nodes()} {@code sluice server} processes, each on its own host, started through
  * {@link ServerLaunch} exactly as {@code sluice local} starts its workers. Owns the hosts, the processes
  * and the data directory; {@link #close()} removes all of them, and a shutdown hook does the same if the
  * JVM is stopped first (Ctrl-C).
  */
 final class ChaosCluster implements AutoCloseable {
+
+    /** How the nodes check callers, and how they reach ZooKeeper. */
+    enum Access {
+        /**
+         * One random token with every scope ({@code --token-file}) and an open ZooKeeper tree: how the
+         * fault-injection runs have always started their clusters.
+         */
+        SHARED_TOKEN,
+        /**
+         * What docs/security.md asks of a cluster across machines: a credentials file with an operator and a node
+         * credential ({@code --credentials-file}, {@code --node-token-file}) and the cluster's ZooKeeper tree owned
+         * by its secret ({@code --zookeeper-secret-file}).
+         */
+        SCOPED_CREDENTIALS
+    }
+
+    /**
+     * What a cluster is made of. TLS is always on: the nodes talk across hosts, and a node refuses plain text on an
+     * address other than loopback.
+     *
+     * @param tmpfsDisks whether each node's data directory is a tmpfs of its own ({@link NodeDisks}), so the
+     *     nemesis can fill one; else a plain directory
+     */
+    record Layout(String clusterName, int nodes, int partitions, int replication, Access access, boolean tmpfsDisks, HostNetwork.Subnets subnets,
+            Duration startTimeout) {
+
+        /** A /24 holds 253 hosts; three are the ensemble's. */
+        static final int MAX_NODES = 250;
+
+        Layout {
+            if (nodes < 1 || nodes > MAX_NODES) {
+                throw new IllegalArgumentException("nodes must be from 1 to " + MAX_NODES + ", got " + nodes);
+            }
+            if (replication < 1 || replication > nodes) {
+                throw new IllegalArgumentException("replication must be from 1 to the node count " + nodes + ", got " + replication);
+            }
+            if (partitions < 1) {
+                throw new IllegalArgumentException("partitions must be at least 1, got " + partitions);
+            }
+        }
+
+        /** The fault-injection run's cluster: {@link #NODES} nodes, {@link #REPLICATION} replicas, tmpfs disks. */
+        static Layout chaos(int partitions) {
+            return new Layout(CLUSTER_NAME, NODES, partitions, REPLICATION, Access.SHARED_TOKEN, true, HostNetwork.Subnets.CHAOS, START_TIMEOUT);
+        }
+    }
 
     static final int ZOOKEEPERS = 3;
     static final int NODES = 4;
@@ -60,7 +109,12 @@ final class ChaosCluster implements AutoCloseable {
     private ClusterTrust trust;
     private boolean closed;
 
-    private ChaosCluster(Path runDirectory, HostNetwork network, PrintStream log) {
+    private final Layout layout;
+    private HostCredentials credentials;
+    private Path certificates;
+
+    private ChaosCluster(Path runDirectory, Layout layout, HostNetwork network, PrintStream log) {
+        this.layout = layout;
         this.runDirectory = runDirectory.toAbsolutePath();
         this.data = this.runDirectory.resolve(DATA_DIRECTORY);
         this.network = network;
@@ -71,21 +125,32 @@ final class ChaosCluster implements AutoCloseable {
 
     /** Makes the hosts and starts the ensemble and the nodes; returns once every node is active and every partition placed. */
     static ChaosCluster start(Path directory, int partitions, PrintStream log) throws IOException {
+        return start(directory, Layout.chaos(partitions), log);
+    }
+
+    /** Makes the hosts of {@code layout} and starts its ensemble and nodes; returns once every node is active and every partition placed. */
+    static ChaosCluster start(Path directory, Layout layout, PrintStream log) throws IOException {
         Path runDirectory = directory.toAbsolutePath();
         List<String> names = new ArrayList<>();
         for (int i = 1; i <= ZOOKEEPERS; i++) {
             names.add("zk" + i);
         }
-        for (int i = 1; i <= NODES; i++) {
+        for (int i = 1; i <= layout.nodes(); i++) {
             names.add("node-" + i);
         }
         Files.createDirectories(runDirectory.resolve("logs"));
-        HostNetwork network = HostNetwork.create(names, runDirectory.resolve(DATA_DIRECTORY), log);
-        ChaosCluster cluster = new ChaosCluster(runDirectory, network, log);
+        HostNetwork network = HostNetwork.create(names, runDirectory.resolve(DATA_DIRECTORY), layout.subnets(), log);
+        ChaosCluster cluster = new ChaosCluster(runDirectory, layout, network, log);
         Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
         try {
+            // The nodes start once the ensemble serves. They could start at once (each waits for ZooKeeper by itself,
+            // --zookeeper-wait), but on two cores six node JVMs starving three ZooKeeper JVMs made the ensemble take
+            // 162 s to elect a leader, against 20-46 s when it starts alone.
+            long started = System.nanoTime();
             cluster.startZooKeepers();
-            cluster.startNodes(partitions);
+            cluster.awaitEnsemble(started);
+            cluster.startNodes();
+            cluster.awaitNodes(started);
             return cluster;
         } catch (IOException | RuntimeException failed) {
             cluster.close();
@@ -146,51 +211,135 @@ final class ChaosCluster implements AutoCloseable {
             zooKeepers.add(zooKeeper);
         }
         log.println("ZooKeeper ensemble starting on " + connectString());
+    }
+
+    private void awaitEnsemble(long startedNanos) {
         awaitUntil("the ZooKeeper ensemble serves (one leader, two followers)", START_TIMEOUT, () -> {
             requireRunning(zooKeepers);
             List<String> modes = zooKeepers.stream().map(z -> zooKeeperMode(z).orElse("down")).toList();
             return modes.stream().filter("leader"::equals).count() == 1 && modes.stream().filter("follower"::equals).count() == ZOOKEEPERS - 1;
         });
+        log.println(String.format(java.util.Locale.ROOT, "ZooKeeper ensemble serving %.1f s after the start", (System.nanoTime() - startedNanos) / 1e9));
     }
 
-    private void startNodes(int partitions) throws IOException {
+    private void startNodes() throws IOException {
         String classPath = childClassPath(log);
-        Path tokenFile = data.resolve("token");
         Files.createDirectories(data);
-        token = ServerLaunch.createOrReadToken(tokenFile);
+        Path tokenFile = null;
+        if (layout.access() == Access.SHARED_TOKEN) {
+            tokenFile = data.resolve("token");
+            token = ServerLaunch.createOrReadToken(tokenFile);
+        } else {
+            credentials = HostCredentials.write(data.resolve("secrets"));
+            token = credentials.operatorToken();
+        }
         // The nodes talk across hosts, as in production, so they run with TLS as production must: a CA for this run, and
         // a certificate per node naming its host's address.
-        Path certificates = data.resolve("certs");
-        CertificateAuthority authority = CertificateAuthority.create(CLUSTER_NAME, CERTIFICATE_VALIDITY.multipliedBy(2), InstantSource.system());
+        certificates = data.resolve("certs");
+        CertificateAuthority authority = CertificateAuthority.create(layout.clusterName(), CERTIFICATE_VALIDITY.multipliedBy(2), InstantSource.system());
         authority.write(certificates, true);
         trust = ClusterTrust.of(authority);
-        for (int i = 1; i <= NODES; i++) {
+        for (int i = 1; i <= layout.nodes(); i++) {
             HostNetwork.Host host = network.host("node-" + i);
             authority.issue("node-" + i, List.of(host.address()), CERTIFICATE_VALIDITY, InstantSource.system()).write(certificates, true);
             Path directory = data.resolve("node-" + i);
             Files.createDirectories(directory);
-            disks.mount(directory);
+            if (layout.tmpfsDisks()) {
+                disks.mount(directory);
+            }
             List<String> command = new ArrayList<>();
             command.add(ServerLaunch.javaExecutable());
             command.addAll(ServerLaunch.javaOptions(true));
             command.addAll(List.of("-cp", classPath, ServerLaunch.MAIN_CLASS));
-            command.addAll(new ServerLaunch.Node("node-" + i, CLUSTER_NAME, directory, "chaos.zone-1", host.address(), RAFT_PORT, host.address(), HTTP_PORT,
-                    connectString(), tokenFile, partitions, REPLICATION, 1, ProcessHandle.current().pid())
-                    .withTls(ServerLaunch.NodeTlsFiles.in(certificates, "node-" + i)).arguments());
-            command.addAll(NodeDisks.nodeArguments());
+            command.addAll(serverArguments(i, host, directory, tokenFile));
             HostProcess node = new HostProcess("node-" + i, host, network.inside(host), command, runDirectory.resolve("logs/node-" + i + ".log"));
             node.start();
             nodes.add(node);
         }
-        log.println("started " + NODES + " node processes; waiting until they are active and every partition is placed");
-        try (ZooKeeperMetadataStore store = ZooKeeperMetadataStore.connect(connectString(), "/sluice/" + CLUSTER_NAME)) {
+        log.println("started " + layout.nodes() + " node processes");
+    }
+
+    private void awaitNodes(long startedNanos) {
+        try (ZooKeeperMetadataStore store = connectMetadata()) {
             ClusterMetadata metadata = new ClusterMetadata(store, InstantSource.system());
-            awaitUntil("every node is active and every partition placed", START_TIMEOUT, () -> {
-                requireRunning(nodes);
-                return ServerLaunch.ready(metadata, NODES, partitions);
-            });
+            java.util.concurrent.atomic.AtomicReference<String> waiting = new java.util.concurrent.atomic.AtomicReference<>("not read yet");
+            try {
+                awaitUntil("every node is active and every partition placed", layout.startTimeout(), () -> {
+                    requireRunning(nodes);
+                    waiting.set(describeStart(metadata));
+                    return ServerLaunch.ready(metadata, layout.nodes(), layout.partitions());
+                });
+            } catch (IllegalStateException notReady) {
+                throw new IllegalStateException(notReady.getMessage() + "; at the deadline: " + waiting.get(), notReady);
+            }
         }
-        log.println("cluster ready: " + nodes.stream().map(n -> url(n).toString()).collect(Collectors.joining(" ")));
+        log.println(String.format(java.util.Locale.ROOT, "cluster ready %.1f s after the start: ", (System.nanoTime() - startedNanos) / 1e9)
+                + nodes.stream().map(n -> url(n).toString()).collect(Collectors.joining(" ")));
+    }
+
+    /** Where the start stands, for a start that does not finish: workers by state, partitions placed, moving, leaderless. */
+    private static String describeStart(ClusterMetadata metadata) {
+        Map<String, Long> states = metadata.nodes().current().workers().stream()
+                .collect(Collectors.groupingBy(n -> n.workerState().wireName(), java.util.TreeMap::new, Collectors.counting()));
+        var placements = metadata.placements().readAll().values();
+        long moving = placements.stream().filter(v -> v.placement().hasNext()).count();
+        long leaderless = placements.stream().filter(v -> v.placement().leader() == null).count();
+        return "workers " + states + ", " + placements.size() + " partitions placed, " + moving + " moving, " + leaderless + " without a leader";
+    }
+
+    /** The {@code sluice server} arguments of node {@code index}: what the recipe for real machines tells each host to run. */
+    private List<String> serverArguments(int index, HostNetwork.Host host, Path directory, Path tokenFile) {
+        String name = "node-" + index;
+        ServerLaunch.Node node = switch (layout.access()) {
+            case SHARED_TOKEN -> new ServerLaunch.Node(name, layout.clusterName(), directory, layout.clusterName() + ".zone-1", host.address(), RAFT_PORT,
+                    host.address(), HTTP_PORT, connectString(), tokenFile, layout.partitions(), layout.replication(), 1, ProcessHandle.current().pid());
+            case SCOPED_CREDENTIALS -> new ServerLaunch.Node(name, layout.clusterName(), directory, layout.clusterName() + ".zone-1", host.address(),
+                    RAFT_PORT, host.address(), HTTP_PORT, connectString(), null, layout.partitions(), layout.replication(), 1, ProcessHandle.current().pid(),
+                    credentials.zooKeeperSecretFile(), Optional.empty(), false, credentials.credentialsFile(), credentials.nodeTokenFile());
+        };
+        List<String> arguments = new ArrayList<>(node.withTls(ServerLaunch.NodeTlsFiles.in(certificates, name)).arguments());
+        if (layout.tmpfsDisks()) {
+            arguments.addAll(NodeDisks.nodeArguments());
+        }
+        return List.copyOf(arguments);
+    }
+
+    /**
+     * A metadata store on the cluster's tree, authenticated with its ZooKeeper secret when it has one. The caller
+     * closes it.
+     */
+    ZooKeeperMetadataStore connectMetadata() {
+        String root = "/sluice/" + layout.clusterName();
+        if (credentials == null) {
+            return ZooKeeperMetadataStore.connect(connectString(), root);
+        }
+        ZooKeeperAccess access = ZooKeeperAccess.secured(ZooKeeperIdentity.fromSecretFile(layout.clusterName(), credentials.zooKeeperSecretFile()));
+        return ZooKeeperMetadataStore.connect(connectString(), root, ZooKeeperMetadataStore.DEFAULT_SESSION_TIMEOUT,
+                ZooKeeperMetadataStore.DEFAULT_CONNECTION_TIMEOUT, access);
+    }
+
+    Layout layout() {
+        return layout;
+    }
+
+    /** The run's secrets, when its layout uses {@link Access#SCOPED_CREDENTIALS}. */
+    Optional<HostCredentials> credentials() {
+        return Optional.ofNullable(credentials);
+    }
+
+    /** The {@code zoo.cfg} a ZooKeeper server of the ensemble runs with. */
+    Path zooKeeperConfig(HostProcess zooKeeper) {
+        return data.resolve(zooKeeper.name()).resolve("zoo.cfg");
+    }
+
+    /** The CA certificate every client of the nodes must trust. */
+    Path caCertificate() {
+        return dev.sluice.security.TlsFiles.caCertificate(certificates);
+    }
+
+    /** A node's command line after {@code ip netns exec <namespace>}: the JVM, its options, and the server's arguments. */
+    List<String> commandOf(HostProcess node) {
+        return node.command().subList(network.inside(node.host()).size(), node.command().size());
     }
 
     private static void requireRunning(List<HostProcess> processes) {

@@ -297,7 +297,7 @@ public final class ChaosRun {
                 return problem.get() == null;
             });
             summary.put("convergence", String.format("%d partitions × %d replicas, one leader each, %.1f s after the drains settled",
-                    partitions, ChaosCluster.REPLICATION, (System.nanoTime() - started) / 1e9));
+                    partitions, cluster.layout().replication(), (System.nanoTime() - started) / 1e9));
         } catch (IllegalStateException timedOut) {
             anomalies.add("the cluster did not converge within " + CONVERGE_BOUND.toSeconds() + " s after healing: " + problem.get());
             summary.put("convergence", "NOT within " + CONVERGE_BOUND.toSeconds() + " s: " + problem.get());
@@ -319,7 +319,7 @@ public final class ChaosRun {
             return placed.size() + " of " + partitions + " partitions placed";
         }
         for (PartitionView partition : placed) {
-            if (partition.current().size() != ChaosCluster.REPLICATION || !partition.next().isEmpty() || partition.leader() == null) {
+            if (partition.current().size() != cluster.layout().replication() || !partition.next().isEmpty() || partition.leader() == null) {
                 return partition.id() + " is " + partition;
             }
             for (String member : partition.current()) {
@@ -624,7 +624,7 @@ public final class ChaosRun {
 
     /** The audit log as the metadata store holds it (never trimmed), read from the ensemble directly. */
     static List<AuditReplayChecker.Entry> storedAuditLog(ChaosCluster cluster) {
-        try (ZooKeeperMetadataStore store = ZooKeeperMetadataStore.connect(cluster.connectString(), "/sluice/" + ChaosCluster.CLUSTER_NAME)) {
+        try (ZooKeeperMetadataStore store = cluster.connectMetadata()) {
             List<AuditRecord> records = new ClusterMetadata(store, java.time.InstantSource.system()).audit().read(-1, AuditLog.MAX_READ);
             if (records.size() >= AuditLog.MAX_READ) {
                 throw new IllegalStateException("the audit log holds " + AuditLog.MAX_READ + " records or more; the check reads one page");

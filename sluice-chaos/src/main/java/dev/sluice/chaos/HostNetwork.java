@@ -38,6 +38,25 @@ final class HostNetwork implements AutoCloseable {
     static final int MAX_SUBNET_ATTEMPTS = 50;
     private static final int BRIDGE_HOST = 254;
 
+    /**
+     * Where a run's /24 is taken from: {@code 10.<secondOctet>.<random>.0/24} with the second octet in
+     * {@code [secondOctetMin, secondOctetMin + secondOctetCount)}. The fault-injection runs and the multi-host
+     * clusters draw from ranges that do not overlap, so one of each can run in the same build or beside each other
+     * without ever picking the same subnet, whatever the timing.
+     */
+    record Subnets(int secondOctetMin, int secondOctetCount) {
+        /** The fault-injection runs' subnets: 10.100.x.0/24 to 10.199.x.0/24. */
+        static final Subnets CHAOS = new Subnets(100, 100);
+        /** The multi-host clusters' subnets ({@code sluice hosts}): 10.200.x.0/24 to 10.249.x.0/24. */
+        static final Subnets HOSTS = new Subnets(200, 50);
+
+        Subnets {
+            if (secondOctetMin < 1 || secondOctetCount < 1 || secondOctetMin + secondOctetCount > 256) {
+                throw new IllegalArgumentException("BUG: second octets " + secondOctetMin + " + " + secondOctetCount + " leave 0-255");
+            }
+        }
+    }
+
     /** One host: its name in the run, namespace, address and the outer end of its veth. */
     record Host(String name, String namespace, String address, String veth) {
         @Override
@@ -90,6 +109,11 @@ final class HostNetwork implements AutoCloseable {
      * @param dataDirectory removed by a later sweep if this run dies without cleaning up
      */
     static HostNetwork create(List<String> names, Path dataDirectory, PrintStream log) throws IOException {
+        return create(names, dataDirectory, Subnets.CHAOS, log);
+    }
+
+    /** {@link #create(List, Path, PrintStream)} with a /24 from {@code subnets}. */
+    static HostNetwork create(List<String> names, Path dataDirectory, Subnets subnets, PrintStream log) throws IOException {
         if (names.size() > BRIDGE_HOST - 1) {
             throw new IllegalArgumentException("a /24 holds at most " + (BRIDGE_HOST - 1) + " hosts, asked for " + names.size());
         }
@@ -99,7 +123,7 @@ final class HostNetwork implements AutoCloseable {
         byte[] id = new byte[2];
         random.nextBytes(id);
         String runId = HexFormat.of().formatHex(id);
-        String subnet = freeSubnet(random);
+        String subnet = freeSubnet(random, subnets);
         HostNetwork network = new HostNetwork(runId, subnet, log);
         Files.createDirectories(OWNERS);
         Properties owner = new Properties();
@@ -133,10 +157,10 @@ final class HostNetwork implements AutoCloseable {
         return network;
     }
 
-    private static String freeSubnet(SecureRandom random) {
+    private static String freeSubnet(SecureRandom random, Subnets subnets) {
         String inUse = Shell.run("ip", "-4", "addr").output() + "\n" + Shell.run("ip", "-4", "route").output();
         for (int attempt = 0; attempt < MAX_SUBNET_ATTEMPTS; attempt++) {
-            String prefix = "10." + (100 + random.nextInt(100)) + "." + random.nextInt(256) + ".";
+            String prefix = "10." + (subnets.secondOctetMin() + random.nextInt(subnets.secondOctetCount())) + "." + random.nextInt(256) + ".";
             if (!inUse.contains(prefix)) {
                 return prefix;
             }
@@ -146,6 +170,15 @@ final class HostNetwork implements AutoCloseable {
 
     String runId() {
         return runId;
+    }
+
+    String bridge() {
+        return bridge;
+    }
+
+    /** The run's subnet, {@code 10.x.y.0/24}. */
+    String subnet() {
+        return subnetPrefix + "0/24";
     }
 
     Host host(String name) {
@@ -365,6 +398,20 @@ final class HostNetwork implements AutoCloseable {
             removed.add(id);
         }
         return removed;
+    }
+
+    /**
+     * What of run {@code id} is still on this machine: its namespaces, its links (bridge and veths) and its owner
+     * file, by name. Empty once {@link #close()} has run.
+     */
+    static List<String> leftovers(String id) {
+        List<String> found = new ArrayList<>();
+        namespaces().stream().filter(n -> n.startsWith(PREFIX + "-" + id + "-")).forEach(n -> found.add("namespace " + n));
+        links().stream().filter(l -> l.startsWith(PREFIX + id)).forEach(l -> found.add("link " + l));
+        if (Files.exists(OWNERS.resolve(id))) {
+            found.add("owner file " + OWNERS.resolve(id));
+        }
+        return found;
     }
 
     private static void addOnce(List<String> ids, String id) {

@@ -45,6 +45,11 @@ final class HostProcess {
         return host;
     }
 
+    /** The whole command it runs, {@code ip netns exec <namespace>} first. */
+    List<String> command() {
+        return command;
+    }
+
     /** Starts it ({@code ip netns exec} execs the program, so the pid is the program's). */
     synchronized void start() throws IOException {
         if (process != null && process.isAlive()) {
@@ -53,6 +58,11 @@ final class HostProcess {
         process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         paused = false;
         killed = false;
+    }
+
+    /** The process's id, while it has been started at least once (the last one started). */
+    synchronized java.util.OptionalLong pid() {
+        return process == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(process.pid());
     }
 
     synchronized boolean alive() {
