@@ -65,6 +65,11 @@ class ClusterControllerStartTest {
         }
 
         @Override
+        public java.util.SortedMap<String, dev.sluice.metadata.Versioned> readChildren(String key) {
+            return delegate.readChildren(key);
+        }
+
+        @Override
         public long put(String key, byte[] value, Precondition precondition) {
             return delegate.put(key, value, precondition);
         }

@@ -256,6 +256,63 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
         });
     }
 
+    /**
+     * Lists the children, then reads them with up to {@link #READS_IN_FLIGHT} requests outstanding at once: one
+     * client connection answers requests in order, so overlapping them pays the round trip once per window rather
+     * than once per child.
+     */
+    @Override
+    public java.util.SortedMap<String, Versioned> readChildren(String key) {
+        String parent = path(key);
+        return call("read the children of " + key, afterLoss -> {
+            List<String> names;
+            try {
+                names = client.getChildren().forPath(parent);
+            } catch (KeeperException.NoNodeException absent) {
+                return new java.util.TreeMap<String, Versioned>();
+            }
+            java.util.concurrent.ConcurrentSkipListMap<String, Versioned> values = new java.util.concurrent.ConcurrentSkipListMap<>();
+            java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(READS_IN_FLIGHT);
+            java.util.concurrent.atomic.AtomicReference<KeeperException.Code> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            for (String name : names) {
+                if (failed.get() != null) {
+                    break;
+                }
+                acquire(window, 1, key);
+                client.getData().inBackground((curator, event) -> {
+                    try {
+                        KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
+                        if (code == KeeperException.Code.OK) {
+                            values.put(name, new Versioned(event.getData() == null ? new byte[0] : event.getData(), versionOf(event.getStat())));
+                        } else if (code != KeeperException.Code.NONODE) {
+                            // NONODE: deleted since the listing, so not a child any more.
+                            failed.compareAndSet(null, code);
+                        }
+                    } finally {
+                        window.release();
+                    }
+                }).forPath(parent + "/" + name);
+            }
+            acquire(window, READS_IN_FLIGHT, key);
+            window.release(READS_IN_FLIGHT);
+            if (failed.get() != null) {
+                // call() retries a lost connection and maps the rest, as for any other operation.
+                throw KeeperException.create(failed.get(), parent);
+            }
+            return new java.util.TreeMap<>(values);
+        });
+    }
+
+    /** Reads one connection keeps outstanding in {@link #readChildren}; each reply is one small document. */
+    static final int READS_IN_FLIGHT = 1_000;
+
+    private void acquire(java.util.concurrent.Semaphore window, int permits, String key) throws InterruptedException {
+        if (!window.tryAcquire(permits, connectionTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new MetadataUnavailableException("ZooKeeper did not answer reads of the children of " + key + " within " + Durations.human(connectionTimeout),
+                    null);
+        }
+    }
+
     @Override
     public long put(String key, byte[] value, Precondition precondition) {
         return commit(List.of(Op.put(key, value, precondition))).getFirst().version();

@@ -68,6 +68,11 @@ final class TimedMetadataStore implements MetadataStore {
     }
 
     @Override
+    public java.util.SortedMap<String, Versioned> readChildren(String key) {
+        return time("read_children", () -> store.readChildren(key));
+    }
+
+    @Override
     public long put(String key, byte[] value, Precondition precondition) {
         return time("put", () -> store.put(key, value, precondition));
     }
