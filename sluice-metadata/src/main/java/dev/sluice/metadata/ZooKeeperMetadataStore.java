@@ -217,7 +217,7 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
         return root + "/" + Keys.requireValid(key);
     }
 
-    private String keyOf(String path) {
+    String keyOf(String path) {
         if (path.equals(root)) {
             return "";
         }
@@ -306,7 +306,7 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
     /** Reads one connection keeps outstanding in {@link #readChildren}; each reply is one small document. */
     static final int READS_IN_FLIGHT = 1_000;
 
-    private void acquire(java.util.concurrent.Semaphore window, int permits, String key) throws InterruptedException {
+    void acquire(java.util.concurrent.Semaphore window, int permits, String key) throws InterruptedException {
         if (!window.tryAcquire(permits, connectionTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new MetadataUnavailableException("ZooKeeper did not answer reads of the children of " + key + " within " + Durations.human(connectionTimeout),
                     null);
@@ -737,17 +737,36 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
         return election;
     }
 
+    /** The names of the children of the node at {@code path}, as {@link #children} lists a key's. */
+    List<String> childrenOfPath(String path) {
+        return call("list " + keyOf(path), afterLoss -> {
+            try {
+                return client.getChildren().forPath(path);
+            } catch (KeeperException.NoNodeException absent) {
+                return List.<String>of();
+            }
+        });
+    }
+
+    void forget(Watch watch) {
+        watches.remove(watch);
+    }
+
     @Override
     public Watch watch(String key, boolean recursive, WatchListener listener) {
         String path = path(key);
+        if (recursive) {
+            ZooKeeperTreeWatch tree = new ZooKeeperTreeWatch(this, client, path, key, listener);
+            watches.add(tree);
+            tree.start();
+            return tree;
+        }
         ExecutorService dispatcher = Executors.newSingleThreadExecutor(r -> {
             Thread thread = new Thread(r, "zk-watch-" + key);
             thread.setDaemon(true);
             return thread;
         });
-        CuratorCache cache = recursive
-                ? CuratorCache.build(client, path)
-                : CuratorCache.build(client, path, CuratorCache.Options.SINGLE_NODE_CACHE);
+        CuratorCache cache = CuratorCache.build(client, path, CuratorCache.Options.SINGLE_NODE_CACHE);
         CuratorCacheListener forward = CuratorCacheListener.builder()
                 .forCreatesAndChanges((before, after) -> dispatch(dispatcher, () -> listener.onChange(keyOf(after.getPath()), Optional.of(toVersioned(after)))))
                 .forDeletes(before -> dispatch(dispatcher, () -> listener.onChange(keyOf(before.getPath()), Optional.empty())))

@@ -202,12 +202,15 @@ public final class PlacementsAtScale {
         }
     }
 
-    /** Restarts a follower: it loads from its disk and syncs, and writes a snapshot of everything. */
+    /**
+     * Kills the leader and restarts it: the ensemble elects another, whose first act as leader is a snapshot of
+     * everything (the snapshot sizes below), and the old leader loads its disk and syncs.
+     */
     private static void snapshot(ZooKeeperEnsemble ensemble) throws Exception {
         long start = System.nanoTime();
-        InstanceSpec follower = ensemble.killFollower();
+        InstanceSpec follower = ensemble.killLeader();
         ensemble.restartKilled();
-        System.out.printf("follower restart until the ensemble has its leader again: %.1f s%n", (System.nanoTime() - start) / 1e9);
+        System.out.printf("leader killed and restarted, until the ensemble has a leader again: %.1f s%n", (System.nanoTime() - start) / 1e9);
         for (InstanceSpec spec : ensemble.instances()) {
             Path dir = spec.getDataDirectory().toPath().resolve("version-2");
             long newest = 0;
@@ -223,7 +226,7 @@ public final class PlacementsAtScale {
                     }
                 }
             }
-            System.out.printf("server %d%s: largest snapshot %,d MiB; transaction logs %,d MiB%n", spec.getServerId(), spec.equals(follower) ? " (restarted)" : "",
+            System.out.printf("server %d%s: largest snapshot %,d MiB; transaction logs %,d MiB%n", spec.getServerId(), spec.equals(follower) ? " (the old leader)" : "",
                     newest >> 20, logs >> 20);
         }
     }
