@@ -46,6 +46,22 @@ public interface MetadataStore extends AutoCloseable {
     }
 
     /**
+     * {@link #readChildren(String)} for children whose values are at most {@code valueBytesMax} bytes each, which a
+     * store may read many to a request. A larger value may fail the read.
+     */
+    default java.util.SortedMap<String, Versioned> readChildren(String key, int valueBytesMax) {
+        return readChildren(key);
+    }
+
+    /**
+     * {@link #watch(String, boolean, WatchListener)} of keys whose values are at most {@code valueBytesMax} bytes
+     * each, which a store may read many to a request. A larger value may fail the watch's loads.
+     */
+    default Watch watch(String key, boolean recursive, int valueBytesMax, WatchListener listener) {
+        return watch(key, recursive, listener);
+    }
+
+    /**
      * Writes {@code value} under {@code key} if {@code precondition} holds, creating parents as needed.
      *
      * @return the version written

@@ -30,6 +30,11 @@ public final class PlacementStore {
      * ZooKeeper's 1 MiB request limit, and a pass writing hundreds of placements still needs few round trips.
      */
     static final int WRITES_PER_COMMIT = 100;
+    /**
+     * The largest placement document. One is a few hundred bytes (nine replicas in each set, a policy, a time);
+     * the bound lets the store read hundreds to a request (see {@link MetadataStore#readChildren(String, int)}).
+     */
+    static final int PLACEMENT_BYTES_MAX = 4_096;
     private static final DocumentCodec<Placement> CODEC = new DocumentCodec<>(Placement.class, "placement", FORMAT);
 
     private final MetadataStore store;
@@ -90,7 +95,7 @@ public final class PlacementStore {
     }
 
     private void addAll(String parent, Map<PartitionId, VersionedPlacement> all) {
-        store.readChildren(parent).forEach((name, stored) -> {
+        store.readChildren(parent, PLACEMENT_BYTES_MAX).forEach((name, stored) -> {
             String key = parent + "/" + name;
             PlacementLayout.partitionOf(key).ifPresent(partition -> all.put(partition, new VersionedPlacement(decode(key, stored.value(), partition), stored.version())));
         });
@@ -164,7 +169,7 @@ public final class PlacementStore {
             for (int index : pending) {
                 PlacementWrite write = writes.get(index);
                 putAt.add(ops.size());
-                ops.add(Op.put(layout.key(write.placement().partition()), CODEC.encode(write.placement()),
+                ops.add(Op.put(layout.key(write.placement().partition()), encode(write.placement()),
                         write.expectedVersion() == 0 ? Precondition.DOES_NOT_EXIST : Precondition.matchesVersion(write.expectedVersion())));
                 if (write.event() != null) {
                     ops.add(events.appendOp(write.event()));
@@ -195,7 +200,7 @@ public final class PlacementStore {
      * one first); {@code onResync} after missed notifications.
      */
     public Watch watch(BiConsumer<PartitionId, Optional<VersionedPlacement>> listener, Runnable onInitialized, Runnable onResync) {
-        return store.watch(MetadataKeys.PLACEMENTS, true, new WatchListener() {
+        return store.watch(MetadataKeys.PLACEMENTS, true, PLACEMENT_BYTES_MAX, new WatchListener() {
             @Override
             public void onChange(String key, Optional<Versioned> value) {
                 Optional<PartitionId> placed = PlacementLayout.partitionOf(key);
@@ -220,6 +225,15 @@ public final class PlacementStore {
                 onResync.run();
             }
         });
+    }
+
+    private static byte[] encode(Placement placement) {
+        byte[] document = CODEC.encode(placement);
+        if (document.length > PLACEMENT_BYTES_MAX) {
+            throw new IllegalStateException("BUG: the placement of " + placement.partition() + " is " + document.length + " bytes; placements are at most "
+                    + PLACEMENT_BYTES_MAX);
+        }
+        return document;
     }
 
     private static Placement decode(String key, byte[] bytes, PartitionId partition) {

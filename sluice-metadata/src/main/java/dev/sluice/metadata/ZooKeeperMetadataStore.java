@@ -305,6 +305,80 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
 
     /** Reads one connection keeps outstanding in {@link #readChildren}; each reply is one small document. */
     static final int READS_IN_FLIGHT = 1_000;
+    /**
+     * The most a batched read asks for in one reply: half the ZooKeeper client's 1 MiB packet limit, which it
+     * enforces by dropping the connection.
+     */
+    static final int BATCH_REPLY_BYTES_MAX = 512 * 1024;
+    /** What a reply carries for each value besides its bytes: its stat (68 bytes), result header and lengths. */
+    static final int BATCH_BYTES_PER_VALUE = 128;
+
+    @Override
+    public java.util.SortedMap<String, Versioned> readChildren(String key, int valueBytesMax) {
+        String parent = path(key);
+        return call("read the children of " + key, afterLoss -> {
+            List<String> names;
+            try {
+                names = client.getChildren().forPath(parent);
+            } catch (KeeperException.NoNodeException absent) {
+                return new java.util.TreeMap<String, Versioned>();
+            }
+            java.util.concurrent.ConcurrentSkipListMap<String, Versioned> values = new java.util.concurrent.ConcurrentSkipListMap<>();
+            List<String> paths = names.stream().map(name -> parent + "/" + name).toList();
+            readBatched(paths, valueBytesMax, key, (path, data, stat) -> values.put(ZKPaths.getNodeFromPath(path), new Versioned(data == null ? new byte[0] : data,
+                    versionOf(stat))));
+            return new java.util.TreeMap<>(values);
+        });
+    }
+
+    /** Receives one value of a batched read, on the client's event thread, in reply order. */
+    @FunctionalInterface
+    interface BatchedValue {
+        void value(String path, byte[] data, Stat stat);
+    }
+
+    /**
+     * Reads {@code paths} with ZooKeeper's multi-read, as many to a request as replies of values up to
+     * {@code valueBytesMax} keep under {@link #BATCH_REPLY_BYTES_MAX}, and up to {@link #READS_IN_FLIGHT} values
+     * outstanding. A request per value cost the servers one trip through their request pipeline each: a million
+     * placements took 131 s to read on the bench machine (docs/benchmarks.md, "Metadata at size"). A path deleted
+     * meanwhile is left out.
+     *
+     * @throws KeeperException for the first read that failed otherwise, once every batch has answered
+     */
+    void readBatched(List<String> paths, int valueBytesMax, String what, BatchedValue consumer) throws Exception {
+        int perBatch = Math.max(1, Math.min(READS_IN_FLIGHT, BATCH_REPLY_BYTES_MAX / (Math.max(0, valueBytesMax) + BATCH_BYTES_PER_VALUE)));
+        org.apache.zookeeper.ZooKeeper zooKeeper = client.getZookeeperClient().getZooKeeper();
+        java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(READS_IN_FLIGHT);
+        java.util.concurrent.atomic.AtomicReference<KeeperException.Code> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        for (int from = 0; from < paths.size() && failed.get() == null; from += perBatch) {
+            List<String> batch = paths.subList(from, Math.min(paths.size(), from + perBatch));
+            acquire(window, batch.size(), what);
+            List<org.apache.zookeeper.Op> reads = batch.stream().map(org.apache.zookeeper.Op::getData).toList();
+            zooKeeper.multi(reads, (rc, ignored, context, results) -> {
+                try {
+                    if (results == null) {
+                        failed.compareAndSet(null, KeeperException.Code.get(rc));
+                        return;
+                    }
+                    for (int i = 0; i < results.size(); i++) {
+                        if (results.get(i) instanceof OpResult.GetDataResult read) {
+                            consumer.value(batch.get(i), read.getData(), read.getStat());
+                        } else if (results.get(i) instanceof OpResult.ErrorResult error && error.getErr() != KeeperException.Code.NONODE.intValue()) {
+                            failed.compareAndSet(null, KeeperException.Code.get(error.getErr()));
+                        }
+                    }
+                } finally {
+                    window.release(batch.size());
+                }
+            }, null);
+        }
+        acquire(window, READS_IN_FLIGHT, what);
+        window.release(READS_IN_FLIGHT);
+        if (failed.get() != null) {
+            throw KeeperException.create(failed.get());
+        }
+    }
 
     void acquire(java.util.concurrent.Semaphore window, int permits, String key) throws InterruptedException {
         if (!window.tryAcquire(permits, connectionTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -754,9 +828,14 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
 
     @Override
     public Watch watch(String key, boolean recursive, WatchListener listener) {
+        return watch(key, recursive, MAX_VALUE_BYTES, listener);
+    }
+
+    @Override
+    public Watch watch(String key, boolean recursive, int valueBytesMax, WatchListener listener) {
         String path = path(key);
         if (recursive) {
-            ZooKeeperTreeWatch tree = new ZooKeeperTreeWatch(this, client, path, key, listener);
+            ZooKeeperTreeWatch tree = new ZooKeeperTreeWatch(this, client, path, key, valueBytesMax, listener);
             watches.add(tree);
             tree.start();
             return tree;

@@ -8,11 +8,9 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.BackgroundCallback;
-import org.apache.curator.framework.api.CuratorEvent;
 import org.apache.curator.framework.recipes.watch.PersistentWatcher;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.KeeperException;
@@ -26,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * with overlapped requests, and one read per change after.
  *
  * <p>It replaces Curator's {@code CuratorCache}, which kept a second copy of every value, sent two requests per key
- * on its first load (its data and its children), and, when a listing failed — {@code placements/} with 110,000
+ * on its first load (its data and its children) where this sends a few hundred keys to a request, and, when a listing failed — {@code placements/} with 110,000
  * children is a reply the client refuses — reported itself initialized with what it had: a watcher of 110,000
  * placements was told there were none (docs/benchmarks.md, "Metadata at size"). Here a first load that fails is
  * retried when the connection returns and never reported as done.
@@ -46,6 +44,8 @@ final class ZooKeeperTreeWatch implements Watch {
     private final String path;
     private final String key;
     private final WatchListener listener;
+    /** The largest value expected below the key, which sets how many a batched read asks for at once. */
+    private final int valueBytesMax;
     private final ExecutorService dispatcher;
     private final PersistentWatcher watcher;
     /** Versions delivered, by key; only the dispatcher thread touches it. */
@@ -58,7 +58,8 @@ final class ZooKeeperTreeWatch implements Watch {
     private volatile boolean loaded;
     private volatile boolean closed;
 
-    ZooKeeperTreeWatch(ZooKeeperMetadataStore store, CuratorFramework client, String path, String key, WatchListener listener) {
+    ZooKeeperTreeWatch(ZooKeeperMetadataStore store, CuratorFramework client, String path, String key, int valueBytesMax, WatchListener listener) {
+        this.valueBytesMax = valueBytesMax;
         this.store = store;
         this.client = client;
         this.path = path;
@@ -104,7 +105,7 @@ final class ZooKeeperTreeWatch implements Watch {
         }
         String changed = event.getPath();
         switch (event.getType()) {
-            case NodeCreated, NodeDataChanged -> read(changed, null);
+            case NodeCreated, NodeDataChanged -> read(changed);
             case NodeDeleted -> dispatch(() -> deliver(store.keyOf(changed), Optional.empty()));
             default -> {
                 // Persistent recursive watches send no child events; connection states reach onRegistered.
@@ -113,36 +114,23 @@ final class ZooKeeperTreeWatch implements Watch {
     }
 
     /**
-     * Reads the tree level by level: each level's values with up to {@link ZooKeeperMetadataStore#READS_IN_FLIGHT}
-     * reads outstanding, then the children of the keys whose stat says they have some. Leaves, which is nearly every
-     * key, cost one request each.
+     * Reads the tree level by level: each level's values with batched reads ({@link ZooKeeperMetadataStore#readBatched}),
+     * then the children of the keys whose stat says they have some. Leaves, which is nearly every key, are never
+     * listed.
      */
     private void load() {
         try {
             List<String> level = List.of(path);
             while (!level.isEmpty() && !closed) {
-                List<String> parents = java.util.Collections.synchronizedList(new ArrayList<>());
-                Semaphore window = new Semaphore(ZooKeeperMetadataStore.READS_IN_FLIGHT);
-                KeeperException.Code[] failed = new KeeperException.Code[1];
-                for (String next : level) {
-                    store.acquire(window, 1, key);
-                    read(next, (event, code) -> {
-                        if (code == KeeperException.Code.OK && event.getStat().getNumChildren() > 0) {
-                            parents.add(event.getPath());
-                        } else if (code != KeeperException.Code.OK && code != KeeperException.Code.NONODE) {
-                            synchronized (failed) {
-                                failed[0] = code;
-                            }
-                        }
-                        window.release();
-                    });
-                }
-                store.acquire(window, ZooKeeperMetadataStore.READS_IN_FLIGHT, key);
-                synchronized (failed) {
-                    if (failed[0] != null) {
-                        throw KeeperException.create(failed[0], path);
+                List<String> parents = new ArrayList<>();
+                store.readBatched(level, valueBytesMax, key, (read, data, stat) -> {
+                    Versioned value = new Versioned(data == null ? new byte[0] : data, stat.getVersion() + 1L);
+                    String readKey = store.keyOf(read);
+                    dispatch(() -> deliver(readKey, Optional.of(value)));
+                    if (stat.getNumChildren() > 0) {
+                        parents.add(read);
                     }
-                }
+                });
                 List<String> children = new ArrayList<>();
                 for (String parent : parents) {
                     for (String child : store.childrenOfPath(parent)) {
@@ -155,7 +143,7 @@ final class ZooKeeperTreeWatch implements Watch {
                 dispatch(loaded ? listener::onResync : listener::onInitialized);
                 loaded = true;
             }
-        } catch (RuntimeException | KeeperException | InterruptedException failed) {
+        } catch (Exception failed) {
             if (failed instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
@@ -170,33 +158,22 @@ final class ZooKeeperTreeWatch implements Watch {
         startLoading();
     }
 
-    @FunctionalInterface
-    private interface ReadDone {
-        void done(CuratorEvent event, KeeperException.Code code);
-    }
-
     /** Reads {@code changed} in the background and hands its value to the dispatcher, in reply order. */
-    private void read(String changed, ReadDone done) {
+    private void read(String changed) {
         BackgroundCallback callback = (curator, event) -> {
-            KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
-            if (code == KeeperException.Code.OK) {
+            // Anything but OK leaves nothing to deliver: NONODE means deleted since, and its deletion event is (or was)
+            // delivered in order; a lost connection ends in a registration, which reads the tree again.
+            if (KeeperException.Code.get(event.getResultCode()) == KeeperException.Code.OK) {
                 Versioned value = new Versioned(event.getData() == null ? new byte[0] : event.getData(), event.getStat().getVersion() + 1L);
                 String changedKey = store.keyOf(event.getPath());
                 dispatch(() -> deliver(changedKey, Optional.of(value)));
-            }
-            // NONODE: deleted since; its deletion event is (or was) delivered in order.
-            if (done != null) {
-                done.done(event, code);
             }
         };
         try {
             client.getData().inBackground(callback).forPath(changed);
         } catch (Exception failed) {
-            // Curator reports a closed client or a bad path here; the next registration reloads.
+            // Curator reports a closed client here; nothing is left to watch.
             log.warn("could not read '{}' for a watch: {}", changed, failed.toString());
-            if (done != null) {
-                throw new MetadataException("could not read '" + changed + "' for a watch: " + failed, failed);
-            }
         }
     }
 

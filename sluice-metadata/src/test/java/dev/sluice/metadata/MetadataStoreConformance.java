@@ -151,6 +151,7 @@ public abstract class MetadataStoreConformance {
         assertThat(text(Optional.of(read.get("c" + (count - 1))))).isEqualTo("v" + (count - 1));
         assertThat(read.get("c" + (count - 1)).version()).isEqualTo(1);
         assertThat(read).doesNotContainKey("c5/deeper");
+        assertThat(store.readChildren("many", 16)).as("read in batches of values up to 16 bytes").isEqualTo(read);
     }
 
     @Test

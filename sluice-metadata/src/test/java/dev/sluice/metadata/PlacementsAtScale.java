@@ -174,24 +174,17 @@ public final class PlacementsAtScale {
         }
     }
 
-    /** What a controller that takes over pays today: ClusterView.Watching reads everything, then starts its watch. */
+    /** What a controller that takes over pays: ClusterView.Watching connects and waits for its placement watch's first load. */
     private static void takeOver(ZooKeeperEnsemble ensemble, int partitions) throws Exception {
         long start = System.nanoTime();
         try (MetadataStore store = connect(ensemble)) {
             ClusterMetadata metadata = new ClusterMetadata(store, () -> Instant.EPOCH);
             PlacementCopy copy = new PlacementCopy();
-            try {
-                copy.reload(metadata.placements()::readAll);
-            } catch (RuntimeException failed) {
-                System.out.printf("take-over: reload FAILED after %.1f s: %s%n", (System.nanoTime() - start) / 1e9, rootCause(failed));
-            }
-            double readSeconds = (System.nanoTime() - start) / 1e9;
             CountDownLatch initialized = new CountDownLatch(1);
             try (Watch watch = metadata.placements().watch(copy::onNotification, initialized::countDown, () -> {})) {
                 initialized.await(20, TimeUnit.MINUTES);
                 double seconds = (System.nanoTime() - start) / 1e9;
-                System.out.printf("take-over (connect, read all, watch, first load): %,d of %,d placements in %.1f s (read %.1f s, watch %.1f s)%n",
-                        copy.size(), partitions, seconds, readSeconds, seconds - readSeconds);
+                System.out.printf("take-over (connect, watch, first load): %,d of %,d placements in %.1f s%n", copy.size(), partitions, seconds);
             }
         }
     }
