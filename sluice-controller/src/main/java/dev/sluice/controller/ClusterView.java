@@ -83,10 +83,10 @@ interface ClusterView extends AutoCloseable {
     /**
      * The watched copy. Newer versions win, so a late notification never undoes a newer write, and a full
      * read never undoes a notification that crossed it (see {@link PlacementCopy}). The placements come from the
-     * watch's first load alone (it reads every record once, with overlapped requests); reading them before the
+     * watch's first load alone (it reads every record once, in batched requests); reading them before the
      * watch as well doubled a new controller's load. As a safety net against a notification lost without a
      * reconnect, everything is read again every {@link #FULL_RELOAD_INTERVAL}, or less often when a read takes
-     * long: a full read of a million placements takes most of a minute, and it runs on the pass thread, so reads
+     * long: a full read of a million placements took 25 s on the bench machine, and it runs on the pass thread, so reads
      * never take more than a {@link #FULL_RELOAD_SHARE_MAX} share of it.
      */
     final class Watching implements ClusterView {
@@ -95,7 +95,7 @@ interface ClusterView extends AutoCloseable {
         static final double FULL_RELOAD_SHARE_MAX = 0.1;
         /**
          * How long a new view waits for the placement watch's first load. A million placements loaded in
-         * about a minute on the 2-core bench machine (docs/benchmarks.md, "Metadata at size"); past the limit the
+         * 23 s on the 2-core bench machine (docs/benchmarks.md, "Metadata at size"); past the limit the
          * term fails and the controller starts it again.
          */
         static final java.time.Duration FIRST_LOAD_MAX = java.time.Duration.ofMinutes(10);
