@@ -82,12 +82,25 @@ interface ClusterView extends AutoCloseable {
 
     /**
      * The watched copy. Newer versions win, so a late notification never undoes a newer write, and a full
-     * read never undoes a notification that crossed it (see {@link PlacementCopy}). As a safety net against
-     * a notification lost without a reconnect, everything is read again every {@link #FULL_RELOAD_INTERVAL}.
+     * read never undoes a notification that crossed it (see {@link PlacementCopy}). The placements come from the
+     * watch's first load alone (it reads every record once, in batched requests); reading them before the
+     * watch as well doubled a new controller's load. As a safety net against a notification lost without a
+     * reconnect, everything is read again every {@link #FULL_RELOAD_INTERVAL}, or less often when a read takes
+     * long: a full read of a million placements took 25 s on the bench machine, and it runs on the pass thread, so reads
+     * never take more than a {@link #FULL_RELOAD_SHARE_MAX} share of it.
      */
     final class Watching implements ClusterView {
         static final java.time.Duration FULL_RELOAD_INTERVAL = java.time.Duration.ofSeconds(30);
+        /** Reads every {@code 1 / share} times as long as the last one took at the most. */
+        static final double FULL_RELOAD_SHARE_MAX = 0.1;
+        /**
+         * How long a new view waits for the placement watch's first load. A million placements loaded in
+         * 23 s on the 2-core bench machine (docs/benchmarks.md, "Metadata at size"); past the limit the
+         * term fails and the controller starts it again.
+         */
+        static final java.time.Duration FIRST_LOAD_MAX = java.time.Duration.ofMinutes(10);
         private volatile long reloadedAtNanos;
+        private volatile long reloadIntervalNanos = FULL_RELOAD_INTERVAL.toNanos();
         private final ClusterMetadata metadata;
         private final Runnable changed;
         private final List<Watch> watches = new ArrayList<>();
@@ -101,48 +114,70 @@ interface ClusterView extends AutoCloseable {
         Watching(ClusterMetadata metadata, Runnable changed) {
             this.metadata = metadata;
             this.changed = changed;
-            reload();
-            watches.add(metadata.nodes().watch(snapshot -> {
-                keepNewer(snapshot);
-                changed.run();
-            }));
-            watches.add(metadata.placements().watch((partition, placement) -> {
-                placements.onNotification(partition, placement);
-                changed.run();
-            }, changed, () -> {
-                reload();
-                changed.run();
-            }));
-            watches.add(metadata.liveness().watch(node -> {
-                boolean present = metadata.liveness().read(node).isPresent();
-                synchronized (alive) {
-                    livenessNotifications++;
-                    if (present) {
-                        alive.add(node);
-                    } else {
-                        alive.remove(node);
+            try {
+                reloadReadingPlacements(false);
+                java.util.concurrent.CountDownLatch placementsLoaded = new java.util.concurrent.CountDownLatch(1);
+                watches.add(metadata.nodes().watch(snapshot -> {
+                    keepNewer(snapshot);
+                    changed.run();
+                }));
+                watches.add(metadata.placements().watch((partition, placement) -> {
+                    placements.onNotification(partition, placement);
+                    changed.run();
+                }, () -> {
+                    placementsLoaded.countDown();
+                    changed.run();
+                }, () -> {
+                    reload();
+                    changed.run();
+                }));
+                watches.add(metadata.liveness().watch(node -> {
+                    boolean present = metadata.liveness().read(node).isPresent();
+                    synchronized (alive) {
+                        livenessNotifications++;
+                        if (present) {
+                            alive.add(node);
+                        } else {
+                            alive.remove(node);
+                        }
                     }
+                    changed.run();
+                }, () -> {
+                    reload();
+                    changed.run();
+                }));
+                if (!placementsLoaded.await(FIRST_LOAD_MAX.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    throw new dev.sluice.metadata.MetadataUnavailableException("the placements were not loaded within " + FIRST_LOAD_MAX, null);
                 }
-                changed.run();
-            }, () -> {
-                reload();
-                changed.run();
-            }));
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                close();
+                throw new dev.sluice.metadata.MetadataUnavailableException("interrupted while loading the placements", interrupted);
+            } catch (RuntimeException failed) {
+                close();
+                throw failed;
+            }
         }
 
         @Override
         public void beforePass() {
-            if (System.nanoTime() - reloadedAtNanos > FULL_RELOAD_INTERVAL.toNanos()) {
+            if (System.nanoTime() - reloadedAtNanos > reloadIntervalNanos) {
                 reload();
             }
         }
 
         /** Reads everything again; whatever a notification applied while it read stays (it is newer). */
-        private synchronized void reload() {
-            reloadedAtNanos = System.nanoTime();
+        private void reload() {
+            reloadReadingPlacements(true);
+        }
+
+        private synchronized void reloadReadingPlacements(boolean withPlacements) {
+            long started = System.nanoTime();
             keepNewer(metadata.nodes().read());
             table = metadata.partitionTable().read().orElse(null);
-            placements.reload(metadata.placements()::readAll);
+            if (withPlacements) {
+                placements.reload(metadata.placements()::readAll);
+            }
             long before;
             synchronized (alive) {
                 before = livenessNotifications;
@@ -154,6 +189,8 @@ interface ClusterView extends AutoCloseable {
                     alive.addAll(running);
                 }
             }
+            reloadedAtNanos = System.nanoTime();
+            reloadIntervalNanos = Math.max(FULL_RELOAD_INTERVAL.toNanos(), (long) ((reloadedAtNanos - started) / FULL_RELOAD_SHARE_MAX));
         }
 
         private void keepNewer(NodesConfigurationStore.Snapshot snapshot) {

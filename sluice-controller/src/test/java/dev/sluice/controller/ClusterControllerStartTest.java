@@ -65,6 +65,16 @@ class ClusterControllerStartTest {
         }
 
         @Override
+        public java.util.SortedMap<String, dev.sluice.metadata.Versioned> readChildren(String key) {
+            return delegate.readChildren(key);
+        }
+
+        @Override
+        public java.util.SortedMap<String, dev.sluice.metadata.Versioned> readChildren(String key, int valueBytesMax) {
+            return delegate.readChildren(key, valueBytesMax);
+        }
+
+        @Override
         public long put(String key, byte[] value, Precondition precondition) {
             return delegate.put(key, value, precondition);
         }
@@ -92,6 +102,11 @@ class ClusterControllerStartTest {
         @Override
         public Watch watch(String key, boolean recursive, WatchListener listener) {
             return delegate.watch(key, recursive, listener);
+        }
+
+        @Override
+        public Watch watch(String key, boolean recursive, int valueBytesMax, WatchListener listener) {
+            return delegate.watch(key, recursive, valueBytesMax, listener);
         }
 
         @Override

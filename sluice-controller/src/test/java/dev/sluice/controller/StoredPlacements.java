@@ -85,11 +85,8 @@ final class StoredPlacements {
 
     /** A placement record written without a commit the store told {@link #committing} about. */
     void writtenOutsideACommit(String key) {
-        try {
-            written.add(PartitionId.parse(key.substring(PREFIX.length())));
-        } catch (IllegalArgumentException notAPlacement) {
-            // Not a placement record: nothing to read again.
-        }
+        // Any other key (a bucket, not a placement record) has nothing to read again.
+        dev.sluice.metadata.PlacementLayout.partitionOf(key).ifPresent(written::add);
     }
 
     /** How many changes the reads so far found: a reader's bookmark for {@link #changesSince}. */

@@ -83,6 +83,23 @@ public final class DocumentCodec<T> {
         }
     }
 
+    /**
+     * The format {@code bytes} were written in, for a reader whose meaning depends on it.
+     *
+     * @throws CorruptDocumentException naming {@code key} if the bytes are not a JSON object with a format number
+     */
+    public int formatOf(String key, byte[] bytes) {
+        try {
+            JsonNode storedFormat = Json.mapper().readTree(bytes).get(FORMAT_FIELD);
+            if (storedFormat == null || !storedFormat.canConvertToInt()) {
+                throw corrupt(key, "it has no '" + FORMAT_FIELD + "' number", null);
+            }
+            return storedFormat.intValue();
+        } catch (IOException e) {
+            throw corrupt(key, "it is not JSON (" + e.getMessage() + ")", e);
+        }
+    }
+
     private CorruptDocumentException corrupt(String key, String why, Throwable cause) {
         return new CorruptDocumentException("metadata key '" + key + "' does not hold a valid " + what + ": " + why, cause);
     }

@@ -1,7 +1,6 @@
 package dev.sluice.metadata;
 
 import dev.sluice.model.NodeId;
-import dev.sluice.model.PartitionId;
 
 /** Where each document of a cluster lives in the metadata store. */
 public final class MetadataKeys {
@@ -12,7 +11,7 @@ public final class MetadataKeys {
     public static final String NODES = "nodes";
     /** The {@link dev.sluice.model.PartitionTable}. */
     public static final String PARTITION_TABLE = "partition-table";
-    /** Parent of one {@link dev.sluice.model.Placement} per partition. */
+    /** Parent of one {@link dev.sluice.model.Placement} per partition, laid out as {@link PlacementLayout} says. */
     public static final String PLACEMENTS = "placements";
     /** Log of {@link dev.sluice.model.ClusterEvent}s, trimmed to a bounded length. */
     public static final String EVENTS = "events";
@@ -22,10 +21,6 @@ public final class MetadataKeys {
     public static final String LIVENESS = "liveness";
     /** Parent of the controller's election and fencing keys. */
     public static final String CONTROLLER = "controller";
-
-    public static String placement(PartitionId partition) {
-        return PLACEMENTS + "/" + partition;
-    }
 
     public static String liveness(NodeId node) {
         return LIVENESS + "/" + node;

@@ -32,6 +32,36 @@ public interface MetadataStore extends AutoCloseable {
     List<String> children(String key);
 
     /**
+     * The value and version of every direct child of {@code key} that holds one, by name (sorted); empty if none or
+     * absent. Each value is as some moment of the call saw it: the set is not one atomic snapshot, and a child
+     * created or deleted during the call may or may not be in it. A store that can overlap its reads does so
+     * (reading 100,000 placements one round trip at a time took 39 s on ZooKeeper); this default reads them in turn.
+     */
+    default java.util.SortedMap<String, Versioned> readChildren(String key) {
+        java.util.SortedMap<String, Versioned> values = new java.util.TreeMap<>();
+        for (String name : children(key)) {
+            get(key + "/" + name).ifPresent(value -> values.put(name, value));
+        }
+        return values;
+    }
+
+    /**
+     * {@link #readChildren(String)} for children whose values are at most {@code valueBytesMax} bytes each, which a
+     * store may read many to a request. A larger value may fail the read.
+     */
+    default java.util.SortedMap<String, Versioned> readChildren(String key, int valueBytesMax) {
+        return readChildren(key);
+    }
+
+    /**
+     * {@link #watch(String, boolean, WatchListener)} of keys whose values are at most {@code valueBytesMax} bytes
+     * each, which a store may read many to a request. A larger value may fail the watch's loads.
+     */
+    default Watch watch(String key, boolean recursive, int valueBytesMax, WatchListener listener) {
+        return watch(key, recursive, listener);
+    }
+
+    /**
      * Writes {@code value} under {@code key} if {@code precondition} holds, creating parents as needed.
      *
      * @return the version written

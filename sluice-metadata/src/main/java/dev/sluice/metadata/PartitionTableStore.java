@@ -8,10 +8,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The partition table: written once when the cluster is created, read by everyone after. */
+/**
+ * The partition table: written once when the cluster is created, read by everyone after. Its format also says
+ * how the cluster's placements are laid out ({@link #layoutOf}), so a release that knows only the flat layout
+ * refuses a bucketed cluster at its first read of the table, with an error that says to upgrade, instead of
+ * finding no placements.
+ */
 public final class PartitionTableStore {
 
-    static final int FORMAT = 1;
+    /** Format 2 (since the bucketed placement layout): the same fields; the placements are in buckets. */
+    static final int FORMAT = 2;
+    static final int FORMAT_FLAT_PLACEMENTS = 1;
     private static final DocumentCodec<PartitionTable> CODEC = new DocumentCodec<>(PartitionTable.class, "partition table", FORMAT);
 
     private final MetadataStore store;
@@ -22,6 +29,16 @@ public final class PartitionTableStore {
         this.store = store;
         this.events = events;
         this.clock = clock;
+    }
+
+    /**
+     * The placement layout of the cluster whose partition table is {@code stored}.
+     *
+     * @throws CorruptDocumentException if it is not a readable partition table of a format this release knows
+     */
+    static PlacementLayout layoutOf(byte[] stored) {
+        CODEC.decode(MetadataKeys.PARTITION_TABLE, stored);
+        return CODEC.formatOf(MetadataKeys.PARTITION_TABLE, stored) == FORMAT_FLAT_PLACEMENTS ? PlacementLayout.FLAT : PlacementLayout.BUCKETED;
     }
 
     public Optional<PartitionTable> read() {

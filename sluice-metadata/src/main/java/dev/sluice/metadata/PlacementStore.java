@@ -16,6 +16,11 @@ import java.util.function.BiConsumer;
 /**
  * One placement record per partition, each written with compare-and-set on its own version so
  * independent partitions never conflict. Only the controller writes placements; workers watch them.
+ *
+ * <p>This is the one class that knows where the records live: in buckets of a thousand partitions in clusters
+ * created by this release, directly under one parent in older ones ({@link PlacementLayout}). It reads a
+ * cluster's layout from the partition table once the cluster has one; before that, it uses the bucketed
+ * layout a new cluster gets.
  */
 public final class PlacementStore {
 
@@ -25,37 +30,75 @@ public final class PlacementStore {
      * ZooKeeper's 1 MiB request limit, and a pass writing hundreds of placements still needs few round trips.
      */
     static final int WRITES_PER_COMMIT = 100;
+    /**
+     * The largest placement document. One is a few hundred bytes (nine replicas in each set, a policy, a time);
+     * the bound lets the store read hundreds to a request (see {@link MetadataStore#readChildren(String, int)}).
+     */
+    static final int PLACEMENT_BYTES_MAX = 4_096;
     private static final DocumentCodec<Placement> CODEC = new DocumentCodec<>(Placement.class, "placement", FORMAT);
 
     private final MetadataStore store;
     private final EventLog events;
+    /** The cluster's layout once its partition table has been seen (it never changes after); null before. */
+    private volatile PlacementLayout layout;
 
     PlacementStore(MetadataStore store, EventLog events) {
         this.store = store;
         this.events = events;
     }
 
+    /**
+     * Where this cluster's placements live: as its partition table's format says, or {@link PlacementLayout#BUCKETED}
+     * while it has none (a cluster being created gets that layout).
+     *
+     * @throws CorruptDocumentException if the partition table is unreadable or written by a newer release
+     */
+    public PlacementLayout layout() {
+        PlacementLayout known = layout;
+        if (known != null) {
+            return known;
+        }
+        Optional<Versioned> table = store.get(MetadataKeys.PARTITION_TABLE);
+        if (table.isEmpty()) {
+            return PlacementLayout.BUCKETED;
+        }
+        known = PartitionTableStore.layoutOf(table.get().value());
+        layout = known;
+        return known;
+    }
+
     /** A placement and the store version it was read at. */
     public record VersionedPlacement(Placement placement, long version) {}
 
     public Optional<VersionedPlacement> read(PartitionId partition) {
-        String key = MetadataKeys.placement(partition);
+        String key = layout().key(partition);
         return store.get(key).map(stored -> new VersionedPlacement(decode(key, stored.value(), partition), stored.version()));
     }
 
-    /** Every placement, by partition. */
+    /**
+     * Every placement, by partition: one listing of the buckets, then each bucket's records with overlapped reads
+     * ({@link MetadataStore#readChildren}). Not one atomic snapshot: each record is as some moment of the read saw it.
+     */
     public Map<PartitionId, VersionedPlacement> readAll() {
         Map<PartitionId, VersionedPlacement> all = new TreeMap<>();
-        for (String child : store.children(MetadataKeys.PLACEMENTS)) {
-            PartitionId partition;
-            try {
-                partition = PartitionId.parse(child);
-            } catch (IllegalArgumentException notAPlacement) {
-                continue;
+        switch (layout()) {
+            case FLAT -> addAll(MetadataKeys.PLACEMENTS, all);
+            case BUCKETED -> {
+                for (String bucket : store.children(MetadataKeys.PLACEMENTS)) {
+                    if (bucket.startsWith(PlacementLayout.BUCKET_PREFIX)) {
+                        addAll(MetadataKeys.PLACEMENTS + "/" + bucket, all);
+                    }
+                }
             }
-            read(partition).ifPresent(placement -> all.put(partition, placement));
         }
         return all;
+    }
+
+    private void addAll(String parent, Map<PartitionId, VersionedPlacement> all) {
+        store.readChildren(parent, PLACEMENT_BYTES_MAX).forEach((name, stored) -> {
+            String key = parent + "/" + name;
+            PlacementLayout.partitionOf(key).ifPresent(partition -> all.put(partition, new VersionedPlacement(decode(key, stored.value(), partition), stored.version())));
+        });
     }
 
     /**
@@ -69,7 +112,7 @@ public final class PlacementStore {
     public long write(Placement placement, long expectedVersion, ClusterEvent event, List<Fence> fences) {
         OptionalLong written = writeAll(List.of(new PlacementWrite(placement, expectedVersion, event)), fences).getFirst();
         if (written.isEmpty()) {
-            throw new PreconditionFailedException(MetadataKeys.placement(placement.partition()), "placement " + placement.partition() + " is no longer at v"
+            throw new PreconditionFailedException(layout().key(placement.partition()), "placement " + placement.partition() + " is no longer at v"
                     + expectedVersion);
         }
         return written.getAsLong();
@@ -119,13 +162,14 @@ public final class PlacementStore {
 
     /** Commits the writes at {@code pending}; each time one's record has moved on, drops it and commits the rest. */
     private void commitLeavingOutRaces(List<PlacementWrite> writes, List<Integer> pending, List<Fence> fences, List<OptionalLong> results) {
+        PlacementLayout layout = layout();
         while (!pending.isEmpty()) {
             List<Op> ops = new ArrayList<>();
             List<Integer> putAt = new ArrayList<>();
             for (int index : pending) {
                 PlacementWrite write = writes.get(index);
                 putAt.add(ops.size());
-                ops.add(Op.put(MetadataKeys.placement(write.placement().partition()), CODEC.encode(write.placement()),
+                ops.add(Op.put(layout.key(write.placement().partition()), encode(write.placement()),
                         write.expectedVersion() == 0 ? Precondition.DOES_NOT_EXIST : Precondition.matchesVersion(write.expectedVersion())));
                 if (write.event() != null) {
                     ops.add(events.appendOp(write.event()));
@@ -144,7 +188,7 @@ public final class PlacementStore {
                         throw new Fence.LostException(fence);
                     }
                 }
-                Integer raced = pending.stream().filter(index -> MetadataKeys.placement(writes.get(index).placement().partition()).equals(conflict.key()))
+                Integer raced = pending.stream().filter(index -> layout.key(writes.get(index).placement().partition()).equals(conflict.key()))
                         .findFirst().orElseThrow(() -> conflict);
                 pending.remove(raced);
             }
@@ -152,22 +196,18 @@ public final class PlacementStore {
     }
 
     /**
-     * Watches every placement. The listener gets each record as it changes (and every existing one
-     * first); {@code onResync} after missed notifications.
+     * Watches every placement, in either layout. The listener gets each record as it changes (and every existing
+     * one first); {@code onResync} after missed notifications.
      */
     public Watch watch(BiConsumer<PartitionId, Optional<VersionedPlacement>> listener, Runnable onInitialized, Runnable onResync) {
-        return store.watch(MetadataKeys.PLACEMENTS, true, new WatchListener() {
+        return store.watch(MetadataKeys.PLACEMENTS, true, PLACEMENT_BYTES_MAX, new WatchListener() {
             @Override
             public void onChange(String key, Optional<Versioned> value) {
-                if (!key.startsWith(MetadataKeys.PLACEMENTS + "/")) {
+                Optional<PartitionId> placed = PlacementLayout.partitionOf(key);
+                if (placed.isEmpty()) {
                     return;
                 }
-                PartitionId partition;
-                try {
-                    partition = PartitionId.parse(key.substring(MetadataKeys.PLACEMENTS.length() + 1));
-                } catch (IllegalArgumentException notAPlacement) {
-                    return;
-                }
+                PartitionId partition = placed.get();
                 try {
                     listener.accept(partition, value.map(stored -> new VersionedPlacement(decode(key, stored.value(), partition), stored.version())));
                 } catch (CorruptDocumentException corrupt) {
@@ -185,6 +225,15 @@ public final class PlacementStore {
                 onResync.run();
             }
         });
+    }
+
+    private static byte[] encode(Placement placement) {
+        byte[] document = CODEC.encode(placement);
+        if (document.length > PLACEMENT_BYTES_MAX) {
+            throw new IllegalStateException("BUG: the placement of " + placement.partition() + " is " + document.length + " bytes; placements are at most "
+                    + PLACEMENT_BYTES_MAX);
+        }
+        return document;
     }
 
     private static Placement decode(String key, byte[] bytes, PartitionId partition) {

@@ -217,7 +217,7 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
         return root + "/" + Keys.requireValid(key);
     }
 
-    private String keyOf(String path) {
+    String keyOf(String path) {
         if (path.equals(root)) {
             return "";
         }
@@ -254,6 +254,137 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
                 return List.<String>of();
             }
         });
+    }
+
+    /**
+     * Lists the children, then reads them with up to {@link #READS_IN_FLIGHT} requests outstanding at once: one
+     * client connection answers requests in order, so overlapping them pays the round trip once per window rather
+     * than once per child.
+     */
+    @Override
+    public java.util.SortedMap<String, Versioned> readChildren(String key) {
+        String parent = path(key);
+        return call("read the children of " + key, afterLoss -> {
+            List<String> names;
+            try {
+                names = client.getChildren().forPath(parent);
+            } catch (KeeperException.NoNodeException absent) {
+                return new java.util.TreeMap<String, Versioned>();
+            }
+            java.util.concurrent.ConcurrentSkipListMap<String, Versioned> values = new java.util.concurrent.ConcurrentSkipListMap<>();
+            java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(READS_IN_FLIGHT);
+            java.util.concurrent.atomic.AtomicReference<KeeperException.Code> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            for (String name : names) {
+                if (failed.get() != null) {
+                    break;
+                }
+                acquire(window, 1, key);
+                client.getData().inBackground((curator, event) -> {
+                    try {
+                        KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
+                        if (code == KeeperException.Code.OK) {
+                            values.put(name, new Versioned(event.getData() == null ? new byte[0] : event.getData(), versionOf(event.getStat())));
+                        } else if (code != KeeperException.Code.NONODE) {
+                            // NONODE: deleted since the listing, so not a child any more.
+                            failed.compareAndSet(null, code);
+                        }
+                    } finally {
+                        window.release();
+                    }
+                }).forPath(parent + "/" + name);
+            }
+            acquire(window, READS_IN_FLIGHT, key);
+            window.release(READS_IN_FLIGHT);
+            if (failed.get() != null) {
+                // call() retries a lost connection and maps the rest, as for any other operation.
+                throw KeeperException.create(failed.get(), parent);
+            }
+            return new java.util.TreeMap<>(values);
+        });
+    }
+
+    /** Reads one connection keeps outstanding in {@link #readChildren}; each reply is one small document. */
+    static final int READS_IN_FLIGHT = 1_000;
+    /**
+     * The most a batched read asks for in one reply: half the ZooKeeper client's 1 MiB packet limit, which it
+     * enforces by dropping the connection.
+     */
+    static final int BATCH_REPLY_BYTES_MAX = 512 * 1024;
+    /** What a reply carries for each value besides its bytes: its stat (68 bytes), result header and lengths. */
+    static final int BATCH_BYTES_PER_VALUE = 128;
+
+    @Override
+    public java.util.SortedMap<String, Versioned> readChildren(String key, int valueBytesMax) {
+        String parent = path(key);
+        return call("read the children of " + key, afterLoss -> {
+            List<String> names;
+            try {
+                names = client.getChildren().forPath(parent);
+            } catch (KeeperException.NoNodeException absent) {
+                return new java.util.TreeMap<String, Versioned>();
+            }
+            java.util.concurrent.ConcurrentSkipListMap<String, Versioned> values = new java.util.concurrent.ConcurrentSkipListMap<>();
+            List<String> paths = names.stream().map(name -> parent + "/" + name).toList();
+            readBatched(paths, valueBytesMax, key, (path, data, stat) -> values.put(ZKPaths.getNodeFromPath(path), new Versioned(data == null ? new byte[0] : data,
+                    versionOf(stat))));
+            return new java.util.TreeMap<>(values);
+        });
+    }
+
+    /** Receives one value of a batched read, on the client's event thread, in reply order. */
+    @FunctionalInterface
+    interface BatchedValue {
+        void value(String path, byte[] data, Stat stat);
+    }
+
+    /**
+     * Reads {@code paths} with ZooKeeper's multi-read, as many to a request as replies of values up to
+     * {@code valueBytesMax} keep under {@link #BATCH_REPLY_BYTES_MAX}, and up to {@link #READS_IN_FLIGHT} values
+     * outstanding. A request per value cost the servers one trip through their request pipeline each: a million
+     * placements took 131 s to read on the bench machine (docs/benchmarks.md, "Metadata at size"). A path deleted
+     * meanwhile is left out.
+     *
+     * @throws KeeperException for the first read that failed otherwise, once every batch has answered
+     */
+    void readBatched(List<String> paths, int valueBytesMax, String what, BatchedValue consumer) throws Exception {
+        int perBatch = Math.max(1, Math.min(READS_IN_FLIGHT, BATCH_REPLY_BYTES_MAX / (Math.max(0, valueBytesMax) + BATCH_BYTES_PER_VALUE)));
+        org.apache.zookeeper.ZooKeeper zooKeeper = client.getZookeeperClient().getZooKeeper();
+        java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(READS_IN_FLIGHT);
+        java.util.concurrent.atomic.AtomicReference<KeeperException.Code> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        for (int from = 0; from < paths.size() && failed.get() == null; from += perBatch) {
+            List<String> batch = paths.subList(from, Math.min(paths.size(), from + perBatch));
+            acquire(window, batch.size(), what);
+            List<org.apache.zookeeper.Op> reads = batch.stream().map(org.apache.zookeeper.Op::getData).toList();
+            zooKeeper.multi(reads, (rc, ignored, context, results) -> {
+                try {
+                    if (results == null) {
+                        failed.compareAndSet(null, KeeperException.Code.get(rc));
+                        return;
+                    }
+                    for (int i = 0; i < results.size(); i++) {
+                        if (results.get(i) instanceof OpResult.GetDataResult read) {
+                            consumer.value(batch.get(i), read.getData(), read.getStat());
+                        } else if (results.get(i) instanceof OpResult.ErrorResult error && error.getErr() != KeeperException.Code.NONODE.intValue()) {
+                            failed.compareAndSet(null, KeeperException.Code.get(error.getErr()));
+                        }
+                    }
+                } finally {
+                    window.release(batch.size());
+                }
+            }, null);
+        }
+        acquire(window, READS_IN_FLIGHT, what);
+        window.release(READS_IN_FLIGHT);
+        if (failed.get() != null) {
+            throw KeeperException.create(failed.get());
+        }
+    }
+
+    void acquire(java.util.concurrent.Semaphore window, int permits, String key) throws InterruptedException {
+        if (!window.tryAcquire(permits, connectionTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new MetadataUnavailableException("ZooKeeper did not answer reads of the children of " + key + " within " + Durations.human(connectionTimeout),
+                    null);
+        }
     }
 
     @Override
@@ -680,17 +811,41 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
         return election;
     }
 
+    /** The names of the children of the node at {@code path}, as {@link #children} lists a key's. */
+    List<String> childrenOfPath(String path) {
+        return call("list " + keyOf(path), afterLoss -> {
+            try {
+                return client.getChildren().forPath(path);
+            } catch (KeeperException.NoNodeException absent) {
+                return List.<String>of();
+            }
+        });
+    }
+
+    void forget(Watch watch) {
+        watches.remove(watch);
+    }
+
     @Override
     public Watch watch(String key, boolean recursive, WatchListener listener) {
+        return watch(key, recursive, MAX_VALUE_BYTES, listener);
+    }
+
+    @Override
+    public Watch watch(String key, boolean recursive, int valueBytesMax, WatchListener listener) {
         String path = path(key);
+        if (recursive) {
+            ZooKeeperTreeWatch tree = new ZooKeeperTreeWatch(this, client, path, key, valueBytesMax, listener);
+            watches.add(tree);
+            tree.start();
+            return tree;
+        }
         ExecutorService dispatcher = Executors.newSingleThreadExecutor(r -> {
             Thread thread = new Thread(r, "zk-watch-" + key);
             thread.setDaemon(true);
             return thread;
         });
-        CuratorCache cache = recursive
-                ? CuratorCache.build(client, path)
-                : CuratorCache.build(client, path, CuratorCache.Options.SINGLE_NODE_CACHE);
+        CuratorCache cache = CuratorCache.build(client, path, CuratorCache.Options.SINGLE_NODE_CACHE);
         CuratorCacheListener forward = CuratorCacheListener.builder()
                 .forCreatesAndChanges((before, after) -> dispatch(dispatcher, () -> listener.onChange(keyOf(after.getPath()), Optional.of(toVersioned(after)))))
                 .forDeletes(before -> dispatch(dispatcher, () -> listener.onChange(keyOf(before.getPath()), Optional.empty())))

@@ -126,6 +126,35 @@ public abstract class MetadataStoreConformance {
     }
 
     @Test
+    void readChildrenReadsEveryDirectChildWithAValueAndItsVersion() {
+        assertThat(store.readChildren("nothing")).isEmpty();
+        // More children than ZooKeeperMetadataStore keeps reads in flight, so its window refills.
+        int count = ZooKeeperMetadataStore.READS_IN_FLIGHT + 17;
+        List<Op> puts = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            puts.add(Op.put("many/c" + i, bytes("v" + i), Precondition.NONE));
+            if (puts.size() == 100) {
+                store.commit(puts);
+                puts.clear();
+            }
+        }
+        store.commit(puts);
+        store.put("many/c3", bytes("again"), Precondition.NONE);
+        disrupt();
+        store.put("many/c5/deeper", bytes("d"), Precondition.NONE);
+
+        java.util.SortedMap<String, Versioned> read = store.readChildren("many");
+        assertThat(read).hasSize(count);
+        assertThat(read.firstKey()).isEqualTo("c0");
+        assertThat(text(Optional.of(read.get("c3")))).isEqualTo("again");
+        assertThat(read.get("c3").version()).isEqualTo(2);
+        assertThat(text(Optional.of(read.get("c" + (count - 1))))).isEqualTo("v" + (count - 1));
+        assertThat(read.get("c" + (count - 1)).version()).isEqualTo(1);
+        assertThat(read).doesNotContainKey("c5/deeper");
+        assertThat(store.readChildren("many", 16)).as("read in batches of values up to 16 bytes").isEqualTo(read);
+    }
+
+    @Test
     void commitAppliesAllOrNothing() {
         store.put("x", bytes("x1"), Precondition.NONE);
         store.put("y", bytes("y1"), Precondition.NONE);

@@ -7,6 +7,8 @@ import dev.sluice.model.ClusterEvent;
 import dev.sluice.model.EventKind;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
+import dev.sluice.model.PartitionTable;
+import dev.sluice.model.ReplicationProperty;
 import dev.sluice.model.Placement;
 import dev.sluice.model.Version;
 import java.nio.file.Path;
@@ -104,6 +106,76 @@ class PlacementStoreTest {
                 }
                 assertThat(metadata.placements().writeAll(writes, List.of(fence))).allMatch(OptionalLong::isPresent);
                 assertThat(metadata.placements().readAll()).hasSize(writes.size());
+            }
+        }
+
+        @Test
+        void aNewClusterKeepsItsPlacementsInBucketsOfAThousand() {
+            try (MetadataStore store = newStore()) {
+                ClusterMetadata metadata = new ClusterMetadata(store, () -> Instant.EPOCH);
+                metadata.partitionTable().initialize(new PartitionTable(3_000, ReplicationProperty.of(3)));
+                for (int p : List.of(0, 999, 1_000, 2_500)) {
+                    metadata.placements().write(placement(p), 0, null, List.of());
+                }
+                metadata.placements().write(placement(1_000).withLeader(NodeId.of(2)), 1, null, List.of());
+
+                assertThat(metadata.placements().layout()).isEqualTo(PlacementLayout.BUCKETED);
+                assertThat(store.children(MetadataKeys.PLACEMENTS)).containsExactly("b0", "b1", "b2");
+                assertThat(store.children("placements/b0")).containsExactly("P0", "P999");
+                assertThat(store.get("placements/b1/P1000")).map(Versioned::version).contains(2L);
+                assertThat(metadata.placements().readAll()).containsOnlyKeys(PartitionId.of(0), PartitionId.of(999), PartitionId.of(1_000),
+                        PartitionId.of(2_500));
+                assertThat(metadata.placements().read(PartitionId.of(1_000)).orElseThrow().placement().leader()).isEqualTo(NodeId.of(2));
+            }
+        }
+
+        /** A cluster created by a release before the bucketed layout: its partition table is format 1 and its placements flat. */
+        @Test
+        void aClusterCreatedWithTheFlatLayoutIsReadAndWrittenInIt() {
+            try (MetadataStore store = newStore()) {
+                DocumentCodec<PartitionTable> previousTable = new DocumentCodec<>(PartitionTable.class, "partition table", 1);
+                DocumentCodec<Placement> placements = new DocumentCodec<>(Placement.class, "placement", 1);
+                store.put(MetadataKeys.PARTITION_TABLE, previousTable.encode(new PartitionTable(2_000, ReplicationProperty.of(3))), Precondition.DOES_NOT_EXIST);
+                store.put("placements/P1", placements.encode(placement(1)), Precondition.DOES_NOT_EXIST);
+                store.put("placements/P1500", placements.encode(placement(1_500)), Precondition.DOES_NOT_EXIST);
+                ClusterMetadata metadata = new ClusterMetadata(store, () -> Instant.EPOCH);
+
+                assertThat(metadata.placements().layout()).isEqualTo(PlacementLayout.FLAT);
+                assertThat(metadata.partitionTable().read()).contains(new PartitionTable(2_000, ReplicationProperty.of(3)));
+                assertThat(metadata.placements().readAll()).containsOnlyKeys(PartitionId.of(1), PartitionId.of(1_500));
+                assertThat(metadata.placements().write(placement(1_500).withLeader(NodeId.of(3)), 1, null, List.of())).isEqualTo(2);
+                metadata.placements().write(placement(7), 0, null, List.of());
+
+                assertThat(store.children(MetadataKeys.PLACEMENTS)).containsExactly("P1", "P1500", "P7");
+                assertThat(metadata.placements().read(PartitionId.of(1_500)).orElseThrow()).isEqualTo(
+                        new PlacementStore.VersionedPlacement(placement(1_500).withLeader(NodeId.of(3)), 2));
+            }
+        }
+
+        @Test
+        void aPartitionTableOfANewerFormatIsRefusedNamingItsKey() {
+            try (MetadataStore store = newStore()) {
+                DocumentCodec<PartitionTable> newer = new DocumentCodec<>(PartitionTable.class, "partition table", PartitionTableStore.FORMAT + 1);
+                store.put(MetadataKeys.PARTITION_TABLE, newer.encode(new PartitionTable(10, ReplicationProperty.of(3))), Precondition.DOES_NOT_EXIST);
+                ClusterMetadata metadata = new ClusterMetadata(store, () -> Instant.EPOCH);
+
+                assertThatThrownBy(() -> metadata.placements().readAll()).isInstanceOf(CorruptDocumentException.class)
+                        .hasMessage("metadata key 'partition-table' does not hold a valid partition table: it was written in format " + (PartitionTableStore.FORMAT + 1)
+                                + " by a newer Sluice; this one reads up to format " + PartitionTableStore.FORMAT + ". Upgrade this node");
+            }
+        }
+
+        @Test
+        void aWatchSeesPlacementsInBuckets() {
+            try (MetadataStore store = newStore()) {
+                ClusterMetadata metadata = new ClusterMetadata(store, () -> Instant.EPOCH);
+                metadata.placements().write(placement(5), 0, null, List.of());
+                PlacementCopy copy = new PlacementCopy();
+                try (Watch watch = metadata.placements().watch(copy::onNotification, () -> {}, () -> {})) {
+                    metadata.placements().write(placement(1_005), 0, null, List.of());
+                    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
+                            assertThat(copy.snapshot()).containsOnlyKeys(PartitionId.of(5), PartitionId.of(1_005)));
+                }
             }
         }
 

@@ -100,7 +100,7 @@ class ZooKeeperAccessControlTest {
     /** Uses every way the store creates nodes: transactions, nested keys, logs, ephemerals, an election, watches. */
     private static void exercise(ZooKeeperMetadataStore store) throws Exception {
         store.put(MetadataKeys.NODES, "nodes-configuration".getBytes(UTF_8), Precondition.DOES_NOT_EXIST);
-        store.commit(List.of(Op.put(MetadataKeys.placement(PartitionId.of(0)), "placement-0".getBytes(UTF_8), Precondition.NONE),
+        store.commit(List.of(Op.put(PlacementLayout.BUCKETED.key(PartitionId.of(0)), "placement-0".getBytes(UTF_8), Precondition.NONE),
                 Op.append(MetadataKeys.EVENTS, "event".getBytes(UTF_8)), Op.append(MetadataKeys.AUDIT, "audit".getBytes(UTF_8))));
         store.put("deeply/nested/key", "x".getBytes(UTF_8), Precondition.NONE);
         store.putEphemeral(MetadataKeys.liveness(NodeId.of(1)), "alive".getBytes(UTF_8));
@@ -113,8 +113,8 @@ class ZooKeeperAccessControlTest {
                 seen.add(key);
             }
         });
-        store.put(MetadataKeys.placement(PartitionId.of(1)), "placement-1".getBytes(UTF_8), Precondition.NONE);
-        await().atMost(TIMEOUT).until(() -> seen.contains(MetadataKeys.placement(PartitionId.of(1))));
+        store.put(PlacementLayout.BUCKETED.key(PartitionId.of(1)), "placement-1".getBytes(UTF_8), Precondition.NONE);
+        await().atMost(TIMEOUT).until(() -> seen.contains(PlacementLayout.BUCKETED.key(PartitionId.of(1))));
     }
 
     @Test
@@ -124,7 +124,7 @@ class ZooKeeperAccessControlTest {
         exercise(store);
 
         Map<String, List<ACL>> acls = ZooKeeperTrees.aclsUnder(rawClient(USER + ":" + SECRET), ROOT);
-        assertThat(acls.keySet()).contains(ROOT, ROOT + "/nodes", ROOT + "/placements/P0", ROOT + "/liveness/N1", ROOT + "/deeply/nested",
+        assertThat(acls.keySet()).contains(ROOT, ROOT + "/nodes", ROOT + "/placements/b0/P0", ROOT + "/liveness/N1", ROOT + "/deeply/nested",
                 ROOT + "/controller/election");
         assertThat(acls.keySet()).anyMatch(path -> path.startsWith(ROOT + "/events/"))
                 .anyMatch(path -> path.startsWith(ROOT + "/controller/election/"));
@@ -143,7 +143,7 @@ class ZooKeeperAccessControlTest {
         ZooKeeperMetadataStore store = store(ZooKeeperAccess.secured(identity("secret", SECRET)));
         exercise(store);
         String nodes = ROOT + "/" + MetadataKeys.NODES;
-        String placement = ROOT + "/" + MetadataKeys.placement(PartitionId.of(0));
+        String placement = ROOT + "/" + PlacementLayout.BUCKETED.key(PartitionId.of(0));
         CuratorFramework owner = rawClient(USER + ":" + SECRET);
         Map<String, Snapshot> before = snapshot(owner, List.of(ROOT, nodes, placement, ROOT + "/" + MetadataKeys.PLACEMENTS));
 

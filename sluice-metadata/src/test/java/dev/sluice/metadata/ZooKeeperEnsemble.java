@@ -41,6 +41,11 @@ public final class ZooKeeperEnsemble implements AutoCloseable {
         return cluster.getConnectString();
     }
 
+    /** The servers' specifications: client port, data directory, server id. */
+    public List<InstanceSpec> instances() {
+        return List.copyOf(cluster.getInstances());
+    }
+
     /** Kills the current leader and returns which one it was. */
     public synchronized InstanceSpec killLeader() throws Exception {
         return kill(true);

@@ -68,6 +68,16 @@ final class TimedMetadataStore implements MetadataStore {
     }
 
     @Override
+    public java.util.SortedMap<String, Versioned> readChildren(String key) {
+        return time("read_children", () -> store.readChildren(key));
+    }
+
+    @Override
+    public java.util.SortedMap<String, Versioned> readChildren(String key, int valueBytesMax) {
+        return time("read_children", () -> store.readChildren(key, valueBytesMax));
+    }
+
+    @Override
     public long put(String key, byte[] value, Precondition precondition) {
         return time("put", () -> store.put(key, value, precondition));
     }
@@ -95,6 +105,11 @@ final class TimedMetadataStore implements MetadataStore {
     @Override
     public Watch watch(String key, boolean recursive, WatchListener listener) {
         return store.watch(key, recursive, listener);
+    }
+
+    @Override
+    public Watch watch(String key, boolean recursive, int valueBytesMax, WatchListener listener) {
+        return store.watch(key, recursive, valueBytesMax, listener);
     }
 
     @Override

@@ -1,0 +1,218 @@
+package dev.sluice.metadata;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.BackgroundCallback;
+import org.apache.curator.framework.recipes.watch.PersistentWatcher;
+import org.apache.curator.utils.ZKPaths;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.WatchedEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A watch on a key and everything below it, for {@link ZooKeeperMetadataStore#watch}: one ZooKeeper persistent
+ * recursive watch (one registration on the server however many keys lie below), a first load that reads the tree
+ * with overlapped requests, and one read per change after.
+ *
+ * <p>It replaces Curator's {@code CuratorCache}, which kept a second copy of every value, sent two requests per key
+ * on its first load (its data and its children) where this sends a few hundred keys to a request, and, when a listing failed — {@code placements/} with 110,000
+ * children is a reply the client refuses — reported itself initialized with what it had: a watcher of 110,000
+ * placements was told there were none (docs/benchmarks.md, "Metadata at size"). Here a first load that fails is
+ * retried when the connection returns and never reported as done.
+ *
+ * <p>Order: ZooKeeper delivers a session's watch events and replies in the order the server applied them, and the
+ * client runs watchers and callbacks on one thread; every value and deletion goes from there to one dispatcher
+ * thread in that order, so a key's notifications never go back in version. The dispatcher drops a value it already
+ * delivered (several changes in a burst each trigger a read that may find the newest) and a deletion of a key it
+ * never delivered.
+ */
+final class ZooKeeperTreeWatch implements Watch {
+
+    private static final Logger log = LoggerFactory.getLogger(ZooKeeperTreeWatch.class);
+
+    private final ZooKeeperMetadataStore store;
+    private final CuratorFramework client;
+    private final String path;
+    private final String key;
+    private final WatchListener listener;
+    /** The largest value expected below the key, which sets how many a batched read asks for at once. */
+    private final int valueBytesMax;
+    private final ExecutorService dispatcher;
+    private final PersistentWatcher watcher;
+    /** Versions delivered, by key; only the dispatcher thread touches it. */
+    private final Map<String, Long> delivered = new HashMap<>();
+    private final AtomicBoolean loading = new AtomicBoolean();
+    /** A registration (or a failed load) asks for a load; one runs at a time, and one more after it if asked meanwhile. */
+    private final AtomicBoolean loadAgain = new AtomicBoolean();
+    /** How long a failed load waits before the next try, when the connection has not come back to prompt one. */
+    static final java.time.Duration LOAD_RETRY_PAUSE = java.time.Duration.ofSeconds(5);
+    private volatile boolean loaded;
+    private volatile boolean closed;
+
+    ZooKeeperTreeWatch(ZooKeeperMetadataStore store, CuratorFramework client, String path, String key, int valueBytesMax, WatchListener listener) {
+        this.valueBytesMax = valueBytesMax;
+        this.store = store;
+        this.client = client;
+        this.path = path;
+        this.key = key;
+        this.listener = listener;
+        this.dispatcher = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "zk-watch-" + key);
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.watcher = new PersistentWatcher(client, path, true);
+        watcher.getListenable().addListener(this::onEvent);
+        watcher.getResetListenable().addListener(this::onRegistered);
+    }
+
+    void start() {
+        watcher.start();
+    }
+
+    /**
+     * The watch is registered: at first, or again after the connection came back. Either way the tree is read:
+     * changes made before a first registration, or while the connection was away, reach the listener no other way.
+     * A read after the first ends with {@link WatchListener#onResync}, since it cannot see what was deleted meanwhile.
+     */
+    private void onRegistered() {
+        loadAgain.set(true);
+        startLoading();
+    }
+
+    private void startLoading() {
+        if (!closed && loadAgain.get() && loading.compareAndSet(false, true)) {
+            loadAgain.set(false);
+            Thread loader = new Thread(this::load, "zk-watch-load-" + key);
+            loader.setDaemon(true);
+            loader.start();
+        }
+    }
+
+    /** On the client's event thread. */
+    private void onEvent(WatchedEvent event) {
+        if (closed || event.getPath() == null) {
+            return;
+        }
+        String changed = event.getPath();
+        switch (event.getType()) {
+            case NodeCreated, NodeDataChanged -> read(changed);
+            case NodeDeleted -> dispatch(() -> deliver(store.keyOf(changed), Optional.empty()));
+            default -> {
+                // Persistent recursive watches send no child events; connection states reach onRegistered.
+            }
+        }
+    }
+
+    /**
+     * Reads the tree level by level: each level's values with batched reads ({@link ZooKeeperMetadataStore#readBatched}),
+     * then the children of the keys whose stat says they have some. Leaves, which is nearly every key, are never
+     * listed.
+     */
+    private void load() {
+        try {
+            List<String> level = List.of(path);
+            while (!level.isEmpty() && !closed) {
+                List<String> parents = new ArrayList<>();
+                store.readBatched(level, valueBytesMax, key, (read, data, stat) -> {
+                    Versioned value = new Versioned(data == null ? new byte[0] : data, stat.getVersion() + 1L);
+                    String readKey = store.keyOf(read);
+                    dispatch(() -> deliver(readKey, Optional.of(value)));
+                    if (stat.getNumChildren() > 0) {
+                        parents.add(read);
+                    }
+                });
+                List<String> children = new ArrayList<>();
+                for (String parent : parents) {
+                    for (String child : store.childrenOfPath(parent)) {
+                        children.add(ZKPaths.makePath(parent, child));
+                    }
+                }
+                level = children;
+            }
+            if (!closed) {
+                dispatch(loaded ? listener::onResync : listener::onInitialized);
+                loaded = true;
+            }
+        } catch (Exception failed) {
+            if (failed instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            if (!closed) {
+                log.warn("could not read the keys under '{}' for a watch; trying again in {}: {}", key, LOAD_RETRY_PAUSE, failed.toString());
+                java.util.concurrent.CompletableFuture.delayedExecutor(LOAD_RETRY_PAUSE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                        .execute(this::onRegistered);
+            }
+        } finally {
+            loading.set(false);
+        }
+        startLoading();
+    }
+
+    /** Reads {@code changed} in the background and hands its value to the dispatcher, in reply order. */
+    private void read(String changed) {
+        BackgroundCallback callback = (curator, event) -> {
+            // Anything but OK leaves nothing to deliver: NONODE means deleted since, and its deletion event is (or was)
+            // delivered in order; a lost connection ends in a registration, which reads the tree again.
+            if (KeeperException.Code.get(event.getResultCode()) == KeeperException.Code.OK) {
+                Versioned value = new Versioned(event.getData() == null ? new byte[0] : event.getData(), event.getStat().getVersion() + 1L);
+                String changedKey = store.keyOf(event.getPath());
+                dispatch(() -> deliver(changedKey, Optional.of(value)));
+            }
+        };
+        try {
+            client.getData().inBackground(callback).forPath(changed);
+        } catch (Exception failed) {
+            // Curator reports a closed client here; nothing is left to watch.
+            log.warn("could not read '{}' for a watch: {}", changed, failed.toString());
+        }
+    }
+
+    /** On the dispatcher thread. */
+    private void deliver(String changedKey, Optional<Versioned> value) {
+        if (value.isPresent()) {
+            Long before = delivered.get(changedKey);
+            if (before != null && before >= value.get().version()) {
+                return;
+            }
+            delivered.put(changedKey, value.get().version());
+        } else if (delivered.remove(changedKey) == null) {
+            return;
+        }
+        listener.onChange(changedKey, value);
+    }
+
+    private void dispatch(Runnable notification) {
+        if (closed) {
+            return;
+        }
+        try {
+            dispatcher.execute(() -> {
+                try {
+                    notification.run();
+                } catch (RuntimeException e) {
+                    log.warn("a metadata watch listener failed", e);
+                }
+            });
+        } catch (RejectedExecutionException closing) {
+            // The watch is being closed.
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        watcher.close();
+        dispatcher.shutdown();
+        store.forget(this);
+    }
+}
