@@ -7,6 +7,7 @@ import dev.sluice.model.PartitionId;
 import dev.sluice.model.Placement;
 import dev.sluice.model.Version;
 import dev.sluice.scheduler.ChangeKind;
+import dev.sluice.scheduler.IncrementalScheduler;
 import dev.sluice.scheduler.LeadershipChange;
 import dev.sluice.scheduler.Plan;
 import dev.sluice.scheduler.ReplicaSetChange;
@@ -75,6 +76,9 @@ public final class SchedulerScale {
 
         /** What the planner keeps between passes, for the heap figure (nothing for scratch). */
         Object retained();
+
+        /** Drops what it keeps: the next pass starts from nothing, as on a new controller leader. */
+        default void forget() {}
     }
 
     /** Every pass from nothing: {@link Scheduler#schedule}. The input's copy of the placements is made outside the timing. */
@@ -89,6 +93,40 @@ public final class SchedulerScale {
         @Override
         public Object retained() {
             return null;
+        }
+    }
+
+    /**
+     * An {@link IncrementalScheduler} kept across passes, told only which placements changed, as the controller would tell
+     * it: the work of putting them is timed with the pass.
+     */
+    static final class Incremental implements Planner {
+        private IncrementalScheduler scheduler;
+
+        @Override
+        public Plan pass(BenchCluster cluster, NodesConfiguration nodes, Liveness liveness, Map<PartitionId, Placement> placements,
+                Set<PartitionId> changed, SchedulerLimits limits, Instant now, List<Cost> costs) {
+            if (scheduler == null || placements.isEmpty()) {
+                // A full placement from nothing: a new scheduler, as a new controller leader starts with.
+                scheduler = new IncrementalScheduler(cluster.table());
+            }
+            IncrementalScheduler current = scheduler;
+            return measure(() -> {
+                for (PartitionId partition : changed) {
+                    current.put(placements.get(partition));
+                }
+                return current.schedule(nodes, liveness, limits, now);
+            }, costs);
+        }
+
+        @Override
+        public Object retained() {
+            return scheduler;
+        }
+
+        @Override
+        public void forget() {
+            scheduler = null;
         }
     }
 
@@ -119,6 +157,7 @@ public final class SchedulerScale {
             print("full placement run " + (run + 1), full.getLast());
         }
         Map<PartitionId, Placement> placements = new HashMap<>(BenchCluster.apply(Map.of(), first));
+        planner.forget();
         long heapPlacements = usedHeapAfterGc();
         NodesConfiguration active = cluster.nodes(Set.of());
         Liveness liveness = fresh.liveness();
@@ -164,7 +203,8 @@ public final class SchedulerScale {
     static Planner planner(String mode) {
         return switch (mode) {
             case "scratch" -> new Scratch();
-            default -> throw new IllegalArgumentException("unknown --mode " + mode + " (scratch)");
+            case "incremental" -> new Incremental();
+            default -> throw new IllegalArgumentException("unknown --mode " + mode + " (scratch, incremental)");
         };
     }
 

@@ -104,6 +104,11 @@ final class Pass {
     private final IntList evenOutMoves = new IntList();
     /** Partitions each eligible node holds, for balancing; built on first need. */
     private IntList[] partitionsOf;
+    /** Partitions added to a node's list of {@link #partitionsOf} before that list was built. */
+    private IntList[] addedAfterSnapshot;
+    /** The target and movability, at the snapshot of {@link #partitionsOf}, of each partition written since. */
+    private final Map<Integer, int[]> snapshotTarget = new HashMap<>();
+    private final java.util.BitSet snapshotMovable = new java.util.BitSet();
     private final IntList skipScratch = new IntList();
     private final IntList usableScratch = new IntList();
     private final IntList pickChosenScratch = new IntList();
@@ -325,7 +330,7 @@ final class Pass {
                 changesOnNode[gone]--;
                 changesOnNode[in]++;
             }
-            work.touch(p);
+            touch(p);
             target[p] = revised;
             kind[p] = ChangeKind.REVISE;
         }
@@ -355,13 +360,13 @@ final class Pass {
                     usable++;
                     if (!alive[member]) {
                         explainWaiting(p, member);
-                        work.touch(p);
+                        touch(p);
                         holdFill[p] = true;
                     }
                 } else if (waitsForReplacement(p, member)) {
                     usable++;
                     explainReplacementUnavailable(p, member);
-                    work.touch(p);
+                    touch(p);
                     holdFill[p] = true;
                 } else if (alive[member] && state[member] != null) {
                     mustLeave = true;
@@ -381,7 +386,7 @@ final class Pass {
             } else {
                 continue;
             }
-            work.touch(p);
+            touch(p);
             holdFill[p] = true;
             if (frozen(p)) {
                 explainFrozen(p, members.length - usable, usable);
@@ -553,7 +558,7 @@ final class Pass {
                 continue;
             }
             throttled++;
-            work.touch(p);
+            touch(p);
             target[p] = members;
             kind[p] = null;
             holdFill[p] = true;
@@ -601,7 +606,7 @@ final class Pass {
                 decrement(member);
             }
         }
-        work.touch(p);
+        touch(p);
         target[p] = next;
         kind[p] = changeKind;
     }
@@ -789,20 +794,25 @@ final class Pass {
             return;
         }
         if (partitionsOf == null) {
-            // Built once per pass; entries go stale as replicas move and are checked on use.
+            // As of now (the snapshot), each eligible node's movable partitions in partition order; entries go stale as
+            // replicas move and are checked on use. Visiting every partition builds them all at once, O(P); otherwise a
+            // node's list is built from the index when a donor first needs it (heldBy), as it would have been now.
             partitionsOf = new IntList[nodeCount];
-            for (int n = 0; n < nodeCount; n++) {
-                if (eligible[n]) {
-                    partitionsOf[n] = new IntList(Math.max(1, load[n]));
+            addedAfterSnapshot = new IntList[nodeCount];
+            if (visitAll) {
+                for (int n = 0; n < nodeCount; n++) {
+                    if (eligible[n]) {
+                        partitionsOf[n] = new IntList(Math.max(1, load[n]));
+                    }
                 }
-            }
-            for (int p = 0; p < partitionCount; p++) {
-                if (!movable(p)) {
-                    continue;
-                }
-                for (int member : target[p]) {
-                    if (eligible[member]) {
-                        partitionsOf[member].add(p);
+                for (int p = 0; p < partitionCount; p++) {
+                    if (!movable(p)) {
+                        continue;
+                    }
+                    for (int member : target[p]) {
+                        if (eligible[member]) {
+                            partitionsOf[member].add(p);
+                        }
                     }
                 }
             }
@@ -951,7 +961,7 @@ final class Pass {
                                     set[k] = w;
                                 }
                             }
-                            this.work.touch(p);
+                            touch(p);
                             target[p] = set;
                             if (joiningOn[w] == null) {
                                 joiningOn[w] = new IntList();
@@ -967,6 +977,68 @@ final class Pass {
             }
         }
         return false;
+    }
+
+    /**
+     * Records that this pass writes partition {@code p}'s decisions; once the snapshot of {@link #partitionsOf} is taken,
+     * first saves what {@code p} looked like then, so a list built later is the one the snapshot would have had.
+     */
+    private void touch(int p) {
+        if (partitionsOf != null && !visitAll && !snapshotTarget.containsKey(p)) {
+            snapshotTarget.put(p, target[p]);
+            if (movable(p)) {
+                snapshotMovable.set(p);
+            }
+        }
+        work.touch(p);
+    }
+
+    /** {@code node}'s list of {@link #partitionsOf}, built on first use as of the snapshot, then what was added since. */
+    private IntList heldBy(int node) {
+        IntList held = partitionsOf[node];
+        if (held != null) {
+            return held;
+        }
+        IntList candidates = new IntList();
+        IntList named = index.named(node);
+        for (int i = 0; named != null && i < named.size(); i++) {
+            candidates.add(named.get(i));
+        }
+        // A partition this pass changed may name the node in its set without the placement naming it.
+        for (int p = work.touched.nextSetBit(0); p >= 0; p = work.touched.nextSetBit(p + 1)) {
+            candidates.add(p);
+        }
+        int[] sorted = candidates.toArray();
+        Arrays.sort(sorted);
+        held = new IntList(Math.max(1, sorted.length));
+        for (int i = 0; i < sorted.length; i++) {
+            int p = sorted[i];
+            if (i > 0 && sorted[i - 1] == p) {
+                continue;
+            }
+            int[] then = snapshotTarget.containsKey(p) ? snapshotTarget.get(p) : target[p];
+            boolean movableThen = snapshotTarget.containsKey(p) ? snapshotMovable.get(p) : movable(p);
+            if (movableThen && IntList.contains(then, node)) {
+                held.add(p);
+            }
+        }
+        IntList added = addedAfterSnapshot[node];
+        for (int i = 0; added != null && i < added.size(); i++) {
+            held.add(added.get(i));
+        }
+        partitionsOf[node] = held;
+        return held;
+    }
+
+    private void addHeld(int node, int p) {
+        if (partitionsOf[node] != null) {
+            partitionsOf[node].add(p);
+        } else {
+            if (addedAfterSnapshot[node] == null) {
+                addedAfterSnapshot[node] = new IntList();
+            }
+            addedAfterSnapshot[node].add(p);
+        }
     }
 
     private boolean movable(int p) {
@@ -1001,7 +1073,7 @@ final class Pass {
         if (onlyWithinZones() && load[byZone[zone[donor]].at(0)] > load[donor] - 2) {
             return false;
         }
-        IntList held = partitionsOf[donor];
+        IntList held = heldBy(donor);
         // A partition the donor leads costs a leadership transfer too, so those go last.
         for (int round = 0; round < 2; round++) {
             for (int i = 0; i < held.size(); i++) {
@@ -1012,7 +1084,7 @@ final class Pass {
                 int receiver = receiverFor(p, donor, cost);
                 if (receiver >= 0) {
                     move(p, donor, receiver, cost);
-                    partitionsOf[receiver].add(p);
+                    addHeld(receiver, p);
                     return true;
                 }
             }
@@ -1086,7 +1158,7 @@ final class Pass {
                 set[i] = receiver;
             }
         }
-        work.touch(p);
+        touch(p);
         if (cost == 1) {
             kind[p] = ChangeKind.FILL;
             countChange(current[p], set);
@@ -1184,7 +1256,7 @@ final class Pass {
 
     private void setLeader(int p, int node, LeadershipChange.Cause cause, int[] count) {
         if (leader[p] != node) {
-            work.touch(p);
+            touch(p);
             leader[p] = node;
             if (node != originalLeader[p] && leaderCause[p] == null) {
                 leaderCause[p] = cause;
@@ -1295,7 +1367,7 @@ final class Pass {
                     }
                 }
                 if (best >= 0 && count[held] - count[best] >= 2) {
-                    work.touch(p);
+                    touch(p);
                     evenOutMoves.add(p);
                     evenOutMoves.add(held);
                     evenOutMoves.add(best);
@@ -1446,7 +1518,7 @@ final class Pass {
                     budget[0]--;
                     free.set(q);
                 }
-                work.touch(q);
+                touch(q);
                 leader[q] = v;
                 if (leaderCause[q] == null) {
                     leaderCause[q] = LeadershipChange.Cause.BALANCE;

@@ -458,6 +458,11 @@ final class PlacementIndex {
         return lookup.index(id);
     }
 
+    /** The partitions whose placement names node {@code n} in a set or as leader, in no order; {@code null} if none ever did. */
+    IntList named(int n) {
+        return partitionsOf[n];
+    }
+
     /** Node id → index, dense when ids are small (they are allocated one by one). */
     static final class NodeLookup {
         private final int[] dense;
