@@ -18,9 +18,9 @@ public record PartitionTable(int partitionCount, ReplicationProperty replication
      * key-to-partition map is a 64-bit multiply-high that works for any {@code int} count, and the scheduler indexes
      * partitions by int arrays — so the limit is what has been measured, rounded up to a power of two: the scheduler,
      * its incremental index and the simulated fleet were run at 10,000 workers × 1,000,000 partitions × 3
-     * ({@code docs/benchmarks.md}, "A million partitions"). The controller keeps every placement in memory (about
-     * 200 bytes each with the scheduler's index, so ~200 MiB at the limit); a larger cap needs that and the metadata
-     * layout measured first.
+     * ({@code docs/benchmarks.md}, "A million partitions"). The controller keeps every placement in memory, and
+     * the scheduler's index beside it: about 200 + 140 bytes a partition, ~325 MiB of heap at a million (measured); a
+     * larger cap needs that, and the metadata layout, measured first.
      */
     public static final int MAX_PARTITIONS = 1 << 20;
     public static final int MAX_KEY_BYTES = 1024;
