@@ -54,13 +54,22 @@ record BenchCluster(int workers, int partitions, int replicas, int zones) {
     // ---------------------------------------------------------------- Sluice
 
     NodesConfiguration nodes(int drained) {
+        return nodes(Set.of(drained));
+    }
+
+    /** Every worker Active but those in {@code drained}, which are Draining. */
+    NodesConfiguration nodes(Set<Integer> drained) {
         List<NodeConfig> nodes = new ArrayList<>(workers);
         StateChange change = new StateChange(NOW, Actor.OPERATOR, "bench", Version.MIN, "");
         for (int i = 1; i <= workers; i++) {
             nodes.add(new NodeConfig("w" + i, new GenerationalNodeId(NodeId.of(i), 1), NodeAddresses.of("127.0.0.1:1", "http://127.0.0.1:2"),
-                    Set.of(Role.WORKER), new Location("r", zoneOf(i)), i == drained ? WorkerState.DRAINING : WorkerState.ACTIVE, change, "i" + i, null));
+                    Set.of(Role.WORKER), new Location("r", zoneOf(i)), drained.contains(i) ? WorkerState.DRAINING : WorkerState.ACTIVE, change, "i" + i, null));
         }
         return new NodesConfiguration(Version.MIN, nodes, List.of());
+    }
+
+    PartitionTable table() {
+        return new PartitionTable(partitions, new ReplicationProperty(replicas, zones));
     }
 
     /** Input with no placements yet; throttles lifted, so one pass computes the whole plan. */
@@ -69,7 +78,7 @@ record BenchCluster(int workers, int partitions, int replicas, int zones) {
         for (int i = 1; i <= workers; i++) {
             alive.add(NodeId.of(i));
         }
-        return new SchedulerInput(nodes(0), Liveness.allAlive(alive, NOW), new PartitionTable(partitions, new ReplicationProperty(replicas, zones)),
+        return new SchedulerInput(nodes(0), Liveness.allAlive(alive, NOW), table(),
                 Map.of(), SchedulerLimits.DEFAULTS.unthrottled(), NOW);
     }
 

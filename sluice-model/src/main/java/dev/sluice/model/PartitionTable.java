@@ -13,7 +13,16 @@ import java.util.stream.IntStream;
  */
 public record PartitionTable(int partitionCount, ReplicationProperty replication) {
 
-    public static final int MAX_PARTITIONS = 100_000;
+    /**
+     * The largest table: 2²⁰ = 1,048,576 partitions. Nothing in the formats stops sooner — ids are {@code int}s, the
+     * key-to-partition map is a 64-bit multiply-high that works for any {@code int} count, and the scheduler indexes
+     * partitions by int arrays — so the limit is what has been measured, rounded up to a power of two: the scheduler,
+     * its incremental index and the simulated fleet were run at 10,000 workers × 1,000,000 partitions × 3
+     * ({@code docs/benchmarks.md}, "A million partitions"). The controller keeps every placement in memory, and
+     * the scheduler's index beside it: about 200 + 140 bytes a partition, ~325 MiB of heap at a million (measured); a
+     * larger cap needs that, and the metadata layout, measured first.
+     */
+    public static final int MAX_PARTITIONS = 1 << 20;
     public static final int MAX_KEY_BYTES = 1024;
 
     @JsonCreator

@@ -55,6 +55,18 @@ class IdentifiersAndPartitionsTest {
     }
 
     @Test
+    void aTableHoldsAMillionPartitionsAndRefusesOneMoreThanTheLimit() {
+        PartitionTable million = new PartitionTable(1_000_000, ReplicationProperty.of(3));
+        assertThat(million.partitionCount()).isEqualTo(1_000_000);
+        assertThat(million.partitions()).hasSize(1_000_000).endsWith(PartitionId.of(999_999));
+        assertThat(million.rangeStart(PartitionId.of(999_999))).isNotZero();
+        assertThat(new PartitionTable(PartitionTable.MAX_PARTITIONS, ReplicationProperty.of(3)).partitionCount()).isEqualTo(1 << 20);
+        assertThatThrownBy(() -> new PartitionTable(PartitionTable.MAX_PARTITIONS + 1, ReplicationProperty.of(3)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("partition count must be between 1 and 1048576, got 1048577");
+    }
+
+    @Test
     void keysSpreadEvenlyOverPartitions() {
         PartitionTable table = new PartitionTable(24, ReplicationProperty.of(3));
         int[] counts = new int[24];

@@ -24,18 +24,24 @@ final class LoadIndex {
         this.load = load;
         this.position = new int[nodeCount];
         Arrays.fill(position, -1);
-        Integer[] boxed = new Integer[members.length];
         int maxLoad = 0;
-        for (int i = 0; i < members.length; i++) {
-            boxed[i] = members[i];
-            maxLoad = Math.max(maxLoad, load[members[i]]);
+        for (int member : members) {
+            maxLoad = Math.max(maxLoad, load[member]);
         }
-        // Stable sort: equal loads keep ascending node order.
-        Arrays.sort(boxed, (a, b) -> Integer.compare(load[a], load[b]));
+        // A counting sort by load, stable: equal loads keep ascending node order. O(N + max load), no boxing: at
+        // 10,000 nodes a pass builds four of these.
+        int[] start = new int[maxLoad + 2];
+        for (int member : members) {
+            start[load[member] + 1]++;
+        }
+        for (int l = 1; l < start.length; l++) {
+            start[l] += start[l - 1];
+        }
         this.order = new int[members.length];
-        for (int i = 0; i < boxed.length; i++) {
-            order[i] = boxed[i];
-            position[boxed[i]] = i;
+        for (int member : members) {
+            int rank = start[load[member]]++;
+            order[rank] = member;
+            position[member] = rank;
         }
         this.below = new int[maxLoad + 2];
         int rank = 0;

@@ -24,9 +24,7 @@ import java.util.TreeSet;
  */
 final class Pass {
 
-    /** Ids up to this value are looked up in an array; sparser ids fall back to a map. */
-    private static final int DENSE_ID_LIMIT = 1 << 22;
-    private static final int[] NONE = new int[0];
+    private static final int[] NONE = PlacementIndex.NONE;
     /** Salts for picks of one partition are {@code partition × this + slot}; more than any set's picks. */
     private static final long SALT_SLOTS_PER_PARTITION = 64;
     /**
@@ -78,7 +76,10 @@ final class Pass {
     private final int[] zoneMark;
     private int zoneStamp;
 
-    // Partitions, by partition number.
+    // Partitions, by partition number: the placements as indexed, and this pass's decisions (PartitionWork).
+    private final PlacementIndex index;
+    private final PartitionWork work;
+    private final boolean visitAll;
     private final Placement[] placement;
     private final int[][] current;
     private final int[][] inFlightNext;
@@ -99,8 +100,15 @@ final class Pass {
     private int throttled;
 
     private final List<Explanation> explanations = new ArrayList<>();
+    /** Leaderships the free sweep moved, as (partition, from, to) triples in order, for building {@code ledBy} after it. */
+    private final IntList evenOutMoves = new IntList();
     /** Partitions each eligible node holds, for balancing; built on first need. */
     private IntList[] partitionsOf;
+    /** Partitions added to a node's list of {@link #partitionsOf} before that list was built. */
+    private IntList[] addedAfterSnapshot;
+    /** The target and movability, at the snapshot of {@link #partitionsOf}, of each partition written since. */
+    private final Map<Integer, int[]> snapshotTarget = new HashMap<>();
+    private final java.util.BitSet snapshotMovable = new java.util.BitSet();
     private final IntList skipScratch = new IntList();
     private final IntList usableScratch = new IntList();
     private final IntList pickChosenScratch = new IntList();
@@ -108,38 +116,54 @@ final class Pass {
     /** Required changes decided by {@link #repair}, most urgent first, waiting for {@link #admit}. */
     private final IntList awaitingAdmission = new IntList();
 
+    /** A pass from nothing: indexes {@code placements} first (O(P·R)). */
     Pass(List<NodeFacts> facts, PartitionTable table, Map<PartitionId, Placement> placements, SchedulerLimits limits, Instant now) {
+        this(facts, PlacementIndex.of(table, placements, false), limits, now);
+    }
+
+    /**
+     * A pass over {@code index}, which it brings up to date with the placements put since the last pass and with
+     * {@code facts}; it then visits only the partitions the index says need attention, and those it changes.
+     */
+    Pass(List<NodeFacts> facts, PlacementIndex index, SchedulerLimits limits, Instant now) {
         this.limits = limits;
         this.now = now;
-        this.partitionCount = table.partitionCount();
-        this.replicas = table.replication().replicas();
-        this.minZones = table.replication().minZones();
+        this.index = index;
+        this.work = index.work;
+        this.visitAll = index.visitAll;
+        this.partitionCount = index.partitionCount;
+        this.replicas = index.replicas;
+        this.minZones = index.minZones;
 
         // Every node the configuration knows, plus any a placement names that it does not (removed nodes).
-        TreeSet<NodeId> known = new TreeSet<>();
-        for (NodeFacts fact : facts) {
-            if (!known.add(fact.id())) {
-                throw new IllegalArgumentException("BUG: node " + fact.id() + " listed twice");
+        List<NodeFacts> sorted = new ArrayList<>(facts);
+        sorted.sort(Comparator.comparing(NodeFacts::id));
+        NodeId[] factIds = new NodeId[sorted.size()];
+        for (int i = 0; i < factIds.length; i++) {
+            factIds[i] = sorted.get(i).id();
+            if (i > 0 && factIds[i].equals(factIds[i - 1])) {
+                throw new IllegalArgumentException("BUG: node " + factIds[i] + " listed twice");
             }
         }
-        NodeLookup knownLookup = new NodeLookup(known.toArray(NodeId[]::new));
-        this.placement = new Placement[partitionCount];
-        TreeSet<NodeId> unknown = new TreeSet<>();
-        for (Placement p : placements.values()) {
-            placement[p.partition().value()] = p;
-            collectUnknown(p.current(), knownLookup, unknown);
-            collectUnknown(p.next(), knownLookup, unknown);
-            if (p.leader() != null) {
-                collectUnknown(List.of(p.leader()), knownLookup, unknown);
+        this.ids = index.syncNodes(factIds);
+        this.placement = index.placement;
+        this.current = index.current;
+        this.inFlightNext = index.inFlightNext;
+        this.originalLeader = index.originalLeader;
+        this.target = work.target;
+        this.kind = work.kind;
+        this.holdFill = work.holdFill;
+        this.leader = work.leader;
+        this.leaderCause = work.leaderCause;
+        List<NodeFacts> everyone = new ArrayList<>(ids.length);
+        for (int n = 0, f = 0; n < ids.length; n++) {
+            if (f < sorted.size() && sorted.get(f).id().equals(ids[n])) {
+                everyone.add(sorted.get(f++));
+            } else {
+                everyone.add(new NodeFacts(ids[n], null, null, false, null, false));
             }
         }
-        List<NodeFacts> everyone = new ArrayList<>(facts);
-        for (NodeId id : unknown) {
-            everyone.add(new NodeFacts(id, null, null, false, null, false));
-        }
-        everyone.sort(Comparator.comparing(NodeFacts::id));
         this.nodeCount = everyone.size();
-        this.ids = new NodeId[nodeCount];
         this.state = new WorkerState[nodeCount];
         this.zone = new int[nodeCount];
         this.alive = new boolean[nodeCount];
@@ -164,7 +188,6 @@ final class Pass {
         int cordonedSeen = 0;
         for (int n = 0; n < nodeCount; n++) {
             NodeFacts fact = everyone.get(n);
-            ids[n] = fact.id();
             state[n] = fact.state();
             zone[n] = fact.zone() == null ? -1 : zoneIndex.get(fact.zone());
             alive[n] = fact.alive();
@@ -186,13 +209,12 @@ final class Pass {
                 eligibleSeen++;
             }
         }
-        NodeLookup lookup = unknown.isEmpty() ? knownLookup : new NodeLookup(ids);
         this.replacementOf = new int[nodeCount];
         this.replaceFit = new boolean[nodeCount];
         Arrays.fill(replacementOf, -1);
         for (int n = 0; n < nodeCount; n++) {
             NodeId by = everyone.get(n).replacedBy();
-            int receiver = by == null ? -1 : lookup.index(by);
+            int receiver = by == null ? -1 : index.index(by);
             if (receiver < 0 || receiver == n || state[n] != WorkerState.DRAINING) {
                 continue;
             }
@@ -205,50 +227,12 @@ final class Pass {
         }
         this.eligibleCount = eligibleSeen;
         this.cordonedCount = cordonedSeen;
+        index.syncFacts(keeps, alive, mayKeepLeading, zone, zoneNames);
 
-        this.current = new int[partitionCount][];
-        this.inFlightNext = new int[partitionCount][];
-        this.target = new int[partitionCount][];
-        this.kind = new ChangeKind[partitionCount];
-        this.holdFill = new boolean[partitionCount];
-        this.originalLeader = new int[partitionCount];
-        this.leader = new int[partitionCount];
-        this.leaderCause = new LeadershipChange.Cause[partitionCount];
-        this.load = new int[nodeCount];
-        this.changesOnNode = new int[nodeCount];
-        for (int p = 0; p < partitionCount; p++) {
-            Placement pl = placement[p];
-            if (pl == null) {
-                current[p] = NONE;
-                target[p] = NONE;
-                originalLeader[p] = -1;
-            } else {
-                current[p] = lookup.indices(pl.current());
-                if (pl.hasNext()) {
-                    inFlightNext[p] = lookup.indices(pl.next());
-                }
-                target[p] = inFlightNext[p] != null ? inFlightNext[p] : current[p];
-                originalLeader[p] = pl.leader() == null ? -1 : lookup.index(pl.leader());
-            }
-            leader[p] = originalLeader[p];
-            for (int member : target[p]) {
-                load[member]++;
-            }
-            if (inFlightNext[p] != null) {
-                inFlight++;
-                changesInCluster++;
-                for (int member : current[p]) {
-                    if (!IntList.contains(inFlightNext[p], member)) {
-                        changesOnNode[member]++;
-                    }
-                }
-                for (int member : inFlightNext[p]) {
-                    if (!IntList.contains(current[p], member)) {
-                        changesOnNode[member]++;
-                    }
-                }
-            }
-        }
+        this.load = index.baseLoad.clone();
+        this.changesOnNode = index.baseChanges.clone();
+        this.inFlight = index.baseInFlight;
+        this.changesInCluster = index.baseInFlight;
 
         int[] eligibleNodes = new int[eligibleCount];
         int[] perZone = new int[zoneNames.length];
@@ -260,24 +244,27 @@ final class Pass {
         }
         this.all = new LoadIndex(load, eligibleNodes, nodeCount);
         this.byZone = new LoadIndex[zoneNames.length];
+        int[][] zoneMembers = new int[zoneNames.length][];
         for (int z = 0; z < zoneNames.length; z++) {
-            int[] members = new int[perZone[z]];
-            for (int n = 0, i = 0; n < nodeCount; n++) {
-                if (eligible[n] && zone[n] == z) {
-                    members[i++] = n;
-                }
+            zoneMembers[z] = new int[perZone[z]];
+            perZone[z] = 0;
+        }
+        for (int n = 0; n < nodeCount; n++) {
+            if (eligible[n]) {
+                zoneMembers[zone[n]][perZone[zone[n]]++] = n;
             }
-            byZone[z] = new LoadIndex(load, members, nodeCount);
+        }
+        for (int z = 0; z < zoneNames.length; z++) {
+            byZone[z] = new LoadIndex(load, zoneMembers[z], nodeCount);
         }
     }
 
-    private static void collectUnknown(List<NodeId> members, NodeLookup known, TreeSet<NodeId> unknown) {
-        for (int i = 0; i < members.size(); i++) {
-            NodeId id = members.get(i);
-            if (known.index(id) < 0) {
-                unknown.add(id);
-            }
+    /** The next partition from {@code from} on in {@code set}, or every partition when the index visits all; -1 at the end. */
+    private int nextIn(java.util.BitSet set, int from) {
+        if (visitAll) {
+            return from < partitionCount ? from : -1;
         }
+        return from >= partitionCount ? -1 : set.nextSetBit(from);
     }
 
     Plan run() {
@@ -298,7 +285,7 @@ final class Pass {
         IntList kept = new IntList();
         IntList bad = new IntList();
         IntList excluded = new IntList();
-        for (int p = 0; p < partitionCount; p++) {
+        for (int p = nextIn(index.inFlight, 0); p >= 0; p = nextIn(index.inFlight, p + 1)) {
             int[] next = inFlightNext[p];
             if (next == null || frozen(p)) {
                 continue;
@@ -343,6 +330,7 @@ final class Pass {
                 changesOnNode[gone]--;
                 changesOnNode[in]++;
             }
+            touch(p);
             target[p] = revised;
             kind[p] = ChangeKind.REVISE;
         }
@@ -358,7 +346,8 @@ final class Pass {
      */
     private void repair() {
         IntList[] byUrgency = {new IntList(), new IntList(), new IntList(), new IntList()};
-        for (int p = 0; p < partitionCount; p++) {
+        // A repair-quiet partition (PlacementIndex) would reach the "continue" below with nothing explained.
+        for (int p = nextIn(index.repairAttention, 0); p >= 0; p = nextIn(index.repairAttention, p + 1)) {
             if (inFlightNext[p] != null) {
                 continue;
             }
@@ -371,11 +360,13 @@ final class Pass {
                     usable++;
                     if (!alive[member]) {
                         explainWaiting(p, member);
+                        touch(p);
                         holdFill[p] = true;
                     }
                 } else if (waitsForReplacement(p, member)) {
                     usable++;
                     explainReplacementUnavailable(p, member);
+                    touch(p);
                     holdFill[p] = true;
                 } else if (alive[member] && state[member] != null) {
                     mustLeave = true;
@@ -395,6 +386,7 @@ final class Pass {
             } else {
                 continue;
             }
+            touch(p);
             holdFill[p] = true;
             if (frozen(p)) {
                 explainFrozen(p, members.length - usable, usable);
@@ -566,6 +558,7 @@ final class Pass {
                 continue;
             }
             throttled++;
+            touch(p);
             target[p] = members;
             kind[p] = null;
             holdFill[p] = true;
@@ -613,6 +606,7 @@ final class Pass {
                 decrement(member);
             }
         }
+        touch(p);
         target[p] = next;
         kind[p] = changeKind;
     }
@@ -800,20 +794,25 @@ final class Pass {
             return;
         }
         if (partitionsOf == null) {
-            // Built once per pass; entries go stale as replicas move and are checked on use.
+            // As of now (the snapshot), each eligible node's movable partitions in partition order; entries go stale as
+            // replicas move and are checked on use. Visiting every partition builds them all at once, O(P); otherwise a
+            // node's list is built from the index when a donor first needs it (heldBy), as it would have been now.
             partitionsOf = new IntList[nodeCount];
-            for (int n = 0; n < nodeCount; n++) {
-                if (eligible[n]) {
-                    partitionsOf[n] = new IntList(Math.max(1, load[n]));
+            addedAfterSnapshot = new IntList[nodeCount];
+            if (visitAll) {
+                for (int n = 0; n < nodeCount; n++) {
+                    if (eligible[n]) {
+                        partitionsOf[n] = new IntList(Math.max(1, load[n]));
+                    }
                 }
-            }
-            for (int p = 0; p < partitionCount; p++) {
-                if (!movable(p)) {
-                    continue;
-                }
-                for (int member : target[p]) {
-                    if (eligible[member]) {
-                        partitionsOf[member].add(p);
+                for (int p = 0; p < partitionCount; p++) {
+                    if (!movable(p)) {
+                        continue;
+                    }
+                    for (int member : target[p]) {
+                        if (eligible[member]) {
+                            partitionsOf[member].add(p);
+                        }
                     }
                 }
             }
@@ -864,7 +863,8 @@ final class Pass {
         }
         IntList[] joiningOn = new IntList[nodeCount];
         int joining = 0;
-        for (int p = 0; p < partitionCount; p++) {
+        // Only a partition this pass touched has a kind.
+        for (int p = nextIn(work.touched, 0); p >= 0; p = nextIn(work.touched, p + 1)) {
             if (kind[p] == null || kind[p] == ChangeKind.INITIAL || inFlightNext[p] != null) {
                 continue;
             }
@@ -903,7 +903,8 @@ final class Pass {
         int[] viaPartition = new int[nodeCount];
         boolean[] seen = new boolean[nodeCount];
         // A partition lends edges from one worker only, so no chain re-targets it twice.
-        boolean[] usedPartition = new boolean[partitionCount];
+        java.util.BitSet usedPartition = index.usedPartition;
+        usedPartition.clear();
         int[] queue = new int[nodeCount];
         int head = 0;
         int tail = 0;
@@ -922,10 +923,10 @@ final class Pass {
             }
             for (int i = 0; i < held.size(); i++) {
                 int q = held.get(i);
-                if (usedPartition[q] || !IntList.contains(target[q], u) || IntList.contains(current[q], u)) {
+                if (usedPartition.get(q) || !IntList.contains(target[q], u) || IntList.contains(current[q], u)) {
                     continue;
                 }
-                usedPartition[q] = true;
+                usedPartition.set(q);
                 usable.clear();
                 int sameZone = 0;
                 for (int member : target[q]) {
@@ -960,6 +961,7 @@ final class Pass {
                                     set[k] = w;
                                 }
                             }
+                            touch(p);
                             target[p] = set;
                             if (joiningOn[w] == null) {
                                 joiningOn[w] = new IntList();
@@ -975,6 +977,68 @@ final class Pass {
             }
         }
         return false;
+    }
+
+    /**
+     * Records that this pass writes partition {@code p}'s decisions; once the snapshot of {@link #partitionsOf} is taken,
+     * first saves what {@code p} looked like then, so a list built later is the one the snapshot would have had.
+     */
+    private void touch(int p) {
+        if (partitionsOf != null && !visitAll && !snapshotTarget.containsKey(p)) {
+            snapshotTarget.put(p, target[p]);
+            if (movable(p)) {
+                snapshotMovable.set(p);
+            }
+        }
+        work.touch(p);
+    }
+
+    /** {@code node}'s list of {@link #partitionsOf}, built on first use as of the snapshot, then what was added since. */
+    private IntList heldBy(int node) {
+        IntList held = partitionsOf[node];
+        if (held != null) {
+            return held;
+        }
+        IntList candidates = new IntList();
+        IntList named = index.named(node);
+        for (int i = 0; named != null && i < named.size(); i++) {
+            candidates.add(named.get(i));
+        }
+        // A partition this pass changed may name the node in its set without the placement naming it.
+        for (int p = work.touched.nextSetBit(0); p >= 0; p = work.touched.nextSetBit(p + 1)) {
+            candidates.add(p);
+        }
+        int[] sorted = candidates.toArray();
+        Arrays.sort(sorted);
+        held = new IntList(Math.max(1, sorted.length));
+        for (int i = 0; i < sorted.length; i++) {
+            int p = sorted[i];
+            if (i > 0 && sorted[i - 1] == p) {
+                continue;
+            }
+            int[] then = snapshotTarget.containsKey(p) ? snapshotTarget.get(p) : target[p];
+            boolean movableThen = snapshotTarget.containsKey(p) ? snapshotMovable.get(p) : movable(p);
+            if (movableThen && IntList.contains(then, node)) {
+                held.add(p);
+            }
+        }
+        IntList added = addedAfterSnapshot[node];
+        for (int i = 0; added != null && i < added.size(); i++) {
+            held.add(added.get(i));
+        }
+        partitionsOf[node] = held;
+        return held;
+    }
+
+    private void addHeld(int node, int p) {
+        if (partitionsOf[node] != null) {
+            partitionsOf[node].add(p);
+        } else {
+            if (addedAfterSnapshot[node] == null) {
+                addedAfterSnapshot[node] = new IntList();
+            }
+            addedAfterSnapshot[node].add(p);
+        }
     }
 
     private boolean movable(int p) {
@@ -1009,7 +1073,7 @@ final class Pass {
         if (onlyWithinZones() && load[byZone[zone[donor]].at(0)] > load[donor] - 2) {
             return false;
         }
-        IntList held = partitionsOf[donor];
+        IntList held = heldBy(donor);
         // A partition the donor leads costs a leadership transfer too, so those go last.
         for (int round = 0; round < 2; round++) {
             for (int i = 0; i < held.size(); i++) {
@@ -1020,7 +1084,7 @@ final class Pass {
                 int receiver = receiverFor(p, donor, cost);
                 if (receiver >= 0) {
                     move(p, donor, receiver, cost);
-                    partitionsOf[receiver].add(p);
+                    addHeld(receiver, p);
                     return true;
                 }
             }
@@ -1094,6 +1158,7 @@ final class Pass {
                 set[i] = receiver;
             }
         }
+        touch(p);
         if (cost == 1) {
             kind[p] = ChangeKind.FILL;
             countChange(current[p], set);
@@ -1111,11 +1176,29 @@ final class Pass {
      * balanced along shortest chains of transfers (re-routing a leadership that moves anyway is free).
      */
     private void placeLeaders() {
-        int[] count = new int[nodeCount];
-        boolean[] fixed = new boolean[partitionCount];
-        boolean[] free = new boolean[partitionCount];
+        java.util.BitSet fixed = index.fixedLeader;
+        java.util.BitSet free = index.freeLeader;
+        fixed.clear();
+        free.clear();
         IntList pending = new IntList();
-        for (int p = 0; p < partitionCount; p++) {
+        // A leader-quiet partition (PlacementIndex) that this pass did not touch only counts one leadership for its leader:
+        // the counts start from every placement's leader, less the partitions visited here, which count themselves.
+        java.util.BitSet visit = index.visit;
+        int[] count;
+        if (visitAll) {
+            count = new int[nodeCount];
+        } else {
+            count = index.baseLeads.clone();
+            visit.clear();
+            visit.or(index.leaderAttention);
+            visit.or(work.touched);
+            for (int p = visit.nextSetBit(0); p >= 0; p = visit.nextSetBit(p + 1)) {
+                if (originalLeader[p] >= 0) {
+                    count[originalLeader[p]]--;
+                }
+            }
+        }
+        for (int p = nextIn(visit, 0); p >= 0; p = nextIn(visit, p + 1)) {
             if (target[p].length == 0) {
                 continue;
             }
@@ -1125,7 +1208,7 @@ final class Pass {
                 int pinned = indexOf(pinnedId);
                 if (pinned >= 0 && mayLead(p, pinned)) {
                     setLeader(p, pinned, LeadershipChange.Cause.PINNED, count);
-                    fixed[p] = true;
+                    fixed.set(p);
                     continue;
                 }
                 explainPinned(p, pinnedId, pinned);
@@ -1147,7 +1230,7 @@ final class Pass {
             }
             if (best >= 0) {
                 setLeader(p, best, causeOfMove(p), count);
-                free[p] = true;
+                free.set(p);
                 continue;
             }
             int held = originalLeader[p];
@@ -1173,6 +1256,7 @@ final class Pass {
 
     private void setLeader(int p, int node, LeadershipChange.Cause cause, int[] count) {
         if (leader[p] != node) {
+            touch(p);
             leader[p] = node;
             if (node != originalLeader[p] && leaderCause[p] == null) {
                 leaderCause[p] = cause;
@@ -1229,24 +1313,13 @@ final class Pass {
         return kind[p] == ChangeKind.INITIAL || IntList.contains(current[p], node);
     }
 
-    private void balanceLeaders(int[] count, boolean[] fixed, boolean[] free) {
+    private void balanceLeaders(int[] count, java.util.BitSet fixed, java.util.BitSet free) {
         if (eligibleCount < 2) {
             return;
         }
-        IntList[] ledBy = new IntList[nodeCount];
-        for (int n = 0; n < nodeCount; n++) {
-            if (eligible[n]) {
-                ledBy[n] = new IntList(Math.max(1, count[n]));
-            }
-        }
-        for (int p = 0; p < partitionCount; p++) {
-            if (leader[p] >= 0 && eligible[leader[p]]) {
-                ledBy[leader[p]].add(p);
-            }
-        }
         int[] budget = {limits.maxFillMovesPerPass()};
-        evenOutFreeLeaderships(count, fixed, free, ledBy);
-        LeaderPaths paths = new LeaderPaths(count, fixed, free, ledBy);
+        evenOutFreeLeaderships(count, fixed, free);
+        LeaderPaths paths = null;
         // Each augmentation lowers the sum of squared counts, so this ends; the cap guards against bugs.
         for (int guard = partitionCount + nodeCount; guard > 0; guard--) {
             int max = Integer.MIN_VALUE;
@@ -1259,6 +1332,10 @@ final class Pass {
             }
             if (max - min <= 1) {
                 return;
+            }
+            if (paths == null) {
+                // Only now, when leaderships are uneven, is who leads what over every partition needed: O(P).
+                paths = new LeaderPaths(count, fixed, free, ledBy());
             }
             boolean found = false;
             for (int threshold = max; threshold - 2 >= min && !found; threshold--) {
@@ -1275,12 +1352,12 @@ final class Pass {
      * partition's, a shed one) goes straight to its least loaded fit member when that is at least two
      * below its current holder. Costs no extra change; usually leaves little for the search.
      */
-    private void evenOutFreeLeaderships(int[] count, boolean[] fixed, boolean[] free, IntList[] ledBy) {
+    private void evenOutFreeLeaderships(int[] count, java.util.BitSet fixed, java.util.BitSet free) {
         for (int round = 0; round < FREE_LEADER_SWEEPS; round++) {
             boolean moved = false;
-            for (int p = 0; p < partitionCount; p++) {
+            for (int p = nextIn(free, 0); p >= 0; p = nextIn(free, p + 1)) {
                 int held = leader[p];
-                if (!free[p] || fixed[p] || held < 0 || !eligible[held]) {
+                if (!free.get(p) || fixed.get(p) || held < 0 || !eligible[held]) {
                     continue;
                 }
                 int best = -1;
@@ -1290,11 +1367,14 @@ final class Pass {
                     }
                 }
                 if (best >= 0 && count[held] - count[best] >= 2) {
+                    touch(p);
+                    evenOutMoves.add(p);
+                    evenOutMoves.add(held);
+                    evenOutMoves.add(best);
                     leader[p] = best;
                     if (leaderCause[p] == null) {
                         leaderCause[p] = LeadershipChange.Cause.BALANCE;
                     }
-                    ledBy[best].add(p);
                     count[held]--;
                     count[best]++;
                     moved = true;
@@ -1307,14 +1387,47 @@ final class Pass {
     }
 
     /**
+     * Who leads what, per eligible node, as the leader search walks it: partitions in order by their leader before the
+     * free sweep, then each partition the sweep moved, appended to its new leader in the order of the moves (a list may
+     * hold a partition its node no longer leads; the search skips those).
+     */
+    private IntList[] ledBy() {
+        int[] before = leader.clone();
+        for (int i = evenOutMoves.size() - 3; i >= 0; i -= 3) {
+            before[evenOutMoves.get(i)] = evenOutMoves.get(i + 1);
+        }
+        int[] led = new int[nodeCount];
+        for (int p = 0; p < partitionCount; p++) {
+            if (before[p] >= 0) {
+                led[before[p]]++;
+            }
+        }
+        IntList[] ledBy = new IntList[nodeCount];
+        for (int n = 0; n < nodeCount; n++) {
+            if (eligible[n]) {
+                ledBy[n] = new IntList(Math.max(1, led[n]));
+            }
+        }
+        for (int p = 0; p < partitionCount; p++) {
+            if (before[p] >= 0 && eligible[before[p]]) {
+                ledBy[before[p]].add(p);
+            }
+        }
+        for (int i = 0; i < evenOutMoves.size(); i += 3) {
+            ledBy[evenOutMoves.get(i + 2)].add(evenOutMoves.get(i));
+        }
+        return ledBy;
+    }
+
+    /**
      * Shortest (fewest paid transfers) chains of leadership moves from a node with too many
      * leaderships to one with too few: node u → v when u leads a partition v may lead. A 0-1
      * breadth-first search: edges through partitions whose leadership moves anyway cost nothing.
      */
     private final class LeaderPaths {
         private final int[] count;
-        private final boolean[] fixed;
-        private final boolean[] free;
+        private final java.util.BitSet fixed;
+        private final java.util.BitSet free;
         private final IntList[] ledBy;
         private final int[] dist = new int[nodeCount];
         private final int[] viaNode = new int[nodeCount];
@@ -1322,7 +1435,7 @@ final class Pass {
         private final boolean[] done = new boolean[nodeCount];
         private final int[] deque = new int[4 * nodeCount + 4];
 
-        LeaderPaths(int[] count, boolean[] fixed, boolean[] free, IntList[] ledBy) {
+        LeaderPaths(int[] count, java.util.BitSet fixed, java.util.BitSet free, IntList[] ledBy) {
             this.count = count;
             this.fixed = fixed;
             this.free = free;
@@ -1358,10 +1471,10 @@ final class Pass {
                 IntList led = ledBy[u];
                 for (int i = 0; i < led.size(); i++) {
                     int q = led.get(i);
-                    if (leader[q] != u || fixed[q] || frozen(q) && !free[q]) {
+                    if (leader[q] != u || fixed.get(q) || frozen(q) && !free.get(q)) {
                         continue;
                     }
-                    int weight = free[q] ? 0 : 1;
+                    int weight = free.get(q) ? 0 : 1;
                     for (int v : target[q]) {
                         if (v == u || done[v] || !memberMayLead(q, v) || dist[u] + weight >= dist[v]) {
                             continue;
@@ -1398,13 +1511,14 @@ final class Pass {
                 int v = path.get(i);
                 int u = viaNode[v];
                 int q = viaPartition[v];
-                if (!free[q]) {
+                if (!free.get(q)) {
                     if (budget[0] <= 0) {
                         break;
                     }
                     budget[0]--;
-                    free[q] = true;
+                    free.set(q);
                 }
+                touch(q);
                 leader[q] = v;
                 if (leaderCause[q] == null) {
                     leaderCause[q] = LeadershipChange.Cause.BALANCE;
@@ -1424,7 +1538,11 @@ final class Pass {
         List<ReplicaSetChange> changes = new ArrayList<>();
         List<LeadershipChange> leaderships = new ArrayList<>();
         int newChanges = 0;
-        for (int p = 0; p < partitionCount; p++) {
+        // A partition with a change or a new leader was touched.
+        for (int p = nextIn(work.touched, 0); p >= 0; p = nextIn(work.touched, p + 1)) {
+            if (kind[p] == null && (leader[p] < 0 || leader[p] == originalLeader[p])) {
+                continue;
+            }
             PartitionId partition = partitionId(p);
             if (kind[p] != null) {
                 int chosen = leader[p] >= 0 && IntList.contains(target[p], leader[p]) ? leader[p] : -1;
@@ -1439,8 +1557,11 @@ final class Pass {
             }
         }
         explanations.sort(Comparator.comparing(Explanation::partition).thenComparing(Explanation::reason).thenComparing(Explanation::message));
-        int[] leaders = new int[nodeCount];
-        for (int p = 0; p < partitionCount; p++) {
+        int[] leaders = visitAll ? new int[nodeCount] : index.baseLeads.clone();
+        for (int p = nextIn(work.touched, 0); p >= 0; p = nextIn(work.touched, p + 1)) {
+            if (!visitAll && originalLeader[p] >= 0) {
+                leaders[originalLeader[p]]--;
+            }
             if (leader[p] >= 0) {
                 leaders[leader[p]]++;
             }
@@ -1658,51 +1779,5 @@ final class Pass {
 
     private static PartitionId partitionId(int p) {
         return new PartitionId(p);
-    }
-
-    /** Node id → index, dense when ids are small (they are allocated one by one). */
-    private static final class NodeLookup {
-        private final int[] dense;
-        private final Map<NodeId, Integer> sparse;
-
-        NodeLookup(NodeId[] ids) {
-            int max = 0;
-            for (NodeId id : ids) {
-                max = Math.max(max, id.value());
-            }
-            if (max <= DENSE_ID_LIMIT) {
-                dense = new int[max + 1];
-                Arrays.fill(dense, -1);
-                for (int i = 0; i < ids.length; i++) {
-                    dense[ids[i].value()] = i;
-                }
-                sparse = null;
-            } else {
-                dense = null;
-                sparse = new HashMap<>();
-                for (int i = 0; i < ids.length; i++) {
-                    sparse.put(ids[i], i);
-                }
-            }
-        }
-
-        int index(NodeId id) {
-            if (dense != null) {
-                return id.value() < dense.length ? dense[id.value()] : -1;
-            }
-            return sparse.getOrDefault(id, -1);
-        }
-
-        int[] indices(List<NodeId> nodes) {
-            int[] result = new int[nodes.size()];
-            for (int i = 0; i < result.length; i++) {
-                int index = index(nodes.get(i));
-                if (index < 0) {
-                    throw new IllegalStateException("BUG: " + nodes.get(i) + " was not indexed");
-                }
-                result[i] = index;
-            }
-            return result;
-        }
     }
 }

@@ -105,9 +105,10 @@ import java.util.TreeMap;
  *       re-routing a leadership that moves anyway is free; paid transfers are capped by
  *       {@code maxFillMovesPerPass} (a longer chain is applied that far and continued next pass).
  * </ol>
- * A pass costs O(P·R) plus a constant per load change (the searches are bounded by named limits); a
- * full placement of 100,000 partitions × 3 over 1,000 workers takes tens of milliseconds of one core
- * (see {@code docs/benchmarks.md}).
+ * A pass from nothing costs O(P·R) plus a constant per load change (the searches are bounded by named
+ * limits); a full placement of 100,000 partitions × 3 over 1,000 workers takes tens of milliseconds of one
+ * core. {@link IncrementalScheduler} keeps the index between passes, so that a pass costs in proportion to
+ * what changed, with equal plans (see {@code docs/scheduler.md} and {@code docs/benchmarks.md}).
  *
  * <h2>Worked example</h2>
  * Workers N1, N2 in zone {@code r.a} and N3, N4 in {@code r.b}, all Active and alive; 4 partitions of

@@ -1,0 +1,63 @@
+package dev.sluice.scheduler;
+
+import java.util.BitSet;
+
+/**
+ * What one pass decides per partition — its target set, the kind of change, whether balancing must leave it alone, its
+ * leader and why that moved — over arrays that live as long as the {@link PlacementIndex}, so a pass allocates nothing
+ * per partition. Only partitions a pass writes are <em>touched</em>; {@link #reset} puts exactly those back to the
+ * placement's values, so that starting a pass costs what the last one changed.
+ */
+final class PartitionWork {
+
+    final int[][] target;
+    final ChangeKind[] kind;
+    final boolean[] holdFill;
+    final int[] leader;
+    final LeadershipChange.Cause[] leaderCause;
+    /** Partitions this pass wrote, in any order, and the same as a set (iterated in partition order). */
+    private final IntList touchedList = new IntList();
+    final BitSet touched = new BitSet();
+
+    PartitionWork(int partitionCount) {
+        target = new int[partitionCount][];
+        kind = new ChangeKind[partitionCount];
+        holdFill = new boolean[partitionCount];
+        leader = new int[partitionCount];
+        leaderCause = new LeadershipChange.Cause[partitionCount];
+    }
+
+    /** Every partition back to its placement (after a rebuild, or for the first pass). */
+    void resetAll(PlacementIndex index) {
+        touchedList.clear();
+        touched.clear();
+        for (int p = 0; p < target.length; p++) {
+            restore(index, p);
+        }
+    }
+
+    /** The partitions the last pass touched back to their placement, whose index may have changed since. */
+    void reset(PlacementIndex index) {
+        for (int i = 0; i < touchedList.size(); i++) {
+            restore(index, touchedList.get(i));
+        }
+        touchedList.clear();
+        touched.clear();
+    }
+
+    /** Re-reads an untouched partition whose placement changed between passes. */
+    void restore(PlacementIndex index, int p) {
+        target[p] = index.baseTarget(p);
+        kind[p] = null;
+        holdFill[p] = false;
+        leader[p] = index.originalLeader[p];
+        leaderCause[p] = null;
+    }
+
+    void touch(int p) {
+        if (!touched.get(p)) {
+            touched.set(p);
+            touchedList.add(p);
+        }
+    }
+}
