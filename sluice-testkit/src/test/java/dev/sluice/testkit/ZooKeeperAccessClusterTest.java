@@ -9,6 +9,7 @@ import dev.sluice.metadata.ZooKeeperTrees;
 import dev.sluice.controller.ControllerConfig;
 import dev.sluice.controller.Lifecycle;
 import dev.sluice.metadata.MetadataKeys;
+import dev.sluice.metadata.PlacementLayout;
 import dev.sluice.metadata.ZooKeeperAccess;
 import dev.sluice.metadata.ZooKeeperIdentity;
 import dev.sluice.metadata.ZooKeeperTreeSecurer;
@@ -100,7 +101,7 @@ class ZooKeeperAccessClusterTest {
     /** Every write and read a stranger might try on the documents that decide who holds what; each must be refused. */
     private static void assertStrangerRefused(CuratorFramework stranger, String root) {
         String nodes = root + "/" + MetadataKeys.NODES;
-        String placement = root + "/" + MetadataKeys.placement(PartitionId.of(0));
+        String placement = root + "/" + PlacementLayout.BUCKETED.key(PartitionId.of(0));
         List<ThrowingCall> attempts = List.of(
                 () -> stranger.create().forPath(root + "/intruder", "x".getBytes(UTF_8)),
                 () -> stranger.create().forPath(root + "/" + MetadataKeys.PLACEMENTS + "/P100", "x".getBytes(UTF_8)),
@@ -138,7 +139,7 @@ class ZooKeeperAccessClusterTest {
                 assertThat(acls).allSatisfy((path, acl) -> assertThat(acl).as(path).isEqualTo(identity.acl()));
 
                 String nodes = root + "/" + MetadataKeys.NODES;
-                String placement = root + "/" + MetadataKeys.placement(PartitionId.of(0));
+                String placement = root + "/" + PlacementLayout.BUCKETED.key(PartitionId.of(0));
                 Snapshot nodesBefore = snapshot(owner, nodes);
                 Snapshot placementBefore = snapshot(owner, placement);
                 assertStrangerRefused(anonymous, root);
