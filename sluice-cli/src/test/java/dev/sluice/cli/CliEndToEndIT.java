@@ -346,7 +346,7 @@ class CliEndToEndIT {
                 cluster.zooKeeperConnectString(), new org.apache.curator.retry.RetryOneTime(100))) {
             stranger.start();
             assertThat(stranger.blockUntilConnected(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-            for (String path : List.of("/sluice/local/nodes", "/sluice/local/placements/P0")) {
+            for (String path : List.of("/sluice/local/nodes", "/sluice/local/" + dev.sluice.metadata.PlacementLayout.BUCKETED.key(dev.sluice.model.PartitionId.of(0)))) {
                 org.assertj.core.api.Assertions.assertThatThrownBy(() -> stranger.setData().forPath(path, "{}".getBytes()))
                         .isInstanceOf(org.apache.zookeeper.KeeperException.NoAuthException.class);
                 org.assertj.core.api.Assertions.assertThatThrownBy(() -> stranger.getData().forPath(path))

@@ -265,12 +265,7 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
     public java.util.SortedMap<String, Versioned> readChildren(String key) {
         String parent = path(key);
         return call("read the children of " + key, afterLoss -> {
-            List<String> names;
-            try {
-                names = client.getChildren().forPath(parent);
-            } catch (KeeperException.NoNodeException absent) {
-                return new java.util.TreeMap<String, Versioned>();
-            }
+            List<String> names = childrenOrNone(parent);
             java.util.concurrent.ConcurrentSkipListMap<String, Versioned> values = new java.util.concurrent.ConcurrentSkipListMap<>();
             java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(READS_IN_FLIGHT);
             java.util.concurrent.atomic.AtomicReference<KeeperException.Code> failed = new java.util.concurrent.atomic.AtomicReference<>();
@@ -303,6 +298,15 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
         });
     }
 
+    /** The children of {@code parent}, none when it does not exist. */
+    private List<String> childrenOrNone(String parent) throws Exception {
+        try {
+            return client.getChildren().forPath(parent);
+        } catch (KeeperException.NoNodeException absent) {
+            return List.of();
+        }
+    }
+
     /** Reads one connection keeps outstanding in {@link #readChildren}; each reply is one small document. */
     static final int READS_IN_FLIGHT = 1_000;
     /**
@@ -317,12 +321,7 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
     public java.util.SortedMap<String, Versioned> readChildren(String key, int valueBytesMax) {
         String parent = path(key);
         return call("read the children of " + key, afterLoss -> {
-            List<String> names;
-            try {
-                names = client.getChildren().forPath(parent);
-            } catch (KeeperException.NoNodeException absent) {
-                return new java.util.TreeMap<String, Versioned>();
-            }
+            List<String> names = childrenOrNone(parent);
             java.util.concurrent.ConcurrentSkipListMap<String, Versioned> values = new java.util.concurrent.ConcurrentSkipListMap<>();
             List<String> paths = names.stream().map(name -> parent + "/" + name).toList();
             readBatched(paths, valueBytesMax, key, (path, data, stat) -> values.put(ZKPaths.getNodeFromPath(path), new Versioned(data == null ? new byte[0] : data,

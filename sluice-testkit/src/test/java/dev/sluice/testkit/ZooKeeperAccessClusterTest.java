@@ -132,7 +132,7 @@ class ZooKeeperAccessClusterTest {
                  CuratorFramework anonymous = client(cluster, null);
                  CuratorFramework wrongSecret = client(cluster, CLUSTER + ":" + SECRET.replace('a', 'b'))) {
                 Map<String, List<ACL>> acls = ZooKeeperTrees.aclsUnder(owner, root);
-                assertThat(acls.keySet()).contains(root + "/nodes", root + "/partition-table", root + "/placements/P0", root + "/liveness",
+                assertThat(acls.keySet()).contains(root + "/nodes", root + "/partition-table", root + "/" + PlacementLayout.BUCKETED.key(PartitionId.of(0)), root + "/liveness",
                         root + "/controller");
                 assertThat(acls.keySet()).anyMatch(path -> path.startsWith(root + "/events/")).anyMatch(path -> path.startsWith(root + "/audit/"))
                         .anyMatch(path -> path.startsWith(root + "/liveness/"));
