@@ -44,14 +44,18 @@ class WritesDuringATransferTest {
 
             // One writer straight at the leader, as a client whose cached leader is that node.
             Map<Integer, AtomicInteger> answers = new ConcurrentHashMap<>();
+            List<String> unavailable = new java.util.concurrent.CopyOnWriteArrayList<>();
             AtomicBoolean stop = new AtomicBoolean();
             URI uri = leader.url().resolve("/data/v1/kv/" + key);
             Thread writer = Thread.ofPlatform().name("writer").start(() -> {
                 for (int i = 0; !stop.get(); i++) {
                     try {
-                        HttpResponse<Void> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
-                                .PUT(HttpRequest.BodyPublishers.ofString("v" + i)).build(), HttpResponse.BodyHandlers.discarding());
+                        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
+                                .PUT(HttpRequest.BodyPublishers.ofString("v" + i)).build(), HttpResponse.BodyHandlers.ofString());
                         answers.computeIfAbsent(response.statusCode(), code -> new AtomicInteger()).incrementAndGet();
+                        if (response.statusCode() == 503) {
+                            unavailable.add(response.body());
+                        }
                         if (response.statusCode() == 421) {
                             return;
                         }
@@ -77,7 +81,10 @@ class WritesDuringATransferTest {
                 stop.set(true);
                 writer.join(Duration.ofSeconds(10));
             }
-            assertThat(answers.keySet()).as("answers by status: %s", answers).containsOnly(204, 421);
+            // A 503 is right only where the transfer outlasted the worker's wait for it (DataPath.HANDOVER_WAIT, which a
+            // loaded machine can exceed): the write was refused by the leader stepping down, and no successor was known yet.
+            assertThat(answers.keySet()).as("answers by status: %s", answers).contains(204, 421).isSubsetOf(204, 421, 503);
+            assertThat(unavailable).as("503s").allSatisfy(body -> assertThat(body).contains("LeaderSteppingDownException"));
         }
     }
 }
