@@ -16,6 +16,7 @@ import dev.sluice.raft.MoveFailure;
 import dev.sluice.scheduler.LeadershipChange;
 import dev.sluice.scheduler.MaintenancePrecheck;
 import dev.sluice.scheduler.Plan;
+import dev.sluice.scheduler.IncrementalScheduler;
 import dev.sluice.scheduler.Scheduler;
 import dev.sluice.scheduler.SchedulerInput;
 import dev.sluice.scheduler.SchedulerLimits;
@@ -82,6 +83,9 @@ final class ControlLoop {
     private final SettingsRequests settings;
     /** The limits passes plan with: the flags' ({@link ControllerConfig#limits()}) under the operator's runtime throttles. */
     private SchedulerLimits limits;
+    /** The scheduler's index of the placements, kept across passes; rebuilt by a new loop (a new controller term). */
+    private IncrementalScheduler scheduler;
+    private final Map<PartitionId, SchedulerView> schedulerViews = new java.util.HashMap<>();
     private Instant settingsReadAt;
 
     ControlLoop(ClusterMetadata metadata, ClusterView view, DataPlane dataPlane, ControllerConfig config, InstantSource clock, Fence fence,
@@ -225,14 +229,40 @@ final class ControlLoop {
                 || nodes.workers().stream().anyMatch(n -> n.workerState() == WorkerState.DRAINING);
     }
 
+    /** A placement as the scheduler sees it: the stored one with the leader observed, kept while neither changes. */
+    private record SchedulerView(Placement stored, NodeId leader, Placement seen) {}
+
+    /**
+     * Plans with the scheduler's index kept across passes ({@link IncrementalScheduler}): only placements that changed
+     * since the last pass (a new stored object, or another observed leader) are handed to it, so a pass costs what
+     * changed plus one look at each placement, not a rebuild of the index.
+     */
     private Plan plan(NodesConfiguration nodes, Liveness live, PartitionTable table, Map<PartitionId, VersionedPlacement> placements,
             Map<PartitionId, NodeId> leaders, Instant now) {
-        Map<PartitionId, Placement> schedulerView = new TreeMap<>();
-        for (VersionedPlacement versioned : placements.values()) {
-            NodeId leader = leaders.get(versioned.placement().partition());
-            schedulerView.put(versioned.placement().partition(), leader == null ? versioned.placement() : versioned.placement().withLeader(leader));
+        if (scheduler == null || !scheduler.table().equals(table)) {
+            scheduler = new IncrementalScheduler(table);
+            schedulerViews.clear();
         }
-        return Scheduler.schedule(new SchedulerInput(nodes, live, table, schedulerView, limits, now));
+        for (VersionedPlacement versioned : placements.values()) {
+            Placement stored = versioned.placement();
+            NodeId leader = leaders.get(stored.partition());
+            SchedulerView known = schedulerViews.get(stored.partition());
+            if (known == null || known.stored() != stored || !java.util.Objects.equals(known.leader(), leader)) {
+                Placement seen = leader == null ? stored : stored.withLeader(leader);
+                schedulerViews.put(stored.partition(), new SchedulerView(stored, leader, seen));
+                scheduler.put(seen);
+            }
+        }
+        if (schedulerViews.size() != placements.size()) {
+            for (java.util.Iterator<PartitionId> known = schedulerViews.keySet().iterator(); known.hasNext(); ) {
+                PartitionId partition = known.next();
+                if (!placements.containsKey(partition)) {
+                    known.remove();
+                    scheduler.remove(partition);
+                }
+            }
+        }
+        return scheduler.schedule(nodes, live, limits, now);
     }
 
     /** Steps every move on; returns the completions to write. */
