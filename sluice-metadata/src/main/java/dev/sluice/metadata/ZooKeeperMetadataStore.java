@@ -875,8 +875,7 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
         return new Versioned(data.getData() == null ? new byte[0] : data.getData(), versionOf(data.getStat()));
     }
 
-    /** Runs {@code notification} on the watch's own thread, logging a listener that fails; nothing once the watch closes. */
-    static void dispatch(ExecutorService dispatcher, Runnable notification) {
+    private static void dispatch(ExecutorService dispatcher, Runnable notification) {
         if (!dispatcher.isShutdown()) {
             try {
                 dispatcher.execute(() -> {
