@@ -31,9 +31,7 @@ import dev.sluice.raft.RatisSettings;
 import dev.sluice.worker.DiskSpaceRule;
 import dev.sluice.worker.WorkerConfig;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -499,13 +497,7 @@ public final class LocalTestCluster implements AutoCloseable {
 
     /** A free loopback port, chosen once and kept for the node's restarts. */
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            return socket.getLocalPort();
-        } catch (IOException failed) {
-            throw new UncheckedIOException(failed);
-        }
+        return RestartablePorts.choose();
     }
 
     /** Options of a test cluster, checked as they are set. */

@@ -50,6 +50,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.ExitUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,6 +83,12 @@ public final class Worker implements AutoCloseable {
      * it would take them for broken ones.
      */
     static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(10);
+
+    static {
+        // Ratis ends the whole JVM when its gRPC server cannot bind (GrpcServicesImpl); with this it throws
+        // instead, and the worker reports the port it could not use rather than the process vanishing.
+        ExitUtils.disableSystemExit();
+    }
 
     private final WorkerConfig config;
     private final ClusterMetadata metadata;
@@ -182,6 +189,7 @@ public final class Worker implements AutoCloseable {
         Files.createDirectories(raftDirectory);
         identity.awaitPartitionTable();
         raftPort = config.raftPort() == 0 ? freePort(config.raftHost()) : config.raftPort();
+        requireRaftPortFree();
         try {
             peerId = PartitionGroups.peerId(identity.register(new NodeAddresses(config.raftHost() + ":" + raftPort, http)).nodeId());
             // A node that restarts on a full disk comes up without its Raft server and starts it once space is
@@ -253,6 +261,9 @@ public final class Worker implements AutoCloseable {
                 built.close();
             } catch (IOException | RuntimeException ignored) {
                 // Failing anyway.
+            }
+            if (failed instanceof ExitUtils.ExitException) {
+                throw new IOException(config.nodeName() + ": the Raft server cannot listen on " + config.raftHost() + ":" + raftPort + ": " + failed.getMessage(), failed);
             }
             throw failed;
         }
@@ -582,6 +593,16 @@ public final class Worker implements AutoCloseable {
             }
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Fails before the node registers an address it cannot serve on. */
+    private void requireRaftPortFree() throws IOException {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(config.raftHost(), raftPort));
+        } catch (IOException inUse) {
+            throw new IOException(config.nodeName() + ": the Raft port " + config.raftHost() + ":" + raftPort + " is in use (" + inUse.getMessage() + "); stop what listens on it or give another --raft-port", inUse);
         }
     }
 
