@@ -51,10 +51,7 @@ final class ReplicaProbe {
         if (node == null) {
             return CompletableFuture.completedFuture(unknown(member, "is no longer in the cluster"));
         }
-        HttpRequest.Builder builder = HttpRequest.newBuilder(node.addresses().http().resolve(WorkerStatus.PATH)).timeout(DEADLINE).GET();
-        authorization.ifPresent(value -> builder.header("Authorization", value));
-        HttpRequest request = builder.build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
+        return http.sendAsync(statusRequest(node, authorization), HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
             if (response.statusCode() != 200) {
                 return unknown(member, "answered its status with HTTP " + response.statusCode());
             }
@@ -75,9 +72,7 @@ final class ReplicaProbe {
      */
     Map<PartitionId, Long> stateBytes(Collection<NodeConfig> nodes, java.util.Optional<String> authorization) {
         List<CompletableFuture<List<ReplicaStatus>>> asked = nodes.stream().map(node -> {
-            HttpRequest.Builder builder = HttpRequest.newBuilder(node.addresses().http().resolve(WorkerStatus.PATH)).timeout(DEADLINE).GET();
-            authorization.ifPresent(value -> builder.header("Authorization", value));
-            return http.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
+            return http.sendAsync(statusRequest(node, authorization), HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
                 if (response.statusCode() != 200) {
                     return List.<ReplicaStatus>of();
                 }
@@ -95,6 +90,12 @@ final class ReplicaProbe {
             }
         }
         return sizes;
+    }
+
+    private static HttpRequest statusRequest(NodeConfig node, java.util.Optional<String> authorization) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(node.addresses().http().resolve(WorkerStatus.PATH)).timeout(DEADLINE).GET();
+        authorization.ifPresent(value -> builder.header("Authorization", value));
+        return builder.build();
     }
 
     private static String unanswered(Throwable failure) {

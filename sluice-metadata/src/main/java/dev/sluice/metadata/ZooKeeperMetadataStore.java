@@ -875,7 +875,8 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
         return new Versioned(data.getData() == null ? new byte[0] : data.getData(), versionOf(data.getStat()));
     }
 
-    private static void dispatch(ExecutorService dispatcher, Runnable notification) {
+    /** Runs {@code notification} on the watch's own thread, logging a listener that fails; nothing once the watch closes. */
+    static void dispatch(ExecutorService dispatcher, Runnable notification) {
         if (!dispatcher.isShutdown()) {
             try {
                 dispatcher.execute(() -> {

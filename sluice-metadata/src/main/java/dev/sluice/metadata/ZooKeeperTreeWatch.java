@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.BackgroundCallback;
@@ -192,19 +191,8 @@ final class ZooKeeperTreeWatch implements Watch {
     }
 
     private void dispatch(Runnable notification) {
-        if (closed) {
-            return;
-        }
-        try {
-            dispatcher.execute(() -> {
-                try {
-                    notification.run();
-                } catch (RuntimeException e) {
-                    log.warn("a metadata watch listener failed", e);
-                }
-            });
-        } catch (RejectedExecutionException closing) {
-            // The watch is being closed.
+        if (!closed) {
+            ZooKeeperMetadataStore.dispatch(dispatcher, notification);
         }
     }
 
