@@ -5,6 +5,7 @@ import dev.sluice.metadata.Fence;
 import dev.sluice.metadata.NodesConfigurationStore;
 import dev.sluice.metadata.PlacementStore.VersionedPlacement;
 import dev.sluice.model.Liveness;
+import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.PartitionId;
@@ -316,18 +317,25 @@ final class ControlLoop {
 
     /**
      * Whether partitions that have no replica set yet may get one now: only once enough workers are active
-     * and healthy for full replica sets, and no live worker is still warming up (for at most
-     * {@link #INITIAL_PLACEMENT_SETTLE}).
+     * and healthy for full replica sets, and no worker is still coming up (for at most
+     * {@link #INITIAL_PLACEMENT_SETTLE}). Coming up: provisioning, or active but not yet alive and answering
+     * status polls. A process registers and then announces its liveness in a second write, and the
+     * controller hears from it only at its next poll; on a loaded machine the first pass fell in between and
+     * placed all 64 partitions of a multi-host cluster on the three workers it had heard from, and the
+     * cluster then spent minutes moving them.
      */
     private boolean readyForFirstPlacements(NodesConfiguration nodes, Liveness live, PartitionTable table, Instant now) {
         long active = nodes.workers().stream().filter(n -> n.workerState() == WorkerState.ACTIVE && live.isAlive(n.nodeId())).count();
-        boolean warming = nodes.workers().stream().anyMatch(n -> n.workerState() == WorkerState.PROVISIONING && live.isAlive(n.nodeId()));
-        if (!warming) {
+        List<String> warming = nodes.workers().stream()
+                .filter(n -> n.workerState() == WorkerState.PROVISIONING || (n.workerState() == WorkerState.ACTIVE && !live.isAlive(n.nodeId())))
+                .map(NodeConfig::name).toList();
+        if (warming.isEmpty()) {
             provisioningSeenSince = null;
         } else if (provisioningSeenSince == null) {
             provisioningSeenSince = now;
+            log.info("first placements wait up to {} for workers coming up: {}", INITIAL_PLACEMENT_SETTLE, warming);
         }
-        boolean settled = !warming || !provisioningSeenSince.plus(INITIAL_PLACEMENT_SETTLE).isAfter(now);
+        boolean settled = warming.isEmpty() || !provisioningSeenSince.plus(INITIAL_PLACEMENT_SETTLE).isAfter(now);
         return active >= table.replication().replicas() && settled;
     }
 

@@ -58,6 +58,43 @@ class ControlLoopTest {
     }
 
     /**
+     * A process registers and announces its liveness in two writes; a first pass between them once placed a
+     * whole multi-host cluster on the workers it saw alive, and the cluster then spent minutes moving replicas.
+     */
+    @Test
+    void firstPlacementsWaitForAWorkerThatRegisteredButIsNotLiveYet() {
+        try (ControllerHarness cluster = fourWorkers(1)) {
+            NodeId late = cluster.registerWithoutLiveness("worker-5", dev.sluice.model.Location.parse("local.zone-1"));
+            int waited = 20;
+            for (int pass = 0; pass < waited; pass++) {
+                cluster.step();
+            }
+            assertThat(cluster.placements()).as("nothing placed while worker-5 is registered but not live").isEmpty();
+
+            cluster.announceAndActivate(late);
+            cluster.runUntil(cluster::settled, 100, "initial placement");
+            assertThat(cluster.replicasOn(late)).as("worker-5 got its share in the first placement").isBetween(14L, 15L);
+            assertThat(cluster.events(EventKind.PARTITION_MOVE_STARTED)).as("no replica moved after the first placement").isEmpty();
+        }
+    }
+
+    /** The wait is bounded: a registered worker that never comes up holds the first placement back for the settle time only. */
+    @Test
+    void aRegisteredWorkerThatNeverComesUpHoldsFirstPlacementsBackForTheSettleTimeOnly() {
+        try (ControllerHarness cluster = fourWorkers(1)) {
+            NodeId neverUp = cluster.registerWithoutLiveness("worker-5", dev.sluice.model.Location.parse("local.zone-1"));
+            long settleSteps = ControlLoop.INITIAL_PLACEMENT_SETTLE.dividedBy(ControllerHarness.STEP);
+            for (int pass = 0; pass < settleSteps - 5; pass++) {
+                cluster.step();
+            }
+            assertThat(cluster.placements()).isEmpty();
+            cluster.runUntil(cluster::settled, 100, "initial placement after the settle time");
+            assertThat(cluster.replicasOn(neverUp)).isZero();
+            assertThat(cluster.placements()).hasSize(24);
+        }
+    }
+
+    /**
      * A drain starts by moving every leadership off the worker, and those transfers succeed in the same pass.
      * Their events once took a store commit each, on the controller's thread, before the pass could go on.
      */

@@ -86,6 +86,25 @@ final class ControllerHarness implements AutoCloseable {
         return id;
     }
 
+    /**
+     * The first of a starting process's two writes: its registration, as provisioning, without the liveness
+     * entry it announces next ({@link #announceAndActivate}).
+     */
+    NodeId registerWithoutLiveness(String name, Location location) {
+        NodeConfig node = metadata.nodes().register(name, NodeAddresses.of("127.0.0.1:7000", "http://127.0.0.1:8000"), Set.of(Role.WORKER, Role.ADMIN), location)
+                .configuration().findByName(name).orElseThrow();
+        names.put(node.nodeId(), name);
+        return node.nodeId();
+    }
+
+    /** The rest of a start begun by {@link #registerWithoutLiveness}: the liveness entry, then warm-up passed. */
+    void announceAndActivate(NodeId node) {
+        InMemoryMetadataStore session = store.newSession();
+        new ClusterMetadata(session, clock).liveness().announce(new dev.sluice.metadata.LivenessRegistry.Entry(node(node).id(), clock.instant()));
+        sessions.put(node, session);
+        metadata.nodes().transition(node(node).id(), WorkerState.ACTIVE, Actor.NODE, "warm-up passed", false, c -> GuardFacts.NONE, List.of());
+    }
+
     ControlLoop newLoop(String leader) {
         ControllerDocuments documents = new ControllerDocuments(metadata);
         return new ControlLoop(metadata, view(), dataPlane, config, clock, documents.takeEpoch(leader), leader,
