@@ -9,7 +9,12 @@ import dev.sluice.metadata.Versioned;
 import dev.sluice.metadata.Watch;
 import dev.sluice.metadata.WatchListener;
 import dev.sluice.raft.TransferRate;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,17 +26,26 @@ import org.slf4j.LoggerFactory;
 final class CatchUpRateSetting implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CatchUpRateSetting.class);
+    private static final Duration REREAD_RETRY = Duration.ofSeconds(5);
 
     private final String nodeName;
     private final TransferRate rate;
     private final long flag;
+    private final ClusterMetadata metadata;
+    /**
+     * Re-reads after a resync. Not on the store's watch thread: a read there waits up to the connection timeout
+     * while every other watch of the node (its placements among them) waits behind it.
+     */
+    private final ScheduledExecutorService rereads;
     private final Watch watch;
 
     private CatchUpRateSetting(String nodeName, ClusterMetadata metadata, TransferRate rate, long flag) {
         this.nodeName = nodeName;
+        this.metadata = metadata;
         this.rate = rate;
         this.flag = flag;
         apply(metadata.store().get(ControllerDocuments.SETTINGS));
+        this.rereads = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sluice-catch-up-rate-" + nodeName).factory());
         this.watch = metadata.store().watch(ControllerDocuments.SETTINGS, false, new WatchListener() {
             @Override
             public void onChange(String key, Optional<Versioned> value) {
@@ -40,14 +54,24 @@ final class CatchUpRateSetting implements AutoCloseable {
 
             @Override
             public void onResync() {
-                try {
-                    apply(metadata.store().get(ControllerDocuments.SETTINGS));
-                } catch (MetadataException unavailable) {
-                    log.warn("{}: could not re-read the catch-up transfer rate, keeping {}: {}", nodeName, SettingsRequests.transferRate(rate.bytesPerSecond()),
-                            unavailable.getMessage());
-                }
+                rereads.execute(CatchUpRateSetting.this::reread);
             }
         });
+    }
+
+    /** Reads the setting again, and again every {@link #REREAD_RETRY} until a read succeeds; the rate stays as it was meanwhile. */
+    private void reread() {
+        try {
+            apply(metadata.store().get(ControllerDocuments.SETTINGS));
+        } catch (MetadataException unavailable) {
+            log.warn("{}: could not re-read the catch-up transfer rate, keeping {} and trying again in {}: {}", nodeName,
+                    SettingsRequests.transferRate(rate.bytesPerSecond()), REREAD_RETRY, unavailable.getMessage());
+            try {
+                rereads.schedule(this::reread, REREAD_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException closed) {
+                // Closed meanwhile: nothing left to keep up to date.
+            }
+        }
     }
 
     /** Sets {@code rate} from the stored setting (else {@code flag}) now, and again whenever the setting changes. */
@@ -69,5 +93,6 @@ final class CatchUpRateSetting implements AutoCloseable {
     @Override
     public void close() {
         watch.close();
+        rereads.shutdownNow();
     }
 }

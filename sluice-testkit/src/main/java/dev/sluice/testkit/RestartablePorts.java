@@ -51,12 +51,14 @@ final class RestartablePorts {
     static int ephemeralRangeStart() {
         Path range = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
         try {
-            int start = Integer.parseInt(Files.readString(range).trim().split("\\s+")[0]);
+            // Not Files.readString: it trusts the file's size, and procfs files report a size that is not
+            // their content's (it read "3" of "32768\t60999").
+            int start = Integer.parseInt(Files.readAllLines(range).getFirst().trim().split("\\s+")[0]);
             if (start <= LOWEST + 1_000) {
                 throw new IllegalStateException("the ephemeral port range starts at " + start + " (" + range + "): no room below it for test ports");
             }
             return start;
-        } catch (IOException | NumberFormatException unreadable) {
+        } catch (IOException | NumberFormatException | java.util.NoSuchElementException unreadable) {
             return 32_768;
         }
     }
