@@ -174,7 +174,8 @@ final class ControlLoop {
         timings.lap("observe");
 
         Map<PartitionId, NodeId> leaders = observer.leaders();
-        boolean firstPlacementsAllowed = readyForFirstPlacements(nodes, live, table.get(), now);
+        // Once every partition has a placement there is nothing to wait for (nor to log about).
+        boolean firstPlacementsAllowed = placements.size() >= table.get().partitionCount() || readyForFirstPlacements(nodes, live, table.get(), now);
         // Planned on the leaders the transfers under way will leave: planned on the observed ones, a pass that began
         // while transfers ran counted each moving leadership at its old holder, piled more onto the transfers'
         // targets, and the next pass moved some on again (a rolling restart: 51 changes where 48 sufficed).
