@@ -23,7 +23,8 @@ import javax.net.ssl.SSLException;
 /** The CLI's side of the admin API: one request, one JSON answer, errors turned into {@link CliException}s. */
 final class AdminClient {
 
-    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
+    /** Covers the TLS handshake too; 3 s was not enough for a node of a local cluster at a load average of 30. */
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     /** How much of a body that is not Sluice's is quoted in a message: enough to recognise it, not a page of HTML. */
     static final int MAX_QUOTED_CHARS = 200;
@@ -179,23 +180,35 @@ final class AdminClient {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             JsonNode body = sluiceBody(response).orElseThrow(() -> notSluice(request.uri(), response));
             return new Answer(response.statusCode(), body);
-        } catch (ConnectException | HttpConnectTimeoutException unreachable) {
-            throw new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + base + target.originNote()
-                    + ": nothing answers there. Is it running? (start one with './sluice local', or pass --url / set SLUICE_URL)");
-        } catch (SSLException tls) {
-            throw new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + base + target.originNote() + " over TLS: "
-                    + tls.getMessage() + ". " + trustAdvice());
-        } catch (HttpTimeoutException slow) {
-            throw new CliException(CliException.UNREACHABLE, "the cluster at " + base + target.originNote() + " did not answer within "
-                    + REQUEST_TIMEOUT.toSeconds() + " s");
-        } catch (IOException e) {
-            // A plain-HTTP request to an HTTPS port is answered by a closed connection, nothing a client can tell apart.
-            String plainToTls = "http".equalsIgnoreCase(base.getScheme()) ? " (if the cluster serves HTTPS, use an https:// address)" : "";
-            throw new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + base + target.originNote() + ": " + e.getMessage() + plainToTls);
+        } catch (IOException failed) {
+            throw unreachable(base + target.originNote(), base.getScheme(), trustAdvice(), failed);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException(CliException.FAILED, "interrupted");
         }
+    }
+
+    /**
+     * What a request that got no answer tells the operator, by how it failed.
+     *
+     * @param where the address and where it came from
+     * @param trustAdvice what to check when the TLS handshake failed
+     */
+    static CliException unreachable(String where, String scheme, String trustAdvice, IOException failure) {
+        if (failure instanceof HttpTimeoutException && !(failure instanceof HttpConnectTimeoutException)) {
+            return new CliException(CliException.UNREACHABLE, "the cluster at " + where + " did not answer within " + REQUEST_TIMEOUT.toSeconds() + " s");
+        }
+        String why = switch (failure) {
+            // A node too busy to finish a (TLS) connection in time is running: "nothing answers there" sent an
+            // operator looking for a stopped cluster (seen at a load average of 30).
+            case HttpConnectTimeoutException slowToConnect -> ": no connection within " + CONNECT_TIMEOUT.toSeconds()
+                    + " s (the node is overloaded, or something between drops the packets); try again, or another node with --url";
+            case ConnectException refused -> ": nothing answers there. Is it running? (start one with './sluice local', or pass --url / set SLUICE_URL)";
+            case SSLException tls -> " over TLS: " + tls.getMessage() + ". " + trustAdvice;
+            // A plain-HTTP request to an HTTPS port is answered by a closed connection, nothing a client can tell apart.
+            default -> ": " + failure.getMessage() + ("http".equalsIgnoreCase(scheme) ? " (if the cluster serves HTTPS, use an https:// address)" : "");
+        };
+        return new CliException(CliException.UNREACHABLE, "cannot reach the cluster at " + where + why);
     }
 
     /**

@@ -19,6 +19,11 @@ class ClientEdgesTest {
 
     /** Far below the 30 s {@code kv get} took against a closed port, far above the one attempt it should make. */
     static final Duration FAST = Duration.ofSeconds(10);
+    /**
+     * A deadline for a fake cluster's answers to be asked for, not a speed claim: at a load average of 30 two polls of
+     * {@code --wait} took longer than {@link #FAST} (the CLI runs in this JVM, beside another fork's clusters).
+     */
+    static final Duration ANSWERED = Duration.ofSeconds(60);
 
     static final String REFUSED_DISABLED = """
             {"error": "refused", "kind": "transition-not-allowed", "message": "N2 is disabled; it can go to provisioning",
@@ -91,6 +96,25 @@ class ClientEdgesTest {
         assertThat(took).as("kv get against a closed port").isLessThan(FAST);
     }
 
+    /** A connection that times out is a busy or cut-off node, not a stopped one; only a refused connection is "nothing answers there". */
+    @Test
+    void aConnectTimeoutIsNotReportedAsNothingAnswering() {
+        String where = "https://127.0.0.1:8080 (address from ~/.sluice/current)";
+        CliException slow = AdminClient.unreachable(where, "https", "check the CA", new java.net.http.HttpConnectTimeoutException("HTTP connect timed out"));
+        assertThat(slow.exitCode()).isEqualTo(CliException.UNREACHABLE);
+        assertThat(slow.getMessage()).isEqualTo("cannot reach the cluster at " + where + ": no connection within 10 s (the node is overloaded,"
+                + " or something between drops the packets); try again, or another node with --url");
+
+        CliException refused = AdminClient.unreachable(where, "https", "check the CA", new java.net.ConnectException("Connection refused"));
+        assertThat(refused.getMessage()).contains("nothing answers there. Is it running?");
+
+        CliException noAnswer = AdminClient.unreachable(where, "https", "check the CA", new java.net.http.HttpTimeoutException("request timed out"));
+        assertThat(noAnswer.getMessage()).isEqualTo("the cluster at " + where + " did not answer within 30 s");
+
+        CliException tls = AdminClient.unreachable(where, "https", "check the CA", new javax.net.ssl.SSLHandshakeException("PKIX path building failed"));
+        assertThat(tls.getMessage()).isEqualTo("cannot reach the cluster at " + where + " over TLS: PKIX path building failed. check the CA");
+    }
+
     @Test
     void drainingAWorkerWhoseDrainAlreadyFinishedReportsItDone() throws Exception {
         // On a real cluster the disabling's time can be later than the drain's recorded completion (CliEndToEndIT met it):
@@ -147,10 +171,10 @@ class ClientEdgesTest {
                 .answer("GET", "/api/v1/nodes/N2", 200, draining)) {
             java.util.concurrent.CompletableFuture<CliEndToEndIT.Run> run = java.util.concurrent.CompletableFuture.supplyAsync(() ->
                     CliEndToEndIT.sluice("nodes", "drain", "worker-2", "--wait", "--url", node.url().toString(), "--token", "t"));
-            org.awaitility.Awaitility.await("two polls of the draining worker").atMost(FAST)
+            org.awaitility.Awaitility.await("two polls of the draining worker").atMost(ANSWERED)
                     .until(() -> node.requests().stream().filter(r -> r.path().equals("/api/v1/nodes/N2")).count() >= 2);
             node.answer("GET", "/api/v1/nodes/N2", 200, disabled);
-            CliEndToEndIT.Run done = run.get(FAST.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            CliEndToEndIT.Run done = run.get(ANSWERED.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
 
             assertThat(done.exitCode()).as(done.err()).isZero();
             assertThat(done.out()).contains("waiting for the controller to pick the drain up").doesNotContain("12/12")
