@@ -168,6 +168,20 @@ public final class ControllerDocuments {
         return metadata.store().commit(ops).getFirst().version();
     }
 
+    /**
+     * Deletes the documents of {@code ended} groups, each at the version read, under {@code fence} if not null, in one commit.
+     *
+     * @throws PreconditionFailedException if one of them changed since it was read
+     */
+    void deleteDrainGroups(List<StoredDrainGroup> ended, Fence fence) {
+        List<Op> ops = new ArrayList<>();
+        ended.forEach(stored -> ops.add(Op.delete(DRAIN_GROUPS + "/" + stored.group().id(), Precondition.matchesVersion(stored.version()))));
+        if (fence != null) {
+            ops.add(fence.asOp());
+        }
+        metadata.store().commit(ops);
+    }
+
     /** The latest rollout, running or ended, if there ever was one. */
     public Optional<StoredRollout> rollout() {
         return metadata.store().get(ROLLOUT).map(stored -> new StoredRollout(ROLLOUT_CODEC.decode(ROLLOUT, stored.value()), stored.version()));

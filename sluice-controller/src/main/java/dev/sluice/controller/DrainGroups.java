@@ -35,6 +35,15 @@ final class DrainGroups {
 
     /** How long an ended group's progress stays in the published status, so a CLI following it sees how it ended. */
     static final Duration SHOWN_AFTER_END = Duration.ofMinutes(10);
+    /**
+     * How long an ended group's document is kept, for {@code sluice drains show} and the API; its events stay in the
+     * event log. Without an end every group drain ever run stayed in the store, and in every new leader's memory.
+     */
+    static final Duration KEPT_AFTER_END = Duration.ofDays(7);
+    /** The most ended groups kept, however recent: the newest ones. */
+    static final int MAX_ENDED_KEPT = 100;
+    /** Deletions in one commit, so a store holding thousands of old groups (from before they were pruned) is cleared over a few passes. */
+    static final int MAX_PRUNED_PER_PASS = 100;
 
     private final ControllerDocuments documents;
     private final StatusPublisher publisher;
@@ -74,8 +83,51 @@ final class DrainGroups {
                 shown.add(DrainGroupProgress.of(group, byNode, nodes, now));
             }
         }
+        prune(fence, now);
         metrics.drainGroups(shown);
         return shown;
+    }
+
+    /** Deletes the documents of ended groups past {@link #KEPT_AFTER_END} or beyond the newest {@link #MAX_ENDED_KEPT}. */
+    private void prune(Fence fence, Instant now) {
+        List<ControllerDocuments.StoredDrainGroup> pruned = toPrune(groups.values(), now);
+        if (pruned.isEmpty()) {
+            return;
+        }
+        try {
+            documents.deleteDrainGroups(pruned, fence);
+            pruned.forEach(stored -> groups.remove(stored.group().id()));
+        } catch (PreconditionFailedException changed) {
+            if (!changed.key().startsWith(ControllerDocuments.DRAIN_GROUPS)) {
+                throw changed;
+            }
+            // An ended group's document is written by no one; should one have changed all the same, read them all again.
+            groups.clear();
+            groups.putAll(documents.drainGroups());
+        }
+    }
+
+    /** The ended groups to delete now, oldest first, at most {@link #MAX_PRUNED_PER_PASS}. */
+    static List<ControllerDocuments.StoredDrainGroup> toPrune(java.util.Collection<ControllerDocuments.StoredDrainGroup> groups, Instant now) {
+        List<ControllerDocuments.StoredDrainGroup> ended = new ArrayList<>(groups.stream()
+                .filter(stored -> stored.group().state().ended())
+                .sorted(java.util.Comparator.comparing((ControllerDocuments.StoredDrainGroup stored) -> endOf(stored.group()))
+                        .thenComparing(stored -> stored.group().id()))
+                .toList());
+        List<ControllerDocuments.StoredDrainGroup> pruned = new ArrayList<>();
+        for (int i = 0; i < ended.size() && pruned.size() < MAX_PRUNED_PER_PASS; i++) {
+            boolean beyondNewest = ended.size() - i > MAX_ENDED_KEPT;
+            boolean expired = !endOf(ended.get(i).group()).plus(KEPT_AFTER_END).isAfter(now);
+            if (beyondNewest || expired) {
+                pruned.add(ended.get(i));
+            }
+        }
+        return pruned;
+    }
+
+    /** When a group ended; a document from before {@code endedAt} was recorded says it by its last update. */
+    private static Instant endOf(DrainGroup group) {
+        return group.endedAt() != null ? group.endedAt() : group.updatedAt();
     }
 
     /** Reads the document of every group a draining worker names that this controller does not know yet. */

@@ -214,6 +214,59 @@ class DrainGroupTest {
         }
     }
 
+    /** An ended group's document goes a week after its end; its events stay. Before, every group ever run stayed in the store. */
+    @Test
+    void anEndedGroupsDocumentIsDeletedAWeekAfterItsEndAndItsEventsStay() {
+        try (ControllerHarness cluster = settledSix()) {
+            DrainGroupRequests requests = requests(cluster);
+            DrainGroup started = ((DrainGroupRequests.Outcome.Started) requests.start(
+                    new DrainGroupRequests.Selection(List.of("worker-1"), null), null, "", false, false, Optional.empty())).group();
+            cluster.step();
+            requests.cancel(started.id(), "changed my mind", Optional.empty());
+            cluster.step();
+            ControllerDocuments documents = new ControllerDocuments(cluster.metadata);
+            assertThat(documents.drainGroup(started.id())).isPresent();
+
+            cluster.clock.advance(DrainGroups.KEPT_AFTER_END.minusMinutes(1));
+            cluster.step();
+            assertThat(documents.drainGroup(started.id())).as("kept for a week").isPresent();
+            cluster.clock.advance(Duration.ofMinutes(2));
+            cluster.step();
+            assertThat(documents.drainGroup(started.id())).as("deleted after a week").isEmpty();
+            assertThat(documents.drainGroups()).isEmpty();
+            assertThat(cluster.events(EventKind.DRAIN_GROUP_CANCELLED)).hasSize(1);
+            assertThat(requests.cancel(started.id(), "", Optional.empty())).isInstanceOf(DrainGroupRequests.Outcome.NotFound.class);
+        }
+    }
+
+    @Test
+    void prunedAreTheExpiredAndThoseBeyondTheNewestHundredOldestFirstAHundredAPass() {
+        Instant now = Instant.parse("2026-11-29T12:00:00Z");
+        List<ControllerDocuments.StoredDrainGroup> groups = new java.util.ArrayList<>();
+        // 250 ended an hour apart, newest first in the list to show the order is by end, not by input.
+        for (int i = 0; i < 250; i++) {
+            groups.add(stored("d-" + i, DrainGroup.State.COMPLETED, now.minus(Duration.ofHours(i))));
+        }
+        groups.add(stored("d-running", DrainGroup.State.RUNNING, now.minus(Duration.ofDays(30))));
+
+        List<String> first = DrainGroups.toPrune(groups, now).stream().map(s -> s.group().id()).toList();
+        assertThat(first).hasSize(DrainGroups.MAX_PRUNED_PER_PASS).startsWith("d-249", "d-248").doesNotContain("d-running");
+        List<ControllerDocuments.StoredDrainGroup> left = groups.stream().filter(s -> !first.contains(s.group().id())).toList();
+        List<String> second = DrainGroups.toPrune(left, now).stream().map(s -> s.group().id()).toList();
+        // 150 ended ones left, all within a week (the oldest ended 149 h ago): only those beyond the newest 100 go.
+        assertThat(second).hasSize(50).startsWith("d-149").endsWith("d-100");
+        List<ControllerDocuments.StoredDrainGroup> kept = left.stream().filter(s -> !second.contains(s.group().id())).toList();
+        assertThat(DrainGroups.toPrune(kept, now)).isEmpty();
+        assertThat(DrainGroups.toPrune(kept, now.plus(DrainGroups.KEPT_AFTER_END))).extracting(s -> s.group().id())
+                .as("a week on, every ended one has expired").hasSize(100).doesNotContain("d-running");
+    }
+
+    private static ControllerDocuments.StoredDrainGroup stored(String id, DrainGroup.State state, Instant ended) {
+        DrainGroup group = new DrainGroup(id, "", null, List.of(new DrainGroup.Member(NodeId.of(1), "worker-1", new dev.sluice.model.GenerationalNodeId(NodeId.of(1), 1))),
+                null, ended.minusSeconds(60), Version.of(1), null, state, state.ended() ? ended : null, false, ended);
+        return new ControllerDocuments.StoredDrainGroup(group, 1);
+    }
+
     @Test
     void aStalledDrainWithADeadlineIsAtRiskThenOverdueAndTheDeadlineChangesNothingElse() {
         try (ControllerHarness cluster = settledSix()) {
