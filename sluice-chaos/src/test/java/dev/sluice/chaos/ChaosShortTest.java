@@ -1,7 +1,6 @@
 package dev.sluice.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,12 +27,7 @@ class ChaosShortTest {
 
     @Test
     void aSeededRunOfFaultsFindsNoAnomaly() throws Exception {
-        Optional<String> unsupported = ChaosRun.unsupported();
-        if (System.getenv("SLUICE_CHAOS_REQUIRED") != null) {
-            assertThat(unsupported).as("SLUICE_CHAOS_REQUIRED is set but the chaos run cannot happen here").isEmpty();
-        }
-        unsupported.ifPresent(why -> System.out.println("ChaosShortTest skipped: " + why));
-        assumeTrue(unsupported.isEmpty(), () -> "skipped: " + unsupported.orElseThrow());
+        HostsRequirement.requireOrSkip("ChaosShortTest", ChaosRun.unsupported());
 
         // The build runs one fixed seed, so a red build is a regression and not a roll of the dice; new seeds
         // are explored with -Dsluice.chaos.seed or the long form.

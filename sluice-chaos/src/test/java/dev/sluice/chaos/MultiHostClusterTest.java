@@ -1,7 +1,6 @@
 package dev.sluice.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,12 +26,7 @@ class MultiHostClusterTest {
 
     @Test
     void aClusterOfHostsDrainsAWorkerUnderLoadWithoutLosingAWriteAndLeavesNothingBehind() throws Exception {
-        Optional<String> unsupported = HostNetwork.unsupported();
-        if (System.getenv("SLUICE_CHAOS_REQUIRED") != null) {
-            assertThat(unsupported).as("SLUICE_CHAOS_REQUIRED is set but hosts cannot be made here").isEmpty();
-        }
-        unsupported.ifPresent(why -> System.out.println("MultiHostClusterTest skipped: " + why));
-        assumeTrue(unsupported.isEmpty(), () -> "skipped: " + unsupported.orElseThrow());
+        HostsRequirement.requireOrSkip("MultiHostClusterTest", HostNetwork.unsupported());
 
         long seed = Optional.ofNullable(System.getProperty("sluice.hosts.seed")).map(Long::parseLong).orElse(BUILD_SEED);
         String runId;
