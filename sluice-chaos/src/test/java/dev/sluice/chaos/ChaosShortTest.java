@@ -19,11 +19,13 @@ class ChaosShortTest {
     static final Duration DEFAULT_WINDOW = Duration.ofSeconds(120);
 
     /**
-     * The seed every build runs: a ZooKeeper quorum loss, a killed node, lossy and then slow links between
-     * nodes. Adding fault kinds changed every seed's schedule; the seed before this one,
-     * -3837090999662335751, found finding 1 with the eleven kinds of its day.
+     * The seed every build runs, six kinds in its two minutes: an isolated node, the controller leader killed, lossy
+     * links, a majority/minority split, a full disk, and a ZooKeeper quorum loss. Kinds added since change every seed's
+     * schedule: the seed before this one, 20261270, was chosen for a quorum loss, a killed node and lossy then slow
+     * links, and by 2026-11-29 dealt none of the ZooKeeper or link faults it was kept for (a node killed, isolated and
+     * paused, a ZooKeeper leader killed). Print a seed's schedule before choosing it: {@code Schedule.generate}.
      */
-    static final long BUILD_SEED = 20261270L;
+    static final long BUILD_SEED = 20299292L;
 
     @Test
     void aSeededRunOfFaultsFindsNoAnomaly() throws Exception {
