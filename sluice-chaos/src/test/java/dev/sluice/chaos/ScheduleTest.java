@@ -36,6 +36,19 @@ class ScheduleTest {
         }
     }
 
+    /**
+     * The build's seed was chosen for what it deals; a new fault kind changes every seed's schedule, and the last build
+     * seed went on for a day dealing none of the quorum loss and link faults it was kept for. This fails instead.
+     */
+    @Test
+    void theBuildsSeedStillDealsWhatItWasChosenFor() {
+        Set<FaultKind> dealt = EnumSet.noneOf(FaultKind.class);
+        Schedule.generate(ChaosShortTest.BUILD_SEED, ChaosShortTest.DEFAULT_WINDOW).faults().forEach(fault -> dealt.add(fault.kind()));
+        assertThat(dealt).as("choose another seed for ChaosShortTest (print schedules with Schedule.generate)")
+                .contains(FaultKind.KILL_ZOOKEEPER_MAJORITY, FaultKind.LOSSY_NODE_LINKS, FaultKind.KILL_CONTROLLER_LEADER,
+                        FaultKind.SPLIT_MAJORITY_MINORITY, FaultKind.FILL_DISK, FaultKind.ISOLATE_NODE);
+    }
+
     @Test
     void aRunRestrictedToFillDiskDealsOnlyThat() {
         long seed = new Random().nextLong();
