@@ -58,7 +58,11 @@ public final class PartitionTableStore {
                 ClusterEvent created = ClusterEvent.of(clock.instant(), EventKind.PARTITIONS_CREATED, null, null,
                         "partition table created: " + wanted.partitionCount() + " partitions, " + wanted.replication(),
                         Map.of("partitions", (long) wanted.partitionCount(), "replicas", (long) wanted.replication().replicas()));
-                store.commit(List.of(Op.put(MetadataKeys.PARTITION_TABLE, CODEC.encode(wanted), Precondition.DOES_NOT_EXIST), events.appendOp(created)));
+                // A new cluster has no placements, so its placement index is complete from the start, and every
+                // placement it gets is written with its entries.
+                store.commit(List.of(Op.put(MetadataKeys.PARTITION_TABLE, CODEC.encode(wanted), Precondition.DOES_NOT_EXIST), events.appendOp(created),
+                        Op.put(MetadataKeys.PLACEMENTS_BY_NODE, PlacementIndex.encode(new PlacementIndex.State(true, clock.instant(), "partition-table", 0)),
+                                Precondition.NONE)));
                 return wanted;
             } catch (PreconditionFailedException createdConcurrently) {
                 existing = read();
