@@ -447,6 +447,12 @@ public final class PlacementStore {
      * one first); {@code onResync} after missed notifications.
      */
     public Watch watch(BiConsumer<PartitionId, Optional<VersionedPlacement>> listener, Runnable onInitialized, Runnable onResync) {
+        return watch(listener, onInitialized, onResync, failure -> {});
+    }
+
+    /** {@link #watch(BiConsumer, Runnable, Runnable)}, and {@code onLoadFailed} hears of every failed attempt of the first load. */
+    public Watch watch(BiConsumer<PartitionId, Optional<VersionedPlacement>> listener, Runnable onInitialized, Runnable onResync,
+            java.util.function.Consumer<Exception> onLoadFailed) {
         return store.watch(MetadataKeys.PLACEMENTS, true, PLACEMENT_BYTES_MAX, new WatchListener() {
             @Override
             public void onChange(String key, Optional<Versioned> value) {
@@ -470,6 +476,11 @@ public final class PlacementStore {
             @Override
             public void onResync() {
                 onResync.run();
+            }
+
+            @Override
+            public void onLoadFailed(Exception failure) {
+                onLoadFailed.accept(failure);
             }
         });
     }
