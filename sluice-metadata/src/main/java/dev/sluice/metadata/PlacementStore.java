@@ -98,7 +98,8 @@ public final class PlacementStore {
      * @throws Fence.LostException if a fence moved (the build stops; the next controller starts it again)
      */
     public long ensureIndex(List<Fence> fences, java.time.Instant now, String by) {
-        if (indexed()) {
+        if (indexed() || store.get(MetadataKeys.PARTITION_TABLE).isEmpty()) {
+            // A cluster still being created gets its index complete with its partition table.
             return 0;
         }
         List<Op> pending = new ArrayList<>();
@@ -116,8 +117,13 @@ public final class PlacementStore {
             pending = commitIfFull(pending, fences, false);
         }
         commitIfFull(pending, fences, true);
-        List<Op> complete = new ArrayList<>(List.of(Op.put(MetadataKeys.PLACEMENTS_BY_NODE,
-                PlacementIndex.encode(new PlacementIndex.State(true, now, by, all.size())), Precondition.NONE)));
+        // One commit marks the index complete and moves the partition table to the format that says so, which a release
+        // before the index refuses: from here on, no controller that would write placements without entries can lead.
+        Versioned table = store.get(MetadataKeys.PARTITION_TABLE).orElseThrow(() -> new IllegalStateException(
+                "BUG: indexing the placements of a cluster without a partition table"));
+        List<Op> complete = new ArrayList<>(List.of(
+                Op.put(MetadataKeys.PLACEMENTS_BY_NODE, PlacementIndex.encode(new PlacementIndex.State(true, now, by, all.size())), Precondition.NONE),
+                Op.put(MetadataKeys.PARTITION_TABLE, PartitionTableStore.withIndex(table.value()), Precondition.matchesVersion(table.version()))));
         commitIfFull(complete, fences, true);
         indexComplete = true;
         return all.size();

@@ -130,6 +130,12 @@ class PlacementIndexTest {
                     assertThat(metadata.placements().ensureIndex(List.of(fence), Instant.EPOCH, "controller-1")).isEqualTo(PARTITIONS);
 
                     assertThat(otherNode.placements().indexed()).isTrue();
+                    assertThat(new ClusterMetadata(store, () -> Instant.EPOCH).placements().layout()).as("the layout is kept")
+                            .isEqualTo(tableFormat == 1 ? PlacementLayout.FLAT : PlacementLayout.BUCKETED);
+                    assertThat(otherNode.partitionTable().read()).contains(new PartitionTable(PARTITIONS, ReplicationProperty.of(3)));
+                    // A release before the index reads up to format 2, so it refuses the cluster instead of writing without entries.
+                    assertThatThrownBy(() -> new DocumentCodec<>(PartitionTable.class, "partition table", 2).decode(MetadataKeys.PARTITION_TABLE,
+                            store.get(MetadataKeys.PARTITION_TABLE).orElseThrow().value())).hasMessageContaining("Upgrade this node");
                     assertThat(metadata.placements().ensureIndex(List.of(fence), Instant.EPOCH, "controller-1")).as("built once").isZero();
                     assertIndexMatches(store, metadata, "format " + tableFormat + ", after the build");
                     for (int step = 0; step < 10; step++) {
@@ -143,6 +149,8 @@ class PlacementIndexTest {
         @Test
         void aBuildUnderALostFenceStops() {
             try (MetadataStore store = newStore()) {
+                store.put(MetadataKeys.PARTITION_TABLE, new DocumentCodec<>(PartitionTable.class, "partition table", 2).encode(new PartitionTable(PARTITIONS,
+                        ReplicationProperty.of(3))), Precondition.DOES_NOT_EXIST);
                 ClusterMetadata metadata = new ClusterMetadata(store, () -> Instant.EPOCH);
                 Fence fence = new Fence("fence", store.put("fence", new byte[0], Precondition.NONE));
                 new RandomWriter(metadata, fence, new Random(3)).placeAll();
