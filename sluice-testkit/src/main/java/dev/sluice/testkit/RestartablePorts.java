@@ -51,7 +51,9 @@ final class RestartablePorts {
     static int ephemeralRangeStart() {
         Path range = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
         try {
-            int start = Integer.parseInt(Files.readString(range).trim().split("\\s+")[0]);
+            // Read as lines: on JDK 25, Files.readString and readAllBytes return only "3" of this procfs file's
+            // "32768\t60999" (it reports size 0), which refused every test port.
+            int start = Integer.parseInt(Files.readAllLines(range).getFirst().trim().split("\\s+")[0]);
             if (start <= LOWEST + 1_000) {
                 throw new IllegalStateException("the ephemeral port range starts at " + start + " (" + range + "): no room below it for test ports");
             }
