@@ -27,23 +27,51 @@ import java.util.concurrent.atomic.AtomicLong;
  * (first load time and value bytes, through its index against every placement). docs/benchmarks.md, "Metadata at
  * size", has the command and the results.
  *
- * <p>Arguments: {@code --partitions 100000 --workers 10000 --moves 1000 --sample 20 --seed 1}.
+ * <p>Arguments: {@code --partitions 100000 --workers 10000 --moves 1000 --sample 20 --seed 1 --servers 3 --compare true}.
+ * {@code --compare false} leaves out cluster B, the moves and the build (a million placements of each do not fit in one
+ * JVM with three servers); {@code --servers 1} runs one server.
  */
 public final class PlacementIndexAtScale {
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        int status = 0;
+        try {
+            run(args);
+        } catch (Throwable failed) {
+            failed.printStackTrace();
+            status = 1;
+        }
+        // The servers' threads would keep a failed run's JVM alive.
+        System.exit(status);
+    }
+
+    private static void run(String[] args) throws Exception {
         Map<String, String> options = PlacementsAtScale.options(args);
         int partitions = Integer.parseInt(options.getOrDefault("partitions", "100000"));
         int workers = Integer.parseInt(options.getOrDefault("workers", "10000"));
         int moves = Integer.parseInt(options.getOrDefault("moves", "1000"));
         int sample = Integer.parseInt(options.getOrDefault("sample", "20"));
         long seed = Long.parseLong(options.getOrDefault("seed", "1"));
+        int servers = Integer.parseInt(options.getOrDefault("servers", "3"));
+        boolean compare = Boolean.parseBoolean(options.getOrDefault("compare", "true"));
         System.out.printf("%,d partitions x 3 replicas over %,d workers; %,d moves; %d sampled workers; seed %d; heap max %,d MiB%n", partitions, workers,
                 moves, sample, seed, Runtime.getRuntime().maxMemory() >> 20);
         System.out.println("uptime at start: " + PlacementsAtScale.uptime());
         System.setProperty("zookeeper.4lw.commands.whitelist", "*");
-        try (ZooKeeperEnsemble ensemble = ZooKeeperEnsemble.start(3)) {
+        try (Servers ensemble = Servers.start(servers)) {
             figures(ensemble, "empty ensemble");
+            if (!compare) {
+                try (MetadataStore storeA = connect(ensemble, "/sluice/indexed")) {
+                    ClusterMetadata indexed = new ClusterMetadata(storeA, () -> Instant.EPOCH);
+                    indexed.partitionTable().initialize(new PartitionTable(partitions, ReplicationProperty.of(3)));
+                    write(indexed, partitions, workers, new SplittableRandom(seed), "A, with the index");
+                    figures(ensemble, "after A");
+                    move(indexed, partitions, workers, moves, new SplittableRandom(seed + 1), "A, with the index");
+                }
+                firstLoads(ensemble, workers, sample, new SplittableRandom(seed + 3));
+                System.out.println("uptime at end: " + PlacementsAtScale.uptime());
+                return;
+            }
             try (MetadataStore storeB = connect(ensemble, "/sluice/before"); MetadataStore storeA = connect(ensemble, "/sluice/indexed")) {
                 ClusterMetadata before = new ClusterMetadata(storeB, () -> Instant.EPOCH);
                 storeB.put(MetadataKeys.PARTITION_TABLE, new DocumentCodec<>(PartitionTable.class, "partition table", 2).encode(new PartitionTable(partitions,
@@ -71,7 +99,34 @@ public final class PlacementIndexAtScale {
         System.out.println("uptime at end: " + PlacementsAtScale.uptime());
     }
 
-    private static MetadataStore connect(ZooKeeperEnsemble ensemble, String root) {
+    /** Three servers in this JVM (Curator's TestingCluster), or one embedded server (a one-server TestingCluster never elects). */
+    record Servers(String connectString, List<Integer> ports, AutoCloseable running) implements AutoCloseable {
+        static Servers start(int count) throws Exception {
+            if (count == 1) {
+                EmbeddedZooKeeper server = EmbeddedZooKeeper.start(java.nio.file.Files.createTempDirectory("index-bench-zk"), 0);
+                return new Servers(server.connectString(), List.of(server.port()), server);
+            }
+            ZooKeeperEnsemble ensemble = ZooKeeperEnsemble.start(count);
+            return new Servers(ensemble.connectString(), ensemble.instances().stream().map(org.apache.curator.test.InstanceSpec::getPort).toList(), ensemble);
+        }
+
+        /** A mntr figure from each server, as "a / b / c". */
+        String stat(String key) {
+            List<String> values = new ArrayList<>();
+            for (int port : ports) {
+                values.add(PlacementsAtScale.fourLetterWord(port, "mntr").lines().filter(line -> line.startsWith(key + "\t")).findFirst()
+                        .map(line -> line.substring(key.length() + 1)).orElse("?"));
+            }
+            return String.join(" / ", values);
+        }
+
+        @Override
+        public void close() throws Exception {
+            running.close();
+        }
+    }
+
+    private static MetadataStore connect(Servers ensemble, String root) {
         return ZooKeeperMetadataStore.connect(ensemble.connectString(), root, Duration.ofSeconds(30), Duration.ofSeconds(30));
     }
 
@@ -79,9 +134,9 @@ public final class PlacementIndexAtScale {
         return (System.nanoTime() - startNanos) / 1e9;
     }
 
-    private static void figures(ZooKeeperEnsemble ensemble, String when) {
-        System.out.printf("%s: znodes %s; approximate data size %s; load %s%n", when, PlacementsAtScale.stat(ensemble, "zk_znode_count"),
-                PlacementsAtScale.stat(ensemble, "zk_approximate_data_size"), PlacementsAtScale.uptime().replaceAll(".*load average: ", ""));
+    private static void figures(Servers ensemble, String when) {
+        System.out.printf("%s: znodes %s; approximate data size %s; load %s%n", when, ensemble.stat("zk_znode_count"),
+                ensemble.stat("zk_approximate_data_size"), PlacementsAtScale.uptime().replaceAll(".*load average: ", ""));
     }
 
     /** As the controller's first pass writes them: batches of 1,000 through writeAll (100 to a commit). */
@@ -143,7 +198,7 @@ public final class PlacementIndexAtScale {
     }
 
     /** Each sampled worker's first load in a new session: through its index, then (for a few) every placement. */
-    private static void firstLoads(ZooKeeperEnsemble ensemble, int workers, int sample, SplittableRandom random) throws Exception {
+    private static void firstLoads(Servers ensemble, int workers, int sample, SplittableRandom random) throws Exception {
         List<Double> indexSeconds = new ArrayList<>();
         long indexBytes = 0;
         long indexPlacements = 0;

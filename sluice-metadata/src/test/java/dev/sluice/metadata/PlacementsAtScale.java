@@ -234,7 +234,7 @@ public final class PlacementsAtScale {
         return String.join(" / ", values);
     }
 
-    private static String fourLetterWord(int port, String word) {
+    static String fourLetterWord(int port, String word) {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(30_000);
             socket.getOutputStream().write(word.getBytes(StandardCharsets.US_ASCII));
