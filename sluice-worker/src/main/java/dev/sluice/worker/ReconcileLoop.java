@@ -6,6 +6,7 @@ import dev.sluice.metadata.PlacementIndex;
 import dev.sluice.metadata.PlacementCopy;
 import dev.sluice.metadata.PlacementStore;
 import dev.sluice.metadata.Watch;
+import dev.sluice.model.Durations;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.NodesConfiguration;
@@ -80,6 +81,11 @@ final class ReconcileLoop {
     private volatile java.time.Instant watchingSince;
     /** The last failure of the first load, for the status; null while none failed. */
     private volatile String lastLoadFailure;
+    /**
+     * Whether the watch finished its first load. {@link #initialized} also turns true on a resync's full read, which
+     * gives the passes their placements while the watch is stuck; the status tells the two apart.
+     */
+    private volatile boolean watchLoaded;
     /** Every placement, for routing, in index mode; loaded on first use, never in a worker that reads every placement anyway. */
     private final Object everyPlacementLock = new Object();
     private PlacementCopy everyPlacement;
@@ -155,14 +161,16 @@ final class ReconcileLoop {
             return null;
         }
         String source = throughIndex ? PlacementLoad.SOURCE_INDEX : PlacementLoad.SOURCE_EVERY_PLACEMENT;
-        if (initialized) {
+        if (watchLoaded) {
             return new PlacementLoad(source, true, placements.size(), since, null);
         }
         String what = throughIndex ? "the first load of its index entries (" + PlacementIndex.nodeKey(me) + ") and the placements they list"
                 : "the first load of every placement (" + MetadataKeys.PLACEMENTS + ")";
         String failure = lastLoadFailure;
         return new PlacementLoad(source, false, placements.size(), since,
-                what + (failure == null ? "" : "; the last attempt failed, trying again: " + failure));
+                what + (failure == null ? "" : "; the last attempt failed, trying again: " + failure)
+                        + (initialized ? "; meanwhile its placements are re-read every " + Durations.human(config.resyncInterval()) + " and followed no sooner"
+                                : ""));
     }
 
     /**
@@ -248,6 +256,7 @@ final class ReconcileLoop {
     }
 
     private void onInitialized() {
+        watchLoaded = true;
         initialized = true;
         requestPass();
     }

@@ -95,7 +95,11 @@ class WorkerPlacementIndexTest {
             for (int i = 0; i < 3; i++) {
                 store.put(PlacementIndex.nodeKey(NodeId.of(1)) + "/oversized-" + i, new byte[900_000], Precondition.NONE);
             }
-            try (Worker worker = new Worker(config(), metadata)) {
+            // No resync within the test: a resync's full read would give the passes placements (while the status still
+            // says the watch is stuck) and pass the warm-up check.
+            WorkerConfig config = WorkerConfig.builder("alpha", "unit", directory.resolve("alpha")).warmUpInterval(Duration.ofMillis(50))
+                    .resyncInterval(Duration.ofMinutes(10)).build();
+            try (Worker worker = new Worker(config, metadata)) {
                 worker.start(HTTP);
                 assertThat(worker.self().orElseThrow().nodeId()).isEqualTo(NodeId.of(1));
                 Awaitility.await("the failure in the status").atMost(TIMEOUT).until(() -> worker.status().placements().waitingFor() != null
