@@ -145,6 +145,12 @@ public final class ClusterController implements AutoCloseable {
         }
         try {
             Fence fence = new ControllerDocuments(metadata).takeEpoch(participantId);
+            // Before this term writes any placement: a cluster created before the placement index gets it once, under
+            // this term's fence, so no other controller changes a replica set while it is built (PlacementStore.ensureIndex).
+            long indexed = metadata.placements().ensureIndex(java.util.List.of(fence), clock.instant(), participantId);
+            if (indexed > 0) {
+                log.info("{} built the placement index of {} placements", participantId, indexed);
+            }
             view = ClusterView.watching(metadata, this::requestPass);
             loop = new ControlLoop(metadata, view, dataPlane, config, clock, fence, participantId, this::requestPass, metrics, statusWrites);
             log.info("{} leads the cluster controller (epoch {})", participantId, fence.version());

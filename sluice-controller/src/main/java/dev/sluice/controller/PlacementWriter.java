@@ -52,8 +52,9 @@ final class PlacementWriter {
         for (PlacementChange change : changes) {
             Optional<VersionedPlacement> before = Optional.ofNullable(placements.get(change.partition()));
             PlacementChange.Applied applied = change.apply(before.map(VersionedPlacement::placement), now);
+            // The placement replaced goes along, so the store knows the index entries the write changes without reading it.
             writes.add(new PlacementStore.PlacementWrite(applied.placement(), before.map(VersionedPlacement::version).orElse(0L),
-                    applied.event().orElse(null)));
+                    before.map(VersionedPlacement::placement).orElse(null), applied.event().orElse(null)));
         }
         List<OptionalLong> versions = metadata.placements().writeAll(writes, List.of(fence));
         Map<PartitionId, VersionedPlacement> written = new LinkedHashMap<>();

@@ -200,6 +200,11 @@ public final class InMemoryMetadataStore implements MetadataStore {
                     throw new PreconditionFailedException(key, "'" + key + "' already exists (at v" + entry.version + ")");
                 }
             }
+            case Precondition.Exists exists -> {
+                if (entry == null) {
+                    throw new PreconditionFailedException(key, "'" + key + "' does not exist");
+                }
+            }
             case Precondition.MatchesVersion matches -> {
                 if (entry == null) {
                     throw new PreconditionFailedException(key, "'" + key + "' does not exist (expected v" + matches.version() + ")");

@@ -13,6 +13,8 @@ public final class MetadataKeys {
     public static final String PARTITION_TABLE = "partition-table";
     /** Parent of one {@link dev.sluice.model.Placement} per partition, laid out as {@link PlacementLayout} says. */
     public static final String PLACEMENTS = "placements";
+    /** The per-node index of placements ({@link PlacementIndex}): its state, and below it one entry per node and placement naming it. */
+    public static final String PLACEMENTS_BY_NODE = "placements-by-node";
     /** Log of {@link dev.sluice.model.ClusterEvent}s, trimmed to a bounded length. */
     public static final String EVENTS = "events";
     /** Log of {@link dev.sluice.model.AuditRecord}s: every applied worker-state transition, kept. */

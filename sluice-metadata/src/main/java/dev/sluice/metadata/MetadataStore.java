@@ -54,6 +54,19 @@ public interface MetadataStore extends AutoCloseable {
     }
 
     /**
+     * The value and version of each of {@code keys} that exists, by key, for values of at most {@code valueBytesMax}
+     * bytes, which a store may read many to a request. As {@link #readChildren(String)}, each value is as some moment
+     * of the call saw it. A worker reads the placements its index lists this way: a few hundred scattered keys.
+     */
+    default java.util.SortedMap<String, Versioned> getAll(java.util.Collection<String> keys, int valueBytesMax) {
+        java.util.SortedMap<String, Versioned> values = new java.util.TreeMap<>();
+        for (String key : keys) {
+            get(key).ifPresent(value -> values.put(key, value));
+        }
+        return values;
+    }
+
+    /**
      * {@link #watch(String, boolean, WatchListener)} of keys whose values are at most {@code valueBytesMax} bytes
      * each, which a store may read many to a request. A larger value may fail the watch's loads.
      */

@@ -16,9 +16,18 @@ import java.util.Optional;
  */
 public final class PartitionTableStore {
 
+    /**
+     * Format 3 (since the placement index): the same fields, {@value #LAYOUT_FIELD} naming the placement layout, and the
+     * cluster's placement index complete. A release before the index reads up to format 2 and so refuses the cluster at
+     * its first read of the table — its controller cannot start a term, which would write placements without their
+     * index entries. A cluster created before the index is rewritten to format 3 (its layout kept) in the commit that
+     * completes its index ({@link PlacementStore#ensureIndex}).
+     */
+    static final int FORMAT = 3;
     /** Format 2 (since the bucketed placement layout): the same fields; the placements are in buckets. */
-    static final int FORMAT = 2;
+    static final int FORMAT_BUCKETED_PLACEMENTS = 2;
     static final int FORMAT_FLAT_PLACEMENTS = 1;
+    static final String LAYOUT_FIELD = "placementLayout";
     private static final DocumentCodec<PartitionTable> CODEC = new DocumentCodec<>(PartitionTable.class, "partition table", FORMAT);
 
     private final MetadataStore store;
@@ -38,7 +47,50 @@ public final class PartitionTableStore {
      */
     static PlacementLayout layoutOf(byte[] stored) {
         CODEC.decode(MetadataKeys.PARTITION_TABLE, stored);
-        return CODEC.formatOf(MetadataKeys.PARTITION_TABLE, stored) == FORMAT_FLAT_PLACEMENTS ? PlacementLayout.FLAT : PlacementLayout.BUCKETED;
+        return switch (CODEC.formatOf(MetadataKeys.PARTITION_TABLE, stored)) {
+            case FORMAT_FLAT_PLACEMENTS -> PlacementLayout.FLAT;
+            case FORMAT_BUCKETED_PLACEMENTS -> PlacementLayout.BUCKETED;
+            default -> {
+                com.fasterxml.jackson.databind.JsonNode layout = readTree(stored).get(LAYOUT_FIELD);
+                if (layout == null || !layout.isTextual()) {
+                    throw new CorruptDocumentException("metadata key '" + MetadataKeys.PARTITION_TABLE + "' does not hold a valid partition table: it has no '"
+                            + LAYOUT_FIELD + "'", null);
+                }
+                yield switch (layout.asText()) {
+                    case "flat" -> PlacementLayout.FLAT;
+                    case "bucketed" -> PlacementLayout.BUCKETED;
+                    default -> throw new CorruptDocumentException("metadata key '" + MetadataKeys.PARTITION_TABLE + "' does not hold a valid partition table: "
+                            + "unknown placement layout '" + layout.asText() + "'", null);
+                };
+            }
+        };
+    }
+
+    /** The table {@code stored} (of any format this release reads) at format 3: the same fields and its layout named. */
+    static byte[] withIndex(byte[] stored) {
+        PartitionTable table = CODEC.decode(MetadataKeys.PARTITION_TABLE, stored);
+        return encode(table, layoutOf(stored));
+    }
+
+    private static byte[] encode(PartitionTable table, PlacementLayout layout) {
+        com.fasterxml.jackson.databind.node.ObjectNode document = (com.fasterxml.jackson.databind.node.ObjectNode) readTree(CODEC.encode(table));
+        document.put(LAYOUT_FIELD, switch (layout) {
+            case FLAT -> "flat";
+            case BUCKETED -> "bucketed";
+        });
+        try {
+            return Json.mapper().writeValueAsBytes(document);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("BUG: cannot write the partition table", e);
+        }
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode readTree(byte[] stored) {
+        try {
+            return Json.mapper().readTree(stored);
+        } catch (java.io.IOException e) {
+            throw new CorruptDocumentException("metadata key '" + MetadataKeys.PARTITION_TABLE + "' does not hold a valid partition table: it is not JSON", e);
+        }
     }
 
     public Optional<PartitionTable> read() {
@@ -58,7 +110,12 @@ public final class PartitionTableStore {
                 ClusterEvent created = ClusterEvent.of(clock.instant(), EventKind.PARTITIONS_CREATED, null, null,
                         "partition table created: " + wanted.partitionCount() + " partitions, " + wanted.replication(),
                         Map.of("partitions", (long) wanted.partitionCount(), "replicas", (long) wanted.replication().replicas()));
-                store.commit(List.of(Op.put(MetadataKeys.PARTITION_TABLE, CODEC.encode(wanted), Precondition.DOES_NOT_EXIST), events.appendOp(created)));
+                // A new cluster has no placements, so its placement index is complete from the start, and every
+                // placement it gets is written with its entries.
+                store.commit(List.of(Op.put(MetadataKeys.PARTITION_TABLE, encode(wanted, PlacementLayout.BUCKETED), Precondition.DOES_NOT_EXIST),
+                        events.appendOp(created),
+                        Op.put(MetadataKeys.PLACEMENTS_BY_NODE, PlacementIndex.encode(new PlacementIndex.State(true, clock.instant(), "partition-table", 0)),
+                                Precondition.NONE)));
                 return wanted;
             } catch (PreconditionFailedException createdConcurrently) {
                 existing = read();

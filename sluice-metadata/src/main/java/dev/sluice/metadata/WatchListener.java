@@ -14,6 +14,12 @@ public interface WatchListener {
     /** The initial values have all been delivered. */
     default void onInitialized() {}
 
+    /**
+     * A first load (or a reload after a connection loss) failed; the watch tries again by itself. For a listener that
+     * must say what it is waiting for: until {@link #onInitialized}, nothing else tells it why nothing arrives.
+     */
+    default void onLoadFailed(Exception failure) {}
+
     /** Notifications may have been missed (connection loss): re-read what matters. */
     default void onResync() {}
 }

@@ -330,6 +330,18 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
         });
     }
 
+    @Override
+    public java.util.SortedMap<String, Versioned> getAll(java.util.Collection<String> keys, int valueBytesMax) {
+        keys.forEach(Keys::requireValid);
+        List<String> paths = keys.stream().map(this::path).toList();
+        return call("read " + keys.size() + " keys", afterLoss -> {
+            java.util.concurrent.ConcurrentSkipListMap<String, Versioned> values = new java.util.concurrent.ConcurrentSkipListMap<>();
+            readBatched(paths, valueBytesMax, keys.size() + " keys", (path, data, stat) -> values.put(keyOf(path), new Versioned(data == null ? new byte[0] : data,
+                    versionOf(stat))));
+            return new java.util.TreeMap<>(values);
+        });
+    }
+
     /** Receives one value of a batched read, on the client's event thread, in reply order. */
     @FunctionalInterface
     interface BatchedValue {
@@ -398,6 +410,7 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
             try {
                 switch (precondition) {
                     case Precondition.None none -> client.delete().forPath(path);
+                    case Precondition.Exists exists -> client.delete().forPath(path);
                     case Precondition.MatchesVersion matches -> client.delete().withVersion((int) (matches.version() - 1)).forPath(path);
                     case Precondition.DoesNotExist absent -> throw new PreconditionFailedException(key, "'" + key + "' exists; cannot delete it on condition that it does not");
                 }
@@ -480,11 +493,13 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
             case Op.Put put -> switch (step.effective()) {
                 case Precondition.DoesNotExist absent -> client.transactionOp().create().withMode(CreateMode.PERSISTENT).forPath(path(put.key()), put.value());
                 case Precondition.MatchesVersion matches -> client.transactionOp().setData().withVersion((int) (matches.version() - 1)).forPath(path(put.key()), put.value());
+                case Precondition.Exists exists -> client.transactionOp().setData().forPath(path(put.key()), put.value());
                 case Precondition.None none -> throw new IllegalStateException("BUG: unconditional puts are planned as create or set");
             };
             case Op.Delete delete -> switch (delete.precondition()) {
                 case Precondition.MatchesVersion matches -> client.transactionOp().delete().withVersion((int) (matches.version() - 1)).forPath(path(delete.key()));
                 case Precondition.None none -> client.transactionOp().delete().forPath(path(delete.key()));
+                case Precondition.Exists exists -> client.transactionOp().delete().forPath(path(delete.key()));
                 case Precondition.DoesNotExist absent -> throw new IllegalArgumentException("a delete cannot require that the key does not exist");
             };
             case Op.Check check -> client.transactionOp().check().withVersion((int) (check.version() - 1)).forPath(path(check.key()));
@@ -555,10 +570,12 @@ public final class ZooKeeperMetadataStore implements MetadataStore {
     /** Whether the first put of {@code planned} already holds exactly its bytes at its resulting version. */
     private boolean appliedEarlier(List<Planned> planned) {
         for (Planned step : planned) {
-            if (step.op() instanceof Op.Put put) {
+            // A put on condition that its key exists names no version to find, so it cannot tell.
+            if (step.op() instanceof Op.Put put && !(step.effective() instanceof Precondition.Exists)) {
                 long expectedVersion = switch (step.effective()) {
                     case Precondition.DoesNotExist absent -> 1;
                     case Precondition.MatchesVersion matches -> matches.version() + 1;
+                    case Precondition.Exists exists -> throw new IllegalStateException("BUG: left out above");
                     case Precondition.None none -> throw new IllegalStateException("BUG: puts are planned with a precondition");
                 };
                 Optional<Versioned> now = get(put.key());

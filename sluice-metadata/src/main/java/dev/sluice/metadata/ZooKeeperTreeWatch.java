@@ -148,6 +148,7 @@ final class ZooKeeperTreeWatch implements Watch {
             }
             if (!closed) {
                 log.warn("could not read the keys under '{}' for a watch; trying again in {}: {}", key, LOAD_RETRY_PAUSE, failed.toString());
+                dispatch(() -> listener.onLoadFailed(failed));
                 java.util.concurrent.CompletableFuture.delayedExecutor(LOAD_RETRY_PAUSE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
                         .execute(this::onRegistered);
             }

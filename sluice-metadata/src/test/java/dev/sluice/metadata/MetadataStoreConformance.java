@@ -188,6 +188,24 @@ public abstract class MetadataStoreConformance {
     }
 
     @Test
+    void existsWritesAnyVersionOfAnExistingKeyAndRefusesAnAbsentOne() {
+        store.put("entry", bytes("1"), Precondition.NONE);
+        store.put("entry", bytes("2"), Precondition.NONE);
+        disrupt();
+        assertThat(store.commit(List.of(Op.put("entry", bytes("3"), Precondition.EXISTS))).getFirst().version()).isEqualTo(3);
+        assertThatThrownBy(() -> store.commit(List.of(Op.put("absent", bytes("a"), Precondition.EXISTS), Op.append("log", bytes("never")))))
+                .isInstanceOf(PreconditionFailedException.class)
+                .satisfies(e -> assertThat(((PreconditionFailedException) e).key()).isEqualTo("absent"));
+        assertThatThrownBy(() -> store.commit(List.of(Op.delete("absent", Precondition.EXISTS))))
+                .isInstanceOf(PreconditionFailedException.class)
+                .satisfies(e -> assertThat(((PreconditionFailedException) e).key()).isEqualTo("absent"));
+        assertThat(store.get("absent")).isEmpty();
+        assertThat(store.readLog("log", -1, 10)).isEmpty();
+        assertThat(store.getAll(List.of("entry", "absent"), 10)).containsOnlyKeys("entry");
+        assertThat(text(store.get("entry"))).isEqualTo("3");
+    }
+
+    @Test
     void aFailedCheckFailsTheCommit() {
         store.put("fence", bytes("epoch"), Precondition.NONE);
         store.put("fence", bytes("epoch"), Precondition.NONE);

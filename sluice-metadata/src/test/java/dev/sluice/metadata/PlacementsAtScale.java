@@ -225,7 +225,7 @@ public final class PlacementsAtScale {
     }
 
     /** A mntr figure from each server, as "a / b / c". */
-    private static String stat(ZooKeeperEnsemble ensemble, String key) {
+    static String stat(ZooKeeperEnsemble ensemble, String key) {
         List<String> values = new ArrayList<>();
         for (InstanceSpec spec : ensemble.instances()) {
             values.add(fourLetterWord(spec.getPort(), "mntr").lines().filter(line -> line.startsWith(key + "\t")).findFirst()
@@ -234,7 +234,7 @@ public final class PlacementsAtScale {
         return String.join(" / ", values);
     }
 
-    private static String fourLetterWord(int port, String word) {
+    static String fourLetterWord(int port, String word) {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(30_000);
             socket.getOutputStream().write(word.getBytes(StandardCharsets.US_ASCII));
@@ -245,7 +245,7 @@ public final class PlacementsAtScale {
         }
     }
 
-    private static long usedHeapAfterGc() {
+    static long usedHeapAfterGc() {
         for (int i = 0; i < 3; i++) {
             System.gc();
         }
@@ -260,7 +260,7 @@ public final class PlacementsAtScale {
         return failed + (cause != failed ? " (cause: " + cause + ")" : "");
     }
 
-    private static String uptime() {
+    static String uptime() {
         try {
             return new String(new ProcessBuilder("uptime").start().getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         } catch (IOException e) {
@@ -268,7 +268,7 @@ public final class PlacementsAtScale {
         }
     }
 
-    private static Map<String, String> options(String[] args) {
+    static Map<String, String> options(String[] args) {
         Map<String, String> options = new LinkedHashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
             if (!args[i].startsWith("--")) {

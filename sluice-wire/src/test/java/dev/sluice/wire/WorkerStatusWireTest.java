@@ -36,8 +36,15 @@ class WorkerStatusWireTest {
     static final WorkerStatus SHUTTING_DOWN = new WorkerStatus("worker-2", new GenerationalNodeId(NodeId.of(2), 3), WorkerState.ACTIVE, false,
             List.of(), "active", 41, List.of(LEADER), List.of(), AT, null, null, SHUTDOWN);
 
+    static final PlacementLoad LOADING = new PlacementLoad(PlacementLoad.SOURCE_INDEX, false, 0, AT.minusSeconds(40),
+            "the first load of placements-by-node/N2; last attempt failed: ConnectionLossException");
+    static final WorkerStatus LOADING_PLACEMENTS = new WorkerStatus("worker-2", new GenerationalNodeId(NodeId.of(2), 3), WorkerState.ACTIVE, false,
+            List.of(), "active", 41, List.of(), List.of(), AT, null, null, null, LOADING);
+
     @Test
     void everyRecordOfTheReportRoundTrips() throws Exception {
+        assertRoundTrips(LOADING);
+        assertRoundTrips(LOADING_PLACEMENTS);
         assertRoundTrips(STATUS);
         assertRoundTrips(LEADER);
         assertRoundTrips(STAGING);

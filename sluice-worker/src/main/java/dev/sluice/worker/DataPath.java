@@ -110,7 +110,7 @@ final class DataPath {
         try {
             division = current.getDivision(groups.groupId(partition));
         } catch (IOException notHosted) {
-            Placement placement = placements.placement(partition).orElse(null);
+            Placement placement = placements.knownPlacement(partition).orElse(null);
             return CompletableFuture.completedFuture(notLeader(placement == null ? null : placement.leader(), false));
         }
         DivisionInfo info = division.getInfo();

@@ -1,21 +1,26 @@
 package dev.sluice.worker;
 
 import dev.sluice.metadata.ClusterMetadata;
+import dev.sluice.metadata.MetadataKeys;
+import dev.sluice.metadata.PlacementIndex;
 import dev.sluice.metadata.PlacementCopy;
 import dev.sluice.metadata.PlacementStore;
 import dev.sluice.metadata.Watch;
+import dev.sluice.model.Durations;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.PartitionTable;
 import dev.sluice.model.Placement;
+import dev.sluice.wire.PlacementLoad;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +33,12 @@ import org.slf4j.LoggerFactory;
  * Feeds the {@link GroupReconciler}: owns this worker's copy of the placements (watched, and re-read after
  * a missed notification and every resync interval), turns it into the desired groups, and runs the passes
  * on the worker's loop thread, at most one queued at a time.
+ *
+ * <p>In a cluster with a placement index the copy holds only the placements that name this node, read and watched
+ * through its own index entries ({@code placements-by-node/N<k>}): a worker's first load and its share of every
+ * change no longer grow with the cluster. Without one (a cluster created before the index, until its controller
+ * builds it) it holds every placement, as before. The routing a client may ask any node for needs every placement;
+ * in index mode a second copy is loaded for it on the first such request ({@link #routingPlacement}).
  *
  * <p>A joining member's group is created with the partition's <em>current</em> replica set as its peers —
  * a set without the joining node. Ratis then starts the division passive: it never campaigns and waits for
@@ -53,10 +64,33 @@ final class ReconcileLoop {
     private final ScheduledExecutorService loop;
     private final BooleanSupplier running;
     private final BooleanSupplier mayGrow;
+    /**
+     * How long a routing request waits for the first load of every placement, in a worker that reads its own through the
+     * index; after it, the request is answered unavailable and the load goes on. 100,000 placements load in ~5 s on the
+     * bench machine (docs/benchmarks.md, "Metadata at size").
+     */
+    static final Duration ROUTING_LOAD_WAIT = Duration.ofSeconds(10);
+
     private final PlacementCopy placements = new PlacementCopy();
     private final AtomicBoolean passQueued = new AtomicBoolean();
     private GroupReconciler reconciler;
     private volatile boolean initialized;
+    /** This node, once {@link #watch} started; the placements are read through its index entries when {@link #throughIndex}. */
+    private volatile NodeId me;
+    private volatile boolean throughIndex;
+    private volatile java.time.Instant watchingSince;
+    /** The last failure of the first load, for the status; null while none failed. */
+    private volatile String lastLoadFailure;
+    /**
+     * Whether the watch finished its first load. {@link #initialized} also turns true on a resync's full read, which
+     * gives the passes their placements while the watch is stuck; the status tells the two apart.
+     */
+    private volatile boolean watchLoaded;
+    /** Every placement, for routing, in index mode; loaded on first use, never in a worker that reads every placement anyway. */
+    private final Object everyPlacementLock = new Object();
+    private PlacementCopy everyPlacement;
+    private Watch everyPlacementWatch;
+    private final java.util.concurrent.CountDownLatch everyPlacementLoaded = new java.util.concurrent.CountDownLatch(1);
 
     /**
      * @param running whether passes may run at all
@@ -80,18 +114,130 @@ final class ReconcileLoop {
         reconciler = driven;
     }
 
-    /** Starts watching the placements and schedules the periodic re-read. */
-    Watch watch() {
-        Watch watch = metadata.placements().watch(this::onPlacement, this::onInitialized, () -> loop.execute(this::resync));
+    /**
+     * Starts watching the placements that concern {@code node} (through its index entries when the cluster has an index,
+     * else every placement) and schedules the periodic re-read.
+     */
+    Watch watch(NodeId node) {
+        me = node;
+        watchingSince = config.clock().instant();
+        throughIndex = metadata.placements().indexed();
+        Watch watch;
+        if (throughIndex) {
+            watch = metadata.placements().watchNode(node, this::onPlacement, this::onInitialized, () -> loop.execute(this::resync), this::onLoadFailed);
+        } else {
+            log.info("{}: this cluster has no placement index yet; reading every placement", config.nodeName());
+            watch = metadata.placements().watch(this::onPlacement, this::onInitialized, () -> loop.execute(this::resync), this::onLoadFailed);
+        }
+        Watch routingWatch = () -> {
+            synchronized (everyPlacementLock) {
+                if (everyPlacementWatch != null) {
+                    everyPlacementWatch.close();
+                }
+            }
+        };
         long every = config.resyncInterval().toMillis();
         loop.scheduleWithFixedDelay(this::resync, every, every, TimeUnit.MILLISECONDS);
         long check = GROUP_CHECK_INTERVAL.toMillis();
         loop.scheduleWithFixedDelay(this::requestPass, check, check, TimeUnit.MILLISECONDS);
-        return watch;
+        return () -> {
+            watch.close();
+            routingWatch.close();
+        };
     }
 
     boolean initialized() {
         return initialized;
+    }
+
+    private void onLoadFailed(Exception failure) {
+        lastLoadFailure = failure.toString();
+    }
+
+    /** How this worker reads its placements, for its status; null before {@link #watch}. */
+    PlacementLoad load() {
+        java.time.Instant since = watchingSince;
+        if (since == null) {
+            return null;
+        }
+        String source = throughIndex ? PlacementLoad.SOURCE_INDEX : PlacementLoad.SOURCE_EVERY_PLACEMENT;
+        if (watchLoaded) {
+            return new PlacementLoad(source, true, placements.size(), since, null);
+        }
+        String what = throughIndex ? "the first load of its index entries (" + PlacementIndex.nodeKey(me) + ") and the placements they list"
+                : "the first load of every placement (" + MetadataKeys.PLACEMENTS + ")";
+        String failure = lastLoadFailure;
+        return new PlacementLoad(source, false, placements.size(), since,
+                what + (failure == null ? "" : "; the last attempt failed, trying again: " + failure)
+                        + (initialized ? "; meanwhile its placements are re-read every " + Durations.human(config.resyncInterval()) + " and followed no sooner"
+                                : ""));
+    }
+
+    /**
+     * The placement of {@code partition} for routing a client: this worker's own copy when it holds it, else (in index
+     * mode) the copy of every placement, loaded on the first call, which waits up to {@link #ROUTING_LOAD_WAIT} for it.
+     *
+     * @throws RoutingNotLoaded if every placement is not loaded within the wait
+     */
+    Optional<Placement> routingPlacement(PartitionId partition) {
+        Optional<Placement> own = placements.get(partition);
+        if (own.isPresent() || !throughIndex) {
+            return own;
+        }
+        return everyPlacement(true).get(partition);
+    }
+
+    /** A hint for a partition not hosted here: what this worker knows without waiting. */
+    Optional<Placement> knownPlacement(PartitionId partition) {
+        Optional<Placement> own = placements.get(partition);
+        if (own.isPresent() || !throughIndex) {
+            return own;
+        }
+        PlacementCopy every = everyPlacement(false);
+        return every == null ? Optional.empty() : every.get(partition);
+    }
+
+    /** The copy of every placement; started on the first call, and waited for only if {@code await}. */
+    private PlacementCopy everyPlacement(boolean await) {
+        PlacementCopy copy;
+        synchronized (everyPlacementLock) {
+            if (everyPlacement == null && await) {
+                PlacementCopy started = new PlacementCopy();
+                log.info("{}: loading every placement to answer routing requests", config.nodeName());
+                everyPlacementWatch = metadata.placements().watch(started::onNotification, everyPlacementLoaded::countDown,
+                        () -> CompletableFuture.runAsync(() -> {
+                            try {
+                                started.reload(metadata.placements()::readAll);
+                            } catch (RuntimeException failed) {
+                                log.warn("{}: re-reading every placement for routing failed: {}", config.nodeName(), failed.toString());
+                            }
+                        }), failure -> {});
+                everyPlacement = started;
+            }
+            copy = everyPlacement;
+        }
+        if (copy == null) {
+            return null;
+        }
+        if (!await) {
+            return everyPlacementLoaded.getCount() == 0 ? copy : null;
+        }
+        try {
+            if (!everyPlacementLoaded.await(ROUTING_LOAD_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new RoutingNotLoaded("this node is still loading every placement for routing (" + copy.size() + " so far); ask again");
+            }
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new RoutingNotLoaded("interrupted while loading every placement for routing");
+        }
+        return copy;
+    }
+
+    /** Every placement is not loaded yet: a routing request should be answered unavailable. */
+    static final class RoutingNotLoaded extends RuntimeException {
+        RoutingNotLoaded(String message) {
+            super(message);
+        }
     }
 
     int placementCount() {
@@ -110,6 +256,7 @@ final class ReconcileLoop {
     }
 
     private void onInitialized() {
+        watchLoaded = true;
         initialized = true;
         requestPass();
     }
@@ -120,7 +267,8 @@ final class ReconcileLoop {
             return;
         }
         try {
-            placements.reload(metadata.placements()::readAll);
+            NodeId node = me;
+            placements.reload(throughIndex ? () -> metadata.placements().readNode(node) : metadata.placements()::readAll);
             initialized = true;
             identity.onNodes(metadata.nodes().read());
             pass();

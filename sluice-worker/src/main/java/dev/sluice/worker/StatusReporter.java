@@ -114,7 +114,7 @@ final class StatusReporter {
         return new WorkerStatus(config.nodeName(), mine == null ? null : mine.id(), mine == null ? null : mine.workerState(), ready.getAsBoolean(),
                 warmUp.results(), identity.superseded() ? "superseded by a newer process of this node" : warmUp.activation(),
                 identity.nodes().version().value(), replicas, reconciler.removals(), config.clock().instant(), disk.get(), clients.get(),
-                shutdown.get());
+                shutdown.get(), placements.load());
     }
 
     Optional<ReplicaStatus> replicaStatus(PartitionId partition) {
@@ -191,7 +191,7 @@ final class StatusReporter {
         }
         List<RoutingInfo.PartitionRoute> routes = new ArrayList<>();
         for (PartitionId partition : known.partitions()) {
-            Placement placement = placements.placement(partition).orElse(null);
+            Placement placement = placements.routingPlacement(partition).orElse(null);
             if (placement == null) {
                 continue;
             }

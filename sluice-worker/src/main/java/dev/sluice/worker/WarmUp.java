@@ -202,9 +202,11 @@ final class WarmUp {
         if (seen < stored) {
             return WarmUpCheck.Outcome.fail("has seen nodes configuration v" + seen + " but the store holds v" + stored);
         }
+        dev.sluice.wire.PlacementLoad load = placements.load();
         if (!placements.initialized()) {
-            return WarmUpCheck.Outcome.fail("has not read the placements yet");
+            return WarmUpCheck.Outcome.fail("has not read the placements yet" + (load == null ? "" : ": waiting for " + load.waitingFor()));
         }
-        return WarmUpCheck.Outcome.pass("at nodes configuration v" + seen + ", " + placements.placementCount() + " placements read");
+        return WarmUpCheck.Outcome.pass("at nodes configuration v" + seen + ", " + placements.placementCount() + " placements read"
+                + (load != null && load.source().equals(dev.sluice.wire.PlacementLoad.SOURCE_INDEX) ? " through its index" : ""));
     }
 }

@@ -207,7 +207,7 @@ public final class Worker implements AutoCloseable {
                     reconcileLoop.requestPass();
                 }
             }));
-            watches.add(reconcileLoop.watch());
+            watches.add(reconcileLoop.watch(identity.self().nodeId()));
             loop.scheduleWithFixedDelay(warmUp::pass, 0, config.warmUpInterval().toMillis(), TimeUnit.MILLISECONDS);
             long diskCheck = config.diskCheckInterval().toMillis();
             loop.scheduleWithFixedDelay(this::followDisk, diskCheck, diskCheck, TimeUnit.MILLISECONDS);

@@ -284,7 +284,11 @@ public final class WorkerHttp {
             unavailable(ctx, ErrorCodes.UNAVAILABLE, "this node has not read the partition table yet", null);
             return;
         }
-        json(ctx, 200, worker.routing());
+        try {
+            json(ctx, 200, worker.routing());
+        } catch (ReconcileLoop.RoutingNotLoaded loading) {
+            unavailable(ctx, ErrorCodes.UNAVAILABLE, loading.getMessage(), null);
+        }
     }
 
     private void ready(Context ctx) {
