@@ -87,6 +87,8 @@ final class ControlLoop {
     private IncrementalScheduler scheduler;
     private final Map<PartitionId, SchedulerView> schedulerViews = new java.util.HashMap<>();
     private Instant settingsReadAt;
+    /** Where the last pass's time went, for benchmarks; null before the first full pass. */
+    private PassTimings lastTimings;
 
     ControlLoop(ClusterMetadata metadata, ClusterView view, DataPlane dataPlane, ControllerConfig config, InstantSource clock, Fence fence,
             String leaderId, Runnable requestPass, ControllerMetrics metrics, Executor statusWrites) {
@@ -135,6 +137,11 @@ final class ControlLoop {
 
     /** How often a pass reads the runtime throttles again. */
     static final java.time.Duration SETTINGS_READ_INTERVAL = java.time.Duration.ofSeconds(1);
+
+    /** Where the last pass that got as far as publishing spent its time. */
+    PassTimings lastTimings() {
+        return lastTimings;
+    }
 
     /** The status published by the last pass, if any. */
     ControllerStatus lastStatus() {
@@ -223,6 +230,7 @@ final class ControlLoop {
         List<ControllerStatus.WorkerCounts> counts = nodes.workers().stream().map(worker -> emptiness.counts(worker.nodeId())).toList();
         publisher.publish(nodes, movesInFlight(current), drainProgress, groupProgress, plan.explanations(), counts,
                 ClientImpact.of(nodes.workers(), registered, observer.clientWindows(), now), timings, now);
+        lastTimings = timings;
         // A rolling restart and a worker catching up after its maintenance are under way too: at the idle pass
         // interval (5 s) each of their steps waited a whole interval.
         return !moves.steps().isEmpty() || moves.anyCallInFlight() || rolling || maintenance.watching()
