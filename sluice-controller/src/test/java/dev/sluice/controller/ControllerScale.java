@@ -38,7 +38,7 @@ import java.util.Set;
  * partitions", has the command). Options: {@code --workers 10000 --partitions 1000000} (3 replicas over 3 zones,
  * worker i in zone {@code z((i-1) mod 3)}), {@code --drain 100} (workers 1…100, a third in each zone) or
  * {@code --drain zone} (every worker of zone z0), {@code --max-changes-per-node 4 --max-changes-in-cluster 1000
- * --fill 16}, {@code --latency 2} (data-plane steps a call takes), {@code --max-steps 5000}.
+ * --fill 16}, {@code --latency 2} (data-plane steps a call takes), {@code --max-steps 5000}, {@code --steady 10} (passes measured once settled).
  */
 final class ControllerScale {
 
@@ -71,9 +71,10 @@ final class ControllerScale {
             Phase placement = new Phase("full placement from nothing, to settled");
             int steps = placement.run(cluster, settling::settled, maxSteps);
             placement.print(steps);
-            Phase steady = new Phase("steady, nothing changes (10 passes)");
-            steady.run(cluster, () -> false, 10);
-            steady.print(10);
+            int steadyPasses = Integer.parseInt(options.getOrDefault("steady", "10"));
+            Phase steady = new Phase("steady, nothing changes (" + steadyPasses + " passes)");
+            steady.run(cluster, () -> false, steadyPasses);
+            steady.print(steadyPasses);
             System.out.printf(Locale.ROOT, "heap after GC, settled: %d MiB%n", usedHeapAfterGc() >> 20);
 
             Set<NodeId> drained = drained(cluster, drain, workers);
