@@ -243,7 +243,7 @@ final class ControlLoop {
         }, fence, now);
         List<DrainProgress> drainProgress = drains.track(new DrainTracker.PassFacts(nodes, current, leaders, moves.steps(), moves.memories(),
                 plan.explanations(),
-                holdings, now), fence);
+                holdings, now, emptiness, partition -> placements.get(partition).placement()), fence);
         List<DrainGroupProgress> groupProgress = groups.track(nodes, drainProgress, fence, now);
         timings.lap("drains");
         List<ControllerStatus.WorkerCounts> counts = nodes.workers().stream().map(worker -> emptiness.counts(worker.nodeId())).toList();
