@@ -40,7 +40,7 @@ final class Pass {
      * drain's pass ran hundreds of them (73 s of CPU for the first pass of a 100-worker drain, docs/benchmarks.md). Far
      * above what clusters of thousands of partitions need in a pass; above it the rest waits for the next pass.
      */
-    static final long MAX_LEADER_SEARCH_WORK = 1_000_000;
+    static final long MAX_LEADER_SEARCH_WORK = 5_000_000;
     /** Rounds of the free direct leadership sweep; each is one pass over the partitions. */
     private static final int FREE_LEADER_SWEEPS = 4;
 
