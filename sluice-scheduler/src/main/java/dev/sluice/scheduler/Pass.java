@@ -33,14 +33,6 @@ final class Pass {
      * paid balancing then does the rest.
      */
     private static final long MAX_CHAIN_SEARCH_WORK = 20_000_000;
-    /**
-     * Leaderships one pass's leader balancing may look at in its chain searches before it starts no further search (the
-     * one under way finishes, so every pass that searches makes progress). Each search is a walk over the leaderships
-     * reachable from the most loaded workers, up to every leadership when no chain exists; at a million partitions a
-     * drain's pass ran hundreds of them (73 s of CPU for the first pass of a 100-worker drain, docs/benchmarks.md). Far
-     * above what clusters of thousands of partitions need in a pass; above it the rest waits for the next pass.
-     */
-    static final long MAX_LEADER_SEARCH_WORK = 5_000_000;
     /** Rounds of the free direct leadership sweep; each is one pass over the partitions. */
     private static final int FREE_LEADER_SWEEPS = 4;
 
@@ -1347,9 +1339,6 @@ final class Pass {
             }
             boolean found = false;
             for (int threshold = max; threshold - 2 >= min && !found; threshold--) {
-                if (paths.work > MAX_LEADER_SEARCH_WORK) {
-                    return;
-                }
                 // With the budget spent, a chain applies only if its first transfer is free, so without a free first hop
                 // the search would walk every leadership for nothing — once per threshold, each pass leaderships are
                 // uneven: at 100 × 10,000 nine tenths of a pass's time went there. Skipping it changes no plan, which
@@ -1449,8 +1438,6 @@ final class Pass {
         private final int[] viaPartition = new int[nodeCount];
         private final boolean[] done = new boolean[nodeCount];
         private final int[] deque = new int[4 * nodeCount + 4];
-        /** Leaderships looked at by the searches so far (see {@link #MAX_LEADER_SEARCH_WORK}). */
-        long work;
 
         LeaderPaths(int[] count, java.util.BitSet fixed, java.util.BitSet free, IntList[] ledBy) {
             this.count = count;
@@ -1506,7 +1493,6 @@ final class Pass {
                     return apply(u, budget);
                 }
                 IntList led = ledBy[u];
-                work += led.size();
                 for (int i = 0; i < led.size(); i++) {
                     int q = led.get(i);
                     if (leader[q] != u || fixed.get(q) || frozen(q) && !free.get(q)) {
