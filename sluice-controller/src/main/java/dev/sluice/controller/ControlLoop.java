@@ -87,7 +87,16 @@ final class ControlLoop {
     /** The scheduler's index of the placements, kept across passes; rebuilt by a new loop (a new controller term). */
     private IncrementalScheduler scheduler;
     private final Map<PartitionId, SchedulerView> schedulerViews = new java.util.HashMap<>();
+    /** The placements as this term last saw them, which changed, which move: so a pass visits what moves, not everything. */
+    private final PlacementFeed feed = new PlacementFeed();
+    /**
+     * Whether every pass checks the sets kept across passes ({@link PlacementFeed}, {@link MoveBook}) against the
+     * placements and memories they follow: O(P) a pass, for tests and the simulation.
+     */
+    boolean checkKeptSets;
     private Instant settingsReadAt;
+    /** Where the last pass's time went, for benchmarks; null before the first full pass. */
+    private PassTimings lastTimings;
 
     ControlLoop(ClusterMetadata metadata, ClusterView view, DataPlane dataPlane, ControllerConfig config, InstantSource clock, Fence fence,
             String leaderId, Runnable requestPass, ControllerMetrics metrics, Executor statusWrites) {
@@ -109,7 +118,7 @@ final class ControlLoop {
         this.maintenance = new MaintenanceKeeper(metadata, config.limits().deadNodeGrace(), metrics);
         this.rollouts = new RolloutDriver(metadata, dataPlane, maintenance, metrics);
         this.moves = new MoveBook(stepper, observer, publisher, metrics);
-        this.decisions = new PlacementDecisions(new PlacementWriter(metadata, view, fence), moves, publisher, metrics);
+        this.decisions = new PlacementDecisions(new PlacementWriter(metadata, view, fence, feed::written), moves, publisher, metrics);
         this.settings = new SettingsRequests(metadata, config.limits(), clock);
         this.limits = config.limits();
     }
@@ -137,6 +146,11 @@ final class ControlLoop {
     /** How often a pass reads the runtime throttles again. */
     static final java.time.Duration SETTINGS_READ_INTERVAL = java.time.Duration.ofSeconds(1);
 
+    /** Where the last pass that got as far as publishing spent its time. */
+    PassTimings lastTimings() {
+        return lastTimings;
+    }
+
     /** The status published by the last pass, if any. */
     ControllerStatus lastStatus() {
         return publisher.last();
@@ -159,18 +173,20 @@ final class ControlLoop {
             return false;
         }
         Map<PartitionId, VersionedPlacement> placements = view.placements();
+        feed.read(placements);
+        feed.takeWritten();
         Set<NodeId> registered = view.alive();
         refreshLimits(now);
         applyEvents();
         moves.expireCalls(now);
         publisher.reportDeaths(nodes, registered, now);
-        observer.begin(nodes, registered, involved(placements), now);
+        observer.begin(nodes, registered, involved(), now);
         // Only workers the controller itself heard from recently may receive replicas or leaderships: a
         // process killed a moment ago keeps its registration until its session expires.
         Set<NodeId> healthy = new HashSet<>();
         registered.stream().filter(observer::healthy).forEach(healthy::add);
         Liveness live = liveness.update(nodes, healthy, now);
-        moves.track(placements, now);
+        trackMoves(now);
         timings.lap("observe");
 
         Map<PartitionId, NodeId> leaders = observer.leaders();
@@ -180,7 +196,7 @@ final class ControlLoop {
         // while transfers ran counted each moving leadership at its old holder, piled more onto the transfers'
         // targets, and the next pass moved some on again (a rolling restart: 51 changes where 48 sufficed).
         Map<PartitionId, NodeId> plannedLeaders = moves.leadersAfterTransfers(leaders);
-        Plan plan = plan(nodes, live, table.get(), placements, plannedLeaders, now);
+        Plan plan = plan(nodes, live, table.get(), placements.values(), placements.size(), plannedLeaders, now);
         timings.lap("plan");
         decisions.write(plan, placements, nodes, firstPlacementsAllowed, List.of(), now);
         timings.lap("write");
@@ -193,8 +209,11 @@ final class ControlLoop {
             // they are once the completions are written, starts the next moves in this pass instead of the next
             // one (a drain of 18 moves, 4 at a time, waits for that ~5 times), and the completions and those
             // starts go to the store in one commit instead of two.
-            Map<PartitionId, VersionedPlacement> completed = PlacementDecisions.withCompletions(placements, completions, now);
-            Plan replanned = plan(nodes, live, table.get(), completed, plannedLeaders, now);
+            // Only what changed since the first plan is handed over again: the starts written since, and the completions.
+            Map<PartitionId, VersionedPlacement> changedSincePlan = new TreeMap<>();
+            feed.takeWritten().forEach(written -> changedSincePlan.put(written.placement().partition(), written));
+            changedSincePlan.putAll(PlacementDecisions.completed(placements, completions, now));
+            Plan replanned = plan(nodes, live, table.get(), changedSincePlan.values(), placements.size(), plannedLeaders, now);
             timings.lap("replan");
             decisions.write(replanned, placements, nodes, firstPlacementsAllowed, completions, now);
             timings.lap("complete");
@@ -202,8 +221,15 @@ final class ControlLoop {
             timings.lap("step");
         }
         decisions.recordLeaders(placements, leaders, now);
-        moves.track(placements, now);
+        trackMoves(now);
         timings.lap("leaders");
+        if (checkKeptSets) {
+            List<String> wrong = new ArrayList<>(feed.check(placements));
+            wrong.addAll(moves.checkSets());
+            if (!wrong.isEmpty()) {
+                throw new IllegalStateException("BUG: sets kept across passes disagree with a walk over everything: " + wrong);
+            }
+        }
 
         List<Placement> current = placements.values().stream().map(VersionedPlacement::placement).toList();
         Function<NodeId, Emptiness.Holding> holdings = node -> holding(node, registered);
@@ -219,12 +245,13 @@ final class ControlLoop {
         }, fence, now);
         List<DrainProgress> drainProgress = drains.track(new DrainTracker.PassFacts(nodes, current, leaders, moves.steps(), moves.memories(),
                 plan.explanations(),
-                holdings, now), fence);
+                holdings, now, emptiness, partition -> placements.get(partition).placement()), fence);
         List<DrainGroupProgress> groupProgress = groups.track(nodes, drainProgress, fence, now);
         timings.lap("drains");
         List<ControllerStatus.WorkerCounts> counts = nodes.workers().stream().map(worker -> emptiness.counts(worker.nodeId())).toList();
-        publisher.publish(nodes, movesInFlight(current), drainProgress, groupProgress, plan.explanations(), counts,
+        publisher.publish(nodes, movesInFlight(placements), drainProgress, groupProgress, plan.explanations(), counts,
                 ClientImpact.of(nodes.workers(), registered, observer.clientWindows(), now), timings, now);
+        lastTimings = timings;
         // A rolling restart and a worker catching up after its maintenance are under way too: at the idle pass
         // interval (5 s) each of their steps waited a whole interval.
         return !moves.steps().isEmpty() || moves.anyCallInFlight() || rolling || maintenance.watching()
@@ -234,18 +261,26 @@ final class ControlLoop {
     /** A placement as the scheduler sees it: the stored one with the leader observed, kept while neither changes. */
     private record SchedulerView(Placement stored, NodeId leader, Placement seen) {}
 
+    /** Hands the move book the placements that changed and those that move (the others have nothing new for it). */
+    private void trackMoves(Instant now) {
+        moves.track(feed.takeChangedAndMoving(), feed.takeRemoved(), feed.size(), now);
+    }
+
     /**
-     * Plans with the scheduler's index kept across passes ({@link IncrementalScheduler}): only placements that changed
-     * since the last pass (a new stored object, or another observed leader) are handed to it, so a pass costs what
-     * changed plus one look at each placement, not a rebuild of the index.
+     * Plans with the scheduler's index kept across passes ({@link IncrementalScheduler}): of {@code candidates} only
+     * those that changed since the last pass (a new stored object, or another observed leader) are handed to it, so a
+     * pass costs what changed plus one look at each candidate, not a rebuild of the index. The first plan of a pass
+     * gives every placement (any leader may have changed); a second gives only what the pass changed since.
+     *
+     * @param placed how many placements there are: when the scheduler holds more, those gone are taken out
      */
-    private Plan plan(NodesConfiguration nodes, Liveness live, PartitionTable table, Map<PartitionId, VersionedPlacement> placements,
+    private Plan plan(NodesConfiguration nodes, Liveness live, PartitionTable table, java.util.Collection<VersionedPlacement> candidates, int placed,
             Map<PartitionId, NodeId> leaders, Instant now) {
         if (scheduler == null || !scheduler.table().equals(table)) {
             scheduler = new IncrementalScheduler(table);
             schedulerViews.clear();
         }
-        for (VersionedPlacement versioned : placements.values()) {
+        for (VersionedPlacement versioned : candidates) {
             Placement stored = versioned.placement();
             NodeId leader = leaders.get(stored.partition());
             SchedulerView known = schedulerViews.get(stored.partition());
@@ -255,10 +290,10 @@ final class ControlLoop {
                 scheduler.put(seen);
             }
         }
-        if (schedulerViews.size() != placements.size()) {
+        if (schedulerViews.size() != placed) {
             for (java.util.Iterator<PartitionId> known = schedulerViews.keySet().iterator(); known.hasNext(); ) {
                 PartitionId partition = known.next();
-                if (!placements.containsKey(partition)) {
+                if (feed.get(partition) == null) {
                     known.remove();
                     scheduler.remove(partition);
                 }
@@ -270,13 +305,11 @@ final class ControlLoop {
     /** Steps every move on; returns the completions to write. */
     private List<PlacementChange.CompleteMove> driveMoves(Map<PartitionId, VersionedPlacement> placements, NodesConfiguration nodes, Instant now) {
         List<PlacementChange.CompleteMove> completions = new ArrayList<>();
-        for (VersionedPlacement versioned : placements.values()) {
-            if (versioned.placement().hasNext()) {
-                driveOrReport(versioned.placement(), nodes, now).ifPresent(completions::add);
-            } else {
-                moves.stepsDone(versioned.placement().partition());
-            }
+        for (PartitionId partition : List.copyOf(feed.moving())) {
+            driveOrReport(placements.get(partition).placement(), nodes, now).ifPresent(completions::add);
         }
+        // A step is kept while its partition moves: one whose move ended (here or under another writer) is done.
+        moves.stepsDoneUnless(partition -> !placements.containsKey(partition) || feed.moving().contains(partition));
         return completions;
     }
 
@@ -296,12 +329,10 @@ final class ControlLoop {
     // ---------------------------------------------------------------- observation
 
     /** Workers taking part in a move: polled every pass, so a move's steps follow each other quickly. */
-    private static Set<NodeId> involved(Map<PartitionId, VersionedPlacement> placements) {
+    private Set<NodeId> involved() {
         Set<NodeId> involved = new HashSet<>();
-        for (VersionedPlacement versioned : placements.values()) {
-            if (versioned.placement().hasNext()) {
-                involved.addAll(versioned.placement().members());
-            }
+        for (PartitionId partition : feed.moving()) {
+            involved.addAll(feed.get(partition).placement().members());
         }
         return involved;
     }
@@ -347,8 +378,7 @@ final class ControlLoop {
         // worker back from a drain drew 13 leadership events, some back and forth, for six real changes; it
         // depends on timing and no test reproduces it). A leadership that must move (its holder is dead,
         // draining, leaving) does not wait.
-        boolean replicaSetsChanging = !plan.replicaSetChanges().isEmpty()
-                || placements.values().stream().anyMatch(versioned -> versioned.placement().hasNext());
+        boolean replicaSetsChanging = !plan.replicaSetChanges().isEmpty() || !feed.moving().isEmpty();
         for (LeadershipChange change : plan.leadershipChanges()) {
             PartitionId partition = change.partition();
             VersionedPlacement versioned = placements.get(partition);
@@ -380,12 +410,15 @@ final class ControlLoop {
      * refuses the partition's writes until it stops leading.
      */
     private void releaseStuckTransfers(Map<PartitionId, VersionedPlacement> placements, NodesConfiguration nodes, Instant now) {
-        for (VersionedPlacement versioned : placements.values()) {
-            Placement placement = versioned.placement();
-            MoveMemory memory = moves.memory(placement.partition());
-            if (placement.hasNext() || memory == null) {
+        // Only a memory whose last failure left a transfer pending can release one (MoveStepper.releaseTransfer): the move
+        // book keeps those, so this visits them, in partition order, rather than every placement.
+        for (PartitionId partition : List.copyOf(moves.transferTrouble())) {
+            VersionedPlacement versioned = placements.get(partition);
+            MoveMemory memory = moves.memory(partition);
+            if (versioned == null || versioned.placement().hasNext() || memory == null) {
                 continue;
             }
+            Placement placement = versioned.placement();
             Optional<MoveStep.StepDown> stepDown = stepper.releaseTransfer(memory, now);
             if (stepDown.isPresent()) {
                 log.warn("{}: {} steps down: {}", placement.partition(), stepDown.get().leader(), stepDown.get().why());
@@ -450,16 +483,15 @@ final class ControlLoop {
         moves.step(partition, new MoveStep.InFlight(action, call.startedAt(), call.deadline()));
     }
 
-    private List<ControllerStatus.MoveInFlight> movesInFlight(List<Placement> placements) {
+    private List<ControllerStatus.MoveInFlight> movesInFlight(Map<PartitionId, VersionedPlacement> placements) {
         List<ControllerStatus.MoveInFlight> inFlight = new ArrayList<>();
-        for (Placement placement : placements) {
-            if (placement.hasNext()) {
-                MoveStep step = moves.steps().get(placement.partition());
-                MoveMemory memory = moves.memory(placement.partition());
-                inFlight.add(new ControllerStatus.MoveInFlight(placement.partition(), placement.current(), placement.next(), placement.changeStartedAt(),
-                        step == null ? null : step.kind(), step == null ? "starting" : step.describe(),
-                        memory == null || memory.lastFailure() == null ? null : memory.lastFailure().detail()));
-            }
+        for (PartitionId partition : feed.moving()) {
+            Placement placement = placements.get(partition).placement();
+            MoveStep step = moves.steps().get(partition);
+            MoveMemory memory = moves.memory(partition);
+            inFlight.add(new ControllerStatus.MoveInFlight(partition, placement.current(), placement.next(), placement.changeStartedAt(),
+                    step == null ? null : step.kind(), step == null ? "starting" : step.describe(),
+                    memory == null || memory.lastFailure() == null ? null : memory.lastFailure().detail()));
         }
         return inFlight;
     }

@@ -35,6 +35,13 @@ final class MoveBook {
     private final Map<PartitionId, MoveMemory> memories = new HashMap<>();
     private final Map<PartitionId, Long> seenVersions = new HashMap<>();
     private final Map<PartitionId, MoveStep> steps = new TreeMap<>();
+    /**
+     * The partitions whose memory has a call in flight, and those whose last failure may need a leader released
+     * ({@link MoveStepper#releaseTransfer}): kept with every change of a memory ({@link #put}), so a pass visits these
+     * instead of every partition's memory. In partition order, as the walks over every placement went.
+     */
+    private final java.util.TreeSet<PartitionId> inFlight = new java.util.TreeSet<>();
+    private final java.util.TreeSet<PartitionId> transferTrouble = new java.util.TreeSet<>();
 
     MoveBook(MoveStepper stepper, Observer observer, StatusPublisher publisher, ControllerMetrics metrics) {
         this.stepper = stepper;
@@ -48,11 +55,71 @@ final class MoveBook {
     }
 
     void remember(PartitionId partition, MoveMemory memory) {
+        put(partition, memory);
+    }
+
+    /** Every change of a memory comes here, so the sets kept beside the memories stay exact. */
+    private void put(PartitionId partition, MoveMemory memory) {
         memories.put(partition, memory);
+        if (memory.inFlight() != null) {
+            inFlight.add(partition);
+        } else {
+            inFlight.remove(partition);
+        }
+        if (mayNeedRelease(memory)) {
+            transferTrouble.add(partition);
+        } else {
+            transferTrouble.remove(partition);
+        }
+    }
+
+    private void forget(java.util.Collection<PartitionId> partitions) {
+        for (PartitionId partition : partitions) {
+            memories.remove(partition);
+            seenVersions.remove(partition);
+            steps.remove(partition);
+            inFlight.remove(partition);
+            transferTrouble.remove(partition);
+        }
+    }
+
+    /** The failures after which {@link MoveStepper#releaseTransfer} may step a leader down. */
+    private static boolean mayNeedRelease(MoveMemory memory) {
+        return memory.lastFailure() instanceof MoveFailure.TransferLeftPending || memory.lastFailure() instanceof MoveFailure.TransferPending;
+    }
+
+    /** The partitions whose memory's last failure is a leadership transfer left pending, in partition order. */
+    java.util.SortedSet<PartitionId> transferTrouble() {
+        return java.util.Collections.unmodifiableSortedSet(transferTrouble);
+    }
+
+    /**
+     * What the sets kept beside the memories disagree on with the memories themselves, one line each; empty when they
+     * agree. For the simulation's checks: a set that missed one update fails the run that caused it.
+     */
+    List<String> checkSets() {
+        java.util.TreeSet<PartitionId> calls = new java.util.TreeSet<>();
+        java.util.TreeSet<PartitionId> trouble = new java.util.TreeSet<>();
+        memories.forEach((partition, memory) -> {
+            if (memory.inFlight() != null) {
+                calls.add(partition);
+            }
+            if (mayNeedRelease(memory)) {
+                trouble.add(partition);
+            }
+        });
+        List<String> wrong = new java.util.ArrayList<>();
+        if (!calls.equals(inFlight)) {
+            wrong.add("calls in flight kept " + inFlight + ", memories say " + calls);
+        }
+        if (!trouble.equals(transferTrouble)) {
+            wrong.add("transfers left pending kept " + transferTrouble + ", memories say " + trouble);
+        }
+        return wrong;
     }
 
     Map<PartitionId, MoveMemory> memories() {
-        return memories;
+        return java.util.Collections.unmodifiableMap(memories);
     }
 
     Map<PartitionId, MoveStep> steps() {
@@ -71,22 +138,27 @@ final class MoveBook {
         steps.remove(partition);
     }
 
+    /** Forgets the step of every partition for which {@code keep} does not hold. */
+    void stepsDoneUnless(java.util.function.Predicate<PartitionId> keep) {
+        steps.keySet().removeIf(keep.negate());
+    }
+
     /**
      * {@code observed} with every leadership transfer under way counted as done: the leader each partition will
      * have once its transfer completes. A transfer that fails shows its old leader again in a later pass.
      */
     Map<PartitionId, NodeId> leadersAfterTransfers(Map<PartitionId, NodeId> observed) {
         Map<PartitionId, NodeId> expected = new HashMap<>(observed);
-        memories.forEach((partition, memory) -> {
-            if (memory.inFlight() != null && memory.inFlight().action() instanceof MoveStep.ShedLeadership shed) {
+        for (PartitionId partition : inFlight) {
+            if (memories.get(partition).inFlight().action() instanceof MoveStep.ShedLeadership shed) {
                 expected.put(partition, shed.to());
             }
-        });
+        }
         return expected;
     }
 
     boolean anyCallInFlight() {
-        return memories.values().stream().anyMatch(memory -> memory.inFlight() != null);
+        return !inFlight.isEmpty();
     }
 
     /**
@@ -94,7 +166,18 @@ final class MoveBook {
      * last look, or a joining member's log advancing.
      */
     void track(Map<PartitionId, VersionedPlacement> placements, Instant now) {
-        for (VersionedPlacement versioned : placements.values()) {
+        List<PartitionId> removed = memories.keySet().stream().filter(partition -> !placements.containsKey(partition)).toList();
+        track(placements.values(), removed, placements.size(), now);
+    }
+
+    /**
+     * {@link #track(Map, Instant)} told what to look at: {@code looked} are the placements that changed since the last
+     * call and those with a next set (a joiner's log may have advanced), {@code removed} the partitions whose placement is
+     * gone, {@code placed} how many placements there are now. For any other placement the walk over every placement
+     * changed nothing: its memory is for the same move (none), its version is the one seen, it has no joiner.
+     */
+    void track(java.util.Collection<VersionedPlacement> looked, java.util.Collection<PartitionId> removed, int placed, Instant now) {
+        for (VersionedPlacement versioned : looked) {
             Placement placement = versioned.placement();
             PartitionId partition = placement.partition();
             MoveMemory memory = memories.computeIfAbsent(partition, p -> MoveMemory.fresh(placement.next(), now)).forMove(placement.next(), now);
@@ -108,11 +191,12 @@ final class MoveBook {
                     memory = memory.joinersAt(replica.get().appliedIndex(), now);
                 }
             }
-            memories.put(partition, memory);
+            put(partition, memory);
         }
-        memories.keySet().retainAll(placements.keySet());
-        seenVersions.keySet().retainAll(placements.keySet());
-        steps.keySet().retainAll(placements.keySet());
+        forget(removed);
+        if (memories.size() != placed) {
+            throw new IllegalStateException("BUG: " + memories.size() + " move memories for " + placed + " placements after tracking");
+        }
     }
 
     void succeeded(ControllerEvent.CallSucceeded event) {
@@ -142,7 +226,7 @@ final class MoveBook {
             case MoveStep.BackOff a -> throw new IllegalStateException("BUG: no call is started for " + a.kind());
             case MoveStep.Complete a -> throw new IllegalStateException("BUG: no call is started for " + a.kind());
         };
-        memories.put(event.partition(), memory);
+        put(event.partition(), memory);
     }
 
     void failed(PartitionId partition, long callId, MoveFailure failure, Instant at) {
@@ -160,16 +244,16 @@ final class MoveBook {
         NodeId avoid = call.action() instanceof MoveStep.ShedLeadership shed ? shed.to() : null;
         boolean leadershipCall = call.action() instanceof MoveStep.ShedLeadership || call.action() instanceof MoveStep.StepDown;
         NodeId failedUnder = leadershipCall || !MoveStepper.blamesLeader(failure) ? null : call.leader();
-        memories.put(partition, memory.failed(callId, failure, at, retryAt, failedUnder, avoid, at.plus(stepper.avoidTargetFor())));
+        put(partition, memory.failed(callId, failure, at, retryAt, failedUnder, avoid, at.plus(stepper.avoidTargetFor())));
         publisher.moveStepFailed(partition, call.action(), failure, failures, MoveStepper.routine(failure), at);
     }
 
     /** A call whose future never completes must not hold its partition for ever. */
     void expireCalls(Instant now) {
-        for (Map.Entry<PartitionId, MoveMemory> entry : List.copyOf(memories.entrySet())) {
-            MoveMemory.Call call = entry.getValue().inFlight();
-            if (call != null && now.isAfter(call.deadline().plus(CALL_GRACE))) {
-                failed(entry.getKey(), call.id(), new MoveFailure.Timeout(call.action().describe(), Duration.between(call.startedAt(), call.deadline())), now);
+        for (PartitionId partition : List.copyOf(inFlight)) {
+            MoveMemory.Call call = memories.get(partition).inFlight();
+            if (now.isAfter(call.deadline().plus(CALL_GRACE))) {
+                failed(partition, call.id(), new MoveFailure.Timeout(call.action().describe(), Duration.between(call.startedAt(), call.deadline())), now);
             }
         }
     }

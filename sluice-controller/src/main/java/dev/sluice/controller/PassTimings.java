@@ -29,6 +29,13 @@ final class PassTimings {
         lapStartedNanos = now;
     }
 
+    /** Hands every part's name and nanoseconds to {@code part}, in the order they ran. */
+    void forEach(java.util.function.ObjLongConsumer<String> part) {
+        for (int i = 0; i < parts.size(); i++) {
+            part.accept(parts.get(i), nanos.get(i));
+        }
+    }
+
     long startedNanos() {
         return startedNanos;
     }

@@ -107,10 +107,10 @@ final class PlacementDecisions {
         writer.writeAll(records, placements, now);
     }
 
-    /** The pass's placements as they are once {@code completions} are written (for planning; versions unchanged). */
-    static Map<PartitionId, VersionedPlacement> withCompletions(Map<PartitionId, VersionedPlacement> placements,
+    /** The placements {@code completions} change, as they are once written (for planning; versions unchanged). */
+    static Map<PartitionId, VersionedPlacement> completed(Map<PartitionId, VersionedPlacement> placements,
             List<PlacementChange.CompleteMove> completions, Instant now) {
-        Map<PartitionId, VersionedPlacement> completed = new TreeMap<>(placements);
+        Map<PartitionId, VersionedPlacement> completed = new TreeMap<>();
         for (PlacementChange.CompleteMove completion : completions) {
             VersionedPlacement before = placements.get(completion.partition());
             completed.put(completion.partition(), new VersionedPlacement(completion.apply(Optional.of(before.placement()), now).placement(), before.version()));

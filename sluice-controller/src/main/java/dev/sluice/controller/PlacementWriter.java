@@ -29,10 +29,18 @@ final class PlacementWriter {
     private final ClusterView view;
     private final Fence fence;
 
+    /** Told of every record written, after the pass's copy and the view. */
+    private final java.util.function.Consumer<VersionedPlacement> onWritten;
+
     PlacementWriter(ClusterMetadata metadata, ClusterView view, Fence fence) {
+        this(metadata, view, fence, written -> { });
+    }
+
+    PlacementWriter(ClusterMetadata metadata, ClusterView view, Fence fence, java.util.function.Consumer<VersionedPlacement> onWritten) {
         this.metadata = metadata;
         this.view = view;
         this.fence = fence;
+        this.onWritten = onWritten;
     }
 
     /**
@@ -68,6 +76,7 @@ final class PlacementWriter {
             VersionedPlacement stored = new VersionedPlacement(write.placement(), versions.get(i).getAsLong());
             placements.put(partition, stored);
             view.written(stored);
+            onWritten.accept(stored);
             written.put(partition, stored);
             if (write.event() != null) {
                 log.info("{}", write.event().message());

@@ -36,6 +36,7 @@ import java.util.function.BooleanSupplier;
 final class ControllerHarness implements AutoCloseable {
 
     static final Duration STEP = Duration.ofMillis(100);
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
 
     final MutableClock clock = new MutableClock(Instant.parse("2026-11-27T12:00:00Z"));
     /** Stamped by the harness's clock, so that the event log's times are the same in every run of a seed. */
@@ -59,6 +60,28 @@ final class ControllerHarness implements AutoCloseable {
     long dataPlaneNanos;
 
     ControllerHarness(int workers, int partitions, ReplicationProperty replication, ControllerConfig config, int latencySteps, String... zones) {
+        this(false, workers, partitions, replication, config, latencySteps, zones);
+    }
+
+    /**
+     * A harness for measuring passes at fleet size ({@link ControllerScale}): the workers are written into the nodes
+     * configuration in one write, already Active, instead of registering one after another (each registration
+     * rewrites the whole configuration: 10,000 workers would take an hour), and the controller's view decodes the
+     * nodes configuration only when its store version changed and takes the alive workers from the harness, as
+     * the production view's watches do, instead of reading and decoding every document each pass. Workers are not
+     * killed or restarted in such a run.
+     */
+    static ControllerHarness atScale(int workers, int partitions, ReplicationProperty replication, ControllerConfig config, int latencySteps,
+            String... zones) {
+        return new ControllerHarness(true, workers, partitions, replication, config, latencySteps, zones);
+    }
+
+    /** Whether this harness was made by {@link #atScale}. */
+    private final boolean atScale;
+
+    private ControllerHarness(boolean atScale, int workers, int partitions, ReplicationProperty replication, ControllerConfig config, int latencySteps,
+            String... zones) {
+        this.atScale = atScale;
         this.config = config;
         store.interfereBeforeCommits(ops -> {
             storedPlacements.committing(ops);
@@ -68,11 +91,37 @@ final class ControllerHarness implements AutoCloseable {
         });
         this.dataPlane = new SimulatedDataPlane(latencySteps);
         metadata.partitionTable().initialize(new PartitionTable(partitions, replication));
-        for (int i = 1; i <= workers; i++) {
-            String zone = zones.length == 0 ? "zone-1" : zones[(i - 1) % zones.length];
-            addWorker("worker-" + i, Location.parse("local." + zone));
+        if (atScale) {
+            registerAtOnce(workers, zones);
+        } else {
+            for (int i = 1; i <= workers; i++) {
+                String zone = zones.length == 0 ? "zone-1" : zones[(i - 1) % zones.length];
+                addWorker("worker-" + i, Location.parse("local." + zone));
+            }
         }
         loop = newLoop("controller-a");
+    }
+
+    /** Writes {@code workers} Active workers as one nodes configuration, each with its liveness entry. */
+    private void registerAtOnce(int workers, String... zones) {
+        dev.sluice.model.StateChange change = new dev.sluice.model.StateChange(clock.instant(), Actor.NODE, "warm-up passed",
+                dev.sluice.model.Version.MIN, "");
+        List<NodeConfig> nodes = new ArrayList<>(workers);
+        for (int i = 1; i <= workers; i++) {
+            String zone = zones.length == 0 ? "zone-1" : zones[(i - 1) % zones.length];
+            nodes.add(new NodeConfig("worker-" + i, new dev.sluice.model.GenerationalNodeId(NodeId.of(i), 1),
+                    NodeAddresses.of("127.0.0.1:7000", "http://127.0.0.1:8000"), Set.of(Role.WORKER, Role.ADMIN), Location.parse("local." + zone),
+                    WorkerState.ACTIVE, change, "i" + i, null));
+        }
+        dev.sluice.model.NodesConfiguration configuration = new dev.sluice.model.NodesConfiguration(dev.sluice.model.Version.MIN, nodes, List.of());
+        store.put(dev.sluice.metadata.MetadataKeys.NODES, new dev.sluice.metadata.DocumentCodec<>(dev.sluice.model.NodesConfiguration.class,
+                "nodes configuration", 1).encode(configuration), dev.sluice.metadata.Precondition.DOES_NOT_EXIST);
+        for (NodeConfig node : nodes) {
+            InMemoryMetadataStore session = store.newSession();
+            new ClusterMetadata(session, clock).liveness().announce(new dev.sluice.metadata.LivenessRegistry.Entry(node.id(), clock.instant()));
+            sessions.put(node.nodeId(), session);
+            names.put(node.nodeId(), node.name());
+        }
     }
 
     NodeId addWorker(String name, Location location) {
@@ -107,15 +156,24 @@ final class ControllerHarness implements AutoCloseable {
 
     ControlLoop newLoop(String leader) {
         ControllerDocuments documents = new ControllerDocuments(metadata);
-        return new ControlLoop(metadata, view(), dataPlane, config, clock, documents.takeEpoch(leader), leader,
+        ControlLoop made = new ControlLoop(metadata, view(), dataPlane, config, clock, documents.takeEpoch(leader), leader,
                 () -> passesRequested++,
                 new ControllerMetrics(meters), Runnable::run);
+        // Every test and simulation pass checks the sets the loop keeps across passes against a walk over everything; a
+        // run measuring passes at size does not pay for that walk.
+        made.checkKeptSets = !atScale;
+        return made;
     }
+
+    /** The CPU time of the last pass on this thread. */
+    long lastPassCpuNanos;
 
     /** One pass, then the workers react to the placements and the data plane moves one step on. */
     void step() {
         long started = System.nanoTime();
+        long cpuStarted = THREADS.getCurrentThreadCpuTime();
         loop.runPass();
+        lastPassCpuNanos = THREADS.getCurrentThreadCpuTime() - cpuStarted;
         long passed = System.nanoTime();
         passNanos += passed - started;
         Map<PartitionId, dev.sluice.metadata.PlacementStore.VersionedPlacement> stored = storedPlacements.readAll();
@@ -194,9 +252,18 @@ final class ControllerHarness implements AutoCloseable {
     private ClusterView view() {
         ClusterView readThrough = ClusterView.readThrough(metadata);
         return new ClusterView() {
+            private dev.sluice.metadata.NodesConfigurationStore.Snapshot nodes;
+
             @Override
             public dev.sluice.metadata.NodesConfigurationStore.Snapshot nodes() {
-                return readThrough.nodes();
+                if (!atScale) {
+                    return readThrough.nodes();
+                }
+                long version = store.get(dev.sluice.metadata.MetadataKeys.NODES).map(dev.sluice.metadata.Versioned::version).orElse(0L);
+                if (nodes == null || nodes.storeVersion() != version) {
+                    nodes = readThrough.nodes();
+                }
+                return nodes;
             }
 
             @Override
@@ -211,6 +278,11 @@ final class ControllerHarness implements AutoCloseable {
 
             @Override
             public Set<NodeId> alive() {
+                if (atScale) {
+                    Set<NodeId> alive = new java.util.HashSet<>(names.keySet());
+                    alive.removeAll(killed);
+                    return alive;
+                }
                 return readThrough.alive();
             }
 
