@@ -20,7 +20,12 @@ public enum RefusalKind {
     /** Another process registered the same node name at the same time. */
     REGISTRATION_CONFLICT,
     /** The request itself is malformed. */
-    INVALID_REQUEST;
+    INVALID_REQUEST,
+    /**
+     * The nodes configuration the change would write is larger than the metadata store keeps in one document (about
+     * 3,000 nodes): the cluster takes no more nodes, and no change that would grow the document.
+     */
+    CLUSTER_AT_CAPACITY;
 
     @JsonValue
     public String wireName() {
