@@ -79,6 +79,15 @@ public final class IncrementalScheduler {
     }
 
     /**
+     * {@link #schedule(NodesConfiguration, Liveness, SchedulerLimits, Instant)} without searching chains of leadership
+     * transfers to balance leaderships (leaderships that must move, and the cheap sweep of those, still are placed): for a
+     * caller that makes no balancing transfer now, such as a controller while replica sets change.
+     */
+    public Plan scheduleWithoutLeaderChains(NodesConfiguration nodes, Liveness liveness, SchedulerLimits limits, Instant now) {
+        return new Pass(NodeFacts.of(nodes, liveness, now), index, limits, now).withoutLeaderChains().run();
+    }
+
+    /**
      * Takes {@code input}'s placements as the placements — those not the same object as the one held are put, those
      * missing removed: one look at each entry, no copy — then one pass.
      *

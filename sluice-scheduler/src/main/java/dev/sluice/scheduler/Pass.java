@@ -80,6 +80,12 @@ final class Pass {
     private final PlacementIndex index;
     private final PartitionWork work;
     private final boolean visitAll;
+    /**
+     * Whether leader balancing may search chains of transfers. The controller turns it off while replica sets change:
+     * it holds balancing transfers back until they stop changing, and at 1,000 × 1,000,000 a one-worker drain spent
+     * minutes a pass searching for transfers it would not make.
+     */
+    private boolean leaderChains = true;
     private final Placement[] placement;
     private final int[][] current;
     private final int[][] inFlightNext;
@@ -265,6 +271,12 @@ final class Pass {
             return from < partitionCount ? from : -1;
         }
         return from >= partitionCount ? -1 : set.nextSetBit(from);
+    }
+
+    /** This pass without the chain search of leader balancing ({@link #leaderChains}); the cheap sweep of free leaderships still runs. */
+    Pass withoutLeaderChains() {
+        leaderChains = false;
+        return this;
     }
 
     Plan run() {
@@ -1319,6 +1331,9 @@ final class Pass {
         }
         int[] budget = {limits.maxFillMovesPerPass()};
         evenOutFreeLeaderships(count, fixed, free);
+        if (!leaderChains) {
+            return;
+        }
         LeaderPaths paths = null;
         // Each augmentation lowers the sum of squared counts, so this ends; the cap guards against bugs.
         for (int guard = partitionCount + nodeCount; guard > 0; guard--) {
