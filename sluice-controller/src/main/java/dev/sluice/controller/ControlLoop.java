@@ -89,6 +89,8 @@ final class ControlLoop {
     private final Map<PartitionId, SchedulerView> schedulerViews = new java.util.HashMap<>();
     /** The placements as this term last saw them, which changed, which move: so a pass visits what moves, not everything. */
     private final PlacementFeed feed = new PlacementFeed();
+    /** Partitions whose placement or observed leader changed since their recorded leader was last brought in step. */
+    private final Set<PartitionId> leaderRecordCandidates = new HashSet<>();
     /**
      * Whether every pass checks the sets kept across passes ({@link PlacementFeed}, {@link MoveBook}) against the
      * placements and memories they follow: O(P) a pass, for tests and the simulation.
@@ -195,7 +197,7 @@ final class ControlLoop {
         // Planned on the leaders the transfers under way will leave: planned on the observed ones, a pass that began
         // while transfers ran counted each moving leadership at its old holder, piled more onto the transfers'
         // targets, and the next pass moved some on again (a rolling restart: 51 changes where 48 sufficed).
-        Map<PartitionId, NodeId> plannedLeaders = moves.leadersAfterTransfers(leaders);
+        Function<PartitionId, NodeId> plannedLeaders = moves.leadersAfterTransfers(leaders);
         Plan plan = plan(nodes, live, table.get(), placements.values(), placements.size(), plannedLeaders, now);
         timings.lap("plan");
         decisions.write(plan, placements, nodes, firstPlacementsAllowed, List.of(), now);
@@ -220,12 +222,15 @@ final class ControlLoop {
             decisions.complete(driveMoves(placements, nodes, now), placements, now);
             timings.lap("step");
         }
-        decisions.recordLeaders(placements, leaders, now);
+        leaderRecordCandidates.addAll(observer.takeLeaderChanges());
+        leaderRecordCandidates.addAll(feed.takeChangedForLeaders());
+        decisions.recordLeaders(placements, leaders, leaderRecordCandidates, now);
         trackMoves(now);
         timings.lap("leaders");
         if (checkKeptSets) {
             List<String> wrong = new ArrayList<>(feed.check(placements));
             wrong.addAll(moves.checkSets());
+            wrong.addAll(observer.checkLeaders());
             if (!wrong.isEmpty()) {
                 throw new IllegalStateException("BUG: sets kept across passes disagree with a walk over everything: " + wrong);
             }
@@ -275,14 +280,14 @@ final class ControlLoop {
      * @param placed how many placements there are: when the scheduler holds more, those gone are taken out
      */
     private Plan plan(NodesConfiguration nodes, Liveness live, PartitionTable table, java.util.Collection<VersionedPlacement> candidates, int placed,
-            Map<PartitionId, NodeId> leaders, Instant now) {
+            Function<PartitionId, NodeId> leaders, Instant now) {
         if (scheduler == null || !scheduler.table().equals(table)) {
             scheduler = new IncrementalScheduler(table);
             schedulerViews.clear();
         }
         for (VersionedPlacement versioned : candidates) {
             Placement stored = versioned.placement();
-            NodeId leader = leaders.get(stored.partition());
+            NodeId leader = leaders.apply(stored.partition());
             SchedulerView known = schedulerViews.get(stored.partition());
             if (known == null || known.stored() != stored || !java.util.Objects.equals(known.leader(), leader)) {
                 Placement seen = leader == null ? stored : stored.withLeader(leader);

@@ -94,17 +94,27 @@ final class PlacementDecisions {
         }
     }
 
-    /** Keeps each placement's leader field in step with what the workers report, for readers of the placements. */
-    void recordLeaders(Map<PartitionId, VersionedPlacement> placements, Map<PartitionId, NodeId> leaders, Instant now) {
+    /**
+     * Keeps each placement's leader field in step with what the workers report, for readers of the placements. Only
+     * {@code candidates} can be out of step (their placement or their observed leader changed since they were last
+     * looked at); they are forgotten once written, so a write that fails leaves them for the next pass.
+     */
+    void recordLeaders(Map<PartitionId, VersionedPlacement> placements, Map<PartitionId, NodeId> leaders, Set<PartitionId> candidates,
+            Instant now) {
         List<PlacementChange> records = new ArrayList<>();
-        for (VersionedPlacement versioned : placements.values()) {
+        for (PartitionId partition : new java.util.TreeSet<>(candidates)) {
+            VersionedPlacement versioned = placements.get(partition);
+            if (versioned == null) {
+                continue;
+            }
             Placement placement = versioned.placement();
-            NodeId leader = leaders.get(placement.partition());
+            NodeId leader = leaders.get(partition);
             if (leader != null && !leader.equals(placement.leader()) && placement.names(leader)) {
-                records.add(new PlacementChange.RecordLeader(placement.partition(), leader));
+                records.add(new PlacementChange.RecordLeader(partition, leader));
             }
         }
         writer.writeAll(records, placements, now);
+        candidates.clear();
     }
 
     /** The placements {@code completions} change, as they are once written (for planning; versions unchanged). */

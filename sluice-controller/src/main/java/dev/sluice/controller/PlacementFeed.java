@@ -6,9 +6,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
@@ -29,6 +31,8 @@ final class PlacementFeed {
     private final List<PartitionId> removed = new ArrayList<>();
     /** Records written since {@link #takeWritten}. */
     private final Map<PartitionId, VersionedPlacement> written = new LinkedHashMap<>();
+    /** Partitions whose record changed or went since {@link #takeChangedForLeaders}. */
+    private Set<PartitionId> changedForLeaders = new HashSet<>();
 
     /** Takes the pass's placements as they are: records not the same object as the one seen are changed. */
     void read(Map<PartitionId, VersionedPlacement> placements) {
@@ -46,6 +50,7 @@ final class PlacementFeed {
                     moving.remove(partition);
                     changed.remove(partition);
                     removed.add(partition);
+                    changedForLeaders.add(partition);
                 }
             }
         }
@@ -61,6 +66,7 @@ final class PlacementFeed {
 
     private void noteChanged(PartitionId partition, VersionedPlacement versioned) {
         changed.put(partition, versioned);
+        changedForLeaders.add(partition);
         if (versioned.placement().hasNext()) {
             moving.add(partition);
         } else {
@@ -95,6 +101,13 @@ final class PlacementFeed {
     List<PartitionId> takeRemoved() {
         List<PartitionId> taken = List.copyOf(removed);
         removed.clear();
+        return taken;
+    }
+
+    /** The partitions whose record changed or went since the last call: those whose recorded leader may be out of step. */
+    Set<PartitionId> takeChangedForLeaders() {
+        Set<PartitionId> taken = changedForLeaders;
+        changedForLeaders = new HashSet<>();
         return taken;
     }
 
