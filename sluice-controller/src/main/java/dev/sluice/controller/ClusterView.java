@@ -31,8 +31,22 @@ interface ClusterView extends AutoCloseable {
 
     Optional<PartitionTable> table();
 
-    /** Every placement, by partition: a copy the pass may change. */
+    /** Every placement, by partition: a copy the caller may change. */
     Map<PartitionId, VersionedPlacement> placements();
+
+    /**
+     * The placements that may have changed since the last call, for a pass that keeps its own copy (its
+     * {@link PlacementFeed}): every placement on the first call and after the view read everything again, else only
+     * those it was told of. A copy of every placement each pass was a large part of a pass at a million partitions.
+     */
+    PlacementChanges placementChanges();
+
+    /**
+     * @param complete whether {@code placements} holds every placement (a partition missing from it is gone)
+     * @param placements records that may be new, by partition order when complete
+     * @param removed partitions whose placement went (only when not complete)
+     */
+    record PlacementChanges(boolean complete, java.util.Collection<VersionedPlacement> placements, Set<PartitionId> removed) {}
 
     Set<NodeId> alive();
 
@@ -60,6 +74,11 @@ interface ClusterView extends AutoCloseable {
             @Override
             public Map<PartitionId, VersionedPlacement> placements() {
                 return new TreeMap<>(metadata.placements().readAll());
+            }
+
+            @Override
+            public PlacementChanges placementChanges() {
+                return new PlacementChanges(true, placements().values(), Set.of());
             }
 
             @Override
@@ -107,6 +126,10 @@ interface ClusterView extends AutoCloseable {
         private final AtomicReference<NodesConfigurationStore.Snapshot> nodes = new AtomicReference<>();
         private volatile PartitionTable table;
         private final PlacementCopy placements = new PlacementCopy();
+        /** Partitions notified or written since {@link #placementChanges} last handed changes over; guarded by itself. */
+        private final Set<PartitionId> changedSinceHanded = new HashSet<>();
+        /** Whether the next {@link #placementChanges} hands over every placement; guarded by {@link #changedSinceHanded}. */
+        private boolean handEverything = true;
         private final Set<NodeId> alive = ConcurrentHashMap.newKeySet();
         /** Liveness notifications applied so far; guarded by {@code alive}. */
         private long livenessNotifications;
@@ -123,6 +146,9 @@ interface ClusterView extends AutoCloseable {
                 }));
                 watches.add(metadata.placements().watch((partition, placement) -> {
                     placements.onNotification(partition, placement);
+                    synchronized (changedSinceHanded) {
+                        changedSinceHanded.add(partition);
+                    }
                     changed.run();
                 }, () -> {
                     placementsLoaded.countDown();
@@ -177,6 +203,10 @@ interface ClusterView extends AutoCloseable {
             table = metadata.partitionTable().read().orElse(null);
             if (withPlacements) {
                 placements.reload(metadata.placements()::readAll);
+                // What the read changed is not told partition by partition: the next pass takes everything again.
+                synchronized (changedSinceHanded) {
+                    handEverything = true;
+                }
             }
             long before;
             synchronized (alive) {
@@ -213,6 +243,30 @@ interface ClusterView extends AutoCloseable {
         @Override
         public Map<PartitionId, VersionedPlacement> placements() {
             return placements.snapshot();
+        }
+
+        @Override
+        public PlacementChanges placementChanges() {
+            Set<PartitionId> partitions;
+            synchronized (changedSinceHanded) {
+                if (handEverything) {
+                    handEverything = false;
+                    changedSinceHanded.clear();
+                    partitions = null;
+                } else {
+                    partitions = Set.copyOf(changedSinceHanded);
+                    changedSinceHanded.clear();
+                }
+            }
+            if (partitions == null) {
+                return new PlacementChanges(true, placements.snapshot().values(), Set.of());
+            }
+            List<VersionedPlacement> records = new ArrayList<>();
+            Set<PartitionId> removed = new HashSet<>();
+            for (PartitionId partition : partitions) {
+                placements.record(partition).ifPresentOrElse(records::add, () -> removed.add(partition));
+            }
+            return new PlacementChanges(false, records, removed);
         }
 
         @Override

@@ -24,7 +24,9 @@ import dev.sluice.scheduler.SchedulerLimits;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.AbstractCollection;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -91,6 +93,17 @@ final class ControlLoop {
     private final PlacementFeed feed = new PlacementFeed();
     /** Partitions whose placement or observed leader changed since their recorded leader was last brought in step. */
     private final Set<PartitionId> leaderRecordCandidates = new HashSet<>();
+    private final PlacementFeed.Cursor leaderRecordCursor = feed.cursor();
+    /** Who is named where and who leads what, kept across passes from what changed. */
+    private final Emptiness.Index holdings = new Emptiness.Index();
+    /** Partitions whose placement or observed leader changed since {@link #holdings} last indexed them. */
+    private final Set<PartitionId> holdingsCandidates = new HashSet<>();
+    private final PlacementFeed.Cursor holdingsCursor = feed.cursor();
+    /** Partitions whose planned leader changed since the scheduler last saw them. */
+    private final Set<PartitionId> planCandidates = new HashSet<>();
+    private final PlacementFeed.Cursor planCursor = feed.cursor();
+    /** The partitions with a leadership transfer under way when the last pass planned. */
+    private Set<PartitionId> transfersPlanned = Set.of();
     /**
      * Whether every pass checks the sets kept across passes ({@link PlacementFeed}, {@link MoveBook}) against the
      * placements and memories they follow: O(P) a pass, for tests and the simulation.
@@ -174,8 +187,16 @@ final class ControlLoop {
         if (table.isEmpty()) {
             return false;
         }
-        Map<PartitionId, VersionedPlacement> placements = view.placements();
-        feed.read(placements);
+        feed.read(view.placementChanges());
+        Map<PartitionId, VersionedPlacement> placements = feed.placements();
+        if (checkKeptSets) {
+            // The changes handed over must leave the feed holding what the store holds now (later in the pass a request
+            // may write a placement outside the pass, which the next pass takes).
+            List<String> wrong = feed.check(view.placements());
+            if (!wrong.isEmpty()) {
+                throw new IllegalStateException("BUG: the placements kept across passes disagree with the store: " + wrong);
+            }
+        }
         feed.takeWritten();
         Set<NodeId> registered = view.alive();
         refreshLimits(now);
@@ -183,6 +204,10 @@ final class ControlLoop {
         moves.expireCalls(now);
         publisher.reportDeaths(nodes, registered, now);
         observer.begin(nodes, registered, involved(), now);
+        Set<PartitionId> newLeaders = observer.takeLeaderChanges();
+        holdingsCandidates.addAll(newLeaders);
+        leaderRecordCandidates.addAll(newLeaders);
+        planCandidates.addAll(newLeaders);
         // Only workers the controller itself heard from recently may receive replicas or leaderships: a
         // process killed a moment ago keeps its registration until its session expires.
         Set<NodeId> healthy = new HashSet<>();
@@ -198,7 +223,8 @@ final class ControlLoop {
         // while transfers ran counted each moving leadership at its old holder, piled more onto the transfers'
         // targets, and the next pass moved some on again (a rolling restart: 51 changes where 48 sufficed).
         Function<PartitionId, NodeId> plannedLeaders = moves.leadersAfterTransfers(leaders);
-        Plan plan = plan(nodes, live, table.get(), placements.values(), placements.size(), plannedLeaders, now);
+        Plan plan = plan(nodes, live, table.get(), toPlan(table.get(), placements), placements.size(), plannedLeaders, now);
+        planCandidates.clear();
         timings.lap("plan");
         decisions.write(plan, placements, nodes, firstPlacementsAllowed, List.of(), now);
         timings.lap("write");
@@ -222,8 +248,7 @@ final class ControlLoop {
             decisions.complete(driveMoves(placements, nodes, now), placements, now);
             timings.lap("step");
         }
-        leaderRecordCandidates.addAll(observer.takeLeaderChanges());
-        leaderRecordCandidates.addAll(feed.takeChangedForLeaders());
+        leaderRecordCandidates.addAll(leaderRecordCursor.take());
         decisions.recordLeaders(placements, leaders, leaderRecordCandidates, now);
         trackMoves(now);
         timings.lap("leaders");
@@ -236,9 +261,31 @@ final class ControlLoop {
             }
         }
 
-        List<Placement> current = placements.values().stream().map(VersionedPlacement::placement).toList();
+        // A view, not a copy: of the parts below only a returning maintenance and a starting rollout walk it.
+        Collection<Placement> current = new AbstractCollection<>() {
+            @Override
+            public java.util.Iterator<Placement> iterator() {
+                java.util.Iterator<VersionedPlacement> records = placements.values().iterator();
+                return new java.util.Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        return records.hasNext();
+                    }
+
+                    @Override
+                    public Placement next() {
+                        return records.next().placement();
+                    }
+                };
+            }
+
+            @Override
+            public int size() {
+                return placements.size();
+            }
+        };
         Function<NodeId, Emptiness.Holding> holdings = node -> holding(node, registered);
-        Emptiness.Index emptiness = new Emptiness.Index(current, leaders);
+        Emptiness.Index emptiness = indexedHoldings(placements, leaders);
         nodes = drained.disableEmptied(nodesSnapshot, current, node -> emptiness.of(node, holdings.apply(node)), fence);
         nodes = maintenance.endOver(nodes, current, registered, observer, leaders, fence, now);
         PartitionTable partitionTable = table.get();
@@ -263,6 +310,60 @@ final class ControlLoop {
                 || nodes.workers().stream().anyMatch(n -> n.workerState() == WorkerState.DRAINING);
     }
 
+    /**
+     * What the first plan of a pass hands the scheduler: every placement for a new scheduler, else those whose record,
+     * observed leader or leadership transfer changed since the last plan (the scheduler keeps the rest), in partition order.
+     */
+    private Collection<VersionedPlacement> toPlan(PartitionTable table, Map<PartitionId, VersionedPlacement> placements) {
+        planCandidates.addAll(planCursor.take());
+        Set<PartitionId> transfers = moves.transferTargets().keySet();
+        planCandidates.addAll(transfers);
+        planCandidates.addAll(transfersPlanned);
+        transfersPlanned = Set.copyOf(transfers);
+        if (scheduler == null || !scheduler.table().equals(table)) {
+            return placements.values();
+        }
+        List<VersionedPlacement> changed = new ArrayList<>(planCandidates.size());
+        for (PartitionId partition : new java.util.TreeSet<>(planCandidates)) {
+            VersionedPlacement versioned = placements.get(partition);
+            if (versioned != null) {
+                changed.add(versioned);
+            }
+        }
+        return changed;
+    }
+
+    /** {@link #holdings} brought up to the pass's placements and observed leaders. */
+    private Emptiness.Index indexedHoldings(Map<PartitionId, VersionedPlacement> placements, Map<PartitionId, NodeId> leaders) {
+        holdingsCandidates.addAll(holdingsCursor.take());
+        for (PartitionId partition : holdingsCandidates) {
+            VersionedPlacement versioned = placements.get(partition);
+            if (versioned == null) {
+                holdings.remove(partition);
+            } else {
+                holdings.put(versioned.placement(), leaders.get(partition));
+            }
+        }
+        holdingsCandidates.clear();
+        if (checkKeptSets) {
+            Emptiness.Index walked = new Emptiness.Index(placements.values().stream().map(VersionedPlacement::placement).toList(), leaders);
+            for (NodeId node : union(walked.nodes(), holdings.nodes())) {
+                if (!walked.counts(node).equals(holdings.counts(node))
+                        || !walked.of(node, new Emptiness.Holding.NotRunning()).equals(holdings.of(node, new Emptiness.Holding.NotRunning()))) {
+                    throw new IllegalStateException("BUG: the kept holdings of " + node + " are " + holdings.counts(node) + ", a walk finds "
+                            + walked.counts(node));
+                }
+            }
+        }
+        return holdings;
+    }
+
+    private static Set<NodeId> union(Set<NodeId> one, Set<NodeId> other) {
+        Set<NodeId> both = new HashSet<>(one);
+        both.addAll(other);
+        return both;
+    }
+
     /** A placement as the scheduler sees it: the stored one with the leader observed, kept while neither changes. */
     private record SchedulerView(Placement stored, NodeId leader, Placement seen) {}
 
@@ -275,7 +376,7 @@ final class ControlLoop {
      * Plans with the scheduler's index kept across passes ({@link IncrementalScheduler}): of {@code candidates} only
      * those that changed since the last pass (a new stored object, or another observed leader) are handed to it, so a
      * pass costs what changed plus one look at each candidate, not a rebuild of the index. The first plan of a pass
-     * gives every placement (any leader may have changed); a second gives only what the pass changed since.
+     * gives what changed since the last pass ({@link #toPlan}); a second gives only what the pass changed since.
      *
      * @param placed how many placements there are: when the scheduler holds more, those gone are taken out
      */

@@ -150,13 +150,19 @@ final class MoveBook {
     java.util.function.Function<PartitionId, NodeId> leadersAfterTransfers(Map<PartitionId, NodeId> observed) {
         // The transfers under way over the observed leaders, without copying those: at a million partitions the copy was
         // a tenth of a drain's pass.
-        Map<PartitionId, NodeId> expected = new HashMap<>();
+        Map<PartitionId, NodeId> expected = transferTargets();
+        return expected.isEmpty() ? observed::get : partition -> expected.containsKey(partition) ? expected.get(partition) : observed.get(partition);
+    }
+
+    /** The target of every leadership transfer under way, by partition. */
+    Map<PartitionId, NodeId> transferTargets() {
+        Map<PartitionId, NodeId> targets = new HashMap<>();
         for (PartitionId partition : inFlight) {
             if (memories.get(partition).inFlight().action() instanceof MoveStep.ShedLeadership shed) {
-                expected.put(partition, shed.to());
+                targets.put(partition, shed.to());
             }
         }
-        return expected.isEmpty() ? observed::get : partition -> expected.containsKey(partition) ? expected.get(partition) : observed.get(partition);
+        return targets;
     }
 
     boolean anyCallInFlight() {

@@ -23,7 +23,8 @@ import java.util.TreeSet;
  */
 final class PlacementFeed {
 
-    private final Map<PartitionId, VersionedPlacement> seen = new HashMap<>();
+    /** In partition order, as the pass walks them; the pass's own copy of every placement (see {@link #placements}). */
+    private final java.util.TreeMap<PartitionId, VersionedPlacement> seen = new java.util.TreeMap<>();
     /** The partitions whose record seen last has a next set, in partition order (the order moves are stepped in). */
     private final TreeSet<PartitionId> moving = new TreeSet<>();
     /** Records new since {@link #takeChanged}, by partition. */
@@ -31,29 +32,75 @@ final class PlacementFeed {
     private final List<PartitionId> removed = new ArrayList<>();
     /** Records written since {@link #takeWritten}. */
     private final Map<PartitionId, VersionedPlacement> written = new LinkedHashMap<>();
-    /** Partitions whose record changed or went since {@link #takeChangedForLeaders}. */
-    private Set<PartitionId> changedForLeaders = new HashSet<>();
+    private final List<Cursor> cursors = new ArrayList<>();
 
-    /** Takes the pass's placements as they are: records not the same object as the one seen are changed. */
-    void read(Map<PartitionId, VersionedPlacement> placements) {
-        for (VersionedPlacement versioned : placements.values()) {
+    /**
+     * The partitions whose record changed or went since this cursor was last taken from: for a part of the pass that keeps
+     * its own state over the placements and catches up from what changed (the first take has every partition).
+     */
+    static final class Cursor {
+        private Set<PartitionId> changed = new HashSet<>();
+
+        /** The partitions whose record changed or went since the last call. */
+        Set<PartitionId> take() {
+            Set<PartitionId> taken = changed;
+            changed = new HashSet<>();
+            return taken;
+        }
+    }
+
+    /** A new cursor that has every partition seen so far to take. */
+    Cursor cursor() {
+        Cursor cursor = new Cursor();
+        cursor.changed.addAll(seen.keySet());
+        cursors.add(cursor);
+        return cursor;
+    }
+
+    /**
+     * Takes what the view says may have changed: records not the same object as the one seen are changed; when the
+     * changes are complete, a partition missing from them is gone.
+     */
+    void read(ClusterView.PlacementChanges changes) {
+        for (VersionedPlacement versioned : changes.placements()) {
             PartitionId partition = versioned.placement().partition();
             if (seen.put(partition, versioned) != versioned) {
                 noteChanged(partition, versioned);
             }
         }
-        if (seen.size() != placements.size()) {
-            for (java.util.Iterator<PartitionId> known = seen.keySet().iterator(); known.hasNext(); ) {
-                PartitionId partition = known.next();
-                if (!placements.containsKey(partition)) {
-                    known.remove();
-                    moving.remove(partition);
-                    changed.remove(partition);
-                    removed.add(partition);
-                    changedForLeaders.add(partition);
-                }
+        if (changes.complete()) {
+            if (seen.size() != changes.placements().size()) {
+                Set<PartitionId> present = new HashSet<>();
+                changes.placements().forEach(versioned -> present.add(versioned.placement().partition()));
+                List<PartitionId> gone = seen.keySet().stream().filter(partition -> !present.contains(partition)).toList();
+                gone.forEach(this::forget);
             }
+        } else {
+            changes.removed().stream().filter(seen::containsKey).sorted().forEach(this::forget);
         }
+    }
+
+    /** Takes the pass's placements as they are (every one). */
+    void read(Map<PartitionId, VersionedPlacement> placements) {
+        read(new ClusterView.PlacementChanges(true, placements.values(), Set.of()));
+    }
+
+    private void forget(PartitionId partition) {
+        seen.remove(partition);
+        moving.remove(partition);
+        changed.remove(partition);
+        removed.add(partition);
+        for (Cursor cursor : cursors) {
+            cursor.changed.add(partition);
+        }
+    }
+
+    /**
+     * Every placement as the pass knows it, in partition order: the records read and those the pass wrote. The pass's
+     * working copy: the {@link PlacementWriter} puts what it writes into it (and tells {@link #written}).
+     */
+    Map<PartitionId, VersionedPlacement> placements() {
+        return seen;
     }
 
     /** The pass wrote {@code versioned} (and put it into its copy of the placements). */
@@ -66,7 +113,9 @@ final class PlacementFeed {
 
     private void noteChanged(PartitionId partition, VersionedPlacement versioned) {
         changed.put(partition, versioned);
-        changedForLeaders.add(partition);
+        for (Cursor cursor : cursors) {
+            cursor.changed.add(partition);
+        }
         if (versioned.placement().hasNext()) {
             moving.add(partition);
         } else {
@@ -104,13 +153,6 @@ final class PlacementFeed {
         return taken;
     }
 
-    /** The partitions whose record changed or went since the last call: those whose recorded leader may be out of step. */
-    Set<PartitionId> takeChangedForLeaders() {
-        Set<PartitionId> taken = changedForLeaders;
-        changedForLeaders = new HashSet<>();
-        return taken;
-    }
-
     /** The records written since the last call. */
     Collection<VersionedPlacement> takeWritten() {
         List<VersionedPlacement> taken = List.copyOf(written.values());
@@ -129,7 +171,7 @@ final class PlacementFeed {
             if (versioned.placement().hasNext()) {
                 withNext.add(partition);
             }
-            if (seen.get(partition) != versioned) {
+            if (!versioned.equals(seen.get(partition))) {
                 wrong.add(partition + ": the feed holds " + seen.get(partition) + ", the pass " + versioned);
             }
         });

@@ -271,9 +271,33 @@ final class ControllerHarness implements AutoCloseable {
                 return readThrough.table();
             }
 
+            /** Where {@link #placementChanges} is in {@link StoredPlacements}' change list; negative before the first call. */
+            private int handedChanges = -1;
+
             @Override
             public Map<PartitionId, dev.sluice.metadata.PlacementStore.VersionedPlacement> placements() {
                 return new TreeMap<>(storedPlacements.readAll());
+            }
+
+            @Override
+            public PlacementChanges placementChanges() {
+                Map<PartitionId, dev.sluice.metadata.PlacementStore.VersionedPlacement> all = storedPlacements.readAll();
+                int first = handedChanges;
+                handedChanges = storedPlacements.changeCount();
+                if (first < 0) {
+                    return new PlacementChanges(true, List.copyOf(all.values()), Set.of());
+                }
+                List<dev.sluice.metadata.PlacementStore.VersionedPlacement> changed = new java.util.ArrayList<>();
+                Set<PartitionId> removed = new java.util.HashSet<>();
+                for (PartitionId partition : new java.util.TreeSet<>(storedPlacements.changesSince(first))) {
+                    dev.sluice.metadata.PlacementStore.VersionedPlacement versioned = all.get(partition);
+                    if (versioned == null) {
+                        removed.add(partition);
+                    } else {
+                        changed.add(versioned);
+                    }
+                }
+                return new PlacementChanges(false, changed, removed);
             }
 
             @Override

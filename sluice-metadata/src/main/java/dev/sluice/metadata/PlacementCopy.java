@@ -76,6 +76,11 @@ public final class PlacementCopy {
         return Optional.ofNullable(placements.get(partition)).map(VersionedPlacement::placement);
     }
 
+    /** {@code partition}'s record with its store version, if the copy has one. */
+    public Optional<VersionedPlacement> record(PartitionId partition) {
+        return Optional.ofNullable(placements.get(partition));
+    }
+
     /** A sorted copy, safe to change. */
     public Map<PartitionId, VersionedPlacement> snapshot() {
         return new TreeMap<>(placements);
