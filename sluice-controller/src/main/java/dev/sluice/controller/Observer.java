@@ -58,6 +58,8 @@ final class Observer implements Observed {
      * ({@link #begin}), a moved leadership at once.
      */
     private final Map<NodeId, NodeReplicas> counted = new HashMap<>();
+    /** Leaderships moved since the reports were last brought up to them ({@link #applyMovedLeaders}). */
+    private final List<MovedLeader> movedLeaders = new java.util.ArrayList<>();
     Observer(DataPlane dataPlane, ControllerConfig config, ControllerEvent.Inbox inbox) {
         this.dataPlane = dataPlane;
         this.config = config;
@@ -67,11 +69,13 @@ final class Observer implements Observed {
     // ------------------------------------------------------------------ events
 
     void answered(NodeReplicas report) {
+        applyMovedLeaders();
         polling.remove(report.node());
         reports.put(report.node(), report);
     }
 
     void failed(NodeId node, String detail, Instant at) {
+        applyMovedLeaders();
         polling.remove(node);
         failedAt.put(node, at);
         failure.put(node, detail);
@@ -79,34 +83,58 @@ final class Observer implements Observed {
 
     /** A transfer this controller made succeeded: believe it until the next poll says otherwise. */
     void leaderMoved(PartitionId partition, NodeId leader) {
+        // Applied when next asked, all at once: a drain's first pass moves hundreds of leaderships, and applying each
+        // copied the reports of its partition's members (a million partitions: minutes in the pass).
+        movedLeaders.add(new MovedLeader(partition, leader));
+    }
+
+    /** A leadership believed moved, not yet applied to the reports. */
+    private record MovedLeader(PartitionId partition, NodeId leader) {}
+
+    /** Applies the moved leaderships to the reports, each report copied once, in the order they were told. */
+    private void applyMovedLeaders() {
+        if (movedLeaders.isEmpty()) {
+            return;
+        }
+        List<MovedLeader> moves = List.copyOf(movedLeaders);
+        movedLeaders.clear();
         for (Map.Entry<NodeId, NodeReplicas> entry : reports.entrySet()) {
             NodeReplicas latest = entry.getValue();
-            NodeReplicas moved = moved(latest, partition, leader);
+            NodeReplicas moved = moved(latest, moves);
             if (moved == latest) {
                 continue;
             }
             entry.setValue(moved);
             NodeReplicas countedReport = counted.get(entry.getKey());
             if (countedReport != null) {
-                NodeReplicas countedMoved = countedReport == latest ? moved : moved(countedReport, partition, leader);
+                NodeReplicas countedMoved = countedReport == latest ? moved : moved(countedReport, moves);
                 counted.put(entry.getKey(), countedMoved);
-                claims.replace(entry.getKey(), countedReport.replicas().get(partition), countedMoved.replicas().get(partition));
+                Set<PartitionId> touched = new HashSet<>();
+                moves.forEach(move -> touched.add(move.partition()));
+                for (PartitionId partition : touched) {
+                    claims.replace(entry.getKey(), countedReport.replicas().get(partition), countedMoved.replicas().get(partition));
+                }
             }
         }
     }
 
-    /** {@code report} with {@code partition}'s replica believing {@code leader} leads; the same object when it hosts none. */
-    private static NodeReplicas moved(NodeReplicas report, PartitionId partition, NodeId leader) {
-        ReplicaView view = report.replicas().get(partition);
-        if (view == null) {
-            return report;
+    /** {@code report} with each move applied in turn to the replica it hosts; the same object when it hosts none of them. */
+    private static NodeReplicas moved(NodeReplicas report, List<MovedLeader> moves) {
+        Map<PartitionId, ReplicaView> updated = null;
+        for (MovedLeader move : moves) {
+            ReplicaView view = updated == null ? report.replicas().get(move.partition()) : updated.get(move.partition());
+            if (view == null) {
+                continue;
+            }
+            if (updated == null) {
+                updated = new HashMap<>(report.replicas());
+            }
+            ReplicaRole role = report.node().equals(move.leader()) ? ReplicaRole.LEADER
+                    : view.role() == ReplicaRole.LEADER ? ReplicaRole.FOLLOWER : view.role();
+            updated.put(move.partition(), new ReplicaView(move.partition(), role, move.leader(), view.term() + (role == ReplicaRole.LEADER ? 1 : 0),
+                    view.configuration(), view.configurationChanging(), view.appliedIndex()));
         }
-        ReplicaRole role = report.node().equals(leader) ? ReplicaRole.LEADER
-                : view.role() == ReplicaRole.LEADER ? ReplicaRole.FOLLOWER : view.role();
-        Map<PartitionId, ReplicaView> updated = new HashMap<>(report.replicas());
-        updated.put(partition, new ReplicaView(partition, role, leader, view.term() + (role == ReplicaRole.LEADER ? 1 : 0),
-                view.configuration(), view.configurationChanging(), view.appliedIndex()));
-        return report.withReplicas(updated);
+        return updated == null ? report : report.withReplicas(updated);
     }
 
     // ------------------------------------------------------------------ a pass
@@ -117,6 +145,7 @@ final class Observer implements Observed {
      * worker once per poll interval. Answers arrive as events for a later pass.
      */
     void begin(NodesConfiguration nodes, Set<NodeId> registeredAlive, Set<NodeId> involved, Instant at) {
+        applyMovedLeaders();
         this.alive = Set.copyOf(registeredAlive);
         this.now = at;
         reports.keySet().removeIf(node -> !alive.contains(node));
@@ -159,6 +188,7 @@ final class Observer implements Observed {
 
     @Override
     public boolean healthy(NodeId node) {
+        applyMovedLeaders();
         if (!alive.contains(node)) {
             return false;
         }
@@ -186,29 +216,34 @@ final class Observer implements Observed {
 
     @Override
     public boolean hosts(NodeId node, PartitionId partition) {
+        applyMovedLeaders();
         NodeReplicas last = reports.get(node);
         return last != null && last.hosts(partition);
     }
 
     @Override
     public Optional<NodeId> leader(PartitionId partition) {
+        applyMovedLeaders();
         return Optional.ofNullable(claims.leaders().get(partition));
     }
 
     @Override
     public Optional<ReplicaView> view(NodeId node, PartitionId partition) {
+        applyMovedLeaders();
         NodeReplicas last = reports.get(node);
         return last == null ? Optional.empty() : Optional.ofNullable(last.replicas().get(partition));
     }
 
     @Override
     public long leaderships(NodeId node) {
+        applyMovedLeaders();
         NodeReplicas report = counted.get(node);
         return report == null ? 0 : claims.claimedBy(node);
     }
 
     /** Each partition's observed leader: a view that follows the observation, changed only where the pass is. */
     Map<PartitionId, NodeId> leaders() {
+        applyMovedLeaders();
         return claims.leaders();
     }
 
@@ -217,6 +252,7 @@ final class Observer implements Observed {
      * when they agree. For the simulation's checks, so a report change the claims missed fails the run.
      */
     List<String> checkLeaders() {
+        applyMovedLeaders();
         Map<PartitionId, ReplicaView> best = new HashMap<>();
         Map<PartitionId, NodeId> derived = new HashMap<>();
         for (NodeReplicas report : counted.values()) {
@@ -243,11 +279,13 @@ final class Observer implements Observed {
 
     /** The partitions whose observed leader changed since the last call. */
     Set<PartitionId> takeLeaderChanges() {
+        applyMovedLeaders();
         return claims.takeChanged();
     }
 
     /** {@code node}'s last report, if it is fresh enough to say what the worker holds now. */
     Optional<NodeReplicas> freshReport(NodeId node) {
+        applyMovedLeaders();
         NodeReplicas last = reports.get(node);
         return last != null && !last.observedAt().plus(config.statusPollInterval().multipliedBy(FRESH_REPORT_POLLS)).isBefore(now)
                 ? Optional.of(last) : Optional.empty();
@@ -264,6 +302,7 @@ final class Observer implements Observed {
 
     /** Why the last poll of {@code node} failed, if it did after its last answer. */
     Optional<String> lastPollFailure(NodeId node) {
+        applyMovedLeaders();
         Instant failedLast = failedAt.get(node);
         NodeReplicas last = reports.get(node);
         if (failedLast == null || (last != null && !failedLast.isAfter(last.observedAt()))) {
@@ -274,12 +313,14 @@ final class Observer implements Observed {
 
     /** Whether {@code node}'s last answer said it is in a graceful shutdown. */
     boolean shuttingDown(NodeId node) {
+        applyMovedLeaders();
         NodeReplicas last = reports.get(node);
         return last != null && last.shuttingDown();
     }
 
     /** When {@code node} last answered, if it ever did in this term. */
     Optional<Instant> lastAnswer(NodeId node) {
+        applyMovedLeaders();
         return Optional.ofNullable(reports.get(node)).map(NodeReplicas::observedAt);
     }
 }

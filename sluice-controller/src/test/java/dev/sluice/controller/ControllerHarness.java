@@ -167,13 +167,17 @@ final class ControllerHarness implements AutoCloseable {
 
     /** The CPU time of the last pass on this thread. */
     long lastPassCpuNanos;
+    /** Of {@link #lastPassCpuNanos}, what the simulated workers took to build the status answers the pass asked for. */
+    long lastPassAnswerCpuNanos;
 
     /** One pass, then the workers react to the placements and the data plane moves one step on. */
     void step() {
         long started = System.nanoTime();
         long cpuStarted = THREADS.getCurrentThreadCpuTime();
+        long answersBefore = dataPlane.answerCpuNanos;
         loop.runPass();
         lastPassCpuNanos = THREADS.getCurrentThreadCpuTime() - cpuStarted;
+        lastPassAnswerCpuNanos = dataPlane.answerCpuNanos - answersBefore;
         long passed = System.nanoTime();
         passNanos += passed - started;
         Map<PartitionId, dev.sluice.metadata.PlacementStore.VersionedPlacement> stored = storedPlacements.readAll();

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link PlacementFeed} against a walk over everything: seeded random rounds of placements replaced, started moving,
  * completed, added and removed between passes, and written during them, and after every round the moving set, the
- * changed records and the removed partitions must be what comparing the rounds from scratch gives.
+ * changed records, the removed partitions, what a cursor takes and the feed's own copy must be what comparing the rounds
+ * from scratch gives. The rounds are read as every placement, or as a watching view hands changes over.
  * {@code -Dsluice.feed.seed=N} replays one seed.
  */
 class PlacementFeedTest {
@@ -40,6 +41,7 @@ class PlacementFeedTest {
         String replay = "seed " + seed + " (replay: -Dsluice.feed.seed=" + seed + ")";
         Random random = new Random(seed);
         PlacementFeed feed = new PlacementFeed();
+        PlacementFeed.Cursor cursor = feed.cursor();
         Map<PartitionId, VersionedPlacement> previous = new HashMap<>();
         Map<PartitionId, VersionedPlacement> placements = new TreeMap<>();
         for (int p = 0; p < 20 + random.nextInt(40); p++) {
@@ -66,7 +68,21 @@ class PlacementFeedTest {
                     default -> pass.remove(PartitionId.of(p));
                 }
             }
-            feed.read(pass);
+            if (round == 0 || random.nextInt(3) == 0) {
+                feed.read(pass);
+            } else {
+                // As a watching view hands them over: the records that may have changed (some that did not, too) and
+                // the partitions that went.
+                List<VersionedPlacement> changed = new java.util.ArrayList<>();
+                pass.forEach((partition, versioned) -> {
+                    if (previous.get(partition) != versioned || random.nextInt(10) == 0) {
+                        changed.add(versioned);
+                    }
+                });
+                Set<PartitionId> gone = new HashSet<>(previous.keySet());
+                gone.removeAll(pass.keySet());
+                feed.read(new ClusterView.PlacementChanges(false, changed, gone));
+            }
             // During the pass: the controller writes some records, into its copy and through the writer's hook.
             Set<PartitionId> writtenNow = new HashSet<>();
             for (int write = random.nextInt(4); write > 0 && !pass.isEmpty(); write--) {
@@ -103,6 +119,14 @@ class PlacementFeedTest {
             Set<PartitionId> written = new TreeSet<>();
             feed.takeWritten().forEach(versioned -> written.add(versioned.placement().partition()));
             assertThat(written).as(replay + ", round " + round + ": written").isEqualTo(writtenNow);
+            Set<PartitionId> expectedTouched = new TreeSet<>(expectedRemoved);
+            pass.forEach((partition, versioned) -> {
+                if (previous.get(partition) != versioned) {
+                    expectedTouched.add(partition);
+                }
+            });
+            assertThat(new TreeSet<>(cursor.take())).as(replay + ", round " + round + ": a cursor's changed or gone").isEqualTo(expectedTouched);
+            assertThat(feed.placements()).as(replay + ", round " + round + ": the feed's copy").isEqualTo(pass);
             previous.clear();
             previous.putAll(pass);
             placements = pass;
