@@ -242,6 +242,9 @@ final class ControlLoop {
             feed.takeWritten().forEach(written -> changedSincePlan.put(written.placement().partition(), written));
             changedSincePlan.putAll(PlacementDecisions.completed(placements, completions, now));
             Plan replanned = plan(nodes, live, table.get(), changedSincePlan.values(), placements.size(), plannedLeaders, now);
+            // The scheduler now holds the completions as planned, before they are written: the next pass hands it these
+            // partitions again from the feed, so a completion that is not written (a store error) does not stay in it.
+            planCandidates.addAll(changedSincePlan.keySet());
             timings.lap("replan");
             decisions.write(replanned, placements, nodes, firstPlacementsAllowed, completions, now);
             timings.lap("complete");

@@ -60,6 +60,7 @@ final class Observer implements Observed {
     private final Map<NodeId, NodeReplicas> counted = new HashMap<>();
     /** Leaderships moved since the reports were last brought up to them ({@link #applyMovedLeaders}). */
     private final List<MovedLeader> movedLeaders = new java.util.ArrayList<>();
+
     Observer(DataPlane dataPlane, ControllerConfig config, ControllerEvent.Inbox inbox) {
         this.dataPlane = dataPlane;
         this.config = config;

@@ -38,10 +38,14 @@ import java.util.Set;
  * partitions", has the command). Options: {@code --workers 10000 --partitions 1000000} (3 replicas over 3 zones,
  * worker i in zone {@code z((i-1) mod 3)}), {@code --drain 100} (workers 1…100, a third in each zone) or
  * {@code --drain zone} (every worker of zone z0), {@code --max-changes-per-node 4 --max-changes-in-cluster 1000
- * --fill 16}, {@code --latency 2} (data-plane steps a call takes), {@code --max-steps 5000}, {@code --steady 10} (passes measured once settled).
+ * --fill 16}, {@code --latency 2} (data-plane steps a call takes), {@code --max-steps 5000}, {@code --steady 10} (passes measured once settled;
+ * the workers answer their first poll after about ten, and the leaders they report are recorded then: give at least 15 so
+ * a drain starts after that).
  */
 final class ControllerScale {
 
+    /** A pass over this much CPU is printed with where its time went. */
+    private static final long LONG_PASS_NANOS = Long.getLong("sluice.scale.longPassMillis", 2_000) * 1_000_000;
     private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     private ControllerScale() {}
@@ -215,6 +219,14 @@ final class ControllerScale {
                 PassTimings timings = cluster.loop.lastTimings();
                 if (timings != null) {
                     timings.forEach((part, nanos) -> parts.merge(part, nanos, Long::sum));
+                }
+                long passCpu = cluster.lastPassCpuNanos - cluster.lastPassAnswerCpuNanos;
+                if (passCpu > LONG_PASS_NANOS && timings != null) {
+                    // A long pass says where its time went, so an outlier among the percentiles can be told apart.
+                    StringBuilder where = new StringBuilder();
+                    timings.forEach((part, nanos) -> where.append(String.format(Locale.ROOT, " %s %.0f ms,", part, nanos / 1e6)));
+                    System.out.printf(Locale.ROOT, "  long pass at step %d: %.1f ms CPU (answers %.1f ms); wall by part:%s%n", steps, passCpu / 1e6,
+                            cluster.lastPassAnswerCpuNanos / 1e6, where);
                 }
                 steps++;
                 if (steps % 50 == 0) {
