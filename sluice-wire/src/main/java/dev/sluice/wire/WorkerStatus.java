@@ -32,6 +32,9 @@ import java.util.List;
  * @param placements how the worker reads its placements and whether its first load finished, with what it waits
  *     for when not; since the placement index (docs/worker.md, "Placements"), {@code null} from older workers and
  *     before the worker registered
+ * @param routing how the copy of every placement loads that a worker reading its own through the index keeps for
+ *     routing (source {@code every-placement}), with its last failure while one is failing; {@code null} before the
+ *     first routing request, in a worker that reads every placement anyway, and from older workers
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record WorkerStatus(
@@ -48,7 +51,8 @@ public record WorkerStatus(
         DiskStatus disk,
         ClientWindow clients,
         ShutdownStatus shutdown,
-        PlacementLoad placements) {
+        PlacementLoad placements,
+        PlacementLoad routing) {
 
     /** Where every worker serves this report over HTTP: the controller polls it, the admin API and the chaos harness read it. */
     public static final String PATH = "/internal/v1/status";
@@ -62,31 +66,38 @@ public record WorkerStatus(
     /** A status without removals, as reported before they were; for callers that describe a stopped node. */
     public WorkerStatus(String name, GenerationalNodeId node, WorkerState state, boolean ready, List<WarmUpResult> warmUp, String activation,
             long nodesVersion, List<ReplicaStatus> replicas, Instant at) {
-        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, List.of(), at, null, null, null, null);
+        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, List.of(), at, null, null, null, null, null);
     }
 
     /** A status without the disk, as reported before the disk rule. */
     public WorkerStatus(String name, GenerationalNodeId node, WorkerState state, boolean ready, List<WarmUpResult> warmUp, String activation,
             long nodesVersion, List<ReplicaStatus> replicas, List<RemovalStatus> removals, Instant at) {
-        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, removals, at, null, null, null, null);
+        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, removals, at, null, null, null, null, null);
     }
 
     /** A status without its clients' window, as reported before the worker counted them. */
     public WorkerStatus(String name, GenerationalNodeId node, WorkerState state, boolean ready, List<WarmUpResult> warmUp, String activation,
             long nodesVersion, List<ReplicaStatus> replicas, List<RemovalStatus> removals, Instant at, DiskStatus disk) {
-        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, removals, at, disk, null, null, null);
+        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, removals, at, disk, null, null, null, null);
     }
 
     /** A status without a shutdown, as reported before graceful shutdown existed or while the worker serves. */
     public WorkerStatus(String name, GenerationalNodeId node, WorkerState state, boolean ready, List<WarmUpResult> warmUp, String activation,
             long nodesVersion, List<ReplicaStatus> replicas, List<RemovalStatus> removals, Instant at, DiskStatus disk, ClientWindow clients) {
-        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, removals, at, disk, clients, null, null);
+        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, removals, at, disk, clients, null, null, null);
     }
 
     /** A status without its placement load, as reported before the placement index. */
     public WorkerStatus(String name, GenerationalNodeId node, WorkerState state, boolean ready, List<WarmUpResult> warmUp, String activation,
             long nodesVersion, List<ReplicaStatus> replicas, List<RemovalStatus> removals, Instant at, DiskStatus disk, ClientWindow clients,
             ShutdownStatus shutdown) {
-        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, removals, at, disk, clients, shutdown, null);
+        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, removals, at, disk, clients, shutdown, null, null);
+    }
+
+    /** A status without the routing copy's load, as reported before it was. */
+    public WorkerStatus(String name, GenerationalNodeId node, WorkerState state, boolean ready, List<WarmUpResult> warmUp, String activation,
+            long nodesVersion, List<ReplicaStatus> replicas, List<RemovalStatus> removals, Instant at, DiskStatus disk, ClientWindow clients,
+            ShutdownStatus shutdown, PlacementLoad placements) {
+        this(name, node, state, ready, warmUp, activation, nodesVersion, replicas, removals, at, disk, clients, shutdown, placements, null);
     }
 }

@@ -40,11 +40,18 @@ class WorkerStatusWireTest {
             "the first load of placements-by-node/N2; last attempt failed: ConnectionLossException");
     static final WorkerStatus LOADING_PLACEMENTS = new WorkerStatus("worker-2", new GenerationalNodeId(NodeId.of(2), 3), WorkerState.ACTIVE, false,
             List.of(), "active", 41, List.of(), List.of(), AT, null, null, null, LOADING);
+    static final PlacementLoad ROUTING_LOADING = new PlacementLoad(PlacementLoad.SOURCE_EVERY_PLACEMENT, false, 120, AT.minusSeconds(12),
+            "the first load of every placement (placements) for routing; the last attempt failed, trying again: ConnectionLossException (2 attempts "
+                    + "failed, the last at 2026-03-01T09:59:58Z)");
+    static final WorkerStatus LOADING_ROUTING = new WorkerStatus("worker-2", new GenerationalNodeId(NodeId.of(2), 3), WorkerState.ACTIVE, true,
+            List.of(), "active", 41, List.of(), List.of(), AT, null, null, null, new PlacementLoad(PlacementLoad.SOURCE_INDEX, true, 3, AT, null),
+            ROUTING_LOADING);
 
     @Test
     void everyRecordOfTheReportRoundTrips() throws Exception {
         assertRoundTrips(LOADING);
         assertRoundTrips(LOADING_PLACEMENTS);
+        assertRoundTrips(LOADING_ROUTING);
         assertRoundTrips(STATUS);
         assertRoundTrips(LEADER);
         assertRoundTrips(STAGING);

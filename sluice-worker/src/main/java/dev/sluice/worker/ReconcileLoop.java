@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * through its own index entries ({@code placements-by-node/N<k>}): a worker's first load and its share of every
  * change no longer grow with the cluster. Without one (a cluster created before the index, until its controller
  * builds it) it holds every placement, as before. The routing a client may ask any node for needs every placement;
- * in index mode a second copy is loaded for it on the first such request ({@link #routingPlacement}).
+ * in index mode a second copy is loaded for it on the first such request ({@link RoutingPlacements}).
  *
  * <p>A joining member's group is created with the partition's <em>current</em> replica set as its peers —
  * a set without the joining node. Ratis then starts the division passive: it never campaigns and waits for
@@ -64,12 +63,6 @@ final class ReconcileLoop {
     private final ScheduledExecutorService loop;
     private final BooleanSupplier running;
     private final BooleanSupplier mayGrow;
-    /**
-     * How long a routing request waits for the first load of every placement, in a worker that reads its own through the
-     * index; after it, the request is answered unavailable and the load goes on. 100,000 placements load in ~5 s on the
-     * bench machine (docs/benchmarks.md, "Metadata at size").
-     */
-    static final Duration ROUTING_LOAD_WAIT = Duration.ofSeconds(10);
 
     private final PlacementCopy placements = new PlacementCopy();
     private final AtomicBoolean passQueued = new AtomicBoolean();
@@ -79,18 +72,15 @@ final class ReconcileLoop {
     private volatile NodeId me;
     private volatile boolean throughIndex;
     private volatile java.time.Instant watchingSince;
-    /** The last failure of the first load, for the status; null while none failed. */
-    private volatile String lastLoadFailure;
+    /** The last failure of the first load, for the status; null while none failed, and once loaded. */
+    private volatile LoadFailure lastLoadFailure;
     /**
      * Whether the watch finished its first load. {@link #initialized} also turns true on a resync's full read, which
      * gives the passes their placements while the watch is stuck; the status tells the two apart.
      */
     private volatile boolean watchLoaded;
     /** Every placement, for routing, in index mode; loaded on first use, never in a worker that reads every placement anyway. */
-    private final Object everyPlacementLock = new Object();
-    private PlacementCopy everyPlacement;
-    private Watch everyPlacementWatch;
-    private final java.util.concurrent.CountDownLatch everyPlacementLoaded = new java.util.concurrent.CountDownLatch(1);
+    private final RoutingPlacements routing;
 
     /**
      * @param running whether passes may run at all
@@ -104,6 +94,7 @@ final class ReconcileLoop {
         this.loop = loop;
         this.running = running;
         this.mayGrow = mayGrow;
+        this.routing = new RoutingPlacements(config.nodeName(), config.clock(), metadata.placements());
     }
 
     /** Sets the reconciler the passes drive; once, before {@link #watch()}. */
@@ -129,20 +120,13 @@ final class ReconcileLoop {
             log.info("{}: this cluster has no placement index yet; reading every placement", config.nodeName());
             watch = metadata.placements().watch(this::onPlacement, this::onInitialized, () -> loop.execute(this::resync), this::onLoadFailed);
         }
-        Watch routingWatch = () -> {
-            synchronized (everyPlacementLock) {
-                if (everyPlacementWatch != null) {
-                    everyPlacementWatch.close();
-                }
-            }
-        };
         long every = config.resyncInterval().toMillis();
         loop.scheduleWithFixedDelay(this::resync, every, every, TimeUnit.MILLISECONDS);
         long check = GROUP_CHECK_INTERVAL.toMillis();
         loop.scheduleWithFixedDelay(this::requestPass, check, check, TimeUnit.MILLISECONDS);
         return () -> {
             watch.close();
-            routingWatch.close();
+            routing.close();
         };
     }
 
@@ -151,7 +135,7 @@ final class ReconcileLoop {
     }
 
     private void onLoadFailed(Exception failure) {
-        lastLoadFailure = failure.toString();
+        lastLoadFailure = LoadFailure.after(lastLoadFailure, failure, config.clock().instant());
     }
 
     /** How this worker reads its placements, for its status; null before {@link #watch}. */
@@ -166,25 +150,31 @@ final class ReconcileLoop {
         }
         String what = throughIndex ? "the first load of its index entries (" + PlacementIndex.nodeKey(me) + ") and the placements they list"
                 : "the first load of every placement (" + MetadataKeys.PLACEMENTS + ")";
-        String failure = lastLoadFailure;
+        LoadFailure failure = lastLoadFailure;
         return new PlacementLoad(source, false, placements.size(), since,
-                what + (failure == null ? "" : "; the last attempt failed, trying again: " + failure)
+                what + (failure == null ? "" : "; " + failure.describe())
                         + (initialized ? "; meanwhile its placements are re-read every " + Durations.human(config.resyncInterval()) + " and followed no sooner"
                                 : ""));
     }
 
+    /** How the copy of every placement for routing loads, for the status; null before the first routing request and in a worker that reads every placement anyway. */
+    PlacementLoad routingLoad() {
+        return throughIndex ? routing.load() : null;
+    }
+
     /**
      * The placement of {@code partition} for routing a client: this worker's own copy when it holds it, else (in index
-     * mode) the copy of every placement, loaded on the first call, which waits up to {@link #ROUTING_LOAD_WAIT} for it.
+     * mode) the copy of every placement, loaded on the first call, which waits up to {@link RoutingPlacements#LOAD_WAIT}
+     * for it.
      *
-     * @throws RoutingNotLoaded if every placement is not loaded within the wait
+     * @throws RoutingPlacements.RoutingNotLoaded if every placement is not loaded within the wait
      */
     Optional<Placement> routingPlacement(PartitionId partition) {
         Optional<Placement> own = placements.get(partition);
         if (own.isPresent() || !throughIndex) {
             return own;
         }
-        return everyPlacement(true).get(partition);
+        return routing.await().get(partition);
     }
 
     /** A hint for a partition not hosted here: what this worker knows without waiting. */
@@ -193,51 +183,8 @@ final class ReconcileLoop {
         if (own.isPresent() || !throughIndex) {
             return own;
         }
-        PlacementCopy every = everyPlacement(false);
+        PlacementCopy every = routing.ifLoaded();
         return every == null ? Optional.empty() : every.get(partition);
-    }
-
-    /** The copy of every placement; started on the first call, and waited for only if {@code await}. */
-    private PlacementCopy everyPlacement(boolean await) {
-        PlacementCopy copy;
-        synchronized (everyPlacementLock) {
-            if (everyPlacement == null && await) {
-                PlacementCopy started = new PlacementCopy();
-                log.info("{}: loading every placement to answer routing requests", config.nodeName());
-                everyPlacementWatch = metadata.placements().watch(started::onNotification, everyPlacementLoaded::countDown,
-                        () -> CompletableFuture.runAsync(() -> {
-                            try {
-                                started.reload(metadata.placements()::readAll);
-                            } catch (RuntimeException failed) {
-                                log.warn("{}: re-reading every placement for routing failed: {}", config.nodeName(), failed.toString());
-                            }
-                        }), failure -> {});
-                everyPlacement = started;
-            }
-            copy = everyPlacement;
-        }
-        if (copy == null) {
-            return null;
-        }
-        if (!await) {
-            return everyPlacementLoaded.getCount() == 0 ? copy : null;
-        }
-        try {
-            if (!everyPlacementLoaded.await(ROUTING_LOAD_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new RoutingNotLoaded("this node is still loading every placement for routing (" + copy.size() + " so far); ask again");
-            }
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw new RoutingNotLoaded("interrupted while loading every placement for routing");
-        }
-        return copy;
-    }
-
-    /** Every placement is not loaded yet: a routing request should be answered unavailable. */
-    static final class RoutingNotLoaded extends RuntimeException {
-        RoutingNotLoaded(String message) {
-            super(message);
-        }
     }
 
     int placementCount() {
@@ -256,6 +203,7 @@ final class ReconcileLoop {
     }
 
     private void onInitialized() {
+        lastLoadFailure = null;
         watchLoaded = true;
         initialized = true;
         requestPass();

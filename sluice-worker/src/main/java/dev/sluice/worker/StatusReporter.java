@@ -114,7 +114,7 @@ final class StatusReporter {
         return new WorkerStatus(config.nodeName(), mine == null ? null : mine.id(), mine == null ? null : mine.workerState(), ready.getAsBoolean(),
                 warmUp.results(), identity.superseded() ? "superseded by a newer process of this node" : warmUp.activation(),
                 identity.nodes().version().value(), replicas, reconciler.removals(), config.clock().instant(), disk.get(), clients.get(),
-                shutdown.get(), placements.load());
+                shutdown.get(), placements.load(), placements.routingLoad());
     }
 
     Optional<ReplicaStatus> replicaStatus(PartitionId partition) {

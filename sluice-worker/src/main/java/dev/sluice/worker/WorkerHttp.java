@@ -286,7 +286,7 @@ public final class WorkerHttp {
         }
         try {
             json(ctx, 200, worker.routing());
-        } catch (ReconcileLoop.RoutingNotLoaded loading) {
+        } catch (RoutingPlacements.RoutingNotLoaded loading) {
             unavailable(ctx, ErrorCodes.UNAVAILABLE, loading.getMessage(), null);
         }
     }

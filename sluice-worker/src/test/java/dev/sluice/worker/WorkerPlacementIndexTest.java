@@ -1,14 +1,24 @@
 package dev.sluice.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.EmbeddedZooKeeper;
+import dev.sluice.metadata.EphemeralKey;
 import dev.sluice.metadata.InMemoryMetadataStore;
+import dev.sluice.metadata.LeaderElection;
+import dev.sluice.metadata.LogEntry;
+import dev.sluice.metadata.MetadataKeys;
 import dev.sluice.metadata.MetadataStore;
+import dev.sluice.metadata.MetadataUnavailableException;
+import dev.sluice.metadata.Op;
 import dev.sluice.metadata.PlacementIndex;
 import dev.sluice.metadata.PlacementStore.VersionedPlacement;
 import dev.sluice.metadata.Precondition;
+import dev.sluice.metadata.Versioned;
+import dev.sluice.metadata.Watch;
+import dev.sluice.metadata.WatchListener;
 import dev.sluice.metadata.ZooKeeperMetadataStore;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
@@ -24,6 +34,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,6 +126,182 @@ class WorkerPlacementIndexTest {
                         .filteredOn(result -> result.check().equals("metadata-caught-up")).singleElement()
                         .satisfies(result -> assertThat(result.detail()).contains("waiting for the first load of its index entries")));
             }
+        }
+    }
+
+    /**
+     * The copy of every placement for routing has a first load of its own, started by the first routing request; one that
+     * keeps failing (the oversized values now lie among the placements, so every batched read of them drops the
+     * connection) is named in the refusal and in the status, and once the store recovers the copy loads by itself.
+     */
+    @Test
+    void aRoutingCopyWhoseFirstLoadFailsSaysWhyAndLoadsOnceTheStoreRecovers() throws Exception {
+        try (EmbeddedZooKeeper zooKeeper = EmbeddedZooKeeper.start(directory.resolve("zookeeper"), 0);
+                MetadataStore store = ZooKeeperMetadataStore.connect(zooKeeper.connectString(), "/sluice/routing-load-test")) {
+            ClusterMetadata metadata = new ClusterMetadata(store, InstantSource.system());
+            metadata.partitionTable().initialize(new PartitionTable(6, ReplicationProperty.of(1)));
+            try (Worker worker = new Worker(config(), metadata)) {
+                worker.start(HTTP);
+                NodeId me = worker.self().orElseThrow().nodeId();
+                for (int p = 0; p < 6; p++) {
+                    place(metadata, p, p == 0 ? me : ELSEWHERE);
+                }
+                Awaitility.await("its one group").atMost(TIMEOUT).until(() -> hosted(worker).equals(List.of(PartitionId.of(0))));
+                String placementKey = metadata.placements().layout().key(PartitionId.of(0));
+                String bucket = placementKey.substring(0, placementKey.lastIndexOf('/'));
+                List<String> oversized = List.of(bucket + "/oversized-0", bucket + "/oversized-1", bucket + "/oversized-2");
+                for (String key : oversized) {
+                    store.put(key, new byte[900_000], Precondition.NONE);
+                }
+                assertThat(worker.status().routing()).as("no routing copy before the first routing request").isNull();
+
+                assertThatThrownBy(worker::routing).isInstanceOf(RoutingPlacements.RoutingNotLoaded.class)
+                        .hasMessageStartingWith("this node is still loading every placement for routing (0 so far; the last attempt failed, trying again: ")
+                        .hasMessageContaining("failed, the last at ").hasMessageEndingWith("); ask again");
+                PlacementLoad routing = worker.status().routing();
+                assertThat(routing.source()).isEqualTo(PlacementLoad.SOURCE_EVERY_PLACEMENT);
+                assertThat(routing.loaded()).isFalse();
+                assertThat(routing.waitingFor()).startsWith("the first load of every placement (placements) for routing; the last attempt failed, "
+                        + "trying again: ");
+                assertThat(worker.status().placements().loaded()).as("its own placements, read through the index, are not affected").isTrue();
+
+                for (String key : oversized) {
+                    store.delete(key, Precondition.NONE);
+                }
+
+                Awaitility.await("the routing copy loaded").atMost(TIMEOUT).until(() -> worker.status().routing().loaded());
+                assertThat(worker.status().routing().waitingFor()).isNull();
+                assertThat(worker.status().routing().placements()).isEqualTo(6);
+                assertThat(worker.routing().partitions()).hasSize(6);
+            }
+        }
+    }
+
+    /**
+     * A full read of every placement after missed notifications that fails is tried again until one succeeds, and the
+     * status says so meanwhile: without it the copy would follow notifications only until the next resync.
+     */
+    @Test
+    void aFailedRereadOfTheRoutingCopyIsTriedAgainUntilItSucceeds() throws Exception {
+        FailingPlacementReads store = new FailingPlacementReads(new InMemoryMetadataStore());
+        ClusterMetadata metadata = new ClusterMetadata(store, InstantSource.system());
+        metadata.partitionTable().initialize(new PartitionTable(4, ReplicationProperty.of(1)));
+        try (Worker worker = new Worker(config(), metadata)) {
+            worker.start(HTTP);
+            NodeId me = worker.self().orElseThrow().nodeId();
+            for (int p = 0; p < 4; p++) {
+                place(metadata, p, p == 0 ? me : ELSEWHERE);
+            }
+            Awaitility.await("routing from the copy of every placement").atMost(TIMEOUT).until(() -> worker.routing().partitions().size() == 4);
+            assertThat(worker.status().routing().loaded()).isTrue();
+
+            store.failing = true;
+            store.routingWatch.get().onResync();
+
+            Awaitility.await("the failing re-read in the status").atMost(TIMEOUT).until(() -> worker.status().routing().waitingFor() != null
+                    && worker.status().routing().waitingFor().contains("2 attempts failed"));
+            assertThat(worker.status().routing().waitingFor()).startsWith("a full read of every placement for routing after missed notifications "
+                    + "(meanwhile the copy follows notifications only); the last attempt failed, trying again: "
+                    + "dev.sluice.metadata.MetadataUnavailableException: the test fails every read of the placements");
+            assertThat(worker.status().routing().loaded()).as("routing still answers from the copy").isTrue();
+
+            store.failing = false;
+
+            Awaitility.await("a retry re-read every placement").atMost(TIMEOUT).until(() -> worker.status().routing().waitingFor() == null);
+        }
+    }
+
+    /**
+     * Fails every listing and batched read of the placements while {@link #failing}, as a store that cannot answer
+     * them would; keeps the listener of the placement watch so the test can tell it that notifications were missed.
+     */
+    private static final class FailingPlacementReads implements MetadataStore {
+        private final MetadataStore delegate;
+        volatile boolean failing;
+        final AtomicReference<WatchListener> routingWatch = new AtomicReference<>();
+
+        FailingPlacementReads(MetadataStore delegate) {
+            this.delegate = delegate;
+        }
+
+        private void failOnPlacements(String key) {
+            if (failing && (key.equals(MetadataKeys.PLACEMENTS) || key.startsWith(MetadataKeys.PLACEMENTS + "/"))) {
+                throw new MetadataUnavailableException("the test fails every read of the placements", null);
+            }
+        }
+
+        @Override
+        public Optional<Versioned> get(String key) {
+            return delegate.get(key);
+        }
+
+        @Override
+        public List<String> children(String key) {
+            failOnPlacements(key);
+            return delegate.children(key);
+        }
+
+        @Override
+        public SortedMap<String, Versioned> readChildren(String key) {
+            failOnPlacements(key);
+            return delegate.readChildren(key);
+        }
+
+        @Override
+        public SortedMap<String, Versioned> readChildren(String key, int valueBytesMax) {
+            failOnPlacements(key);
+            return delegate.readChildren(key, valueBytesMax);
+        }
+
+        @Override
+        public long put(String key, byte[] value, Precondition precondition) {
+            return delegate.put(key, value, precondition);
+        }
+
+        @Override
+        public boolean delete(String key, Precondition precondition) {
+            return delegate.delete(key, precondition);
+        }
+
+        @Override
+        public List<Op.Result> commit(List<Op> ops) {
+            return delegate.commit(ops);
+        }
+
+        @Override
+        public List<LogEntry> readLog(String logKey, long afterSequence, int limit) {
+            return delegate.readLog(logKey, afterSequence, limit);
+        }
+
+        @Override
+        public EphemeralKey putEphemeral(String key, byte[] value) {
+            return delegate.putEphemeral(key, value);
+        }
+
+        @Override
+        public Watch watch(String key, boolean recursive, WatchListener listener) {
+            if (key.equals(MetadataKeys.PLACEMENTS)) {
+                routingWatch.set(listener);
+            }
+            return delegate.watch(key, recursive, listener);
+        }
+
+        @Override
+        public Watch watch(String key, boolean recursive, int valueBytesMax, WatchListener listener) {
+            if (key.equals(MetadataKeys.PLACEMENTS)) {
+                routingWatch.set(listener);
+            }
+            return delegate.watch(key, recursive, valueBytesMax, listener);
+        }
+
+        @Override
+        public LeaderElection elect(String key, String participantId) {
+            return delegate.elect(key, participantId);
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
         }
     }
 }
