@@ -33,6 +33,15 @@ import org.slf4j.LoggerFactory;
  * thread in that order, so a key's notifications never go back in version. The dispatcher drops a value it already
  * delivered (several changes in a burst each trigger a read that may find the newest) and a deletion of a key it
  * never delivered.
+ *
+ * <p>What it delivered: the dispatcher keeps, per key, the version it delivered and the zxid that created the znode
+ * ({@code Stat.czxid}). A key deleted and created again starts again at v1, so by its version alone a re-created key
+ * looked older than what was delivered and its new value was dropped; its creation zxid is new and higher, which
+ * tells the two apart (index entries under {@code placements-by-node/} are deleted and created again as replica sets
+ * change); such a key gets its deletion and then its new value, as when the watch saw both happen. A load after the
+ * first (the connection came back) sees no deletion events for what was deleted while the connection was away, so
+ * when it ends the dispatcher reports the deletion of every key it delivered that neither that load nor a
+ * notification since it started has seen.
  */
 final class ZooKeeperTreeWatch implements Watch {
 
@@ -47,8 +56,10 @@ final class ZooKeeperTreeWatch implements Watch {
     private final int valueBytesMax;
     private final ExecutorService dispatcher;
     private final PersistentWatcher watcher;
-    /** Versions delivered, by key; only the dispatcher thread touches it. */
-    private final Map<String, Long> delivered = new HashMap<>();
+    /** What was delivered, by key; only the dispatcher thread touches it. */
+    private final Map<String, Delivered> delivered = new HashMap<>();
+    /** Loads started, counted on the dispatcher thread in notification order; only the dispatcher thread touches it. */
+    private long loadsStarted;
     private final AtomicBoolean loading = new AtomicBoolean();
     /** A registration (or a failed load) asks for a load; one runs at a time, and one more after it if asked meanwhile. */
     private final AtomicBoolean loadAgain = new AtomicBoolean();
@@ -81,7 +92,8 @@ final class ZooKeeperTreeWatch implements Watch {
     /**
      * The watch is registered: at first, or again after the connection came back. Either way the tree is read:
      * changes made before a first registration, or while the connection was away, reach the listener no other way.
-     * A read after the first ends with {@link WatchListener#onResync}, since it cannot see what was deleted meanwhile.
+     * A read after the first ends with the deletions it found and {@link WatchListener#onResync}, since changes in
+     * between were not seen one by one.
      */
     private void onRegistered() {
         loadAgain.set(true);
@@ -105,7 +117,7 @@ final class ZooKeeperTreeWatch implements Watch {
         String changed = event.getPath();
         switch (event.getType()) {
             case NodeCreated, NodeDataChanged -> read(changed);
-            case NodeDeleted -> dispatch(() -> deliver(store.keyOf(changed), Optional.empty()));
+            case NodeDeleted -> dispatch(() -> deliverDeletion(store.keyOf(changed)));
             default -> {
                 // Persistent recursive watches send no child events; connection states reach onRegistered.
             }
@@ -119,13 +131,15 @@ final class ZooKeeperTreeWatch implements Watch {
      */
     private void load() {
         try {
+            dispatch(() -> loadsStarted++);
             List<String> level = List.of(path);
             while (!level.isEmpty() && !closed) {
                 List<String> parents = new ArrayList<>();
                 store.readBatched(level, valueBytesMax, key, (read, data, stat) -> {
                     Versioned value = new Versioned(data == null ? new byte[0] : data, stat.getVersion() + 1L);
                     String readKey = store.keyOf(read);
-                    dispatch(() -> deliver(readKey, Optional.of(value)));
+                    long created = stat.getCzxid();
+                    dispatch(() -> deliver(readKey, value, created));
                     if (stat.getNumChildren() > 0) {
                         parents.add(read);
                     }
@@ -139,6 +153,7 @@ final class ZooKeeperTreeWatch implements Watch {
                 level = children;
             }
             if (!closed) {
+                dispatch(this::deliverDeletionsUnseen);
                 dispatch(loaded ? listener::onResync : listener::onInitialized);
                 loaded = true;
             }
@@ -166,7 +181,8 @@ final class ZooKeeperTreeWatch implements Watch {
             if (KeeperException.Code.get(event.getResultCode()) == KeeperException.Code.OK) {
                 Versioned value = new Versioned(event.getData() == null ? new byte[0] : event.getData(), event.getStat().getVersion() + 1L);
                 String changedKey = store.keyOf(event.getPath());
-                dispatch(() -> deliver(changedKey, Optional.of(value)));
+                long created = event.getStat().getCzxid();
+                dispatch(() -> deliver(changedKey, value, created));
             }
         };
         try {
@@ -177,18 +193,56 @@ final class ZooKeeperTreeWatch implements Watch {
         }
     }
 
-    /** On the dispatcher thread. */
-    private void deliver(String changedKey, Optional<Versioned> value) {
-        if (value.isPresent()) {
-            Long before = delivered.get(changedKey);
-            if (before != null && before >= value.get().version()) {
-                return;
-            }
-            delivered.put(changedKey, value.get().version());
-        } else if (delivered.remove(changedKey) == null) {
+    /**
+     * What the dispatcher delivered of one key.
+     *
+     * @param version the version delivered
+     * @param createdZxid the zxid of the znode's creation: higher for a key deleted and created again
+     * @param seenByLoad the number of loads started when a read last found the key (a load or a notification)
+     */
+    private record Delivered(long version, long createdZxid, long seenByLoad) {}
+
+    /** On the dispatcher thread: {@code changedKey} holds {@code value} in the znode created at {@code createdZxid}. */
+    private void deliver(String changedKey, Versioned value, long createdZxid) {
+        Delivered before = delivered.get(changedKey);
+        if (before != null && createdZxid < before.createdZxid()) {
+            // A read of the znode before it was deleted and created again: the newer one was delivered already.
             return;
         }
-        listener.onChange(changedKey, value);
+        if (before != null && createdZxid == before.createdZxid() && value.version() <= before.version()) {
+            delivered.put(changedKey, new Delivered(before.version(), createdZxid, loadsStarted));
+            return;
+        }
+        if (before != null && createdZxid > before.createdZxid()) {
+            // Created again while the watch was away: its deletion first, as a watch that saw it would have delivered,
+            // so that a listener keeping the highest version takes the new v1.
+            listener.onChange(changedKey, Optional.empty());
+        }
+        delivered.put(changedKey, new Delivered(value.version(), createdZxid, loadsStarted));
+        listener.onChange(changedKey, Optional.of(value));
+    }
+
+    /** On the dispatcher thread. */
+    private void deliverDeletion(String changedKey) {
+        if (delivered.remove(changedKey) != null) {
+            listener.onChange(changedKey, Optional.empty());
+        }
+    }
+
+    /**
+     * On the dispatcher thread, once a load ended: every key delivered that was not read since the load started was
+     * deleted while the watch could not see it. A key created or changed during the load was read by its notification,
+     * which counts.
+     */
+    private void deliverDeletionsUnseen() {
+        List<String> gone = new ArrayList<>();
+        delivered.forEach((deliveredKey, what) -> {
+            if (what.seenByLoad() < loadsStarted) {
+                gone.add(deliveredKey);
+            }
+        });
+        gone.sort(null);
+        gone.forEach(this::deliverDeletion);
     }
 
     private void dispatch(Runnable notification) {

@@ -56,6 +56,14 @@ public final class ZooKeeperEnsemble implements AutoCloseable {
         return kill(false);
     }
 
+    /** Kills {@code spec}, leader or follower: a client that knows only this server loses its connection until it restarts. */
+    public synchronized void kill(InstanceSpec spec) throws Exception {
+        if (!cluster.killServer(spec)) {
+            throw new IllegalStateException("could not kill " + spec);
+        }
+        killed.add(spec);
+    }
+
     private InstanceSpec kill(boolean leader) throws Exception {
         TestingZooKeeperServer victim = awaitServer(leader);
         InstanceSpec spec = victim.getInstanceSpec();
