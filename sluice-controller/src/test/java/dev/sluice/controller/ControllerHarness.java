@@ -102,7 +102,10 @@ final class ControllerHarness implements AutoCloseable {
         loop = newLoop("controller-a");
     }
 
-    /** Writes {@code workers} Active workers as one nodes configuration, each with its liveness entry. */
+    /**
+     * Writes {@code workers} Active workers as one version of the nodes configuration, in batches (one registration
+     * each would take minutes at 10,000), each with its liveness entry.
+     */
     private void registerAtOnce(int workers, String... zones) {
         dev.sluice.model.StateChange change = new dev.sluice.model.StateChange(clock.instant(), Actor.NODE, "warm-up passed",
                 dev.sluice.model.Version.MIN, "");
@@ -114,8 +117,7 @@ final class ControllerHarness implements AutoCloseable {
                     WorkerState.ACTIVE, change, "i" + i, null));
         }
         dev.sluice.model.NodesConfiguration configuration = new dev.sluice.model.NodesConfiguration(dev.sluice.model.Version.MIN, nodes, List.of());
-        store.put(dev.sluice.metadata.MetadataKeys.NODES, new dev.sluice.metadata.DocumentCodec<>(dev.sluice.model.NodesConfiguration.class,
-                "nodes configuration", 1).encode(configuration), dev.sluice.metadata.Precondition.DOES_NOT_EXIST);
+        metadata.nodes().writeInBatches(configuration);
         for (NodeConfig node : nodes) {
             InMemoryMetadataStore session = store.newSession();
             new ClusterMetadata(session, clock).liveness().announce(new dev.sluice.metadata.LivenessRegistry.Entry(node.id(), clock.instant()));

@@ -1,9 +1,6 @@
 package dev.sluice.controller;
 
-import dev.sluice.metadata.MetadataKeys;
 import dev.sluice.metadata.PlacementStore.VersionedPlacement;
-import dev.sluice.metadata.Precondition;
-import dev.sluice.metadata.Versioned;
 import dev.sluice.model.Actor;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
@@ -138,21 +135,17 @@ final class ControllerScale {
     }
 
     /**
-     * Writes the workers as Draining in one write of the nodes configuration, as an operator's group drain does (a
-     * group drain names at most 256 workers, and a zone has thousands here, so the document is written directly).
+     * Writes the workers as Draining in one version of the nodes configuration, as an operator's group drain does (a
+     * group drain names at most 256 workers, and a zone has thousands here, so the version is written in batches).
      */
     private static void markDraining(ControllerHarness cluster, Set<NodeId> drained) {
-        Versioned stored = cluster.store.get(MetadataKeys.NODES).orElseThrow();
-        dev.sluice.metadata.DocumentCodec<NodesConfiguration> codec = new dev.sluice.metadata.DocumentCodec<>(NodesConfiguration.class,
-                "nodes configuration", 1);
-        NodesConfiguration configuration = codec.decode(MetadataKeys.NODES, stored.value());
+        NodesConfiguration configuration = cluster.metadata.nodes().current();
         StateChange change = new StateChange(cluster.clock.instant(), Actor.OPERATOR, "bench drain", configuration.version().next(), "");
         List<NodeConfig> nodes = new ArrayList<>();
         for (NodeConfig node : configuration.nodes()) {
             nodes.add(drained.contains(node.nodeId()) ? node.withWorkerState(WorkerState.DRAINING, change) : node);
         }
-        cluster.store.put(MetadataKeys.NODES, codec.encode(new NodesConfiguration(configuration.version().next(), nodes, configuration.tombstones())),
-                Precondition.matchesVersion(stored.version()));
+        cluster.metadata.nodes().writeInBatches(new NodesConfiguration(configuration.version().next(), nodes, configuration.tombstones()));
     }
 
     /** Which partitions are not yet placed with a leader and no change under way, kept from the store's change list. */

@@ -7,8 +7,13 @@ public final class MetadataKeys {
 
     private MetadataKeys() {}
 
-    /** The {@link dev.sluice.model.NodesConfiguration}. */
+    /**
+     * The {@link dev.sluice.model.NodesConfiguration}: its header (format 2), or the whole configuration in one document
+     * (format 1, clusters not yet written by a release with {@link #NODES_BY_ID}).
+     */
     public static final String NODES = "nodes";
+    /** Parent of one document per node id of the nodes configuration, live or removed ({@link NodesLayout}). */
+    public static final String NODES_BY_ID = "nodes-by-id";
     /** The {@link dev.sluice.model.PartitionTable}. */
     public static final String PARTITION_TABLE = "partition-table";
     /** Parent of one {@link dev.sluice.model.Placement} per partition, laid out as {@link PlacementLayout} says. */

@@ -45,7 +45,7 @@ class DocumentCodecTest {
     @Test
     void everyStoredDocumentSurvivesARoundTrip() {
         NodesConfiguration config = sampleConfiguration();
-        DocumentCodec<NodesConfiguration> nodes = NodesConfigurationStore.codec();
+        DocumentCodec<NodesConfiguration> nodes = NodesConfigurationStore.singleDocumentCodec();
         assertThat(nodes.decode("nodes", nodes.encode(config))).isEqualTo(config);
 
         Placement placement = new Placement(PartitionId.of(7), List.of(NodeId.of(1), NodeId.of(3)), List.of(NodeId.of(3), NodeId.of(4)),
@@ -76,7 +76,7 @@ class DocumentCodecTest {
         NodesConfiguration cordoned = new NodesConfiguration(plain.version(), List.of(worker.withCordon(
                 new dev.sluice.model.Cordon("disk filling up", Actor.OPERATOR, AT, "req-c", dev.sluice.model.CredentialName.of("oncall")))),
                 plain.tombstones());
-        DocumentCodec<NodesConfiguration> codec = NodesConfigurationStore.codec();
+        DocumentCodec<NodesConfiguration> codec = NodesConfigurationStore.singleDocumentCodec();
 
         String json = new String(codec.encode(cordoned), UTF_8);
 
@@ -89,22 +89,22 @@ class DocumentCodecTest {
 
     @Test
     void storedFormUsesTheWireNamesAndCarriesAFormat() {
-        String json = new String(NodesConfigurationStore.codec().encode(sampleConfiguration()), UTF_8);
+        String json = new String(NodesConfigurationStore.singleDocumentCodec().encode(sampleConfiguration()), UTF_8);
         assertThat(json).startsWith("{\"format\":1,").contains("\"workerState\":\"draining\"").contains("\"id\":\"N1:3\"")
                 .contains("\"location\":\"eu-west.zone-b\"").contains("\"actor\":\"operator\"").contains("2026-11-27T10:15:30.123Z");
     }
 
     @Test
     void unknownFieldsFromANewerWriterAreIgnored() {
-        String json = new String(NodesConfigurationStore.codec().encode(sampleConfiguration()), UTF_8)
+        String json = new String(NodesConfigurationStore.singleDocumentCodec().encode(sampleConfiguration()), UTF_8)
                 .replace("\"format\":1,", "\"format\":1,\"addedInAFutureRelease\":{\"x\":[1,2]},")
                 .replace("\"workerState\":\"draining\"", "\"workerState\":\"draining\",\"futureNodeField\":true");
-        assertThat(NodesConfigurationStore.codec().decode("nodes", json.getBytes(UTF_8))).isEqualTo(sampleConfiguration());
+        assertThat(NodesConfigurationStore.singleDocumentCodec().decode("nodes", json.getBytes(UTF_8))).isEqualTo(sampleConfiguration());
     }
 
     @Test
     void aCorruptDocumentIsAnErrorThatNamesTheKey() {
-        DocumentCodec<NodesConfiguration> codec = NodesConfigurationStore.codec();
+        DocumentCodec<NodesConfiguration> codec = NodesConfigurationStore.singleDocumentCodec();
         assertThatThrownBy(() -> codec.decode("nodes", "{not json".getBytes(UTF_8)))
                 .isInstanceOf(CorruptDocumentException.class).hasMessageContaining("'nodes'").hasMessageContaining("not JSON");
         assertThatThrownBy(() -> codec.decode("nodes", "[1,2]".getBytes(UTF_8)))

@@ -46,50 +46,28 @@ class NodesConfigurationStoreTest {
     }
 
     /**
-     * The configuration is one document, so a cluster holds as many nodes as fit in the store's limit for one value.
-     * Past it, a registration is refused saying so and nothing is written; before, the store's size check threw an
-     * argument error out of the registration.
+     * A node's document has a limit of its own, far above what a node needs; a registration past it is refused saying
+     * so and nothing is written.
      */
     @Test
-    void aRegistrationThatWouldOutgrowTheOneDocumentIsRefusedSayingSoAndWritesNothing() {
-        // Registered in memory (the pure model) until one more node would not fit, then stored as it is; long host
-        // names make each node larger, so fewer fill the document and the test stays short.
-        String domain = ".rack-17.row-4.hall-b.datacenter-frankfurt-2.storage-tier.example-company-internal.example".repeat(3);
-        NodesConfiguration full = NodesConfiguration.empty();
-        int nodes = 0;
-        for (int step = 512; step >= 1; ) {
-            NodesConfiguration next = full;
-            for (int i = 1; i <= step; i++) {
-                String host = "worker-" + (nodes + i) + domain;
-                next = ((ChangeResult.Changed) next.apply(new NodesChange.RegisterNode("worker-" + (nodes + i), NodeAddresses.of(host + ":7000",
-                        "https://" + host + ":8080"), Set.of(Role.WORKER), Location.DEFAULT, null, "incarnation-" + (nodes + i), CLOCK.instant()))).next();
-            }
-            if (CODEC.encode(next).length <= MetadataStore.MAX_VALUE_BYTES) {
-                full = next;
-                nodes += step;
-            } else {
-                step /= 2;
-            }
-        }
-        store.commit(List.of(Op.put(MetadataKeys.NODES, CODEC.encode(full), Precondition.DOES_NOT_EXIST)));
+    void aRegistrationWhoseNodeDocumentWouldBeTooLargeIsRefusedSayingSoAndWritesNothing() {
+        register("worker-a");
         Version before = metadata.nodes().current().version();
         long events = metadata.events().read(-1, EventLog.MAX_READ).size();
 
-        String host = "one-too-many" + domain;
-        NodesConfigurationStore.Update refused = metadata.nodes().register("one-too-many", NodeAddresses.of(host + ":7000", "https://" + host + ":8080"),
+        String host = "worker-b" + ".rack-17.row-4.hall-b.datacenter-frankfurt-2.storage-tier.example-company-internal.example".repeat(60);
+        NodesConfigurationStore.Update refused = metadata.nodes().register("worker-b", NodeAddresses.of(host + ":7000", "https://" + host + ":8080"),
                 Set.of(Role.WORKER), Location.DEFAULT);
 
         dev.sluice.model.Refusal refusal = refused.refusal().orElseThrow();
         assertThat(refusal.kind()).isEqualTo(RefusalKind.CLUSTER_AT_CAPACITY);
-        assertThat(refusal.message()).contains("over the 1000000 bytes the metadata store keeps in one document")
-                .contains("the cluster has " + nodes + " nodes and takes no more");
+        assertThat(refusal.message()).startsWith("the document of node N2 would be ")
+                .contains("bytes with this change, over the 8192 bytes a node's document may have");
         assertThat(metadata.nodes().current().version()).isEqualTo(before);
-        assertThat(metadata.nodes().current().findByName("one-too-many")).isEmpty();
+        assertThat(metadata.nodes().current().findByName("worker-b")).isEmpty();
+        assertThat(store.get(NodesLayout.key(dev.sluice.model.NodeId.of(2)))).isEmpty();
         assertThat(metadata.events().read(-1, EventLog.MAX_READ)).hasSize((int) events);
     }
-
-    private static final DocumentCodec<NodesConfiguration> CODEC = new DocumentCodec<>(NodesConfiguration.class, "nodes configuration",
-            NodesConfigurationStore.FORMAT);
 
     @Test
     void aNewNameGetsTheNextIdAndStartsProvisioning() {
