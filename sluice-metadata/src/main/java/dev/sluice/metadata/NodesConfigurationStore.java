@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * limited by what fits in one document; a commit writes the header and the documents of the nodes that changed. This
  * instance keeps the documents it last read and, at the next read, reads only those the header says changed since.
  * A cluster written by an older release holds the whole configuration in one document (format 1): it is read as it
- * is, and the first change converts it.
+ * is and changed in place while it fits in one document, so older nodes of a rolling upgrade go on reading it; the
+ * first change that would not fit converts it (every node must then run this release).
  */
 public final class NodesConfigurationStore {
 
@@ -265,8 +266,8 @@ public final class NodesConfigurationStore {
      * same atomic commit (a group drain's own document, created with it): either all of it is written or none.
      *
      * <p>The commit writes the header, conditioned on the version read, and the documents of the nodes the change
-     * touched. On a cluster that still has the whole configuration in one document (format 1), the first change
-     * converts it: every node's document is written first, in commits each conditioned on that document's version
+     * touched. On a cluster that still has the whole configuration in one document (format 1), a change is written
+     * into that document while it fits there; the first change that does not converts it: every node's document is written first, in commits each conditioned on that document's version
      * (so they describe exactly what it holds; older releases do not look at them), and the change's commit replaces
      * the document with the header, which an older release refuses to read rather than misread.
      *
@@ -294,6 +295,44 @@ public final class NodesConfigurationStore {
             if (!changed.next().version().equals(snapshot.configuration().version().next())) {
                 throw new IllegalStateException("BUG: apply produced " + changed.next().version() + " from " + snapshot.configuration().version());
             }
+            List<Op> alongside = new ArrayList<>();
+            for (dev.sluice.model.ClusterEvent event : changed.events()) {
+                alongside.add(events.appendOp(event));
+            }
+            // A change of several workers has one audit record per member, all of the one version it produced.
+            for (dev.sluice.model.ClusterEvent event : changed.events()) {
+                AuditRecord record = event.transition();
+                if (record != null) {
+                    alongside.add(audit.appendOp(record));
+                }
+            }
+            alongside.addAll(alsoWrite.apply(changed));
+            fences.forEach(fence -> alongside.add(fence.asOp()));
+            byte[] single = !loaded.perNode() && snapshot.storeVersion() > 0 ? NodesLayout.SINGLE_DOCUMENT_CODEC.encode(changed.next()) : null;
+            if (single != null && single.length <= MetadataStore.MAX_VALUE_BYTES) {
+                // Still one document, as an older release wrote it: converting here would lock out the older nodes of a
+                // rolling upgrade (their reads refuse the header), so only a change that no longer fits converts.
+                List<Op> ops = new ArrayList<>();
+                ops.add(Op.put(MetadataKeys.NODES, single, Precondition.matchesVersion(snapshot.storeVersion())));
+                ops.addAll(alongside);
+                try {
+                    List<Op.Result> results = store.commit(ops);
+                    remember(new Loaded(new Snapshot(changed.next(), results.getFirst().version()), null, null));
+                    return new Update(result, changed.next());
+                } catch (PreconditionFailedException conflict) {
+                    rethrowUnlessNodesConflict(conflict, fences);
+                    log.debug("nodes configuration changed under us (attempt {}): {}", attempt, conflict.getMessage());
+                    backoff(attempt);
+                    continue;
+                } catch (MetadataUnavailableException unavailable) {
+                    if (attempt == MAX_ATTEMPTS) {
+                        throw unavailable;
+                    }
+                    log.info("metadata store unavailable while writing the nodes configuration (attempt {}); retrying", attempt);
+                    backoff(attempt);
+                    continue;
+                }
+            }
             Map<NodeId, NodesLayout.NodeDocument> before = loaded.perNode() ? loaded.documents()
                     : NodesLayout.documentsOf(snapshot.configuration());
             Written written = documentsToWrite(before, changed.next());
@@ -307,18 +346,7 @@ public final class NodesConfigurationStore {
                     snapshot.storeVersion() == 0 ? Precondition.DOES_NOT_EXIST : Precondition.matchesVersion(snapshot.storeVersion())));
             written.encoded().forEach((id, bytes) -> ops.add(Op.put(NodesLayout.key(id), bytes,
                     before.containsKey(id) ? Precondition.EXISTS : Precondition.DOES_NOT_EXIST)));
-            for (dev.sluice.model.ClusterEvent event : changed.events()) {
-                ops.add(events.appendOp(event));
-            }
-            // A change of several workers has one audit record per member, all of the one version it produced.
-            for (dev.sluice.model.ClusterEvent event : changed.events()) {
-                AuditRecord record = event.transition();
-                if (record != null) {
-                    ops.add(audit.appendOp(record));
-                }
-            }
-            ops.addAll(alsoWrite.apply(changed));
-            fences.forEach(fence -> ops.add(fence.asOp()));
+            ops.addAll(alongside);
             try {
                 if (!loaded.perNode() && snapshot.storeVersion() > 0) {
                     convert(snapshot);
@@ -329,15 +357,7 @@ public final class NodesConfigurationStore {
                 remember(new Loaded(new Snapshot(changed.next(), results.getFirst().version()), header, Map.copyOf(after)));
                 return new Update(result, changed.next());
             } catch (PreconditionFailedException conflict) {
-                for (Fence fence : fences) {
-                    if (fence.key().equals(conflict.key())) {
-                        throw new Fence.LostException(fence);
-                    }
-                }
-                if (conflict.key() != null && !conflict.key().equals(MetadataKeys.NODES) && !conflict.key().startsWith(MetadataKeys.NODES_BY_ID + "/")) {
-                    // An operation of alsoWrite's lost: only its caller can decide again on that document.
-                    throw conflict;
-                }
+                rethrowUnlessNodesConflict(conflict, fences);
                 log.debug("nodes configuration changed under us (attempt {}): {}", attempt, conflict.getMessage());
                 backoff(attempt);
             } catch (MetadataUnavailableException unavailable) {
@@ -350,6 +370,19 @@ public final class NodesConfigurationStore {
             }
         }
         throw new MetadataException("gave up updating the nodes configuration after " + MAX_ATTEMPTS + " conflicting attempts");
+    }
+
+    /** A conflict on a fence or on an operation of the caller's is theirs to decide on; one on the configuration is retried. */
+    private static void rethrowUnlessNodesConflict(PreconditionFailedException conflict, List<Fence> fences) {
+        for (Fence fence : fences) {
+            if (fence.key().equals(conflict.key())) {
+                throw new Fence.LostException(fence);
+            }
+        }
+        if (conflict.key() != null && !conflict.key().equals(MetadataKeys.NODES) && !conflict.key().startsWith(MetadataKeys.NODES_BY_ID + "/")) {
+            // An operation of alsoWrite's lost: only its caller can decide again on that document.
+            throw conflict;
+        }
     }
 
     /** The documents a write of {@code next} changes, each as written at its version, and their bytes. */

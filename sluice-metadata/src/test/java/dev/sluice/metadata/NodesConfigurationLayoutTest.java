@@ -175,12 +175,35 @@ class NodesConfigurationLayoutTest {
             assertThat(readerStore.headerReads.get()).as("header reads: more than one per read, since reads were overtaken").isGreaterThan(60);
         }
 
+        /** The older nodes of a rolling upgrade go on reading a format-1 configuration that still fits in one document. */
         @Test
-        void aFormatOneDocumentIsReadAsItIsAndConvertedByTheFirstChange() {
+        void aFormatOneDocumentThatStillFitsIsChangedInPlace() {
             MetadataStore store = session();
-            NodesConfiguration old = withTombstone(workers(2_500, Version.of(41)));
+            NodesConfiguration old = workers(10, Version.of(7));
+            store.put(MetadataKeys.NODES, NodesConfigurationStore.singleDocumentCodec().encode(old), Precondition.DOES_NOT_EXIST);
+            NodesConfigurationStore.Update update = new ClusterMetadata(store, CLOCK).nodes().transition(new GenerationalNodeId(NodeId.of(3), 1),
+                    WorkerState.DRAINING, Actor.OPERATOR, "kernel", false, c -> new GuardFacts(true, GuardFacts.DrainPrecheck.PASSED, null), List.of());
+            assertThat(update.applied()).isTrue();
+            DocumentCodec<NodesConfiguration> olderRelease = new DocumentCodec<>(NodesConfiguration.class, "nodes configuration", 1);
+            assertThat(olderRelease.decode(MetadataKeys.NODES, store.get(MetadataKeys.NODES).orElseThrow().value())).isEqualTo(update.configuration());
+            assertThat(store.children(MetadataKeys.NODES_BY_ID)).as("nothing converted").isEmpty();
+            assertThat(new ClusterMetadata(store, CLOCK).nodes().current()).isEqualTo(update.configuration());
+        }
+
+        @Test
+        void aFormatOneDocumentIsReadAsItIsAndConvertedByTheFirstChangeThatDoesNotFit() {
+            MetadataStore store = session();
+            // As many workers as an older release's one document holds with a few hundred bytes to spare: the change
+            // below, with its long reason, does not fit any more.
+            int count = 2_900;
+            while (NodesConfigurationStore.singleDocumentCodec().encode(withTombstone(workers(count + 1, Version.of(41)))).length
+                    <= MetadataStore.MAX_VALUE_BYTES - 400) {
+                count++;
+            }
+            NodesConfiguration old = withTombstone(workers(count, Version.of(41)));
             long storedAt = store.put(MetadataKeys.NODES, NodesConfigurationStore.singleDocumentCodec().encode(old), Precondition.DOES_NOT_EXIST);
-            assertThat(old.nodes()).hasSize(2_499);
+            int documents = count;
+            String longReason = "converted: " + "x".repeat(2_000);
 
             ClusterMetadata metadata = new ClusterMetadata(store, CLOCK);
             assertThat(metadata.nodes().read()).isEqualTo(new NodesConfigurationStore.Snapshot(old, storedAt));
@@ -194,18 +217,18 @@ class NodesConfigurationLayoutTest {
                 store.put(MetadataKeys.NODES, NodesConfigurationStore.singleDocumentCodec().encode(olderWrite), Precondition.matchesVersion(storedAt));
             };
             NodesConfigurationStore.Update update = new ClusterMetadata(interfering, CLOCK).nodes().transition(new GenerationalNodeId(NodeId.of(9), 1),
-                    WorkerState.DRAINING, Actor.OPERATOR, "converted", false, c -> new GuardFacts(true, GuardFacts.DrainPrecheck.PASSED, null), List.of());
+                    WorkerState.DRAINING, Actor.OPERATOR, longReason, false, c -> new GuardFacts(true, GuardFacts.DrainPrecheck.PASSED, null), List.of());
             assertThat(update.applied()).isTrue();
             assertThat(update.configuration().version()).isEqualTo(Version.of(43));
 
             byte[] header = store.get(MetadataKeys.NODES).orElseThrow().value();
-            assertThat(new String(header, UTF_8)).startsWith("{\"format\":2,\"version\":43,\"documents\":2500,");
-            assertThat(store.children(MetadataKeys.NODES_BY_ID)).hasSize(2_500);
+            assertThat(new String(header, UTF_8)).startsWith("{\"format\":2,\"version\":43,\"documents\":" + documents + ",");
+            assertThat(store.children(MetadataKeys.NODES_BY_ID)).hasSize(documents);
             NodesConfiguration converted = new ClusterMetadata(session(), CLOCK).nodes().current();
             assertThat(converted).isEqualTo(update.configuration());
             assertThat(converted.find(NodeId.of(5)).orElseThrow().workerState()).as("the older release's change").isEqualTo(WorkerState.DRAINING);
             assertThat(converted.find(NodeId.of(9)).orElseThrow().workerState()).isEqualTo(WorkerState.DRAINING);
-            assertThat(converted.isRemoved(NodeId.of(2_500))).isTrue();
+            assertThat(converted.isRemoved(NodeId.of(documents))).isTrue();
             assertThat(metadata.audit().read(-1, 10)).singleElement().satisfies(record -> assertThat(record.version()).isEqualTo(Version.of(43)));
 
             // An older release reads the header with its format-1 codec and refuses it rather than misreading it.
