@@ -53,55 +53,12 @@ class ClusterControllerStartTest {
     }
 
     /** Delegates everything; runs {@code beforeElect} (which may throw) before each election. */
-    private record ElectionRefusingStore(MetadataStore delegate, Runnable beforeElect) implements MetadataStore {
-        @Override
-        public Optional<Versioned> get(String key) {
-            return delegate.get(key);
-        }
+    private static final class ElectionRefusingStore extends dev.sluice.metadata.ForwardingMetadataStore {
+        private final Runnable beforeElect;
 
-        @Override
-        public List<String> children(String key) {
-            return delegate.children(key);
-        }
-
-        @Override
-        public java.util.SortedMap<String, dev.sluice.metadata.Versioned> readChildren(String key) {
-            return delegate.readChildren(key);
-        }
-
-        @Override
-        public java.util.SortedMap<String, dev.sluice.metadata.Versioned> readChildren(String key, int valueBytesMax) {
-            return delegate.readChildren(key, valueBytesMax);
-        }
-
-        @Override
-        public long put(String key, byte[] value, Precondition precondition) {
-            return delegate.put(key, value, precondition);
-        }
-
-        @Override
-        public boolean delete(String key, Precondition precondition) {
-            return delegate.delete(key, precondition);
-        }
-
-        @Override
-        public List<Op.Result> commit(List<Op> ops) {
-            return delegate.commit(ops);
-        }
-
-        @Override
-        public List<LogEntry> readLog(String logKey, long afterSequence, int limit) {
-            return delegate.readLog(logKey, afterSequence, limit);
-        }
-
-        @Override
-        public EphemeralKey putEphemeral(String key, byte[] value) {
-            return delegate.putEphemeral(key, value);
-        }
-
-        @Override
-        public Watch watch(String key, boolean recursive, WatchListener listener) {
-            return delegate.watch(key, recursive, listener);
+        ElectionRefusingStore(MetadataStore delegate, Runnable beforeElect) {
+            super(delegate);
+            this.beforeElect = beforeElect;
         }
 
         @Override
@@ -113,11 +70,6 @@ class ClusterControllerStartTest {
         public LeaderElection elect(String key, String participantId) {
             beforeElect.run();
             return delegate.elect(key, participantId);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }

@@ -323,8 +323,7 @@ class NodesConfigurationLayoutTest {
      * A store that counts what is read of the nodes configuration, and can run something between the reads of node
      * documents (reading them one at a time then) or before its first commit.
      */
-    static final class CountingStore implements MetadataStore {
-        final MetadataStore delegate;
+    static final class CountingStore extends ForwardingMetadataStore {
         final AtomicInteger headerReads = new AtomicInteger();
         final AtomicInteger nodeDocumentReads = new AtomicInteger();
         final AtomicInteger listings = new AtomicInteger();
@@ -332,7 +331,7 @@ class NodesConfigurationLayoutTest {
         volatile Runnable beforeFirstCommit;
 
         CountingStore(MetadataStore delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         private void counted(String key) {
@@ -347,11 +346,6 @@ class NodesConfigurationLayoutTest {
         public Optional<Versioned> get(String key) {
             counted(key);
             return delegate.get(key);
-        }
-
-        @Override
-        public List<String> children(String key) {
-            return delegate.children(key);
         }
 
         @Override
@@ -397,11 +391,6 @@ class NodesConfigurationLayoutTest {
         }
 
         @Override
-        public boolean delete(String key, Precondition precondition) {
-            return delegate.delete(key, precondition);
-        }
-
-        @Override
         public List<Op.Result> commit(List<Op> ops) {
             Runnable before = beforeFirstCommit;
             if (before != null) {
@@ -409,26 +398,6 @@ class NodesConfigurationLayoutTest {
                 before.run();
             }
             return delegate.commit(ops);
-        }
-
-        @Override
-        public List<LogEntry> readLog(String logKey, long afterSequence, int limit) {
-            return delegate.readLog(logKey, afterSequence, limit);
-        }
-
-        @Override
-        public EphemeralKey putEphemeral(String key, byte[] value) {
-            return delegate.putEphemeral(key, value);
-        }
-
-        @Override
-        public Watch watch(String key, boolean recursive, WatchListener listener) {
-            return delegate.watch(key, recursive, listener);
-        }
-
-        @Override
-        public LeaderElection elect(String key, String participantId) {
-            return delegate.elect(key, participantId);
         }
 
         @Override

@@ -240,12 +240,11 @@ public final class PlacementIndexAtScale {
     }
 
     /** A store that counts the value bytes its reads and watches bring in (paths and stats left out). */
-    static final class CountingStore implements MetadataStore {
-        final MetadataStore delegate;
+    static final class CountingStore extends ForwardingMetadataStore {
         final AtomicLong bytes = new AtomicLong();
 
         CountingStore(MetadataStore delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         private Optional<Versioned> counted(Optional<Versioned> value) {
@@ -261,11 +260,6 @@ public final class PlacementIndexAtScale {
         @Override
         public Optional<Versioned> get(String key) {
             return counted(delegate.get(key));
-        }
-
-        @Override
-        public List<String> children(String key) {
-            return delegate.children(key);
         }
 
         @Override
@@ -317,40 +311,6 @@ public final class PlacementIndexAtScale {
             return delegate.watch(key, recursive, counting(listener));
         }
 
-        @Override
-        public long put(String key, byte[] value, Precondition precondition) {
-            return delegate.put(key, value, precondition);
-        }
-
-        @Override
-        public boolean delete(String key, Precondition precondition) {
-            return delegate.delete(key, precondition);
-        }
-
-        @Override
-        public List<Op.Result> commit(List<Op> ops) {
-            return delegate.commit(ops);
-        }
-
-        @Override
-        public List<LogEntry> readLog(String logKey, long afterSequence, int limit) {
-            return delegate.readLog(logKey, afterSequence, limit);
-        }
-
-        @Override
-        public EphemeralKey putEphemeral(String key, byte[] value) {
-            return delegate.putEphemeral(key, value);
-        }
-
-        @Override
-        public LeaderElection elect(String key, String participantId) {
-            return delegate.elect(key, participantId);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
-        }
     }
 
     private PlacementIndexAtScale() {}

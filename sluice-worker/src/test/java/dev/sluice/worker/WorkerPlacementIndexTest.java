@@ -215,24 +215,18 @@ class WorkerPlacementIndexTest {
      * Fails every listing and batched read of the placements while {@link #failing}, as a store that cannot answer
      * them would; keeps the listener of the placement watch so the test can tell it that notifications were missed.
      */
-    private static final class FailingPlacementReads implements MetadataStore {
-        private final MetadataStore delegate;
+    private static final class FailingPlacementReads extends dev.sluice.metadata.ForwardingMetadataStore {
         volatile boolean failing;
         final AtomicReference<WatchListener> routingWatch = new AtomicReference<>();
 
         FailingPlacementReads(MetadataStore delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         private void failOnPlacements(String key) {
             if (failing && (key.equals(MetadataKeys.PLACEMENTS) || key.startsWith(MetadataKeys.PLACEMENTS + "/"))) {
                 throw new MetadataUnavailableException("the test fails every read of the placements", null);
             }
-        }
-
-        @Override
-        public Optional<Versioned> get(String key) {
-            return delegate.get(key);
         }
 
         @Override
@@ -254,31 +248,6 @@ class WorkerPlacementIndexTest {
         }
 
         @Override
-        public long put(String key, byte[] value, Precondition precondition) {
-            return delegate.put(key, value, precondition);
-        }
-
-        @Override
-        public boolean delete(String key, Precondition precondition) {
-            return delegate.delete(key, precondition);
-        }
-
-        @Override
-        public List<Op.Result> commit(List<Op> ops) {
-            return delegate.commit(ops);
-        }
-
-        @Override
-        public List<LogEntry> readLog(String logKey, long afterSequence, int limit) {
-            return delegate.readLog(logKey, afterSequence, limit);
-        }
-
-        @Override
-        public EphemeralKey putEphemeral(String key, byte[] value) {
-            return delegate.putEphemeral(key, value);
-        }
-
-        @Override
         public Watch watch(String key, boolean recursive, WatchListener listener) {
             if (key.equals(MetadataKeys.PLACEMENTS)) {
                 routingWatch.set(listener);
@@ -294,14 +263,5 @@ class WorkerPlacementIndexTest {
             return delegate.watch(key, recursive, valueBytesMax, listener);
         }
 
-        @Override
-        public LeaderElection elect(String key, String participantId) {
-            return delegate.elect(key, participantId);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
-        }
     }
 }
