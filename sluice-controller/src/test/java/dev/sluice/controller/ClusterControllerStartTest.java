@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.EphemeralKey;
+import dev.sluice.metadata.ForwardingMetadataStore;
 import dev.sluice.metadata.InMemoryMetadataStore;
 import dev.sluice.metadata.LeaderElection;
 import dev.sluice.metadata.LogEntry;
@@ -53,7 +54,7 @@ class ClusterControllerStartTest {
     }
 
     /** Delegates everything; runs {@code beforeElect} (which may throw) before each election. */
-    private static final class ElectionRefusingStore extends dev.sluice.metadata.ForwardingMetadataStore {
+    private static final class ElectionRefusingStore extends ForwardingMetadataStore {
         private final Runnable beforeElect;
 
         ElectionRefusingStore(MetadataStore delegate, Runnable beforeElect) {

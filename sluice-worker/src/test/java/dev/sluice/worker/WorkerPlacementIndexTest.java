@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.metadata.EmbeddedZooKeeper;
 import dev.sluice.metadata.EphemeralKey;
+import dev.sluice.metadata.ForwardingMetadataStore;
 import dev.sluice.metadata.InMemoryMetadataStore;
 import dev.sluice.metadata.LeaderElection;
 import dev.sluice.metadata.LogEntry;
@@ -215,7 +216,7 @@ class WorkerPlacementIndexTest {
      * Fails every listing and batched read of the placements while {@link #failing}, as a store that cannot answer
      * them would; keeps the listener of the placement watch so the test can tell it that notifications were missed.
      */
-    private static final class FailingPlacementReads extends dev.sluice.metadata.ForwardingMetadataStore {
+    private static final class FailingPlacementReads extends ForwardingMetadataStore {
         volatile boolean failing;
         final AtomicReference<WatchListener> routingWatch = new AtomicReference<>();
 
