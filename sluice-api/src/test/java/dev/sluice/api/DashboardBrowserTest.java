@@ -203,10 +203,10 @@ class DashboardBrowserTest {
         assertThat(drained.statusCode()).as(drained.body()).isEqualTo(200);
 
         String drain = "[data-testid=drain-panel][data-node=N4]";
-        // The script stops once the stall has lasted 80 s; the list is drawn anew on every poll, so it is looked up each time.
+        // The script stops once the stall has lasted 80 s; the list is drawn anew on every poll, so it is looked up each time,
+        // and its text and seconds are read from the same lookup (an element found before a redraw is stale after it).
         browser.until(d -> d.findElements(By.cssSelector(drain + " [data-testid=stuck-for]")).stream()
-                .anyMatch(stuck -> stuck.getText().equals("stuck for 1 min 20 s")));
-        assertThat(driver().findElement(By.cssSelector(drain + " [data-testid=stuck-for]")).getAttribute("data-seconds")).isEqualTo("80");
+                .anyMatch(stuck -> stuck.getText().equals("stuck for 1 min 20 s") && "80".equals(stuck.getAttribute("data-seconds"))));
         shows(drain + " .badge", "stalled 1 min 20 s");
         WebElement title = driver().findElement(By.cssSelector(drain + " .drain-title"));
         assertThat(title.getText()).isEqualTo("N4 " + FakeCluster.LONG_NAME);
