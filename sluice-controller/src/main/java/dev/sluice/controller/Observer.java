@@ -76,7 +76,6 @@ final class Observer implements Observed {
     }
 
     void failed(NodeId node, String detail, Instant at) {
-        applyMovedLeaders();
         polling.remove(node);
         failedAt.put(node, at);
         failure.put(node, detail);
@@ -99,6 +98,8 @@ final class Observer implements Observed {
         }
         List<MovedLeader> moves = List.copyOf(movedLeaders);
         movedLeaders.clear();
+        Set<PartitionId> touched = new HashSet<>();
+        moves.forEach(move -> touched.add(move.partition()));
         for (Map.Entry<NodeId, NodeReplicas> entry : reports.entrySet()) {
             NodeReplicas latest = entry.getValue();
             NodeReplicas moved = moved(latest, moves);
@@ -110,8 +111,6 @@ final class Observer implements Observed {
             if (countedReport != null) {
                 NodeReplicas countedMoved = countedReport == latest ? moved : moved(countedReport, moves);
                 counted.put(entry.getKey(), countedMoved);
-                Set<PartitionId> touched = new HashSet<>();
-                moves.forEach(move -> touched.add(move.partition()));
                 for (PartitionId partition : touched) {
                     claims.replace(entry.getKey(), countedReport.replicas().get(partition), countedMoved.replicas().get(partition));
                 }
