@@ -8,8 +8,10 @@ import dev.sluice.wire.PlacementLoad;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -67,6 +69,12 @@ final class RoutingPlacements {
     private Instant since;
     /** Null until the watch started; guarded by {@link #lock}. */
     private Watch watch;
+    /**
+     * Runs full reads and retries: a thread of the copy's own, because a full read blocks for seconds on the store and
+     * the common pool they ran on has one thread on a two-core machine, shared with the rest of the process. Created with
+     * the copy; guarded by {@link #lock} until then.
+     */
+    private ScheduledExecutorService loads;
     /** Guarded by {@link #lock}; read without it where a late answer costs nothing (a retry that runs once more). */
     private volatile boolean closed;
     private final CountDownLatch loaded = new CountDownLatch(1);
@@ -140,13 +148,18 @@ final class RoutingPlacements {
     /** Stops the watch and every retry. */
     void close() {
         Watch started;
+        ScheduledExecutorService startedLoads;
         synchronized (lock) {
             closed = true;
             started = watch;
             watch = null;
+            startedLoads = loads;
         }
         if (started != null) {
             started.close();
+        }
+        if (startedLoads != null) {
+            startedLoads.shutdownNow();
         }
     }
 
@@ -160,6 +173,7 @@ final class RoutingPlacements {
                 log.info("{}: loading every placement to answer routing requests", nodeName);
                 copy = new PlacementCopy();
                 since = clock.instant();
+                loads = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("routing-placements-" + nodeName).factory());
                 startWatch();
             }
             return copy;
@@ -176,7 +190,7 @@ final class RoutingPlacements {
                 watch = store.watch(started::onNotification, this::onLoaded, this::onResync, this::onFirstLoadFailed);
             } catch (RuntimeException failed) {
                 onFirstLoadFailed(failed);
-                retryAfter(retryPause(firstLoadFailure.attempts()), this::startWatch);
+                runAfter(retryPause(firstLoadFailure.attempts()), this::startWatch);
             }
         }
     }
@@ -198,7 +212,7 @@ final class RoutingPlacements {
     private void onResync() {
         rereadAgain.set(true);
         if (rereading.compareAndSet(false, true)) {
-            CompletableFuture.runAsync(this::reread);
+            runAfter(Duration.ZERO, this::reread);
         }
     }
 
@@ -225,14 +239,14 @@ final class RoutingPlacements {
                 log.warn("{}: re-reading every placement for routing failed (attempt {}); following notifications only, trying again in {}: {}", nodeName,
                         rereadFailure.attempts(), pause, failed.toString());
                 rereadAgain.set(true);
-                retryAfter(pause, this::reread);
+                runAfter(pause, this::reread);
                 return;
             }
         }
         rereading.set(false);
         // A resync between the loop's last check and the line above found the chain still running and started none.
         if (!closed && rereadAgain.get() && rereading.compareAndSet(false, true)) {
-            CompletableFuture.runAsync(this::reread);
+            runAfter(Duration.ZERO, this::reread);
         }
     }
 
@@ -243,12 +257,20 @@ final class RoutingPlacements {
         return pause.compareTo(RETRY_PAUSE_MAX) > 0 ? RETRY_PAUSE_MAX : pause;
     }
 
-    private void retryAfter(Duration pause, Runnable attempt) {
-        CompletableFuture.delayedExecutor(pause.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
-            if (!closed) {
-                attempt.run();
-            }
-        });
+    private void runAfter(Duration pause, Runnable attempt) {
+        ScheduledExecutorService started;
+        synchronized (lock) {
+            started = loads;
+        }
+        try {
+            started.schedule(() -> {
+                if (!closed) {
+                    attempt.run();
+                }
+            }, pause.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+            // Closed meanwhile: nothing is to be loaded any more.
+        }
     }
 
     /** Every placement is not loaded yet: a routing request should be answered unavailable. */

@@ -213,6 +213,46 @@ class WorkerPlacementIndexTest {
     }
 
     /**
+     * A full read runs on the copy's own thread: it blocks on the store for seconds at size, and on the common pool (one
+     * thread on a two-core machine, shared with the rest of the process) a busy pool held it back, and it held the pool.
+     */
+    @Test
+    void aRereadOfTheRoutingCopyDoesNotWaitForTheCommonPool() throws Exception {
+        FailingPlacementReads store = new FailingPlacementReads(new InMemoryMetadataStore());
+        ClusterMetadata metadata = new ClusterMetadata(store, InstantSource.system());
+        metadata.partitionTable().initialize(new PartitionTable(2, ReplicationProperty.of(1)));
+        place(metadata, 0, ELSEWHERE);
+        place(metadata, 1, ELSEWHERE);
+        RoutingPlacements routing = new RoutingPlacements("alpha", InstantSource.system(), metadata.placements());
+        int poolThreads = java.util.concurrent.ForkJoinPool.getCommonPoolParallelism();
+        java.util.concurrent.CountDownLatch occupied = new java.util.concurrent.CountDownLatch(poolThreads);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try {
+            assertThat(routing.await().size()).isEqualTo(2);
+            for (int i = 0; i < poolThreads; i++) {
+                java.util.concurrent.ForkJoinPool.commonPool().execute(() -> {
+                    occupied.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
+            assertThat(occupied.await(TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).as("every thread of the common pool busy").isTrue();
+
+            store.failing = true;
+            store.routingWatch.get().onResync();
+
+            Awaitility.await("the re-read attempted and retried with the common pool busy").atMost(TIMEOUT)
+                    .until(() -> routing.load().waitingFor() != null && routing.load().waitingFor().contains("2 attempts failed"));
+        } finally {
+            release.countDown();
+            routing.close();
+        }
+    }
+
+    /**
      * Fails every listing and batched read of the placements while {@link #failing}, as a store that cannot answer
      * them would; keeps the listener of the placement watch so the test can tell it that notifications were missed.
      */
