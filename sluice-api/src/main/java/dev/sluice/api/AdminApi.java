@@ -784,7 +784,7 @@ public final class AdminApi {
         }
         snapshot.nodes().workers().forEach(node -> byState.merge(node.workerState(), 1, Integer::sum));
         int alive = (int) snapshot.nodes().nodes().stream().filter(n -> snapshot.alive().contains(n.nodeId())).count();
-        int moving = snapshot.status().filter(status -> !status.workers().isEmpty()).map(status -> status.moves().size())
+        int moving = snapshot.status().filter(status -> !status.workers().isEmpty()).map(ControllerStatus::movesInFlight)
                 .orElseGet(() -> (int) snapshot.placements().values().stream().filter(v -> v.placement().hasNext()).count());
         return ApiResponse.ok(new ClusterView(clusterName,
                 table.map(PartitionTable::partitionCount).orElse(0),

@@ -32,7 +32,7 @@ public final class ControllerDocuments {
     /** The operator's runtime throttles ({@link Throttles}), absent until one changes them. */
     public static final String SETTINGS = MetadataKeys.CONTROLLER + "/settings";
 
-    private static final DocumentCodec<ControllerStatus> STATUS_CODEC = new DocumentCodec<>(ControllerStatus.class, "controller status", 1);
+    static final DocumentCodec<ControllerStatus> STATUS_CODEC = new DocumentCodec<>(ControllerStatus.class, "controller status", 1);
     private static final DocumentCodec<DrainRecord> DRAIN_CODEC = new DocumentCodec<>(DrainRecord.class, "drain record", 1);
     private static final DocumentCodec<Rollout> ROLLOUT_CODEC = new DocumentCodec<>(Rollout.class, "rollout", 1);
     private static final DocumentCodec<DrainGroup> DRAIN_GROUP_CODEC = new DocumentCodec<>(DrainGroup.class, "drain group", 1);
@@ -71,7 +71,7 @@ public final class ControllerDocuments {
      * @return the version written
      */
     long publishStatus(ControllerStatus status, long knownVersion, List<ClusterEvent> events, Fence fence) {
-        byte[] encoded = STATUS_CODEC.encode(status);
+        byte[] encoded = fitting(status);
         if (knownVersion > 0) {
             try {
                 return metadata.store().commit(withEvents(Op.put(STATUS, encoded, Precondition.matchesVersion(knownVersion)), events, fence)).getFirst().version();
@@ -83,6 +83,34 @@ public final class ControllerDocuments {
         }
         return metadata.store().commit(withEvents(Op.put(STATUS, encoded, Precondition.NONE), events, fence)).getFirst().version();
     }
+
+    /**
+     * The status's bytes within {@link #STATUS_BYTES_MAX}: when everything listed does not fit, fewer moves and
+     * explanations are listed (halved until it fits), the rest counted as left out. Every worker's counts and every
+     * drain stay, since the API answers from them.
+     *
+     * @throws IllegalStateException if it does not fit with no move and no explanation listed
+     */
+    static byte[] fitting(ControllerStatus status) {
+        byte[] encoded = STATUS_CODEC.encode(status);
+        ControllerStatus listed = status;
+        while (encoded.length > STATUS_BYTES_MAX && (!listed.moves().isEmpty() || !listed.explanations().isEmpty())) {
+            listed = listed.listingAtMost(listed.moves().size() / 2, listed.explanations().size() / 2);
+            encoded = STATUS_CODEC.encode(listed);
+        }
+        if (encoded.length > STATUS_BYTES_MAX) {
+            throw new IllegalStateException("the controller's status is " + encoded.length + " bytes with no move or explanation listed ("
+                    + status.workers().size() + " workers, " + status.drains().size() + " drains, " + status.drainGroups().size()
+                    + " group drains); at most " + STATUS_BYTES_MAX + " fit in one commit with its events");
+        }
+        return encoded;
+    }
+
+    /**
+     * The most a status takes of a commit: the store keeps {@link dev.sluice.metadata.MetadataStore#MAX_VALUE_BYTES} in a
+     * value, and the commit carries up to {@link StatusWriter#EVENTS_PER_COMMIT} events besides.
+     */
+    static final int STATUS_BYTES_MAX = 900_000;
 
     private List<Op> withEvents(Op first, List<ClusterEvent> events, Fence fence) {
         List<Op> ops = new ArrayList<>();

@@ -136,7 +136,7 @@ public final class ControllerMetrics {
     }
 
     void observe(ControllerStatus status, NodesConfiguration nodes) {
-        movesInFlight.set(Map.of(Tags.empty(), (double) status.moves().size()));
+        movesInFlight.set(Map.of(Tags.empty(), (double) status.movesInFlight()));
         int running = 0;
         Map<Tags, Double> stalled = new LinkedHashMap<>();
         Map<Tags, Double> remaining = new LinkedHashMap<>();

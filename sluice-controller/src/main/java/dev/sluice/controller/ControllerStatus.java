@@ -16,6 +16,10 @@ import java.util.List;
  * @param epoch the leader's fencing epoch
  * @param passes passes run by this leader
  * @param lastPassMillis how long the last pass took
+ * @param moves the replica-set changes under way, at most {@link #MAX_MOVES} of them: those failing first, then the longest
+ *     under way (listed by partition)
+ * @param movesLeftOut how many more changes are under way than the status lists (since the status was bounded; 0 in
+ *     a status from a controller before it)
  * @param explanations the scheduler's explanations, the first {@link #MAX_EXPLANATIONS} of them (by partition)
  * @param explanationsLeftOut how many more explanations the scheduler gave than the status lists
  * @param workers every worker's replicas and leaderships, counted in the same pass as the drains (with
@@ -35,6 +39,7 @@ public record ControllerStatus(
         long passes,
         long lastPassMillis,
         List<MoveInFlight> moves,
+        int movesLeftOut,
         List<DrainProgress> drains,
         List<Explanation> explanations,
         int explanationsLeftOut,
@@ -50,9 +55,21 @@ public record ControllerStatus(
      * keep the status well under it.
      */
     public static final int MAX_EXPLANATIONS = 1_000;
+    /**
+     * Changes under way a status lists. A drain of a hundred workers at once runs thousands (the cluster's throttle
+     * allows up to 100,000), a quarter of a kilobyte each: at ten thousand the status was over the store's
+     * {@link dev.sluice.metadata.MetadataStore#MAX_VALUE_BYTES} and stopped being written, so every surface showed a
+     * status from before the drain.
+     */
+    public static final int MAX_MOVES = 500;
 
     public ControllerStatus {
-        moves = moves == null ? List.of() : List.copyOf(moves);
+        moves = moves == null ? List.of() : moves;
+        if (moves.size() > MAX_MOVES) {
+            movesLeftOut += moves.size() - MAX_MOVES;
+            moves = mostTelling(moves, MAX_MOVES);
+        }
+        moves = List.copyOf(moves);
         drains = drains == null ? List.of() : List.copyOf(drains);
         workers = workers == null ? List.of() : List.copyOf(workers);
         drainGroups = drainGroups == null ? List.of() : List.copyOf(drainGroups);
@@ -67,19 +84,46 @@ public record ControllerStatus(
     /** A status listing at most {@link #MAX_EXPLANATIONS} of {@code explanations} and counting the rest. */
     public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
             List<DrainProgress> drains, List<Explanation> explanations) {
-        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, List.of(), null, List.of(), null);
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, 0, drains, explanations, 0, List.of(), null, List.of(), null);
+    }
+
+    /** How many changes are under way: those listed and those left out. */
+    public int movesInFlight() {
+        return moves.size() + movesLeftOut;
+    }
+
+    /** The {@code limit} moves an operator most needs to see, failing ones first, then the longest under way; by partition. */
+    private static List<MoveInFlight> mostTelling(List<MoveInFlight> moves, int limit) {
+        return moves.stream()
+                .sorted(java.util.Comparator.comparing((MoveInFlight move) -> move.lastError() == null)
+                        .thenComparing(MoveInFlight::startedAt, java.util.Comparator.nullsLast(java.util.Comparator.naturalOrder()))
+                        .thenComparing(MoveInFlight::partition))
+                .limit(limit)
+                .sorted(java.util.Comparator.comparing(MoveInFlight::partition))
+                .toList();
+    }
+
+    /**
+     * The same status listing at most {@code moveLimit} moves and {@code explanationLimit} explanations, the rest
+     * counted as left out: for a status too large for the store with everything listed.
+     */
+    public ControllerStatus listingAtMost(int moveLimit, int explanationLimit) {
+        List<MoveInFlight> listedMoves = moves.size() > moveLimit ? mostTelling(moves, moveLimit) : moves;
+        List<Explanation> listedExplanations = explanations.size() > explanationLimit ? explanations.subList(0, explanationLimit) : explanations;
+        return new ControllerStatus(leader, epoch, updatedAt, passes, lastPassMillis, listedMoves, movesLeftOut + moves.size() - listedMoves.size(),
+                drains, listedExplanations, explanationsLeftOut + explanations.size() - listedExplanations.size(), workers, clients, drainGroups, throttles);
     }
 
     /** The same, with every worker's counts. */
     public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
             List<DrainProgress> drains, List<Explanation> explanations, List<WorkerCounts> workers) {
-        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, workers, null, List.of(), null);
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, 0, drains, explanations, 0, workers, null, List.of(), null);
     }
 
     /** The same, with every worker's counts and the client impact. */
     public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
             List<DrainProgress> drains, List<Explanation> explanations, List<WorkerCounts> workers, ClientImpactView clients) {
-        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, 0, workers, clients, List.of(), null);
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, 0, drains, explanations, 0, workers, clients, List.of(), null);
     }
 
     /** How many replica sets (current or next) name {@code node}, and how many partitions it leads. */
@@ -100,8 +144,8 @@ public record ControllerStatus(
 
     /** The same status with the group drains' progress. */
     public ControllerStatus withDrainGroups(List<DrainGroupProgress> groups) {
-        return new ControllerStatus(leader, epoch, updatedAt, passes, lastPassMillis, moves, drains, explanations, explanationsLeftOut, workers, clients,
-                groups, throttles);
+        return new ControllerStatus(leader, epoch, updatedAt, passes, lastPassMillis, moves, movesLeftOut, drains, explanations, explanationsLeftOut, workers,
+                clients, groups, throttles);
     }
 
     public java.util.Optional<DrainGroupProgress> drainGroup(String id) {

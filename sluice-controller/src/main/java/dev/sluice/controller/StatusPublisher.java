@@ -84,7 +84,7 @@ final class StatusPublisher {
         passes++;
         long passMillis = (System.nanoTime() - startedNanos) / 1_000_000;
         metrics.passCompleted(Duration.ofNanos(System.nanoTime() - startedNanos));
-        last = new ControllerStatus(leaderId, fence.version(), now, passes, passMillis, moves, drains, explanations, 0, workers, clients, groups,
+        last = new ControllerStatus(leaderId, fence.version(), now, passes, passMillis, moves, 0, drains, explanations, 0, workers, clients, groups,
                 throttles);
         metrics.observe(last, nodes);
         String signature = moves.stream().map(m -> m.partition() + m.step() + m.lastError()).toList() + "|"

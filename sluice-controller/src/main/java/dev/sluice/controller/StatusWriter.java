@@ -23,7 +23,10 @@ final class StatusWriter {
 
     private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
 
-    /** Events kept while the store refuses the writes: a few passes' worth, not an outage's. */
+    /**
+     * Events kept waiting to be written: a few passes' worth, not an outage's (nor every leadership of a hundred workers
+     * drained at once, which a single pass hands over).
+     */
     static final int PENDING_EVENTS_MAX = 1_000;
     /** Keeps one commit well under ZooKeeper's 1 MB request limit, whatever a pass logs. */
     static final int EVENTS_PER_COMMIT = 100;
@@ -49,8 +52,8 @@ final class StatusWriter {
 
     /** The status version this writer last wrote: its next write is conditioned on it, saving a round trip. Writer's task only. */
     private long publishedVersion;
-    /** Whether the last write failed, so a run of failures is logged once. Writer's task only. */
-    private boolean failing;
+    /** Whether the last write failed, so a run of failures is logged once; written by the writer's task, read by the drop warning. */
+    private volatile boolean failing;
 
     StatusWriter(ControllerDocuments documents, EventLog eventLog, Fence fence, Executor executor) {
         this.documents = documents;
@@ -100,12 +103,13 @@ final class StatusWriter {
         dropBeyondCap();
     }
 
-    /** The store has refused the writes for many passes: the oldest events go, and the log says so once. */
+    /** More events wait than are kept (the store refuses the writes, or passes log faster than they are written): the oldest go, logged once a run. */
     private void dropBeyondCap() {
         while (pendingEvents.size() > PENDING_EVENTS_MAX) {
             ClusterEvent dropped = pendingEvents.removeFirst();
             if (eventsDropped++ == 0) {
-                log.warn("the store keeps refusing the controller's commits; dropping events from the oldest, the first '{}'", dropped.message());
+                log.warn("more than {} events wait to be written ({}); dropping from the oldest, the first '{}'", PENDING_EVENTS_MAX,
+                        failing ? "the store refuses the controller's commits" : "logged faster than written", dropped.message());
             }
         }
     }

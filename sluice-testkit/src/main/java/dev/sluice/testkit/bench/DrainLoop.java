@@ -207,7 +207,7 @@ public final class DrainLoop {
             boolean quiet = (node == null || state(cluster, node) == WorkerState.ACTIVE)
                     && placements.size() == PARTITIONS
                     && placements.values().stream().noneMatch(v -> v.placement().hasNext())
-                    && controllerStatus(cluster).map(status -> status.moves().isEmpty()).orElse(false);
+                    && controllerStatus(cluster).map(status -> status.movesInFlight() == 0).orElse(false);
             long now = System.nanoTime();
             if (!quiet) {
                 quietSince = -1;
