@@ -53,6 +53,8 @@ final class SimulatedDataPlane implements DataPlane {
 
     private final Map<PartitionId, Group> groups = new TreeMap<>();
     private final Map<NodeId, Set<PartitionId>> hosted = new TreeMap<>();
+    /** {@link #hosted} by partition, so a reconcile of a few changed placements finds their hosts without asking every worker. */
+    private final Map<PartitionId, Set<NodeId>> hostedBy = new HashMap<>();
     private final Set<NodeId> down = new HashSet<>();
     private final List<Delayed> delayed = new ArrayList<>();
     private final int latencySteps;
@@ -199,27 +201,23 @@ final class SimulatedDataPlane implements DataPlane {
             for (NodeId member : placement.members()) {
                 if (!down.contains(member) && !neverHost.getOrDefault(member, Set.of()).contains(placement.partition())) {
                     hosted.computeIfAbsent(member, n -> new HashSet<>()).add(placement.partition());
+                    hostedBy.computeIfAbsent(placement.partition(), p -> new HashSet<>()).add(member);
                 }
             }
         }
-        for (Map.Entry<NodeId, Set<PartitionId>> entry : hosted.entrySet()) {
-            if (down.contains(entry.getKey())) {
-                continue;
-            }
-            java.util.function.Predicate<PartitionId> left = partition -> {
-                VersionedPlacement versioned = placements.get(partition);
-                boolean gone = versioned == null || !versioned.placement().names(entry.getKey());
-                if (gone && removalsHang.getOrDefault(entry.getKey(), Set.of()).contains(partition)) {
-                    removing.computeIfAbsent(entry.getKey(), n -> new HashMap<>()).putIfAbsent(partition, now);
+        if (everything) {
+            for (Map.Entry<NodeId, Set<PartitionId>> entry : hosted.entrySet()) {
+                if (!down.contains(entry.getKey())) {
+                    for (PartitionId partition : List.copyOf(entry.getValue())) {
+                        dropIfLeft(entry.getKey(), partition, placements);
+                    }
                 }
-                return gone;
-            };
-            if (everything) {
-                entry.getValue().removeIf(left);
-            } else {
-                for (PartitionId partition : partitions) {
-                    if (entry.getValue().contains(partition) && left.test(partition)) {
-                        entry.getValue().remove(partition);
+            }
+        } else {
+            for (PartitionId partition : partitions) {
+                for (NodeId node : List.copyOf(hostedBy.getOrDefault(partition, Set.of()))) {
+                    if (!down.contains(node)) {
+                        dropIfLeft(node, partition, placements);
                     }
                 }
             }
@@ -227,6 +225,23 @@ final class SimulatedDataPlane implements DataPlane {
         // A hanging removal ends when the test lets it.
         for (Map.Entry<NodeId, Map<PartitionId, Instant>> entry : removing.entrySet()) {
             entry.getValue().keySet().retainAll(removalsHang.getOrDefault(entry.getKey(), Set.of()));
+        }
+    }
+
+    /** Stops {@code node} hosting {@code partition} when its placement no longer names it (a hanging removal is remembered). */
+    private void dropIfLeft(NodeId node, PartitionId partition, Map<PartitionId, VersionedPlacement> placements) {
+        VersionedPlacement versioned = placements.get(partition);
+        if (versioned != null && versioned.placement().names(node)) {
+            return;
+        }
+        if (removalsHang.getOrDefault(node, Set.of()).contains(partition)) {
+            removing.computeIfAbsent(node, n -> new HashMap<>()).putIfAbsent(partition, now);
+        }
+        hosted.get(node).remove(partition);
+        Set<NodeId> hosts = hostedBy.get(partition);
+        hosts.remove(node);
+        if (hosts.isEmpty()) {
+            hostedBy.remove(partition);
         }
     }
 
