@@ -40,6 +40,12 @@ final class StatusPublisher {
 
     /** A failure that is not routine is logged as an event the first time and every this many times in a row after. */
     static final int FAILURE_EVENT_EVERY = 10;
+    /**
+     * Leadership transfers a pass writes an event for each; the rest of the pass's are summed up in one event. A drain of
+     * a hundred workers at once moves ten thousand leaderships in a pass, ten times what the writer keeps waiting, so
+     * nine in ten were dropped and the log kept only the newest thousand.
+     */
+    static final int LEADERSHIP_EVENTS_PER_PASS = 100;
 
     private final StatusWriter writer;
     private final Fence fence;
@@ -57,6 +63,11 @@ final class StatusPublisher {
     private Instant publishedAt = Instant.MIN;
     /** Events of the pass under way, handed to the writer when the pass ends. */
     private final List<ClusterEvent> pendingEvents = new ArrayList<>();
+    /** Leadership transfers of this pass with an event each. */
+    private int leadershipEvents;
+    /** This pass's leadership transfers beyond {@link #LEADERSHIP_EVENTS_PER_PASS}, by why they moved, for the summing event. */
+    private final Map<String, Long> leadershipsUnlisted = new java.util.TreeMap<>();
+    private Instant lastUnlistedAt;
 
     StatusPublisher(StatusWriter writer, Fence fence, String leaderId, ControllerMetrics metrics, ControllerConfig config) {
         this.writer = writer;
@@ -108,6 +119,14 @@ final class StatusPublisher {
 
     /** The events logged since the last submission, handed over in order. */
     private List<ClusterEvent> takeEvents() {
+        leadershipEvents = 0;
+        if (!leadershipsUnlisted.isEmpty()) {
+            long unlisted = leadershipsUnlisted.values().stream().mapToLong(Long::longValue).sum();
+            logEvent(ClusterEvent.of(lastUnlistedAt, EventKind.LEADERSHIP_MOVED, null, null, "and " + unlisted
+                    + " more leadership transfers in this pass (" + leadershipsUnlisted.entrySet().stream().map(e -> e.getValue() + " " + e.getKey())
+                            .collect(java.util.stream.Collectors.joining(", ")) + ")", Map.of("leaderships", unlisted)));
+            leadershipsUnlisted.clear();
+        }
         if (pendingEvents.isEmpty()) {
             return List.of();
         }
@@ -140,6 +159,12 @@ final class StatusPublisher {
     }
 
     void leadershipMoved(PartitionId partition, MoveStep.ShedLeadership shed, Duration took, Instant at) {
+        if (leadershipEvents >= LEADERSHIP_EVENTS_PER_PASS) {
+            leadershipsUnlisted.merge(shed.why(), 1L, Long::sum);
+            lastUnlistedAt = at;
+            return;
+        }
+        leadershipEvents++;
         logEvent(ClusterEvent.of(at, EventKind.LEADERSHIP_MOVED, shed.from(), partition,
                 partition + " leadership " + shed.from() + " → " + shed.to() + " in " + took.toMillis() + " ms (" + shed.why() + ")",
                 Map.of("durationMillis", took.toMillis())));
