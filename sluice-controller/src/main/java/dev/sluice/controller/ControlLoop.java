@@ -290,7 +290,7 @@ final class ControlLoop {
         Function<NodeId, Emptiness.Holding> holdings = node -> holding(node, registered);
         Emptiness.Index emptiness = indexedHoldings(placements, leaders);
         nodes = drained.disableEmptied(nodesSnapshot, current, node -> emptiness.of(node, holdings.apply(node)), fence);
-        nodes = maintenance.endOver(nodes, current, registered, observer, leaders, fence, now);
+        nodes = maintenance.endOver(nodes, emptiness::naming, registered, observer, leaders, fence, now);
         PartitionTable partitionTable = table.get();
         // The pre-check runs only when a rollout begins a worker, so its input is built then, not every pass.
         boolean rolling = rollouts.step(nodes, registered, observer, leaders, (latest, node) -> {

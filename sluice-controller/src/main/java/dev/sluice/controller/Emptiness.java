@@ -137,6 +137,11 @@ record Emptiness(NodeId node, List<PartitionId> named, List<PartitionId> led, Ho
             return new ControllerStatus.WorkerCounts(node, named.getOrDefault(node, Set.of()).size(), led.getOrDefault(node, Set.of()).size());
         }
 
+        /** The placements that name {@code node}, in either replica set, by partition. */
+        List<Placement> naming(NodeId node) {
+            return sorted(named.get(node)).stream().map(partition -> indexed.get(partition).placement()).toList();
+        }
+
         Emptiness of(NodeId node, Holding holding) {
             return new Emptiness(node, sorted(named.get(node)), sorted(led.get(node)), holding);
         }

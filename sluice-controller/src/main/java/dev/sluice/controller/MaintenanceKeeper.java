@@ -15,7 +15,7 @@ import dev.sluice.model.Placement;
 import dev.sluice.model.Durations;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
+import java.util.function.Function;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +59,7 @@ final class MaintenanceKeeper {
     }
 
     /** Ends every intent that is over; returns the nodes configuration after the ends written. */
-    NodesConfiguration endOver(NodesConfiguration nodes, Collection<Placement> placements, Set<NodeId> registered, Observer observed,
+    NodesConfiguration endOver(NodesConfiguration nodes, Function<NodeId, List<Placement>> placementsNaming, Set<NodeId> registered, Observer observed,
             Map<PartitionId, NodeId> leaders, Fence fence, Instant now) {
         NodesConfiguration latest = nodes;
         returns.keySet().removeIf(node -> nodes.find(node).map(n -> n.maintenance() == null || n.maintenance().end() != null).orElse(true));
@@ -83,7 +83,7 @@ final class MaintenanceKeeper {
             }
             Return back = returns.compute(node.nodeId(), (id, seen) -> seen != null && seen.generation() == node.id().generation() ? seen
                     : new Return(node.id().generation(), now, new HashMap<>()));
-            Optional<String> waitingFor = stillToDo(node.nodeId(), back, placements, observed, leaders);
+            Optional<String> waitingFor = stillToDo(node.nodeId(), back, placementsNaming.apply(node.nodeId()), observed, leaders);
             if (waitingFor.isEmpty()) {
                 latest = end(node, intent, Maintenance.EndCause.CAUGHT_UP, "", fence, now);
             } else if (!waitingFor.get().equals(waiting.put(node.nodeId(), waitingFor.get()))) {
@@ -103,8 +103,12 @@ final class MaintenanceKeeper {
         return Optional.ofNullable(waiting.get(node));
     }
 
-    /** What the returned {@code node} still has to catch up, or empty once it has. */
-    private static Optional<String> stillToDo(NodeId node, Return back, Collection<Placement> placements, Observer observed,
+    /**
+     * What the returned {@code node} still has to catch up, or empty once it has; {@code placements} are those naming it,
+     * by partition (all of them were walked twice a pass per returned node: at a million partitions, a rolling restart's
+     * every pass).
+     */
+    private static Optional<String> stillToDo(NodeId node, Return back, List<Placement> placements, Observer observed,
             Map<PartitionId, NodeId> leaders) {
         Optional<Instant> answered = observed.lastAnswer(node);
         if (answered.isEmpty() || !answered.get().isAfter(back.seenAt())) {
