@@ -225,7 +225,7 @@ final class ControllerScale {
                 if (steps % 50 == 0) {
                     ControllerStatus status = cluster.loop.lastStatus();
                     System.out.printf(Locale.ROOT, "  … %d steps, last pass %.1f ms CPU; moves in flight %d, drains %s%n", steps, cluster.lastPassCpuNanos / 1e6,
-                            status == null ? 0 : status.moves().size(), status == null ? "" : status.drains().stream()
+                            status == null ? 0 : status.movesInFlight(), status == null ? "" : status.drains().stream()
                                     .map(d -> d.node() + " " + d.replicasRemaining() + (" " + d.state())).limit(3).toList());
                 }
             }

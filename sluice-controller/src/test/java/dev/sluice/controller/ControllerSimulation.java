@@ -458,7 +458,7 @@ final class ControllerSimulation {
     /** No placement moves, and every draining worker's drain is stalled with a reason. */
     private boolean quiet() {
         ControllerStatus status = cluster.loop.lastStatus();
-        if (status == null || !status.moves().isEmpty()) {
+        if (status == null || status.movesInFlight() > 0) {
             return false;
         }
         return cluster.metadata.nodes().current().workers().stream().filter(n -> n.workerState() == WorkerState.DRAINING)

@@ -55,7 +55,7 @@ class ProtocolStallTest {
             PartitionId hanging = cluster.placements().values().stream().filter(p -> p.current().contains(N1)).findFirst().orElseThrow().partition();
             cluster.dataPlane.removalsHang.put(N1, Set.of(hanging));
             lifecycle(cluster).request("N1", WorkerState.DRAINING, "", false, false);
-            cluster.runUntil(() -> cluster.replicasOn(N1) == 0 && cluster.loop.lastStatus().moves().isEmpty(), 600, "N1 in no replica set");
+            cluster.runUntil(() -> cluster.replicasOn(N1) == 0 && cluster.loop.lastStatus().movesInFlight() == 0, 600, "N1 in no replica set");
 
             // The bound: the worker's removal deadline, one poll, two passes.
             Duration bound = SimulatedDataPlane.REMOVAL_DEADLINE.plus(cluster.config.statusPollInterval())

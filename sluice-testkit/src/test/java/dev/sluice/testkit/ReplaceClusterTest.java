@@ -177,7 +177,7 @@ class ReplaceClusterTest {
                     }
                     // Moves under way as one controller pass saw them: reading the placements one by one could see a move that
                     // completed and the one its slot went to (written in one commit) at two moments.
-                    new ControllerDocuments(cluster.metadata()).status().ifPresent(status -> mostMovingAtOnce.accumulateAndGet(status.moves().size(),
+                    new ControllerDocuments(cluster.metadata()).status().ifPresent(status -> mostMovingAtOnce.accumulateAndGet(status.movesInFlight(),
                             Math::max));
                 }, 0, 100, TimeUnit.MILLISECONDS);
                 await().atMost(Duration.ofSeconds(30)).until(() -> workload.writes() > 200);

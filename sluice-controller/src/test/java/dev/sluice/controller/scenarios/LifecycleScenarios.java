@@ -225,7 +225,7 @@ public abstract class LifecycleScenarios {
             Lifecycle.Outcome cancel = cluster.lifecycle().request("N1", WorkerState.ACTIVE, "changed my mind", false, false);
             assertThat(cancel).isInstanceOf(Lifecycle.Outcome.Done.class);
             cluster.await("every move finished and the controller reports none", DRAIN,
-                    () -> noMoveUnderWay(cluster) && cluster.controllerStatus().map(s -> s.moves().isEmpty()).orElse(false));
+                    () -> noMoveUnderWay(cluster) && cluster.controllerStatus().map(s -> s.movesInFlight() == 0).orElse(false));
 
             assertThat(state(cluster, N1)).isEqualTo(WorkerState.ACTIVE);
             assertThat(placements(cluster)).hasSize(12);

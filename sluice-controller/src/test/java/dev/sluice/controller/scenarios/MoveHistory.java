@@ -105,7 +105,7 @@ public final class MoveHistory implements AutoCloseable {
 
     /** The most replica-set changes under way in one published status, cluster-wide. */
     public synchronized int mostMovesInFlight() {
-        return statusesSeen.stream().mapToInt(status -> status.moves().size()).max().orElse(0);
+        return statusesSeen.stream().mapToInt(ControllerStatus::movesInFlight).max().orElse(0);
     }
 
     /** Nodes that took part in some change under way, by any status. */
