@@ -41,7 +41,9 @@ final class ControllerHarness implements AutoCloseable {
     final MutableClock clock = new MutableClock(Instant.parse("2026-11-27T12:00:00Z"));
     /** Stamped by the harness's clock, so that the event log's times are the same in every run of a seed. */
     final InMemoryMetadataStore store = new InMemoryMetadataStore(clock);
-    final ClusterMetadata metadata = new ClusterMetadata(store, clock);
+    /** The store as the controller and the harness use it, counting the CPU its calls take ({@link #lastPassStoreCpuNanos}). */
+    final TimedStore timedStore = new TimedStore(store);
+    final ClusterMetadata metadata = new ClusterMetadata(timedStore, clock);
     final StoredPlacements storedPlacements = new StoredPlacements(store, metadata);
     /** What {@link #interfereBeforeCommits} installed; the store's own hook is the harness's. */
     private java.util.function.Consumer<List<dev.sluice.metadata.Op>> interference;
@@ -171,15 +173,19 @@ final class ControllerHarness implements AutoCloseable {
     long lastPassCpuNanos;
     /** Of {@link #lastPassCpuNanos}, what the simulated workers took to build the status answers the pass asked for. */
     long lastPassAnswerCpuNanos;
+    /** Of {@link #lastPassCpuNanos}, what the in-memory store's calls took: ZooKeeper's servers' work in a real cluster. */
+    long lastPassStoreCpuNanos;
 
     /** One pass, then the workers react to the placements and the data plane moves one step on. */
     void step() {
         long started = System.nanoTime();
         long cpuStarted = THREADS.getCurrentThreadCpuTime();
         long answersBefore = dataPlane.answerCpuNanos;
+        long storeBefore = timedStore.cpuNanos;
         loop.runPass();
         lastPassCpuNanos = THREADS.getCurrentThreadCpuTime() - cpuStarted;
         lastPassAnswerCpuNanos = dataPlane.answerCpuNanos - answersBefore;
+        lastPassStoreCpuNanos = timedStore.cpuNanos - storeBefore;
         long passed = System.nanoTime();
         passNanos += passed - started;
         Map<PartitionId, dev.sluice.metadata.PlacementStore.VersionedPlacement> stored = storedPlacements.readAll();

@@ -183,6 +183,8 @@ final class ControllerScale {
         /** The pass's CPU time less the simulated workers' building of their status answers (see SimulatedDataPlane). */
         private final List<Long> cpuNanos = new ArrayList<>();
         private final List<Long> answerNanos = new ArrayList<>();
+        /** Of each pass's CPU, the in-memory store's calls (ZooKeeper's servers' work in a real cluster). */
+        private final List<Long> storeNanos = new ArrayList<>();
         private final List<Long> allocated = new ArrayList<>();
         private final Map<String, Long> parts = new LinkedHashMap<>();
         private long wallNanos;
@@ -203,6 +205,7 @@ final class ControllerScale {
                 cluster.step();
                 cpuNanos.add(cluster.lastPassCpuNanos - cluster.lastPassAnswerCpuNanos);
                 answerNanos.add(cluster.lastPassAnswerCpuNanos);
+                storeNanos.add(cluster.lastPassStoreCpuNanos);
                 // The step's allocation less the simulated workers' is not separable per thread; the pass's share is
                 // estimated by its share of the step's wall time.
                 long stepAllocated = THREADS.getThreadAllocatedBytes(thread) - allocatedBefore;
@@ -218,8 +221,8 @@ final class ControllerScale {
                     // A long pass says where its time went, so an outlier among the percentiles can be told apart.
                     StringBuilder where = new StringBuilder();
                     timings.forEach((part, nanos) -> where.append(String.format(Locale.ROOT, " %s %.0f ms,", part, nanos / 1e6)));
-                    System.out.printf(Locale.ROOT, "  long pass at step %d: %.1f ms CPU (answers %.1f ms); wall by part:%s%n", steps, passCpu / 1e6,
-                            cluster.lastPassAnswerCpuNanos / 1e6, where);
+                    System.out.printf(Locale.ROOT, "  long pass at step %d: %.1f ms CPU (of it the store %.1f ms; answers besides %.1f ms); wall by part:%s%n",
+                            steps, passCpu / 1e6, cluster.lastPassStoreCpuNanos / 1e6, cluster.lastPassAnswerCpuNanos / 1e6, where);
                 }
                 steps++;
                 if (steps % 50 == 0) {
@@ -248,6 +251,16 @@ final class ControllerScale {
             answers.sort(null);
             System.out.printf(Locale.ROOT, "  (not in the above: the simulated workers building their status answers inside the pass, p50 %.1f / max %.1f ms)%n",
                     percentile(answers, 0.5) / 1e6, answers.getLast() / 1e6);
+            List<Long> withoutStore = new ArrayList<>();
+            List<Long> store = new ArrayList<>(storeNanos);
+            for (int i = 0; i < cpuNanos.size(); i++) {
+                withoutStore.add(cpuNanos.get(i) - storeNanos.get(i));
+            }
+            withoutStore.sort(null);
+            store.sort(null);
+            System.out.printf(Locale.ROOT, "  of it the in-memory store's calls (ZooKeeper's servers' work in a real cluster) p50 %.1f / max %.1f ms;"
+                    + " the pass without them p50 %.1f / p99 %.1f / max %.1f ms%n", percentile(store, 0.5) / 1e6, store.getLast() / 1e6,
+                    percentile(withoutStore, 0.5) / 1e6, percentile(withoutStore, 0.99) / 1e6, withoutStore.getLast() / 1e6);
             List<Long> allocatedSorted = new ArrayList<>(allocated);
             allocatedSorted.sort(null);
             System.out.printf(Locale.ROOT, "  allocation a pass (estimated) p50 %.1f MiB / p99 %.1f MiB%n", percentile(allocatedSorted, 0.5) / 1048576.0,
