@@ -1454,9 +1454,10 @@ final class Pass {
      * (free) costs nothing, any other one transfer of the budget.
      *
      * <p>One search finds many chains, as Dinic's and Hopcroft and Karp's algorithms do for flows and matchings. A 0-1
-     * breadth-first search from every source (first in first out within a cost, so the fewest hops come first) settles
-     * the nodes up to the nearest target, and stops once the targets met could take what the sources have to give or
-     * what the budget pays for. The chains it found are applied first, those to the targets with the fewest leaderships
+     * breadth-first search from every source, level by level (each level's free transfers first, then the paid ones out
+     * of it, one node after the other; first in first out, so the fewest hops come first), settles the nodes up to the
+     * nearest target, and stops once the targets met could take what the sources have to give or what the budget pays
+     * for. The chains it found are applied first, those to the targets with the fewest leaderships
      * first, each while still intact; then a depth-first walk finds others over the edges that keep to the distances
      * ({@code dist[v] == dist[u] + cost}, one hop more), each node's edges walked once per search ({@link #nextLed}) and
      * a node that leads nowhere marked dead. Each chain so applied is as cheap as any chain then: applying one only adds edges from the nodes that
@@ -1490,11 +1491,11 @@ final class Pass {
         private final int[] pathStack = new int[nodeCount];
         /** The old search's double-ended queue ({@link #augmentOneChain}). */
         private final int[] deque = new int[4 * nodeCount + 4];
-        /** Nodes reached at the search's current distance and at the next one, to settle; each at most once in each. */
-        private int[] now = new int[nodeCount];
-        private int[] next = new int[nodeCount];
+        /** Nodes reached at the search's current distance, to settle; each at most once. */
+        private final int[] now = new int[nodeCount];
+        /** Nodes the search settled at its current distance, whose paid transfers lead to the next. */
+        private final IntList settledAtLevel = new IntList();
         private int nowSize;
-        private int nextSize;
         /** What the sources of the last search have over its threshold, or the targets' room if less. */
         private long wanted;
         /** Room (leaderships up to the threshold less one) of the targets met so far. */
@@ -1672,7 +1673,6 @@ final class Pass {
             sources.clear();
             targets.clear();
             nowSize = 0;
-            nextSize = 0;
             // Leaderships the sources have over what the search asks of them, and room the targets have: no more chains than
             // the smaller can be applied, so the search stops once its targets have that much room, instead of walking every
             // node as near as the nearest target (from nothing every leadership is free, and that is the whole cluster).
@@ -1696,75 +1696,82 @@ final class Pass {
             }
             wanted = Math.min(excess, deficit);
             room = 0;
-            int reach = -1;
-            // Dial's buckets for costs 0 and 1, each first in first out, so that among chains of one cost the fewest hops come
-            // first and the nearest targets are met first.
-            for (int level = 0; nowSize > 0 && (reach < 0 || level <= reach); level++) {
+            // Level by level, first in first out within a level so that among chains of one cost the fewest hops come first:
+            // first every node free transfers reach at this level, then the paid transfers out of the level one node after
+            // the other, so that a paid search stops at the first targets enough for the budget instead of walking every
+            // transfer out of every source first.
+            for (int level = 0; nowSize > 0; level++) {
+                settledAtLevel.clear();
                 for (int head = 0; head < nowSize; head++) {
                     int u = now[head];
-                    if (settledIn[u] == search || dist[u] != level) {
+                    if (settledIn[u] == search) {
                         continue;
                     }
-                    if (settle(u, targetAtMost)) {
-                        // Met through a paid transfer (or it would be settled already): its distance is final now.
-                        reach = level;
-                        if (enough(budget, reach)) {
-                            return reach;
-                        }
-                        continue;
-                    }
+                    settledIn[u] = search;
+                    nextLed[u] = 0;
+                    settledAtLevel.add(u);
                     IntList led = ledBy[u];
                     for (int i = 0; i < led.size(); i++) {
                         int q = led.get(i);
-                        if (!mayPass(q, u)) {
-                            continue;
-                        }
-                        int weight = free.get(q) ? 0 : 1;
-                        for (int v : target[q]) {
-                            if (v == u || settledIn[v] == search || reachedIn[v] == search && level + weight >= dist[v]
-                                    || !memberMayLead(q, v)) {
-                                continue;
-                            }
-                            dist[v] = level + weight;
-                            hops[v] = hops[u] + 1;
-                            reachedIn[v] = search;
-                            viaNode[v] = u;
-                            viaPartition[v] = q;
-                            if (weight == 1) {
-                                next[nextSize++] = v;
-                            } else if (count[v] <= targetAtMost) {
-                                settle(v, targetAtMost);
-                                // Nothing is nearer than this level, so a target met for free is settled at once.
-                                reach = level;
-                                if (enough(budget, reach)) {
-                                    return reach;
-                                }
-                            } else {
-                                now[nowSize++] = v;
-                            }
+                        if (free.get(q) && mayPass(q, u) && reachFrom(u, q, level, targetAtMost) && enough(budget, level)) {
+                            return level;
                         }
                     }
                 }
-                int[] swap = now;
-                now = next;
-                next = swap;
-                nowSize = nextSize;
-                nextSize = 0;
+                if (!targets.isEmpty()) {
+                    return level;
+                }
+                nowSize = 0;
+                for (int k = 0; k < settledAtLevel.size(); k++) {
+                    int u = settledAtLevel.get(k);
+                    IntList led = ledBy[u];
+                    for (int i = 0; i < led.size(); i++) {
+                        int q = led.get(i);
+                        if (!free.get(q) && mayPass(q, u) && reachFrom(u, q, level + 1, targetAtMost) && enough(budget, level + 1)) {
+                            return level + 1;
+                        }
+                    }
+                }
+                if (nowSize == 0 && !targets.isEmpty()) {
+                    return level + 1;
+                }
             }
-            return reach;
+            return -1;
         }
 
-        /** Settles {@code u} at its distance; whether it is a target (then counted as one). */
-        private boolean settle(int u, int targetAtMost) {
+        /**
+         * Reaches the other members of {@code q} from its leader {@code u} at distance {@code at}; whether a target was
+         * met. Every distance below {@code at} is settled, so a target met is settled at once and ends the chain; another
+         * node waits in {@link #now} to be settled and walked at that distance.
+         */
+        private boolean reachFrom(int u, int q, int at, int targetAtMost) {
+            boolean met = false;
+            for (int v : target[q]) {
+                if (v == u || settledIn[v] == search || reachedIn[v] == search && dist[v] <= at || !memberMayLead(q, v)) {
+                    continue;
+                }
+                dist[v] = at;
+                hops[v] = hops[u] + 1;
+                reachedIn[v] = search;
+                viaNode[v] = u;
+                viaPartition[v] = q;
+                if (count[v] <= targetAtMost) {
+                    settleTarget(v, targetAtMost);
+                    met = true;
+                } else {
+                    now[nowSize++] = v;
+                }
+            }
+            return met;
+        }
+
+        /** Settles target {@code u} (its distance final): chains end there. */
+        private void settleTarget(int u, int targetAtMost) {
             settledIn[u] = search;
             nextLed[u] = 0;
-            if (count[u] > targetAtMost) {
-                return false;
-            }
             targetIn[u] = search;
             targets.add(u);
             room += targetAtMost + 1 - count[u];
-            return true;
         }
 
         /**

@@ -67,7 +67,7 @@ class LeaderBalancingTest {
                 + lessEven + " cases less even than the old search, " + moreEven + " more (all with a budget that ran out)");
         // Where the two searches pick different chains of the same cost, later chains differ and so can the outcome: per case
         // that is tie-breaking, but a search that chose worse chains would show here. Measured on the default 400 seeds:
-        // 4,914 transfers against the old search's 4,899, 8 cases less even by one and 5 more even, all with a budget used up.
+        // 4,928 transfers against the old search's 4,899, 12 cases less even by one and 5 more even, all with a budget used up.
         assertThat(paid).as("paid transfers with an ample budget, against the old search's " + oldPaid).isLessThanOrEqualTo(oldPaid + oldPaid / 20);
         assertThat(lessEven).as("cases less even than the old search, of " + CASES).isLessThanOrEqualTo(CASES / 10);
     }
