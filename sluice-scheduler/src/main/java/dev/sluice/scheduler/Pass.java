@@ -86,6 +86,8 @@ final class Pass {
      * minutes a pass searching for transfers it would not make.
      */
     private boolean leaderChains = true;
+    /** Leader balancing searches once per chain, as it did before {@link LeaderPaths#augment} (for tests to compare with). */
+    private boolean oneChainPerSearch;
     private final Placement[] placement;
     private final int[][] current;
     private final int[][] inFlightNext;
@@ -276,6 +278,12 @@ final class Pass {
     /** This pass without the chain search of leader balancing ({@link #leaderChains}); the cheap sweep of free leaderships still runs. */
     Pass withoutLeaderChains() {
         leaderChains = false;
+        return this;
+    }
+
+    /** This pass with the leader search as it was before it applied many chains per search (for tests). */
+    Pass withOneChainPerSearch() {
+        oneChainPerSearch = true;
         return this;
     }
 
@@ -1335,7 +1343,8 @@ final class Pass {
             return;
         }
         LeaderPaths paths = null;
-        // Each augmentation lowers the sum of squared counts, so this ends; the cap guards against bugs.
+        // Each round applies a chain, which lowers the sum of squared counts unless the budget cut it short; the cap guards
+        // against bugs.
         for (int guard = partitionCount + nodeCount; guard > 0; guard--) {
             int max = Integer.MIN_VALUE;
             int min = Integer.MAX_VALUE;
@@ -1358,7 +1367,8 @@ final class Pass {
                 // the search would walk every leadership for nothing — once per threshold, each pass leaderships are
                 // uneven: at 100 × 10,000 nine tenths of a pass's time went there. Skipping it changes no plan, which
                 // IncrementalSchedulerTest checks against visitAll, the algorithm as it was, which searches every time.
-                found = (budget[0] > 0 || visitAll || paths.mayStartFree(threshold)) && paths.augment(threshold, threshold - 2, budget);
+                found = (budget[0] > 0 || visitAll || paths.mayStartFree(threshold))
+                        && (oneChainPerSearch ? paths.augmentOneChain(threshold, threshold - 2, budget) : paths.augment(threshold, threshold - 2, budget));
             }
             if (!found) {
                 return;
@@ -1439,9 +1449,21 @@ final class Pass {
     }
 
     /**
-     * Shortest (fewest paid transfers) chains of leadership moves from a node with too many
-     * leaderships to one with too few: node u → v when u leads a partition v may lead. A 0-1
-     * breadth-first search: edges through partitions whose leadership moves anyway cost nothing.
+     * Shortest (fewest paid transfers) chains of leadership moves from a node with too many leaderships to one with too
+     * few: node u → v when u leads a partition v may lead; a transfer through a partition whose leadership moves anyway
+     * (free) costs nothing, any other one transfer of the budget.
+     *
+     * <p>One search finds many chains, as Dinic's and Hopcroft and Karp's algorithms do for flows and matchings. A 0-1
+     * breadth-first search from every source, level by level (each level's free transfers first, then the paid ones out
+     * of it, one node after the other; first in first out, so the fewest hops come first), settles the nodes up to the
+     * nearest target, and stops once the targets met could take what the sources have to give or what the budget pays
+     * for. The chains it found are applied first, those to the targets with the fewest leaderships
+     * first, each while still intact; then a depth-first walk finds others over the edges that keep to the distances
+     * ({@code dist[v] == dist[u] + cost}, one hop more), each node's edges walked once per search ({@link #nextLed}) and
+     * a node that leads nowhere marked dead. Each chain so applied is as cheap as any chain then: applying one only adds edges from the nodes that
+     * received a partition (now free) to nodes no farther from the sources than they are, and takes sources and targets
+     * out, so no distance shrinks. The search as it was ({@link #augmentOneChain}) searched once per chain: a drain of 100
+     * workers at 10,000 × 1,000,000 shed 10,000 leaderships at once and its first pass spent 73 s searching.
      */
     private final class LeaderPaths {
         private final int[] count;
@@ -1449,10 +1471,39 @@ final class Pass {
         private final java.util.BitSet free;
         private final IntList[] ledBy;
         private final int[] dist = new int[nodeCount];
+        /** Transfers on the chain that set {@link #dist}: among chains of the least cost the search meets the shortest first. */
+        private final int[] hops = new int[nodeCount];
         private final int[] viaNode = new int[nodeCount];
         private final int[] viaPartition = new int[nodeCount];
-        private final boolean[] done = new boolean[nodeCount];
+        /** A node is settled (its distance final) in the search numbered {@link #search} when this holds that number. */
+        private final int[] settledIn = new int[nodeCount];
+        private final int[] reachedIn = new int[nodeCount];
+        /**
+         * A target in that search. One a chain has filled is not walked through either, as the search did not: what lies
+         * beyond it was not searched from it.
+         */
+        private final int[] targetIn = new int[nodeCount];
+        /** Dead in that search: no chain from it reaches a target along the layering. */
+        private final int[] deadIn = new int[nodeCount];
+        private final boolean[] onPath = new boolean[nodeCount];
+        /** Position in {@code ledBy[u]} of the next leadership whose edges the depth-first walk tries. */
+        private final int[] nextLed = new int[nodeCount];
+        private final int[] pathStack = new int[nodeCount];
+        /** The old search's double-ended queue ({@link #augmentOneChain}). */
         private final int[] deque = new int[4 * nodeCount + 4];
+        /** Nodes reached at the search's current distance, to settle; each at most once. */
+        private final int[] now = new int[nodeCount];
+        /** Nodes the search settled at its current distance, whose paid transfers lead to the next. */
+        private final IntList settledAtLevel = new IntList();
+        private int nowSize;
+        /** What the sources of the last search have over its threshold, or the targets' room if less. */
+        private long wanted;
+        /** Room (leaderships up to the threshold less one) of the targets met so far. */
+        private long room;
+        private final IntList sources = new IntList();
+        /** Targets settled by the last {@link #layer}, in the order it reached them. */
+        private final IntList targets = new IntList();
+        private int search;
 
         LeaderPaths(int[] count, java.util.BitSet fixed, java.util.BitSet free, IntList[] ledBy) {
             this.count = count;
@@ -1481,9 +1532,87 @@ final class Pass {
             return false;
         }
 
+        /**
+         * Applies chains from nodes leading at least {@code sourceAtLeast} to nodes leading at most {@code targetAtMost},
+         * each as short as any then, until none is left at the distance of the nearest target or the budget is short of
+         * one; whether any leadership moved. A chain longer than the budget left is applied as far as it lasts, and then
+         * the search ends, since the node where it stopped now has a leadership too many and is nearer the targets than
+         * its distance says.
+         */
         boolean augment(int sourceAtLeast, int targetAtMost, int[] budget) {
+            int reach = layer(sourceAtLeast, targetAtMost, budget[0]);
+            if (reach < 0) {
+                return false;
+            }
+            boolean moved = false;
+            // First the chains the search itself found, to the targets in the order it reached them (the first is the
+            // one the search as it was applied), each while still intact: they are the fewest transfers long.
+            int[] byCount = targets.toArray();
+            sortByCount(byCount);
+            for (int end : byCount) {
+                if (count[end] <= targetAtMost && searchedChainIntact(end, sourceAtLeast)) {
+                    if (reach > budget[0]) {
+                        return apply(end, budget) || moved;
+                    }
+                    apply(end, budget);
+                    moved = true;
+                }
+            }
+            // Then any other chain along the distances: applying chains cut the others through the same leaderships.
+            for (int i = 0; i < sources.size(); i++) {
+                int source = sources.get(i);
+                while (count[source] >= sourceAtLeast) {
+                    int end = chainFrom(source, targetAtMost);
+                    if (end < 0) {
+                        break;
+                    }
+                    if (reach > budget[0]) {
+                        return apply(end, budget) || moved;
+                    }
+                    apply(end, budget);
+                    moved = true;
+                }
+            }
+            return moved;
+        }
+
+        /** Sorts {@code nodes} by leaderships held, fewest first, keeping the order of equals (few nodes: insertion sort). */
+        private void sortByCount(int[] nodes) {
+            for (int i = 1; i < nodes.length; i++) {
+                int node = nodes[i];
+                int j = i - 1;
+                while (j >= 0 && count[nodes[j]] > count[node]) {
+                    nodes[j + 1] = nodes[j];
+                    j--;
+                }
+                nodes[j + 1] = node;
+            }
+        }
+
+        /** Whether the chain {@link #layer} found to {@code end} can still be applied as it was found, at the cost it had. */
+        private boolean searchedChainIntact(int end, int sourceAtLeast) {
+            int v = end;
+            for (int hops = 0; viaNode[v] >= 0; hops++) {
+                if (hops > nodeCount) {
+                    throw new IllegalStateException("BUG: the chain to node " + end + " loops");
+                }
+                int u = viaNode[v];
+                int q = viaPartition[v];
+                if (!mayPass(q, u) || dist[v] - dist[u] != (free.get(q) ? 0 : 1)) {
+                    return false;
+                }
+                v = u;
+            }
+            return count[v] >= sourceAtLeast;
+        }
+
+        /**
+         * The search as it was before {@link #augment}, kept for tests to compare plans with: one 0-1 breadth-first search
+         * per chain, from every source to the nearest target, that chain applied.
+         */
+        boolean augmentOneChain(int sourceAtLeast, int targetAtMost, int[] budget) {
             Arrays.fill(dist, Integer.MAX_VALUE);
-            Arrays.fill(done, false);
+            boolean[] done = new boolean[nodeCount];
             int head = deque.length / 2;
             int tail = head;
             for (int n = 0; n < nodeCount; n++) {
@@ -1493,7 +1622,6 @@ final class Pass {
                     deque[tail++] = n;
                 }
             }
-            // Each node is pushed at most twice (once per edge cost), so the ring never overflows.
             int capacity = deque.length;
             int size = tail - head;
             while (size > 0) {
@@ -1510,7 +1638,7 @@ final class Pass {
                 IntList led = ledBy[u];
                 for (int i = 0; i < led.size(); i++) {
                     int q = led.get(i);
-                    if (leader[q] != u || fixed.get(q) || frozen(q) && !free.get(q)) {
+                    if (!mayPass(q, u)) {
                         continue;
                     }
                     int weight = free.get(q) ? 0 : 1;
@@ -1532,6 +1660,189 @@ final class Pass {
                 }
             }
             return false;
+        }
+
+        /**
+         * The 0-1 breadth-first search of {@link #augment}: settles the nodes no farther from a source than the nearest
+         * target, until the targets settled could take all the sources have to give or all {@code budget} pays for, and
+         * returns that distance, or -1 when no target is reachable. Targets are not walked through: a chain ends at the
+         * first one.
+         */
+        private int layer(int sourceAtLeast, int targetAtMost, int budget) {
+            search++;
+            sources.clear();
+            targets.clear();
+            nowSize = 0;
+            // Leaderships the sources have over what the search asks of them, and room the targets have: no more chains than
+            // the smaller can be applied, so the search stops once its targets have that much room, instead of walking every
+            // node as near as the nearest target (from nothing every leadership is free, and that is the whole cluster).
+            long excess = 0;
+            long deficit = 0;
+            for (int n = 0; n < nodeCount; n++) {
+                if (!eligible[n]) {
+                    continue;
+                }
+                if (count[n] >= sourceAtLeast) {
+                    dist[n] = 0;
+                    hops[n] = 0;
+                    reachedIn[n] = search;
+                    viaNode[n] = -1;
+                    now[nowSize++] = n;
+                    sources.add(n);
+                    excess += count[n] - sourceAtLeast + 1;
+                } else if (count[n] <= targetAtMost) {
+                    deficit += targetAtMost + 1 - count[n];
+                }
+            }
+            wanted = Math.min(excess, deficit);
+            room = 0;
+            // Level by level, first in first out within a level so that among chains of one cost the fewest hops come first:
+            // first every node free transfers reach at this level, then the paid transfers out of the level one node after
+            // the other, so that a paid search stops at the first targets enough for the budget instead of walking every
+            // transfer out of every source first.
+            for (int level = 0; nowSize > 0; level++) {
+                settledAtLevel.clear();
+                for (int head = 0; head < nowSize; head++) {
+                    int u = now[head];
+                    if (settledIn[u] == search) {
+                        continue;
+                    }
+                    settledIn[u] = search;
+                    nextLed[u] = 0;
+                    settledAtLevel.add(u);
+                    IntList led = ledBy[u];
+                    for (int i = 0; i < led.size(); i++) {
+                        int q = led.get(i);
+                        if (free.get(q) && mayPass(q, u) && reachFrom(u, q, level, targetAtMost) && enough(budget, level)) {
+                            return level;
+                        }
+                    }
+                }
+                if (!targets.isEmpty()) {
+                    return level;
+                }
+                nowSize = 0;
+                for (int k = 0; k < settledAtLevel.size(); k++) {
+                    int u = settledAtLevel.get(k);
+                    IntList led = ledBy[u];
+                    for (int i = 0; i < led.size(); i++) {
+                        int q = led.get(i);
+                        if (!free.get(q) && mayPass(q, u) && reachFrom(u, q, level + 1, targetAtMost) && enough(budget, level + 1)) {
+                            return level + 1;
+                        }
+                    }
+                }
+                if (nowSize == 0 && !targets.isEmpty()) {
+                    return level + 1;
+                }
+            }
+            return -1;
+        }
+
+        /**
+         * Reaches the other members of {@code q} from its leader {@code u} at distance {@code at}; whether a target was
+         * met. Every distance below {@code at} is settled, so a target met is settled at once and ends the chain; another
+         * node waits in {@link #now} to be settled and walked at that distance.
+         */
+        private boolean reachFrom(int u, int q, int at, int targetAtMost) {
+            boolean met = false;
+            for (int v : target[q]) {
+                if (v == u || settledIn[v] == search || reachedIn[v] == search && dist[v] <= at || !memberMayLead(q, v)) {
+                    continue;
+                }
+                dist[v] = at;
+                hops[v] = hops[u] + 1;
+                reachedIn[v] = search;
+                viaNode[v] = u;
+                viaPartition[v] = q;
+                if (count[v] <= targetAtMost) {
+                    settleTarget(v, targetAtMost);
+                    met = true;
+                } else {
+                    now[nowSize++] = v;
+                }
+            }
+            return met;
+        }
+
+        /** Settles target {@code u} (its distance final): chains end there. */
+        private void settleTarget(int u, int targetAtMost) {
+            settledIn[u] = search;
+            nextLed[u] = 0;
+            targetIn[u] = search;
+            targets.add(u);
+            room += targetAtMost + 1 - count[u];
+        }
+
+        /**
+         * Whether the targets met so far, at distance {@code reach}, are enough: they could take all the sources have to
+         * give, or every chain of that cost that {@code budget} pays for and the one it pays for in part. Without the second
+         * a paid search walked every node at distance one to apply sixteen chains.
+         */
+        private boolean enough(int budget, int reach) {
+            return room >= wanted || reach > 0 && targets.size() > budget / reach;
+        }
+
+        /** Whether {@code u}'s leadership of {@code q} may be handed on by a chain. */
+        private boolean mayPass(int q, int u) {
+            return leader[q] == u && !fixed.get(q) && (!frozen(q) || free.get(q));
+        }
+
+        /**
+         * A chain from {@code source} to a target along the layering of the last {@link #layer}, found depth first; its
+         * end (with {@link #viaNode} and {@link #viaPartition} set back to {@code source}), or -1. Each node's edges are
+         * tried once per search: an edge passed over leads nowhere now, and applying a chain adds none that keep to the
+         * layering except from nodes on that chain, whose walk then resumes where it stopped.
+         */
+        private int chainFrom(int source, int targetAtMost) {
+            if (deadIn[source] == search) {
+                return -1;
+            }
+            int depth = 0;
+            pathStack[depth++] = source;
+            onPath[source] = true;
+            int found = -1;
+            while (depth > 0 && found < 0) {
+                int u = pathStack[depth - 1];
+                int next = -1;
+                IntList led = ledBy[u];
+                while (next < 0 && nextLed[u] < led.size()) {
+                    int q = led.get(nextLed[u]);
+                    if (mayPass(q, u)) {
+                        int weight = free.get(q) ? 0 : 1;
+                        for (int v : target[q]) {
+                            if (v != u && settledIn[v] == search && deadIn[v] != search && !onPath[v]
+                                    && (targetIn[v] != search || count[v] <= targetAtMost)
+                                    && dist[v] == dist[u] + weight && hops[v] == hops[u] + 1 && memberMayLead(q, v)) {
+                                next = v;
+                                viaNode[v] = u;
+                                viaPartition[v] = q;
+                                break;
+                            }
+                        }
+                    }
+                    if (next < 0) {
+                        nextLed[u]++;
+                    }
+                }
+                if (next < 0) {
+                    deadIn[u] = search;
+                    onPath[u] = false;
+                    depth--;
+                } else if (count[next] <= targetAtMost) {
+                    found = next;
+                } else {
+                    pathStack[depth++] = next;
+                    onPath[next] = true;
+                }
+            }
+            for (int i = 0; i < depth; i++) {
+                onPath[pathStack[i]] = false;
+            }
+            if (found >= 0) {
+                viaNode[source] = -1;
+            }
+            return found;
         }
 
         /**
