@@ -40,6 +40,10 @@ class ControllerCallsWithNodeTokenTest {
                 new Credential(CredentialName.of("grafana"), EnumSet.of(Scope.READ), TokenHash.of(GRAFANA, RANDOM))));
         try (LocalTestCluster cluster = LocalTestCluster.builder().workers(3).partitions(3).replication(3).sessionTimeout(Duration.ofSeconds(6))
                 .controlPlane(ControllerConfig.DEFAULTS, CredentialSource.fixed(credentials), NODE, NODE).start()) {
+            // The controller places the partitions, after the start returned: until it has, every placed partition is
+            // led because none is, and the target's status lists no replica (this failed once under load on 2026-11-29).
+            await("the controller placed every partition").atMost(Duration.ofMinutes(1))
+                    .until(() -> cluster.metadata().placements().readAll().size() == 3);
             cluster.awaitLeaders(Duration.ofMinutes(1));
             TestNode target = cluster.node(2);
             NodeConfig worker = cluster.metadata().nodes().current().find(target.nodeId()).orElseThrow();
