@@ -178,13 +178,13 @@ class WorkerPlacementIndexTest {
         }
     }
 
+    /** A status that counts two or more failed attempts. */
+    private static final java.util.regex.Pattern TRIED_AGAIN = java.util.regex.Pattern.compile("\\b([2-9]|[1-9][0-9]+) attempts failed");
+
     /**
      * A full read of every placement after missed notifications that fails is tried again until one succeeds, and the
      * status says so meanwhile: without it the copy would follow notifications only until the next resync.
      */
-    /** A status that counts two or more failed attempts. */
-    private static final java.util.regex.Pattern TRIED_AGAIN = java.util.regex.Pattern.compile("\\b([2-9]|[1-9][0-9]+) attempts failed");
-
     @Test
     void aFailedRereadOfTheRoutingCopyIsTriedAgainUntilItSucceeds() throws Exception {
         FailingPlacementReads store = new FailingPlacementReads(new InMemoryMetadataStore());
@@ -250,7 +250,7 @@ class WorkerPlacementIndexTest {
             store.routingWatch.get().onResync();
 
             Awaitility.await("the re-read attempted and retried with the common pool busy").atMost(TIMEOUT)
-                    .until(() -> routing.load().waitingFor() != null && routing.load().waitingFor().contains("2 attempts failed"));
+                    .until(() -> routing.load().waitingFor() != null && TRIED_AGAIN.matcher(routing.load().waitingFor()).find());
         } finally {
             release.countDown();
             routing.close();
