@@ -32,20 +32,35 @@ final class LeaderClaims {
     private final Map<NodeId, Long> claimedBy = new HashMap<>();
     private Set<PartitionId> changed = new HashSet<>();
 
-    /** Takes {@code node}'s claims of report {@code before} back and makes those of {@code after}; either may be null. */
+    /**
+     * Takes {@code node}'s claims of report {@code before} back and makes those of {@code after}; either may be null.
+     * Walks only the two reports' leaderships, side by side in partition order, and nothing at all when they claim
+     * the same: most answers of a pass repeat the last one's leaderships.
+     */
     void replace(NodeId node, NodeReplicas before, NodeReplicas after) {
-        if (before != null) {
-            for (ReplicaView view : before.replicas().values()) {
-                if (view.role() == ReplicaRole.LEADER && !sameClaim(view, after == null ? null : after.replicas().get(view.partition()))) {
-                    retract(node, view);
-                }
-            }
+        if (before != null && after != null && before.claimsAsMuchAs(after)) {
+            return;
         }
-        if (after != null) {
-            for (ReplicaView view : after.replicas().values()) {
-                if (view.role() == ReplicaRole.LEADER && !sameClaim(view, before == null ? null : before.replicas().get(view.partition()))) {
-                    claim(node, view);
+        int beforeCount = before == null ? 0 : before.ledCount();
+        int afterCount = after == null ? 0 : after.ledCount();
+        int b = 0;
+        int a = 0;
+        while (b < beforeCount || a < afterCount) {
+            int beforePartition = b < beforeCount ? before.ledPartition(b) : Integer.MAX_VALUE;
+            int afterPartition = a < afterCount ? after.ledPartition(a) : Integer.MAX_VALUE;
+            if (beforePartition == afterPartition) {
+                if (before.ledTerm(b) != after.ledTerm(a)) {
+                    retract(node, PartitionId.of(beforePartition));
+                    claim(node, PartitionId.of(afterPartition), after.ledTerm(a));
                 }
+                b++;
+                a++;
+            } else if (beforePartition < afterPartition) {
+                retract(node, PartitionId.of(beforePartition));
+                b++;
+            } else {
+                claim(node, PartitionId.of(afterPartition), after.ledTerm(a));
+                a++;
             }
         }
     }
@@ -56,10 +71,10 @@ final class LeaderClaims {
             return;
         }
         if (before != null && before.role() == ReplicaRole.LEADER) {
-            retract(node, before);
+            retract(node, before.partition());
         }
         if (after != null && after.role() == ReplicaRole.LEADER) {
-            claim(node, after);
+            claim(node, after.partition(), after.term());
         }
     }
 
@@ -69,17 +84,16 @@ final class LeaderClaims {
         return oneClaims == otherClaims && (!oneClaims || one.term() == other.term());
     }
 
-    private void claim(NodeId node, ReplicaView view) {
-        Claim claim = new Claim(node, view.term());
-        claims.merge(view.partition(), claim, (held, added) -> held instanceof Claim single
+    private void claim(NodeId node, PartitionId partition, long term) {
+        Claim claim = new Claim(node, term);
+        claims.merge(partition, claim, (held, added) -> held instanceof Claim single
                 ? new Claim[] {single, claim}
                 : append((Claim[]) held, claim));
         claimedBy.merge(node, 1L, Long::sum);
-        elect(view.partition());
+        elect(partition);
     }
 
-    private void retract(NodeId node, ReplicaView view) {
-        PartitionId partition = view.partition();
+    private void retract(NodeId node, PartitionId partition) {
         Object held = claims.get(partition);
         boolean dropped = false;
         if (held instanceof Claim single) {

@@ -11,18 +11,9 @@ import java.util.TreeMap;
 
 /**
  * What one worker reported at one instant: every partition replica it hosts and serves, every group it is
- * still removing (its files are not deleted yet), and whether its disk lets it take new work. Soft state.
- *
- * @param diskOk whether the worker's data directory is above its free-space floor (its status says
- *     {@code disk.state: ok}, or says nothing of its disk); a worker below it takes no writes, stops its Raft
- *     server when critical, and must get no replica and no leadership
- * @param clients what the worker's clients asked of it over the few seconds before the report, or {@code null} from a
- *     worker that does not count them
- * @param shuttingDown whether the worker is in a graceful shutdown (its status has {@code shutdown}): it is handing
- *     its leaderships away and stops within its shutdown timeout, so it must get no replica and no leadership
+ * still removing (its files are not deleted yet), and whether its disk lets it take new work. Soft state; immutable.
  */
-public record NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, ReplicaView> replicas, List<Removal> removals, boolean diskOk,
-        ClientWindow clients, boolean shuttingDown) {
+public final class NodeReplicas {
 
     /**
      * A group the worker is removing.
@@ -33,9 +24,47 @@ public record NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, Rep
      */
     public record Removal(PartitionId partition, Instant since, int attempts, boolean overdue, String detail) {}
 
-    public NodeReplicas {
-        replicas = java.util.Collections.unmodifiableMap(new TreeMap<>(replicas));
-        removals = removals == null ? List.of() : List.copyOf(removals);
+    private final NodeId node;
+    private final Instant observedAt;
+    private final Map<PartitionId, ReplicaView> replicas;
+    private final List<Removal> removals;
+    private final boolean diskOk;
+    private final ClientWindow clients;
+    private final boolean shuttingDown;
+    /**
+     * The partitions this report says the worker leads, ascending, and the term of each: what the controller's
+     * {@link LeaderClaims} are made of. Derived once where the report is made (off the controller's thread for a real
+     * worker's answer) so that the controller, which gets thousands of answers a pass at ten thousand workers and
+     * finds almost all of them claiming what the last one did, compares two short arrays instead of two whole reports.
+     */
+    private final int[] ledPartitions;
+    private final long[] ledTerms;
+
+    public NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, ReplicaView> replicas, List<Removal> removals, boolean diskOk,
+            ClientWindow clients, boolean shuttingDown) {
+        this.node = node;
+        this.observedAt = observedAt;
+        TreeMap<PartitionId, ReplicaView> sorted = new TreeMap<>(replicas);
+        this.replicas = java.util.Collections.unmodifiableMap(sorted);
+        this.removals = removals == null ? List.of() : List.copyOf(removals);
+        this.diskOk = diskOk;
+        this.clients = clients;
+        this.shuttingDown = shuttingDown;
+        int led = 0;
+        for (ReplicaView view : sorted.values()) {
+            if (view.role() == ReplicaRole.LEADER) {
+                led++;
+            }
+        }
+        this.ledPartitions = new int[led];
+        this.ledTerms = new long[led];
+        int at = 0;
+        for (ReplicaView view : sorted.values()) {
+            if (view.role() == ReplicaRole.LEADER) {
+                ledPartitions[at] = view.partition().value();
+                ledTerms[at++] = view.term();
+            }
+        }
     }
 
     public NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, ReplicaView> replicas) {
@@ -60,7 +89,27 @@ public record NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, Rep
     }
 
     public long leaderships() {
-        return replicas.values().stream().filter(r -> r.role() == ReplicaRole.LEADER).count();
+        return ledPartitions.length;
+    }
+
+    /** How many partitions the report says the worker leads; {@link #ledPartition} and {@link #ledTerm} index them. */
+    int ledCount() {
+        return ledPartitions.length;
+    }
+
+    /** The {@code index}th partition (ascending) the report says the worker leads. */
+    int ledPartition(int index) {
+        return ledPartitions[index];
+    }
+
+    /** The term in which the report says the worker leads {@link #ledPartition}{@code (index)}. */
+    long ledTerm(int index) {
+        return ledTerms[index];
+    }
+
+    /** Whether the two reports claim the same leaderships in the same terms. */
+    boolean claimsAsMuchAs(NodeReplicas other) {
+        return java.util.Arrays.equals(ledPartitions, other.ledPartitions) && java.util.Arrays.equals(ledTerms, other.ledTerms);
     }
 
     /** Holds no replica and no files of one: what "emptied" means for the worker itself. */
@@ -76,5 +125,62 @@ public record NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, Rep
     /** The same report as of another instant (to compare contents). */
     NodeReplicas at(Instant instant) {
         return new NodeReplicas(node, instant, replicas, removals, diskOk, clients, shuttingDown);
+    }
+
+    public NodeId node() {
+        return node;
+    }
+
+    public Instant observedAt() {
+        return observedAt;
+    }
+
+    /** Every replica the worker hosts, by partition, ascending. */
+    public Map<PartitionId, ReplicaView> replicas() {
+        return replicas;
+    }
+
+    public List<Removal> removals() {
+        return removals;
+    }
+
+    /**
+     * Whether the worker's data directory is above its free-space floor (its status says {@code disk.state: ok}, or says
+     * nothing of its disk); a worker below it takes no writes, stops its Raft server when critical, and must get no
+     * replica and no leadership.
+     */
+    public boolean diskOk() {
+        return diskOk;
+    }
+
+    /** What the worker's clients asked of it over the few seconds before the report, or {@code null} from a worker that does not count them. */
+    public ClientWindow clients() {
+        return clients;
+    }
+
+    /**
+     * Whether the worker is in a graceful shutdown (its status has {@code shutdown}): it is handing its leaderships away
+     * and stops within its shutdown timeout, so it must get no replica and no leadership.
+     */
+    public boolean shuttingDown() {
+        return shuttingDown;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof NodeReplicas that && diskOk == that.diskOk && shuttingDown == that.shuttingDown && node.equals(that.node)
+                && observedAt.equals(that.observedAt) && replicas.equals(that.replicas) && removals.equals(that.removals)
+                && java.util.Objects.equals(clients, that.clients);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(node, observedAt, replicas, removals, diskOk, clients, shuttingDown);
+    }
+
+    @Override
+    public String toString() {
+        return "NodeReplicas[node=" + node + ", observedAt=" + observedAt + ", replicas=" + replicas + ", removals=" + removals + ", diskOk="
+                + diskOk + ", clients=" + clients + ", shuttingDown=" + shuttingDown + "]";
     }
 }
