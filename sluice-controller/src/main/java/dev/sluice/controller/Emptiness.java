@@ -5,7 +5,6 @@ import dev.sluice.model.PartitionId;
 import dev.sluice.model.Placement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -66,8 +65,9 @@ record Emptiness(NodeId node, List<PartitionId> named, List<PartitionId> led, Ho
         private record Indexed(Placement placement, NodeId leader) {}
 
         private final Map<PartitionId, Indexed> indexed = new HashMap<>();
-        private final Map<NodeId, Set<PartitionId>> named = new HashMap<>();
-        private final Map<NodeId, Set<PartitionId>> led = new HashMap<>();
+        /** Sorted sets, because every pass lists those of each draining worker in partition order. */
+        private final Map<NodeId, java.util.NavigableSet<PartitionId>> named = new HashMap<>();
+        private final Map<NodeId, java.util.NavigableSet<PartitionId>> led = new HashMap<>();
 
         Index() {}
 
@@ -88,13 +88,13 @@ record Emptiness(NodeId node, List<PartitionId> named, List<PartitionId> led, Ho
             indexed.put(placement.partition(), new Indexed(placement, leader));
             // Placement.members() without its copies: at a million placements building those sets was most of the time.
             for (NodeId member : placement.current()) {
-                named.computeIfAbsent(member, n -> new HashSet<>()).add(placement.partition());
+                named.computeIfAbsent(member, n -> new java.util.TreeSet<>()).add(placement.partition());
             }
             for (NodeId member : placement.next()) {
-                named.computeIfAbsent(member, n -> new HashSet<>()).add(placement.partition());
+                named.computeIfAbsent(member, n -> new java.util.TreeSet<>()).add(placement.partition());
             }
             if (leader != null) {
-                led.computeIfAbsent(leader, n -> new HashSet<>()).add(placement.partition());
+                led.computeIfAbsent(leader, n -> new java.util.TreeSet<>()).add(placement.partition());
             }
         }
 
@@ -115,7 +115,7 @@ record Emptiness(NodeId node, List<PartitionId> named, List<PartitionId> led, Ho
             }
         }
 
-        private static void forget(Map<NodeId, Set<PartitionId>> index, NodeId node, PartitionId partition) {
+        private static void forget(Map<NodeId, java.util.NavigableSet<PartitionId>> index, NodeId node, PartitionId partition) {
             Set<PartitionId> partitions = index.get(node);
             if (partitions != null && partitions.remove(partition) && partitions.isEmpty()) {
                 index.remove(node);
@@ -134,7 +134,11 @@ record Emptiness(NodeId node, List<PartitionId> named, List<PartitionId> led, Ho
         }
 
         ControllerStatus.WorkerCounts counts(NodeId node) {
-            return new ControllerStatus.WorkerCounts(node, named.getOrDefault(node, Set.of()).size(), led.getOrDefault(node, Set.of()).size());
+            return new ControllerStatus.WorkerCounts(node, sizeOf(named.get(node)), sizeOf(led.get(node)));
+        }
+
+        private static int sizeOf(Set<PartitionId> partitions) {
+            return partitions == null ? 0 : partitions.size();
         }
 
         /** The placements that name {@code node}, in either replica set, by partition. */
@@ -146,13 +150,8 @@ record Emptiness(NodeId node, List<PartitionId> named, List<PartitionId> led, Ho
             return new Emptiness(node, sorted(named.get(node)), sorted(led.get(node)), holding);
         }
 
-        private static List<PartitionId> sorted(Set<PartitionId> partitions) {
-            if (partitions == null) {
-                return List.of();
-            }
-            List<PartitionId> sorted = new ArrayList<>(partitions);
-            sorted.sort(null);
-            return sorted;
+        private static List<PartitionId> sorted(java.util.NavigableSet<PartitionId> partitions) {
+            return partitions == null ? List.of() : List.copyOf(partitions);
         }
     }
 

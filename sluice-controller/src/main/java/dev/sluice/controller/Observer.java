@@ -40,6 +40,10 @@ final class Observer implements Observed {
     private final DataPlane dataPlane;
     private final ControllerConfig config;
     private final ControllerEvent.Inbox inbox;
+    /** How old a last answer may be for its worker to count as healthy (asked for every worker, every pass). */
+    private final Duration healthyWithin;
+    /** How old a report may be to say what its worker holds now. */
+    private final Duration freshWithin;
 
     private final Map<NodeId, NodeReplicas> reports = new HashMap<>();
     private final Map<NodeId, Instant> failedAt = new HashMap<>();
@@ -65,6 +69,8 @@ final class Observer implements Observed {
         this.dataPlane = dataPlane;
         this.config = config;
         this.inbox = inbox;
+        this.healthyWithin = config.statusPollInterval().multipliedBy(HEALTHY_WITHIN_POLLS);
+        this.freshWithin = config.statusPollInterval().multipliedBy(FRESH_REPORT_POLLS);
     }
 
     // ------------------------------------------------------------------ events
@@ -222,7 +228,7 @@ final class Observer implements Observed {
             return false;
         }
         NodeReplicas last = reports.get(node);
-        if (last == null || last.observedAt().plus(healthyWithin()).isBefore(now)) {
+        if (last == null || last.observedAt().plus(healthyWithin).isBefore(now)) {
             return false;
         }
         if (!last.diskOk()) {
@@ -237,10 +243,6 @@ final class Observer implements Observed {
         }
         Instant failedLast = failedAt.get(node);
         return failedLast == null || failedLast.isBefore(last.observedAt());
-    }
-
-    private Duration healthyWithin() {
-        return config.statusPollInterval().multipliedBy(HEALTHY_WITHIN_POLLS);
     }
 
     @Override
@@ -316,7 +318,7 @@ final class Observer implements Observed {
     Optional<NodeReplicas> freshReport(NodeId node) {
         applyMovedLeaders();
         NodeReplicas last = reports.get(node);
-        return last != null && !last.observedAt().plus(config.statusPollInterval().multipliedBy(FRESH_REPORT_POLLS)).isBefore(now)
+        return last != null && !last.observedAt().plus(freshWithin).isBefore(now)
                 ? Optional.of(last) : Optional.empty();
     }
 

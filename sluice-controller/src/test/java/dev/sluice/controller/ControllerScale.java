@@ -186,6 +186,7 @@ final class ControllerScale {
         /** Of each pass's CPU, the in-memory store's calls (ZooKeeper's servers' work in a real cluster). */
         private final List<Long> storeNanos = new ArrayList<>();
         private final List<Long> feedNanos = new ArrayList<>();
+        private final List<Long> statusWriterNanos = new ArrayList<>();
         private final List<Long> allocated = new ArrayList<>();
         private final Map<String, Long> parts = new LinkedHashMap<>();
         private long wallNanos;
@@ -208,6 +209,7 @@ final class ControllerScale {
                 answerNanos.add(cluster.lastPassAnswerCpuNanos);
                 storeNanos.add(cluster.lastPassStoreCpuNanos);
                 feedNanos.add(cluster.lastPassFeedCpuNanos);
+                statusWriterNanos.add(cluster.lastPassStatusWriterCpuNanos);
                 // The step's allocation less the simulated workers' is not separable per thread; the pass's share is
                 // estimated by its share of the step's wall time.
                 long stepAllocated = THREADS.getThreadAllocatedBytes(thread) - allocatedBefore;
@@ -223,9 +225,9 @@ final class ControllerScale {
                     // A long pass says where its time went, so an outlier among the percentiles can be told apart.
                     StringBuilder where = new StringBuilder();
                     timings.forEach((part, nanos) -> where.append(String.format(Locale.ROOT, " %s %.0f ms,", part, nanos / 1e6)));
-                    System.out.printf(Locale.ROOT, "  long pass at step %d: %.1f ms CPU (of it the store %.1f ms, the feed %.1f ms; answers besides %.1f ms); wall by part:%s%n",
-                            steps, passCpu / 1e6, cluster.lastPassStoreCpuNanos / 1e6, cluster.lastPassFeedCpuNanos / 1e6, cluster.lastPassAnswerCpuNanos / 1e6,
-                            where);
+                    System.out.printf(Locale.ROOT, "  long pass at step %d: %.1f ms CPU (of it the store %.1f ms, the feed %.1f ms, the status writer %.1f ms; answers besides %.1f ms);"
+                            + " wall by part:%s%n", steps, passCpu / 1e6, cluster.lastPassStoreCpuNanos / 1e6, cluster.lastPassFeedCpuNanos / 1e6,
+                            cluster.lastPassStatusWriterCpuNanos / 1e6, cluster.lastPassAnswerCpuNanos / 1e6, where);
                 }
                 steps++;
                 if (steps % 50 == 0) {
@@ -257,15 +259,19 @@ final class ControllerScale {
             List<Long> withoutStore = new ArrayList<>();
             List<Long> store = new ArrayList<>(storeNanos);
             List<Long> feed = new ArrayList<>(feedNanos);
+            List<Long> statusWriter = new ArrayList<>(statusWriterNanos);
             for (int i = 0; i < cpuNanos.size(); i++) {
-                withoutStore.add(cpuNanos.get(i) - storeNanos.get(i) - feedNanos.get(i));
+                withoutStore.add(cpuNanos.get(i) - storeNanos.get(i) - feedNanos.get(i) - statusWriterNanos.get(i));
             }
             withoutStore.sort(null);
             store.sort(null);
             feed.sort(null);
+            statusWriter.sort(null);
             System.out.printf(Locale.ROOT, "  of it the in-memory store's calls (ZooKeeper's servers' work in a real cluster) p50 %.1f / max %.1f ms, the harness's"
-                    + " placement feed (the watch thread's in a real cluster) p50 %.1f / max %.1f ms;%n  the pass without them p50 %.1f / p99 %.1f / max %.1f ms%n",
+                    + " placement feed (the watch thread's in a real cluster) p50 %.1f / max %.1f ms, the status writer (its own thread in a running"
+                    + " controller) p50 %.1f / max %.1f ms;%n  the pass without them p50 %.1f / p99 %.1f / max %.1f ms%n",
                     percentile(store, 0.5) / 1e6, store.getLast() / 1e6, percentile(feed, 0.5) / 1e6, feed.getLast() / 1e6,
+                    percentile(statusWriter, 0.5) / 1e6, statusWriter.getLast() / 1e6,
                     percentile(withoutStore, 0.5) / 1e6, percentile(withoutStore, 0.99) / 1e6, withoutStore.getLast() / 1e6);
             List<Long> allocatedSorted = new ArrayList<>(allocated);
             allocatedSorted.sort(null);

@@ -1785,7 +1785,7 @@ final class Pass {
 
         /** Whether {@code u}'s leadership of {@code q} may be handed on by a chain. */
         private boolean mayPass(int q, int u) {
-            return leader[q] == u && !fixed.get(q) && (!frozen(q) || free.get(q));
+            return leader[q] == u && !fixed.get(q) && (free.get(q) || !frozen(q));
         }
 
         /**
