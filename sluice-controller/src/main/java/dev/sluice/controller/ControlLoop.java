@@ -298,9 +298,13 @@ final class ControlLoop {
             current.forEach(placement -> placed.put(placement.partition(), placement));
             return MaintenancePrecheck.check(new SchedulerInput(latest, live, partitionTable, placed, limits, now), Set.of(node));
         }, fence, now);
+        drains.checkAgainstWalk = checkKeptSets;
         List<DrainProgress> drainProgress = drains.track(new DrainTracker.PassFacts(nodes, current, leaders, moves.steps(), moves.memories(),
                 plan.explanations(),
-                holdings, now, emptiness, partition -> placements.get(partition).placement()), fence);
+                holdings, now, emptiness, partition -> {
+                    VersionedPlacement versioned = placements.get(partition);
+                    return versioned == null ? null : versioned.placement();
+                }, feed.moving()), fence);
         List<DrainGroupProgress> groupProgress = groups.track(nodes, drainProgress, fence, now);
         timings.lap("drains");
         List<ControllerStatus.WorkerCounts> counts = nodes.workers().stream().map(worker -> emptiness.counts(worker.nodeId())).toList();
