@@ -2048,7 +2048,7 @@ final class Pass {
     // ---------------------------------------------------------------- small helpers
 
     private boolean frozen(int p) {
-        return placement[p] != null && placement[p].policy().frozen();
+        return index.frozen.get(p);
     }
 
     private void increment(int node) {
