@@ -65,9 +65,49 @@ record Emptiness(NodeId node, List<PartitionId> named, List<PartitionId> led, Ho
         private record Indexed(Placement placement, NodeId leader) {}
 
         private final Map<PartitionId, Indexed> indexed = new HashMap<>();
-        /** Sorted sets, because every pass lists those of each draining worker in partition order. */
-        private final Map<NodeId, java.util.NavigableSet<PartitionId>> named = new HashMap<>();
-        private final Map<NodeId, java.util.NavigableSet<PartitionId>> led = new HashMap<>();
+        private final Map<NodeId, NodePartitions> named = new HashMap<>();
+        private final Map<NodeId, NodePartitions> led = new HashMap<>();
+
+        /**
+         * One node's partitions: a hash set for the updates (a new term's first answers change a million leaders at
+         * once), listed in partition order when asked and kept so until it changes (every pass asks for each draining
+         * worker's, and sorting them again each pass was a few percent of a drain's pass).
+         */
+        private static final class NodePartitions {
+            private final Set<PartitionId> partitions = new HashSet<>();
+            private List<PartitionId> sorted;
+
+            void add(PartitionId partition) {
+                if (partitions.add(partition)) {
+                    sorted = null;
+                }
+            }
+
+            boolean remove(PartitionId partition) {
+                boolean removed = partitions.remove(partition);
+                if (removed) {
+                    sorted = null;
+                }
+                return removed;
+            }
+
+            boolean isEmpty() {
+                return partitions.isEmpty();
+            }
+
+            int size() {
+                return partitions.size();
+            }
+
+            List<PartitionId> sorted() {
+                if (sorted == null) {
+                    PartitionId[] ordered = partitions.toArray(new PartitionId[0]);
+                    java.util.Arrays.sort(ordered);
+                    sorted = List.of(ordered);
+                }
+                return sorted;
+            }
+        }
 
         Index() {}
 
@@ -88,13 +128,13 @@ record Emptiness(NodeId node, List<PartitionId> named, List<PartitionId> led, Ho
             indexed.put(placement.partition(), new Indexed(placement, leader));
             // Placement.members() without its copies: at a million placements building those sets was most of the time.
             for (NodeId member : placement.current()) {
-                named.computeIfAbsent(member, n -> new java.util.TreeSet<>()).add(placement.partition());
+                named.computeIfAbsent(member, n -> new NodePartitions()).add(placement.partition());
             }
             for (NodeId member : placement.next()) {
-                named.computeIfAbsent(member, n -> new java.util.TreeSet<>()).add(placement.partition());
+                named.computeIfAbsent(member, n -> new NodePartitions()).add(placement.partition());
             }
             if (leader != null) {
-                led.computeIfAbsent(leader, n -> new java.util.TreeSet<>()).add(placement.partition());
+                led.computeIfAbsent(leader, n -> new NodePartitions()).add(placement.partition());
             }
         }
 
@@ -115,8 +155,8 @@ record Emptiness(NodeId node, List<PartitionId> named, List<PartitionId> led, Ho
             }
         }
 
-        private static void forget(Map<NodeId, java.util.NavigableSet<PartitionId>> index, NodeId node, PartitionId partition) {
-            Set<PartitionId> partitions = index.get(node);
+        private static void forget(Map<NodeId, NodePartitions> index, NodeId node, PartitionId partition) {
+            NodePartitions partitions = index.get(node);
             if (partitions != null && partitions.remove(partition) && partitions.isEmpty()) {
                 index.remove(node);
             }
@@ -137,7 +177,7 @@ record Emptiness(NodeId node, List<PartitionId> named, List<PartitionId> led, Ho
             return new ControllerStatus.WorkerCounts(node, sizeOf(named.get(node)), sizeOf(led.get(node)));
         }
 
-        private static int sizeOf(Set<PartitionId> partitions) {
+        private static int sizeOf(NodePartitions partitions) {
             return partitions == null ? 0 : partitions.size();
         }
 
@@ -150,8 +190,8 @@ record Emptiness(NodeId node, List<PartitionId> named, List<PartitionId> led, Ho
             return new Emptiness(node, sorted(named.get(node)), sorted(led.get(node)), holding);
         }
 
-        private static List<PartitionId> sorted(java.util.NavigableSet<PartitionId> partitions) {
-            return partitions == null ? List.of() : List.copyOf(partitions);
+        private static List<PartitionId> sorted(NodePartitions partitions) {
+            return partitions == null ? List.of() : partitions.sorted();
         }
     }
 
