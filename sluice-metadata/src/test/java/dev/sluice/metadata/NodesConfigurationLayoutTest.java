@@ -195,11 +195,7 @@ class NodesConfigurationLayoutTest {
             MetadataStore store = session();
             // As many workers as an older release's one document holds with a few hundred bytes to spare: the change
             // below, with its long reason, does not fit any more.
-            int count = 2_900;
-            while (NodesConfigurationStore.singleDocumentCodec().encode(withTombstone(workers(count + 1, Version.of(41)))).length
-                    <= MetadataStore.MAX_VALUE_BYTES - 400) {
-                count++;
-            }
+            int count = mostThatFit(MetadataStore.MAX_VALUE_BYTES - 400);
             NodesConfiguration old = withTombstone(workers(count, Version.of(41)));
             long storedAt = store.put(MetadataKeys.NODES, NodesConfigurationStore.singleDocumentCodec().encode(old), Precondition.DOES_NOT_EXIST);
             int documents = count;
@@ -307,6 +303,32 @@ class NodesConfigurationLayoutTest {
     }
 
     /** {@code configuration} with its last node removed. */
+    /**
+     * The most workers (the last a tombstone, as in the test) whose format-1 document takes at most {@code bytes}. Found
+     * by bisection: each try encodes about a megabyte, and counting up one worker at a time from 2,900 took ~100 tries
+     * and several seconds per store. The document grows with every worker, so the answer is the same.
+     */
+    private static int mostThatFit(int bytes) {
+        java.util.function.IntPredicate fits = count -> NodesConfigurationStore.singleDocumentCodec()
+                .encode(withTombstone(workers(count, Version.of(41)))).length <= bytes;
+        int fitting = 2_900;
+        assertThat(fits.test(fitting)).as("%d workers fit in %d bytes", fitting, bytes).isTrue();
+        int tooMany = fitting + 256;
+        while (fits.test(tooMany)) {
+            fitting = tooMany;
+            tooMany += 256;
+        }
+        while (tooMany - fitting > 1) {
+            int middle = (fitting + tooMany) >>> 1;
+            if (fits.test(middle)) {
+                fitting = middle;
+            } else {
+                tooMany = middle;
+            }
+        }
+        return fitting;
+    }
+
     private static NodesConfiguration withTombstone(NodesConfiguration configuration) {
         NodeConfig last = configuration.nodes().getLast();
         return new NodesConfiguration(configuration.version(), configuration.nodes().subList(0, configuration.nodes().size() - 1),

@@ -36,8 +36,16 @@ class ControllerDrainTest {
     static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(3);
     static final Duration GRACE = Duration.ofSeconds(10);
 
+    /**
+     * The clusters of this class and of the four that share {@link #start} (WorkerComebackTest,
+     * PartitionPolicyClusterTest, CordonAndRemoveClusterTest, GroupDrainClusterTest) pass every second when
+     * idle, as the lifecycle scenarios do: what only a pass notices (a leader elected, a removal finished, a
+     * drained worker holding nothing) otherwise waited up to the default 5 s each time a test went quiet.
+     * Deadlines are unchanged.
+     */
     static LocalTestCluster start(int workers, int partitions) throws IOException {
-        ControllerConfig config = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(4, 16, GRACE, 16));
+        ControllerConfig config = LocalClusterLifecycleScenariosTest.withIdlePassInterval(
+                ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(4, 16, GRACE, 16)), LocalClusterLifecycleScenariosTest.IDLE_PASS_INTERVAL);
         LocalTestCluster cluster = LocalTestCluster.builder().workers(workers).partitions(partitions).replication(3)
                 .sessionTimeout(Duration.ofSeconds(6))
                 .controlPlane(config, Optional.empty())
