@@ -248,6 +248,7 @@ final class MoveStepper {
             case MoveFailure.AnotherLeaderElected a -> true;
             case MoveFailure.TransferPending p -> true;
             case MoveFailure.TransferLeftPending l -> false;
+            case MoveFailure.StaleFollower s -> false;
             case MoveFailure.Timeout t -> false;
             case MoveFailure.Unreachable u -> false;
             case MoveFailure.Unexpected u -> false;
@@ -272,6 +273,7 @@ final class MoveStepper {
             case MoveFailure.AnotherLeaderElected a -> false;
             case MoveFailure.TransferPending p -> false;
             case MoveFailure.TransferLeftPending l -> false;
+            case MoveFailure.StaleFollower s -> false;
             case MoveFailure.Unreachable u -> false;
         };
     }
