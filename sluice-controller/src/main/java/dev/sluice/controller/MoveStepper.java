@@ -20,7 +20,8 @@ import java.util.TreeSet;
  *
  * <p>The protocol, in the order the checks run:
  * <ol>
- *   <li>a configuration change Ratis will not finish nor give up, or a leadership transfer it left pending:
+ *   <li>a configuration change Ratis will not finish nor give up, a leadership transfer it left pending, or a
+ *       leader that still replicates to a member the change adds back ({@link MoveFailure.StaleFollower}):
  *       the leader steps down ({@link MoveStep.StepDown});
  *   <li>a call under way: {@link MoveStep.InFlight};
  *   <li>a failure's back-off not over: {@link MoveStep.BackOff};
@@ -119,6 +120,10 @@ final class MoveStepper {
      *       one whose call this controller gave up on) is stuck. The bound is long so that a slow but
      *       healthy catch-up, which the joiner's applied index does not always show, is left alone.
      * </ul>
+     * And, at once, a leader the data plane found still replicating to a member the change adds back
+     * ({@link MoveFailure.StaleFollower}, chaos finding 8), unless another member leads by now: Ratis would fail
+     * that change and wedge every later one; a leader elected on a stable configuration replicates to its members
+     * only.
      */
     Optional<MoveStep.StepDown> stepDown(Placement placement, MoveMemory memory, Observed observed, Instant now) {
         MoveMemory.Call call = memory.inFlight();
@@ -139,6 +144,13 @@ final class MoveStepper {
         Optional<MoveStep.StepDown> releasing = releaseTransfer(memory, now);
         if (releasing.isPresent()) {
             return releasing;
+        }
+        if (memory.lastFailure() instanceof MoveFailure.StaleFollower stale
+                && observed.leader(placement.partition()).map(stale.leader()::equals).orElse(true)) {
+            // At once, back-off or not: no retry under this leader can succeed, and a step-down costs one election.
+            return Optional.of(new MoveStep.StepDown(stale.leader(), "it still replicates to " + stale.member()
+                    + ", which left its configuration, and Ratis would wedge its configuration changes if " + stale.member()
+                    + " were added back under it"));
         }
         if (!(memory.lastFailure() instanceof MoveFailure.ReconfigurationInProgress)
                 || memory.progressAt().plus(config.reconfigurationTimeout()).isAfter(now)) {
@@ -248,6 +260,7 @@ final class MoveStepper {
             case MoveFailure.AnotherLeaderElected a -> true;
             case MoveFailure.TransferPending p -> true;
             case MoveFailure.TransferLeftPending l -> false;
+            case MoveFailure.StaleFollower s -> false;
             case MoveFailure.Timeout t -> false;
             case MoveFailure.Unreachable u -> false;
             case MoveFailure.Unexpected u -> false;
@@ -272,6 +285,7 @@ final class MoveStepper {
             case MoveFailure.AnotherLeaderElected a -> false;
             case MoveFailure.TransferPending p -> false;
             case MoveFailure.TransferLeftPending l -> false;
+            case MoveFailure.StaleFollower s -> false;
             case MoveFailure.Unreachable u -> false;
         };
     }

@@ -40,7 +40,7 @@ public enum StallReason {
     JOINER_NOT_HOSTING,
     /** No live member reports itself leader of the group. */
     LEADERLESS,
-    /** The group's leader refuses changes: elected but not ready, or stepping down. */
+    /** The group's leader refuses changes: elected but not ready, stepping down, or in a state only its step-down clears. */
     LEADER_NOT_READY,
     /** A configuration change is under way but the joining member's log does not advance. */
     CATCH_UP_NOT_ADVANCING,
@@ -81,6 +81,7 @@ public enum StallReason {
             case MoveFailure.AnotherLeaderElected another -> LEADERSHIP_TRANSFER_FAILING;
             case MoveFailure.TransferPending pending -> LEADERSHIP_TRANSFER_FAILING;
             case MoveFailure.TransferLeftPending leftPending -> LEADER_NOT_READY;
+            case MoveFailure.StaleFollower stale -> LEADER_NOT_READY;
             case MoveFailure.Timeout timeout -> CONFIGURATION_CHANGE_FAILING;
             case MoveFailure.Unreachable unreachable -> WORKER_NOT_REPORTING;
             case MoveFailure.Unexpected unexpected -> CONFIGURATION_CHANGE_FAILING;

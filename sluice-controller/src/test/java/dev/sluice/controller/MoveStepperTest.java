@@ -320,6 +320,26 @@ class MoveStepperTest {
     }
 
     /**
+     * A leader that still replicates to the member a change adds back (chaos finding 8): it steps down at once, back-off
+     * or not, and the change is not asked of it again; once another member leads, the change goes ahead.
+     */
+    @Test
+    void aLeaderStillReplicatingToTheJoinerStepsDownBeforeTheChange() {
+        MoveStep.ChangeConfiguration change = new MoveStep.ChangeConfiguration(Set.of(N1, N2, N3), Set.of(N2, N3, N4), true);
+        MoveMemory refused = fresh().started(new MoveMemory.Call(1, change, N2, NOW.minusMillis(10), NOW.plusSeconds(60)))
+                .failed(1, new MoveFailure.StaleFollower(N2, N4), NOW, NOW.plusSeconds(5), null, null, null);
+        Seen seen = new Seen();
+        assertThat(next(MOVING, refused, seen)).isInstanceOfSatisfying(MoveStep.StepDown.class, down -> {
+            assertThat(down.leader()).isEqualTo(N2);
+            assertThat(down.why()).contains("still replicates to N4");
+        });
+        seen.leader = N3;
+        assertThat(stepper.next(MOVING, refused, seen, NOW.plusSeconds(5))).as("another member leads by now")
+                .isInstanceOf(MoveStep.ChangeConfiguration.class);
+        assertThat(MoveStepper.routine(new MoveFailure.StaleFollower(N2, N4))).as("reported, not routine").isFalse();
+    }
+
+    /**
      * A transfer left pending: its leader steps down at once, back-off or not, whether the partition moves or
      * not. Transfers refused for a pending one: only once that has lasted twice a transfer's timeout, which no
      * transfer Sluice asks for outlasts; sooner, they are retried.

@@ -31,6 +31,7 @@ public sealed interface MoveFailure {
         ANOTHER_LEADER_ELECTED,
         TRANSFER_PENDING,
         TRANSFER_LEFT_PENDING,
+        STALE_FOLLOWER,
         TIMEOUT,
         UNREACHABLE,
         UNEXPECTED;
@@ -180,6 +181,27 @@ public sealed interface MoveFailure {
         public String detail() {
             return "a leadership transfer failed at once and Ratis left it pending on " + leader
                     + ", which refuses writes and transfers until it stops leading: " + ratisMessage;
+        }
+    }
+
+    /**
+     * The leader still replicates to {@code member}, which its configuration no longer has, so a change adding
+     * {@code member} back was not sent. Ratis 3.3.0 leaves such a log appender when a leader is elected on a joint
+     * configuration: it builds appenders for the old and the new members, then commits the new half as its first
+     * entry of the term without stopping the appenders of the members that left. Asked to add one of them back, it
+     * fails ("Found duplicated element") after registering the change as pending, and refuses every later change
+     * until it stops leading. The way out is to make it step down: a leader elected on a stable configuration
+     * replicates to its members only.
+     */
+    record StaleFollower(NodeId leader, NodeId member) implements MoveFailure {
+        public Kind kind() {
+            return Kind.STALE_FOLLOWER;
+        }
+
+        public String detail() {
+            return "the leader " + leader + " still replicates to " + member + ", which left its configuration"
+                    + " (a Ratis leftover from the joint configuration it took over); adding " + member
+                    + " back under it would wedge its configuration changes until it stops leading";
         }
     }
 

@@ -46,6 +46,9 @@ import org.apache.ratis.retry.RetryPolicies;
  *       placement's next set names the node.
  *   <li>A leadership transfer is never re-sent while one for the same partition is pending (Ratis fails
  *       the second and may leave the first stuck): a second caller gets an error at once.
+ *   <li>{@link #setConfiguration} does not add back a member the leader still replicates to though its
+ *       configuration no longer has it ({@link MoveFailure.StaleFollower}): Ratis 3.3.0 leaves such a leader
+ *       (one elected on a joint configuration), and the change would wedge every later one until it steps down.
  *   <li>Both {@link #transferLeadership} and {@link #setConfiguration} are idempotent: asking for the
  *       leader or configuration the group already has succeeds without changing anything.
  * </ul>
@@ -230,7 +233,8 @@ public final class ReplicaSetAdmin implements AutoCloseable {
      * @param currentMembers the members now (where to find the leader)
      * @param leaderHint the member believed to lead, asked first, or {@code null}
      * @throws ReplicaSetAdminException with the {@link MoveFailure}: a new member does not host the group,
-     *     no member leads, or the change failed
+     *     no member leads, the leader must step down before it can take the member back
+     *     ({@link MoveFailure.StaleFollower}), or the change failed
      */
     public void setConfiguration(PartitionId partition, List<NodeConfig> currentMembers, NodeId leaderHint, List<NodeConfig> newMembers,
             Duration timeout) {
@@ -244,6 +248,14 @@ public final class ReplicaSetAdmin implements AutoCloseable {
             throw new ReplicaSetAdminException(partition, new MoveFailure.LeaderLeaving(leader.member(),
                     newMembers.stream().map(NodeConfig::nodeId).sorted().toList()), null);
         }
+        Optional<NodeId> stale = replicatedJoiner(leader, newMembers);
+        if (stale.isPresent()) {
+            // Either the leader stages that member for a change already under way (then this change is refused as in
+            // progress), or Ratis left it an appender for a member that left (StaleFollower): a change adding that
+            // member would fail after Ratis registered it, and every later change with it, until the leader steps down.
+            requireNoChangeInProgress(partition, leader, everyone, timeout);
+            throw new ReplicaSetAdminException(partition, new MoveFailure.StaleFollower(leader.member(), stale.get()), null);
+        }
         // Only members the group does not have yet must host it (Ratis hangs a change whose new peer has no
         // division); a member it keeps may be down, as long as a majority runs.
         for (NodeConfig member : newMembers) {
@@ -256,6 +268,50 @@ public final class ReplicaSetAdmin implements AutoCloseable {
         try {
             RaftClient client = client(partition, peers(everyone), PartitionGroups.peerId(leader.member()), longRpc);
             RaftClientReply reply = client.admin().setConfiguration(peers(newMembers));
+            if (!reply.isSuccess()) {
+                throw failed(partition, reply.getException(), leader.member(), operation, timeout);
+            }
+        } catch (IOException | RuntimeException failure) {
+            throw failed(partition, failure, leader.member(), operation, timeout);
+        }
+    }
+
+    /**
+     * A member {@code newMembers} adds that the leader already replicates to: its commit infos list every member it
+     * has a log appender for. Only a stable configuration is judged; during a joint one the old members are
+     * replicated to by right (and Ratis refuses changes then anyway).
+     */
+    private static Optional<NodeId> replicatedJoiner(GroupView leader, List<NodeConfig> newMembers) {
+        if (!leader.configurationStable()) {
+            return Optional.empty();
+        }
+        return newMembers.stream().map(NodeConfig::nodeId)
+                .filter(member -> !leader.configuration().contains(member))
+                .filter(leader.memberCommitIndex()::containsKey)
+                .sorted().findFirst();
+    }
+
+    /**
+     * Asks the leader for the configuration it has, which changes nothing: Ratis refuses it while it stages a new
+     * member (checked before it compares the configurations) and otherwise succeeds at once without registering a
+     * change. Not asked if {@code known} lacks a member of the leader's configuration.
+     *
+     * @throws ReplicaSetAdminException with {@link MoveFailure.ReconfigurationInProgress} while a change is staged, or
+     *     why the request failed
+     */
+    private void requireNoChangeInProgress(PartitionId partition, GroupView leader, List<NodeConfig> known, Duration timeout) {
+        Map<NodeId, NodeConfig> byId = new HashMap<>();
+        known.forEach(node -> byId.put(node.nodeId(), node));
+        if (!byId.keySet().containsAll(leader.configuration())) {
+            // Without every member's address the request cannot name the configuration. The caller then has the leader
+            // step down, which is safe either way: a change it was staging is dropped and asked for again.
+            return;
+        }
+        List<NodeConfig> current = leader.configuration().stream().map(byId::get).toList();
+        String operation = "configuration check " + leader.configuration();
+        try {
+            RaftClient client = client(partition, peers(known), PartitionGroups.peerId(leader.member()), longRpc);
+            RaftClientReply reply = client.admin().setConfiguration(peers(current));
             if (!reply.isSuccess()) {
                 throw failed(partition, reply.getException(), leader.member(), operation, timeout);
             }
