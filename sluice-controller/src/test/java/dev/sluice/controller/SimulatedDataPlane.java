@@ -256,11 +256,13 @@ final class SimulatedDataPlane implements DataPlane {
     /** Advances one step: due operations complete, leaderless groups elect. */
     synchronized void step() {
         step++;
-        List<Map.Entry<Integer, Runnable>> answered = slowAnswers.stream().filter(answer -> answer.getKey() <= step).toList();
-        slowAnswers.removeAll(answered);
+        // Taken out in one walk each: removeAll(due) compared every waiting operation with every due one, which at a zone
+        // of a 10,000-worker cluster (50,000 calls under way) held a step for minutes.
+        List<Map.Entry<Integer, Runnable>> answered = new ArrayList<>();
+        slowAnswers.removeIf(answer -> answer.getKey() <= step && answered.add(answer));
         answered.forEach(answer -> answer.getValue().run());
-        List<Delayed> due = delayed.stream().filter(d -> d.dueStep() <= step).toList();
-        delayed.removeAll(due);
+        List<Delayed> due = new ArrayList<>();
+        delayed.removeIf(d -> d.dueStep() <= step && due.add(d));
         for (Delayed operation : due) {
             Boolean done = operation.action().get();
             if (done == null) {
