@@ -140,6 +140,19 @@ public final class BrowserSession implements AutoCloseable {
     }
 
     /** The element matching a CSS selector, waiting until it is there and displayed. */
+    /** Waits until the element {@code css} selects shows {@code expected} (in any case); fails saying what it showed. */
+    public void shows(String css, String expected) {
+        String[] shown = {null};
+        try {
+            until(d -> {
+                shown[0] = d.findElement(By.cssSelector(css)).getText();
+                return expected.equalsIgnoreCase(shown[0]);
+            });
+        } catch (org.openqa.selenium.TimeoutException timedOut) {
+            throw new AssertionError(css + " shows '" + shown[0] + "', not '" + expected + "'", timedOut);
+        }
+    }
+
     public WebElement visible(String css) {
         return until(d -> d.findElements(By.cssSelector(css)).stream().filter(WebElement::isDisplayed).findFirst().orElse(null));
     }

@@ -179,14 +179,14 @@ class DashboardBrowserTest {
         assertThat(driver().findElement(By.cssSelector("[data-testid=client-requests]")).isDisplayed()).as("no zeros that look healthy").isFalse();
         cluster.reportClients(true);
         // The panel's rows are drawn anew on every poll: each check looks its element up until it shows the text.
-        shows("[data-testid=client-requests]", "240.0/s");
+        browser.shows("[data-testid=client-requests]", "240.0/s");
         browser.until(d -> !d.findElement(By.cssSelector("[data-testid=client-unknown]")).isDisplayed());
-        shows("[data-testid=client-errors]", "0.5/s (0.21 %)");
-        shows("[data-testid=client-p99]", "10 ms");
-        shows("[data-testid=client-window]", "last 10 s");
-        shows("[data-testid=client-node][data-node=N1]", "N1 (worker-1) 61.5/s 0.5/s (0.81 %) 12.1 ms");
-        shows("[data-testid=client-node][data-node=N6]", "N6 (worker-6) 0.0/s none —");
-        shows("[data-testid=client-not-reporting]", "Not reporting: N7");
+        browser.shows("[data-testid=client-errors]", "0.5/s (0.21 %)");
+        browser.shows("[data-testid=client-p99]", "10 ms");
+        browser.shows("[data-testid=client-window]", "last 10 s");
+        browser.shows("[data-testid=client-node][data-node=N1]", "N1 (worker-1) 61.5/s 0.5/s (0.81 %) 12.1 ms");
+        browser.shows("[data-testid=client-node][data-node=N6]", "N6 (worker-6) 0.0/s none —");
+        browser.shows("[data-testid=client-not-reporting]", "Not reporting: N7");
 
         WebElement name = browser.visible(card("N4") + " .node-name");
         assertThat(name.getText()).isEqualTo(FakeCluster.LONG_NAME);
@@ -203,7 +203,7 @@ class DashboardBrowserTest {
         // and its text and seconds are read from the same lookup (an element found before a redraw is stale after it).
         browser.until(d -> d.findElements(By.cssSelector(drain + " [data-testid=stuck-for]")).stream()
                 .anyMatch(stuck -> stuck.getText().equals("stuck for 1 min 20 s") && "80".equals(stuck.getAttribute("data-seconds"))));
-        shows(drain + " .badge", "stalled 1 min 20 s");
+        browser.shows(drain + " .badge", "stalled 1 min 20 s");
         WebElement title = driver().findElement(By.cssSelector(drain + " .drain-title"));
         assertThat(title.getText()).isEqualTo("N4 " + FakeCluster.LONG_NAME);
         assertNotCut(title);
@@ -212,19 +212,6 @@ class DashboardBrowserTest {
         assertNotCut(draining);
         browser.screenshot("dashboard-client-impact-and-stall");
         assertThat(browser.consoleErrors()).isEmpty();
-    }
-
-    /** Waits until the element {@code css} selects shows {@code expected} (in any case); fails saying what it showed. */
-    private void shows(String css, String expected) {
-        String[] shown = {null};
-        try {
-            browser.until(d -> {
-                shown[0] = d.findElement(By.cssSelector(css)).getText();
-                return expected.equalsIgnoreCase(shown[0]);
-            });
-        } catch (org.openqa.selenium.TimeoutException timedOut) {
-            throw new AssertionError(css + " shows '" + shown[0] + "', not '" + expected + "'", timedOut);
-        }
     }
 
     /** Nothing of {@code element}'s text is hidden: it does not overflow its own box, nor its card or panel. */
@@ -363,12 +350,12 @@ class DashboardBrowserTest {
         // The badge says until when, in the browser's time zone, and why; the worker's leaderships leave it.
         Maintenance intent = cluster.maintenanceOf(5).orElseThrow();
         String until = DateTimeFormatter.ofPattern("HH:mm").format(intent.until().atZone(PAGE_ZONE));
-        shows(card("N5") + " [data-testid=maintenance-badge]", "MAINTENANCE until " + until + " (kernel patch)");
+        browser.shows(card("N5") + " [data-testid=maintenance-badge]", "MAINTENANCE until " + until + " (kernel patch)");
         assertThat(browser.visible("#notice").getText()).contains("N5 (worker-5) is in maintenance until " + until);
         WebElement n5 = driver().findElement(By.cssSelector("#group-active " + card("N5")));
         assertThat(n5.getAttribute("class")).contains("in-maintenance");
         assertThat(n5.getAttribute("data-maintenance")).isEqualTo("active");
-        shows(card("N5") + " [data-testid=leader-count]", "0");
+        browser.shows(card("N5") + " [data-testid=leader-count]", "0");
         assertThat(driver().findElement(By.cssSelector("#partition-map .row-head[data-node=N5]")).getAttribute("class")).contains("in-maintenance");
         browser.screenshot("dashboard-maintenance");
 
@@ -385,7 +372,7 @@ class DashboardBrowserTest {
             assertThat(r.authorization()).isEqualTo("Bearer " + FakeCluster.TOKEN);
         });
         Instant endedAt = cluster.maintenanceOf(5).orElseThrow().end().at();
-        shows(card("N5") + " [data-testid=maintenance-ended]",
+        browser.shows(card("N5") + " [data-testid=maintenance-ended]",
                 "maintenance ended " + DateTimeFormatter.ofPattern("HH:mm:ss").format(endedAt.atZone(PAGE_ZONE)) + " (ended-by-operator)");
         assertThat(driver().findElement(By.cssSelector(card("N5") + " [data-testid=maintenance-badge]")).isDisplayed()).isFalse();
         assertThat(driver().findElement(By.cssSelector(card("N5") + " [data-testid=end-maintenance-button]")).isDisplayed()).isFalse();

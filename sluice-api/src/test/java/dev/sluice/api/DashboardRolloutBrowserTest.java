@@ -61,19 +61,6 @@ class DashboardRolloutBrowserTest {
         return browser.driver();
     }
 
-    /** Waits until the element {@code css} selects shows {@code expected} (in any case); fails saying what it showed. */
-    private void shows(String css, String expected) {
-        String[] shown = {null};
-        try {
-            browser.until(d -> {
-                shown[0] = d.findElement(By.cssSelector(css)).getText();
-                return expected.equalsIgnoreCase(shown[0]);
-            });
-        } catch (org.openqa.selenium.TimeoutException timedOut) {
-            throw new AssertionError(css + " shows '" + shown[0] + "', not '" + expected + "'", timedOut);
-        }
-    }
-
     /**
      * A rolling restart from the dashboard: "no rolling restart has run" before one did (the API's 404); the server's
      * plan — refused, with the partitions at risk, while N5 is dead, then the order zone by zone and what each worker
@@ -86,7 +73,7 @@ class DashboardRolloutBrowserTest {
         cluster.holdRollout(2, Phase.RESTARTING, Duration.ofSeconds(45));
         browser.timeZone(PAGE_ZONE.getId());
         browser.open(cluster.baseUrl() + FAST + "#token=" + FakeCluster.TOKEN);
-        shows("[data-testid=rollout-none]", "No rolling restart has run in this cluster.");
+        browser.shows("[data-testid=rollout-none]", "No rolling restart has run in this cluster.");
         WebElement start = browser.visible("[data-testid=rollout-start-button]");
         assertThat(driver().findElement(By.cssSelector("[data-testid=rollout-cancel-button]")).isDisplayed()).isFalse();
 
@@ -144,9 +131,9 @@ class DashboardRolloutBrowserTest {
         // Progress, one worker at a time: N1 and N4 done, N2 held restarting until it has been for 45 s by the fake's clock.
         browser.until(ROLLOUT_WAIT, d -> d.findElements(By.cssSelector("[data-testid=rollout-current] [data-testid=phase-for][data-seconds='45']")).isEmpty()
                 ? null : true);
-        shows("[data-testid=rollout-current]", "now: N2 (worker-2) restarting for 45 s — waiting for its supervisor to start it again");
-        shows("[data-testid=rollout-state]", "running");
-        shows("[data-testid=rollout-done]", "2/5 restarted");
+        browser.shows("[data-testid=rollout-current]", "now: N2 (worker-2) restarting for 45 s — waiting for its supervisor to start it again");
+        browser.shows("[data-testid=rollout-state]", "running");
+        browser.shows("[data-testid=rollout-done]", "2/5 restarted");
         WebElement bar = driver().findElement(By.cssSelector("[data-testid=rollout-progress]"));
         assertThat(bar.getAttribute("aria-valuenow")).isEqualTo("2");
         assertThat(bar.getAttribute("aria-valuemax")).isEqualTo("5");
@@ -154,7 +141,7 @@ class DashboardRolloutBrowserTest {
         WebElement n2 = browser.visible(card("N2"));
         assertThat(n2.getAttribute("data-alive")).isEqualTo("false");
         assertThat(n2.findElement(By.cssSelector("[data-testid=maintenance-badge]")).getText()).contains("(rolling restart ");
-        shows(card("N1") + " [data-testid=maintenance-ended]",
+        browser.shows(card("N1") + " [data-testid=maintenance-ended]",
                 "maintenance ended " + DateTimeFormatter.ofPattern("HH:mm:ss").format(cluster.maintenanceOf(1).orElseThrow().end().at().atZone(PAGE_ZONE))
                         + " (caught-up)");
         assertThat(driver().findElement(By.cssSelector("[data-testid=rollout-start-button]")).isDisplayed()).as("one rollout at a time").isFalse();
@@ -171,9 +158,9 @@ class DashboardRolloutBrowserTest {
             assertThat(r.method()).isEqualTo("DELETE");
             assertThat(r.authorization()).isEqualTo("Bearer " + FakeCluster.TOKEN);
         });
-        shows("[data-testid=rollout-state]", "cancelled");
-        shows("[data-testid=rollout-stopped-because]", "cancelled by the operator");
-        shows("[data-testid=rollout-current]", "cancelled during: N2 (worker-2) restarting for 45 s");
+        browser.shows("[data-testid=rollout-state]", "cancelled");
+        browser.shows("[data-testid=rollout-stopped-because]", "cancelled by the operator");
+        browser.shows("[data-testid=rollout-current]", "cancelled during: N2 (worker-2) restarting for 45 s");
         browser.visible("[data-testid=rollout-start-button]");
         assertThat(driver().findElement(By.cssSelector("[data-testid=rollout-cancel-button]")).isDisplayed()).isFalse();
         // N2 was already restarting: it comes back, and its maintenance ends once it has caught up.
@@ -201,9 +188,9 @@ class DashboardRolloutBrowserTest {
         // N3 does not come back: the rollout stops by itself after its node timeout, says why, and N3 stays in maintenance.
         browser.until(ROLLOUT_WAIT, d -> d.findElement(By.cssSelector("[data-testid=rollout-state]")).getText().equalsIgnoreCase("stopped"));
         String until = cluster.maintenanceOf(3).orElseThrow().until().toString();
-        shows("[data-testid=rollout-stopped-because]", "Stopped: N3 (worker-3) did not come back within 10 s; it stays in maintenance until " + until);
-        shows("[data-testid=rollout-current]", "stopped during: N3 (worker-3) restarting for 15 s");
-        shows("[data-testid=rollout-done]", "0/1 restarted");
+        browser.shows("[data-testid=rollout-stopped-because]", "Stopped: N3 (worker-3) did not come back within 10 s; it stays in maintenance until " + until);
+        browser.shows("[data-testid=rollout-current]", "stopped during: N3 (worker-3) restarting for 15 s");
+        browser.shows("[data-testid=rollout-done]", "0/1 restarted");
         assertThat(stepPhases()).containsExactly("N3 restarting");
         browser.visible(card("N3") + "[data-alive=false][data-maintenance=active]");
         screenshotOfPanel("#rollout-panel", "dashboard-rollout-stopped");
