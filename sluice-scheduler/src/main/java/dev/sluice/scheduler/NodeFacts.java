@@ -1,6 +1,7 @@
 package dev.sluice.scheduler;
 
 import dev.sluice.model.Liveness;
+import dev.sluice.model.Location;
 import dev.sluice.model.Maintenance;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
@@ -8,7 +9,9 @@ import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.WorkerState;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the scheduler needs to know about one node, flattened from the nodes configuration (intent) and
@@ -40,6 +43,8 @@ record NodeFacts(NodeId id, String zone, WorkerState state, boolean alive, Insta
 
     static List<NodeFacts> of(NodesConfiguration nodes, Liveness liveness, Instant now) {
         List<NodeFacts> facts = new ArrayList<>(nodes.nodes().size());
+        // A handful of locations for thousands of nodes: each one's text made once a pass, not once a node.
+        Map<Location, String> locations = new HashMap<>();
         for (NodeConfig node : nodes.nodes()) {
             NodeId id = node.nodeId();
             boolean alive = liveness.isAlive(id);
@@ -51,7 +56,7 @@ record NodeFacts(NodeId id, String zone, WorkerState state, boolean alive, Insta
                 // for five minutes under a one-hour maintenance that an operator then ends is not past its grace.
                 deadSince = maintenance.endsAt();
             }
-            facts.add(new NodeFacts(id, node.location().toString(), node.isWorker() ? node.workerState() : null, alive, deadSince, inMaintenance,
+            facts.add(new NodeFacts(id, locations.computeIfAbsent(node.location(), Location::toString), node.isWorker() ? node.workerState() : null, alive, deadSince, inMaintenance,
                     node.isCordoned(), node.isWorker() && node.workerState() == WorkerState.DRAINING && node.replacement() != null
                             ? node.replacement().by() : null));
         }

@@ -17,9 +17,12 @@ final class PartitionWork {
     final LeadershipChange.Cause[] leaderCause;
     /** Partitions this pass wrote, in any order, and the same as a set (iterated in partition order). */
     private final IntList touchedList = new IntList();
-    final BitSet touched = new BitSet();
+    final BitSet touched;
 
     PartitionWork(int partitionCount) {
+        // Sized for every partition at once: a full placement touches them all in order, and a set grown by doubling
+        // copied its words twenty times on the way to a million.
+        touched = new BitSet(partitionCount);
         target = new int[partitionCount][];
         kind = new ChangeKind[partitionCount];
         holdFill = new boolean[partitionCount];
