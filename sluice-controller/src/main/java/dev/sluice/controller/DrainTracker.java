@@ -188,7 +188,13 @@ final class DrainTracker {
             }
         };
         facts.moving().forEach(add);
-        explained.keySet().forEach(add);
+        for (PartitionId partition : explained.keySet()) {
+            // One at rest counts as stalled only once both its explanation and its last progress are a stall period
+            // old (stallOf); a zone drained at once has most of its million partitions explained from the first pass.
+            if (explainedLongEnough(partition, facts)) {
+                add.accept(partition);
+            }
+        }
         return byWorker;
     }
 
@@ -207,6 +213,15 @@ final class DrainTracker {
             throw new IllegalStateException("BUG: " + id + "'s drain found " + inFlight + " moving off and stalled " + stalled + " from the moves and"
                     + " explanations, a walk over every partition naming it " + walkedInFlight + " and " + walkedStalled);
         }
+    }
+
+    /** What {@link #stallOf} asks of a partition at rest before it looks at its placement: both periods passed. */
+    private boolean explainedLongEnough(PartitionId partition, PassFacts facts) {
+        MoveMemory memory = facts.memories().get(partition);
+        Instant since = memory == null ? facts.now() : memory.progressAt();
+        Instant explainedFrom = explainedSince.get(partition);
+        return explainedFrom != null && !since.plus(config.stallAfter()).isAfter(facts.now())
+                && !explainedFrom.plus(config.stallAfter()).isAfter(facts.now());
     }
 
     private DrainProgress progressOf(NodeConfig node, DrainRecord record, Emptiness emptiness, PassFacts facts,
