@@ -198,21 +198,20 @@ final class DrainTracker {
         return byWorker;
     }
 
-    private void checkAgainstWalk(NodeId id, Emptiness emptiness, PassFacts facts, Map<PartitionId, Explanation> explained, int inFlight,
-            List<DrainProgress.StalledPartition> stalled) {
-        int walkedInFlight = 0;
-        List<DrainProgress.StalledPartition> walkedStalled = new ArrayList<>();
-        for (PartitionId partition : emptiness.named()) {
+    /** How many of {@code partitions} move off {@code id}, and which of them are stalled, in their order. */
+    private record Movement(int movingOff, List<DrainProgress.StalledPartition> stalled) {}
+
+    private Movement movementOf(NodeId id, Iterable<PartitionId> partitions, PassFacts facts, Map<PartitionId, Explanation> explained) {
+        int movingOff = 0;
+        List<DrainProgress.StalledPartition> stalled = new ArrayList<>();
+        for (PartitionId partition : partitions) {
             Placement placement = facts.placement().apply(partition);
             if (placement.leaving().contains(id)) {
-                walkedInFlight++;
+                movingOff++;
             }
-            stallOf(id, placement, facts, explained).ifPresent(walkedStalled::add);
+            stallOf(id, placement, facts, explained).ifPresent(stalled::add);
         }
-        if (walkedInFlight != inFlight || !walkedStalled.equals(stalled)) {
-            throw new IllegalStateException("BUG: " + id + "'s drain found " + inFlight + " moving off and stalled " + stalled + " from the moves and"
-                    + " explanations, a walk over every partition naming it " + walkedInFlight + " and " + walkedStalled);
-        }
+        return new Movement(movingOff, stalled);
     }
 
     /** What {@link #stallOf} asks of a partition at rest before it looks at its placement: both periods passed. */
@@ -232,16 +231,16 @@ final class DrainTracker {
         List<DrainProgress.StalledPartition> stalled = new ArrayList<>();
         if (record.running()) {
             // In partition order, as a walk over every partition naming the worker found them.
-            for (PartitionId partition : mayStall) {
-                Placement placement = facts.placement().apply(partition);
-                if (placement.leaving().contains(id)) {
-                    inFlight++;
-                }
-                stallOf(id, placement, facts, explained).ifPresent(stalled::add);
-            }
+            Movement movement = movementOf(id, mayStall, facts, explained);
             if (checkAgainstWalk) {
-                checkAgainstWalk(id, emptiness, facts, explained, inFlight, stalled);
+                Movement walked = movementOf(id, emptiness.named(), facts, explained);
+                if (!walked.equals(movement)) {
+                    throw new IllegalStateException("BUG: " + id + "'s drain found " + movement + " from the moves and explanations, "
+                            + walked + " by a walk over every partition naming it");
+                }
             }
+            inFlight = movement.movingOff();
+            stalled.addAll(movement.stalled());
             stalled.addAll(filesLeftBehind(id, emptiness, now));
         }
         int naming = emptiness.named().size();
