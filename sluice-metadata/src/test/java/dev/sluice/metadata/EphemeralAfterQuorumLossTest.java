@@ -30,7 +30,10 @@ class EphemeralAfterQuorumLossTest {
              CuratorFramework observer = CuratorFrameworkFactory.newClient(ensemble.connectString(), 30_000, 10_000, new RetryOneTime(200))) {
             observer.start();
             store.putEphemeral("liveness/N1", "N1:1".getBytes(StandardCharsets.UTF_8));
-            long createdBy = observer.checkExists().forPath("/quorum/liveness/N1").getCzxid();
+            // Another session may be connected to a follower that has not applied the create yet: ZooKeeper orders each
+            // client's own view only (a bare read here failed a build with a missing node).
+            long createdBy = await("the key visible to another session").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> observer.checkExists().forPath("/quorum/liveness/N1"), java.util.Objects::nonNull).getCzxid();
 
             ensemble.killFollower();
             ensemble.killLeader();
