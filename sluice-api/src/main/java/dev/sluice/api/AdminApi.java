@@ -161,9 +161,10 @@ public final class AdminApi {
 
     public ApiResponse nodes() {
         Snapshot snapshot = snapshot();
+        Map<NodeId, dev.sluice.controller.DrainProgress> drains = controller.everyDrainOf(snapshot.status());
         List<NodeView> views = new ArrayList<>();
         for (NodeConfig node : snapshot.nodes().nodes()) {
-            views.add(view(node, snapshot));
+            views.add(view(node, snapshot, drains.get(node.nodeId())));
         }
         return ApiResponse.ok(views);
     }
@@ -177,6 +178,11 @@ public final class AdminApi {
         return ApiResponse.ok(view(found.node(), snapshot));
     }
 
+    /** {@code node}'s drain as the controller last published it, if there is one. */
+    private Optional<dev.sluice.controller.DrainProgress> drainOf(NodeId node, Snapshot snapshot) {
+        return Optional.ofNullable(controller.drainsOf(snapshot.status(), List.of(node)).get(node));
+    }
+
     public ApiResponse drain(String reference) {
         Snapshot snapshot = snapshot();
         NodeResolution resolution = snapshot.nodes().resolve(reference);
@@ -184,7 +190,7 @@ public final class AdminApi {
             return unresolved(resolution, null);
         }
         NodeConfig node = found.node();
-        return snapshot.status().flatMap(status -> status.drain(node.nodeId()))
+        return drainOf(node.nodeId(), snapshot)
                 .map(drain -> ApiResponse.ok(drainView(drain, snapshot.nodes())))
                 .orElseGet(() -> ApiResponse.error(404, "not-found", NodeResolution.label(node) + " has not been drained"
                         + (node.workerState() == WorkerState.DRAINING ? " yet: the controller has not picked the drain up; try again in a moment" : "")));
@@ -793,7 +799,8 @@ public final class AdminApi {
                 snapshot.status().map(WireViews::controller).orElse(null),
                 snapshot.status().map(ControllerStatus::clients).orElse(null),
                 byState, snapshot.nodes().nodes().size(), alive, moving,
-                snapshot.status().map(ControllerStatus::drains).orElse(List.of()).stream().map(drain -> drainView(drain, snapshot.nodes())).toList()));
+                snapshot.status().map(ControllerStatus::drains).orElse(List.of()).stream().map(drain -> drainView(drain, snapshot.nodes())).toList(),
+                snapshot.status().map(ControllerStatus::drainsLeftOut).orElse(0)));
     }
 
     // ------------------------------------------------------------------ helpers
@@ -807,6 +814,11 @@ public final class AdminApi {
     }
 
     private NodeView view(NodeConfig node, Snapshot snapshot) {
+        return view(node, snapshot, drainOf(node.nodeId(), snapshot).orElse(null));
+    }
+
+    /** {@code node} as the API serves it, with its drain ({@code null} if none) read by the caller. */
+    private NodeView view(NodeConfig node, Snapshot snapshot, dev.sluice.controller.DrainProgress published) {
         NodeId id = node.nodeId();
         int replicas = 0;
         int leaderships = 0;
@@ -827,7 +839,7 @@ public final class AdminApi {
                 }
             }
         }
-        DrainView drain = snapshot.status().flatMap(status -> status.drain(id)).map(progress -> drainView(progress, snapshot.nodes())).orElse(null);
+        DrainView drain = published == null ? null : drainView(published, snapshot.nodes());
         return new NodeView(id.toString(), node.id().toString(), node.name(), node.workerState(), node.workerState().description(),
                 node.roles().stream().sorted().toList(), node.location().toString(), node.addresses().raft(), node.addresses().http().toString(),
                 snapshot.alive().contains(id), replicas, leaderships,

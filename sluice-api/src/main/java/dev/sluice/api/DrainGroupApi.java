@@ -12,6 +12,7 @@ import dev.sluice.controller.DrainGroupRequests;
 import dev.sluice.controller.DrainProgress;
 import dev.sluice.metadata.ClusterMetadata;
 import dev.sluice.model.NodeConfig;
+import dev.sluice.model.NodeId;
 import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.Scope;
 import dev.sluice.model.WorkerState;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -97,8 +99,12 @@ public final class DrainGroupApi {
     public ApiResponse list() {
         Optional<ControllerStatus> status = status();
         NodesConfiguration nodes = metadata.nodes().current();
-        return ApiResponse.ok(requests.list().stream().sorted(Comparator.comparing(DrainGroup::startedAt).reversed())
-                .map(group -> view(group, status, nodes)).toList());
+        List<DrainGroup> groups = requests.list().stream().sorted(Comparator.comparing(DrainGroup::startedAt).reversed()).toList();
+        // One read of the members' drains for every group listed, not one per group.
+        Set<NodeId> members = new HashSet<>();
+        groups.forEach(group -> members.addAll(group.nodes()));
+        Map<NodeId, DrainProgress> drains = documents.drainsOf(status, members);
+        return ApiResponse.ok(groups.stream().map(group -> view(group, status, drains, nodes)).toList());
     }
 
     public ApiResponse show(String id) {
@@ -133,20 +139,28 @@ public final class DrainGroupApi {
         return documents.status();
     }
 
+    /** {@code group} as the API serves it, with its members' drains as the controller published them. */
+    private DrainGroupView view(DrainGroup group, Optional<ControllerStatus> status, NodesConfiguration nodes) {
+        return view(group, status, documents.drainsOf(status, group.nodes()), nodes);
+    }
+
     /**
      * The group as the API serves it: the controller's progress when it published one for the group, otherwise (just
-     * started, or ended long ago) the stored document with each member's state and no measured numbers.
+     * started, or ended long ago) the stored document with each member's state and no measured numbers. {@code drains} are
+     * the published drains of (at least) the group's members, by node.
      */
-    static DrainGroupView view(DrainGroup group, Optional<ControllerStatus> status, NodesConfiguration nodes) {
+    static DrainGroupView view(DrainGroup group, Optional<ControllerStatus> status, Map<NodeId, DrainProgress> drains, NodesConfiguration nodes) {
         UnaryOperator<String> names = text -> AdminApi.withNodeNames(text, nodes);
         Optional<DrainGroupProgress> published = status.flatMap(s -> s.drainGroup(group.id()))
                 .filter(p -> p.state() == group.state() || !group.state().ended());
         if (published.isPresent()) {
             DrainGroupProgress progress = published.get();
             List<DrainGroupView.Member> members = new ArrayList<>();
-            for (int i = 0; i < group.members().size(); i++) {
-                DrainGroup.Member member = group.members().get(i);
-                DrainProgress drain = i < progress.members().size() ? progress.members().get(i) : null;
+            for (DrainGroup.Member member : group.members()) {
+                DrainProgress drain = drains.get(member.node());
+                if (drain != null && !DrainGroupProgress.isOf(drain, group)) {
+                    drain = null;
+                }
                 WorkerState state = nodes.find(member.node()).map(NodeConfig::workerState).orElse(WorkerState.DISABLED);
                 members.add(new DrainGroupView.Member(member.node(), member.name(), state, drain == null ? null : WireViews.drain(drain, names)));
             }

@@ -31,7 +31,7 @@ final class WireViews {
                 drain.stalledPartitions().stream().map(stalled -> new DrainView.StalledPartition(stalled.partition(), stalled.worker(),
                         stalled.reason().wireName(), nodeNames.apply(stalled.message()), stalled.since())).toList(),
                 drain.waitingFor() == null ? null : nodeNames.apply(drain.waitingFor()), drain.updatedAt(),
-                drain.replacedBy() == null ? null : nodeNames.apply(drain.replacedBy().toString()));
+                drain.replacedBy() == null ? null : nodeNames.apply(drain.replacedBy().toString()), drain.stalledLeftOut());
     }
 
     static ControllerView controller(ControllerStatus status) {

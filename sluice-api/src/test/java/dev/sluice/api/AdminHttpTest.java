@@ -294,6 +294,51 @@ class AdminHttpTest {
         assertThat(view.stalledPartitions().getFirst().message()).isEqualTo("N4 (worker-4) has not caught up");
     }
 
+    private static dev.sluice.controller.DrainProgress drainOf(int node, int remaining, int stalls) {
+        List<dev.sluice.controller.DrainProgress.StalledPartition> stalled = new ArrayList<>();
+        for (int p = 0; p < stalls; p++) {
+            stalled.add(new dev.sluice.controller.DrainProgress.StalledPartition(PartitionId.of(p), NodeId.of(node),
+                    dev.sluice.controller.StallReason.FROZEN, "P" + p + " is frozen", java.time.Instant.EPOCH));
+        }
+        return new dev.sluice.controller.DrainProgress(NodeId.of(node), new dev.sluice.model.GenerationalNodeId(NodeId.of(node), 1), "worker-" + node,
+                WorkerState.DRAINING, java.time.Instant.EPOCH, null, 18, remaining, 0, 0, 18 - remaining, 1.0, null, stalls > 0, stalled, null,
+                java.time.Instant.EPOCH);
+    }
+
+    /**
+     * A drain the controller's status leaves out (more drains run than it lists) is served from its own document: by the
+     * node's drain and the node routes; the cluster view lists what the status lists and counts the rest.
+     */
+    @Test
+    void aDrainTheStatusLeavesOutIsServedFromItsOwnDocument() throws Exception {
+        dev.sluice.controller.DrainProgress listed = drainOf(1, 12, 0);
+        dev.sluice.controller.DrainProgress leftOut = drainOf(2, 7, 25);
+        dev.sluice.controller.ControllerStatus status = new dev.sluice.controller.ControllerStatus("controller-a", 1, java.time.Instant.EPOCH, 1, 5,
+                List.of(), List.of(listed, leftOut), List.of()).listingAtMost(0, 0, 1);
+        assertThat(status.drains()).as("the stalled drain is the one listed").containsExactly(leftOut);
+        dev.sluice.metadata.DocumentCodec<dev.sluice.controller.ControllerStatus> statusCodec = new dev.sluice.metadata.DocumentCodec<>(
+                dev.sluice.controller.ControllerStatus.class, "controller status", 1);
+        dev.sluice.metadata.DocumentCodec<dev.sluice.controller.DrainProgress> drainCodec = new dev.sluice.metadata.DocumentCodec<>(
+                dev.sluice.controller.DrainProgress.class, "drain progress", 1);
+        store.put(dev.sluice.controller.ControllerDocuments.STATUS, statusCodec.encode(status), dev.sluice.metadata.Precondition.NONE);
+        for (dev.sluice.controller.DrainProgress drain : List.of(listed, leftOut)) {
+            store.put(dev.sluice.controller.ControllerDocuments.DRAIN_PROGRESS + "/" + drain.node(), drainCodec.encode(drain),
+                    dev.sluice.metadata.Precondition.NONE);
+        }
+
+        JsonNode drain = json(get("/api/v1/nodes/worker-1/drain"));
+        assertThat(drain.get("replicasRemaining").asInt()).isEqualTo(12);
+        assertThat(json(get("/api/v1/nodes/N1")).get("drain").get("replicasRemaining").asInt()).isEqualTo(12);
+        JsonNode nodes = json(get("/api/v1/nodes"));
+        assertThat(nodes.get(0).get("drain").get("replicasRemaining").asInt()).isEqualTo(12);
+        assertThat(nodes.get(1).get("drain").get("stalledLeftOut").asInt()).isEqualTo(25 - dev.sluice.controller.DrainProgress.MAX_STALLED_LISTED);
+        assertThat(nodes.get(2).has("drain")).isFalse();
+        JsonNode cluster = json(get("/api/v1/cluster"));
+        assertThat(cluster.get("drains")).hasSize(1);
+        assertThat(cluster.get("drains").get(0).get("node").asText()).isEqualTo("N2");
+        assertThat(cluster.get("drainsLeftOut").asInt()).isEqualTo(1);
+    }
+
     /** Each of these was accepted (and acted on) or answered 500 before; each must be a 400 that changes nothing. */
     @Test
     void controlCharactersAndDuplicateFieldsAreRefused() throws Exception {

@@ -82,7 +82,7 @@ class DashboardGroupDrainBrowserTest {
         DrainProgress member = new DrainProgress(NodeId.of(3), group.members().getFirst().incarnation(), "worker-3", WorkerState.DRAINING,
                 group.startedAt(), null, 6, remaining, 1, 2, 6 - remaining, 3.0, stalled ? null : Long.valueOf(remaining * 20L), stalled, stalls, null, now);
         DrainGroupProgress progress = new DrainGroupProgress(id, group.reason(), null, DrainGroup.State.RUNNING, group.nodes(), List.of("worker-3"),
-                List.of(WorkerState.DRAINING), List.of(member), group.startedAt(), null, 6, remaining, 1, 2, 6 - remaining, 3.0,
+                List.of(WorkerState.DRAINING), group.startedAt(), null, 6, remaining, 1, 2, 6 - remaining, 3.0,
                 stalled ? null : Long.valueOf(remaining * 20L), stalled, stalls, group.deadline(), standing, timeLeftSeconds, now);
         ControllerStatus status = new ControllerStatus("controller-a", 1, now, 10, 5, List.of(), List.of(member), List.of())
                 .withDrainGroups(List.of(progress));

@@ -209,9 +209,12 @@ final class Progress {
         if (drain.stalledPartitions().isEmpty()) {
             return;
         }
-        out.println("  STALLED: " + drain.stalledPartitions().size() + " partition(s) cannot move or be removed:");
+        out.println("  STALLED: " + drain.stalledCount() + " partition(s) cannot move or be removed:");
         drain.stalledPartitions().forEach(s -> out.printf("    %s on %s %s: %s%n", Objects.toString(s.partition(), "-"),
                 s.worker() != null ? nodes.of(s.worker()) : "?", s.reason(), s.message()));
+        if (drain.stalledLeftOut() > 0) {
+            out.printf("    and %d more (the controller lists the first %d)%n", drain.stalledLeftOut(), drain.stalledPartitions().size());
+        }
         out.flush();
     }
 
@@ -220,6 +223,6 @@ final class Progress {
         StringBuilder text = new StringBuilder();
         drain.stalledPartitions().forEach(s -> text.append(Objects.toString(s.partition(), "-")).append(' ').append(Objects.toString(s.worker(), ""))
                 .append(' ').append(s.reason()).append(';'));
-        return text.toString();
+        return text.append(drain.stalledLeftOut()).toString();
     }
 }

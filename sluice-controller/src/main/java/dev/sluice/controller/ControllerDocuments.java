@@ -19,7 +19,8 @@ import java.util.TreeMap;
 
 /**
  * The controller's own documents in the metadata store: the fencing epoch, the published
- * {@link ControllerStatus} and one {@link DrainRecord} per worker that was ever drained.
+ * {@link ControllerStatus}, one {@link DrainRecord} per worker that was ever drained and the published
+ * {@link DrainProgress} of each drain the status shows or counts.
  */
 public final class ControllerDocuments {
 
@@ -27,12 +28,20 @@ public final class ControllerDocuments {
     public static final String EPOCH = MetadataKeys.CONTROLLER + "/epoch";
     public static final String STATUS = MetadataKeys.CONTROLLER + "/status";
     public static final String DRAINS = MetadataKeys.CONTROLLER + "/drains";
+    /** Each drain's published progress, one document per worker ({@link DrainProgress}), written off the pass with the status. */
+    public static final String DRAIN_PROGRESS = MetadataKeys.CONTROLLER + "/drain-progress";
     public static final String ROLLOUT = MetadataKeys.CONTROLLER + "/rollout";
     public static final String DRAIN_GROUPS = MetadataKeys.CONTROLLER + "/drain-groups";
     /** The operator's runtime throttles ({@link Throttles}), absent until one changes them. */
     public static final String SETTINGS = MetadataKeys.CONTROLLER + "/settings";
 
     static final DocumentCodec<ControllerStatus> STATUS_CODEC = new DocumentCodec<>(ControllerStatus.class, "controller status", 1);
+    static final DocumentCodec<DrainProgress> DRAIN_PROGRESS_CODEC = new DocumentCodec<>(DrainProgress.class, "drain progress", 1);
+    /**
+     * The most a drain's document takes: its numbers, {@link DrainProgress#MAX_STALLED_LISTED} stalls of a few hundred bytes
+     * and its one-line wait. Readers read many of them to a request on this bound.
+     */
+    static final int DRAIN_PROGRESS_BYTES_MAX = 64 * 1024;
     private static final DocumentCodec<DrainRecord> DRAIN_CODEC = new DocumentCodec<>(DrainRecord.class, "drain record", 1);
     private static final DocumentCodec<Rollout> ROLLOUT_CODEC = new DocumentCodec<>(Rollout.class, "rollout", 1);
     private static final DocumentCodec<DrainGroup> DRAIN_GROUP_CODEC = new DocumentCodec<>(DrainGroup.class, "drain group", 1);
@@ -85,22 +94,22 @@ public final class ControllerDocuments {
     }
 
     /**
-     * The status's bytes within {@link #STATUS_BYTES_MAX}: when everything listed does not fit, fewer moves and
-     * explanations are listed (halved until it fits), the rest counted as left out. Every worker's counts and every
-     * drain stay, since the API answers from them.
+     * The status's bytes within {@link #STATUS_BYTES_MAX}: when everything listed does not fit, fewer moves,
+     * explanations and drains are listed (halved until it fits), the rest counted as left out (each drain has its own
+     * document). Every worker's counts stay, since the API answers from them.
      *
-     * @throws IllegalStateException if it does not fit with no move and no explanation listed
+     * @throws IllegalStateException if it does not fit with no move, explanation or drain listed
      */
     static byte[] fitting(ControllerStatus status) {
         byte[] encoded = STATUS_CODEC.encode(status);
         ControllerStatus listed = status;
-        while (encoded.length > STATUS_BYTES_MAX && (!listed.moves().isEmpty() || !listed.explanations().isEmpty())) {
-            listed = listed.listingAtMost(listed.moves().size() / 2, listed.explanations().size() / 2);
+        while (encoded.length > STATUS_BYTES_MAX && (!listed.moves().isEmpty() || !listed.explanations().isEmpty() || !listed.drains().isEmpty())) {
+            listed = listed.listingAtMost(listed.moves().size() / 2, listed.explanations().size() / 2, listed.drains().size() / 2);
             encoded = STATUS_CODEC.encode(listed);
         }
         if (encoded.length > STATUS_BYTES_MAX) {
-            throw new IllegalStateException("the controller's status is " + encoded.length + " bytes with no move or explanation listed ("
-                    + status.workers().size() + " workers, " + status.drains().size() + " drains, " + status.drainGroups().size()
+            throw new IllegalStateException("the controller's status is " + encoded.length + " bytes with no move, explanation or drain listed ("
+                    + status.workers().size() + " workers, " + status.drainGroups().size()
                     + " group drains); at most " + STATUS_BYTES_MAX + " fit in one commit with its events");
         }
         return encoded;
@@ -118,6 +127,125 @@ public final class ControllerDocuments {
         events.forEach(event -> ops.add(metadata.events().appendOp(event)));
         ops.add(fence.asOp());
         return ops;
+    }
+
+    /** {@code node}'s drain as the controller last published it, if it published one. */
+    public Optional<DrainProgress> drainProgress(NodeId node) {
+        String key = DRAIN_PROGRESS + "/" + node;
+        return metadata.store().get(key).flatMap(stored -> decodeDrainProgress(key, stored.value()));
+    }
+
+    /**
+     * The drains of {@code nodes} as {@code status} was published with them, by node: from the status when it lists every
+     * drain (or was published before drain documents), from the drains' documents when it leaves some out.
+     */
+    public Map<NodeId, DrainProgress> drainsOf(Optional<ControllerStatus> status, java.util.Collection<NodeId> nodes) {
+        if (status.isEmpty()) {
+            return Map.of();
+        }
+        if (status.get().drainsLeftOut() == 0) {
+            Map<NodeId, DrainProgress> listed = new TreeMap<>();
+            status.get().drains().stream().filter(drain -> nodes.contains(drain.node())).forEach(drain -> listed.put(drain.node(), drain));
+            return listed;
+        }
+        return nodes.size() == 1 ? drainProgress(nodes.iterator().next()).map(drain -> Map.of(drain.node(), drain)).orElse(Map.of())
+                : drainProgress(nodes);
+    }
+
+    /** Every drain as {@code status} was published with it, by node: see {@link #drainsOf(Optional, java.util.Collection)}. */
+    public Map<NodeId, DrainProgress> everyDrainOf(Optional<ControllerStatus> status) {
+        if (status.isEmpty()) {
+            return Map.of();
+        }
+        if (status.get().drainsLeftOut() == 0) {
+            Map<NodeId, DrainProgress> listed = new TreeMap<>();
+            status.get().drains().forEach(drain -> listed.put(drain.node(), drain));
+            return listed;
+        }
+        return drainProgress();
+    }
+
+    /** The published drains of those of {@code nodes} that have one, by node. */
+    public Map<NodeId, DrainProgress> drainProgress(java.util.Collection<NodeId> nodes) {
+        Map<NodeId, DrainProgress> drains = new TreeMap<>();
+        List<String> keys = nodes.stream().map(node -> DRAIN_PROGRESS + "/" + node).toList();
+        metadata.store().getAll(keys, DRAIN_PROGRESS_BYTES_MAX)
+                .forEach((key, stored) -> decodeDrainProgress(key, stored.value()).ifPresent(drain -> drains.put(drain.node(), drain)));
+        return drains;
+    }
+
+    /** Every published drain, by node. */
+    public Map<NodeId, DrainProgress> drainProgress() {
+        Map<NodeId, DrainProgress> drains = new TreeMap<>();
+        metadata.store().readChildren(DRAIN_PROGRESS, DRAIN_PROGRESS_BYTES_MAX)
+                .forEach((child, stored) -> decodeDrainProgress(DRAIN_PROGRESS + "/" + child, stored.value()).ifPresent(drain -> drains.put(drain.node(), drain)));
+        return drains;
+    }
+
+    private static Optional<DrainProgress> decodeDrainProgress(String key, byte[] value) {
+        try {
+            return Optional.of(DRAIN_PROGRESS_CODEC.decode(key, value));
+        } catch (CorruptDocumentException corrupt) {
+            org.slf4j.LoggerFactory.getLogger(ControllerDocuments.class).error("ignoring {}", corrupt.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** The workers whose drain has a published document. */
+    java.util.Set<NodeId> publishedDrains() {
+        java.util.Set<NodeId> nodes = new java.util.HashSet<>();
+        for (String child : metadata.store().children(DRAIN_PROGRESS)) {
+            try {
+                nodes.add(NodeId.parse(child));
+            } catch (IllegalArgumentException notANode) {
+                org.slf4j.LoggerFactory.getLogger(ControllerDocuments.class).warn("ignoring {}/{}: not a node id", DRAIN_PROGRESS, child);
+            }
+        }
+        return nodes;
+    }
+
+    /**
+     * Writes {@code changed} drains' documents and deletes those of {@code gone} (which exist), in commits of at most
+     * {@link #DRAIN_PROGRESS_BYTES_PER_COMMIT} under {@code fence}; a commit carries the fence, so a deposed leader
+     * writes none.
+     */
+    void publishDrains(List<DrainProgress> changed, java.util.Collection<NodeId> gone, Fence fence) {
+        List<Op> ops = new ArrayList<>();
+        int bytes = 0;
+        for (DrainProgress drain : changed) {
+            byte[] encoded = DRAIN_PROGRESS_CODEC.encode(drain);
+            if (encoded.length > DRAIN_PROGRESS_BYTES_MAX) {
+                throw new IllegalStateException("BUG: " + drain.node() + "'s drain document is " + encoded.length + " bytes; at most "
+                        + DRAIN_PROGRESS_BYTES_MAX + " are read");
+            }
+            if (bytes + encoded.length > DRAIN_PROGRESS_BYTES_PER_COMMIT) {
+                commitFenced(ops, fence);
+                ops = new ArrayList<>();
+                bytes = 0;
+            }
+            ops.add(Op.put(DRAIN_PROGRESS + "/" + drain.node(), encoded, Precondition.NONE));
+            bytes += encoded.length;
+        }
+        for (NodeId node : gone) {
+            if (ops.size() >= DELETES_PER_COMMIT) {
+                commitFenced(ops, fence);
+                ops = new ArrayList<>();
+            }
+            ops.add(Op.delete(DRAIN_PROGRESS + "/" + node, Precondition.NONE));
+        }
+        if (!ops.isEmpty()) {
+            commitFenced(ops, fence);
+        }
+    }
+
+    /** Half of ZooKeeper's 1 MB request: a commit of drain documents leaves room for paths and the fence. */
+    static final int DRAIN_PROGRESS_BYTES_PER_COMMIT = 512 * 1024;
+    private static final int DELETES_PER_COMMIT = 1_000;
+
+    private void commitFenced(List<Op> ops, Fence fence) {
+        List<Op> fenced = new ArrayList<>(ops);
+        fenced.add(fence.asOp());
+        metadata.store().commit(fenced);
     }
 
     /** Every drain record, by node. */

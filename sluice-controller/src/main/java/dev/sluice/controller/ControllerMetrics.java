@@ -144,12 +144,13 @@ public final class ControllerMetrics {
         countsObserved = Map.of();
     }
 
-    void observe(ControllerStatus status, NodesConfiguration nodes) {
+    /** Sets the meters from a pass's {@code status} and every drain of it ({@code drains}; the status lists only some). */
+    void observe(ControllerStatus status, List<DrainProgress> drains, NodesConfiguration nodes) {
         movesInFlight.set(Map.of(Tags.empty(), (double) status.movesInFlight()));
         int running = 0;
         Map<Tags, Double> stalled = new LinkedHashMap<>();
         Map<Tags, Double> remaining = new LinkedHashMap<>();
-        for (DrainProgress drain : status.drains()) {
+        for (DrainProgress drain : drains) {
             if (drain.state() == dev.sluice.model.WorkerState.DRAINING) {
                 running++;
                 for (DrainProgress.StalledPartition partition : drain.stalledPartitions()) {

@@ -1,5 +1,7 @@
 package dev.sluice.controller;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
 import dev.sluice.scheduler.Explanation;
@@ -29,8 +31,13 @@ import java.util.List;
  *     from a controller that does not add them up
  * @param drainGroups every group drain running, or ended in the last {@link DrainGroups#SHOWN_AFTER_END} (since the group
  *     drains; empty in a status from a controller without them)
+ * @param drains the drains, at most {@link #MAX_DRAINS} of them: the stalled first, then the running, then the most recently
+ *     ended (listed by node). Each drain also has a document of its own ({@link ControllerDocuments#drainProgress}),
+ *     which the API reads for a drain this list leaves out
  * @param throttles the throttles the last pass planned with (the operator's runtime settings over the flags); since the
  *     runtime settings, {@code null} in a status from a controller that does not publish them
+ * @param drainsLeftOut how many more drains there are than the status lists (0 in a status from a controller before
+ *     drain documents)
  */
 public record ControllerStatus(
         String leader,
@@ -39,14 +46,15 @@ public record ControllerStatus(
         long passes,
         long lastPassMillis,
         List<MoveInFlight> moves,
-        int movesLeftOut,
+        @JsonSetter(nulls = Nulls.AS_EMPTY) int movesLeftOut,
         List<DrainProgress> drains,
         List<Explanation> explanations,
-        int explanationsLeftOut,
+        @JsonSetter(nulls = Nulls.AS_EMPTY) int explanationsLeftOut,
         List<WorkerCounts> workers,
         ClientImpactView clients,
         List<DrainGroupProgress> drainGroups,
-        Throttles throttles) {
+        Throttles throttles,
+        @JsonSetter(nulls = Nulls.AS_EMPTY) int drainsLeftOut) {
 
     /**
      * Explanations a status lists. The scheduler explains every partition it cannot place, so a cluster of
@@ -62,6 +70,11 @@ public record ControllerStatus(
      * status from before the drain.
      */
     public static final int MAX_MOVES = 500;
+    /**
+     * Drains a status lists. Draining a whole zone of a 10,000-worker cluster made a status of 3,334 drains, 2.1 MB, which
+     * the store refused, so every surface showed the status from before the drain; each drain's own document has it all.
+     */
+    public static final int MAX_DRAINS = 50;
 
     public ControllerStatus {
         moves = moves == null ? List.of() : moves;
@@ -70,7 +83,12 @@ public record ControllerStatus(
             moves = mostTelling(moves, MAX_MOVES);
         }
         moves = List.copyOf(moves);
-        drains = drains == null ? List.of() : List.copyOf(drains);
+        drains = drains == null ? List.of() : drains;
+        if (drains.size() > MAX_DRAINS) {
+            drainsLeftOut += drains.size() - MAX_DRAINS;
+            drains = mostTellingDrains(drains, MAX_DRAINS);
+        }
+        drains = List.copyOf(drains);
         workers = workers == null ? List.of() : List.copyOf(workers);
         drainGroups = drainGroups == null ? List.of() : List.copyOf(drainGroups);
         explanations = explanations == null ? List.of() : explanations;
@@ -84,7 +102,35 @@ public record ControllerStatus(
     /** A status listing at most {@link #MAX_EXPLANATIONS} of {@code explanations} and counting the rest. */
     public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
             List<DrainProgress> drains, List<Explanation> explanations) {
-        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, 0, drains, explanations, 0, List.of(), null, List.of(), null);
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, 0, drains, explanations, 0, List.of(), null, List.of(), null, 0);
+    }
+
+    /** The same with every part given; {@code drains} are all drains, of which the status lists at most {@link #MAX_DRAINS}. */
+    public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves, int movesLeftOut,
+            List<DrainProgress> drains, List<Explanation> explanations, int explanationsLeftOut, List<WorkerCounts> workers, ClientImpactView clients,
+            List<DrainGroupProgress> drainGroups, Throttles throttles) {
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, movesLeftOut, drains, explanations, explanationsLeftOut, workers, clients, drainGroups,
+                throttles, 0);
+    }
+
+    /** How many drains there are: those listed and those left out. */
+    public int drainCount() {
+        return drains.size() + drainsLeftOut;
+    }
+
+    /**
+     * The {@code limit} drains an operator most needs to see: stalled ones first, then running ones, then those ended most
+     * recently; by node.
+     */
+    private static List<DrainProgress> mostTellingDrains(List<DrainProgress> drains, int limit) {
+        return drains.stream()
+                .sorted(java.util.Comparator.comparing((DrainProgress drain) -> !(drain.stalled() && drain.completedAt() == null))
+                        .thenComparing(drain -> drain.completedAt() != null)
+                        .thenComparing(DrainProgress::completedAt, java.util.Comparator.nullsFirst(java.util.Comparator.reverseOrder()))
+                        .thenComparing(DrainProgress::node))
+                .limit(limit)
+                .sorted(java.util.Comparator.comparing(DrainProgress::node))
+                .toList();
     }
 
     /** How many changes are under way: those listed and those left out. */
@@ -104,26 +150,28 @@ public record ControllerStatus(
     }
 
     /**
-     * The same status listing at most {@code moveLimit} moves and {@code explanationLimit} explanations, the rest
-     * counted as left out: for a status too large for the store with everything listed.
+     * The same status listing at most {@code moveLimit} moves, {@code explanationLimit} explanations and {@code drainLimit}
+     * drains, the rest counted as left out: for a status too large for the store with everything listed.
      */
-    public ControllerStatus listingAtMost(int moveLimit, int explanationLimit) {
+    public ControllerStatus listingAtMost(int moveLimit, int explanationLimit, int drainLimit) {
         List<MoveInFlight> listedMoves = moves.size() > moveLimit ? mostTelling(moves, moveLimit) : moves;
         List<Explanation> listedExplanations = explanations.size() > explanationLimit ? explanations.subList(0, explanationLimit) : explanations;
+        List<DrainProgress> listedDrains = drains.size() > drainLimit ? mostTellingDrains(drains, drainLimit) : drains;
         return new ControllerStatus(leader, epoch, updatedAt, passes, lastPassMillis, listedMoves, movesLeftOut + moves.size() - listedMoves.size(),
-                drains, listedExplanations, explanationsLeftOut + explanations.size() - listedExplanations.size(), workers, clients, drainGroups, throttles);
+                listedDrains, listedExplanations, explanationsLeftOut + explanations.size() - listedExplanations.size(), workers, clients, drainGroups,
+                throttles, drainsLeftOut + drains.size() - listedDrains.size());
     }
 
     /** The same, with every worker's counts. */
     public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
             List<DrainProgress> drains, List<Explanation> explanations, List<WorkerCounts> workers) {
-        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, 0, drains, explanations, 0, workers, null, List.of(), null);
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, 0, drains, explanations, 0, workers, null, List.of(), null, 0);
     }
 
     /** The same, with every worker's counts and the client impact. */
     public ControllerStatus(String leader, long epoch, Instant updatedAt, long passes, long lastPassMillis, List<MoveInFlight> moves,
             List<DrainProgress> drains, List<Explanation> explanations, List<WorkerCounts> workers, ClientImpactView clients) {
-        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, 0, drains, explanations, 0, workers, clients, List.of(), null);
+        this(leader, epoch, updatedAt, passes, lastPassMillis, moves, 0, drains, explanations, 0, workers, clients, List.of(), null, 0);
     }
 
     /** How many replica sets (current or next) name {@code node}, and how many partitions it leads. */
@@ -145,13 +193,14 @@ public record ControllerStatus(
     /** The same status with the group drains' progress. */
     public ControllerStatus withDrainGroups(List<DrainGroupProgress> groups) {
         return new ControllerStatus(leader, epoch, updatedAt, passes, lastPassMillis, moves, movesLeftOut, drains, explanations, explanationsLeftOut, workers,
-                clients, groups, throttles);
+                clients, groups, throttles, drainsLeftOut);
     }
 
     public java.util.Optional<DrainGroupProgress> drainGroup(String id) {
         return drainGroups.stream().filter(g -> g.id().equals(id)).findFirst();
     }
 
+    /** {@code node}'s drain if the status lists it; {@link ControllerDocuments#drainProgress} has every drain. */
     public java.util.Optional<DrainProgress> drain(NodeId node) {
         return drains.stream().filter(d -> d.node().equals(node)).findFirst();
     }

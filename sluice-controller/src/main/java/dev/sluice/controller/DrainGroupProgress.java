@@ -13,12 +13,11 @@ import java.util.Objects;
 
 /**
  * Where a group drain stands: the one object the API, the CLI and the dashboard show for it. Computed by the
- * controller every pass from the group's stored document and its members' {@link DrainProgress}: per worker and
- * in total the replicas at start and remaining, moves in flight and done, the rate since the group began, the ETA,
- * the stalls, and how it stands against its deadline.
+ * controller every pass from the group's stored document and its members' {@link DrainProgress}: in total the replicas
+ * at start and remaining, moves in flight and done, the rate since the group began, the ETA, the stalls, and how it
+ * stands against its deadline. Each member's own progress is its drain's document, not repeated here: a zone's group
+ * would carry thousands of them.
  *
- * @param members each member's own drain progress, in the group's order; {@code null} for a member the controller
- *     has not picked up yet
  * @param memberStates each member's worker state now, in the group's order
  * @param etaSeconds time to finish at the group's rate, {@code 0} once ended, {@code null} before the first move
  *     completed or while a stall makes it unknown
@@ -34,7 +33,6 @@ public record DrainGroupProgress(
         List<NodeId> nodes,
         List<String> names,
         List<WorkerState> memberStates,
-        List<DrainProgress> members,
         Instant startedAt,
         Instant endedAt,
         int replicasAtStart,
@@ -60,7 +58,6 @@ public record DrainGroupProgress(
         nodes = List.copyOf(nodes);
         names = List.copyOf(names);
         memberStates = List.copyOf(memberStates);
-        members = members == null ? List.of() : java.util.Collections.unmodifiableList(new ArrayList<>(members));
         stalledPartitions = stalledPartitions == null ? List.of() : List.copyOf(stalledPartitions);
         Objects.requireNonNull(deadlineStatus, "deadlineStatus");
     }
@@ -70,7 +67,6 @@ public record DrainGroupProgress(
      * without one is not picked up yet and counts nothing), {@code nodes} the configuration of this pass.
      */
     static DrainGroupProgress of(DrainGroup group, Map<NodeId, DrainProgress> drains, NodesConfiguration nodes, Instant now) {
-        List<DrainProgress> members = new ArrayList<>();
         List<WorkerState> states = new ArrayList<>();
         int atStart = 0;
         int remaining = 0;
@@ -81,11 +77,9 @@ public record DrainGroupProgress(
         List<DrainProgress.StalledPartition> stalls = new ArrayList<>();
         for (DrainGroup.Member member : group.members()) {
             DrainProgress drain = drains.get(member.node());
-            // A member's progress from an earlier drain of the same worker is not this group's.
-            if (drain != null && drain.startedAt() != null && drain.startedAt().isBefore(group.startedAt().minusSeconds(1))) {
+            if (drain != null && !isOf(drain, group)) {
                 drain = null;
             }
-            members.add(drain);
             states.add(nodes.find(member.node()).map(NodeConfig::workerState).orElse(WorkerState.DISABLED));
             if (drain == null) {
                 continue;
@@ -112,8 +106,13 @@ public record DrainGroupProgress(
         DrainDeadline status = DrainDeadline.judge(group.deadline(), now, running ? null : group.endedAt(), eta, running && stalled);
         Long timeLeft = group.deadline() == null ? null : Duration.between(now, group.deadline()).toSeconds();
         return new DrainGroupProgress(group.id(), group.reason(), group.zone(), group.state(), group.nodes(),
-                group.members().stream().map(DrainGroup.Member::name).toList(), states, members, group.startedAt(), group.endedAt(), atStart,
+                group.members().stream().map(DrainGroup.Member::name).toList(), states, group.startedAt(), group.endedAt(), atStart,
                 remaining, leaderships, inFlight, done, perMinute, eta, running && stalled, stalls, group.deadline(), status, timeLeft, now);
+    }
+
+    /** Whether {@code drain}, of a member of {@code group}, is this group's: a member's progress from an earlier drain of the same worker is not. */
+    public static boolean isOf(DrainProgress drain, DrainGroup group) {
+        return drain.startedAt() == null || !drain.startedAt().isBefore(group.startedAt().minusSeconds(1));
     }
 
     /** A one-line summary, for logs and events. */

@@ -1,5 +1,7 @@
 package dev.sluice.controller;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import dev.sluice.model.GenerationalNodeId;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
@@ -23,10 +25,12 @@ import java.util.Objects;
  * @param ratePerMinute replicas moved off per minute since the drain started
  * @param etaSeconds time to finish at that rate, or {@code null} before the first move completes
  * @param stalled whether the drain has made no progress for the stall period and something blocks it
- * @param stalledPartitions each partition that cannot move and why
+ * @param stalledPartitions partitions that cannot move and why, at most {@link #MAX_STALLED_LISTED} of them, in partition order
  * @param waitingFor while running, what the drain waits for before the worker can be disabled, in one
  *     line (e.g. {@code N4 still holds P17's files: removal pending for 40 s (…)}); {@code null} otherwise
  * @param replacedBy when the drain is a replace, the worker receiving the replicas; {@code null} for a plain drain
+ * @param stalledLeftOut how many more stalls there are than {@code stalledPartitions} lists (0 in a drain from a controller
+ *     before the bound)
  */
 public record DrainProgress(
         NodeId node,
@@ -46,20 +50,58 @@ public record DrainProgress(
         List<StalledPartition> stalledPartitions,
         String waitingFor,
         Instant updatedAt,
-        NodeId replacedBy) {
+        NodeId replacedBy,
+        @JsonSetter(nulls = Nulls.AS_EMPTY) int stalledLeftOut) {
+
+    /**
+     * Stalls a drain lists. A worker holding 300,000 replicas whose drain stalls on all of them (its zone has no room)
+     * listed every one: tens of megabytes in one document. The first ones say why; the count says how many more.
+     */
+    public static final int MAX_STALLED_LISTED = 20;
 
     /** A drain that is no replace. */
     public DrainProgress(NodeId node, GenerationalNodeId incarnation, String name, WorkerState state, Instant startedAt, Instant completedAt,
             int replicasAtStart, int replicasRemaining, int leadershipsRemaining, int movesInFlight, int movesDone, double ratePerMinute, Long etaSeconds,
             boolean stalled, List<StalledPartition> stalledPartitions, String waitingFor, Instant updatedAt) {
         this(node, incarnation, name, state, startedAt, completedAt, replicasAtStart, replicasRemaining, leadershipsRemaining, movesInFlight, movesDone,
-                ratePerMinute, etaSeconds, stalled, stalledPartitions, waitingFor, updatedAt, null);
+                ratePerMinute, etaSeconds, stalled, stalledPartitions, waitingFor, updatedAt, null, 0);
+    }
+
+    /** A drain listing all of {@code stalledPartitions} up to {@link #MAX_STALLED_LISTED}, counting the rest. */
+    public DrainProgress(NodeId node, GenerationalNodeId incarnation, String name, WorkerState state, Instant startedAt, Instant completedAt,
+            int replicasAtStart, int replicasRemaining, int leadershipsRemaining, int movesInFlight, int movesDone, double ratePerMinute, Long etaSeconds,
+            boolean stalled, List<StalledPartition> stalledPartitions, String waitingFor, Instant updatedAt, NodeId replacedBy) {
+        this(node, incarnation, name, state, startedAt, completedAt, replicasAtStart, replicasRemaining, leadershipsRemaining, movesInFlight, movesDone,
+                ratePerMinute, etaSeconds, stalled, stalledPartitions, waitingFor, updatedAt, replacedBy, 0);
     }
 
     public DrainProgress {
         Objects.requireNonNull(node, "node");
         Objects.requireNonNull(state, "state");
-        stalledPartitions = stalledPartitions == null ? List.of() : List.copyOf(stalledPartitions);
+        stalledPartitions = stalledPartitions == null ? List.of() : stalledPartitions;
+        if (stalledPartitions.size() > MAX_STALLED_LISTED) {
+            stalledLeftOut += stalledPartitions.size() - MAX_STALLED_LISTED;
+            stalledPartitions = stalledPartitions.subList(0, MAX_STALLED_LISTED);
+        }
+        stalledPartitions = List.copyOf(stalledPartitions);
+    }
+
+    /** How many partitions the drain is stalled on: those listed and those left out. */
+    public int stalledCount() {
+        return stalledPartitions.size() + stalledLeftOut;
+    }
+
+    /**
+     * Whether {@code other} says the same as this one about the drain, apart from what changes with the clock alone (when
+     * it was computed, the rate and the ETA): a drain's document is rewritten when this changes, or when it is old.
+     */
+    boolean saysTheSameAs(DrainProgress other) {
+        return other != null && node.equals(other.node) && Objects.equals(incarnation, other.incarnation) && Objects.equals(name, other.name)
+                && state == other.state && Objects.equals(startedAt, other.startedAt) && Objects.equals(completedAt, other.completedAt)
+                && replicasAtStart == other.replicasAtStart && replicasRemaining == other.replicasRemaining
+                && leadershipsRemaining == other.leadershipsRemaining && movesInFlight == other.movesInFlight && movesDone == other.movesDone
+                && stalled == other.stalled && stalledPartitions.equals(other.stalledPartitions) && stalledLeftOut == other.stalledLeftOut
+                && Objects.equals(waitingFor, other.waitingFor) && Objects.equals(replacedBy, other.replacedBy);
     }
 
     /**
@@ -95,6 +137,9 @@ public record DrainProgress(
             text.append(", STALLED: ");
             stalledPartitions.stream().limit(3).forEach(s -> text.append(s.partition()).append(' ').append(s.reason()).append(": ")
                     .append(s.message()).append("; "));
+            if (stalledCount() > 3) {
+                text.append("and ").append(stalledCount() - 3).append(" more");
+            }
         }
         return text.toString();
     }

@@ -97,7 +97,7 @@ final class StatusPublisher {
         metrics.passCompleted(Duration.ofNanos(System.nanoTime() - startedNanos));
         last = new ControllerStatus(leaderId, fence.version(), now, passes, passMillis, moves, 0, drains, explanations, 0, workers, clients, groups,
                 throttles);
-        metrics.observe(last, nodes);
+        metrics.observe(last, drains, nodes);
         String signature = moves.stream().map(m -> m.partition() + m.step() + m.lastError()).toList() + "|"
                 + drains.stream().map(d -> d.node() + "" + d.state() + d.replicasRemaining() + d.leadershipsRemaining() + d.movesInFlight()
                         + d.stalledPartitions().stream().map(s -> s.partition() + "" + s.reason()).toList()).toList() + "|" + explanations.size()
@@ -107,9 +107,9 @@ final class StatusPublisher {
         // compared as records, not rendered into the signature: that made every pass build a string the
         // length of the worker list.
         if (signature.equals(publishedSignature) && workers.equals(publishedWorkers) && publishedAt.plus(STATUS_REFRESH).isAfter(now)) {
-            writer.submit(null, takeEvents());
+            writer.submit(null, List.of(), takeEvents());
         } else {
-            writer.submit(last, takeEvents());
+            writer.submit(last, drains, takeEvents());
             publishedSignature = signature;
             publishedWorkers = workers;
             publishedAt = now;

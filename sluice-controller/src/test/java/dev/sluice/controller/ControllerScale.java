@@ -88,6 +88,7 @@ final class ControllerScale {
             Phase draining = new Phase("drain of " + drained.size() + " workers, to every one disabled and nothing moving");
             steps = draining.run(cluster, () -> settling.settled() && drained.stream().allMatch(n -> cluster.state(n) == WorkerState.DISABLED), maxSteps);
             draining.print(steps);
+            printPublished(cluster);
             long moved = 0;
             long otherMoves = 0;
             for (VersionedPlacement versioned : cluster.storedPlacements.readAll().values()) {
@@ -115,6 +116,22 @@ final class ControllerScale {
             System.out.printf(Locale.ROOT, "heap after GC, drained: %d MiB, of it the controller's soft state (its loop) %d MiB%n", heapAfter >> 20,
                     (heapAfter - heapWithoutLoop) >> 20);
         }
+    }
+
+    /**
+     * What the controller published at the end: whether the stored status is the last pass's (a status the store refused
+     * leaves an older one), its size and the drains it lists, and the drains' own documents.
+     */
+    private static void printPublished(ControllerHarness cluster) {
+        ControllerDocuments documents = new ControllerDocuments(cluster.metadata);
+        java.util.Optional<dev.sluice.metadata.Versioned> stored = cluster.metadata.store().get(ControllerDocuments.STATUS);
+        ControllerStatus published = documents.status().orElseThrow();
+        java.util.SortedMap<String, dev.sluice.metadata.Versioned> drains = cluster.metadata.store().readChildren(ControllerDocuments.DRAIN_PROGRESS);
+        long drainBytes = drains.values().stream().mapToLong(versioned -> versioned.value().length).sum();
+        long largest = drains.values().stream().mapToLong(versioned -> versioned.value().length).max().orElse(0);
+        System.out.printf(Locale.ROOT, "published status: pass %d of the loop's %d, %d bytes, listing %d drains of %d; drain documents %d, %d bytes in all"
+                + " (largest %d)%n", published.passes(), cluster.loop.lastStatus().passes(), stored.orElseThrow().value().length, published.drains().size(),
+                published.drainCount(), drains.size(), drainBytes, largest);
     }
 
     /** Workers 1…n (a third in each zone), or every worker of zone z0. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.metadata.ClusterMetadata;
+import dev.sluice.metadata.Fence;
 import dev.sluice.metadata.InMemoryMetadataStore;
 import dev.sluice.model.NodeId;
 import dev.sluice.model.PartitionId;
@@ -127,7 +128,104 @@ class ControllerStatusTest {
         ControllerStatus status = new ControllerStatus("controller-a", 1, Instant.EPOCH, 1, 5, List.of(), List.of(), List.of(), everyWorker(40_000));
 
         assertThatThrownBy(() -> ControllerDocuments.fitting(status)).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("with no move or explanation listed (40000 workers");
+                .hasMessageContaining("with no move, explanation or drain listed (40000 workers");
+    }
+
+    /** A drain of {@code node} with {@code stalls} stalled partitions (none: not stalled), ended at {@code completedAt} if not null. */
+    private static DrainProgress drain(int node, int stalls, Instant completedAt, Instant at) {
+        List<DrainProgress.StalledPartition> stalled = new ArrayList<>();
+        for (int p = 0; p < stalls; p++) {
+            stalled.add(new DrainProgress.StalledPartition(PartitionId.of(node * 1_000 + p), NodeId.of(node), StallReason.ZONE_SPREAD_UNSATISFIABLE,
+                    "P" + (node * 1_000 + p) + " cannot span 3 zone(s): candidates in 2", at.minusSeconds(60)));
+        }
+        return new DrainProgress(NodeId.of(node), null, "worker-" + node, completedAt == null ? dev.sluice.model.WorkerState.DRAINING
+                : dev.sluice.model.WorkerState.DISABLED, at.minusSeconds(600), completedAt, 300, completedAt == null ? 120 : 0, 40, 16, 180, 18.0,
+                completedAt == null ? Long.valueOf(400) : Long.valueOf(0), stalls > 0, stalled, completedAt == null ? "P17 to move" : null, at);
+    }
+
+    /**
+     * A whole zone of a 10,000-worker cluster drained at once: 3,334 drains. Listed in full the status was 2.1 MB and the
+     * store refused it from the first drain pass, so every surface showed the status from before the drain.
+     */
+    @Test
+    void aZoneOfDrainsIsPublishedWithTheMostTellingListedAndEveryDrainInItsOwnDocument() {
+        Instant at = Instant.parse("2026-11-30T05:00:00Z");
+        List<DrainProgress> drains = new ArrayList<>();
+        for (int n = 1; n <= 3_334; n++) {
+            // Every hundredth stalled, every seventh ended a minute ago or more.
+            drains.add(drain(n, n % 100 == 0 ? 3 : 0, n % 7 == 0 ? at.minusSeconds(60 + n) : null, at));
+        }
+        ControllerStatus status = new ControllerStatus("controller-a", 1, at, 1, 5, List.of(), 0, drains, List.of(), 0, everyWorker(10_000), null,
+                List.of(), null);
+
+        assertThat(status.drains()).hasSize(ControllerStatus.MAX_DRAINS);
+        assertThat(status.drainsLeftOut()).isEqualTo(3_334 - ControllerStatus.MAX_DRAINS);
+        assertThat(status.drainCount()).isEqualTo(3_334);
+        // The stalled first (29 running: every hundredth but the four also ended), then running ones, none of the ended; by node.
+        assertThat(status.drains().stream().filter(DrainProgress::stalled)).hasSize(29);
+        assertThat(status.drains()).allMatch(drain -> drain.completedAt() == null);
+        assertThat(status.drains()).isSortedAccordingTo(java.util.Comparator.comparing(DrainProgress::node));
+
+        try (InMemoryMetadataStore store = new InMemoryMetadataStore()) {
+            ControllerDocuments documents = new ControllerDocuments(new ClusterMetadata(store, () -> at));
+            Fence fence = documents.takeEpoch("controller-a");
+            documents.publishDrains(drains, List.of(), fence);
+            documents.publishStatus(status, 0, List.of(), fence);
+
+            assertThat(documents.status()).contains(status);
+            assertThat(documents.drainProgress()).hasSize(3_334).containsValues(drains.toArray(DrainProgress[]::new));
+            NodeId leftOut = NodeId.of(3_333);
+            assertThat(status.drain(leftOut)).isEmpty();
+            assertThat(documents.drainsOf(java.util.Optional.of(status), List.of(leftOut))).containsEntry(leftOut, drains.get(3_332));
+        }
+    }
+
+    /** With few drains the status lists every one, and a reader finds them there without reading a document. */
+    @Test
+    void aStatusWithFewDrainsListsThemAllAndReadersTakeThemFromIt() {
+        Instant at = Instant.parse("2026-11-30T05:00:00Z");
+        List<DrainProgress> drains = List.of(drain(1, 0, null, at), drain(2, 1, null, at), drain(3, 0, at, at));
+        ControllerStatus status = new ControllerStatus("controller-a", 1, at, 1, 5, List.of(), drains, List.of());
+        assertThat(status.drains()).isEqualTo(drains);
+        assertThat(status.drainsLeftOut()).isZero();
+        try (InMemoryMetadataStore store = new InMemoryMetadataStore()) {
+            // No drain document at all: the status is the source.
+            ControllerDocuments documents = new ControllerDocuments(new ClusterMetadata(store, () -> at));
+            assertThat(documents.drainsOf(java.util.Optional.of(status), List.of(NodeId.of(2)))).containsOnlyKeys(NodeId.of(2));
+            assertThat(documents.everyDrainOf(java.util.Optional.of(status))).containsOnlyKeys(NodeId.of(1), NodeId.of(2), NodeId.of(3));
+        }
+    }
+
+    /**
+     * A status written before the drains were bounded has no count of drains left out: it lists them all. (Nor of moves and
+     * explanations left out, from before those bounds: such a status failed to read, every field of it being required.)
+     */
+    @Test
+    void aStatusFromBeforeTheBoundReadsAsListingEveryDrain() throws Exception {
+        Instant at = Instant.parse("2026-11-30T05:00:00Z");
+        ControllerStatus status = new ControllerStatus("controller-a", 1, at, 1, 5, List.of(), List.of(drain(1, 0, null, at)), List.of());
+        com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode) dev.sluice.metadata.Json.mapper()
+                .readTree(ControllerDocuments.STATUS_CODEC.encode(status));
+        json.remove(List.of("drainsLeftOut", "movesLeftOut", "explanationsLeftOut"));
+        json.withArray("drains").forEach(drain -> ((com.fasterxml.jackson.databind.node.ObjectNode) drain).remove("stalledLeftOut"));
+        ControllerStatus read = ControllerDocuments.STATUS_CODEC.decode("controller/status", dev.sluice.metadata.Json.mapper().writeValueAsBytes(json));
+        assertThat(read).isEqualTo(status);
+    }
+
+    /**
+     * A worker of 300 replicas whose drain stalls on every one (its zone has no room) listed them all; it lists the first
+     * twenty and counts the rest, and its document stays far under what readers read in one go.
+     */
+    @Test
+    void aDrainStalledOnThreeHundredPartitionsListsTwentyAndCountsTheRest() {
+        Instant at = Instant.parse("2026-11-30T05:00:00Z");
+        DrainProgress drain = drain(7, 300, null, at);
+        assertThat(drain.stalledPartitions()).hasSize(DrainProgress.MAX_STALLED_LISTED);
+        assertThat(drain.stalledPartitions().getFirst().partition()).isEqualTo(PartitionId.of(7_000));
+        assertThat(drain.stalledLeftOut()).isEqualTo(300 - DrainProgress.MAX_STALLED_LISTED);
+        assertThat(drain.stalledCount()).isEqualTo(300);
+        assertThat(drain.summary()).contains("and 297 more");
+        assertThat(ControllerDocuments.DRAIN_PROGRESS_CODEC.encode(drain).length).isLessThan(ControllerDocuments.DRAIN_PROGRESS_BYTES_MAX / 8);
     }
 
     /** The client impact is stored with the status and read back by every node's API as it was published. */

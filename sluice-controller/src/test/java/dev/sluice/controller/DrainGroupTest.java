@@ -79,7 +79,7 @@ class DrainGroupTest {
             cluster.runUntil(() -> progress(cluster, started.id()).isPresent(), 20, "the controller picks the group up");
             DrainGroupProgress first = progress(cluster, started.id()).orElseThrow();
             assertThat(first.replicasAtStart()).isEqualTo((int) held);
-            assertThat(first.members()).hasSize(2);
+            assertThat(first.memberStates()).hasSize(2);
             cluster.runUntil(() -> group(cluster, started.id()).state() == DrainGroup.State.COMPLETED, steps(Duration.ofMinutes(5)), "the group completes");
 
             assertThat(cluster.state(a1)).isEqualTo(WorkerState.DISABLED);

@@ -1,5 +1,7 @@
 package dev.sluice.wire;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.sluice.model.GenerationalNodeId;
 import dev.sluice.model.NodeId;
@@ -20,6 +22,9 @@ import java.util.Objects;
  * @param etaSeconds time to finish at the current rate, or {@code null} before the first move completes
  * @param waitingFor while running, what the drain waits for before the worker can be disabled, in one line;
  *     {@code null} otherwise
+ * @param stalledPartitions the partitions the drain is stalled on, at most 20 of them
+ * @param stalledLeftOut how many more partitions the drain is stalled on than {@code stalledPartitions} lists (0 from a
+ *     release before the bound)
  * @param replacedBy when the drain is a replace, the worker receiving the replicas ({@code N5 (worker-5)}); {@code null}
  *     for a plain drain (since the replace)
  */
@@ -42,14 +47,28 @@ public record DrainView(
         List<StalledPartition> stalledPartitions,
         String waitingFor,
         Instant updatedAt,
-        String replacedBy) {
+        String replacedBy,
+        @JsonSetter(nulls = Nulls.AS_EMPTY) int stalledLeftOut) {
 
     /** A drain that is no replace. */
     public DrainView(NodeId node, GenerationalNodeId incarnation, String name, WorkerState state, Instant startedAt, Instant completedAt,
             int replicasAtStart, int replicasRemaining, int leadershipsRemaining, int movesInFlight, int movesDone, double ratePerMinute, Long etaSeconds,
             boolean stalled, List<StalledPartition> stalledPartitions, String waitingFor, Instant updatedAt) {
         this(node, incarnation, name, state, startedAt, completedAt, replicasAtStart, replicasRemaining, leadershipsRemaining, movesInFlight, movesDone,
-                ratePerMinute, etaSeconds, stalled, stalledPartitions, waitingFor, updatedAt, null);
+                ratePerMinute, etaSeconds, stalled, stalledPartitions, waitingFor, updatedAt, null, 0);
+    }
+
+    /** A drain listing every partition it is stalled on. */
+    public DrainView(NodeId node, GenerationalNodeId incarnation, String name, WorkerState state, Instant startedAt, Instant completedAt,
+            int replicasAtStart, int replicasRemaining, int leadershipsRemaining, int movesInFlight, int movesDone, double ratePerMinute, Long etaSeconds,
+            boolean stalled, List<StalledPartition> stalledPartitions, String waitingFor, Instant updatedAt, String replacedBy) {
+        this(node, incarnation, name, state, startedAt, completedAt, replicasAtStart, replicasRemaining, leadershipsRemaining, movesInFlight, movesDone,
+                ratePerMinute, etaSeconds, stalled, stalledPartitions, waitingFor, updatedAt, replacedBy, 0);
+    }
+
+    /** How many partitions the drain is stalled on: those listed and those left out. */
+    public int stalledCount() {
+        return stalledPartitions.size() + stalledLeftOut;
     }
 
     public DrainView {

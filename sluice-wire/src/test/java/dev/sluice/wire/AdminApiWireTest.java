@@ -102,7 +102,7 @@ class AdminApiWireTest {
                    "etaSeconds":87,"stalled":true,
                    "stalledPartitions":[{"partition":"P17","worker":"N4","reason":"removal-pending",
                      "message":"N4 (worker-4) still holds P17's files: removal pending for 40 s","since":"2025-03-04T09:29:20Z"}],
-                   "updatedAt":"2025-03-04T09:30:00Z"},
+                   "updatedAt":"2025-03-04T09:30:00Z","stalledLeftOut":0},
                  "maintenance":{"reason":"kernel patch","requestedBy":"operator","since":"2025-03-04T09:20:00Z","until":"2025-03-04T10:20:00Z",
                    "generation":2,"active":false,"endedAt":"2025-03-04T09:28:00Z","endCause":"replaced-by-drain"}}
                 """;
@@ -159,7 +159,7 @@ class AdminApiWireTest {
                      {"node":"N3","name":"worker-3","rates":{"requestsPerSecond":0.0,"failedPerSecond":0.0,"requests":0,"failed":0}}],
                    "notReporting":["N6"]},
                  "workersByState":{"provisioning":1,"active":4,"draining":1,"disabled":1},"nodes":7,"alive":6,"movesInFlight":2,
-                 "drains":[%s]}
+                 "drains":[%s],"drainsLeftOut":0}
                 """.formatted(Json.mapper().writeValueAsString(DRAIN));
 
         assertThat(read(partition, PartitionView.class)).isEqualTo(PARTITION);

@@ -457,6 +457,9 @@ function updateDrainPanel(panel, drain, node) {
     stuck[i] !== null ? h('span', { class: 'stuck', 'data-testid': 'stuck-for', data: { seconds: stuck[i] }, text: ` stuck for ${duration(stuck[i])}` })
       : null,
     s.since ? h('span', { class: 'since', text: ` (since ${time(s.since)})` }) : null));
+  if ((drain.stalledLeftOut ?? 0) > 0) {
+    items.push(h('li', { 'data-testid': 'stalled-left-out', text: `and ${drain.stalledLeftOut} more partitions` }));
+  }
   panel.stalled.replaceChildren(...items);
   panel.stalled.hidden = items.length === 0;
 }
