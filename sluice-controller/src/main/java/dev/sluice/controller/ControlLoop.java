@@ -129,7 +129,7 @@ final class ControlLoop {
         this.publisher = new StatusPublisher(new StatusWriter(documents, metadata.events(), fence, statusWrites), fence, leaderId, metrics, config);
         this.drains = new DrainTracker(documents, publisher, config);
         this.groups = new DrainGroups(documents, publisher, metrics);
-        this.drained = new DrainedWorkers(metadata);
+        this.drained = new DrainedWorkers(metadata, clock);
         this.maintenance = new MaintenanceKeeper(metadata, config.limits().deadNodeGrace(), metrics);
         this.rollouts = new RolloutDriver(metadata, dataPlane, maintenance, metrics);
         this.moves = new MoveBook(stepper, observer, publisher, metrics);

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * More workers drain at once than the status lists: the status lists the most telling and counts the rest, and every
- * drain's own document says, pass after pass, what the status's counts say of its worker, to the end.
+ * drain's own document says, pass after pass, what the status's counts say of its worker, to the end; and the workers a
+ * pass finds drained are disabled together.
  */
 class DrainDocumentsTest {
 
@@ -54,6 +55,13 @@ class DrainDocumentsTest {
             }
 
             assertThat(group.nodes()).allMatch(node -> cluster.state(node) == WorkerState.DISABLED);
+            // The workers a pass found drained are disabled in one write of the nodes configuration, not one each.
+            List<dev.sluice.model.AuditRecord> disabled = cluster.events(dev.sluice.model.EventKind.NODE_TRANSITION).stream()
+                    .map(logged -> logged.event().transition()).filter(record -> record.to() == WorkerState.DISABLED).toList();
+            assertThat(disabled).hasSize(55);
+            long versions = disabled.stream().map(dev.sluice.model.AuditRecord::version).distinct().count();
+            System.out.printf("the 55 drained workers were disabled in %d version(s) of the nodes configuration%n", versions);
+            assertThat(versions).isLessThan(55);
             assertThat(compared).as("drains compared with the status's counts").isGreaterThan(55 * 5);
             Map<NodeId, DrainProgress> ended = documents.drainProgress();
             assertThat(ended).containsOnlyKeys(group.nodes());

@@ -141,6 +141,7 @@ public final class NodesConfiguration {
             case NodesChange.RegisterNode register -> applyRegister(register);
             case NodesChange.TransitionWorker transition -> applyTransition(transition);
             case NodesChange.TransitionWorkers transitions -> applyTransitions(transitions);
+            case NodesChange.TransitionEach each -> applyEach(each);
             case NodesChange.RemoveNode remove -> applyRemove(remove);
             case NodesChange.StartMaintenance start -> applyStartMaintenance(start);
             case NodesChange.EndMaintenance end -> applyEndMaintenance(end);
@@ -185,42 +186,87 @@ public final class NodesConfiguration {
         return new ChangeResult.Refused(Refusal.simple(RefusalKind.REGISTRATION_CONFLICT, node, message));
     }
 
+    /**
+     * One worker's transition judged against this configuration: refused or unchanged ({@code result}), or allowed
+     * ({@code node} and {@code event} as the next version has them).
+     */
+    private record Judged(ChangeResult result, NodeConfig node, ClusterEvent event) {
+        static Judged not(ChangeResult result) {
+            return new Judged(result, null, null);
+        }
+
+        boolean allowed() {
+            return result == null;
+        }
+    }
+
     private ChangeResult applyTransition(NodesChange.TransitionWorker request) {
+        Judged judged = judge(request);
+        return judged.allowed() ? new ChangeResult.Changed(withNode(version.next(), judged.node()), judged.node(), judged.event()) : judged.result();
+    }
+
+    /**
+     * Several workers' transitions in one version, each judged alone; those refused or unchanged are left out. Unless
+     * one is allowed, the first one's own result.
+     */
+    private ChangeResult applyEach(NodesChange.TransitionEach request) {
+        TreeMap<NodeId, NodeConfig> updated = new TreeMap<>(byId);
+        List<ClusterEvent> events = new ArrayList<>();
+        NodeConfig firstChanged = null;
+        ChangeResult firstResult = null;
+        for (NodesChange.TransitionWorker transition : request.transitions()) {
+            Judged judged = judge(transition);
+            if (!judged.allowed()) {
+                firstResult = firstResult == null ? judged.result() : firstResult;
+                continue;
+            }
+            updated.put(judged.node().nodeId(), judged.node());
+            events.add(judged.event());
+            firstChanged = firstChanged == null ? judged.node() : firstChanged;
+        }
+        if (events.isEmpty()) {
+            return firstResult;
+        }
+        NodesConfiguration next = new NodesConfiguration(version.next(), List.copyOf(updated.values()), tombstones);
+        return new ChangeResult.Changed(next, firstChanged, events.getFirst(), events.subList(1, events.size()));
+    }
+
+    private Judged judge(NodesChange.TransitionWorker request) {
         NodeConfig node = byId.get(request.node().id());
         if (node == null) {
             String why = isRemoved(request.node().id()) ? " (it was removed)" : "";
-            return new ChangeResult.Refused(Refusal.simple(RefusalKind.UNKNOWN_NODE, request.node().id(),
-                    "unknown node " + request.node().id() + why));
+            return Judged.not(new ChangeResult.Refused(Refusal.simple(RefusalKind.UNKNOWN_NODE, request.node().id(),
+                    "unknown node " + request.node().id() + why)));
         }
         WorkerState from = node.workerState();
         WorkerState to = request.target();
         if (from == to && node.lastStateChange().requestId().equals(request.requestId())) {
-            return new ChangeResult.Unchanged(node, true);
+            return Judged.not(new ChangeResult.Unchanged(node, true));
         }
         if (node.id().generation() != request.node().generation()) {
-            return refuse(RefusalKind.STALE_GENERATION, node, request,
+            return Judged.not(refuse(RefusalKind.STALE_GENERATION, node, request,
                     "node " + node.id().id() + " restarted since the request was made (request for " + request.node()
-                            + ", now " + node.id() + "); look at its state again and retry", List.of());
+                            + ", now " + node.id() + "); look at its state again and retry", List.of()));
         }
         TransitionTable.Cell cell = TransitionTable.cell(from, to);
         if (cell.isNoOp()) {
-            return new ChangeResult.Unchanged(node, false);
+            return Judged.not(new ChangeResult.Unchanged(node, false));
         }
         if (!cell.legal()) {
-            return refuse(RefusalKind.ILLEGAL_TRANSITION, node, request,
-                    "cannot move " + node.id().id() + " from " + from + " to " + to + ": " + cell.hint(), List.of());
+            return Judged.not(refuse(RefusalKind.ILLEGAL_TRANSITION, node, request,
+                    "cannot move " + node.id().id() + " from " + from + " to " + to + ": " + cell.hint(), List.of()));
         }
         TransitionTable.Permission permission = cell.permission(request.actor());
         if (permission == TransitionTable.Permission.NOT_PERMITTED) {
-            return refuse(RefusalKind.ACTOR_NOT_PERMITTED, node, request,
+            return Judged.not(refuse(RefusalKind.ACTOR_NOT_PERMITTED, node, request,
                     "the " + request.actor() + " may not move " + node.id().id() + " from " + from + " to " + to
-                            + (cell.hint().isEmpty() ? "" : ": " + cell.hint()), List.of());
+                            + (cell.hint().isEmpty() ? "" : ": " + cell.hint()), List.of()));
         }
         boolean forced = false;
         if (permission == TransitionTable.Permission.FORCE_ONLY) {
             if (!request.force()) {
-                return refuse(RefusalKind.NEEDS_FORCE, node, request,
-                        node.id().id() + " goes from " + from + " to " + to + " only when forced: " + cell.hint(), List.of());
+                return Judged.not(refuse(RefusalKind.NEEDS_FORCE, node, request,
+                        node.id().id() + " goes from " + from + " to " + to + " only when forced: " + cell.hint(), List.of()));
             }
             forced = true;
         }
@@ -232,8 +278,8 @@ public final class NodesConfiguration {
                         ? request.facts().drainPrecheck().blocking()
                         : List.of();
                 String forceHint = cell.guard().skippableByForce() && request.actor() == Actor.OPERATOR ? "; forcing it does it anyway" : "";
-                return refuse(RefusalKind.GUARD_FAILED, node, request,
-                        node.id().id() + " cannot go from " + from + " to " + to + " now: " + guardFailure + forceHint, blocking);
+                return Judged.not(refuse(RefusalKind.GUARD_FAILED, node, request,
+                        node.id().id() + " cannot go from " + from + " to " + to + " now: " + guardFailure + forceHint, blocking));
             }
             forced = true;
         }
@@ -258,7 +304,7 @@ public final class NodesConfiguration {
             changed = changed.withMaintenance(maintenance.ended(request.at(), cause, request.actor()));
             event = event.withMessage(event.message() + "; its maintenance ends (" + cause + ")");
         }
-        return new ChangeResult.Changed(withNode(nextVersion, changed), changed, event);
+        return new Judged(null, changed, event);
     }
 
     /**

@@ -122,4 +122,45 @@ class GroupTransitionTest {
         assertThat(cancelled.events().getLast().kind()).isEqualTo(EventKind.DRAIN_GROUP_CANCELLED);
         assertThat(cancelled.events().getLast().message()).isEqualTo("drain d-1 cancelled: 2 of 2 worker(s) back to active by operator");
     }
+
+    private static NodesChange.TransitionWorker disable(GenerationalNodeId node, int stillNamedIn) {
+        return new NodesChange.TransitionWorker(node, WorkerState.DISABLED, Actor.CONTROLLER, "drained", false,
+                GuardFacts.NONE.withEmptied(new GuardFacts.EmptiedEvidence(stillNamedIn, 0, Version.of(9))), "disable-1", NOW);
+    }
+
+    /** Four workers draining since version 3. */
+    private static NodesConfiguration fourDraining() {
+        List<NodeConfig> nodes = new ArrayList<>();
+        for (int id = 1; id <= 4; id++) {
+            nodes.add(worker(id, 1, WorkerState.DRAINING, "r" + id));
+        }
+        return new NodesConfiguration(Version.of(9), nodes, List.of());
+    }
+
+    /**
+     * The controller disables the workers a pass found drained in one version, each judged alone: one whose guard fails
+     * (still named in a replica set), one restarted since (a newer generation) and one already disabled by this request
+     * are left out, and the others are written with an audit record each, all of the one version.
+     */
+    @Test
+    void drainedWorkersAreDisabledInOneVersionEachJudgedAloneTheRefusedLeftOut() {
+        NodesConfiguration before = fourDraining();
+        ChangeResult result = before.apply(new NodesChange.TransitionEach(List.of(disable(n(1), 0), disable(n(2), 1),
+                disable(new GenerationalNodeId(NodeId.of(3), 2), 0), disable(n(4), 0))));
+
+        ChangeResult.Changed changed = (ChangeResult.Changed) result;
+        assertThat(changed.next().version()).isEqualTo(Version.of(10));
+        assertThat(changed.next().workers()).extracting(NodeConfig::workerState)
+                .containsExactly(WorkerState.DISABLED, WorkerState.DRAINING, WorkerState.DRAINING, WorkerState.DISABLED);
+        List<AuditRecord> records = changed.events().stream().map(ClusterEvent::transition).toList();
+        assertThat(records).extracting(r -> r.node().id()).containsExactly(NodeId.of(1), NodeId.of(4));
+        assertThat(records).allSatisfy(r -> assertThat(r.version()).isEqualTo(Version.of(10)));
+
+        // Asked again (a retry after a lost reply): the two written are this request's own, the others still refused.
+        ChangeResult again = changed.next().apply(new NodesChange.TransitionEach(List.of(disable(n(1), 0), disable(n(4), 0))));
+        assertThat(again).isEqualTo(new ChangeResult.Unchanged(changed.next().find(NodeId.of(1)).orElseThrow(), true));
+        ChangeResult none = before.apply(new NodesChange.TransitionEach(List.of(disable(n(2), 1))));
+        assertThat(none).isInstanceOf(ChangeResult.Refused.class);
+        assertThat(((ChangeResult.Refused) none).refusal().message()).contains("still in 1 replica set(s)");
+    }
 }
