@@ -216,11 +216,19 @@ final class DrainTracker {
 
     /** What {@link #stallOf} asks of a partition at rest before it looks at its placement: both periods passed. */
     private boolean explainedLongEnough(PartitionId partition, PassFacts facts) {
-        MoveMemory memory = facts.memories().get(partition);
-        Instant since = memory == null ? facts.now() : memory.progressAt();
         Instant explainedFrom = explainedSince.get(partition);
-        return explainedFrom != null && !since.plus(config.stallAfter()).isAfter(facts.now())
-                && !explainedFrom.plus(config.stallAfter()).isAfter(facts.now());
+        return explainedFrom != null && stallPeriodPassed(lastProgress(partition, facts), facts.now()) && stallPeriodPassed(explainedFrom, facts.now());
+    }
+
+    /** When {@code partition} last made progress: now if nothing is remembered of it. */
+    private static Instant lastProgress(PartitionId partition, PassFacts facts) {
+        MoveMemory memory = facts.memories().get(partition);
+        return memory == null ? facts.now() : memory.progressAt();
+    }
+
+    /** Whether the stall period has passed since {@code from}. */
+    private boolean stallPeriodPassed(Instant from, Instant now) {
+        return !from.plus(config.stallAfter()).isAfter(now);
     }
 
     private DrainProgress progressOf(NodeConfig node, DrainRecord record, Emptiness emptiness, PassFacts facts,
@@ -263,9 +271,8 @@ final class DrainTracker {
     private Optional<DrainProgress.StalledPartition> stallOf(NodeId draining, Placement placement, PassFacts facts,
             Map<PartitionId, Explanation> explained) {
         PartitionId partition = placement.partition();
-        MoveMemory memory = facts.memories().get(partition);
-        Instant since = memory == null ? facts.now() : memory.progressAt();
-        if (since.plus(config.stallAfter()).isAfter(facts.now())) {
+        Instant since = lastProgress(partition, facts);
+        if (!stallPeriodPassed(since, facts.now())) {
             return Optional.empty();
         }
         if (placement.hasNext()) {
@@ -278,7 +285,7 @@ final class DrainTracker {
         }
         Explanation explanation = explained.get(partition);
         Instant explainedFrom = explainedSince.get(partition);
-        if (explanation == null || explainedFrom.plus(config.stallAfter()).isAfter(facts.now())) {
+        if (explanation == null || !stallPeriodPassed(explainedFrom, facts.now())) {
             return Optional.empty();
         }
         Instant stalledSince = explainedFrom.isAfter(since) ? explainedFrom : since;
@@ -295,7 +302,7 @@ final class DrainTracker {
         if (left == null) {
             return List.of();
         }
-        boolean periodPassed = !left.plus(config.stallAfter()).isAfter(now);
+        boolean periodPassed = stallPeriodPassed(left, now);
         List<DrainProgress.StalledPartition> stalled = new ArrayList<>();
         switch (emptiness.holding()) {
             case Emptiness.Holding.NotRunning notRunning -> { }

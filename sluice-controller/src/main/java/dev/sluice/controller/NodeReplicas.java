@@ -88,10 +88,6 @@ public final class NodeReplicas {
         return replicas.containsKey(partition);
     }
 
-    public long leaderships() {
-        return ledPartitions.length;
-    }
-
     /** How many partitions the report says the worker leads; {@link #ledPartition} and {@link #ledTerm} index them. */
     int ledCount() {
         return ledPartitions.length;

@@ -301,8 +301,8 @@ final class Observer implements Observed {
             wrong.add("leaders kept for " + claims.leaders().size() + " partitions disagree with those of the reports (" + derived.size() + ")");
         }
         for (NodeReplicas report : counted.values()) {
-            if (claims.claimedBy(report.node()) != report.leaderships()) {
-                wrong.add(report.node() + " leads " + report.leaderships() + " by its report, " + claims.claimedBy(report.node()) + " by the claims");
+            if (claims.claimedBy(report.node()) != report.ledCount()) {
+                wrong.add(report.node() + " leads " + report.ledCount() + " by its report, " + claims.claimedBy(report.node()) + " by the claims");
             }
         }
         return wrong;
