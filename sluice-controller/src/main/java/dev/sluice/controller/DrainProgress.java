@@ -67,14 +67,6 @@ public record DrainProgress(
                 ratePerMinute, etaSeconds, stalled, stalledPartitions, waitingFor, updatedAt, null, 0);
     }
 
-    /** A drain listing all of {@code stalledPartitions} up to {@link #MAX_STALLED_LISTED}, counting the rest. */
-    public DrainProgress(NodeId node, GenerationalNodeId incarnation, String name, WorkerState state, Instant startedAt, Instant completedAt,
-            int replicasAtStart, int replicasRemaining, int leadershipsRemaining, int movesInFlight, int movesDone, double ratePerMinute, Long etaSeconds,
-            boolean stalled, List<StalledPartition> stalledPartitions, String waitingFor, Instant updatedAt, NodeId replacedBy) {
-        this(node, incarnation, name, state, startedAt, completedAt, replicasAtStart, replicasRemaining, leadershipsRemaining, movesInFlight, movesDone,
-                ratePerMinute, etaSeconds, stalled, stalledPartitions, waitingFor, updatedAt, replacedBy, 0);
-    }
-
     public DrainProgress {
         Objects.requireNonNull(node, "node");
         Objects.requireNonNull(state, "state");

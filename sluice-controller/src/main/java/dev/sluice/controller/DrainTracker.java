@@ -264,7 +264,7 @@ final class DrainTracker {
         }
         return new DrainProgress(id, node.id(), node.name(), node.workerState(), record.startedAt(), record.completedAt(), record.replicasAtStart(),
                 naming, emptiness.led().size(), inFlight, done, perMinute, etaSeconds, isStalled, stalled,
-                record.running() && !emptiness.holdsNothing() ? emptiness.blocker(now) : null, now, record.replacedBy());
+                record.running() && !emptiness.holdsNothing() ? emptiness.blocker(now) : null, now, record.replacedBy(), 0);
     }
 
     /** Why one partition naming the draining worker is stuck, if it is and has been for the stall period. */

@@ -58,14 +58,6 @@ public record DrainView(
                 ratePerMinute, etaSeconds, stalled, stalledPartitions, waitingFor, updatedAt, null, 0);
     }
 
-    /** A drain listing every partition it is stalled on. */
-    public DrainView(NodeId node, GenerationalNodeId incarnation, String name, WorkerState state, Instant startedAt, Instant completedAt,
-            int replicasAtStart, int replicasRemaining, int leadershipsRemaining, int movesInFlight, int movesDone, double ratePerMinute, Long etaSeconds,
-            boolean stalled, List<StalledPartition> stalledPartitions, String waitingFor, Instant updatedAt, String replacedBy) {
-        this(node, incarnation, name, state, startedAt, completedAt, replicasAtStart, replicasRemaining, leadershipsRemaining, movesInFlight, movesDone,
-                ratePerMinute, etaSeconds, stalled, stalledPartitions, waitingFor, updatedAt, replacedBy, 0);
-    }
-
     /** How many partitions the drain is stalled on: those listed and those left out. */
     public int stalledCount() {
         return stalledPartitions.size() + stalledLeftOut;
