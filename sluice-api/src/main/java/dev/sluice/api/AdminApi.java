@@ -805,12 +805,37 @@ public final class AdminApi {
 
     // ------------------------------------------------------------------ helpers
 
-    /** One consistent-enough read of everything the views need. */
-    private record Snapshot(NodesConfiguration nodes, Set<NodeId> alive, Map<PartitionId, VersionedPlacement> placements,
-            Optional<ControllerStatus> status) {}
+    /**
+     * One consistent-enough read of everything the views need. The placements are read when first asked for: the node
+     * and cluster views count from the controller's status and need them only when no controller published one, and at a
+     * million partitions reading them all took the dashboard's every poll of the nodes.
+     */
+    private record Snapshot(NodesConfiguration nodes, Set<NodeId> alive, PlacementsOnDemand onDemand, Optional<ControllerStatus> status) {
+
+        Map<PartitionId, VersionedPlacement> placements() {
+            return onDemand.get();
+        }
+    }
+
+    /** Every placement, read from the store when first asked for, once. */
+    private static final class PlacementsOnDemand {
+        private final ClusterMetadata metadata;
+        private Map<PartitionId, VersionedPlacement> read;
+
+        PlacementsOnDemand(ClusterMetadata metadata) {
+            this.metadata = metadata;
+        }
+
+        Map<PartitionId, VersionedPlacement> get() {
+            if (read == null) {
+                read = metadata.placements().readAll();
+            }
+            return read;
+        }
+    }
 
     private Snapshot snapshot() {
-        return new Snapshot(metadata.nodes().current(), metadata.liveness().readAll().keySet(), metadata.placements().readAll(), controller.status());
+        return new Snapshot(metadata.nodes().current(), metadata.liveness().readAll().keySet(), new PlacementsOnDemand(metadata), controller.status());
     }
 
     private NodeView view(NodeConfig node, Snapshot snapshot) {

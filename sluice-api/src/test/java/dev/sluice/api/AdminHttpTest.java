@@ -59,7 +59,22 @@ class AdminHttpTest {
 
     private static final String TOKEN = "s3cret-token";
 
+    /** Reads of placement documents, counted so a test can tell which routes read them. */
+    private final java.util.concurrent.atomic.AtomicInteger placementReads = new java.util.concurrent.atomic.AtomicInteger();
     private final InMemoryMetadataStore store = new InMemoryMetadataStore();
+    /** The store as the API sees it: every call passed on, those naming placements counted. */
+    private final dev.sluice.metadata.MetadataStore storeAsTheApiSeesIt = (dev.sluice.metadata.MetadataStore) java.lang.reflect.Proxy.newProxyInstance(
+            dev.sluice.metadata.MetadataStore.class.getClassLoader(), new Class<?>[] {dev.sluice.metadata.MetadataStore.class}, (proxy, method, args) -> {
+                if (args != null && args.length > 0 && args[0] instanceof String key
+                        && (key.equals(dev.sluice.metadata.MetadataKeys.PLACEMENTS) || key.startsWith(dev.sluice.metadata.MetadataKeys.PLACEMENTS + "/"))) {
+                    placementReads.incrementAndGet();
+                }
+                try {
+                    return method.invoke(store, args);
+                } catch (java.lang.reflect.InvocationTargetException thrown) {
+                    throw thrown.getCause();
+                }
+            });
     private final List<InMemoryMetadataStore> sessions = new ArrayList<>();
     private final ClusterMetadata metadata = new ClusterMetadata(store, Clock.systemUTC());
     private final HttpClient http = HttpClient.newHttpClient();
@@ -81,7 +96,8 @@ class AdminHttpTest {
             List<NodeId> members = List.of(NodeId.of(1 + p % 4), NodeId.of(1 + (p + 1) % 4), NodeId.of(1 + (p + 2) % 4));
             metadata.placements().write(Placement.stable(PartitionId.of(p), members, members.getFirst(), Version.of(8)), 0, null, List.of());
         }
-        AdminApi api = new AdminApi("test", metadata, new Lifecycle(metadata, SchedulerLimits.DEFAULTS, Clock.systemUTC()));
+        ClusterMetadata apiMetadata = new ClusterMetadata(storeAsTheApiSeesIt, Clock.systemUTC());
+        AdminApi api = new AdminApi("test", apiMetadata, new Lifecycle(apiMetadata, SchedulerLimits.DEFAULTS, Clock.systemUTC()));
         server = Javalin.create(config -> AdminHttp.install(config, api, Optional.of(TOKEN))).start("127.0.0.1", 0);
         base = "http://127.0.0.1:" + server.port();
     }
@@ -337,6 +353,33 @@ class AdminHttpTest {
         assertThat(cluster.get("drains")).hasSize(1);
         assertThat(cluster.get("drains").get(0).get("node").asText()).isEqualTo("N2");
         assertThat(cluster.get("drainsLeftOut").asInt()).isEqualTo(1);
+    }
+
+    /**
+     * The node and cluster views count from the controller's status: with one published they read no placement (at a
+     * million partitions each of the dashboard's polls read them all); without one they count from the placements.
+     */
+    @Test
+    void theNodeAndClusterViewsReadNoPlacementWhenTheControllerPublishedItsCounts() throws Exception {
+        assertThat(json(get("/api/v1/nodes")).get(0).get("replicas").asInt()).isEqualTo(18);
+        assertThat(placementReads.get()).as("no status: counted from the placements").isPositive();
+
+        List<dev.sluice.controller.ControllerStatus.WorkerCounts> counts = new ArrayList<>();
+        for (int n = 1; n <= 4; n++) {
+            counts.add(new dev.sluice.controller.ControllerStatus.WorkerCounts(NodeId.of(n), 18, 6));
+        }
+        dev.sluice.controller.ControllerStatus status = new dev.sluice.controller.ControllerStatus("controller-a", 1, java.time.Instant.EPOCH, 1, 5,
+                List.of(), List.of(), List.of(), counts);
+        store.put(dev.sluice.controller.ControllerDocuments.STATUS, new dev.sluice.metadata.DocumentCodec<>(dev.sluice.controller.ControllerStatus.class,
+                "controller status", 1).encode(status), dev.sluice.metadata.Precondition.NONE);
+        placementReads.set(0);
+
+        assertThat(json(get("/api/v1/nodes")).get(0).get("replicas").asInt()).isEqualTo(18);
+        assertThat(json(get("/api/v1/nodes/N2")).get("leaderships").asInt()).isEqualTo(6);
+        assertThat(json(get("/api/v1/cluster")).get("movesInFlight").asInt()).isZero();
+        assertThat(placementReads.get()).isZero();
+        assertThat(json(get("/api/v1/partitions"))).hasSize(24);
+        assertThat(placementReads.get()).as("the partitions' list reads them").isPositive();
     }
 
     /** Each of these was accepted (and acted on) or answered 500 before; each must be a 400 that changes nothing. */
