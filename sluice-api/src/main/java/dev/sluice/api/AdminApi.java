@@ -605,11 +605,35 @@ public final class AdminApi {
 
     // ------------------------------------------------------------------ partitions
 
-    public ApiResponse partitions() {
-        Snapshot snapshot = snapshot();
+    /**
+     * Every partition, or with {@code limit} (a count, 1 or more) the first that many by id, read alone: the dashboard's
+     * map shows at most a few hundred, and at a million partitions reading every placement took each of its polls.
+     */
+    public ApiResponse partitions(String limit) {
+        Optional<ControllerStatus> status = controller.status();
+        Map<PartitionId, VersionedPlacement> placements;
+        if (limit == null || limit.isBlank()) {
+            placements = metadata.placements().readAll();
+        } else {
+            int count;
+            try {
+                count = Integer.parseInt(limit.trim());
+            } catch (NumberFormatException malformed) {
+                count = 0;
+            }
+            if (count < 1) {
+                return ApiResponse.error(400, "bad-request", "'limit' must be a count of partitions, 1 or more, got " + limit);
+            }
+            int partitions = metadata.partitionTable().read().map(PartitionTable::partitionCount).orElse(0);
+            List<PartitionId> first = new ArrayList<>();
+            for (int p = 0; p < Math.min(count, partitions); p++) {
+                first.add(PartitionId.of(p));
+            }
+            placements = metadata.placements().readSome(first);
+        }
         List<PartitionView> views = new ArrayList<>();
-        for (VersionedPlacement versioned : snapshot.placements().values()) {
-            views.add(view(versioned.placement(), snapshot.status()));
+        for (VersionedPlacement versioned : placements.values()) {
+            views.add(view(versioned.placement(), status));
         }
         return ApiResponse.ok(views);
     }

@@ -124,7 +124,7 @@ public final class AdminHttp {
         // No body: what happens is the node's own setting, and the answer says it.
         config.routes.post("/api/v1/nodes/{node}/shutdown", ctx -> http.answer(ctx, started, api -> api.shutdown(ctx.pathParam("node"),
                 Optional.ofNullable(ctx.header("Authorization")), Optional.ofNullable(ctx.header(AdminApi.FORWARDED_BY_HEADER)))));
-        config.routes.get("/api/v1/partitions", ctx -> http.answer(ctx, started, AdminApi::partitions));
+        config.routes.get("/api/v1/partitions", ctx -> http.answer(ctx, started, api -> api.partitions(ctx.queryParam("limit"))));
         config.routes.get("/api/v1/partitions/{partition}", ctx -> http.answer(ctx, started, api -> api.partition(ctx.pathParam("partition"),
                 Optional.ofNullable(ctx.header("Authorization")))));
         config.routes.post("/api/v1/partitions/{partition}/freeze", ctx -> http.withBoundedBody(ctx,

@@ -65,8 +65,9 @@ class AdminHttpTest {
     /** The store as the API sees it: every call passed on, those naming placements counted. */
     private final dev.sluice.metadata.MetadataStore storeAsTheApiSeesIt = (dev.sluice.metadata.MetadataStore) java.lang.reflect.Proxy.newProxyInstance(
             dev.sluice.metadata.MetadataStore.class.getClassLoader(), new Class<?>[] {dev.sluice.metadata.MetadataStore.class}, (proxy, method, args) -> {
-                if (args != null && args.length > 0 && args[0] instanceof String key
-                        && (key.equals(dev.sluice.metadata.MetadataKeys.PLACEMENTS) || key.startsWith(dev.sluice.metadata.MetadataKeys.PLACEMENTS + "/"))) {
+                Object first = args == null || args.length == 0 ? null : args[0];
+                // A call naming placements (a key or several, as a batched read does) is one read.
+                if (first instanceof java.util.Collection<?> keys ? keys.stream().anyMatch(AdminHttpTest::placementKey) : placementKey(first)) {
                     placementReads.incrementAndGet();
                 }
                 try {
@@ -80,6 +81,11 @@ class AdminHttpTest {
     private final HttpClient http = HttpClient.newHttpClient();
     private Javalin server;
     private String base;
+
+    private static boolean placementKey(Object key) {
+        return key instanceof String text
+                && (text.equals(dev.sluice.metadata.MetadataKeys.PLACEMENTS) || text.startsWith(dev.sluice.metadata.MetadataKeys.PLACEMENTS + "/"));
+    }
 
     @BeforeEach
     void start() {
@@ -380,6 +386,25 @@ class AdminHttpTest {
         assertThat(placementReads.get()).isZero();
         assertThat(json(get("/api/v1/partitions"))).hasSize(24);
         assertThat(placementReads.get()).as("the partitions' list reads them").isPositive();
+    }
+
+    /** The dashboard's map asks for the first partitions only, and only those are read. */
+    @Test
+    void theFirstPartitionsAreReadAloneAndABadLimitIsRefused() throws Exception {
+        placementReads.set(0);
+        JsonNode first = json(get("/api/v1/partitions?limit=5"));
+        assertThat(first).extracting(p -> p.get("id").asText()).containsExactly("P0", "P1", "P2", "P3", "P4");
+        assertThat(placementReads.get()).as("one batched read of five keys, not a listing of every placement").isEqualTo(1);
+        assertThat(json(get("/api/v1/partitions?limit=1000"))).hasSize(24);
+        for (String bad : List.of("0", "-3", "many", "")) {
+            HttpResponse<String> refused = get("/api/v1/partitions?limit=" + bad);
+            if (bad.isEmpty()) {
+                assertThat(refused.statusCode()).as("no limit: every partition").isEqualTo(200);
+                continue;
+            }
+            assertThat(refused.statusCode()).as("limit=%s", bad).isEqualTo(400);
+            assertThat(json(refused).get("message").asText()).contains("'limit' must be a count of partitions");
+        }
     }
 
     /** Each of these was accepted (and acted on) or answered 500 before; each must be a 400 that changes nothing. */

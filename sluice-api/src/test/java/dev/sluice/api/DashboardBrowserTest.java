@@ -225,6 +225,17 @@ class DashboardBrowserTest {
                 .as("%s stays inside its card or panel", element.getText()).isTrue();
     }
 
+    /** The map of a cluster larger than it shows says so: the first partitions, of how many. */
+    @Test
+    void theMapOfALargerClusterSaysItShowsTheFirstPartitions() {
+        browser.open(cluster.baseUrl() + FAST);
+        browser.visible("#partition-map .col-head[data-partition=P31]");
+        assertThat(driver().findElement(By.cssSelector("[data-testid=map-note]")).isDisplayed()).as("every partition shown").isFalse();
+
+        cluster.claimPartitions(1_000_000);
+        browser.shows("[data-testid=map-note]", "The first " + FakeCluster.PARTITIONS + " of 1000000 partitions.");
+    }
+
     @Test
     void aWrongTokenAndARefusalAreShownWithTheServersMessage() {
         browser.open(cluster.baseUrl() + FAST);

@@ -259,6 +259,7 @@ final class FakeCluster implements AutoCloseable {
     private boolean metadataDown;
     private Duration stallHeld;
     private boolean clientsReported;
+    private int claimedPartitions = PARTITIONS;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final Javalin server;
 
@@ -351,6 +352,14 @@ final class FakeCluster implements AutoCloseable {
         stallHeld = duration;
     }
 
+    /**
+     * Makes the cluster view say it has {@code count} partitions, more than the fake serves: as a real cluster larger than
+     * what the dashboard's map asks for answers its first partitions only.
+     */
+    synchronized void claimPartitions(int count) {
+        claimedPartitions = count;
+    }
+
     /** Whether the cluster view has client-impact numbers ({@link #CLIENTS}) or none yet. */
     synchronized void reportClients(boolean reported) {
         clientsReported = reported;
@@ -429,7 +438,7 @@ final class FakeCluster implements AutoCloseable {
         workers.values().forEach(w -> byState.merge(w.state, 1, Integer::sum));
         int alive = (int) workers.values().stream().filter(w -> w.alive).count();
         int moving = (int) partitions.stream().filter(p -> !p.next.isEmpty()).count();
-        return ApiResponse.ok(new ClusterView("fake", PARTITIONS, REPLICAS, 2,
+        return ApiResponse.ok(new ClusterView("fake", claimedPartitions, REPLICAS, 2,
                 new ControllerView("N2", 3, now, 100 + steps, 12),
                 clientsReported ? new ClientImpactView(now, 10.0, CLIENTS_TOTAL, CLIENTS, List.of("N7")) : null,
                 byState, workers.size(), alive, moving,

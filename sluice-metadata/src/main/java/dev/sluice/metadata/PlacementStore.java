@@ -262,6 +262,15 @@ public final class PlacementStore {
         return store.get(key).map(stored -> new VersionedPlacement(decode(key, stored.value(), partition), stored.version()));
     }
 
+    /** The placements of those of {@code partitions} that have one, by partition, in one batched read. */
+    public Map<PartitionId, VersionedPlacement> readSome(java.util.Collection<PartitionId> partitions) {
+        PlacementLayout layout = layout();
+        Map<PartitionId, VersionedPlacement> some = new TreeMap<>();
+        store.getAll(partitions.stream().map(layout::key).toList(), PLACEMENT_BYTES_MAX).forEach((key, stored) -> PlacementLayout.partitionOf(key)
+                .ifPresent(partition -> some.put(partition, new VersionedPlacement(decode(key, stored.value(), partition), stored.version()))));
+        return some;
+    }
+
     /**
      * Every placement, by partition: one listing of the buckets, then each bucket's records with overlapped reads
      * ({@link MetadataStore#readChildren}). Not one atomic snapshot: each record is as some moment of the read saw it.

@@ -59,6 +59,24 @@ class PlacementStoreTest {
         }
 
         @Test
+        void someOfThePlacementsAreReadInOneGoTheMissingLeftOut() {
+            try (MetadataStore store = newStore()) {
+                ClusterMetadata metadata = new ClusterMetadata(store, () -> Instant.EPOCH);
+                Fence fence = new Fence("fence", store.put("fence", new byte[0], Precondition.NONE));
+                for (int p = 0; p < 5; p++) {
+                    metadata.placements().write(placement(p), 0, null, List.of(fence));
+                }
+
+                Map<PartitionId, PlacementStore.VersionedPlacement> some = metadata.placements().readSome(
+                        List.of(PartitionId.of(1), PartitionId.of(3), PartitionId.of(7)));
+
+                assertThat(some).containsOnlyKeys(PartitionId.of(1), PartitionId.of(3));
+                assertThat(some.get(PartitionId.of(3)).placement()).isEqualTo(placement(3));
+                assertThat(some.get(PartitionId.of(3)).version()).isEqualTo(1);
+            }
+        }
+
+        @Test
         void aRaceOnOnePartitionLeavesItOutAndWritesTheOthers() {
             try (MetadataStore store = newStore()) {
                 ClusterMetadata metadata = new ClusterMetadata(store, () -> Instant.EPOCH);

@@ -113,7 +113,10 @@ const node = (id) => '/api/v1/nodes/' + encodeURIComponent(id);
 
 export const cluster = () => request('GET', '/api/v1/cluster');
 export const nodes = () => request('GET', '/api/v1/nodes');
-export const partitions = () => request('GET', '/api/v1/partitions');
+/** The partitions the map shows at most: a column each, and each poll reads their placements. */
+export const MAP_PARTITIONS = 256;
+/** The first partitions by id, at most MAP_PARTITIONS: a million would take each poll minutes to read. */
+export const partitions = () => request('GET', '/api/v1/partitions?limit=' + MAP_PARTITIONS);
 /** The controller's runtime throttles: changes under way per worker and in the cluster. */
 /**
  * The throttles (stored and in use); null from a node of a release without runtime settings (404), so the rest of the

@@ -161,6 +161,9 @@ function render(cluster, nodes, partitions, events, rollout, groups, settings) {
   renderRollout(rollout, cluster);
   renderThrottles(settings);
   renderMap(partitions, nodes, (kind, partition, nodeId) => openActionDialog(kind, { ...partition, pinTo: nodeId }));
+  const mapNote = document.getElementById('map-note');
+  mapNote.hidden = (cluster.partitions ?? 0) <= partitions.length;
+  mapNote.textContent = mapNote.hidden ? '' : `The first ${partitions.length} of ${cluster.partitions} partitions.`;
   if (status.eventsLast !== null && events.last < status.eventsLast) {
     // The log restarted (a new cluster behind the same address): start the list again.
     clearEvents();
