@@ -266,15 +266,19 @@ public final class ControllerDocuments {
         return records;
     }
 
-    void writeDrain(DrainRecord record, ClusterEvent event, Fence fence) {
+    /** Writes {@code records}, each with its event (the same index of {@code events}), in one commit under {@code fence}. */
+    void writeDrains(List<DrainRecord> records, List<ClusterEvent> events, Fence fence) {
         List<Op> ops = new ArrayList<>();
-        ops.add(Op.put(DRAINS + "/" + record.node(), DRAIN_CODEC.encode(record), Precondition.NONE));
-        if (event != null) {
-            ops.add(metadata.events().appendOp(event));
+        for (int i = 0; i < records.size(); i++) {
+            ops.add(Op.put(DRAINS + "/" + records.get(i).node(), DRAIN_CODEC.encode(records.get(i)), Precondition.NONE));
+            ops.add(metadata.events().appendOp(events.get(i)));
         }
         ops.add(fence.asOp());
         metadata.store().commit(ops);
     }
+
+    /** A drain record and its event take under a kilobyte: this many keep a commit far under ZooKeeper's 1 MB. */
+    static final int DRAIN_RECORDS_PER_COMMIT = 100;
 
     /** Every drain group ever started, running or ended, by id (the store keeps them; each is a few hundred bytes). */
     public Map<String, StoredDrainGroup> drainGroups() {

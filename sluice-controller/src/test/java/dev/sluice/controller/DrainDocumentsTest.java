@@ -25,6 +25,14 @@ class DrainDocumentsTest {
             cluster.runUntil(cluster::settled, 400, "initial placement");
             DrainGroupRequests requests = new DrainGroupRequests(cluster.metadata, new Lifecycle(cluster.metadata, cluster.config.limits(), cluster.clock),
                     cluster.clock);
+            // How many drain records each commit writes.
+            List<Integer> drainRecordsPerCommit = new java.util.ArrayList<>();
+            cluster.interfereBeforeCommits(ops -> {
+                long drainRecords = ops.stream().filter(op -> op.key().startsWith(ControllerDocuments.DRAINS + "/")).count();
+                if (drainRecords > 0) {
+                    drainRecordsPerCommit.add((int) drainRecords);
+                }
+            });
             DrainGroupRequests.Outcome outcome = requests.start(new DrainGroupRequests.Selection(List.of(), "local.zone-a"), null, "zone retired", false,
                     false, Optional.empty());
             DrainGroup group = ((DrainGroupRequests.Outcome.Started) outcome).group();
@@ -55,6 +63,8 @@ class DrainDocumentsTest {
             }
 
             assertThat(group.nodes()).allMatch(node -> cluster.state(node) == WorkerState.DISABLED);
+            // The pass that picks the drain up starts the 55 records in one commit, not one each.
+            assertThat(drainRecordsPerCommit.getFirst()).isEqualTo(55);
             // The workers a pass found drained are disabled in one write of the nodes configuration, not one each.
             List<dev.sluice.model.AuditRecord> disabled = cluster.events(dev.sluice.model.EventKind.NODE_TRANSITION).stream()
                     .map(logged -> logged.event().transition()).filter(record -> record.to() == WorkerState.DISABLED).toList();
