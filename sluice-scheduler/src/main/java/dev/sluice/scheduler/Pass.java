@@ -415,11 +415,33 @@ final class Pass {
             byUrgency[urgency].add(p);
         }
         Scratch scratch = new Scratch();
-        for (IntList partitions : byUrgency) {
+        IntList unplaced = byUrgency[0];
+        for (int i = 0; i < unplaced.size(); i++) {
+            placeInitial(unplaced.get(i), scratch);
+        }
+        for (int urgency = 1; urgency < byUrgency.length; urgency++) {
+            IntList partitions = byUrgency[urgency];
             for (int i = 0; i < partitions.size(); i++) {
                 repairOne(partitions.get(i), scratch);
             }
         }
+    }
+
+    /**
+     * A partition without members, as {@link #repairOne} would place it when its picks fill the set over enough zones,
+     * which they do unless candidates run short — and then {@link #repairOne} places it. A placement from nothing makes a
+     * million of these in a row: on one core the JIT spends about half a second compiling {@link #repairOne}, time the
+     * pass spends running it slowly meanwhile, and this short method is compiled in a fraction of that.
+     */
+    private void placeInitial(int p, Scratch s) {
+        s.keep.clear();
+        s.excluded.clear();
+        IntList picked = pickAdditions(p, s.keep, replicas, s.excluded);
+        if (picked.size() < replicas || zonesOf(picked) < minZones) {
+            repairOne(p, s);
+            return;
+        }
+        commit(p, NONE, picked.toArray(), ChangeKind.INITIAL);
     }
 
     /** Reusable lists for {@link #repairOne}, so a pass over 100,000 partitions allocates little. */
