@@ -117,6 +117,11 @@ final class Pass {
     /** The target and movability, at the snapshot of {@link #partitionsOf}, of each partition written since. */
     private final Map<Integer, int[]> snapshotTarget = new HashMap<>();
     private final java.util.BitSet snapshotMovable = new java.util.BitSet();
+    /**
+     * Set once replica sets are decided: no balancing reads the snapshot after that, and the leader phase touches every
+     * partition of a placement from nothing (a million boxed keys in {@link #snapshotTarget} it would never read).
+     */
+    private boolean snapshotClosed;
     private final IntList skipScratch = new IntList();
     private final IntList usableScratch = new IntList();
     private final IntList pickChosenScratch = new IntList();
@@ -1046,7 +1051,7 @@ final class Pass {
      * first saves what {@code p} looked like then, so a list built later is the one the snapshot would have had.
      */
     private void touch(int p) {
-        if (partitionsOf != null && !visitAll && !snapshotTarget.containsKey(p)) {
+        if (partitionsOf != null && !visitAll && !snapshotClosed && !snapshotTarget.containsKey(p)) {
             snapshotTarget.put(p, target[p]);
             if (movable(p)) {
                 snapshotMovable.set(p);
@@ -1238,6 +1243,7 @@ final class Pass {
      * balanced along shortest chains of transfers (re-routing a leadership that moves anyway is free).
      */
     private void placeLeaders() {
+        snapshotClosed = true;
         java.util.BitSet fixed = index.fixedLeader;
         java.util.BitSet free = index.freeLeader;
         fixed.clear();
