@@ -715,7 +715,7 @@ final class Pass {
         int lowestZone = -1;
         int lowestLoad = Integer.MAX_VALUE;
         for (int i = 0; i < zones; i++) {
-            int z = (first + i) % zones;
+            int z = first + i < zones ? first + i : first + i - zones;
             if (zoneMark[z] != zoneStamp && byZone[z].size() > 0 && load[byZone[z].at(0)] < lowestLoad) {
                 lowestZone = z;
                 lowestLoad = load[byZone[z].at(0)];
@@ -728,7 +728,7 @@ final class Pass {
             }
         }
         for (int i = 0; i < zones; i++) {
-            int z = (first + i) % zones;
+            int z = first + i < zones ? first + i : first + i - zones;
             if (zoneMark[z] == zoneStamp) {
                 continue;
             }
@@ -1290,36 +1290,46 @@ final class Pass {
         }
         for (int i = 0; i < pending.size(); i++) {
             int p = pending.get(i);
-            int best = -1;
-            for (int member : target[p]) {
-                if (memberMayLead(p, member) && (best < 0 || count[member] < count[best])) {
-                    best = member;
-                }
-            }
-            if (best >= 0) {
-                setLeader(p, best, causeOfMove(p), count);
+            if (placeLeader(p, count)) {
                 free.set(p);
-                continue;
-            }
-            int held = originalLeader[p];
-            if (held >= 0 && alive[held] && staysMember(p, held)) {
-                continue;
-            }
-            // No candidate may lead: a partition still needs a leader, and a cordoned member (active, alive, fit but for its
-            // cordon) leads before any other live one. A cordon keeps new load off a worker, not a partition's only way to serve.
-            int fallback = -1;
-            for (int member : target[p]) {
-                if (alive[member] && staysMember(p, member) && (fallback < 0 || mayKeepLeading[member] && !mayKeepLeading[fallback])) {
-                    fallback = member;
-                }
-            }
-            if (fallback >= 0) {
-                setLeader(p, fallback, causeOfMove(p), count);
-            } else if (held < 0 || !alive[held]) {
-                explainNoLeader(p);
             }
         }
         balanceLeaders(count, fixed, free);
+    }
+
+    /**
+     * A leader for {@code p}, whose leader cannot stay: the fit member with the fewest leaderships, else a live member
+     * that stays. Whether the leadership went to a fit member (free for balancing to move again).
+     */
+    private boolean placeLeader(int p, int[] count) {
+        int best = -1;
+        for (int member : target[p]) {
+            if (memberMayLead(p, member) && (best < 0 || count[member] < count[best])) {
+                best = member;
+            }
+        }
+        if (best >= 0) {
+            setLeader(p, best, causeOfMove(p), count);
+            return true;
+        }
+        int held = originalLeader[p];
+        if (held >= 0 && alive[held] && staysMember(p, held)) {
+            return false;
+        }
+        // No candidate may lead: a partition still needs a leader, and a cordoned member (active, alive, fit but for its
+        // cordon) leads before any other live one. A cordon keeps new load off a worker, not a partition's only way to serve.
+        int fallback = -1;
+        for (int member : target[p]) {
+            if (alive[member] && staysMember(p, member) && (fallback < 0 || mayKeepLeading[member] && !mayKeepLeading[fallback])) {
+                fallback = member;
+            }
+        }
+        if (fallback >= 0) {
+            setLeader(p, fallback, causeOfMove(p), count);
+        } else if (held < 0 || !alive[held]) {
+            explainNoLeader(p);
+        }
+        return false;
     }
 
     private void setLeader(int p, int node, LeadershipChange.Cause cause, int[] count) {
@@ -1433,34 +1443,46 @@ final class Pass {
         for (int round = 0; round < FREE_LEADER_SWEEPS; round++) {
             boolean moved = false;
             for (int p = nextIn(free, 0); p >= 0; p = nextIn(free, p + 1)) {
-                int held = leader[p];
-                if (!free.get(p) || fixed.get(p) || held < 0 || !eligible[held]) {
-                    continue;
-                }
-                int best = -1;
-                for (int member : target[p]) {
-                    if (member != held && memberMayLead(p, member) && (best < 0 || count[member] < count[best])) {
-                        best = member;
-                    }
-                }
-                if (best >= 0 && count[held] - count[best] >= 2) {
-                    touch(p);
-                    evenOutMoves.add(p);
-                    evenOutMoves.add(held);
-                    evenOutMoves.add(best);
-                    leader[p] = best;
-                    if (leaderCause[p] == null) {
-                        leaderCause[p] = LeadershipChange.Cause.BALANCE;
-                    }
-                    count[held]--;
-                    count[best]++;
-                    moved = true;
+                if (free.get(p) && !fixed.get(p)) {
+                    moved |= evenOutFreeLeadership(p, count);
                 }
             }
             if (!moved) {
                 return;
             }
         }
+    }
+
+    /**
+     * One partition of {@link #evenOutFreeLeaderships}; whether its leadership moved. A method of its own, as are the
+     * bodies of the other loops over every partition of a placement from nothing: the JIT compiles a short method soon,
+     * and once for every pass, where a loop compiled in place is compiled late on one core and again in the next pass.
+     */
+    private boolean evenOutFreeLeadership(int p, int[] count) {
+        int held = leader[p];
+        if (held < 0 || !eligible[held]) {
+            return false;
+        }
+        int best = -1;
+        for (int member : target[p]) {
+            if (member != held && memberMayLead(p, member) && (best < 0 || count[member] < count[best])) {
+                best = member;
+            }
+        }
+        if (best < 0 || count[held] - count[best] < 2) {
+            return false;
+        }
+        touch(p);
+        evenOutMoves.add(p);
+        evenOutMoves.add(held);
+        evenOutMoves.add(best);
+        leader[p] = best;
+        if (leaderCause[p] == null) {
+            leaderCause[p] = LeadershipChange.Cause.BALANCE;
+        }
+        count[held]--;
+        count[best]++;
+        return true;
     }
 
     /**
@@ -1938,20 +1960,14 @@ final class Pass {
         int newChanges = 0;
         // A partition with a change or a new leader was touched.
         for (int p = nextIn(work.touched, 0); p >= 0; p = nextIn(work.touched, p + 1)) {
-            if (kind[p] == null && (leader[p] < 0 || leader[p] == originalLeader[p])) {
-                continue;
-            }
-            PartitionId partition = partitionId(p);
             if (kind[p] != null) {
-                int chosen = leader[p] >= 0 && IntList.contains(target[p], leader[p]) ? leader[p] : -1;
-                changes.add(new ReplicaSetChange(partition, nodeIds(current[p]), nodeIds(target[p]), chosen < 0 ? null : ids[chosen], kind[p]));
+                changes.add(replicaSetChange(p));
                 if (kind[p] != ChangeKind.REVISE) {
                     newChanges++;
                 }
             }
             if (leader[p] >= 0 && leader[p] != originalLeader[p] && kind[p] != ChangeKind.INITIAL) {
-                LeadershipChange.Cause cause = leaderCause[p] == null ? LeadershipChange.Cause.BALANCE : leaderCause[p];
-                leaderships.add(new LeadershipChange(partition, originalLeader[p] < 0 ? null : ids[originalLeader[p]], ids[leader[p]], cause));
+                leaderships.add(leadershipChange(p));
             }
         }
         explanations.sort(Comparator.comparing(Explanation::partition).thenComparing(Explanation::reason).thenComparing(Explanation::message));
@@ -1980,6 +1996,16 @@ final class Pass {
                 ? new Plan.Summary(0, partitionCount, inFlight, newChanges, throttled, 0, 0, 0, 0)
                 : new Plan.Summary(eligibleCount, partitionCount, inFlight, newChanges, throttled, minLoad, maxLoad, minLeaders, maxLeaders);
         return new Plan(changes, leaderships, explanations, summary);
+    }
+
+    private ReplicaSetChange replicaSetChange(int p) {
+        int chosen = leader[p] >= 0 && IntList.contains(target[p], leader[p]) ? leader[p] : -1;
+        return new ReplicaSetChange(partitionId(p), nodeIds(current[p]), nodeIds(target[p]), chosen < 0 ? null : ids[chosen], kind[p]);
+    }
+
+    private LeadershipChange leadershipChange(int p) {
+        LeadershipChange.Cause cause = leaderCause[p] == null ? LeadershipChange.Cause.BALANCE : leaderCause[p];
+        return new LeadershipChange(partitionId(p), originalLeader[p] < 0 ? null : ids[originalLeader[p]], ids[leader[p]], cause);
     }
 
     // ---------------------------------------------------------------- explanations
