@@ -2194,6 +2194,20 @@ final class Pass {
     }
 
     private List<NodeId> nodeIds(int[] nodes) {
+        // List.of over an array copies it; with up to three elements it takes them as they are (a full placement makes a
+        // million sets of three).
+        switch (nodes.length) {
+            case 0:
+                return List.of();
+            case 1:
+                return List.of(ids[nodes[0]]);
+            case 2:
+                return List.of(ids[nodes[0]], ids[nodes[1]]);
+            case 3:
+                return List.of(ids[nodes[0]], ids[nodes[1]], ids[nodes[2]]);
+            default:
+                break;
+        }
         NodeId[] result = new NodeId[nodes.length];
         for (int i = 0; i < nodes.length; i++) {
             result[i] = ids[nodes[i]];
