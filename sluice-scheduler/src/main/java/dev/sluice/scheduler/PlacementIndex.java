@@ -253,10 +253,15 @@ final class PlacementIndex {
         baseInFlight = 0;
         partitionsOf = new IntList[nodeCount];
         inFlight.clear();
-        Arrays.fill(current, null);
+        // What index gives a partition without placement, for all at once: a first pass has no placements, and on one core
+        // a loop over a million partitions runs interpreted for a while before the JIT compiles it.
+        Arrays.fill(current, NONE);
         Arrays.fill(inFlightNext, null);
+        Arrays.fill(originalLeader, -1);
         for (int p = 0; p < partitionCount; p++) {
-            index(p);
+            if (placement[p] != null) {
+                index(p);
+            }
         }
         rebuild = false;
         judgeAll = true;
@@ -402,8 +407,13 @@ final class PlacementIndex {
         zone = newZone.clone();
         zoneNames = newZoneNames.clone();
         if (judgeAll) {
+            // A partition without placement needs both kinds of attention (judge says so); the others are judged.
+            repairAttention.set(0, partitionCount);
+            leaderAttention.set(0, partitionCount);
             for (int p = 0; p < partitionCount; p++) {
-                judge(p);
+                if (placement[p] != null) {
+                    judge(p);
+                }
             }
             judgeAll = false;
             return;
