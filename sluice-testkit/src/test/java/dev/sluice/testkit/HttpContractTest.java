@@ -149,6 +149,8 @@ class HttpContractTest {
         exchange(base, "GET", "/api/v1/nodes/{node}", "/api/v1/nodes/N1:999", 409);
         exchange(base, "GET", "/api/v1/nodes/{node}/drain", "/api/v1/nodes/N1:999/drain", 409);
         exchange(base, "GET", "/api/v1/partitions", "/api/v1/partitions", 200);
+        exchange(base, "GET", "/api/v1/partitions", "/api/v1/partitions?limit=2", 200);
+        exchange(base, "GET", "/api/v1/partitions", "/api/v1/partitions?limit=0", 400);
         exchange(base, "GET", "/api/v1/partitions/{partition}", "/api/v1/partitions/P0", 200);
         exchange(base, "GET", "/api/v1/partitions/{partition}", "/api/v1/partitions/banana", 400);
         exchange(base, "GET", "/api/v1/partitions/{partition}", "/api/v1/partitions/P99", 404);
