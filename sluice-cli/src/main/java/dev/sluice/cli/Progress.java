@@ -223,6 +223,9 @@ final class Progress {
         StringBuilder text = new StringBuilder();
         drain.stalledPartitions().forEach(s -> text.append(Objects.toString(s.partition(), "-")).append(' ').append(Objects.toString(s.worker(), ""))
                 .append(' ').append(s.reason()).append(';'));
-        return text.append(drain.stalledLeftOut()).toString();
+        if (drain.stalledLeftOut() > 0) {
+            text.append("and ").append(drain.stalledLeftOut()).append(" more;");
+        }
+        return text.toString();
     }
 }

@@ -36,4 +36,18 @@ class ProgressLineTest {
     void aFinishedDrainShowsNoEtaAndNoWait() {
         assertThat(Progress.line(drain("disabled", 0, 0L, null), 24)).doesNotContain("ETA").doesNotContain("waiting");
     }
+
+    /** A drain stalled on more partitions than it lists says how many, and how many more there are. */
+    @Test
+    void aDrainStalledOnMorePartitionsThanItListsSaysHowManyMore() {
+        Instant since = Instant.parse("2025-03-04T09:30:00Z");
+        List<DrainView.StalledPartition> listed = List.of(new DrainView.StalledPartition(dev.sluice.model.PartitionId.of(7), NodeId.of(3),
+                "zone-spread-unsatisfiable", "P7 cannot span 3 zone(s): candidates in 2", since));
+        DrainView stalled = new DrainView(NodeId.of(3), null, "worker-3", WorkerState.DRAINING, since, null, 300, 300, 0, 0, 0, 0.0, null, true, listed,
+                null, since.plusSeconds(60), null, 299);
+        java.io.StringWriter text = new java.io.StringWriter();
+        Progress.printStalled(new java.io.PrintWriter(text), stalled, NodeLabels.from(List.of()));
+        assertThat(text.toString()).startsWith("  STALLED: 300 partition(s) cannot move or be removed:")
+                .contains("P7 on N3 zone-spread-unsatisfiable: P7 cannot span 3 zone(s)").endsWith("    and 299 more (the controller lists the first 1)\n");
+    }
 }
