@@ -140,29 +140,18 @@ public final class ControllerDocuments {
      * drain (or was published before drain documents), from the drains' documents when it leaves some out.
      */
     public Map<NodeId, DrainProgress> drainsOf(Optional<ControllerStatus> status, java.util.Collection<NodeId> nodes) {
-        if (status.isEmpty()) {
-            return Map.of();
-        }
-        if (status.get().drainsLeftOut() == 0) {
-            Map<NodeId, DrainProgress> listed = new TreeMap<>();
-            status.get().drains().stream().filter(drain -> nodes.contains(drain.node())).forEach(drain -> listed.put(drain.node(), drain));
-            return listed;
-        }
-        return nodes.size() == 1 ? drainProgress(nodes.iterator().next()).map(drain -> Map.of(drain.node(), drain)).orElse(Map.of())
-                : drainProgress(nodes);
+        return status.isEmpty() ? Map.of() : status.get().drainsLeftOut() == 0 ? listed(status.get(), nodes::contains) : drainProgress(nodes);
     }
 
     /** Every drain as {@code status} was published with it, by node: see {@link #drainsOf(Optional, java.util.Collection)}. */
     public Map<NodeId, DrainProgress> everyDrainOf(Optional<ControllerStatus> status) {
-        if (status.isEmpty()) {
-            return Map.of();
-        }
-        if (status.get().drainsLeftOut() == 0) {
-            Map<NodeId, DrainProgress> listed = new TreeMap<>();
-            status.get().drains().forEach(drain -> listed.put(drain.node(), drain));
-            return listed;
-        }
-        return drainProgress();
+        return status.isEmpty() ? Map.of() : status.get().drainsLeftOut() == 0 ? listed(status.get(), node -> true) : drainProgress();
+    }
+
+    private static Map<NodeId, DrainProgress> listed(ControllerStatus status, java.util.function.Predicate<NodeId> wanted) {
+        Map<NodeId, DrainProgress> listed = new TreeMap<>();
+        status.drains().stream().filter(drain -> wanted.test(drain.node())).forEach(drain -> listed.put(drain.node(), drain));
+        return listed;
     }
 
     /** The published drains of those of {@code nodes} that have one, by node. */

@@ -88,12 +88,10 @@ public record DrainProgress(
      * it was computed, the rate and the ETA): a drain's document is rewritten when this changes, or when it is old.
      */
     boolean saysTheSameAs(DrainProgress other) {
-        return other != null && node.equals(other.node) && Objects.equals(incarnation, other.incarnation) && Objects.equals(name, other.name)
-                && state == other.state && Objects.equals(startedAt, other.startedAt) && Objects.equals(completedAt, other.completedAt)
-                && replicasAtStart == other.replicasAtStart && replicasRemaining == other.replicasRemaining
-                && leadershipsRemaining == other.leadershipsRemaining && movesInFlight == other.movesInFlight && movesDone == other.movesDone
-                && stalled == other.stalled && stalledPartitions.equals(other.stalledPartitions) && stalledLeftOut == other.stalledLeftOut
-                && Objects.equals(waitingFor, other.waitingFor) && Objects.equals(replacedBy, other.replacedBy);
+        // other with this one's clock-driven parts, compared as records: a field added later takes part without a word here.
+        return other != null && equals(new DrainProgress(other.node, other.incarnation, other.name, other.state, other.startedAt, other.completedAt,
+                other.replicasAtStart, other.replicasRemaining, other.leadershipsRemaining, other.movesInFlight, other.movesDone, ratePerMinute,
+                etaSeconds, other.stalled, other.stalledPartitions, other.waitingFor, updatedAt, other.replacedBy, other.stalledLeftOut));
     }
 
     /**

@@ -189,8 +189,8 @@ final class StatusWriter {
                     dropBeyondCap();
                 }
                 if (!failing) {
-                    log.warn("could not write the controller's status and {} event(s); keeping them for the next try: {}", events.size(),
-                            notWritten.toString());
+                    log.warn("could not write the controller's status, its drains' documents and {} event(s); keeping them for the next try: {}",
+                            events.size(), notWritten.toString());
                 }
                 failing = true;
                 return;

@@ -341,35 +341,33 @@ public final class NodesConfiguration {
             if (drain) {
                 facts = facts.withDrainPrecheck(GuardFacts.DrainPrecheck.PASSED);
             }
-            ChangeResult one = applyTransition(new NodesChange.TransitionWorker(member, request.target(), request.actor(), request.reason(),
+            // Judged without building a configuration per member: the group's one is built once, below.
+            Judged one = judge(new NodesChange.TransitionWorker(member, request.target(), request.actor(), request.reason(),
                     request.force() && !drain, facts, request.requestId(), request.at(), request.credential()));
-            switch (one) {
-                case ChangeResult.Refused refused -> {
-                    return refused;
+            if (one.result() instanceof ChangeResult.Refused refused) {
+                return refused;
+            }
+            if (one.result() instanceof ChangeResult.Unchanged unchanged) {
+                if (unchanged.ownEarlierWrite()) {
+                    own++;
+                } else if (drain) {
+                    // Already draining by another request: it belongs to another drain, and a group is all or nothing.
+                    return new ChangeResult.Refused(new Refusal(RefusalKind.INVALID_REQUEST, label(member.id()) + " is already "
+                            + unchanged.node().workerState() + " (another drain); a group drain takes active workers only",
+                            member.id(), unchanged.node().workerState(), request.target(), List.of(), List.of(), List.of()));
                 }
-                case ChangeResult.Unchanged unchanged -> {
-                    if (unchanged.ownEarlierWrite()) {
-                        own++;
-                    } else if (drain) {
-                        // Already draining by another request: it belongs to another drain, and a group is all or nothing.
-                        return new ChangeResult.Refused(new Refusal(RefusalKind.INVALID_REQUEST, label(member.id()) + " is already "
-                                + unchanged.node().workerState() + " (another drain); a group drain takes active workers only",
-                                member.id(), unchanged.node().workerState(), request.target(), List.of(), List.of(), List.of()));
-                    }
-                }
-                case ChangeResult.Changed changed -> {
-                    AuditRecord record = changed.event().transition();
-                    if (forcedPastPrecheck && record != null && !record.forced()) {
-                        record = new AuditRecord(record.node(), record.nodeName(), record.from(), record.to(), record.actor(), record.reason(), true,
-                                record.at(), record.version(), record.requestId(), record.credential());
-                    }
-                    updated.put(changed.node().nodeId(), changed.node());
-                    events.add(record == null ? changed.event() : ClusterEvent.transition(record).withMessage(changed.event().message()
-                            + (forcedPastPrecheck && !changed.event().message().contains("(forced)") ? " (forced past the set's pre-check)" : "")));
-                    if (firstChanged == null) {
-                        firstChanged = changed.node();
-                    }
-                }
+                continue;
+            }
+            AuditRecord record = one.event().transition();
+            if (forcedPastPrecheck && record != null && !record.forced()) {
+                record = new AuditRecord(record.node(), record.nodeName(), record.from(), record.to(), record.actor(), record.reason(), true,
+                        record.at(), record.version(), record.requestId(), record.credential());
+            }
+            updated.put(one.node().nodeId(), one.node());
+            events.add(record == null ? one.event() : ClusterEvent.transition(record).withMessage(one.event().message()
+                    + (forcedPastPrecheck && !one.event().message().contains("(forced)") ? " (forced past the set's pre-check)" : "")));
+            if (firstChanged == null) {
+                firstChanged = one.node();
             }
         }
         if (events.isEmpty()) {
