@@ -40,6 +40,8 @@ import java.util.function.UnaryOperator;
 public final class DrainGroupApi {
 
     private static final Set<String> START_FIELDS = Set.of("nodes", "zone", "deadlineSeconds", "reason", "force", "dryRun");
+    /** A plan lists at most this many moves, and as many leadership changes, and counts them all: a zone of a large cluster has a million. */
+    static final int MAX_LISTED_CHANGES = 1_000;
 
     private final DrainGroupRequests requests;
     private final ClusterMetadata metadata;
@@ -171,7 +173,7 @@ public final class DrainGroupApi {
                     progress.ratePerMinute(), progress.etaSeconds(), progress.stalled(),
                     progress.stalledPartitions().stream().map(s -> new dev.sluice.wire.DrainView.StalledPartition(s.partition(), s.worker(),
                             s.reason().wireName(), names.apply(s.message()), s.since())).toList(),
-                    group.deadline(), deadline.wireName(), progress.timeLeftSeconds(), true, progress.updatedAt());
+                    group.deadline(), deadline.wireName(), progress.timeLeftSeconds(), true, progress.updatedAt(), group.pending().size());
         }
         List<DrainGroupView.Member> members = group.members().stream().map(member -> new DrainGroupView.Member(member.node(), member.name(),
                 nodes.find(member.node()).map(NodeConfig::workerState).orElse(WorkerState.DISABLED), null)).toList();
@@ -179,11 +181,11 @@ public final class DrainGroupApi {
         DrainDeadline deadline = DrainDeadline.judge(group.deadline(), now, group.state().ended() ? group.endedAt() : null, null, false);
         return new DrainGroupView(group.id(), group.reason(), group.zone(), group.state().wireName(), group.startedAt(), group.endedAt(), members,
                 0, 0, 0, 0, 0, 0, group.state().ended() ? Long.valueOf(0) : null, false, List.of(), group.deadline(), deadline.wireName(),
-                group.deadline() == null ? null : Duration.between(now, group.deadline()).toSeconds(), false, group.updatedAt());
+                group.deadline() == null ? null : Duration.between(now, group.deadline()).toSeconds(), false, group.updatedAt(), group.pending().size());
     }
 
     private DrainGroupPlanView plan(DrainGroupRequests.Plan plan, boolean dryRun, String zone, NodesConfiguration nodes, Optional<String> authorization) {
-        TransferEstimate transfer = transfers.estimate(plan.waves().size() * TransferEstimate.MOVE_ESTIMATE.toSeconds(), plan.dryRun().moves(),
+        TransferEstimate transfer = transfers.estimate(plan.waves().count() * TransferEstimate.MOVE_ESTIMATE.toSeconds(), plan.dryRun().moves(),
                 plan.members().stream().map(DrainGroupRequests.PlannedMember::node).toList(), authorization);
         Map<String, Integer> perWorker = new TreeMap<>();
         plan.dryRun().replicasPerWorker().forEach((node, count) -> perWorker.put(node.toString(), count));
@@ -192,11 +194,11 @@ public final class DrainGroupApi {
         return new DrainGroupPlanView(dryRun, plan.allowed(), zone,
                 plan.members().stream().map(m -> new DrainGroupPlanView.Member(m.node().nodeId(), m.node().name(), m.node().location().toString(),
                         m.replicas(), m.leads(), m.blockingAlone())).toList(),
-                blocking, plan.dryRun().moves().size(), plan.dryRun().moves().stream().map(WireViews::move).toList(),
-                plan.dryRun().leadershipChanges().stream().map(WireViews::leadershipChange).toList(),
-                plan.waves().stream().map(w -> new DrainGroupPlanView.Wave(w.number(), w.moves().stream().map(WireViews::move).toList())).toList(),
+                blocking, plan.dryRun().moves().size(), plan.dryRun().moves().stream().limit(MAX_LISTED_CHANGES).map(WireViews::move).toList(),
+                plan.dryRun().leadershipChanges().stream().limit(MAX_LISTED_CHANGES).map(WireViews::leadershipChange).toList(),
+                plan.waves().listed().stream().map(w -> new DrainGroupPlanView.Wave(w.number(), w.moves().stream().map(WireViews::move).toList())).toList(),
                 plan.leftOut(), perWorker, plan.limits().maxChangesPerNode(), plan.limits().maxChangesInCluster(), transfer.etaSeconds(),
-                AdminApi.transferView(transfer));
+                AdminApi.transferView(transfer), plan.waves().count(), plan.dryRun().leadershipChanges().size());
     }
 
     /** A validated start request. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.metadata.Json;
 import dev.sluice.model.BlockingPartition;
+import dev.sluice.model.NodesChange;
 import dev.sluice.wire.DrainGroupPlanView;
 import dev.sluice.wire.DrainGroupView;
 import java.io.PrintWriter;
@@ -183,7 +184,7 @@ final class DrainsCommand {
                 m.blockingAlone().isEmpty() ? "ok" : m.blockingAlone().size() + " blocking"));
         members.print(out);
         out.printf("  %d replica move(s), %d leadership change(s), in %d wave(s) (at most %d change(s) per worker, %d in the cluster)%n",
-                plan.moves(), plan.leadershipChanges().size(), plan.waves().size(), plan.maxChangesPerNode(), plan.maxChangesInCluster());
+                plan.moves(), plan.leadershipChangesInAll(), plan.wavesInAll(), plan.maxChangesPerNode(), plan.maxChangesInCluster());
         if (plan.transfer() != null) {
             out.printf("  ETA about %s; %s%n", DurationConverter.format(plan.etaSeconds()), TransferLine.of(plan.transfer()));
         }
@@ -192,6 +193,11 @@ final class DrainsCommand {
             plan.waves().forEach(w -> waves.row("  " + w.number(), w.moves().size(),
                     abbreviate(w.moves().stream().map(m -> m.partition() + " " + nodes.of(m.from()) + " → " + nodes.of(m.to())).toList())));
             waves.print(out);
+            int movesListed = plan.waves().stream().mapToInt(w -> w.moves().size()).sum();
+            if (plan.wavesInAll() > plan.waves().size()) {
+                // Waves not listed are counted from the throttles, so their number is a lower bound.
+                out.printf("  and at least %d more wave(s) with %d move(s)%n", plan.wavesInAll() - plan.waves().size(), plan.moves() - movesListed);
+            }
         }
         if (!blocking.isEmpty()) {
             out.println("  blocking partitions:");
@@ -216,6 +222,10 @@ final class DrainsCommand {
             out.printf("  deadline: %s (%s)%n", group.deadline(), deadlineText(group));
         }
         out.println("  " + (group.progressKnown() ? line(group, BAR_WIDTH) : "waiting for the controller to pick the drain up"));
+        if (group.pendingMembers() > 0) {
+            out.printf("  %d worker(s) %s as the controller writes them, %d at a time%n", group.pendingMembers(),
+                    "running".equals(group.state()) ? "still to start draining" : "still to go back to active", NodesChange.TransitionWorkers.MAX_MEMBERS);
+        }
         Table table = new Table("  WORKER", "STATE", "PROGRESS");
         group.members().forEach(m -> table.row("  " + m.label(), m.state().wireName(), m.drain() == null ? "-" : Progress.line(m.drain(), 12)));
         table.print(out);

@@ -128,7 +128,7 @@ final class ControlLoop {
         ControllerDocuments documents = new ControllerDocuments(metadata);
         this.publisher = new StatusPublisher(new StatusWriter(documents, metadata.events(), fence, statusWrites), fence, leaderId, metrics, config);
         this.drains = new DrainTracker(documents, publisher, config);
-        this.groups = new DrainGroups(documents, publisher, metrics);
+        this.groups = new DrainGroups(metadata.nodes(), documents, publisher, metrics);
         this.drained = new DrainedWorkers(metadata, clock);
         this.maintenance = new MaintenanceKeeper(metadata, config.limits().deadNodeGrace(), metrics);
         this.rollouts = new RolloutDriver(metadata, dataPlane, maintenance, metrics);

@@ -9,15 +9,18 @@ import dev.sluice.model.WireNames;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A drain of several workers (or of a zone, or of one worker with a deadline) as one operation, as the cluster
- * stores it ({@code controller/drain-groups/<id>}). It is created in the same atomic commit as the one write of
- * the nodes configuration that makes every member draining, so a group exists exactly when its members began
- * draining together; the controller leader ends it (every member disabled, or taken out of the drain) and
- * records whether its deadline is at risk, under its fence; an operator's cancel ends it in the same commit as
- * the one write that makes its members active again. Everything about it survives a controller failover.
- * Immutable.
+ * stores it ({@code controller/drain-groups/<id>}). It is created in the same atomic commit as the write of the
+ * nodes configuration that makes its members draining — all of them, up to
+ * {@link dev.sluice.model.NodesChange.TransitionWorkers#MAX_MEMBERS}; of a larger group the first
+ * {@link #FIRST_WRITE_MEMBERS}, the others {@link #pending} — so a group exists exactly when its members began draining;
+ * the controller leader makes the pending members draining, a write at a time, ends it (every member disabled, or taken
+ * out of the drain) and records whether its deadline is at risk, under its fence; an operator's cancel ends it in the
+ * same commit as the write that makes its members active again (the controller returns those beyond one write).
+ * Everything about it survives a controller failover. Immutable.
  *
  * @param id unique per group ({@code d-} and 8 hex digits); each member's state change carries {@link #requestId()}
  * @param zone the zone the operator named, or {@code null} when the workers were named
@@ -26,6 +29,8 @@ import java.util.Objects;
  * @param credential the API credential that asked, or {@code null}
  * @param atRisk whether the controller last reported the deadline at risk (or overdue), so a new controller leader
  *     does not report it again
+ * @param pending members whose change of state the controller has still to write, in order: to draining while the
+ *     group runs, back to active once it is cancelled (empty when none; absent from documents before it)
  */
 public record DrainGroup(
         String id,
@@ -39,7 +44,20 @@ public record DrainGroup(
         State state,
         Instant endedAt,
         boolean atRisk,
-        Instant updatedAt) {
+        Instant updatedAt,
+        List<NodeId> pending) {
+
+    /**
+     * The most workers one group may name. Its document lists them all (about 100 bytes each) and must stay well under the
+     * store's 1 MB a value: a zone of a 10,000-worker cluster in three zones fits.
+     */
+    public static final int MAX_MEMBERS = 4_096;
+    /**
+     * How many members of a group larger than one write allows the request itself makes draining, in the commit that
+     * creates the document; the controller writes the others. Fewer than a full write, as the same commit carries the
+     * document listing every member.
+     */
+    public static final int FIRST_WRITE_MEMBERS = 64;
 
     public DrainGroup {
         Objects.requireNonNull(id, "id");
@@ -52,6 +70,7 @@ public record DrainGroup(
         if (members.isEmpty()) {
             throw new IllegalArgumentException("a drain group has at least one member");
         }
+        pending = pending == null ? List.of() : List.copyOf(pending);
     }
 
     /** One worker of the group, as it was when the group began. */
@@ -104,10 +123,19 @@ public record DrainGroup(
     }
 
     DrainGroup ended(State how, Instant now) {
-        return new DrainGroup(id, reason, zone, members, deadline, startedAt, drainVersion, credential, how, now, atRisk, now);
+        return new DrainGroup(id, reason, zone, members, deadline, startedAt, drainVersion, credential, how, now, atRisk, now, pending);
     }
 
     DrainGroup withAtRisk(boolean value, Instant now) {
-        return new DrainGroup(id, reason, zone, members, deadline, startedAt, drainVersion, credential, state, endedAt, value, now);
+        return new DrainGroup(id, reason, zone, members, deadline, startedAt, drainVersion, credential, state, endedAt, value, now, pending);
+    }
+
+    DrainGroup withPending(List<NodeId> value, Instant now) {
+        return new DrainGroup(id, reason, zone, members, deadline, startedAt, drainVersion, credential, state, endedAt, atRisk, now, value);
+    }
+
+    /** The record of {@code node} as a member, if it is one. */
+    Optional<Member> member(NodeId node) {
+        return members.stream().filter(member -> member.node().equals(node)).findFirst();
     }
 }

@@ -20,7 +20,7 @@ import dev.sluice.model.Placement;
 import dev.sluice.model.Refusal;
 import dev.sluice.model.RefusalKind;
 import dev.sluice.model.WorkerState;
-import dev.sluice.scheduler.DrainWave;
+import dev.sluice.scheduler.DrainWaves;
 import dev.sluice.scheduler.DryRunReport;
 import dev.sluice.scheduler.Scheduler;
 import dev.sluice.scheduler.SchedulerInput;
@@ -104,11 +104,11 @@ public final class DrainGroupRequests {
      * What draining the set would do, judged now.
      *
      * @param blocking the partitions that block draining the set together (the combined pre-check); empty: allowed
-     * @param waves the moves grouped in the waves the throttles allow at once
+     * @param waves the moves grouped in the waves the throttles allow at once (the first {@link Scheduler#MAX_WAVES} listed)
      * @param leftOut workers of the zone left out of a zone drain because they are not active, with their state
      * @param limits the throttles the waves follow (the operator's runtime settings over the flags)
      */
-    public record Plan(List<PlannedMember> members, List<BlockingPartition> blocking, List<DrainWave> waves, DryRunReport dryRun,
+    public record Plan(List<PlannedMember> members, List<BlockingPartition> blocking, DrainWaves waves, DryRunReport dryRun,
             List<String> leftOut, SchedulerLimits limits) {
         public boolean allowed() {
             return blocking.isEmpty();
@@ -180,9 +180,13 @@ public final class DrainGroupRequests {
         String id = "d-" + UUID.randomUUID().toString().substring(0, 8);
         Instant until = deadline == null ? null : now.plus(deadline);
         List<DrainGroup.Member> memberRecords = members.stream().map(n -> new DrainGroup.Member(n.nodeId(), n.name(), n.id())).toList();
+        // A group larger than one write of the nodes configuration allows begins with its first members; the controller
+        // makes the others draining, a write at a time, from the document's pending list.
+        int firstWrite = members.size() <= NodesChange.TransitionWorkers.MAX_MEMBERS ? members.size() : DrainGroup.FIRST_WRITE_MEMBERS;
+        List<GenerationalNodeId> incarnations = members.subList(0, firstWrite).stream().map(NodeConfig::id).toList();
+        List<NodeId> pending = members.subList(firstWrite, members.size()).stream().map(NodeConfig::nodeId).toList();
         DrainGroup group = new DrainGroup(id, reason, selection.zone(), memberRecords, until, now, nodes.version().next(),
-                credential.map(CredentialName::toString).orElse(null), DrainGroup.State.RUNNING, null, false, now);
-        List<GenerationalNodeId> incarnations = members.stream().map(NodeConfig::id).toList();
+                credential.map(CredentialName::toString).orElse(null), DrainGroup.State.RUNNING, null, false, now, pending);
         Set<NodeId> set = new LinkedHashSet<>(members.stream().map(NodeConfig::nodeId).toList());
         DrainGroup[] written = {group};
         NodesConfigurationStore.Update update = metadata.nodes().update(current -> {
@@ -193,7 +197,7 @@ public final class DrainGroupRequests {
                     new GuardFacts.DrainPrecheck(blocking), facts, group.requestId(), now, credential.orElse(null));
         }, List.of(), changed -> {
             written[0] = new DrainGroup(id, reason, selection.zone(), memberRecords, until, now, changed.next().version(), group.credential(),
-                    DrainGroup.State.RUNNING, null, false, now);
+                    DrainGroup.State.RUNNING, null, false, now, pending);
             List<Op> ops = new ArrayList<>();
             ops.add(documents.createDrainGroup(written[0]));
             return ops;
@@ -220,7 +224,8 @@ public final class DrainGroupRequests {
                 return new Outcome.Cancelled(group, false, List.of("drain " + id + " had already ended (" + group.state() + ")"));
             }
             Instant now = clock.instant();
-            DrainGroup cancelled = group.ended(DrainGroup.State.CANCELLED, now);
+            // Members not yet made draining stay active: nothing is pending once cancelled but what this write cannot return.
+            DrainGroup[] cancelled = {group.ended(DrainGroup.State.CANCELLED, now).withPending(List.of(), now)};
             List<String> notes = new ArrayList<>();
             try {
                 NodesConfigurationStore.Update update = metadata.nodes().update(current -> {
@@ -237,22 +242,35 @@ public final class DrainGroupRequests {
                                             ? ": it had finished; 'nodes activate' brings it back" : ""));
                         }
                     }
+                    if (notes.size() > MAX_NOTES) {
+                        int more = notes.size() - MAX_NOTES;
+                        notes.subList(MAX_NOTES, notes.size()).clear();
+                        notes.add("and " + more + " more");
+                    }
                     if (back.isEmpty()) {
                         throw new NoMemberDraining();
                     }
-                    return new NodesChange.TransitionWorkers(back, WorkerState.ACTIVE, Actor.OPERATOR, reason.isEmpty() ? "drain " + id + " cancelled"
-                            : reason, false, id, null, Map.of(), "cancel-" + group.requestId(), now, credential.orElse(null));
-                }, List.of(), changed -> List.of(documents.updateDrainGroup(cancelled, stored.get().version())));
+                    // Beyond one write, the controller returns the rest (the document's pending list), a write at a time.
+                    int thisWrite = Math.min(back.size(), NodesChange.TransitionWorkers.MAX_MEMBERS);
+                    List<NodeId> later = back.subList(thisWrite, back.size()).stream().map(GenerationalNodeId::id).toList();
+                    cancelled[0] = cancelled[0].withPending(later, now);
+                    if (!later.isEmpty()) {
+                        notes.add(later.size() + " more worker(s) go back to active as the controller writes them, " + NodesChange.TransitionWorkers.MAX_MEMBERS
+                                + " at a time");
+                    }
+                    return new NodesChange.TransitionWorkers(back.subList(0, thisWrite), WorkerState.ACTIVE, Actor.OPERATOR, reason.isEmpty()
+                            ? "drain " + id + " cancelled" : reason, false, id, null, Map.of(), "cancel-" + group.requestId(), now, credential.orElse(null));
+                }, List.of(), changed -> List.of(documents.updateDrainGroup(cancelled[0], stored.get().version())));
                 return switch (update.result()) {
-                    case ChangeResult.Changed changed -> new Outcome.Cancelled(cancelled, true, List.copyOf(notes));
-                    case ChangeResult.Unchanged unchanged -> new Outcome.Cancelled(find(id).orElse(cancelled), false, List.copyOf(notes));
+                    case ChangeResult.Changed changed -> new Outcome.Cancelled(cancelled[0], true, List.copyOf(notes));
+                    case ChangeResult.Unchanged unchanged -> new Outcome.Cancelled(find(id).orElse(cancelled[0]), false, List.copyOf(notes));
                     case ChangeResult.Refused refused -> new Outcome.Refused(refused.refusal(), null);
                 };
             } catch (NoMemberDraining none) {
                 // Every member already left the drain: mark the group cancelled on its own.
                 try {
-                    documents.writeDrainGroup(cancelled, stored.get().version(), List.of(), null);
-                    return new Outcome.Cancelled(cancelled, true, List.copyOf(notes));
+                    documents.writeDrainGroup(cancelled[0], stored.get().version(), List.of(), null);
+                    return new Outcome.Cancelled(cancelled[0], true, List.copyOf(notes));
                 } catch (PreconditionFailedException moved) {
                     continue;
                 }
@@ -266,6 +284,9 @@ public final class DrainGroupRequests {
         throw new dev.sluice.metadata.MetadataException("gave up cancelling drain " + id + " after " + NodesConfigurationStore.MAX_ATTEMPTS
                 + " conflicting attempts");
     }
+
+    /** The members a cancel's answer names one by one (a zone's group has thousands). */
+    static final int MAX_NOTES = 20;
 
     /** Raised inside the update when no member is draining under the group any more. */
     private static final class NoMemberDraining extends RuntimeException {
@@ -286,8 +307,8 @@ public final class DrainGroupRequests {
         List<NodeConfig> members = new ArrayList<>();
         List<String> leftOut = new ArrayList<>();
         if (named) {
-            if (selection.nodes().size() > NodesChange.TransitionWorkers.MAX_MEMBERS) {
-                return new Chosen(List.of(), List.of(), new Outcome.Invalid("a drain takes at most " + NodesChange.TransitionWorkers.MAX_MEMBERS
+            if (selection.nodes().size() > DrainGroup.MAX_MEMBERS) {
+                return new Chosen(List.of(), List.of(), new Outcome.Invalid("a drain takes at most " + DrainGroup.MAX_MEMBERS
                         + " workers, got " + selection.nodes().size()));
             }
             for (String reference : selection.nodes()) {
@@ -321,6 +342,10 @@ public final class DrainGroupRequests {
             if (members.isEmpty()) {
                 return new Chosen(List.of(), List.of(), new Outcome.Invalid("no worker of zone '" + zone + "' is active: " + String.join(", ", leftOut)));
             }
+            if (members.size() > DrainGroup.MAX_MEMBERS) {
+                return new Chosen(List.of(), List.of(), new Outcome.Invalid("zone '" + zone + "' has " + members.size() + " active workers; a drain takes at most "
+                        + DrainGroup.MAX_MEMBERS + ": drain it as several groups of named workers"));
+            }
         }
         return new Chosen(List.copyOf(members), List.copyOf(leftOut), null);
     }
@@ -329,16 +354,40 @@ public final class DrainGroupRequests {
         SchedulerLimits throttles = limits.get();
         SchedulerInput input = lifecycle.schedulerInput(nodes).withLimits(throttles);
         Set<NodeId> set = new LinkedHashSet<>(members.stream().map(NodeConfig::nodeId).toList());
+        // One walk counts every member's replicas and leaderships: a walk per member was minutes for a zone of a large cluster.
+        Map<NodeId, int[]> held = new HashMap<>();
+        set.forEach(node -> held.put(node, new int[2]));
+        for (Placement placement : input.placements().values()) {
+            for (NodeId member : placement.current()) {
+                countReplica(held, member);
+            }
+            for (NodeId member : placement.next()) {
+                if (!placement.current().contains(member)) {
+                    countReplica(held, member);
+                }
+            }
+            int[] leader = placement.leader() == null ? null : held.get(placement.leader());
+            if (leader != null) {
+                leader[1]++;
+            }
+        }
+        Map<NodeId, List<BlockingPartition>> blockingAlone = Scheduler.drainPrecheckEach(input, set);
         List<PlannedMember> planned = new ArrayList<>();
         for (NodeConfig node : members) {
-            int replicas = (int) input.placements().values().stream().filter(p -> p.names(node.nodeId())).count();
-            int leads = (int) input.placements().values().stream().map(Placement::leader).filter(node.nodeId()::equals).count();
-            planned.add(new PlannedMember(node, replicas, leads, Scheduler.drainPrecheck(input, Set.of(node.nodeId()))));
+            int[] counts = held.get(node.nodeId());
+            planned.add(new PlannedMember(node, counts[0], counts[1], blockingAlone.get(node.nodeId())));
         }
         List<BlockingPartition> blocking = Scheduler.drainPrecheck(input, set);
         DryRunReport dryRun = Scheduler.dryRun(input, new WhatIf(set, Set.of(), List.of()));
-        List<DrainWave> waves = Scheduler.drainWaves(input, set);
+        DrainWaves waves = Scheduler.drainWaves(input, set);
         return new Plan(planned, blocking, waves, dryRun, leftOut, throttles);
+    }
+
+    private static void countReplica(Map<NodeId, int[]> held, NodeId member) {
+        int[] counts = held.get(member);
+        if (counts != null) {
+            counts[0]++;
+        }
     }
 
     private String describeDrain(NodeConfig node) {

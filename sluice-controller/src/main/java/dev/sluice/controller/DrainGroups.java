@@ -1,12 +1,19 @@
 package dev.sluice.controller;
 
 import dev.sluice.metadata.Fence;
+import dev.sluice.metadata.NodesConfigurationStore;
 import dev.sluice.metadata.PreconditionFailedException;
+import dev.sluice.model.Actor;
+import dev.sluice.model.ChangeResult;
 import dev.sluice.model.ClusterEvent;
+import dev.sluice.model.CredentialName;
 import dev.sluice.model.Durations;
 import dev.sluice.model.EventKind;
+import dev.sluice.model.GenerationalNodeId;
+import dev.sluice.model.GuardFacts;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
+import dev.sluice.model.NodesChange;
 import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.WorkerState;
 import java.time.Duration;
@@ -33,6 +40,8 @@ import java.util.TreeMap;
  */
 final class DrainGroups {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DrainGroups.class);
+
     /** How long an ended group's progress stays in the published status, so a CLI following it sees how it ended. */
     static final Duration SHOWN_AFTER_END = Duration.ofMinutes(10);
     /**
@@ -45,6 +54,7 @@ final class DrainGroups {
     /** Deletions in one commit, so a store holding thousands of old groups (from before they were pruned) is cleared over a few passes. */
     static final int MAX_PRUNED_PER_PASS = 100;
 
+    private final NodesConfigurationStore nodesStore;
     private final ControllerDocuments documents;
     private final StatusPublisher publisher;
     private final ControllerMetrics metrics;
@@ -52,7 +62,8 @@ final class DrainGroups {
     /** Groups whose passing of the deadline was reported in this term (a new leader may report it once more). */
     private final Set<String> overdueReported = new HashSet<>();
 
-    DrainGroups(ControllerDocuments documents, StatusPublisher publisher, ControllerMetrics metrics) {
+    DrainGroups(NodesConfigurationStore nodesStore, ControllerDocuments documents, StatusPublisher publisher, ControllerMetrics metrics) {
+        this.nodesStore = nodesStore;
         this.documents = documents;
         this.publisher = publisher;
         this.metrics = metrics;
@@ -66,6 +77,21 @@ final class DrainGroups {
         List<DrainGroupProgress> shown = new ArrayList<>();
         for (String id : new ArrayList<>(new TreeMap<>(groups).keySet())) {
             ControllerDocuments.StoredDrainGroup stored = groups.get(id);
+            if (!stored.group().pending().isEmpty()) {
+                try {
+                    Written written = writePending(stored, fence, now);
+                    stored = written.group();
+                    nodes = written.nodes();
+                    groups.put(id, stored);
+                } catch (PreconditionFailedException moved) {
+                    if (!moved.key().startsWith(ControllerDocuments.DRAIN_GROUPS)) {
+                        throw moved;
+                    }
+                    // A cancel wrote it meanwhile: take the stored one, decide again next pass.
+                    documents.drainGroup(id).ifPresentOrElse(fresh -> groups.put(id, fresh), () -> groups.remove(id));
+                    continue;
+                }
+            }
             DrainGroup group = stored.group();
             if (!group.state().ended()) {
                 try {
@@ -145,6 +171,86 @@ final class DrainGroups {
 
     static final String GROUP_REQUEST_PREFIX = "drain-group-";
 
+    /** A group's document as written, and the nodes configuration after the write. */
+    private record Written(ControllerDocuments.StoredDrainGroup group, NodesConfiguration nodes) {}
+
+    /**
+     * Writes the next of a group's pending changes of state, as many as one write of the nodes configuration takes
+     * ({@link NodesChange.TransitionWorkers#MAX_MEMBERS}), with the group's document in the same commit: a running group's
+     * members made draining, under the pre-check the request judged for the whole group; a cancelled group's returned to
+     * active. A member no longer as the group left it (another incarnation, removed, or no longer in the state it
+     * leaves) is dropped from the list, and an event says so.
+     *
+     * @throws PreconditionFailedException if the group's document changed since it was read (a cancel)
+     */
+    private Written writePending(ControllerDocuments.StoredDrainGroup stored, Fence fence, Instant now) {
+        DrainGroup group = stored.group();
+        boolean running = !group.state().ended();
+        List<NodeId> batch = group.pending().subList(0, Math.min(group.pending().size(), NodesChange.TransitionWorkers.MAX_MEMBERS));
+        DrainGroup next = group.withPending(group.pending().subList(batch.size(), group.pending().size()), now);
+        CredentialName credential = group.credential() == null ? null : CredentialName.of(group.credential());
+        List<String> dropped = new ArrayList<>();
+        NodesConfigurationStore.Update update;
+        try {
+            update = nodesStore.update(current -> {
+                dropped.clear();
+                List<GenerationalNodeId> changing = new ArrayList<>();
+                for (NodeId node : batch) {
+                    Optional<NodeConfig> config = current.find(node);
+                    boolean asLeft = config.isPresent() && (running
+                            ? config.get().workerState() == WorkerState.ACTIVE && group.member(node).map(m -> m.incarnation().equals(config.get().id())).orElse(false)
+                            : config.get().workerState() == WorkerState.DRAINING && config.get().lastStateChange().requestId().equals(group.requestId()));
+                    if (asLeft) {
+                        changing.add(config.get().id());
+                    } else {
+                        dropped.add(current.label(node) + " (" + config.map(c -> c.workerState().toString()).orElse("removed") + ")");
+                    }
+                }
+                if (changing.isEmpty()) {
+                    throw new NothingToWrite();
+                }
+                return running
+                        ? new NodesChange.TransitionWorkers(changing, WorkerState.DRAINING, Actor.OPERATOR, group.reason(), false, group.id(),
+                                GuardFacts.DrainPrecheck.PASSED, Map.of(), group.requestId(), now, credential)
+                        : new NodesChange.TransitionWorkers(changing, WorkerState.ACTIVE, Actor.OPERATOR, "drain " + group.id() + " cancelled", false,
+                                group.id(), null, Map.of(), "cancel-" + group.requestId(), now, credential);
+            }, List.of(fence), changed -> List.of(documents.updateDrainGroup(next, stored.version())));
+        } catch (NothingToWrite nothing) {
+            update = null;
+        }
+        if (update != null && update.result() instanceof ChangeResult.Refused refused) {
+            dropped.add(batch.size() + " worker(s) refused together: " + refused.refusal().message());
+        }
+        List<ClusterEvent> events = dropped.isEmpty() ? List.of()
+                : List.of(ClusterEvent.of(now, running ? EventKind.DRAIN_GROUP_STARTED : EventKind.DRAIN_GROUP_CANCELLED, null, null, "drain " + group.id()
+                        + (running ? " could not make draining: " : " could not return to active: ") + String.join(", ", dropped.subList(0,
+                                Math.min(dropped.size(), 20))) + (dropped.size() > 20 ? " and " + (dropped.size() - 20) + " more" : ""),
+                        Map.of("workers", (long) dropped.size())));
+        NodesConfiguration after;
+        if (update != null && update.result() instanceof ChangeResult.Changed) {
+            if (!events.isEmpty()) {
+                publisher.logEvent(events.getFirst());
+            }
+            after = update.configuration();
+        } else {
+            // Nothing of the batch could change: the document alone drops it.
+            documents.writeDrainGroup(next, stored.version(), events, fence);
+            after = update == null ? nodesStore.current() : update.configuration();
+        }
+        ControllerDocuments.StoredDrainGroup written = documents.drainGroup(group.id()).orElseThrow(() -> new IllegalStateException(
+                "BUG: drain group " + group.id() + " was written and is gone"));
+        log.info("drain {}: {} {} worker(s), {} still pending{}", group.id(), running ? "made draining" : "returned to active", batch.size() - dropped.size(),
+                next.pending().size(), dropped.isEmpty() ? "" : "; dropped " + dropped);
+        return new Written(written, after);
+    }
+
+    /** Raised inside the update when no member of the batch can change any more. */
+    private static final class NothingToWrite extends RuntimeException {
+        NothingToWrite() {
+            super(null, null, false, false);
+        }
+    }
+
     /** One pass of a running group: end it, or record a change of its deadline's standing. Returns it as it is now. */
     private DrainGroup step(ControllerDocuments.StoredDrainGroup stored, NodesConfiguration nodes, Map<NodeId, DrainProgress> byNode, Fence fence,
             Instant now) {
@@ -158,7 +264,7 @@ final class DrainGroups {
             anyDraining |= draining;
             allDisabled &= node.map(n -> n.workerState() == WorkerState.DISABLED).orElse(true);
         }
-        if (!anyDraining) {
+        if (!anyDraining && group.pending().isEmpty()) {
             // Re-read first: an operator's cancel ends it with its own words.
             Optional<ControllerDocuments.StoredDrainGroup> fresh = documents.drainGroup(group.id());
             if (fresh.isEmpty() || fresh.get().group().state().ended()) {

@@ -69,7 +69,7 @@ class DrainGroupSchedulingTest {
         int held = before.get(n(1)) + before.get(n(2)) + before.get(n(3));
 
         assertThat(Scheduler.drainPrecheck(cluster.input(), zone)).isEmpty();
-        List<DrainWave> waves = Scheduler.drainWaves(cluster.input(), zone);
+        List<DrainWave> waves = Scheduler.drainWaves(cluster.input(), zone).listed();
 
         // 4 changes per worker: each of the three leaving workers is in at most 4 at once, so at most 12 a wave; the six
         // receivers (4 each) and the cluster (16) allow that. 24 replicas cannot move in one wave.
@@ -87,7 +87,7 @@ class DrainGroupSchedulingTest {
         int held = cluster.replicasPerNode().get(n(1)) + cluster.replicasPerNode().get(n(2)) + cluster.replicasPerNode().get(n(3));
         cluster.limits(SchedulerLimits.DEFAULTS.withMaxChangesPerNode(1).withMaxChangesInCluster(2));
 
-        List<DrainWave> waves = Scheduler.drainWaves(cluster.input(), zone);
+        List<DrainWave> waves = Scheduler.drainWaves(cluster.input(), zone).listed();
 
         // At most two changes in the cluster at once, one per worker: 24 replicas take about twelve waves.
         assertThat(waves.size()).isGreaterThanOrEqualTo(held / 3);
@@ -114,12 +114,54 @@ class DrainGroupSchedulingTest {
             cluster.limits(SchedulerLimits.DEFAULTS.withMaxChangesPerNode(perNode).withMaxChangesInCluster(inCluster));
             int held = set.stream().mapToInt(node -> cluster.replicasPerNode().getOrDefault(node, 0)).sum();
 
-            List<DrainWave> waves = Scheduler.drainWaves(cluster.input(), set);
+            DrainWaves planned = Scheduler.drainWaves(cluster.input(), set);
 
             String context = "seed " + seed + ", round " + round + ": " + workers + " workers, drain " + set + ", limits " + perNode + "/" + inCluster;
-            assertWithinThrottles(waves, perNode, inCluster, context);
-            assertWavesMoveExactly(waves, set, held);
+            assertWithinThrottles(planned.listed(), perNode, inCluster, context);
+            if (planned.complete()) {
+                assertThat(planned.count()).as(context).isEqualTo(planned.listed().size());
+                assertWavesMoveExactly(planned.listed(), set, held);
+            } else {
+                assertThat(planned.listed()).as(context).hasSize(Scheduler.MAX_WAVES);
+                assertThat(planned.count()).as(context).isGreaterThan(Scheduler.MAX_WAVES);
+                assertThat(planned.listed().stream().mapToInt(w -> w.moves().size()).sum() + planned.movesNotListed()).as(context).isEqualTo(held);
+            }
         }
+    }
+
+    @Test
+    void packingPutsEachChangeInTheFirstWaveWithRoomAndCountsTheWavesItDoesNotList() {
+        // Worker 1 leaves ten partitions for workers 2 and 3 in turn; at 2 changes per worker and 3 in the cluster, worker
+        // 1 allows two changes a wave: five waves. A change of workers 4 → 5 fits beside them in the first.
+        List<ReplicaSetChange> changes = new java.util.ArrayList<>();
+        for (int p = 0; p < 10; p++) {
+            changes.add(change(p, n(1), n(2 + p % 2)));
+        }
+        changes.add(change(10, n(4), n(5)));
+
+        DrainWaves waves = Scheduler.pack(changes, 2, 3);
+
+        assertThat(waves.complete()).isTrue();
+        assertThat(waves.count()).isEqualTo(5);
+        assertThat(waves.listed().getFirst().moves()).extracting(Move::partition)
+                .containsExactly(dev.sluice.model.PartitionId.of(0), dev.sluice.model.PartitionId.of(1), dev.sluice.model.PartitionId.of(10));
+        assertWithinThrottles(waves.listed(), 2, 3, "packed");
+
+        // One change at a time: more changes than waves listed; the count is what the cluster's limit needs.
+        List<ReplicaSetChange> many = new java.util.ArrayList<>();
+        for (int p = 0; p < Scheduler.MAX_WAVES + 10; p++) {
+            many.add(change(p, n(100 + p), n(1_000 + p)));
+        }
+        DrainWaves capped = Scheduler.pack(many, 4, 1);
+        assertThat(capped.listed()).hasSize(Scheduler.MAX_WAVES);
+        assertThat(capped.count()).isEqualTo(Scheduler.MAX_WAVES + 10);
+        assertThat(capped.movesNotListed()).isEqualTo(10);
+        assertThat(capped.complete()).isFalse();
+    }
+
+    private static ReplicaSetChange change(int partition, NodeId from, NodeId to) {
+        return new ReplicaSetChange(dev.sluice.model.PartitionId.of(partition), List.of(from, n(900), n(901)), List.of(to, n(900), n(901)), null,
+                ChangeKind.DRAIN);
     }
 
     /** No wave has more replica-set changes (partitions) than the cluster allows at once, nor a worker in more than its limit. */

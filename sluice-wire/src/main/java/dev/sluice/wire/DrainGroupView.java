@@ -21,6 +21,8 @@ import java.util.List;
  * @param timeLeftSeconds seconds to the deadline (negative past it), or {@code null} without one
  * @param progressKnown whether the controller has published progress for it yet (false just after it started:
  *     the numbers are then zero, not measured)
+ * @param pendingMembers members whose change of state the controller has still to write: of a running group too large
+ *     for one write, those not yet draining; of a cancelled one, those not yet back to active (0 from a server before it)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record DrainGroupView(
@@ -44,7 +46,8 @@ public record DrainGroupView(
         String deadlineStatus,
         Long timeLeftSeconds,
         boolean progressKnown,
-        Instant updatedAt) {
+        Instant updatedAt,
+        int pendingMembers) {
 
     public DrainGroupView {
         members = Lists.copyOrEmpty(members);
