@@ -124,13 +124,13 @@ public final class DrainGroupRequests {
         record Unresolved(NodeResolution resolution) implements Outcome {}
 
         /** Refused (a member not active, the combined pre-check); nothing was written. */
-        record Refused(Refusal refusal, Plan plan) implements Outcome {}
+        record Refused(Refusal refusal) implements Outcome {}
 
         /** A dry-run; nothing was written. */
         record Planned(Plan plan) implements Outcome {}
 
         /** Started ({@code changed}), or found started by this same request. */
-        record Started(DrainGroup group, Plan plan, boolean changed) implements Outcome {}
+        record Started(DrainGroup group, boolean changed) implements Outcome {}
 
         /** Cancelled now ({@code changed}), or had already ended. */
         record Cancelled(DrainGroup group, boolean changed, List<String> notes) implements Outcome {}
@@ -169,13 +169,14 @@ public final class DrainGroupRequests {
                 String more = node.workerState() == WorkerState.DRAINING ? " (" + describeDrain(node) + ")" : "";
                 return new Outcome.Refused(new Refusal(RefusalKind.INVALID_REQUEST, NodeResolution.label(node) + " is " + node.workerState() + more
                         + "; a group drain takes active workers only", node.nodeId(), node.workerState(), WorkerState.DRAINING, List.of(), List.of(),
-                        List.of()), null);
+                        List.of()));
             }
         }
-        Plan plan = plan(nodes, members, chosen.leftOut());
         if (dryRun) {
-            return new Outcome.Planned(plan);
+            return new Outcome.Planned(plan(nodes, members, chosen.leftOut()));
         }
+        // A start answers with the group, not the plan: its write judges the set's pre-check itself (at a zone of 10,000 ×
+        // 1,000,000 the plan took 17 s of the request's CPU).
         Instant now = clock.instant();
         String id = "d-" + UUID.randomUUID().toString().substring(0, 8);
         Instant until = deadline == null ? null : now.plus(deadline);
@@ -203,9 +204,9 @@ public final class DrainGroupRequests {
             return ops;
         });
         return switch (update.result()) {
-            case ChangeResult.Changed changed -> new Outcome.Started(written[0], plan, true);
-            case ChangeResult.Unchanged unchanged -> new Outcome.Started(find(id).orElse(written[0]), plan, false);
-            case ChangeResult.Refused refused -> new Outcome.Refused(refused.refusal(), plan);
+            case ChangeResult.Changed changed -> new Outcome.Started(written[0], true);
+            case ChangeResult.Unchanged unchanged -> new Outcome.Started(find(id).orElse(written[0]), false);
+            case ChangeResult.Refused refused -> new Outcome.Refused(refused.refusal());
         };
     }
 
@@ -264,7 +265,7 @@ public final class DrainGroupRequests {
                 return switch (update.result()) {
                     case ChangeResult.Changed changed -> new Outcome.Cancelled(cancelled[0], true, List.copyOf(notes));
                     case ChangeResult.Unchanged unchanged -> new Outcome.Cancelled(find(id).orElse(cancelled[0]), false, List.copyOf(notes));
-                    case ChangeResult.Refused refused -> new Outcome.Refused(refused.refusal(), null);
+                    case ChangeResult.Refused refused -> new Outcome.Refused(refused.refusal());
                 };
             } catch (NoMemberDraining none) {
                 // Every member already left the drain: mark the group cancelled on its own.
@@ -371,13 +372,15 @@ public final class DrainGroupRequests {
                 leader[1]++;
             }
         }
-        Map<NodeId, List<BlockingPartition>> blockingAlone = Scheduler.drainPrecheckEach(input, set);
+        List<BlockingPartition> blocking = Scheduler.drainPrecheck(input, set);
+        // Each member alone only when the set is refused: a subset leaves every partition at least the places the whole
+        // set does, so when the set may go each member may (and a zone's thousand single checks are not made).
+        Map<NodeId, List<BlockingPartition>> blockingAlone = blocking.isEmpty() ? Map.of() : Scheduler.drainPrecheckEach(input, set);
         List<PlannedMember> planned = new ArrayList<>();
         for (NodeConfig node : members) {
             int[] counts = held.get(node.nodeId());
-            planned.add(new PlannedMember(node, counts[0], counts[1], blockingAlone.get(node.nodeId())));
+            planned.add(new PlannedMember(node, counts[0], counts[1], blockingAlone.getOrDefault(node.nodeId(), List.of())));
         }
-        List<BlockingPartition> blocking = Scheduler.drainPrecheck(input, set);
         DryRunReport dryRun = Scheduler.dryRun(input, new WhatIf(set, Set.of(), List.of()));
         DrainWaves waves = Scheduler.drainWaves(input, set);
         return new Plan(planned, blocking, waves, dryRun, leftOut, throttles);

@@ -46,6 +46,18 @@ class DrainGroupSchedulingTest {
     }
 
     @Test
+    void eachMembersPreCheckOverOneIndexSaysWhatItsOwnPreCheckSays() {
+        // Three workers, three replicas: none may go, each alone blocks every partition; and one more worker lets any go.
+        Fixtures.Cluster three = new Fixtures.Cluster(12, 3, 1).workers(1, 3, "r.a");
+        three.converge(10);
+        Map<NodeId, List<BlockingPartition>> each = Scheduler.drainPrecheckEach(three.input(), List.of(n(1), n(2), n(3)));
+        assertThat(each.keySet()).containsExactly(n(1), n(2), n(3));
+        for (int id = 1; id <= 3; id++) {
+            assertThat(each.get(n(id))).hasSize(12).isEqualTo(Scheduler.drainPrecheck(three.input(), Set.of(n(id))));
+        }
+    }
+
+    @Test
     void aZoneIsRefusedWhenThePartitionsNeedEveryZoneThoughEachOfItsWorkersAloneMayGo() {
         Fixtures.Cluster cluster = nineInThreeZones();
         SchedulerInput input = cluster.input();
@@ -115,6 +127,11 @@ class DrainGroupSchedulingTest {
             int held = set.stream().mapToInt(node -> cluster.replicasPerNode().getOrDefault(node, 0)).sum();
 
             DrainWaves planned = Scheduler.drainWaves(cluster.input(), set);
+            // Each member's pre-check over one index says what a pre-check of that member alone from nothing says.
+            Map<NodeId, List<BlockingPartition>> each = Scheduler.drainPrecheckEach(cluster.input(), set);
+            for (NodeId node : set) {
+                assertThat(each.get(node)).as("seed %d, round %d, %s alone", seed, round, node).isEqualTo(Scheduler.drainPrecheck(cluster.input(), Set.of(node)));
+            }
 
             String context = "seed " + seed + ", round " + round + ": " + workers + " workers, drain " + set + ", limits " + perNode + "/" + inCluster;
             assertWithinThrottles(planned.listed(), perNode, inCluster, context);
