@@ -36,6 +36,12 @@ public final class ControllerMetrics {
     private final TaggedValues movesInFlight;
     private final TaggedValues drainsInProgress;
     private final TaggedValues stalledPartitions;
+    private final TaggedValues stalledCount;
+    /**
+     * The most rows {@code sluice.partitions.stalled} has: a zone drain stalled as a whole (its partitions need the zone)
+     * made 20 rows for each of thousands of draining workers, a series each in every scrape.
+     */
+    static final int MAX_STALLED_ROWS = 200;
     private final TaggedValues replicasRemaining;
     private final TaggedValues workersByState;
     private final TaggedValues replicasPerWorker;
@@ -65,8 +71,11 @@ public final class ControllerMetrics {
         movesInFlight = new TaggedValues(MultiGauge.builder("sluice.moves.in.flight").description("replica-set changes under way").register(registry));
         drainsInProgress = new TaggedValues(MultiGauge.builder("sluice.drains.in.progress").description("workers draining").register(registry));
         stalledPartitions = new TaggedValues(MultiGauge.builder("sluice.partitions.stalled")
-                .description("1 for each stalled partition of a draining worker, tagged with the partition, the worker the reason is about, and the reason")
+                .description("1 for each stalled partition of a draining worker (at most " + MAX_STALLED_ROWS + "), tagged with the partition, "
+                        + "the worker the reason is about, and the reason")
                 .register(registry));
+        stalledCount = new TaggedValues(MultiGauge.builder("sluice.drains.stalled.partitions")
+                .description("stalled partitions of every draining worker, also those sluice.partitions.stalled leaves out").register(registry));
         replicasRemaining = new TaggedValues(MultiGauge.builder("sluice.drain.replicas.remaining").description("replicas a draining worker still holds")
                 .register(registry));
         workersByState = new TaggedValues(MultiGauge.builder("sluice.workers").description("workers per worker state, as the controller leader sees them")
@@ -136,8 +145,8 @@ public final class ControllerMetrics {
 
     /** This node's controller term ended: the cluster-wide gauges go until it leads again. */
     void stoppedLeading() {
-        for (TaggedValues view : List.of(movesInFlight, drainsInProgress, stalledPartitions, replicasRemaining, workersByState, replicasPerWorker,
-                leadersPerWorker, inMaintenance, cordoned, rolloutRunning, drainAtRisk)) {
+        for (TaggedValues view : List.of(movesInFlight, drainsInProgress, stalledPartitions, stalledCount, replicasRemaining, workersByState,
+                replicasPerWorker, leadersPerWorker, inMaintenance, cordoned, rolloutRunning, drainAtRisk)) {
             view.set(Map.of());
         }
         workersObservedIn = null;
@@ -150,10 +159,15 @@ public final class ControllerMetrics {
         int running = 0;
         Map<Tags, Double> stalled = new LinkedHashMap<>();
         Map<Tags, Double> remaining = new LinkedHashMap<>();
+        long stalledInAll = 0;
         for (DrainProgress drain : drains) {
             if (drain.state() == dev.sluice.model.WorkerState.DRAINING) {
                 running++;
+                stalledInAll += drain.stalledCount();
                 for (DrainProgress.StalledPartition partition : drain.stalledPartitions()) {
+                    if (stalled.size() >= MAX_STALLED_ROWS) {
+                        break;
+                    }
                     stalled.put(Tags.of("partition", partition.partition() == null ? "" : partition.partition().toString(),
                             "worker", partition.worker().toString(), "reason", partition.reason().wireName(), "drain", drain.node().toString()), 1.0);
                 }
@@ -163,6 +177,7 @@ public final class ControllerMetrics {
         }
         drainsInProgress.set(Map.of(Tags.empty(), (double) running));
         stalledPartitions.set(stalled);
+        stalledCount.set(Map.of(Tags.empty(), (double) stalledInAll));
         replicasRemaining.set(remaining);
 
         Instant at = status.updatedAt();

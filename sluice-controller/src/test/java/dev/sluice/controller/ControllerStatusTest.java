@@ -243,4 +243,26 @@ class ControllerStatusTest {
             assertThat(documents.status()).hasValueSatisfying(read -> assertThat(read.clients()).isEqualTo(clients));
         }
     }
+
+    /**
+     * A zone drain stalled as a whole (its partitions need the zone) lists stalls for every draining worker: the metric of
+     * stalled partitions keeps 200 rows and a gauge counts them all, so a scrape stays small and says how many there are.
+     */
+    @Test
+    void stalledPartitionsOfAZoneMakeAtMostTwoHundredMetricRowsAndOneGaugeCountsThemAll() {
+        Instant at = Instant.parse("2026-11-30T05:00:00Z");
+        List<DrainProgress> drains = new ArrayList<>();
+        for (int n = 1; n <= 100; n++) {
+            drains.add(drain(n, DrainProgress.MAX_STALLED_LISTED, null, at));
+        }
+        ControllerStatus status = new ControllerStatus("controller-a", 1, at, 1, 5, List.of(), 0, drains, List.of(), 0, everyWorker(100), null,
+                List.of(), null);
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        try (ControllerHarness cluster = new ControllerHarness(3, 3, new dev.sluice.model.ReplicationProperty(3, 1), ControllerConfig.DEFAULTS, 1, "zone-a")) {
+            new ControllerMetrics(registry).observe(status, drains, cluster.metadata.nodes().current());
+        }
+
+        assertThat(registry.find("sluice.partitions.stalled").gauges()).hasSize(ControllerMetrics.MAX_STALLED_ROWS);
+        assertThat(registry.get("sluice.drains.stalled.partitions").gauge().value()).isEqualTo(100.0 * DrainProgress.MAX_STALLED_LISTED);
+    }
 }
