@@ -47,11 +47,17 @@ final class ControllerScale {
 
     private ControllerScale() {}
 
-    public static void main(String[] args) {
+    /** {@code --name value} pairs, by name without the dashes; shared with {@link GroupDrainScale}. */
+    static Map<String, String> options(String[] args) {
         Map<String, String> options = new HashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
             options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
+        return options;
+    }
+
+    public static void main(String[] args) {
+        Map<String, String> options = options(args);
         int workers = Integer.parseInt(options.getOrDefault("workers", "1000"));
         int partitions = Integer.parseInt(options.getOrDefault("partitions", "100000"));
         String drain = options.getOrDefault("drain", "100");

@@ -2,7 +2,6 @@ package dev.sluice.controller;
 
 import dev.sluice.model.ReplicationProperty;
 import java.lang.management.ManagementFactory;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,10 +22,7 @@ final class GroupDrainScale {
     private GroupDrainScale() {}
 
     public static void main(String[] args) {
-        Map<String, String> options = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> options = ControllerScale.options(args);
         int workers = Integer.parseInt(options.getOrDefault("workers", "1000"));
         int partitions = Integer.parseInt(options.getOrDefault("partitions", "100000"));
         int zoneCount = Integer.parseInt(options.getOrDefault("zones", "4"));
