@@ -92,15 +92,19 @@ final class ControlLoop {
     /** The placements as this term last saw them, which changed, which move: so a pass visits what moves, not everything. */
     private final PlacementFeed feed = new PlacementFeed();
     /** Partitions whose placement or observed leader changed since their recorded leader was last brought in step. */
-    private final Set<PartitionId> leaderRecordCandidates = new HashSet<>();
+    private Set<PartitionId> leaderRecordCandidates = new HashSet<>();
     private final PlacementFeed.Cursor leaderRecordCursor = feed.cursor();
     /** Who is named where and who leads what, kept across passes from what changed. */
     private final Emptiness.Index holdings = new Emptiness.Index();
     /** Partitions whose placement or observed leader changed since {@link #holdings} last indexed them. */
-    private final Set<PartitionId> holdingsCandidates = new HashSet<>();
+    private Set<PartitionId> holdingsCandidates = new HashSet<>();
     private final PlacementFeed.Cursor holdingsCursor = feed.cursor();
-    /** Partitions whose planned leader changed since the scheduler last saw them. */
-    private final Set<PartitionId> planCandidates = new HashSet<>();
+    /**
+     * Partitions whose planned leader changed since the scheduler last saw them. These candidate sets are replaced once
+     * handled, not cleared: the first pass of a term fills them with every partition, and clearing walks the table that
+     * left behind (two million slots at a million partitions) every pass after.
+     */
+    private Set<PartitionId> planCandidates = new HashSet<>();
     private final PlacementFeed.Cursor planCursor = feed.cursor();
     /** The partitions with a leadership transfer under way when the last pass planned. */
     private Set<PartitionId> transfersPlanned = Set.of();
@@ -224,7 +228,7 @@ final class ControlLoop {
         // targets, and the next pass moved some on again (a rolling restart: 51 changes where 48 sufficed).
         Function<PartitionId, NodeId> plannedLeaders = moves.leadersAfterTransfers(leaders);
         Plan plan = plan(nodes, live, table.get(), toPlan(table.get(), placements), placements.size(), plannedLeaders, now);
-        planCandidates.clear();
+        planCandidates = new HashSet<>();
         timings.lap("plan");
         decisions.write(plan, placements, nodes, firstPlacementsAllowed, List.of(), now);
         timings.lap("write");
@@ -253,6 +257,7 @@ final class ControlLoop {
         }
         leaderRecordCandidates.addAll(leaderRecordCursor.take());
         decisions.recordLeaders(placements, leaders, leaderRecordCandidates, now);
+        leaderRecordCandidates = new HashSet<>();
         trackMoves(now);
         timings.lap("leaders");
         if (checkKeptSets) {
@@ -351,7 +356,7 @@ final class ControlLoop {
                 holdings.put(versioned.placement(), leaders.get(partition));
             }
         }
-        holdingsCandidates.clear();
+        holdingsCandidates = new HashSet<>();
         if (checkKeptSets) {
             Emptiness.Index walked = new Emptiness.Index(placements.values().stream().map(VersionedPlacement::placement).toList(), leaders);
             for (NodeId node : union(walked.nodes(), holdings.nodes())) {

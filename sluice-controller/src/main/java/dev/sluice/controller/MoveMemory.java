@@ -64,7 +64,8 @@ record MoveMemory(
      * success ignored), and its outcome still says what the group did.
      */
     MoveMemory forMove(List<NodeId> placementNext, Instant now) {
-        if (Set.copyOf(placementNext).equals(Set.copyOf(next))) {
+        // The same list first: asked for every moving partition every pass, and almost always the same move.
+        if (placementNext.equals(next) || Set.copyOf(placementNext).equals(Set.copyOf(next))) {
             return this;
         }
         return new MoveMemory(placementNext, inFlight, null, 0, null, null, null, null, avoidTargets, now, -1);

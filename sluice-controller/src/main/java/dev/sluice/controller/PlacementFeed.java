@@ -24,14 +24,17 @@ import java.util.TreeSet;
 final class PlacementFeed {
 
     /** In partition order, as the pass walks them; the pass's own copy of every placement (see {@link #placements}). */
-    private final java.util.TreeMap<PartitionId, VersionedPlacement> seen = new java.util.TreeMap<>();
+    private final PartitionMap<VersionedPlacement> seen = new PartitionMap<>();
     /** The partitions whose record seen last has a next set, in partition order (the order moves are stepped in). */
     private final TreeSet<PartitionId> moving = new TreeSet<>();
-    /** Records new since {@link #takeChanged}, by partition. */
-    private final Map<PartitionId, VersionedPlacement> changed = new LinkedHashMap<>();
+    /**
+     * Records new since {@link #takeChangedAndMoving}, by partition. Taken maps are replaced, not cleared: after a term's
+     * first pass handed over every placement, clearing one walks a table sized for a million entries every pass.
+     */
+    private Map<PartitionId, VersionedPlacement> changed = new LinkedHashMap<>();
     private final List<PartitionId> removed = new ArrayList<>();
     /** Records written since {@link #takeWritten}. */
-    private final Map<PartitionId, VersionedPlacement> written = new LinkedHashMap<>();
+    private Map<PartitionId, VersionedPlacement> written = new LinkedHashMap<>();
     private final List<Cursor> cursors = new ArrayList<>();
 
     /**
@@ -138,8 +141,8 @@ final class PlacementFeed {
 
     /** The records changed since the last call and those of every moving partition: what the move book must look at. */
     Collection<VersionedPlacement> takeChangedAndMoving() {
-        Map<PartitionId, VersionedPlacement> looked = new LinkedHashMap<>(changed);
-        changed.clear();
+        Map<PartitionId, VersionedPlacement> looked = changed;
+        changed = new LinkedHashMap<>();
         for (PartitionId partition : moving) {
             looked.putIfAbsent(partition, seen.get(partition));
         }
@@ -156,7 +159,7 @@ final class PlacementFeed {
     /** The records written since the last call. */
     Collection<VersionedPlacement> takeWritten() {
         List<VersionedPlacement> taken = List.copyOf(written.values());
-        written.clear();
+        written = new LinkedHashMap<>();
         return taken;
     }
 

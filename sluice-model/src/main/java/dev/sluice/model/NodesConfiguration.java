@@ -25,6 +25,8 @@ public final class NodesConfiguration {
     private final List<Tombstone> tombstones;
     private final Map<NodeId, NodeConfig> byId;
     private final Map<String, NodeConfig> byName;
+    /** {@link #workers()}, made on first use: a controller pass asks for it about ten times, at 10,000 nodes a walk each. */
+    private List<NodeConfig> workers;
 
     /**
      * @throws IllegalArgumentException if the document is inconsistent (duplicate ids or names, a
@@ -116,7 +118,13 @@ public final class NodesConfiguration {
 
     /** Live nodes with the worker role, by id. */
     public List<NodeConfig> workers() {
-        return nodes.stream().filter(NodeConfig::isWorker).toList();
+        // A race makes the same list twice; an immutable list's fields are final, so any thread sees it whole.
+        List<NodeConfig> made = workers;
+        if (made == null) {
+            made = nodes.stream().filter(NodeConfig::isWorker).toList();
+            workers = made;
+        }
+        return made;
     }
 
     public boolean isRemoved(NodeId id) {
