@@ -223,7 +223,7 @@ final class DrainsCommand {
         }
         out.println("  " + (group.progressKnown() ? line(group, BAR_WIDTH) : "waiting for the controller to pick the drain up"));
         if (group.pendingMembers() > 0) {
-            out.printf("  %d worker(s) %s as the controller writes them, %d at a time%n", group.pendingMembers(),
+            out.printf("  %d worker(s) %s as the controller writes them, up to %d at a time%n", group.pendingMembers(),
                     "running".equals(group.state()) ? "still to start draining" : "still to go back to active", NodesChange.TransitionWorkers.MAX_MEMBERS);
         }
         Table table = new Table("  WORKER", "STATE", "PROGRESS");

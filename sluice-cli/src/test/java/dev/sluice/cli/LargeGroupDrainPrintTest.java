@@ -54,7 +54,7 @@ class LargeGroupDrainPrintTest {
 
         String printed = printed(out -> DrainsCommand.print(out, group, NO_NAMES));
 
-        assertThat(printed).contains("236 worker(s) still to start draining as the controller writes them, 256 at a time");
+        assertThat(printed).contains("236 worker(s) still to start draining as the controller writes them, up to 256 at a time");
     }
 
     private static String printed(java.util.function.Consumer<PrintWriter> printing) {

@@ -297,6 +297,11 @@ public final class ControllerDocuments {
         return Op.put(DRAIN_GROUPS + "/" + group.id(), DRAIN_GROUP_CODEC.encode(group), Precondition.DOES_NOT_EXIST);
     }
 
+    /** How many bytes {@code group}'s document takes in the store. */
+    static int drainGroupBytes(DrainGroup group) {
+        return DRAIN_GROUP_CODEC.encode(group).length;
+    }
+
     /** The operation that overwrites {@code group}'s document read at {@code readVersion}. */
     Op updateDrainGroup(DrainGroup group, long readVersion) {
         return Op.put(DRAIN_GROUPS + "/" + group.id(), DRAIN_GROUP_CODEC.encode(group), Precondition.matchesVersion(readVersion));

@@ -58,6 +58,23 @@ public record DrainGroup(
      * document listing every member.
      */
     public static final int FIRST_WRITE_MEMBERS = 64;
+    /**
+     * What one ZooKeeper request may carry (its {@code jute.maxbuffer}, 1 MiB, less room for paths and the fence) and what
+     * one member's change of state adds to it at most (its node's document, audit record and event, each with the
+     * reason): a write of members together with the group's document takes as many as fit.
+     */
+    static final int REQUEST_BYTES_MAX = 950_000;
+    static final int MEMBER_WRITE_BYTES_MAX = 3_500;
+
+    /**
+     * How many members' changes of state may go in one write with a document of {@code documentBytes}: one write's worth
+     * ({@link dev.sluice.model.NodesChange.TransitionWorkers#MAX_MEMBERS}) unless the document (a group of thousands lists
+     * every member) leaves less room, and at least 16.
+     */
+    static int membersPerWrite(int documentBytes) {
+        int fit = (REQUEST_BYTES_MAX - documentBytes) / MEMBER_WRITE_BYTES_MAX;
+        return Math.max(16, Math.min(dev.sluice.model.NodesChange.TransitionWorkers.MAX_MEMBERS, fit));
+    }
 
     public DrainGroup {
         Objects.requireNonNull(id, "id");

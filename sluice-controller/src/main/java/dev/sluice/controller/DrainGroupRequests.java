@@ -252,12 +252,12 @@ public final class DrainGroupRequests {
                         throw new NoMemberDraining();
                     }
                     // Beyond one write, the controller returns the rest (the document's pending list), a write at a time.
-                    int thisWrite = Math.min(back.size(), NodesChange.TransitionWorkers.MAX_MEMBERS);
+                    int thisWrite = Math.min(back.size(), DrainGroup.membersPerWrite(ControllerDocuments.drainGroupBytes(group)));
                     List<NodeId> later = back.subList(thisWrite, back.size()).stream().map(GenerationalNodeId::id).toList();
                     cancelled[0] = cancelled[0].withPending(later, now);
                     if (!later.isEmpty()) {
-                        notes.add(later.size() + " more worker(s) go back to active as the controller writes them, " + NodesChange.TransitionWorkers.MAX_MEMBERS
-                                + " at a time");
+                        notes.add(later.size() + " more worker(s) go back to active as the controller writes them, up to "
+                                + NodesChange.TransitionWorkers.MAX_MEMBERS + " at a time");
                     }
                     return new NodesChange.TransitionWorkers(back.subList(0, thisWrite), WorkerState.ACTIVE, Actor.OPERATOR, reason.isEmpty()
                             ? "drain " + id + " cancelled" : reason, false, id, null, Map.of(), "cancel-" + group.requestId(), now, credential.orElse(null));

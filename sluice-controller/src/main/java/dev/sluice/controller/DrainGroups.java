@@ -175,8 +175,8 @@ final class DrainGroups {
     private record Written(ControllerDocuments.StoredDrainGroup group, NodesConfiguration nodes) {}
 
     /**
-     * Writes the next of a group's pending changes of state, as many as one write of the nodes configuration takes
-     * ({@link NodesChange.TransitionWorkers#MAX_MEMBERS}), with the group's document in the same commit: a running group's
+     * Writes the next of a group's pending changes of state, as many as one write of the nodes configuration takes beside
+     * the group's document ({@link DrainGroup#membersPerWrite}), with the document in the same commit: a running group's
      * members made draining, under the pre-check the request judged for the whole group; a cancelled group's returned to
      * active. A member no longer as the group left it (another incarnation, removed, or no longer in the state it
      * leaves) is dropped from the list, and an event says so.
@@ -186,7 +186,8 @@ final class DrainGroups {
     private Written writePending(ControllerDocuments.StoredDrainGroup stored, Fence fence, Instant now) {
         DrainGroup group = stored.group();
         boolean running = !group.state().ended();
-        List<NodeId> batch = group.pending().subList(0, Math.min(group.pending().size(), NodesChange.TransitionWorkers.MAX_MEMBERS));
+        int perWrite = DrainGroup.membersPerWrite(ControllerDocuments.drainGroupBytes(group));
+        List<NodeId> batch = group.pending().subList(0, Math.min(group.pending().size(), perWrite));
         DrainGroup next = group.withPending(group.pending().subList(batch.size(), group.pending().size()), now);
         CredentialName credential = group.credential() == null ? null : CredentialName.of(group.credential());
         List<String> dropped = new ArrayList<>();

@@ -45,7 +45,19 @@ class LargeDrainGroupTest {
     @Test
     void aZoneOfThreeHundredWorkersStartsWithItsFirstWriteAndTheNextControllerLeaderMakesTheRestDrainingToTheEnd() {
         try (ControllerHarness cluster = settledFourZones()) {
-            DrainGroupRequests.Outcome outcome = requests(cluster).start(new DrainGroupRequests.Selection(List.of(), "local.za"), null, "zone retired",
+            // Every commit that writes the group's document, and how many members' states it wrote: each must fit one
+            // ZooKeeper request with room to spare, and a member must add no more than the bound the batches are sized by.
+            List<long[]> groupCommits = new ArrayList<>();
+            cluster.interfereBeforeCommits(ops -> {
+                long groupBytes = ops.stream().filter(op -> op.key().startsWith(ControllerDocuments.DRAIN_GROUPS + "/")).mapToLong(LargeDrainGroupTest::bytes).sum();
+                if (groupBytes > 0) {
+                    long members = ops.stream().filter(op -> op.key().startsWith(dev.sluice.metadata.MetadataKeys.NODES_BY_ID + "/")).count();
+                    groupCommits.add(new long[] {ops.stream().mapToLong(LargeDrainGroupTest::bytes).sum(), groupBytes, members});
+                }
+            });
+            // The longest reason a request takes, repeated in every member's audit record and event.
+            String reason = "zone retired ".repeat(40).substring(0, 500);
+            DrainGroupRequests.Outcome outcome = requests(cluster).start(new DrainGroupRequests.Selection(List.of(), "local.za"), null, reason,
                     false, false, Optional.empty());
 
             DrainGroup group = ((DrainGroupRequests.Outcome.Started) outcome).group();
@@ -75,7 +87,47 @@ class LargeDrainGroupTest {
             assertThat(stored(cluster, group.id()).state()).isEqualTo(DrainGroup.State.COMPLETED);
             assertThat(inState(cluster, group, WorkerState.DISABLED)).isEqualTo(300);
             assertThat(group.nodes()).allSatisfy(node -> assertThat(cluster.replicasOn(node)).isZero());
+            assertThat(groupCommits).as("the request's write and the controller's").hasSizeGreaterThanOrEqualTo(2);
+            for (long[] commit : groupCommits) {
+                assertThat(commit[0]).isLessThan(DrainGroup.REQUEST_BYTES_MAX);
+                if (commit[2] > 0) {
+                    assertThat((commit[0] - commit[1]) / commit[2]).as("bytes a member's change of state adds").isLessThan(DrainGroup.MEMBER_WRITE_BYTES_MAX);
+                }
+            }
         }
+    }
+
+    @Test
+    void aGroupOfTheMostMembersHasADocumentTheStoreTakesAndWritesOverAHundredMembersBesideIt() {
+        List<DrainGroup.Member> members = new ArrayList<>();
+        List<NodeId> nodes = new ArrayList<>();
+        for (int n = 1; n <= DrainGroup.MAX_MEMBERS; n++) {
+            // Long names: 40 characters each.
+            members.add(new DrainGroup.Member(NodeId.of(100_000 + n), "worker-eu-west-1-rack-17-host-" + (100_000 + n),
+                    new dev.sluice.model.GenerationalNodeId(NodeId.of(100_000 + n), 12)));
+            nodes.add(NodeId.of(100_000 + n));
+        }
+        DrainGroup group = new DrainGroup("d-0000abcd", "r".repeat(500), "eu-west-1.zone-a", members, java.time.Instant.EPOCH, java.time.Instant.EPOCH,
+                dev.sluice.model.Version.of(2), "operator-with-a-long-credential-name", DrainGroup.State.RUNNING, null, false, java.time.Instant.EPOCH,
+                nodes.subList(DrainGroup.FIRST_WRITE_MEMBERS, nodes.size()));
+
+        int bytes = ControllerDocuments.drainGroupBytes(group);
+        System.out.println("a group of " + DrainGroup.MAX_MEMBERS + " members: its document " + bytes + " bytes, " + DrainGroup.membersPerWrite(bytes)
+                + " members a write beside it");
+
+        assertThat(bytes).isLessThan(dev.sluice.metadata.MetadataStore.MAX_VALUE_BYTES / 2);
+        assertThat(DrainGroup.membersPerWrite(bytes)).isBetween(100, NodesChange.TransitionWorkers.MAX_MEMBERS);
+        assertThat(DrainGroup.membersPerWrite(10_000)).isEqualTo(NodesChange.TransitionWorkers.MAX_MEMBERS);
+        assertThat(DrainGroup.membersPerWrite(DrainGroup.REQUEST_BYTES_MAX)).isEqualTo(16);
+    }
+
+    private static long bytes(dev.sluice.metadata.Op op) {
+        long value = switch (op) {
+            case dev.sluice.metadata.Op.Put put -> put.value().length;
+            case dev.sluice.metadata.Op.Append append -> append.value().length;
+            default -> 0;
+        };
+        return op.key().length() + value;
     }
 
     @Test
