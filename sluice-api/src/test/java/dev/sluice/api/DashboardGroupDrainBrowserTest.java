@@ -38,6 +38,7 @@ class DashboardGroupDrainBrowserTest {
     private static final String TOKEN = "group-drain-token";
     private static final String FAST = "/?poll=300";
     private static final DocumentCodec<ControllerStatus> STATUS = new DocumentCodec<>(ControllerStatus.class, "controller status", 1);
+    private static final DocumentCodec<DrainGroup> GROUPS = new DocumentCodec<>(DrainGroup.class, "drain group", 1);
 
     private OfflineCluster cluster;
     private BrowserSession browser;
@@ -129,5 +130,14 @@ class DashboardGroupDrainBrowserTest {
         browser.until(d -> d.findElement(By.cssSelector(card)).getAttribute("data-deadline").equals("overdue") ? true : null);
         assertThat(text(card, "[data-testid=drain-group-deadline]")).isEqualTo("DEADLINE OVERDUE");
         assertThat(text(card, "[data-testid=drain-group-deadline-line]")).endsWith("(passed 1 min 30 s ago)");
+        assertThat(browser.driver().findElements(By.cssSelector(card + " [data-testid=drain-group-pending]"))).as("nothing pending").isEmpty();
+
+        // A group too large for one write lists the members the controller has still to make draining.
+        ControllerDocuments.StoredDrainGroup stored = new ControllerDocuments(cluster.metadata()).drainGroup(id).orElseThrow();
+        DrainGroup group = stored.group();
+        DrainGroup pending = new DrainGroup(group.id(), group.reason(), group.zone(), group.members(), group.deadline(), group.startedAt(),
+                group.drainVersion(), group.credential(), group.state(), group.endedAt(), group.atRisk(), Instant.now(), List.of(NodeId.of(4), NodeId.of(5)));
+        cluster.metadata().store().put(ControllerDocuments.DRAIN_GROUPS + "/" + id, GROUPS.encode(pending), Precondition.matchesVersion(stored.version()));
+        assertThat(text(card, "[data-testid=drain-group-pending]")).isEqualTo("2 workers still to start draining (the controller writes up to 256 at a time)");
     }
 }

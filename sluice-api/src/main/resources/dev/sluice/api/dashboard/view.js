@@ -617,6 +617,11 @@ function drainGroupCard(group, now) {
       ? (group.timeLeftSeconds >= 0 ? ` (${duration(group.timeLeftSeconds)} left)` : ` (passed ${duration(-group.timeLeftSeconds)} ago)`) : '')
     : null;
   const stalled = (group.stalledPartitions ?? []).map((s) => h('li', { text: `${s.partition ?? '-'} on ${s.worker}: ${s.reason} — ${s.message}` }));
+  // A group of more than one write's worth of workers starts (or, cancelled, returns) the rest as the controller writes them.
+  const pending = (group.pendingMembers ?? 0) > 0
+    ? `${group.pendingMembers} worker${group.pendingMembers === 1 ? '' : 's'} still to ${group.state === 'running' ? 'start draining' : 'go back to active'}`
+      + ' (the controller writes up to 256 at a time)'
+    : null;
   const bar = h('div', { class: 'bar' });
   // The style-src policy refuses style attributes; a property set from the script is allowed.
   bar.style.width = `${percent}%`;
@@ -631,6 +636,7 @@ function drainGroupCard(group, now) {
     'aria-valuenow': String(percent), 'aria-label': `drain ${group.id}` }, bar),
   h('div', { class: 'drain-numbers', 'data-testid': 'drain-group-numbers', text: numbers }),
   deadlineLine ? h('div', { class: 'drain-numbers', 'data-testid': 'drain-group-deadline-line', text: deadlineLine }) : null,
+  pending ? h('div', { class: 'drain-numbers', 'data-testid': 'drain-group-pending', text: pending }) : null,
   h('ul', { class: 'drain-group-members', 'data-testid': 'drain-group-members' }, ...members.map((m) => h('li', {
     data: { node: m.node, state: m.state },
     text: `${nodeLabel(m.node, m.name)}: ${m.state}` + (m.drain && m.state === 'draining' ? ` · ${m.drain.replicasRemaining}/${m.drain.replicasAtStart} left` : ''),
