@@ -289,7 +289,8 @@ final class DrainsCommand {
         }
     }
 
-    @Command(name = "cancel", description = "Cancel a running group drain: every worker still draining in it becomes active again in one write;"
+    @Command(name = "cancel", description = "Cancel a running group drain: every worker still draining in it becomes active again in one write"
+            + " (of more than 256, the controller returns the rest);"
             + " moves under way finish. A worker that already finished stays disabled ('nodes activate' brings it back).",
             footer = {"", "Examples:", "  sluice drains cancel d-3f2a9c01", "  sluice drains cancel d-3f2a9c01 --reason 'wrong zone' -o json"},
             mixinStandardHelpOptions = true)

@@ -222,7 +222,8 @@ final class NodesCommand {
     @Command(name = "drain", description = {"Drain workers: their leaderships and replicas move to other active workers, then each becomes disabled by itself.",
         "One worker alone drains as before. Several workers, or --zone, drain as one operation: one combined pre-check of the set"
                 + " (refused, naming the blocking partitions, when the set together would leave a partition without a place), one"
-                + " plan (--dry-run, with the waves the throttles allow), one write making them all draining, one progress, one cancel"
+                + " plan (--dry-run, with the waves the throttles allow), one write making them all draining (of more than 256, the first 64;"
+                + " the controller writes the rest), one progress, one cancel"
                 + " ('sluice drains cancel ID'). --deadline makes the drain say when it is at risk of missing it; it changes nothing else."},
             footer = {"", "Examples:", "  sluice nodes drain N3 --dry-run", "  sluice nodes drain worker-3 --reason 'kernel upgrade' --wait --timeout 10m",
                 "  sluice nodes drain worker-4 worker-5 worker-6 --dry-run", "  sluice nodes drain --zone eu-west.zone-a --deadline 30m --wait",

@@ -9,7 +9,6 @@ import dev.sluice.model.WireNames;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * A drain of several workers (or of a zone, or of one worker with a deadline) as one operation, as the cluster
@@ -149,10 +148,5 @@ public record DrainGroup(
 
     DrainGroup withPending(List<NodeId> value, Instant now) {
         return new DrainGroup(id, reason, zone, members, deadline, startedAt, drainVersion, credential, state, endedAt, atRisk, now, value);
-    }
-
-    /** The record of {@code node} as a member, if it is one. */
-    Optional<Member> member(NodeId node) {
-        return members.stream().filter(member -> member.node().equals(node)).findFirst();
     }
 }

@@ -243,11 +243,9 @@ public final class DrainGroupRequests {
                                             ? ": it had finished; 'nodes activate' brings it back" : ""));
                         }
                     }
-                    if (notes.size() > MAX_NOTES) {
-                        int more = notes.size() - MAX_NOTES;
-                        notes.subList(MAX_NOTES, notes.size()).clear();
-                        notes.add("and " + more + " more");
-                    }
+                    List<String> named = DrainGroups.abbreviated(List.copyOf(notes));
+                    notes.clear();
+                    notes.addAll(named);
                     if (back.isEmpty()) {
                         throw new NoMemberDraining();
                     }
@@ -285,9 +283,6 @@ public final class DrainGroupRequests {
         throw new dev.sluice.metadata.MetadataException("gave up cancelling drain " + id + " after " + NodesConfigurationStore.MAX_ATTEMPTS
                 + " conflicting attempts");
     }
-
-    /** The members a cancel's answer names one by one (a zone's group has thousands). */
-    static final int MAX_NOTES = 20;
 
     /** Raised inside the update when no member is draining under the group any more. */
     private static final class NoMemberDraining extends RuntimeException {

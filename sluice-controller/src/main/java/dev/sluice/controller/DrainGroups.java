@@ -188,6 +188,8 @@ final class DrainGroups {
         boolean running = !group.state().ended();
         int perWrite = DrainGroup.membersPerWrite(ControllerDocuments.drainGroupBytes(group));
         List<NodeId> batch = group.pending().subList(0, Math.min(group.pending().size(), perWrite));
+        Map<NodeId, DrainGroup.Member> members = new HashMap<>();
+        group.members().forEach(member -> members.put(member.node(), member));
         DrainGroup next = group.withPending(group.pending().subList(batch.size(), group.pending().size()), now);
         CredentialName credential = group.credential() == null ? null : CredentialName.of(group.credential());
         List<String> dropped = new ArrayList<>();
@@ -199,7 +201,7 @@ final class DrainGroups {
                 for (NodeId node : batch) {
                     Optional<NodeConfig> config = current.find(node);
                     boolean asLeft = config.isPresent() && (running
-                            ? config.get().workerState() == WorkerState.ACTIVE && group.member(node).map(m -> m.incarnation().equals(config.get().id())).orElse(false)
+                            ? config.get().workerState() == WorkerState.ACTIVE && members.containsKey(node) && members.get(node).incarnation().equals(config.get().id())
                             : config.get().workerState() == WorkerState.DRAINING && config.get().lastStateChange().requestId().equals(group.requestId()));
                     if (asLeft) {
                         changing.add(config.get().id());
@@ -224,8 +226,7 @@ final class DrainGroups {
         }
         List<ClusterEvent> events = dropped.isEmpty() ? List.of()
                 : List.of(ClusterEvent.of(now, running ? EventKind.DRAIN_GROUP_STARTED : EventKind.DRAIN_GROUP_CANCELLED, null, null, "drain " + group.id()
-                        + (running ? " could not make draining: " : " could not return to active: ") + String.join(", ", dropped.subList(0,
-                                Math.min(dropped.size(), 20))) + (dropped.size() > 20 ? " and " + (dropped.size() - 20) + " more" : ""),
+                        + (running ? " could not make draining: " : " could not return to active: ") + String.join(", ", abbreviated(dropped)),
                         Map.of("workers", (long) dropped.size())));
         NodesConfiguration after;
         if (update != null && update.result() instanceof ChangeResult.Changed) {
@@ -243,6 +244,19 @@ final class DrainGroups {
         log.info("drain {}: {} {} worker(s), {} still pending{}", group.id(), running ? "made draining" : "returned to active", batch.size() - dropped.size(),
                 next.pending().size(), dropped.isEmpty() ? "" : "; dropped " + dropped);
         return new Written(written, after);
+    }
+
+    /** The most members a message names one by one: a zone's group has thousands. */
+    static final int MAX_NAMED = 20;
+
+    /** {@code items} up to {@link #MAX_NAMED}, then how many more there are. */
+    static List<String> abbreviated(List<String> items) {
+        if (items.size() <= MAX_NAMED) {
+            return items;
+        }
+        List<String> named = new ArrayList<>(items.subList(0, MAX_NAMED));
+        named.add("and " + (items.size() - MAX_NAMED) + " more");
+        return named;
     }
 
     /** Raised inside the update when no member of the batch can change any more. */

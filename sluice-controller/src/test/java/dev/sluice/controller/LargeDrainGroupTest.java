@@ -150,7 +150,7 @@ class LargeDrainGroupTest {
             assertThat(after.state()).isEqualTo(DrainGroup.State.CANCELLED);
             assertThat(after.pending()).as("what the cancel's write could not return").hasSize(draining - NodesChange.TransitionWorkers.MAX_MEMBERS);
             assertThat(cancelled.notes()).anySatisfy(note -> assertThat(note).contains(after.pending().size() + " more worker(s) go back to active"));
-            assertThat(cancelled.notes()).hasSizeLessThanOrEqualTo(DrainGroupRequests.MAX_NOTES + 2);
+            assertThat(cancelled.notes()).hasSizeLessThanOrEqualTo(DrainGroups.MAX_NAMED + 2);
 
             cluster.runUntil(() -> stored(cluster, group.id()).pending().isEmpty(), 10, "the controller returning the rest");
             assertThat(inState(cluster, group, WorkerState.DRAINING)).as("nothing drains under a cancelled group").isZero();

@@ -156,29 +156,9 @@ public final class Scheduler {
         List<NodeFacts> facts = applyWhatIf(input, whatIf);
         SchedulerLimits lifted = input.limits().unthrottled();
         Map<PartitionId, Placement> placements = completeChangesUnderWay(input.placements());
+        Simulated simulated = simulate(facts, input, placements, lifted);
         List<Move> moves = new ArrayList<>();
-        List<LeadershipChange> leaderships = new ArrayList<>();
-        Plan last = null;
-        int passes = 0;
-        boolean converged = false;
-        // One index across the passes, each pass's changes put into it: a pass then costs what the last one changed.
-        PlacementIndex index = PlacementIndex.of(input.table(), placements, false);
-        while (passes < MAX_DRY_RUN_PASSES) {
-            last = new Pass(facts, index, lifted, input.now()).run();
-            passes++;
-            if (last.hasNoChanges()) {
-                converged = true;
-                break;
-            }
-            for (ReplicaSetChange change : last.replicaSetChanges()) {
-                moves.addAll(movesOf(change));
-                completed(placements, index, change);
-            }
-            for (LeadershipChange change : last.leadershipChanges()) {
-                leaderships.add(change);
-                led(placements, index, change);
-            }
-        }
+        simulated.changes().forEach(change -> moves.addAll(movesOf(change)));
         Map<NodeId, Integer> replicasPerWorker = new TreeMap<>();
         Map<NodeId, Integer> leadersPerWorker = new TreeMap<>();
         for (NodeFacts fact : facts) {
@@ -195,7 +175,40 @@ public final class Scheduler {
                 leadersPerWorker.computeIfPresent(placement.leader(), (id, count) -> count + 1);
             }
         }
-        return new DryRunReport(moves, leaderships, last.explanations(), passes, converged, replicasPerWorker, leadersPerWorker);
+        return new DryRunReport(moves, simulated.leaderships(), simulated.last().explanations(), simulated.passes(), simulated.converged(),
+                replicasPerWorker, leadersPerWorker);
+    }
+
+    /** What {@link #simulate} decided: every change of every pass, in order, and the last pass. */
+    private record Simulated(List<ReplicaSetChange> changes, List<LeadershipChange> leaderships, Plan last, int passes, boolean converged) {}
+
+    /**
+     * Passes under {@code limits} over {@code placements} (which it changes), each one's changes taken as completed, until
+     * one changes nothing or {@link #MAX_DRY_RUN_PASSES} ran. One index serves every pass, each pass's changes put into
+     * it, so a pass costs what the last one changed.
+     */
+    private static Simulated simulate(List<NodeFacts> facts, SchedulerInput input, Map<PartitionId, Placement> placements, SchedulerLimits limits) {
+        PlacementIndex index = PlacementIndex.of(input.table(), placements, false);
+        List<ReplicaSetChange> changes = new ArrayList<>();
+        List<LeadershipChange> leaderships = new ArrayList<>();
+        Plan last = null;
+        int passes = 0;
+        while (passes < MAX_DRY_RUN_PASSES) {
+            last = new Pass(facts, index, limits, input.now()).run();
+            passes++;
+            if (last.hasNoChanges()) {
+                return new Simulated(changes, leaderships, last, passes, true);
+            }
+            for (ReplicaSetChange change : last.replicaSetChanges()) {
+                changes.add(change);
+                completed(placements, index, change);
+            }
+            for (LeadershipChange change : last.leadershipChanges()) {
+                leaderships.add(change);
+                led(placements, index, change);
+            }
+        }
+        return new Simulated(changes, leaderships, last, passes, false);
     }
 
     /**
@@ -268,22 +281,7 @@ public final class Scheduler {
     public static DrainWaves drainWaves(SchedulerInput input, Set<NodeId> toDrain) {
         List<NodeFacts> facts = applyWhatIf(input, new WhatIf(toDrain, Set.of(), List.of()));
         SchedulerLimits lifted = input.limits().unthrottled().withMaxFillMovesPerPass(0);
-        Map<PartitionId, Placement> placements = completeChangesUnderWay(input.placements());
-        PlacementIndex index = PlacementIndex.of(input.table(), placements, false);
-        List<ReplicaSetChange> changes = new ArrayList<>();
-        for (int pass = 0; pass < MAX_DRY_RUN_PASSES; pass++) {
-            Plan plan = new Pass(facts, index, lifted, input.now()).run();
-            if (plan.replicaSetChanges().isEmpty()) {
-                break;
-            }
-            for (ReplicaSetChange change : plan.replicaSetChanges()) {
-                changes.add(change);
-                completed(placements, index, change);
-            }
-            for (LeadershipChange change : plan.leadershipChanges()) {
-                led(placements, index, change);
-            }
-        }
+        List<ReplicaSetChange> changes = simulate(facts, input, completeChangesUnderWay(input.placements()), lifted).changes();
         return pack(changes, input.limits().maxChangesPerNode(), input.limits().maxChangesInCluster());
     }
 
