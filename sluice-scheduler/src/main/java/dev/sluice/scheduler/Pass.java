@@ -108,7 +108,7 @@ final class Pass {
     private int throttled;
 
     private final List<Explanation> explanations = new ArrayList<>();
-    /** Leaderships the free sweep moved, as (partition, from, to) triples in order, for building {@code ledBy} after it. */
+    /** Leaderships the free sweep moved, as (partition, from, to) triples in order, for the {@link LeaderLists} after it. */
     private final IntList evenOutMoves = new IntList();
     /** Partitions each eligible node holds, for balancing; built on first need. */
     private IntList[] partitionsOf;
@@ -1401,6 +1401,7 @@ final class Pass {
             return;
         }
         LeaderPaths paths = null;
+        LeaderPaths freePaths = null;
         // Each round applies a chain, which lowers the sum of squared counts unless the budget cut it short; the cap guards
         // against bugs.
         for (int guard = partitionCount + nodeCount; guard > 0; guard--) {
@@ -1409,18 +1410,29 @@ final class Pass {
             if (max - min <= 1) {
                 return;
             }
-            if (paths == null) {
-                // Only now, when leaderships are uneven, is who leads what over every partition needed: O(P).
-                paths = new LeaderPaths(count, fixed, free, ledBy());
+            LeaderPaths search;
+            if (budget[0] > 0 || oneChainPerSearch) {
+                if (paths == null) {
+                    paths = new LeaderPaths(count, fixed, free, LeaderLists.of(leader, eligible, index, work.touched, evenOutMoves));
+                }
+                search = paths;
+            } else {
+                // With the budget spent only chains of free transfers can be applied: searched over the free leaderships
+                // alone. Searched over all of them, each threshold from the most leaderships down walked every
+                // leadership of every node above it to find the one free transfer, or none: a pass balancing the
+                // leaderships elections left at 10,000 × 1,000,000 took 0.45 s, nine tenths of it there.
+                if (freePaths == null) {
+                    freePaths = new LeaderPaths(count, fixed, free, LeaderLists.ofFree(leader, eligible, free));
+                }
+                search = freePaths;
             }
             boolean found = false;
             for (int threshold = max; threshold - 2 >= min && !found; threshold--) {
-                // With the budget spent, a chain applies only if its first transfer is free, so without a free first hop
-                // the search would walk every leadership for nothing — once per threshold, each pass leaderships are
-                // uneven: at 100 × 10,000 nine tenths of a pass's time went there. Skipping it changes no plan, which
-                // IncrementalSchedulerTest checks against visitAll, the algorithm as it was, which searches every time.
-                found = (budget[0] > 0 || visitAll || paths.mayStartFree(threshold))
-                        && (oneChainPerSearch ? paths.augmentOneChain(threshold, threshold - 2, budget) : paths.augment(threshold, threshold - 2, budget));
+                // With the budget spent, a chain applies only if its first transfer is free: without a free first hop
+                // there is nothing to search. Skipping it changes no plan, which IncrementalSchedulerTest checks against
+                // visitAll, the algorithm as it was, which searches every time.
+                found = (budget[0] > 0 || visitAll || search.mayStartFree(threshold))
+                        && (oneChainPerSearch ? search.augmentOneChain(threshold, threshold - 2, budget) : search.augment(threshold, threshold - 2, budget));
             }
             if (!found) {
                 return;
@@ -1504,39 +1516,6 @@ final class Pass {
     }
 
     /**
-     * Who leads what, per eligible node, as the leader search walks it: partitions in order by their leader before the
-     * free sweep, then each partition the sweep moved, appended to its new leader in the order of the moves (a list may
-     * hold a partition its node no longer leads; the search skips those).
-     */
-    private IntList[] ledBy() {
-        int[] before = leader.clone();
-        for (int i = evenOutMoves.size() - 3; i >= 0; i -= 3) {
-            before[evenOutMoves.get(i)] = evenOutMoves.get(i + 1);
-        }
-        int[] led = new int[nodeCount];
-        for (int p = 0; p < partitionCount; p++) {
-            if (before[p] >= 0) {
-                led[before[p]]++;
-            }
-        }
-        IntList[] ledBy = new IntList[nodeCount];
-        for (int n = 0; n < nodeCount; n++) {
-            if (eligible[n]) {
-                ledBy[n] = new IntList(Math.max(1, led[n]));
-            }
-        }
-        for (int p = 0; p < partitionCount; p++) {
-            if (before[p] >= 0 && eligible[before[p]]) {
-                ledBy[before[p]].add(p);
-            }
-        }
-        for (int i = 0; i < evenOutMoves.size(); i += 3) {
-            ledBy[evenOutMoves.get(i + 2)].add(evenOutMoves.get(i));
-        }
-        return ledBy;
-    }
-
-    /**
      * Shortest (fewest paid transfers) chains of leadership moves from a node with too many leaderships to one with too
      * few: node u → v when u leads a partition v may lead; a transfer through a partition whose leadership moves anyway
      * (free) costs nothing, any other one transfer of the budget.
@@ -1557,7 +1536,7 @@ final class Pass {
         private final int[] count;
         private final java.util.BitSet fixed;
         private final java.util.BitSet free;
-        private final IntList[] ledBy;
+        private final LeaderLists ledBy;
         private final int[] dist = new int[nodeCount];
         /** Transfers on the chain that set {@link #dist}: among chains of the least cost the search meets the shortest first. */
         private final int[] hops = new int[nodeCount];
@@ -1593,7 +1572,7 @@ final class Pass {
         private final IntList targets = new IntList();
         private int search;
 
-        LeaderPaths(int[] count, java.util.BitSet fixed, java.util.BitSet free, IntList[] ledBy) {
+        LeaderPaths(int[] count, java.util.BitSet fixed, java.util.BitSet free, LeaderLists ledBy) {
             this.count = count;
             this.fixed = fixed;
             this.free = free;
@@ -1723,7 +1702,7 @@ final class Pass {
                 if (count[u] <= targetAtMost) {
                     return apply(u, budget);
                 }
-                IntList led = ledBy[u];
+                IntList led = ledBy.of(u);
                 for (int i = 0; i < led.size(); i++) {
                     int q = led.get(i);
                     if (!mayPass(q, u)) {
@@ -1798,7 +1777,7 @@ final class Pass {
                     settledIn[u] = search;
                     nextLed[u] = 0;
                     settledAtLevel.add(u);
-                    IntList led = ledBy[u];
+                    IntList led = ledBy.of(u);
                     for (int i = 0; i < led.size(); i++) {
                         int q = led.get(i);
                         if (free.get(q) && mayPass(q, u) && reachFrom(u, q, level, targetAtMost) && enough(budget, level)) {
@@ -1812,7 +1791,7 @@ final class Pass {
                 nowSize = 0;
                 for (int k = 0; k < settledAtLevel.size(); k++) {
                     int u = settledAtLevel.get(k);
-                    IntList led = ledBy[u];
+                    IntList led = ledBy.of(u);
                     for (int i = 0; i < led.size(); i++) {
                         int q = led.get(i);
                         if (!free.get(q) && mayPass(q, u) && reachFrom(u, q, level + 1, targetAtMost) && enough(budget, level + 1)) {
@@ -1893,7 +1872,7 @@ final class Pass {
             while (depth > 0 && found < 0) {
                 int u = pathStack[depth - 1];
                 int next = -1;
-                IntList led = ledBy[u];
+                IntList led = ledBy.of(u);
                 while (next < 0 && nextLed[u] < led.size()) {
                     int q = led.get(nextLed[u]);
                     if (mayPass(q, u)) {
@@ -1961,7 +1940,7 @@ final class Pass {
                 if (leaderCause[q] == null) {
                     leaderCause[q] = LeadershipChange.Cause.BALANCE;
                 }
-                ledBy[v].add(q);
+                ledBy.moved(q, u, v);
                 count[u]--;
                 count[v]++;
                 applied = true;
