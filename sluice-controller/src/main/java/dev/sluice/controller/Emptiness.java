@@ -124,17 +124,44 @@ record Emptiness(NodeId node, List<PartitionId> named, List<PartitionId> led, Ho
             if (before != null && before.placement() == placement && Objects.equals(before.leader(), leader)) {
                 return;
             }
-            remove(placement.partition());
-            indexed.put(placement.partition(), new Indexed(placement, leader));
-            // Placement.members() without its copies: at a million placements building those sets was most of the time.
-            for (NodeId member : placement.current()) {
-                named.computeIfAbsent(member, n -> new NodePartitions()).add(placement.partition());
+            PartitionId partition = placement.partition();
+            indexed.put(partition, new Indexed(placement, leader));
+            // Only the nodes it names now and did not, and those it named and does not: a move's step names the same nodes
+            // but one, and taking the partition out of every member's set and putting it back made each member's sorted
+            // list stale, so every pass of a drain sorted each draining worker's partitions again. Placement.members()
+            // is not used: at a million placements building those sets was most of the time.
+            List<NodeId> current = placement.current();
+            List<NodeId> next = placement.next();
+            List<NodeId> currentBefore = before == null ? List.of() : before.placement().current();
+            List<NodeId> nextBefore = before == null ? List.of() : before.placement().next();
+            for (NodeId member : currentBefore) {
+                if (!current.contains(member) && !next.contains(member)) {
+                    forget(named, member, partition);
+                }
             }
-            for (NodeId member : placement.next()) {
-                named.computeIfAbsent(member, n -> new NodePartitions()).add(placement.partition());
+            for (NodeId member : nextBefore) {
+                if (!currentBefore.contains(member) && !current.contains(member) && !next.contains(member)) {
+                    forget(named, member, partition);
+                }
             }
-            if (leader != null) {
-                led.computeIfAbsent(leader, n -> new NodePartitions()).add(placement.partition());
+            for (NodeId member : current) {
+                if (!currentBefore.contains(member) && !nextBefore.contains(member)) {
+                    named.computeIfAbsent(member, n -> new NodePartitions()).add(partition);
+                }
+            }
+            for (NodeId member : next) {
+                if (!current.contains(member) && !currentBefore.contains(member) && !nextBefore.contains(member)) {
+                    named.computeIfAbsent(member, n -> new NodePartitions()).add(partition);
+                }
+            }
+            NodeId leaderBefore = before == null ? null : before.leader();
+            if (!Objects.equals(leaderBefore, leader)) {
+                if (leaderBefore != null) {
+                    forget(led, leaderBefore, partition);
+                }
+                if (leader != null) {
+                    led.computeIfAbsent(leader, n -> new NodePartitions()).add(partition);
+                }
             }
         }
 

@@ -67,4 +67,80 @@ class EmptinessTest {
         }
         assertThat(index.of(NodeId.of(99), holding).holdsNothing()).isTrue();
     }
+
+    /**
+     * The index as the controller keeps it, one changed placement at a time — moves started, completed and undone, leaders
+     * changed and lost, placements removed and put back — must answer as the plain walk over the placements it ends with.
+     */
+    @Test
+    void anIndexKeptThroughChangesAnswersAsTheRuleOverTheLastPlacements() {
+        long seed = 20_261_130L;
+        SplittableRandom random = new SplittableRandom(seed);
+        List<NodeId> nodes = new ArrayList<>();
+        for (int i = 1; i <= 9; i++) {
+            nodes.add(NodeId.of(i));
+        }
+        Map<PartitionId, Placement> placements = new java.util.TreeMap<>();
+        Map<PartitionId, NodeId> observed = new HashMap<>();
+        Emptiness.Index index = new Emptiness.Index();
+        for (int step = 0; step < 5_000; step++) {
+            PartitionId partition = new PartitionId(random.nextInt(60));
+            Placement before = placements.get(partition);
+            if (before != null && random.nextInt(20) == 0) {
+                placements.remove(partition);
+                observed.remove(partition);
+                index.remove(partition);
+                continue;
+            }
+            List<NodeId> shuffled = new ArrayList<>(nodes);
+            java.util.Collections.shuffle(shuffled, new java.util.Random(random.nextLong()));
+            Placement after;
+            if (before == null) {
+                after = new Placement(partition, shuffled.subList(0, 3), List.of(), shuffled.get(random.nextInt(3)), PartitionPolicy.DEFAULT, Version.INVALID, null);
+            } else if (before.hasNext()) {
+                after = random.nextBoolean() ? before.completed() : new Placement(partition, before.current(), List.of(), before.leader(), PartitionPolicy.DEFAULT, Version.INVALID, null);
+            } else {
+                switch (random.nextInt(3)) {
+                    case 0 -> {
+                        // A move: one member out, one in.
+                        List<NodeId> next = new ArrayList<>(before.current());
+                        NodeId joining = shuffled.stream().filter(n -> !before.current().contains(n)).findFirst().orElseThrow();
+                        next.set(random.nextInt(next.size()), joining);
+                        after = before.withNext(next, Version.INVALID, null);
+                    }
+                    case 1 -> after = before.withLeader(random.nextInt(5) == 0 ? null : before.current().get(random.nextInt(before.current().size())));
+                    default -> after = before;
+                }
+            }
+            placements.put(partition, after);
+            NodeId leader = switch (random.nextInt(4)) {
+                case 0 -> shuffled.get(random.nextInt(9));
+                case 1 -> null;
+                default -> observed.get(partition);
+            };
+            if (leader == null) {
+                observed.remove(partition);
+            } else {
+                observed.put(partition, leader);
+            }
+            index.put(after, leader);
+        }
+        assertThat(index.size()).isEqualTo(placements.size());
+        Emptiness.Holding holding = new Emptiness.Holding.NotRunning();
+        for (NodeId node : nodes) {
+            List<PartitionId> named = new ArrayList<>();
+            List<PartitionId> led = new ArrayList<>();
+            for (Placement placement : placements.values()) {
+                if (placement.names(node)) {
+                    named.add(placement.partition());
+                }
+                NodeId leader = observed.containsKey(placement.partition()) ? observed.get(placement.partition()) : placement.leader();
+                if (node.equals(leader)) {
+                    led.add(placement.partition());
+                }
+            }
+            assertThat(index.of(node, holding)).as("seed %d, %s", seed, node).isEqualTo(new Emptiness(node, named, led, holding));
+            assertThat(index.counts(node)).isEqualTo(new ControllerStatus.WorkerCounts(node, named.size(), led.size()));
+        }
+    }
 }
