@@ -39,6 +39,8 @@ public final class NodeReplicas {
      */
     private final int[] ledPartitions;
     private final long[] ledTerms;
+    /** The partitions this report says the worker hosts, ascending: what {@link ReplicaHosts} is kept by. */
+    private final int[] hostedPartitions;
 
     public NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, ReplicaView> replicas, List<Removal> removals, boolean diskOk,
             ClientWindow clients, boolean shuttingDown) {
@@ -52,6 +54,11 @@ public final class NodeReplicas {
         this.diskOk = diskOk;
         this.clients = clients;
         this.shuttingDown = shuttingDown;
+        this.hostedPartitions = new int[sorted.size()];
+        int hosted = 0;
+        for (PartitionId partition : sorted.keySet()) {
+            hostedPartitions[hosted++] = partition.value();
+        }
         int led = 0;
         for (ReplicaView view : sorted.values()) {
             if (view.role() == ReplicaRole.LEADER) {
@@ -103,6 +110,11 @@ public final class NodeReplicas {
     /** The term in which the report says the worker leads {@link #ledPartition}{@code (index)}. */
     long ledTerm(int index) {
         return ledTerms[index];
+    }
+
+    /** The partitions the report says the worker hosts, ascending; not to be changed. */
+    int[] hostedPartitions() {
+        return hostedPartitions;
     }
 
     /** Whether the two reports claim the same leaderships in the same terms. */

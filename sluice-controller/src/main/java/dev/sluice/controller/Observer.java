@@ -46,6 +46,8 @@ final class Observer implements Observed {
     private final Duration freshWithin;
 
     private final Map<NodeId, NodeReplicas> reports = new HashMap<>();
+    /** Which of {@link #reports} host each partition. */
+    private final ReplicaHosts hosts = new ReplicaHosts();
     private final Map<NodeId, Instant> failedAt = new HashMap<>();
     private final Map<NodeId, String> failure = new HashMap<>();
     private final Set<NodeId> polling = new HashSet<>();
@@ -81,7 +83,7 @@ final class Observer implements Observed {
     void answered(NodeReplicas report) {
         applyMovedLeaders();
         polling.remove(report.node());
-        reports.put(report.node(), report);
+        hosts.replace(reports.put(report.node(), report), report);
     }
 
     void failed(NodeId node, String detail, Instant at) {
@@ -101,10 +103,9 @@ final class Observer implements Observed {
     private record MovedLeader(PartitionId partition, NodeId leader) {}
 
     /**
-     * Applies the moved leaderships to the reports, each report copied once. A report is matched against the moves by
-     * whichever of the two is smaller, its replicas or the moved partitions: a drain of a hundred workers moves ten
-     * thousand leaderships at once, and matching every report against every move was minutes of a pass at ten thousand
-     * workers.
+     * Applies the moved leaderships to the reports, each report copied once: those of the workers hosting a moved
+     * partition ({@link #hosts}), each with the moved partitions it hosts. Matching every report against the moves, as
+     * this did, cost ten thousand lookups a moved leadership at ten thousand workers.
      */
     private void applyMovedLeaders() {
         if (movedLeaders.isEmpty()) {
@@ -116,14 +117,17 @@ final class Observer implements Observed {
             leadersInTurn.computeIfAbsent(move.partition(), partition -> new java.util.ArrayList<>(1)).add(move.leader());
         }
         movedLeaders.clear();
-        for (Map.Entry<NodeId, NodeReplicas> entry : reports.entrySet()) {
-            NodeReplicas latest = entry.getValue();
-            List<PartitionId> hit = movedHosted(latest, leadersInTurn);
-            if (hit.isEmpty()) {
-                continue;
+        Map<NodeId, List<PartitionId>> hitByNode = new HashMap<>();
+        for (PartitionId partition : leadersInTurn.keySet()) {
+            for (NodeId host : hosts.hosts(partition)) {
+                hitByNode.computeIfAbsent(host, node -> new java.util.ArrayList<>()).add(partition);
             }
+        }
+        for (Map.Entry<NodeId, List<PartitionId>> entry : hitByNode.entrySet()) {
+            NodeReplicas latest = reports.get(entry.getKey());
+            List<PartitionId> hit = entry.getValue();
             NodeReplicas moved = moved(latest, hit, leadersInTurn);
-            entry.setValue(moved);
+            reports.put(entry.getKey(), moved);
             NodeReplicas countedReport = counted.get(entry.getKey());
             if (countedReport != null) {
                 List<PartitionId> countedHit = countedReport == latest ? hit : movedHosted(countedReport, leadersInTurn);
@@ -187,7 +191,13 @@ final class Observer implements Observed {
         this.alive = Set.copyOf(registeredAlive);
         this.now = at;
         this.oldestHealthyAnswer = at.minus(healthyWithin);
-        reports.keySet().removeIf(node -> !alive.contains(node));
+        for (java.util.Iterator<NodeReplicas> it = reports.values().iterator(); it.hasNext(); ) {
+            NodeReplicas report = it.next();
+            if (!alive.contains(report.node())) {
+                hosts.replace(report, null);
+                it.remove();
+            }
+        }
         count();
         for (NodeConfig node : nodes.workers()) {
             NodeId id = node.nodeId();
@@ -300,7 +310,7 @@ final class Observer implements Observed {
                 }
             }
         }
-        List<String> wrong = new java.util.ArrayList<>();
+        List<String> wrong = new java.util.ArrayList<>(hosts.check(reports));
         if (!derived.equals(claims.leaders())) {
             wrong.add("leaders kept for " + claims.leaders().size() + " partitions disagree with those of the reports (" + derived.size() + ")");
         }
