@@ -52,18 +52,7 @@ class EmptinessTest {
         Emptiness.Index index = new Emptiness.Index(placements, observed);
         Emptiness.Holding holding = new Emptiness.Holding.NotRunning();
         for (NodeId node : nodes) {
-            List<PartitionId> named = new ArrayList<>();
-            List<PartitionId> led = new ArrayList<>();
-            for (Placement placement : placements) {
-                if (placement.names(node)) {
-                    named.add(placement.partition());
-                }
-                NodeId leader = observed.containsKey(placement.partition()) ? observed.get(placement.partition()) : placement.leader();
-                if (node.equals(leader)) {
-                    led.add(placement.partition());
-                }
-            }
-            assertThat(index.of(node, holding)).as("seed %d, %s", seed, node).isEqualTo(new Emptiness(node, named, led, holding));
+            assertThat(index.of(node, holding)).as("seed %d, %s", seed, node).isEqualTo(byTheRule(node, placements, observed, holding));
         }
         assertThat(index.of(NodeId.of(99), holding).holdsNothing()).isTrue();
     }
@@ -128,19 +117,25 @@ class EmptinessTest {
         assertThat(index.size()).isEqualTo(placements.size());
         Emptiness.Holding holding = new Emptiness.Holding.NotRunning();
         for (NodeId node : nodes) {
-            List<PartitionId> named = new ArrayList<>();
-            List<PartitionId> led = new ArrayList<>();
-            for (Placement placement : placements.values()) {
-                if (placement.names(node)) {
-                    named.add(placement.partition());
-                }
-                NodeId leader = observed.containsKey(placement.partition()) ? observed.get(placement.partition()) : placement.leader();
-                if (node.equals(leader)) {
-                    led.add(placement.partition());
-                }
-            }
-            assertThat(index.of(node, holding)).as("seed %d, %s", seed, node).isEqualTo(new Emptiness(node, named, led, holding));
-            assertThat(index.counts(node)).isEqualTo(new ControllerStatus.WorkerCounts(node, named.size(), led.size()));
+            Emptiness expected = byTheRule(node, placements.values(), observed, holding);
+            assertThat(index.of(node, holding)).as("seed %d, %s", seed, node).isEqualTo(expected);
+            assertThat(index.counts(node)).isEqualTo(new ControllerStatus.WorkerCounts(node, expected.named().size(), expected.led().size()));
         }
+    }
+
+    /** The rule for one worker alone, as the plain walk over the placements the index replaced. */
+    private static Emptiness byTheRule(NodeId node, java.util.Collection<Placement> placements, Map<PartitionId, NodeId> observed, Emptiness.Holding holding) {
+        List<PartitionId> named = new ArrayList<>();
+        List<PartitionId> led = new ArrayList<>();
+        for (Placement placement : placements) {
+            if (placement.names(node)) {
+                named.add(placement.partition());
+            }
+            NodeId leader = observed.containsKey(placement.partition()) ? observed.get(placement.partition()) : placement.leader();
+            if (node.equals(leader)) {
+                led.add(placement.partition());
+            }
+        }
+        return new Emptiness(node, named, led, holding);
     }
 }
