@@ -5,6 +5,7 @@ import dev.sluice.model.PartitionId;
 import dev.sluice.wire.ClientWindow;
 import dev.sluice.wire.ReplicaRole;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -44,23 +45,28 @@ public final class NodeReplicas {
 
     public NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, ReplicaView> replicas, List<Removal> removals, boolean diskOk,
             ClientWindow clients, boolean shuttingDown) {
-        this.node = node;
-        this.observedAt = observedAt;
-        TreeMap<PartitionId, ReplicaView> sorted = new TreeMap<>(replicas);
         // Ascending as a sorted map, looked up as a hash map: the controller asks the reports of every moving partition's
         // members for it every pass, and walking down a tree for each was 6 % of a drain pass at 10,000 × 1,000,000.
-        this.replicas = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(sorted));
+        this(node, observedAt, new LinkedHashMap<>(new TreeMap<>(replicas)), removals, diskOk, clients, shuttingDown, true);
+    }
+
+    /** With {@code ascending} in partition order already ({@code ascendingAndOwned}), and kept: nobody else holds it. */
+    private NodeReplicas(NodeId node, Instant observedAt, LinkedHashMap<PartitionId, ReplicaView> ascending, List<Removal> removals, boolean diskOk,
+            ClientWindow clients, boolean shuttingDown, boolean ascendingAndOwned) {
+        this.node = node;
+        this.observedAt = observedAt;
+        this.replicas = java.util.Collections.unmodifiableMap(ascending);
         this.removals = removals == null ? List.of() : List.copyOf(removals);
         this.diskOk = diskOk;
         this.clients = clients;
         this.shuttingDown = shuttingDown;
-        this.hostedPartitions = new int[sorted.size()];
+        this.hostedPartitions = new int[ascending.size()];
         int hosted = 0;
-        for (PartitionId partition : sorted.keySet()) {
+        for (PartitionId partition : ascending.keySet()) {
             hostedPartitions[hosted++] = partition.value();
         }
         int led = 0;
-        for (ReplicaView view : sorted.values()) {
+        for (ReplicaView view : ascending.values()) {
             if (view.role() == ReplicaRole.LEADER) {
                 led++;
             }
@@ -68,7 +74,7 @@ public final class NodeReplicas {
         this.ledPartitions = new int[led];
         this.ledTerms = new long[led];
         int at = 0;
-        for (ReplicaView view : sorted.values()) {
+        for (ReplicaView view : ascending.values()) {
             if (view.role() == ReplicaRole.LEADER) {
                 ledPartitions[at] = view.partition().value();
                 ledTerms[at++] = view.term();
@@ -127,9 +133,20 @@ public final class NodeReplicas {
         return replicas.isEmpty() && removals.isEmpty();
     }
 
-    /** The same report with {@code changed} replicas instead. */
-    NodeReplicas withReplicas(Map<PartitionId, ReplicaView> changed) {
-        return new NodeReplicas(node, observedAt, changed, removals, diskOk, clients, shuttingDown);
+    /**
+     * The same report with the views of some of the partitions it hosts replaced: one copy in the order it has, not
+     * sorted again as a report from outside is (a moved leadership copies the reports of its partition's hosts).
+     *
+     * @throws IllegalArgumentException if a replaced view is of a partition the report does not host
+     */
+    NodeReplicas withViews(Map<PartitionId, ReplicaView> replaced) {
+        LinkedHashMap<PartitionId, ReplicaView> copy = new LinkedHashMap<>(replicas);
+        for (Map.Entry<PartitionId, ReplicaView> entry : replaced.entrySet()) {
+            if (!entry.getKey().equals(entry.getValue().partition()) || copy.replace(entry.getKey(), entry.getValue()) == null) {
+                throw new IllegalArgumentException(node + "'s report does not host " + entry.getKey() + " to replace its view with " + entry.getValue());
+            }
+        }
+        return new NodeReplicas(node, observedAt, copy, removals, diskOk, clients, shuttingDown, true);
     }
 
     /** The same report as of another instant (to compare contents). */

@@ -165,9 +165,9 @@ final class Observer implements Observed {
         if (hit.isEmpty()) {
             return report;
         }
-        Map<PartitionId, ReplicaView> updated = new HashMap<>(report.replicas());
+        Map<PartitionId, ReplicaView> updated = new HashMap<>();
         for (PartitionId partition : hit) {
-            ReplicaView view = updated.get(partition);
+            ReplicaView view = report.replicas().get(partition);
             for (NodeId leader : leadersInTurn.get(partition)) {
                 ReplicaRole role = report.node().equals(leader) ? ReplicaRole.LEADER
                         : view.role() == ReplicaRole.LEADER ? ReplicaRole.FOLLOWER : view.role();
@@ -176,7 +176,7 @@ final class Observer implements Observed {
             }
             updated.put(partition, view);
         }
-        return report.withReplicas(updated);
+        return report.withViews(updated);
     }
 
     // ------------------------------------------------------------------ a pass
