@@ -39,13 +39,15 @@ import java.util.function.Supplier;
  * {@code --shape 10000x1000000} (workers × partitions, 3 replicas over 3 zones), {@code --drain 100} (workers N1…N100,
  * spread over the zones) or {@code --drain zone} (every worker of zone z0), {@code --mode scratch} (every pass
  * {@link Scheduler#schedule} from nothing), {@code --max-changes-per-node 4 --max-changes-in-cluster 1000},
- * {@code --latency 2} (passes a change takes), {@code --full-runs 3}.
+ * {@code --latency 2} (passes a change takes), {@code --full-runs 3}, {@code --max-passes 20000}, {@code --elect none} (or a seed: before the drain, every
+ * partition's leader is the member an election picked, drawn with that seed, as after a cluster's first start or a restart of
+ * every worker, and the passes that balance those leaderships are driven and measured as the drain's are).
  */
 public final class SchedulerScale {
 
     /** A pass is 100 ms of simulated time, as the controller passes while a drain is under way. */
     static final Duration PASS_INTERVAL = Duration.ofMillis(100);
-    /** A drain that has not converged after this many passes is reported as not converged. */
+    /** A drain that has not converged after this many passes ({@code --max-passes}) is reported as not converged. */
     static final int MAX_PASSES = 20_000;
 
     private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -132,7 +134,8 @@ public final class SchedulerScale {
 
     public static void main(String[] args) {
         Map<String, String> options = new HashMap<>(Map.of("--shape", "10000x1000000", "--drain", "100", "--mode", "scratch",
-                "--max-changes-per-node", "4", "--max-changes-in-cluster", "1000", "--latency", "2", "--full-runs", "3"));
+                "--max-changes-per-node", "4", "--max-changes-in-cluster", "1000", "--latency", "2", "--full-runs", "3", "--elect", "none",
+                "--max-passes", String.valueOf(MAX_PASSES)));
         for (int i = 0; i + 1 < args.length; i += 2) {
             if (!options.containsKey(args[i])) {
                 throw new IllegalArgumentException("unknown option " + args[i] + "; known: " + options.keySet());
@@ -144,6 +147,7 @@ public final class SchedulerScale {
         SchedulerLimits limits = SchedulerLimits.DEFAULTS.withMaxChangesPerNode(Integer.parseInt(options.get("--max-changes-per-node")))
                 .withMaxChangesInCluster(Integer.parseInt(options.get("--max-changes-in-cluster")));
         int latency = Integer.parseInt(options.get("--latency"));
+        int maxPasses = Integer.parseInt(options.get("--max-passes"));
         System.out.printf(Locale.ROOT, "SchedulerScale %s on %s, mode %s, drain %s, limits %s, latency %d passes, JDK %s, %d cores, -Xmx %d MiB%n",
                 options.get("--mode"), options.get("--shape"), options.get("--mode"), options.get("--drain"), limits, latency,
                 Runtime.version(), Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
@@ -172,6 +176,13 @@ public final class SchedulerScale {
             planner.pass(cluster, active, liveness, placements, Set.of(), limits, BenchCluster.NOW, steady);
         }
         print("steady pass, nothing changed (median of 5)", median(steady));
+        if (!options.get("--elect").equals("none")) {
+            long seed = Long.parseLong(options.get("--elect"));
+            System.out.printf(Locale.ROOT, "elections: seed %d%n", seed);
+            Set<PartitionId> elected = elect(placements, new java.util.Random(seed));
+            Drive balancing = drive(cluster, planner, active, liveness, placements, limits, latency, elected, maxPasses);
+            report("balancing elected leaders (" + elected.size() + " leaderships not where the placement had them)", balancing, 0);
+        }
 
         Set<Integer> drained = drainedWorkers(cluster, options.get("--drain"));
         NodesConfiguration nodes = cluster.nodes(drained);
@@ -183,21 +194,44 @@ public final class SchedulerScale {
                 }
             }
         }
-        Drive drive = drive(cluster, planner, nodes, liveness, placements, limits, latency);
-        long[] cpu = drive.costs.stream().mapToLong(Cost::cpuNanos).sorted().toArray();
-        long[] allocated = drive.costs.stream().mapToLong(Cost::allocatedBytes).sorted().toArray();
-        long[] wall = drive.costs.stream().mapToLong(Cost::wallNanos).sorted().toArray();
-        System.out.printf(Locale.ROOT, "drain of %d workers: %d passes (%s simulated), converged %s; replicas moved %d (minimum %d), leadership changes %d;"
-                        + " other changes %d%n",
-                drained.size(), drive.passes, PASS_INTERVAL.multipliedBy(drive.passes), drive.converged, drive.moved, minimum, drive.leaderships, drive.other);
-        System.out.printf(Locale.ROOT, "drain passes: CPU ms p50 %.2f p99 %.2f max %.2f; allocated MiB p50 %.2f p99 %.2f; wall ms p50 %.2f p99 %.2f max %.2f%n",
-                percentile(cpu, 50) / 1e6, percentile(cpu, 99) / 1e6, cpu[cpu.length - 1] / 1e6, percentile(allocated, 50) / 1048576.0,
-                percentile(allocated, 99) / 1048576.0, percentile(wall, 50) / 1e6, percentile(wall, 99) / 1e6, wall[wall.length - 1] / 1e6);
+        Drive drive = drive(cluster, planner, nodes, liveness, placements, limits, latency, Set.of(), maxPasses);
+        report("drain of " + drained.size() + " workers", drive, minimum);
         System.out.printf(Locale.ROOT, "heap after GC: placements %d MiB; with the planner's retained structures %d MiB (+%d MiB)%n", heapPlacements >> 20,
                 heapWithIndex >> 20, (heapWithIndex - heapPlacements) >> 20);
         if (planner.retained() == null) {
             System.out.println("(scratch keeps nothing between passes)");
         }
+    }
+
+    private static void report(String what, Drive drive, long minimum) {
+        long[] cpu = drive.costs.stream().mapToLong(Cost::cpuNanos).sorted().toArray();
+        long[] allocated = drive.costs.stream().mapToLong(Cost::allocatedBytes).sorted().toArray();
+        long[] wall = drive.costs.stream().mapToLong(Cost::wallNanos).sorted().toArray();
+        System.out.printf(Locale.ROOT, "%s: %d passes (%s simulated), converged %s; replicas moved %d (minimum %d), leadership changes %d;"
+                        + " other changes %d%n",
+                what, drive.passes, PASS_INTERVAL.multipliedBy(drive.passes), drive.converged, drive.moved, minimum, drive.leaderships, drive.other);
+        System.out.printf(Locale.ROOT, "  passes: CPU ms p50 %.2f p99 %.2f max %.2f, total %.1f s; allocated MiB p50 %.2f p99 %.2f; wall ms p50 %.2f p99 %.2f max %.2f%n",
+                percentile(cpu, 50) / 1e6, percentile(cpu, 99) / 1e6, cpu[cpu.length - 1] / 1e6, java.util.Arrays.stream(cpu).sum() / 1e9,
+                percentile(allocated, 50) / 1048576.0, percentile(allocated, 99) / 1048576.0, percentile(wall, 50) / 1e6, percentile(wall, 99) / 1e6,
+                wall[wall.length - 1] / 1e6);
+    }
+
+    /**
+     * Leaders as elections leave them: each partition's leader one of its members drawn at random (Ratis's election timeouts
+     * are randomized). The partitions whose leader changed.
+     */
+    static Set<PartitionId> elect(Map<PartitionId, Placement> placements, java.util.Random random) {
+        Set<PartitionId> changed = new HashSet<>();
+        for (PartitionId partition : new java.util.TreeSet<>(placements.keySet())) {
+            Placement placement = placements.get(partition);
+            List<NodeId> members = placement.current();
+            NodeId winner = members.get(random.nextInt(members.size()));
+            if (!winner.equals(placement.leader())) {
+                placements.put(placement.partition(), placement.withLeader(winner));
+                changed.add(placement.partition());
+            }
+        }
+        return changed;
     }
 
     static Planner planner(String mode) {
@@ -232,14 +266,14 @@ public final class SchedulerScale {
      * completes at the start of pass t + latency; leaderships and initial sets take effect at once.
      */
     static Drive drive(BenchCluster cluster, Planner planner, NodesConfiguration nodes, Liveness liveness, Map<PartitionId, Placement> placements,
-            SchedulerLimits limits, int latency) {
+            SchedulerLimits limits, int latency, Set<PartitionId> changedBefore, int maxPasses) {
         Map<PartitionId, Integer> startedAt = new HashMap<>();
         List<Cost> costs = new ArrayList<>();
-        Set<PartitionId> changed = new HashSet<>();
+        Set<PartitionId> changed = new HashSet<>(changedBefore);
         long moved = 0;
         long leaderships = 0;
         long other = 0;
-        for (int pass = 0; pass < MAX_PASSES; pass++) {
+        for (int pass = 0; pass < maxPasses; pass++) {
             Instant now = BenchCluster.NOW.plus(PASS_INTERVAL.multipliedBy(pass));
             for (var it = startedAt.entrySet().iterator(); it.hasNext(); ) {
                 var entry = it.next();
@@ -274,7 +308,7 @@ public final class SchedulerScale {
                 changed.add(change.partition());
             }
         }
-        return new Drive(MAX_PASSES, false, moved, leaderships, other, costs);
+        return new Drive(maxPasses, false, moved, leaderships, other, costs);
     }
 
     static void print(String what, Cost cost) {
