@@ -28,10 +28,18 @@ final class LeaderLists {
      * every partition naming a worker whose list is built: a map of boxed keys allocated a number each time.
      */
     private final FirstHolders firstHolder = new FirstHolders();
+    private final int eligibleCount;
+    /** Lists built one by one so far. */
+    private int built;
 
     private LeaderLists(int[] leader, boolean[] eligible, PlacementIndex index, int nodeCount, boolean lazy) {
         this.leader = leader;
         this.eligible = eligible;
+        int count = 0;
+        for (boolean e : eligible) {
+            count += e ? 1 : 0;
+        }
+        this.eligibleCount = count;
         this.index = index;
         this.lists = new IntList[nodeCount];
         this.given = lazy ? new IntList[nodeCount] : null;
@@ -89,7 +97,18 @@ final class LeaderLists {
     /** The partitions {@code node} leads or led, as described above; {@code node} must be eligible. */
     IntList of(int node) {
         IntList list = lists[node];
-        return list != null ? list : build(node);
+        if (list != null) {
+            return list;
+        }
+        if (index != null && 4L * built >= eligibleCount) {
+            // A search that walks many workers (the first passes of a large drain) pays less for one walk over every
+            // partition than for a sort per worker: with lists built one by one only, the slowest passes of a 100-worker
+            // drain at 10,000 × 1,000,000 took 0.32–0.33 s where building them all took 0.25–0.28 s.
+            buildRest();
+            return lists[node];
+        }
+        built++;
+        return build(node);
     }
 
     /**
@@ -151,6 +170,37 @@ final class LeaderLists {
         lists[node] = list;
         given[node] = null;
         return list;
+    }
+
+    /** Every list not built yet, in one walk over every partition, as {@link #build} would build each. */
+    private void buildRest() {
+        int[] before = leader.clone();
+        firstHolder.forEach((partition, node) -> before[partition] = node);
+        int[] led = new int[lists.length];
+        for (int p = 0; p < before.length; p++) {
+            if (before[p] >= 0) {
+                led[before[p]]++;
+            }
+        }
+        boolean[] fresh = new boolean[lists.length];
+        for (int n = 0; n < lists.length; n++) {
+            if (eligible[n] && lists[n] == null) {
+                lists[n] = new IntList(Math.max(1, led[n]));
+                fresh[n] = true;
+            }
+        }
+        for (int p = 0; p < before.length; p++) {
+            if (before[p] >= 0 && fresh[before[p]]) {
+                lists[before[p]].add(p);
+            }
+        }
+        for (int n = 0; n < lists.length; n++) {
+            IntList gave = given[n];
+            for (int i = 0; fresh[n] && gave != null && i < gave.size(); i++) {
+                lists[n].add(gave.get(i));
+            }
+            given[n] = null;
+        }
     }
 
     /** Every list at once: one walk over every partition, for a pass that touched most of them. */
@@ -235,6 +285,15 @@ final class LeaderLists {
             for (int i = 0; i < oldKeys.length; i++) {
                 if (oldKeys[i] >= 0) {
                     putIfAbsent(oldKeys[i], oldValues[i]);
+                }
+            }
+        }
+
+        /** Calls {@code action} with each partition and its node, in no order. */
+        void forEach(java.util.function.BiConsumer<Integer, Integer> action) {
+            for (int slot = 0; slot < keys.length; slot++) {
+                if (keys[slot] >= 0) {
+                    action.accept(keys[slot], values[slot]);
                 }
             }
         }
