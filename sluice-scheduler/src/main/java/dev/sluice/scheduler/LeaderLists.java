@@ -102,8 +102,8 @@ final class LeaderLists {
         }
         if (index != null && 4L * built >= eligibleCount) {
             // A search that walks many workers (the first passes of a large drain) pays less for one walk over every
-            // partition than for a sort per worker: with lists built one by one only, the slowest passes of a 100-worker
-            // drain at 10,000 × 1,000,000 took 0.32–0.33 s where building them all took 0.25–0.28 s.
+            // partition than for a sort per worker: with lists built one by one only, the slowest pass of a 100-worker
+            // drain at 10,000 × 1,000,000 took 0.52–0.59 s where building them all took 0.41 s (0.47–0.49 s so).
             buildRest();
             return lists[node];
         }
