@@ -11,7 +11,8 @@ import java.util.BitSet;
  * <p>A node's list is built when the search first walks it, from the partitions the index says name the node and those
  * this pass touched, as it would have been when the search began. A steady pass's search walks a few nodes; building
  * every list took a walk over every partition each pass (a million at fleet size) for them. A placement from nothing, which
- * touches every partition, builds them all at once ({@link #eager}).
+ * touches every partition, builds them all at once (see {@link #of}), and a search that has built a quarter of them one
+ * by one builds the rest in one walk.
  */
 final class LeaderLists {
 
