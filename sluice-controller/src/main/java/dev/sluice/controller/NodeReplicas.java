@@ -48,12 +48,12 @@ public final class NodeReplicas {
             ClientWindow clients, boolean shuttingDown) {
         // Ascending as a sorted map, looked up as a hash map: the controller asks the reports of every moving partition's
         // members for it every pass, and walking down a tree for each was 6 % of a drain pass at 10,000 × 1,000,000.
-        this(node, observedAt, new LinkedHashMap<>(new TreeMap<>(replicas)), removals, diskOk, clients, shuttingDown, true);
+        this(new LinkedHashMap<>(new TreeMap<>(replicas)), node, observedAt, removals, diskOk, clients, shuttingDown);
     }
 
-    /** With {@code ascending} in partition order already ({@code ascendingAndOwned}), and kept: nobody else holds it. */
-    private NodeReplicas(NodeId node, Instant observedAt, LinkedHashMap<PartitionId, ReplicaView> ascending, List<Removal> removals, boolean diskOk,
-            ClientWindow clients, boolean shuttingDown, boolean ascendingAndOwned) {
+    /** With {@code ascending} in partition order already, and kept: nobody else holds it. */
+    private NodeReplicas(LinkedHashMap<PartitionId, ReplicaView> ascending, NodeId node, Instant observedAt, List<Removal> removals, boolean diskOk,
+            ClientWindow clients, boolean shuttingDown) {
         this.node = node;
         this.observedAt = observedAt;
         this.replicas = java.util.Collections.unmodifiableMap(ascending);
@@ -143,8 +143,12 @@ public final class NodeReplicas {
      * @throws IllegalArgumentException if a replaced view is of a partition the report does not host
      */
     NodeReplicas withViews(Map<PartitionId, ReplicaView> replaced) {
-        Map<PartitionId, ReplicaView> base = replicas instanceof ReplacedViews views ? views.base : replicas;
-        Map<PartitionId, ReplicaView> over = replicas instanceof ReplacedViews views ? new HashMap<>(views.replaced) : new HashMap<>();
+        Map<PartitionId, ReplicaView> base = replicas;
+        Map<PartitionId, ReplicaView> over = new HashMap<>();
+        if (replicas instanceof ReplacedViews views) {
+            base = views.base;
+            over.putAll(views.replaced);
+        }
         for (Map.Entry<PartitionId, ReplicaView> entry : replaced.entrySet()) {
             if (!entry.getKey().equals(entry.getValue().partition()) || !base.containsKey(entry.getKey())) {
                 throw new IllegalArgumentException(node + "'s report does not host " + entry.getKey() + " to replace its view with " + entry.getValue());

@@ -177,6 +177,33 @@ final class LeaderLists {
     private void buildRest() {
         int[] before = leader.clone();
         firstHolder.forEach((partition, node) -> before[partition] = node);
+        boolean[] fresh = fill(before);
+        for (int n = 0; n < lists.length; n++) {
+            IntList gave = given[n];
+            for (int i = 0; fresh[n] && gave != null && i < gave.size(); i++) {
+                lists[n].add(gave.get(i));
+            }
+            given[n] = null;
+        }
+    }
+
+    /** Every list at once: one walk over every partition, for a pass that touched most of them. */
+    private void buildAll(IntList sweepMoves) {
+        int[] before = leader.clone();
+        for (int i = sweepMoves.size() - 3; i >= 0; i -= 3) {
+            before[sweepMoves.get(i)] = sweepMoves.get(i + 1);
+        }
+        fill(before);
+        for (int i = 0; i < sweepMoves.size(); i += 3) {
+            lists[sweepMoves.get(i + 2)].add(sweepMoves.get(i));
+        }
+    }
+
+    /**
+     * Makes the list of each eligible node that has none yet, of the partitions {@code before} gives it, in partition
+     * order; which nodes got one.
+     */
+    private boolean[] fill(int[] before) {
         int[] led = new int[lists.length];
         for (int p = 0; p < before.length; p++) {
             if (before[p] >= 0) {
@@ -195,40 +222,7 @@ final class LeaderLists {
                 lists[before[p]].add(p);
             }
         }
-        for (int n = 0; n < lists.length; n++) {
-            IntList gave = given[n];
-            for (int i = 0; fresh[n] && gave != null && i < gave.size(); i++) {
-                lists[n].add(gave.get(i));
-            }
-            given[n] = null;
-        }
-    }
-
-    /** Every list at once: one walk over every partition, for a pass that touched most of them. */
-    private void buildAll(IntList sweepMoves) {
-        int[] before = leader.clone();
-        for (int i = sweepMoves.size() - 3; i >= 0; i -= 3) {
-            before[sweepMoves.get(i)] = sweepMoves.get(i + 1);
-        }
-        int[] led = new int[lists.length];
-        for (int p = 0; p < before.length; p++) {
-            if (before[p] >= 0) {
-                led[before[p]]++;
-            }
-        }
-        for (int n = 0; n < lists.length; n++) {
-            if (eligible[n]) {
-                lists[n] = new IntList(Math.max(1, led[n]));
-            }
-        }
-        for (int p = 0; p < before.length; p++) {
-            if (before[p] >= 0 && eligible[before[p]]) {
-                lists[before[p]].add(p);
-            }
-        }
-        for (int i = 0; i < sweepMoves.size(); i += 3) {
-            lists[sweepMoves.get(i + 2)].add(sweepMoves.get(i));
-        }
+        return fresh;
     }
 
     /** Partition → node, both not negative, by open addressing: few entries, looked up often. */
