@@ -6,6 +6,7 @@ import dev.sluice.metadata.PlacementCopy;
 import dev.sluice.metadata.PlacementStore.VersionedPlacement;
 import dev.sluice.metadata.Watch;
 import dev.sluice.model.NodeId;
+import dev.sluice.model.NodeIdSet;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.PartitionTable;
 import java.util.ArrayList;
@@ -15,7 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -83,7 +83,7 @@ interface ClusterView extends AutoCloseable {
 
             @Override
             public Set<NodeId> alive() {
-                return metadata.liveness().readAll().keySet();
+                return NodeIdSet.copyOf(metadata.liveness().readAll().keySet());
             }
 
             @Override
@@ -130,7 +130,8 @@ interface ClusterView extends AutoCloseable {
         private final Set<PartitionId> changedSinceHanded = new HashSet<>();
         /** Whether the next {@link #placementChanges} hands over every placement; guarded by {@link #changedSinceHanded}. */
         private boolean handEverything = true;
-        private final Set<NodeId> alive = ConcurrentHashMap.newKeySet();
+        /** Guarded by itself. */
+        private final NodeIdSet alive = new NodeIdSet();
         /** Liveness notifications applied so far; guarded by {@code alive}. */
         private long livenessNotifications;
 
@@ -271,7 +272,9 @@ interface ClusterView extends AutoCloseable {
 
         @Override
         public Set<NodeId> alive() {
-            return Set.copyOf(alive);
+            synchronized (alive) {
+                return NodeIdSet.copyOf(alive);
+            }
         }
 
         @Override

@@ -7,6 +7,7 @@ import dev.sluice.metadata.PlacementStore.VersionedPlacement;
 import dev.sluice.model.Liveness;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
+import dev.sluice.model.NodeIdSet;
 import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.PartitionTable;
@@ -214,7 +215,7 @@ final class ControlLoop {
         planCandidates.addAll(newLeaders);
         // Only workers the controller itself heard from recently may receive replicas or leaderships: a
         // process killed a moment ago keeps its registration until its session expires.
-        Set<NodeId> healthy = new HashSet<>();
+        Set<NodeId> healthy = new NodeIdSet();
         registered.stream().filter(observer::healthy).forEach(healthy::add);
         Liveness live = liveness.update(nodes, healthy, now);
         trackMoves(now);
@@ -450,7 +451,7 @@ final class ControlLoop {
 
     /** Workers taking part in a move: polled every pass, so a move's steps follow each other quickly. */
     private Set<NodeId> involved() {
-        Set<NodeId> involved = new HashSet<>();
+        Set<NodeId> involved = new NodeIdSet();
         for (PartitionId partition : feed.moving()) {
             involved.addAll(feed.get(partition).placement().members());
         }

@@ -2,6 +2,7 @@ package dev.sluice.controller;
 
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
+import dev.sluice.model.NodeIdMap;
 import dev.sluice.model.NodesConfiguration;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,7 +13,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -52,7 +52,7 @@ public final class ControllerMetrics {
     private final TaggedValues drainAtRisk;
     private final MeterRegistry registry;
     /** Read and written on the controller's thread only (each pass's {@link #observe}), as are the two below. */
-    private final Map<NodeId, NamedTags> workerTags = new HashMap<>();
+    private final Map<NodeId, NamedTags> workerTags = new NodeIdMap<>();
     /** The nodes configuration whose workers the per-worker and per-state rows are of; null: none yet. */
     private NodesConfiguration workersObservedIn;
     /** The counts the per-worker rows hold. */
@@ -199,7 +199,7 @@ public final class ControllerMetrics {
         Map<Tags, Double> led = new LinkedHashMap<>();
         // The status's own counts, which the API, the CLI and the dashboard show: one source, so the metrics
         // cannot disagree with them.
-        Map<NodeId, ControllerStatus.WorkerCounts> counted = new HashMap<>();
+        Map<NodeId, ControllerStatus.WorkerCounts> counted = new NodeIdMap<>();
         status.workers().forEach(counts -> counted.put(counts.node(), counts));
         for (NodeConfig worker : nodes.workers()) {
             states.merge(Tags.of("state", worker.workerState().wireName()), 1.0, Double::sum);
@@ -222,7 +222,7 @@ public final class ControllerMetrics {
      * setting every row each pass (hashing each row's tags three times) was most of what observing a pass cost.
      */
     private void observeChangedCounts(ControllerStatus status) {
-        Map<NodeId, ControllerStatus.WorkerCounts> counted = new HashMap<>();
+        Map<NodeId, ControllerStatus.WorkerCounts> counted = new NodeIdMap<>();
         for (ControllerStatus.WorkerCounts counts : status.workers()) {
             counted.put(counts.node(), counts);
             ControllerStatus.WorkerCounts before = countsObserved.get(counts.node());

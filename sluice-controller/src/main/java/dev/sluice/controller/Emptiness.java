@@ -1,6 +1,7 @@
 package dev.sluice.controller;
 
 import dev.sluice.model.NodeId;
+import dev.sluice.model.NodeIdMap;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.Placement;
 import java.time.Duration;
@@ -65,8 +66,8 @@ record Emptiness(NodeId node, List<PartitionId> named, List<PartitionId> led, Ho
         private record Indexed(Placement placement, NodeId leader) {}
 
         private final Map<PartitionId, Indexed> indexed = new HashMap<>();
-        private final Map<NodeId, NodePartitions> named = new HashMap<>();
-        private final Map<NodeId, NodePartitions> led = new HashMap<>();
+        private final Map<NodeId, NodePartitions> named = new NodeIdMap<>();
+        private final Map<NodeId, NodePartitions> led = new NodeIdMap<>();
 
         /**
          * One node's partitions: a hash set for the updates (a new term's first answers change a million leaders at

@@ -3,10 +3,10 @@ package dev.sluice.controller;
 import dev.sluice.model.Liveness;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
+import dev.sluice.model.NodeIdSet;
+import dev.sluice.model.NodeIdMap;
 import dev.sluice.model.NodesConfiguration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
@@ -18,15 +18,17 @@ import java.util.Set;
 final class LivenessTracker {
 
     private final Instant startedAt;
-    private final Map<NodeId, Instant> deadSince = new HashMap<>();
+    private final Map<NodeId, Instant> deadSince = new NodeIdMap<>();
 
     LivenessTracker(Instant startedAt) {
         this.startedAt = startedAt;
     }
 
     Liveness update(NodesConfiguration nodes, Set<NodeId> aliveNow, Instant now) {
-        Set<NodeId> alive = new HashSet<>();
+        Set<NodeId> alive = new NodeIdSet();
+        Set<NodeId> known = new NodeIdSet();
         for (NodeConfig node : nodes.nodes()) {
+            known.add(node.nodeId());
             if (aliveNow.contains(node.nodeId())) {
                 alive.add(node.nodeId());
                 deadSince.remove(node.nodeId());
@@ -34,7 +36,7 @@ final class LivenessTracker {
                 deadSince.putIfAbsent(node.nodeId(), now);
             }
         }
-        deadSince.keySet().retainAll(nodes.nodes().stream().map(NodeConfig::nodeId).collect(java.util.stream.Collectors.toSet()));
+        deadSince.keySet().retainAll(known);
         return Liveness.of(alive, deadSince, startedAt);
     }
 

@@ -2,6 +2,8 @@ package dev.sluice.controller;
 
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
+import dev.sluice.model.NodeIdMap;
+import dev.sluice.model.NodeIdSet;
 import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.PartitionId;
 import dev.sluice.model.WorkerState;
@@ -15,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * The controller's observation of the data plane: it polls workers for what they host and keeps their
@@ -45,15 +46,15 @@ final class Observer implements Observed {
     /** How old a report may be to say what its worker holds now. */
     private final Duration freshWithin;
 
-    private final Map<NodeId, NodeReplicas> reports = new HashMap<>();
+    private final Map<NodeId, NodeReplicas> reports = new NodeIdMap<>();
     /** Which of {@link #reports} host each partition. */
     private final ReplicaHosts hosts = new ReplicaHosts();
     /** The workers whose report changed or went since {@link #count}: the only ones whose counted report it changes. */
-    private final Set<NodeId> uncounted = new HashSet<>();
-    private final Map<NodeId, Instant> failedAt = new HashMap<>();
-    private final Map<NodeId, String> failure = new HashMap<>();
-    private final Set<NodeId> polling = new HashSet<>();
-    private Set<NodeId> alive = Set.of();
+    private final Set<NodeId> uncounted = new NodeIdSet();
+    private final Map<NodeId, Instant> failedAt = new NodeIdMap<>();
+    private final Map<NodeId, String> failure = new NodeIdMap<>();
+    private final Set<NodeId> polling = new NodeIdSet();
+    private Set<NodeId> alive = new NodeIdSet();
     private Instant now = Instant.EPOCH;
     /** {@code now} less {@link #healthyWithin}: an answer older than this is too old to call its worker healthy. */
     private Instant oldestHealthyAnswer;
@@ -67,7 +68,7 @@ final class Observer implements Observed {
      * The report of each alive worker whose claims are in {@link #claims}: an answer counts from the next pass
      * ({@link #begin}), a moved leadership at once.
      */
-    private final Map<NodeId, NodeReplicas> counted = new HashMap<>();
+    private final Map<NodeId, NodeReplicas> counted = new NodeIdMap<>();
     /** Leaderships moved since the reports were last brought up to them ({@link #applyMovedLeaders}). */
     private final List<MovedLeader> movedLeaders = new java.util.ArrayList<>();
 
@@ -191,7 +192,7 @@ final class Observer implements Observed {
      */
     void begin(NodesConfiguration nodes, Set<NodeId> registeredAlive, Set<NodeId> involved, Instant at) {
         applyMovedLeaders();
-        this.alive = Set.copyOf(registeredAlive);
+        this.alive = NodeIdSet.copyOf(registeredAlive);
         this.now = at;
         this.oldestHealthyAnswer = at.minus(healthyWithin);
         for (java.util.Iterator<NodeReplicas> it = reports.values().iterator(); it.hasNext(); ) {
@@ -348,7 +349,7 @@ final class Observer implements Observed {
 
     /** The client window of every alive worker whose last report is fresh and has one. */
     Map<NodeId, ClientWindow> clientWindows() {
-        Map<NodeId, ClientWindow> windows = new TreeMap<>();
+        Map<NodeId, ClientWindow> windows = new NodeIdMap<>();
         for (NodeId node : alive) {
             freshReport(node).map(NodeReplicas::clients).ifPresent(window -> windows.put(node, window));
         }

@@ -6,6 +6,7 @@ import dev.sluice.model.ClusterEvent;
 import dev.sluice.model.EventKind;
 import dev.sluice.model.NodeConfig;
 import dev.sluice.model.NodeId;
+import dev.sluice.model.NodeIdSet;
 import dev.sluice.model.NodesConfiguration;
 import dev.sluice.model.PartitionId;
 import dev.sluice.raft.MoveFailure;
@@ -13,7 +14,6 @@ import dev.sluice.scheduler.Explanation;
 import dev.sluice.wire.ClientImpactView;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +52,7 @@ final class StatusPublisher {
     private final String leaderId;
     private final ControllerMetrics metrics;
     private final ControllerConfig config;
-    private final Set<NodeId> reportedDead = new HashSet<>();
+    private final Set<NodeId> reportedDead = new NodeIdSet();
 
     private long passes;
     private ControllerStatus last;

@@ -356,7 +356,8 @@ final class ControllerHarness implements AutoCloseable {
             @Override
             public Set<NodeId> alive() {
                 if (atScale) {
-                    Set<NodeId> alive = new java.util.HashSet<>(names.keySet());
+                    // As the watching view answers: a set indexed by id.
+                    Set<NodeId> alive = dev.sluice.model.NodeIdSet.copyOf(names.keySet());
                     alive.removeAll(killed);
                     return alive;
                 }

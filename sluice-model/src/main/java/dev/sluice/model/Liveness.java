@@ -20,14 +20,17 @@ public final class Liveness {
     private final Instant observedSince;
 
     private Liveness(java.util.Set<NodeId> alive, Map<NodeId, Instant> deadSince, Instant observedSince) {
-        this.alive = java.util.Set.copyOf(alive);
-        this.deadSince = Map.copyOf(deadSince);
-        this.observedSince = Objects.requireNonNull(observedSince, "observedSince");
-        for (NodeId node : this.alive) {
-            if (this.deadSince.containsKey(node)) {
+        // Copied into id-indexed collections: the scheduler asks about every worker every pass (see NodeIdSet).
+        this.alive = NodeIdSet.copyOf(alive);
+        NodeIdMap<Instant> dead = new NodeIdMap<>();
+        deadSince.forEach((node, since) -> {
+            if (this.alive.contains(node)) {
                 throw new IllegalArgumentException(node + " cannot be alive and dead");
             }
-        }
+            dead.put(node, Objects.requireNonNull(since, "deadSince"));
+        });
+        this.deadSince = dead;
+        this.observedSince = Objects.requireNonNull(observedSince, "observedSince");
     }
 
     public static Liveness of(java.util.Set<NodeId> alive, Map<NodeId, Instant> deadSince, Instant observedSince) {
@@ -57,7 +60,7 @@ public final class Liveness {
     }
 
     public java.util.Set<NodeId> aliveNodes() {
-        return alive;
+        return java.util.Collections.unmodifiableSet(alive);
     }
 
     public Map<NodeId, Instant> deadNodes() {
