@@ -1270,8 +1270,7 @@ final class Pass {
             if (target[p].length == 0) {
                 continue;
             }
-            Placement pl = placement[p];
-            NodeId pinnedId = pl == null ? null : pl.policy().pinnedLeader();
+            NodeId pinnedId = index.pinned.get(p) ? placement[p].policy().pinnedLeader() : null;
             if (pinnedId != null) {
                 int pinned = indexOf(pinnedId);
                 if (pinned >= 0 && mayLead(p, pinned)) {

@@ -112,6 +112,7 @@ final class PlacementIndex {
         for (Placement p : placements.values()) {
             index.placement[p.partition().value()] = p;
             index.frozen.set(p.partition().value(), p.policy().frozen());
+            index.pinned.set(p.partition().value(), p.policy().pinnedLeader() != null);
         }
         return index;
     }
@@ -123,6 +124,7 @@ final class PlacementIndex {
         }
         placement[p] = newPlacement;
         frozen.set(p, newPlacement != null && newPlacement.policy().frozen());
+        pinned.set(p, newPlacement != null && newPlacement.policy().pinnedLeader() != null);
         if (!rebuild && !dirtyMark.get(p)) {
             dirtyMark.set(p);
             dirty.add(p);
@@ -135,6 +137,12 @@ final class PlacementIndex {
      * (a cache miss or two each).
      */
     final BitSet frozen = new BitSet();
+    /**
+     * The partitions whose placement pins a leader, kept for the same reason: placing leaders asks it of every partition it
+     * visits, and a drain's pass visits every partition waiting to move (tens of thousands at 10,000 workers × 1,000,000
+     * partitions).
+     */
+    final BitSet pinned = new BitSet();
 
     Placement get(int p) {
         return placement[p];
@@ -461,7 +469,7 @@ final class PlacementIndex {
     private boolean leaderQuiet(int p) {
         Placement pl = placement[p];
         int held = originalLeader[p];
-        if (pl == null || pl.policy().pinnedLeader() != null || held < 0 || !mayKeepLeading[held]) {
+        if (pl == null || pinned.get(p) || held < 0 || !mayKeepLeading[held]) {
             return false;
         }
         int[] target = inFlightNext[p] != null ? inFlightNext[p] : current[p];
