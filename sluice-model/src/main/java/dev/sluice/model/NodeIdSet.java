@@ -120,6 +120,34 @@ public final class NodeIdSet extends AbstractSet<NodeId> {
         return size;
     }
 
+    /** As any set's, and for another {@code NodeIdSet} by comparing the bits (a liveness update asks it every pass). */
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof NodeIdSet other)) {
+            return super.equals(o);
+        }
+        if (other.size != size || !java.util.Objects.equals(sparseOrNull(), other.sparseOrNull())) {
+            return false;
+        }
+        long[] shorter = words.length <= other.words.length ? words : other.words;
+        long[] longer = shorter == words ? other.words : words;
+        for (int i = 0; i < longer.length; i++) {
+            if (longer[i] != (i < shorter.length ? shorter[i] : 0L)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int hashCode() {
+        return super.hashCode();
+    }
+
+    private TreeSet<NodeId> sparseOrNull() {
+        return sparse == null || sparse.isEmpty() ? null : sparse;
+    }
+
     @Override
     public Iterator<NodeId> iterator() {
         return new Iterator<>() {

@@ -73,6 +73,17 @@ class NodeIdCollectionsTest {
             }
             assertThat(new ArrayList<>(set)).as("in id order").containsExactlyElementsOf(expected);
             assertThat(set).isEqualTo(new HashSet<>(expected)).hasSameHashCodeAs(new HashSet<>(expected));
+            // Equal sets whose bits and trees were grown differently: the bit-by-bit comparison must still say equal.
+            NodeIdSet grownApart = new NodeIdSet();
+            List<NodeId> extra = List.of(NodeId.of(5_000), NodeId.of(NodeIdSet.DENSE_LIMIT + 9));
+            grownApart.addAll(extra);
+            grownApart.addAll(expected);
+            extra.forEach(grownApart::remove);
+            assertThat(set.equals(grownApart)).isTrue();
+            assertThat(grownApart.equals(set)).isTrue();
+            grownApart.add(NodeId.of(random.nextBoolean() ? 5_001 : NodeIdSet.DENSE_LIMIT + 10));
+            assertThat(set.equals(grownApart)).isFalse();
+            assertThat(grownApart.equals(set)).isFalse();
             assertThat(set.contains("N3")).isFalse();
         }
     }
