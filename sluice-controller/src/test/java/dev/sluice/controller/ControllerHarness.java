@@ -188,6 +188,8 @@ final class ControllerHarness implements AutoCloseable {
     long lastPassCpuNanos;
     /** Of {@link #lastPassCpuNanos}, what the simulated workers took to build the status answers the pass asked for. */
     long lastPassAnswerCpuNanos;
+    /** The status polls the last pass started. */
+    long lastPassStatusPolls;
     /** Of {@link #lastPassCpuNanos}, what the in-memory store's calls took: ZooKeeper's servers' work in a real cluster. */
     long lastPassStoreCpuNanos;
     /**
@@ -205,12 +207,14 @@ final class ControllerHarness implements AutoCloseable {
         long started = System.nanoTime();
         long cpuStarted = THREADS.getCurrentThreadCpuTime();
         long answersBefore = dataPlane.answerCpuNanos;
+        long pollsBefore = dataPlane.statusPolls;
         long storeBefore = timedStore.cpuNanos;
         long feedBefore = feedCpuNanos;
         long statusWriterBefore = statusWriterCpuNanos;
         loop.runPass();
         lastPassCpuNanos = THREADS.getCurrentThreadCpuTime() - cpuStarted;
         lastPassAnswerCpuNanos = dataPlane.answerCpuNanos - answersBefore;
+        lastPassStatusPolls = dataPlane.statusPolls - pollsBefore;
         lastPassStoreCpuNanos = timedStore.cpuNanos - storeBefore;
         lastPassFeedCpuNanos = feedCpuNanos - feedBefore;
         lastPassStatusWriterCpuNanos = statusWriterCpuNanos - statusWriterBefore;

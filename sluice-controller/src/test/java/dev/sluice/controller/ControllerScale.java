@@ -206,6 +206,7 @@ final class ControllerScale {
         /** The pass's CPU time less the simulated workers' building of their status answers (see SimulatedDataPlane). */
         private final List<Long> cpuNanos = new ArrayList<>();
         private final List<Long> answerNanos = new ArrayList<>();
+        private final List<Long> statusPolls = new ArrayList<>();
         /** Of each pass's CPU, the in-memory store's calls (ZooKeeper's servers' work in a real cluster). */
         private final List<Long> storeNanos = new ArrayList<>();
         private final List<Long> feedNanos = new ArrayList<>();
@@ -230,6 +231,7 @@ final class ControllerScale {
                 cluster.step();
                 cpuNanos.add(cluster.lastPassCpuNanos - cluster.lastPassAnswerCpuNanos);
                 answerNanos.add(cluster.lastPassAnswerCpuNanos);
+                statusPolls.add(cluster.lastPassStatusPolls);
                 storeNanos.add(cluster.lastPassStoreCpuNanos);
                 feedNanos.add(cluster.lastPassFeedCpuNanos);
                 statusWriterNanos.add(cluster.lastPassStatusWriterCpuNanos);
@@ -277,8 +279,10 @@ final class ControllerScale {
                     sum / 1e9);
             List<Long> answers = new ArrayList<>(answerNanos);
             answers.sort(null);
-            System.out.printf(Locale.ROOT, "  (not in the above: the simulated workers building their status answers inside the pass, p50 %.1f / max %.1f ms)%n",
-                    percentile(answers, 0.5) / 1e6, answers.getLast() / 1e6);
+            List<Long> polls = new ArrayList<>(statusPolls);
+            polls.sort(null);
+            System.out.printf(Locale.ROOT, "  (not in the above: the simulated workers building their status answers inside the pass, p50 %.1f / max %.1f ms;"
+                    + " status polls a pass p50 %d / max %d)%n", percentile(answers, 0.5) / 1e6, answers.getLast() / 1e6, percentile(polls, 0.5), polls.getLast());
             List<Long> withoutStore = new ArrayList<>();
             List<Long> store = new ArrayList<>(storeNanos);
             List<Long> feed = new ArrayList<>(feedNanos);

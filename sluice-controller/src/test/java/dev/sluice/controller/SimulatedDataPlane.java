@@ -319,6 +319,7 @@ final class SimulatedDataPlane implements DataPlane {
     @Override
     public synchronized CompletableFuture<NodeReplicas> replicas(NodeConfig node) {
         long cpuStarted = ANSWER_CPU.getCurrentThreadCpuTime();
+        statusPolls++;
         try {
             return answer(node);
         } finally {
@@ -333,6 +334,8 @@ final class SimulatedDataPlane implements DataPlane {
      * pass takes it out.
      */
     long answerCpuNanos;
+    /** Status polls asked of the simulated workers, answered or not. */
+    long statusPolls;
 
     private CompletableFuture<NodeReplicas> answer(NodeConfig node) {
         NodeId id = node.nodeId();
