@@ -220,6 +220,7 @@ final class ControllerHarness implements AutoCloseable {
         lastPassStatusWriterCpuNanos = statusWriterCpuNanos - statusWriterBefore;
         long passed = System.nanoTime();
         passNanos += passed - started;
+        dataPlane.answerDeferred();
         Map<PartitionId, dev.sluice.metadata.PlacementStore.VersionedPlacement> stored = storedPlacements.readAll();
         dataPlane.reconcile(stored, storedPlacements.changesSince(reconciledChanges));
         reconciledChanges = storedPlacements.changeCount();

@@ -37,7 +37,9 @@ import java.util.Set;
  * {@code --drain zone} (every worker of zone z0), {@code --max-changes-per-node 4 --max-changes-in-cluster 1000
  * --fill 16}, {@code --latency 2} (data-plane steps a call takes), {@code --max-steps 5000}, {@code --steady 10} (passes measured once settled;
  * the workers answer their first poll after about ten, and the leaders they report are recorded then: give at least 15 so
- * a drain starts after that).
+ * a drain starts after that), {@code --answers between-passes} (the simulated workers build their status answers after
+ * the pass that asked, as a real worker's answer is made and decoded off the pass's thread) or {@code in-pass} (inside
+ * the pass, their CPU time measured and taken out, as before 2026-11-30).
  */
 final class ControllerScale {
 
@@ -66,12 +68,18 @@ final class ControllerScale {
         int fill = Integer.parseInt(options.getOrDefault("fill", "16"));
         int latency = Integer.parseInt(options.getOrDefault("latency", "2"));
         int maxSteps = Integer.parseInt(options.getOrDefault("max-steps", "5000"));
+        String answers = options.getOrDefault("answers", "between-passes");
+        if (!answers.equals("between-passes") && !answers.equals("in-pass")) {
+            throw new IllegalArgumentException("--answers is between-passes or in-pass, got " + answers);
+        }
+        boolean answersBetweenPasses = answers.equals("between-passes");
         System.out.printf(Locale.ROOT, "ControllerScale: %d workers × %d partitions × 3, drain %s, throttles %d per worker / %d in the cluster, "
-                + "fill %d, latency %d steps; heap limit %d MiB%n", workers, partitions, drain, perNode, inCluster, fill, latency,
-                Runtime.getRuntime().maxMemory() >> 20);
+                + "fill %d, latency %d steps, status answers built %s; heap limit %d MiB%n", workers, partitions, drain, perNode, inCluster, fill, latency,
+                answersBetweenPasses ? "between passes" : "inside the pass", Runtime.getRuntime().maxMemory() >> 20);
         ControllerConfig config = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(perNode, inCluster, Duration.ofSeconds(60), fill));
         long setupStarted = System.nanoTime();
         try (ControllerHarness cluster = ControllerHarness.atScale(workers, partitions, new ReplicationProperty(3, 3), config, latency, "z0", "z1", "z2")) {
+            cluster.dataPlane.deferAnswers = answersBetweenPasses;
             System.out.printf(Locale.ROOT, "registered %d workers in %.1f s%n", workers, (System.nanoTime() - setupStarted) / 1e9);
             Settling settling = new Settling(cluster, partitions);
 
