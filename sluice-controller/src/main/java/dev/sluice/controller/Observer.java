@@ -195,11 +195,12 @@ final class Observer implements Observed {
         this.alive = NodeIdSet.copyOf(registeredAlive);
         this.now = at;
         this.oldestHealthyAnswer = at.minus(healthyWithin);
-        for (java.util.Iterator<NodeReplicas> it = reports.values().iterator(); it.hasNext(); ) {
-            NodeReplicas report = it.next();
-            if (!alive.contains(report.node())) {
-                hosts.replace(report, null);
-                uncounted.add(report.node());
+        // By the reports' keys: reading each report for its worker cost a cache miss a worker every pass.
+        for (java.util.Iterator<NodeId> it = reports.keySet().iterator(); it.hasNext(); ) {
+            NodeId node = it.next();
+            if (!alive.contains(node)) {
+                hosts.replace(reports.get(node), null);
+                uncounted.add(node);
                 it.remove();
             }
         }

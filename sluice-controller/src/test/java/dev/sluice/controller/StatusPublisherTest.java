@@ -47,4 +47,33 @@ class StatusPublisherTest {
             assertThat(summary.message()).isEqualTo("and 9900 more leadership transfers in this pass (2475 balance, 7425 leader-draining)");
         }
     }
+
+    /** A worker's death and return are each told once, also when the passes between them see the same sets again. */
+    @Test
+    void aDeathAndAReturnAreToldOnceEachAndAgainWhenTheyHappenAgain() {
+        try (ControllerHarness cluster = new ControllerHarness(3, 3, ReplicationProperty.of(3), ControllerConfig.DEFAULTS, 1)) {
+            ControllerDocuments documents = new ControllerDocuments(cluster.metadata);
+            var fence = documents.takeEpoch("publisher-test");
+            StatusPublisher publisher = new StatusPublisher(new StatusWriter(documents, cluster.metadata.events(), fence, Runnable::run), fence,
+                    "publisher-test", ControllerMetrics.discarding(), ControllerConfig.DEFAULTS);
+            List<EventLog.LoggedEvent> before = cluster.metadata.events().latest(1);
+            long since = before.isEmpty() ? 0 : before.getFirst().sequence();
+            NodesConfiguration nodes = cluster.metadata.nodes().current();
+            NodeId n1 = NodeId.of(1);
+            NodeId n2 = NodeId.of(2);
+            NodeId n3 = NodeId.of(3);
+            List<java.util.Set<NodeId>> passes = List.of(java.util.Set.of(n1, n2, n3), java.util.Set.of(n1, n2), dev.sluice.model.NodeIdSet.copyOf(
+                    java.util.Set.of(n1, n2)), java.util.Set.of(n1, n2, n3), java.util.Set.of(n1, n2, n3), java.util.Set.of(n1, n2));
+            for (java.util.Set<NodeId> registered : passes) {
+                publisher.reportDeaths(nodes, registered, cluster.clock.instant());
+                publisher.publish(nodes, List.of(), List.of(), List.of(), List.of(), List.of(), null, new PassTimings(System.nanoTime()),
+                        cluster.clock.instant());
+            }
+
+            List<String> told = cluster.metadata.events().read(since, EventLog.MAX_READ).stream().map(EventLog.LoggedEvent::event)
+                    .filter(event -> event.kind() == EventKind.NODE_DEAD || event.kind() == EventKind.NODE_ALIVE)
+                    .map(event -> event.kind() + " " + event.node()).toList();
+            assertThat(told).containsExactly(EventKind.NODE_DEAD + " N3", EventKind.NODE_ALIVE + " N3", EventKind.NODE_DEAD + " N3");
+        }
+    }
 }
