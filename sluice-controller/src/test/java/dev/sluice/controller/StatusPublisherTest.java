@@ -15,6 +15,19 @@ import org.junit.jupiter.api.Test;
 
 class StatusPublisherTest {
 
+    /** A publisher of a leader's term that writes its status and events at once. */
+    private static StatusPublisher publisher(ControllerHarness cluster) {
+        ControllerDocuments documents = new ControllerDocuments(cluster.metadata);
+        var fence = documents.takeEpoch("publisher-test");
+        return new StatusPublisher(new StatusWriter(documents, cluster.metadata.events(), fence, Runnable::run), fence,
+                "publisher-test", ControllerMetrics.discarding(), ControllerConfig.DEFAULTS);
+    }
+
+    private static long lastEventSequence(ControllerHarness cluster) {
+        List<EventLog.LoggedEvent> before = cluster.metadata.events().latest(1);
+        return before.isEmpty() ? 0 : before.getFirst().sequence();
+    }
+
     /**
      * A drain of a hundred workers at once moves ten thousand leaderships in one pass. An event each was ten times what the
      * writer keeps waiting: nine in ten were dropped. Now the first hundred have an event each and one event sums up
@@ -23,12 +36,8 @@ class StatusPublisherTest {
     @Test
     void aPassThatMovesTenThousandLeadershipsListsAHundredAndSumsUpTheRest() {
         try (ControllerHarness cluster = new ControllerHarness(3, 3, ReplicationProperty.of(3), ControllerConfig.DEFAULTS, 1)) {
-            ControllerDocuments documents = new ControllerDocuments(cluster.metadata);
-            var fence = documents.takeEpoch("publisher-test");
-            StatusPublisher publisher = new StatusPublisher(new StatusWriter(documents, cluster.metadata.events(), fence, Runnable::run), fence,
-                    "publisher-test", ControllerMetrics.discarding(), ControllerConfig.DEFAULTS);
-            List<EventLog.LoggedEvent> before = cluster.metadata.events().latest(1);
-            long since = before.isEmpty() ? 0 : before.getFirst().sequence();
+            long since = lastEventSequence(cluster);
+            StatusPublisher publisher = publisher(cluster);
 
             for (int p = 0; p < 10_000; p++) {
                 String why = p % 4 == 0 ? "balance" : "leader-draining";
@@ -52,12 +61,8 @@ class StatusPublisherTest {
     @Test
     void aDeathAndAReturnAreToldOnceEachAndAgainWhenTheyHappenAgain() {
         try (ControllerHarness cluster = new ControllerHarness(3, 3, ReplicationProperty.of(3), ControllerConfig.DEFAULTS, 1)) {
-            ControllerDocuments documents = new ControllerDocuments(cluster.metadata);
-            var fence = documents.takeEpoch("publisher-test");
-            StatusPublisher publisher = new StatusPublisher(new StatusWriter(documents, cluster.metadata.events(), fence, Runnable::run), fence,
-                    "publisher-test", ControllerMetrics.discarding(), ControllerConfig.DEFAULTS);
-            List<EventLog.LoggedEvent> before = cluster.metadata.events().latest(1);
-            long since = before.isEmpty() ? 0 : before.getFirst().sequence();
+            long since = lastEventSequence(cluster);
+            StatusPublisher publisher = publisher(cluster);
             NodesConfiguration nodes = cluster.metadata.nodes().current();
             NodeId n1 = NodeId.of(1);
             NodeId n2 = NodeId.of(2);
