@@ -30,11 +30,42 @@ public final class ZooKeeperEnsemble implements AutoCloseable {
 
     public static ZooKeeperEnsemble start(int servers) throws Exception {
         System.setProperty("zookeeper.admin.enableServer", "false");
-        TestingCluster cluster = new TestingCluster(servers);
+        TestingCluster cluster = new TestingCluster(distinctPorts(servers));
         cluster.start();
         ZooKeeperEnsemble ensemble = new ZooKeeperEnsemble(cluster);
         ensemble.awaitLeader();
         return ensemble;
+    }
+
+    /**
+     * Specifications of {@code servers} servers whose client, election and quorum ports all differ. Curator picks each
+     * port by opening and closing a socket on port 0, so two picks can be the same port; its own {@code TestingCluster(int)}
+     * then refused to start ("Multiple entries with same key": two servers given port 35033, in a full build on
+     * 2026-11-30). Picks again until the ports differ.
+     */
+    private static List<InstanceSpec> distinctPorts(int servers) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            List<InstanceSpec> specs = new ArrayList<>();
+            Set<Integer> ports = new HashSet<>();
+            for (int id = 1; id <= servers; id++) {
+                InstanceSpec picked = InstanceSpec.newInstanceSpec();
+                InstanceSpec spec = new InstanceSpec(picked.getDataDirectory(), picked.getPort(), picked.getElectionPort(), picked.getQuorumPort(),
+                        true, id);
+                specs.add(spec);
+                ports.add(spec.getPort());
+                ports.add(spec.getElectionPort());
+                ports.add(spec.getQuorumPort());
+            }
+            if (ports.size() == servers * 3) {
+                return specs;
+            }
+            for (InstanceSpec discarded : specs) {
+                Files.deleteIfExists(discarded.getDataDirectory().toPath());
+            }
+            if (attempt == 20) {
+                throw new IllegalStateException("no " + servers * 3 + " different free ports in 20 picks");
+            }
+        }
     }
 
     public String connectString() {
