@@ -324,6 +324,11 @@ final class SimulatedDataPlane implements DataPlane {
             deferred.add(Map.entry(node, later));
             return later;
         }
+        return measuredAnswer(node);
+    }
+
+    /** {@link #answer}, its CPU time added to {@link #answerCpuNanos}. */
+    private CompletableFuture<NodeReplicas> measuredAnswer(NodeConfig node) {
         long cpuStarted = ANSWER_CPU.getCurrentThreadCpuTime();
         try {
             return answer(node);
@@ -335,8 +340,8 @@ final class SimulatedDataPlane implements DataPlane {
     private static final java.lang.management.ThreadMXBean ANSWER_CPU = java.lang.management.ManagementFactory.getThreadMXBean();
     /**
      * CPU time spent building status answers, on the caller's thread. A real worker builds its answer itself and the
-     * controller's HTTP client reads it off the pass's thread; here it is built inside the pass, so a benchmark of the
-     * pass takes it out.
+     * controller's HTTP client reads it off the pass's thread; unless {@link #deferAnswers}, here it is built inside the
+     * pass, so a benchmark of the pass takes it out.
      */
     long answerCpuNanos;
     /** Status polls asked of the simulated workers, answered or not. */
@@ -357,10 +362,7 @@ final class SimulatedDataPlane implements DataPlane {
         List<Map.Entry<NodeConfig, CompletableFuture<NodeReplicas>>> due = new ArrayList<>(deferred);
         deferred.clear();
         for (Map.Entry<NodeConfig, CompletableFuture<NodeReplicas>> poll : due) {
-            long cpuStarted = ANSWER_CPU.getCurrentThreadCpuTime();
-            CompletableFuture<NodeReplicas> answer = answer(poll.getKey());
-            answerCpuNanos += ANSWER_CPU.getCurrentThreadCpuTime() - cpuStarted;
-            answer.whenComplete((report, failed) -> {
+            measuredAnswer(poll.getKey()).whenComplete((report, failed) -> {
                 if (failed == null) {
                     poll.getValue().complete(report);
                 } else {

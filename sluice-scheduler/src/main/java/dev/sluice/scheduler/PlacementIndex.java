@@ -111,8 +111,7 @@ final class PlacementIndex {
         PlacementIndex index = new PlacementIndex(table, visitAll);
         for (Placement p : placements.values()) {
             index.placement[p.partition().value()] = p;
-            index.frozen.set(p.partition().value(), p.policy().frozen());
-            index.pinned.set(p.partition().value(), p.policy().pinnedLeader() != null);
+            index.notePolicy(p.partition().value(), p);
         }
         return index;
     }
@@ -123,8 +122,7 @@ final class PlacementIndex {
             return;
         }
         placement[p] = newPlacement;
-        frozen.set(p, newPlacement != null && newPlacement.policy().frozen());
-        pinned.set(p, newPlacement != null && newPlacement.policy().pinnedLeader() != null);
+        notePolicy(p, newPlacement);
         if (!rebuild && !dirtyMark.get(p)) {
             dirtyMark.set(p);
             dirty.add(p);
@@ -143,6 +141,12 @@ final class PlacementIndex {
      * partitions).
      */
     final BitSet pinned = new BitSet();
+
+    /** Keeps {@link #frozen} and {@link #pinned} of partition {@code p} to its placement's policy ({@code null}: neither). */
+    private void notePolicy(int p, Placement placement) {
+        frozen.set(p, placement != null && placement.policy().frozen());
+        pinned.set(p, placement != null && placement.policy().pinnedLeader() != null);
+    }
 
     Placement get(int p) {
         return placement[p];
