@@ -335,6 +335,15 @@ final class Pass {
                 excluded.add(member);
             }
             IntList adds = pickAdditions(p, kept, bad.size(), excluded);
+            int fresh = adds.size();
+            // With no other candidate, a member the move takes away is taken back while it keeps replicas: it holds the
+            // data, and the move, then naming no joiner, ends at once (found by ControllerDrainTest: a balancing move
+            // kept naming a dead joiner while the worker it moved away from was fine, and its drain waited for good).
+            for (int member : current[p]) {
+                if (adds.size() < bad.size() && keeps[member] && !IntList.contains(next, member)) {
+                    adds.add(member);
+                }
+            }
             if (adds.size() < bad.size()) {
                 explainNotEnough(p, kept.size() + adds.size(), bad.size() - adds.size());
             }
@@ -353,7 +362,8 @@ final class Pass {
                 decrement(gone);
                 increment(in);
                 changesOnNode[gone]--;
-                changesOnNode[in]++;
+                // A member taken back stops leaving: one change fewer on it, not one more.
+                changesOnNode[in] += i < fresh ? 1 : -1;
             }
             touch(p);
             target[p] = revised;

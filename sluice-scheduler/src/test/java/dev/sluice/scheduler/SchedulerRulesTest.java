@@ -382,6 +382,39 @@ class SchedulerRulesTest {
             assertThat(cluster.schedule().replicaSetChanges()).singleElement()
                     .satisfies(change -> assertThat(change.kind()).isEqualTo(ChangeKind.REVISE));
         }
+
+        @Test
+        void aDeadJoiningMemberWithNoOtherCandidateGivesItsPlaceBackToTheMemberThatWasLeaving() {
+            // Found by ControllerDrainTest: N1 drained away, a balancing move N4 → N3 under way, N3 died. Nobody else
+            // can take N3's place; N4 still can, and without it the move named the dead worker for good.
+            Fixtures.Cluster cluster = new Fixtures.Cluster(1, 3, 1).workers(1, 5, "r.a");
+            cluster.state(1, WorkerState.DISABLED);
+            cluster.place(0, 5, 5, 4, 2).placeInFlight(0, 5, new int[] {5, 4, 2}, new int[] {5, 3, 2});
+            cluster.dead(3, NOW.minusSeconds(1));
+            assertThat(cluster.schedule().replicaSetChanges()).as("within the grace period the move waits").isEmpty();
+
+            cluster.dead(3, NOW.minusSeconds(600));
+            Plan plan = cluster.schedule();
+
+            assertThat(plan.replicaSetChanges()).singleElement().satisfies(change -> {
+                assertThat(change.kind()).isEqualTo(ChangeKind.REVISE);
+                assertThat(change.current()).containsExactly(n(5), n(4), n(2));
+                assertThat(change.next()).containsExactly(n(5), n(4), n(2));
+            });
+            assertThat(plan.explanations()).noneMatch(e -> e.reason() == Reason.NOT_ENOUGH_CANDIDATES);
+        }
+
+        @Test
+        void aDeadJoiningMemberIsNotGivenBackToALeavingMemberThatMustGo() {
+            Fixtures.Cluster cluster = new Fixtures.Cluster(1, 3, 1).workers(1, 5, "r.a");
+            cluster.state(1, WorkerState.DISABLED).state(4, WorkerState.DRAINING);
+            cluster.place(0, 5, 5, 4, 2).placeInFlight(0, 5, new int[] {5, 4, 2}, new int[] {5, 3, 2});
+            cluster.dead(3, NOW.minusSeconds(600));
+            Plan plan = cluster.schedule();
+
+            assertThat(plan.replicaSetChanges()).isEmpty();
+            assertThat(plan.explanations()).anyMatch(e -> e.reason() == Reason.NOT_ENOUGH_CANDIDATES);
+        }
     }
 
     @Nested
