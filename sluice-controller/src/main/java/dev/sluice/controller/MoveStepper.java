@@ -152,11 +152,14 @@ final class MoveStepper {
                     + ", which left its configuration, and Ratis would wedge its configuration changes if " + stale.member()
                     + " were added back under it"));
         }
-        if (!(memory.lastFailure() instanceof MoveFailure.ReconfigurationInProgress)
+        if (!(memory.lastFailure() instanceof MoveFailure.ReconfigurationInProgress inProgress)
                 || memory.progressAt().plus(config.reconfigurationTimeout()).isAfter(now)) {
             return Optional.empty();
         }
-        return observed.leader(placement.partition()).map(leader -> new MoveStep.StepDown(leader,
+        // The member that refused, not the leader the status polls name: they can differ while a stale leader still
+        // answers its polls, and stepping that one down ends nothing (chaos seed 20299292: the polls named N4, the change
+        // was in progress on N2, and the step-down went to N4).
+        return Optional.of(new MoveStep.StepDown(inProgress.leader(),
                 "changes refused as in progress with no progress for " + config.reconfigurationTimeout().toSeconds() + " s"));
     }
 

@@ -167,6 +167,18 @@ class MoveStepperTest {
                 .isInstanceOf(MoveStep.ChangeConfiguration.class);
     }
 
+    /** The member that refused steps down, also when the status polls still name another leader (a stale one). */
+    @Test
+    void theMemberThatRefusedTheChangeAsInProgressStepsDownNotTheLeaderThePollsName() {
+        MoveStep action = new MoveStep.ChangeConfiguration(Set.of(N1, N2, N3), Set.of(N2, N3, N4), true);
+        Duration timeout = ControllerConfig.DEFAULTS.reconfigurationTimeout();
+        MoveMemory refused = MoveMemory.fresh(MOVING.next(), NOW.minus(timeout)).started(new MoveMemory.Call(1, action, N2, NOW.minus(timeout), NOW))
+                .failed(1, new MoveFailure.ReconfigurationInProgress(N3), NOW, NOW.minusMillis(1), null, null, null);
+        Seen seen = new Seen();
+        assertThat(seen.leader).isNotEqualTo(N3);
+        assertThat(next(MOVING, refused, seen)).isInstanceOfSatisfying(MoveStep.StepDown.class, down -> assertThat(down.leader()).isEqualTo(N3));
+    }
+
     @Test
     void aLeaderlessGroupIsWaitedFor() {
         Seen seen = new Seen();
