@@ -250,6 +250,8 @@ final class ChaosCluster implements AutoCloseable {
             List<String> command = new ArrayList<>();
             command.add(ServerLaunch.javaExecutable());
             command.addAll(ServerLaunch.javaOptions(true));
+            // A run that finds an anomaly is diagnosed from these logs afterwards, and cannot be replayed exactly.
+            command.addAll(List.of("-Dsluice.log.ratisServer=INFO", "-Dsluice.log.moves=DEBUG"));
             command.addAll(List.of("-cp", classPath, ServerLaunch.MAIN_CLASS));
             command.addAll(serverArguments(i, host, directory, tokenFile));
             HostProcess node = new HostProcess("node-" + i, host, network.inside(host), command, runDirectory.resolve("logs/node-" + i + ".log"));
