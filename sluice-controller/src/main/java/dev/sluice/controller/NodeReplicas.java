@@ -43,6 +43,44 @@ public final class NodeReplicas {
     private final long[] ledTerms;
     /** The partitions this report says the worker hosts, ascending: what {@link ReplicaHosts} is kept by. */
     private final int[] hostedPartitions;
+    /** How they differ from an earlier answer's, or {@code null} ({@link HostedSets}). */
+    private final HostedChange hostedChange;
+
+    /**
+     * How a report's hosted partitions differ from those of an earlier answer of the same worker, whose array is
+     * {@code from}: worked out where the answer is decoded ({@link HostedSets}), so that the pass, whose reports are
+     * kept by that very array, applies a change or two instead of walking two lists of hundreds of partitions.
+     *
+     * @param added partitions hosted now and not in {@code from}, ascending
+     * @param removed partitions in {@code from} and not hosted now, ascending
+     */
+    record HostedChange(int[] from, int[] added, int[] removed) {
+
+        /** The change from {@code from} to {@code to}, both ascending. */
+        static HostedChange between(int[] from, int[] to) {
+            int[] added = new int[to.length];
+            int[] removed = new int[from.length];
+            int adds = 0;
+            int removes = 0;
+            int f = 0;
+            int t = 0;
+            while (f < from.length || t < to.length) {
+                int left = f < from.length ? from[f] : Integer.MAX_VALUE;
+                int joined = t < to.length ? to[t] : Integer.MAX_VALUE;
+                if (left == joined) {
+                    f++;
+                    t++;
+                } else if (left < joined) {
+                    removed[removes++] = left;
+                    f++;
+                } else {
+                    added[adds++] = joined;
+                    t++;
+                }
+            }
+            return new HostedChange(from, java.util.Arrays.copyOf(added, adds), java.util.Arrays.copyOf(removed, removes));
+        }
+    }
 
     public NodeReplicas(NodeId node, Instant observedAt, Map<PartitionId, ReplicaView> replicas, List<Removal> removals, boolean diskOk,
             ClientWindow clients, boolean shuttingDown) {
@@ -62,6 +100,7 @@ public final class NodeReplicas {
         this.clients = clients;
         this.shuttingDown = shuttingDown;
         this.hostedPartitions = new int[ascending.size()];
+        this.hostedChange = null;
         int hosted = 0;
         for (PartitionId partition : ascending.keySet()) {
             hostedPartitions[hosted++] = partition.value();
@@ -184,11 +223,34 @@ public final class NodeReplicas {
                 terms[size++] = ledTerms[l];
             }
         }
-        return new NodeReplicas(this, views, java.util.Arrays.copyOf(partitions, size), java.util.Arrays.copyOf(terms, size));
+        return new NodeReplicas(this, views, java.util.Arrays.copyOf(partitions, size), java.util.Arrays.copyOf(terms, size), hostedPartitions, hostedChange);
     }
 
-    /** {@code of} with other views, which host the same partitions and lead {@code ledPartitions} in {@code ledTerms}. */
-    private NodeReplicas(NodeReplicas of, Map<PartitionId, ReplicaView> views, int[] ledPartitions, long[] ledTerms) {
+    /** This report, with {@code same} — an array equal to its hosted partitions — as its array of them ({@link HostedSets}). */
+    NodeReplicas withHostedArray(int[] same) {
+        if (!java.util.Arrays.equals(same, hostedPartitions)) {
+            throw new IllegalArgumentException("BUG: " + node + "'s report hosts " + hostedPartitions.length + " partitions, not those given");
+        }
+        return new NodeReplicas(this, replicas, ledPartitions, ledTerms, same, null);
+    }
+
+    /** This report, knowing how its hosted partitions differ from those of an earlier answer ({@link HostedSets}). */
+    NodeReplicas withHostedChange(HostedChange change) {
+        return new NodeReplicas(this, replicas, ledPartitions, ledTerms, hostedPartitions, change);
+    }
+
+    /** How the hosted partitions differ from an earlier answer's, when the answer's decoder worked that out; else {@code null}. */
+    HostedChange hostedChange() {
+        return hostedChange;
+    }
+
+    /**
+     * {@code of} with other views, which host the same partitions (listed by {@code hostedPartitions}, equal to {@code of}'s,
+     * and changed from an earlier answer's by {@code hostedChange}, which may be null) and lead {@code ledPartitions} in
+     * {@code ledTerms}.
+     */
+    private NodeReplicas(NodeReplicas of, Map<PartitionId, ReplicaView> views, int[] ledPartitions, long[] ledTerms, int[] hostedPartitions,
+            HostedChange hostedChange) {
         this.node = of.node;
         this.observedAt = of.observedAt;
         this.replicas = views;
@@ -196,7 +258,8 @@ public final class NodeReplicas {
         this.diskOk = of.diskOk;
         this.clients = of.clients;
         this.shuttingDown = of.shuttingDown;
-        this.hostedPartitions = of.hostedPartitions;
+        this.hostedPartitions = hostedPartitions;
+        this.hostedChange = hostedChange;
         this.ledPartitions = ledPartitions;
         this.ledTerms = ledTerms;
     }

@@ -46,6 +46,7 @@ public final class RatisDataPlane implements DataPlane {
     private final ReplicaSetAdmin admin;
     private final InstantSource clock;
     private final HttpClient http;
+    private final HostedSets hostedSets = new HostedSets();
     private final ExecutorService operations;
     private final Optional<String> nodeToken;
 
@@ -91,7 +92,7 @@ public final class RatisDataPlane implements DataPlane {
                 throw new IllegalStateException(node.nodeId() + " answered its status with HTTP " + response.statusCode());
             }
             try {
-                return replicas(node.nodeId(), Json.mapper().readValue(response.body(), WorkerStatus.class), clock.instant());
+                return hostedSets.shared(replicas(node.nodeId(), Json.mapper().readValue(response.body(), WorkerStatus.class), clock.instant()));
             } catch (IOException e) {
                 throw new IllegalStateException(node.nodeId() + " answered an unreadable status: " + e.getMessage(), e);
             }

@@ -25,14 +25,30 @@ final class ReplicaHosts {
     private int[] slots = new int[0];
     private final Map<Integer, List<Integer>> overflow = new HashMap<>();
 
-    /** Takes {@code node}'s report {@code before} out and puts {@code after} in; either may be null. */
+    /**
+     * Takes {@code node}'s report {@code before} out and puts {@code after} in; either may be null. By the change the
+     * answer's decoder worked out when it was made against {@code before}'s very array, else by walking both lists.
+     */
     void replace(NodeReplicas before, NodeReplicas after) {
         int[] was = before == null ? new int[0] : before.hostedPartitions();
         int[] is = after == null ? new int[0] : after.hostedPartitions();
-        if (Arrays.equals(was, is)) {
+        if (was == is) {
             return;
         }
         int node = (after != null ? after.node() : before.node()).value();
+        NodeReplicas.HostedChange change = after == null ? null : after.hostedChange();
+        if (change != null && before != null && change.from() == was) {
+            for (int p : change.removed()) {
+                remove(p, node);
+            }
+            for (int p : change.added()) {
+                add(p, node);
+            }
+            return;
+        }
+        if (Arrays.equals(was, is)) {
+            return;
+        }
         int w = 0;
         int i = 0;
         while (w < was.length || i < is.length) {

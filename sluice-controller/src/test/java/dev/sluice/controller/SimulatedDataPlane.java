@@ -56,6 +56,7 @@ final class SimulatedDataPlane implements DataPlane {
     /** {@link #hosted} by partition, so a reconcile of a few changed placements finds their hosts without asking every worker. */
     private final Map<PartitionId, Set<NodeId>> hostedBy = new HashMap<>();
     private final Set<NodeId> down = new HashSet<>();
+    private final HostedSets hostedSets = new HostedSets();
     private final List<Delayed> delayed = new ArrayList<>();
     private final int latencySteps;
     private int step;
@@ -387,7 +388,8 @@ final class SimulatedDataPlane implements DataPlane {
         List<NodeReplicas.Removal> removals = new ArrayList<>();
         removing.getOrDefault(id, Map.of()).forEach((partition, since) -> removals.add(new NodeReplicas.Removal(partition, since, 1,
                 !since.plus(REMOVAL_DEADLINE).isAfter(now), "Ratis group remove running (simulated hang)")));
-        NodeReplicas report = new NodeReplicas(id, now, views, removals, true, null, shuttingDown.contains(id));
+        // As the real data plane decodes them: an answer hosting what the worker's last one did shares its array.
+        NodeReplicas report = hostedSets.shared(new NodeReplicas(id, now, views, removals, true, null, shuttingDown.contains(id)));
         Integer slow = slowStatus.get(id);
         if (slow != null) {
             CompletableFuture<NodeReplicas> later = new CompletableFuture<>();
