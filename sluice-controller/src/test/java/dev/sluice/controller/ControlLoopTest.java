@@ -201,6 +201,39 @@ class ControlLoopTest {
         }
     }
 
+    /**
+     * A move's joiner and leader are polled every pass, so its steps follow each other; its other members once a poll
+     * interval, like any worker (polling every member of every move made a drain of 100 workers at 10,000 × 1,000,000
+     * poll about 4,000 workers a pass).
+     */
+    @Test
+    void aMovesJoinerAndLeaderArePolledEveryPassItsOtherMembersOnceAPollInterval() {
+        ControllerConfig config = ControllerConfig.DEFAULTS.withLimits(new SchedulerLimits(1, 1, Duration.ofSeconds(10), 16));
+        // Calls take 30 passes, so the one move stays under way, with the same leader, while it is watched.
+        try (ControllerHarness cluster = new ControllerHarness(5, 6, ReplicationProperty.of(3), config, 30)) {
+            cluster.runUntil(cluster::settled, 400, "initial placement");
+            lifecycle(cluster).request("N1", WorkerState.DRAINING, "", false, false);
+            cluster.runUntil(() -> cluster.placements().values().stream().anyMatch(p -> p.hasNext() && !p.joining().isEmpty()
+                    && cluster.dataPlane.group(p.partition()).leader != null), 100, "a move under way");
+            Placement moving = cluster.placements().values().stream().filter(Placement::hasNext).findFirst().orElseThrow();
+            NodeId joiner = moving.joining().getFirst();
+            NodeId leader = cluster.dataPlane.group(moving.partition()).leader;
+            NodeId other = moving.current().stream().filter(n -> !n.equals(N1) && !n.equals(leader)).findFirst().orElseThrow();
+            Map<NodeId, Integer> before = new java.util.HashMap<>(cluster.dataPlane.pollsOf);
+            int passes = (int) (config.statusPollInterval().toMillis() / 100) * 2;
+            for (int i = 0; i < passes; i++) {
+                cluster.step();
+                assertThat(cluster.placements().get(moving.partition()).next()).as("still the same move").isEqualTo(moving.next());
+                assertThat(cluster.dataPlane.group(moving.partition()).leader).as("still the same leader").isEqualTo(leader);
+            }
+            java.util.function.Function<NodeId, Integer> polls = node -> cluster.dataPlane.pollsOf.getOrDefault(node, 0) - before.getOrDefault(node, 0);
+            assertThat(polls.apply(joiner)).as("the joiner %s", joiner).isEqualTo(passes);
+            assertThat(polls.apply(leader)).as("the leader %s", leader).isEqualTo(passes);
+            assertThat(polls.apply(N1)).as("the draining worker").isEqualTo(passes);
+            assertThat(polls.apply(other)).as("a member that neither joins nor leads, %s", other).isBetween(1, 3);
+        }
+    }
+
     @Test
     void aNewControllerLeaderFinishesTheDrainAndTheOldOneCanNoLongerWrite() {
         try (ControllerHarness cluster = fourWorkers(2)) {

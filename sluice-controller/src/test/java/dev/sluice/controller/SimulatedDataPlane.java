@@ -320,6 +320,7 @@ final class SimulatedDataPlane implements DataPlane {
     @Override
     public synchronized CompletableFuture<NodeReplicas> replicas(NodeConfig node) {
         statusPolls++;
+        pollsOf.merge(node.nodeId(), 1, Integer::sum);
         if (deferAnswers) {
             CompletableFuture<NodeReplicas> later = new CompletableFuture<>();
             deferred.add(Map.entry(node, later));
@@ -347,6 +348,8 @@ final class SimulatedDataPlane implements DataPlane {
     long answerCpuNanos;
     /** Status polls asked of the simulated workers, answered or not. */
     long statusPolls;
+    /** {@link #statusPolls} by worker. */
+    final Map<NodeId, Integer> pollsOf = new HashMap<>();
     /**
      * Whether a status answer is built by {@link #answerDeferred}, after the pass that asked for it, instead of inside the
      * pass. A real worker builds its answer on its own machine and the controller's HTTP client decodes it off the pass's
