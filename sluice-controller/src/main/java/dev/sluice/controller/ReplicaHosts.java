@@ -27,7 +27,7 @@ final class ReplicaHosts {
 
     /**
      * Takes {@code node}'s report {@code before} out and puts {@code after} in; either may be null. By the change the
-     * answer's decoder worked out when it was made against {@code before}'s very array, else by walking both lists.
+     * answer's decoder worked out when it was made against {@code before}'s very array, else by one worked out here.
      */
     void replace(NodeReplicas before, NodeReplicas after) {
         int[] was = before == null ? new int[0] : before.hostedPartitions();
@@ -37,33 +37,17 @@ final class ReplicaHosts {
         }
         int node = (after != null ? after.node() : before.node()).value();
         NodeReplicas.HostedChange change = after == null ? null : after.hostedChange();
-        if (change != null && before != null && change.from() == was) {
-            for (int p : change.removed()) {
-                remove(p, node);
+        if (change == null || before == null || change.from() != was) {
+            if (Arrays.equals(was, is)) {
+                return;
             }
-            for (int p : change.added()) {
-                add(p, node);
-            }
-            return;
+            change = NodeReplicas.HostedChange.between(was, is);
         }
-        if (Arrays.equals(was, is)) {
-            return;
+        for (int p : change.removed()) {
+            remove(p, node);
         }
-        int w = 0;
-        int i = 0;
-        while (w < was.length || i < is.length) {
-            int left = w < was.length ? was[w] : Integer.MAX_VALUE;
-            int joined = i < is.length ? is[i] : Integer.MAX_VALUE;
-            if (left == joined) {
-                w++;
-                i++;
-            } else if (left < joined) {
-                remove(left, node);
-                w++;
-            } else {
-                add(joined, node);
-                i++;
-            }
+        for (int p : change.added()) {
+            add(p, node);
         }
     }
 
