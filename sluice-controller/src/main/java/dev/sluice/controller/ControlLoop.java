@@ -466,11 +466,7 @@ final class ControlLoop {
                 continue;
             }
             involved.add(leader.get());
-            for (NodeId member : placement.next()) {
-                if (!placement.current().contains(member)) {
-                    involved.add(member);
-                }
-            }
+            involved.addAll(placement.joining());
         }
         return involved;
     }

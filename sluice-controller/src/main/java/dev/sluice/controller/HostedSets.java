@@ -23,9 +23,6 @@ final class HostedSets {
     NodeReplicas shared(NodeReplicas answer) {
         int[] hosted = answer.hostedPartitions();
         int[] before = latest.get(answer.node());
-        if (before == hosted) {
-            return answer;
-        }
         if (before != null && Arrays.equals(before, hosted)) {
             return answer.withHostedArray(before);
         }
