@@ -50,15 +50,16 @@ public final class NodeIdSet extends AbstractSet<NodeId> {
 
     @Override
     public boolean contains(Object o) {
-        if (!(o instanceof NodeId id)) {
-            return false;
-        }
-        int value = id.value();
+        return o instanceof NodeId id && containsId(id.value());
+    }
+
+    /** Whether the node numbered {@code value} is in the set: {@link #contains} for a walk that has numbers, not ids. */
+    public boolean containsId(int value) {
         if (value >= DENSE_LIMIT) {
-            return sparse != null && sparse.contains(id);
+            return sparse != null && sparse.contains(NodeId.of(value));
         }
         int word = value >>> 6;
-        return word < words.length && (words[word] & (1L << value)) != 0;
+        return value >= 0 && word < words.length && (words[word] & (1L << value)) != 0;
     }
 
     @Override

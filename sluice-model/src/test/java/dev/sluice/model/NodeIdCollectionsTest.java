@@ -69,6 +69,7 @@ class NodeIdCollectionsTest {
                     }
                 }
                 assertThat(set.contains(id)).isEqualTo(expected.contains(id));
+                assertThat(set.containsId(id.value())).isEqualTo(expected.contains(id));
                 assertThat(set).hasSize(expected.size());
             }
             assertThat(new ArrayList<>(set)).as("in id order").containsExactlyElementsOf(expected);
