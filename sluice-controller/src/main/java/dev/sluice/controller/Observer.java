@@ -11,6 +11,7 @@ import dev.sluice.wire.ClientWindow;
 import dev.sluice.wire.ReplicaRole;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -53,8 +54,19 @@ final class Observer implements Observed {
     private final Set<NodeId> uncounted = new NodeIdSet();
     private final Map<NodeId, Instant> failedAt = new NodeIdMap<>();
     private final Map<NodeId, String> failure = new NodeIdMap<>();
-    private final Set<NodeId> polling = new NodeIdSet();
-    private Set<NodeId> alive = new NodeIdSet();
+    private final NodeIdSet polling = new NodeIdSet();
+    private NodeIdSet alive = new NodeIdSet();
+    /** The workers of the nodes configuration {@link #begin} last walked. */
+    private Roster roster = Roster.of(null);
+    /**
+     * When each worker with a report is next asked once a poll interval ({@link #nextPollAt}), in epoch milliseconds, by
+     * node number below {@link #DENSE_POLL_TIMES}; {@link #NOT_REPORTED} for a worker without one. Kept as the reports
+     * change so the pass's walk of every worker reads no report.
+     */
+    private long[] pollAt = new long[0];
+    private final Map<Integer, Long> pollAtAbove = new HashMap<>();
+    private static final int DENSE_POLL_TIMES = 1 << 20;
+    private static final long NOT_REPORTED = Long.MIN_VALUE;
     private Instant now = Instant.EPOCH;
     /** {@code now} less {@link #healthyWithin}: an answer older than this is too old to call its worker healthy. */
     private Instant oldestHealthyAnswer;
@@ -88,6 +100,7 @@ final class Observer implements Observed {
         polling.remove(report.node());
         hosts.replace(reports.put(report.node(), report), report);
         uncounted.add(report.node());
+        setPollAt(report.node().value(), nextPollAt(report.node(), report.observedAt()));
     }
 
     void failed(NodeId node, String detail, Instant at) {
@@ -202,23 +215,87 @@ final class Observer implements Observed {
                 hosts.replace(reports.get(node), null);
                 uncounted.add(node);
                 it.remove();
+                setPollAt(node.value(), NOT_REPORTED);
             }
         }
         count();
-        for (NodeConfig node : nodes.workers()) {
-            NodeId id = node.nodeId();
-            if (!alive.contains(id) || polling.contains(id)) {
+        // By numbers and bits: reading each worker's configuration and report for this walk was a few cache misses a
+        // worker, about 3 ms a pass at 10,000 workers.
+        if (roster.of != nodes) {
+            roster = Roster.of(nodes);
+        }
+        NodeIdSet involvedIds = NodeIdSet.copyOf(involved);
+        long atMillis = at.toEpochMilli();
+        for (int i = 0; i < roster.ids.length; i++) {
+            int id = roster.ids[i];
+            if (!alive.containsId(id) || polling.containsId(id)) {
                 continue;
             }
-            NodeReplicas last = reports.get(id);
-            boolean due = last == null || involved.contains(id) || node.workerState() == WorkerState.DRAINING
-                    || !last.observedAt().plus(config.statusPollInterval()).isAfter(at);
-            if (due) {
-                polling.add(id);
+            if (roster.draining[i] || involvedIds.containsId(id) || pollAt(id) <= atMillis) {
+                NodeConfig node = roster.configs[i];
+                NodeId nodeId = node.nodeId();
+                polling.add(nodeId);
                 dataPlane.replicas(node).whenComplete((report, failed) -> inbox.post(failed == null
                         ? new ControllerEvent.StatusAnswered(report)
-                        : new ControllerEvent.StatusFailed(id, String.valueOf(failed.getMessage()), report == null ? at : report.observedAt())));
+                        : new ControllerEvent.StatusFailed(nodeId, String.valueOf(failed.getMessage()), report == null ? at : report.observedAt())));
             }
+        }
+    }
+
+    /**
+     * When a worker last heard from at {@code observedAt} is asked again, unless something involves it sooner: at the first
+     * instant of its own phase of the poll interval that is at least half an interval after its last answer, so an answer
+     * is at most one and a half intervals old when it is asked again, and once an interval after that. Workers started
+     * together used to stay due together: at 10,000 workers one pass in ten took every answer, and was the drain's
+     * slowest pass by 20-80 ms.
+     */
+    private long nextPollAt(NodeId node, Instant observedAt) {
+        long interval = Math.max(1, config.statusPollInterval().toMillis());
+        long phase = Math.floorMod(node.value() * 0x9E3779B97F4A7C15L, interval);
+        long earliest = observedAt.toEpochMilli() + interval / 2;
+        return earliest + Math.floorMod(phase - earliest, interval);
+    }
+
+    private long pollAt(int node) {
+        if (node >= DENSE_POLL_TIMES) {
+            return pollAtAbove.getOrDefault(node, NOT_REPORTED);
+        }
+        return node < pollAt.length ? pollAt[node] : NOT_REPORTED;
+    }
+
+    private void setPollAt(int node, long at) {
+        if (node >= DENSE_POLL_TIMES) {
+            pollAtAbove.put(node, at);
+            return;
+        }
+        if (node >= pollAt.length) {
+            int before = pollAt.length;
+            pollAt = Arrays.copyOf(pollAt, Math.max(node + 1, before * 2));
+            Arrays.fill(pollAt, before, pollAt.length, NOT_REPORTED);
+        }
+        pollAt[node] = at;
+    }
+
+    /** The workers of one nodes configuration, their numbers and whether each is draining, in arrays a walk reads in order. */
+    private static final class Roster {
+        final NodesConfiguration of;
+        final int[] ids;
+        final NodeConfig[] configs;
+        final boolean[] draining;
+
+        private Roster(NodesConfiguration of, List<NodeConfig> workers) {
+            this.of = of;
+            this.configs = workers.toArray(NodeConfig[]::new);
+            this.ids = new int[configs.length];
+            this.draining = new boolean[configs.length];
+            for (int i = 0; i < configs.length; i++) {
+                ids[i] = configs[i].nodeId().value();
+                draining[i] = configs[i].workerState() == WorkerState.DRAINING;
+            }
+        }
+
+        static Roster of(NodesConfiguration nodes) {
+            return new Roster(nodes, nodes == null ? List.of() : nodes.workers());
         }
     }
 
