@@ -117,6 +117,9 @@ final class ControlLoop {
     private Instant settingsReadAt;
     /** Where the last pass's time went, for benchmarks; null before the first full pass. */
     private PassTimings lastTimings;
+    /** The client impact last added up ({@link #clientImpact}), and the nodes configuration it was added up for. */
+    private dev.sluice.wire.ClientImpactView clientImpact;
+    private NodesConfiguration clientImpactNodes;
 
     ControlLoop(ClusterMetadata metadata, ClusterView view, DataPlane dataPlane, ControllerConfig config, InstantSource clock, Fence fence,
             String leaderId, Runnable requestPass, ControllerMetrics metrics, Executor statusWrites) {
@@ -315,12 +318,24 @@ final class ControlLoop {
         timings.lap("drains");
         List<ControllerStatus.WorkerCounts> counts = nodes.workers().stream().map(worker -> emptiness.counts(worker.nodeId())).toList();
         publisher.publish(nodes, movesInFlight(placements), drainProgress, groupProgress, plan.explanations(), counts,
-                ClientImpact.of(nodes.workers(), registered, observer.clientWindows(), now), timings, now);
+                clientImpact(nodes, registered, now), timings, now);
         lastTimings = timings;
         // A rolling restart and a worker catching up after its maintenance are under way too: at the idle pass
         // interval (5 s) each of their steps waited a whole interval.
         return !moves.steps().isEmpty() || moves.anyCallInFlight() || rolling || maintenance.watching()
                 || nodes.workers().stream().anyMatch(n -> n.workerState() == WorkerState.DRAINING);
+    }
+
+    /**
+     * The client impact, added up again once a poll interval or when the nodes configuration changed: each worker's window
+     * changes once a poll interval, and adding up every worker's each pass was a fifth of a drain pass at 10,000 workers.
+     */
+    private dev.sluice.wire.ClientImpactView clientImpact(NodesConfiguration nodes, Set<NodeId> registered, Instant now) {
+        if (clientImpact == null || clientImpactNodes != nodes || !clientImpact.at().plus(config.statusPollInterval()).isAfter(now)) {
+            clientImpact = ClientImpact.of(nodes.workers(), registered, observer.clientWindows(), now);
+            clientImpactNodes = nodes;
+        }
+        return clientImpact;
     }
 
     /**
