@@ -60,6 +60,9 @@ class IncrementalSchedulerTest {
         final Fixtures.Cluster cluster;
         final IncrementalScheduler incremental;
         final Set<PartitionId> changed = new HashSet<>();
+        /** The last pass's nodes and liveness, given again while no event changed them, as the controller does. */
+        SchedulerInput last;
+        boolean nodesOrLivenessChanged = true;
         int nextWorkerId;
         int zones;
 
@@ -86,6 +89,12 @@ class IncrementalSchedulerTest {
                     mutate(pass);
                 }
                 SchedulerInput input = cluster.input();
+                if (!nodesOrLivenessChanged) {
+                    // The same objects, so what the scheduler keeps from them is used again, while the time moves on.
+                    input = new SchedulerInput(last.nodes(), last.liveness(), input.table(), input.placements(), input.limits(), input.now());
+                }
+                last = input;
+                nodesOrLivenessChanged = false;
                 Plan expected = Scheduler.schedule(input);
                 Plan everyPartition = new IncrementalScheduler(cluster.table, true).schedule(input);
                 Plan actual;
@@ -141,6 +150,7 @@ class IncrementalSchedulerTest {
             int events = random.nextInt(4);
             for (int e = 0; e < events; e++) {
                 event();
+                nodesOrLivenessChanged = true;
             }
         }
 
