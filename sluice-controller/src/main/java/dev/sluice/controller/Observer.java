@@ -39,6 +39,10 @@ final class Observer implements Observed {
     /** What "fresh enough to say what the worker holds now" means for emptiness: a few poll intervals. */
     static final int FRESH_REPORT_POLLS = 3;
 
+    /** Node numbers below this have their next poll time in an array ({@link #pollAt}). */
+    private static final int DENSE_POLL_TIMES = 1 << 20;
+    private static final long NOT_REPORTED = Long.MIN_VALUE;
+
     private final DataPlane dataPlane;
     private final ControllerConfig config;
     private final ControllerEvent.Inbox inbox;
@@ -64,9 +68,8 @@ final class Observer implements Observed {
      * change so the pass's walk of every worker reads no report.
      */
     private long[] pollAt = new long[0];
+    /** {@link #pollAt} for node numbers from {@link #DENSE_POLL_TIMES} on. */
     private final Map<Integer, Long> pollAtAbove = new HashMap<>();
-    private static final int DENSE_POLL_TIMES = 1 << 20;
-    private static final long NOT_REPORTED = Long.MIN_VALUE;
     private Instant now = Instant.EPOCH;
     /** {@code now} less {@link #healthyWithin}: an answer older than this is too old to call its worker healthy. */
     private Instant oldestHealthyAnswer;

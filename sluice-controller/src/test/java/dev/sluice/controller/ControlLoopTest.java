@@ -220,7 +220,7 @@ class ControlLoopTest {
             NodeId leader = cluster.dataPlane.group(moving.partition()).leader;
             NodeId other = moving.current().stream().filter(n -> !n.equals(N1) && !n.equals(leader)).findFirst().orElseThrow();
             Map<NodeId, Integer> before = new java.util.HashMap<>(cluster.dataPlane.pollsOf);
-            int passes = (int) (config.statusPollInterval().toMillis() / 100) * 2;
+            int passes = passesAPollInterval(config) * 2;
             for (int i = 0; i < passes; i++) {
                 cluster.step();
                 assertThat(cluster.placements().get(moving.partition()).next()).as("still the same move").isEqualTo(moving.next());
@@ -244,7 +244,7 @@ class ControlLoopTest {
         try (ControllerHarness cluster = new ControllerHarness(workers, 40, ReplicationProperty.of(3), ControllerConfig.DEFAULTS, 2)) {
             cluster.runUntil(cluster::settled, 100, "initial placement");
             cluster.runUntil(() -> cluster.placements().values().stream().noneMatch(Placement::hasNext), 200, "nothing moving");
-            int passesAnInterval = (int) (ControllerConfig.DEFAULTS.statusPollInterval().toMillis() / 100);
+            int passesAnInterval = passesAPollInterval(ControllerConfig.DEFAULTS);
             int intervals = 3;
             long asked = 0;
             long mostInAPass = 0;
@@ -301,6 +301,11 @@ class ControlLoopTest {
                 assertThat(gauge(cluster, "sluice.worker.leaders", node)).as("leaderships of %s", node).isEqualTo(leads);
             }
         }
+    }
+
+    /** The harness's passes in one poll interval of {@code config}. */
+    private static int passesAPollInterval(ControllerConfig config) {
+        return (int) (config.statusPollInterval().toMillis() / ControllerHarness.STEP.toMillis());
     }
 
     /** The index of the first of {@code events} that starts with {@code prefix} and contains {@code part}, or -1. */
